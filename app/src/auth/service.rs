@@ -1,0 +1,381 @@
+//! Sign-in, sessions, invitations and API keys: one function per operation.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sqlx::AnyConnection;
+
+use super::model::{ApiKeyInfo, CurrentUser, NewApiKey, SessionInfo};
+use super::rules::{self, SessionVerdict, API_KEY_PREFIX, TOUCH_EVERY_MS};
+use super::store;
+use crate::audit::service::{record, Actor, Target};
+use crate::directory::rules::{clean_email, clean_name, effective_permissions, unique_key, Permission, RoleKind, UserStatus, MAX_NAME_CHARS};
+use crate::error::AppError;
+use crate::ids::{digest, new_id, new_secret};
+use crate::state::AppState;
+
+/// Who is making a request, with everything authorization needs.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: String,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub name: String,
+    pub email: String,
+    pub permissions: BTreeSet<Permission>,
+    pub is_tenant_admin: bool,
+    pub credential: Credential,
+}
+
+/// How the principal proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session; the digest of its id.
+    Session { id_hash: String },
+    ApiKey { key_id: String },
+    /// The command line on the server itself.
+    Console,
+}
+
+impl Principal {
+    pub fn has(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.has(permission) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "You need the permission \"{}\" for this. A tenant admin can grant it through the User Default role or a custom role.",
+                permission.label()
+            )))
+        }
+    }
+
+    pub fn current_user(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.user_id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            tenant_name: self.tenant_name.clone(),
+            permissions: self.permissions.iter().map(|p| p.as_str().to_string()).collect(),
+            is_tenant_admin: self.is_tenant_admin,
+        }
+    }
+}
+
+/// What the transport knows about the request, for sign-in and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    pub host: String,
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+/// Loads an active user's principal; `None` when the user is gone or not active.
+pub async fn load_principal(conn: &mut AnyConnection, user_id: &str, credential: Credential) -> Result<Option<Principal>, AppError> {
+    let Some(user) = store::principal_user(conn, user_id).await? else {
+        return Ok(None);
+    };
+    if user.status != UserStatus::Active.as_str() {
+        return Ok(None);
+    }
+    let grants = store::grants_of(conn, &user.tenant_id, user_id).await?;
+    let mut kinds: std::collections::BTreeMap<String, (RoleKind, Vec<Permission>)> = Default::default();
+    for grant in grants {
+        let Some(kind) = RoleKind::parse(&grant.kind) else { continue };
+        let entry = kinds.entry(grant.role_id).or_insert((kind, Vec::new()));
+        if let Some(permission) = grant.permission.as_deref().and_then(|p| Permission::parse(p).ok()) {
+            entry.1.push(permission);
+        }
+    }
+    let is_tenant_admin = kinds.values().any(|(kind, _)| *kind == RoleKind::TenantAdmin);
+    let permissions = effective_permissions(kinds.values().map(|(kind, chosen)| (*kind, chosen.as_slice())));
+    Ok(Some(Principal {
+        user_id: user.id,
+        tenant_id: user.tenant_id,
+        tenant_name: user.tenant_name,
+        name: user.name,
+        email: user.email,
+        permissions,
+        is_tenant_admin,
+        credential,
+    }))
+}
+
+/// Resolves the caller from a bearer API key or the session cookie. Unknown, revoked or
+/// expired credentials resolve to nobody.
+pub async fn authenticate(state: &AppState, cookie_header: Option<&str>, authorization: Option<&str>) -> Result<Option<Principal>, AppError> {
+    let now = state.now();
+    let mut conn = state.db.acquire().await?;
+    if let Some(token) = authorization.and_then(rules::bearer_token) {
+        if !token.starts_with(API_KEY_PREFIX) {
+            return Ok(None);
+        }
+        let Some(key) = store::find_api_key(&mut conn, &digest(token)).await? else {
+            return Ok(None);
+        };
+        if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY_MS) {
+            store::touch_api_key(&mut conn, &key.id, now).await?;
+        }
+        return load_principal(&mut conn, &key.user_id, Credential::ApiKey { key_id: key.id }).await;
+    }
+    let Some(secret) = cookie_header.and_then(|h| rules::cookie_value(h, super::SESSION_COOKIE)) else {
+        return Ok(None);
+    };
+    let id_hash = digest(secret);
+    let Some(session) = store::find_session(&mut conn, &id_hash).await? else {
+        return Ok(None);
+    };
+    match rules::session_verdict(session.created_at, session.last_seen_at, state.settings.session, now) {
+        SessionVerdict::Expired => {
+            store::delete_session(&mut conn, &id_hash).await?;
+            Ok(None)
+        }
+        SessionVerdict::Valid { touch } => {
+            if touch {
+                store::touch_session(&mut conn, &id_hash, now).await?;
+            }
+            load_principal(&mut conn, &session.user_id, Credential::Session { id_hash }).await
+        }
+    }
+}
+
+/// A valid hash of nothing anyone knows: verifying against it when the account does not exist
+/// makes a wrong email cost as long as a wrong password, so timing does not reveal accounts.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password_now(&new_secret()).expect("hashing a random password cannot fail"))
+}
+
+fn hash_password_now(password: &str) -> Result<String, AppError> {
+    let mut salt_bytes = [0u8; 16];
+    getrandom::getrandom(&mut salt_bytes).map_err(AppError::internal)?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(AppError::internal)?;
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(AppError::internal)?.to_string())
+}
+
+/// Argon2id with its default parameters, off the async threads.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_now(&password)).await.map_err(AppError::internal)?
+}
+
+async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
+        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn wrong_credentials() -> AppError {
+    AppError::Invalid { field: None, message: "That email and password do not match an active account. Check both and try again.".into() }
+}
+
+/// Signs in with email and password. Returns the principal and the new session's secret, which
+/// goes into the cookie and nowhere else.
+pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, password: &str) -> Result<(Principal, String), AppError> {
+    let now = state.now();
+    let email_key = unique_key(email);
+    if email_key.is_empty() || password.is_empty() {
+        return Err(AppError::invalid("email", "Enter your email and password."));
+    }
+    let mut conn = state.db.acquire().await?;
+    let tenant = store::tenant_for_host(&mut conn, &request.host)
+        .await?
+        .ok_or_else(|| AppError::not_found("This server has no tenant yet. Run `sightline demo` or `sightline create-admin` first."))?;
+    let account_subject = format!("account:{email_key}");
+    let address_subject = format!("address:{}", request.client_addr);
+    let limits = state.settings.login_limits;
+    let since = now - limits.window_ms;
+    let account_failures = store::recent_failures(&mut conn, &tenant.id, &account_subject, since).await?;
+    let address_failures = store::recent_failures(&mut conn, &tenant.id, &address_subject, since).await?;
+    rules::check_login_allowed(&account_failures, &address_failures, limits, now)?;
+
+    let login = store::find_login(&mut conn, &tenant.id, &email_key).await?;
+    let hash = login.as_ref().and_then(|l| l.password_hash.clone());
+    let matches = verify_password(password.to_string(), hash).await;
+    let Some(login) = login.filter(|_| matches) else {
+        let mut tx = state.db.begin().await?;
+        store::record_failure(&mut tx, &tenant.id, &account_subject, now).await?;
+        store::record_failure(&mut tx, &tenant.id, &address_subject, now).await?;
+        let actor = Actor { tenant_id: &tenant.id, id: None, name: email.trim() };
+        let target = Target { kind: "user", id: "", name: email.trim() };
+        record(&mut tx, now, &actor, "auth.sign_in_failed", target, format!("from {}", request.client_addr)).await?;
+        tx.commit().await?;
+        return Err(wrong_credentials());
+    };
+    if login.status == UserStatus::Disabled.as_str() {
+        return Err(AppError::forbidden("This account is disabled. Ask a tenant admin to enable it."));
+    }
+    let mut tx = state.db.begin().await?;
+    store::clear_failures(&mut tx, &tenant.id, &account_subject).await?;
+    let secret = new_secret();
+    let id_hash = digest(&secret);
+    store::insert_session(&mut tx, &id_hash, &tenant.id, &login.id, now, &request.client_addr, &request.user_agent).await?;
+    let actor = Actor { tenant_id: &tenant.id, id: Some(&login.id), name: &login.name };
+    let target = Target { kind: "user", id: &login.id, name: &login.name };
+    record(&mut tx, now, &actor, "auth.sign_in", target, format!("from {}", request.client_addr)).await?;
+    let principal = load_principal(&mut tx, &login.id, Credential::Session { id_hash }).await?.ok_or_else(wrong_credentials)?;
+    tx.commit().await?;
+    Ok((principal, secret))
+}
+
+/// Ends the session the principal signed in with.
+pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), AppError> {
+    let Credential::Session { id_hash } = &principal.credential else {
+        return Ok(());
+    };
+    let mut tx = state.db.begin().await?;
+    store::delete_session(&mut tx, id_hash).await?;
+    let target = Target { kind: "user", id: &principal.user_id, name: &principal.name };
+    record(&mut tx, state.now(), &principal.actor(), "auth.sign_out", target, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of the principal's account, on every device.
+pub async fn sign_out_everywhere(state: &AppState, principal: &Principal) -> Result<u64, AppError> {
+    let mut tx = state.db.begin().await?;
+    let ended = store::delete_user_sessions(&mut tx, &principal.user_id).await?;
+    let target = Target { kind: "user", id: &principal.user_id, name: &principal.name };
+    record(&mut tx, state.now(), &principal.actor(), "auth.sign_out_everywhere", target, format!("{ended} sessions ended")).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+pub async fn list_sessions(state: &AppState, principal: &Principal) -> Result<Vec<SessionInfo>, AppError> {
+    let current = match &principal.credential {
+        Credential::Session { id_hash } => Some(id_hash.as_str()),
+        _ => None,
+    };
+    let mut conn = state.db.acquire().await?;
+    Ok(store::list_sessions(&mut conn, &principal.user_id, current).await?)
+}
+
+/// Creates a personal API key. The secret is returned once; only its digest is kept.
+pub async fn create_api_key(state: &AppState, principal: &Principal, name: &str) -> Result<NewApiKey, AppError> {
+    principal.require(Permission::CreateApiKeys)?;
+    let name = clean_name("name", name, MAX_NAME_CHARS)?;
+    let now = state.now();
+    let secret = format!("{API_KEY_PREFIX}{}", new_secret());
+    let info = ApiKeyInfo {
+        id: new_id(),
+        name,
+        prefix: secret[..API_KEY_PREFIX.len() + 6].to_string(),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let mut tx = state.db.begin().await?;
+    store::insert_api_key(&mut tx, &principal.tenant_id, &principal.user_id, &info, &digest(&secret)).await?;
+    let target = Target { kind: "api_key", id: &info.id, name: &info.name };
+    record(&mut tx, now, &principal.actor(), "api_key.create", target, format!("for {}", principal.email)).await?;
+    tx.commit().await?;
+    Ok(NewApiKey { info, secret })
+}
+
+/// A user's keys: their own, or anyone's for a directory admin.
+pub async fn list_api_keys(state: &AppState, principal: &Principal, user_id: &str) -> Result<Vec<ApiKeyInfo>, AppError> {
+    if user_id != principal.user_id {
+        principal.require(Permission::ManageDirectory)?;
+    }
+    let mut conn = state.db.acquire().await?;
+    Ok(store::list_api_keys(&mut conn, user_id).await?)
+}
+
+pub async fn revoke_api_key(state: &AppState, principal: &Principal, key_id: &str) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    let key = store::get_api_key(&mut tx, &principal.tenant_id, key_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no API key with id {key_id}.")))?;
+    if key.user_id != principal.user_id {
+        principal.require(Permission::ManageDirectory)?;
+    }
+    if key.revoked_at.is_some() {
+        return Err(AppError::conflict(format!("The API key \"{}\" is already revoked.", key.name)));
+    }
+    let now = state.now();
+    store::revoke_api_key(&mut tx, key_id, now).await?;
+    record(&mut tx, now, &principal.actor(), "api_key.revoke", Target { kind: "api_key", id: key_id, name: &key.name }, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Issues a new invitation for a user (replacing any earlier one) and returns its token.
+pub async fn issue_invite(conn: &mut AnyConnection, state: &AppState, user_id: &str) -> Result<String, AppError> {
+    let now = state.now();
+    let token = new_secret();
+    store::insert_invite(conn, &digest(&token), user_id, now, now + state.settings.invite_lifetime_ms).await?;
+    Ok(token)
+}
+
+/// The address a person opens to accept an invitation.
+pub fn invite_url(state: &AppState, token: &str) -> String {
+    format!("{}/invite/{token}", state.settings.public_url.trim_end_matches('/'))
+}
+
+fn invalid_invite() -> AppError {
+    AppError::not_found("This invitation link is not valid: it was already used, replaced by a newer one, or has expired. Ask your administrator for a new one.")
+}
+
+/// Who an invitation is for, so the page can greet them.
+pub async fn invite_details(state: &AppState, token: &str) -> Result<(String, String), AppError> {
+    let mut conn = state.db.acquire().await?;
+    let invite = store::find_invite(&mut conn, &digest(token)).await?.ok_or_else(invalid_invite)?;
+    if invite.expires_at <= state.now() || invite.status == UserStatus::Disabled.as_str() {
+        return Err(invalid_invite());
+    }
+    Ok((invite.name, invite.email))
+}
+
+/// Sets the password of an invited user, activates the account and signs them in.
+pub async fn accept_invite(state: &AppState, request: &RequestInfo, token: &str, password: &str) -> Result<(Principal, String), AppError> {
+    rules::check_password_policy(password)?;
+    let now = state.now();
+    let hash = hash_password(password.to_string()).await?;
+    let mut tx = state.db.begin().await?;
+    let invite = store::find_invite(&mut tx, &digest(token)).await?.ok_or_else(invalid_invite)?;
+    if invite.expires_at <= now || invite.status == UserStatus::Disabled.as_str() {
+        return Err(invalid_invite());
+    }
+    store::set_password_hash(&mut tx, &invite.user_id, &hash, now).await?;
+    store::delete_invites(&mut tx, &invite.user_id).await?;
+    let secret = new_secret();
+    let id_hash = digest(&secret);
+    store::insert_session(&mut tx, &id_hash, &invite.tenant_id, &invite.user_id, now, &request.client_addr, &request.user_agent).await?;
+    let actor = Actor { tenant_id: &invite.tenant_id, id: Some(&invite.user_id), name: &invite.name };
+    let target = Target { kind: "user", id: &invite.user_id, name: &invite.name };
+    record(&mut tx, now, &actor, "auth.password_set", target, "invitation accepted").await?;
+    let principal = load_principal(&mut tx, &invite.user_id, Credential::Session { id_hash }).await?.ok_or_else(invalid_invite)?;
+    tx.commit().await?;
+    Ok((principal, secret))
+}
+
+/// Sets a user's password from the server's command line (`create-admin`).
+pub async fn set_password_from_console(state: &AppState, tenant_id: &str, email: &str, password: &str) -> Result<(), AppError> {
+    rules::check_password_policy(password)?;
+    let email = clean_email(email)?;
+    let hash = hash_password(password.to_string()).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let login = store::find_login(&mut tx, tenant_id, &unique_key(&email))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("No user has the email {email}.")))?;
+    store::set_password_hash(&mut tx, &login.id, &hash, now).await?;
+    store::delete_invites(&mut tx, &login.id).await?;
+    let actor = Actor { tenant_id, id: None, name: "console" };
+    record(&mut tx, now, &actor, "auth.password_set", Target { kind: "user", id: &login.id, name: &login.name }, "set from the command line").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Drops failed sign-ins that no longer count, so the table stays small.
+pub async fn forget_old_failures(state: &AppState) -> Result<u64, AppError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(store::forget_failures_before(&mut conn, state.now() - state.settings.login_limits.window_ms).await?)
+}

@@ -1,0 +1,19 @@
+#![recursion_limit = "512"]
+//! Sightline's isomorphic app: the pages and server functions of every feature, and (with the
+//! `ssr` feature) the services, rules and storage behind them. See ARCHITECTURE.md.
+
+pub mod audit;
+pub mod auth;
+pub mod directory;
+pub mod error;
+pub mod shell;
+pub mod timefmt;
+
+#[cfg(feature = "ssr")]
+pub mod ids;
+#[cfg(feature = "ssr")]
+pub mod server_support;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use shell::{shell, App};

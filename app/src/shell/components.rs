@@ -1,0 +1,118 @@
+//! Small components shared by every page.
+
+use leptos::prelude::*;
+
+use crate::directory::model::RoleRef;
+use crate::error::AppError;
+use crate::timefmt;
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>"Loading…"</p> }
+}
+
+/// An error as the user should read it.
+#[component]
+pub fn ErrorBox(error: AppError) -> impl IntoView {
+    let sign_in = matches!(error, AppError::Unauthenticated);
+    view! {
+        <div class="alert alert-error" role="alert">
+            <strong>{error.title()}</strong>
+            " "
+            <span>{error.to_string()}</span>
+            {sign_in.then(|| view! { " " <a href="/login">"Sign in"</a> })}
+        </div>
+    }
+}
+
+/// The error of the last attempt of an action, if it failed.
+#[component]
+pub fn ActionError<T: Clone + Send + Sync + 'static>(result: Signal<Option<Result<T, AppError>>>) -> impl IntoView {
+    move || match result.get() {
+        Some(Err(error)) => Some(view! { <ErrorBox error/> }),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn Notice(children: Children) -> impl IntoView {
+    view! { <div class="alert alert-success" role="status">{children()}</div> }
+}
+
+#[component]
+pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title.clone()/>
+        <div class="page-header">
+            <div>
+                <h1>{title}</h1>
+                {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
+            </div>
+            <div class="page-actions">{children.map(|c| c())}</div>
+        </div>
+    }
+}
+
+/// What a list shows when it has nothing in it: what would be here and how to get some.
+#[component]
+pub fn EmptyState(title: &'static str, hint: String) -> impl IntoView {
+    view! {
+        <div class="empty-state">
+            <p class="empty-title">{title}</p>
+            <p>{hint}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn Time(ms: i64) -> impl IntoView {
+    view! { <time datetime=timefmt::rfc3339(ms)>{timefmt::short(ms)}</time> }
+}
+
+#[component]
+pub fn Badge(text: String, #[prop(optional)] tone: &'static str) -> impl IntoView {
+    let class = format!("badge badge-{}", if tone.is_empty() { "neutral" } else { tone });
+    view! { <span class=class>{text}</span> }
+}
+
+#[component]
+pub fn RoleChips(roles: Vec<RoleRef>) -> impl IntoView {
+    if roles.is_empty() {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    roles
+        .into_iter()
+        .map(|r| {
+            let tone = if r.kind.level() == "admin" { "accent" } else { "neutral" };
+            view! { <Badge text=r.name tone/> }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// A secret shown once, with a copy button and a warning that it will not be shown again.
+#[component]
+pub fn SecretOnce(label: &'static str, value: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = value.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&to_copy);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &to_copy;
+        copied.set(true);
+    };
+    view! {
+        <div class="secret" role="status">
+            <label>{label}</label>
+            <div class="secret-row">
+                <input type="text" readonly value=value class="mono" aria-label=label/>
+                <button type="button" class="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+            </div>
+            <p class="hint">"Copy it now: Sightline keeps only a fingerprint and cannot show it again."</p>
+        </div>
+    }
+}

@@ -1,0 +1,58 @@
+//! The home page: who you are in this tenant, and for admins the state of the directory.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::{ErrorBox, Loading, PageHeader, UserResource};
+use crate::directory::api::get_directory_counts;
+use crate::directory::rules::Permission;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                let Ok(Some(user)) = user.await else { return ().into_any() };
+                let admin = user.has(Permission::ManageDirectory);
+                let permissions: Vec<_> = Permission::ALL.into_iter().filter(|p| user.has(*p)).collect();
+                view! {
+                    <PageHeader title=format!("Welcome, {}", user.name) subtitle=format!("{} · {}", user.tenant_name, user.email)/>
+                    {admin.then(|| view! { <DirectorySummary/> })}
+                    <section class="card">
+                        <h2>"What you can do here"</h2>
+                        {if permissions.is_empty() {
+                            view! { <p class="muted">"Your roles grant no permissions yet. A tenant admin can give you some through User Default or a custom role."</p> }.into_any()
+                        } else {
+                            view! { <ul class="checklist">{permissions.into_iter().map(|p| view! { <li>{p.label()}</li> }).collect_view()}</ul> }.into_any()
+                        }}
+                        <p><A href="/account">"Your account, API keys and sessions"</A></p>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DirectorySummary() -> impl IntoView {
+    let counts = Resource::new(|| (), |_| get_directory_counts());
+    view! {
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match counts.await {
+                    Ok(c) => view! {
+                        <section class="stats" aria-label="Directory">
+                            <A href="/admin/users?status=active" attr:class="stat"><span class="stat-value">{c.active_users}</span><span class="stat-label">"active users"</span></A>
+                            <A href="/admin/users?status=invited" attr:class="stat"><span class="stat-value">{c.invited_users}</span><span class="stat-label">"invited"</span></A>
+                            <A href="/admin/users?status=disabled" attr:class="stat"><span class="stat-value">{c.disabled_users}</span><span class="stat-label">"disabled"</span></A>
+                            <A href="/admin/groups" attr:class="stat"><span class="stat-value">{c.groups}</span><span class="stat-label">"groups"</span></A>
+                            <A href="/admin/roles" attr:class="stat"><span class="stat-value">{c.custom_roles}</span><span class="stat-label">"custom roles"</span></A>
+                        </section>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

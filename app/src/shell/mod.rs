@@ -1,0 +1,149 @@
+//! The portal's frame: the document shell, routes, header and navigation, the home page, and
+//! the small components every page uses.
+
+mod components;
+mod home;
+
+pub use components::*;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+use crate::audit::ui::AuditPage;
+use crate::auth::api::get_current_user;
+use crate::auth::model::CurrentUser;
+use crate::auth::ui::{AccountPage, InvitePage, LoginPage, UserMenu};
+use crate::directory::rules::Permission;
+use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};
+use crate::error::AppError;
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, loaded once per page and shared by the header and the guards.
+pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let user: UserResource = Resource::new(|| (), |_| get_current_user());
+    provide_context(user);
+
+    view! {
+        <Stylesheet id="sightline" href="/pkg/sightline.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>
+        <Router>
+            <Header/>
+            <main id="main" class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/invite/:token") view=InvitePage/>
+                    <Route path=path!("/account") view=|| view! { <Guarded><AccountPage/></Guarded> }/>
+                    <Route path=path!("/admin/users") view=|| view! { <Guarded need=Permission::ManageDirectory><UsersPage/></Guarded> }/>
+                    <Route path=path!("/admin/users/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><UserPage/></Guarded> }/>
+                    <Route path=path!("/admin/groups") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupsPage/></Guarded> }/>
+                    <Route path=path!("/admin/groups/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupPage/></Guarded> }/>
+                    <Route path=path!("/admin/roles") view=|| view! { <Guarded need=Permission::ManageDirectory><RolesPage/></Guarded> }/>
+                    <Route path=path!("/admin/audit") view=|| view! { <Guarded need=Permission::ViewAuditLog><AuditPage/></Guarded> }/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true"></span>
+                <span class="brand-name">"Sightline"</span>
+            </A>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => view! { <Nav user=user.clone()/><UserMenu user/> }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+#[component]
+fn Nav(user: CurrentUser) -> impl IntoView {
+    let admin = user.has(Permission::ManageDirectory);
+    let audit = user.has(Permission::ViewAuditLog);
+    view! {
+        <span class="tenant-name" title="Tenant">{user.tenant_name.clone()}</span>
+        <nav class="nav" aria-label="Main">
+            <A href="/" exact=true>"Home"</A>
+            {admin.then(|| view! {
+                <A href="/admin/users">"Users"</A>
+                <A href="/admin/groups">"Groups"</A>
+                <A href="/admin/roles">"Roles"</A>
+            })}
+            {audit.then(|| view! { <A href="/admin/audit">"Audit log"</A> })}
+        </nav>
+    }
+}
+
+/// Shows its children to a signed-in user holding `need` (if given); sends visitors to the
+/// sign-in page and tells others what they lack.
+#[component]
+pub fn Guarded(#[prop(optional)] need: Option<Permission>, children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) if need.is_none_or(|p| user.has(p)) => children.read_value()().into_any(),
+                    Ok(Some(_)) => view! {
+                        <ErrorBox error=AppError::Forbidden("Your roles do not give access to this page. Ask a tenant admin if you need it.".into())/>
+                    }.into_any(),
+                    Ok(None) => view! { <leptos_router::components::Redirect path="/login"/> }.into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <section class="empty-state">
+            <h1>"There is nothing at this address"</h1>
+            <p>"The page may have moved, or the link has a typo."</p>
+            <A href="/" attr:class="button">"Go to the home page"</A>
+        </section>
+    }
+}

@@ -1,0 +1,118 @@
+#![recursion_limit = "512"]
+//! The Sightline server: configuration, database, router (pages, server functions, REST API),
+//! security layers, background jobs and the command line.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod rest;
+pub mod security;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::server_support::CspNonce;
+use app::state::{AppState, Clock, SystemClock};
+use app::{shell, App};
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use http::request::Parts;
+use http::StatusCode;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+
+use config::Config;
+use security::LayerSettings;
+
+/// Connects to the database, migrates it, and builds the state every request shares.
+pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
+    let db = db::connect(&config.database_url, &config.data_dir).await?;
+    db::migrate(&db, &config.database_url).await?;
+    Ok(AppState { db, clock, settings: Arc::new(config.settings.clone()), leptos_options: config.leptos.clone() })
+}
+
+pub async fn build_state_now(config: &Config) -> Result<AppState, String> {
+    build_state(config, Arc::new(SystemClock)).await
+}
+
+/// Everything a Leptos render or server function needs beyond what leptos_axum provides: the
+/// state, and the CSP nonce the security layer minted for this response.
+fn leptos_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(state.clone());
+        if let Some(nonce) = use_context::<Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState, layer: LayerSettings) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let context = leptos_context(state.clone());
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(rest::router())
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn_with_state((state.clone(), layer), security::identify))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    if db::ping(&state.db).await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+/// Housekeeping: forget failed sign-ins that no longer count.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(error) = app::auth::service::forget_old_failures(&state).await {
+                tracing::warn!(%error, "housekeeping failed");
+            }
+        }
+    });
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests under way.
+pub async fn serve(listener: TcpListener, state: AppState, layer: LayerSettings, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    spawn_housekeeping(state.clone());
+    let app = router(state, layer).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests under way");
+}

@@ -1,0 +1,163 @@
+//! The REST API, in the shapes of Qlik Cloud's public REST reference, so existing Qlik API
+//! clients work against Sightline with a Sightline API key. Handlers call the same services as
+//! the server functions: one implementation of every operation.
+
+pub mod error;
+pub mod extract;
+pub mod filter;
+pub mod groups;
+pub mod model;
+pub mod patch;
+pub mod roles;
+pub mod users;
+
+use app::auth::service::Principal;
+use app::directory::model::GroupQuery;
+use app::directory::service;
+use app::error::AppError;
+use app::state::AppState;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use http::StatusCode;
+use utoipa::OpenApi;
+
+use model::{Href, ListLinks, RefIn};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sightline REST API", description = "Users, groups and roles of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
+    paths(
+        users::me, users::list, users::create, users::get, users::patch, users::delete,
+        groups::list, groups::create, groups::get, groups::patch, groups::delete,
+        roles::list, roles::get,
+    ),
+    components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
+    modifiers(&BearerAuth),
+    tags((name = "users"), (name = "groups"), (name = "roles")),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("apiKey", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        openapi.security = Some(vec![SecurityRequirement::new("apiKey", Vec::<String>::new())]);
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/api/v1/users/me", get(users::me))
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/users/{id}", get(users::get).patch(users::patch).delete(users::delete))
+        .route("/api/v1/groups", get(groups::list).post(groups::create))
+        .route("/api/v1/groups/{id}", get(groups::get).patch(groups::patch).delete(groups::delete))
+        .route("/api/v1/roles", get(roles::list))
+        .route("/api/v1/roles/{id}", get(roles::get))
+        .route("/api/v1/{*rest}", axum::routing::any(no_such_route))
+}
+
+async fn no_such_route() -> axum::response::Response {
+    error::bad_request(StatusCode::NOT_FOUND, "There is no such REST route. The routes are listed in /api/v1/openapi.json.").into_response()
+}
+
+pub fn base_url(state: &AppState) -> String {
+    state.settings.public_url.trim_end_matches('/').to_string()
+}
+
+/// Qlik's page sizes: 1 to 100.
+pub fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
+    match limit {
+        None => Ok(0),
+        Some(n @ 1..=100) => Ok(n),
+        Some(n) => Err(AppError::invalid("limit", format!("limit must be between 1 and 100; it is {n}."))),
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `links.self` and `links.next` of a list, keeping its filters.
+pub fn list_links(base: &str, resource: &str, limit: Option<u32>, kept: &[(&str, Option<&str>)], current: Option<&str>, next: Option<&str>) -> ListLinks {
+    let mut params: Vec<String> = kept.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", encode(v)))).collect();
+    if let Some(limit) = limit {
+        params.push(format!("limit={limit}"));
+    }
+    let href = |cursor: Option<&str>| {
+        let mut all = params.clone();
+        if let Some(cursor) = cursor {
+            all.push(format!("next={}", encode(cursor)));
+        }
+        let query = if all.is_empty() { String::new() } else { format!("?{}", all.join("&")) };
+        Href { href: format!("{base}/api/v1/{resource}{query}") }
+    };
+    ListLinks { self_: href(current), next: next.map(|n| href(Some(n))) }
+}
+
+/// Role ids from references by id or by name.
+pub async fn role_ids(state: &AppState, caller: &Principal, refs: &[RefIn]) -> Result<Vec<String>, AppError> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roles = service::list_roles(state, caller).await?;
+    refs.iter()
+        .map(|r| match (&r.id, &r.name) {
+            (Some(id), _) => Ok(id.clone()),
+            (None, Some(name)) => roles.iter().find(|role| role.name.eq_ignore_ascii_case(name)).map(|role| role.id.clone()).ok_or_else(|| {
+                let known: Vec<&str> = roles.iter().filter(|r| r.kind.is_assignable()).map(|r| r.name.as_str()).collect();
+                AppError::invalid("assignedRoles", format!("There is no role named \"{name}\". Roles: {}.", known.join(", ")))
+            }),
+            (None, None) => Err(AppError::invalid("assignedRoles", "Each role needs an \"id\" or a \"name\".")),
+        })
+        .collect()
+}
+
+/// Group ids from references by id or by name.
+pub async fn group_ids(state: &AppState, caller: &Principal, refs: &[RefIn]) -> Result<Vec<String>, AppError> {
+    let mut ids = Vec::new();
+    for r in refs {
+        match (&r.id, &r.name) {
+            (Some(id), _) => ids.push(id.clone()),
+            (None, Some(name)) => {
+                let page = service::list_groups(state, caller, GroupQuery { search: name.clone(), limit: 100, ..Default::default() }).await?;
+                let group = page.items.into_iter().find(|g| g.name.eq_ignore_ascii_case(name));
+                ids.push(group.ok_or_else(|| AppError::invalid("assignedGroups", format!("There is no group named \"{name}\".")))?.id);
+            }
+            (None, None) => return Err(AppError::invalid("assignedGroups", "Each group needs an \"id\" or a \"name\".")),
+        }
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_links_keep_filters_and_encode_cursors() {
+        let links = list_links("http://h", "users", Some(5), &[("status", Some("active")), ("email", None)], None, Some("ab.c d"));
+        assert_eq!(links.self_.href, "http://h/api/v1/users?status=active&limit=5");
+        assert_eq!(links.next.unwrap().href, "http://h/api/v1/users?status=active&limit=5&next=ab.c%20d");
+    }
+
+    #[test]
+    fn limits_outside_one_to_a_hundred_are_refused() {
+        assert_eq!(check_limit(None).unwrap(), 0);
+        assert_eq!(check_limit(Some(100)).unwrap(), 100);
+        assert!(check_limit(Some(0)).unwrap_err().to_string().contains("between 1 and 100"));
+        assert!(check_limit(Some(101)).is_err());
+    }
+}

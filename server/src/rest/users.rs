@@ -1,0 +1,115 @@
+//! `/api/v1/users` in Qlik Cloud's shape.
+
+use app::directory::model::{NewUser, UserChanges, UserQuery};
+use app::directory::rules::UserStatus;
+use app::directory::service;
+use app::error::AppError;
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::error::{ErrorBody, RestError};
+use super::extract::{Caller, JsonBody, QueryParams};
+use super::model::*;
+use super::patch::{apply_ids, Op, PatchOp};
+use super::{base_url, group_ids, list_links, role_ids};
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users",
+    responses((status = 200, body = UserOut), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<UserOut>, RestError> {
+    let detail = service::get_user(&state, &caller, &caller.user_id).await?;
+    Ok(Json(UserOut::new(&detail.user, &base_url(&state))))
+}
+
+/// Users of the tenant, by name, a page at a time.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListParams),
+    responses((status = 200, body = UserList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryParams(params): QueryParams<UserListParams>) -> Result<Json<UserList>, RestError> {
+    let mut query = UserQuery {
+        search: params.search.clone().unwrap_or_default(),
+        email: params.email.clone().unwrap_or_default(),
+        status: params.status.as_deref().map(UserStatus::parse).transpose()?,
+        role_id: params.role_id.clone().unwrap_or_default(),
+        group_id: params.group_id.clone().unwrap_or_default(),
+        after: params.next.clone(),
+        limit: super::check_limit(params.limit)?,
+    };
+    if let Some(filter) = &params.filter {
+        super::filter::apply(filter, &mut query)?;
+    }
+    let page = service::list_users(&state, &caller, query).await?;
+    let base = base_url(&state);
+    let kept = [
+        ("status", params.status.as_deref()),
+        ("email", params.email.as_deref()),
+        ("search", params.search.as_deref()),
+        ("roleId", params.role_id.as_deref()),
+        ("groupId", params.group_id.as_deref()),
+        ("filter", params.filter.as_deref()),
+    ];
+    Ok(Json(UserList {
+        data: page.items.iter().map(|u| UserOut::new(u, &base)).collect(),
+        links: list_links(&base, "users", params.limit, &kept, params.next.as_deref(), page.next.as_deref()),
+    }))
+}
+
+/// Creates an invited user; the response carries the invitation link, shown once.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserIn,
+    responses((status = 201, body = CreatedUserOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<UserIn>) -> Result<Response, RestError> {
+    if let Some(status) = input.status.as_deref().filter(|s| *s != "invited") {
+        return Err(AppError::invalid("status", format!("A new user starts as invited (not \"{status}\") and becomes active by accepting the invitation.")).into());
+    }
+    let role_ids = role_ids(&state, &caller, &input.assigned_roles).await?;
+    let group_ids = group_ids(&state, &caller, &input.assigned_groups).await?;
+    let created = service::create_user(&state, &caller, NewUser { name: input.name, email: input.email, role_ids, group_ids }).await?;
+    let body = CreatedUserOut { user: UserOut::new(&created.user, &base_url(&state)), invite_url: created.invite_url };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<Json<UserOut>, RestError> {
+    let detail = service::get_user(&state, &caller, &id).await?;
+    Ok(Json(UserOut::new(&detail.user, &base_url(&state))))
+}
+
+/// Changes a user with JSON Patch operations on `/name`, `/status`, `/assignedRoles` and
+/// `/assignedGroups`. All operations apply together, or none does.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
+    request_body = Vec<PatchOp>,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn patch(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(ops): JsonBody<Vec<PatchOp>>) -> Result<StatusCode, RestError> {
+    let current = service::get_user(&state, &caller, &id).await?.user;
+    let mut changes = UserChanges::default();
+    let mut roles: Vec<String> = current.roles.iter().map(|r| r.id.clone()).collect();
+    let mut groups: Vec<String> = current.groups.iter().map(|g| g.id.clone()).collect();
+    for (index, op) in ops.iter().enumerate() {
+        let kind = op.kind(index)?;
+        match (op.path.as_str(), kind) {
+            ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
+            ("/status", Op::Replace) => changes.status = Some(UserStatus::parse(&op.string(index)?)?),
+            ("/assignedRoles", kind) => {
+                apply_ids(&mut roles, kind, role_ids(&state, &caller, &op.refs(index)?).await?);
+                changes.role_ids = Some(roles.clone());
+            }
+            ("/assignedGroups", kind) => {
+                apply_ids(&mut groups, kind, group_ids(&state, &caller, &op.refs(index)?).await?);
+                changes.group_ids = Some(groups.clone());
+            }
+            _ => return Err(op.unknown_path(index, &["/name (replace)", "/status (replace)", "/assignedRoles", "/assignedGroups"]).into()),
+        }
+    }
+    service::update_user(&state, &caller, &id, changes).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<StatusCode, RestError> {
+    service::delete_user(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
