@@ -73,7 +73,7 @@ impl Config {
             _ => toml::Table::new(),
         };
         let leptos = if text.is_empty() {
-            leptos_config::get_config_from_env().map_err(|e| format!("Leptos settings: {e}"))?.leptos_options
+            LeptosOptions::builder().output_name("sightline").site_root("target/site").build()
         } else {
             leptos_config::get_config_from_str(&text).map_err(|e| format!("Leptos settings in {}: {e}", path.display()))?
         };

@@ -6,12 +6,12 @@ use super::model::{ApiKeyInfo, CurrentUser, NewApiKey, SessionInfo};
 use crate::error::AppError;
 
 /// The signed-in user, or `None` for a visitor.
-#[server]
+#[server(endpoint = "get_current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(crate::server_support::principal().map(|p| p.current_user()))
 }
 
-#[server]
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
     use crate::server_support::*;
     let state = state()?;
@@ -20,7 +20,7 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
     Ok(principal.current_user())
 }
 
-#[server]
+#[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server_support::*;
     let state = state()?;
@@ -32,7 +32,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// Ends every session of the caller's account, this one included.
-#[server]
+#[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<u64, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
@@ -55,7 +55,7 @@ pub async fn invite_details(token: String) -> Result<(String, String), AppError>
     respond(super::service::invite_details(&state()?, &token).await)
 }
 
-#[server]
+#[server(endpoint = "accept_invite")]
 pub async fn accept_invite(token: String, password: String, confirm: String) -> Result<CurrentUser, AppError> {
     use crate::server_support::*;
     if password != confirm {

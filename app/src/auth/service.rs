@@ -176,6 +176,14 @@ fn wrong_credentials() -> AppError {
     AppError::Invalid { field: None, message: "That email and password do not match an active account. Check both and try again.".into() }
 }
 
+fn account_subject(email_key: &str) -> String {
+    format!("account:{email_key}")
+}
+
+fn address_subject(request: &RequestInfo) -> String {
+    format!("address:{}", request.client_addr)
+}
+
 /// Signs in with email and password. Returns the principal and the new session's secret, which
 /// goes into the cookie and nowhere else.
 pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, password: &str) -> Result<(Principal, String), AppError> {
@@ -184,19 +192,21 @@ pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, passw
     if email_key.is_empty() || password.is_empty() {
         return Err(AppError::invalid("email", "Enter your email and password."));
     }
-    let mut conn = state.db.acquire().await?;
-    let tenant = store::tenant_for_host(&mut conn, &request.host)
-        .await?
-        .ok_or_else(|| AppError::not_found("This server has no tenant yet. Run `sightline demo` or `sightline create-admin` first."))?;
-    let account_subject = format!("account:{email_key}");
-    let address_subject = format!("address:{}", request.client_addr);
-    let limits = state.settings.login_limits;
-    let since = now - limits.window_ms;
-    let account_failures = store::recent_failures(&mut conn, &tenant.id, &account_subject, since).await?;
-    let address_failures = store::recent_failures(&mut conn, &tenant.id, &address_subject, since).await?;
-    rules::check_login_allowed(&account_failures, &address_failures, limits, now)?;
-
-    let login = store::find_login(&mut conn, &tenant.id, &email_key).await?;
+    // Reads first, on a connection released before any write: SQLite has a single connection.
+    let (tenant, login) = {
+        let mut conn = state.db.acquire().await?;
+        let tenant = store::tenant_for_host(&mut conn, &request.host)
+            .await?
+            .ok_or_else(|| AppError::not_found("This server has no tenant yet. Run `sightline demo` or `sightline create-admin` first."))?;
+        let since = now - state.settings.login_limits.window_ms;
+        let account_failures = store::recent_failures(&mut conn, &tenant.id, &account_subject(&email_key), since).await?;
+        let address_failures = store::recent_failures(&mut conn, &tenant.id, &address_subject(request), since).await?;
+        rules::check_login_allowed(&account_failures, &address_failures, state.settings.login_limits, now)?;
+        let login = store::find_login(&mut conn, &tenant.id, &email_key).await?;
+        (tenant, login)
+    };
+    let account_subject = account_subject(&email_key);
+    let address_subject = address_subject(request);
     let hash = login.as_ref().and_then(|l| l.password_hash.clone());
     let matches = verify_password(password.to_string(), hash).await;
     let Some(login) = login.filter(|_| matches) else {

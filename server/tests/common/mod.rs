@@ -1,0 +1,124 @@
+//! Test harness: every test gets its own fresh database, on SQLite or PostgreSQL, migrated by
+//! the same code the server runs, and a clock the test moves by hand.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use app::auth::service::{load_principal, Credential, Principal};
+use app::state::{AppState, ManualClock, Settings};
+use server::{build_state, config::Config};
+
+/// 2026-11-23 09:00 UTC.
+pub const START: i64 = 1_795_424_400_000;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestDb {
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub url: String,
+    dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SIGHTLINE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}", &app::ids::new_id()[..12])
+}
+
+pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
+    let mut config = Config::load_with(std::path::Path::new("/nonexistent/Leptos.toml"), |_| None).expect("default config");
+    config.database_url = url.to_string();
+    config.data_dir = dir.to_path_buf();
+    config.settings = Settings { public_url: "http://sightline.test".into(), ..Settings::default() };
+    config
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        Self::with_settings(backend, |_| {}).await
+    }
+
+    pub async fn with_settings(backend: Backend, change: impl FnOnce(&mut Settings)) -> TestDb {
+        let dir = std::env::temp_dir().join(unique("sightline-test"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (url, postgres) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), None),
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = unique("sl_test");
+                sqlx::any::install_default_drivers();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL must run for the tests (see README)");
+                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+                (format!("{base}/{name}"), Some((admin, name)))
+            }
+        };
+        let mut config = test_config(&url, &dir);
+        change(&mut config.settings);
+        let clock = Arc::new(ManualClock::new(START));
+        let state = build_state(&config, clock.clone()).await.expect("state");
+        TestDb { state, clock, url, dir, postgres }
+    }
+
+    pub fn minutes(&self, minutes: i64) {
+        self.clock.advance_ms(minutes * 60 * 1000);
+    }
+
+    /// The principal of an existing user, as if they had signed in.
+    pub async fn principal(&self, email: &str) -> Principal {
+        let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1").bind(email.to_lowercase()).fetch_one(&self.state.db).await.unwrap();
+        let mut conn = self.state.db.acquire().await.unwrap();
+        load_principal(&mut conn, &id, Credential::Console).await.unwrap().expect("an active user")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.state.db).await.unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((admin, name)) = self.postgres.take() {
+            // Drop cannot await: drop the database from a thread with its own runtime.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async move {
+                    if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
+                        let _ = sqlx::Executor::execute(&mut conn, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Runs each listed async test body on a fresh SQLite and a fresh PostgreSQL database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::common::TestDb::new($crate::common::Backend::Sqlite).await).await
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::common::TestDb::new($crate::common::Backend::Postgres).await).await
+                }
+            }
+        )*
+    };
+}
