@@ -9,7 +9,7 @@ pub use components::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::audit::ui::AuditPage;
 use crate::auth::api::get_current_user;
@@ -54,16 +54,16 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/invite/:token") view=InvitePage/>
-                    <Route path=path!("/account") view=|| view! { <Guarded><AccountPage/></Guarded> }/>
-                    <Route path=path!("/admin/users") view=|| view! { <Guarded need=Permission::ManageDirectory><UsersPage/></Guarded> }/>
-                    <Route path=path!("/admin/users/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><UserPage/></Guarded> }/>
-                    <Route path=path!("/admin/groups") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupsPage/></Guarded> }/>
-                    <Route path=path!("/admin/groups/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupPage/></Guarded> }/>
-                    <Route path=path!("/admin/roles") view=|| view! { <Guarded need=Permission::ManageDirectory><RolesPage/></Guarded> }/>
-                    <Route path=path!("/admin/audit") view=|| view! { <Guarded need=Permission::ViewAuditLog><AuditPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/login") view=LoginPage/>
+                    <Route ssr=SsrMode::Async path=path!("/invite/:token") view=InvitePage/>
+                    <Route ssr=SsrMode::Async path=path!("/account") view=|| view! { <Guarded><AccountPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/users") view=|| view! { <Guarded need=Permission::ManageDirectory><UsersPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/users/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><UserPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/groups") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupsPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/groups/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/roles") view=|| view! { <Guarded need=Permission::ManageDirectory><RolesPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/audit") view=|| view! { <Guarded need=Permission::ViewAuditLog><AuditPage/></Guarded> }/>
                 </Routes>
             </main>
         </Router>
