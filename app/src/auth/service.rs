@@ -83,17 +83,7 @@ pub async fn load_principal(conn: &mut AnyConnection, user_id: &str, credential:
     if user.status != UserStatus::Active.as_str() {
         return Ok(None);
     }
-    let grants = store::grants_of(conn, &user.tenant_id, user_id).await?;
-    let mut kinds: std::collections::BTreeMap<String, (RoleKind, Vec<Permission>)> = Default::default();
-    for grant in grants {
-        let Some(kind) = RoleKind::parse(&grant.kind) else { continue };
-        let entry = kinds.entry(grant.role_id).or_insert((kind, Vec::new()));
-        if let Some(permission) = grant.permission.as_deref().and_then(|p| Permission::parse(p).ok()) {
-            entry.1.push(permission);
-        }
-    }
-    let is_tenant_admin = kinds.values().any(|(kind, _)| *kind == RoleKind::TenantAdmin);
-    let permissions = effective_permissions(kinds.values().map(|(kind, chosen)| (*kind, chosen.as_slice())));
+    let (permissions, is_tenant_admin) = permissions_of(conn, &user.tenant_id, user_id).await?;
     Ok(Some(Principal {
         user_id: user.id,
         tenant_id: user.tenant_id,
@@ -104,6 +94,22 @@ pub async fn load_principal(conn: &mut AnyConnection, user_id: &str, credential:
         is_tenant_admin,
         credential,
     }))
+}
+
+/// What a user's roles add up to, whatever their status: their permissions, and whether they
+/// are a tenant admin.
+pub async fn permissions_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> Result<(BTreeSet<Permission>, bool), AppError> {
+    let grants = store::grants_of(conn, tenant_id, user_id).await?;
+    let mut roles: std::collections::BTreeMap<String, (RoleKind, Vec<Permission>)> = Default::default();
+    for grant in grants {
+        let Some(kind) = RoleKind::parse(&grant.kind) else { continue };
+        let entry = roles.entry(grant.role_id).or_insert((kind, Vec::new()));
+        if let Some(permission) = grant.permission.as_deref().and_then(|p| Permission::parse(p).ok()) {
+            entry.1.push(permission);
+        }
+    }
+    let is_tenant_admin = roles.values().any(|(kind, _)| *kind == RoleKind::TenantAdmin);
+    Ok((effective_permissions(roles.values().map(|(kind, chosen)| (*kind, chosen.as_slice()))), is_tenant_admin))
 }
 
 /// Resolves the caller from a bearer API key or the session cookie. Unknown, revoked or

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::*;
 use super::model::{ApiKeyInfo, CurrentUser};
 use crate::directory::rules::Permission;
-use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, SecretOnce, Time, UserResource};
+use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, SecretOnce, Time};
 
 /// Where to go after signing in: a local path from `?next=`, never another site.
 fn local_next(next: Option<String>) -> String {
@@ -117,19 +117,11 @@ pub fn UserMenu(user: CurrentUser) -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let user = expect_context::<UserResource>();
+    let user = expect_context::<CurrentUser>();
     view! {
-        <Suspense fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                let Ok(Some(user)) = user.await else { return ().into_any() };
-                let can_create_keys = user.has(Permission::CreateApiKeys);
-                view! {
-                    <PageHeader title="Your account".to_string() subtitle=format!("{} · {} · {}", user.name, user.email, user.tenant_name)/>
-                    <ApiKeys user_id=None can_create=can_create_keys/>
-                    <Sessions/>
-                }.into_any()
-            })}
-        </Suspense>
+        <PageHeader title="Your account".to_string() subtitle=format!("{} · {} · {}", user.name, user.email, user.tenant_name)/>
+        <ApiKeys user_id=None can_create=user.has(Permission::CreateApiKeys)/>
+        <Sessions/>
     }
 }
 

@@ -198,10 +198,8 @@ pub async fn get_user(state: &AppState, principal: &Principal, id: &str) -> Resu
     let user = users_from_rows(&mut conn, vec![row]).await?.remove(0);
     let group_roles = store::roles_through_groups(&mut conn, id).await?;
     let has_password = store::user_has_password(&mut conn, id).await?;
-    let permissions = auth::load_principal(&mut conn, id, Credential::Console)
-        .await?
-        .map(|p| p.permissions.iter().map(|p| p.as_str().to_string()).collect())
-        .unwrap_or_default();
+    let (permissions, _) = auth::permissions_of(&mut conn, &principal.tenant_id, id).await?;
+    let permissions = permissions.iter().map(|p| p.as_str().to_string()).collect();
     Ok(UserDetail { user, group_roles, permissions, has_password })
 }
 

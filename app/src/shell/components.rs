@@ -40,7 +40,7 @@ pub fn Notice(children: Children) -> impl IntoView {
 }
 
 #[component]
-pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>) -> impl IntoView {
     view! {
         <leptos_meta::Title text=title.clone()/>
         <div class="page-header">
@@ -48,7 +48,6 @@ pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>, #[p
                 <h1>{title}</h1>
                 {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
             </div>
-            <div class="page-actions">{children.map(|c| c())}</div>
         </div>
     }
 }

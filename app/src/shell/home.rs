@@ -3,34 +3,28 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{ErrorBox, Loading, PageHeader, UserResource};
+use super::{ErrorBox, Loading, PageHeader};
+use crate::auth::model::CurrentUser;
 use crate::directory::api::get_directory_counts;
 use crate::directory::rules::Permission;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let user = expect_context::<UserResource>();
+    let user = expect_context::<CurrentUser>();
+    let admin = user.has(Permission::ManageDirectory);
+    let permissions: Vec<_> = Permission::ALL.into_iter().filter(|p| user.has(*p)).collect();
     view! {
-        <Suspense fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                let Ok(Some(user)) = user.await else { return ().into_any() };
-                let admin = user.has(Permission::ManageDirectory);
-                let permissions: Vec<_> = Permission::ALL.into_iter().filter(|p| user.has(*p)).collect();
-                view! {
-                    <PageHeader title=format!("Welcome, {}", user.name) subtitle=format!("{} · {}", user.tenant_name, user.email)/>
-                    {admin.then(|| view! { <DirectorySummary/> })}
-                    <section class="card">
-                        <h2>"What you can do here"</h2>
-                        {if permissions.is_empty() {
-                            view! { <p class="muted">"Your roles grant no permissions yet. A tenant admin can give you some through User Default or a custom role."</p> }.into_any()
-                        } else {
-                            view! { <ul class="checklist">{permissions.into_iter().map(|p| view! { <li>{p.label()}</li> }).collect_view()}</ul> }.into_any()
-                        }}
-                        <p><A href="/account">"Your account, API keys and sessions"</A></p>
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
+        <PageHeader title=format!("Welcome, {}", user.name) subtitle=format!("{} · {}", user.tenant_name, user.email)/>
+        {admin.then(|| view! { <DirectorySummary/> })}
+        <section class="card">
+            <h2>"What you can do here"</h2>
+            {if permissions.is_empty() {
+                view! { <p class="muted">"Your roles grant no permissions yet. A tenant admin can give you some through User Default or a custom role."</p> }.into_any()
+            } else {
+                view! { <ul class="checklist">{permissions.into_iter().map(|p| view! { <li>{p.label()}</li> }).collect_view()}</ul> }.into_any()
+            }}
+            <p><A href="/account">"Your account, API keys and sessions"</A></p>
+        </section>
     }
 }
 

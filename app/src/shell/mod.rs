@@ -120,7 +120,11 @@ pub fn Guarded(#[prop(optional)] need: Option<Permission>, children: ChildrenFn)
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) if need.is_none_or(|p| user.has(p)) => children.read_value()().into_any(),
+                    Ok(Some(user)) if need.is_none_or(|p| user.has(p)) => {
+                        // Pages read the signed-in user from context, already resolved.
+                        provide_context(user);
+                        children.read_value()().into_any()
+                    }
                     Ok(Some(_)) => view! {
                         <ErrorBox error=AppError::Forbidden("Your roles do not give access to this page. Ask a tenant admin if you need it.".into())/>
                     }.into_any(),

@@ -52,11 +52,12 @@ pub fn UsersPage() -> impl IntoView {
     let adding = RwSignal::new(false);
 
     view! {
-        <PageHeader title="Users".to_string() subtitle="Everyone in this tenant, with their roles and groups.".to_string()>
+        <PageHeader title="Users".to_string() subtitle="Everyone in this tenant, with their roles and groups.".to_string()/>
+        <div class="page-actions">
             <button type="button" class="button primary" on:click=move |_| adding.update(|a| *a = !*a)>
                 {move || if adding.get() { "Close" } else { "Add user" }}
             </button>
-        </PageHeader>
+        </div>
         <Show when=move || adding.get()>
             <AddUser roles groups on_added=move || version.update(|v| *v += 1)/>
         </Show>
@@ -254,9 +255,8 @@ fn UserEditor(detail: UserDetail, roles: Vec<Role>, groups: Vec<Group>, on_saved
     let invited = user.status == UserStatus::Invited;
     let permissions: Vec<&'static str> = Permission::ALL.iter().filter(|p| detail.permissions.iter().any(|x| x == p.as_str())).map(|p| p.label()).collect();
     view! {
-        <PageHeader title=user.name.clone() subtitle=user.email.clone()>
-            {status_badge(user.status)}
-        </PageHeader>
+        <PageHeader title=user.name.clone() subtitle=user.email.clone()/>
+        <p class="page-actions">{status_badge(user.status)}</p>
         <div class="columns">
             <section class="card">
                 <h2>"Profile and access"</h2>
