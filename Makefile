@@ -1,0 +1,40 @@
+# The two commands of the README, and the pieces they are made of.
+.PHONY: run test setup setup-test build unit-tests browser-tests size clean-data
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+## Build and run Sightline on SQLite with the demo tenant (http://127.0.0.1:3000).
+run: setup build
+	target/debug/sightline serve --demo
+
+## Install what tests need, build once, and pass every test: rules, services on SQLite and
+## PostgreSQL, HTTP, and the browser tests in headless Chromium.
+test: setup-test build unit-tests browser-tests
+
+setup:
+	scripts/setup.sh run
+
+setup-test:
+	scripts/setup.sh test
+
+# Builds the WASM bundle and the server binary, once; the tests reuse the artifacts.
+build:
+	cargo leptos build
+
+unit-tests:
+	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo test -p app -p engine -p server
+
+browser-tests:
+	mkdir -p end2end/artifacts
+	cd end2end && npx playwright test
+
+## Release build, and the size of the WASM bundle a visitor downloads.
+size:
+	scripts/setup.sh size
+	cargo leptos build --release
+	@raw=$$(stat -c %s target/site/pkg/sightline.wasm); br=$$(brotli -c -q 11 target/site/pkg/sightline.wasm | wc -c); \
+	 js=$$(stat -c %s target/site/pkg/sightline.js); css=$$(stat -c %s target/site/pkg/sightline.css); \
+	 echo "WASM: $$raw bytes raw, $$br bytes brotli; JS: $$js bytes; CSS: $$css bytes"
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what Sightline needs, and nothing twice: quick when everything is present.
+#   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli, cargo-leptos)
+#   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL
+#   scripts/setup.sh size   the above for run, plus binaryen (wasm-opt) and brotli for release size figures
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+apt_updated=no
+apt_install() {
+  local missing=()
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ "$apt_updated" = no ]; then $sudo apt-get update -qq; apt_updated=yes; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# --- Rust pieces -------------------------------------------------------------------------------
+if ! have cargo; then
+  echo "Sightline needs Rust (cargo, rustup): see https://rustup.rs" >&2
+  exit 1
+fi
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "Adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -qF "$bindgen_version"; then
+  say "Installing wasm-bindgen-cli $bindgen_version (about 5 minutes)"
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+# 0.3.10: the newest whose locked dependencies build on Rust 1.95. no_downloads: it uses the
+# wasm-bindgen and wasm-opt on PATH and fetches nothing.
+if ! cargo leptos --version 2>/dev/null | grep -qF "0.3.10"; then
+  say "Installing cargo-leptos 0.3.10 (about 25 minutes on two cores)"
+  cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads --force
+fi
+
+# --- Browser tests -----------------------------------------------------------------------------
+if [ "$mode" = test ]; then
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  have npm || apt_install nodejs npm
+  if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "Installing the browser-test packages"
+    (cd end2end && npm ci --no-fund --no-audit --loglevel=error)
+  fi
+  scripts/postgres.sh >/dev/null
+fi
+
+if [ "$mode" = size ]; then
+  apt_install binaryen brotli
+fi
