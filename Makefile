@@ -31,7 +31,7 @@ browser-tests:
 ## Release build, and the size of the WASM bundle a visitor downloads.
 size:
 	scripts/setup.sh size
-	cargo leptos build --release
+	cargo leptos build --release --frontend-only
 	@raw=$$(stat -c %s target/site/pkg/sightline.wasm); br=$$(brotli -c -q 11 target/site/pkg/sightline.wasm | wc -c); \
 	 js=$$(stat -c %s target/site/pkg/sightline.js); css=$$(stat -c %s target/site/pkg/sightline.css); \
 	 echo "WASM: $$raw bytes raw, $$br bytes brotli; JS: $$js bytes; CSS: $$css bytes"

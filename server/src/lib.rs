@@ -65,6 +65,12 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state((state.clone(), layer), security::identify))
         .layer(axum::middleware::from_fn(security::headers))
+        // One structured log line per request: method, path, status, latency.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .with_state(state)
 }
 

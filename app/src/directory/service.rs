@@ -235,7 +235,11 @@ async fn ensure_an_admin_remains(conn: &mut AnyConnection, tenant_id: &str) -> R
     Ok(())
 }
 
+/// "A, B" for the audit log's details; "none" for an empty list.
 fn names<T>(items: &[T], name: impl Fn(&T) -> &str) -> String {
+    if items.is_empty() {
+        return "none".into();
+    }
     items.iter().map(name).collect::<Vec<_>>().join(", ")
 }
 
@@ -313,12 +317,12 @@ pub async fn update_user(state: &AppState, principal: &Principal, id: &str, chan
     if let Some(role_ids) = &changes.role_ids {
         let roles = resolve_roles(&mut tx, &principal.tenant_id, role_ids).await?;
         store::set_user_roles(&mut tx, id, &roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?;
-        said.push(format!("roles: {}", if roles.is_empty() { "none".into() } else { names(&roles, |r| &r.name) }));
+        said.push(format!("roles: {}", names(&roles, |r| &r.name)));
     }
     if let Some(group_ids) = &changes.group_ids {
         let groups = resolve_groups(&mut tx, &principal.tenant_id, group_ids).await?;
         store::set_user_groups(&mut tx, id, &groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>()).await?;
-        said.push(format!("groups: {}", if groups.is_empty() { "none".into() } else { names(&groups, |g| &g.name) }));
+        said.push(format!("groups: {}", names(&groups, |g| &g.name)));
     }
     ensure_an_admin_remains(&mut tx, &principal.tenant_id).await?;
     if !said.is_empty() {
@@ -445,7 +449,7 @@ pub async fn update_group(state: &AppState, principal: &Principal, id: &str, cha
     if let Some(role_ids) = &changes.role_ids {
         let roles = resolve_roles(&mut tx, &principal.tenant_id, role_ids).await?;
         store::set_group_roles(&mut tx, id, &roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?;
-        said.push(format!("roles: {}", if roles.is_empty() { "none".into() } else { names(&roles, |r| &r.name) }));
+        said.push(format!("roles: {}", names(&roles, |r| &r.name)));
         ensure_an_admin_remains(&mut tx, &principal.tenant_id).await?;
     }
     if !said.is_empty() {

@@ -115,3 +115,21 @@ pub fn SecretOnce(label: &'static str, value: String) -> impl IntoView {
         </div>
     }
 }
+
+/// A delete button that asks once more before it acts, and says what deleting does.
+#[component]
+pub fn ConfirmDelete(what: &'static str, consequence: &'static str, action: Action<(), Result<(), AppError>>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    view! {
+        <h3>"Delete"</h3>
+        <p class="muted">{consequence}</p>
+        <Show when=move || confirming.get() fallback=move || view! {
+            <button type="button" class="button danger" on:click=move |_| confirming.set(true)>{format!("Delete {what}…")}</button>
+        }>
+            <button type="button" class="button danger" on:click=move |_| { action.dispatch(()); }>"Yes, delete"</button>
+            " "
+            <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+        </Show>
+        <ActionError result=action.value().into()/>
+    }
+}

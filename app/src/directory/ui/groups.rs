@@ -8,7 +8,7 @@ use super::users::{role_options, status_badge};
 use super::CheckList;
 use crate::directory::api::*;
 use crate::directory::model::*;
-use crate::shell::{ActionError, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips};
+use crate::shell::{ConfirmDelete, ActionError, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips};
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
@@ -130,7 +130,6 @@ fn GroupEditor(detail: GroupDetail, roles: Vec<Role>, on_change: impl Fn() + Sen
         async move { remove_group_member(id.get_value(), user_id).await }
     });
     let remove = Action::new(move |_: &()| async move { delete_group(id.get_value()).await });
-    let confirm_delete = RwSignal::new(false);
     Effect::new(move || {
         if matches!(save.value().get(), Some(Ok(_))) || matches!(add.value().get(), Some(Ok(_))) || matches!(remove_member.value().get(), Some(Ok(_))) {
             on_change();
@@ -190,16 +189,7 @@ fn GroupEditor(detail: GroupDetail, roles: Vec<Role>, on_change: impl Fn() + Sen
                     {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <Notice>"Saved."</Notice> })}
                     <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save changes"</button>
                 </form>
-                <h3>"Delete"</h3>
-                <p class="muted">"Members keep their accounts; they lose the roles the group gave them."</p>
-                <Show when=move || confirm_delete.get() fallback=move || view! {
-                    <button type="button" class="button danger" on:click=move |_| confirm_delete.set(true)>"Delete group…"</button>
-                }>
-                    <button type="button" class="button danger" on:click=move |_| { remove.dispatch(()); }>"Yes, delete"</button>
-                    " "
-                    <button type="button" class="button" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
-                </Show>
-                <ActionError result=remove.value().into()/>
+                <ConfirmDelete what="group" consequence="Members keep their accounts; they lose the roles the group gave them." action=remove/>
             </section>
         </div>
     }

@@ -9,7 +9,7 @@ use crate::auth::ui::ApiKeys;
 use crate::directory::api::*;
 use crate::directory::model::*;
 use crate::directory::rules::{Permission, UserStatus};
-use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips, SecretOnce, Time};
+use crate::shell::{ConfirmDelete, ActionError, Badge, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips, SecretOnce, Time};
 
 pub fn status_badge(status: UserStatus) -> impl IntoView {
     let tone = match status {
@@ -231,7 +231,6 @@ fn UserEditor(detail: UserDetail, roles: Vec<Role>, groups: Vec<Group>, on_saved
     });
     let invite = Action::new(move |_: &()| async move { reissue_invite(id.get_value()).await });
     let remove = Action::new(move |_: &()| async move { delete_user(id.get_value()).await });
-    let confirm_delete = RwSignal::new(false);
     Effect::new(move || {
         if let Some(Ok(_)) = save.value().get() {
             on_saved();
@@ -306,16 +305,7 @@ fn UserEditor(detail: UserDetail, roles: Vec<Role>, groups: Vec<Group>, on_saved
                         None => ().into_any(),
                     }}
                 })}
-                <h3>"Delete"</h3>
-                <p class="muted">"Deleting removes the user, their sessions and API keys. This cannot be undone."</p>
-                <Show when=move || confirm_delete.get() fallback=move || view! {
-                    <button type="button" class="button danger" on:click=move |_| confirm_delete.set(true)>"Delete user…"</button>
-                }>
-                    <button type="button" class="button danger" on:click=move |_| { remove.dispatch(()); }>"Yes, delete"</button>
-                    " "
-                    <button type="button" class="button" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
-                </Show>
-                <ActionError result=remove.value().into()/>
+                <ConfirmDelete what="user" consequence="Deleting removes the user, their sessions and API keys. This cannot be undone." action=remove/>
             </section>
         </div>
         <ApiKeys user_id=Some(user.id.clone()) can_create=false/>
