@@ -77,7 +77,9 @@ async fn signing_in_sets_an_http_only_cookie_that_opens_the_portal(t: TestDb) {
     let client = live.client();
     let page = client.get(live.url("/")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(page.status(), StatusCode::FOUND, "a visitor is sent to the sign-in page");
-    assert_eq!(page.headers()["location"], "/login");
+    assert_eq!(page.headers()["location"], "/login?next=/");
+    let deep = client.get(live.url("/admin/users?status=invited")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(deep.headers()["location"], "/login?next=/admin/users%3Fstatus%3Dinvited", "the visitor comes back where they were going");
 
     let response = live.sign_in(&client, "ROOT@acme.test", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);

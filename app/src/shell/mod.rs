@@ -116,6 +116,13 @@ fn Nav(user: CurrentUser) -> impl IntoView {
 pub fn Guarded(#[prop(optional)] need: Option<Permission>, children: ChildrenFn) -> impl IntoView {
     let user = expect_context::<UserResource>();
     let children = StoredValue::new(children);
+    // After signing in, the visitor comes back here.
+    let location = leptos_router::hooks::use_location();
+    let sign_in = move || {
+        let search = location.search.get_untracked();
+        let here = if search.is_empty() { location.pathname.get_untracked() } else { format!("{}?{search}", location.pathname.get_untracked()) };
+        format!("/login?next={}", encode_path(&here))
+    };
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
@@ -128,12 +135,22 @@ pub fn Guarded(#[prop(optional)] need: Option<Permission>, children: ChildrenFn)
                     Ok(Some(_)) => view! {
                         <ErrorBox error=AppError::Forbidden("Your roles do not give access to this page. Ask a tenant admin if you need it.".into())/>
                     }.into_any(),
-                    Ok(None) => view! { <leptos_router::components::Redirect path="/login"/> }.into_any(),
+                    Ok(None) => view! { <leptos_router::components::Redirect path=sign_in()/> }.into_any(),
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// Percent-encodes a local path for a query parameter.
+fn encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[component]
