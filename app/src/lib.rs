@@ -6,7 +6,9 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod error;
+pub mod sharing;
 pub mod shell;
+pub mod spaces;
 pub mod timefmt;
 
 #[cfg(feature = "ssr")]

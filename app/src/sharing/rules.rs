@@ -1,0 +1,355 @@
+//! Effective access: the sources of a person's roles on one app in, their roles (highest first,
+//! each with where it comes from) and the actions they may take out. Pure: every page, server
+//! function and REST route is to ask this, and nothing else decides access.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::spaces::rules::{check_roles_allowed, SpaceRole, SpaceType};
+
+/// Where a role on an app comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Source {
+    /// The person owns the space.
+    SpaceOwner,
+    /// The person is a member of the space.
+    SpaceMember,
+    /// A group the person belongs to is a member of the space.
+    SpaceGroup { group_id: String },
+    /// The app is shared with the person.
+    ShareToUser,
+    /// The app is shared with a group the person belongs to.
+    ShareToGroup { group_id: String },
+    /// The app is shared with everyone in the tenant.
+    ShareToEveryone,
+}
+
+impl Source {
+    /// Space ownership and space assignments make a member; app shares do not.
+    pub fn makes_member(&self) -> bool {
+        matches!(self, Source::SpaceOwner | Source::SpaceMember | Source::SpaceGroup { .. })
+    }
+}
+
+/// One source and the roles it gives (none for ownership, which is more than any role).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub source: Source,
+    pub roles: Vec<SpaceRole>,
+}
+
+/// What a person can do with an app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AppAction {
+    Open,
+    /// Make private sheets and bookmarks.
+    Contribute,
+    /// Change the app itself.
+    Edit,
+    Publish,
+    /// Share the app with people who are not space members.
+    Share,
+    /// Turn anonymous links and embed codes on and off.
+    ManageAnonymous,
+    Delete,
+    /// See the space's members section.
+    ViewMembers,
+}
+
+/// The tenant permissions that sharing actions need besides a space role.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SharerPermissions {
+    pub share_apps: bool,
+    pub anonymous_access_link: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    pub owner: bool,
+    pub member: bool,
+    /// Every role the person holds, the highest first, with the sources that give it.
+    pub roles: Vec<(SpaceRole, Vec<Source>)>,
+    pub actions: BTreeSet<AppAction>,
+}
+
+impl Access {
+    pub fn can(&self, action: AppAction) -> bool {
+        self.actions.contains(&action)
+    }
+
+    /// What the members list shows for the person: "Owner", or their highest role.
+    pub fn highest(&self) -> Option<&'static str> {
+        if self.owner {
+            return Some("Owner");
+        }
+        self.roles.first().map(|(role, _)| role.ui_name())
+    }
+}
+
+/// What a role allows with an app in a space of this type.
+fn role_actions(role: SpaceRole, space: SpaceType) -> &'static [AppAction] {
+    use AppAction::*;
+    match (role, space) {
+        (SpaceRole::Facilitator, _) => &[Open, Contribute, Delete],
+        (SpaceRole::Producer, SpaceType::Shared) => &[Open, Contribute, Edit, Publish, Delete],
+        (SpaceRole::Publisher, SpaceType::Managed) => &[Open, Contribute, Publish, Delete],
+        (SpaceRole::CoDeveloper, SpaceType::Shared) => &[Open, Contribute, Edit],
+        (SpaceRole::Contributor, SpaceType::Managed) => &[Open, Contribute],
+        (SpaceRole::Consumer | SpaceRole::BasicConsumer | SpaceRole::Operator, _) => &[Open],
+        // Can consume data concerns data files, not apps; roles outside their space type give nothing.
+        _ => &[],
+    }
+}
+
+/// What the owner of a space can do with its apps. Apps in a managed space are published: they
+/// change by republishing, never by editing in place.
+fn owner_actions(space: SpaceType) -> &'static [AppAction] {
+    use AppAction::*;
+    match space {
+        SpaceType::Managed => &[Open, Contribute, Publish, Delete],
+        SpaceType::Personal | SpaceType::Shared => &[Open, Contribute, Edit, Publish, Delete],
+    }
+}
+
+/// The highest permission applies: a person's actions are the union over every source, so a
+/// share never lowers what someone already has.
+pub fn effective_access(space: SpaceType, grants: &[Grant], permissions: SharerPermissions) -> Access {
+    let owner = grants.iter().any(|g| g.source == Source::SpaceOwner);
+    let member = grants.iter().any(|g| g.source.makes_member());
+    let mut roles: Vec<(SpaceRole, Vec<Source>)> = Vec::new();
+    for grant in grants {
+        for role in &grant.roles {
+            match roles.iter_mut().find(|(r, _)| r == role) {
+                Some((_, sources)) => sources.push(grant.source.clone()),
+                None => roles.push((*role, vec![grant.source.clone()])),
+            }
+        }
+    }
+    roles.sort_by_key(|(role, _)| *role);
+
+    let mut actions: BTreeSet<AppAction> = roles.iter().flat_map(|(role, _)| role_actions(*role, space).iter().copied()).collect();
+    if owner {
+        actions.extend(owner_actions(space));
+    }
+    let manager = owner || roles.iter().any(|(role, _)| *role == SpaceRole::Facilitator);
+    if manager && permissions.share_apps && space != SpaceType::Personal {
+        actions.insert(AppAction::Share);
+    }
+    if manager && permissions.anonymous_access_link && space == SpaceType::Managed {
+        actions.insert(AppAction::ManageAnonymous);
+    }
+    if member && !actions.is_empty() {
+        actions.insert(AppAction::ViewMembers);
+    }
+    Access { owner, member, roles, actions }
+}
+
+/// Explains why someone may not share an app, or says they may.
+pub fn check_can_share(space: SpaceType, access: &Access, permissions: SharerPermissions) -> Result<(), AppError> {
+    if space == SpaceType::Personal {
+        return Err(AppError::forbidden("Apps in a personal space cannot be shared. Move the app to a shared or managed space first."));
+    }
+    if !(access.owner || access.roles.iter().any(|(r, _)| *r == SpaceRole::Facilitator)) {
+        return Err(AppError::forbidden("Only the space owner and members who can manage the space share its apps."));
+    }
+    if !permissions.share_apps {
+        return Err(AppError::forbidden("You need the permission \"Share apps with people who are not space members\". A tenant admin can grant it."));
+    }
+    Ok(())
+}
+
+/// Checks the roles of a share: at least one, each allowed for shares from this type of space.
+pub fn check_share_roles(space: SpaceType, roles: &[SpaceRole]) -> Result<(), AppError> {
+    if roles.is_empty() {
+        return Err(AppError::invalid("roles", "A share needs at least one role."));
+    }
+    check_roles_allowed(roles, space.share_roles(), &format!("a share from a {} space", space.api_name()))
+}
+
+pub const MAX_SHARES_PER_APP: usize = 400;
+pub const MAX_SHARES_PER_ASSIGNEE: usize = 200;
+pub const MAX_SHARES_PER_SPACE: usize = 400;
+
+/// How many shares exist now, before the new one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShareCounts {
+    pub app: usize,
+    pub assignee: usize,
+    pub space: usize,
+}
+
+/// Refuses the share past a limit, naming the limit and what to do instead.
+pub fn check_share_limits(counts: ShareCounts) -> Result<(), AppError> {
+    if counts.app >= MAX_SHARES_PER_APP {
+        return Err(AppError::conflict(format!("This app is shared {MAX_SHARES_PER_APP} times, the most an app can be. Share it with a group, or make people space members.")));
+    }
+    if counts.assignee >= MAX_SHARES_PER_ASSIGNEE {
+        return Err(AppError::conflict(format!("This user or group already has {MAX_SHARES_PER_ASSIGNEE} app shares in this space, the most allowed. Make them a space member instead.")));
+    }
+    if counts.space >= MAX_SHARES_PER_SPACE {
+        return Err(AppError::conflict(format!("This space has {MAX_SHARES_PER_SPACE} app shares, the most a space can have. Make people space members, or share with groups.")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppAction::*;
+    use super::*;
+    use SpaceRole::*;
+
+    fn grant(source: Source, roles: &[SpaceRole]) -> Grant {
+        Grant { source, roles: roles.to_vec() }
+    }
+
+    fn group(id: &str) -> String {
+        id.to_string()
+    }
+
+    const SHARER: SharerPermissions = SharerPermissions { share_apps: true, anonymous_access_link: false };
+
+    #[test]
+    fn the_highest_permission_applies_across_every_source() {
+        let cases: Vec<(&str, SpaceType, Vec<Grant>, Option<&str>)> = vec![
+            (
+                "a user with Can view through a group and Can contribute individually has Can contribute",
+                SpaceType::Managed,
+                vec![grant(Source::ShareToGroup { group_id: group("g") }, &[Consumer]), grant(Source::ShareToUser, &[Contributor])],
+                Some("Can contribute"),
+            ),
+            (
+                "sharing with Can view never lowers a member's Can contribute",
+                SpaceType::Managed,
+                vec![grant(Source::SpaceMember, &[Contributor]), grant(Source::ShareToUser, &[Consumer])],
+                Some("Can contribute"),
+            ),
+            (
+                "the space owner is shown as Owner, whatever the app was shared with them as",
+                SpaceType::Shared,
+                vec![grant(Source::SpaceOwner, &[]), grant(Source::ShareToUser, &[Consumer])],
+                Some("Owner"),
+            ),
+            (
+                "a space member with Can manage is shown with Can manage",
+                SpaceType::Shared,
+                vec![grant(Source::SpaceMember, &[Facilitator])],
+                Some("Can manage"),
+            ),
+            ("everyone in the tenant gets what the everyone-share gives", SpaceType::Managed, vec![grant(Source::ShareToEveryone, &[BasicConsumer])], Some("Has restricted view")),
+            ("no source, no access", SpaceType::Managed, vec![], None),
+        ];
+        for (case, space, grants, highest) in cases {
+            assert_eq!(effective_access(space, &grants, SHARER).highest(), highest, "{case}");
+        }
+    }
+
+    #[test]
+    fn what_each_role_may_do_with_an_app() {
+        let none: &[AppAction] = &[];
+        let cases: Vec<(SpaceType, Option<SpaceRole>, &[AppAction])> = vec![
+            (SpaceType::Shared, None, &[Open, Contribute, Edit, Publish, Share, Delete, ViewMembers]),
+            (SpaceType::Managed, None, &[Open, Contribute, Publish, Share, Delete, ViewMembers]),
+            (SpaceType::Shared, Some(Facilitator), &[Open, Contribute, Share, Delete, ViewMembers]),
+            (SpaceType::Shared, Some(Producer), &[Open, Contribute, Edit, Publish, Delete, ViewMembers]),
+            (SpaceType::Shared, Some(CoDeveloper), &[Open, Contribute, Edit, ViewMembers]),
+            (SpaceType::Shared, Some(Consumer), &[Open, ViewMembers]),
+            (SpaceType::Managed, Some(Publisher), &[Open, Contribute, Publish, Delete, ViewMembers]),
+            (SpaceType::Managed, Some(Contributor), &[Open, Contribute, ViewMembers]),
+            (SpaceType::Managed, Some(BasicConsumer), &[Open, ViewMembers]),
+            (SpaceType::Managed, Some(DataConsumer), none),
+        ];
+        for (space, role, expected) in cases {
+            let grants = match role {
+                None => vec![grant(Source::SpaceOwner, &[])],
+                Some(role) => vec![grant(Source::SpaceMember, &[role])],
+            };
+            let access = effective_access(space, &grants, SHARER);
+            let expected: BTreeSet<AppAction> = expected.iter().copied().collect();
+            assert_eq!(access.actions, expected, "{role:?} in a {space:?} space");
+        }
+    }
+
+    #[test]
+    fn a_shared_app_user_opens_the_app_but_never_sees_the_members_section() {
+        let access = effective_access(SpaceType::Managed, &[grant(Source::ShareToUser, &[Contributor])], SHARER);
+        assert!(access.can(Open) && access.can(Contribute));
+        assert!(!access.member && !access.can(ViewMembers));
+        let through_group = effective_access(SpaceType::Managed, &[grant(Source::ShareToGroup { group_id: group("g") }, &[Consumer])], SHARER);
+        assert!(!through_group.can(ViewMembers));
+    }
+
+    #[test]
+    fn every_role_is_listed_with_every_source_that_gives_it_highest_first() {
+        let access = effective_access(
+            SpaceType::Shared,
+            &[
+                grant(Source::ShareToUser, &[Consumer]),
+                grant(Source::SpaceGroup { group_id: group("finance") }, &[Consumer, Producer]),
+                grant(Source::ShareToEveryone, &[Consumer]),
+            ],
+            SHARER,
+        );
+        assert_eq!(access.roles[0].0, Producer);
+        assert_eq!(access.roles[1].0, Consumer);
+        assert_eq!(access.roles[1].1.len(), 3, "Can view from the user share, the group and everyone");
+    }
+
+    #[test]
+    fn owners_and_managers_share_from_shared_and_managed_spaces_only() {
+        let owner = effective_access(SpaceType::Shared, &[grant(Source::SpaceOwner, &[])], SHARER);
+        assert!(check_can_share(SpaceType::Shared, &owner, SHARER).is_ok());
+        let personal = effective_access(SpaceType::Personal, &[grant(Source::SpaceOwner, &[])], SHARER);
+        assert!(!personal.can(Share));
+        let err = check_can_share(SpaceType::Personal, &personal, SHARER).unwrap_err().to_string();
+        assert!(err.contains("personal space cannot be shared"), "{err}");
+        let editor = effective_access(SpaceType::Shared, &[grant(Source::SpaceMember, &[Producer])], SHARER);
+        assert!(check_can_share(SpaceType::Shared, &editor, SHARER).unwrap_err().to_string().contains("can manage"));
+        let no_permission = SharerPermissions::default();
+        let manager = effective_access(SpaceType::Managed, &[grant(Source::SpaceMember, &[Facilitator])], no_permission);
+        assert!(!manager.can(Share));
+        assert!(check_can_share(SpaceType::Managed, &manager, no_permission).unwrap_err().to_string().contains("permission"));
+    }
+
+    #[test]
+    fn anonymous_access_needs_the_permission_a_managing_role_and_a_managed_space() {
+        let anonymous = SharerPermissions { share_apps: false, anonymous_access_link: true };
+        let cases = [
+            (SpaceType::Managed, Facilitator, anonymous, true),
+            (SpaceType::Managed, Facilitator, SHARER, false),
+            (SpaceType::Managed, Publisher, anonymous, false),
+            (SpaceType::Shared, Facilitator, anonymous, false),
+        ];
+        for (space, role, permissions, expected) in cases {
+            let access = effective_access(space, &[grant(Source::SpaceMember, &[role])], permissions);
+            assert_eq!(access.can(ManageAnonymous), expected, "{role:?} in {space:?} with {permissions:?}");
+        }
+    }
+
+    #[test]
+    fn share_roles_depend_on_the_space_type() {
+        assert!(check_share_roles(SpaceType::Shared, &[Consumer]).is_ok());
+        assert!(check_share_roles(SpaceType::Shared, &[Contributor]).unwrap_err().to_string().contains("not available in a share from a shared space"));
+        assert!(check_share_roles(SpaceType::Managed, &[BasicConsumer]).is_ok());
+        assert!(check_share_roles(SpaceType::Managed, &[Facilitator]).is_err());
+        assert!(check_share_roles(SpaceType::Managed, &[]).unwrap_err().to_string().contains("at least one role"));
+    }
+
+    #[test]
+    fn the_share_past_each_limit_is_refused_by_name() {
+        let cases = [
+            (ShareCounts { app: 399, assignee: 199, space: 399 }, None),
+            (ShareCounts { app: 400, ..Default::default() }, Some("400 times, the most an app can be")),
+            (ShareCounts { assignee: 200, ..Default::default() }, Some("200 app shares")),
+            (ShareCounts { space: 400, ..Default::default() }, Some("the most a space can have")),
+        ];
+        for (counts, expected) in cases {
+            match (check_share_limits(counts), expected) {
+                (Ok(()), None) => {}
+                (Err(err), Some(fragment)) => assert!(err.to_string().contains(fragment), "{err}"),
+                (got, want) => panic!("{counts:?}: got {got:?}, wanted {want:?}"),
+            }
+        }
+    }
+}
