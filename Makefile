@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test setup setup-test build unit-tests browser-tests size clean-data
+.PHONY: run test setup setup-test build unit-tests browser-tests size bench clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -38,3 +38,7 @@ size:
 
 clean-data:
 	rm -rf data
+
+## Benchmarks: each prints the figures it exists for.
+bench:
+	cargo bench -p app --bench access
