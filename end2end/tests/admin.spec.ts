@@ -105,3 +105,31 @@ test('an admin manages users, groups and roles, and sees it all in the audit log
   await expect(log).not.toContainText('user.create');
   await shot(page, '07-audit');
 });
+
+test('a personal API key made in the portal works with a Qlik-style REST client', async ({ page, request }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Your account, API keys and sessions' }).click();
+  await hydrated(page);
+  await page.getByLabel('Key name').fill('Qlik CLI');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = page.getByLabel('Your new API key');
+  await expect(secret).toHaveValue(/^sl_[0-9a-f]{64}$/);
+  const key = await secret.inputValue();
+  await expect(page.getByRole('cell', { name: 'Qlik CLI' })).toBeVisible();
+  await shot(page, '08-api-key');
+
+  // A client outside the browser: no cookie, only the key.
+  const me = await request.get('/api/v1/users/me', { headers: { Authorization: `Bearer ${key}` }, ignoreHTTPSErrors: true });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).email).toBe(ADMIN.email);
+  const users = await request.get('/api/v1/users?limit=2', { headers: { Authorization: `Bearer ${key}` } });
+  const page1 = await users.json();
+  expect(page1.data).toHaveLength(2);
+  expect(page1.links.next.href).toContain('next=');
+
+  // Revoked, it stops working at once.
+  await page.getByRole('row', { name: /Qlik CLI/ }).getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByRole('row', { name: /Qlik CLI/ })).toContainText('revoked');
+  const after = await request.get('/api/v1/users/me', { headers: { Authorization: `Bearer ${key}` } });
+  expect(after.status()).toBe(401);
+});

@@ -128,16 +128,11 @@ pub fn AccountPage() -> impl IntoView {
 /// A user's API keys: create (shown once) and revoke. `user_id` is `None` for one's own keys.
 #[component]
 pub fn ApiKeys(user_id: Option<String>, can_create: bool) -> impl IntoView {
-    let version = RwSignal::new(0);
-    let owner = user_id.clone();
-    let keys = Resource::new(move || version.get(), move |_| list_api_keys(owner.clone()));
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    Effect::new(move || {
-        if create.version().get() > 0 || revoke.version().get() > 0 {
-            version.update(|v| *v += 1);
-        }
-    });
+    let owner = user_id.clone();
+    // Every finished create or revoke reloads the list.
+    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), move |_| list_api_keys(owner.clone()));
     let own = user_id.is_none();
     view! {
         <section class="card">

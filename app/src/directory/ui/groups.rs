@@ -131,7 +131,11 @@ fn GroupEditor(detail: GroupDetail, roles: Vec<Role>, on_change: impl Fn() + Sen
     });
     let remove = Action::new(move |_: &()| async move { delete_group(id.get_value()).await });
     Effect::new(move || {
-        if matches!(save.value().get(), Some(Ok(_))) || matches!(add.value().get(), Some(Ok(_))) || matches!(remove_member.value().get(), Some(Ok(_))) {
+        // Read every action before combining: `a || b` would stop tracking `b` once `a` holds.
+        let saved = matches!(save.value().get(), Some(Ok(_)));
+        let added = matches!(add.value().get(), Some(Ok(_)));
+        let removed = matches!(remove_member.value().get(), Some(Ok(_)));
+        if saved || added || removed {
             on_change();
         }
     });
