@@ -38,7 +38,8 @@ impl Live {
     }
 
     fn client(&self) -> Client {
-        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        // A timeout turns a hung request into a failure that names it.
+        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).timeout(std::time::Duration::from_secs(20)).build().unwrap()
     }
 
     async fn sign_in(&self, client: &Client, email: &str, password: &str) -> Response {

@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="sightline" href="/pkg/sightline.css"/>
+        <leptos_meta::Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>
         <Router>
             <Header/>

@@ -93,15 +93,24 @@ impl Drop for TestDb {
             // Drop cannot await: drop the database from a thread with its own runtime.
             let _ = std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                // Bounded: a slow drop leaves a stray test database, never a hung test run.
                 runtime.block_on(async move {
-                    if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
-                        let _ = sqlx::Executor::execute(&mut conn, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
-                    }
+                    let drop = async {
+                        if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
+                            let _ = sqlx::Executor::execute(&mut conn, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                        }
+                    };
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(20), drop).await;
                 });
             })
             .join();
         }
     }
+}
+
+/// Fails a test that runs past two minutes, instead of letting it hang the whole run.
+pub async fn bounded(test: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(std::time::Duration::from_secs(120), test).await.expect("the test ran for over two minutes: something hangs");
 }
 
 /// Runs each listed async test body on a fresh SQLite and a fresh PostgreSQL database.
@@ -110,13 +119,15 @@ macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                #[tokio::test]
+                // Several threads: a test that blocks (dropping its database) never starves the
+                // server it started on the same runtime.
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$name($crate::common::TestDb::new($crate::common::Backend::Sqlite).await).await
+                    $crate::common::bounded(super::$name($crate::common::TestDb::new($crate::common::Backend::Sqlite).await)).await
                 }
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    super::$name($crate::common::TestDb::new($crate::common::Backend::Postgres).await).await
+                    $crate::common::bounded(super::$name($crate::common::TestDb::new($crate::common::Backend::Postgres).await)).await
                 }
             }
         )*
