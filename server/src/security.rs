@@ -42,15 +42,24 @@ pub async fn identify(State((state, layer)): State<(AppState, LayerSettings)>, m
         client_addr: forwarded.map(str::to_string).unwrap_or(peer),
         user_agent: header(headers, "user-agent").unwrap_or("").chars().take(300).collect(),
     };
-    match authenticate(&state, header(headers, "cookie"), header(headers, "authorization")).await {
-        Ok(Some(principal)) => {
-            request.extensions_mut().insert(principal);
+    // Static files (the WASM bundle, CSS, icons) need no caller: spare the database a session
+    // lookup for each of them.
+    if !is_static_file(&state, request.uri().path()) {
+        match authenticate(&state, header(headers, "cookie"), header(headers, "authorization")).await {
+            Ok(Some(principal)) => {
+                request.extensions_mut().insert(principal);
+            }
+            Ok(None) => {}
+            Err(error) => return RestError(error).into_response(),
         }
-        Ok(None) => {}
-        Err(error) => return RestError(error).into_response(),
     }
     request.extensions_mut().insert(info);
     next.run(request).await
+}
+
+fn is_static_file(state: &AppState, path: &str) -> bool {
+    let pkg = state.leptos_options.site_pkg_dir.trim_matches('/');
+    path.strip_prefix('/').and_then(|p| p.strip_prefix(pkg)).is_some_and(|rest| rest.starts_with('/')) || path == "/favicon.svg"
 }
 
 /// 128 random bits, as CSP nonces should have.

@@ -116,8 +116,14 @@ pub async fn permissions_of(conn: &mut AnyConnection, tenant_id: &str, user_id: 
 /// expired credentials resolve to nobody.
 pub async fn authenticate(state: &AppState, cookie_header: Option<&str>, authorization: Option<&str>) -> Result<Option<Principal>, AppError> {
     let now = state.now();
+    let token = authorization.and_then(rules::bearer_token);
+    let secret = cookie_header.and_then(|h| rules::cookie_value(h, super::SESSION_COOKIE));
+    if token.is_none() && secret.is_none() {
+        // A visitor with no credentials costs the database nothing.
+        return Ok(None);
+    }
     let mut conn = state.db.acquire().await?;
-    if let Some(token) = authorization.and_then(rules::bearer_token) {
+    if let Some(token) = token {
         if !token.starts_with(API_KEY_PREFIX) {
             return Ok(None);
         }
@@ -129,7 +135,7 @@ pub async fn authenticate(state: &AppState, cookie_header: Option<&str>, authori
         }
         return load_principal(&mut conn, &key.user_id, Credential::ApiKey { key_id: key.id }).await;
     }
-    let Some(secret) = cookie_header.and_then(|h| rules::cookie_value(h, super::SESSION_COOKIE)) else {
+    let Some(secret) = secret else {
         return Ok(None);
     };
     let id_hash = digest(secret);

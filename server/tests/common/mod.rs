@@ -108,9 +108,23 @@ impl Drop for TestDb {
     }
 }
 
-/// Fails a test that runs past two minutes, instead of letting it hang the whole run.
-pub async fn bounded(test: impl std::future::Future<Output = ()>) {
-    tokio::time::timeout(std::time::Duration::from_secs(120), test).await.expect("the test ran for over two minutes: something hangs");
+/// One runtime for the whole test process, as the server has in production: tasks that Leptos
+/// or sqlx spawn never outlive the runtime they were spawned on.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("test runtime"))
+}
+
+/// Runs a test on the shared runtime; one that runs past two minutes fails instead of hanging
+/// the whole run.
+pub fn run(test: impl std::future::Future<Output = ()> + Send + 'static) {
+    runtime().block_on(async move {
+        tokio::spawn(async move {
+            tokio::time::timeout(std::time::Duration::from_secs(120), test).await.expect("the test ran for over two minutes: something hangs")
+        })
+        .await
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
+    })
 }
 
 /// Runs each listed async test body on a fresh SQLite and a fresh PostgreSQL database.
@@ -119,15 +133,13 @@ macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                // Several threads: a test that blocks (dropping its database) never starves the
-                // server it started on the same runtime.
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    $crate::common::bounded(super::$name($crate::common::TestDb::new($crate::common::Backend::Sqlite).await)).await
+                #[test]
+                fn sqlite() {
+                    $crate::common::run(async { super::$name($crate::common::TestDb::new($crate::common::Backend::Sqlite).await).await })
                 }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    $crate::common::bounded(super::$name($crate::common::TestDb::new($crate::common::Backend::Postgres).await)).await
+                #[test]
+                fn postgres() {
+                    $crate::common::run(async { super::$name($crate::common::TestDb::new($crate::common::Backend::Postgres).await).await })
                 }
             }
         )*
