@@ -58,6 +58,15 @@ impl Live {
     }
 }
 
+impl Live {
+    /// Sends a request that must be refused with `status`, and a detail that names the problem.
+    async fn expect_refusal(&self, method: reqwest::Method, path: &str, body: Value, status: StatusCode, fragment: &str) {
+        let (got, answer) = self.api(method, path, Some(body.clone())).await;
+        assert_eq!(got, status, "{body} -> {answer}");
+        assert!(detail(&answer).contains(fragment), "{body}: {}", detail(&answer));
+    }
+}
+
 fn detail(body: &Value) -> String {
     body["errors"][0]["detail"].as_str().unwrap_or_default().to_string()
 }
@@ -179,9 +188,7 @@ async fn the_users_routes_work_and_explain_bad_input(t: TestDb) {
         (json!({"email": "bo@example.com"}), StatusCode::BAD_REQUEST, "missing field `name`"),
     ];
     for (body, status, fragment) in cases {
-        let (got, answer) = live.api(Method::POST, "/api/v1/users", Some(body.clone())).await;
-        assert_eq!(got, status, "{body} -> {answer}");
-        assert!(detail(&answer).contains(fragment), "{body}: {}", detail(&answer));
+        live.expect_refusal(Method::POST, "/api/v1/users", body, status, fragment).await;
     }
     assert_eq!(live.t.count("SELECT COUNT(*) FROM users").await, users_before, "nothing half-written");
 
@@ -245,17 +252,14 @@ async fn the_users_routes_work_and_explain_bad_input(t: TestDb) {
         (json!({"op": "replace"}), "expected fields"),
     ];
     for (body, fragment) in patch_cases {
-        let (status, answer) = live.api(Method::PATCH, &format!("/api/v1/users/{id}"), Some(body.clone())).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert!(detail(&answer).contains(fragment), "{body}: {}", detail(&answer));
+        live.expect_refusal(Method::PATCH, &format!("/api/v1/users/{id}"), body, StatusCode::BAD_REQUEST, fragment).await;
     }
     let (_, got) = live.api(Method::GET, &format!("/api/v1/users/{id}"), None).await;
     assert_eq!(got["name"], "Ada Lovelace", "a refused patch changes nothing");
 
     let root_id = live.api(Method::GET, "/api/v1/users/me", None).await.1["id"].as_str().unwrap().to_string();
-    let (status, last) = live.api(Method::PATCH, &format!("/api/v1/users/{root_id}"), Some(json!([{"op": "replace", "path": "/assignedRoles", "value": []}]))).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert!(detail(&last).contains("without an active tenant admin"));
+    let last_admin = json!([{"op": "replace", "path": "/assignedRoles", "value": []}]);
+    live.expect_refusal(Method::PATCH, &format!("/api/v1/users/{root_id}"), last_admin, StatusCode::CONFLICT, "without an active tenant admin").await;
 
     let (status, _) = live.api(Method::DELETE, &format!("/api/v1/users/{id}"), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -284,9 +288,7 @@ async fn the_groups_routes_work_and_explain_bad_input(t: TestDb) {
         (json!({"name": "X", "assignedRoles": [{"name": "User Default"}]}), StatusCode::BAD_REQUEST, "cannot be assigned"),
     ];
     for (body, status, fragment) in cases {
-        let (got, answer) = live.api(Method::POST, "/api/v1/groups", Some(body.clone())).await;
-        assert_eq!(got, status, "{body} -> {answer}");
-        assert!(detail(&answer).contains(fragment), "{body}: {}", detail(&answer));
+        live.expect_refusal(Method::POST, "/api/v1/groups", body, status, fragment).await;
     }
 
     let (status, list) = live.api(Method::GET, "/api/v1/groups?search=sal", None).await;
@@ -297,9 +299,8 @@ async fn the_groups_routes_work_and_explain_bad_input(t: TestDb) {
     let (_, got) = live.api(Method::GET, &format!("/api/v1/groups/{id}"), None).await;
     assert_eq!(got["name"], "Sales EMEA");
     assert_eq!(got["assignedRoles"], json!([]));
-    let (status, answer) = live.api(Method::PATCH, &format!("/api/v1/groups/{id}"), Some(json!([{"op": "replace", "path": "/members", "value": []}]))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(detail(&answer).contains("cannot be patched"));
+    let members = json!([{"op": "replace", "path": "/members", "value": []}]);
+    live.expect_refusal(Method::PATCH, &format!("/api/v1/groups/{id}"), members, StatusCode::BAD_REQUEST, "cannot be patched").await;
     let (status, _) = live.api(Method::DELETE, &format!("/api/v1/groups/{id}"), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = live.api(Method::GET, &format!("/api/v1/groups/{id}"), None).await;
