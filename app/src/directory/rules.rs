@@ -22,10 +22,12 @@ pub enum Permission {
     CreateApiKeys,
     ManageDirectory,
     ViewAuditLog,
+    /// Manage every shared and managed space: members, owner, details, deletion.
+    ManageSpaces,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ShareApps,
         Permission::AnonymousAccessLink,
         Permission::CreateSharedSpaces,
@@ -34,6 +36,7 @@ impl Permission {
         Permission::CreateApiKeys,
         Permission::ManageDirectory,
         Permission::ViewAuditLog,
+        Permission::ManageSpaces,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Permission {
             Permission::CreateApiKeys => "create_api_keys",
             Permission::ManageDirectory => "manage_directory",
             Permission::ViewAuditLog => "view_audit_log",
+            Permission::ManageSpaces => "manage_spaces",
         }
     }
 
@@ -59,6 +63,7 @@ impl Permission {
             Permission::CreateApiKeys => "Create personal API keys",
             Permission::ManageDirectory => "Manage users, groups and roles",
             Permission::ViewAuditLog => "View the audit log",
+            Permission::ManageSpaces => "Manage every shared and managed space",
         }
     }
 
@@ -135,9 +140,11 @@ impl RoleKind {
                 Permission::CreateSharedSpaces,
                 Permission::CreateManagedSpaces,
                 Permission::CreateApiKeys,
+                Permission::ManageSpaces,
             ]),
             RoleKind::AnalyticsAdmin => Some(&[
                 Permission::ViewAuditLog,
+                Permission::ManageSpaces,
                 Permission::CreateSharedSpaces,
                 Permission::CreateManagedSpaces,
                 Permission::CreateApiKeys,

@@ -108,6 +108,7 @@ pub async fn create_admin(state: &AppState, tenant_name: &str, email: &str, name
             let id = new_id();
             let name = clean_name("name", if name.trim().is_empty() { &email } else { name }, MAX_NAME_CHARS)?;
             store::insert_user(&mut tx, &id, &tenant_id, &name, &email, &unique_key(&email), UserStatus::Active, now).await?;
+            crate::spaces::service::create_personal_space(&mut tx, &tenant_id, &id, now).await?;
             id
         }
     };
@@ -257,6 +258,7 @@ pub async fn create_user(state: &AppState, principal: &Principal, input: NewUser
     let groups = resolve_groups(&mut tx, &principal.tenant_id, &input.group_ids).await?;
     let id = new_id();
     store::insert_user(&mut tx, &id, &principal.tenant_id, &name, &email, &unique_key(&email), UserStatus::Invited, now).await?;
+    crate::spaces::service::create_personal_space(&mut tx, &principal.tenant_id, &id, now).await?;
     store::set_user_roles(&mut tx, &id, &roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?;
     store::set_user_groups(&mut tx, &id, &groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>()).await?;
     let token = auth::issue_invite(&mut tx, state, &id).await?;
@@ -341,6 +343,9 @@ pub async fn delete_user(state: &AppState, principal: &Principal, id: &str) -> R
     }
     let mut tx = state.db.begin().await?;
     let row = user_row(&mut tx, principal, id).await?;
+    // Their personal space and its apps go with them; shared and managed spaces they own stay,
+    // ownerless, until an admin gives them a new owner.
+    crate::spaces::store::delete_personal_space(&mut tx, id).await?;
     store::delete_user(&mut tx, id).await?;
     ensure_an_admin_remains(&mut tx, &principal.tenant_id).await?;
     record(&mut tx, state.now(), &principal.actor(), "user.delete", Target { kind: "user", id, name: &row.name }, row.email).await?;

@@ -146,6 +146,84 @@ pub fn effective_access(space: SpaceType, grants: &[Grant], permissions: SharerP
     Access { owner, member, roles, actions }
 }
 
+/// What a person can do with a space itself (its apps are decided app by app).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SpaceAction {
+    /// See the space and its details.
+    View,
+    /// See every app in the space (a shared-app user sees only the apps shared with them).
+    ViewAllApps,
+    /// See the members section.
+    ViewMembers,
+    /// Add, change and remove members, and manage app shares' assignees.
+    ManageMembers,
+    /// Rename and describe the space.
+    EditDetails,
+    ChangeOwner,
+    Delete,
+    /// Make new apps in the space (personal and shared spaces).
+    CreateApp,
+    /// Publish apps into the space (managed spaces).
+    PublishInto,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceAccess {
+    pub owner: bool,
+    pub member: bool,
+    /// Every space role the person holds through assignments, highest first, with its sources.
+    pub roles: Vec<(SpaceRole, Vec<Source>)>,
+    pub actions: BTreeSet<SpaceAction>,
+}
+
+impl SpaceAccess {
+    pub fn can(&self, action: SpaceAction) -> bool {
+        self.actions.contains(&action)
+    }
+}
+
+/// Who reaches a space, and how: `grants` are the space-level sources (ownership and
+/// assignments), `has_app_shares` says whether an app of the space is shared with the person,
+/// and `space_admin` whether they hold the tenant's `manage_spaces` permission. Admins manage a
+/// shared or managed space (members, owner, details, deletion) without seeing its apps: to open
+/// them they assign themselves a role, as the seed document says.
+pub fn space_access(space: SpaceType, grants: &[Grant], has_app_shares: bool, space_admin: bool) -> SpaceAccess {
+    use SpaceAction::*;
+    let space_grants: Vec<Grant> = grants.iter().filter(|g| g.source.makes_member()).cloned().collect();
+    let app_view = effective_access(space, &space_grants, SharerPermissions::default());
+    let mut actions = BTreeSet::new();
+    let holds = |role: SpaceRole| app_view.roles.iter().any(|(r, _)| *r == role);
+    if app_view.owner {
+        actions.extend([View, ViewAllApps, EditDetails, ChangeOwner, Delete]);
+        if space != SpaceType::Personal {
+            actions.extend([ViewMembers, ManageMembers]);
+        }
+        actions.insert(if space == SpaceType::Managed { PublishInto } else { CreateApp });
+    }
+    if app_view.member && !app_view.roles.is_empty() {
+        actions.insert(View);
+        if app_view.can(AppAction::Open) {
+            actions.extend([ViewAllApps, ViewMembers]);
+        }
+    }
+    if holds(SpaceRole::Facilitator) {
+        actions.extend([ViewMembers, ManageMembers, EditDetails]);
+    }
+    if space == SpaceType::Shared && holds(SpaceRole::Producer) {
+        actions.insert(CreateApp);
+    }
+    if space == SpaceType::Managed && (holds(SpaceRole::Publisher) || holds(SpaceRole::Facilitator)) {
+        actions.insert(PublishInto);
+    }
+    if has_app_shares {
+        actions.insert(View);
+    }
+    if space_admin && space != SpaceType::Personal {
+        actions.extend([View, ViewMembers, ManageMembers, EditDetails, ChangeOwner, Delete]);
+    }
+    SpaceAccess { owner: app_view.owner, member: app_view.member, roles: app_view.roles, actions }
+}
+
 /// Explains why someone may not share an app, or says they may.
 pub fn check_can_share(space: SpaceType, access: &Access, permissions: SharerPermissions) -> Result<(), AppError> {
     if space == SpaceType::Personal {
@@ -324,6 +402,30 @@ mod tests {
         for (space, role, permissions, expected) in cases {
             let access = effective_access(space, &[grant(Source::SpaceMember, &[role])], permissions);
             assert_eq!(access.can(ManageAnonymous), expected, "{role:?} in {space:?} with {permissions:?}");
+        }
+    }
+
+    #[test]
+    fn what_each_role_may_do_with_a_space() {
+        use SpaceAction::*;
+        let none: &[SpaceAction] = &[];
+        let cases: Vec<(&str, SpaceType, Vec<Grant>, bool, bool, &[SpaceAction])> = vec![
+            ("the owner of a personal space has no members to manage", SpaceType::Personal, vec![grant(Source::SpaceOwner, &[])], false, false, &[View, ViewAllApps, EditDetails, ChangeOwner, Delete, CreateApp]),
+            ("the owner of a managed space publishes into it", SpaceType::Managed, vec![grant(Source::SpaceOwner, &[])], false, false, &[View, ViewAllApps, ViewMembers, ManageMembers, EditDetails, ChangeOwner, Delete, PublishInto]),
+            ("Can manage manages members and details", SpaceType::Shared, vec![grant(Source::SpaceMember, &[Facilitator])], false, false, &[View, ViewAllApps, ViewMembers, ManageMembers, EditDetails]),
+            ("Can edit makes apps in a shared space", SpaceType::Shared, vec![grant(Source::SpaceGroup { group_id: group("g") }, &[Producer])], false, false, &[View, ViewAllApps, ViewMembers, CreateApp]),
+            ("Can publish publishes into a managed space", SpaceType::Managed, vec![grant(Source::SpaceMember, &[Publisher])], false, false, &[View, ViewAllApps, ViewMembers, PublishInto]),
+            ("Can view sees the apps and the members", SpaceType::Managed, vec![grant(Source::SpaceMember, &[Consumer])], false, false, &[View, ViewAllApps, ViewMembers]),
+            ("Can consume data sees the space but no apps", SpaceType::Managed, vec![grant(Source::SpaceMember, &[DataConsumer])], false, false, &[View]),
+            ("a shared application user sees the space details, not its members", SpaceType::Managed, vec![], true, false, &[View]),
+            ("an admin manages a space without seeing its apps", SpaceType::Shared, vec![], false, true, &[View, ViewMembers, ManageMembers, EditDetails, ChangeOwner, Delete]),
+            ("an admin does not reach someone else's personal space", SpaceType::Personal, vec![], false, true, none),
+            ("app shares to the person only count through has_app_shares", SpaceType::Shared, vec![grant(Source::ShareToUser, &[Consumer])], false, false, none),
+        ];
+        for (case, space, grants, has_app_shares, admin, expected) in cases {
+            let access = space_access(space, &grants, has_app_shares, admin);
+            let expected: BTreeSet<SpaceAction> = expected.iter().copied().collect();
+            assert_eq!(access.actions, expected, "{case}");
         }
     }
 

@@ -1,4 +1,12 @@
-//! Spaces: personal (one per user), shared and managed, with their space roles. The rules are in
-//! place; storage, services, REST routes and pages come with the rest of the sharing issue.
+//! Spaces: personal (one per user, made with the account), shared and managed; their space
+//! roles, and the assignments that make users and groups members. Who may do what in a space is
+//! decided in `sharing::rules`.
 
+pub mod api;
+pub mod model;
 pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod ui;

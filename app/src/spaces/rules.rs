@@ -117,6 +117,27 @@ impl SpaceRole {
     }
 }
 
+/// Roles as stored: API names joined by commas, the highest first, each once.
+pub fn roles_to_text(roles: &[SpaceRole]) -> String {
+    let mut sorted = roles.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted.iter().map(|r| r.api_name()).collect::<Vec<_>>().join(",")
+}
+
+/// Roles as stored, read back; a name this version does not know is skipped.
+pub fn roles_from_text(text: &str) -> Vec<SpaceRole> {
+    text.split(',').filter_map(|name| SpaceRole::parse(name).ok()).collect()
+}
+
+/// Parses API role names, naming the first unknown one.
+pub fn parse_roles(names: &[String]) -> Result<Vec<SpaceRole>, AppError> {
+    let mut roles = names.iter().map(|n| SpaceRole::parse(n.trim())).collect::<Result<Vec<_>, _>>()?;
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
 /// Checks the roles of a space assignment: at least one, each allowed in this type of space.
 pub fn check_assignment_roles(space: SpaceType, roles: &[SpaceRole]) -> Result<(), AppError> {
     if space == SpaceType::Personal {
@@ -175,6 +196,14 @@ mod tests {
         assert_eq!(SpaceType::Shared.share_roles(), &[Consumer]);
         assert_eq!(SpaceType::Managed.share_roles(), &[Consumer, Contributor, BasicConsumer]);
         assert!(SpaceType::Personal.share_roles().is_empty());
+    }
+
+    #[test]
+    fn stored_roles_round_trip_highest_first() {
+        assert_eq!(roles_to_text(&[Consumer, Facilitator, Consumer]), "facilitator,consumer");
+        assert_eq!(roles_from_text("facilitator,consumer"), vec![Facilitator, Consumer]);
+        assert_eq!(roles_from_text(""), vec![]);
+        assert!(parse_roles(&["consumer".into(), "owner".into()]).unwrap_err().to_string().contains("\"owner\""));
     }
 
     #[test]
