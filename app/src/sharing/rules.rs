@@ -58,6 +58,22 @@ pub enum AppAction {
     ViewMembers,
 }
 
+impl AppAction {
+    /// The name in the REST API's `privileges` and `meta.actions`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            AppAction::Open => "read",
+            AppAction::Contribute => "contribute",
+            AppAction::Edit => "update",
+            AppAction::Publish => "publish",
+            AppAction::Share => "share",
+            AppAction::ManageAnonymous => "manage_anonymous_access",
+            AppAction::Delete => "delete",
+            AppAction::ViewMembers => "read_members",
+        }
+    }
+}
+
 /// The tenant permissions that sharing actions need besides a space role.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SharerPermissions {
@@ -174,6 +190,23 @@ pub struct SpaceAccess {
     /// Every space role the person holds through assignments, highest first, with its sources.
     pub roles: Vec<(SpaceRole, Vec<Source>)>,
     pub actions: BTreeSet<SpaceAction>,
+}
+
+impl SpaceAction {
+    /// The name in the REST API's `meta.actions`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            SpaceAction::View => "read",
+            SpaceAction::ViewAllApps => "read_all_apps",
+            SpaceAction::ViewMembers => "read_members",
+            SpaceAction::ManageMembers => "manage_members",
+            SpaceAction::EditDetails => "update",
+            SpaceAction::ChangeOwner => "change_owner",
+            SpaceAction::Delete => "delete",
+            SpaceAction::CreateApp => "create_app",
+            SpaceAction::PublishInto => "publish",
+        }
+    }
 }
 
 impl SpaceAccess {

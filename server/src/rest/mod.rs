@@ -2,6 +2,7 @@
 //! clients work against Sightline with a Sightline API key. Handlers call the same services as
 //! the server functions: one implementation of every operation.
 
+pub mod apps;
 pub mod error;
 pub mod extract;
 pub mod filter;
@@ -9,6 +10,7 @@ pub mod groups;
 pub mod model;
 pub mod patch;
 pub mod roles;
+pub mod spaces;
 pub mod users;
 
 use app::auth::service::Principal;
@@ -26,15 +28,19 @@ use model::{Href, ListLinks, RefIn};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sightline REST API", description = "Users, groups and roles of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
+    info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps and app shares of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
     paths(
         users::me, users::list, users::create, users::get, users::patch, users::delete,
         groups::list, groups::create, groups::get, groups::patch, groups::delete,
         roles::list, roles::get,
+        spaces::list, spaces::create, spaces::types, spaces::get, spaces::put, spaces::patch, spaces::delete,
+        spaces::list_assignments, spaces::create_assignment, spaces::get_assignment, spaces::put_assignment, spaces::delete_assignment,
+        spaces::list_shares, spaces::create_share, spaces::get_share, spaces::patch_share, spaces::delete_share,
+        apps::create, apps::get, apps::put, apps::delete, apps::publish, apps::republish, apps::copy, apps::move_to_space,
     ),
     components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
     modifiers(&BearerAuth),
-    tags((name = "users"), (name = "groups"), (name = "roles")),
+    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps")),
 )]
 pub struct ApiDoc;
 
@@ -59,6 +65,21 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/groups/{id}", get(groups::get).patch(groups::patch).delete(groups::delete))
         .route("/api/v1/roles", get(roles::list))
         .route("/api/v1/roles/{id}", get(roles::get))
+        .route("/api/v1/spaces", get(spaces::list).post(spaces::create))
+        .route("/api/v1/spaces/types", get(spaces::types))
+        .route("/api/v1/spaces/{id}", get(spaces::get).put(spaces::put).patch(spaces::patch).delete(spaces::delete))
+        .route("/api/v1/spaces/{id}/assignments", get(spaces::list_assignments).post(spaces::create_assignment))
+        .route(
+            "/api/v1/spaces/{id}/assignments/{assignment}",
+            get(spaces::get_assignment).put(spaces::put_assignment).delete(spaces::delete_assignment),
+        )
+        .route("/api/v1/spaces/{id}/shares", get(spaces::list_shares).post(spaces::create_share))
+        .route("/api/v1/spaces/{id}/shares/{share}", get(spaces::get_share).patch(spaces::patch_share).delete(spaces::delete_share))
+        .route("/api/v1/apps", axum::routing::post(apps::create))
+        .route("/api/v1/apps/{id}", get(apps::get).put(apps::put).delete(apps::delete))
+        .route("/api/v1/apps/{id}/publish", axum::routing::post(apps::publish).put(apps::republish))
+        .route("/api/v1/apps/{id}/copy", axum::routing::post(apps::copy))
+        .route("/api/v1/apps/{id}/space", axum::routing::put(apps::move_to_space))
         .route("/api/v1/{*rest}", axum::routing::any(no_such_route))
 }
 

@@ -40,6 +40,19 @@ impl PatchOp {
             .ok_or_else(|| AppError::invalid("value", format!("Operation {index} on {}: the value must be a string.", self.path)))
     }
 
+    pub fn boolean(&self, index: usize) -> Result<bool, AppError> {
+        self.value.as_bool().ok_or_else(|| AppError::invalid("value", format!("Operation {index} on {}: the value must be true or false.", self.path)))
+    }
+
+    /// A list of strings (one string alone is taken as a list).
+    pub fn strings(&self, index: usize) -> Result<Vec<String>, AppError> {
+        match &self.value {
+            serde_json::Value::String(s) => Ok(vec![s.clone()]),
+            serde_json::Value::Array(items) if items.iter().all(|v| v.is_string()) => Ok(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+            _ => Err(AppError::invalid("value", format!("Operation {index} on {}: the value must be a list of strings.", self.path))),
+        }
+    }
+
     /// A list of `{"id": …}` or `{"name": …}` references (one object alone is taken as a list).
     pub fn refs(&self, index: usize) -> Result<Vec<super::model::RefIn>, AppError> {
         let value = match &self.value {

@@ -2,6 +2,8 @@
 //! the same code the server runs, and a clock the test moves by hand.
 #![allow(dead_code)]
 
+pub mod live;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

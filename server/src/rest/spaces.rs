@@ -1,0 +1,479 @@
+//! `/api/v1/spaces`, its assignments and its shares, in Qlik Cloud's shapes.
+
+use app::directory::model::Page;
+use app::error::AppError;
+use app::sharing::model::{Share, ShareAssignee, ShareChanges, ShareQuery};
+use app::sharing::service as sharing;
+use app::spaces::model::*;
+use app::spaces::rules::{parse_roles, SpaceRole, SpaceType};
+use app::spaces::service;
+use app::state::AppState;
+use app::timefmt::rfc3339;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ErrorBody, RestError};
+use super::extract::{Caller, JsonBody, QueryParams};
+use super::model::{Href, ListLinks};
+use super::patch::{Op, PatchOp};
+use super::{base_url, list_links};
+
+// ---- shapes ----
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SpaceMeta {
+    /// What the caller may do: read, read_all_apps, read_members, manage_members, update, change_owner, delete, create_app, publish.
+    pub actions: Vec<String>,
+    /// The caller's space roles.
+    pub roles: Vec<String>,
+    /// The roles members of this space can hold.
+    pub assignable_roles: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpaceLinks {
+    #[serde(rename = "self")]
+    pub self_: Href,
+    pub assignments: Href,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SpaceOut {
+    pub id: String,
+    pub tenant_id: String,
+    /// `personal`, `shared` or `managed`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Empty for a personal space.
+    pub name: String,
+    pub description: String,
+    pub owner_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub meta: SpaceMeta,
+    pub links: SpaceLinks,
+}
+
+impl SpaceOut {
+    fn new(space: &Space, base: &str) -> Self {
+        let self_href = format!("{base}/api/v1/spaces/{}", space.id);
+        SpaceOut {
+            id: space.id.clone(),
+            tenant_id: space.tenant_id.clone(),
+            type_: space.space_type.api_name().into(),
+            name: if space.space_type == SpaceType::Personal { String::new() } else { space.name.clone() },
+            description: space.description.clone(),
+            owner_id: space.owner_id.clone(),
+            created_at: rfc3339(space.created_at),
+            updated_at: rfc3339(space.updated_at),
+            meta: SpaceMeta {
+                actions: space.actions.iter().map(|a| a.api_name().to_string()).collect(),
+                roles: space.roles.iter().map(|r| r.api_name().to_string()).collect(),
+                assignable_roles: space.space_type.allowed_roles().iter().map(|r| r.api_name().to_string()).collect(),
+            },
+            links: SpaceLinks { assignments: Href { href: format!("{self_href}/assignments") }, self_: Href { href: self_href } },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountMeta {
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpaceList {
+    pub data: Vec<SpaceOut>,
+    pub meta: CountMeta,
+    pub links: ListLinks,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct SpaceListParams {
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// The cursor from `links.next`.
+    pub next: Option<String>,
+    /// `personal`, `shared` or `managed`.
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    /// Part of the name, any case.
+    pub name: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpaceIn {
+    pub name: String,
+    /// `shared` or `managed`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpacePutIn {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SpaceTypeOut {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub assignable_roles: Vec<String>,
+    pub share_roles: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpaceTypeList {
+    pub data: Vec<SpaceTypeOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemLinks {
+    #[serde(rename = "self")]
+    pub self_: Href,
+    pub space: Href,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentOut {
+    pub id: String,
+    /// `user` or `group`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub assignee_id: String,
+    pub roles: Vec<String>,
+    pub space_id: String,
+    pub tenant_id: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub updated_at: String,
+    pub links: ItemLinks,
+}
+
+impl AssignmentOut {
+    fn new(a: &Assignment, base: &str) -> Self {
+        let space = format!("{base}/api/v1/spaces/{}", a.space_id);
+        AssignmentOut {
+            id: a.id.clone(),
+            type_: a.assignee_type.api_name().into(),
+            assignee_id: a.assignee_id.clone(),
+            roles: a.roles.iter().map(|r| r.api_name().to_string()).collect(),
+            space_id: a.space_id.clone(),
+            tenant_id: a.tenant_id.clone(),
+            created_at: rfc3339(a.created_at),
+            created_by: a.created_by.clone(),
+            updated_at: rfc3339(a.updated_at),
+            links: ItemLinks { self_: Href { href: format!("{space}/assignments/{}", a.id) }, space: Href { href: space } },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentList {
+    pub data: Vec<AssignmentOut>,
+    pub meta: CountMeta,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AssignmentIn {
+    /// `user` or `group`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub assignee_id: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentPutIn {
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareOut {
+    pub id: String,
+    /// `user`, `group` or `everyone`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Empty for everyone.
+    pub assignee_id: String,
+    pub assignee_name: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub resource_name: String,
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub space_id: String,
+    pub tenant_id: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub updated_at: String,
+    pub links: ItemLinks,
+}
+
+impl ShareOut {
+    fn new(s: &Share, base: &str) -> Self {
+        let space = format!("{base}/api/v1/spaces/{}", s.space_id);
+        ShareOut {
+            id: s.id.clone(),
+            type_: s.assignee_type.api_name().into(),
+            assignee_id: s.assignee_id.clone(),
+            assignee_name: s.assignee_name.clone(),
+            resource_id: s.app_id.clone(),
+            resource_type: "app".into(),
+            resource_name: s.app_name.clone(),
+            roles: s.roles.iter().map(|r| r.api_name().to_string()).collect(),
+            disabled: s.disabled,
+            space_id: s.space_id.clone(),
+            tenant_id: s.tenant_id.clone(),
+            created_at: rfc3339(s.created_at),
+            created_by: s.created_by.clone(),
+            updated_at: rfc3339(s.updated_at),
+            links: ItemLinks { self_: Href { href: format!("{space}/shares/{}", s.id) }, space: Href { href: space } },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareList {
+    pub data: Vec<ShareOut>,
+    pub meta: CountMeta,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareListParams {
+    pub resource_id: Option<String>,
+    pub user_id: Option<String>,
+    pub group_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShareIn {
+    pub resource_id: String,
+    /// `app` (the only shareable resource).
+    #[serde(default)]
+    pub resource_type: Option<String>,
+    /// `user`, `group` or `everyone`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The user or group id; leave out for everyone.
+    #[serde(default)]
+    pub assignee_id: String,
+    pub roles: Vec<String>,
+}
+
+// ---- helpers ----
+
+fn space_type(name: &str) -> Result<SpaceType, AppError> {
+    SpaceType::parse(name)
+}
+
+fn assignee_type(name: &str) -> Result<AssigneeType, AppError> {
+    match name {
+        "user" => Ok(AssigneeType::User),
+        "group" => Ok(AssigneeType::Group),
+        other => Err(AppError::invalid("type", format!("Unknown assignment type \"{other}\": use user or group."))),
+    }
+}
+
+fn share_type(name: &str) -> Result<ShareAssignee, AppError> {
+    ShareAssignee::parse(name).ok_or_else(|| AppError::invalid("type", format!("Unknown share type \"{name}\": use user, group or everyone.")))
+}
+
+fn roles(names: &[String]) -> Result<Vec<SpaceRole>, AppError> {
+    parse_roles(names)
+}
+
+fn created<T: Serialize>(body: T) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+// ---- spaces ----
+
+#[utoipa::path(get, path = "/api/v1/spaces", tag = "spaces", params(SpaceListParams),
+    responses((status = 200, body = SpaceList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryParams(params): QueryParams<SpaceListParams>) -> Result<Json<SpaceList>, RestError> {
+    let query = SpaceQuery {
+        space_type: params.type_.as_deref().filter(|t| !t.is_empty()).map(space_type).transpose()?,
+        name: params.name.clone().unwrap_or_default(),
+        owner_id: params.owner_id.clone().unwrap_or_default(),
+        after: params.next.clone(),
+        limit: super::check_limit(params.limit)?,
+    };
+    let page: Page<Space> = service::list_spaces(&state, &caller, query).await?;
+    let base = base_url(&state);
+    let kept = [("type", params.type_.as_deref()), ("name", params.name.as_deref()), ("ownerId", params.owner_id.as_deref())];
+    Ok(Json(SpaceList {
+        meta: CountMeta { count: page.items.len() },
+        data: page.items.iter().map(|s| SpaceOut::new(s, &base)).collect(),
+        links: list_links(&base, "spaces", params.limit, &kept, params.next.as_deref(), page.next.as_deref()),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/spaces", tag = "spaces", request_body = SpaceIn,
+    responses((status = 201, body = SpaceOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<SpaceIn>) -> Result<Response, RestError> {
+    let space = service::create_space(&state, &caller, NewSpace { space_type: space_type(&input.type_)?, name: input.name, description: input.description }).await?;
+    Ok(created(SpaceOut::new(&space, &base_url(&state))))
+}
+
+#[utoipa::path(get, path = "/api/v1/spaces/types", tag = "spaces", responses((status = 200, body = SpaceTypeList)))]
+pub async fn types(Caller(_caller): Caller) -> Json<SpaceTypeList> {
+    let data = space_types()
+        .into_iter()
+        .map(|(t, roles)| SpaceTypeOut {
+            type_: t.api_name().into(),
+            assignable_roles: roles.iter().map(|r| r.api_name().to_string()).collect(),
+            share_roles: t.share_roles().iter().map(|r| r.api_name().to_string()).collect(),
+        })
+        .collect();
+    Json(SpaceTypeList { data })
+}
+
+#[utoipa::path(get, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)),
+    responses((status = 200, body = SpaceOut), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<Json<SpaceOut>, RestError> {
+    Ok(Json(SpaceOut::new(&service::get_space(&state, &caller, &id).await?, &base_url(&state))))
+}
+
+/// Sets the name, description and owner; a field left out stays as it is.
+#[utoipa::path(put, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)), request_body = SpacePutIn,
+    responses((status = 200, body = SpaceOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn put(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<SpacePutIn>) -> Result<Json<SpaceOut>, RestError> {
+    let changes = SpaceChanges { name: input.name, description: input.description, owner_id: input.owner_id };
+    Ok(Json(SpaceOut::new(&service::update_space(&state, &caller, &id, changes).await?, &base_url(&state))))
+}
+
+/// JSON Patch `replace` on `/name`, `/description` and `/ownerId`.
+#[utoipa::path(patch, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)), request_body = Vec<PatchOp>,
+    responses((status = 200, body = SpaceOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn patch(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(ops): JsonBody<Vec<PatchOp>>) -> Result<Json<SpaceOut>, RestError> {
+    let mut changes = SpaceChanges::default();
+    for (index, op) in ops.iter().enumerate() {
+        match (op.path.as_str(), op.kind(index)?) {
+            ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
+            ("/description", Op::Replace) => changes.description = Some(op.string(index)?),
+            ("/ownerId", Op::Replace) => changes.owner_id = Some(op.string(index)?),
+            _ => return Err(op.unknown_path(index, &["/name (replace)", "/description (replace)", "/ownerId (replace)"]).into()),
+        }
+    }
+    Ok(Json(SpaceOut::new(&service::update_space(&state, &caller, &id, changes).await?, &base_url(&state))))
+}
+
+#[utoipa::path(delete, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<StatusCode, RestError> {
+    service::delete_space(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- assignments ----
+
+#[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/assignments", tag = "spaces", params(("spaceId" = String, Path)),
+    responses((status = 200, body = AssignmentList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_assignments(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>) -> Result<Json<AssignmentList>, RestError> {
+    let items = service::list_assignments(&state, &caller, &space_id).await?;
+    let base = base_url(&state);
+    Ok(Json(AssignmentList { meta: CountMeta { count: items.len() }, data: items.iter().map(|a| AssignmentOut::new(a, &base)).collect() }))
+}
+
+#[utoipa::path(post, path = "/api/v1/spaces/{spaceId}/assignments", tag = "spaces", params(("spaceId" = String, Path)), request_body = AssignmentIn,
+    responses((status = 201, body = AssignmentOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_assignment(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>, JsonBody(input): JsonBody<AssignmentIn>) -> Result<Response, RestError> {
+    let input = NewAssignment { assignee_type: assignee_type(&input.type_)?, assignee_id: input.assignee_id, roles: roles(&input.roles)? };
+    let assignment = service::create_assignment(&state, &caller, &space_id, input).await?;
+    Ok(created(AssignmentOut::new(&assignment, &base_url(&state))))
+}
+
+#[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/assignments/{assignmentId}", tag = "spaces", params(("spaceId" = String, Path), ("assignmentId" = String, Path)),
+    responses((status = 200, body = AssignmentOut), (status = 404, body = ErrorBody)))]
+pub async fn get_assignment(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<Json<AssignmentOut>, RestError> {
+    Ok(Json(AssignmentOut::new(&service::get_assignment(&state, &caller, &space_id, &id).await?, &base_url(&state))))
+}
+
+/// Replaces the roles; the complete list must be given.
+#[utoipa::path(put, path = "/api/v1/spaces/{spaceId}/assignments/{assignmentId}", tag = "spaces", params(("spaceId" = String, Path), ("assignmentId" = String, Path)),
+    request_body = AssignmentPutIn, responses((status = 200, body = AssignmentOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn put_assignment(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>, JsonBody(input): JsonBody<AssignmentPutIn>) -> Result<Json<AssignmentOut>, RestError> {
+    let assignment = service::update_assignment(&state, &caller, &space_id, &id, roles(&input.roles)?).await?;
+    Ok(Json(AssignmentOut::new(&assignment, &base_url(&state))))
+}
+
+#[utoipa::path(delete, path = "/api/v1/spaces/{spaceId}/assignments/{assignmentId}", tag = "spaces", params(("spaceId" = String, Path), ("assignmentId" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_assignment(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<StatusCode, RestError> {
+    service::delete_assignment(&state, &caller, &space_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- shares ----
+
+#[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/shares", tag = "spaces", params(("spaceId" = String, Path), ShareListParams),
+    responses((status = 200, body = ShareList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_shares(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>, QueryParams(params): QueryParams<ShareListParams>) -> Result<Json<ShareList>, RestError> {
+    let query = ShareQuery { app_id: params.resource_id.unwrap_or_default(), user_id: params.user_id.unwrap_or_default(), group_id: params.group_id.unwrap_or_default() };
+    let items = sharing::list_shares(&state, &caller, &space_id, query).await?;
+    let base = base_url(&state);
+    Ok(Json(ShareList { meta: CountMeta { count: items.len() }, data: items.iter().map(|s| ShareOut::new(s, &base)).collect() }))
+}
+
+#[utoipa::path(post, path = "/api/v1/spaces/{spaceId}/shares", tag = "spaces", params(("spaceId" = String, Path)), request_body = ShareIn,
+    responses((status = 201, body = ShareOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_share(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>, JsonBody(input): JsonBody<ShareIn>) -> Result<Response, RestError> {
+    if let Some(kind) = input.resource_type.as_deref().filter(|k| *k != "app") {
+        return Err(AppError::invalid("resourceType", format!("Only apps can be shared; \"{kind}\" cannot.")).into());
+    }
+    let new = app::sharing::model::NewShare { app_id: input.resource_id, assignee_type: share_type(&input.type_)?, assignee_id: input.assignee_id, roles: roles(&input.roles)? };
+    let share = sharing::create_share(&state, &caller, &space_id, new).await?;
+    Ok(created(ShareOut::new(&share, &base_url(&state))))
+}
+
+#[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/shares/{shareId}", tag = "spaces", params(("spaceId" = String, Path), ("shareId" = String, Path)),
+    responses((status = 200, body = ShareOut), (status = 404, body = ErrorBody)))]
+pub async fn get_share(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<Json<ShareOut>, RestError> {
+    Ok(Json(ShareOut::new(&sharing::get_share(&state, &caller, &space_id, &id).await?, &base_url(&state))))
+}
+
+/// JSON Patch `replace` on `/roles` (a list of role names) and `/disabled`.
+#[utoipa::path(patch, path = "/api/v1/spaces/{spaceId}/shares/{shareId}", tag = "spaces", params(("spaceId" = String, Path), ("shareId" = String, Path)),
+    request_body = Vec<PatchOp>, responses((status = 200, body = ShareOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn patch_share(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>, JsonBody(ops): JsonBody<Vec<PatchOp>>) -> Result<Json<ShareOut>, RestError> {
+    let mut changes = ShareChanges::default();
+    for (index, op) in ops.iter().enumerate() {
+        match (op.path.as_str(), op.kind(index)?) {
+            ("/roles", Op::Replace) => changes.roles = Some(roles(&op.strings(index)?)?),
+            ("/disabled", Op::Replace) => changes.disabled = Some(op.boolean(index)?),
+            _ => return Err(op.unknown_path(index, &["/roles (replace)", "/disabled (replace)"]).into()),
+        }
+    }
+    Ok(Json(ShareOut::new(&sharing::update_share(&state, &caller, &space_id, &id, changes).await?, &base_url(&state))))
+}
+
+#[utoipa::path(delete, path = "/api/v1/spaces/{spaceId}/shares/{shareId}", tag = "spaces", params(("spaceId" = String, Path), ("shareId" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_share(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<StatusCode, RestError> {
+    sharing::delete_share(&state, &caller, &space_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
