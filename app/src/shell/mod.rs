@@ -11,6 +11,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
+use crate::apps::ui::AppPage;
 use crate::audit::ui::AuditPage;
 use crate::auth::api::get_current_user;
 use crate::auth::model::CurrentUser;
@@ -18,6 +19,8 @@ use crate::auth::ui::{AccountPage, InvitePage, LoginPage, UserMenu};
 use crate::directory::rules::Permission;
 use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};
 use crate::error::AppError;
+use crate::sharing::ui::MembersPage;
+use crate::spaces::ui::{SpacePage, SpacesPage};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,6 +62,10 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=path!("/invite/:token") view=InvitePage/>
                     <Route ssr=SsrMode::Async path=path!("/account") view=|| view! { <Guarded><AccountPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/spaces") view=|| view! { <Guarded><SpacesPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/spaces/:id") view=|| view! { <Guarded><SpacePage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/spaces/:id/members") view=|| view! { <Guarded><MembersPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/apps/:id") view=|| view! { <Guarded><AppPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/users") view=|| view! { <Guarded need=Permission::ManageDirectory><UsersPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/users/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><UserPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/groups") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupsPage/></Guarded> }/>
@@ -101,6 +108,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
         <span class="tenant-name" title="Tenant">{user.tenant_name.clone()}</span>
         <nav class="nav" aria-label="Main">
             <A href="/" exact=true>"Home"</A>
+            <A href="/spaces">"Spaces"</A>
             {admin.then(|| view! {
                 <A href="/admin/users">"Users"</A>
                 <A href="/admin/groups">"Groups"</A>

@@ -17,6 +17,8 @@ pub struct Space {
     pub owner_name: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The caller owns the space.
+    pub owner: bool,
     /// What the caller may do with the space.
     pub actions: Vec<SpaceAction>,
     /// The caller's roles in the space, the highest first.

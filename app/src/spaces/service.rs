@@ -38,6 +38,7 @@ fn space_from(row: SpaceRow, access: &SpaceAccess, app_count: i64) -> Space {
         owner_name: row.owner_name,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        owner: access.owner,
         actions: access.actions.iter().copied().collect(),
         roles: access.roles.iter().map(|(r, _)| *r).collect(),
         app_count,

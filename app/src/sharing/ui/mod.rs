@@ -1,1 +1,465 @@
-//! Pages.
+//! The share dialog, the members list and the person picker they both use.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::api::*;
+use super::model::*;
+use crate::error::AppError;
+use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader};
+use crate::spaces::api::{create_assignment, delete_assignment, get_space, update_assignment};
+use crate::spaces::model::{AssigneeType, NewAssignment};
+use crate::spaces::rules::{SpaceRole, SpaceType};
+use crate::spaces::ui::SpaceTabs;
+
+/// Finds users (and groups, unless `users_only`) by name or email; the one clicked is `chosen`.
+#[component]
+pub fn PersonPicker(label: &'static str, #[prop(optional)] users_only: bool, chosen: RwSignal<Option<Candidate>>) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let found = Resource::new(move || search.get(), |search| async move {
+        if search.trim().is_empty() { Ok(Vec::new()) } else { find_candidates(search).await }
+    });
+    let placeholder = if users_only { "Name or email" } else { "Name or email of a user, or a group" };
+    view! {
+        <div class="picker">
+            <label>
+                <span class="picker-label">{label}</span>
+                <input type="search" placeholder=placeholder prop:value=search on:input=move |ev| { search.set(event_target_value(&ev)); chosen.set(None); }/>
+            </label>
+            {move || chosen.get().map(|c| view! { <p class="picker-chosen">"Chosen: " <strong>{c.name.clone()}</strong> " " <span class="muted">{c.detail.clone()}</span></p> })}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match found.await {
+                        Ok(people) => {
+                            let people: Vec<Candidate> = people.into_iter().filter(|c| !users_only || c.assignee_type == ShareAssignee::User).collect();
+                            let hidden = chosen.get().is_some() || search.get_untracked().trim().is_empty();
+                            (!hidden).then(|| view! {
+                                <ul class="picker-results" role="listbox" aria-label=format!("{label}: matches")>
+                                    {if people.is_empty() { Some(view! { <li class="muted">"Nobody matches."</li> }) } else { None }}
+                                    {people.into_iter().map(|c| {
+                                        let pick = c.clone();
+                                        let icon = if c.assignee_type == ShareAssignee::Group { "group" } else { "user" };
+                                        view! {
+                                            <li>
+                                                <button type="button" role="option" class="picker-option" on:click=move |_| chosen.set(Some(pick.clone()))>
+                                                    <span class=format!("icon icon-{icon}") aria-hidden="true"></span>
+                                                    <span>{c.name.clone()}</span>
+                                                    <span class="muted">{c.detail.clone()}</span>
+                                                </button>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            })
+                        }
+                        Err(error) => Some(view! { <ul class="picker-results"><li><ErrorBox error/></li></ul> }),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+fn role_select(roles: &[SpaceRole], selected: RwSignal<String>, label: String) -> impl IntoView {
+    view! {
+        <select aria-label=label prop:value=selected on:change=move |ev| selected.set(event_target_value(&ev))>
+            {roles.iter().map(|r| view! { <option value=r.api_name()>{r.ui_name()}</option> }).collect_view()}
+        </select>
+    }
+}
+
+fn parse_role(name: &str) -> Vec<SpaceRole> {
+    SpaceRole::parse(name).map(|r| vec![r]).unwrap_or_default()
+}
+
+/// Shares one app with users, groups or everyone in the tenant, and changes or removes its
+/// shares.
+#[component]
+pub fn ShareDialog(app_id: String, on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let app_id = StoredValue::new(app_id);
+    let version = RwSignal::new(0);
+    let dialog = Resource::new(move || version.get(), move |_| load_share_dialog(app_id.get_value()));
+    view! {
+        <div class="dialog" role="dialog" aria-modal="false" aria-labelledby="share-title">
+            <Suspense fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match dialog.await {
+                        Ok(d) => view! { <ShareForm dialog=d on_change=move || version.update(|v| *v += 1) on_close/> }.into_any(),
+                        Err(error) => view! {
+                            <h2 id="share-title">"Share"</h2>
+                            <ErrorBox error/>
+                            <button type="button" class="button" on:click=move |_| on_close()>"Close"</button>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn ShareForm(dialog: ShareDialog, on_change: impl Fn() + Send + Sync + Copy + 'static, on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let space_id = StoredValue::new(dialog.space_id.clone());
+    let app_id = StoredValue::new(dialog.app_id.clone());
+    let roles = StoredValue::new(dialog.roles.clone());
+    let person = RwSignal::new(None::<Candidate>);
+    let role = RwSignal::new(dialog.roles.first().map(|r| r.api_name().to_string()).unwrap_or_default());
+    let create = Action::new(move |input: &NewShare| {
+        let input = input.clone();
+        async move { create_share(space_id.get_value(), input).await.map(|_| ()) }
+    });
+    let change = Action::new(move |(id, changes): &(String, ShareChanges)| {
+        let (id, changes) = (id.clone(), changes.clone());
+        async move { update_share(space_id.get_value(), id, changes).await.map(|_| ()) }
+    });
+    let remove = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { delete_share(space_id.get_value(), id).await }
+    });
+    Effect::new(move || {
+        let created = matches!(create.value().get(), Some(Ok(())));
+        let changed = matches!(change.value().get(), Some(Ok(())));
+        let removed = matches!(remove.value().get(), Some(Ok(())));
+        if created || changed || removed {
+            person.set(None);
+            on_change();
+        }
+    });
+    let share = move |_| {
+        if let Some(p) = person.get() {
+            create.dispatch(NewShare { app_id: app_id.get_value(), assignee_type: p.assignee_type, assignee_id: p.id, roles: parse_role(&role.get()) });
+        }
+    };
+    let everyone = dialog.shares.iter().find(|s| s.assignee_type == ShareAssignee::Everyone).cloned();
+    let people: Vec<Share> = dialog.shares.iter().filter(|s| s.assignee_type != ShareAssignee::Everyone).cloned().collect();
+    let everyone_role = RwSignal::new(everyone.as_ref().filter(|s| !s.disabled).and_then(|s| s.roles.first()).map(|r| r.api_name().to_string()).unwrap_or_default());
+    let everyone_id = everyone.as_ref().map(|s| s.id.clone());
+    let set_everyone = move |value: String| {
+        everyone_role.set(value.clone());
+        match (&everyone_id, value.is_empty()) {
+            (None, true) => {}
+            (None, false) => {
+                create.dispatch(NewShare { app_id: app_id.get_value(), assignee_type: ShareAssignee::Everyone, assignee_id: String::new(), roles: parse_role(&value) });
+            }
+            (Some(id), true) => {
+                remove.dispatch(id.clone());
+            }
+            (Some(id), false) => {
+                change.dispatch((id.clone(), ShareChanges { roles: Some(parse_role(&value)), disabled: Some(false) }));
+            }
+        }
+    };
+    let editable = dialog.roles.len() > 1;
+    view! {
+        <div class="dialog-head">
+            <h2 id="share-title">{format!("Share “{}”", dialog.app_name)}</h2>
+            <button type="button" class="button small" on:click=move |_| on_close()>"Done"</button>
+        </div>
+        <p class="hint">{match dialog.space_type {
+            SpaceType::Managed => "People you share with see this app only, not the rest of the space.",
+            _ => "People you share with can view this app only, not the rest of the space. Make them members for more.",
+        }}</p>
+        <div class="share-add">
+            <PersonPicker label="Share with" chosen=person/>
+            <div class="form-inline">
+                {role_select(&dialog.roles, role, "Role for the new share".into())}
+                <button type="button" class="button primary" disabled=move || person.get().is_none() || create.pending().get() on:click=share>"Share"</button>
+            </div>
+        </div>
+        <ActionError result=create.value().into()/>
+        <ActionError result=change.value().into()/>
+        <ActionError result=remove.value().into()/>
+        <div class="everyone-row">
+            <span class="icon icon-everyone" aria-hidden="true"></span>
+            <label for="everyone-role">{format!("Anyone at {}", dialog.tenant_name)}</label>
+            <select id="everyone-role" prop:value=everyone_role on:change=move |ev| set_everyone(event_target_value(&ev))>
+                <option value="">"No access"</option>
+                {dialog.roles.iter().map(|r| view! { <option value=r.api_name()>{r.ui_name()}</option> }).collect_view()}
+            </select>
+        </div>
+        <h3>"Shared with"</h3>
+        {if people.is_empty() {
+            view! { <p class="muted">"Nobody yet, apart from the space's members."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="share-list">
+                    {people.into_iter().map(|s| {
+                        let id = s.id.clone();
+                        let remove_id = s.id.clone();
+                        let current = RwSignal::new(s.roles.first().map(|r| r.api_name().to_string()).unwrap_or_default());
+                        let icon = if s.assignee_type == ShareAssignee::Group { "group" } else { "user" };
+                        view! {
+                            <li data-share=s.assignee_name.clone()>
+                                <span class=format!("icon icon-{icon}") aria-hidden="true"></span>
+                                <span class="share-name">{s.assignee_name.clone()}<span class="muted">{format!(" {}", s.assignee_email)}</span></span>
+                                {if editable {
+                                    view! {
+                                        <select aria-label=format!("Role of {}", s.assignee_name) prop:value=current
+                                            on:change=move |ev| { let v = event_target_value(&ev); current.set(v.clone()); change.dispatch((id.clone(), ShareChanges { roles: Some(parse_role(&v)), disabled: None })); }>
+                                            {roles.get_value().iter().map(|r| view! { <option value=r.api_name()>{r.ui_name()}</option> }).collect_view()}
+                                        </select>
+                                    }.into_any()
+                                } else {
+                                    view! { <span>{s.roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")}</span> }.into_any()
+                                }}
+                                <button type="button" class="button small" on:click=move |_| { remove.dispatch(remove_id.clone()); }>"Remove"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}
+
+fn access_label(access: AccessKind) -> &'static str {
+    match access {
+        AccessKind::Member => "Space member",
+        AccessKind::AppAccess => "App access",
+        AccessKind::Both => "Member, and app access",
+    }
+}
+
+/// The members list: space members and shared-app users in one list, each row expanding into
+/// every role from every source.
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let search = RwSignal::new(String::new());
+    let role = RwSignal::new(String::new());
+    let access = RwSignal::new(String::new());
+    let version = RwSignal::new(0);
+    let space = Resource::new(move || id(), get_space);
+    let members = Resource::new(
+        move || (id(), search.get(), role.get(), access.get(), version.get()),
+        |(id, search, role, access, _)| {
+            let access = match access.as_str() {
+                "member" => Some(AccessKind::Member),
+                "app" => Some(AccessKind::AppAccess),
+                _ => None,
+            };
+            list_members(id, MemberQuery { search, role, access })
+        },
+    );
+    let refresh = move || version.update(|v| *v += 1);
+    view! {
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                let space = match space.await {
+                    Ok(space) => space,
+                    Err(error) => return view! { <PageHeader title="Members".to_string()/><ErrorBox error/> }.into_any(),
+                };
+                let allowed = space.space_type.allowed_roles().to_vec();
+                let filter_roles = allowed.clone();
+                view! {
+                    <PageHeader title=format!("Members of {}", space.name) subtitle="Space members and the people and groups apps are shared with.".to_string()/>
+                    <SpaceTabs space=space.clone() current="Members"/>
+                    <div class="filters" role="search">
+                        <input type="search" placeholder="Search by name or email" aria-label="Search members" prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
+                        <select aria-label="Filter by role" prop:value=role on:change=move |ev| role.set(event_target_value(&ev))>
+                            <option value="">"Any role"</option>
+                            <option value="owner">"Owner"</option>
+                            {filter_roles.iter().map(|r| view! { <option value=r.api_name()>{r.ui_name()}</option> }).collect_view()}
+                        </select>
+                        <select aria-label="Filter by access" prop:value=access on:change=move |ev| access.set(event_target_value(&ev))>
+                            <option value="">"Any access"</option>
+                            <option value="member">"Space members"</option>
+                            <option value="app">"App access"</option>
+                        </select>
+                    </div>
+                    <Transition fallback=|| view! { <Loading/> }>
+                        {move || {
+                            let allowed = allowed.clone();
+                            Suspend::new(async move {
+                            match members.await {
+                                Ok(page) => {
+                                    let can_manage = page.can_manage;
+                                    let kind = page.space_type;
+                                    let space_id = page.space_id.clone();
+                                    view! {
+                                        {can_manage.then(|| view! { <AddMember space_id=space_id.clone() roles=allowed.clone() on_change=refresh/> })}
+                                        <p class="muted">{format!("{} of {} shown", page.rows.len(), page.total)}</p>
+                                        {if page.rows.is_empty() {
+                                            view! { <EmptyState title="Nobody matches" hint="Clear the search or the filters to see everyone.".into()/> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ul class="member-list">
+                                                    {page.rows.into_iter().map(|row| view! {
+                                                        <MemberItem row space_id=space_id.clone() space_type=kind allowed=allowed.clone() can_manage on_change=refresh/>
+                                                    }).collect_view()}
+                                                </ul>
+                                            }.into_any()
+                                        }}
+                                    }.into_any()
+                                }
+                                Err(error) => view! { <ErrorBox error/> }.into_any(),
+                            }
+                        })}}
+                    </Transition>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AddMember(space_id: String, roles: Vec<SpaceRole>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let person = RwSignal::new(None::<Candidate>);
+    let role = RwSignal::new(roles.iter().find(|r| **r == SpaceRole::Consumer).unwrap_or(&roles[0]).api_name().to_string());
+    let space_id = StoredValue::new(space_id);
+    let add = Action::new(move |input: &NewAssignment| {
+        let input = input.clone();
+        async move { create_assignment(space_id.get_value(), input).await.map(|_| ()) }
+    });
+    Effect::new(move || {
+        if let Some(Ok(())) = add.value().get() {
+            person.set(None);
+            on_change();
+        }
+    });
+    let submit = move |_| {
+        if let Some(p) = person.get() {
+            let assignee_type = if p.assignee_type == ShareAssignee::Group { AssigneeType::Group } else { AssigneeType::User };
+            add.dispatch(NewAssignment { assignee_type, assignee_id: p.id, roles: parse_role(&role.get()) });
+        }
+    };
+    view! {
+        <details class="card add-member">
+            <summary>"Add a member"</summary>
+            <PersonPicker label="Member" chosen=person/>
+            <div class="form-inline">
+                {role_select(&roles, role, "Role of the new member".into())}
+                <button type="button" class="button primary" disabled=move || person.get().is_none() || add.pending().get() on:click=submit>"Add member"</button>
+            </div>
+            <ActionError result=add.value().into()/>
+        </details>
+    }
+}
+
+#[component]
+fn MemberItem(row: MemberRow, space_id: String, space_type: SpaceType, allowed: Vec<SpaceRole>, can_manage: bool, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let expanded = RwSignal::new(false);
+    let space_id = StoredValue::new(space_id);
+    let icon = match (row.assignee_type, row.access) {
+        (ShareAssignee::Group, _) => "group",
+        (ShareAssignee::Everyone, _) => "everyone",
+        (_, AccessKind::AppAccess) => "app",
+        _ => "space",
+    };
+    let icon_label = match icon {
+        "group" => "Group",
+        "everyone" => "Everyone in the tenant",
+        "app" => "App access",
+        _ => "Space member",
+    };
+    let done = move |result: &Option<Result<(), AppError>>| matches!(result, Some(Ok(())));
+    let remove_share = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { delete_share(space_id.get_value(), id).await }
+    });
+    let change_share = Action::new(move |(id, role): &(String, String)| {
+        let (id, roles) = (id.clone(), parse_role(role));
+        async move { update_share(space_id.get_value(), id, ShareChanges { roles: Some(roles), disabled: None }).await.map(|_| ()) }
+    });
+    let kind = row.assignee_type;
+    let assignee = StoredValue::new(row.assignee_id.clone());
+    let remove_all = Action::new(move |_: &()| async move { remove_app_access(space_id.get_value(), kind, assignee.get_value()).await.map(|_| ()) });
+    let assignment = StoredValue::new(row.assignment_id.clone());
+    let remove_member = Action::new(move |_: &()| async move { delete_assignment(space_id.get_value(), assignment.get_value().unwrap_or_default()).await });
+    let member_role = RwSignal::new(row.assignment_roles.first().map(|r| r.api_name().to_string()).unwrap_or_else(|| SpaceRole::Consumer.api_name().to_string()));
+    let set_member = Action::new(move |role: &String| {
+        let roles = parse_role(role);
+        async move {
+            match assignment.get_value() {
+                Some(id) => update_assignment(space_id.get_value(), id, roles).await.map(|_| ()),
+                None => {
+                    let assignee_type = if kind == ShareAssignee::Group { AssigneeType::Group } else { AssigneeType::User };
+                    create_assignment(space_id.get_value(), NewAssignment { assignee_type, assignee_id: assignee.get_value(), roles }).await.map(|_| ())
+                }
+            }
+        }
+    });
+    Effect::new(move || {
+        let a = done(&remove_share.value().get());
+        let b = done(&change_share.value().get());
+        let c = done(&remove_all.value().get());
+        let d = done(&remove_member.value().get());
+        let e = done(&set_member.value().get());
+        if a || b || c || d || e {
+            on_change();
+        }
+    });
+    let member = row.assignment_id.is_some();
+    let person = kind != ShareAssignee::Everyone;
+    let share_roles = space_type.share_roles().to_vec();
+    let editable_shares = can_manage && share_roles.len() > 1;
+    let detail_id = format!("member-{}", row.assignee_id);
+    let has_shares = !row.shared_apps.is_empty();
+    view! {
+        <li class="member-row" data-member=row.name.clone()>
+            <button type="button" class="member-summary" aria-expanded=move || expanded.get().to_string() aria-controls=detail_id.clone() on:click=move |_| expanded.update(|e| *e = !*e)>
+                <span class=format!("icon icon-{icon}") role="img" aria-label=icon_label></span>
+                <span class="member-name">{row.name.clone()}<span class="muted">{format!(" {}", row.email)}</span></span>
+                {has_shares.then(|| view! { <span class="icon icon-app small" role="img" aria-label=format!("{} shared apps", row.shared_apps.len())></span> })}
+                <span class="member-access muted">{access_label(row.access)}</span>
+                <Badge text=row.highest.clone() tone=if row.owner { "accent" } else { "neutral" }/>
+                <span class="chevron" aria-hidden="true"></span>
+            </button>
+            <div class="member-detail" id=detail_id hidden=move || !expanded.get()>
+                <h3>"Roles"</h3>
+                <ul class="role-lines">
+                    {row.roles.iter().map(|r| view! { <li><strong>{r.role.clone()}</strong><span class="muted">{format!(" · {}", r.sources.join("; "))}</span></li> }).collect_view()}
+                </ul>
+                {has_shares.then(|| view! {
+                    <h3>"Apps shared with them"</h3>
+                    <ul class="share-list">
+                        {row.shared_apps.iter().map(|app| {
+                            let share_id = app.share_id.clone();
+                            let change_id = app.share_id.clone();
+                            let current = RwSignal::new(app.roles.first().map(|r| r.api_name().to_string()).unwrap_or_default());
+                            let share_roles = share_roles.clone();
+                            view! {
+                                <li>
+                                    <span class="icon icon-app" aria-hidden="true"></span>
+                                    <a class="share-name" href=format!("/apps/{}", app.app_id)>{app.app_name.clone()}</a>
+                                    {app.disabled.then(|| view! { <Badge text="Turned off".to_string() tone="warn"/> })}
+                                    {if editable_shares {
+                                        view! {
+                                            <select aria-label=format!("Role on {}", app.app_name) prop:value=current
+                                                on:change=move |ev| { let v = event_target_value(&ev); current.set(v.clone()); change_share.dispatch((change_id.clone(), v)); }>
+                                                {share_roles.iter().map(|r| view! { <option value=r.api_name()>{r.ui_name()}</option> }).collect_view()}
+                                            </select>
+                                        }.into_any()
+                                    } else {
+                                        view! { <span>{app.roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")}</span> }.into_any()
+                                    }}
+                                    {can_manage.then(|| view! {
+                                        <button type="button" class="button small" on:click=move |_| { remove_share.dispatch(share_id.clone()); }>"Remove access"</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })}
+                {(can_manage && !row.owner && person).then(|| view! {
+                    <div class="button-row">
+                        <div class="form-inline">
+                            {role_select(&allowed, member_role, format!("Space role of {}", row.name))}
+                            <button type="button" class="button" disabled=move || set_member.pending().get() on:click=move |_| { set_member.dispatch(member_role.get()); }>
+                                {if member { "Change space role" } else { "Add as space member" }}
+                            </button>
+                        </div>
+                        {member.then(|| view! { <button type="button" class="button" on:click=move |_| { remove_member.dispatch(()); }>{if has_shares { "Remove as member, keep app access" } else { "Remove as member" }}</button> })}
+                        {(has_shares).then(|| view! { <button type="button" class="button" on:click=move |_| { remove_all.dispatch(()); }>"Remove access to all apps"</button> })}
+                    </div>
+                })}
+                <ActionError result=remove_share.value().into()/>
+                <ActionError result=change_share.value().into()/>
+                <ActionError result=remove_all.value().into()/>
+                <ActionError result=remove_member.value().into()/>
+                <ActionError result=set_member.value().into()/>
+            </div>
+        </li>
+    }
+}
