@@ -1,32 +1,8 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { ADMIN, go, hydrated, shot, signIn } from './helpers';
 
 // The seed of the foundation: an admin signs in, manages users, groups and roles, and every
 // change shows in the audit log. Screenshots of each step are kept in end2end/artifacts.
-
-const ADMIN = { email: 'admin@demo.sightline.dev', password: 'sightline-demo' };
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `artifacts/${name}.png`, fullPage: true });
-}
-
-// Clicks only work once the WASM has hydrated the page.
-async function hydrated(page: Page) {
-  await page.waitForSelector('body[data-hydrated]', { state: 'attached', timeout: 20_000 });
-}
-
-async function go(page: Page, section: string) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: section, exact: true }).click();
-  await hydrated(page);
-}
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Welcome, Dana Admin' })).toBeVisible();
-}
 
 test('a wrong password is refused with a message that says so', async ({ page }) => {
   await page.goto('/login');

@@ -1,11 +1,18 @@
 //! The demo tenant: a small company with people, groups and a custom role, so that a newcomer
 //! has something real to look at and sign in to.
 
-use app::auth::service::set_password_from_console;
-use app::directory::model::{NewGroup, NewUser, RoleInput};
+use app::apps::model::{NewApp, PublishInput};
+use app::apps::service as apps;
+use app::auth::service::{load_principal, set_password_from_console, Credential, Principal};
+use app::directory::model::{Group, NewGroup, NewUser, RoleInput};
 use app::directory::rules::Permission;
 use app::directory::service;
 use app::error::AppError;
+use app::sharing::model::{NewShare, ShareAssignee};
+use app::sharing::service as sharing;
+use app::spaces::model::{AssigneeType, NewAssignment, NewSpace};
+use app::spaces::rules::{SpaceRole, SpaceType};
+use app::spaces::service as spaces;
 use app::state::AppState;
 
 pub const TENANT: &str = "Demo Co";
@@ -14,7 +21,7 @@ pub const ADMIN_EMAIL: &str = "admin@demo.sightline.dev";
 pub const PASSWORD: &str = "sightline-demo";
 
 const PEOPLE: &[(&str, &str, &[&str])] = &[
-    ("Anna Lindqvist", "anna@demo.sightline.dev", &["Finance", "Analysts"]),
+    ("Anna Lindqvist", "anna@demo.sightline.dev", &["Finance"]),
     ("Ali Hassan", "ali@demo.sightline.dev", &["Sales"]),
     ("Mei Chen", "mei@demo.sightline.dev", &["Sales", "Analysts"]),
     ("Tomás Ortega", "tomas@demo.sightline.dev", &["Finance"]),
@@ -59,7 +66,55 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
     }
     // One person has been invited and has not accepted yet, as in any real tenant.
     service::create_user(state, &console, NewUser { name: "Sam Rivera".into(), email: "sam@demo.sightline.dev".into(), ..Default::default() }).await?;
+    load_spaces(state, &groups).await?;
     Ok(true)
+}
+
+async fn person(state: &AppState, email: &str) -> Result<Principal, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1").bind(email).fetch_one(&mut *conn).await?;
+    load_principal(&mut conn, &id, Credential::Console).await?.ok_or_else(|| AppError::internal("demo user is not active"))
+}
+
+/// Spaces and apps as a small company has them: a managed space of published dashboards that
+/// Sales can view, a shared space where Analysts build them, Anna's finance space, and an app
+/// shared with one person who is not a space member.
+async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError> {
+    let group = |name: &str| groups.iter().find(|g| g.name == name).map(|g| g.id.clone()).unwrap_or_default();
+    let dana = person(state, ADMIN_EMAIL).await?;
+    let anna = person(state, "anna@demo.sightline.dev").await?;
+    let space = |space_type, name: &str, description: &str| NewSpace { space_type, name: name.into(), description: description.into() };
+    let drafts = spaces::create_space(state, &dana, space(SpaceType::Shared, "Analytics workshop", "Where analysts build and test apps before publishing them.")).await?;
+    let published = spaces::create_space(state, &dana, space(SpaceType::Managed, "Sales analytics", "Published dashboards for the sales team.")).await?;
+    let finance = spaces::create_space(state, &anna, space(SpaceType::Shared, "Finance team", "Budgets and forecasts.")).await?;
+    let member = |kind, id: String, role| NewAssignment { assignee_type: kind, assignee_id: id, roles: vec![role] };
+    spaces::create_assignment(state, &dana, &drafts.id, member(AssigneeType::Group, group("Analysts"), SpaceRole::Producer)).await?;
+    spaces::create_assignment(state, &dana, &published.id, member(AssigneeType::Group, group("Sales"), SpaceRole::Consumer)).await?;
+    spaces::create_assignment(state, &dana, &published.id, member(AssigneeType::Group, group("Analysts"), SpaceRole::Publisher)).await?;
+    spaces::create_assignment(state, &anna, &finance.id, member(AssigneeType::Group, group("Finance"), SpaceRole::Producer)).await?;
+
+    let app = |name: &str, description: &str, space_id: &str| NewApp { name: name.into(), description: description.into(), space_id: space_id.into() };
+    let mut last = None;
+    for (name, description) in [
+        ("Sales dashboard", "Revenue, orders and margin by region and month."),
+        ("Customer churn", "Which customers leave, when, and what they bought before."),
+        ("Pipeline review", "Open opportunities by stage and owner."),
+    ] {
+        let draft = apps::create_app(state, &dana, app(name, description, &drafts.id)).await?;
+        if name != "Pipeline review" {
+            last = Some(apps::publish_app(state, &dana, &draft.id, PublishInput { space_id: published.id.clone(), name: None }).await?);
+        }
+    }
+    apps::create_app(state, &anna, app("Budget 2027", "Budget by cost centre, with last year beside it.", &finance.id)).await?;
+    apps::create_app(state, &anna, app("Cash flow", "Weekly cash position and forecast.", &finance.id)).await?;
+    apps::create_app(state, &dana, app("Scratchpad", "A personal draft.", "")).await?;
+    // Tomás is not in Sales, but he needs the churn figures: the app is shared with him alone.
+    if let Some(churn) = last {
+        let tomas = person(state, "tomas@demo.sightline.dev").await?;
+        let share = NewShare { app_id: churn.id.clone(), assignee_type: ShareAssignee::User, assignee_id: tomas.user_id, roles: vec![SpaceRole::Consumer] };
+        sharing::create_share(state, &dana, &published.id, share).await?;
+    }
+    Ok(())
 }
 
 pub fn sign_in_hint(public_url: &str) -> String {

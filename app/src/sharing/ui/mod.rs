@@ -243,6 +243,8 @@ pub fn MembersPage() -> impl IntoView {
         },
     );
     let refresh = move || version.update(|v| *v += 1);
+    // Which rows are expanded survives the list reloading after a change.
+    let open = RwSignal::new(Vec::<String>::new());
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
@@ -286,7 +288,7 @@ pub fn MembersPage() -> impl IntoView {
                                             view! {
                                                 <ul class="member-list">
                                                     {page.rows.into_iter().map(|row| view! {
-                                                        <MemberItem row space_id=space_id.clone() space_type=kind allowed=allowed.clone() can_manage on_change=refresh/>
+                                                        <MemberItem row space_id=space_id.clone() space_type=kind allowed=allowed.clone() can_manage open on_change=refresh/>
                                                     }).collect_view()}
                                                 </ul>
                                             }.into_any()
@@ -338,8 +340,21 @@ fn AddMember(space_id: String, roles: Vec<SpaceRole>, on_change: impl Fn() + Sen
 }
 
 #[component]
-fn MemberItem(row: MemberRow, space_id: String, space_type: SpaceType, allowed: Vec<SpaceRole>, can_manage: bool, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
-    let expanded = RwSignal::new(false);
+fn MemberItem(
+    row: MemberRow,
+    space_id: String,
+    space_type: SpaceType,
+    allowed: Vec<SpaceRole>,
+    can_manage: bool,
+    open: RwSignal<Vec<String>>,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let key = StoredValue::new(format!("{}:{}", row.assignee_type.api_name(), row.assignee_id));
+    let expanded = Signal::derive(move || open.read().contains(&key.get_value()));
+    let toggle = move |_| {
+        let key = key.get_value();
+        open.update(|o| if let Some(i) = o.iter().position(|k| *k == key) { o.remove(i); } else { o.push(key); });
+    };
     let space_id = StoredValue::new(space_id);
     let icon = match (row.assignee_type, row.access) {
         (ShareAssignee::Group, _) => "group",
@@ -398,7 +413,7 @@ fn MemberItem(row: MemberRow, space_id: String, space_type: SpaceType, allowed: 
     let has_shares = !row.shared_apps.is_empty();
     view! {
         <li class="member-row" data-member=row.name.clone()>
-            <button type="button" class="member-summary" aria-expanded=move || expanded.get().to_string() aria-controls=detail_id.clone() on:click=move |_| expanded.update(|e| *e = !*e)>
+            <button type="button" class="member-summary" aria-expanded=move || expanded.get().to_string() aria-controls=detail_id.clone() on:click=toggle>
                 <span class=format!("icon icon-{icon}") role="img" aria-label=icon_label></span>
                 <span class="member-name">{row.name.clone()}<span class="muted">{format!(" {}", row.email)}</span></span>
                 {has_shares.then(|| view! { <span class="icon icon-app small" role="img" aria-label=format!("{} shared apps", row.shared_apps.len())></span> })}
