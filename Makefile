@@ -41,4 +41,4 @@ clean-data:
 
 ## Benchmarks: each prints the figures it exists for.
 bench:
-	cargo bench -p app --bench access
+	cargo bench -p server --bench access

@@ -71,7 +71,7 @@ pub async fn load_space(conn: &mut AnyConnection, principal: &Principal, space_i
 
 /// What the principal may do with one app: one query for every source, one pure decision.
 pub async fn access_to_app(conn: &mut AnyConnection, principal: &Principal, app: &AppRow, space: SpaceType) -> Result<Access, AppError> {
-    let rows = store::grants(conn, &principal.user_id, &app.space_id, &app.id).await?;
+    let rows = store::app_grants(conn, &principal.user_id, &app.space_id, &app.id).await?;
     Ok(effective_access(space, &grants_for_app(&rows, &app.id), sharer(principal)))
 }
 

@@ -142,6 +142,8 @@ fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'stati
     let sharing = RwSignal::new(false);
     let subtitle = if app.description.is_empty() { format!("In {}", app.space_name) } else { app.description.clone() };
     let app_id = app.id.clone();
+    // Viewers get no empty "Manage" card.
+    let manageable = [AppAction::Edit, AppAction::Publish, AppAction::Contribute, AppAction::Delete].into_iter().any(|a| app.can(a));
     view! {
         <PageHeader title=app.name.clone() subtitle/>
         <div class="space-meta">
@@ -176,7 +178,7 @@ fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'stati
                     }).collect_view()}
                 </ul>
             </section>
-            <AppActions detail=detail.clone() on_change/>
+            {manageable.then(|| view! { <AppActions detail=detail.clone() on_change/> })}
         </div>
     }
 }

@@ -155,6 +155,17 @@ pub fn SpaceTabs(space: Space, current: &'static str) -> impl IntoView {
     }
 }
 
+fn your_roles(space: &Space) -> String {
+    let mut roles: Vec<&str> = space.roles.iter().map(|r| r.ui_name()).collect();
+    if space.owner {
+        roles.insert(0, "Owner");
+    }
+    if roles.is_empty() {
+        return if space.can(SpaceAction::ManageMembers) { "None: you manage it as an admin".into() } else { "None: apps are shared with you".into() };
+    }
+    roles.join(", ")
+}
+
 fn space_subtitle(space: &Space) -> String {
     let owner = space.owner_name.clone().unwrap_or_else(|| "no owner".into());
     let kind = match space.space_type {
@@ -230,7 +241,7 @@ fn SpaceSettings(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stat
             <dl class="facts">
                 <dt>"Type"</dt><dd>{type_badge(space.space_type)}</dd>
                 <dt>"Owner"</dt><dd>{space.owner_name.clone().unwrap_or_else(|| "No owner: an admin can give it one".into())}</dd>
-                <dt>"Your roles"</dt><dd>{if space.roles.is_empty() { "None".to_string() } else { space.roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ") }}</dd>
+                <dt>"Your roles"</dt><dd>{your_roles(&space)}</dd>
             </dl>
             {edit.then(|| view! {
                 <form class="form" on:submit=submit>
