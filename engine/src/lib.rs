@@ -1,5 +1,14 @@
 //! Sightline's associative data engine.
 //!
-//! Pure Rust: no web, no database, no knowledge of users or tenants. Tables, fields with their
-//! distinct values, selection state and hypercubes arrive with the engine issue; the crate
-//! exists now so that the dependency direction `server -> app -> engine` is fixed from day one.
+//! Pure Rust: no web, no database, no knowledge of users or tenants. `csv` reads files, `types`
+//! infers each column's type, `model` keeps fields (each distinct value once) and tables (rows
+//! of compact codes) associated through shared field names, and `selection` works out what a
+//! selection makes selected, possible or excluded everywhere.
+
+pub mod csv;
+pub mod model;
+pub mod selection;
+pub mod types;
+
+pub use model::{DataModel, LoadError};
+pub use selection::{evaluate, states, Selections, State};

@@ -7,6 +7,8 @@ use super::{ErrorBox, Loading, PageHeader};
 use crate::auth::model::CurrentUser;
 use crate::directory::api::get_directory_counts;
 use crate::directory::rules::Permission;
+use crate::spaces::api::list_spaces;
+use crate::spaces::model::SpaceQuery;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -15,6 +17,7 @@ pub fn HomePage() -> impl IntoView {
     let permissions: Vec<_> = Permission::ALL.into_iter().filter(|p| user.has(*p)).collect();
     view! {
         <PageHeader title=format!("Welcome, {}", user.name) subtitle=format!("{} · {}", user.tenant_name, user.email)/>
+        <YourSpaces/>
         {admin.then(|| view! { <DirectorySummary/> })}
         <section class="card">
             <h2>"What you can do here"</h2>
@@ -24,6 +27,37 @@ pub fn HomePage() -> impl IntoView {
                 view! { <ul class="checklist">{permissions.into_iter().map(|p| view! { <li>{p.label()}</li> }).collect_view()}</ul> }.into_any()
             }}
             <p><A href="/account">"Your account, API keys and sessions"</A></p>
+        </section>
+    }
+}
+
+/// The spaces the user works in, to get to their apps in one click.
+#[component]
+fn YourSpaces() -> impl IntoView {
+    let spaces = Resource::new(|| (), |_| list_spaces(SpaceQuery { limit: 7, ..Default::default() }));
+    view! {
+        <section class="card">
+            <div class="card-head"><h2>"Your spaces"</h2><A href="/spaces">"All spaces"</A></div>
+            <Suspense fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match spaces.await {
+                        Ok(page) => view! {
+                            <ul class="space-tiles">
+                                {page.items.into_iter().map(|s| {
+                                    let name = s.name.clone();
+                                    view! {
+                                        <li>
+                                            <A href=format!("/spaces/{}", s.id)>{name}</A>
+                                            <span class="muted">{format!("{} · {} app{}", s.space_type.api_name(), s.app_count, if s.app_count == 1 { "" } else { "s" })}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

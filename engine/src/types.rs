@@ -1,0 +1,243 @@
+//! Field types, inferred over a whole column: integer, decimal, date, timestamp, else text.
+
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldType {
+    Integer,
+    Decimal,
+    Date,
+    Timestamp,
+    Text,
+}
+
+/// One distinct value of a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Num(f64),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Milliseconds since 1970-01-01T00:00:00 (no time zone: as written in the file).
+    Timestamp(i64),
+    Text(String),
+}
+
+impl Value {
+    /// Numbers order by value, text by characters; a field holds one type, so mixed comparisons
+    /// only decide ties.
+    pub fn cmp_total(&self, other: &Value) -> Ordering {
+        use Value::*;
+        match (self, other) {
+            (Int(a), Int(b)) => a.cmp(b),
+            (Num(a), Num(b)) => a.total_cmp(b),
+            (Date(a), Date(b)) => a.cmp(b),
+            (Timestamp(a), Timestamp(b)) => a.cmp(b),
+            (Text(a), Text(b)) => a.cmp(b),
+            (a, b) => a.rank().cmp(&b.rank()),
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Value::Int(_) => 0,
+            Value::Num(_) => 1,
+            Value::Date(_) => 2,
+            Value::Timestamp(_) => 3,
+            Value::Text(_) => 4,
+        }
+    }
+
+    /// A number a measure can add up; text and dates have none.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Num(n) => write!(f, "{n}"),
+            Value::Date(d) => {
+                let (y, m, day) = civil_from_days(*d);
+                write!(f, "{y:04}-{m:02}-{day:02}")
+            }
+            Value::Timestamp(ms) => {
+                let days = ms.div_euclid(86_400_000);
+                let rest = ms.rem_euclid(86_400_000) / 1000;
+                let (y, m, d) = civil_from_days(days as i32);
+                write!(f, "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rest / 3600, rest / 60 % 60, rest % 60)
+            }
+            Value::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe as u32 * 365 + yoe as u32 / 4 - yoe as u32 / 100 + doy;
+    era * 146_097 + doe as i32 - 719_468
+}
+
+pub fn civil_from_days(z: i32) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = (z - era * 146_097) as u32;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe as i32 + era * 400 + i32::from(m <= 2);
+    (y, m, d)
+}
+
+fn parse_date(text: &str) -> Option<i32> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i32 = text[0..4].parse().ok()?;
+    let m: u32 = text[5..7].parse().ok()?;
+    let d: u32 = text[8..10].parse().ok()?;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days_in_month).contains(&d).then(|| days_from_civil(y, m, d))
+}
+
+fn parse_timestamp(text: &str) -> Option<i64> {
+    if text.len() < 19 || !matches!(text.as_bytes()[10], b' ' | b'T') {
+        return None;
+    }
+    let days = parse_date(&text[0..10])?;
+    let time = &text[11..];
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let parts: Vec<&str> = hms.split(':').collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.len() != 2) {
+        return None;
+    }
+    let (h, mi, s): (i64, i64, i64) = (parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?);
+    if h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    let fraction = fraction.trim_end_matches('Z');
+    let millis: i64 = if fraction.is_empty() { 0 } else if fraction.bytes().all(|b| b.is_ascii_digit()) { format!("{:0<3}", &fraction[..fraction.len().min(3)]).parse().ok()? } else { return None };
+    Some(i64::from(days) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + millis)
+}
+
+fn parse_integer(text: &str) -> Option<i64> {
+    // "007" is a code, not seven: leading zeros keep a column textual.
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.len() > 1 && digits.starts_with('0') {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn parse_decimal(text: &str) -> Option<f64> {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    if unsigned.len() > 1 && unsigned.starts_with('0') && unsigned.as_bytes()[1].is_ascii_digit() {
+        return None;
+    }
+    let ok = text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) && text.bytes().any(|b| b.is_ascii_digit());
+    ok.then(|| text.parse().ok()).flatten().filter(|n: &f64| n.is_finite())
+}
+
+/// The narrowest type every non-empty cell of a column fits.
+pub fn infer<'a>(cells: impl Iterator<Item = Option<&'a str>> + Clone) -> FieldType {
+    let present = || cells.clone().flatten();
+    if present().all(|c| parse_integer(c).is_some()) {
+        FieldType::Integer
+    } else if present().all(|c| parse_decimal(c).is_some()) {
+        FieldType::Decimal
+    } else if present().all(|c| parse_date(c).is_some()) {
+        FieldType::Date
+    } else if present().all(|c| parse_timestamp(c).is_some()) {
+        FieldType::Timestamp
+    } else {
+        FieldType::Text
+    }
+}
+
+/// The type two tables' columns of the same field share.
+pub fn unify(a: FieldType, b: FieldType) -> FieldType {
+    use FieldType::*;
+    match (a, b) {
+        (a, b) if a == b => a,
+        (Integer, Decimal) | (Decimal, Integer) => Decimal,
+        (Date, Timestamp) | (Timestamp, Date) => Timestamp,
+        _ => Text,
+    }
+}
+
+/// A cell as a value of the field's type (the type was inferred to fit, so this succeeds).
+pub fn value_of(text: &str, field_type: FieldType) -> Value {
+    let fallback = || Value::Text(text.to_string());
+    match field_type {
+        FieldType::Integer => parse_integer(text).map(Value::Int).unwrap_or_else(fallback),
+        FieldType::Decimal => parse_decimal(text).map(Value::Num).unwrap_or_else(fallback),
+        FieldType::Date => parse_date(text).map(Value::Date).unwrap_or_else(fallback),
+        FieldType::Timestamp => parse_timestamp(text).or_else(|| parse_date(text).map(|d| i64::from(d) * 86_400_000)).map(Value::Timestamp).unwrap_or_else(fallback),
+        FieldType::Text => fallback(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(cells: &[Option<&'static str>]) -> FieldType {
+        infer(cells.iter().copied())
+    }
+
+    #[test]
+    fn each_column_gets_the_narrowest_type_its_cells_fit() {
+        let cases: Vec<(&[Option<&str>], FieldType)> = vec![
+            (&[Some("1"), Some("-20"), None], FieldType::Integer),
+            (&[Some("1"), Some("2.5")], FieldType::Decimal),
+            (&[Some("2026-11-23"), None, Some("2024-02-29")], FieldType::Date),
+            (&[Some("2026-11-23 09:00:00"), Some("2026-11-23T10:15:30.25")], FieldType::Timestamp),
+            (&[Some("2023-02-29")], FieldType::Text),
+            (&[Some("007"), Some("12")], FieldType::Text),
+            (&[Some("North"), Some("1")], FieldType::Text),
+            (&[None, None], FieldType::Integer),
+        ];
+        for (cells, expected) in cases {
+            assert_eq!(column(cells), expected, "{cells:?}");
+        }
+    }
+
+    #[test]
+    fn values_print_as_they_were_written() {
+        assert_eq!(value_of("2026-11-23", FieldType::Date).to_string(), "2026-11-23");
+        assert_eq!(value_of("1969-12-31", FieldType::Date), Value::Date(-1));
+        assert_eq!(value_of("2026-11-23T09:05:07", FieldType::Timestamp).to_string(), "2026-11-23 09:05:07");
+        assert_eq!(value_of("2.50", FieldType::Decimal), Value::Num(2.5));
+        for days in [-800_000, -1, 0, 59, 20_415, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn columns_of_one_field_in_two_tables_share_a_type() {
+        assert_eq!(unify(FieldType::Integer, FieldType::Decimal), FieldType::Decimal);
+        assert_eq!(unify(FieldType::Date, FieldType::Timestamp), FieldType::Timestamp);
+        assert_eq!(unify(FieldType::Integer, FieldType::Text), FieldType::Text);
+    }
+}
