@@ -1,0 +1,133 @@
+//! One viewer's selection state over an app's data model: select, toggle, select by search,
+//! clear a field, clear all, back and forward.
+
+use std::sync::Arc;
+
+use crate::model::DataModel;
+use crate::selection::{evaluate, Evaluation, Selections};
+
+/// The most steps back a viewer can take.
+pub const HISTORY: usize = 100;
+
+pub struct ViewerState {
+    pub model: Arc<DataModel>,
+    selections: Selections,
+    back: Vec<Selections>,
+    forward: Vec<Selections>,
+}
+
+impl ViewerState {
+    pub fn new(model: Arc<DataModel>) -> Self {
+        ViewerState { model, selections: Selections::default(), back: Vec::new(), forward: Vec::new() }
+    }
+
+    pub fn selections(&self) -> &Selections {
+        &self.selections
+    }
+
+    pub fn evaluate(&self) -> Evaluation {
+        evaluate(&self.model, &self.selections)
+    }
+
+    /// Applies a change as one step of history; a change that changes nothing is no step.
+    fn change(&mut self, apply: impl FnOnce(&mut Selections)) {
+        let mut next = self.selections.clone();
+        apply(&mut next);
+        if next != self.selections {
+            self.back.push(std::mem::replace(&mut self.selections, next));
+            if self.back.len() > HISTORY {
+                self.back.remove(0);
+            }
+            self.forward.clear();
+        }
+    }
+
+    pub fn select(&mut self, field: usize, codes: Vec<u32>) {
+        self.change(|s| s.select(field, codes));
+    }
+
+    pub fn toggle(&mut self, field: usize, code: u32) {
+        self.change(|s| s.toggle(field, code));
+    }
+
+    /// Selects the values of a field whose text contains `query` (any case) and that are still
+    /// possible; returns how many.
+    pub fn select_by_search(&mut self, field: usize, query: &str) -> usize {
+        let needle = query.trim().to_lowercase();
+        let possible = &self.evaluate().possible[field];
+        let codes: Vec<u32> = self.model.fields[field]
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(code, value)| possible[*code] && value.to_string().to_lowercase().contains(&needle))
+            .map(|(code, _)| code as u32)
+            .collect();
+        let found = codes.len();
+        if found > 0 {
+            self.select(field, codes);
+        }
+        found
+    }
+
+    pub fn clear(&mut self, field: usize) {
+        self.change(|s| s.clear(field));
+    }
+
+    pub fn clear_all(&mut self) {
+        self.change(|s| s.fields.clear());
+    }
+
+    pub fn back(&mut self) -> bool {
+        match self.back.pop() {
+            Some(previous) => {
+                self.forward.push(std::mem::replace(&mut self.selections, previous));
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn forward(&mut self) -> bool {
+        match self.forward.pop() {
+            Some(next) => {
+                self.back.push(std::mem::replace(&mut self.selections, next));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SALES: &[u8] = b"Region,Product\nNorth,Bike\nSouth,Bike\nNorth Sea,Lamp\nEast,Helmet\n";
+
+    #[test]
+    fn search_selects_possible_matches_and_history_goes_back_and_forward() {
+        let model = Arc::new(DataModel::from_csv(&[("sales", SALES)]).unwrap());
+        let region = model.field("Region").unwrap();
+        let product = model.field("Product").unwrap();
+        let mut viewer = ViewerState::new(model.clone());
+        assert_eq!(viewer.select_by_search(region, "NORTH"), 2);
+        viewer.toggle(product, model.code_of(product, "Bike").unwrap());
+        assert_eq!(viewer.selections().fields.len(), 2);
+        assert_eq!(viewer.select_by_search(product, "helmet"), 0, "Helmet is not possible in the North");
+
+        assert!(viewer.back());
+        assert_eq!(viewer.selections().fields.len(), 1);
+        assert!(viewer.forward());
+        assert_eq!(viewer.selections().fields.len(), 2);
+        viewer.clear(region);
+        assert_eq!(viewer.selections().fields.keys().copied().collect::<Vec<_>>(), vec![product]);
+        viewer.clear_all();
+        viewer.clear_all();
+        assert!(viewer.selections().fields.is_empty());
+        assert!(viewer.back(), "clearing everything is one step, and clearing again is none");
+        assert_eq!(viewer.selections().fields.keys().copied().collect::<Vec<_>>(), vec![product]);
+        assert!(viewer.forward());
+        assert!(viewer.selections().fields.is_empty());
+        assert!(!viewer.forward(), "nothing further forward");
+    }
+}
