@@ -9,11 +9,13 @@
 pub mod csv;
 pub mod cube;
 pub mod model;
+pub mod reduce;
 pub mod selection;
 pub mod session;
 pub mod types;
 
 pub use cube::{compute, Aggregation, Cube, CubeRequest, CubeRow, Measure, Sort};
 pub use model::{DataModel, LoadError};
+pub use reduce::{reduce, Reduction};
 pub use selection::{evaluate, states, Selections, State};
 pub use session::ViewerState;
