@@ -61,30 +61,105 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
     counts.iter().fold((b',', 0), |best, &(d, n)| if n > best.1 { (d, n) } else { best }).0
 }
 
-/// Parses a whole file.
+/// The cells of one row, reused from row to row so that reading allocates almost nothing.
+#[derive(Debug, Default)]
+pub struct Cells {
+    text: Vec<String>,
+    present: Vec<bool>,
+    len: usize,
+}
+
+impl Cells {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The cell's text; `None` when it is empty.
+    pub fn get(&self, column: usize) -> Option<&str> {
+        (column < self.len && self.present[column]).then(|| self.text[column].as_str())
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// A fresh cell to write into, returned cleared.
+    fn next(&mut self) -> &mut String {
+        if self.len == self.text.len() {
+            self.text.push(String::new());
+            self.present.push(false);
+        }
+        self.len += 1;
+        let cell = &mut self.text[self.len - 1];
+        cell.clear();
+        cell
+    }
+
+    fn finish_last(&mut self) {
+        let i = self.len - 1;
+        self.present[i] = !self.text[i].is_empty();
+    }
+}
+
+/// A file read a row at a time: its header, then its data rows.
+pub struct Records<'a> {
+    reader: Reader<'a>,
+    pub delimiter: u8,
+    pub headers: Vec<String>,
+    rows: usize,
+}
+
+impl<'a> Records<'a> {
+    /// Reads the header; refuses an empty file and bad column names.
+    pub fn open(bytes: &'a [u8]) -> Result<Records<'a>, CsvError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(error(0, None, "The file is empty: it needs a header row and at least one row of data."));
+        }
+        let delimiter = detect_delimiter(bytes);
+        let mut reader = Reader { bytes, pos: 0, line: 1, delimiter, scratch: Vec::new() };
+        let mut header = Cells::default();
+        reader.record(&mut header)?;
+        let headers = check_headers((0..header.len()).map(|i| header.get(i).map(str::to_string)).collect())?;
+        Ok(Records { reader, delimiter, headers, rows: 0 })
+    }
+
+    /// Reads the next data row into `cells`; `false` at the end of the file. Blank lines are
+    /// skipped; a row with a different number of fields than the header is refused.
+    pub fn next_into(&mut self, cells: &mut Cells) -> Result<bool, CsvError> {
+        loop {
+            let line = self.reader.line;
+            if !self.reader.record(cells)? {
+                if self.rows == 0 {
+                    return Err(error(0, None, "The file has a header row but no data."));
+                }
+                return Ok(false);
+            }
+            if cells.len() == 1 && cells.get(0).is_none() {
+                continue;
+            }
+            if cells.len() != self.headers.len() {
+                return Err(error(line, None, format!("this row has {} fields; the header has {}.", cells.len(), self.headers.len())));
+            }
+            self.rows += 1;
+            return Ok(true);
+        }
+    }
+}
+
+/// Parses a whole file into memory (small files and tests; the model reads row by row).
 pub fn parse(bytes: &[u8]) -> Result<Parsed, CsvError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(error(0, None, "The file is empty: it needs a header row and at least one row of data."));
-    }
-    let delimiter = detect_delimiter(bytes);
-    let mut reader = Reader { bytes, pos: 0, line: 1, delimiter };
-    let header = reader.record()?.ok_or_else(|| error(1, None, "The file has no header row."))?;
-    let headers = check_headers(header)?;
+    let mut records = Records::open(bytes)?;
+    let mut cells = Cells::default();
     let mut rows = Vec::new();
-    while let Some((line, record)) = reader.record_at()? {
-        if record.len() == 1 && record[0].is_none() {
-            continue; // a blank line
-        }
-        if record.len() != headers.len() {
-            return Err(error(line, None, format!("this row has {} fields; the header has {}.", record.len(), headers.len())));
-        }
-        rows.push(record);
+    while records.next_into(&mut cells)? {
+        rows.push((0..cells.len()).map(|i| cells.get(i).map(str::to_string)).collect());
     }
-    if rows.is_empty() {
-        return Err(error(0, None, "The file has a header row but no data."));
-    }
-    Ok(Parsed { delimiter, headers, rows })
+    Ok(Parsed { delimiter: records.delimiter, headers: records.headers, rows })
 }
 
 fn check_headers(header: Vec<Option<String>>) -> Result<Vec<String>, CsvError> {
@@ -107,93 +182,104 @@ struct Reader<'a> {
     pos: usize,
     line: usize,
     delimiter: u8,
+    /// Unescaped bytes of a quoted field.
+    scratch: Vec<u8>,
 }
 
 impl Reader<'_> {
-    fn record_at(&mut self) -> Result<Option<(usize, Vec<Option<String>>)>, CsvError> {
-        let line = self.line;
-        Ok(self.record()?.map(|r| (line, r)))
-    }
-
-    /// The next record, or `None` at the end of the file.
-    fn record(&mut self) -> Result<Option<Vec<Option<String>>>, CsvError> {
+    /// Reads the next record into `cells`; `false` at the end of the file.
+    fn record(&mut self, cells: &mut Cells) -> Result<bool, CsvError> {
+        cells.clear();
         if self.pos >= self.bytes.len() {
-            return Ok(None);
+            return Ok(false);
         }
-        let start_line = self.line;
-        let mut fields = Vec::new();
+        let record_line = self.line;
         loop {
-            let column = fields.len() + 1;
-            let (field, end) = self.field(start_line, column)?;
-            fields.push(field);
-            match end {
-                End::Delimiter => continue,
-                End::Record | End::File => return Ok(Some(fields)),
+            let column = cells.len() + 1;
+            let end = self.field(cells, record_line, column)?;
+            if !matches!(end, End::Delimiter) {
+                return Ok(true);
             }
         }
     }
 
-    fn field(&mut self, record_line: usize, column: usize) -> Result<(Option<String>, End), CsvError> {
-        let mut buf: Vec<u8> = Vec::new();
+    fn field(&mut self, cells: &mut Cells, line: usize, column: usize) -> Result<End, CsvError> {
         let quoted = self.bytes.get(self.pos) == Some(&b'"');
+        let text: &str;
+        let end;
         if quoted {
             self.pos += 1;
+            self.scratch.clear();
             loop {
                 let Some(&b) = self.bytes.get(self.pos) else {
-                    return Err(error(record_line, Some(column), "a quoted field is never closed: a quote (\") is missing."));
+                    return Err(error(line, Some(column), "a quoted field is never closed: a quote (\") is missing."));
                 };
                 self.pos += 1;
                 match b {
                     b'"' if self.bytes.get(self.pos) == Some(&b'"') => {
-                        buf.push(b'"');
+                        self.scratch.push(b'"');
                         self.pos += 1;
                     }
                     b'"' => break,
                     b'\n' => {
                         self.line += 1;
-                        buf.push(b);
+                        self.scratch.push(b);
                     }
-                    _ => buf.push(b),
+                    _ => self.scratch.push(b),
                 }
-                if buf.len() > MAX_FIELD_BYTES {
-                    return Err(error(record_line, Some(column), format!("a field is longer than {} MB; is a closing quote missing?", MAX_FIELD_BYTES >> 20)));
+                if self.scratch.len() > MAX_FIELD_BYTES {
+                    return Err(error(line, Some(column), format!("a field is longer than {} MB; is a closing quote missing?", MAX_FIELD_BYTES >> 20)));
                 }
             }
-        }
-        loop {
-            match self.bytes.get(self.pos) {
-                None => return Ok((self.finish(buf, quoted, record_line, column)?, End::File)),
-                Some(&b) if b == self.delimiter => {
-                    self.pos += 1;
-                    return Ok((self.finish(buf, quoted, record_line, column)?, End::Delimiter));
+            end = self.end_of_field(line, column, true)?;
+            text = std::str::from_utf8(&self.scratch).map_err(|_| not_utf8(line, column))?;
+            let cell = cells.next();
+            cell.push_str(text);
+        } else {
+            let start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if b == self.delimiter || b == b'\n' || b == b'\r' {
+                    break;
                 }
-                Some(b'\r') | Some(b'\n') => {
-                    if self.bytes[self.pos] == b'\r' && self.bytes.get(self.pos + 1) == Some(&b'\n') {
-                        self.pos += 1;
-                    }
-                    self.pos += 1;
-                    self.line += 1;
-                    return Ok((self.finish(buf, quoted, record_line, column)?, End::Record));
-                }
-                Some(&b) if quoted => {
-                    return Err(error(record_line, Some(column), format!("unexpected \"{}\" after a closing quote; quotes inside a field are written twice (\"\").", b as char)));
-                }
-                Some(&b) => {
-                    buf.push(b);
-                    self.pos += 1;
-                    if buf.len() > MAX_FIELD_BYTES {
-                        return Err(error(record_line, Some(column), format!("a field is longer than {} MB.", MAX_FIELD_BYTES >> 20)));
-                    }
-                }
+                self.pos += 1;
             }
+            if self.pos - start > MAX_FIELD_BYTES {
+                return Err(error(line, Some(column), format!("a field is longer than {} MB.", MAX_FIELD_BYTES >> 20)));
+            }
+            let raw = &self.bytes[start..self.pos];
+            end = self.end_of_field(line, column, false)?;
+            text = std::str::from_utf8(raw).map_err(|_| not_utf8(line, column))?;
+            let cell = cells.next();
+            cell.push_str(text.trim());
         }
+        cells.finish_last();
+        Ok(end)
     }
 
-    fn finish(&self, buf: Vec<u8>, quoted: bool, line: usize, column: usize) -> Result<Option<String>, CsvError> {
-        let text = String::from_utf8(buf).map_err(|_| error(line, Some(column), "this field is not valid UTF-8; save the file as UTF-8."))?;
-        let text = if quoted { text } else { text.trim().to_string() };
-        Ok(if text.is_empty() { None } else { Some(text) })
+    /// Consumes what ends a field: a delimiter, a line break or the end of the file.
+    fn end_of_field(&mut self, line: usize, column: usize, quoted: bool) -> Result<End, CsvError> {
+        match self.bytes.get(self.pos) {
+            None => Ok(End::File),
+            Some(&b) if b == self.delimiter => {
+                self.pos += 1;
+                Ok(End::Delimiter)
+            }
+            Some(b'\r') | Some(b'\n') => {
+                if self.bytes[self.pos] == b'\r' && self.bytes.get(self.pos + 1) == Some(&b'\n') {
+                    self.pos += 1;
+                }
+                self.pos += 1;
+                self.line += 1;
+                Ok(End::Record)
+            }
+            Some(&b) if quoted => Err(error(line, Some(column), format!("unexpected \"{}\" after a closing quote; quotes inside a field are written twice (\"\").", b as char))),
+            Some(_) => unreachable!("an unquoted field ends at a delimiter or a line break"),
+        }
     }
+}
+
+fn not_utf8(line: usize, column: usize) -> CsvError {
+    error(line, Some(column), "this field is not valid UTF-8; save the file as UTF-8.")
 }
 
 enum End {

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::csv::{self, CsvError};
-use crate::types::{infer, unify, value_of, FieldType, Value};
+use crate::csv::{Cells, CsvError, Records};
+use crate::types::{unify, value_of, FieldType, TypeGuess, Value};
 
 /// The code of an empty cell.
 pub const NULL: u32 = u32::MAX;
@@ -52,41 +52,67 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// A hashable form of a value, for building dictionaries.
-#[derive(Hash, PartialEq, Eq)]
-enum Key {
-    Int(i64),
-    Num(u64),
-    Date(i32),
-    Timestamp(i64),
-    Text(String),
+/// A field's values while loading: each value once, found again by its hashable form. A field
+/// has one type, so numbers, dates and timestamps share one map of 64-bit keys.
+#[derive(Default)]
+struct Dictionary {
+    keys: HashMap<i64, u32>,
+    texts: HashMap<String, u32>,
+    values: Vec<Value>,
 }
 
-fn key(value: &Value) -> Key {
-    match value {
-        Value::Int(i) => Key::Int(*i),
-        Value::Num(n) => Key::Num(n.to_bits()),
-        Value::Date(d) => Key::Date(*d),
-        Value::Timestamp(t) => Key::Timestamp(*t),
-        Value::Text(s) => Key::Text(s.clone()),
+impl Dictionary {
+    fn code(&mut self, text: &str, field_type: FieldType) -> u32 {
+        let next = self.values.len() as u32;
+        let value = if field_type == FieldType::Text { Value::Text(String::new()) } else { value_of(text, field_type) };
+        let key = match &value {
+            Value::Int(i) => *i,
+            Value::Date(d) => i64::from(*d),
+            Value::Timestamp(t) => *t,
+            Value::Num(n) => n.to_bits() as i64,
+            Value::Text(_) => {
+                if let Some(&code) = self.texts.get(text) {
+                    return code;
+                }
+                self.texts.insert(text.to_string(), next);
+                self.values.push(Value::Text(text.to_string()));
+                return next;
+            }
+        };
+        *self.keys.entry(key).or_insert_with(|| {
+            self.values.push(value);
+            next
+        })
     }
+}
+
+fn failed(file: &str, error: CsvError) -> LoadError {
+    LoadError { file: file.to_string(), error }
 }
 
 impl DataModel {
     /// Loads tables from CSV files, named by `(table name, bytes)`. Columns of the same name (any
-    /// case) in several tables are one field: that is what associates the tables.
+    /// case) in several tables are one field: that is what associates the tables. Each file is
+    /// read twice, a row at a time: once to check it and type its columns, once to encode it;
+    /// only the codes and each field's distinct values are kept.
     pub fn from_csv(files: &[(&str, &[u8])]) -> Result<DataModel, LoadError> {
-        let mut parsed = Vec::with_capacity(files.len());
-        for (name, bytes) in files {
-            parsed.push(csv::parse(bytes).map_err(|error| LoadError { file: name.to_string(), error })?);
-        }
-        // Fields by name, with the type every column of theirs fits.
+        // Pass 1: every error, and each column's type.
         let mut fields: Vec<Field> = Vec::new();
         let mut column_fields: Vec<Vec<usize>> = Vec::new();
-        for table in &parsed {
+        let mut cells = Cells::default();
+        for (name, bytes) in files {
+            let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
+            let mut guesses = vec![TypeGuess::default(); records.headers.len()];
+            while records.next_into(&mut cells).map_err(|error| failed(name, error))? {
+                for (c, guess) in guesses.iter_mut().enumerate() {
+                    if let Some(text) = cells.get(c) {
+                        guess.observe(text);
+                    }
+                }
+            }
             let mut of_table = Vec::new();
-            for (c, header) in table.headers.iter().enumerate() {
-                let field_type = infer(table.rows.iter().map(|r| r[c].as_deref()));
+            for (header, guess) in records.headers.iter().zip(guesses) {
+                let field_type = guess.field_type();
                 let index = match fields.iter().position(|f| f.name.eq_ignore_ascii_case(header)) {
                     Some(i) => {
                         fields[i].field_type = unify(fields[i].field_type, field_type);
@@ -101,40 +127,35 @@ impl DataModel {
             }
             column_fields.push(of_table);
         }
-        // Codes in the order values are first seen, then renumbered so values are sorted.
-        let mut dictionaries: Vec<HashMap<Key, u32>> = fields.iter().map(|_| HashMap::new()).collect();
-        let mut tables = Vec::with_capacity(parsed.len());
-        for (t, table) in parsed.iter().enumerate() {
-            let mut columns = Vec::with_capacity(table.headers.len());
-            for (c, &field) in column_fields[t].iter().enumerate() {
-                let field_type = fields[field].field_type;
-                let codes = table
-                    .rows
-                    .iter()
-                    .map(|row| match row[c].as_deref() {
+        // Pass 2: codes in the order values are first seen.
+        let mut dictionaries: Vec<Dictionary> = fields.iter().map(|_| Dictionary::default()).collect();
+        let mut tables = Vec::with_capacity(files.len());
+        for (t, (name, bytes)) in files.iter().enumerate() {
+            let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
+            let mut columns: Vec<Column> = column_fields[t].iter().map(|&field| Column { field, codes: Vec::new() }).collect();
+            let mut rows = 0;
+            while records.next_into(&mut cells).map_err(|error| failed(name, error))? {
+                for (c, column) in columns.iter_mut().enumerate() {
+                    let code = match cells.get(c) {
                         None => NULL,
-                        Some(text) => {
-                            let value = value_of(text, field_type);
-                            let next = fields[field].values.len() as u32;
-                            *dictionaries[field].entry(key(&value)).or_insert_with(|| {
-                                fields[field].values.push(value);
-                                next
-                            })
-                        }
-                    })
-                    .collect();
-                columns.push(Column { field, codes });
+                        Some(text) => dictionaries[column.field].code(text, fields[column.field].field_type),
+                    };
+                    column.codes.push(code);
+                }
+                rows += 1;
             }
-            tables.push(Table { name: files[t].0.to_string(), rows: table.rows.len(), columns });
+            tables.push(Table { name: name.to_string(), rows, columns });
         }
-        for (f, field) in fields.iter_mut().enumerate() {
-            let mut order: Vec<u32> = (0..field.values.len() as u32).collect();
-            order.sort_by(|a, b| field.values[*a as usize].cmp_total(&field.values[*b as usize]));
+        // Renumber so that each field's values are sorted.
+        for (f, (field, dictionary)) in fields.iter_mut().zip(dictionaries).enumerate() {
+            let values = dictionary.values;
+            let mut order: Vec<u32> = (0..values.len() as u32).collect();
+            order.sort_by(|a, b| values[*a as usize].cmp_total(&values[*b as usize]));
             let mut renumber = vec![0u32; order.len()];
             for (new, old) in order.iter().enumerate() {
                 renumber[*old as usize] = new as u32;
             }
-            field.values = order.iter().map(|old| field.values[*old as usize].clone()).collect();
+            field.values = order.iter().map(|old| values[*old as usize].clone()).collect();
             for table in &mut tables {
                 for column in table.columns.iter_mut().filter(|c| c.field == f) {
                     for code in column.codes.iter_mut().filter(|c| **c != NULL) {

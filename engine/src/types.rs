@@ -158,20 +158,61 @@ fn parse_decimal(text: &str) -> Option<f64> {
     ok.then(|| text.parse().ok()).flatten().filter(|n: &f64| n.is_finite())
 }
 
-/// The narrowest type every non-empty cell of a column fits.
-pub fn infer<'a>(cells: impl Iterator<Item = Option<&'a str>> + Clone) -> FieldType {
-    let present = || cells.clone().flatten();
-    if present().all(|c| parse_integer(c).is_some()) {
-        FieldType::Integer
-    } else if present().all(|c| parse_decimal(c).is_some()) {
-        FieldType::Decimal
-    } else if present().all(|c| parse_date(c).is_some()) {
-        FieldType::Date
-    } else if present().all(|c| parse_timestamp(c).is_some()) {
-        FieldType::Timestamp
-    } else {
-        FieldType::Text
+/// The narrowest type every non-empty cell seen so far fits, narrowed one cell at a time so
+/// that a column is typed while the file streams by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeGuess(u8);
+
+const INTEGER: u8 = 1;
+const DECIMAL: u8 = 2;
+const DATE: u8 = 4;
+const TIMESTAMP: u8 = 8;
+
+impl Default for TypeGuess {
+    fn default() -> Self {
+        TypeGuess(INTEGER | DECIMAL | DATE | TIMESTAMP)
     }
+}
+
+impl TypeGuess {
+    pub fn observe(&mut self, cell: &str) {
+        if self.0 & INTEGER != 0 && parse_integer(cell).is_none() {
+            self.0 &= !INTEGER;
+        }
+        if self.0 & INTEGER == 0 && self.0 & DECIMAL != 0 && parse_decimal(cell).is_none() {
+            self.0 &= !DECIMAL;
+        }
+        if self.0 & DATE != 0 && parse_date(cell).is_none() {
+            self.0 &= !DATE;
+        }
+        // A timestamp column may hold plain dates (midnight).
+        if self.0 & TIMESTAMP != 0 && parse_timestamp(cell).is_none() && parse_date(cell).is_none() {
+            self.0 &= !TIMESTAMP;
+        }
+    }
+
+    pub fn field_type(self) -> FieldType {
+        if self.0 & INTEGER != 0 {
+            FieldType::Integer
+        } else if self.0 & DECIMAL != 0 {
+            FieldType::Decimal
+        } else if self.0 & DATE != 0 {
+            FieldType::Date
+        } else if self.0 & TIMESTAMP != 0 {
+            FieldType::Timestamp
+        } else {
+            FieldType::Text
+        }
+    }
+}
+
+/// The narrowest type every non-empty cell of a column fits.
+pub fn infer<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> FieldType {
+    let mut guess = TypeGuess::default();
+    for cell in cells.flatten() {
+        guess.observe(cell);
+    }
+    guess.field_type()
 }
 
 /// The type two tables' columns of the same field share.
