@@ -155,24 +155,48 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
         }
     };
 
-    let mut groups: HashMap<Vec<u32>, Vec<Accumulator>> = HashMap::new();
-    let mut totals: Vec<Accumulator> = vec![Accumulator::default(); request.measures.len()];
-    let mut keys = Vec::with_capacity(paths.len());
-    for r in (0..table.rows).filter(|&r| evaluation.rows[base][r]) {
-        keys.clear();
-        keys.extend(paths.iter().map(|p| code(p, r)));
-        if keys.contains(&NULL) {
-            continue;
-        }
-        let group = groups.entry(keys.clone()).or_insert_with(|| vec![Accumulator::default(); request.measures.len()]);
+    let measures = request.measures.len();
+    let mut totals: Vec<Accumulator> = vec![Accumulator::default(); measures];
+    let mut add = |group: &mut [Accumulator], r: usize| {
         for (m, path) in measure_paths.iter().enumerate() {
             let c = code(path, r);
             let number = if c == NULL { None } else { numbers[m][c as usize] };
             group[m].add(c, number, distinct[m]);
             totals[m].add(c, number, distinct[m]);
         }
-    }
-    let mut rows: Vec<(Vec<u32>, Vec<Accumulator>)> = groups.into_iter().collect();
+    };
+    let alive = (0..table.rows).filter(|&r| evaluation.rows[base][r]);
+    let mut rows: Vec<(Vec<u32>, Vec<Accumulator>)> = if paths.len() <= 1 {
+        // One dimension (or none): accumulators indexed by the value's code, no hashing.
+        let width = paths.first().map_or(1, |_| model.fields[request.dimensions[0]].values.len());
+        let mut dense: Vec<Option<Vec<Accumulator>>> = vec![None; width];
+        for r in alive {
+            let slot = match paths.first() {
+                Some(path) => code(path, r),
+                None => 0,
+            };
+            if slot == NULL {
+                continue;
+            }
+            add(dense[slot as usize].get_or_insert_with(|| vec![Accumulator::default(); measures]), r);
+        }
+        dense.into_iter().enumerate().filter_map(|(k, acc)| acc.map(|acc| (if paths.is_empty() { vec![] } else { vec![k as u32] }, acc))).collect()
+    } else {
+        let mut groups: HashMap<Vec<u32>, Vec<Accumulator>> = HashMap::new();
+        let mut keys = Vec::with_capacity(paths.len());
+        for r in alive {
+            keys.clear();
+            keys.extend(paths.iter().map(|p| code(p, r)));
+            if keys.contains(&NULL) {
+                continue;
+            }
+            match groups.get_mut(&keys) {
+                Some(group) => add(group, r),
+                None => add(groups.entry(keys.clone()).or_insert_with(|| vec![Accumulator::default(); measures]), r),
+            }
+        }
+        groups.into_iter().collect()
+    };
     let value = |acc: &[Accumulator], m: usize| acc[m].value(request.measures[m].aggregation);
     rows.sort_by(|(ka, aa), (kb, ab)| {
         let by_keys = || ka.iter().zip(kb).map(|(a, b)| a.cmp(b)).find(|o| *o != Ordering::Equal).unwrap_or(Ordering::Equal);

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""The engine benchmark's questions on DuckDB, single-threaded, over the same CSV.
+
+    python3 bench/duckdb_sheet.py bench/data/sales.csv
+
+Prints one `figure <name> <value>` line per figure, which bench/run.sh sets beside Sightline's.
+"""
+import statistics
+import sys
+import time
+
+import duckdb
+
+SELECTION = "Region = 'North'"
+# The sheet after one selection: 4 charts and 3 filter panes.
+SHEET = [
+    f"SELECT SUM(Amount) FROM sales WHERE {SELECTION}",
+    f"SELECT Product, SUM(Amount) FROM sales WHERE {SELECTION} GROUP BY Product",
+    f"SELECT OrderDate, SUM(Amount) FROM sales WHERE {SELECTION} GROUP BY OrderDate",
+    f"SELECT Channel, SUM(Quantity), COUNT(OrderId) FROM sales WHERE {SELECTION} GROUP BY Channel",
+    f"SELECT DISTINCT Region FROM sales",
+    f"SELECT DISTINCT Product FROM sales WHERE {SELECTION}",
+    f"SELECT DISTINCT Channel FROM sales WHERE {SELECTION}",
+]
+
+
+def main():
+    path = sys.argv[1]
+    con = duckdb.connect()
+    con.execute("SET threads TO 1")
+    start = time.perf_counter()
+    con.execute(f"CREATE TABLE sales AS SELECT * FROM read_csv_auto('{path}')")
+    load = time.perf_counter() - start
+    rows = con.execute("SELECT COUNT(*) FROM sales").fetchone()[0]
+    print(f"figure duckdb_load_rows_per_s {rows / load:.0f}")
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for question in SHEET:
+            con.execute(question).fetchall()
+        times.append(time.perf_counter() - start)
+    print(f"figure duckdb_sheet_ms {statistics.median(times) * 1000:.1f}")
+    for name, column in [("100", "Product"), ("1m", "CustomerId")]:
+        start = time.perf_counter()
+        con.execute(f"SELECT {column}, SUM(Amount) FROM sales GROUP BY {column}").fetchall()
+        print(f"figure duckdb_groupby_{name}_rows_per_s {rows / (time.perf_counter() - start):.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+//! The engine on the benchmark's sales CSV (bench/generate.py; bench/run.sh sets it beside
+//! DuckDB): load speed and memory per row, one selection and a sheet of 4 charts and 3 filter
+//! panes recomputed, and group-by throughput with 100 and with 1 million groups. One core.
+//! Prints `figure <name> <value>` lines, then a readable summary.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use engine::{compute, evaluate, Aggregation, CubeRequest, DataModel, Measure, Selections, Sort};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Bytes the model holds: codes, plus each distinct value once.
+fn model_bytes(model: &DataModel) -> usize {
+    let codes: usize = model.tables.iter().flat_map(|t| &t.columns).map(|c| c.codes.capacity() * 4).sum();
+    let values: usize = model
+        .fields
+        .iter()
+        .map(|f| f.values.capacity() * std::mem::size_of::<engine::types::Value>() + f.values.iter().map(|v| if let engine::types::Value::Text(t) = v { t.capacity() } else { 0 }).sum::<usize>())
+        .sum();
+    codes + values
+}
+
+fn main() {
+    let Ok(path) = std::env::var("SIGHTLINE_BENCH_CSV") else {
+        println!("Set SIGHTLINE_BENCH_CSV to a CSV from bench/generate.py, or run bench/run.sh (make bench-engine).");
+        return;
+    };
+    let bytes = std::fs::read(&path).expect("the benchmark CSV");
+    let start = Instant::now();
+    let model = DataModel::from_csv(&[("sales", &bytes)]).expect("load");
+    let load = start.elapsed().as_secs_f64();
+    drop(bytes);
+    let rows = model.tables[0].rows;
+    let f = |name: &str| model.field(name).unwrap();
+    println!("figure engine_load_rows_per_s {:.0}", rows as f64 / load);
+    println!("figure engine_bytes_per_row {:.1}", model_bytes(&model) as f64 / rows as f64);
+
+    let sum = |field: &str| Measure { field: f(field), aggregation: Aggregation::Sum };
+    let by = |dimensions: Vec<usize>, measures: Vec<Measure>| CubeRequest { dimensions, measures, sort: Sort::Dimension { descending: false }, top: None };
+    let charts = [
+        by(vec![], vec![sum("Amount")]),
+        by(vec![f("Product")], vec![sum("Amount")]),
+        by(vec![f("OrderDate")], vec![sum("Amount")]),
+        by(vec![f("Channel")], vec![sum("Quantity"), Measure { field: f("OrderId"), aggregation: Aggregation::Count }]),
+    ];
+    let mut selections = Selections::default();
+    selections.select(f("Region"), vec![model.code_of(f("Region"), "North").unwrap()]);
+    let mut sheet = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        // The selection, then every chart; the filter panes read the evaluation's possible values.
+        let evaluation = evaluate(&model, &selections);
+        for chart in &charts {
+            black_box(compute(&model, &evaluation, chart));
+        }
+        let panes: usize = ["Region", "Product", "Channel"].iter().map(|p| evaluation.possible[f(p)].iter().filter(|x| **x).count()).sum();
+        black_box(panes);
+        sheet.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("figure engine_sheet_ms {:.1}", median(sheet.clone()));
+
+    let all = evaluate(&model, &Selections::default());
+    for (name, field) in [("100", "Product"), ("1m", "CustomerId")] {
+        let start = Instant::now();
+        let cube = compute(&model, &all, &by(vec![f(field)], vec![sum("Amount")]));
+        let seconds = start.elapsed().as_secs_f64();
+        println!("figure engine_groupby_{name}_rows_per_s {:.0}", rows as f64 / seconds);
+        println!("  ({} groups)", cube.rows.len());
+    }
+    println!(
+        "Sightline engine: {rows} rows loaded in {load:.1} s; sheet of 4 charts and 3 filter panes after one selection: median {:.1} ms (runs: {:?})",
+        median(sheet.clone()),
+        sheet.iter().map(|ms| format!("{ms:.0}")).collect::<Vec<_>>()
+    );
+}
