@@ -79,47 +79,46 @@ pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
     // possible, even one that no row of another table matches.
     let mut constrained: Vec<bool> = (0..model.fields.len()).map(|f| selections.fields.contains_key(&f)).collect();
     let mut rows: Vec<Vec<bool>> = model.tables.iter().map(|t| vec![true; t.rows]).collect();
-    loop {
-        let mut changed = false;
-        for (t, table) in model.tables.iter().enumerate() {
-            if !table.columns.iter().any(|c| constrained[c.field]) {
-                continue;
-            }
-            for (r, alive) in rows[t].iter_mut().enumerate() {
-                if *alive {
-                    let keep = table.columns.iter().filter(|c| constrained[c.field]).all(|c| {
-                        let code = c.codes[r];
-                        code != NULL && possible[c.field][code as usize]
-                    });
-                    if !keep {
-                        *alive = false;
-                        changed = true;
-                    }
-                }
-            }
-            for column in &table.columns {
-                let mut present = vec![false; possible[column.field].len()];
-                for (r, &code) in column.codes.iter().enumerate() {
-                    if rows[t][r] && code != NULL {
-                        present[code as usize] = true;
-                    }
-                }
-                for (slot, here) in possible[column.field].iter_mut().zip(present) {
-                    if *slot && !here {
-                        *slot = false;
-                        changed = true;
-                    }
-                }
-                if !constrained[column.field] {
-                    constrained[column.field] = true;
-                    changed = true;
-                }
+    // A table is rerun only when another table has narrowed one of its fields: what it
+    // narrows itself follows from its own rows and changes nothing there.
+    let mut stale: Vec<bool> = model.tables.iter().map(|t| t.columns.iter().any(|c| constrained[c.field])).collect();
+    while let Some(t) = stale.iter().position(|s| *s) {
+        stale[t] = false;
+        let table = &model.tables[t];
+        let filters: Vec<&crate::model::Column> = table.columns.iter().filter(|c| constrained[c.field]).collect();
+        for (r, alive) in rows[t].iter_mut().enumerate() {
+            if *alive {
+                *alive = filters.iter().all(|c| {
+                    let code = c.codes[r];
+                    code != NULL && possible[c.field][code as usize]
+                });
             }
         }
-        if !changed {
-            return Evaluation { rows, possible };
+        for column in &table.columns {
+            let mut present = vec![false; possible[column.field].len()];
+            for (&code, &alive) in column.codes.iter().zip(&rows[t]) {
+                if alive && code != NULL {
+                    present[code as usize] = true;
+                }
+            }
+            let mut narrowed = !constrained[column.field];
+            constrained[column.field] = true;
+            for (slot, here) in possible[column.field].iter_mut().zip(present) {
+                if *slot && !here {
+                    *slot = false;
+                    narrowed = true;
+                }
+            }
+            if narrowed {
+                for (other, o) in model.tables.iter().enumerate() {
+                    if other != t && o.columns.iter().any(|c| c.field == column.field) {
+                        stale[other] = true;
+                    }
+                }
+            }
         }
     }
+    Evaluation { rows, possible }
 }
 
 /// The state of every value of every field.
