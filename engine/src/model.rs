@@ -63,26 +63,33 @@ struct Dictionary {
 
 impl Dictionary {
     fn code(&mut self, text: &str, field_type: FieldType) -> u32 {
-        let next = self.values.len() as u32;
-        let value = if field_type == FieldType::Text { Value::Text(String::new()) } else { value_of(text, field_type) };
-        let key = match &value {
-            Value::Int(i) => *i,
-            Value::Date(d) => i64::from(*d),
-            Value::Timestamp(t) => *t,
+        // Text is looked up by reference: a value is made only for a new one.
+        if field_type == FieldType::Text {
+            return self.text_code(text);
+        }
+        let key = match value_of(text, field_type) {
+            Value::Int(i) => i,
+            Value::Date(d) => i64::from(d),
+            Value::Timestamp(t) => t,
             Value::Num(n) => n.to_bits() as i64,
-            Value::Text(_) => {
-                if let Some(&code) = self.texts.get(text) {
-                    return code;
-                }
-                self.texts.insert(text.to_string(), next);
-                self.values.push(Value::Text(text.to_string()));
-                return next;
-            }
+            // A cell that did not fit its column's type after all: keep it as text.
+            Value::Text(_) => return self.text_code(text),
         };
+        let next = self.values.len() as u32;
         *self.keys.entry(key).or_insert_with(|| {
-            self.values.push(value);
+            self.values.push(value_of(text, field_type));
             next
         })
+    }
+
+    fn text_code(&mut self, text: &str) -> u32 {
+        if let Some(&code) = self.texts.get(text) {
+            return code;
+        }
+        let next = self.values.len() as u32;
+        self.texts.insert(text.to_string(), next);
+        self.values.push(Value::Text(text.to_string()));
+        next
     }
 }
 

@@ -128,6 +128,24 @@ async fn target_space(conn: &mut AnyConnection, principal: &Principal, space_id:
     })
 }
 
+/// A new app owned by the caller; `source` makes it a copy published from that app.
+fn new_app(principal: &Principal, space_id: &str, name: String, description: String, source: Option<&str>, now: i64) -> AppRow {
+    AppRow {
+        id: new_id(),
+        tenant_id: principal.tenant_id.clone(),
+        space_id: space_id.to_string(),
+        name,
+        description,
+        owner_id: Some(principal.user_id.clone()),
+        owner_name: None,
+        source_app_id: source.map(str::to_string),
+        published_at: source.map(|_| now),
+        content_version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 async fn finish(conn: &mut AnyConnection, principal: &Principal, id: &str) -> Result<App, AppError> {
     let (row, space, access) = load_app(conn, principal, id).await?;
     Ok(app_from(row, &space, &access))
@@ -145,20 +163,7 @@ pub async fn create_app(state: &AppState, principal: &Principal, input: NewApp) 
     if !access.can(SpaceAction::CreateApp) {
         return Err(AppError::forbidden("You cannot add apps to that space: it needs ownership or Can edit there."));
     }
-    let row = AppRow {
-        id: new_id(),
-        tenant_id: principal.tenant_id.clone(),
-        space_id: space.id.clone(),
-        name,
-        description,
-        owner_id: Some(principal.user_id.clone()),
-        owner_name: None,
-        source_app_id: None,
-        published_at: None,
-        content_version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let row = new_app(principal, &space.id, name, description, None, now);
     store::insert_app(&mut tx, &row).await?;
     record(&mut tx, now, &principal.actor(), "app.create", Target { kind: "app", id: &row.id, name: &row.name }, format!("in {}", space_name(&space))).await?;
     let app = finish(&mut tx, principal, &row.id).await?;
@@ -214,20 +219,7 @@ pub async fn publish_app(state: &AppState, principal: &Principal, id: &str, inpu
         return Err(AppError::conflict(format!("\"{}\" is already published to {}. Republish it to replace that copy.", row.name, target.name)));
     }
     let name = input.name.as_deref().map(|n| clean_name("name", n, MAX_NAME_CHARS)).transpose()?.unwrap_or(row.name.clone());
-    let published = AppRow {
-        id: new_id(),
-        tenant_id: principal.tenant_id.clone(),
-        space_id: target.id.clone(),
-        name,
-        description: row.description.clone(),
-        owner_id: Some(principal.user_id.clone()),
-        owner_name: None,
-        source_app_id: Some(row.id.clone()),
-        published_at: Some(now),
-        content_version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let published = new_app(principal, &target.id, name, row.description.clone(), Some(&row.id), now);
     store::insert_app(&mut tx, &published).await?;
     record(&mut tx, now, &principal.actor(), "app.publish", Target { kind: "app", id: &published.id, name: &published.name }, format!("from \"{}\" to {}", row.name, target.name)).await?;
     let app = finish(&mut tx, principal, &published.id).await?;
@@ -282,20 +274,7 @@ pub async fn duplicate_app(state: &AppState, principal: &Principal, id: &str, in
         Some(n) => clean_name("name", n, MAX_NAME_CHARS)?,
         None => clean_name("name", &format!("{} (copy)", row.name), MAX_NAME_CHARS)?,
     };
-    let copy = AppRow {
-        id: new_id(),
-        tenant_id: principal.tenant_id.clone(),
-        space_id: target.id.clone(),
-        name,
-        description: row.description.clone(),
-        owner_id: Some(principal.user_id.clone()),
-        owner_name: None,
-        source_app_id: None,
-        published_at: None,
-        content_version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let copy = new_app(principal, &target.id, name, row.description.clone(), None, now);
     store::insert_app(&mut tx, &copy).await?;
     record(&mut tx, now, &principal.actor(), "app.duplicate", Target { kind: "app", id: &copy.id, name: &copy.name }, format!("copy of \"{}\" in {}", row.name, space_name(&target))).await?;
     let app = finish(&mut tx, principal, &copy.id).await?;

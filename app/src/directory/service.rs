@@ -17,7 +17,7 @@ use crate::state::AppState;
 pub const DEFAULT_PAGE: u32 = 20;
 pub const MAX_PAGE: u32 = 100;
 
-fn page_size(limit: u32) -> u32 {
+pub fn page_size(limit: u32) -> u32 {
     match limit {
         0 => DEFAULT_PAGE,
         n => n.min(MAX_PAGE),
@@ -25,11 +25,11 @@ fn page_size(limit: u32) -> u32 {
 }
 
 /// Cursors name the last row shown by its sort key and id; hex keeps them URL-safe.
-fn encode_cursor(sort_key: &str, id: &str) -> String {
+pub fn encode_cursor(sort_key: &str, id: &str) -> String {
     format!("{}.{id}", hex::encode(sort_key))
 }
 
-fn decode_cursor(cursor: &str) -> Result<(String, String), AppError> {
+pub fn decode_cursor(cursor: &str) -> Result<(String, String), AppError> {
     let bad = || AppError::invalid("next", "The paging cursor is not valid; start again from the first page.");
     let (key, id) = cursor.split_once('.').ok_or_else(bad)?;
     let key = String::from_utf8(hex::decode(key).map_err(|_| bad())?).map_err(|_| bad())?;

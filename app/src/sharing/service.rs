@@ -14,7 +14,7 @@ use crate::auth::service::Principal;
 use crate::directory::rules::{Permission, UserStatus};
 use crate::error::AppError;
 use crate::ids::new_id;
-use crate::spaces::rules::{roles_from_text, roles_to_text, SpaceRole, SpaceType};
+use crate::spaces::rules::{roles_from_text, roles_to_text, ui_names, SpaceRole, SpaceType};
 use crate::spaces::store::{self as space_store, AssignmentRow, SpaceRow};
 use crate::state::AppState;
 
@@ -180,10 +180,6 @@ async fn resolve_assignee(conn: &mut AnyConnection, principal: &Principal, kind:
     }
 }
 
-fn role_names(roles: &[SpaceRole]) -> String {
-    roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")
-}
-
 pub async fn create_share(state: &AppState, principal: &Principal, space_id: &str, input: NewShare) -> Result<Share, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -210,7 +206,7 @@ pub async fn create_share(state: &AppState, principal: &Principal, space_id: &st
         NewShareRow { id: &id, tenant_id: &principal.tenant_id, space_id: &space.id, app_id: &app.id, assignee_type: kind, user_id, group_id, roles: &roles, created_by: &principal.user_id, now },
     )
     .await?;
-    let detail = format!("shared with {assignee_name} ({kind}) as {}", role_names(&input.roles));
+    let detail = format!("shared with {assignee_name} ({kind}) as {}", ui_names(&input.roles));
     record(&mut tx, now, &principal.actor(), "share.create", Target { kind: "app", id: &app.id, name: &app.name }, detail).await?;
     let row = store::get_share(&mut tx, &space.id, &id).await?.ok_or_else(|| AppError::internal("share vanished"))?;
     tx.commit().await?;
@@ -239,7 +235,7 @@ pub async fn update_share(state: &AppState, principal: &Principal, space_id: &st
     let disabled = changes.disabled.unwrap_or(row.disabled != 0);
     store::update_share(&mut tx, id, &roles_to_text(&roles), disabled, now).await?;
     let share = share_from_row(row, &principal.tenant_name);
-    let detail = format!("{}: {}{}", share.assignee_name, role_names(&roles), if disabled { " (disabled)" } else { "" });
+    let detail = format!("{}: {}{}", share.assignee_name, ui_names(&roles), if disabled { " (disabled)" } else { "" });
     record(&mut tx, now, &principal.actor(), "share.update", Target { kind: "app", id: &share.app_id, name: &share.app_name }, detail).await?;
     let row = store::get_share(&mut tx, space_id, id).await?.ok_or_else(|| AppError::internal("share vanished"))?;
     tx.commit().await?;
@@ -351,6 +347,12 @@ fn member_rows(space: &SpaceRow, tenant_name: &str, assignments: &[AssignmentRow
         people.entry((share.assignee_type, share.assignee_id.clone())).or_insert((share.assignee_name, share.assignee_email));
     }
 
+    let shared_directly = |s: &ShareRow, kind: ShareAssignee, id: &str| match kind {
+        ShareAssignee::User => s.user_id.as_deref() == Some(id),
+        ShareAssignee::Group => s.group_id.as_deref() == Some(id),
+        ShareAssignee::Everyone => s.assignee_type == "everyone",
+    };
+
     let mut rows = Vec::new();
     for ((kind, id), (name, email)) in people {
         let mut grants: Vec<(Grant, String)> = Vec::new();
@@ -374,11 +376,7 @@ fn member_rows(space: &SpaceRow, tenant_name: &str, assignments: &[AssignmentRow
         }
         let mut shared_apps = Vec::new();
         for s in shares.iter().filter(|s| s.disabled == 0) {
-            let direct = match kind {
-                ShareAssignee::User => s.user_id.as_deref() == Some(id.as_str()),
-                ShareAssignee::Group => s.group_id.as_deref() == Some(id.as_str()),
-                ShareAssignee::Everyone => s.assignee_type == "everyone",
-            };
+            let direct = shared_directly(s, kind, &id);
             let roles = roles_from_text(&s.roles);
             if direct {
                 shared_apps.push(SharedApp { share_id: s.id.clone(), app_id: s.app_id.clone(), app_name: s.app_name.clone(), roles: roles.clone(), disabled: false });
@@ -399,12 +397,7 @@ fn member_rows(space: &SpaceRow, tenant_name: &str, assignments: &[AssignmentRow
         }
         // Disabled shares are listed (they can be turned back on) but give nothing.
         for s in shares.iter().filter(|s| s.disabled != 0) {
-            let direct = match kind {
-                ShareAssignee::User => s.user_id.as_deref() == Some(id.as_str()),
-                ShareAssignee::Group => s.group_id.as_deref() == Some(id.as_str()),
-                ShareAssignee::Everyone => s.assignee_type == "everyone",
-            };
-            if direct {
+            if shared_directly(s, kind, &id) {
                 shared_apps.push(SharedApp { share_id: s.id.clone(), app_id: s.app_id.clone(), app_name: s.app_name.clone(), roles: roles_from_text(&s.roles), disabled: true });
             }
         }

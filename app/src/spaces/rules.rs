@@ -117,6 +117,11 @@ impl SpaceRole {
     }
 }
 
+/// Roles as people read them: "Can manage, Can view".
+pub fn ui_names(roles: &[SpaceRole]) -> String {
+    roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")
+}
+
 /// Roles as stored: API names joined by commas, the highest first, each once.
 pub fn roles_to_text(roles: &[SpaceRole]) -> String {
     let mut sorted = roles.to_vec();

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use sqlx::AnyConnection;
 
 use super::model::*;
-use super::rules::{check_assignment_roles, roles_from_text, roles_to_text, SpaceRole, SpaceType};
+use super::rules::{check_assignment_roles, roles_from_text, roles_to_text, ui_names, SpaceRole, SpaceType};
 use super::store::{self, AssignmentRow, NewSpaceRow, SpaceFilter, SpaceRow};
 use crate::audit::service::{record, Target};
 use crate::auth::service::Principal;
 use crate::directory::model::Page;
+use crate::directory::service::{decode_cursor, encode_cursor, page_size};
 use crate::directory::rules::{clean_description, clean_name, unique_key, Permission, UserStatus, MAX_NAME_CHARS};
 use crate::error::AppError;
 use crate::ids::new_id;
@@ -19,9 +20,6 @@ use crate::sharing::rules::{space_access, SpaceAccess, SpaceAction};
 use crate::sharing::service::{access_to_space, grants_for_app, load_space};
 use crate::sharing::store as sharing_store;
 use crate::state::AppState;
-
-pub const DEFAULT_PAGE: u32 = 20;
-pub const MAX_PAGE: u32 = 100;
 
 /// What people see as a personal space's name.
 pub const PERSONAL_NAME: &str = "Personal";
@@ -65,21 +63,8 @@ pub async fn create_personal_space(conn: &mut AnyConnection, tenant_id: &str, us
     Ok(())
 }
 
-fn encode_cursor(key: &str, id: &str) -> String {
-    format!("{}.{id}", hex::encode(key))
-}
-
-fn decode_cursor(cursor: &str) -> Result<(String, String), AppError> {
-    let bad = || AppError::invalid("next", "The paging cursor is not valid; start again from the first page.");
-    let (key, id) = cursor.split_once('.').ok_or_else(bad)?;
-    Ok((String::from_utf8(hex::decode(key).map_err(|_| bad())?).map_err(|_| bad())?, id.to_string()))
-}
-
 pub async fn list_spaces(state: &AppState, principal: &Principal, query: SpaceQuery) -> Result<Page<Space>, AppError> {
-    let limit = match query.limit {
-        0 => DEFAULT_PAGE,
-        n => n.min(MAX_PAGE),
-    };
+    let limit = page_size(query.limit);
     let name_like = if query.name.trim().is_empty() { String::new() } else { format!("%{}%", crate::audit::store::like_escape(&unique_key(&query.name))) };
     let space_type = query.space_type.map(SpaceType::api_name).unwrap_or("");
     let filter = SpaceFilter {
@@ -276,10 +261,6 @@ fn assignment_from(row: AssignmentRow) -> Assignment {
     }
 }
 
-fn role_names(roles: &[SpaceRole]) -> String {
-    roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")
-}
-
 async fn members_space(conn: &mut AnyConnection, principal: &Principal, space_id: &str, manage: bool) -> Result<SpaceRow, AppError> {
     let (row, access) = load_space(conn, principal, space_id).await?;
     if row.kind() == SpaceType::Personal {
@@ -336,7 +317,7 @@ pub async fn create_assignment(state: &AppState, principal: &Principal, space_id
     }
     let id = new_id();
     store::insert_assignment(&mut tx, &id, &principal.tenant_id, space_id, user_id, group_id, &roles_to_text(&input.roles), &principal.user_id, now).await?;
-    let detail = format!("{name} ({}) as {}", input.assignee_type.api_name(), role_names(&input.roles));
+    let detail = format!("{name} ({}) as {}", input.assignee_type.api_name(), ui_names(&input.roles));
     record(&mut tx, now, &principal.actor(), "space.assignment.create", Target { kind: "space", id: space_id, name: &space.name }, detail).await?;
     let row = assignment_row(&mut tx, space_id, &id).await?;
     tx.commit().await?;
@@ -350,7 +331,7 @@ pub async fn update_assignment(state: &AppState, principal: &Principal, space_id
     check_assignment_roles(space.kind(), &roles)?;
     let row = assignment_row(&mut tx, space_id, id).await?;
     store::update_assignment_roles(&mut tx, id, &roles_to_text(&roles), now).await?;
-    let detail = format!("{}: {} -> {}", row.assignee_name, role_names(&roles_from_text(&row.roles)), role_names(&roles));
+    let detail = format!("{}: {} -> {}", row.assignee_name, ui_names(&roles_from_text(&row.roles)), ui_names(&roles));
     record(&mut tx, now, &principal.actor(), "space.assignment.update", Target { kind: "space", id: space_id, name: &space.name }, detail).await?;
     let row = assignment_row(&mut tx, space_id, id).await?;
     tx.commit().await?;

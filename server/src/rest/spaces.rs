@@ -5,7 +5,7 @@ use app::error::AppError;
 use app::sharing::model::{Share, ShareAssignee, ShareChanges, ShareQuery};
 use app::sharing::service as sharing;
 use app::spaces::model::*;
-use app::spaces::rules::{parse_roles, SpaceRole, SpaceType};
+use app::spaces::rules::{parse_roles, SpaceType};
 use app::spaces::service;
 use app::state::AppState;
 use app::timefmt::rfc3339;
@@ -286,10 +286,6 @@ pub struct ShareIn {
 
 // ---- helpers ----
 
-fn space_type(name: &str) -> Result<SpaceType, AppError> {
-    SpaceType::parse(name)
-}
-
 fn assignee_type(name: &str) -> Result<AssigneeType, AppError> {
     match name {
         "user" => Ok(AssigneeType::User),
@@ -302,10 +298,6 @@ fn share_type(name: &str) -> Result<ShareAssignee, AppError> {
     ShareAssignee::parse(name).ok_or_else(|| AppError::invalid("type", format!("Unknown share type \"{name}\": use user, group or everyone.")))
 }
 
-fn roles(names: &[String]) -> Result<Vec<SpaceRole>, AppError> {
-    parse_roles(names)
-}
-
 fn created<T: Serialize>(body: T) -> Response {
     (StatusCode::CREATED, Json(body)).into_response()
 }
@@ -316,7 +308,7 @@ fn created<T: Serialize>(body: T) -> Response {
     responses((status = 200, body = SpaceList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryParams(params): QueryParams<SpaceListParams>) -> Result<Json<SpaceList>, RestError> {
     let query = SpaceQuery {
-        space_type: params.type_.as_deref().filter(|t| !t.is_empty()).map(space_type).transpose()?,
+        space_type: params.type_.as_deref().filter(|t| !t.is_empty()).map(SpaceType::parse).transpose()?,
         name: params.name.clone().unwrap_or_default(),
         owner_id: params.owner_id.clone().unwrap_or_default(),
         after: params.next.clone(),
@@ -335,7 +327,7 @@ pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryPa
 #[utoipa::path(post, path = "/api/v1/spaces", tag = "spaces", request_body = SpaceIn,
     responses((status = 201, body = SpaceOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<SpaceIn>) -> Result<Response, RestError> {
-    let space = service::create_space(&state, &caller, NewSpace { space_type: space_type(&input.type_)?, name: input.name, description: input.description }).await?;
+    let space = service::create_space(&state, &caller, NewSpace { space_type: SpaceType::parse(&input.type_)?, name: input.name, description: input.description }).await?;
     Ok(created(SpaceOut::new(&space, &base_url(&state))))
 }
 
@@ -402,7 +394,7 @@ pub async fn list_assignments(State(state): State<AppState>, Caller(caller): Cal
 #[utoipa::path(post, path = "/api/v1/spaces/{spaceId}/assignments", tag = "spaces", params(("spaceId" = String, Path)), request_body = AssignmentIn,
     responses((status = 201, body = AssignmentOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_assignment(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>, JsonBody(input): JsonBody<AssignmentIn>) -> Result<Response, RestError> {
-    let input = NewAssignment { assignee_type: assignee_type(&input.type_)?, assignee_id: input.assignee_id, roles: roles(&input.roles)? };
+    let input = NewAssignment { assignee_type: assignee_type(&input.type_)?, assignee_id: input.assignee_id, roles: parse_roles(&input.roles)? };
     let assignment = service::create_assignment(&state, &caller, &space_id, input).await?;
     Ok(created(AssignmentOut::new(&assignment, &base_url(&state))))
 }
@@ -417,7 +409,7 @@ pub async fn get_assignment(State(state): State<AppState>, Caller(caller): Calle
 #[utoipa::path(put, path = "/api/v1/spaces/{spaceId}/assignments/{assignmentId}", tag = "spaces", params(("spaceId" = String, Path), ("assignmentId" = String, Path)),
     request_body = AssignmentPutIn, responses((status = 200, body = AssignmentOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn put_assignment(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>, JsonBody(input): JsonBody<AssignmentPutIn>) -> Result<Json<AssignmentOut>, RestError> {
-    let assignment = service::update_assignment(&state, &caller, &space_id, &id, roles(&input.roles)?).await?;
+    let assignment = service::update_assignment(&state, &caller, &space_id, &id, parse_roles(&input.roles)?).await?;
     Ok(Json(AssignmentOut::new(&assignment, &base_url(&state))))
 }
 
@@ -445,7 +437,7 @@ pub async fn create_share(State(state): State<AppState>, Caller(caller): Caller,
     if let Some(kind) = input.resource_type.as_deref().filter(|k| *k != "app") {
         return Err(AppError::invalid("resourceType", format!("Only apps can be shared; \"{kind}\" cannot.")).into());
     }
-    let new = app::sharing::model::NewShare { app_id: input.resource_id, assignee_type: share_type(&input.type_)?, assignee_id: input.assignee_id, roles: roles(&input.roles)? };
+    let new = app::sharing::model::NewShare { app_id: input.resource_id, assignee_type: share_type(&input.type_)?, assignee_id: input.assignee_id, roles: parse_roles(&input.roles)? };
     let share = sharing::create_share(&state, &caller, &space_id, new).await?;
     Ok(created(ShareOut::new(&share, &base_url(&state))))
 }
@@ -463,7 +455,7 @@ pub async fn patch_share(State(state): State<AppState>, Caller(caller): Caller, 
     let mut changes = ShareChanges::default();
     for (index, op) in ops.iter().enumerate() {
         match (op.path.as_str(), op.kind(index)?) {
-            ("/roles", Op::Replace) => changes.roles = Some(roles(&op.strings(index)?)?),
+            ("/roles", Op::Replace) => changes.roles = Some(parse_roles(&op.strings(index)?)?),
             ("/disabled", Op::Replace) => changes.disabled = Some(op.boolean(index)?),
             _ => return Err(op.unknown_path(index, &["/roles (replace)", "/disabled (replace)"]).into()),
         }

@@ -10,7 +10,7 @@ use super::api::*;
 use super::model::*;
 use crate::sharing::rules::{AppAction, SpaceAction};
 use crate::sharing::ui::ShareDialog;
-use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, Notice, PageHeader, Time};
+use crate::shell::{ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, Time};
 use crate::spaces::model::Space;
 use crate::spaces::rules::SpaceType;
 use crate::spaces::ui::{app_targets, publish_targets, type_badge};
@@ -243,7 +243,6 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
     let move_to = RwSignal::new(String::new());
     let targets = Resource::new(|| (), |_| async { (publish_targets().await.unwrap_or_default(), app_targets().await.unwrap_or_default()) });
     let published = detail.published_copies.clone();
-    let confirming = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         save.dispatch(AppChanges { name: Some(name.get()), description: Some(description.get()) });
@@ -333,16 +332,7 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
                 })}}
             </Transition>
             {app.can(AppAction::Delete).then(|| view! {
-                <h3>"Delete"</h3>
-                <p class="muted">"Everyone it is shared with loses access. Published copies stay."</p>
-                <Show when=move || confirming.get() fallback=move || view! {
-                    <button type="button" class="button danger" on:click=move |_| confirming.set(true)>"Delete app…"</button>
-                }>
-                    <button type="button" class="button danger" on:click=move |_| { remove.dispatch(()); }>"Yes, delete"</button>
-                    " "
-                    <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </Show>
-                <ActionError result=remove.value().into()/>
+                <ConfirmDelete what="app" consequence="Everyone it is shared with loses access. Published copies stay." action=remove/>
             })}
         </section>
     }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader};
 use crate::spaces::api::{create_assignment, delete_assignment, get_space, update_assignment};
 use crate::spaces::model::{AssigneeType, NewAssignment};
-use crate::spaces::rules::{SpaceRole, SpaceType};
+use crate::spaces::rules::{ui_names, SpaceRole, SpaceType};
 use crate::spaces::ui::SpaceTabs;
 
 /// Finds users (and groups, unless `users_only`) by name or email; the one clicked is `chosen`.
@@ -200,7 +200,7 @@ fn ShareForm(dialog: ShareDialog, on_change: impl Fn() + Send + Sync + Copy + 's
                                         </select>
                                     }.into_any()
                                 } else {
-                                    view! { <span>{s.roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")}</span> }.into_any()
+                                    view! { <span>{ui_names(&s.roles)}</span> }.into_any()
                                 }}
                                 <button type="button" class="button small" on:click=move |_| { remove.dispatch(remove_id.clone()); }>"Remove"</button>
                             </li>
@@ -447,7 +447,7 @@ fn MemberItem(
                                             </select>
                                         }.into_any()
                                     } else {
-                                        view! { <span>{app.roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")}</span> }.into_any()
+                                        view! { <span>{ui_names(&app.roles)}</span> }.into_any()
                                     }}
                                     {can_manage.then(|| view! {
                                         <button type="button" class="button small" on:click=move |_| { remove_share.dispatch(share_id.clone()); }>"Remove access"</button>

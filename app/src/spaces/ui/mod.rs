@@ -14,7 +14,7 @@ use crate::directory::rules::Permission;
 use crate::error::AppError;
 use crate::sharing::rules::SpaceAction;
 use crate::sharing::ui::PersonPicker;
-use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, Notice, PageHeader};
+use crate::shell::{ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader};
 
 /// The badge of a space type.
 pub fn type_badge(space_type: SpaceType) -> impl IntoView {
@@ -234,7 +234,6 @@ fn SpaceSettings(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stat
         ev.prevent_default();
         save.dispatch(SpaceChanges { name: Some(name.get()), description: Some(description.get()), owner_id: None });
     };
-    let confirming = RwSignal::new(false);
     view! {
         <section class="card">
             <h2>"About this space"</h2>
@@ -263,16 +262,7 @@ fn SpaceSettings(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stat
                 </button>
             })}
             {deletable.then(|| view! {
-                <h3>"Delete"</h3>
-                <p class="muted">"Only an empty space can be deleted: move or delete its apps first."</p>
-                <Show when=move || confirming.get() fallback=move || view! {
-                    <button type="button" class="button danger" on:click=move |_| confirming.set(true)>"Delete space…"</button>
-                }>
-                    <button type="button" class="button danger" on:click=move |_| { remove.dispatch(()); }>"Yes, delete"</button>
-                    " "
-                    <button type="button" class="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </Show>
-                <ActionError result=remove.value().into()/>
+                <ConfirmDelete what="space" consequence="Only an empty space can be deleted: move or delete its apps first." action=remove/>
             })}
         </section>
     }
