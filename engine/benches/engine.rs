@@ -13,17 +13,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Bytes the model holds: codes, plus each distinct value once.
-fn model_bytes(model: &DataModel) -> usize {
-    let codes: usize = model.tables.iter().flat_map(|t| &t.columns).map(|c| c.codes.capacity() * 4).sum();
-    let values: usize = model
-        .fields
-        .iter()
-        .map(|f| f.values.capacity() * std::mem::size_of::<engine::types::Value>() + f.values.iter().map(|v| if let engine::types::Value::Text(t) = v { t.capacity() } else { 0 }).sum::<usize>())
-        .sum();
-    codes + values
-}
-
 fn main() {
     let Ok(path) = std::env::var("SIGHTLINE_BENCH_CSV") else {
         println!("Set SIGHTLINE_BENCH_CSV to a CSV from bench/generate.py, or run bench/run.sh (make bench-engine).");
@@ -37,7 +26,7 @@ fn main() {
     let rows = model.tables[0].rows;
     let f = |name: &str| model.field(name).unwrap();
     println!("figure engine_load_rows_per_s {:.0}", rows as f64 / load);
-    println!("figure engine_bytes_per_row {:.1}", model_bytes(&model) as f64 / rows as f64);
+    println!("figure engine_bytes_per_row {:.1}", model.heap_bytes() as f64 / rows as f64);
 
     let sum = |field: &str| Measure { field: f(field), aggregation: Aggregation::Sum };
     let by = |dimensions: Vec<usize>, measures: Vec<Measure>| CubeRequest { dimensions, measures, sort: Sort::Dimension { descending: false }, top: None };

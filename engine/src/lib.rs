@@ -12,6 +12,7 @@ pub mod model;
 pub mod reduce;
 pub mod selection;
 pub mod session;
+pub mod snapshot;
 pub mod types;
 
 pub use cube::{compute, Aggregation, Cube, CubeRequest, CubeRow, Measure, Sort};

@@ -174,6 +174,22 @@ impl DataModel {
         Ok(DataModel { fields, tables })
     }
 
+    /// Bytes the model holds: every table's codes, plus each distinct value once.
+    pub fn heap_bytes(&self) -> usize {
+        let codes: usize = self.tables.iter().flat_map(|t| &t.columns).map(|c| c.codes.capacity() * 4).sum();
+        let values: usize = self
+            .fields
+            .iter()
+            .map(|f| f.values.capacity() * std::mem::size_of::<Value>() + f.values.iter().map(|v| if let Value::Text(t) = v { t.capacity() } else { 0 }).sum::<usize>())
+            .sum();
+        codes + values
+    }
+
+    /// Rows over all tables.
+    pub fn rows(&self) -> usize {
+        self.tables.iter().map(|t| t.rows).sum()
+    }
+
     pub fn field(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name.eq_ignore_ascii_case(name))
     }
