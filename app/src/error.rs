@@ -20,6 +20,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// An upload past the size limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
     /// Something failed on the server; the details are in the server log.
@@ -55,6 +58,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge(_) => 413,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
@@ -68,6 +72,7 @@ impl AppError {
             AppError::Forbidden(_) => "SIGHTLINE-FORBIDDEN",
             AppError::NotFound(_) => "SIGHTLINE-NOT-FOUND",
             AppError::Conflict(_) => "SIGHTLINE-CONFLICT",
+            AppError::TooLarge(_) => "SIGHTLINE-TOO-LARGE",
             AppError::TooManyRequests { .. } => "SIGHTLINE-RATE-LIMITED",
             AppError::Internal { .. } | AppError::Transport(_) => "SIGHTLINE-INTERNAL",
         }
@@ -81,6 +86,7 @@ impl AppError {
             AppError::Forbidden(_) => "Forbidden",
             AppError::NotFound(_) => "Not found",
             AppError::Conflict(_) => "Conflict",
+            AppError::TooLarge(_) => "Too large",
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Internal { .. } | AppError::Transport(_) => "Internal error",
         }

@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod content;
 pub mod auth;
 pub mod directory;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod sharing;
 pub mod shell;
 pub mod spaces;
 pub mod timefmt;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod ids;

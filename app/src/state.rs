@@ -52,6 +52,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The address people reach Sightline at, for links in invitations and REST `links`.
     pub public_url: String,
+    /// The largest CSV file one upload may be.
+    pub max_upload_bytes: u64,
+    /// Memory the loaded app models may use together; past it, the least recently used go.
+    pub memory_budget_bytes: usize,
 }
 
 impl Default for Settings {
@@ -62,6 +66,8 @@ impl Default for Settings {
             invite_lifetime_ms: 7 * 24 * 60 * 60 * 1000,
             secure_cookies: false,
             public_url: "http://127.0.0.1:3000".into(),
+            max_upload_bytes: 200 * 1024 * 1024,
+            memory_budget_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -71,6 +77,8 @@ pub struct AppState {
     pub db: sqlx::AnyPool,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// App data: files on disk, models and viewers' selections in memory.
+    pub content: Arc<crate::content::service::Content>,
     pub leptos_options: LeptosOptions,
 }
 

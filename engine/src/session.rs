@@ -1,7 +1,6 @@
 //! One viewer's selection state over an app's data model: select, toggle, select by search,
-//! clear a field, clear all, back and forward.
-
-use std::sync::Arc;
+//! clear a field, clear all, back and forward. It holds codes, not the model: the model can be
+//! evicted and loaded again (codes come out the same) while the viewer's state stays.
 
 use crate::model::DataModel;
 use crate::selection::{evaluate, Evaluation, Selections};
@@ -9,24 +8,32 @@ use crate::selection::{evaluate, Evaluation, Selections};
 /// The most steps back a viewer can take.
 pub const HISTORY: usize = 100;
 
+#[derive(Debug, Clone, Default)]
 pub struct ViewerState {
-    pub model: Arc<DataModel>,
     selections: Selections,
     back: Vec<Selections>,
     forward: Vec<Selections>,
 }
 
 impl ViewerState {
-    pub fn new(model: Arc<DataModel>) -> Self {
-        ViewerState { model, selections: Selections::default(), back: Vec::new(), forward: Vec::new() }
+    pub fn new() -> Self {
+        ViewerState::default()
     }
 
     pub fn selections(&self) -> &Selections {
         &self.selections
     }
 
-    pub fn evaluate(&self) -> Evaluation {
-        evaluate(&self.model, &self.selections)
+    pub fn evaluate(&self, model: &DataModel) -> Evaluation {
+        evaluate(model, &self.selections)
+    }
+
+    pub fn can_go_back(&self) -> bool {
+        !self.back.is_empty()
+    }
+
+    pub fn can_go_forward(&self) -> bool {
+        !self.forward.is_empty()
     }
 
     /// Applies a change as one step of history; a change that changes nothing is no step.
@@ -52,10 +59,10 @@ impl ViewerState {
 
     /// Selects the values of a field whose text contains `query` (any case) and that are still
     /// possible; returns how many.
-    pub fn select_by_search(&mut self, field: usize, query: &str) -> usize {
+    pub fn select_by_search(&mut self, model: &DataModel, field: usize, query: &str) -> usize {
         let needle = query.trim().to_lowercase();
-        let possible = &self.evaluate().possible[field];
-        let codes: Vec<u32> = self.model.fields[field]
+        let possible = &self.evaluate(model).possible[field];
+        let codes: Vec<u32> = model.fields[field]
             .values
             .iter()
             .enumerate()
@@ -106,14 +113,14 @@ mod tests {
 
     #[test]
     fn search_selects_possible_matches_and_history_goes_back_and_forward() {
-        let model = Arc::new(DataModel::from_csv(&[("sales", SALES)]).unwrap());
+        let model = DataModel::from_csv(&[("sales", SALES)]).unwrap();
         let region = model.field("Region").unwrap();
         let product = model.field("Product").unwrap();
-        let mut viewer = ViewerState::new(model.clone());
-        assert_eq!(viewer.select_by_search(region, "NORTH"), 2);
+        let mut viewer = ViewerState::new();
+        assert_eq!(viewer.select_by_search(&model, region, "NORTH"), 2);
         viewer.toggle(product, model.code_of(product, "Bike").unwrap());
         assert_eq!(viewer.selections().fields.len(), 2);
-        assert_eq!(viewer.select_by_search(product, "helmet"), 0, "Helmet is not possible in the North");
+        assert_eq!(viewer.select_by_search(&model, product, "helmet"), 0, "Helmet is not possible in the North");
 
         assert!(viewer.back());
         assert_eq!(viewer.selections().fields.len(), 1);

@@ -111,6 +111,8 @@ impl Config {
             invite_lifetime_ms: source.number("invite_days", 7)? * 24 * 60 * minute,
             secure_cookies: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_string(),
+            max_upload_bytes: source.number("max_upload_mb", 200)? as u64 * 1024 * 1024,
+            memory_budget_bytes: source.number("memory_budget_mb", 1024)? as usize * 1024 * 1024,
         };
         let json_logs = match source.text("log_format", "pretty").as_str() {
             "json" => true,

@@ -32,7 +32,8 @@ use security::LayerSettings;
 pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
     let db = db::connect(&config.database_url, &config.data_dir).await?;
     db::migrate(&db, &config.database_url).await?;
-    Ok(AppState { db, clock, settings: Arc::new(config.settings.clone()), leptos_options: config.leptos.clone() })
+    let content = Arc::new(app::content::service::Content::new(&config.data_dir, config.settings.memory_budget_bytes));
+    Ok(AppState { db, clock, settings: Arc::new(config.settings.clone()), content, leptos_options: config.leptos.clone() })
 }
 
 pub async fn build_state_now(config: &Config) -> Result<AppState, String> {
@@ -92,6 +93,8 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(error) = app::auth::service::forget_old_failures(&state).await {
                 tracing::warn!(%error, "housekeeping failed");
             }
+            // A viewer's selections last as long as a signed-in session may sit idle.
+            state.content.engines.forget_idle_viewers(state.now() - state.settings.session.idle_ms);
         }
     });
 }

@@ -20,6 +20,8 @@ pub struct App {
     pub source_app_id: Option<String>,
     pub published_at: Option<i64>,
     pub content_version: i64,
+    /// Rows of data over all its tables; 0 before data is loaded.
+    pub data_rows: i64,
     pub created_at: i64,
     pub updated_at: i64,
     /// What the caller may do with the app.

@@ -41,6 +41,7 @@ fn app_from(row: AppRow, space: &SpaceRow, access: &Access) -> App {
         source_app_id: row.source_app_id,
         published_at: row.published_at,
         content_version: row.content_version,
+        data_rows: row.data_rows,
         created_at: row.created_at,
         updated_at: row.updated_at,
         actions: access.actions.iter().copied().collect(),
@@ -141,6 +142,8 @@ fn new_app(principal: &Principal, space_id: &str, name: String, description: Str
         source_app_id: source.map(str::to_string),
         published_at: source.map(|_| now),
         content_version: 1,
+        data_version: 0,
+        data_rows: 0,
         created_at: now,
         updated_at: now,
     }
@@ -152,11 +155,20 @@ async fn finish(conn: &mut AnyConnection, principal: &Principal, id: &str) -> Re
 }
 
 pub async fn create_app(state: &AppState, principal: &Principal, input: NewApp) -> Result<App, AppError> {
-    let name = clean_name("name", &input.name, MAX_NAME_CHARS)?;
-    let description = clean_description(&input.description)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let (space, access) = target_space(&mut tx, principal, &input.space_id).await?;
+    let row = insert_new_app(&mut tx, principal, &input, now).await?;
+    let app = finish(&mut tx, principal, &row.id).await?;
+    tx.commit().await?;
+    Ok(app)
+}
+
+/// Checks and inserts a new, empty app inside the caller's transaction (making an app from
+/// uploads adds its data in the same one).
+pub async fn insert_new_app(conn: &mut AnyConnection, principal: &Principal, input: &NewApp, now: i64) -> Result<AppRow, AppError> {
+    let name = clean_name("name", &input.name, MAX_NAME_CHARS)?;
+    let description = clean_description(&input.description)?;
+    let (space, access) = target_space(conn, principal, &input.space_id).await?;
     if space.kind() == SpaceType::Managed {
         return Err(AppError::invalid("spaceId", "Apps reach a managed space by publishing. Create the app in a personal or shared space, then publish it."));
     }
@@ -164,11 +176,13 @@ pub async fn create_app(state: &AppState, principal: &Principal, input: NewApp) 
         return Err(AppError::forbidden("You cannot add apps to that space: it needs ownership or Can edit there."));
     }
     let row = new_app(principal, &space.id, name, description, None, now);
-    store::insert_app(&mut tx, &row).await?;
-    record(&mut tx, now, &principal.actor(), "app.create", Target { kind: "app", id: &row.id, name: &row.name }, format!("in {}", space_name(&space))).await?;
-    let app = finish(&mut tx, principal, &row.id).await?;
-    tx.commit().await?;
-    Ok(app)
+    store::insert_app(conn, &row).await?;
+    record(conn, now, &principal.actor(), "app.create", Target { kind: "app", id: &row.id, name: &row.name }, format!("in {}", space_name(&space))).await?;
+    Ok(row)
+}
+
+pub async fn app_summary(conn: &mut AnyConnection, principal: &Principal, id: &str) -> Result<App, AppError> {
+    finish(conn, principal, id).await
 }
 
 pub async fn update_app(state: &AppState, principal: &Principal, id: &str, changes: AppChanges) -> Result<App, AppError> {
@@ -202,6 +216,7 @@ pub async fn delete_app(state: &AppState, principal: &Principal, id: &str) -> Re
     store::delete_app(&mut tx, id).await?;
     record(&mut tx, now, &principal.actor(), "app.delete", Target { kind: "app", id, name: &row.name }, format!("from {}", space_name(&space))).await?;
     tx.commit().await?;
+    crate::content::service::forget_app(state, id);
     Ok(())
 }
 
@@ -221,6 +236,7 @@ pub async fn publish_app(state: &AppState, principal: &Principal, id: &str, inpu
     let name = input.name.as_deref().map(|n| clean_name("name", n, MAX_NAME_CHARS)).transpose()?.unwrap_or(row.name.clone());
     let published = new_app(principal, &target.id, name, row.description.clone(), Some(&row.id), now);
     store::insert_app(&mut tx, &published).await?;
+    crate::content::service::copy_content(&mut tx, state, &row, &published.id, false, now).await?;
     record(&mut tx, now, &principal.actor(), "app.publish", Target { kind: "app", id: &published.id, name: &published.name }, format!("from \"{}\" to {}", row.name, target.name)).await?;
     let app = finish(&mut tx, principal, &published.id).await?;
     tx.commit().await?;
@@ -238,6 +254,7 @@ pub async fn republish_app(state: &AppState, principal: &Principal, id: &str, ta
     let (target_space, into) = load_space(&mut tx, principal, &target.space_id).await.map_err(|_| AppError::invalid("targetId", format!("There is no app with id {target_id}.")))?;
     rules::check_republish(&access, target.source_app_id.as_deref(), id, &into)?;
     store::replace_content(&mut tx, target_id, &row.description, now).await?;
+    crate::content::service::copy_content(&mut tx, state, &row, target_id, true, now).await?;
     let detail = format!("from \"{}\" to {} (version {})", row.name, target_space.name, target.content_version + 1);
     record(&mut tx, now, &principal.actor(), "app.republish", Target { kind: "app", id: target_id, name: &target.name }, detail).await?;
     let row = store::get_app(&mut tx, &principal.tenant_id, target_id).await?.ok_or_else(|| AppError::internal("app vanished"))?;
@@ -276,6 +293,7 @@ pub async fn duplicate_app(state: &AppState, principal: &Principal, id: &str, in
     };
     let copy = new_app(principal, &target.id, name, row.description.clone(), None, now);
     store::insert_app(&mut tx, &copy).await?;
+    crate::content::service::copy_content(&mut tx, state, &row, &copy.id, false, now).await?;
     record(&mut tx, now, &principal.actor(), "app.duplicate", Target { kind: "app", id: &copy.id, name: &copy.name }, format!("copy of \"{}\" in {}", row.name, space_name(&target))).await?;
     let app = finish(&mut tx, principal, &copy.id).await?;
     tx.commit().await?;

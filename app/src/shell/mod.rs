@@ -13,6 +13,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::apps::ui::AppPage;
 use crate::audit::ui::AuditPage;
+use crate::content::ui::SheetPage;
 use crate::auth::api::get_current_user;
 use crate::auth::model::CurrentUser;
 use crate::auth::ui::{AccountPage, InvitePage, LoginPage, UserMenu};
@@ -66,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/spaces/:id") view=|| view! { <Guarded><SpacePage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/spaces/:id/members") view=|| view! { <Guarded><MembersPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/apps/:id") view=|| view! { <Guarded><AppPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/apps/:id/sheets") view=|| view! { <Guarded><SheetPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/apps/:id/sheets/:sheet") view=|| view! { <Guarded><SheetPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/users") view=|| view! { <Guarded need=Permission::ManageDirectory><UsersPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/users/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><UserPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/groups") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupsPage/></Guarded> }/>

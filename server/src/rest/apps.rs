@@ -73,6 +73,9 @@ pub struct AttributesIn {
     pub description: Option<String>,
     /// Only when creating: the space to make the app in (the personal space when left out).
     pub space_id: Option<String>,
+    /// Only when creating: ids of uploads (`POST /api/v1/data-files`) to load as the app's data,
+    /// one table per file. A file that does not load fails the request and makes no app.
+    pub data_files: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,7 +125,11 @@ fn created(app: &App, base: &str) -> Response {
 pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<AppIn>) -> Result<Response, RestError> {
     let a = input.attributes;
     let new = NewApp { name: a.name.unwrap_or_default(), description: a.description.unwrap_or_default(), space_id: a.space_id.unwrap_or_default() };
-    Ok(created(&service::create_app(&state, &caller, new).await?, &base_url(&state)))
+    let app = match a.data_files {
+        Some(files) => app::content::service::create_app_from_files(&state, &caller, new, files).await?,
+        None => service::create_app(&state, &caller, new).await?,
+    };
+    Ok(created(&app, &base_url(&state)))
 }
 
 #[utoipa::path(get, path = "/api/v1/apps/{appId}", tag = "apps", params(("appId" = String, Path)),
@@ -134,6 +141,9 @@ pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id)
 #[utoipa::path(put, path = "/api/v1/apps/{appId}", tag = "apps", params(("appId" = String, Path)), request_body = AppIn,
     responses((status = 200, body = AppOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn put(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<AppIn>) -> Result<Json<AppOut>, RestError> {
+    if input.attributes.data_files.is_some() {
+        return Err(app::error::AppError::invalid("dataFiles", "Data files are loaded when an app is created.").into());
+    }
     if input.attributes.space_id.is_some() {
         return Err(app::error::AppError::invalid("spaceId", "Move an app with PUT /api/v1/apps/{appId}/space.").into());
     }

@@ -3,6 +3,7 @@
 //! the server functions: one implementation of every operation.
 
 pub mod apps;
+pub mod data_files;
 pub mod error;
 pub mod extract;
 pub mod filter;
@@ -37,10 +38,11 @@ use model::{Href, ListLinks, RefIn};
         spaces::list_assignments, spaces::create_assignment, spaces::get_assignment, spaces::put_assignment, spaces::delete_assignment,
         spaces::list_shares, spaces::create_share, spaces::get_share, spaces::patch_share, spaces::delete_share,
         apps::create, apps::get, apps::put, apps::delete, apps::publish, apps::republish, apps::copy, apps::move_to_space,
+        data_files::upload,
     ),
     components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
     modifiers(&BearerAuth),
-    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps")),
+    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files")),
 )]
 pub struct ApiDoc;
 
@@ -75,6 +77,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/spaces/{id}/shares", get(spaces::list_shares).post(spaces::create_share))
         .route("/api/v1/spaces/{id}/shares/{share}", get(spaces::get_share).patch(spaces::patch_share).delete(spaces::delete_share))
+        .route("/api/v1/data-files", axum::routing::post(data_files::upload))
         .route("/api/v1/apps", axum::routing::post(apps::create))
         .route("/api/v1/apps/{id}", get(apps::get).put(apps::put).delete(apps::delete))
         .route("/api/v1/apps/{id}/publish", axum::routing::post(apps::publish).put(apps::republish))
@@ -100,27 +103,17 @@ pub fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
     }
 }
 
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// `links.self` and `links.next` of a list, keeping its filters.
 pub fn list_links(base: &str, resource: &str, limit: Option<u32>, kept: &[(&str, Option<&str>)], current: Option<&str>, next: Option<&str>) -> ListLinks {
-    let mut params: Vec<String> = kept.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", encode(v)))).collect();
+    let mut params: Vec<String> = kept.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", app::url::percent_encode(v)))).collect();
     if let Some(limit) = limit {
         params.push(format!("limit={limit}"));
     }
     let href = |cursor: Option<&str>| {
         let mut all = params.clone();
         if let Some(cursor) = cursor {
-            all.push(format!("next={}", encode(cursor)));
+            all.push(format!("next={}", app::url::percent_encode(cursor)));
         }
         let query = if all.is_empty() { String::new() } else { format!("?{}", all.join("&")) };
         Href { href: format!("{base}/api/v1/{resource}{query}") }

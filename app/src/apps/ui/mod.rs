@@ -65,6 +65,7 @@ pub fn AppsList(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stati
                                         </div>
                                         <div class="app-side">
                                             <span class="muted">{app.highest.clone().unwrap_or_default()}</span>
+                                            <A href=format!("/apps/{}/sheets", app.id) attr:class="button small primary">"Open"</A>
                                             {app.can(AppAction::Share).then(|| view! {
                                                 <button type="button" class="button small" on:click=move |_| sharing.set(Some(open_share.clone()))>"Share"</button>
                                             })}
@@ -81,7 +82,12 @@ pub fn AppsList(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stati
                 }
             })}}
         </Transition>
-        {space.can(SpaceAction::CreateApp).then(|| view! { <CreateApp space_id=space.id.clone() on_created=changed/> })}
+        {space.can(SpaceAction::CreateApp).then(|| view! {
+            <div class="columns">
+                <crate::content::ui::NewAppFromData space_id=space.id.clone()/>
+                <CreateApp space_id=space.id.clone() on_created=changed/>
+            </div>
+        })}
     }
 }
 
@@ -143,12 +149,14 @@ fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'stati
     let subtitle = if app.description.is_empty() { format!("In {}", app.space_name) } else { app.description.clone() };
     let app_id = app.id.clone();
     // Viewers get no empty "Manage" card.
+    let (access_rules, access_app) = (app.can(AppAction::Edit) && app.data_rows > 0, app.id.clone());
     let manageable = [AppAction::Edit, AppAction::Publish, AppAction::Contribute, AppAction::Delete].into_iter().any(|a| app.can(a));
     view! {
         <PageHeader title=app.name.clone() subtitle/>
         <div class="space-meta">
             <A href=format!("/spaces/{}", app.space_id)>{format!("← {}", app.space_name)}</A>
             " " {type_badge(app.space_type)} " " {app_badges(&app)}
+            " " <A href=format!("/apps/{}/sheets", app.id) attr:class="button small primary">"Open app"</A>
             {app.can(AppAction::Share).then(|| view! {
                 " " <button type="button" class="button small" on:click=move |_| sharing.set(true)>"Share"</button>
             })}
@@ -160,6 +168,7 @@ fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'stati
                 <dl class="facts">
                     <dt>"Owner"</dt><dd>{app.owner_name.clone().unwrap_or_else(|| "No owner".into())}</dd>
                     <dt>"Space"</dt><dd><A href=format!("/spaces/{}", app.space_id)>{app.space_name.clone()}</A></dd>
+                    <dt>"Data"</dt><dd>{if app.data_rows > 0 { format!("{} rows", crate::content::rules::format_number(app.data_rows as f64, false)) } else { "None loaded yet".to_string() }}</dd>
                     <dt>"Created"</dt><dd><Time ms=app.created_at/></dd>
                     <dt>"Changed"</dt><dd><Time ms=app.updated_at/></dd>
                     {app.published_at.map(|at| view! { <dt>"Published"</dt><dd><Time ms=at/>{format!(" · version {}", app.content_version)}</dd> })}
@@ -180,6 +189,7 @@ fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'stati
             </section>
             {manageable.then(|| view! { <AppActions detail=detail.clone() on_change/> })}
         </div>
+        {access_rules.then(|| view! { <crate::content::ui::SectionAccess app_id=access_app.clone()/> })}
     }
 }
 

@@ -1,0 +1,184 @@
+//! The apps loaded in memory and each viewer's selections. Server-only.
+//!
+//! A model loads on first open and stays while it fits the memory budget; when a load would go
+//! past it, the least recently used models are dropped, and the next open reloads them from
+//! their snapshot. Viewers keep codes, not models, so their selections survive an eviction
+//! (a snapshot loads to the same codes).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use engine::{DataModel, ViewerState};
+
+/// Which model: an app's data at one load, as one section-access reduction sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ModelKey {
+    pub app_id: String,
+    pub data_version: i64,
+    /// `DataAccess::key()`: empty for the whole data.
+    pub access: String,
+}
+
+struct Loaded {
+    model: Arc<DataModel>,
+    bytes: usize,
+    last_used: u64,
+}
+
+struct Viewer {
+    model: ModelKey,
+    state: ViewerState,
+    last_used_ms: i64,
+}
+
+#[derive(Default)]
+struct Inner {
+    models: HashMap<ModelKey, Loaded>,
+    viewers: HashMap<(String, String), Viewer>,
+    tick: u64,
+    loads: u64,
+    evictions: u64,
+}
+
+/// What the engines hold, for the admin and the benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EngineStats {
+    pub models: usize,
+    pub bytes: usize,
+    pub viewers: usize,
+    pub loads: u64,
+    pub evictions: u64,
+}
+
+pub struct Engines {
+    budget_bytes: usize,
+    inner: Mutex<Inner>,
+}
+
+impl Engines {
+    pub fn new(budget_bytes: usize) -> Self {
+        Engines { budget_bytes, inner: Mutex::new(Inner::default()) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic elsewhere cannot leave the maps half-changed: every change is one insert or remove.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn cached(&self, key: &ModelKey) -> Option<Arc<DataModel>> {
+        let mut inner = self.lock();
+        inner.tick += 1;
+        let tick = inner.tick;
+        inner.models.get_mut(key).map(|loaded| {
+            loaded.last_used = tick;
+            loaded.model.clone()
+        })
+    }
+
+    /// Keeps a freshly loaded model, dropping the least recently used others while the total
+    /// is over the budget. A model bigger than the budget on its own is still served (and
+    /// dropped first next time).
+    pub fn insert(&self, key: ModelKey, model: Arc<DataModel>) -> Arc<DataModel> {
+        let mut inner = self.lock();
+        if let Some(existing) = inner.models.get(&key) {
+            // Another request loaded it meanwhile: share that one.
+            return existing.model.clone();
+        }
+        let bytes = model.heap_bytes();
+        inner.tick += 1;
+        inner.loads += 1;
+        let mut total: usize = inner.models.values().map(|l| l.bytes).sum::<usize>() + bytes;
+        while total > self.budget_bytes {
+            let Some(oldest) = inner.models.iter().min_by_key(|(_, l)| l.last_used).map(|(k, _)| k.clone()) else { break };
+            if let Some(gone) = inner.models.remove(&oldest) {
+                total -= gone.bytes;
+                inner.evictions += 1;
+            }
+        }
+        let tick = inner.tick;
+        inner.models.insert(key, Loaded { model: model.clone(), bytes, last_used: tick });
+        model
+    }
+
+    /// Drops every loaded model of an app (its data was replaced, or it was deleted).
+    pub fn forget_app(&self, app_id: &str) {
+        let mut inner = self.lock();
+        inner.models.retain(|k, _| k.app_id != app_id);
+        inner.viewers.retain(|(_, app), _| app != app_id);
+    }
+
+    /// Runs `change` on a viewer's state of an app, starting afresh when the viewer is new or
+    /// the model they looked at is not this one (new data, or another reduction).
+    pub fn with_viewer<R>(&self, viewer: &str, model: &ModelKey, now_ms: i64, change: impl FnOnce(&mut ViewerState) -> R) -> R {
+        let mut inner = self.lock();
+        let entry = inner.viewers.entry((viewer.to_string(), model.app_id.clone())).or_insert_with(|| Viewer { model: model.clone(), state: ViewerState::new(), last_used_ms: now_ms });
+        if entry.model != *model {
+            entry.model = model.clone();
+            entry.state = ViewerState::new();
+        }
+        entry.last_used_ms = now_ms;
+        change(&mut entry.state)
+    }
+
+    /// Forgets the selections of viewers idle since before `cutoff_ms`.
+    pub fn forget_idle_viewers(&self, cutoff_ms: i64) -> usize {
+        let mut inner = self.lock();
+        let before = inner.viewers.len();
+        inner.viewers.retain(|_, v| v.last_used_ms >= cutoff_ms);
+        before - inner.viewers.len()
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        let inner = self.lock();
+        EngineStats {
+            models: inner.models.len(),
+            bytes: inner.models.values().map(|l| l.bytes).sum(),
+            viewers: inner.viewers.len(),
+            loads: inner.loads,
+            evictions: inner.evictions,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(rows: usize) -> Arc<DataModel> {
+        let mut csv = String::from("Id,Region\n");
+        for i in 0..rows {
+            csv.push_str(&format!("{i},R{}\n", i % 3));
+        }
+        Arc::new(DataModel::from_csv(&[("t", csv.as_bytes())]).unwrap())
+    }
+
+    fn key(app: &str) -> ModelKey {
+        ModelKey { app_id: app.into(), data_version: 1, access: String::new() }
+    }
+
+    #[test]
+    fn the_least_recently_used_model_goes_when_the_budget_is_reached() {
+        let one = model(1000);
+        let engines = Engines::new(one.heap_bytes() * 2 + 10);
+        engines.insert(key("a"), one.clone());
+        engines.insert(key("b"), model(1000));
+        assert!(engines.cached(&key("a")).is_some(), "a is now the most recently used");
+        engines.insert(key("c"), model(1000));
+        assert!(engines.cached(&key("b")).is_none(), "b was used least recently");
+        assert!(engines.cached(&key("a")).is_some() && engines.cached(&key("c")).is_some());
+        let stats = engines.stats();
+        assert_eq!((stats.models, stats.loads, stats.evictions), (2, 3, 1));
+    }
+
+    #[test]
+    fn a_viewers_selections_stay_across_eviction_and_restart_with_new_data() {
+        let engines = Engines::new(1);
+        engines.with_viewer("v", &key("a"), 0, |s| s.select(0, vec![1]));
+        engines.insert(key("a"), model(10));
+        engines.insert(key("b"), model(10));
+        assert_eq!(engines.with_viewer("v", &key("a"), 1, |s| s.selections().fields.len()), 1, "the model went; the selections did not");
+        let reloaded = ModelKey { data_version: 2, ..key("a") };
+        assert_eq!(engines.with_viewer("v", &reloaded, 2, |s| s.selections().fields.len()), 0, "new data: new codes, fresh state");
+        assert_eq!(engines.forget_idle_viewers(3), 1);
+    }
+}

@@ -1,0 +1,275 @@
+//! What an app's content looks like to the portal and the REST API: sheets, chart definitions,
+//! and the computed charts a sheet shows under the viewer's selections.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    Kpi,
+    Bar,
+    Line,
+    Pie,
+    Table,
+    FilterPane,
+}
+
+impl ChartKind {
+    pub const ALL: [ChartKind; 6] = [ChartKind::Kpi, ChartKind::Bar, ChartKind::Line, ChartKind::Pie, ChartKind::Table, ChartKind::FilterPane];
+
+    pub fn ui_name(self) -> &'static str {
+        match self {
+            ChartKind::Kpi => "KPI",
+            ChartKind::Bar => "Bar chart",
+            ChartKind::Line => "Line chart",
+            ChartKind::Pie => "Pie chart",
+            ChartKind::Table => "Table",
+            ChartKind::FilterPane => "Filter pane",
+        }
+    }
+
+    pub fn api_name(self) -> &'static str {
+        match self {
+            ChartKind::Kpi => "kpi",
+            ChartKind::Bar => "bar",
+            ChartKind::Line => "line",
+            ChartKind::Pie => "pie",
+            ChartKind::Table => "table",
+            ChartKind::FilterPane => "filter_pane",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ChartKind> {
+        ChartKind::ALL.into_iter().find(|k| k.api_name() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    Sum,
+    Count,
+    CountDistinct,
+    Avg,
+    Min,
+    Max,
+}
+
+impl Aggregation {
+    pub const ALL: [Aggregation; 6] = [Aggregation::Sum, Aggregation::Count, Aggregation::CountDistinct, Aggregation::Avg, Aggregation::Min, Aggregation::Max];
+
+    pub fn ui_name(self) -> &'static str {
+        match self {
+            Aggregation::Sum => "Sum",
+            Aggregation::Count => "Count",
+            Aggregation::CountDistinct => "Count distinct",
+            Aggregation::Avg => "Average",
+            Aggregation::Min => "Minimum",
+            Aggregation::Max => "Maximum",
+        }
+    }
+
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Aggregation::Sum => "sum",
+            Aggregation::Count => "count",
+            Aggregation::CountDistinct => "count_distinct",
+            Aggregation::Avg => "avg",
+            Aggregation::Min => "min",
+            Aggregation::Max => "max",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Aggregation> {
+        Aggregation::ALL.into_iter().find(|a| a.api_name() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasureSpec {
+    pub field: String,
+    pub aggregation: Aggregation,
+}
+
+impl MeasureSpec {
+    /// "Sum of Amount", as a chart's axis and legend name it.
+    pub fn label(&self) -> String {
+        format!("{} of {}", self.aggregation.ui_name(), self.field)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    /// The first dimension's values, in their natural order (numbers, dates, text).
+    Dimension,
+    /// The first measure.
+    Measure,
+}
+
+/// A chart as saved: what it shows, not what it computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartSpec {
+    pub kind: ChartKind,
+    pub title: String,
+    pub dimensions: Vec<String>,
+    pub measures: Vec<MeasureSpec>,
+    pub sort_by: SortBy,
+    pub descending: bool,
+    /// Show this many rows; the rest become one "Others" row.
+    pub top: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetInfo {
+    pub id: String,
+    pub title: String,
+    /// Private sheets are seen only by the person who made them.
+    pub private: bool,
+}
+
+/// A field of the app's data, for the chart editor and the data summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldInfo {
+    pub name: String,
+    /// integer | decimal | date | timestamp | text
+    pub field_type: String,
+    pub distinct: usize,
+    /// Tables the field appears in: two or more make it a key that associates them.
+    pub tables: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableInfo {
+    pub name: String,
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueState {
+    Selected,
+    Possible,
+    Excluded,
+}
+
+/// One value of a dimension as a chart shows it; `code` is what a click selects (none for
+/// the Others row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartRow {
+    pub labels: Vec<String>,
+    pub codes: Vec<u32>,
+    pub others: bool,
+    pub values: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListValue {
+    pub label: String,
+    pub code: u32,
+    pub state: ValueState,
+}
+
+/// What a chart computed under the viewer's selections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ChartData {
+    /// KPI, bar, line, pie and table: rows of dimension values by measure values.
+    Cube { dimensions: Vec<String>, measures: Vec<String>, rows: Vec<ChartRow>, totals: Vec<Option<f64>>, selected: Vec<Vec<u32>> },
+    /// A filter pane: a field's values with their states; `more` were left out of the list.
+    List { field: String, values: Vec<ListValue>, more: usize },
+    /// The chart cannot be computed (a field the data no longer has): says why.
+    Problem(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartView {
+    pub id: String,
+    pub spec: ChartSpec,
+    pub data: ChartData,
+}
+
+/// A field's selection as the selections bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectionChip {
+    pub field: String,
+    /// The first few selected values.
+    pub values: Vec<String>,
+    pub count: usize,
+}
+
+/// The data of an app in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSummary {
+    pub tables: Vec<TableInfo>,
+    pub fields: Vec<FieldInfo>,
+    pub files: Vec<String>,
+    /// Section access limits what this viewer sees.
+    pub reduced: bool,
+}
+
+/// Everything an open sheet shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SheetView {
+    pub app_id: String,
+    pub app_name: String,
+    pub space_id: String,
+    pub space_name: String,
+    pub sheets: Vec<SheetInfo>,
+    /// The open sheet; none when the app has no sheet the viewer can see.
+    pub sheet: Option<SheetInfo>,
+    pub charts: Vec<ChartView>,
+    pub selections: Vec<SelectionChip>,
+    pub can_back: bool,
+    pub can_forward: bool,
+    /// The viewer may change the open sheet.
+    pub can_edit_sheet: bool,
+    /// The viewer may add sheets (public for editors, private for contributors).
+    pub can_add_sheet: bool,
+    /// None: the app has no data yet.
+    pub data: Option<DataSummary>,
+}
+
+/// A change to the viewer's selections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelectionChange {
+    /// Add a value to a field's selection, or take it out.
+    Toggle { field: String, code: u32 },
+    /// Select exactly these values.
+    Select { field: String, codes: Vec<u32> },
+    /// Select the possible values whose text contains this.
+    Search { field: String, text: String },
+    Clear { field: String },
+    ClearAll,
+    Back,
+    Forward,
+}
+
+/// A staged upload, before an app is made from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFile {
+    pub id: String,
+    pub name: String,
+    pub size_bytes: i64,
+}
+
+/// Section access: a user or a group sees only these values of a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRule {
+    pub id: String,
+    /// "user" or "group"
+    pub assignee_type: String,
+    pub assignee_id: String,
+    pub assignee_name: String,
+    pub field: String,
+    pub allowed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccessRule {
+    /// "user" or "group"
+    pub assignee_type: String,
+    pub assignee_id: String,
+    pub field: String,
+    /// Values separated by commas or new lines.
+    pub allowed: String,
+}

@@ -1,0 +1,448 @@
+//! The rules of app content: what a chart may be made of, who may change which sheet, how the
+//! first sheet is laid out from the data, what section access leaves a viewer, and how numbers
+//! read. Pure: the service and the pages ask these.
+
+use std::collections::BTreeMap;
+
+use super::model::*;
+use crate::error::AppError;
+use crate::sharing::rules::{Access, AppAction};
+
+pub const MAX_SHEETS_PER_APP: usize = 100;
+pub const MAX_CHARTS_PER_SHEET: usize = 24;
+pub const MAX_TITLE_CHARS: usize = 100;
+pub const MAX_TABLE_DIMENSIONS: usize = 3;
+pub const MAX_MEASURES: usize = 4;
+pub const MAX_TOP: u32 = 1000;
+/// A filter pane lists this many values; search finds the rest.
+pub const LIST_LIMIT: usize = 500;
+/// A table shows this many rows when it has no top N of its own.
+pub const TABLE_ROWS: u32 = 500;
+/// A bar, line or pie chart without a top N shows this many values and sums the rest as Others.
+pub const SERIES_ROWS: u32 = 100;
+pub const MAX_FILES_PER_APP: usize = 20;
+pub const MAX_RULES_PER_APP: usize = 1000;
+
+/// How many dimensions and measures each kind takes (least, most).
+pub fn shape(kind: ChartKind) -> ((usize, usize), (usize, usize)) {
+    match kind {
+        ChartKind::Kpi => ((0, 0), (1, 1)),
+        ChartKind::Bar | ChartKind::Line => ((1, 1), (1, MAX_MEASURES)),
+        ChartKind::Pie => ((1, 1), (1, 1)),
+        ChartKind::Table => ((1, MAX_TABLE_DIMENSIONS), (0, MAX_MEASURES)),
+        ChartKind::FilterPane => ((1, 1), (0, 0)),
+    }
+}
+
+fn count_words(n: usize, one: &str) -> String {
+    match n {
+        0 => format!("no {one}s"),
+        1 => format!("one {one}"),
+        n => format!("{n} {one}s"),
+    }
+}
+
+fn range_words(range: (usize, usize), one: &str) -> String {
+    match range {
+        (a, b) if a == b => count_words(a, one),
+        (a, b) => format!("{a} to {b} {one}s"),
+    }
+}
+
+/// A chart definition made ready to save: title trimmed and limited, fields known to the data
+/// (named as the data names them), dimensions and measures as many as its kind takes.
+pub fn check_chart(spec: ChartSpec, fields: &[FieldInfo]) -> Result<ChartSpec, AppError> {
+    let title = spec.title.trim().to_string();
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::invalid("title", format!("The title has {} characters; at most {MAX_TITLE_CHARS} are allowed.", title.chars().count())));
+    }
+    let ((dmin, dmax), (mmin, mmax)) = shape(spec.kind);
+    let kind = spec.kind.ui_name();
+    if spec.dimensions.len() < dmin || spec.dimensions.len() > dmax {
+        return Err(AppError::invalid("dimensions", format!("A {kind} takes {}; this one has {}.", range_words((dmin, dmax), "dimension"), spec.dimensions.len())));
+    }
+    if spec.measures.len() < mmin || spec.measures.len() > mmax {
+        return Err(AppError::invalid("measures", format!("A {kind} takes {}; this one has {}.", range_words((mmin, mmax), "measure"), spec.measures.len())));
+    }
+    let known = |name: &str, what: &str| -> Result<String, AppError> {
+        fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name.trim()))
+            .map(|f| f.name.clone())
+            .ok_or_else(|| AppError::invalid(what, format!("The data has no field \"{}\". Pick one of the app's fields.", name.trim())))
+    };
+    let dimensions = spec.dimensions.iter().map(|d| known(d, "dimensions")).collect::<Result<Vec<_>, _>>()?;
+    if dimensions.iter().enumerate().any(|(i, d)| dimensions[..i].contains(d)) {
+        return Err(AppError::invalid("dimensions", "A field can be a dimension of a chart only once."));
+    }
+    let measures = spec
+        .measures
+        .iter()
+        .map(|m| Ok(MeasureSpec { field: known(&m.field, "measures")?, aggregation: m.aggregation }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    if let Some(top) = spec.top {
+        if top == 0 || top > MAX_TOP {
+            return Err(AppError::invalid("top", format!("Show between 1 and {MAX_TOP} values, or all of them.")));
+        }
+    }
+    let sort_by = if measures.is_empty() { SortBy::Dimension } else { spec.sort_by };
+    Ok(ChartSpec { kind: spec.kind, title, dimensions, measures, sort_by, descending: spec.descending, top: spec.top })
+}
+
+/// The title a chart shows: its own, or one made from what it shows.
+pub fn chart_title(spec: &ChartSpec) -> String {
+    if !spec.title.is_empty() {
+        return spec.title.clone();
+    }
+    let measures: Vec<String> = spec.measures.iter().map(MeasureSpec::label).collect();
+    match (spec.dimensions.is_empty(), measures.is_empty()) {
+        (true, _) => measures.join(", "),
+        (false, true) => spec.dimensions.join(", "),
+        (false, false) => format!("{} by {}", measures.join(", "), spec.dimensions.join(", ")),
+    }
+}
+
+/// Who sees a sheet: everyone who opens the app sees the public ones; a private sheet only its
+/// maker.
+pub fn may_see_sheet(sheet_owner: Option<&str>, user_id: &str) -> bool {
+    sheet_owner.is_none_or(|owner| owner == user_id)
+}
+
+/// Who changes a sheet: editors (Owner, Can edit) the public ones; contributors their own.
+pub fn may_edit_sheet(sheet_owner: Option<&str>, user_id: &str, access: &Access) -> bool {
+    match sheet_owner {
+        None => access.can(AppAction::Edit),
+        Some(owner) => owner == user_id && access.can(AppAction::Contribute),
+    }
+}
+
+/// The kind of sheet a person adds: a public one when they may edit the app, a private one
+/// when they may only contribute, none otherwise.
+pub fn new_sheet_is_private(access: &Access) -> Result<bool, AppError> {
+    if access.can(AppAction::Edit) {
+        Ok(false)
+    } else if access.can(AppAction::Contribute) {
+        Ok(true)
+    } else {
+        Err(AppError::forbidden("Adding sheets needs Can contribute, Can edit or ownership of the app's space."))
+    }
+}
+
+pub fn check_sheet_title(title: &str) -> Result<String, AppError> {
+    crate::directory::rules::clean_name("title", title, MAX_TITLE_CHARS)
+}
+
+/// An uploaded file's name: a plain file name ending in .csv, .tsv or .txt.
+pub fn check_file_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    let lower = name.to_ascii_lowercase();
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') || name.chars().any(char::is_control) || name.chars().count() > 200 {
+        return Err(AppError::invalid("name", format!("\"{name}\" is not a file name Sightline can keep: use a plain name of at most 200 characters.")));
+    }
+    if ![".csv", ".tsv", ".txt"].iter().any(|ext| lower.ends_with(ext)) {
+        return Err(AppError::invalid("name", format!("{name} is not a CSV file: upload files ending in .csv, .tsv or .txt.")));
+    }
+    Ok(name.to_string())
+}
+
+/// A table is named after its file, without the extension.
+pub fn table_name(file_name: &str) -> String {
+    match file_name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => file_name.to_string(),
+    }
+}
+
+/// The charts of a new app's first sheet, chosen from its fields: a KPI of the main measure,
+/// a bar chart and a pie chart by the two most telling categories, a line chart over time,
+/// a table, and filter panes for the categories.
+pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
+    let is_key = |f: &FieldInfo| f.tables.len() > 1 || f.name.to_ascii_lowercase().ends_with("id");
+    let measure = fields
+        .iter()
+        .filter(|f| !is_key(f))
+        .max_by_key(|f| (f.field_type == "decimal", f.field_type == "integer", f.distinct))
+        .filter(|f| f.field_type == "decimal" || f.field_type == "integer");
+    let main = match measure {
+        Some(m) => MeasureSpec { field: m.name.clone(), aggregation: Aggregation::Sum },
+        None => match fields.first() {
+            Some(f) => MeasureSpec { field: f.name.clone(), aggregation: Aggregation::Count },
+            None => return Vec::new(),
+        },
+    };
+    let mut categories: Vec<&FieldInfo> = fields.iter().filter(|f| f.field_type == "text" && !is_key(f) && (2..=60).contains(&f.distinct)).collect();
+    categories.sort_by_key(|f| f.distinct);
+    let time = fields
+        .iter()
+        .find(|f| f.field_type == "text" && f.name.to_ascii_lowercase().contains("month"))
+        .or_else(|| fields.iter().find(|f| f.field_type == "date"));
+    let chart = |kind: ChartKind, dimensions: Vec<&FieldInfo>, sort_by: SortBy, top: Option<u32>| ChartSpec {
+        kind,
+        title: String::new(),
+        dimensions: dimensions.iter().map(|f| f.name.clone()).collect(),
+        measures: if kind == ChartKind::FilterPane { vec![] } else { vec![main.clone()] },
+        sort_by,
+        descending: sort_by == SortBy::Measure,
+        top,
+    };
+    let mut charts = vec![ChartSpec { kind: ChartKind::Kpi, title: String::new(), dimensions: vec![], measures: vec![main.clone()], sort_by: SortBy::Measure, descending: true, top: None }];
+    if let Some(first) = categories.first() {
+        charts.push(chart(ChartKind::Bar, vec![first], SortBy::Measure, Some(10)));
+    }
+    if let Some(second) = categories.get(1).or(categories.first()) {
+        charts.push(chart(ChartKind::Pie, vec![second], SortBy::Measure, Some(6)));
+    }
+    if let Some(time) = time {
+        charts.push(chart(ChartKind::Line, vec![time], SortBy::Dimension, None));
+    }
+    if !categories.is_empty() {
+        charts.push(chart(ChartKind::Table, categories.iter().take(2).copied().collect(), SortBy::Measure, Some(50)));
+    }
+    for category in categories.iter().take(3) {
+        charts.push(chart(ChartKind::FilterPane, vec![category], SortBy::Dimension, None));
+    }
+    charts
+}
+
+/// What section access leaves a viewer of an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataAccess {
+    /// No rules, or the viewer edits the app: everything.
+    All,
+    /// Only these values of these fields (field name, allowed values), sorted by field.
+    Reduced(Vec<(String, Vec<String>)>),
+}
+
+impl DataAccess {
+    /// A stable name for the reduction, so that viewers with the same one share one model.
+    pub fn key(&self) -> String {
+        match self {
+            DataAccess::All => String::new(),
+            DataAccess::Reduced(fields) => serde_json::to_string(fields).unwrap_or_default(),
+        }
+    }
+}
+
+/// A rule as stored: for this user or group, these values of this field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRule {
+    pub user_id: Option<String>,
+    pub group_id: Option<String>,
+    pub field: String,
+    pub allowed: Vec<String>,
+}
+
+/// Section access: with no rules an app shows everything. With rules, a viewer sees the values
+/// their own rules and their groups' rules allow (rules on one field add up; rules on several
+/// fields all apply), and a viewer no rule names sees no rows. People who edit the app see
+/// everything, because they build the sheets everyone else sees.
+pub fn data_access(rules: &[StoredRule], user_id: &str, groups: &[String], may_edit: bool) -> DataAccess {
+    if rules.is_empty() || may_edit {
+        return DataAccess::All;
+    }
+    let mut by_field: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for rule in rules.iter().filter(|r| r.user_id.as_deref() == Some(user_id) || r.group_id.as_ref().is_some_and(|g| groups.contains(g))) {
+        let entry = by_field.entry(rule.field.to_lowercase()).or_insert_with(|| (rule.field.clone(), Vec::new()));
+        entry.1.extend(rule.allowed.iter().cloned());
+    }
+    if by_field.is_empty() {
+        // Named by no rule: a reduction to a value no data has.
+        let field = rules[0].field.clone();
+        return DataAccess::Reduced(vec![(field, Vec::new())]);
+    }
+    DataAccess::Reduced(
+        by_field
+            .into_values()
+            .map(|(field, mut allowed)| {
+                allowed.sort();
+                allowed.dedup();
+                (field, allowed)
+            })
+            .collect(),
+    )
+}
+
+/// The allowed values of a rule as typed: separated by commas or new lines, trimmed.
+pub fn parse_allowed(text: &str) -> Result<Vec<String>, AppError> {
+    let mut values: Vec<String> = text.split([',', '\n']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect();
+    values.sort();
+    values.dedup();
+    if values.is_empty() {
+        return Err(AppError::invalid("allowed", "Name at least one value this user or group may see, separated by commas."));
+    }
+    if values.len() > 1000 {
+        return Err(AppError::invalid("allowed", format!("A rule allows at most 1000 values; this one has {}.", values.len())));
+    }
+    Ok(values)
+}
+
+/// A number as charts show it: thousands separated, at most two decimals, and K/M/B for big
+/// values on axes and KPIs.
+pub fn format_number(value: f64, compact: bool) -> String {
+    if !value.is_finite() {
+        return "-".into();
+    }
+    let abs = value.abs();
+    if compact && abs >= 1_000.0 {
+        let (scaled, suffix) = if abs >= 1e9 { (value / 1e9, "B") } else if abs >= 1e6 { (value / 1e6, "M") } else { (value / 1e3, "K") };
+        let digits = if scaled.abs() >= 100.0 { 0 } else { 1 };
+        let text = format!("{scaled:.digits$}");
+        let text = text.strip_suffix(".0").unwrap_or(&text);
+        return format!("{text}{suffix}");
+    }
+    let rounded = (value * 100.0).round() / 100.0;
+    let whole = rounded.trunc().abs() as u64;
+    let fraction = ((rounded.abs() - rounded.abs().trunc()) * 100.0).round() as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if rounded < 0.0 { "-" } else { "" };
+    if fraction == 0 {
+        format!("{sign}{grouped}")
+    } else if fraction % 10 == 0 {
+        format!("{sign}{grouped}.{}", fraction / 10)
+    } else {
+        format!("{sign}{grouped}.{fraction:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sharing::rules::{effective_access, Grant, Source};
+    use crate::spaces::rules::{SpaceRole, SpaceType};
+
+    fn field(name: &str, field_type: &str, distinct: usize, tables: &[&str]) -> FieldInfo {
+        FieldInfo { name: name.into(), field_type: field_type.into(), distinct, tables: tables.iter().map(|t| t.to_string()).collect() }
+    }
+
+    fn sales_fields() -> Vec<FieldInfo> {
+        vec![
+            field("OrderId", "integer", 100_000, &["orders"]),
+            field("CustomerId", "integer", 2_000, &["orders", "customers"]),
+            field("OrderDate", "date", 730, &["orders"]),
+            field("Month", "text", 24, &["orders"]),
+            field("Product", "text", 12, &["orders"]),
+            field("Amount", "decimal", 90_000, &["orders"]),
+            field("Quantity", "integer", 10, &["orders"]),
+            field("Region", "text", 4, &["customers"]),
+            field("Segment", "text", 3, &["customers"]),
+        ]
+    }
+
+    fn spec(kind: ChartKind, dimensions: &[&str], measures: &[(&str, Aggregation)]) -> ChartSpec {
+        ChartSpec {
+            kind,
+            title: String::new(),
+            dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
+            measures: measures.iter().map(|(f, a)| MeasureSpec { field: f.to_string(), aggregation: *a }).collect(),
+            sort_by: SortBy::Measure,
+            descending: true,
+            top: None,
+        }
+    }
+
+    #[test]
+    fn each_kind_takes_its_own_number_of_dimensions_and_measures() {
+        let fields = sales_fields();
+        let ok = |s: ChartSpec| check_chart(s, &fields).is_ok();
+        assert!(ok(spec(ChartKind::Kpi, &[], &[("Amount", Aggregation::Sum)])));
+        assert!(!ok(spec(ChartKind::Kpi, &["Region"], &[("Amount", Aggregation::Sum)])));
+        assert!(ok(spec(ChartKind::Bar, &["Region"], &[("Amount", Aggregation::Sum), ("OrderId", Aggregation::Count)])));
+        assert!(!ok(spec(ChartKind::Pie, &["Region"], &[("Amount", Aggregation::Sum), ("OrderId", Aggregation::Count)])));
+        assert!(ok(spec(ChartKind::Table, &["Region", "Product", "Month"], &[])));
+        assert!(!ok(spec(ChartKind::Table, &["Region", "Product", "Month", "Segment"], &[])));
+        assert!(ok(spec(ChartKind::FilterPane, &["Region"], &[])));
+        let error = check_chart(spec(ChartKind::Line, &[], &[("Amount", Aggregation::Sum)]), &fields).unwrap_err();
+        assert_eq!(error.to_string(), "A Line chart takes one dimension; this one has 0.");
+    }
+
+    #[test]
+    fn fields_must_be_the_datas_own_and_are_named_as_the_data_names_them() {
+        let fields = sales_fields();
+        let checked = check_chart(spec(ChartKind::Bar, &["region"], &[("amount", Aggregation::Avg)]), &fields).unwrap();
+        assert_eq!(checked.dimensions, vec!["Region"]);
+        assert_eq!(checked.measures[0].field, "Amount");
+        let error = check_chart(spec(ChartKind::Bar, &["Country"], &[("Amount", Aggregation::Sum)]), &fields).unwrap_err();
+        assert_eq!(error.to_string(), "The data has no field \"Country\". Pick one of the app's fields.");
+        let mut too_many = spec(ChartKind::Bar, &["Region"], &[("Amount", Aggregation::Sum)]);
+        too_many.top = Some(0);
+        assert!(check_chart(too_many, &fields).is_err());
+        assert!(check_chart(spec(ChartKind::Table, &["Region", "region"], &[]), &fields).is_err());
+    }
+
+    #[test]
+    fn the_first_sheet_is_laid_out_from_the_fields() {
+        let charts = first_sheet(&sales_fields());
+        let kinds: Vec<ChartKind> = charts.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, vec![ChartKind::Kpi, ChartKind::Bar, ChartKind::Pie, ChartKind::Line, ChartKind::Table, ChartKind::FilterPane, ChartKind::FilterPane, ChartKind::FilterPane]);
+        assert_eq!(charts[0].measures[0].label(), "Sum of Amount", "the decimal that is no key is the measure");
+        assert_eq!(charts[1].dimensions, vec!["Segment"], "the category with the fewest values first");
+        assert_eq!(charts[3].dimensions, vec!["Month"], "a month field makes the line");
+        for chart in &charts {
+            assert!(check_chart(chart.clone(), &sales_fields()).is_ok(), "{chart:?} is a valid chart");
+        }
+        assert!(first_sheet(&[]).is_empty());
+    }
+
+    fn access(space: SpaceType, roles: &[SpaceRole]) -> Access {
+        effective_access(space, &[Grant { source: Source::SpaceMember, roles: roles.to_vec() }], false)
+    }
+
+    #[test]
+    fn editors_change_public_sheets_and_contributors_their_private_ones() {
+        let editor = access(SpaceType::Shared, &[SpaceRole::CoDeveloper]);
+        let contributor = access(SpaceType::Managed, &[SpaceRole::Contributor]);
+        let viewer = access(SpaceType::Managed, &[SpaceRole::Consumer]);
+        assert!(may_edit_sheet(None, "ed", &editor));
+        assert!(!may_edit_sheet(None, "co", &contributor));
+        assert!(may_edit_sheet(Some("co"), "co", &contributor));
+        assert!(!may_edit_sheet(Some("co"), "other", &contributor), "someone else's private sheet");
+        assert_eq!(new_sheet_is_private(&editor).unwrap(), false);
+        assert_eq!(new_sheet_is_private(&contributor).unwrap(), true);
+        assert!(new_sheet_is_private(&viewer).is_err());
+        assert!(may_see_sheet(None, "anyone"));
+        assert!(!may_see_sheet(Some("co"), "anyone"));
+    }
+
+    #[test]
+    fn section_access_adds_up_per_field_and_leaves_the_unnamed_nothing() {
+        let rule = |user: Option<&str>, group: Option<&str>, field: &str, allowed: &[&str]| StoredRule { user_id: user.map(Into::into), group_id: group.map(Into::into), field: field.into(), allowed: allowed.iter().map(|a| a.to_string()).collect() };
+        let rules = vec![rule(Some("u1"), None, "Region", &["North"]), rule(None, Some("g1"), "region", &["South"]), rule(None, Some("g2"), "Segment", &["Retail"])];
+        assert_eq!(data_access(&[], "u1", &[], false), DataAccess::All, "no rules: everything");
+        assert_eq!(data_access(&rules, "u1", &[], true), DataAccess::All, "editors see everything");
+        assert_eq!(data_access(&rules, "u1", &[], false), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
+        assert_eq!(data_access(&rules, "u1", &["g1".into()], false), DataAccess::Reduced(vec![("Region".into(), vec!["North".into(), "South".into()])]));
+        assert_eq!(
+            data_access(&rules, "u2", &["g1".into(), "g2".into()], false),
+            DataAccess::Reduced(vec![("region".into(), vec!["South".into()]), ("Segment".into(), vec!["Retail".into()])])
+        );
+        assert_eq!(data_access(&rules, "u3", &[], false), DataAccess::Reduced(vec![("Region".into(), vec![])]), "named by no rule: no rows");
+        assert_eq!(parse_allowed(" North, South\nNorth ").unwrap(), vec!["North", "South"]);
+        assert!(parse_allowed(" , ").is_err());
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(format_number(1234567.891, false), "1,234,567.89");
+        assert_eq!(format_number(-5.5, false), "-5.5");
+        assert_eq!(format_number(12.0, false), "12");
+        assert_eq!(format_number(1234567.0, true), "1.2M");
+        assert_eq!(format_number(250_000.0, true), "250K");
+        assert_eq!(format_number(999.0, true), "999");
+        assert_eq!(format_number(f64::NAN, true), "-");
+    }
+
+    #[test]
+    fn files_and_tables_are_named_plainly() {
+        assert_eq!(check_file_name(" orders.csv ").unwrap(), "orders.csv");
+        assert_eq!(table_name("orders.csv"), "orders");
+        assert!(check_file_name("../etc/passwd.csv").is_err());
+        assert_eq!(check_file_name("orders.xlsx").unwrap_err().to_string(), "orders.xlsx is not a CSV file: upload files ending in .csv, .tsv or .txt.");
+    }
+}

@@ -1,0 +1,88 @@
+//! App data as files in the data directory. Server-only.
+//!
+//! ```text
+//! staging/<file id>.csv              an upload not yet made into an app
+//! apps/<app id>/files/<file id>.csv  the files an app was loaded from
+//! apps/<app id>/model-<n>.snap       the model of load n, which opens without parsing
+//! ```
+//! Snapshots are written to a temporary name and renamed, so a crash never leaves half a one.
+
+use std::fs;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use engine::DataModel;
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    root: PathBuf,
+}
+
+impl Storage {
+    pub fn new(data_dir: &Path) -> Self {
+        Storage { root: data_dir.to_path_buf() }
+    }
+
+    pub fn staging_file(&self, file_id: &str) -> PathBuf {
+        self.root.join("staging").join(format!("{file_id}.csv"))
+    }
+
+    pub fn app_dir(&self, app_id: &str) -> PathBuf {
+        self.root.join("apps").join(app_id)
+    }
+
+    pub fn app_file(&self, app_id: &str, file_id: &str) -> PathBuf {
+        self.app_dir(app_id).join("files").join(format!("{file_id}.csv"))
+    }
+
+    pub fn snapshot(&self, app_id: &str, version: i64) -> PathBuf {
+        self.app_dir(app_id).join(format!("model-{version}.snap"))
+    }
+
+    pub fn write_snapshot(&self, app_id: &str, version: i64, model: &DataModel) -> std::io::Result<()> {
+        let path = self.snapshot(app_id, version);
+        fs::create_dir_all(path.parent().unwrap_or(&self.root))?;
+        let temporary = path.with_extension("snap.partial");
+        let mut out = BufWriter::new(fs::File::create(&temporary)?);
+        engine::snapshot::write(model, &mut out)?;
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        fs::rename(&temporary, &path)?;
+        // Older loads of this app are no longer needed.
+        for entry in fs::read_dir(self.app_dir(app_id))?.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with("model-") && name.ends_with(".snap") && entry.path() != path {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn read_snapshot(&self, app_id: &str, version: i64) -> std::io::Result<DataModel> {
+        let mut input = BufReader::with_capacity(1 << 20, fs::File::open(self.snapshot(app_id, version))?);
+        engine::snapshot::read(&mut input)
+    }
+
+    /// Moves a staged upload into an app.
+    pub fn adopt(&self, file_id: &str, app_id: &str) -> std::io::Result<()> {
+        let to = self.app_file(app_id, file_id);
+        fs::create_dir_all(to.parent().unwrap_or(&self.root))?;
+        fs::rename(self.staging_file(file_id), to)
+    }
+
+    /// Gives another app the same files and snapshot: hard links where the file system allows
+    /// (no second copy on disk), copies where it does not.
+    pub fn link(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        fs::create_dir_all(to.parent().unwrap_or(&self.root))?;
+        let _ = fs::remove_file(to);
+        fs::hard_link(from, to).or_else(|_| fs::copy(from, to).map(|_| ()))
+    }
+
+    pub fn remove_app(&self, app_id: &str) {
+        let _ = fs::remove_dir_all(self.app_dir(app_id));
+    }
+
+    pub fn remove_staged(&self, file_id: &str) {
+        let _ = fs::remove_file(self.staging_file(file_id));
+    }
+}

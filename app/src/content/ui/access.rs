@@ -1,0 +1,89 @@
+//! Section access on the app page: who may see which values of which field.
+
+use leptos::prelude::*;
+
+use crate::content::api::*;
+use crate::content::model::*;
+use crate::sharing::model::{Candidate, ShareAssignee};
+use crate::sharing::ui::PersonPicker;
+use crate::shell::{ErrorBox, Loading};
+
+#[component]
+pub fn SectionAccess(app_id: String) -> impl IntoView {
+    let app_id = StoredValue::new(app_id);
+    let version = RwSignal::new(0);
+    let rules = Resource::new(move || version.get(), move |_| list_section_access(app_id.get_value()));
+    let chosen = RwSignal::new(None::<Candidate>);
+    let field = RwSignal::new(String::new());
+    let allowed = RwSignal::new(String::new());
+    let add = Action::new(move |input: &NewAccessRule| {
+        let input = input.clone();
+        async move { add_section_access(app_id.get_value(), input).await }
+    });
+    let remove = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { delete_section_access(id).await }
+    });
+    Effect::new(move || {
+        let added = matches!(add.value().get(), Some(Ok(_)));
+        let removed = matches!(remove.value().get(), Some(Ok(())));
+        if added || removed {
+            version.update(|v| *v += 1);
+        }
+        if added {
+            chosen.set(None);
+            allowed.set(String::new());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let who = chosen.get_untracked();
+        let input = NewAccessRule {
+            assignee_type: match who.as_ref().map(|c| c.assignee_type) { Some(ShareAssignee::Group) => "group".into(), _ => "user".into() },
+            assignee_id: who.map(|c| c.id).unwrap_or_default(),
+            field: field.get_untracked(),
+            allowed: allowed.get_untracked(),
+        };
+        add.dispatch(input);
+    };
+    view! {
+        <section class="card section-access">
+            <h2>"Section access"</h2>
+            <p class="muted small">"With no rules, everyone who opens the app sees all of its data. Once there is a rule, each viewer sees only the values their rules and their groups' rules allow, in every chart, list, count and search; a viewer no rule names sees no data. People who edit the app always see everything."</p>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match rules.await {
+                        Ok(rules) if rules.is_empty() => view! { <p class="muted">"No rules: everyone sees everything."</p> }.into_any(),
+                        Ok(rules) => view! {
+                            <table class="data-table rules">
+                                <thead><tr><th>"Who"</th><th>"Field"</th><th>"May see"</th><th></th></tr></thead>
+                                <tbody>
+                                    {rules.into_iter().map(|rule| {
+                                        let id = rule.id.clone();
+                                        view! {
+                                            <tr>
+                                                <td><span class=format!("icon icon-{}", rule.assignee_type) aria-hidden="true"></span>{rule.assignee_name.clone()}</td>
+                                                <td>{rule.field.clone()}</td>
+                                                <td>{rule.allowed.join(", ")}</td>
+                                                <td><button type="button" class="button tiny danger" on:click=move |_| { remove.dispatch(id.clone()); }>"Remove"</button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <form class="stack" on:submit=submit>
+                <h3>"Add a rule"</h3>
+                <PersonPicker label="User or group" chosen/>
+                <label>"Field" <input type="text" name="field" placeholder="Region" prop:value=move || field.get() on:input=move |ev| field.set(event_target_value(&ev))/></label>
+                <label>"Values they may see" <input type="text" name="allowed" placeholder="North, South" prop:value=move || allowed.get() on:input=move |ev| allowed.set(event_target_value(&ev))/></label>
+                {move || [add.value().get().and_then(|r| r.err()), remove.value().get().and_then(|r| r.err())].into_iter().flatten().next().map(|error| view! { <ErrorBox error/> })}
+                <button type="submit" class="button primary" disabled=move || chosen.with(|c| c.is_none())>"Add rule"</button>
+            </form>
+        </section>
+    }
+}

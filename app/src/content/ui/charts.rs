@@ -1,0 +1,325 @@
+//! Charts as SVG and HTML, drawn from computed chart data: the same code renders the first
+//! paint on the server and every update in the browser. A click on a bar, slice, point, row or
+//! value asks to toggle that value in the viewer's selections.
+
+use leptos::prelude::*;
+
+use crate::content::model::*;
+use crate::content::rules::{chart_title, format_number};
+
+/// What a chart asks of its sheet: toggle a value of a field, or select by search.
+#[derive(Clone, Copy)]
+pub struct Selector {
+    pub toggle: Callback<(String, u32)>,
+    pub search: Callback<(String, String)>,
+}
+
+const PALETTE: [&str; 8] = ["#2f6fdf", "#e0773b", "#2aa876", "#b04fc4", "#d4a21c", "#d94c5e", "#3aa6b9", "#7a8494"];
+
+fn color(i: usize) -> &'static str {
+    PALETTE[i % PALETTE.len()]
+}
+
+fn number(value: Option<f64>, compact: bool) -> String {
+    value.map(|v| format_number(v, compact)).unwrap_or_else(|| "-".into())
+}
+
+/// A chart in its frame: title, then the drawing its kind calls for.
+#[component]
+pub fn Chart(chart: ChartView, selector: Selector) -> impl IntoView {
+    let title = chart_title(&chart.spec);
+    let kind = chart.spec.kind;
+    let body = match chart.data {
+        ChartData::Problem(message) => view! { <p class="chart-problem">{message}</p> }.into_any(),
+        ChartData::List { field, values, more } => view! { <FilterPane field values more selector/> }.into_any(),
+        ChartData::Cube { dimensions, measures, rows, totals, selected } => {
+            let cube = CubeData { dimensions, measures, rows, totals, selected };
+            match kind {
+                ChartKind::Kpi => kpi(&cube).into_any(),
+                ChartKind::Bar => bars(cube, selector).into_any(),
+                ChartKind::Line => line(cube, selector).into_any(),
+                ChartKind::Pie => pie(cube, selector).into_any(),
+                ChartKind::Table | ChartKind::FilterPane => table(cube, selector).into_any(),
+            }
+        }
+    };
+    let caption = title.clone();
+    view! {
+        <figure class=format!("chart chart-{}", kind.api_name()) data-chart=title>
+            <figcaption>{caption}</figcaption>
+            <div class="chart-body">{body}</div>
+        </figure>
+    }
+}
+
+struct CubeData {
+    dimensions: Vec<String>,
+    measures: Vec<String>,
+    rows: Vec<ChartRow>,
+    totals: Vec<Option<f64>>,
+    selected: Vec<Vec<u32>>,
+}
+
+fn empty(cube: &CubeData) -> Option<AnyView> {
+    cube.rows.is_empty().then(|| view! { <p class="chart-empty">"No data under the current selections."</p> }.into_any())
+}
+
+fn kpi(cube: &CubeData) -> impl IntoView {
+    let value = cube.totals.first().copied().flatten();
+    view! {
+        <div class="kpi">
+            <span class="kpi-value" title=number(value, false)>{number(value, true)}</span>
+            <span class="kpi-label">{cube.measures.first().cloned().unwrap_or_default()}</span>
+        </div>
+    }
+}
+
+/// The largest value to scale to (at least something above zero).
+fn top_of(rows: &[ChartRow], measures: usize) -> f64 {
+    rows.iter().flat_map(|r| r.values.iter().take(measures).flatten()).fold(0.0f64, |a, b| a.max(*b)).max(f64::MIN_POSITIVE)
+}
+
+fn legend(measures: &[String]) -> impl IntoView {
+    (measures.len() > 1).then(|| {
+        view! {
+            <ul class="legend">
+                {measures.iter().enumerate().map(|(i, m)| view! { <li><span class="swatch" style=format!("background:{}", color(i))></span>{m.clone()}</li> }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// Horizontal bars: category labels stay readable however many there are.
+fn bars(cube: CubeData, selector: Selector) -> impl IntoView {
+    if let Some(nothing) = empty(&cube) {
+        return nothing;
+    }
+    let field = cube.dimensions[0].clone();
+    let measures = cube.measures.len();
+    let band = 12.0 * measures as f64 + 10.0;
+    let height = band * cube.rows.len() as f64 + 8.0;
+    let (label_w, plot_w) = (150.0, 340.0);
+    let max = top_of(&cube.rows, measures);
+    let any_selected = !cube.selected[0].is_empty();
+    let rows = cube.rows.into_iter().enumerate().map(|(i, row)| {
+        let y = 4.0 + band * i as f64;
+        let label = row.labels.join(" / ");
+        let code = row.codes.first().copied();
+        let selected = code.is_some_and(|c| cube.selected[0].contains(&c));
+        let field = field.clone();
+        let on_click = move |_| {
+            if let Some(code) = code {
+                selector.toggle.run((field.clone(), code));
+            }
+        };
+        let tip = format!("{label}: {}", row.values.iter().map(|v| number(*v, false)).collect::<Vec<_>>().join(" · "));
+        view! {
+            <g class=if row.others { "bar others" } else if any_selected && selected { "bar selected" } else { "bar" } on:click=on_click data-value=label.clone()>
+                <title>{tip}</title>
+                <rect class="hit" x="0" y=y width=label_w + plot_w + 70.0 height=band></rect>
+                <text class="axis-label" x=label_w - 8.0 y=y + band / 2.0 + 4.0 text-anchor="end">{truncate(&label, 22)}</text>
+                {row.values.iter().enumerate().map(|(m, v)| {
+                    let w = (v.unwrap_or(0.0).max(0.0) / max * plot_w).max(1.0);
+                    let by = y + 5.0 + 12.0 * m as f64;
+                    view! {
+                        <rect x=label_w y=by width=w height="10" rx="2" fill=color(m)></rect>
+                        <text class="value-label" x=label_w + w + 4.0 y=by + 9.0>{number(*v, true)}</text>
+                    }
+                }).collect_view()}
+            </g>
+        }
+    }).collect_view();
+    view! {
+        <svg class="plot" viewBox=format!("0 0 {} {height}", label_w + plot_w + 70.0) role="img">{rows}</svg>
+        {legend(&cube.measures)}
+    }
+    .into_any()
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// Lines over the dimension's values in order, a point per value, four gridlines.
+fn line(cube: CubeData, selector: Selector) -> impl IntoView {
+    let rows: Vec<ChartRow> = cube.rows.into_iter().filter(|r| !r.others).collect();
+    if rows.is_empty() {
+        return view! { <p class="chart-empty">"No data under the current selections."</p> }.into_any();
+    }
+    let field = cube.dimensions[0].clone();
+    let measures = cube.measures.len();
+    let (left, top, w, h) = (56.0, 10.0, 420.0, 190.0);
+    let max = top_of(&rows, measures);
+    let n = rows.len();
+    let x = move |i: usize| left + if n == 1 { w / 2.0 } else { w * i as f64 / (n - 1) as f64 };
+    let y = move |v: f64| top + h - (v.max(0.0) / max) * h;
+    let grid = (0..=4).map(|g| {
+        let value = max * g as f64 / 4.0;
+        view! {
+            <line class="grid" x1=left x2=left + w y1=y(value) y2=y(value)></line>
+            <text class="axis-label" x=left - 6.0 y=y(value) + 4.0 text-anchor="end">{format_number(value, true)}</text>
+        }
+    }).collect_view();
+    let step = n.div_ceil(6).max(1);
+    let ticks = rows.iter().enumerate().filter(|(i, _)| i % step == 0).map(|(i, r)| view! {
+        <text class="axis-label" x=x(i) y=top + h + 16.0 text-anchor="middle">{truncate(&r.labels.join(" / "), 12)}</text>
+    }).collect_view();
+    let lines = (0..measures).map(|m| {
+        let points: String = rows.iter().enumerate().filter_map(|(i, r)| r.values[m].map(|v| format!("{:.1},{:.1}", x(i), y(v)))).collect::<Vec<_>>().join(" ");
+        view! { <polyline points=points fill="none" stroke=color(m) stroke-width="2"></polyline> }
+    }).collect_view();
+    let dots = rows.iter().enumerate().flat_map(|(i, r)| {
+        let field = field.clone();
+        let label = r.labels.join(" / ");
+        let code = r.codes.first().copied();
+        r.values.iter().enumerate().filter_map(move |(m, v)| {
+            let v = (*v)?;
+            let field = field.clone();
+            let tip = format!("{label}: {}", format_number(v, false));
+            Some(view! {
+                <circle class="point" cx=x(i) cy=y(v) r="4" fill=color(m) data-value=label.clone() on:click=move |_| {
+                    if let Some(code) = code {
+                        selector.toggle.run((field.clone(), code));
+                    }
+                }><title>{tip}</title></circle>
+            })
+        }).collect::<Vec<_>>()
+    }).collect_view();
+    view! {
+        <svg class="plot" viewBox=format!("0 0 {} {}", left + w + 16.0, top + h + 24.0) role="img">{grid}{ticks}{lines}{dots}</svg>
+        {legend(&cube.measures)}
+    }
+    .into_any()
+}
+
+/// Slices with a legend that gives each value's share.
+fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
+    if let Some(nothing) = empty(&cube) {
+        return nothing;
+    }
+    let field = cube.dimensions[0].clone();
+    let total: f64 = cube.rows.iter().map(|r| r.values[0].unwrap_or(0.0).max(0.0)).sum();
+    if total <= 0.0 {
+        return view! { <p class="chart-empty">"Nothing to divide: every value is zero or less."</p> }.into_any();
+    }
+    let (cx, cy, radius) = (100.0, 100.0, 92.0);
+    let mut angle = -std::f64::consts::FRAC_PI_2;
+    let mut slices = Vec::new();
+    let mut items = Vec::new();
+    for (i, row) in cube.rows.iter().enumerate() {
+        let value = row.values[0].unwrap_or(0.0).max(0.0);
+        let share = value / total;
+        let sweep = share * std::f64::consts::TAU;
+        let (x1, y1) = (cx + radius * angle.cos(), cy + radius * angle.sin());
+        angle += sweep;
+        let (x2, y2) = (cx + radius * angle.cos(), cy + radius * angle.sin());
+        let large = if sweep > std::f64::consts::PI { 1 } else { 0 };
+        let path = if share >= 0.9999 {
+            format!("M {cx} {} A {radius} {radius} 0 1 1 {cx} {} A {radius} {radius} 0 1 1 {cx} {} Z", cy - radius, cy + radius, cy - radius)
+        } else {
+            format!("M {cx} {cy} L {x1:.2} {y1:.2} A {radius} {radius} 0 {large} 1 {x2:.2} {y2:.2} Z")
+        };
+        let label = row.labels.join(" / ");
+        let code = if row.others { None } else { row.codes.first().copied() };
+        let tip = format!("{label}: {} ({:.1}%)", format_number(value, false), share * 100.0);
+        let (f1, f2) = (field.clone(), field.clone());
+        let click = move |f: String| {
+            if let Some(code) = code {
+                selector.toggle.run((f, code));
+            }
+        };
+        slices.push(view! { <path class="slice" d=path fill=color(i) data-value=label.clone() on:click=move |_| click(f1.clone())><title>{tip}</title></path> });
+        items.push(view! {
+            <li class="legend-item" on:click=move |_| click(f2.clone())><span class="swatch" style=format!("background:{}", color(i))></span>{truncate(&label, 24)}<span class="muted">{format!(" {:.0}%", share * 100.0)}</span></li>
+        });
+    }
+    view! {
+        <div class="pie">
+            <svg class="plot pie-plot" viewBox="0 0 200 200" role="img">{slices}</svg>
+            <ul class="legend pie-legend">{items}</ul>
+        </div>
+    }
+    .into_any()
+}
+
+/// A table: totals first, as Qlik shows them; a click on a dimension cell toggles that value.
+fn table(cube: CubeData, selector: Selector) -> impl IntoView {
+    if let Some(nothing) = empty(&cube) {
+        return nothing;
+    }
+    let dims = cube.dimensions.len();
+    let header = cube.dimensions.iter().chain(&cube.measures).enumerate().map(|(i, h)| {
+        let class = if i >= dims { "num" } else { "" };
+        view! { <th class=class>{h.clone()}</th> }
+    }).collect_view();
+    let totals = (!cube.measures.is_empty()).then(|| view! {
+        <tr class="totals">
+            <td colspan=dims>"Totals"</td>
+            {cube.totals.iter().map(|t| view! { <td class="num">{number(*t, false)}</td> }).collect_view()}
+        </tr>
+    });
+    let body = cube.rows.into_iter().map(|row| {
+        let cells = (0..dims).map(|d| {
+            let label = row.labels.get(d).cloned().unwrap_or_default();
+            let code = if row.others { None } else { row.codes.get(d).copied() };
+            let field = cube.dimensions[d].clone();
+            view! {
+                <td class=if code.is_some() { "pick" } else { "" } data-value=label.clone() on:click=move |_| {
+                    if let Some(code) = code {
+                        selector.toggle.run((field.clone(), code));
+                    }
+                }>{label.clone()}</td>
+            }
+        }).collect_view();
+        view! { <tr>{cells}{row.values.iter().map(|v| view! { <td class="num">{number(*v, false)}</td> }).collect_view()}</tr> }
+    }).collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="data-table">
+                <thead><tr>{header}</tr></thead>
+                <tbody>{totals}{body}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A field's values in their states: green selected, white possible, grey excluded.
+#[component]
+fn FilterPane(field: String, values: Vec<ListValue>, more: usize, selector: Selector) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let search_field = field.clone();
+    let items = values.into_iter().map(|v| {
+        let field = field.clone();
+        let state = match v.state {
+            ValueState::Selected => "selected",
+            ValueState::Possible => "possible",
+            ValueState::Excluded => "excluded",
+        };
+        let code = v.code;
+        view! {
+            <li class=format!("value {state}") data-value=v.label.clone() data-state=state on:click=move |_| selector.toggle.run((field.clone(), code))>
+                <span>{v.label.clone()}</span>
+                {(state == "selected").then(|| view! { <span class="check" aria-hidden="true">"✓"</span> })}
+            </li>
+        }
+    }).collect_view();
+    view! {
+        <form class="pane-search" on:submit=move |ev| {
+            ev.prevent_default();
+            let text = query.get_untracked();
+            if !text.trim().is_empty() {
+                selector.search.run((search_field.clone(), text));
+                query.set(String::new());
+            }
+        }>
+            <input type="search" placeholder="Search and press Enter" aria-label="Search values" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+        </form>
+        <ul class="pane-values">{items}</ul>
+        {(more > 0).then(|| view! { <p class="muted small">{format!("{more} more values: search to find them.")}</p> })}
+    }
+}

@@ -1,0 +1,280 @@
+//! An open app: its sheets as tabs, the selections bar, and the sheet's charts in a responsive
+//! grid. Selections update every chart at once without a reload; editors add, change, reorder
+//! and remove charts and sheets here.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use super::charts::{Chart, Selector};
+use super::editor::ChartEditor;
+use crate::content::api::*;
+use crate::content::model::*;
+use crate::content::rules::chart_title;
+use crate::error::AppError;
+use crate::shell::{EmptyState, ErrorBox, Loading, PageHeader};
+
+fn sheet_href(app_id: &str, sheet_id: &str) -> String {
+    format!("/apps/{app_id}/sheets/{sheet_id}")
+}
+
+#[component]
+pub fn SheetPage() -> impl IntoView {
+    let params = use_params_map();
+    let app_id = move || params.read().get("id").unwrap_or_default();
+    let sheet_id = move || params.read().get("sheet");
+    let version = RwSignal::new(0);
+    let view = Resource::new(move || (app_id(), sheet_id(), version.get()), |(app, sheet, _)| open_sheet(app, sheet, None));
+    view! {
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match view.await {
+                    Ok(sheet) => view! { <SheetBody initial=sheet on_change=move || version.update(|v| *v += 1)/> }.into_any(),
+                    Err(error) => view! { <PageHeader title="App".to_string()/><ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SheetBody(initial: SheetView, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let current = RwSignal::new(initial.clone());
+    let error = RwSignal::new(None::<AppError>);
+    let app_id = StoredValue::new(initial.app_id.clone());
+    let sheet_id = StoredValue::new(initial.sheet.as_ref().map(|s| s.id.clone()));
+    let change = Action::new(move |change: &SelectionChange| {
+        let change = change.clone();
+        async move { open_sheet(app_id.get_value(), sheet_id.get_value(), Some(change)).await }
+    });
+    Effect::new(move || match change.value().get() {
+        Some(Ok(view)) => {
+            current.set(view);
+            error.set(None);
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let selector = Selector {
+        toggle: Callback::new(move |(field, code): (String, u32)| {
+            change.dispatch(SelectionChange::Toggle { field, code });
+        }),
+        search: Callback::new(move |(field, text): (String, String)| {
+            change.dispatch(SelectionChange::Search { field, text });
+        }),
+    };
+    let editing = RwSignal::new(false);
+    let subtitle = match &initial.data {
+        Some(data) => {
+            let rows: usize = data.tables.iter().map(|t| t.rows).sum();
+            format!("{} · {} rows in {} table{}{}", initial.space_name, crate::content::rules::format_number(rows as f64, false), data.tables.len(), if data.tables.len() == 1 { "" } else { "s" }, if data.reduced { " · section access applies" } else { "" })
+        }
+        None => format!("{} · no data yet", initial.space_name),
+    };
+    let app_href = format!("/apps/{}", initial.app_id);
+    view! {
+        <PageHeader title=initial.app_name.clone() subtitle/>
+        <div class="space-meta">
+            <A href=app_href>"← App details"</A>
+            {initial.data.as_ref().is_some_and(|d| d.reduced).then(|| view! { " " <span class="badge badge-warn">"Section access: you see part of the data"</span> })}
+        </div>
+        <SheetTabs view=initial.clone() editing on_change/>
+        <SelectionsBar current change pending=change.pending()/>
+        {move || error.get().map(|error| view! { <ErrorBox error/> })}
+        {match initial.sheet.clone() {
+            None => view! {
+                <EmptyState title="No sheets yet" hint=if initial.can_add_sheet { "Add a sheet with the + button above, then add charts to it.".to_string() } else { "The app's editors have not made a sheet yet.".to_string() }/>
+            }.into_any(),
+            Some(sheet) => view! {
+                <SheetGrid current selector editing sheet on_change fields=initial.data.as_ref().map(|d| d.fields.clone()).unwrap_or_default()/>
+            }.into_any(),
+        }}
+    }
+}
+
+/// The sheets as tabs; editors rename, reorder and delete the open one and add new ones.
+fn position_of(view: &SheetView) -> usize {
+    view.sheet.as_ref().and_then(|open| view.sheets.iter().position(|s| s.id == open.id)).unwrap_or(0)
+}
+
+#[component]
+fn SheetTabs(view: SheetView, editing: RwSignal<bool>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let app_id = StoredValue::new(view.app_id.clone());
+    let open_id = view.sheet.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+    let navigate = use_navigate();
+    let adding = RwSignal::new(false);
+    let title = RwSignal::new(String::new());
+    let add = Action::new(move |title: &String| {
+        let title = title.clone();
+        async move { add_sheet(app_id.get_value(), title).await }
+    });
+    Effect::new(move || {
+        if let Some(Ok(sheet)) = add.value().get() {
+            adding.set(false);
+            title.set(String::new());
+            navigate(&sheet_href(&app_id.get_value(), &sheet.id), Default::default());
+        }
+    });
+    let at_end = position_of(&view) + 1 >= view.sheets.len();
+    let position = position_of(&view);
+    let open = StoredValue::new(view.sheet.clone());
+    let move_to = Action::new(move |to: &usize| {
+        let (id, to) = (open.get_value().map(|s| s.id).unwrap_or_default(), *to);
+        async move { move_sheet(id, to).await }
+    });
+    let remove = Action::new(move |_: &()| {
+        let id = open.get_value().map(|s| s.id).unwrap_or_default();
+        async move { delete_sheet(id).await }
+    });
+    let renamed = RwSignal::new(view.sheet.as_ref().map(|s| s.title.clone()).unwrap_or_default());
+    let rename = Action::new(move |title: &String| {
+        let (id, title) = (open.get_value().map(|s| s.id).unwrap_or_default(), title.clone());
+        async move { rename_sheet(id, title).await }
+    });
+    let navigate_after_delete = use_navigate();
+    Effect::new(move || {
+        if matches!(move_to.value().get(), Some(Ok(()))) || matches!(rename.value().get(), Some(Ok(_))) {
+            on_change();
+        }
+    });
+    Effect::new(move || {
+        if matches!(remove.value().get(), Some(Ok(()))) {
+            navigate_after_delete(&format!("/apps/{}/sheets", app_id.get_value()), Default::default());
+        }
+    });
+    let tabs = view.sheets.iter().map(|s| {
+        let active = s.id == open_id;
+        let href = sheet_href(&view.app_id, &s.id);
+        let (title, private) = (s.title.clone(), s.private);
+        let class = if active { "tab active" } else { "tab" };
+        view! {
+            <A href=href attr:class=class attr:aria-current=active.then_some("page")>
+                {title}{private.then(|| view! { <span class="badge">"Private"</span> })}
+            </A>
+        }
+    }).collect_view();
+    view! {
+        <nav class="sheet-tabs" aria-label="Sheets">
+            {tabs}
+            {view.can_add_sheet.then(|| view! { <button type="button" class="tab add" title="Add a sheet" on:click=move |_| adding.update(|a| *a = !*a)>"+ Sheet"</button> })}
+            <span class="grow"></span>
+            {view.can_edit_sheet.then(|| view! {
+                <button type="button" class=move || if editing.get() { "button small primary" } else { "button small" } on:click=move |_| editing.update(|e| *e = !*e)>
+                    {move || if editing.get() { "Done editing" } else { "Edit sheet" }}
+                </button>
+            })}
+        </nav>
+        {move || adding.get().then(|| view! {
+            <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); add.dispatch(title.get_untracked()); }>
+                <label>"New sheet title " <input type="text" required prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/></label>
+                <button type="submit" class="button primary small">"Add sheet"</button>
+                {move || match add.value().get() { Some(Err(error)) => Some(view! { <ErrorBox error/> }), _ => None }}
+            </form>
+        })}
+        {move || (editing.get() && view.can_edit_sheet).then(|| view! {
+            <div class="sheet-tools">
+                <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); rename.dispatch(renamed.get_untracked()); }>
+                    <label>"Sheet title " <input type="text" prop:value=move || renamed.get() on:input=move |ev| renamed.set(event_target_value(&ev))/></label>
+                    <button type="submit" class="button small">"Rename"</button>
+                </form>
+                <button type="button" class="button small" disabled=position == 0 on:click=move |_| { move_to.dispatch(position.saturating_sub(1)); }>"Move left"</button>
+                <button type="button" class="button small" disabled=at_end on:click=move |_| { move_to.dispatch(position + 1); }>"Move right"</button>
+                <button type="button" class="button small danger" on:click=move |_| { remove.dispatch(()); }>"Delete sheet"</button>
+                {move || [move_to.value().get().and_then(|r| r.err()), remove.value().get().and_then(|r| r.err()), rename.value().get().and_then(|r| r.err())].into_iter().flatten().next().map(|error| view! { <ErrorBox error/> })}
+            </div>
+        })}
+    }
+}
+
+/// What is selected, field by field, with back, forward and clear.
+#[component]
+fn SelectionsBar(current: RwSignal<SheetView>, change: Action<SelectionChange, Result<SheetView, AppError>>, pending: Memo<bool>) -> impl IntoView {
+    view! {
+        <div class="selections-bar" aria-label="Selections">
+            <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(SelectionChange::Back); }>"↶"</button>
+            <button type="button" class="icon-button" title="Forward" aria-label="Forward" disabled=move || !current.with(|c| c.can_forward) on:click=move |_| { change.dispatch(SelectionChange::Forward); }>"↷"</button>
+            <button type="button" class="icon-button" title="Clear all selections" aria-label="Clear all" disabled=move || current.with(|c| c.selections.is_empty()) on:click=move |_| { change.dispatch(SelectionChange::ClearAll); }>"⌫"</button>
+            <ul class="chips">
+                {move || {
+                    let chips = current.with(|c| c.selections.clone());
+                    if chips.is_empty() {
+                        return view! { <li class="muted">"No selections. Click a bar, slice, point, row or value to select it."</li> }.into_any();
+                    }
+                    chips.into_iter().map(|chip| {
+                        let field = chip.field.clone();
+                        let values = if chip.count > chip.values.len() { format!("{} selected", chip.count) } else { chip.values.join(", ") };
+                        view! {
+                            <li class="chip" data-field=chip.field.clone()>
+                                <span class="chip-field">{chip.field.clone()}</span>
+                                <span class="chip-values">{values}</span>
+                                <button type="button" class="chip-clear" aria-label=format!("Clear {}", chip.field) on:click=move |_| { change.dispatch(SelectionChange::Clear { field: field.clone() }); }>"×"</button>
+                            </li>
+                        }
+                    }).collect_view().into_any()
+                }}
+            </ul>
+            <span class="busy" class:on=move || pending.get() role="status">{move || if pending.get() { "Updating…" } else { "" }}</span>
+        </div>
+    }
+}
+
+/// The sheet's charts; in edit mode each has its tools, and a new one can be added.
+#[component]
+fn SheetGrid(current: RwSignal<SheetView>, selector: Selector, editing: RwSignal<bool>, sheet: SheetInfo, fields: Vec<FieldInfo>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let sheet_id = StoredValue::new(sheet.id.clone());
+    let fields = StoredValue::new(fields);
+    let editor = RwSignal::new(None::<(Option<String>, Option<ChartSpec>)>);
+    let move_to = Action::new(move |(id, to): &(String, usize)| {
+        let (id, to) = (id.clone(), *to);
+        async move { move_chart(id, to).await }
+    });
+    let remove = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { delete_chart(id).await }
+    });
+    Effect::new(move || {
+        if matches!(move_to.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(()))) {
+            on_change();
+        }
+    });
+    view! {
+        {move || [move_to.value().get().and_then(|r| r.err()), remove.value().get().and_then(|r| r.err())].into_iter().flatten().next().map(|error| view! { <ErrorBox error/> })}
+        {move || editor.get().map(|(chart_id, spec)| view! {
+            <ChartEditor sheet_id=sheet_id.get_value() chart_id spec fields=fields.get_value() on_close=move |saved| { editor.set(None); if saved { on_change(); } }/>
+        })}
+        {move || editing.get().then(|| view! {
+            <div class="sheet-tools"><button type="button" class="button primary small" on:click=move |_| editor.set(Some((None, None)))>"Add chart"</button></div>
+        })}
+        <div class="sheet-grid">
+            {move || {
+                let charts = current.with(|c| c.charts.clone());
+                let count = charts.len();
+                if count == 0 {
+                    return view! { <EmptyState title="This sheet is empty" hint="Editors add charts with Edit sheet, then Add chart.".to_string()/> }.into_any();
+                }
+                charts.into_iter().enumerate().map(|(i, chart)| {
+                    let (id, spec) = (chart.id.clone(), chart.spec.clone());
+                    let title = chart_title(&spec);
+                    let cell_class = format!("cell cell-{}", spec.kind.api_name());
+                    let (up, down, gone, edit) = (id.clone(), id.clone(), id.clone(), id.clone());
+                    view! {
+                        <div class=cell_class>
+                            {move || editing.get().then(|| {
+                                let (up, down, gone, edit, spec) = (up.clone(), down.clone(), gone.clone(), edit.clone(), spec.clone());
+                                view! {
+                                    <div class="chart-tools" aria-label=format!("Tools for {title}")>
+                                        <button type="button" class="button tiny" on:click=move |_| editor.set(Some((Some(edit.clone()), Some(spec.clone()))))>"Edit"</button>
+                                        <button type="button" class="button tiny" disabled=i == 0 on:click=move |_| { move_to.dispatch((up.clone(), i.saturating_sub(1))); }>"↑"</button>
+                                        <button type="button" class="button tiny" disabled=i + 1 >= count on:click=move |_| { move_to.dispatch((down.clone(), i + 1)); }>"↓"</button>
+                                        <button type="button" class="button tiny danger" on:click=move |_| { remove.dispatch(gone.clone()); }>"Remove"</button>
+                                    </div>
+                                }
+                            })}
+                            <Chart chart selector/>
+                        </div>
+                    }
+                }).collect_view().into_any()
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,175 @@
+//! A new app from CSV files: each file uploads with a progress bar (`POST /api/v1/data-files`),
+//! then the server loads them all and makes the app with a first sheet, or says which file,
+//! line and column is wrong and makes nothing.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::apps::model::NewApp;
+use crate::content::api::create_app_from_uploads;
+use crate::error::AppError;
+use crate::shell::ErrorBox;
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Phase {
+    Idle,
+    /// Uploading file `index` of `count`: its name and how far the whole upload is (0 to 1).
+    Uploading { index: usize, count: usize, name: String, fraction: f64 },
+    Loading { files: usize },
+}
+
+#[component]
+pub fn NewAppFromData(space_id: String) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let files = NodeRef::<Input>::new();
+    let phase = RwSignal::new(Phase::Idle);
+    let error = RwSignal::new(None::<AppError>);
+    let space_id = StoredValue::new(space_id);
+    let navigate = StoredValue::new_local(use_navigate());
+    let create = Action::new(move |ids: &Vec<String>| {
+        let input = NewApp { name: name.get_untracked(), description: String::new(), space_id: space_id.get_value() };
+        let ids = ids.clone();
+        async move { create_app_from_uploads(input, ids).await }
+    });
+    Effect::new(move || match create.value().get() {
+        Some(Ok(app)) => navigate.with_value(|go| go(&format!("/apps/{}/sheets", app.id), Default::default())),
+        Some(Err(e)) => {
+            phase.set(Phase::Idle);
+            error.set(Some(e));
+        }
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        if name.get_untracked().trim().is_empty() {
+            error.set(Some(AppError::invalid("name", "Give the app a name.")));
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(input) = files.get_untracked() else { return };
+            let chosen: Vec<web_sys::File> = match input.files() {
+                Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
+                None => Vec::new(),
+            };
+            if chosen.is_empty() {
+                error.set(Some(AppError::invalid("files", "Choose one or more CSV files.")));
+                return;
+            }
+            let done = Callback::new(move |result: Result<Vec<String>, AppError>| match result {
+                Ok(ids) => {
+                    phase.set(Phase::Loading { files: ids.len() });
+                    create.dispatch(ids);
+                }
+                Err(e) => {
+                    phase.set(Phase::Idle);
+                    error.set(Some(e));
+                }
+            });
+            browser::upload_all(std::rc::Rc::new(chosen), 0, Vec::new(), phase, done);
+        }
+    };
+    let busy = move || phase.with(|p| *p != Phase::Idle);
+    view! {
+        <form class="card upload-form" on:submit=on_submit>
+            <h3>"New app from data"</h3>
+            <p class="muted small">"Upload one or more CSV files: each becomes a table, and columns of the same name link the tables. The first sheet is laid out for you."</p>
+            <label>"App name" <input type="text" name="app-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            <label>"CSV files" <input type="file" name="files" node_ref=files multiple accept=".csv,.tsv,.txt,text/csv"/></label>
+            {move || match phase.get() {
+                Phase::Idle => None,
+                Phase::Uploading { index, count, name, fraction } => Some(view! {
+                    <div class="progress" role="status">
+                        <progress max="1" value=fraction></progress>
+                        <span>{format!("Uploading {name} ({} of {count}): {:.0}%", index + 1, fraction * 100.0)}</span>
+                    </div>
+                }.into_any()),
+                Phase::Loading { files } => Some(view! {
+                    <div class="progress" role="status">
+                        <progress></progress>
+                        <span><span class="spinner" aria-hidden="true"></span>{format!("Loading {files} file{}: reading, checking and typing every row…", if files == 1 { "" } else { "s" })}</span>
+                    </div>
+                }.into_any()),
+            }}
+            {move || error.get().map(|error| view! { <ErrorBox error/> })}
+            <button type="submit" class="button primary" disabled=busy>"Upload and create app"</button>
+        </form>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::rc::Rc;
+
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    use super::Phase;
+    use crate::error::AppError;
+
+    /// The message of a REST error body, or the status when there is none.
+    fn rest_error(status: u16, body: &str) -> AppError {
+        let detail = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| v["errors"][0]["detail"].as_str().map(str::to_string));
+        let message = detail.unwrap_or_else(|| format!("The upload failed (HTTP {status})."));
+        match status {
+            413 => AppError::TooLarge(message),
+            401 => AppError::Unauthenticated,
+            _ => AppError::invalid("files", message),
+        }
+    }
+
+    /// Uploads files one after another, reporting progress, then hands over their ids.
+    pub fn upload_all(files: Rc<Vec<web_sys::File>>, index: usize, mut ids: Vec<String>, phase: RwSignal<Phase>, done: Callback<Result<Vec<String>, AppError>>) {
+        let Some(file) = files.get(index).cloned() else {
+            done.run(Ok(ids));
+            return;
+        };
+        let total: f64 = files.iter().map(|f| f.size()).sum::<f64>().max(1.0);
+        let before: f64 = files.iter().take(index).map(|f| f.size()).sum();
+        let (count, name) = (files.len(), file.name());
+        phase.set(Phase::Uploading { index, count, name: name.clone(), fraction: before / total });
+        let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
+            done.run(Err(AppError::Transport("this browser cannot upload files".into())));
+            return;
+        };
+        let url = format!("/api/v1/data-files?name={}", crate::url::percent_encode(&name));
+        if xhr.open("POST", &url).is_err() {
+            done.run(Err(AppError::Transport("the upload could not start".into())));
+            return;
+        }
+        let progress_name = name.clone();
+        let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            phase.set(Phase::Uploading { index, count, name: progress_name.clone(), fraction: (before + event.loaded()) / total });
+        });
+        if let Ok(upload) = xhr.upload() {
+            upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        }
+        on_progress.forget();
+        let answered = xhr.clone();
+        let on_load = Closure::<dyn FnMut()>::new(move || {
+            let status = answered.status().unwrap_or(0);
+            let body = answered.response_text().ok().flatten().unwrap_or_default();
+            if status == 201 {
+                match serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["id"].as_str().map(str::to_string)) {
+                    Some(id) => {
+                        ids.push(id);
+                        upload_all(files.clone(), index + 1, std::mem::take(&mut ids), phase, done);
+                    }
+                    None => done.run(Err(AppError::Transport("the server's answer to an upload was unreadable".into()))),
+                }
+            } else {
+                done.run(Err(rest_error(status, &body)));
+            }
+        });
+        xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
+        on_load.forget();
+        let on_error = Closure::<dyn FnMut()>::new(move || done.run(Err(AppError::Transport("the connection broke during the upload; try again".into()))));
+        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        let _ = xhr.send_with_opt_blob(Some(&file));
+    }
+}
