@@ -7,6 +7,8 @@ use app::auth::service::{load_principal, set_password_from_console, Credential, 
 use app::directory::model::{Group, NewGroup, NewUser, RoleInput};
 use app::directory::rules::Permission;
 use app::directory::service;
+use app::content::model::NewAccessRule;
+use app::content::service as content;
 use app::error::AppError;
 use app::sharing::model::{NewShare, ShareAssignee};
 use app::sharing::service as sharing;
@@ -14,6 +16,8 @@ use app::spaces::model::{AssigneeType, NewAssignment, NewSpace};
 use app::spaces::rules::{SpaceRole, SpaceType};
 use app::spaces::service as spaces;
 use app::state::AppState;
+
+use crate::demo_data;
 
 pub const TENANT: &str = "Demo Co";
 pub const ADMIN_EMAIL: &str = "admin@demo.sightline.dev";
@@ -100,9 +104,21 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
         ("Customer churn", "Which customers leave, when, and what they bought before."),
         ("Pipeline review", "Open opportunities by stage and owner."),
     ] {
-        let draft = apps::create_app(state, &dana, app(name, description, &drafts.id)).await?;
+        let draft = if name == "Sales dashboard" {
+            let files = vec![
+                stage(state, &dana, "orders.csv", demo_data::orders_csv(SALES_ORDERS)).await?,
+                stage(state, &dana, "customers.csv", demo_data::customers_csv()).await?,
+            ];
+            content::create_app_from_files(state, &dana, app(name, description, &drafts.id), files).await?
+        } else {
+            apps::create_app(state, &dana, app(name, description, &drafts.id)).await?
+        };
         if name != "Pipeline review" {
-            last = Some(apps::publish_app(state, &dana, &draft.id, PublishInput { space_id: published.id.clone(), name: None }).await?);
+            let copy = apps::publish_app(state, &dana, &draft.id, PublishInput { space_id: published.id.clone(), name: None }).await?;
+            if name == "Sales dashboard" {
+                restrict_by_region(state, &dana, &copy.id, groups).await?;
+            }
+            last = Some(copy);
         }
     }
     apps::create_app(state, &anna, app("Budget 2027", "Budget by cost centre, with last year beside it.", &finance.id)).await?;
@@ -113,6 +129,29 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
         let tomas = person(state, "tomas@demo.sightline.dev").await?;
         let share = NewShare { app_id: churn.id.clone(), assignee_type: ShareAssignee::User, assignee_id: tomas.user_id, roles: vec![SpaceRole::Consumer] };
         sharing::create_share(state, &dana, &published.id, share).await?;
+    }
+    Ok(())
+}
+
+/// Orders in the demo sales app.
+pub const SALES_ORDERS: usize = 120_000;
+
+/// Stages a generated CSV file as if it had been uploaded.
+async fn stage(state: &AppState, owner: &Principal, name: &str, contents: String) -> Result<String, AppError> {
+    let (id, name, path) = content::upload_target(state, name)?;
+    tokio::fs::write(&path, contents.as_bytes()).await.map_err(AppError::internal)?;
+    Ok(content::register_upload(state, owner, &id, &name, contents.len() as u64).await?.id)
+}
+
+/// Section access on the published sales app: Ali sells in the North and sees only the North;
+/// Analysts and Dana see every region.
+async fn restrict_by_region(state: &AppState, dana: &Principal, app_id: &str, groups: &[Group]) -> Result<(), AppError> {
+    let ali = person(state, "ali@demo.sightline.dev").await?;
+    let analysts = groups.iter().find(|g| g.name == "Analysts").map(|g| g.id.clone()).unwrap_or_default();
+    let every_region = "North, South, East, West".to_string();
+    for (assignee_type, assignee_id, allowed) in [("user", ali.user_id, "North".to_string()), ("group", analysts, every_region.clone()), ("user", dana.user_id.clone(), every_region)] {
+        let rule = NewAccessRule { assignee_type: assignee_type.into(), assignee_id, field: "Region".into(), allowed };
+        content::add_rule(state, dana, app_id, rule).await?;
     }
     Ok(())
 }

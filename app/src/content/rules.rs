@@ -170,12 +170,13 @@ pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
             None => return Vec::new(),
         },
     };
-    let mut categories: Vec<&FieldInfo> = fields.iter().filter(|f| f.field_type == "text" && !is_key(f) && (2..=60).contains(&f.distinct)).collect();
-    categories.sort_by_key(|f| f.distinct);
     let time = fields
         .iter()
         .find(|f| f.field_type == "text" && f.name.to_ascii_lowercase().contains("month"))
         .or_else(|| fields.iter().find(|f| f.field_type == "date"));
+    // Categories: short lists of text that are neither keys nor the time the line runs over.
+    let mut categories: Vec<&FieldInfo> = fields.iter().filter(|f| f.field_type == "text" && !is_key(f) && (2..=60).contains(&f.distinct) && time.is_none_or(|t| t.name != f.name)).collect();
+    categories.sort_by_key(|f| f.distinct);
     let chart = |kind: ChartKind, dimensions: Vec<&FieldInfo>, sort_by: SortBy, top: Option<u32>| ChartSpec {
         kind,
         title: String::new(),
@@ -314,7 +315,7 @@ pub fn format_number(value: f64, compact: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sharing::rules::{effective_access, Grant, Source};
+    use crate::sharing::rules::{effective_access, Grant, SharerPermissions, Source};
     use crate::spaces::rules::{SpaceRole, SpaceType};
 
     fn field(name: &str, field_type: &str, distinct: usize, tables: &[&str]) -> FieldInfo {
@@ -391,7 +392,7 @@ mod tests {
     }
 
     fn access(space: SpaceType, roles: &[SpaceRole]) -> Access {
-        effective_access(space, &[Grant { source: Source::SpaceMember, roles: roles.to_vec() }], false)
+        effective_access(space, &[Grant { source: Source::SpaceMember, roles: roles.to_vec() }], SharerPermissions::default())
     }
 
     #[test]
