@@ -109,16 +109,15 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
                 stage(state, &dana, "orders.csv", demo_data::orders_csv(SALES_ORDERS)).await?,
                 stage(state, &dana, "customers.csv", demo_data::customers_csv()).await?,
             ];
-            content::create_app_from_files(state, &dana, app(name, description, &drafts.id), files).await?
+            let draft = content::create_app_from_files(state, &dana, app(name, description, &drafts.id), files).await?;
+            // Section access travels with the app when it is published.
+            restrict_by_region(state, &dana, &draft.id, groups).await?;
+            draft
         } else {
             apps::create_app(state, &dana, app(name, description, &drafts.id)).await?
         };
         if name != "Pipeline review" {
-            let copy = apps::publish_app(state, &dana, &draft.id, PublishInput { space_id: published.id.clone(), name: None }).await?;
-            if name == "Sales dashboard" {
-                restrict_by_region(state, &dana, &copy.id, groups).await?;
-            }
-            last = Some(copy);
+            last = Some(apps::publish_app(state, &dana, &draft.id, PublishInput { space_id: published.id.clone(), name: None }).await?);
         }
     }
     apps::create_app(state, &anna, app("Budget 2027", "Budget by cost centre, with last year beside it.", &finance.id)).await?;
@@ -143,8 +142,9 @@ async fn stage(state: &AppState, owner: &Principal, name: &str, contents: String
     Ok(content::register_upload(state, owner, &id, &name, contents.len() as u64).await?.id)
 }
 
-/// Section access on the published sales app: Ali sells in the North and sees only the North;
-/// Analysts and Dana see every region.
+/// Section access on the sales app: Ali sells in the North and sees only the North; Analysts
+/// and Dana see every region. (The draft's editors see everything; the published copy is where
+/// the rules bite.)
 async fn restrict_by_region(state: &AppState, dana: &Principal, app_id: &str, groups: &[Group]) -> Result<(), AppError> {
     let ali = person(state, "ali@demo.sightline.dev").await?;
     let analysts = groups.iter().find(|g| g.name == "Analysts").map(|g| g.id.clone()).unwrap_or_default();

@@ -23,15 +23,9 @@ fn app_badges(app: &App) -> impl IntoView {
 }
 
 #[component]
-pub fn AppsList(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
-    let space_id = StoredValue::new(space.id.clone());
-    let version = RwSignal::new(0);
-    let apps = Resource::new(move || version.get(), move |_| list_apps(space_id.get_value()));
+pub fn AppsList(space: Space, apps: Vec<App>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let sharing = RwSignal::new(None::<String>);
-    let changed = move || {
-        version.update(|v| *v += 1);
-        on_change();
-    };
+    let changed = on_change;
     let empty_hint = if space.can(SpaceAction::CreateApp) {
         "Create the first app with the form below.".to_string()
     } else if space.can(SpaceAction::PublishInto) {
@@ -43,13 +37,10 @@ pub fn AppsList(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stati
     };
     view! {
         <h2>"Apps"</h2>
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || {
-                let empty_hint = empty_hint.clone();
-                Suspend::new(async move {
-                match apps.await {
-                    Ok(apps) if apps.is_empty() => view! { <EmptyState title="No apps to show" hint=empty_hint/> }.into_any(),
-                    Ok(apps) => view! {
+        {
+                match apps {
+                    apps if apps.is_empty() => view! { <EmptyState title="No apps to show" hint=empty_hint/> }.into_any(),
+                    apps => view! {
                         <ul class="app-list">
                             {apps.into_iter().map(|app| {
                                 let app_id = app.id.clone();
@@ -78,10 +69,8 @@ pub fn AppsList(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stati
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
                 }
-            })}}
-        </Transition>
+        }
         {space.can(SpaceAction::CreateApp).then(|| view! {
             <div class="columns">
                 <crate::content::ui::NewAppFromData space_id=space.id.clone()/>
@@ -251,7 +240,8 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
     let publish_to = RwSignal::new(String::new());
     let copy_to = RwSignal::new(String::new());
     let move_to = RwSignal::new(String::new());
-    let targets = Resource::new(|| (), |_| async { (publish_targets().await.unwrap_or_default(), app_targets().await.unwrap_or_default()) });
+    // Loaded in the browser: a resource nested in the page's own would not hydrate.
+    let targets = LocalResource::new(|| async { (publish_targets().await.unwrap_or_default(), app_targets().await.unwrap_or_default()) });
     let published = detail.published_copies.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -274,12 +264,10 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
                     <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save changes"</button>
                 </form>
             })}
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || {
+            {move || {
                     let published = published.clone();
                     let current_space = current_space.clone();
-                    Suspend::new(async move {
-                    let (managed, writable) = targets.await;
+                    let Some((managed, writable)) = targets.get() else { return view! { <Loading/> }.into_any() };
                     let writable: Vec<Space> = writable.into_iter().filter(|s| s.id != current_space).collect();
                     view! {
                         {can_publish.then(|| view! {
@@ -339,8 +327,7 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
                             <ActionError result=relocate.value().into()/>
                         })}
                     }.into_any()
-                })}}
-            </Transition>
+            }}
             {app.can(AppAction::Delete).then(|| view! {
                 <ConfirmDelete what="app" consequence="Everyone it is shared with loses access. Published copies stay." action=remove/>
             })}

@@ -12,7 +12,11 @@ use crate::shell::{ErrorBox, Loading};
 pub fn SectionAccess(app_id: String) -> impl IntoView {
     let app_id = StoredValue::new(app_id);
     let version = RwSignal::new(0);
-    let rules = Resource::new(move || version.get(), move |_| list_section_access(app_id.get_value()));
+    // Loaded in the browser: a resource nested in the app page's own would not hydrate.
+    let rules = LocalResource::new(move || {
+        version.track();
+        list_section_access(app_id.get_value())
+    });
     let chosen = RwSignal::new(None::<Candidate>);
     let field = RwSignal::new(String::new());
     let allowed = RwSignal::new(String::new());
@@ -50,11 +54,11 @@ pub fn SectionAccess(app_id: String) -> impl IntoView {
         <section class="card section-access">
             <h2>"Section access"</h2>
             <p class="muted small">"With no rules, everyone who opens the app sees all of its data. Once there is a rule, each viewer sees only the values their rules and their groups' rules allow, in every chart, list, count and search; a viewer no rule names sees no data. People who edit the app always see everything."</p>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || Suspend::new(async move {
-                    match rules.await {
-                        Ok(rules) if rules.is_empty() => view! { <p class="muted">"No rules: everyone sees everything."</p> }.into_any(),
-                        Ok(rules) => view! {
+            {move || {
+                    match rules.get() {
+                        None => view! { <Loading/> }.into_any(),
+                        Some(Ok(rules)) if rules.is_empty() => view! { <p class="muted">"No rules: everyone sees everything."</p> }.into_any(),
+                        Some(Ok(rules)) => view! {
                             <table class="data-table rules">
                                 <thead><tr><th>"Who"</th><th>"Field"</th><th>"May see"</th><th></th></tr></thead>
                                 <tbody>
@@ -72,10 +76,9 @@ pub fn SectionAccess(app_id: String) -> impl IntoView {
                                 </tbody>
                             </table>
                         }.into_any(),
-                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        Some(Err(error)) => view! { <ErrorBox error/> }.into_any(),
                     }
-                })}
-            </Transition>
+            }}
             <form class="stack" on:submit=submit>
                 <h3>"Add a rule"</h3>
                 <PersonPicker label="User or group" chosen/>

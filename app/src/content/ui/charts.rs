@@ -14,6 +14,8 @@ pub struct Selector {
     pub search: Callback<(String, String)>,
 }
 
+/// Series colours; style/main.css has the same, as `.swatch.c0` to `.c7` (the CSP allows no
+/// inline styles, so legends use classes; SVG shapes use `fill`).
 const PALETTE: [&str; 8] = ["#2f6fdf", "#e0773b", "#2aa876", "#b04fc4", "#d4a21c", "#d94c5e", "#3aa6b9", "#7a8494"];
 
 fn color(i: usize) -> &'static str {
@@ -83,7 +85,7 @@ fn legend(measures: &[String]) -> impl IntoView {
     (measures.len() > 1).then(|| {
         view! {
             <ul class="legend">
-                {measures.iter().enumerate().map(|(i, m)| view! { <li><span class="swatch" style=format!("background:{}", color(i))></span>{m.clone()}</li> }).collect_view()}
+                {measures.iter().enumerate().map(|(i, m)| view! { <li><span class=format!("swatch c{}", i % PALETTE.len())></span>{m.clone()}</li> }).collect_view()}
             </ul>
         }
     })
@@ -234,7 +236,7 @@ fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
         };
         slices.push(view! { <path class="slice" d=path fill=color(i) data-value=label.clone() on:click=move |_| click(f1.clone())><title>{tip}</title></path> });
         items.push(view! {
-            <li class="legend-item" on:click=move |_| click(f2.clone())><span class="swatch" style=format!("background:{}", color(i))></span>{truncate(&label, 24)}<span class="muted">{format!(" {:.0}%", share * 100.0)}</span></li>
+            <li class="legend-item" on:click=move |_| click(f2.clone())><span class=format!("swatch c{}", i % PALETTE.len())></span>{truncate(&label, 24)}<span class="muted">{format!(" {:.0}%", share * 100.0)}</span></li>
         });
     }
     view! {

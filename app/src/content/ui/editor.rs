@@ -44,14 +44,17 @@ pub fn ChartEditor(sheet_id: String, chart_id: Option<String>, spec: Option<Char
     let fields = StoredValue::new(fields);
     let spec = RwSignal::new(spec.unwrap_or_else(|| blank(ChartKind::Bar, &fields.get_value())));
     let ids = StoredValue::new((sheet_id, chart_id.clone()));
+    // Closing follows the save in the action itself, once: an effect on the result would run
+    // again whenever anything it happened to read changed.
     let save = Action::new(move |spec: &ChartSpec| {
         let (sheet, chart) = ids.get_value();
         let spec = spec.clone();
-        async move { save_chart(sheet, chart, spec).await }
-    });
-    Effect::new(move || {
-        if matches!(save.value().get(), Some(Ok(_))) {
-            on_close(true);
+        async move {
+            let saved = save_chart(sheet, chart, spec).await;
+            if saved.is_ok() {
+                on_close(true);
+            }
+            saved
         }
     });
     let field_options = move |selected: String| {

@@ -23,13 +23,12 @@ pub fn SheetPage() -> impl IntoView {
     let params = use_params_map();
     let app_id = move || params.read().get("id").unwrap_or_default();
     let sheet_id = move || params.read().get("sheet");
-    let version = RwSignal::new(0);
-    let view = Resource::new(move || (app_id(), sheet_id(), version.get()), |(app, sheet, _)| open_sheet(app, sheet, None));
+    let view = Resource::new(move || (app_id(), sheet_id()), |(app, sheet)| open_sheet(app, sheet, None));
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match view.await {
-                    Ok(sheet) => view! { <SheetBody initial=sheet on_change=move || version.update(|v| *v += 1)/> }.into_any(),
+                    Ok(sheet) => view! { <SheetBody initial=sheet/> }.into_any(),
                     Err(error) => view! { <PageHeader title="App".to_string()/><ErrorBox error/> }.into_any(),
                 }
             })}
@@ -37,15 +36,18 @@ pub fn SheetPage() -> impl IntoView {
     }
 }
 
+/// The open sheet. Selections and edits update it in place (`current`), without a reload, so
+/// the page keeps its scroll position and edit mode.
 #[component]
-fn SheetBody(initial: SheetView, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn SheetBody(initial: SheetView) -> impl IntoView {
     let current = RwSignal::new(initial.clone());
     let error = RwSignal::new(None::<AppError>);
     let app_id = StoredValue::new(initial.app_id.clone());
     let sheet_id = StoredValue::new(initial.sheet.as_ref().map(|s| s.id.clone()));
-    let change = Action::new(move |change: &SelectionChange| {
+    // A selection change, or none to fetch the sheet again after an edit.
+    let change = Action::new(move |change: &Option<SelectionChange>| {
         let change = change.clone();
-        async move { open_sheet(app_id.get_value(), sheet_id.get_value(), Some(change)).await }
+        async move { open_sheet(app_id.get_value(), sheet_id.get_value(), change).await }
     });
     Effect::new(move || match change.value().get() {
         Some(Ok(view)) => {
@@ -55,12 +57,17 @@ fn SheetBody(initial: SheetView, on_change: impl Fn() + Send + Sync + Copy + 'st
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
+    // Untracked: effects call this after an edit, and must not come to depend on the action's
+    // own state (that would run them again each time it finishes: a loop of reloads).
+    let reload = move || {
+        untrack(|| change.dispatch(None));
+    };
     let selector = Selector {
         toggle: Callback::new(move |(field, code): (String, u32)| {
-            change.dispatch(SelectionChange::Toggle { field, code });
+            change.dispatch(Some(SelectionChange::Toggle { field, code }));
         }),
         search: Callback::new(move |(field, text): (String, String)| {
-            change.dispatch(SelectionChange::Search { field, text });
+            change.dispatch(Some(SelectionChange::Search { field, text }));
         }),
     };
     let editing = RwSignal::new(false);
@@ -78,7 +85,7 @@ fn SheetBody(initial: SheetView, on_change: impl Fn() + Send + Sync + Copy + 'st
             <A href=app_href>"← App details"</A>
             {initial.data.as_ref().is_some_and(|d| d.reduced).then(|| view! { " " <span class="badge badge-warn">"Section access: you see part of the data"</span> })}
         </div>
-        <SheetTabs view=initial.clone() editing on_change/>
+        <SheetTabs current editing reload/>
         <SelectionsBar current change pending=change.pending()/>
         {move || error.get().map(|error| view! { <ErrorBox error/> })}
         {match initial.sheet.clone() {
@@ -86,21 +93,31 @@ fn SheetBody(initial: SheetView, on_change: impl Fn() + Send + Sync + Copy + 'st
                 <EmptyState title="No sheets yet" hint=if initial.can_add_sheet { "Add a sheet with the + button above, then add charts to it.".to_string() } else { "The app's editors have not made a sheet yet.".to_string() }/>
             }.into_any(),
             Some(sheet) => view! {
-                <SheetGrid current selector editing sheet on_change fields=initial.data.as_ref().map(|d| d.fields.clone()).unwrap_or_default()/>
+                <SheetGrid current selector editing sheet reload fields=initial.data.as_ref().map(|d| d.fields.clone()).unwrap_or_default()/>
             }.into_any(),
         }}
     }
 }
 
-/// The sheets as tabs; editors rename, reorder and delete the open one and add new ones.
+/// After an edit succeeds, fetch the sheet again; the edit's result passes through.
+fn then_reload<T>(result: Result<T, AppError>, reload: impl Fn()) -> Result<T, AppError> {
+    if result.is_ok() {
+        reload();
+    }
+    result
+}
+
 fn position_of(view: &SheetView) -> usize {
     view.sheet.as_ref().and_then(|open| view.sheets.iter().position(|s| s.id == open.id)).unwrap_or(0)
 }
 
+/// The sheets as tabs; editors rename, reorder and delete the open one and add new ones.
 #[component]
-fn SheetTabs(view: SheetView, editing: RwSignal<bool>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
-    let app_id = StoredValue::new(view.app_id.clone());
-    let open_id = view.sheet.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let (app_id, open, can_add, can_edit) = current.with_untracked(|v| (v.app_id.clone(), v.sheet.clone(), v.can_add_sheet, v.can_edit_sheet));
+    let app_id = StoredValue::new(app_id);
+    let open = StoredValue::new(open);
+    let open_id = move || open.with_value(|o| o.as_ref().map(|s| s.id.clone()).unwrap_or_default());
     let navigate = use_navigate();
     let adding = RwSignal::new(false);
     let title = RwSignal::new(String::new());
@@ -115,50 +132,43 @@ fn SheetTabs(view: SheetView, editing: RwSignal<bool>, on_change: impl Fn() + Se
             navigate(&sheet_href(&app_id.get_value(), &sheet.id), Default::default());
         }
     });
-    let at_end = position_of(&view) + 1 >= view.sheets.len();
-    let position = position_of(&view);
-    let open = StoredValue::new(view.sheet.clone());
     let move_to = Action::new(move |to: &usize| {
-        let (id, to) = (open.get_value().map(|s| s.id).unwrap_or_default(), *to);
-        async move { move_sheet(id, to).await }
+        let to = *to;
+        async move { then_reload(move_sheet(open_id(), to).await, reload) }
     });
-    let remove = Action::new(move |_: &()| {
-        let id = open.get_value().map(|s| s.id).unwrap_or_default();
-        async move { delete_sheet(id).await }
-    });
-    let renamed = RwSignal::new(view.sheet.as_ref().map(|s| s.title.clone()).unwrap_or_default());
+    let remove = Action::new(move |_: &()| async move { delete_sheet(open_id()).await });
+    let renamed = RwSignal::new(open.with_value(|o| o.as_ref().map(|s| s.title.clone()).unwrap_or_default()));
     let rename = Action::new(move |title: &String| {
-        let (id, title) = (open.get_value().map(|s| s.id).unwrap_or_default(), title.clone());
-        async move { rename_sheet(id, title).await }
+        let title = title.clone();
+        async move { then_reload(rename_sheet(open_id(), title).await, reload) }
     });
     let navigate_after_delete = use_navigate();
-    Effect::new(move || {
-        if matches!(move_to.value().get(), Some(Ok(()))) || matches!(rename.value().get(), Some(Ok(_))) {
-            on_change();
-        }
-    });
     Effect::new(move || {
         if matches!(remove.value().get(), Some(Ok(()))) {
             navigate_after_delete(&format!("/apps/{}/sheets", app_id.get_value()), Default::default());
         }
     });
-    let tabs = view.sheets.iter().map(|s| {
-        let active = s.id == open_id;
-        let href = sheet_href(&view.app_id, &s.id);
-        let (title, private) = (s.title.clone(), s.private);
-        let class = if active { "tab active" } else { "tab" };
-        view! {
-            <A href=href attr:class=class attr:aria-current=active.then_some("page")>
-                {title}{private.then(|| view! { <span class="badge">"Private"</span> })}
-            </A>
-        }
-    }).collect_view();
+    let tabs = move || {
+        let id = open_id();
+        current.with(|v| v.sheets.clone()).into_iter().map(|s| {
+            let active = s.id == id;
+            let href = sheet_href(&app_id.get_value(), &s.id);
+            let class = if active { "tab active" } else { "tab" };
+            view! {
+                <A href=href attr:class=class attr:aria-current=active.then_some("page")>
+                    {s.title}{s.private.then(|| view! { <span class="badge">"Private"</span> })}
+                </A>
+            }
+        }).collect_view()
+    };
+    let position = move || current.with(position_of);
+    let at_end = move || current.with(|v| position_of(v) + 1 >= v.sheets.len());
     view! {
         <nav class="sheet-tabs" aria-label="Sheets">
             {tabs}
-            {view.can_add_sheet.then(|| view! { <button type="button" class="tab add" title="Add a sheet" on:click=move |_| adding.update(|a| *a = !*a)>"+ Sheet"</button> })}
+            {can_add.then(|| view! { <button type="button" class="tab add" title="Add a sheet" on:click=move |_| adding.update(|a| *a = !*a)>"+ Sheet"</button> })}
             <span class="grow"></span>
-            {view.can_edit_sheet.then(|| view! {
+            {can_edit.then(|| view! {
                 <button type="button" class=move || if editing.get() { "button small primary" } else { "button small" } on:click=move |_| editing.update(|e| *e = !*e)>
                     {move || if editing.get() { "Done editing" } else { "Edit sheet" }}
                 </button>
@@ -171,14 +181,14 @@ fn SheetTabs(view: SheetView, editing: RwSignal<bool>, on_change: impl Fn() + Se
                 {move || match add.value().get() { Some(Err(error)) => Some(view! { <ErrorBox error/> }), _ => None }}
             </form>
         })}
-        {move || (editing.get() && view.can_edit_sheet).then(|| view! {
+        {move || (editing.get() && can_edit).then(|| view! {
             <div class="sheet-tools">
                 <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); rename.dispatch(renamed.get_untracked()); }>
                     <label>"Sheet title " <input type="text" prop:value=move || renamed.get() on:input=move |ev| renamed.set(event_target_value(&ev))/></label>
                     <button type="submit" class="button small">"Rename"</button>
                 </form>
-                <button type="button" class="button small" disabled=position == 0 on:click=move |_| { move_to.dispatch(position.saturating_sub(1)); }>"Move left"</button>
-                <button type="button" class="button small" disabled=at_end on:click=move |_| { move_to.dispatch(position + 1); }>"Move right"</button>
+                <button type="button" class="button small" disabled=move || position() == 0 on:click=move |_| { move_to.dispatch(position().saturating_sub(1)); }>"Move left"</button>
+                <button type="button" class="button small" disabled=at_end on:click=move |_| { move_to.dispatch(position() + 1); }>"Move right"</button>
                 <button type="button" class="button small danger" on:click=move |_| { remove.dispatch(()); }>"Delete sheet"</button>
                 {move || [move_to.value().get().and_then(|r| r.err()), remove.value().get().and_then(|r| r.err()), rename.value().get().and_then(|r| r.err())].into_iter().flatten().next().map(|error| view! { <ErrorBox error/> })}
             </div>
@@ -188,12 +198,12 @@ fn SheetTabs(view: SheetView, editing: RwSignal<bool>, on_change: impl Fn() + Se
 
 /// What is selected, field by field, with back, forward and clear.
 #[component]
-fn SelectionsBar(current: RwSignal<SheetView>, change: Action<SelectionChange, Result<SheetView, AppError>>, pending: Memo<bool>) -> impl IntoView {
+fn SelectionsBar(current: RwSignal<SheetView>, change: Action<Option<SelectionChange>, Result<SheetView, AppError>>, pending: Memo<bool>) -> impl IntoView {
     view! {
         <div class="selections-bar" aria-label="Selections">
-            <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(SelectionChange::Back); }>"↶"</button>
-            <button type="button" class="icon-button" title="Forward" aria-label="Forward" disabled=move || !current.with(|c| c.can_forward) on:click=move |_| { change.dispatch(SelectionChange::Forward); }>"↷"</button>
-            <button type="button" class="icon-button" title="Clear all selections" aria-label="Clear all" disabled=move || current.with(|c| c.selections.is_empty()) on:click=move |_| { change.dispatch(SelectionChange::ClearAll); }>"⌫"</button>
+            <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>
+            <button type="button" class="icon-button" title="Forward" aria-label="Forward" disabled=move || !current.with(|c| c.can_forward) on:click=move |_| { change.dispatch(Some(SelectionChange::Forward)); }>"↷"</button>
+            <button type="button" class="icon-button" title="Clear all selections" aria-label="Clear all" disabled=move || current.with(|c| c.selections.is_empty()) on:click=move |_| { change.dispatch(Some(SelectionChange::ClearAll)); }>"⌫"</button>
             <ul class="chips">
                 {move || {
                     let chips = current.with(|c| c.selections.clone());
@@ -207,7 +217,7 @@ fn SelectionsBar(current: RwSignal<SheetView>, change: Action<SelectionChange, R
                             <li class="chip" data-field=chip.field.clone()>
                                 <span class="chip-field">{chip.field.clone()}</span>
                                 <span class="chip-values">{values}</span>
-                                <button type="button" class="chip-clear" aria-label=format!("Clear {}", chip.field) on:click=move |_| { change.dispatch(SelectionChange::Clear { field: field.clone() }); }>"×"</button>
+                                <button type="button" class="chip-clear" aria-label=format!("Clear {}", chip.field) on:click=move |_| { change.dispatch(Some(SelectionChange::Clear { field: field.clone() })); }>"×"</button>
                             </li>
                         }
                     }).collect_view().into_any()
@@ -220,27 +230,22 @@ fn SelectionsBar(current: RwSignal<SheetView>, change: Action<SelectionChange, R
 
 /// The sheet's charts; in edit mode each has its tools, and a new one can be added.
 #[component]
-fn SheetGrid(current: RwSignal<SheetView>, selector: Selector, editing: RwSignal<bool>, sheet: SheetInfo, fields: Vec<FieldInfo>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn SheetGrid(current: RwSignal<SheetView>, selector: Selector, editing: RwSignal<bool>, sheet: SheetInfo, fields: Vec<FieldInfo>, reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let sheet_id = StoredValue::new(sheet.id.clone());
     let fields = StoredValue::new(fields);
     let editor = RwSignal::new(None::<(Option<String>, Option<ChartSpec>)>);
     let move_to = Action::new(move |(id, to): &(String, usize)| {
         let (id, to) = (id.clone(), *to);
-        async move { move_chart(id, to).await }
+        async move { then_reload(move_chart(id, to).await, reload) }
     });
     let remove = Action::new(move |id: &String| {
         let id = id.clone();
-        async move { delete_chart(id).await }
-    });
-    Effect::new(move || {
-        if matches!(move_to.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(()))) {
-            on_change();
-        }
+        async move { then_reload(delete_chart(id).await, reload) }
     });
     view! {
         {move || [move_to.value().get().and_then(|r| r.err()), remove.value().get().and_then(|r| r.err())].into_iter().flatten().next().map(|error| view! { <ErrorBox error/> })}
         {move || editor.get().map(|(chart_id, spec)| view! {
-            <ChartEditor sheet_id=sheet_id.get_value() chart_id spec fields=fields.get_value() on_close=move |saved| { editor.set(None); if saved { on_change(); } }/>
+            <ChartEditor sheet_id=sheet_id.get_value() chart_id spec fields=fields.get_value() on_close=move |saved| { editor.set(None); if saved { reload(); } }/>
         })}
         {move || editing.get().then(|| view! {
             <div class="sheet-tools"><button type="button" class="button primary small" on:click=move |_| editor.set(Some((None, None)))>"Add chart"</button></div>
@@ -264,8 +269,8 @@ fn SheetGrid(current: RwSignal<SheetView>, selector: Selector, editing: RwSignal
                                 view! {
                                     <div class="chart-tools" aria-label=format!("Tools for {title}")>
                                         <button type="button" class="button tiny" on:click=move |_| editor.set(Some((Some(edit.clone()), Some(spec.clone()))))>"Edit"</button>
-                                        <button type="button" class="button tiny" disabled=i == 0 on:click=move |_| { move_to.dispatch((up.clone(), i.saturating_sub(1))); }>"↑"</button>
-                                        <button type="button" class="button tiny" disabled=i + 1 >= count on:click=move |_| { move_to.dispatch((down.clone(), i + 1)); }>"↓"</button>
+                                        <button type="button" class="button tiny" disabled={i == 0} on:click=move |_| { move_to.dispatch((up.clone(), i.saturating_sub(1))); }>"↑"</button>
+                                        <button type="button" class="button tiny" disabled={i + 1 >= count} on:click=move |_| { move_to.dispatch((down.clone(), i + 1)); }>"↓"</button>
                                         <button type="button" class="button tiny danger" on:click=move |_| { remove.dispatch(gone.clone()); }>"Remove"</button>
                                     </div>
                                 }

@@ -181,18 +181,23 @@ pub fn SpacePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let version = RwSignal::new(0);
-    let space = Resource::new(move || (id(), version.get()), |(id, _)| get_space(id));
+    // The space and its apps in one resource: a second, nested one would not hydrate.
+    let space = Resource::new(move || (id(), version.get()), |(id, _)| async move {
+        let space = get_space(id.clone()).await?;
+        let apps = crate::apps::api::list_apps(id).await?;
+        Ok::<_, AppError>((space, apps))
+    });
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match space.await {
-                    Ok(space) => view! {
+                    Ok((space, apps)) => view! {
                         <PageHeader title=space.name.clone() subtitle=space_subtitle(&space)/>
                         <div class="space-meta">{type_badge(space.space_type)}" "<span class="muted">{format!("{} app{} you can open", space.app_count, if space.app_count == 1 { "" } else { "s" })}</span></div>
                         <SpaceTabs space=space.clone() current="Apps"/>
                         <div class="columns">
                             <section>
-                                <AppsList space=space.clone() on_change=move || version.update(|v| *v += 1)/>
+                                <AppsList space=space.clone() apps on_change=move || version.update(|v| *v += 1)/>
                             </section>
                             <SpaceSettings space on_change=move || version.update(|v| *v += 1)/>
                         </div>
