@@ -27,6 +27,11 @@ fn blank(kind: ChartKind, fields: &[FieldInfo]) -> ChartSpec {
 fn reshape(mut spec: ChartSpec, kind: ChartKind, fields: &[FieldInfo]) -> ChartSpec {
     let fresh = blank(kind, fields);
     let ((dmin, dmax), (mmin, mmax)) = shape(kind);
+    if kind == ChartKind::Line && spec.kind != ChartKind::Line {
+        // A line runs along its dimension in order.
+        spec.sort_by = SortBy::Dimension;
+        spec.descending = false;
+    }
     spec.kind = kind;
     spec.dimensions.truncate(dmax);
     while spec.dimensions.len() < dmin {
