@@ -7,8 +7,9 @@ use super::model::*;
 use crate::apps::model::{App, NewApp};
 use crate::error::AppError;
 
-/// An open sheet under the caller's selections, after applying `change` to them.
-#[server(input = Json)]
+/// An open sheet under the caller's selections, after applying `change` to them. A stable
+/// endpoint (`/api/open_sheet`): scripts and embeds call it too.
+#[server(input = Json, endpoint = "open_sheet")]
 pub async fn open_sheet(app_id: String, sheet_id: Option<String>, change: Option<SelectionChange>) -> Result<SheetView, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
