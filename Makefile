@@ -42,6 +42,7 @@ clean-data:
 ## Benchmarks: each prints the figures it exists for.
 bench:
 	cargo bench -p server --bench access
+	cargo bench -p server --bench content
 
 ## The engine beside DuckDB on the same 10-million-row CSV (ROWS=1000000 for a quick run).
 bench-engine:

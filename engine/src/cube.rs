@@ -55,56 +55,78 @@ pub struct Cube {
     pub totals: Vec<Option<f64>>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// One group's running figures for one measure. Distinct codes are kept only for count
+/// distinct, in a set made on first use.
+#[derive(Debug, Clone)]
 struct Accumulator {
     sum: f64,
     count: u64,
-    min: Option<f64>,
-    max: Option<f64>,
-    distinct: HashSet<u32>,
+    min: f64,
+    max: f64,
+    distinct: Option<Box<HashSet<u32>>>,
+}
+
+impl Default for Accumulator {
+    fn default() -> Self {
+        Accumulator { sum: 0.0, count: 0, min: f64::INFINITY, max: f64::NEG_INFINITY, distinct: None }
+    }
 }
 
 impl Accumulator {
-    fn add(&mut self, code: u32, number: Option<f64>, distinct: bool) {
-        if code == NULL {
-            return;
-        }
+    #[inline]
+    fn add(&mut self, code: u32, number: f64, distinct: bool) {
         self.count += 1;
         if distinct {
-            self.distinct.insert(code);
+            self.distinct.get_or_insert_with(Default::default).insert(code);
         }
-        if let Some(n) = number {
-            self.sum += n;
-            self.min = Some(self.min.map_or(n, |m| m.min(n)));
-            self.max = Some(self.max.map_or(n, |m| m.max(n)));
+        // NaN: a value that is not a number counts, but adds nothing.
+        if !number.is_nan() {
+            self.sum += number;
+            self.min = self.min.min(number);
+            self.max = self.max.max(number);
         }
     }
 
     fn merge(&mut self, other: &Accumulator) {
         self.sum += other.sum;
         self.count += other.count;
-        self.min = match (self.min, other.min) { (Some(a), Some(b)) => Some(a.min(b)), (a, b) => a.or(b) };
-        self.max = match (self.max, other.max) { (Some(a), Some(b)) => Some(a.max(b)), (a, b) => a.or(b) };
-        self.distinct.extend(other.distinct.iter().copied());
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        if let Some(theirs) = &other.distinct {
+            self.distinct.get_or_insert_with(Default::default).extend(theirs.iter().copied());
+        }
     }
 
     fn value(&self, aggregation: Aggregation) -> Option<f64> {
         match aggregation {
             Aggregation::Sum => Some(self.sum),
             Aggregation::Count => Some(self.count as f64),
-            Aggregation::CountDistinct => Some(self.distinct.len() as f64),
+            Aggregation::CountDistinct => Some(self.distinct.as_ref().map_or(0, |d| d.len()) as f64),
             Aggregation::Avg => (self.count > 0).then(|| self.sum / self.count as f64),
-            Aggregation::Min => self.min,
-            Aggregation::Max => self.max,
+            Aggregation::Min => (self.min != f64::INFINITY).then_some(self.min),
+            Aggregation::Max => (self.max != f64::NEG_INFINITY).then_some(self.max),
         }
     }
 }
 
 /// How a row of the base table reaches a dimension's value: in the same table, or one hop
 /// away through a key field the two tables share (a star schema: orders to customers).
-enum Path {
-    Own(usize),
-    Lookup { key_column: usize, by_key: Vec<u32> },
+enum Path<'a> {
+    Own(&'a [u32]),
+    Lookup { keys: &'a [u32], by_key: Vec<u32> },
+}
+
+impl Path<'_> {
+    #[inline]
+    fn code(&self, row: usize) -> u32 {
+        match self {
+            Path::Own(codes) => codes[row],
+            Path::Lookup { keys, by_key } => {
+                let k = keys[row];
+                if k == NULL { NULL } else { by_key[k as usize] }
+            }
+        }
+    }
 }
 
 /// The table the measures are counted in: the one holding the first measure's field, else the
@@ -114,118 +136,154 @@ fn base_table(model: &DataModel, request: &CubeRequest) -> Option<usize> {
     model.tables.iter().position(|t| t.columns.iter().any(|c| c.field == field))
 }
 
-fn path_to(model: &DataModel, evaluation: &Evaluation, base: usize, field: usize) -> Option<Path> {
+fn path_to<'a>(model: &'a DataModel, evaluation: &Evaluation, base: usize, field: usize) -> Option<Path<'a>> {
     let table = &model.tables[base];
-    if let Some(c) = table.columns.iter().position(|c| c.field == field) {
-        return Some(Path::Own(c));
+    if let Some(c) = table.columns.iter().find(|c| c.field == field) {
+        return Some(Path::Own(&c.codes));
     }
     for (t, other) in model.tables.iter().enumerate() {
         let Some(target) = other.columns.iter().find(|c| c.field == field) else { continue };
-        for (key_column, key) in table.columns.iter().enumerate() {
+        for key in &table.columns {
             if let Some(their_key) = other.columns.iter().find(|c| c.field == key.field) {
                 let mut by_key = vec![NULL; model.fields[key.field].values.len()];
-                for r in 0..other.rows {
+                evaluation.for_each_row(model, t, |r| {
                     let k = their_key.codes[r];
-                    if evaluation.rows[t][r] && k != NULL && by_key[k as usize] == NULL {
+                    if k != NULL && by_key[k as usize] == NULL {
                         by_key[k as usize] = target.codes[r];
                     }
-                }
-                return Some(Path::Lookup { key_column, by_key });
+                });
+                return Some(Path::Lookup { keys: &key.codes, by_key });
             }
         }
     }
     None
 }
 
+/// Groups found so far: a slot per group, found by the group's codes packed into one number
+/// (up to three dimensions of 32-bit codes), or by the code itself for one dimension.
+enum Groups {
+    Dense { seen: Vec<bool> },
+    Packed { slots: HashMap<u128, u32>, keys: Vec<u128> },
+}
+
 /// Computes a cube over the rows that survive the selections.
 pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest) -> Cube {
     let empty = Cube { rows: Vec::new(), totals: request.measures.iter().map(|_| None).collect() };
     let Some(base) = base_table(model, request) else { return empty };
-    let table = &model.tables[base];
     let Some(paths) = request.dimensions.iter().map(|&d| path_to(model, evaluation, base, d)).collect::<Option<Vec<_>>>() else { return empty };
     let Some(measure_paths) = request.measures.iter().map(|m| path_to(model, evaluation, base, m.field)).collect::<Option<Vec<_>>>() else { return empty };
-    // Each field's values as numbers, once, instead of per row.
-    let numbers: Vec<Vec<Option<f64>>> = request.measures.iter().map(|m| model.fields[m.field].values.iter().map(|v| v.as_f64()).collect()).collect();
+    if paths.len() > 3 {
+        return empty;
+    }
+    // Each field's values as numbers, once, instead of per row (NaN: not a number).
+    let numbers: Vec<Vec<f64>> = request.measures.iter().map(|m| model.fields[m.field].values.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect()).collect();
     let distinct: Vec<bool> = request.measures.iter().map(|m| m.aggregation == Aggregation::CountDistinct).collect();
-    let code = |path: &Path, r: usize| match path {
-        Path::Own(c) => table.columns[*c].codes[r],
-        Path::Lookup { key_column, by_key } => {
-            let k = table.columns[*key_column].codes[r];
-            if k == NULL { NULL } else { by_key[k as usize] }
-        }
-    };
-
     let measures = request.measures.len();
-    let mut totals: Vec<Accumulator> = vec![Accumulator::default(); measures];
-    let mut add = |group: &mut [Accumulator], r: usize| {
+
+    let mut accumulators: Vec<Accumulator> = Vec::new();
+    let mut groups = match paths.len() {
+        0 => Groups::Dense { seen: vec![false; 1] },
+        1 => Groups::Dense { seen: vec![false; model.fields[request.dimensions[0]].values.len()] },
+        _ => Groups::Packed { slots: HashMap::new(), keys: Vec::new() },
+    };
+    if let Groups::Dense { seen } = &groups {
+        accumulators = vec![Accumulator::default(); seen.len() * measures];
+    }
+    evaluation.for_each_row(model, base, |r| {
+        let slot = match &mut groups {
+            Groups::Dense { seen } => {
+                let slot = match paths.first() {
+                    Some(path) => path.code(r),
+                    None => 0,
+                };
+                if slot == NULL {
+                    return;
+                }
+                seen[slot as usize] = true;
+                slot as usize
+            }
+            Groups::Packed { slots, keys } => {
+                let mut key: u128 = 0;
+                for path in &paths {
+                    let code = path.code(r);
+                    if code == NULL {
+                        return;
+                    }
+                    key = (key << 32) | u128::from(code);
+                }
+                let next = keys.len() as u32;
+                let slot = *slots.entry(key).or_insert_with(|| {
+                    keys.push(key);
+                    accumulators.extend(std::iter::repeat_n(Accumulator::default(), measures));
+                    next
+                });
+                slot as usize
+            }
+        };
         for (m, path) in measure_paths.iter().enumerate() {
-            let c = code(path, r);
-            let number = if c == NULL { None } else { numbers[m][c as usize] };
-            group[m].add(c, number, distinct[m]);
-            totals[m].add(c, number, distinct[m]);
-        }
-    };
-    let alive = (0..table.rows).filter(|&r| evaluation.rows[base][r]);
-    let mut rows: Vec<(Vec<u32>, Vec<Accumulator>)> = if paths.len() <= 1 {
-        // One dimension (or none): accumulators indexed by the value's code, no hashing.
-        let width = paths.first().map_or(1, |_| model.fields[request.dimensions[0]].values.len());
-        let mut dense: Vec<Option<Vec<Accumulator>>> = vec![None; width];
-        for r in alive {
-            let slot = match paths.first() {
-                Some(path) => code(path, r),
-                None => 0,
-            };
-            if slot == NULL {
-                continue;
-            }
-            add(dense[slot as usize].get_or_insert_with(|| vec![Accumulator::default(); measures]), r);
-        }
-        dense.into_iter().enumerate().filter_map(|(k, acc)| acc.map(|acc| (if paths.is_empty() { vec![] } else { vec![k as u32] }, acc))).collect()
-    } else {
-        let mut groups: HashMap<Vec<u32>, Vec<Accumulator>> = HashMap::new();
-        let mut keys = Vec::with_capacity(paths.len());
-        for r in alive {
-            keys.clear();
-            keys.extend(paths.iter().map(|p| code(p, r)));
-            if keys.contains(&NULL) {
-                continue;
-            }
-            match groups.get_mut(&keys) {
-                Some(group) => add(group, r),
-                None => add(groups.entry(keys.clone()).or_insert_with(|| vec![Accumulator::default(); measures]), r),
-            }
-        }
-        groups.into_iter().collect()
-    };
-    let value = |acc: &[Accumulator], m: usize| acc[m].value(request.measures[m].aggregation);
-    rows.sort_by(|(ka, aa), (kb, ab)| {
-        let by_keys = || ka.iter().zip(kb).map(|(a, b)| a.cmp(b)).find(|o| *o != Ordering::Equal).unwrap_or(Ordering::Equal);
-        match request.sort {
-            Sort::Dimension { descending } => if descending { by_keys().reverse() } else { by_keys() },
-            Sort::Measure { index, descending } => {
-                let (a, b) = (value(aa, index).unwrap_or(f64::NEG_INFINITY), value(ab, index).unwrap_or(f64::NEG_INFINITY));
-                let o = a.total_cmp(&b);
-                (if descending { o.reverse() } else { o }).then_with(by_keys)
+            let code = path.code(r);
+            if code != NULL {
+                accumulators[slot * measures + m].add(code, numbers[m][code as usize], distinct[m]);
             }
         }
     });
+
+    let dims = paths.len();
+    let mut rows: Vec<(Vec<u32>, &[Accumulator])> = match &groups {
+        Groups::Dense { seen } => seen
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s)
+            .map(|(k, _)| (if dims == 0 { vec![] } else { vec![k as u32] }, &accumulators[k * measures..(k + 1) * measures]))
+            .collect(),
+        Groups::Packed { keys, .. } => keys
+            .iter()
+            .enumerate()
+            .map(|(slot, &key)| {
+                let codes = (0..dims).map(|d| (key >> (32 * (dims - 1 - d))) as u32).collect();
+                (codes, &accumulators[slot * measures..(slot + 1) * measures])
+            })
+            .collect(),
+    };
+    let mut totals: Vec<Accumulator> = vec![Accumulator::default(); measures];
+    for (_, acc) in &rows {
+        for (total, group) in totals.iter_mut().zip(acc.iter()) {
+            total.merge(group);
+        }
+    }
+    let value = |acc: &[Accumulator], m: usize| acc[m].value(request.measures[m].aggregation);
+    // One dimension comes out of the dense slots already in value order.
+    let presorted = dims <= 1 && request.sort == (Sort::Dimension { descending: false });
+    if !presorted {
+        rows.sort_by(|(ka, aa), (kb, ab)| {
+            let by_keys = || ka.iter().zip(kb).map(|(a, b)| a.cmp(b)).find(|o| *o != Ordering::Equal).unwrap_or(Ordering::Equal);
+            match request.sort {
+                Sort::Dimension { descending } => if descending { by_keys().reverse() } else { by_keys() },
+                Sort::Measure { index, descending } => {
+                    let (a, b) = (value(aa, index).unwrap_or(f64::NEG_INFINITY), value(ab, index).unwrap_or(f64::NEG_INFINITY));
+                    let o = a.total_cmp(&b);
+                    (if descending { o.reverse() } else { o }).then_with(by_keys)
+                }
+            }
+        });
+    }
     let mut out: Vec<CubeRow> = Vec::new();
     let keep = request.top.unwrap_or(usize::MAX);
     let mut others: Option<Vec<Accumulator>> = None;
     for (i, (keys, acc)) in rows.into_iter().enumerate() {
         if i < keep {
-            out.push(CubeRow { values: (0..acc.len()).map(|m| value(&acc, m)).collect(), keys, others: false });
+            out.push(CubeRow { values: (0..measures).map(|m| value(acc, m)).collect(), keys, others: false });
         } else {
-            let merged = others.get_or_insert_with(|| vec![Accumulator::default(); acc.len()]);
-            for (into, from) in merged.iter_mut().zip(&acc) {
+            let merged = others.get_or_insert_with(|| vec![Accumulator::default(); measures]);
+            for (into, from) in merged.iter_mut().zip(acc) {
                 into.merge(from);
             }
         }
     }
     if let Some(acc) = others {
-        out.push(CubeRow { keys: Vec::new(), others: true, values: (0..acc.len()).map(|m| value(&acc, m)).collect() });
+        out.push(CubeRow { keys: Vec::new(), others: true, values: (0..measures).map(|m| value(&acc, m)).collect() });
     }
-    Cube { rows: out, totals: (0..totals.len()).map(|m| value(&totals, m)).collect() }
+    Cube { rows: out, totals: (0..measures).map(|m| value(&totals, m)).collect() }
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, 
     let mut used: Vec<Vec<bool>> = model.fields.iter().map(|f| vec![false; f.values.len()]).collect();
     let mut tables = Vec::with_capacity(model.tables.len());
     for (t, table) in model.tables.iter().enumerate() {
-        let keep: Vec<usize> = (0..table.rows).filter(|&r| evaluation.rows[t][r]).collect();
+        let mut keep: Vec<usize> = Vec::with_capacity(evaluation.count(model, t));
+        evaluation.for_each_row(model, t, |r| keep.push(r));
         let columns = table
             .columns
             .iter()

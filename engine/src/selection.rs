@@ -47,69 +47,118 @@ impl Selections {
     }
 }
 
-/// The rows of each table that survive the selections, and the values of each field that are
-/// still possible, found by narrowing both until nothing changes: a table's surviving rows
-/// limit the values of its fields, which limit the rows of every other table with those fields.
+/// The rows of each table that survive the selections, and the values still possible, found by
+/// narrowing both until nothing changes: a table's surviving rows limit the values of its key
+/// fields (fields it shares with other tables), which limit the rows of those other tables.
+///
+/// Rows are kept as lists of surviving row numbers (or `None` where every row survives), so
+/// that charts visit only those rows. Fields of one table only are not narrowed during the
+/// fixpoint (no other table depends on them); `possible` works them out when asked.
 pub struct Evaluation {
-    /// Per table, per row: does the row survive?
-    pub rows: Vec<Vec<bool>>,
-    /// Per field, per value: is it still possible?
-    pub possible: Vec<Vec<bool>>,
+    /// Per table: the surviving rows, in order; `None` when every row survives.
+    pub alive: Vec<Option<Vec<u32>>>,
+    /// Per field narrowed while evaluating (keys, selected fields): which values remain.
+    narrowed: Vec<Option<Vec<bool>>>,
+    selections: Selections,
+}
+
+impl Evaluation {
+    /// How many rows of a table survive.
+    pub fn count(&self, model: &DataModel, table: usize) -> usize {
+        self.alive[table].as_ref().map_or(model.tables[table].rows, Vec::len)
+    }
+
+    /// Calls `visit` with each surviving row of a table, in order.
+    #[inline]
+    pub fn for_each_row(&self, model: &DataModel, table: usize, mut visit: impl FnMut(usize)) {
+        match &self.alive[table] {
+            Some(rows) => rows.iter().for_each(|&r| visit(r as usize)),
+            None => (0..model.tables[table].rows).for_each(visit),
+        }
+    }
+
+    /// Which values of a field are still possible (selected ones included).
+    pub fn possible(&self, model: &DataModel, field: usize) -> Vec<bool> {
+        if let Some(narrowed) = &self.narrowed[field] {
+            return narrowed.clone();
+        }
+        let mut possible = start_of(model, &self.selections, field);
+        for (t, table) in model.tables.iter().enumerate() {
+            let (Some(rows), Some(column)) = (&self.alive[t], table.columns.iter().find(|c| c.field == field)) else { continue };
+            let present = present_in(&column.codes, rows, possible.len());
+            for (slot, here) in possible.iter_mut().zip(present) {
+                *slot &= here;
+            }
+        }
+        possible
+    }
+}
+
+/// A field's values before narrowing: the selected ones, or all of them.
+fn start_of(model: &DataModel, selections: &Selections, field: usize) -> Vec<bool> {
+    let width = model.fields[field].values.len();
+    match selections.fields.get(&field) {
+        Some(codes) => {
+            let mut allowed = vec![false; width];
+            for &c in codes {
+                if let Some(slot) = allowed.get_mut(c as usize) {
+                    *slot = true;
+                }
+            }
+            allowed
+        }
+        None => vec![true; width],
+    }
+}
+
+/// Which codes occur in these rows of a column.
+fn present_in(codes: &[u32], rows: &[u32], width: usize) -> Vec<bool> {
+    let mut present = vec![false; width];
+    for &r in rows {
+        let code = codes[r as usize];
+        if code != NULL {
+            present[code as usize] = true;
+        }
+    }
+    present
 }
 
 pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
-    let mut possible: Vec<Vec<bool>> = model
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(f, field)| match selections.fields.get(&f) {
-            Some(codes) => {
-                let mut allowed = vec![false; field.values.len()];
-                for &c in codes {
-                    if let Some(slot) = allowed.get_mut(c as usize) {
-                        *slot = true;
-                    }
-                }
-                allowed
-            }
-            None => vec![true; field.values.len()],
-        })
-        .collect();
+    let tables_of = |field: usize| model.tables.iter().filter(|t| t.columns.iter().any(|c| c.field == field)).count();
+    let is_key: Vec<bool> = (0..model.fields.len()).map(|f| tables_of(f) > 1).collect();
+    let mut narrowed: Vec<Option<Vec<bool>>> = (0..model.fields.len()).map(|f| selections.fields.contains_key(&f).then(|| start_of(model, selections, f))).collect();
+    let mut alive: Vec<Option<Vec<u32>>> = vec![None; model.tables.len()];
     // Only what a selection reaches is narrowed: with nothing selected, every value is
-    // possible, even one that no row of another table matches.
-    let mut constrained: Vec<bool> = (0..model.fields.len()).map(|f| selections.fields.contains_key(&f)).collect();
-    let mut rows: Vec<Vec<bool>> = model.tables.iter().map(|t| vec![true; t.rows]).collect();
-    // A table is rerun only when another table has narrowed one of its fields: what it
-    // narrows itself follows from its own rows and changes nothing there.
-    let mut stale: Vec<bool> = model.tables.iter().map(|t| t.columns.iter().any(|c| constrained[c.field])).collect();
+    // possible, even one that no row of another table matches. A table is rerun only when
+    // another table has narrowed one of its fields.
+    let mut stale: Vec<bool> = model.tables.iter().map(|t| t.columns.iter().any(|c| narrowed[c.field].is_some())).collect();
     while let Some(t) = stale.iter().position(|s| *s) {
         stale[t] = false;
         let table = &model.tables[t];
-        let filters: Vec<&crate::model::Column> = table.columns.iter().filter(|c| constrained[c.field]).collect();
-        for (r, alive) in rows[t].iter_mut().enumerate() {
-            if *alive {
-                *alive = filters.iter().all(|c| {
-                    let code = c.codes[r];
-                    code != NULL && possible[c.field][code as usize]
-                });
-            }
-        }
-        for column in &table.columns {
-            let mut present = vec![false; possible[column.field].len()];
-            for (&code, &alive) in column.codes.iter().zip(&rows[t]) {
-                if alive && code != NULL {
-                    present[code as usize] = true;
-                }
-            }
-            let mut narrowed = !constrained[column.field];
-            constrained[column.field] = true;
-            for (slot, here) in possible[column.field].iter_mut().zip(present) {
+        let filters: Vec<(&[u32], &[bool])> = table.columns.iter().filter_map(|c| narrowed[c.field].as_deref().map(|p| (c.codes.as_slice(), p))).collect();
+        let passes = |r: usize| {
+            filters.iter().all(|(codes, possible)| {
+                let code = codes[r];
+                code != NULL && possible[code as usize]
+            })
+        };
+        let survivors: Vec<u32> = match &alive[t] {
+            Some(rows) => rows.iter().copied().filter(|&r| passes(r as usize)).collect(),
+            None => (0..table.rows as u32).filter(|&r| passes(r as usize)).collect(),
+        };
+        for column in table.columns.iter().filter(|c| is_key[c.field]) {
+            let present = present_in(&column.codes, &survivors, model.fields[column.field].values.len());
+            // A field a selection reaches for the first time constrains the other tables even
+            // when no value drops out: their rows without a value of it no longer survive.
+            let mut changed = narrowed[column.field].is_none();
+            let possible = narrowed[column.field].get_or_insert_with(|| vec![true; present.len()]);
+            for (slot, here) in possible.iter_mut().zip(present) {
                 if *slot && !here {
                     *slot = false;
-                    narrowed = true;
+                    changed = true;
                 }
             }
-            if narrowed {
+            if changed {
                 for (other, o) in model.tables.iter().enumerate() {
                     if other != t && o.columns.iter().any(|c| c.field == column.field) {
                         stale[other] = true;
@@ -117,16 +166,16 @@ pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
                 }
             }
         }
+        alive[t] = if survivors.len() == table.rows { None } else { Some(survivors) };
     }
-    Evaluation { rows, possible }
+    Evaluation { alive, narrowed, selections: selections.clone() }
 }
 
 /// The state of every value of every field.
 pub fn states(model: &DataModel, selections: &Selections) -> Vec<Vec<State>> {
     let evaluation = evaluate(model, selections);
-    evaluation
-        .possible
-        .iter()
+    (0..model.fields.len())
+        .map(|f| evaluation.possible(model, f))
         .enumerate()
         .map(|(f, possible)| {
             let selected = selections.fields.get(&f);

@@ -61,7 +61,7 @@ impl ViewerState {
     /// possible; returns how many.
     pub fn select_by_search(&mut self, model: &DataModel, field: usize, query: &str) -> usize {
         let needle = query.trim().to_lowercase();
-        let possible = &self.evaluate(model).possible[field];
+        let possible = self.evaluate(model).possible(model, field);
         let codes: Vec<u32> = model.fields[field]
             .values
             .iter()

@@ -108,7 +108,7 @@ pub fn chart_data(model: &DataModel, evaluation: &Evaluation, selections: &Selec
 /// the field's order, as far as the list limit.
 fn list(model: &DataModel, evaluation: &Evaluation, selections: &Selections, field: usize) -> ChartData {
     let selected = selections.fields.get(&field);
-    let possible = &evaluation.possible[field];
+    let possible = evaluation.possible(model, field);
     let state_of = |code: usize| match (selected.is_some_and(|s| s.binary_search(&(code as u32)).is_ok()), possible[code]) {
         (true, _) => ValueState::Selected,
         (false, true) if selected.is_none() => ValueState::Possible,
