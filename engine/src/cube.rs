@@ -175,11 +175,63 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
     if paths.len() > 3 {
         return empty;
     }
-    // Each field's values as numbers, once, instead of per row (NaN: not a number).
-    let numbers: Vec<Vec<f64>> = request.measures.iter().map(|m| model.fields[m.field].values.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect()).collect();
+    // Each field's values as numbers, once, instead of per row (NaN: not a number). Counts need
+    // none: a key field of a million values would cost more than the count itself.
+    let numbers: Vec<Vec<f64>> = request
+        .measures
+        .iter()
+        .map(|m| match m.aggregation {
+            Aggregation::Count | Aggregation::CountDistinct => Vec::new(),
+            _ => model.fields[m.field].values.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect(),
+        })
+        .collect();
+    // The common case (one dimension or none; sums, counts and averages) runs a tight loop over
+    // plain arrays, and is then read out as accumulators.
+    let simple = paths.len() <= 1 && request.measures.iter().all(|m| matches!(m.aggregation, Aggregation::Sum | Aggregation::Count | Aggregation::Avg));
+    let (groups, accumulators) = if simple {
+        dense_sums(model, evaluation, base, paths.first(), &measure_paths, &numbers, request.dimensions.first().map_or(1, |&d| model.fields[d].values.len()))
+    } else {
+        general(model, evaluation, base, request, &paths, &measure_paths, &numbers)
+    };
+    finish(request, paths.len(), groups, accumulators)
+}
+
+/// One dimension (or none) with sums, counts and averages only: a slot per value of the
+/// dimension, numbers that are not numbers summed as zero.
+fn dense_sums(model: &DataModel, evaluation: &Evaluation, base: usize, dimension: Option<&Path>, measure_paths: &[Path], numbers: &[Vec<f64>], width: usize) -> (Groups, Vec<Accumulator>) {
+    let measures = measure_paths.len();
+    let summable: Vec<Vec<f64>> = numbers.iter().map(|n| n.iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect()).collect();
+    let mut seen = vec![false; width];
+    let mut sums = vec![0.0f64; width * measures];
+    let mut counts = vec![0u64; width * measures];
+    evaluation.for_each_row(model, base, |r| {
+        let slot = match dimension {
+            Some(path) => path.code(r),
+            None => 0,
+        };
+        if slot == NULL {
+            return;
+        }
+        let slot = slot as usize;
+        seen[slot] = true;
+        for (m, path) in measure_paths.iter().enumerate() {
+            let code = path.code(r);
+            if code != NULL {
+                counts[slot * measures + m] += 1;
+                if let Some(number) = summable[m].get(code as usize) {
+                    sums[slot * measures + m] += number;
+                }
+            }
+        }
+    });
+    let accumulators = sums.into_iter().zip(counts).map(|(sum, count)| Accumulator { sum, count, ..Accumulator::default() }).collect();
+    (Groups::Dense { seen }, accumulators)
+}
+
+/// Any aggregation, up to three dimensions.
+fn general(model: &DataModel, evaluation: &Evaluation, base: usize, request: &CubeRequest, paths: &[Path], measure_paths: &[Path], numbers: &[Vec<f64>]) -> (Groups, Vec<Accumulator>) {
     let distinct: Vec<bool> = request.measures.iter().map(|m| m.aggregation == Aggregation::CountDistinct).collect();
     let measures = request.measures.len();
-
     let mut accumulators: Vec<Accumulator> = Vec::new();
     let mut groups = match paths.len() {
         0 => Groups::Dense { seen: vec![false; 1] },
@@ -204,7 +256,7 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
             }
             Groups::Packed { slots, keys } => {
                 let mut key: u128 = 0;
-                for path in &paths {
+                for path in paths {
                     let code = path.code(r);
                     if code == NULL {
                         return;
@@ -223,12 +275,16 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
         for (m, path) in measure_paths.iter().enumerate() {
             let code = path.code(r);
             if code != NULL {
-                accumulators[slot * measures + m].add(code, numbers[m][code as usize], distinct[m]);
+                accumulators[slot * measures + m].add(code, numbers[m].get(code as usize).copied().unwrap_or(f64::NAN), distinct[m]);
             }
         }
     });
+    (groups, accumulators)
+}
 
-    let dims = paths.len();
+/// Groups into rows: sorted, top N with the rest as Others, totals over every group.
+fn finish(request: &CubeRequest, dims: usize, groups: Groups, accumulators: Vec<Accumulator>) -> Cube {
+    let measures = request.measures.len();
     let mut rows: Vec<(Vec<u32>, &[Accumulator])> = match &groups {
         Groups::Dense { seen } => seen
             .iter()
