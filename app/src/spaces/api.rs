@@ -22,6 +22,17 @@ pub async fn get_space(id: String) -> Result<Space, AppError> {
     respond(super::service::get_space(&state, &principal, &id).await)
 }
 
+/// A space and the apps in it the caller can open: what the space's page shows, in one call
+/// (two calls in one resource lose the request's context on the server after the first await).
+#[server(input = Json)]
+pub async fn get_space_page(id: String) -> Result<(Space, Vec<crate::apps::model::App>), AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    let space = respond(super::service::get_space(&state, &principal, &id).await)?;
+    let apps = respond(crate::apps::service::list_apps(&state, &principal, &id).await)?;
+    Ok((space, apps))
+}
+
 #[server(input = Json)]
 pub async fn create_space(input: NewSpace) -> Result<Space, AppError> {
     use crate::server_support::*;

@@ -240,8 +240,14 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
     let publish_to = RwSignal::new(String::new());
     let copy_to = RwSignal::new(String::new());
     let move_to = RwSignal::new(String::new());
-    // Loaded in the browser: a resource nested in the page's own would not hydrate.
-    let targets = LocalResource::new(|| async { (publish_targets().await.unwrap_or_default(), app_targets().await.unwrap_or_default()) });
+    // Loaded in the browser once the page is live (effects run only there): a resource nested
+    // in the page's own would not hydrate.
+    let targets = RwSignal::new(None::<(Vec<Space>, Vec<Space>)>);
+    Effect::new(move || {
+        leptos::task::spawn_local(async move {
+            targets.set(Some((publish_targets().await.unwrap_or_default(), app_targets().await.unwrap_or_default())));
+        });
+    });
     let published = detail.published_copies.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

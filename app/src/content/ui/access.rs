@@ -12,10 +12,12 @@ use crate::shell::{ErrorBox, Loading};
 pub fn SectionAccess(app_id: String) -> impl IntoView {
     let app_id = StoredValue::new(app_id);
     let version = RwSignal::new(0);
-    // Loaded in the browser: a resource nested in the app page's own would not hydrate.
-    let rules = LocalResource::new(move || {
+    // Loaded in the browser once the page is live (effects run only there): a resource nested
+    // in the app page's own would not hydrate.
+    let rules = RwSignal::new(None::<Result<Vec<AccessRule>, crate::error::AppError>>);
+    Effect::new(move || {
         version.track();
-        list_section_access(app_id.get_value())
+        leptos::task::spawn_local(async move { rules.set(Some(list_section_access(app_id.get_value()).await)) });
     });
     let chosen = RwSignal::new(None::<Candidate>);
     let field = RwSignal::new(String::new());

@@ -182,11 +182,7 @@ pub fn SpacePage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let version = RwSignal::new(0);
     // The space and its apps in one resource: a second, nested one would not hydrate.
-    let space = Resource::new(move || (id(), version.get()), |(id, _)| async move {
-        let space = get_space(id.clone()).await?;
-        let apps = crate::apps::api::list_apps(id).await?;
-        Ok::<_, AppError>((space, apps))
-    });
+    let space = Resource::new(move || (id(), version.get()), |(id, _)| get_space_page(id));
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
