@@ -153,6 +153,12 @@ async fn an_app_made_from_two_files_associates_them_and_opens_to_a_laid_out_shee
     assert!(!sheet.can_edit_sheet && !sheet.can_add_sheet, "Ali can view only");
     assert!(pane(&sheet, "Region").iter().all(|(_, s)| *s == ValueState::Possible), "nothing selected: everything possible");
     assert_eq!(t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NOT NULL").await, 2);
+
+    // A chart saved in a form this version cannot read says so in its place; the rest still work.
+    sqlx::query("UPDATE charts SET spec = 'not a chart' WHERE spec LIKE '%\"kind\":\"bar\"%'").execute(&t.state.db).await.unwrap();
+    let damaged = view(&t, &people.ali, &app, None).await;
+    assert!(damaged.charts.iter().any(|c| c.data == ChartData::Problem("This chart could not be read. Remove it and add it again.".into())));
+    assert_eq!(kpi(&damaged), 255.5);
 }
 
 async fn a_click_updates_every_chart_and_the_selections_bar_with_back_and_forward(t: TestDb) {

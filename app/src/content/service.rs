@@ -262,8 +262,16 @@ fn sheet_info(row: &SheetRow) -> SheetInfo {
     SheetInfo { id: row.id.clone(), title: row.title.clone(), private: row.owner_id.is_some() }
 }
 
-fn parse_spec(text: &str) -> ChartSpec {
-    serde_json::from_str(text).unwrap_or(ChartSpec { kind: ChartKind::Table, title: "Unreadable chart".into(), dimensions: vec![], measures: vec![], sort_by: SortBy::Dimension, descending: false, top: None })
+/// A saved chart, or why it cannot be read (shown in its place, so the rest of the sheet works).
+fn parse_spec(text: &str) -> (ChartSpec, Option<String>) {
+    match serde_json::from_str(text) {
+        Ok(spec) => (spec, None),
+        Err(error) => {
+            tracing::warn!(%error, "a saved chart could not be read");
+            let placeholder = ChartSpec { kind: ChartKind::Table, title: "Unreadable chart".into(), dimensions: vec![], measures: vec![], sort_by: SortBy::Dimension, descending: false, top: None };
+            (placeholder, Some("This chart could not be read. Remove it and add it again.".into()))
+        }
+    }
 }
 
 /// Applies a change to the viewer's selections, by field name; an unknown field is the caller's error.
@@ -314,7 +322,7 @@ pub async fn sheet_view(state: &AppState, principal: &Principal, app_id: &str, s
         Some(id) => Some(visible.iter().find(|s| s.id == id).cloned().ok_or_else(|| AppError::not_found("This app has no such sheet. It may have been deleted."))?),
         None => visible.first().cloned(),
     };
-    let specs: Vec<(String, ChartSpec)> = match &sheet {
+    let specs: Vec<(String, (ChartSpec, Option<String>))> = match &sheet {
         Some(sheet) => store::charts_of_sheet(&mut conn, &sheet.id).await?.into_iter().map(|c| (c.id, parse_spec(&c.spec))).collect(),
         None => Vec::new(),
     };
@@ -334,7 +342,7 @@ pub async fn sheet_view(state: &AppState, principal: &Principal, app_id: &str, s
         data: None,
     };
     if app.data_version == 0 {
-        view.charts = specs.into_iter().map(|(id, spec)| ChartView { id, spec, data: ChartData::Problem("This app has no data yet.".into()) }).collect();
+        view.charts = specs.into_iter().map(|(id, (spec, _))| ChartView { id, spec, data: ChartData::Problem("This app has no data yet.".into()) }).collect();
         return Ok(view);
     }
     let data_access = data_access_of(&mut conn, principal, &app.id, &access).await?;
@@ -351,7 +359,16 @@ pub async fn sheet_view(state: &AppState, principal: &Principal, app_id: &str, s
     let reduced = data_access != DataAccess::All;
     let computed = blocking(move || {
         let evaluation = engine::evaluate(&model, &selections);
-        let charts: Vec<ChartView> = specs.into_iter().map(|(id, spec)| ChartView { id, data: chart_data(&model, &evaluation, &selections, &spec), spec }).collect();
+        let charts: Vec<ChartView> = specs
+            .into_iter()
+            .map(|(id, (spec, unreadable))| {
+                let data = match unreadable {
+                    Some(problem) => ChartData::Problem(problem),
+                    None => chart_data(&model, &evaluation, &selections, &spec),
+                };
+                ChartView { id, data, spec }
+            })
+            .collect();
         let summary = DataSummary { tables: tables_info(&model), fields: fields_info(&model), files, reduced };
         (charts, chips(&model, &selections), summary)
     })
