@@ -167,8 +167,10 @@ fn line(cube: CubeData, selector: Selector) -> impl IntoView {
         }
     }).collect_view();
     let step = n.div_ceil(6).max(1);
-    let ticks = rows.iter().enumerate().filter(|(i, _)| i % step == 0).map(|(i, r)| view! {
-        <text class="axis-label" x=x(i) y=top + h + 16.0 text-anchor="middle">{truncate(&r.labels.join(" / "), 12)}</text>
+    let ticks = rows.iter().enumerate().filter(|(i, _)| i % step == 0).map(|(i, r)| {
+        // The last label ends at the plot's edge rather than running past it.
+        let anchor = if n > 1 && i == n - 1 { "end" } else { "middle" };
+        view! { <text class="axis-label" x=x(i) y=top + h + 16.0 text-anchor=anchor>{truncate(&r.labels.join(" / "), 12)}</text> }
     }).collect_view();
     let lines = (0..measures).map(|m| {
         let points: String = rows.iter().enumerate().filter_map(|(i, r)| r.values[m].map(|v| format!("{:.1},{:.1}", x(i), y(v)))).collect::<Vec<_>>().join(" ");
@@ -192,7 +194,7 @@ fn line(cube: CubeData, selector: Selector) -> impl IntoView {
         }).collect::<Vec<_>>()
     }).collect_view();
     view! {
-        <svg class="plot" viewBox=format!("0 0 {} {}", left + w + 16.0, top + h + 24.0) role="img">{grid}{ticks}{lines}{dots}</svg>
+        <svg class="plot" viewBox=format!("0 0 {} {}", left + w + 24.0, top + h + 24.0) role="img">{grid}{ticks}{lines}{dots}</svg>
         {legend(&cube.measures)}
     }
     .into_any()
