@@ -94,6 +94,9 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(error) = app::auth::service::forget_old_failures(&state).await {
                 tracing::warn!(%error, "housekeeping failed");
             }
+            if let Err(error) = app::content::service::forget_stale_uploads(&state).await {
+                tracing::warn!(%error, "forgetting stale uploads failed");
+            }
             // A viewer's selections last as long as a signed-in session may sit idle.
             state.content.engines.forget_idle_viewers(state.now() - state.settings.session.idle_ms);
         }

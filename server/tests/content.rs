@@ -240,8 +240,17 @@ async fn a_bad_file_makes_no_app_and_the_error_says_where(t: TestDb) {
     let app = make(vec![good, fixed]).await.unwrap();
     assert_eq!(app.data_rows, 9);
     assert!(make(vec![ragged.clone()]).await.unwrap_err().to_string().contains("orders.csv"), "a failed upload can be retried");
-    let someone_elses = content::create_app_from_files(&t.state, &people.ali, NewApp { name: "Mine".into(), ..Default::default() }, vec![ragged]).await.unwrap_err();
+    let someone_elses = content::create_app_from_files(&t.state, &people.ali, NewApp { name: "Mine".into(), ..Default::default() }, vec![ragged.clone()]).await.unwrap_err();
     assert_eq!(someone_elses.to_string(), "An upload is no longer there. Upload the file again.", "uploads are their uploader's only");
+
+    // Uploads nobody makes an app from are forgotten after a day, files and all.
+    let staged = t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NULL").await;
+    assert!(staged > 0);
+    assert_eq!(content::forget_stale_uploads(&t.state).await.unwrap(), 0, "not yet");
+    t.minutes(25 * 60);
+    assert_eq!(content::forget_stale_uploads(&t.state).await.unwrap(), staged as usize);
+    assert!(!t.state.content.storage.staging_file(&ragged).exists());
+    assert_eq!(t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NOT NULL").await, 2, "the app's own files stay");
 }
 
 fn bar(title: &str, dimension: &str) -> ChartSpec {

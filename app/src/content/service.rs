@@ -74,6 +74,20 @@ pub async fn register_upload(state: &AppState, principal: &Principal, id: &str, 
     Ok(DataFile { id: id.to_string(), name: name.to_string(), size_bytes: size as i64 })
 }
 
+/// How long an upload waits for an app to be made from it.
+pub const STAGED_UPLOAD_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Housekeeping: forgets uploads nobody made an app from within a day; returns how many.
+pub async fn forget_stale_uploads(state: &AppState) -> Result<usize, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let stale = store::stale_staged_files(&mut conn, state.now() - STAGED_UPLOAD_MS).await?;
+    for id in &stale {
+        store::delete_file(&mut conn, id).await?;
+        state.content.storage.remove_staged(id);
+    }
+    Ok(stale.len())
+}
+
 /// Loads CSV files into a model, named after their files; errors name the file, line and column.
 fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<DataModel, AppError> {
     let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();

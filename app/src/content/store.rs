@@ -65,6 +65,17 @@ pub async fn staged_file(conn: &mut AnyConnection, owner_id: &str, id: &str) -> 
         .await
 }
 
+/// Staged uploads made before `cutoff` that no app took.
+pub async fn stale_staged_files(conn: &mut AnyConnection, cutoff: i64) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM data_files WHERE app_id IS NULL AND created_at < $1").bind(cutoff).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+pub async fn delete_file(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM data_files WHERE id = $1 AND app_id IS NULL").bind(id).execute(conn).await?;
+    Ok(())
+}
+
 pub async fn files_of_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<Vec<FileRow>> {
     sqlx::query_as("SELECT id, owner_id, app_id, name, size_bytes FROM data_files WHERE app_id = $1 ORDER BY name, id").bind(app_id).fetch_all(conn).await
 }
