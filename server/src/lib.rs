@@ -97,6 +97,9 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(error) = app::content::service::forget_stale_uploads(&state).await {
                 tracing::warn!(%error, "forgetting stale uploads failed");
             }
+            if let Err(error) = app::content::service::forget_orphaned_app_data(&state).await {
+                tracing::warn!(%error, "removing the data of deleted apps failed");
+            }
             // A viewer's selections last as long as a signed-in session may sit idle.
             state.content.engines.forget_idle_viewers(state.now() - state.settings.session.idle_ms);
         }

@@ -368,6 +368,18 @@ async fn published_and_duplicated_apps_carry_their_data_sheets_and_rules(t: Test
     assert_eq!(kpi(&view(&t, &people.anna, &copy, None).await), 255.5, "the copy's data outlives the original");
     assert_eq!(kpi(&view(&t, &people.ali, &published, None).await), 30.0);
     let _ = extra;
+    assert!(!t.state.content.storage.app_dir(&app.id).exists(), "a deleted app's data goes with it");
+
+    // An app in a personal space goes with its user's account by cascade; housekeeping then
+    // removes its data.
+    let files = vec![upload(&t, &people.bob, "customers.csv", CUSTOMERS.as_bytes()).await.unwrap()];
+    let mine = content::create_app_from_files(&t.state, &people.bob, NewApp { name: "Bob's".into(), ..Default::default() }, files).await.unwrap();
+    assert!(t.state.content.storage.app_dir(&mine.id).exists());
+    assert_eq!(content::forget_orphaned_app_data(&t.state).await.unwrap(), 0);
+    directory::delete_user(&t.state, &people.admin, &people.bob.user_id).await.unwrap();
+    assert_eq!(content::forget_orphaned_app_data(&t.state).await.unwrap(), 1);
+    assert!(!t.state.content.storage.app_dir(&mine.id).exists());
+    assert!(t.state.content.storage.app_dir(&copy.id).exists(), "other apps' data stays");
 }
 
 async fn a_model_past_the_memory_budget_is_evicted_and_reloads_transparently(t: TestDb) {

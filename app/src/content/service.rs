@@ -88,6 +88,20 @@ pub async fn forget_stale_uploads(state: &AppState) -> Result<usize, AppError> {
     Ok(stale.len())
 }
 
+/// Housekeeping: removes the data of apps that are gone without passing through `delete_app`
+/// (a personal space's apps go with their user's account by cascade); returns how many.
+pub async fn forget_orphaned_app_data(state: &AppState) -> Result<usize, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let mut removed = 0;
+    for app_id in state.content.storage.app_ids() {
+        if !store::app_exists(&mut conn, &app_id).await? {
+            forget_app(state, &app_id);
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Loads CSV files into a model, named after their files; errors name the file, line and column.
 fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<DataModel, AppError> {
     let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();

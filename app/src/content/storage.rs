@@ -78,6 +78,14 @@ impl Storage {
         fs::hard_link(from, to).or_else(|_| fs::copy(from, to).map(|_| ()))
     }
 
+    /// The ids of every app that has a directory.
+    pub fn app_ids(&self) -> Vec<String> {
+        match fs::read_dir(self.root.join("apps")) {
+            Ok(entries) => entries.flatten().filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().to_string()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     pub fn remove_app(&self, app_id: &str) {
         let _ = fs::remove_dir_all(self.app_dir(app_id));
     }

@@ -71,6 +71,10 @@ pub async fn stale_staged_files(conn: &mut AnyConnection, cutoff: i64) -> sqlx::
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+pub async fn app_exists(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM apps WHERE id = $1").bind(app_id).fetch_one(conn).await? > 0)
+}
+
 pub async fn delete_file(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM data_files WHERE id = $1 AND app_id IS NULL").bind(id).execute(conn).await?;
     Ok(())
