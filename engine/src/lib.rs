@@ -10,6 +10,7 @@ pub mod csv;
 pub mod cube;
 pub mod model;
 pub mod reduce;
+pub mod seeded;
 pub mod selection;
 pub mod session;
 pub mod snapshot;

@@ -8,23 +8,12 @@
 use std::time::{Duration, Instant};
 
 use engine::model::NULL;
-use engine::DataModel;
+use engine::seeded::SeededRng as Rng;
 
-/// xorshift64*: enough randomness for mutations, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+fn below(rng: &mut Rng, n: usize) -> usize {
+    rng.below(n as u64) as usize
 }
+use engine::DataModel;
 
 const SEEDS: &[&[u8]] = &[
     b"OrderId,CustomerId,Amount,Day\n1,10,100.5,2026-01-02\n2,,50,2026-01-03\n3,20,\"1,5\",\n",
@@ -37,25 +26,25 @@ const SPLICES: &[&[u8]] = &[b"\"", b",", b";", b"\n", b"\r\n", b"\t", b"\xFF", b
 
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut bytes = input.to_vec();
-    for _ in 0..1 + rng.below(6) {
-        let at = rng.below(bytes.len() + 1);
-        match rng.below(5) {
+    for _ in 0..1 + below(rng, 6) {
+        let at = below(rng, bytes.len() + 1);
+        match below(rng, 5) {
             0 if !bytes.is_empty() => {
-                let i = rng.below(bytes.len());
-                bytes[i] = rng.next() as u8;
+                let i = below(rng, bytes.len());
+                bytes[i] = rng.next_u64() as u8;
             }
             1 if at < bytes.len() => {
                 bytes.remove(at);
             }
             2 => {
-                let splice = SPLICES[rng.below(SPLICES.len())];
+                let splice = SPLICES[below(rng, SPLICES.len())];
                 bytes.splice(at..at, splice.iter().copied());
             }
             3 => bytes.truncate(at),
             _ => {
                 // Repeat a slice of the file: more rows, or longer cells.
-                let from = rng.below(bytes.len() + 1);
-                let to = (from + rng.below(64)).min(bytes.len());
+                let from = below(rng, bytes.len() + 1);
+                let to = (from + below(rng, 64)).min(bytes.len());
                 let copy = bytes[from..to].to_vec();
                 bytes.splice(at..at, copy);
             }
@@ -96,8 +85,8 @@ fn the_loader_survives_mutated_files() {
     let mut loaded = 0u64;
     let mut seed = first_seed;
     while Instant::now() < deadline || runs < 200 {
-        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-        let (first, second) = (SEEDS[rng.below(SEEDS.len())], SEEDS[rng.below(SEEDS.len())]);
+        let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let (first, second) = (SEEDS[below(&mut rng, SEEDS.len())], SEEDS[below(&mut rng, SEEDS.len())]);
         let a = mutate(&mut rng, first);
         let b = mutate(&mut rng, second);
         check(seed, &[("a.csv", &a), ("b.csv", &b)]);

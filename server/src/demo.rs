@@ -106,8 +106,8 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
     ] {
         let draft = if name == "Sales dashboard" {
             let files = vec![
-                stage(state, &dana, "orders.csv", demo_data::orders_csv(SALES_ORDERS)).await?,
-                stage(state, &dana, "customers.csv", demo_data::customers_csv()).await?,
+                content::stage_file(state, &dana, "orders.csv", demo_data::orders_csv(SALES_ORDERS).as_bytes()).await?.id,
+                content::stage_file(state, &dana, "customers.csv", demo_data::customers_csv().as_bytes()).await?.id,
             ];
             let draft = content::create_app_from_files(state, &dana, app(name, description, &drafts.id), files).await?;
             // Section access travels with the app when it is published.
@@ -134,13 +134,6 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
 
 /// Orders in the demo sales app.
 pub const SALES_ORDERS: usize = 120_000;
-
-/// Stages a generated CSV file as if it had been uploaded.
-async fn stage(state: &AppState, owner: &Principal, name: &str, contents: String) -> Result<String, AppError> {
-    let (id, name, path) = content::upload_target(state, name)?;
-    tokio::fs::write(&path, contents.as_bytes()).await.map_err(AppError::internal)?;
-    Ok(content::register_upload(state, owner, &id, &name, contents.len() as u64).await?.id)
-}
 
 /// Section access on the sales app: Ali sells in the North and sees only the North; Analysts
 /// and Dana see every region. (The draft's editors see everything; the published copy is where

@@ -1,25 +1,7 @@
 //! The demo sales data: orders and customers, generated from a fixed seed so that every demo
 //! tenant holds the same figures. Two tables associated through CustomerId.
 
-/// xorshift64*: repeatable, and enough for made-up sales.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
+use engine::seeded::SeededRng as Rng;
 
 pub const CUSTOMERS: usize = 2_000;
 
@@ -50,7 +32,7 @@ const PRODUCTS: &[(&str, &str, f64)] = &[
 
 /// `customers.csv`: CustomerId, Customer, Region, Country, Segment.
 pub fn customers_csv() -> String {
-    let mut rng = Rng(0x0DE5_CAFE);
+    let mut rng = Rng::new(0x0DE5_CAFE);
     let mut out = String::from("CustomerId,Customer,Region,Country,Segment\n");
     for id in 1..=CUSTOMERS {
         let (region, countries) = rng.pick(REGIONS);
@@ -63,7 +45,7 @@ pub fn customers_csv() -> String {
 /// `orders.csv`: OrderId, OrderDate, Month, CustomerId, Product, Category, Quantity, Amount;
 /// January 2025 to October 2026, busier in spring and before Christmas.
 pub fn orders_csv(rows: usize) -> String {
-    let mut rng = Rng(0x5A1E_5EED);
+    let mut rng = Rng::new(0x5A1E_5EED);
     let mut out = String::with_capacity(rows * 72);
     out.push_str("OrderId,OrderDate,Month,CustomerId,Product,Category,Quantity,Amount\n");
     const MONTHS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

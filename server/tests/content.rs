@@ -5,18 +5,16 @@ mod common;
 
 use app::apps::model::*;
 use app::apps::service as apps;
-use app::auth::service::{accept_invite, Credential, Principal, RequestInfo};
+use app::auth::service::{Credential, Principal};
 use app::content::model::*;
 use app::content::service as content;
-use app::directory::model::{NewGroup, NewUser};
+use app::directory::model::NewGroup;
 use app::directory::service as directory;
 use app::error::AppError;
 use app::spaces::model::*;
 use app::spaces::rules::{SpaceRole, SpaceType};
 use app::spaces::service as spaces;
 use common::TestDb;
-
-const PASSWORD: &str = "correct horse battery";
 
 const ORDERS: &str = "OrderId,CustomerId,Product,Amount,Month\n1,10,Bike,100,2026-01\n2,10,Helmet,50,2026-01\n3,20,Bike,70,2026-02\n4,30,Lamp,5.5,2026-02\n5,40,Bike,30,2026-03\n";
 const CUSTOMERS: &str = "CustomerId,Region,Segment\n10,North,Retail\n20,South,Retail\n30,North,Wholesale\n40,East,Retail\n";
@@ -29,30 +27,19 @@ struct Tenant {
     sales: String,
 }
 
-async fn user(t: &TestDb, admin: &Principal, name: &str) -> Principal {
-    let email = format!("{}@acme.test", name.to_lowercase());
-    let created = directory::create_user(&t.state, admin, NewUser { name: name.into(), email: email.clone(), ..Default::default() }).await.unwrap();
-    let token = created.invite_url.rsplit('/').next().unwrap().to_string();
-    accept_invite(&t.state, &RequestInfo::default(), &token, PASSWORD).await.unwrap();
-    t.principal(&email).await
-}
-
 async fn tenant(t: &TestDb) -> Tenant {
-    directory::create_admin(&t.state, "Acme", "root@acme.test", "Root Admin", PASSWORD).await.unwrap();
-    let admin = t.principal("root@acme.test").await;
-    let anna = user(t, &admin, "Anna").await;
-    let ali = user(t, &admin, "Ali").await;
-    let bob = user(t, &admin, "Bob").await;
+    let admin = t.acme().await;
+    let anna = t.active_user(&admin, "Anna").await;
+    let ali = t.active_user(&admin, "Ali").await;
+    let bob = t.active_user(&admin, "Bob").await;
     let sales = directory::create_group(&t.state, &admin, NewGroup { name: "Sales".into(), ..Default::default() }).await.unwrap().id;
     directory::add_member(&t.state, &admin, &sales, &bob.user_id).await.unwrap();
     Tenant { admin, anna, ali, bob, sales }
 }
 
-/// Stages a file as the upload route does (the HTTP tests go through the route itself).
+/// Stages a file through the service (the HTTP tests go through the route itself).
 async fn upload(t: &TestDb, who: &Principal, name: &str, contents: &[u8]) -> Result<String, AppError> {
-    let (id, name, path) = content::upload_target(&t.state, name)?;
-    std::fs::write(&path, contents).unwrap();
-    Ok(content::register_upload(&t.state, who, &id, &name, contents.len() as u64).await?.id)
+    Ok(content::stage_file(&t.state, who, name, contents).await?.id)
 }
 
 /// Anna's shared space "Sales" with an app made from orders and customers; Ali can view it.

@@ -3,10 +3,8 @@
 
 mod common;
 
-use app::auth::service::{accept_invite, create_api_key, RequestInfo};
-use app::directory::model::NewUser;
-use app::directory::service as directory;
-use common::live::{detail, start, Live, PASSWORD};
+use app::auth::service::create_api_key;
+use common::live::{detail, start, Live};
 use common::TestDb;
 use reqwest::Method;
 use reqwest::StatusCode;
@@ -15,10 +13,7 @@ use serde_json::{json, Value};
 /// An active user with their own API key: (user id, key).
 async fn colleague(live: &Live, name: &str) -> (String, String) {
     let root = live.t.principal("root@acme.test").await;
-    let email = format!("{}@acme.test", name.to_lowercase());
-    let created = directory::create_user(&live.t.state, &root, NewUser { name: name.into(), email: email.clone(), ..Default::default() }).await.unwrap();
-    accept_invite(&live.t.state, &RequestInfo::default(), created.invite_url.rsplit('/').next().unwrap(), PASSWORD).await.unwrap();
-    let principal = live.t.principal(&email).await;
+    let principal = live.t.active_user(&root, name).await;
     let key = create_api_key(&live.t.state, &principal, "tests").await.unwrap().secret;
     (principal.user_id, key)
 }

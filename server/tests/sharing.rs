@@ -6,8 +6,8 @@ mod common;
 use app::apps::model::*;
 use app::apps::service as apps;
 use app::audit::model::AuditQuery;
-use app::auth::service::{accept_invite, Principal, RequestInfo};
-use app::directory::model::{NewGroup, NewUser};
+use app::auth::service::Principal;
+use app::directory::model::NewGroup;
 use app::directory::service as directory;
 use app::error::AppError;
 use app::sharing::model::*;
@@ -19,8 +19,6 @@ use app::spaces::rules::SpaceType;
 use app::spaces::service as spaces;
 use common::TestDb;
 
-const PASSWORD: &str = "correct horse battery";
-
 /// A tenant with an admin (who may create managed spaces), Anna (the space owner), Ali and
 /// Bob, and a group Finance that Bob belongs to.
 struct Tenant {
@@ -31,20 +29,11 @@ struct Tenant {
     finance: String,
 }
 
-async fn user(t: &TestDb, admin: &Principal, name: &str) -> Principal {
-    let email = format!("{}@acme.test", name.to_lowercase());
-    let created = directory::create_user(&t.state, admin, NewUser { name: name.into(), email: email.clone(), ..Default::default() }).await.unwrap();
-    let token = created.invite_url.rsplit('/').next().unwrap().to_string();
-    accept_invite(&t.state, &RequestInfo::default(), &token, PASSWORD).await.unwrap();
-    t.principal(&email).await
-}
-
 async fn tenant(t: &TestDb) -> Tenant {
-    directory::create_admin(&t.state, "Acme", "root@acme.test", "Root Admin", PASSWORD).await.unwrap();
-    let admin = t.principal("root@acme.test").await;
-    let anna = user(t, &admin, "Anna").await;
-    let ali = user(t, &admin, "Ali").await;
-    let bob = user(t, &admin, "Bob").await;
+    let admin = t.acme().await;
+    let anna = t.active_user(&admin, "Anna").await;
+    let ali = t.active_user(&admin, "Ali").await;
+    let bob = t.active_user(&admin, "Bob").await;
     let finance = directory::create_group(&t.state, &admin, NewGroup { name: "Finance".into(), ..Default::default() }).await.unwrap().id;
     directory::add_member(&t.state, &admin, &finance, &bob.user_id).await.unwrap();
     Tenant { admin, anna, ali, bob, finance }

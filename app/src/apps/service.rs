@@ -19,7 +19,8 @@ use crate::spaces::service::PERSONAL_NAME;
 use crate::spaces::store::{self as space_store, SpaceRow};
 use crate::state::AppState;
 
-fn space_name(space: &SpaceRow) -> String {
+/// A space's name as people read it: "Personal" for a personal space.
+pub fn space_name(space: &SpaceRow) -> String {
     if space.kind() == SpaceType::Personal {
         PERSONAL_NAME.into()
     } else {

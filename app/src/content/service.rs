@@ -63,6 +63,17 @@ pub fn upload_limit_error(state: &AppState) -> AppError {
     AppError::TooLarge(format!("The file is larger than the upload limit of {} MB. Split it, or ask an administrator to raise max_upload_mb.", state.settings.max_upload_bytes / (1024 * 1024)))
 }
 
+/// Stages a whole file held in memory, as the upload route does with a streamed one (the demo
+/// tenant's generated data; service tests).
+pub async fn stage_file(state: &AppState, principal: &Principal, name: &str, bytes: &[u8]) -> Result<DataFile, AppError> {
+    let (id, name, path) = upload_target(state, name)?;
+    if bytes.len() as u64 > state.settings.max_upload_bytes {
+        return Err(upload_limit_error(state));
+    }
+    tokio::fs::write(&path, bytes).await.map_err(AppError::internal)?;
+    register_upload(state, principal, &id, &name, bytes.len() as u64).await
+}
+
 /// Records a staged upload once its bytes are on disk.
 pub async fn register_upload(state: &AppState, principal: &Principal, id: &str, name: &str, size: u64) -> Result<DataFile, AppError> {
     if size == 0 {
@@ -257,11 +268,12 @@ async fn base_model(state: &AppState, conn: &mut AnyConnection, app: &AppRow) ->
 /// reduction and shared by everyone it applies to).
 async fn viewer_model(state: &AppState, conn: &mut AnyConnection, app: &AppRow, access: &DataAccess) -> Result<(ModelKey, Arc<DataModel>), AppError> {
     let key = ModelKey { app_id: app.id.clone(), data_version: app.data_version, access: access.key() };
-    let base = base_model(state, conn, app).await?;
-    let DataAccess::Reduced(fields) = access else { return Ok((key, base)) };
+    let DataAccess::Reduced(fields) = access else { return Ok((key, base_model(state, conn, app).await?)) };
+    // A reduction in memory serves without its whole model (which may have been evicted).
     if let Some(model) = state.content.engines.cached(&key) {
         return Ok((key, model));
     }
+    let base = base_model(state, conn, app).await?;
     let mut reductions: Vec<Reduction> = fields.iter().map(|(field, allowed)| Reduction { field: field.clone(), allowed: allowed.clone() }).collect();
     if reductions.iter().any(|r| base.field(&r.field).is_none()) {
         // A rule names a field the data lacks: show nothing rather than everything.
@@ -296,8 +308,8 @@ fn parse_spec(text: &str) -> (ChartSpec, Option<String>) {
         Ok(spec) => (spec, None),
         Err(error) => {
             tracing::warn!(%error, "a saved chart could not be read");
-            let placeholder = ChartSpec { kind: ChartKind::Table, title: "Unreadable chart".into(), dimensions: vec![], measures: vec![], sort_by: SortBy::Dimension, descending: false, top: None };
-            (placeholder, Some("This chart could not be read. Remove it and add it again.".into()))
+            let unreadable = ChartSpec { kind: ChartKind::Table, title: "Unreadable chart".into(), dimensions: vec![], measures: vec![], sort_by: SortBy::Dimension, descending: false, top: None };
+            (unreadable, Some("This chart could not be read. Remove it and add it again.".into()))
         }
     }
 }
@@ -358,7 +370,7 @@ pub async fn sheet_view(state: &AppState, principal: &Principal, app_id: &str, s
         app_id: app.id.clone(),
         app_name: app.name.clone(),
         space_id: space.id.clone(),
-        space_name: if space.kind() == crate::spaces::rules::SpaceType::Personal { crate::spaces::service::PERSONAL_NAME.into() } else { space.name.clone() },
+        space_name: crate::apps::service::space_name(&space),
         sheets: visible.iter().map(sheet_info).collect(),
         sheet: sheet.as_ref().map(sheet_info),
         charts: Vec::new(),

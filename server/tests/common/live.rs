@@ -7,7 +7,7 @@ use server::security::LayerSettings;
 
 use super::TestDb;
 
-pub const PASSWORD: &str = "correct horse battery";
+pub use super::PASSWORD;
 
 pub struct Live {
     pub base: String,

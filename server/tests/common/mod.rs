@@ -11,6 +11,9 @@ use app::auth::service::{load_principal, Credential, Principal};
 use app::state::{AppState, ManualClock, Settings};
 use server::{build_state, config::Config};
 
+/// Every test account's password.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// 2026-11-23 09:00 UTC.
 pub const START: i64 = 1_795_424_400_000;
 
@@ -81,6 +84,22 @@ impl TestDb {
         let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1").bind(email.to_lowercase()).fetch_one(&self.state.db).await.unwrap();
         let mut conn = self.state.db.acquire().await.unwrap();
         load_principal(&mut conn, &id, Credential::Console).await.unwrap().expect("an active user")
+    }
+
+    /// The tenant "Acme" and its admin, root@acme.test.
+    pub async fn acme(&self) -> Principal {
+        app::directory::service::create_admin(&self.state, "Acme", "root@acme.test", "Root Admin", PASSWORD).await.unwrap();
+        self.principal("root@acme.test").await
+    }
+
+    /// A user `admin` invited, who accepted and chose `PASSWORD`: `<name>@acme.test`.
+    pub async fn active_user(&self, admin: &Principal, name: &str) -> Principal {
+        let email = format!("{}@acme.test", name.to_lowercase());
+        let new = app::directory::model::NewUser { name: name.into(), email: email.clone(), ..Default::default() };
+        let created = app::directory::service::create_user(&self.state, admin, new).await.unwrap();
+        let token = created.invite_url.rsplit('/').next().unwrap().to_string();
+        app::auth::service::accept_invite(&self.state, &app::auth::service::RequestInfo::default(), &token, PASSWORD).await.unwrap();
+        self.principal(&email).await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
