@@ -25,6 +25,15 @@ pub enum AppError {
     TooLarge(String),
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// Sightline is at a capacity limit; try again after `retry_after_secs`.
+    #[error("{message}")]
+    Unavailable { message: String, retry_after_secs: u64 },
+    /// The thing existed and is gone for good (an expired link).
+    #[error("{0}")]
+    Gone(String),
+    /// An anonymous session ended (its time ran out, or its link was reset or paused).
+    #[error("{0}")]
+    SessionEnded(String),
     /// Something failed on the server; the details are in the server log.
     #[error("Something went wrong on the server. Try again; if it keeps failing, tell your administrator (reference {reference}).")]
     Internal { reference: String },
@@ -46,6 +55,14 @@ impl AppError {
         AppError::NotFound(message.into())
     }
 
+    /// Seconds to wait before trying again, for errors that have them.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     pub fn conflict(message: impl Into<String>) -> Self {
         AppError::Conflict(message.into())
     }
@@ -60,6 +77,9 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooLarge(_) => 413,
             AppError::TooManyRequests { .. } => 429,
+            AppError::Unavailable { .. } => 503,
+            AppError::Gone(_) => 410,
+            AppError::SessionEnded(_) => 401,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -74,6 +94,9 @@ impl AppError {
             AppError::Conflict(_) => "SIGHTLINE-CONFLICT",
             AppError::TooLarge(_) => "SIGHTLINE-TOO-LARGE",
             AppError::TooManyRequests { .. } => "SIGHTLINE-RATE-LIMITED",
+            AppError::Unavailable { .. } => "SIGHTLINE-BUSY",
+            AppError::Gone(_) => "SIGHTLINE-GONE",
+            AppError::SessionEnded(_) => "SIGHTLINE-SESSION-ENDED",
             AppError::Internal { .. } | AppError::Transport(_) => "SIGHTLINE-INTERNAL",
         }
     }
@@ -88,6 +111,9 @@ impl AppError {
             AppError::Conflict(_) => "Conflict",
             AppError::TooLarge(_) => "Too large",
             AppError::TooManyRequests { .. } => "Too many requests",
+            AppError::Unavailable { .. } => "Busy",
+            AppError::Gone(_) => "Gone",
+            AppError::SessionEnded(_) => "Session ended",
             AppError::Internal { .. } | AppError::Transport(_) => "Internal error",
         }
     }

@@ -2,6 +2,7 @@
 //! Sightline's isomorphic app: the pages and server functions of every feature, and (with the
 //! `ssr` feature) the services, rules and storage behind them. See ARCHITECTURE.md.
 
+pub mod anonymous;
 pub mod apps;
 pub mod audit;
 pub mod content;

@@ -40,7 +40,7 @@ pub fn request_info() -> RequestInfo {
 pub fn set_status(error: &AppError) {
     if let Some(response) = use_context::<ResponseOptions>() {
         response.set_status(http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-        if let AppError::TooManyRequests { retry_after_secs, .. } = error {
+        if let Some(retry_after_secs) = error.retry_after_secs() {
             if let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.insert_header(http::header::RETRY_AFTER, value);
             }

@@ -56,6 +56,24 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// Memory the loaded app models may use together; past it, the least recently used go.
     pub memory_budget_bytes: usize,
+    pub anonymous: AnonymousSettings,
+}
+
+/// How anonymous visitors are served.
+#[derive(Debug, Clone)]
+pub struct AnonymousSettings {
+    /// How long an anonymous session lasts; a refresh starts a new one.
+    pub session_ms: i64,
+    /// New sessions one client address may start per minute.
+    pub starts_per_minute: u32,
+    /// Memory the apps opened anonymously may use together (apart from tenant users' apps).
+    pub memory_budget_bytes: usize,
+}
+
+impl Default for AnonymousSettings {
+    fn default() -> Self {
+        AnonymousSettings { session_ms: crate::anonymous::rules::DEFAULT_SESSION_MS, starts_per_minute: 30, memory_budget_bytes: 256 * 1024 * 1024 }
+    }
 }
 
 impl Default for Settings {
@@ -68,6 +86,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             max_upload_bytes: 200 * 1024 * 1024,
             memory_budget_bytes: 1024 * 1024 * 1024,
+            anonymous: AnonymousSettings::default(),
         }
     }
 }
@@ -79,6 +98,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// App data: files on disk, models and viewers' selections in memory.
     pub content: Arc<crate::content::service::Content>,
+    /// Anonymous sessions, their models and counters.
+    pub anonymous: Arc<crate::anonymous::service::Anonymous>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -26,6 +26,32 @@ pub fn rfc3339(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
 
+/// `2026-11-23`, as date inputs take it.
+pub fn date(ms: i64) -> String {
+    let (y, mo, d, ..) = civil(ms);
+    format!("{y:04}-{mo:02}-{d:02}")
+}
+
+/// The Unix milliseconds at which a `YYYY-MM-DD` date ends (midnight UTC after it): a link that
+/// expires on a date works through that whole day.
+pub fn end_of_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let (y, m, d): (i64, i64, i64) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Civil date to days (the inverse of `civil`).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = (days + 1) * 86_400_000;
+    (date(ms - 1) == format!("{y:04}-{m:02}-{d:02}")).then_some(ms)
+}
+
 /// `2026-11-23 09:07 UTC`, for tables in the portal.
 pub fn short(ms: i64) -> String {
     let (y, mo, d, h, mi, _, _) = civil(ms);
@@ -61,5 +87,14 @@ mod tests {
         assert_eq!(wait_phrase(45), "45 seconds");
         assert_eq!(wait_phrase(61), "2 minutes");
         assert_eq!(wait_phrase(900), "15 minutes");
+    }
+
+    #[test]
+    fn a_date_ends_at_the_next_midnight() {
+        assert_eq!(end_of_date("1970-01-01"), Some(86_400_000));
+        assert_eq!(end_of_date("2000-02-29").map(date), Some("2000-03-01".into()));
+        assert_eq!(date(end_of_date("2026-11-23").unwrap() - 1), "2026-11-23");
+        assert_eq!(end_of_date("2026-02-30"), None, "no such day");
+        assert_eq!(end_of_date("soon"), None);
     }
 }

@@ -151,6 +151,8 @@ fn app_row(s: usize, a: usize) -> AppRow {
         source_app_id: None,
         published_at: None,
         content_version: 1,
+        data_version: 0,
+        data_rows: 0,
         created_at: 0,
         updated_at: 0,
     }

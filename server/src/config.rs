@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use app::auth::rules::{LoginLimits, SessionLifetimes};
-use app::state::Settings;
+use app::state::{AnonymousSettings, Settings};
 use leptos::config::LeptosOptions;
 
 #[derive(Debug, Clone)]
@@ -113,6 +113,11 @@ impl Config {
             public_url: public_url.trim_end_matches('/').to_string(),
             max_upload_bytes: source.number("max_upload_mb", 200)? as u64 * 1024 * 1024,
             memory_budget_bytes: source.number("memory_budget_mb", 1024)? as usize * 1024 * 1024,
+            anonymous: AnonymousSettings {
+                session_ms: source.number("anonymous_session_seconds", 15 * 60)? * 1000,
+                starts_per_minute: source.number("anonymous_sessions_per_address_per_minute", 30)? as u32,
+                memory_budget_bytes: source.number("anonymous_memory_budget_mb", 256)? as usize * 1024 * 1024,
+            },
         };
         let json_logs = match source.text("log_format", "pretty").as_str() {
             "json" => true,

@@ -34,7 +34,9 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
     let db = db::connect(&config.database_url, &config.data_dir).await?;
     db::migrate(&db, &config.database_url).await?;
     let content = Arc::new(app::content::service::Content::new(&config.data_dir, config.settings.memory_budget_bytes));
-    Ok(AppState { db, clock, settings: Arc::new(config.settings.clone()), content, leptos_options: config.leptos.clone() })
+    let key = app::anonymous::service::load_signing_key(&db, clock.now_ms()).await?;
+    let anonymous = Arc::new(app::anonymous::service::Anonymous::new(&key, config.settings.anonymous.memory_budget_bytes));
+    Ok(AppState { db, clock, settings: Arc::new(config.settings.clone()), content, anonymous, leptos_options: config.leptos.clone() })
 }
 
 pub async fn build_state_now(config: &Config) -> Result<AppState, String> {
@@ -101,7 +103,21 @@ fn spawn_housekeeping(state: AppState) {
                 tracing::warn!(%error, "removing the data of deleted apps failed");
             }
             // A viewer's selections last as long as a signed-in session may sit idle.
+            // (Anonymous sessions' selections go with their sessions: see the minute loop.)
             state.content.engines.forget_idle_viewers(state.now() - state.settings.session.idle_ms);
+        }
+    });
+}
+
+/// Every minute: anonymous counters to the database, expired anonymous sessions forgotten.
+fn spawn_anonymous_flush(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(error) = app::anonymous::service::flush(&state).await {
+                tracing::warn!(%error, "writing anonymous use failed");
+            }
         }
     });
 }
@@ -109,6 +125,7 @@ fn spawn_housekeeping(state: AppState) {
 /// Serves until `shutdown` resolves, then finishes the requests under way.
 pub async fn serve(listener: TcpListener, state: AppState, layer: LayerSettings, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     spawn_housekeeping(state.clone());
+    spawn_anonymous_flush(state.clone());
     let app = router(state, layer).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -30,6 +30,8 @@ pub struct App {
     pub highest: Option<String>,
     /// The caller reaches the app only through app shares, not as a space member.
     pub shared_with_caller: bool,
+    /// A live anonymous link reaches the app: anyone with it sees its public sheets.
+    pub public: bool,
 }
 
 impl App {

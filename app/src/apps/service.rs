@@ -48,7 +48,18 @@ fn app_from(row: AppRow, space: &SpaceRow, access: &Access) -> App {
         actions: access.actions.iter().copied().collect(),
         highest: access.highest().map(str::to_string),
         shared_with_caller: !access.member,
+        public: false,
     }
+}
+
+/// Marks the apps a live anonymous link reaches ("public"), with one query.
+async fn mark_public(conn: &mut AnyConnection, now: i64, apps: &mut [App]) -> Result<(), AppError> {
+    let ids: Vec<String> = apps.iter().map(|a| a.id.clone()).collect();
+    let live = crate::anonymous::store::live_link_counts(conn, &ids, now).await?;
+    for app in apps.iter_mut() {
+        app.public = live.iter().any(|(id, n)| *id == app.id && *n > 0);
+    }
+    Ok(())
 }
 
 fn describe(source: &Source) -> &'static str {
@@ -87,6 +98,7 @@ pub async fn list_apps(state: &AppState, principal: &Principal, space_id: &str) 
             apps.push(app_from(row, &space, &access));
         }
     }
+    mark_public(&mut conn, state.now(), &mut apps).await?;
     Ok(apps)
 }
 
@@ -114,7 +126,10 @@ pub async fn get_app(state: &AppState, principal: &Principal, id: &str) -> Resul
         },
         None => None,
     };
-    Ok(AppDetail { roles: role_lines(&access), app: app_from(row, &space, &access), published_copies, source })
+    let mut app = [app_from(row, &space, &access)];
+    mark_public(&mut conn, state.now(), &mut app).await?;
+    let [app] = app;
+    Ok(AppDetail { roles: role_lines(&access), app, published_copies, source })
 }
 
 /// The target space of a new app, move or copy: the one named, or the caller's personal space.

@@ -56,6 +56,11 @@ pub async fn get_app(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sql
         .await
 }
 
+/// An app by id alone, for anonymous visitors (who belong to no tenant).
+pub async fn get_app_by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<AppRow>> {
+    sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.id = $1")).bind(id).fetch_optional(conn).await
+}
+
 pub async fn apps_in_space(conn: &mut AnyConnection, space_id: &str) -> sqlx::Result<Vec<AppRow>> {
     sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.space_id = $1 ORDER BY a.name_key, a.id"))
         .bind(space_id)

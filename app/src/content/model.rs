@@ -227,6 +227,8 @@ pub struct SheetView {
     pub can_add_sheet: bool,
     /// None: the app has no data yet.
     pub data: Option<DataSummary>,
+    /// Live anonymous links reach the app: its public sheets are open to anyone with one.
+    pub public: bool,
 }
 
 /// A change to the viewer's selections.
@@ -236,6 +238,8 @@ pub enum SelectionChange {
     Toggle { field: String, code: u32 },
     /// Select exactly these values.
     Select { field: String, codes: Vec<u32> },
+    /// Select exactly the values with these texts (embed addresses name values, not codes).
+    SelectValues { field: String, values: Vec<String> },
     /// Select the possible values whose text contains this.
     Search { field: String, text: String },
     Clear { field: String },

@@ -225,21 +225,23 @@ pub async fn copy_content(conn: &mut AnyConnection, state: &AppState, from: &App
         store::set_app_data(conn, to_id, to_version, rows, now).await?;
     }
     state.content.engines.forget_app(to_id);
+    state.anonymous.engines.forget_app(to_id);
     Ok(())
 }
 
 /// Frees what an app held once it is deleted.
 pub fn forget_app(state: &AppState, app_id: &str) {
     state.content.engines.forget_app(app_id);
+    state.anonymous.engines.forget_app(app_id);
     state.content.storage.remove_app(app_id);
 }
 
 // --- Models -----------------------------------------------------------------------------------
 
 /// The app's whole model: from memory, else its snapshot, else its files (writing a new snapshot).
-async fn base_model(state: &AppState, conn: &mut AnyConnection, app: &AppRow) -> Result<Arc<DataModel>, AppError> {
+async fn base_model(state: &AppState, engines: &Engines, conn: &mut AnyConnection, app: &AppRow) -> Result<Arc<DataModel>, AppError> {
     let key = ModelKey { app_id: app.id.clone(), data_version: app.data_version, access: String::new() };
-    if let Some(model) = state.content.engines.cached(&key) {
+    if let Some(model) = engines.cached(&key) {
         return Ok(model);
     }
     let files = store::files_of_app(conn, &app.id).await?;
@@ -261,26 +263,26 @@ async fn base_model(state: &AppState, conn: &mut AnyConnection, app: &AppRow) ->
         }
     })
     .await??;
-    Ok(state.content.engines.insert(key, Arc::new(model)))
+    Ok(engines.insert(key, Arc::new(model)))
 }
 
 /// The model a viewer sees: the whole one, or its section-access reduction (made once per
 /// reduction and shared by everyone it applies to).
-async fn viewer_model(state: &AppState, conn: &mut AnyConnection, app: &AppRow, access: &DataAccess) -> Result<(ModelKey, Arc<DataModel>), AppError> {
+async fn viewer_model(state: &AppState, engines: &Engines, conn: &mut AnyConnection, app: &AppRow, access: &DataAccess) -> Result<(ModelKey, Arc<DataModel>), AppError> {
     let key = ModelKey { app_id: app.id.clone(), data_version: app.data_version, access: access.key() };
-    let DataAccess::Reduced(fields) = access else { return Ok((key, base_model(state, conn, app).await?)) };
+    let DataAccess::Reduced(fields) = access else { return Ok((key, base_model(state, engines, conn, app).await?)) };
     // A reduction in memory serves without its whole model (which may have been evicted).
-    if let Some(model) = state.content.engines.cached(&key) {
+    if let Some(model) = engines.cached(&key) {
         return Ok((key, model));
     }
-    let base = base_model(state, conn, app).await?;
+    let base = base_model(state, engines, conn, app).await?;
     let mut reductions: Vec<Reduction> = fields.iter().map(|(field, allowed)| Reduction { field: field.clone(), allowed: allowed.clone() }).collect();
     if reductions.iter().any(|r| base.field(&r.field).is_none()) {
         // A rule names a field the data lacks: show nothing rather than everything.
         reductions = vec![Reduction { field: base.fields.first().map(|f| f.name.clone()).unwrap_or_default(), allowed: vec![] }];
     }
     let reduced = blocking(move || reduce(&base, &reductions).unwrap_or_else(|_| DataModel { fields: Vec::new(), tables: Vec::new() })).await?;
-    Ok((key.clone(), state.content.engines.insert(key, Arc::new(reduced))))
+    Ok((key.clone(), engines.insert(key, Arc::new(reduced))))
 }
 
 async fn data_access_of(conn: &mut AnyConnection, principal: &Principal, app_id: &str, access: &Access) -> Result<DataAccess, AppError> {
@@ -334,6 +336,14 @@ fn apply(state: &mut engine::ViewerState, model: &DataModel, change: &SelectionC
             let codes = codes.iter().map(|c| in_range(f, *c)).collect::<Result<Vec<_>, _>>()?;
             state.select(f, codes);
         }
+        SelectionChange::SelectValues { field: name, values } => {
+            let f = field(name)?;
+            let codes = values
+                .iter()
+                .map(|v| model.code_of(f, v).ok_or_else(|| AppError::invalid("select", format!("{} has no value \"{v}\".", model.fields[f].name))))
+                .collect::<Result<Vec<_>, _>>()?;
+            state.select(f, codes);
+        }
         SelectionChange::Search { field: name, text } => {
             let f = field(name)?;
             if state.select_by_search(model, f, text) == 0 {
@@ -352,51 +362,98 @@ fn apply(state: &mut engine::ViewerState, model: &DataModel, change: &SelectionC
     Ok(())
 }
 
+/// Who is looking at a sheet: a tenant user with their access, or an anonymous visitor (public
+/// sheets only, nothing to edit), with the data they may see and where their selections live.
+pub struct SheetViewer<'a> {
+    /// Whose selections: one state per browser session or anonymous session.
+    pub key: String,
+    pub person: Option<(&'a Principal, &'a Access)>,
+    pub data_access: DataAccess,
+    pub engines: &'a Engines,
+}
+
+impl SheetViewer<'_> {
+    fn user_id(&self) -> &str {
+        self.person.map(|(p, _)| p.user_id.as_str()).unwrap_or("")
+    }
+}
+
 /// An open sheet as the viewer sees it, after applying `change` to their selections. Without a
 /// sheet id, the app's first sheet the viewer can see.
 pub async fn sheet_view(state: &AppState, principal: &Principal, app_id: &str, sheet_id: Option<&str>, change: Option<SelectionChange>) -> Result<SheetView, AppError> {
     let mut conn = state.db.acquire().await?;
     let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
-    let visible: Vec<SheetRow> = store::sheets_of_app(&mut conn, &app.id).await?.into_iter().filter(|s| rules::may_see_sheet(s.owner_id.as_deref(), &principal.user_id)).collect();
+    let data_access = data_access_of(&mut conn, principal, &app.id, &access).await?;
+    let viewer = SheetViewer { key: viewer_key(principal), person: Some((principal, &access)), data_access, engines: &state.content.engines };
+    let request = SheetRequest { sheet_id, changes: change.into_iter().collect(), only_field: None };
+    render_sheet(state, conn, &app, &crate::apps::service::space_name(&space), &viewer, request).await
+}
+
+/// Which sheet, after which selection changes; `only_field` shows that field's filter pane
+/// instead of the sheet's charts (an embedded field).
+pub struct SheetRequest<'a> {
+    pub sheet_id: Option<&'a str>,
+    pub changes: Vec<SelectionChange>,
+    pub only_field: Option<&'a str>,
+}
+
+fn field_pane(field: &str) -> ChartSpec {
+    ChartSpec { kind: ChartKind::FilterPane, title: field.to_string(), dimensions: vec![field.to_string()], measures: vec![], sort_by: SortBy::Dimension, descending: false, top: None }
+}
+
+/// The sheet for any viewer: visible sheets, the open one's charts computed over the viewer's
+/// model under their selections after `changes`.
+pub async fn render_sheet(
+    state: &AppState,
+    mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    app: &AppRow,
+    space_name: &str,
+    viewer: &SheetViewer<'_>,
+    request: SheetRequest<'_>,
+) -> Result<SheetView, AppError> {
+    let SheetRequest { sheet_id, changes, only_field } = request;
+    let user_id = viewer.user_id();
+    let visible: Vec<SheetRow> = store::sheets_of_app(&mut conn, &app.id).await?.into_iter().filter(|s| rules::may_see_sheet(s.owner_id.as_deref(), user_id)).collect();
     let sheet = match sheet_id.filter(|s| !s.is_empty()) {
         Some(id) => Some(visible.iter().find(|s| s.id == id).cloned().ok_or_else(|| AppError::not_found("This app has no such sheet. It may have been deleted."))?),
         None => visible.first().cloned(),
     };
-    let specs: Vec<(String, (ChartSpec, Option<String>))> = match &sheet {
-        Some(sheet) => store::charts_of_sheet(&mut conn, &sheet.id).await?.into_iter().map(|c| (c.id, parse_spec(&c.spec))).collect(),
-        None => Vec::new(),
+    let specs: Vec<(String, (ChartSpec, Option<String>))> = match (&sheet, only_field) {
+        (_, Some(field)) => vec![("field".to_string(), (field_pane(field), None))],
+        (Some(sheet), None) => store::charts_of_sheet(&mut conn, &sheet.id).await?.into_iter().map(|c| (c.id, parse_spec(&c.spec))).collect(),
+        (None, None) => Vec::new(),
     };
+    let public = crate::anonymous::store::live_link_counts(&mut conn, std::slice::from_ref(&app.id), state.now()).await?.first().is_some_and(|(_, n)| *n > 0);
     let mut view = SheetView {
         app_id: app.id.clone(),
         app_name: app.name.clone(),
-        space_id: space.id.clone(),
-        space_name: crate::apps::service::space_name(&space),
+        space_id: app.space_id.clone(),
+        space_name: space_name.to_string(),
         sheets: visible.iter().map(sheet_info).collect(),
         sheet: sheet.as_ref().map(sheet_info),
         charts: Vec::new(),
         selections: Vec::new(),
         can_back: false,
         can_forward: false,
-        can_edit_sheet: sheet.as_ref().is_some_and(|s| rules::may_edit_sheet(s.owner_id.as_deref(), &principal.user_id, &access)),
-        can_add_sheet: rules::new_sheet_is_private(&access).is_ok(),
+        can_edit_sheet: viewer.person.zip(sheet.as_ref()).is_some_and(|((p, access), s)| rules::may_edit_sheet(s.owner_id.as_deref(), &p.user_id, access)),
+        can_add_sheet: viewer.person.is_some_and(|(_, access)| rules::new_sheet_is_private(access).is_ok()),
         data: None,
+        public,
     };
     if app.data_version == 0 {
         view.charts = specs.into_iter().map(|(id, (spec, _))| ChartView { id, spec, data: ChartData::Problem("This app has no data yet.".into()) }).collect();
         return Ok(view);
     }
-    let data_access = data_access_of(&mut conn, principal, &app.id, &access).await?;
-    let (key, model) = viewer_model(state, &mut conn, &app, &data_access).await?;
+    let (key, model) = viewer_model(state, viewer.engines, &mut conn, app, &viewer.data_access).await?;
     let files = store::files_of_app(&mut conn, &app.id).await?.into_iter().map(|f| f.name).collect();
     drop(conn);
-    let viewer = viewer_key(principal);
-    let (selections, can_back, can_forward) = state.content.engines.with_viewer(&viewer, &key, state.now(), |viewer| {
-        if let Some(change) = &change {
-            apply(viewer, &model, change)?;
+    let (selections, can_back, can_forward) = viewer.engines.with_viewer(&viewer.key, &key, state.now(), |state| {
+        for change in &changes {
+            apply(state, &model, change)?;
         }
-        Ok::<_, AppError>((viewer.selections().clone(), viewer.can_go_back(), viewer.can_go_forward()))
+        Ok::<_, AppError>((state.selections().clone(), state.can_go_back(), state.can_go_forward()))
     })?;
-    let reduced = data_access != DataAccess::All;
+    let reduced = viewer.data_access != DataAccess::All;
     let computed = blocking(move || {
         let evaluation = engine::evaluate(&model, &selections);
         let charts: Vec<ChartView> = specs
@@ -417,6 +474,19 @@ pub async fn sheet_view(state: &AppState, principal: &Principal, app_id: &str, s
     view.can_back = can_back;
     view.can_forward = can_forward;
     Ok(view)
+}
+
+/// The field names of an app's data (empty before it has data), for link reductions.
+pub async fn field_names(state: &AppState, conn: &mut AnyConnection, app: &AppRow) -> Result<Vec<String>, AppError> {
+    if app.data_version == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(base_model(state, &state.content.engines, conn, app).await?.fields.iter().map(|f| f.name.clone()).collect())
+}
+
+/// The first field section access rules name, when the app has rules.
+pub async fn section_access_field(conn: &mut AnyConnection, app_id: &str) -> Result<Option<String>, AppError> {
+    Ok(store::rules_of_app(conn, app_id).await?.into_iter().next().map(|r| r.field))
 }
 
 // --- Authoring --------------------------------------------------------------------------------
@@ -496,7 +566,7 @@ async fn app_fields(state: &AppState, conn: &mut AnyConnection, app: &AppRow) ->
     if app.data_version == 0 {
         return Err(AppError::invalid("spec", "This app has no data yet: load data before adding charts."));
     }
-    Ok(fields_info(&*base_model(state, conn, app).await?))
+    Ok(fields_info(&*base_model(state, &state.content.engines, conn, app).await?))
 }
 
 /// Adds a chart to a sheet, or changes one (`chart_id`). Returns the chart's id.

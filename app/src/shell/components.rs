@@ -116,6 +116,36 @@ pub fn SecretOnce(label: &'static str, value: String) -> impl IntoView {
     }
 }
 
+/// A value to copy (a link, a snippet), read-only, with a copy button.
+#[component]
+pub fn CopyField(label: String, value: String, #[prop(optional)] multiline: bool) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = value.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().navigator().clipboard().write_text(&to_copy);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &to_copy;
+        copied.set(true);
+    };
+    let field = if multiline {
+        view! { <textarea readonly class="mono copy-value" rows="3" aria-label=label.clone() prop:value=value></textarea> }.into_any()
+    } else {
+        view! { <input type="text" readonly class="mono copy-value" aria-label=label.clone() prop:value=value/> }.into_any()
+    };
+    view! {
+        <div class="copy-field">
+            <span class="copy-label">{label.clone()}</span>
+            <div class="secret-row">
+                {field}
+                <button type="button" class="button small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+            </div>
+        </div>
+    }
+}
+
 /// A delete button that asks once more before it acts, and says what deleting does.
 #[component]
 pub fn ConfirmDelete(what: &'static str, consequence: &'static str, action: Action<(), Result<(), AppError>>) -> impl IntoView {

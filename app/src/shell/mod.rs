@@ -11,6 +11,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
+use crate::anonymous::ui::{AnonymousPage, EmbedPage, EmbeddingPage};
 use crate::apps::ui::AppPage;
 use crate::audit::ui::AuditPage;
 use crate::content::ui::SheetPage;
@@ -56,9 +57,10 @@ pub fn App() -> impl IntoView {
         <leptos_meta::Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>
         <Router>
-            <Header/>
-            <main id="main" class="page">
+            <Frame>
                 <Routes fallback=NotFound>
+                    <Route ssr=SsrMode::Async path=path!("/a/:app") view=AnonymousPage/>
+                    <Route ssr=SsrMode::Async path=path!("/embed/:app/:ui") view=EmbedPage/>
                     <Route ssr=SsrMode::Async path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=path!("/invite/:token") view=InvitePage/>
@@ -75,9 +77,26 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/admin/groups/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/roles") view=|| view! { <Guarded need=Permission::ManageDirectory><RolesPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/audit") view=|| view! { <Guarded need=Permission::ViewAuditLog><AuditPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/embedding") view=|| view! { <Guarded need=Permission::ManageAllowedOrigins><EmbeddingPage/></Guarded> }/>
                 </Routes>
-            </main>
+            </Frame>
         </Router>
+    }
+}
+
+/// Pages for anonymous visitors and embeds: no portal around them.
+pub fn is_visitor_path(path: &str) -> bool {
+    path.starts_with("/a/") || path.starts_with("/embed/")
+}
+
+/// The portal's header and page frame, or nothing around a visitor's page.
+#[component]
+fn Frame(children: Children) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let visitor = is_visitor_path(&location.pathname.get_untracked());
+    view! {
+        {(!visitor).then(|| view! { <Header/> })}
+        <main id="main" class=if visitor { "visitor-main" } else { "page" }>{children()}</main>
     }
 }
 
@@ -107,6 +126,7 @@ fn Header() -> impl IntoView {
 fn Nav(user: CurrentUser) -> impl IntoView {
     let admin = user.has(Permission::ManageDirectory);
     let audit = user.has(Permission::ViewAuditLog);
+    let embedding = user.has(Permission::ManageAllowedOrigins);
     view! {
         <span class="tenant-name" title="Tenant">{user.tenant_name.clone()}</span>
         <nav class="nav" aria-label="Main">
@@ -118,6 +138,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/roles">"Roles"</A>
             })}
             {audit.then(|| view! { <A href="/admin/audit">"Audit log"</A> })}
+            {embedding.then(|| view! { <A href="/admin/embedding">"Embedding"</A> })}
         </nav>
     }
 }

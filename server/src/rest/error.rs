@@ -59,16 +59,11 @@ impl IntoResponse for RestError {
             other => other.to_string(),
         };
         let mut response = body(status, error.code(), error.title(), detail);
-        match &error {
-            AppError::TooManyRequests { retry_after_secs, .. } => {
-                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-            }
-            AppError::Unauthenticated => {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
+        if let Some(value) = error.retry_after_secs().and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if error == AppError::Unauthenticated {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

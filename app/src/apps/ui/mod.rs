@@ -19,6 +19,7 @@ fn app_badges(app: &App) -> impl IntoView {
     view! {
         {app.published_at.is_some().then(|| view! { <Badge text="Published".to_string() tone="accent"/> })}
         {app.shared_with_caller.then(|| view! { " " <Badge text="Shared with you".to_string() tone="ok"/> })}
+        {app.public.then(|| view! { " " <span class="badge badge-public" title="A live anonymous link reaches this app: anyone with the link sees its public sheets.">"Public"</span> })}
     }
 }
 
@@ -179,6 +180,7 @@ fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'stati
             {manageable.then(|| view! { <AppActions detail=detail.clone() on_change/> })}
         </div>
         {access_rules.then(|| view! { <crate::content::ui::SectionAccess app_id=access_app.clone()/> })}
+        {(app.space_type == crate::spaces::rules::SpaceType::Managed).then(|| view! { <crate::anonymous::ui::AnonymousAccess app_id=app.id.clone() on_change/> })}
     }
 }
 

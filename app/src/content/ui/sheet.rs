@@ -198,7 +198,7 @@ fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl
 
 /// What is selected, field by field, with back, forward and clear.
 #[component]
-fn SelectionsBar(current: RwSignal<SheetView>, change: Action<Option<SelectionChange>, Result<SheetView, AppError>>, pending: Memo<bool>) -> impl IntoView {
+pub(crate) fn SelectionsBar(current: RwSignal<SheetView>, change: Action<Option<SelectionChange>, Result<SheetView, AppError>>, pending: Memo<bool>) -> impl IntoView {
     view! {
         <div class="selections-bar" aria-label="Selections">
             <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>

@@ -1,0 +1,521 @@
+//! The rules of anonymous access, as the seed document states them, and the small pure pieces
+//! around them: link state, who copies what, what a visitor sees, capacity, the per-address
+//! limit, origins, and the embed snippets. Every service and page asks these.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::*;
+use crate::content::rules::DataAccess;
+use crate::error::AppError;
+use crate::sharing::rules::{Access, AppAction};
+use crate::spaces::rules::{SpaceRole, SpaceType};
+
+/// How long an anonymous session lasts unless the server is told otherwise.
+pub const DEFAULT_SESSION_MS: i64 = 15 * 60 * 1000;
+pub const MAX_LINKS_PER_APP: usize = 20;
+pub const MAX_LINK_NAME: usize = 100;
+
+/// Turning anonymous access on and off, adding links and resetting codes: the Public link
+/// creation permission (`anonymous_access_link`), and Owner or Can manage in a managed space.
+/// Says what is missing when something is.
+pub fn check_can_manage(space: SpaceType, access: &Access, has_permission: bool) -> Result<(), AppError> {
+    if space != SpaceType::Managed {
+        return Err(AppError::forbidden("Anonymous access is for apps in managed spaces. Publish the app to a managed space first."));
+    }
+    if !(access.owner || holds_space_role(access, SpaceRole::Facilitator)) {
+        return Err(AppError::forbidden("Only the space owner and members who Can manage the space turn anonymous access on and off."));
+    }
+    if !has_permission {
+        return Err(AppError::forbidden("You need the permission \"Create anonymous access links and embed codes\" (Public link creation). A tenant admin grants it in the User Default role or a custom role."));
+    }
+    debug_assert!(access.can(AppAction::ManageAnonymous));
+    Ok(())
+}
+
+/// A role held as a space member (not through an app share).
+fn holds_space_role(access: &Access, role: SpaceRole) -> bool {
+    access.roles.iter().any(|(r, sources)| *r == role && sources.iter().any(|s| s.makes_member()))
+}
+
+/// Copying the link with its access code: Owner, Can manage, Can contribute, Can view, Has
+/// restricted view and Can operate in the app's space. Others copy it without the code.
+pub fn may_copy_link_with_code(access: &Access) -> bool {
+    const ROLES: [SpaceRole; 5] = [SpaceRole::Facilitator, SpaceRole::Contributor, SpaceRole::Consumer, SpaceRole::BasicConsumer, SpaceRole::Operator];
+    access.owner || ROLES.into_iter().any(|role| holds_space_role(access, role))
+}
+
+/// Copying the embed code: the permission, and Owner or Can manage (the same as managing).
+pub fn may_copy_embed(space: SpaceType, access: &Access, has_permission: bool) -> bool {
+    check_can_manage(space, access, has_permission).is_ok()
+}
+
+/// Whether a link lets visitors in at `now`.
+pub fn link_status(disabled: bool, expires_at: Option<i64>, now: i64) -> LinkStatus {
+    if disabled {
+        LinkStatus::Paused
+    } else if expires_at.is_some_and(|at| at <= now) {
+        LinkStatus::Expired
+    } else {
+        LinkStatus::Live
+    }
+}
+
+pub fn check_link_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "Give the link a name, such as the site it is for."));
+    }
+    if name.chars().count() > MAX_LINK_NAME {
+        return Err(AppError::invalid("name", format!("A link's name has at most {MAX_LINK_NAME} characters.")));
+    }
+    Ok(name.to_string())
+}
+
+/// An expiry must lie ahead: a link that expires in the past would never work.
+pub fn check_expiry(expires_at: Option<i64>, now: i64) -> Result<Option<i64>, AppError> {
+    match expires_at {
+        Some(at) if at <= now => Err(AppError::invalid("expiresAt", "The expiry date has passed. Choose a date in the future, or none.")),
+        other => Ok(other),
+    }
+}
+
+pub fn check_link_count(existing: usize) -> Result<(), AppError> {
+    if existing >= MAX_LINKS_PER_APP {
+        return Err(AppError::conflict(format!("An app has at most {MAX_LINKS_PER_APP} links. Delete one it no longer needs.")));
+    }
+    Ok(())
+}
+
+/// A reduction names a field of the app and at least one value.
+pub fn check_reduction(reduction: &LinkReduction, fields: &[String]) -> Result<LinkReduction, AppError> {
+    let field = fields
+        .iter()
+        .find(|f| f.eq_ignore_ascii_case(reduction.field.trim()))
+        .ok_or_else(|| AppError::invalid("reduction", format!("The app has no field \"{}\". Pick one of its fields.", reduction.field.trim())))?;
+    let allowed = crate::content::rules::parse_allowed(&reduction.allowed.join(","))?;
+    Ok(LinkReduction { field: field.clone(), allowed })
+}
+
+/// What a visitor through a link sees. A link's reduction locks its visitors to those rows.
+/// Section access names tenant users and groups, never visitors: on an app with section access
+/// a link without a reduction shows no data rather than everything.
+pub fn visitor_access(reduction: Option<&LinkReduction>, section_access_field: Option<&str>) -> DataAccess {
+    match (reduction, section_access_field) {
+        (Some(r), _) => DataAccess::Reduced(vec![(r.field.clone(), r.allowed.clone())]),
+        (None, Some(field)) => DataAccess::Reduced(vec![(field.to_string(), Vec::new())]),
+        (None, None) => DataAccess::All,
+    }
+}
+
+/// A new session is admitted while fewer than `max` are live.
+pub fn admit(live: usize, max: i64) -> Result<(), AppError> {
+    if (live as i64) < max {
+        return Ok(());
+    }
+    Err(AppError::Unavailable {
+        message: "This content is very popular right now: every anonymous seat is taken. Try again in a minute.".into(),
+        retry_after_secs: 60,
+    })
+}
+
+/// New sessions one client address started in the current minute.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateWindow {
+    pub minute: i64,
+    pub count: u32,
+}
+
+impl RateWindow {
+    /// Counts one more session start at `now`, or says how long to wait.
+    pub fn allow(&mut self, now: i64, per_minute: u32) -> Result<(), AppError> {
+        let minute = now.div_euclid(60_000);
+        if minute != self.minute {
+            *self = RateWindow { minute, count: 0 };
+        }
+        if self.count >= per_minute {
+            let retry = ((minute + 1) * 60_000 - now + 999) / 1000;
+            return Err(AppError::TooManyRequests {
+                message: "Too many new sessions from your address. Wait a minute and refresh.".into(),
+                retry_after_secs: retry.max(1) as u64,
+            });
+        }
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// A site allowed to frame Sightline: `https://host[:port]` or `https://*.host`, lower-cased,
+/// without a path. Anything else is refused, so nothing but an origin reaches the CSP header.
+pub fn check_origin(origin: &str) -> Result<String, AppError> {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let bad = |why: &str| AppError::invalid("origin", format!("\"{origin}\" is not a site's origin: {why}. Write it as https://example.com (or https://*.example.com for every subdomain)."));
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or_else(|| bad("it needs https:// or http://"))?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    if let Some(port) = port {
+        if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("its port is not a number"));
+        }
+    }
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    if host.is_empty() || host.len() > 253 {
+        return Err(bad("it has no host"));
+    }
+    let label_ok = |l: &str| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !l.starts_with('-');
+    if !host.split('.').all(label_ok) {
+        return Err(bad("only a host name, with no path, query or spaces, may follow the scheme"));
+    }
+    Ok(origin)
+}
+
+pub fn check_origin_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("name", "Name the site in 1 to 100 characters."));
+    }
+    Ok(name.to_string())
+}
+
+/// The `frame-ancestors` directive for embed pages: the allowed origins, or `'none'`.
+pub fn frame_ancestors(origins: &[String]) -> String {
+    if origins.is_empty() {
+        "frame-ancestors 'none'".to_string()
+    } else {
+        format!("frame-ancestors {}", origins.join(" "))
+    }
+}
+
+pub fn check_capacity(max: i64) -> Result<i64, AppError> {
+    if !(0..=100_000).contains(&max) {
+        return Err(AppError::invalid("maxSessions", "Anonymous capacity is a number of sessions from 0 (anonymous access closed) to 100,000."));
+    }
+    Ok(max)
+}
+
+// --- Addresses and snippets -------------------------------------------------------------------
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The anonymous link: `/a/<app>?eac=<code>`, or without the code for those who may not copy it.
+pub fn link_url(base: &str, app_id: &str, code: Option<&str>) -> String {
+    match code {
+        Some(code) => format!("{}/a/{app_id}?eac={code}", base.trim_end_matches('/')),
+        None => format!("{}/a/{app_id}", base.trim_end_matches('/')),
+    }
+}
+
+/// The embed page's address for these options.
+pub fn embed_url(base: &str, app_id: &str, code: &str, options: &EmbedOptions) -> String {
+    let mut url = format!("{}/embed/{app_id}/{}?eac={code}", base.trim_end_matches('/'), options.ui.api_name());
+    for (name, value) in embed_query(options) {
+        url.push_str(&format!("&{name}={}", encode(&value)));
+    }
+    url
+}
+
+/// The options that differ from the defaults, as query pairs.
+fn embed_query(options: &EmbedOptions) -> Vec<(&'static str, String)> {
+    let mut pairs = Vec::new();
+    if let Some(sheet) = &options.sheet {
+        pairs.push(("sheet", sheet.clone()));
+    }
+    if let Some(object) = &options.object {
+        pairs.push(("object", object.clone()));
+    }
+    if let Some(field) = &options.field {
+        pairs.push(("field", field.clone()));
+    }
+    if options.theme != Theme::Light {
+        pairs.push(("theme", options.theme.api_name().to_string()));
+    }
+    if !options.toolbar {
+        pairs.push(("toolbar", "0".to_string()));
+    }
+    if !options.select.is_empty() {
+        pairs.push(("select", options.select.clone()));
+    }
+    pairs
+}
+
+fn html_attr(value: &str) -> String {
+    value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The two snippets of the embed dialog: an iframe, and the `<sightline-embed>` element.
+pub fn embed_codes(base: &str, app_id: &str, code: &str, options: &EmbedOptions, title: &str) -> EmbedCodes {
+    let base = base.trim_end_matches('/');
+    let height = match options.ui {
+        EmbedUi::App | EmbedUi::Sheet => 720,
+        EmbedUi::Chart | EmbedUi::Field => 420,
+        EmbedUi::Selections => 80,
+    };
+    let iframe = format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" referrerpolicy=\"no-referrer\"></iframe>",
+        html_attr(&embed_url(base, app_id, code, options)),
+        html_attr(title)
+    );
+    let mut attributes = vec![("host", base.to_string()), ("app", app_id.to_string()), ("ui", options.ui.api_name().to_string())];
+    attributes.extend(embed_query(options).into_iter().map(|(name, value)| (if name == "object" { "object" } else { name }, value)));
+    attributes.push(("access-code", code.to_string()));
+    let attributes: String = attributes.iter().map(|(name, value)| format!(" {name}=\"{}\"", html_attr(value))).collect();
+    let web_component = format!("<script src=\"{base}/embed.js\" defer></script>\n<sightline-embed{attributes}></sightline-embed>");
+    EmbedCodes { iframe, web_component }
+}
+
+/// Initial selections from an embed address: `Field:value|value;Field:value`.
+pub fn parse_selections(text: &str) -> Result<Vec<(String, Vec<String>)>, AppError> {
+    let mut out = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (field, values) = part.split_once(':').ok_or_else(|| {
+            AppError::invalid("select", format!("\"{part}\" is not a selection. Write Field:value, with | between values and ; between fields."))
+        })?;
+        let values: Vec<String> = values.split('|').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect();
+        if field.trim().is_empty() || values.is_empty() {
+            return Err(AppError::invalid("select", format!("\"{part}\" names no field or no value.")));
+        }
+        out.push((field.trim().to_string(), values));
+    }
+    if out.len() > 20 {
+        return Err(AppError::invalid("select", "Select in at most 20 fields."));
+    }
+    Ok(out)
+}
+
+// --- Session tokens ---------------------------------------------------------------------------
+
+/// What a session token says. Bound to one app, one link and one code generation: resetting
+/// the code or pausing the link ends the session at its next request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClaims {
+    pub session_id: String,
+    pub app_id: String,
+    pub link_id: String,
+    pub generation: i64,
+    pub expires_at: i64,
+}
+
+#[cfg(feature = "ssr")]
+mod tokens {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    use super::SessionClaims;
+
+    type HmacSha256 = Hmac<Sha256>;
+
+    fn mac(key: &[u8], payload: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    /// `<session>.<app>.<link>.<generation>.<expiry>.<hmac>`: ids are hex, so dots separate.
+    pub fn sign(key: &[u8], claims: &SessionClaims) -> String {
+        let payload = format!("{}.{}.{}.{}.{}", claims.session_id, claims.app_id, claims.link_id, claims.generation, claims.expires_at);
+        let tag = hex::encode(mac(key, &payload).finalize().into_bytes());
+        format!("{payload}.{tag}")
+    }
+
+    /// The claims of a token this server signed, if it is one. Expiry is the caller's to check.
+    pub fn verify(key: &[u8], token: &str) -> Option<SessionClaims> {
+        let (payload, tag) = token.rsplit_once('.')?;
+        let tag = hex::decode(tag).ok()?;
+        // verify_slice compares in constant time.
+        mac(key, payload).verify_slice(&tag).ok()?;
+        let mut parts = payload.split('.');
+        let claims = SessionClaims {
+            session_id: parts.next()?.to_string(),
+            app_id: parts.next()?.to_string(),
+            link_id: parts.next()?.to_string(),
+            generation: parts.next()?.parse().ok()?,
+            expires_at: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(claims)
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use tokens::{sign, verify};
+
+/// Why a session token no longer opens anything, in the words the visitor sees.
+pub fn session_ended(expired: bool) -> AppError {
+    if expired {
+        AppError::SessionEnded("Your session has ended. Refresh the page to start a new one.".into())
+    } else {
+        AppError::SessionEnded("This link was changed by its owner: your session has ended. Refresh the page; if the link still does not work, ask for a new one.".into())
+    }
+}
+
+/// The one answer for a wrong code, an old code and a missing app, so that a guess learns
+/// nothing about which apps exist.
+pub fn no_such_link() -> AppError {
+    AppError::not_found("This link does not work. It may have been mistyped or replaced: ask whoever shared it for the current link.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sharing::rules::{effective_access, Grant, SharerPermissions, Source};
+
+    fn access(space: SpaceType, grants: Vec<Grant>, permission: bool) -> Access {
+        effective_access(space, &grants, SharerPermissions { share_apps: false, anonymous_access_link: permission })
+    }
+
+    fn member(role: SpaceRole) -> Vec<Grant> {
+        vec![Grant { source: Source::SpaceMember, roles: vec![role] }]
+    }
+
+    fn owner() -> Vec<Grant> {
+        vec![Grant { source: Source::SpaceOwner, roles: vec![] }]
+    }
+
+    #[test]
+    fn turning_anonymous_access_on_needs_the_permission_and_owner_or_can_manage_in_a_managed_space() {
+        let managed = SpaceType::Managed;
+        assert!(check_can_manage(managed, &access(managed, owner(), true), true).is_ok(), "Owner (of space) with Public link creation allowed");
+        assert!(check_can_manage(managed, &access(managed, member(SpaceRole::Facilitator), true), true).is_ok(), "Can manage with the permission");
+        let err = check_can_manage(managed, &access(managed, owner(), false), false).unwrap_err();
+        assert!(err.to_string().contains("Public link creation"), "allowed to nobody by default, tenant admins included: {err}");
+        for role in [SpaceRole::Contributor, SpaceRole::Consumer, SpaceRole::Publisher, SpaceRole::Operator, SpaceRole::BasicConsumer] {
+            assert!(check_can_manage(managed, &access(managed, member(role), true), true).is_err(), "{role:?} cannot turn it on");
+        }
+        let shared = SpaceType::Shared;
+        let err = check_can_manage(shared, &access(shared, owner(), true), true).unwrap_err();
+        assert!(err.to_string().contains("managed space"), "{err}");
+    }
+
+    #[test]
+    fn an_app_share_does_not_make_a_space_role_for_anonymous_access() {
+        let managed = SpaceType::Managed;
+        let shared_to_me = vec![Grant { source: Source::ShareToUser, roles: vec![SpaceRole::Facilitator] }];
+        let a = access(managed, shared_to_me, true);
+        assert!(check_can_manage(managed, &a, true).is_err());
+        assert!(!may_copy_link_with_code(&a), "copying with the code is for roles in the app's space");
+    }
+
+    #[test]
+    fn copying_the_link_with_its_code_is_open_to_six_space_roles_and_the_owner() {
+        let managed = SpaceType::Managed;
+        assert!(may_copy_link_with_code(&access(managed, owner(), false)));
+        for role in [SpaceRole::Facilitator, SpaceRole::Contributor, SpaceRole::Consumer, SpaceRole::BasicConsumer, SpaceRole::Operator] {
+            assert!(may_copy_link_with_code(&access(managed, member(role), false)), "{role:?} copies the link with the code");
+        }
+        for role in [SpaceRole::Publisher, SpaceRole::DataConsumer] {
+            assert!(!may_copy_link_with_code(&access(managed, member(role), false)), "{role:?} copies the link without the code");
+        }
+        let through_group = vec![Grant { source: Source::SpaceGroup { group_id: "g".into() }, roles: vec![SpaceRole::Consumer] }];
+        assert!(may_copy_link_with_code(&access(managed, through_group, false)), "a role through a group is a space role");
+    }
+
+    #[test]
+    fn copying_the_embed_code_needs_the_permission_and_owner_or_can_manage() {
+        let managed = SpaceType::Managed;
+        assert!(may_copy_embed(managed, &access(managed, owner(), true), true));
+        assert!(may_copy_embed(managed, &access(managed, member(SpaceRole::Facilitator), true), true));
+        assert!(!may_copy_embed(managed, &access(managed, member(SpaceRole::Facilitator), false), false), "Can manage without the permission");
+        assert!(!may_copy_embed(managed, &access(managed, member(SpaceRole::Consumer), true), true), "Can view with the permission");
+    }
+
+    #[test]
+    fn a_link_is_live_until_paused_or_past_its_expiry() {
+        assert_eq!(link_status(false, None, 1_000), LinkStatus::Live, "the access code does not expire");
+        assert_eq!(link_status(true, None, 1_000), LinkStatus::Paused);
+        assert_eq!(link_status(false, Some(2_000), 1_000), LinkStatus::Live);
+        assert_eq!(link_status(false, Some(1_000), 1_000), LinkStatus::Expired);
+        assert_eq!(link_status(true, Some(500), 1_000), LinkStatus::Paused, "paused says more than expired");
+        assert!(check_expiry(Some(999), 1_000).is_err());
+        assert_eq!(check_expiry(None, 1_000).unwrap(), None);
+    }
+
+    #[test]
+    fn a_visitor_sees_the_links_reduction_and_never_more_than_section_access_allows() {
+        let north = LinkReduction { field: "Region".into(), allowed: vec!["North".into()] };
+        assert_eq!(visitor_access(None, None), DataAccess::All);
+        assert_eq!(visitor_access(Some(&north), None), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
+        assert_eq!(visitor_access(None, Some("Region")), DataAccess::Reduced(vec![("Region".into(), vec![])]), "section access without a reduction: nothing");
+        assert_eq!(visitor_access(Some(&north), Some("Region")), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
+        let fields = vec!["Region".to_string(), "Product".to_string()];
+        assert_eq!(check_reduction(&LinkReduction { field: "region".into(), allowed: vec![" South ".into(), "North".into()] }, &fields).unwrap().allowed, vec!["North", "South"]);
+        assert!(check_reduction(&LinkReduction { field: "Colour".into(), allowed: vec!["x".into()] }, &fields).unwrap_err().to_string().contains("Colour"));
+        assert!(check_reduction(&LinkReduction { field: "Region".into(), allowed: vec![] }, &fields).is_err());
+    }
+
+    #[test]
+    fn capacity_admits_until_every_seat_is_taken() {
+        assert!(admit(0, 1).is_ok());
+        let busy = admit(1, 1).unwrap_err();
+        assert_eq!(busy.status(), 503);
+        assert_eq!(busy.retry_after_secs(), Some(60));
+        assert!(admit(0, 0).is_err(), "capacity 0 closes anonymous access");
+    }
+
+    #[test]
+    fn one_address_starts_a_limited_number_of_sessions_a_minute() {
+        let mut window = RateWindow::default();
+        let start = 60_000 * 100 + 15_000;
+        for _ in 0..3 {
+            window.allow(start, 3).unwrap();
+        }
+        let err = window.allow(start + 1_000, 3).unwrap_err();
+        assert_eq!(err.status(), 429);
+        assert_eq!(err.retry_after_secs(), Some(44), "until the next minute");
+        assert!(window.allow(start + 45_000, 3).is_ok(), "a new minute starts a new count");
+    }
+
+    #[test]
+    fn origins_are_checked_so_that_only_an_origin_reaches_the_csp() {
+        assert_eq!(check_origin("https://Example.com/").unwrap(), "https://example.com");
+        assert_eq!(check_origin("http://localhost:8080").unwrap(), "http://localhost:8080");
+        assert_eq!(check_origin("https://*.example.com").unwrap(), "https://*.example.com");
+        for bad in ["example.com", "https://", "https://example.com/path", "https://a.com; script-src *", "https://a.com 'unsafe-inline'", "javascript:alert(1)", "https://a.com:port", "*"] {
+            assert!(check_origin(bad).is_err(), "{bad} must be refused");
+        }
+        assert_eq!(frame_ancestors(&[]), "frame-ancestors 'none'");
+        assert_eq!(frame_ancestors(&["https://a.com".into(), "https://b.com".into()]), "frame-ancestors https://a.com https://b.com");
+    }
+
+    #[test]
+    fn links_and_embed_codes_carry_the_access_code() {
+        assert_eq!(link_url("https://bi.example.com/", "app1", Some("c0de")), "https://bi.example.com/a/app1?eac=c0de");
+        assert_eq!(link_url("https://bi.example.com", "app1", None), "https://bi.example.com/a/app1");
+        let options = EmbedOptions { ui: EmbedUi::Chart, sheet: Some("s1".into()), object: Some("c1".into()), theme: Theme::Dark, toolbar: false, select: "Region:North|South".into(), field: None };
+        assert_eq!(embed_url("https://bi", "app1", "c0de", &options), "https://bi/embed/app1/chart?eac=c0de&sheet=s1&object=c1&theme=dark&toolbar=0&select=Region%3ANorth%7CSouth");
+        let codes = embed_codes("https://bi", "app1", "c0de", &options, "Sales \"2026\"");
+        assert!(codes.iframe.starts_with("<iframe src=\"https://bi/embed/app1/chart?eac=c0de&amp;sheet=s1"), "{}", codes.iframe);
+        assert!(codes.iframe.contains("title=\"Sales &quot;2026&quot;\""));
+        assert!(codes.web_component.contains("<script src=\"https://bi/embed.js\" defer></script>"));
+        assert!(codes.web_component.contains("<sightline-embed host=\"https://bi\" app=\"app1\" ui=\"chart\" sheet=\"s1\" object=\"c1\" theme=\"dark\" toolbar=\"0\" select=\"Region:North|South\" access-code=\"c0de\">"), "{}", codes.web_component);
+    }
+
+    #[test]
+    fn initial_selections_read_field_colon_values() {
+        assert_eq!(parse_selections("Region:North|South; Year:2026").unwrap(), vec![("Region".into(), vec!["North".into(), "South".into()]), ("Year".into(), vec!["2026".into()])]);
+        assert_eq!(parse_selections("").unwrap(), vec![]);
+        assert!(parse_selections("Region").unwrap_err().to_string().contains("Field:value"));
+        assert!(parse_selections("Region:").is_err());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn session_tokens_are_signed_and_bound_to_app_link_and_generation() {
+        let claims = SessionClaims { session_id: "s1".into(), app_id: "a1".into(), link_id: "l1".into(), generation: 3, expires_at: 900_000 };
+        let token = sign(b"key", &claims);
+        assert_eq!(verify(b"key", &token), Some(claims.clone()));
+        assert_eq!(verify(b"other key", &token), None, "another server's key");
+        let forged = token.replace(".3.", ".4.");
+        assert_eq!(verify(b"key", &forged), None, "a changed generation breaks the signature");
+        assert_eq!(verify(b"key", "garbage"), None);
+        assert_eq!(verify(b"key", &format!("{token}.extra")), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Anonymous access in the browser: the visitor's pages, the links panel on an app's page, and
+//! the admin center's embedding page.
+
+mod admin;
+mod panel;
+mod visitor;
+
+pub use admin::EmbeddingPage;
+pub use panel::AnonymousAccess;
+pub use visitor::{clock, embed_options, AnonymousPage, EmbedPage};
