@@ -68,7 +68,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state((state.clone(), layer), security::identify))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         // One structured log line per request: method, path, status, latency.
         .layer(
             tower_http::trace::TraceLayer::new_for_http()

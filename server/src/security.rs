@@ -67,15 +67,27 @@ fn new_nonce() -> String {
     app::ids::new_secret()[..32].to_string()
 }
 
+/// The app an embed page shows: `/embed/<app>/…`.
+fn embedded_app(path: &str) -> Option<&str> {
+    path.strip_prefix("/embed/")?.split('/').next().filter(|id| !id.is_empty())
+}
+
 /// Mints the page's CSP nonce and sets the security headers on every response. Portal pages may
-/// never be framed.
-pub async fn headers(mut request: Request, next: Next) -> Response {
+/// never be framed; embed pages may be framed by the sites on their tenant's allowed list.
+/// Anonymous pages send no referrer, so a link's access code never leaves in one.
+pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let path = request.uri().path().to_string();
+    let frame_ancestors = match embedded_app(&path) {
+        Some(app_id) => app::anonymous::service::frame_ancestors_for(&state, app_id).await,
+        None => "frame-ancestors 'none'".to_string(),
+    };
+    let visitor = app::shell::is_visitor_path(&path);
     let mut response = next.run(request).await;
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; {frame_ancestors}"
     );
     let headers = response.headers_mut();
     let mut set = |name: header::HeaderName, value: &str| {
@@ -85,8 +97,15 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
     };
     set(header::CONTENT_SECURITY_POLICY, &csp);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
-    set(header::X_FRAME_OPTIONS, "DENY");
-    set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(header::REFERRER_POLICY, if visitor { "no-referrer" } else { "strict-origin-when-cross-origin" });
+    if embedded_app(&path).is_none() {
+        // X-Frame-Options knows no list of sites; frame-ancestors decides for embed pages.
+        set(header::X_FRAME_OPTIONS, "DENY");
+        set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    }
+    if visitor {
+        // A visitor's page holds a live session: never from a shared cache.
+        set(header::CACHE_CONTROL, "no-store");
+    }
     response
 }

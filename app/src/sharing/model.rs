@@ -11,6 +11,8 @@ pub enum ShareAssignee {
     Group,
     /// Everyone in the tenant ("Anyone at <tenant>").
     Everyone,
+    /// Anyone with an anonymous link (its access code).
+    Link,
 }
 
 impl ShareAssignee {
@@ -19,11 +21,12 @@ impl ShareAssignee {
             ShareAssignee::User => "user",
             ShareAssignee::Group => "group",
             ShareAssignee::Everyone => "everyone",
+            ShareAssignee::Link => "link",
         }
     }
 
     pub fn parse(name: &str) -> Option<ShareAssignee> {
-        [ShareAssignee::User, ShareAssignee::Group, ShareAssignee::Everyone].into_iter().find(|a| a.api_name() == name)
+        [ShareAssignee::User, ShareAssignee::Group, ShareAssignee::Everyone, ShareAssignee::Link].into_iter().find(|a| a.api_name() == name)
     }
 }
 
@@ -161,4 +164,7 @@ pub struct MembersPage {
     pub rows: Vec<MemberRow>,
     /// Rows before the search and filters.
     pub total: usize,
+    /// (app id, name) of the apps live anonymous links reach; shown to those who manage the
+    /// space as the member "Anonymous access".
+    pub anonymous_apps: Vec<(String, String)>,
 }

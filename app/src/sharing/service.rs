@@ -92,6 +92,7 @@ fn share_from_row(row: ShareRow, tenant_name: &str) -> Share {
     let assignee_type = ShareAssignee::parse(&row.assignee_type).unwrap_or(ShareAssignee::User);
     let assignee_name = match assignee_type {
         ShareAssignee::Everyone => format!("Anyone at {tenant_name}"),
+        ShareAssignee::Link => "Anonymous access".to_string(),
         _ => row.assignee_name,
     };
     Share {
@@ -177,10 +178,29 @@ async fn resolve_assignee(conn: &mut AnyConnection, principal: &Principal, kind:
             .await?
             .map(|g| g.name)
             .ok_or_else(|| AppError::invalid("assigneeId", format!("There is no group with id {id}."))),
+        ShareAssignee::Link => Err(AppError::internal("link shares are made by the anonymous service")),
     }
 }
 
+/// A link share of this space, if `id` is one.
+async fn link_in_space(state: &AppState, space_id: &str, id: &str) -> Result<Option<crate::anonymous::store::LinkRow>, AppError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(crate::anonymous::store::get_link(&mut conn, id).await?.filter(|l| l.space_id == space_id))
+}
+
 pub async fn create_share(state: &AppState, principal: &Principal, space_id: &str, input: NewShare) -> Result<Share, AppError> {
+    if input.assignee_type == ShareAssignee::Link {
+        // An anonymous link: the anonymous service makes it (its rules differ from sharing's).
+        {
+            let mut conn = state.db.acquire().await?;
+            let (space, _) = load_space(&mut conn, principal, space_id).await?;
+            if app_store::get_app(&mut conn, &principal.tenant_id, &input.app_id).await?.is_none_or(|a| a.space_id != space.id) {
+                return Err(AppError::invalid("resourceId", format!("There is no app with id {} in this space.", input.app_id)));
+            }
+        }
+        let link = crate::anonymous::service::create_link(state, principal, &input.app_id, "Anyone with the link").await?;
+        return get_share(state, principal, space_id, &link.id).await;
+    }
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (space, _) = load_space(&mut tx, principal, space_id).await?;
@@ -198,7 +218,7 @@ pub async fn create_share(state: &AppState, principal: &Principal, space_id: &st
     let (user_id, group_id) = match input.assignee_type {
         ShareAssignee::User => (Some(input.assignee_id.as_str()), None),
         ShareAssignee::Group => (None, Some(input.assignee_id.as_str())),
-        ShareAssignee::Everyone => (None, None),
+        ShareAssignee::Everyone | ShareAssignee::Link => (None, None),
     };
     let roles = roles_to_text(&input.roles);
     store::insert_share(
@@ -222,6 +242,13 @@ async fn managed_share(conn: &mut AnyConnection, principal: &Principal, space_id
 }
 
 pub async fn update_share(state: &AppState, principal: &Principal, space_id: &str, id: &str, changes: ShareChanges) -> Result<Share, AppError> {
+    if link_in_space(state, space_id, id).await?.is_some() {
+        if changes.roles.is_some() {
+            return Err(AppError::invalid("roles", "An anonymous link always gives Can view; change its disabled flag to pause or resume it."));
+        }
+        crate::anonymous::service::update_link(state, principal, id, crate::anonymous::model::LinkChanges { disabled: changes.disabled, ..Default::default() }).await?;
+        return get_share(state, principal, space_id, id).await;
+    }
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (space, row) = managed_share(&mut tx, principal, space_id, id).await?;
@@ -243,6 +270,9 @@ pub async fn update_share(state: &AppState, principal: &Principal, space_id: &st
 }
 
 pub async fn delete_share(state: &AppState, principal: &Principal, space_id: &str, id: &str) -> Result<(), AppError> {
+    if link_in_space(state, space_id, id).await?.is_some() {
+        return crate::anonymous::service::delete_link(state, principal, id).await;
+    }
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (_, row) = managed_share(&mut tx, principal, space_id, id).await?;
@@ -263,6 +293,7 @@ pub async fn remove_app_access(state: &AppState, principal: &Principal, space_id
         ShareAssignee::User => ShareFilter { user_id: assignee_id, ..Default::default() },
         ShareAssignee::Group => ShareFilter { group_id: assignee_id, ..Default::default() },
         ShareAssignee::Everyone => ShareFilter::default(),
+        ShareAssignee::Link => return Err(AppError::invalid("type", "Turn anonymous access off app by app: the members list's \"Anonymous access\" row has a Turn off for each.")),
     };
     let rows: Vec<ShareRow> =
         store::list_shares(&mut tx, &space.id, &filter).await?.into_iter().filter(|r| r.assignee_type == assignee_type.api_name()).collect();
@@ -285,7 +316,8 @@ pub async fn share_dialog(state: &AppState, principal: &Principal, app_id: &str)
     let mut conn = state.db.acquire().await?;
     let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
     rules::check_can_share(space.kind(), &access, sharer(principal))?;
-    let rows = store::list_shares(&mut conn, &space.id, &ShareFilter { app_id, ..Default::default() }).await?;
+    // Links have their own card on the app page.
+    let rows: Vec<ShareRow> = store::list_shares(&mut conn, &space.id, &ShareFilter { app_id, ..Default::default() }).await?.into_iter().filter(|r| r.assignee_type != ShareAssignee::Link.api_name()).collect();
     Ok(ShareDialog {
         app_id: app.id,
         app_name: app.name,
@@ -351,6 +383,8 @@ fn member_rows(space: &SpaceRow, tenant_name: &str, assignments: &[AssignmentRow
         ShareAssignee::User => s.user_id.as_deref() == Some(id),
         ShareAssignee::Group => s.group_id.as_deref() == Some(id),
         ShareAssignee::Everyone => s.assignee_type == "everyone",
+        // Links are left out of the people (see `members`).
+        ShareAssignee::Link => false,
     };
 
     let mut rows = Vec::new();
@@ -363,7 +397,7 @@ fn member_rows(space: &SpaceRow, tenant_name: &str, assignments: &[AssignmentRow
         let own_assignment = assignments.iter().find(|a| match kind {
             ShareAssignee::User => a.user_id.as_deref() == Some(id.as_str()),
             ShareAssignee::Group => a.group_id.as_deref() == Some(id.as_str()),
-            ShareAssignee::Everyone => false,
+            ShareAssignee::Everyone | ShareAssignee::Link => false,
         });
         if let Some(a) = own_assignment {
             grants.push((Grant { source: Source::SpaceMember, roles: roles_from_text(&a.roles) }, "Space member".into()));
@@ -383,7 +417,7 @@ fn member_rows(space: &SpaceRow, tenant_name: &str, assignments: &[AssignmentRow
                 let source = match kind {
                     ShareAssignee::User => Source::ShareToUser,
                     ShareAssignee::Group => Source::ShareToGroup { group_id: id.clone() },
-                    ShareAssignee::Everyone => Source::ShareToEveryone,
+                    ShareAssignee::Everyone | ShareAssignee::Link => Source::ShareToEveryone,
                 };
                 grants.push((Grant { source, roles }, format!("App \"{}\", shared directly", s.app_name)));
             } else if kind == ShareAssignee::User {
@@ -465,12 +499,16 @@ pub async fn members(state: &AppState, principal: &Principal, space_id: &str, qu
         return Err(AppError::forbidden("Only space members see the members of a space."));
     }
     let assignments = space_store::list_assignments(&mut conn, &space.id).await?;
-    let shares = store::list_shares(&mut conn, &space.id, &ShareFilter::default()).await?;
+    // Anonymous links are one member of their own ("Anonymous access"), not people.
+    let shares: Vec<ShareRow> = store::list_shares(&mut conn, &space.id, &ShareFilter::default()).await?.into_iter().filter(|s| s.assignee_type != ShareAssignee::Link.api_name()).collect();
     let group_ids: Vec<String> = assignments.iter().filter_map(|a| a.group_id.clone()).chain(shares.iter().filter_map(|s| s.group_id.clone())).collect::<BTreeSet<_>>().into_iter().collect();
     let memberships = store::memberships(&mut conn, &group_ids).await?;
     let all = member_rows(&space, &principal.tenant_name, &assignments, &shares, &memberships);
     let total = all.len();
+    let can_manage = access.can(SpaceAction::ManageMembers);
+    let anonymous_apps = if can_manage { crate::anonymous::service::apps_with_live_links(&mut conn, &space.id, state.now()).await? } else { Vec::new() };
     Ok(MembersPage {
+        anonymous_apps,
         space_id: space.id.clone(),
         space_name: space.name.clone(),
         space_type: space.kind(),

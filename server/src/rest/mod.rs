@@ -3,6 +3,7 @@
 //! the server functions: one implementation of every operation.
 
 pub mod apps;
+pub mod csp_origins;
 pub mod data_files;
 pub mod error;
 pub mod extract;
@@ -29,7 +30,7 @@ use model::{Href, ListLinks, RefIn};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps and app shares of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
+    info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
     paths(
         users::me, users::list, users::create, users::get, users::patch, users::delete,
         groups::list, groups::create, groups::get, groups::patch, groups::delete,
@@ -39,10 +40,11 @@ use model::{Href, ListLinks, RefIn};
         spaces::list_shares, spaces::create_share, spaces::get_share, spaces::patch_share, spaces::delete_share,
         apps::create, apps::get, apps::put, apps::delete, apps::publish, apps::republish, apps::copy, apps::move_to_space,
         data_files::upload,
+        csp_origins::list, csp_origins::create, csp_origins::get, csp_origins::put, csp_origins::delete,
     ),
     components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
     modifiers(&BearerAuth),
-    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files")),
+    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins")),
 )]
 pub struct ApiDoc;
 
@@ -83,6 +85,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/apps/{id}/publish", axum::routing::post(apps::publish).put(apps::republish))
         .route("/api/v1/apps/{id}/copy", axum::routing::post(apps::copy))
         .route("/api/v1/apps/{id}/space", axum::routing::put(apps::move_to_space))
+        .route("/api/v1/csp-origins", get(csp_origins::list).post(csp_origins::create))
+        .route("/api/v1/csp-origins/{id}", get(csp_origins::get).put(csp_origins::put).delete(csp_origins::delete))
         .route("/api/v1/{*rest}", axum::routing::any(no_such_route))
 }
 

@@ -295,7 +295,7 @@ fn assignee_type(name: &str) -> Result<AssigneeType, AppError> {
 }
 
 fn share_type(name: &str) -> Result<ShareAssignee, AppError> {
-    ShareAssignee::parse(name).ok_or_else(|| AppError::invalid("type", format!("Unknown share type \"{name}\": use user, group or everyone.")))
+    ShareAssignee::parse(name).ok_or_else(|| AppError::invalid("type", format!("Unknown share type \"{name}\": use user, group, everyone or link.")))
 }
 
 fn created<T: Serialize>(body: T) -> Response {

@@ -75,6 +75,7 @@ fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoVi
     let class = format!("visitor theme-{}{}", theme.api_name(), if embedded { " embedded" } else { "" });
     view! {
         <div class=class>
+            {embedded.then(|| view! { <script src="/embed-frame.js" async></script> })}
             <Suspense fallback=|| view! { <Loading/> }>
                 {move || {
                     let options = options.clone();

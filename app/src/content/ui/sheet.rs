@@ -84,6 +84,7 @@ fn SheetBody(initial: SheetView) -> impl IntoView {
         <div class="space-meta">
             <A href=app_href>"← App details"</A>
             {initial.data.as_ref().is_some_and(|d| d.reduced).then(|| view! { " " <span class="badge badge-warn">"Section access: you see part of the data"</span> })}
+            {initial.public.then(|| view! { " " <span class="badge badge-public" title="A live anonymous link reaches this app">"Public"</span> })}
         </div>
         <SheetTabs current editing reload/>
         <SelectionsBar current change pending=change.pending()/>
@@ -176,6 +177,9 @@ fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl
         </nav>
         {move || adding.get().then(|| view! {
             <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); add.dispatch(title.get_untracked()); }>
+                {current.with_untracked(|c| c.public).then(|| view! {
+                    <p class="notice warn" role="note">"This app is public: a live anonymous link reaches it, and anyone with the link sees every public sheet, this new one too once it has charts."</p>
+                })}
                 <label>"New sheet title " <input type="text" required prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/></label>
                 <button type="submit" class="button primary small">"Add sheet"</button>
                 {move || match add.value().get() { Some(Err(error)) => Some(view! { <ErrorBox error/> }), _ => None }}

@@ -295,6 +295,7 @@ pub fn MembersPage() -> impl IntoView {
                                                     {page.rows.into_iter().map(|row| view! {
                                                         <MemberItem row space_id=space_id.clone() space_type=kind allowed=allowed.clone() can_manage open on_change=refresh/>
                                                     }).collect_view()}
+                                                    {(!page.anonymous_apps.is_empty()).then(|| view! { <AnonymousMember apps=page.anonymous_apps.clone() on_change=refresh/> })}
                                                 </ul>
                                             }.into_any()
                                         }}
@@ -341,6 +342,45 @@ fn AddMember(space_id: String, roles: Vec<SpaceRole>, on_change: impl Fn() + Sen
             </div>
             <ActionError result=add.value().into()/>
         </details>
+    }
+}
+
+/// "Anonymous access" as a member of the space: the apps live links reach, each with "Turn off".
+#[component]
+fn AnonymousMember(apps: Vec<(String, String)>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let turn_off = Action::new(move |app_id: &String| {
+        let app_id = app_id.clone();
+        async move { crate::anonymous::api::set_anonymous_access(app_id, false).await.map(|_| ()) }
+    });
+    Effect::new(move || {
+        if matches!(turn_off.value().get(), Some(Ok(()))) {
+            untrack(on_change);
+        }
+    });
+    let count = apps.len();
+    view! {
+        <li class="member-row anonymous-member" data-member="Anonymous access">
+            <div class="member-summary">
+                <span class="icon icon-everyone" role="img" aria-label="Anonymous visitors"></span>
+                <span class="member-name">"Anonymous access"<span class="muted">{format!(" anyone with a link · {count} app{}", if count == 1 { "" } else { "s" })}</span></span>
+                <Badge text="Can view".to_string()/>
+            </div>
+            <div class="member-detail">
+                <ul class="share-list">
+                    {apps.into_iter().map(|(app_id, name)| {
+                        let id = app_id.clone();
+                        view! {
+                            <li>
+                                <span class="icon icon-app" aria-hidden="true"></span>
+                                <a class="share-name" href=format!("/apps/{app_id}#anonymous-access")>{name.clone()}</a>
+                                <button type="button" class="button small" aria-label=format!("Turn off anonymous access to {name}") on:click=move |_| { turn_off.dispatch(id.clone()); }>"Turn off"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <ActionError result=turn_off.value().into()/>
+            </div>
+        </li>
     }
 }
 
