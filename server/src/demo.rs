@@ -1,6 +1,8 @@
 //! The demo tenant: a small company with people, groups and a custom role, so that a newcomer
 //! has something real to look at and sign in to.
 
+use app::anonymous::model::{LinkChanges, LinkReduction, NewOrigin};
+use app::anonymous::service as anonymous;
 use app::apps::model::{NewApp, PublishInput};
 use app::apps::service as apps;
 use app::auth::service::{load_principal, set_password_from_console, Credential, Principal};
@@ -70,6 +72,11 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
     }
     // One person has been invited and has not accepted yet, as in any real tenant.
     service::create_user(state, &console, NewUser { name: "Sam Rivera".into(), email: "sam@demo.sightline.dev".into(), ..Default::default() }).await?;
+    // Dana builds apps with the analysts, and may publish them anonymously as they do.
+    let dana = person(state, ADMIN_EMAIL).await?;
+    if let Some(analysts) = groups.iter().find(|g| g.name == "Analysts") {
+        service::add_member(state, &console, &analysts.id, &dana.user_id).await?;
+    }
     load_spaces(state, &groups).await?;
     Ok(true)
 }
@@ -117,7 +124,11 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
             apps::create_app(state, &dana, app(name, description, &drafts.id)).await?
         };
         if name != "Pipeline review" {
-            last = Some(apps::publish_app(state, &dana, &draft.id, PublishInput { space_id: published.id.clone(), name: None }).await?);
+            let copy = apps::publish_app(state, &dana, &draft.id, PublishInput { space_id: published.id.clone(), name: None }).await?;
+            if name == "Sales dashboard" {
+                public_link(state, &dana, &copy.id).await?;
+            }
+            last = Some(copy);
         }
     }
     apps::create_app(state, &anna, app("Budget 2027", "Budget by cost centre, with last year beside it.", &finance.id)).await?;
@@ -129,6 +140,20 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
         let share = NewShare { app_id: churn.id.clone(), assignee_type: ShareAssignee::User, assignee_id: tomas.user_id, roles: vec![SpaceRole::Consumer] };
         sharing::create_share(state, &dana, &published.id, share).await?;
     }
+    Ok(())
+}
+
+/// An anonymous link to the published sales dashboard, locked to the North (the app has
+/// section access, which names no visitor), and a local site allowed to embed it.
+async fn public_link(state: &AppState, dana: &Principal, app_id: &str) -> Result<(), AppError> {
+    let panel = anonymous::set_app_access(state, dana, app_id, true).await?;
+    let Some(link) = panel.links.first() else { return Ok(()) };
+    let north = LinkReduction { field: "Region".into(), allowed: vec!["North".into()] };
+    let changes = LinkChanges { name: Some("Public: North region".into()), reduction: Some(Some(north)), ..Default::default() };
+    let link = anonymous::update_link(state, dana, &link.id, changes).await?;
+    tracing::info!(link = %link.url, "demo: an anonymous link to the sales dashboard");
+    let site = NewOrigin { name: "A local test site".into(), origin: "http://localhost:8080".into(), description: "Serve a page on port 8080 to try embedding.".into(), frame_ancestors: true };
+    anonymous::save_origin(state, dana, None, site).await?;
     Ok(())
 }
 
