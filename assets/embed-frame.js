@@ -6,15 +6,17 @@
     return;
   }
   var last = 0;
+  // The content's own height: the document is at least as tall as the frame, so it cannot say.
+  var content = document.querySelector(".visitor") || document.body;
   function report() {
-    var height = document.documentElement.scrollHeight;
+    var height = Math.ceil(content.getBoundingClientRect().height);
     if (height !== last) {
       last = height;
       window.parent.postMessage(JSON.stringify({ sightline: "resize", height: height }), "*");
     }
   }
   if (window.ResizeObserver) {
-    new ResizeObserver(report).observe(document.documentElement);
+    new ResizeObserver(report).observe(content);
   }
   window.addEventListener("load", report);
   report();

@@ -1,0 +1,134 @@
+import { test, expect, Page, Browser } from '@playwright/test';
+import * as http from 'http';
+import { hydrated, shot, signIn } from './helpers';
+
+// The anonymous access issue's "what a user sees": the owner of an app in a managed space copies
+// its link and embed code; a visitor with no account opens the link and explores; another site
+// (an allowed origin) embeds a chart by iframe and a field by <sightline-embed>, and a selection
+// works inside; a site not on the list is refused by the browser; resetting the access code
+// ends the embedded session at once.
+
+const ALLOWED = 'http://localhost:8080';
+const REFUSED = 'http://127.0.0.2:8081';
+
+async function openPublishedDashboard(page: Page) {
+  await page.goto('/spaces');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sales analytics' }).click();
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sales dashboard' }).first().click();
+  await hydrated(page);
+}
+
+// Another site: a real HTTP server on its own origin, serving one page.
+async function serveSite(origin: string, body: string): Promise<http.Server> {
+  const url = new URL(origin);
+  const page = `<!doctype html><html><head><title>Partner site</title></head><body><h1>Partner site</h1>${body}</body></html>`;
+  const server = http.createServer((_, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(page);
+  });
+  await new Promise<void>((resolve) => server.listen(Number(url.port), url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, resolve));
+  return server;
+}
+
+async function visitor(browser: Browser) {
+  const context = await browser.newContext();
+  return { context, page: await context.newPage() };
+}
+
+test('a visitor opens the link and explores; other sites embed by iframe and by <sightline-embed>; a reset ends it', async ({ page, browser, baseURL }) => {
+  await signIn(page);
+  await openPublishedDashboard(page);
+  const card = page.locator('#anonymous-access');
+  await expect(card.getByRole('heading', { name: 'Public: North region' })).toBeVisible();
+  await expect(card.locator('.badge-ok', { hasText: 'Live' })).toBeVisible();
+  await expect(page.locator('.badge-public').first()).toBeVisible();
+  const link = await card.locator('.copy-field input').first().inputValue();
+  expect(link).toMatch(/\/a\/[0-9a-f]{24}\?eac=[0-9a-f]{64}$/);
+  await card.getByText('Embed code', { exact: true }).click();
+  const iframeSnippet = await card.getByLabel('iframe').inputValue();
+  expect(iframeSnippet).toContain('/embed/');
+  await shot(page, '30-anonymous-access-card');
+
+  // A visitor with no account: charts at once, a timer, and their own selections.
+  const v = await visitor(browser);
+  await v.page.goto(link);
+  await expect(v.page.locator('.visitor figure.chart').first()).toBeVisible();
+  await expect(v.page.locator('.timer')).toContainText(/1[45]:\d\d left/);
+  await hydrated(v.page);
+  await v.page.locator('.chart-filter_pane li.value[data-value="Bikes"]').first().click();
+  await expect(v.page.locator('.selections-bar .chip[data-field="Category"]')).toContainText('Bikes');
+  await shot(v.page, '31-anonymous-visitor');
+
+  // An allowed site embeds one chart by iframe, and a field through the web component.
+  const appId = link.match(/\/a\/([0-9a-f]+)/)![1];
+  const code = link.match(/eac=([0-9a-f]+)/)![1];
+  const iframeSrc = iframeSnippet.match(/src="([^"]+)"/)![1].replace(/&amp;/g, '&');
+  const site = await visitor(browser);
+  const allowedSite = await serveSite(ALLOWED, `
+    <iframe id="chart" src="${iframeSrc}" title="Sales" width="600" height="360"></iframe>
+    <script src="${baseURL}/embed.js"></script>
+    <sightline-embed id="field" host="${baseURL}" app="${appId}" ui="field" field="Category" access-code="${code}"></sightline-embed>
+    <pre id="events"></pre>
+    <script>
+      const log = (text) => { document.getElementById('events').textContent += text + '\\n'; };
+      document.getElementById('field').addEventListener('selectionchange', (e) => log('selections ' + JSON.stringify(e.detail.selections)));
+      document.getElementById('field').addEventListener('sessionended', () => log('session ended'));
+    </script>`);
+  await site.page.goto(`${ALLOWED}/dashboard.html`);
+  const chart = site.page.frameLocator('#chart');
+  await expect(chart.locator('figure.chart')).toBeVisible();
+  const field = site.page.frameLocator('sightline-embed iframe');
+  await expect(field.locator('.chart-filter_pane')).toBeVisible();
+  await field.locator('body[data-hydrated]').waitFor({ state: 'attached' });
+  await field.locator('li.value[data-value="Protection"]').click();
+  await expect(field.locator('li.value[data-value="Protection"]')).toHaveAttribute('data-state', 'selected');
+  await expect(site.page.locator('#events')).toContainText('"field":"Category"');
+  await shot(site.page, '32-embedded-on-allowed-site');
+
+  // A site not on the list: the browser refuses to show the frame.
+  const stranger = await visitor(browser);
+  const refusals: string[] = [];
+  stranger.page.on('console', (m) => refusals.push(m.text()));
+  const refusedSite = await serveSite(REFUSED, `<iframe id="chart" src="${iframeSrc}" title="Sales" width="600" height="360"></iframe>`);
+  await stranger.page.goto(`${REFUSED}/copy.html`);
+  await stranger.page.waitForTimeout(1500);
+  await expect(stranger.page.frameLocator('#chart').locator('figure.chart')).toHaveCount(0);
+  expect(refusals.join('\n')).toContain('frame-ancestors');
+  await shot(stranger.page, '33-refused-on-other-site');
+
+  // The owner resets the access code: the embed's session ends at its next step.
+  await page.getByRole('button', { name: 'Reset access code…' }).click();
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect.poll(async () => (await card.locator('.copy-field input').first().inputValue())).not.toBe(link);
+  await field.locator('li.value[data-value="Parts"]').click();
+  await expect(field.getByRole('alertdialog')).toContainText('Your session has ended');
+  await expect(site.page.locator('#events')).toContainText('session ended');
+  await shot(site.page, '34-embed-after-reset');
+
+  // The old link now answers like a wrong one.
+  const old = await v.page.goto(link);
+  expect(old!.status()).toBe(404);
+  await expect(v.page.getByRole('heading', { name: 'This link does not work' })).toBeVisible();
+  await shot(v.page, '35-old-link');
+  for (const c of [v.context, site.context, stranger.context]) await c.close();
+  allowedSite.close();
+  refusedSite.close();
+});
+
+test('the admin center shows anonymous use and keeps the allowed origins', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/admin/embedding');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Anonymous capacity' })).toBeVisible();
+  await expect(page.locator('td.mono', { hasText: ALLOWED })).toBeVisible();
+  await page.getByLabel('Name').fill('Bad site');
+  await page.getByLabel('Origin').fill('https://example.com/path');
+  await page.getByRole('button', { name: 'Add site' }).click();
+  await expect(page.locator('.alert-error').first()).toContainText('https://example.com');
+  await page.getByLabel('Origin').fill('https://www.example.com');
+  await page.getByRole('button', { name: 'Add site' }).click();
+  await expect(page.locator('td.mono', { hasText: 'https://www.example.com' })).toBeVisible();
+  await shot(page, '36-admin-embedding');
+});
