@@ -16,7 +16,20 @@ test('every page hydrates when opened directly', async ({ page }) => {
   await hydrated(page);
   const space = new URL(page.url()).pathname;
   const app = await page.locator('li[data-app="Sales dashboard"] a.app-name').getAttribute('href');
-  for (const path of ['/', '/spaces', space, `${space}/members`, app!, `${app}/sheets`, '/admin/users', '/admin/groups', '/admin/roles', '/admin/audit', '/account']) {
+  for (const path of ['/', '/spaces', space, `${space}/members`, app!, `${app}/sheets`, '/admin/users', '/admin/groups', '/admin/roles', '/admin/audit', '/admin/embedding', '/account']) {
+    await page.goto(path);
+    await hydrated(page);
+  }
+  // The pages of anonymous visitors and embeds, with the demo's public link.
+  await page.goto('/spaces');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sales analytics' }).click();
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sales dashboard' }).first().click();
+  await hydrated(page);
+  const link = await page.locator('#anonymous-access .copy-field input').first().inputValue();
+  const [, appId, code] = link.match(/\/a\/([0-9a-f]+)\?eac=([0-9a-f]+)/)!;
+  for (const path of [`/a/${appId}?eac=${code}`, `/embed/${appId}/sheet?eac=${code}&theme=dark`, `/embed/${appId}/selections?eac=${code}`, `/embed/${appId}/field?eac=${code}&field=Region`, `/a/${appId}?eac=wrong`]) {
     await page.goto(path);
     await hydrated(page);
   }

@@ -61,6 +61,8 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
     let context = leptos_context(state.clone());
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/embed.js", get(|| script(include_str!("../../assets/embed.js"))))
+        .route("/embed-frame.js", get(|| script(include_str!("../../assets/embed-frame.js"))))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
@@ -76,6 +78,12 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The embedding scripts, built into the binary: `/embed.js` is loaded by other sites, which
+/// should not depend on where the site files were copied.
+async fn script(body: &'static str) -> impl IntoResponse {
+    ([(http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (http::header::CACHE_CONTROL, "public, max-age=3600")], body)
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod world;
 
 use std::path::PathBuf;
 use std::sync::Arc;
