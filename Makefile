@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test setup setup-test build unit-tests browser-tests size bench bench-engine clean-data
+.PHONY: run test setup setup-test build unit-tests browser-tests size bench bench-engine bench-anonymous clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -43,6 +43,10 @@ clean-data:
 bench:
 	cargo bench -p server --bench access
 	cargo bench -p server --bench content
+
+## Anonymous links under load (wrk), writes per visit, an embedded chart's bytes and first paint.
+bench-anonymous:
+	bench/anonymous.sh
 
 ## The engine beside DuckDB on the same 10-million-row CSV (ROWS=1000000 for a quick run).
 bench-engine:

@@ -2,7 +2,7 @@
 # Installs what Sightline needs, and nothing twice: quick when everything is present.
 #   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli, cargo-leptos)
 #   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL
-#   scripts/setup.sh size   the above for run, plus binaryen (wasm-opt) and brotli for release size figures
+#   scripts/setup.sh size   the above for run, plus binaryen (wasm-opt), brotli and wrk for release figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -58,5 +58,5 @@ if [ "$mode" = test ]; then
 fi
 
 if [ "$mode" = size ]; then
-  apt_install binaryen brotli
+  apt_install binaryen brotli wrk
 fi

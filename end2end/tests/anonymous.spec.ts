@@ -1,6 +1,6 @@
-import { test, expect, Page, Browser } from '@playwright/test';
+import { test, expect, Browser } from '@playwright/test';
 import * as http from 'http';
-import { hydrated, shot, signIn } from './helpers';
+import { hydrated, openPublishedDashboard, shot, signIn } from './helpers';
 
 // The anonymous access issue's "what a user sees": the owner of an app in a managed space copies
 // its link and embed code; a visitor with no account opens the link and explores; another site
@@ -10,15 +10,6 @@ import { hydrated, shot, signIn } from './helpers';
 
 const ALLOWED = 'http://localhost:8080';
 const REFUSED = 'http://127.0.0.2:8081';
-
-async function openPublishedDashboard(page: Page) {
-  await page.goto('/spaces');
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sales analytics' }).click();
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sales dashboard' }).first().click();
-  await hydrated(page);
-}
 
 // Another site: a real HTTP server on its own origin, serving one page.
 async function serveSite(origin: string, body: string): Promise<http.Server> {

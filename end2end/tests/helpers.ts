@@ -27,3 +27,13 @@ export async function signIn(page: Page, who = ADMIN) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: `Welcome, ${who.name}` })).toBeVisible();
 }
+
+// The demo's published sales dashboard, which has a public link.
+export async function openPublishedDashboard(page: Page) {
+  await page.goto('/spaces');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sales analytics' }).click();
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Sales dashboard' }).first().click();
+  await hydrated(page);
+}

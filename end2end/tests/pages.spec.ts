@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, signIn } from './helpers';
+import { hydrated, openPublishedDashboard, signIn } from './helpers';
 
 // Every page works when opened by its address (a bookmark, a reload, a link from an email), not
 // only when reached by clicking: the server's HTML must hydrate into the live page.
@@ -21,12 +21,7 @@ test('every page hydrates when opened directly', async ({ page }) => {
     await hydrated(page);
   }
   // The pages of anonymous visitors and embeds, with the demo's public link.
-  await page.goto('/spaces');
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sales analytics' }).click();
-  await hydrated(page);
-  await page.getByRole('link', { name: 'Sales dashboard' }).first().click();
-  await hydrated(page);
+  await openPublishedDashboard(page);
   const link = await page.locator('#anonymous-access .copy-field input').first().inputValue();
   const [, appId, code] = link.match(/\/a\/([0-9a-f]+)\?eac=([0-9a-f]+)/)!;
   for (const path of [`/a/${appId}?eac=${code}`, `/embed/${appId}/sheet?eac=${code}&theme=dark`, `/embed/${appId}/selections?eac=${code}`, `/embed/${appId}/field?eac=${code}&field=Region`, `/a/${appId}?eac=wrong`]) {

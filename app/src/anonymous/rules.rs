@@ -196,17 +196,6 @@ pub fn check_capacity(max: i64) -> Result<i64, AppError> {
 
 // --- Addresses and snippets -------------------------------------------------------------------
 
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The anonymous link: `/a/<app>?eac=<code>`, or without the code for those who may not copy it.
 pub fn link_url(base: &str, app_id: &str, code: Option<&str>) -> String {
     match code {
@@ -219,7 +208,7 @@ pub fn link_url(base: &str, app_id: &str, code: Option<&str>) -> String {
 pub fn embed_url(base: &str, app_id: &str, code: &str, options: &EmbedOptions) -> String {
     let mut url = format!("{}/embed/{app_id}/{}?eac={code}", base.trim_end_matches('/'), options.ui.api_name());
     for (name, value) in embed_query(options) {
-        url.push_str(&format!("&{name}={}", encode(&value)));
+        url.push_str(&format!("&{name}={}", crate::url::percent_encode(&value)));
     }
     url
 }

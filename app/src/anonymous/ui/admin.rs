@@ -136,7 +136,7 @@ fn Origins(origins: RwSignal<Option<Result<Vec<AllowedOrigin>, AppError>>>, relo
                                     <tr>
                                         <td>{o.name.clone()}</td>
                                         <td class="mono">{o.origin.clone()}</td>
-                                        <td><Time ms=o.created_at/></td>
+                                        <td class="nowrap">{crate::timefmt::date(o.created_at)}</td>
                                         <td><button type="button" class="button tiny danger" on:click=move |_| { remove.dispatch(id.clone()); }>"Remove"</button></td>
                                     </tr>
                                 }
