@@ -39,6 +39,9 @@ echo "figure bare_route_rps $bare_rps (GET /embed.js), p99 $bare_p99"
 link_rps=$(run_wrk "$link"); link_p99=$(p99); link_errors=$(non2xx)
 echo "figure anonymous_link_rps $link_rps (GET /a/<app>?eac=...: new session + first sheet rendered), p99 $link_p99, non-2xx ${link_errors:-0}"
 awk -v a="$link_rps" -v b="$bare_rps" 'BEGIN { printf "figure anonymous_to_bare_ratio %.3f (target at least 0.25)\n", a / b }'
+page_rps=$(run_wrk "http://127.0.0.1:$port/login"); page_p99=$(p99)
+echo "figure bare_page_rps $page_rps (GET /login: a server-rendered page with no data), p99 $page_p99"
+awk -v a="$link_rps" -v b="$page_rps" 'BEGIN { printf "figure anonymous_to_bare_page_ratio %.3f\n", a / b }'
 
 echo "==> Database writes per anonymous visit"
 python3 - "$data/sightline.db" "$link" <<'PY'
@@ -57,7 +60,7 @@ PY
 echo "==> Bytes an embedded chart costs the visitor (release build)"
 chart_url="http://127.0.0.1:$port/embed/$app/chart?eac=$code"
 sheet=$(curl -s -X POST -H 'content-type: application/json' "http://127.0.0.1:$port/api/anonymous_start" -d "{\"app_id\":\"$app\",\"code\":\"$code\",\"sheet_id\":null,\"field\":null,\"select\":\"\"}")
-ids=$(echo "$sheet" | python3 -c 'import json,sys; v=json.load(sys.stdin)["view"]; c=[c for c in v["charts"] if c["spec"]["kind"]=="Bar"][0]; print(v["sheet"]["id"], c["id"])')
+ids=$(echo "$sheet" | python3 -c 'import json,sys; v=json.load(sys.stdin)["view"]; c=[c for c in v["charts"] if c["spec"]["kind"]=="bar"][0]; print(v["sheet"]["id"], c["id"])')
 chart_url="$chart_url&sheet=${ids% *}&object=${ids#* }"
 curl -s "$chart_url" >"$data/embed.html"
 size() { stat -c %s "$1"; }
@@ -69,4 +72,5 @@ echo "figure css_bytes $(size target/site/pkg/sightline.css) raw, $(br target/si
 echo "figure embed_js_bytes $(size assets/embed.js) raw, $(br assets/embed.js) brotli (the web component, for the host page)"
 
 echo "==> Time until the chart is visible in headless Chromium, WASM held back"
-(cd end2end && node ../bench/embed_paint.cjs "$chart_url")
+[ -d end2end/node_modules/@playwright/test ] || (cd end2end && npm ci --silent)
+NODE_PATH=$PWD/end2end/node_modules node bench/embed_paint.cjs "$chart_url"

@@ -51,9 +51,16 @@ struct Live {
     frame_ancestors: HashMap<String, (i64, String)>,
 }
 
+/// How many first views are kept (see `Anonymous::first_views`).
+const FIRST_VIEWS_KEPT: usize = 256;
+
 /// The anonymous side of the server, shared by every request.
 pub struct Anonymous {
     key: Vec<u8>,
+    /// The first view of a link (no selections yet) is the same for every visitor of one app
+    /// version through one reduction: computed once, not per visit. Public sheets of an app in a
+    /// managed space change only by republishing, which changes the versions in the key.
+    first_views: Mutex<HashMap<String, SheetView>>,
     /// Models opened anonymously, under their own memory budget: a crowd of visitors cannot
     /// push the tenant's own users' apps out of memory.
     pub engines: Engines,
@@ -62,7 +69,20 @@ pub struct Anonymous {
 
 impl Anonymous {
     pub fn new(key: &str, budget_bytes: usize) -> Self {
-        Anonymous { key: key.as_bytes().to_vec(), engines: Engines::new(budget_bytes), live: Mutex::new(Live::default()) }
+        Anonymous { key: key.as_bytes().to_vec(), first_views: Mutex::new(HashMap::new()), engines: Engines::new(budget_bytes), live: Mutex::new(Live::default()) }
+    }
+
+    fn first_view(&self, key: &str) -> Option<SheetView> {
+        self.first_views.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    fn keep_first_view(&self, key: String, view: &SheetView) {
+        let mut views = self.first_views.lock().unwrap_or_else(|p| p.into_inner());
+        if views.len() >= FIRST_VIEWS_KEPT {
+            // Old app versions' views are never asked for again; starting over is simplest.
+            views.clear();
+        }
+        views.insert(key, view.clone());
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
@@ -377,8 +397,19 @@ pub async fn start_session(state: &AppState, visit: Visit<'_>, app_id: &str, cod
 
     let claims = SessionClaims { session_id: session_id.clone(), app_id: app.id.clone(), link_id: link.id.clone(), generation: link.link_generation, expires_at };
     let viewer = visitor_viewer(state, &mut conn, &link, &session_id).await?;
-    let changes = initial.into_iter().map(|(field, values)| SelectionChange::SelectValues { field, values }).collect();
-    let view = render_sheet(state, conn, &app, "", &viewer, SheetRequest { sheet_id, changes, only_field: field }).await?;
+    // Initial selections make a view of the visitor's own; without them it is shared.
+    let shared = initial.is_empty().then(|| format!("{}|{}|{}|{}|{}|{}", app.id, app.content_version, app.data_version, viewer.data_access.key(), sheet_id.unwrap_or(""), field.unwrap_or("")));
+    let view = match shared.as_deref().and_then(|key| state.anonymous.first_view(key)) {
+        Some(view) => view,
+        None => {
+            let changes = initial.into_iter().map(|(field, values)| SelectionChange::SelectValues { field, values }).collect();
+            let view = render_sheet(state, conn, &app, "", &viewer, SheetRequest { sheet_id, changes, only_field: field }).await?;
+            if let Some(key) = shared {
+                state.anonymous.keep_first_view(key, &view);
+            }
+            view
+        }
+    };
     Ok(AnonymousSession { token: rules::sign(&state.anonymous.key, &claims), lasts_ms: expires_at - now, view })
 }
 
