@@ -32,9 +32,11 @@ test('an app shared with a group opens for its members, and the members page exp
   // The members list: members and shared-app users in one list; filters; an expanded profile.
   await page.getByRole('navigation', { name: 'Space' }).getByRole('link', { name: 'Members' }).click();
   await hydrated(page);
-  await expect(page.locator('li[data-member]')).toHaveCount(5);
+  // Five people and groups, and "Anonymous access" (the demo's public link).
+  await expect(page.locator('li[data-member]')).toHaveCount(6);
+  await expect(page.locator('li[data-member="Anonymous access"]')).toContainText('Sales dashboard');
   await page.getByRole('combobox', { name: 'Filter by access' }).selectOption('app');
-  await expect(page.locator('li[data-member]')).toHaveCount(2);
+  await expect(page.locator('li[data-member]')).toHaveCount(3);
   const tomas = page.locator('li[data-member="Tomás Ortega"]');
   await expect(tomas.getByRole('img', { name: 'App access' })).toBeVisible();
   await tomas.getByRole('button', { expanded: false }).click();
@@ -43,7 +45,8 @@ test('an app shared with a group opens for its members, and the members page exp
   await shot(page, '11-members-app-access');
   await page.getByRole('combobox', { name: 'Filter by access' }).selectOption('');
   await page.getByRole('combobox', { name: 'Filter by role' }).selectOption({ label: 'Can publish' });
-  await expect(page.locator('li[data-member]')).toHaveCount(1);
+  // The Analysts, and Dana, the owner, who is one of them.
+  await expect(page.locator('li[data-member]')).toHaveCount(2);
   await expect(page.locator('li[data-member="Analysts"]')).toBeVisible();
   await page.getByRole('combobox', { name: 'Filter by role' }).selectOption('');
   await page.getByRole('searchbox', { name: 'Search members' }).fill('tomas@');

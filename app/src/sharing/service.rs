@@ -484,6 +484,14 @@ fn matches(row: &MemberRow, query: &MemberQuery) -> bool {
     found && role && access
 }
 
+/// "Anonymous access" is app access with Can view, and is found by its name.
+fn anonymous_row_matches(query: &MemberQuery) -> bool {
+    let search = query.search.trim().to_lowercase();
+    (search.is_empty() || "anonymous access".contains(&search))
+        && (query.role.is_empty() || query.role == SpaceRole::Consumer.api_name())
+        && matches!(query.access, None | Some(AccessKind::AppAccess))
+}
+
 /// The members list: space members and shared-app users in one list. Shared-app users who are
 /// not members never see it.
 pub async fn members(state: &AppState, principal: &Principal, space_id: &str, query: MemberQuery) -> Result<MembersPage, AppError> {
@@ -506,7 +514,7 @@ pub async fn members(state: &AppState, principal: &Principal, space_id: &str, qu
     let all = member_rows(&space, &principal.tenant_name, &assignments, &shares, &memberships);
     let total = all.len();
     let can_manage = access.can(SpaceAction::ManageMembers);
-    let anonymous_apps = if can_manage { crate::anonymous::service::apps_with_live_links(&mut conn, &space.id, state.now()).await? } else { Vec::new() };
+    let anonymous_apps = if can_manage && anonymous_row_matches(&query) { crate::anonymous::service::apps_with_live_links(&mut conn, &space.id, state.now()).await? } else { Vec::new() };
     Ok(MembersPage {
         anonymous_apps,
         space_id: space.id.clone(),
