@@ -170,9 +170,9 @@ async fn managed_link(conn: &mut AnyConnection, principal: &Principal, link_id: 
 /// The app's links as the caller may see them.
 pub async fn links_for(state: &AppState, conn: &mut AnyConnection, principal: &Principal, app: &AppRow, space: SpaceType, access: &Access) -> Result<Vec<LinkInfo>, AppError> {
     let now = state.now();
-    let views: HashMap<String, (i64, i64)> = store::views_of_app(conn, &app.id, now.div_euclid(DAY_MS)).await?.into_iter().map(|(id, today, month)| (id, (today, month))).collect();
+    // Written views, and those housekeeping has not written yet.
+    let mut views: HashMap<String, (i64, i64)> = store::views_of_app(conn, &app.id, now.div_euclid(DAY_MS)).await?.into_iter().map(|(id, today, month)| (id, (today, month))).collect();
     let pending = state.anonymous.lock().views.clone();
-    let mut views = views;
     for ((link, day), n) in pending {
         let entry = views.entry(link).or_default();
         if day == now.div_euclid(DAY_MS) {
