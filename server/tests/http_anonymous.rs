@@ -11,7 +11,7 @@ use app::anonymous::service as anonymous;
 use common::live::{detail, start, Live};
 use common::world::{world_with, World};
 use common::{Backend, TestDb};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 async fn setup(t: TestDb) -> (Live, World, LinkInfo) {
@@ -26,16 +26,13 @@ fn code(link: &LinkInfo) -> String {
     link.code.clone().unwrap()
 }
 
-fn header(response: &Response, name: &str) -> String {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
-}
-
 async fn get(live: &Live, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
     let response = live.client().get(live.url(path)).send().await.unwrap();
     let (status, headers) = (response.status(), response.headers().clone());
     (status, headers, response.text().await.unwrap())
 }
 
+/// A response header's value, or "" when it is missing.
 fn h(headers: &reqwest::header::HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
@@ -140,7 +137,7 @@ async fn embed_pages_are_framed_only_by_allowed_origins(t: TestDb) {
     // The web component's script.
     let response = live.client().get(live.url("/embed.js")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(header(&response, "content-type").contains("javascript"));
+    assert!(h(response.headers(), "content-type").contains("javascript"));
     assert!(response.text().await.unwrap().contains("customElements.define(\"sightline-embed\""));
 }
 
@@ -158,7 +155,7 @@ async fn closed_links_and_full_capacity_answer_with_clear_pages(t: TestDb) {
     anonymous::set_capacity(&state, &w.admin, 0).await.unwrap();
     let response = live.client().get(live.url(&page)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(header(&response, "retry-after"), "60");
+    assert_eq!(h(response.headers(), "retry-after"), "60");
     assert!(response.text().await.unwrap().contains("Too many visitors right now"));
     anonymous::set_capacity(&state, &w.admin, 100).await.unwrap();
 
@@ -196,7 +193,7 @@ fn one_address_is_slowed_after_its_limit() {
         }
         let response = live.client().get(live.url(&page)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert!(header(&response, "retry-after").parse::<u64>().unwrap() <= 60);
+        assert!(h(response.headers(), "retry-after").parse::<u64>().unwrap() <= 60);
         assert!(response.text().await.unwrap().contains("Too many new sessions"));
     })
 }

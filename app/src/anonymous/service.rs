@@ -130,7 +130,7 @@ fn link_info(row: &LinkRow, viewing: &Viewing<'_>) -> LinkInfo {
         app_id: row.app_id.clone(),
         space_id: row.space_id.clone(),
         name: row.link_name.clone(),
-        status: rules::link_status(row.disabled != 0, row.link_expires_at, viewing.now),
+        status: row.status(viewing.now),
         disabled: row.disabled != 0,
         expires_at: row.link_expires_at,
         reduction: reduction_of(row),
@@ -362,7 +362,7 @@ async fn link_by_code(conn: &mut AnyConnection, app_id: &str, code: &str) -> Res
 }
 
 fn refuse_unless_live(link: &LinkRow, now: i64) -> Result<(), AppError> {
-    match rules::link_status(link.disabled != 0, link.link_expires_at, now) {
+    match link.status(now) {
         LinkStatus::Live => Ok(()),
         LinkStatus::Paused => Err(AppError::forbidden("This link is turned off for now. Its owner can turn it on again; ask them.")),
         LinkStatus::Expired => Err(AppError::Gone("This link has expired. Ask whoever shared it for a new one.".into())),
@@ -442,7 +442,7 @@ async fn session_link(state: &AppState, conn: &mut AnyConnection, token: &str) -
     }
     let link = store::get_link(conn, &claims.link_id).await?.ok_or_else(|| rules::session_ended(false))?;
     let app = app_store::get_app_by_id(conn, &claims.app_id).await?.ok_or_else(|| rules::session_ended(false))?;
-    let good = link.app_id == claims.app_id && link.link_generation == claims.generation && rules::link_status(link.disabled != 0, link.link_expires_at, state.now()) == LinkStatus::Live;
+    let good = link.app_id == claims.app_id && link.link_generation == claims.generation && link.status(state.now()) == LinkStatus::Live;
     if !good {
         return Err(rules::session_ended(false));
     }
@@ -624,17 +624,7 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
 
 /// The members list's "Anonymous access" row: the apps of the space with a live link.
 pub async fn apps_with_live_links(conn: &mut AnyConnection, space_id: &str, now: i64) -> Result<Vec<(String, String)>, AppError> {
-    let links = store::links_of_space(conn, space_id).await?;
-    let mut apps: Vec<(String, String)> = Vec::new();
-    for link in links.iter().filter(|l| rules::link_status(l.disabled != 0, l.link_expires_at, now) == LinkStatus::Live) {
-        if apps.iter().any(|(id, _)| *id == link.app_id) {
-            continue;
-        }
-        let name = app_store::get_app_by_id(conn, &link.app_id).await?.map(|a| a.name).unwrap_or_default();
-        apps.push((link.app_id.clone(), name));
-    }
-    apps.sort_by_key(|(_, name)| name.to_lowercase());
-    Ok(apps)
+    Ok(store::live_link_apps(conn, space_id, now).await?)
 }
 
 /// For tests and benchmarks: how many sessions the tenant has live in this process.

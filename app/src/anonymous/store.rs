@@ -106,14 +106,23 @@ pub async fn set_links_disabled(conn: &mut AnyConnection, app_id: &str, disabled
         .rows_affected())
 }
 
+impl LinkRow {
+    /// Whether the link lets visitors in at `now` (the rule is `rules::link_status`).
+    pub fn status(&self, now: i64) -> crate::anonymous::model::LinkStatus {
+        crate::anonymous::rules::link_status(self.disabled != 0, self.link_expires_at, now)
+    }
+}
+
+/// `rules::link_status` is Live, in SQL, for a link share `s` at `$1` (now).
+const LIVE_LINK: &str = "s.assignee_type = 'link' AND s.disabled = 0 AND (s.link_expires_at IS NULL OR s.link_expires_at > $1)";
+
 /// (app id, live links) for these apps: not paused and not past their expiry.
 pub async fn live_link_counts(conn: &mut AnyConnection, app_ids: &[String], now: i64) -> sqlx::Result<Vec<(String, i64)>> {
     if app_ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT app_id, COUNT(*) FROM app_shares WHERE assignee_type = 'link' AND disabled = 0
-          AND (link_expires_at IS NULL OR link_expires_at > $1) AND app_id IN ({}) GROUP BY app_id",
+        "SELECT s.app_id, COUNT(*) FROM app_shares s WHERE {LIVE_LINK} AND s.app_id IN ({}) GROUP BY s.app_id",
         crate::directory::store::placeholders(2, app_ids.len())
     );
     let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(now);
@@ -121,6 +130,19 @@ pub async fn live_link_counts(conn: &mut AnyConnection, app_ids: &[String], now:
         query = query.bind(id);
     }
     query.fetch_all(conn).await
+}
+
+/// (app id, app name) of the apps of a space that live links reach, by name.
+pub async fn live_link_apps(conn: &mut AnyConnection, space_id: &str, now: i64) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(&format!(
+        "SELECT DISTINCT a.id, a.name, a.name_key FROM app_shares s JOIN apps a ON a.id = s.app_id
+          WHERE {LIVE_LINK} AND s.space_id = $2 ORDER BY a.name_key, a.id"
+    ))
+    .bind(now)
+    .bind(space_id)
+    .fetch_all(conn)
+    .await
+    .map(|rows: Vec<(String, String, String)>| rows.into_iter().map(|(id, name, _)| (id, name)).collect())
 }
 
 // --- Views and usage (written by housekeeping from counters in memory) ------------------------

@@ -423,7 +423,11 @@ pub async fn render_sheet(
         (Some(sheet), None) => store::charts_of_sheet(&mut conn, &sheet.id).await?.into_iter().map(|c| (c.id, parse_spec(&c.spec))).collect(),
         (None, None) => Vec::new(),
     };
-    let public = crate::anonymous::store::live_link_counts(&mut conn, std::slice::from_ref(&app.id), state.now()).await?.first().is_some_and(|(_, n)| *n > 0);
+    let public = match viewer.person {
+        // A visitor came in through a live link: no query on every selection to learn it.
+        None => true,
+        Some(_) => crate::anonymous::store::live_link_counts(&mut conn, std::slice::from_ref(&app.id), state.now()).await?.first().is_some_and(|(_, n)| *n > 0),
+    };
     let mut view = SheetView {
         app_id: app.id.clone(),
         app_name: app.name.clone(),

@@ -49,6 +49,12 @@ fn Capacity(usage: RwSignal<Option<Result<AnonymousUsage, AppError>>>, reload: i
             untrack(reload);
         }
     });
+    // The field shows the saved capacity each time the figures load.
+    Effect::new(move || {
+        if let Some(Ok(u)) = usage.get() {
+            max.set(u.max_sessions.to_string());
+        }
+    });
     view! {
         <section class="card">
             <h2>"Anonymous capacity"</h2>
@@ -56,9 +62,6 @@ fn Capacity(usage: RwSignal<Option<Result<AnonymousUsage, AppError>>>, reload: i
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(error)) => view! { <ErrorBox error/> }.into_any(),
                 Some(Ok(u)) => {
-                    if max.get_untracked().is_empty() {
-                        max.set(u.max_sessions.to_string());
-                    }
                     let top = u.history.iter().map(|h| h.peak).max().unwrap_or(0).max(1);
                     view! {
                         <dl class="facts">
