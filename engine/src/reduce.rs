@@ -25,12 +25,18 @@ pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, 
         selections.fields.insert(field, codes);
     }
     let evaluation = crate::selection::evaluate(model, &selections);
+    let reached = reached_tables(model, &selections.fields.keys().copied().collect::<Vec<_>>());
     // Keep the surviving rows, then only the values they use, renumbered.
     let mut used: Vec<Vec<bool>> = model.fields.iter().map(|f| vec![false; f.values.len()]).collect();
     let mut tables = Vec::with_capacity(model.tables.len());
     for (t, table) in model.tables.iter().enumerate() {
-        let mut keep: Vec<usize> = Vec::with_capacity(evaluation.count(model, t));
-        evaluation.for_each_row(model, t, |r| keep.push(r));
+        let mut keep: Vec<usize> = Vec::new();
+        // A table no reduced field reaches through the associations (a data island) says nothing
+        // about whose rows it holds: it is emptied, never left whole.
+        if reached[t] {
+            keep.reserve(evaluation.count(model, t));
+            evaluation.for_each_row(model, t, |r| keep.push(r));
+        }
         let columns = table
             .columns
             .iter()
@@ -68,6 +74,27 @@ pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, 
     Ok(DataModel { fields, tables })
 }
 
+/// The tables associated, directly or through other tables, with a table holding one of `fields`.
+fn reached_tables(model: &DataModel, fields: &[usize]) -> Vec<bool> {
+    let has = |t: usize, field: usize| model.tables[t].columns.iter().any(|c| c.field == field);
+    let mut reached: Vec<bool> = (0..model.tables.len()).map(|t| fields.iter().any(|&f| has(t, f))).collect();
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for t in 0..model.tables.len() {
+            if reached[t] {
+                continue;
+            }
+            let linked = model.tables[t].columns.iter().any(|c| (0..model.tables.len()).any(|o| reached[o] && has(o, c.field)));
+            if linked {
+                reached[t] = true;
+                grew = true;
+            }
+        }
+    }
+    reached
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +124,18 @@ mod tests {
         let mut viewer = ViewerState::new();
         assert_eq!(viewer.select_by_search(&model, f("Name"), "globex"), 0, "search finds nothing of the South");
         assert_eq!(model.code_of(f("Region"), "South"), None);
+    }
+
+    #[test]
+    fn a_table_that_shares_no_field_with_the_reduction_is_emptied() {
+        let targets: &[u8] = b"SalesRegion,Quarter,Target\nNorth,Q1,1\nSouth,Q1,2\n";
+        let model = DataModel::from_csv(&[("orders", ORDERS), ("customers", CUSTOMERS), ("targets", targets)]).unwrap();
+        let north = reduce(&model, &[Reduction { field: "Region".into(), allowed: vec!["North".into()] }]).unwrap();
+        assert_eq!((north.tables[0].rows, north.tables[1].rows), (3, 2), "orders and customers of the North");
+        assert_eq!(north.tables[2].rows, 0, "the targets table is an island: emptied, not left whole");
+        assert!(north.fields[north.field("Target").unwrap()].values.is_empty());
+        let nothing = reduce(&model, &[Reduction { field: "Region".into(), allowed: vec![] }]).unwrap();
+        assert!(nothing.tables.iter().all(|t| t.rows == 0), "named by no rule: no table keeps a row");
     }
 
     #[test]

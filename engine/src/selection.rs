@@ -19,6 +19,11 @@ pub struct Selections {
 }
 
 impl Selections {
+    /// Bytes the selections hold (their codes and the map's entries).
+    pub fn heap_bytes(&self) -> usize {
+        self.fields.values().map(|codes| codes.capacity() * 4 + 48).sum()
+    }
+
     /// Selects exactly these values in a field.
     pub fn select(&mut self, field: usize, mut codes: Vec<u32>) {
         codes.sort_unstable();

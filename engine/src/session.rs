@@ -7,6 +7,9 @@ use crate::selection::{evaluate, Evaluation, Selections};
 
 /// The most steps back a viewer can take.
 pub const HISTORY: usize = 100;
+/// The most bytes the steps back and forward may hold together: a viewer who selects thousands
+/// of values at each step keeps fewer steps, never more memory.
+pub const HISTORY_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Clone, Default)]
 pub struct ViewerState {
@@ -36,16 +39,26 @@ impl ViewerState {
         !self.forward.is_empty()
     }
 
+    /// Bytes the state holds: the current selections and every step back and forward.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + self.selections.heap_bytes() + self.history_bytes()
+    }
+
+    fn history_bytes(&self) -> usize {
+        self.back.iter().chain(&self.forward).map(Selections::heap_bytes).sum()
+    }
+
     /// Applies a change as one step of history; a change that changes nothing is no step.
     fn change(&mut self, apply: impl FnOnce(&mut Selections)) {
         let mut next = self.selections.clone();
         apply(&mut next);
         if next != self.selections {
             self.back.push(std::mem::replace(&mut self.selections, next));
-            if self.back.len() > HISTORY {
-                self.back.remove(0);
-            }
             self.forward.clear();
+            let mut bytes = self.history_bytes();
+            while !self.back.is_empty() && (self.back.len() > HISTORY || bytes > HISTORY_BYTES) {
+                bytes -= self.back.remove(0).heap_bytes();
+            }
         }
     }
 
@@ -108,6 +121,22 @@ impl ViewerState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_is_bounded_in_bytes_as_well_as_in_steps() {
+        let mut viewer = ViewerState::new();
+        // Each step selects 50,000 values (200 KB): a few steps fill the history's bytes.
+        for step in 0..40u32 {
+            viewer.select(0, (step..step + 50_000).collect());
+        }
+        assert!(viewer.history_bytes() <= HISTORY_BYTES, "{} bytes of history", viewer.history_bytes());
+        assert!(viewer.can_go_back(), "the latest steps are kept");
+        assert!(viewer.heap_bytes() < HISTORY_BYTES + 300_000);
+        for step in 0..200u32 {
+            viewer.toggle(1, step);
+        }
+        assert!(viewer.back.len() <= HISTORY);
+    }
 
     const SALES: &[u8] = b"Region,Product\nNorth,Bike\nSouth,Bike\nNorth Sea,Lamp\nEast,Helmet\n";
 

@@ -71,13 +71,7 @@ pub fn read(input: &mut impl Read) -> io::Result<DataModel> {
         for _ in 0..column_count {
             let field = get_u32(input)? as usize;
             let Some(values) = fields.get(field).map(|f| f.values.len()) else { return Err(corrupt("a column names a field that is not there")) };
-            let mut bytes = vec![0u8; rows.checked_mul(4).ok_or_else(|| corrupt("the row count is impossible"))?];
-            input.read_exact(&mut bytes)?;
-            let codes: Vec<u32> = bytes.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-            if codes.iter().any(|&c| c != NULL && c as usize >= values) {
-                return Err(corrupt("a code points past its field's values"));
-            }
-            columns.push(Column { field, codes });
+            columns.push(Column { field, codes: get_codes(input, rows, values)? });
         }
         tables.push(Table { name, rows, columns });
     }
@@ -161,6 +155,28 @@ fn get_i64(input: &mut impl Read) -> io::Result<i64> {
     Ok(i64::from_le_bytes(b))
 }
 
+/// A column's codes, read a chunk at a time: a damaged row count runs into the end of the file
+/// before it can make the reader allocate more than the file holds.
+fn get_codes(input: &mut impl Read, rows: usize, values: usize) -> io::Result<Vec<u32>> {
+    const CHUNK_ROWS: usize = 1 << 16;
+    let mut codes = Vec::with_capacity(rows.min(CHUNK_ROWS));
+    let mut bytes = vec![0u8; rows.min(CHUNK_ROWS) * 4];
+    let mut left = rows;
+    while left > 0 {
+        let n = left.min(CHUNK_ROWS);
+        input.read_exact(&mut bytes[..n * 4])?;
+        for b in bytes[..n * 4].chunks_exact(4) {
+            let code = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            if code != NULL && code as usize >= values {
+                return Err(corrupt("a code points past its field's values"));
+            }
+            codes.push(code);
+        }
+        left -= n;
+    }
+    Ok(codes)
+}
+
 fn get_str(input: &mut impl Read) -> io::Result<String> {
     let len = get_u32(input)? as usize;
     if len > crate::csv::MAX_FIELD_BYTES * 4 {
@@ -213,6 +229,16 @@ mod tests {
         for cut in [0, 5, 20, bytes.len() - 1] {
             assert!(read(&mut &bytes[..cut]).is_err(), "cut at {cut}");
         }
+        let mut wrong = bytes.clone();
+        wrong[0] = b'X';
+        assert!(read(&mut wrong.as_slice()).unwrap_err().to_string().contains("Sightline snapshot"));
+        // A row count of 2^60: the reader meets the end of the file, it does not try to allocate.
+        let name = b"\x06\x00\x00\x00orders";
+        let rows_at = bytes.windows(name.len()).position(|w| w == name).expect("the table's name") + name.len();
+        assert_eq!(bytes[rows_at..rows_at + 8], 2u64.to_le_bytes());
+        let mut huge = bytes.clone();
+        huge[rows_at..rows_at + 8].copy_from_slice(&(1u64 << 60).to_le_bytes());
+        assert!(read(&mut huge.as_slice()).is_err());
         let mut wrong = bytes.clone();
         wrong[0] = b'X';
         assert!(read(&mut wrong.as_slice()).unwrap_err().to_string().contains("Sightline snapshot"));
