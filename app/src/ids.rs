@@ -17,6 +17,12 @@ pub fn new_id() -> String {
     hex::encode(random_bytes::<12>())
 }
 
+/// Whether a text has the shape of an id Sightline makes (24 lowercase hex characters): request
+/// data that is not one never reaches a query or a cache.
+pub fn is_id(text: &str) -> bool {
+    text.len() == 24 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A new secret: 64 hex characters (256 random bits).
 pub fn new_secret() -> String {
     hex::encode(random_bytes::<32>())
@@ -41,6 +47,8 @@ mod tests {
     fn ids_and_secrets_have_their_length_and_differ() {
         assert_eq!(new_id().len(), 24);
         assert_eq!(new_secret().len(), 64);
+        assert!(is_id(&new_id()));
+        assert!(!is_id("ABCDEF0123456789abcdef01") && !is_id("x") && !is_id(&"a".repeat(400)));
         assert_ne!(new_secret(), new_secret());
     }
 

@@ -20,6 +20,8 @@ pub mod ids;
 #[cfg(feature = "ssr")]
 pub mod server_support;
 #[cfg(feature = "ssr")]
+pub mod sql;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 pub use shell::{shell, App};

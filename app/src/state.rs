@@ -66,13 +66,15 @@ pub struct AnonymousSettings {
     pub session_ms: i64,
     /// New sessions one client address may start per minute.
     pub starts_per_minute: u32,
+    /// Sessions one client address may hold at once, so that one client cannot take every seat.
+    pub sessions_per_address: u32,
     /// Memory the apps opened anonymously may use together (apart from tenant users' apps).
     pub memory_budget_bytes: usize,
 }
 
 impl Default for AnonymousSettings {
     fn default() -> Self {
-        AnonymousSettings { session_ms: crate::anonymous::rules::DEFAULT_SESSION_MS, starts_per_minute: 30, memory_budget_bytes: 256 * 1024 * 1024 }
+        AnonymousSettings { session_ms: crate::anonymous::rules::DEFAULT_SESSION_MS, starts_per_minute: 30, sessions_per_address: 5, memory_budget_bytes: 256 * 1024 * 1024 }
     }
 }
 

@@ -116,6 +116,7 @@ impl Config {
             anonymous: AnonymousSettings {
                 session_ms: source.number("anonymous_session_seconds", 15 * 60)? * 1000,
                 starts_per_minute: source.number("anonymous_sessions_per_address_per_minute", 30)? as u32,
+                sessions_per_address: source.number("anonymous_sessions_per_address", 5)? as u32,
                 memory_budget_bytes: source.number("anonymous_memory_budget_mb", 256)? as usize * 1024 * 1024,
             },
         };

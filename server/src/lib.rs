@@ -63,6 +63,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route("/healthz", get(healthz))
         .route("/embed.js", get(|| script(include_str!("../../assets/embed.js"))))
         .route("/embed-frame.js", get(|| script(include_str!("../../assets/embed-frame.js"))))
+        .route(app::anonymous::rules::END_SESSION_PATH, axum::routing::post(end_anonymous_session))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
@@ -84,6 +85,13 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
 /// should not depend on where the site files were copied.
 async fn script(body: &'static str) -> impl IntoResponse {
     ([(http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (http::header::CACHE_CONTROL, "public, max-age=3600")], body)
+}
+
+/// A visitor's page going away sends its session token (`navigator.sendBeacon`): the seat and
+/// the selections are given back. Anything else in the body ends nothing; the answer is the same.
+async fn end_anonymous_session(State(state): State<AppState>, body: String) -> StatusCode {
+    app::anonymous::service::end_session(&state, body.trim());
+    StatusCode::NO_CONTENT
 }
 
 /// 200 when the database answers, 503 otherwise.

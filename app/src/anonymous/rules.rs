@@ -87,6 +87,9 @@ pub fn check_link_count(existing: usize) -> Result<(), AppError> {
 
 /// A reduction names a field of the app and at least one value.
 pub fn check_reduction(reduction: &LinkReduction, fields: &[String]) -> Result<LinkReduction, AppError> {
+    if reduction.allowed.iter().any(|v| v.trim() == crate::content::rules::EVERY_VALUE) {
+        return Err(AppError::invalid("reduction", "A link's reduction names the values it shows; to show every value, remove the reduction."));
+    }
     let field = fields
         .iter()
         .find(|f| f.eq_ignore_ascii_case(reduction.field.trim()))
@@ -95,15 +98,39 @@ pub fn check_reduction(reduction: &LinkReduction, fields: &[String]) -> Result<L
     Ok(LinkReduction { field: field.clone(), allowed })
 }
 
-/// What a visitor through a link sees. A link's reduction locks its visitors to those rows.
-/// Section access names tenant users and groups, never visitors: on an app with section access
-/// a link without a reduction shows no data rather than everything.
-pub fn visitor_access(reduction: Option<&LinkReduction>, section_access_field: Option<&str>) -> DataAccess {
-    match (reduction, section_access_field) {
-        (Some(r), _) => DataAccess::Reduced(vec![(r.field.clone(), r.allowed.clone())]),
-        (None, Some(field)) => DataAccess::Reduced(vec![(field.to_string(), Vec::new())]),
-        (None, None) => DataAccess::All,
+/// What a visitor through a link sees: what the link's maker may see of the app (their section
+/// access; everything when the app has none), narrowed by the link's own reduction. A link
+/// never shows more than its maker may see: a maker no rule names, or one whose account is gone,
+/// makes a link that shows no data on an app with section access.
+pub fn visitor_access(reduction: Option<&LinkReduction>, maker: &DataAccess) -> DataAccess {
+    match reduction {
+        Some(r) => maker.intersect(&DataAccess::Reduced(vec![(r.field.clone(), r.allowed.clone())])),
+        None => maker.clone(),
     }
+}
+
+/// A link's reduction as a person may read it in the link settings: only managers see it, and
+/// only the values their own section access lets them see.
+pub fn reduction_shown_to(reduction: Option<LinkReduction>, may_manage: bool, viewer: &DataAccess) -> Option<LinkReduction> {
+    let mut reduction = reduction.filter(|_| may_manage)?;
+    if let Some(mine) = viewer.allowed_in(&reduction.field) {
+        reduction.allowed.retain(|v| mine.contains(v));
+    }
+    Some(reduction)
+}
+
+/// Where a visitor's page sends its token when it goes away (the server ends that session).
+pub const END_SESSION_PATH: &str = "/api/anonymous_end";
+
+/// A client address holds at most `per_address` sessions at once.
+pub fn admit_from_address(held: usize, per_address: u32) -> Result<(), AppError> {
+    if held < per_address as usize {
+        return Ok(());
+    }
+    Err(AppError::TooManyRequests {
+        message: format!("Your address already has {held} anonymous sessions open. Close one of them, or wait until one ends."),
+        retry_after_secs: 60,
+    })
 }
 
 /// A new session is admitted while fewer than `max` are live.
@@ -429,10 +456,25 @@ mod tests {
     #[test]
     fn a_visitor_sees_the_links_reduction_and_never_more_than_section_access_allows() {
         let north = LinkReduction { field: "Region".into(), allowed: vec!["North".into()] };
-        assert_eq!(visitor_access(None, None), DataAccess::All);
-        assert_eq!(visitor_access(Some(&north), None), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
-        assert_eq!(visitor_access(None, Some("Region")), DataAccess::Reduced(vec![("Region".into(), vec![])]), "section access without a reduction: nothing");
-        assert_eq!(visitor_access(Some(&north), Some("Region")), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
+        let everything = DataAccess::All;
+        let sees_north = DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]);
+        let sees_nothing = DataAccess::Reduced(vec![("Region".into(), vec![])]);
+        let south = LinkReduction { field: "Region".into(), allowed: vec!["South".into()] };
+        let retail = LinkReduction { field: "Segment".into(), allowed: vec!["Retail".into()] };
+        assert_eq!(visitor_access(None, &everything), DataAccess::All, "no section access, no reduction: everything");
+        assert_eq!(visitor_access(Some(&north), &everything), sees_north);
+        assert_eq!(visitor_access(None, &sees_nothing), sees_nothing, "a maker no rule names: nothing");
+        assert_eq!(visitor_access(None, &sees_north), sees_north, "no reduction: what the maker sees");
+        assert_eq!(visitor_access(Some(&south), &sees_north), DataAccess::Reduced(vec![("Region".into(), vec![])]), "a maker of the North cannot open the South");
+        assert_eq!(
+            visitor_access(Some(&retail), &sees_north),
+            DataAccess::Reduced(vec![("Region".into(), vec!["North".into()]), ("Segment".into(), vec!["Retail".into()])]),
+            "a reduction on another field narrows, never widens"
+        );
+        let both = LinkReduction { field: "Region".into(), allowed: vec!["North".into(), "South".into()] };
+        assert_eq!(reduction_shown_to(Some(both.clone()), false, &everything), None, "only managers read a link's reduction");
+        assert_eq!(reduction_shown_to(Some(both.clone()), true, &sees_north).unwrap().allowed, vec!["North"], "a reduced manager sees only their own values");
+        assert_eq!(reduction_shown_to(Some(both), true, &everything).unwrap().allowed, vec!["North", "South"]);
         let fields = vec!["Region".to_string(), "Product".to_string()];
         assert_eq!(check_reduction(&LinkReduction { field: "region".into(), allowed: vec![" South ".into(), "North".into()] }, &fields).unwrap().allowed, vec!["North", "South"]);
         assert!(check_reduction(&LinkReduction { field: "Colour".into(), allowed: vec!["x".into()] }, &fields).unwrap_err().to_string().contains("Colour"));

@@ -18,6 +18,7 @@ use crate::audit::service::{record, Target};
 use crate::auth::service::Principal;
 use crate::content::engines::Engines;
 use crate::content::model::{SelectionChange, SheetView};
+use crate::content::rules::DataAccess;
 use crate::content::service::{render_sheet, SheetRequest, SheetViewer};
 use crate::directory::rules::Permission;
 use crate::error::AppError;
@@ -25,6 +26,7 @@ use crate::ids::{constant_time_eq, new_id, new_secret};
 use crate::sharing::rules::Access;
 use crate::sharing::service::load_app;
 use crate::spaces::rules::SpaceType;
+use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
@@ -37,10 +39,17 @@ struct HourCounts {
     refused: i64,
 }
 
+/// A live session's seat: until when, and which client address holds it.
+#[derive(Debug, Clone)]
+struct Seat {
+    expires_at: i64,
+    address: String,
+}
+
 #[derive(Default)]
 struct Live {
-    /// tenant -> session id -> expiry: the sessions this process issued that have not expired.
-    sessions: HashMap<String, HashMap<String, i64>>,
+    /// tenant -> session id -> seat: the sessions this process issued that have not expired.
+    sessions: HashMap<String, HashMap<String, Seat>>,
     /// client address -> new sessions this minute.
     starts: HashMap<String, rules::RateWindow>,
     /// (link, day) -> views not yet written.
@@ -93,7 +102,7 @@ impl Anonymous {
     pub fn current(&self, tenant_id: &str, now: i64) -> usize {
         let mut live = self.lock();
         live.sessions.get_mut(tenant_id).map(|s| {
-            s.retain(|_, expires| *expires > now);
+            s.retain(|_, seat| seat.expires_at > now);
             s.len()
         }).unwrap_or(0)
     }
@@ -118,6 +127,8 @@ struct Viewing<'a> {
     base: &'a str,
     may_copy_code: bool,
     may_copy_embed: bool,
+    /// The viewer's own section access: a link's reduction is shown within it.
+    data_access: &'a DataAccess,
     app_name: &'a str,
     now: i64,
     views: &'a HashMap<String, (i64, i64)>,
@@ -133,7 +144,7 @@ fn link_info(row: &LinkRow, viewing: &Viewing<'_>) -> LinkInfo {
         status: row.status(viewing.now),
         disabled: row.disabled != 0,
         expires_at: row.link_expires_at,
-        reduction: reduction_of(row),
+        reduction: rules::reduction_shown_to(reduction_of(row), viewing.may_copy_embed, viewing.data_access),
         url: rules::link_url(viewing.base, &row.app_id, code),
         has_code: code.is_some(),
         code: viewing.may_copy_embed.then(|| row.link_code.clone()),
@@ -180,10 +191,12 @@ pub async fn links_for(state: &AppState, conn: &mut AnyConnection, principal: &P
         }
         entry.1 += n;
     }
+    let data_access = crate::content::service::caller_data_access(conn, principal, app, space, access).await?;
     let viewing = Viewing {
         base: &state.settings.public_url,
         may_copy_code: rules::may_copy_link_with_code(access),
         may_copy_embed: rules::may_copy_embed(space, access, principal.has(Permission::AnonymousAccessLink)),
+        data_access: &data_access,
         app_name: &app.name,
         now,
         views: &views,
@@ -258,6 +271,8 @@ pub async fn create_link(state: &AppState, principal: &Principal, app_id: &str, 
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let app = managed_app(&mut tx, principal, app_id).await?;
+    // Under the app's row lock, so that parallel requests cannot pass the count together.
+    lock_row(&mut tx, Parent::App, &app.id).await?;
     rules::check_link_count(store::links_of_app(&mut tx, &app.id).await?.len())?;
     let id = insert_link(&mut tx, principal, &app, &name, now).await?;
     record(&mut tx, now, &principal.actor(), "anonymous.link_create", audit_target(&app), format!("link \"{name}\" made")).await?;
@@ -280,41 +295,51 @@ pub async fn get_link(state: &AppState, principal: &Principal, link_id: &str) ->
         .ok_or_else(|| AppError::not_found(format!("There is no anonymous link with id {link_id}.")))
 }
 
-/// Renames a link, sets or clears its expiry and reduction, pauses or resumes it.
+/// Renames a link, sets or clears its expiry and reduction, pauses or resumes it. Only what
+/// `changes` names is written, under the link's row lock: a rename at the same moment as a pause
+/// never resumes the link. Whoever sets a reduction becomes the link's maker: their section
+/// access bounds what its visitors see from then on.
 pub async fn update_link(state: &AppState, principal: &Principal, link_id: &str, changes: LinkChanges) -> Result<LinkInfo, AppError> {
     let now = state.now();
-    let mut conn = state.db.acquire().await?;
-    let (link, app) = managed_link(&mut conn, principal, link_id).await?;
-    let name = match &changes.name {
-        Some(name) => rules::check_link_name(name)?,
-        None => link.link_name.clone(),
+    let mut update = store::LinkUpdate {
+        name: changes.name.as_deref().map(rules::check_link_name).transpose()?,
+        expires_at: changes.expires_at.map(|at| rules::check_expiry(at, now)).transpose()?,
+        disabled: changes.disabled,
+        reduction: None,
     };
-    let expires_at = match changes.expires_at {
-        Some(at) => rules::check_expiry(at, now)?,
-        None => link.link_expires_at,
-    };
-    let reduction = match &changes.reduction {
-        Some(Some(reduction)) => {
-            let fields = crate::content::service::field_names(state, &mut conn, &app).await?;
-            Some(rules::check_reduction(reduction, &fields)?)
-        }
-        Some(None) => None,
-        None => reduction_of(&link),
-    };
-    drop(conn);
-    let disabled = changes.disabled.unwrap_or(link.disabled != 0);
+    if let Some(reduction) = &changes.reduction {
+        // The app's fields may take a model load: read them before the transaction, so that the
+        // one SQLite connection is not held meanwhile.
+        let checked = match reduction {
+            Some(reduction) => {
+                let mut conn = state.db.acquire().await?;
+                let (_, app) = managed_link(&mut conn, principal, link_id).await?;
+                let fields = crate::content::service::field_names(state, &mut conn, &app).await?;
+                Some(rules::check_reduction(reduction, &fields)?)
+            }
+            None => None,
+        };
+        update.reduction = Some((reduction_text(checked.as_ref()), principal.user_id.clone()));
+    }
     let mut tx = state.db.begin().await?;
-    store::update_link(&mut tx, &link.id, &name, expires_at, &reduction_text(reduction.as_ref()), disabled, now).await?;
-    let mut detail = format!("link \"{name}\"");
-    if changes.disabled.is_some() {
+    lock_row(&mut tx, Parent::Share, link_id).await?;
+    let (link, app) = managed_link(&mut tx, principal, link_id).await?;
+    store::update_link(&mut tx, &link.id, &update, now).await?;
+    let mut detail = format!("link \"{}\"", update.name.as_deref().unwrap_or(&link.link_name));
+    if let Some(disabled) = update.disabled {
         detail.push_str(if disabled { " paused" } else { " resumed" });
     }
-    if let Some(r) = &reduction {
+    if let Some(name) = &update.name {
+        if *name != link.link_name {
+            detail.push_str(&format!(", renamed from \"{}\"", link.link_name));
+        }
+    }
+    if let Some(Some(r)) = &changes.reduction {
         detail.push_str(&format!(", shows only {} = {}", r.field, r.allowed.join(", ")));
     }
     record(&mut tx, now, &principal.actor(), "anonymous.link_update", audit_target(&app), detail).await?;
     tx.commit().await?;
-    state.anonymous.lock().frame_ancestors.remove(&app.id);
+    state.anonymous.forget_frame_ancestors(&app.id);
     get_link(state, principal, link_id).await
 }
 
@@ -341,7 +366,7 @@ pub async fn delete_link(state: &AppState, principal: &Principal, link_id: &str)
 
 // --- Visitors ---------------------------------------------------------------------------------
 
-/// Who is asking for a session: the client's address (for the per-address limit).
+/// Who is asking for a session: the client's address (for the per-address limits).
 pub struct Visit<'a> {
     pub client_addr: &'a str,
 }
@@ -371,11 +396,12 @@ fn refuse_unless_live(link: &LinkRow, now: i64) -> Result<(), AppError> {
 
 /// What a visitor through this link sees of the data.
 async fn visitor_viewer<'a>(state: &'a AppState, conn: &mut AnyConnection, link: &LinkRow, session_id: &str) -> Result<SheetViewer<'a>, AppError> {
-    let section_field = crate::content::service::section_access_field(conn, &link.app_id).await?;
+    // Links live in managed spaces, where nobody is exempt from the rules: the maker's own rules.
+    let maker = crate::content::service::data_access_of(conn, &link.link_maker, &link.app_id, false).await?;
     Ok(SheetViewer {
         key: format!("anonymous:{session_id}"),
         person: None,
-        data_access: rules::visitor_access(reduction_of(link).as_ref(), section_field.as_deref()),
+        data_access: rules::visitor_access(reduction_of(link).as_ref(), &maker),
         engines: &state.anonymous.engines,
     })
 }
@@ -392,7 +418,7 @@ pub async fn start_session(state: &AppState, visit: Visit<'_>, app_id: &str, cod
     let max = store::capacity(&mut conn, &app.tenant_id).await?;
     let session_id = new_id();
     let expires_at = now + state.settings.anonymous.session_ms;
-    admit_session(state, &app.tenant_id, &session_id, expires_at, max, now)?;
+    admit_session(state, &app.tenant_id, Seat { expires_at, address: visit.client_addr.to_string() }, &session_id, max, now)?;
     *state.anonymous.lock().views.entry((link.id.clone(), now.div_euclid(DAY_MS))).or_default() += 1;
 
     let claims = SessionClaims { session_id: session_id.clone(), app_id: app.id.clone(), link_id: link.id.clone(), generation: link.link_generation, expires_at };
@@ -413,14 +439,16 @@ pub async fn start_session(state: &AppState, visit: Visit<'_>, app_id: &str, cod
     Ok(AnonymousSession { token: rules::sign(&state.anonymous.key, &claims), lasts_ms: expires_at - now, view })
 }
 
-/// Counts a new session in, or refuses it at capacity (counted as refused).
-fn admit_session(state: &AppState, tenant_id: &str, session_id: &str, expires_at: i64, max: i64, now: i64) -> Result<(), AppError> {
+/// Counts a new session in, or refuses it at capacity or past the seats one address may hold
+/// (counted as refused).
+fn admit_session(state: &AppState, tenant_id: &str, seat: Seat, session_id: &str, max: i64, now: i64) -> Result<(), AppError> {
     let mut live = state.anonymous.lock();
     let sessions = live.sessions.entry(tenant_id.to_string()).or_default();
-    sessions.retain(|_, expires| *expires > now);
-    let admitted = rules::admit(sessions.len(), max);
+    sessions.retain(|_, seat| seat.expires_at > now);
+    let held = sessions.values().filter(|s| s.address == seat.address).count();
+    let admitted = rules::admit_from_address(held, state.settings.anonymous.sessions_per_address).and_then(|()| rules::admit(sessions.len(), max));
     if admitted.is_ok() {
-        sessions.insert(session_id.to_string(), expires_at);
+        sessions.insert(session_id.to_string(), seat);
     }
     let current = sessions.len() as i64;
     let hour = live.usage.entry((tenant_id.to_string(), now.div_euclid(HOUR_MS))).or_default();
@@ -431,6 +459,19 @@ fn admit_session(state: &AppState, tenant_id: &str, session_id: &str, expires_at
         hour.refused += 1;
     }
     admitted
+}
+
+/// Ends a session: its seat and its selections are given back at once. The visitor's page sends
+/// its token when it goes away (a refresh, a closed tab), so a refresh never holds two seats. A
+/// token that does not verify ends nothing.
+pub fn end_session(state: &AppState, token: &str) {
+    let Some(claims) = rules::verify(&state.anonymous.key, token) else { return };
+    let mut live = state.anonymous.lock();
+    for sessions in live.sessions.values_mut() {
+        sessions.remove(&claims.session_id);
+    }
+    drop(live);
+    state.anonymous.engines.forget_viewer(&format!("anonymous:{}", claims.session_id));
 }
 
 /// A session's link and app, if the token is still good: signed here, not expired, and its link
@@ -459,22 +500,49 @@ pub async fn session_sheet(state: &AppState, token: &str, sheet_id: Option<&str>
 
 // --- Embedding --------------------------------------------------------------------------------
 
-/// The `frame-ancestors` directive for an app's embed pages: its tenant's allowed origins.
-/// Read at most every 30 seconds per app; a change by an admin clears the cache at once.
+/// How long a frame-ancestors directive is served from memory; a change by an admin clears the
+/// cache at once in this process (other processes within this time).
+const FRAME_ANCESTORS_MS: i64 = 30_000;
+/// The most apps whose directive is kept: only real apps are kept, and past this many the cache
+/// starts over, so request data can never make it grow.
+const FRAME_ANCESTORS_KEPT: usize = 4096;
+
+impl Anonymous {
+    pub fn forget_frame_ancestors(&self, app_id: &str) {
+        self.lock().frame_ancestors.remove(app_id);
+    }
+}
+
+/// The `frame-ancestors` directive for an app's embed pages: its tenant's allowed origins. A
+/// path that names no app (not an id, or no such app) may be framed by nobody and costs no
+/// memory; it runs before any authentication, for every request under `/embed/`.
 pub async fn frame_ancestors_for(state: &AppState, app_id: &str) -> String {
+    if !crate::ids::is_id(app_id) {
+        return rules::frame_ancestors(&[]);
+    }
     let now = state.now();
     if let Some((read_at, directive)) = state.anonymous.lock().frame_ancestors.get(app_id) {
-        if now - read_at < 30_000 {
+        if now - read_at < FRAME_ANCESTORS_MS {
             return directive.clone();
         }
     }
     let origins = match state.db.acquire().await {
         Ok(mut conn) => store::frame_origins_for_app(&mut conn, app_id).await.unwrap_or_default(),
-        Err(_) => Vec::new(),
+        Err(_) => None,
     };
+    let Some(origins) = origins else { return rules::frame_ancestors(&[]) };
     let directive = rules::frame_ancestors(&origins);
-    state.anonymous.lock().frame_ancestors.insert(app_id.to_string(), (now, directive.clone()));
+    let mut live = state.anonymous.lock();
+    if live.frame_ancestors.len() >= FRAME_ANCESTORS_KEPT {
+        live.frame_ancestors.clear();
+    }
+    live.frame_ancestors.insert(app_id.to_string(), (now, directive.clone()));
     directive
+}
+
+/// For tests: how many apps' directives are kept in memory.
+pub fn frame_ancestors_kept(state: &AppState) -> usize {
+    state.anonymous.lock().frame_ancestors.len()
 }
 
 // --- Allowed origins, capacity and use: tenant admins -----------------------------------------
@@ -596,10 +664,11 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
     let (views, usage) = {
         let mut live = state.anonymous.lock();
         for sessions in live.sessions.values_mut() {
-            sessions.retain(|_, expires| *expires > now);
+            sessions.retain(|_, seat| seat.expires_at > now);
         }
         let minute = now.div_euclid(60_000);
         live.starts.retain(|_, window| window.minute >= minute);
+        live.frame_ancestors.retain(|_, (read_at, _)| now - *read_at < FRAME_ANCESTORS_MS);
         // Each hour's peak carries the sessions still live into the current hour.
         let currents: Vec<(String, i64)> = live.sessions.iter().map(|(t, s)| (t.clone(), s.len() as i64)).collect();
         for (tenant, current) in currents {

@@ -14,12 +14,14 @@ pub struct LinkRow {
     pub disabled: i64,
     pub link_expires_at: Option<i64>,
     pub link_reduction: String,
+    /// Whose section access bounds the link (who made it or last set its reduction).
+    pub link_maker: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const LINK_COLUMNS: &str = "id, tenant_id, space_id, app_id, link_name, link_code, link_generation, disabled, link_expires_at,
-     link_reduction, created_at, updated_at";
+     link_reduction, link_maker, created_at, updated_at";
 
 pub async fn links_of_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<Vec<LinkRow>> {
     sqlx::query_as(&format!("SELECT {LINK_COLUMNS} FROM app_shares WHERE app_id = $1 AND assignee_type = 'link' ORDER BY created_at, id"))
@@ -56,8 +58,8 @@ pub struct NewLink<'a> {
 pub async fn insert_link(conn: &mut AnyConnection, link: NewLink<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO app_shares (id, tenant_id, space_id, app_id, assignee_type, roles, disabled, created_at, created_by, updated_at,
-                                 link_name, link_code, link_generation)
-         VALUES ($1, $2, $3, $4, 'link', 'consumer', 0, $5, $6, $5, $7, $8, 1)",
+                                 link_name, link_code, link_generation, link_maker)
+         VALUES ($1, $2, $3, $4, 'link', 'consumer', 0, $5, $6, $5, $7, $8, 1, $6)",
     )
     .bind(link.id)
     .bind(link.tenant_id)
@@ -72,16 +74,53 @@ pub async fn insert_link(conn: &mut AnyConnection, link: NewLink<'_>) -> sqlx::R
     Ok(())
 }
 
-pub async fn update_link(conn: &mut AnyConnection, id: &str, name: &str, expires_at: Option<i64>, reduction: &str, disabled: bool, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE app_shares SET link_name = $2, link_expires_at = $3, link_reduction = $4, disabled = $5, updated_at = $6 WHERE id = $1")
-        .bind(id)
-        .bind(name)
-        .bind(expires_at)
-        .bind(reduction)
-        .bind(i64::from(disabled))
-        .bind(now)
-        .execute(conn)
-        .await?;
+/// What an update of a link changes; `None` leaves a column as it is, so that two people
+/// changing different settings of one link at once never undo each other.
+#[derive(Debug, Default)]
+pub struct LinkUpdate {
+    pub name: Option<String>,
+    pub expires_at: Option<Option<i64>>,
+    /// The reduction's text and its maker, who bounds it from now on.
+    pub reduction: Option<(String, String)>,
+    pub disabled: Option<bool>,
+}
+
+pub async fn update_link(conn: &mut AnyConnection, id: &str, update: &LinkUpdate, now: i64) -> sqlx::Result<()> {
+    // Column names are constants; every value is bound.
+    let mut sets = vec!["updated_at = $2".to_string()];
+    let mut n = 2;
+    let mut next = |column: &str| {
+        n += 1;
+        format!("{column} = ${n}")
+    };
+    if update.name.is_some() {
+        sets.push(next("link_name"));
+    }
+    if update.expires_at.is_some() {
+        sets.push(next("link_expires_at"));
+    }
+    if update.reduction.is_some() {
+        sets.push(next("link_reduction"));
+        sets.push(next("link_maker"));
+    }
+    if update.disabled.is_some() {
+        sets.push(next("disabled"));
+    }
+    let sql = format!("UPDATE app_shares SET {} WHERE id = $1", sets.join(", "));
+    let mut query = sqlx::query(&sql).bind(id).bind(now);
+    if let Some(name) = &update.name {
+        query = query.bind(name);
+    }
+    if let Some(expires_at) = update.expires_at {
+        query = query.bind(expires_at);
+    }
+    if let Some((text, maker)) = &update.reduction {
+        query = query.bind(text).bind(maker);
+    }
+    if let Some(disabled) = update.disabled {
+        query = query.bind(i64::from(disabled));
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 
@@ -283,11 +322,18 @@ pub async fn delete_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str) 
 }
 
 /// The origins that may frame the embed pages of the tenant that owns `app_id`.
-pub async fn frame_origins_for_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT o.origin FROM csp_origins o JOIN apps a ON a.tenant_id = o.tenant_id WHERE a.id = $1 AND o.frame_ancestors = 1 ORDER BY o.origin")
-        .bind(app_id)
-        .fetch_all(conn)
-        .await
+/// The origins that may frame an app's embed pages; `None` when there is no such app.
+pub async fn frame_origins_for_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<Option<Vec<String>>> {
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(
+        "SELECT o.origin FROM apps a LEFT JOIN csp_origins o ON o.tenant_id = a.tenant_id AND o.frame_ancestors = 1 WHERE a.id = $1 ORDER BY o.origin",
+    )
+    .bind(app_id)
+    .fetch_all(conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(rows.into_iter().filter_map(|(origin,)| origin).collect()))
 }
 
 // --- The signing key --------------------------------------------------------------------------

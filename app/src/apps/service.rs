@@ -245,7 +245,8 @@ pub async fn publish_app(state: &AppState, principal: &Principal, id: &str, inpu
         return Err(AppError::invalid("spaceId", "Choose the managed space to publish to."));
     }
     let (target, into) = target_space(&mut tx, principal, &input.space_id).await?;
-    rules::check_publish(space.kind(), &access, target.kind(), &into)?;
+    let reduced = caller_reduced(&mut tx, principal, &row, space.kind(), &access).await?;
+    rules::check_publish(space.kind(), &access, target.kind(), &into, reduced)?;
     if store::published_copy(&mut tx, id, &target.id).await?.is_some() {
         return Err(AppError::conflict(format!("\"{}\" is already published to {}. Republish it to replace that copy.", row.name, target.name)));
     }
@@ -263,12 +264,13 @@ pub async fn publish_app(state: &AppState, principal: &Principal, id: &str, inpu
 pub async fn republish_app(state: &AppState, principal: &Principal, id: &str, target_id: &str) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let (row, _, access) = load_app(&mut tx, principal, id).await?;
+    let (row, space, access) = load_app(&mut tx, principal, id).await?;
+    let reduced = caller_reduced(&mut tx, principal, &row, space.kind(), &access).await?;
     let target = store::get_app(&mut tx, &principal.tenant_id, target_id)
         .await?
         .ok_or_else(|| AppError::invalid("targetId", format!("There is no app with id {target_id}.")))?;
     let (target_space, into) = load_space(&mut tx, principal, &target.space_id).await.map_err(|_| AppError::invalid("targetId", format!("There is no app with id {target_id}.")))?;
-    rules::check_republish(&access, target.source_app_id.as_deref(), id, &into)?;
+    rules::check_republish(&access, target.source_app_id.as_deref(), id, &into, reduced)?;
     store::replace_content(&mut tx, target_id, &row.description, now).await?;
     crate::content::service::copy_content(&mut tx, state, &row, target_id, true, now).await?;
     let detail = format!("from \"{}\" to {} (version {})", row.name, target_space.name, target.content_version + 1);
@@ -285,7 +287,8 @@ pub async fn move_app(state: &AppState, principal: &Principal, id: &str, space_i
     let mut tx = state.db.begin().await?;
     let (row, space, access) = load_app(&mut tx, principal, id).await?;
     let (target, into) = target_space(&mut tx, principal, space_id).await?;
-    rules::check_move(space.kind(), &access, target.kind(), &into, target.id == space.id)?;
+    let reduced = caller_reduced(&mut tx, principal, &row, space.kind(), &access).await?;
+    rules::check_move(space.kind(), &access, target.kind(), &into, target.id == space.id, reduced)?;
     let removed = sharing_store::delete_shares_of_app(&mut tx, id).await?;
     store::set_space(&mut tx, id, &target.id, now).await?;
     let detail = format!("from {} to {}; {removed} share{} removed", space_name(&space), space_name(&target), if removed == 1 { "" } else { "s" });
@@ -296,13 +299,20 @@ pub async fn move_app(state: &AppState, principal: &Principal, id: &str, space_i
     Ok(app_from(row, &target, &access))
 }
 
+/// Whether section access limits the rows the caller sees of the app (copies and moves ask).
+async fn caller_reduced(conn: &mut AnyConnection, principal: &Principal, row: &AppRow, space: SpaceType, access: &Access) -> Result<bool, AppError> {
+    let data = crate::content::service::caller_data_access(conn, principal, row, space, access).await?;
+    Ok(data != crate::content::rules::DataAccess::All)
+}
+
 /// Makes a copy with a new id and no shares.
 pub async fn duplicate_app(state: &AppState, principal: &Principal, id: &str, input: DuplicateInput) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let (row, _, access) = load_app(&mut tx, principal, id).await?;
+    let (row, space, access) = load_app(&mut tx, principal, id).await?;
     let (target, into) = target_space(&mut tx, principal, &input.space_id).await?;
-    rules::check_duplicate(&access, target.kind(), &into)?;
+    let reduced = caller_reduced(&mut tx, principal, &row, space.kind(), &access).await?;
+    rules::check_duplicate(&access, target.kind(), &into, reduced)?;
     let name = match input.name.as_deref() {
         Some(n) => clean_name("name", n, MAX_NAME_CHARS)?,
         None => clean_name("name", &format!("{} (copy)", row.name), MAX_NAME_CHARS)?,

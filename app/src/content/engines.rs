@@ -28,7 +28,10 @@ struct Loaded {
 struct Viewer {
     model: ModelKey,
     state: ViewerState,
+    /// `state.heap_bytes()` after its last change: viewers count against the budget too.
+    bytes: usize,
     last_used_ms: i64,
+    last_used: u64,
 }
 
 #[derive(Default)]
@@ -46,6 +49,8 @@ pub struct EngineStats {
     pub models: usize,
     pub bytes: usize,
     pub viewers: usize,
+    /// Bytes the viewers' selections and histories hold.
+    pub viewer_bytes: usize,
     pub loads: u64,
     pub evictions: u64,
 }
@@ -87,17 +92,29 @@ impl Engines {
         let bytes = model.heap_bytes();
         inner.tick += 1;
         inner.loads += 1;
-        let mut total: usize = inner.models.values().map(|l| l.bytes).sum::<usize>() + bytes;
-        while total > self.budget_bytes {
+        Self::make_room(&mut inner, self.budget_bytes, bytes, None);
+        let tick = inner.tick;
+        inner.models.insert(key, Loaded { model: model.clone(), bytes, last_used: tick });
+        model
+    }
+
+    /// Drops the least recently used models, then the least recently used viewers (never
+    /// `keep`), until `extra` more bytes fit the budget beside what is held.
+    fn make_room(inner: &mut Inner, budget: usize, extra: usize, keep: Option<&(String, String)>) {
+        let mut total: usize = inner.models.values().map(|l| l.bytes).sum::<usize>() + inner.viewers.values().map(|v| v.bytes).sum::<usize>() + extra;
+        while total > budget {
             let Some(oldest) = inner.models.iter().min_by_key(|(_, l)| l.last_used).map(|(k, _)| k.clone()) else { break };
             if let Some(gone) = inner.models.remove(&oldest) {
                 total -= gone.bytes;
                 inner.evictions += 1;
             }
         }
-        let tick = inner.tick;
-        inner.models.insert(key, Loaded { model: model.clone(), bytes, last_used: tick });
-        model
+        while total > budget {
+            let Some(oldest) = inner.viewers.iter().filter(|(k, _)| Some(*k) != keep).min_by_key(|(_, v)| v.last_used).map(|(k, _)| k.clone()) else { break };
+            if let Some(gone) = inner.viewers.remove(&oldest) {
+                total -= gone.bytes;
+            }
+        }
     }
 
     /// Drops every loaded model of an app (its data was replaced, or it was deleted).
@@ -109,15 +126,29 @@ impl Engines {
 
     /// Runs `change` on a viewer's state of an app, starting afresh when the viewer is new or
     /// the model they looked at is not this one (new data, or another reduction).
+    /// The viewer's state counts against the memory budget: past it, models and then other
+    /// viewers idle the longest are dropped.
     pub fn with_viewer<R>(&self, viewer: &str, model: &ModelKey, now_ms: i64, change: impl FnOnce(&mut ViewerState) -> R) -> R {
         let mut inner = self.lock();
-        let entry = inner.viewers.entry((viewer.to_string(), model.app_id.clone())).or_insert_with(|| Viewer { model: model.clone(), state: ViewerState::new(), last_used_ms: now_ms });
+        inner.tick += 1;
+        let tick = inner.tick;
+        let key = (viewer.to_string(), model.app_id.clone());
+        let entry = inner.viewers.entry(key.clone()).or_insert_with(|| Viewer { model: model.clone(), state: ViewerState::new(), bytes: 0, last_used_ms: now_ms, last_used: tick });
         if entry.model != *model {
             entry.model = model.clone();
             entry.state = ViewerState::new();
         }
         entry.last_used_ms = now_ms;
-        change(&mut entry.state)
+        entry.last_used = tick;
+        let result = change(&mut entry.state);
+        entry.bytes = entry.state.heap_bytes();
+        Self::make_room(&mut inner, self.budget_bytes, 0, Some(&key));
+        result
+    }
+
+    /// Forgets one viewer's selections of every app (their session ended).
+    pub fn forget_viewer(&self, viewer: &str) {
+        self.lock().viewers.retain(|(v, _), _| v != viewer);
     }
 
     /// Forgets the selections of viewers idle since before `cutoff_ms`.
@@ -134,6 +165,7 @@ impl Engines {
             models: inner.models.len(),
             bytes: inner.models.values().map(|l| l.bytes).sum(),
             viewers: inner.viewers.len(),
+            viewer_bytes: inner.viewers.values().map(|v| v.bytes).sum(),
             loads: inner.loads,
             evictions: inner.evictions,
         }
@@ -180,5 +212,18 @@ mod tests {
         let reloaded = ModelKey { data_version: 2, ..key("a") };
         assert_eq!(engines.with_viewer("v", &reloaded, 2, |s| s.selections().fields.len()), 0, "new data: new codes, fresh state");
         assert_eq!(engines.forget_idle_viewers(3), 1);
+    }
+
+    #[test]
+    fn viewers_count_against_the_budget() {
+        let engines = Engines::new(2_000_000);
+        engines.insert(key("a"), model(1000));
+        for v in 0..40 {
+            engines.with_viewer(&format!("v{v}"), &key("a"), v, |s| s.select(0, (0..20_000).collect()));
+        }
+        let stats = engines.stats();
+        assert!(stats.bytes + stats.viewer_bytes <= 2_000_000, "{stats:?}");
+        assert!(stats.viewers < 40, "the viewers idle the longest went");
+        assert_eq!(engines.with_viewer("v39", &key("a"), 50, |s| s.selections().fields.len()), 1, "the latest viewer kept their selection");
     }
 }

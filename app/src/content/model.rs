@@ -248,6 +248,20 @@ pub enum SelectionChange {
     Forward,
 }
 
+impl SelectionChange {
+    /// The field the change names, if it names one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            SelectionChange::Toggle { field, .. }
+            | SelectionChange::Select { field, .. }
+            | SelectionChange::SelectValues { field, .. }
+            | SelectionChange::Search { field, .. }
+            | SelectionChange::Clear { field } => Some(field),
+            SelectionChange::ClearAll | SelectionChange::Back | SelectionChange::Forward => None,
+        }
+    }
+}
+
 /// A staged upload, before an app is made from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataFile {
@@ -264,6 +278,8 @@ pub struct AccessRule {
     pub assignee_type: String,
     pub assignee_id: String,
     pub assignee_name: String,
+    /// The user or group was deleted: the rule names nobody and still denies what it denied.
+    pub names_nobody: bool,
     pub field: String,
     pub allowed: Vec<String>,
 }

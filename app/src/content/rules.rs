@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::model::*;
 use crate::error::AppError;
 use crate::sharing::rules::{Access, AppAction};
+use crate::spaces::rules::SpaceType;
 
 pub const MAX_SHEETS_PER_APP: usize = 100;
 pub const MAX_CHARTS_PER_SHEET: usize = 24;
@@ -22,6 +23,33 @@ pub const TABLE_ROWS: u32 = 500;
 pub const SERIES_ROWS: u32 = 100;
 pub const MAX_FILES_PER_APP: usize = 20;
 pub const MAX_RULES_PER_APP: usize = 1000;
+/// The most values one selection names: a viewer's state stays small whatever they send.
+pub const MAX_SELECTED_VALUES: usize = 50_000;
+
+/// The fields an anonymous visitor may list, search and select: those the charts and filter
+/// panes of the app's public sheets use. Nothing else of the data model is theirs to ask for.
+pub fn public_fields(public_charts: &[ChartSpec]) -> Vec<String> {
+    let mut fields: Vec<String> = public_charts.iter().flat_map(|c| c.dimensions.iter().cloned().chain(c.measures.iter().map(|m| m.field.clone()))).collect();
+    fields.sort_by_key(|f| f.to_lowercase());
+    fields.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    fields
+}
+
+/// A visitor's request may name only the public fields.
+pub fn check_public_field(field: &str, public: &[String]) -> Result<(), AppError> {
+    if public.iter().any(|f| f.eq_ignore_ascii_case(field)) {
+        return Ok(());
+    }
+    Err(AppError::invalid("field", format!("\"{field}\" is not on this app's public sheets. Only the fields its charts and filter panes show can be listed or selected.")))
+}
+
+/// A selection names at most `MAX_SELECTED_VALUES` values.
+pub fn check_selection_size(values: usize) -> Result<(), AppError> {
+    if values > MAX_SELECTED_VALUES {
+        return Err(AppError::invalid("codes", format!("A selection names at most {MAX_SELECTED_VALUES} values; this one names {values}. Search the field instead.")));
+    }
+    Ok(())
+}
 
 /// How many dimensions and measures each kind takes (least, most).
 pub fn shape(kind: ChartKind) -> ((usize, usize), (usize, usize)) {
@@ -208,7 +236,7 @@ pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
 /// What section access leaves a viewer of an app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataAccess {
-    /// No rules, or the viewer edits the app: everything.
+    /// No rules, or the viewer edits a draft: everything.
     All,
     /// Only these values of these fields (field name, allowed values), sorted by field.
     Reduced(Vec<(String, Vec<String>)>),
@@ -222,9 +250,39 @@ impl DataAccess {
             DataAccess::Reduced(fields) => serde_json::to_string(fields).unwrap_or_default(),
         }
     }
+
+    /// What both allow: on a field both reduce, the values in both; a field only one reduces
+    /// stays reduced. Never more than either.
+    pub fn intersect(&self, other: &DataAccess) -> DataAccess {
+        let (DataAccess::Reduced(a), DataAccess::Reduced(b)) = (self, other) else {
+            return if *self == DataAccess::All { other.clone() } else { self.clone() };
+        };
+        let mut fields: BTreeMap<String, (String, Vec<String>)> = a.iter().map(|(f, v)| (f.to_lowercase(), (f.clone(), v.clone()))).collect();
+        for (field, allowed) in b {
+            match fields.get_mut(&field.to_lowercase()) {
+                Some((_, mine)) => mine.retain(|v| allowed.contains(v)),
+                None => {
+                    fields.insert(field.to_lowercase(), (field.clone(), allowed.clone()));
+                }
+            }
+        }
+        DataAccess::Reduced(fields.into_values().collect())
+    }
+
+    /// The values of `field` this access lets one see: `None` when it does not reduce the field.
+    pub fn allowed_in(&self, field: &str) -> Option<&[String]> {
+        match self {
+            DataAccess::All => None,
+            DataAccess::Reduced(fields) => fields.iter().find(|(f, _)| f.eq_ignore_ascii_case(field)).map(|(_, v)| v.as_slice()),
+        }
+    }
 }
 
-/// A rule as stored: for this user or group, these values of this field.
+/// A rule's value that allows every value of its field, as in Qlik's section access.
+pub const EVERY_VALUE: &str = "*";
+
+/// A rule as stored: for this user or group, these values of this field. A rule whose user or
+/// group was deleted keeps both empty and names nobody: it still counts as a rule of the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRule {
     pub user_id: Option<String>,
@@ -233,12 +291,21 @@ pub struct StoredRule {
     pub allowed: Vec<String>,
 }
 
+/// Who sees every row of an app that has section access, whatever the rules say: the editors of
+/// a draft (Owner or Can edit in a personal or shared space). They may change or delete the
+/// rules, so hiding rows from them would protect nothing, and they build the sheets everyone
+/// else sees. In a managed space nobody edits an app, so nobody is exempt: the rules alone say
+/// who sees what, and a rule allowing `*` is how they say someone sees everything.
+pub fn sees_all_rows(space: SpaceType, access: &Access) -> bool {
+    space != SpaceType::Managed && access.can(AppAction::Edit)
+}
+
 /// Section access: with no rules an app shows everything. With rules, a viewer sees the values
 /// their own rules and their groups' rules allow (rules on one field add up; rules on several
-/// fields all apply), and a viewer no rule names sees no rows. People who edit the app see
-/// everything, because they build the sheets everyone else sees.
-pub fn data_access(rules: &[StoredRule], user_id: &str, groups: &[String], may_edit: bool) -> DataAccess {
-    if rules.is_empty() || may_edit {
+/// fields all apply; `*` allows every value of its field), and a viewer no rule names sees no
+/// rows. `sees_all` is `sees_all_rows` for the viewer.
+pub fn data_access(rules: &[StoredRule], user_id: &str, groups: &[String], sees_all: bool) -> DataAccess {
+    if rules.is_empty() || sees_all {
         return DataAccess::All;
     }
     let mut by_field: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
@@ -251,16 +318,20 @@ pub fn data_access(rules: &[StoredRule], user_id: &str, groups: &[String], may_e
         let field = rules[0].field.clone();
         return DataAccess::Reduced(vec![(field, Vec::new())]);
     }
-    DataAccess::Reduced(
-        by_field
-            .into_values()
-            .map(|(field, mut allowed)| {
-                allowed.sort();
-                allowed.dedup();
-                (field, allowed)
-            })
-            .collect(),
-    )
+    let reduced: Vec<(String, Vec<String>)> = by_field
+        .into_values()
+        .filter(|(_, allowed)| !allowed.iter().any(|v| v == EVERY_VALUE))
+        .map(|(field, mut allowed)| {
+            allowed.sort();
+            allowed.dedup();
+            (field, allowed)
+        })
+        .collect();
+    if reduced.is_empty() {
+        DataAccess::All
+    } else {
+        DataAccess::Reduced(reduced)
+    }
 }
 
 /// The allowed values of a rule as typed: separated by commas or new lines, trimmed.
@@ -316,7 +387,7 @@ pub fn format_number(value: f64, compact: bool) -> String {
 mod tests {
     use super::*;
     use crate::sharing::rules::{effective_access, Grant, SharerPermissions, Source};
-    use crate::spaces::rules::{SpaceRole, SpaceType};
+    use crate::spaces::rules::SpaceRole;
 
     fn field(name: &str, field_type: &str, distinct: usize, tables: &[&str]) -> FieldInfo {
         FieldInfo { name: name.into(), field_type: field_type.into(), distinct, tables: tables.iter().map(|t| t.to_string()).collect() }
@@ -424,8 +495,60 @@ mod tests {
             DataAccess::Reduced(vec![("region".into(), vec!["South".into()]), ("Segment".into(), vec!["Retail".into()])])
         );
         assert_eq!(data_access(&rules, "u3", &[], false), DataAccess::Reduced(vec![("Region".into(), vec![])]), "named by no rule: no rows");
+        let gone = StoredRule { user_id: None, group_id: None, field: "Region".into(), allowed: vec!["North".into()] };
+        assert_eq!(data_access(std::slice::from_ref(&gone), "u1", &[], false), DataAccess::Reduced(vec![("Region".into(), vec![])]), "a rule whose group was deleted names nobody, and still denies");
+        let star = vec![rule(Some("boss"), None, "Region", &["*"]), rule(Some("u1"), None, "Region", &["North"])];
+        assert_eq!(data_access(&star, "boss", &[], false), DataAccess::All, "a rule allowing * sees every value");
+        assert_eq!(data_access(&star, "u1", &[], false), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
         assert_eq!(parse_allowed(" North, South\nNorth ").unwrap(), vec!["North", "South"]);
         assert!(parse_allowed(" , ").is_err());
+    }
+
+    #[test]
+    fn who_sees_every_row_of_an_app_with_rules() {
+        use SpaceRole::*;
+        let owner = effective_access(SpaceType::Shared, &[Grant { source: Source::SpaceOwner, roles: vec![] }], SharerPermissions::default());
+        let managed_owner = effective_access(SpaceType::Managed, &[Grant { source: Source::SpaceOwner, roles: vec![] }], SharerPermissions::default());
+        let table: &[(&str, SpaceType, Access, bool)] = &[
+            ("the owner of a shared space (edits the draft)", SpaceType::Shared, owner, true),
+            ("Can edit in a shared space", SpaceType::Shared, access(SpaceType::Shared, &[CoDeveloper]), true),
+            ("Can manage in a shared space (no edit)", SpaceType::Shared, access(SpaceType::Shared, &[Facilitator]), false),
+            ("Can view in a shared space", SpaceType::Shared, access(SpaceType::Shared, &[Consumer]), false),
+            ("the owner of a managed space", SpaceType::Managed, managed_owner, false),
+            ("Can manage in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Facilitator]), false),
+            ("Can publish in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Publisher]), false),
+            ("Can contribute in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Contributor]), false),
+            ("every role at once in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Facilitator, Publisher, Contributor, Consumer, Operator]), false),
+        ];
+        for (who, space, access, expected) in table {
+            assert_eq!(sees_all_rows(*space, access), *expected, "{who}");
+        }
+    }
+
+    #[test]
+    fn accesses_intersect_to_no_more_than_either() {
+        let north = DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]);
+        let north_south = DataAccess::Reduced(vec![("region".into(), vec!["North".into(), "South".into()])]);
+        let retail = DataAccess::Reduced(vec![("Segment".into(), vec!["Retail".into()])]);
+        assert_eq!(DataAccess::All.intersect(&north), north);
+        assert_eq!(north.intersect(&DataAccess::All), north);
+        assert_eq!(north_south.intersect(&north), DataAccess::Reduced(vec![("region".into(), vec!["North".into()])]));
+        assert_eq!(north.intersect(&retail), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()]), ("Segment".into(), vec!["Retail".into()])]));
+        let south = DataAccess::Reduced(vec![("Region".into(), vec!["South".into()])]);
+        assert_eq!(north.intersect(&south), DataAccess::Reduced(vec![("Region".into(), vec![])]), "nothing in common: nothing");
+        assert_eq!(north.allowed_in("REGION"), Some(&["North".to_string()][..]));
+        assert_eq!(north.allowed_in("Segment"), None);
+    }
+
+    #[test]
+    fn visitors_reach_only_the_fields_public_charts_use() {
+        let charts = vec![spec(ChartKind::Bar, &["Region"], &[("Amount", Aggregation::Sum)]), spec(ChartKind::FilterPane, &["region"], &[]), spec(ChartKind::Kpi, &[], &[("OrderId", Aggregation::Count)])];
+        let public = public_fields(&charts);
+        assert_eq!(public, vec!["Amount", "OrderId", "Region"]);
+        assert!(check_public_field("REGION", &public).is_ok());
+        assert!(check_public_field("CustomerName", &public).unwrap_err().to_string().contains("not on this app's public sheets"));
+        assert!(check_selection_size(MAX_SELECTED_VALUES).is_ok());
+        assert!(check_selection_size(MAX_SELECTED_VALUES + 1).is_err());
     }
 
     #[test]

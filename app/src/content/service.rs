@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::ids::new_id;
 use crate::sharing::rules::{Access, AppAction};
 use crate::sharing::service::load_app;
+use crate::spaces::rules::SpaceType;
 use crate::state::AppState;
 
 /// The data side of the server: files on disk and models in memory.
@@ -285,17 +286,29 @@ async fn viewer_model(state: &AppState, engines: &Engines, conn: &mut AnyConnect
     Ok((key.clone(), engines.insert(key, Arc::new(reduced))))
 }
 
-async fn data_access_of(conn: &mut AnyConnection, principal: &Principal, app_id: &str, access: &Access) -> Result<DataAccess, AppError> {
-    let rules: Vec<StoredRule> = store::rules_of_app(conn, app_id)
+async fn stored_rules(conn: &mut AnyConnection, app_id: &str) -> Result<Vec<StoredRule>, AppError> {
+    Ok(store::rules_of_app(conn, app_id)
         .await?
         .into_iter()
+        // A rule whose values cannot be read allows nothing rather than everything.
         .map(|r| StoredRule { user_id: r.user_id, group_id: r.group_id, field: r.field, allowed: serde_json::from_str(&r.allowed).unwrap_or_default() })
-        .collect();
-    if rules.is_empty() {
+        .collect())
+}
+
+/// What section access leaves a person of an app, given their access to it: the one place the
+/// rules are read for a tenant user (pages, server functions, REST, copies and links).
+pub async fn data_access_of(conn: &mut AnyConnection, user_id: &str, app_id: &str, sees_all: bool) -> Result<DataAccess, AppError> {
+    let rules = stored_rules(conn, app_id).await?;
+    if rules.is_empty() || sees_all {
         return Ok(DataAccess::All);
     }
-    let groups = store::group_ids_of(conn, &principal.user_id).await?;
-    Ok(rules::data_access(&rules, &principal.user_id, &groups, access.can(AppAction::Edit)))
+    let groups = store::group_ids_of(conn, user_id).await?;
+    Ok(rules::data_access(&rules, user_id, &groups, sees_all))
+}
+
+/// `data_access_of` for the caller, from their access to the app in its space.
+pub async fn caller_data_access(conn: &mut AnyConnection, principal: &Principal, app: &AppRow, space: SpaceType, access: &Access) -> Result<DataAccess, AppError> {
+    data_access_of(conn, &principal.user_id, &app.id, rules::sees_all_rows(space, access)).await
 }
 
 // --- Viewing ----------------------------------------------------------------------------------
@@ -332,11 +345,13 @@ fn apply(state: &mut engine::ViewerState, model: &DataModel, change: &SelectionC
             state.toggle(f, in_range(f, *code)?);
         }
         SelectionChange::Select { field: name, codes } => {
+            rules::check_selection_size(codes.len())?;
             let f = field(name)?;
             let codes = codes.iter().map(|c| in_range(f, *c)).collect::<Result<Vec<_>, _>>()?;
             state.select(f, codes);
         }
         SelectionChange::SelectValues { field: name, values } => {
+            rules::check_selection_size(values.len())?;
             let f = field(name)?;
             let codes = values
                 .iter()
@@ -383,7 +398,7 @@ impl SheetViewer<'_> {
 pub async fn sheet_view(state: &AppState, principal: &Principal, app_id: &str, sheet_id: Option<&str>, change: Option<SelectionChange>) -> Result<SheetView, AppError> {
     let mut conn = state.db.acquire().await?;
     let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
-    let data_access = data_access_of(&mut conn, principal, &app.id, &access).await?;
+    let data_access = caller_data_access(&mut conn, principal, &app, space.kind(), &access).await?;
     let viewer = SheetViewer { key: viewer_key(principal), person: Some((principal, &access)), data_access, engines: &state.content.engines };
     let request = SheetRequest { sheet_id, changes: change.into_iter().collect(), only_field: None };
     render_sheet(state, conn, &app, &crate::apps::service::space_name(&space), &viewer, request).await
@@ -413,6 +428,19 @@ pub async fn render_sheet(
 ) -> Result<SheetView, AppError> {
     let SheetRequest { sheet_id, changes, only_field } = request;
     let user_id = viewer.user_id();
+    // A visitor reaches only the fields the public sheets show: no other field can be listed,
+    // searched or selected, and no other field, table or file name is sent.
+    let public_fields = match viewer.person {
+        Some(_) => None,
+        None => {
+            let specs: Vec<ChartSpec> = store::public_chart_specs(&mut conn, &app.id).await?.iter().map(|text| parse_spec(text).0).collect();
+            let public = rules::public_fields(&specs);
+            for field in only_field.into_iter().chain(changes.iter().filter_map(SelectionChange::field)) {
+                rules::check_public_field(field, &public)?;
+            }
+            Some(public)
+        }
+    };
     let visible: Vec<SheetRow> = store::sheets_of_app(&mut conn, &app.id).await?.into_iter().filter(|s| rules::may_see_sheet(s.owner_id.as_deref(), user_id)).collect();
     let sheet = match sheet_id.filter(|s| !s.is_empty()) {
         Some(id) => Some(visible.iter().find(|s| s.id == id).cloned().ok_or_else(|| AppError::not_found("This app has no such sheet. It may have been deleted."))?),
@@ -449,7 +477,10 @@ pub async fn render_sheet(
         return Ok(view);
     }
     let (key, model) = viewer_model(state, viewer.engines, &mut conn, app, &viewer.data_access).await?;
-    let files = store::files_of_app(&mut conn, &app.id).await?.into_iter().map(|f| f.name).collect();
+    let files = match public_fields {
+        Some(_) => Vec::new(),
+        None => store::files_of_app(&mut conn, &app.id).await?.into_iter().map(|f| f.name).collect(),
+    };
     drop(conn);
     let (selections, can_back, can_forward) = viewer.engines.with_viewer(&viewer.key, &key, state.now(), |state| {
         for change in &changes {
@@ -470,7 +501,13 @@ pub async fn render_sheet(
                 ChartView { id, data, spec }
             })
             .collect();
-        let summary = DataSummary { tables: tables_info(&model), fields: fields_info(&model), files, reduced };
+        let summary = match &public_fields {
+            None => DataSummary { tables: tables_info(&model), fields: fields_info(&model), files, reduced },
+            Some(public) => {
+                let fields = fields_info(&model).into_iter().filter(|f| public.iter().any(|p| p.eq_ignore_ascii_case(&f.name))).map(|f| FieldInfo { tables: Vec::new(), ..f }).collect();
+                DataSummary { tables: Vec::new(), fields, files, reduced }
+            }
+        };
         (charts, chips(&model, &selections), summary)
     })
     .await?;
@@ -634,12 +671,16 @@ pub async fn move_chart(state: &AppState, principal: &Principal, chart_id: &str,
 // --- Section access ---------------------------------------------------------------------------
 
 fn rule_from(row: RuleRow) -> AccessRule {
-    let (assignee_type, assignee_id) = match (row.user_id, row.group_id) {
-        (Some(user), _) => ("user", user),
-        (None, Some(group)) => ("group", group),
-        (None, None) => ("user", String::new()),
-    };
-    AccessRule { id: row.id, assignee_type: assignee_type.into(), assignee_id, assignee_name: row.assignee_name.unwrap_or_default(), field: row.field, allowed: serde_json::from_str(&row.allowed).unwrap_or_default() }
+    let names_nobody = row.user_id.is_none() && row.group_id.is_none();
+    AccessRule {
+        id: row.id,
+        assignee_type: row.assignee_type,
+        assignee_id: row.user_id.or(row.group_id).unwrap_or_default(),
+        assignee_name: row.assignee_name,
+        names_nobody,
+        field: row.field,
+        allowed: serde_json::from_str(&row.allowed).unwrap_or_default(),
+    }
 }
 
 /// Section access is the app's editors' to read and change.
@@ -681,7 +722,9 @@ pub async fn add_rule(state: &AppState, principal: &Principal, app_id: &str, inp
         return Err(AppError::invalid("field", format!("An app has at most {} section access rules.", rules::MAX_RULES_PER_APP)));
     }
     let id = new_id();
-    store::insert_rule(&mut tx, &id, &app.id, user_id.as_deref(), group_id.as_deref(), &field, &serde_json::to_string(&allowed).map_err(AppError::internal)?, now).await?;
+    let allowed_text = serde_json::to_string(&allowed).map_err(AppError::internal)?;
+    let new_rule = store::NewRule { user_id: user_id.as_deref(), group_id: group_id.as_deref(), assignee_type: &input.assignee_type, assignee_name: &who, field: &field, allowed: &allowed_text };
+    store::insert_rule(&mut tx, &id, &app.id, new_rule, now).await?;
     record(&mut tx, now, &principal.actor(), "app.section_access", Target { kind: "app", id: &app.id, name: &app.name }, format!("{who} may see {field} = {}", allowed.join(", "))).await?;
     let rule = store::get_rule(&mut tx, &id).await?.map(rule_from).ok_or_else(|| AppError::internal("rule vanished"))?;
     tx.commit().await?;

@@ -36,7 +36,9 @@ pub struct RuleRow {
     pub app_id: String,
     pub user_id: Option<String>,
     pub group_id: Option<String>,
-    pub assignee_name: Option<String>,
+    pub assignee_type: String,
+    /// The user's or group's name now, or the name the rule was made for when they are gone.
+    pub assignee_name: String,
     pub field: String,
     pub allowed: String,
 }
@@ -212,8 +214,16 @@ pub async fn delete_public_sheets(conn: &mut AnyConnection, app_id: &str) -> sql
 
 // --- Section access ---------------------------------------------------------------------------
 
-const RULE_COLUMNS: &str = "r.id, r.app_id, r.user_id, r.group_id, COALESCE(u.name, g.name) AS assignee_name, r.field, r.allowed";
+const RULE_COLUMNS: &str = "r.id, r.app_id, r.user_id, r.group_id, r.assignee_type, COALESCE(u.name, g.name, r.assignee_name) AS assignee_name, r.field, r.allowed";
 const RULE_FROM: &str = "section_access r LEFT JOIN users u ON u.id = r.user_id LEFT JOIN user_groups g ON g.id = r.group_id";
+
+/// The saved specs of every chart on the app's public sheets.
+pub async fn public_chart_specs(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT c.spec FROM charts c JOIN sheets s ON s.id = c.sheet_id WHERE s.app_id = $1 AND s.owner_id IS NULL ORDER BY s.position, c.position")
+        .bind(app_id)
+        .fetch_all(conn)
+        .await
+}
 
 pub async fn rules_of_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<Vec<RuleRow>> {
     sqlx::query_as(&format!("SELECT {RULE_COLUMNS} FROM {RULE_FROM} WHERE r.app_id = $1 ORDER BY r.created_at, r.id")).bind(app_id).fetch_all(conn).await
@@ -223,12 +233,25 @@ pub async fn get_rule(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option
     sqlx::query_as(&format!("SELECT {RULE_COLUMNS} FROM {RULE_FROM} WHERE r.id = $1")).bind(id).fetch_optional(conn).await
 }
 
-pub async fn insert_rule(conn: &mut AnyConnection, id: &str, app_id: &str, user_id: Option<&str>, group_id: Option<&str>, field: &str, allowed: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO section_access (id, app_id, user_id, group_id, field, allowed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+/// A rule to store: for the user or group (`None` for both copies a rule that names nobody).
+pub struct NewRule<'a> {
+    pub user_id: Option<&'a str>,
+    pub group_id: Option<&'a str>,
+    pub assignee_type: &'a str,
+    pub assignee_name: &'a str,
+    pub field: &'a str,
+    pub allowed: &'a str,
+}
+
+pub async fn insert_rule(conn: &mut AnyConnection, id: &str, app_id: &str, rule: NewRule<'_>, now: i64) -> sqlx::Result<()> {
+    let NewRule { user_id, group_id, assignee_type, assignee_name, field, allowed } = rule;
+    sqlx::query("INSERT INTO section_access (id, app_id, user_id, group_id, assignee_type, assignee_name, field, allowed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
         .bind(id)
         .bind(app_id)
         .bind(user_id)
         .bind(group_id)
+        .bind(assignee_type)
+        .bind(assignee_name)
         .bind(field)
         .bind(allowed)
         .bind(now)
@@ -244,7 +267,9 @@ pub async fn delete_rule(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()>
 
 pub async fn copy_rules(conn: &mut AnyConnection, from_app: &str, to_app: &str, now: i64) -> sqlx::Result<()> {
     for rule in rules_of_app(conn, from_app).await? {
-        insert_rule(conn, &new_id(), to_app, rule.user_id.as_deref(), rule.group_id.as_deref(), &rule.field, &rule.allowed, now).await?;
+        // Rules that name nobody are copied too: the copy denies what the source denies.
+        let copy = NewRule { user_id: rule.user_id.as_deref(), group_id: rule.group_id.as_deref(), assignee_type: &rule.assignee_type, assignee_name: &rule.assignee_name, field: &rule.field, allowed: &rule.allowed };
+        insert_rule(conn, &new_id(), to_app, copy, now).await?;
     }
     Ok(())
 }

@@ -126,6 +126,7 @@ pub fn clock(ms: i64) -> String {
 fn Visitor(session: AnonymousSession, options: EmbedOptions, embedded: bool) -> impl IntoView {
     let current = RwSignal::new(session.view.clone());
     let token = StoredValue::new(session.token.clone());
+    browser::end_on_leave(session.token.clone());
     let sheet = RwSignal::new(session.view.sheet.as_ref().map(|s| s.id.clone()));
     let field = StoredValue::new((options.ui == EmbedUi::Field).then(|| options.field.clone()).flatten());
     let ended = RwSignal::new(None::<String>);
@@ -285,6 +286,20 @@ mod browser {
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = message;
+    }
+
+    /// When the page goes away (refresh, closed tab, another address), its session's seat is
+    /// given back at once instead of when the session would expire.
+    pub fn end_on_leave(token: String) {
+        #[cfg(feature = "hydrate")]
+        {
+            let handle = window_event_listener(leptos::ev::pagehide, move |_| {
+                let _ = window().navigator().send_beacon_with_opt_str(crate::anonymous::rules::END_SESSION_PATH, Some(&token));
+            });
+            on_cleanup(move || handle.remove());
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = token;
     }
 
     pub fn reload() {

@@ -55,12 +55,20 @@ pub fn SectionAccess(app_id: String) -> impl IntoView {
     view! {
         <section class="card section-access">
             <h2>"Section access"</h2>
-            <p class="muted small">"With no rules, everyone who opens the app sees all of its data. Once there is a rule, each viewer sees only the values their rules and their groups' rules allow, in every chart, list, count and search; a viewer no rule names sees no data. People who edit the app always see everything."</p>
+            <p class="muted small">"With no rules, everyone who opens the app sees all of its data. Once there is a rule, each viewer sees only the values their rules and their groups' rules allow, in every chart, list, count and search; a viewer no rule names sees no data. Editors of a draft see everything; once published to a managed space, the rules bind everyone, owners included: allow * to let someone see every value."</p>
             {move || {
                     match rules.get() {
                         None => view! { <Loading/> }.into_any(),
                         Some(Ok(rules)) if rules.is_empty() => view! { <p class="muted">"No rules: everyone sees everything."</p> }.into_any(),
-                        Some(Ok(rules)) => view! {
+                        Some(Ok(rules)) => {
+                            let gone: Vec<String> = rules.iter().filter(|r| r.names_nobody).map(|r| r.assignee_name.clone()).collect();
+                            view! {
+                            {(!gone.is_empty()).then(|| view! {
+                                <p class="notice warn" role="status">{format!(
+                                    "{} rule{} name{} a {} that was deleted: {}. They match nobody and still deny what they denied. Remove them, or add rules for whoever should see those rows now.",
+                                    gone.len(), if gone.len() == 1 { "" } else { "s" }, if gone.len() == 1 { "s" } else { "" }, if gone.len() == 1 { "user or group" } else { "users or groups" }, gone.join(", ")
+                                )}</p>
+                            })}
                             <table class="data-table rules">
                                 <thead><tr><th>"Who"</th><th>"Field"</th><th>"May see"</th><th></th></tr></thead>
                                 <tbody>
@@ -68,7 +76,10 @@ pub fn SectionAccess(app_id: String) -> impl IntoView {
                                         let id = rule.id.clone();
                                         view! {
                                             <tr>
-                                                <td><span class=format!("icon icon-{}", rule.assignee_type) aria-hidden="true"></span>{rule.assignee_name.clone()}</td>
+                                                <td>
+                                                    <span class=format!("icon icon-{}", rule.assignee_type) aria-hidden="true"></span>{rule.assignee_name.clone()}
+                                                    {rule.names_nobody.then(|| view! { " " <span class="badge badge-warn">"deleted"</span> })}
+                                                </td>
                                                 <td>{rule.field.clone()}</td>
                                                 <td>{rule.allowed.join(", ")}</td>
                                                 <td><button type="button" class="button tiny danger" on:click=move |_| { remove.dispatch(id.clone()); }>"Remove"</button></td>
@@ -77,7 +88,8 @@ pub fn SectionAccess(app_id: String) -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        }.into_any(),
+                            }.into_any()
+                        }
                         Some(Err(error)) => view! { <ErrorBox error/> }.into_any(),
                     }
             }}
