@@ -14,7 +14,8 @@ pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
     pub settings: Settings,
-    pub trust_proxy: bool,
+    /// Proxies in front of Sightline that append to `X-Forwarded-For`.
+    pub trusted_proxies: usize,
     pub json_logs: bool,
     pub leptos: LeptosOptions,
 }
@@ -43,6 +44,11 @@ impl Source {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(format!("The setting {key} must be a whole number above 0; it is \"{text}\".")),
         }
+    }
+
+    fn count(&self, key: &str, default: usize) -> Result<usize, String> {
+        let text = self.text(key, &default.to_string());
+        text.trim().parse::<usize>().map_err(|_| format!("The setting {key} must be a whole number, 0 or more; it is \"{text}\"."))
     }
 
     fn flag(&self, key: &str) -> Result<bool, String> {
@@ -125,7 +131,9 @@ impl Config {
             "pretty" => false,
             other => return Err(format!("log_format must be \"pretty\" or \"json\"; it is \"{other}\".")),
         };
-        Ok(Config { data_dir, database_url, listen, settings, trust_proxy: source.flag("trust_proxy")?, json_logs, leptos })
+        // trust_proxy = true (before trusted_proxies existed) means one proxy.
+        let trusted_proxies = source.count("trusted_proxies", usize::from(source.flag("trust_proxy")?))?;
+        Ok(Config { data_dir, database_url, listen, settings, trusted_proxies, json_logs, leptos })
     }
 }
 

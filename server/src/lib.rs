@@ -75,7 +75,10 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         // One structured log line per request: method, path, status, latency.
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .make_span_with(|request: &http::Request<axum::body::Body>| {
+                    let target = security::redacted_target(request.uri().path(), request.uri().query());
+                    tracing::info_span!("request", method = %request.method(), uri = %target, version = ?request.version())
+                })
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)

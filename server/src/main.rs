@@ -101,7 +101,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             if with_demo {
                 println!("{}", demo::sign_in_hint(&config.settings.public_url));
             }
-            serve(listener, state, LayerSettings { trust_proxy: config.trust_proxy }, shutdown_signal()).await.map_err(|e| format!("The server stopped: {e}"))?;
+            serve(listener, state, LayerSettings { trusted_proxies: config.trusted_proxies }, shutdown_signal()).await.map_err(|e| format!("The server stopped: {e}"))?;
         }
         Command::Help => {}
     }

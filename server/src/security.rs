@@ -19,9 +19,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Settings of the layers that the app state does not carry.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct LayerSettings {
-    pub trust_proxy: bool,
+    /// How many proxies in front of Sightline append to `X-Forwarded-For` (0: the header is
+    /// ignored and the peer is the client).
+    pub trusted_proxies: usize,
 }
 
 /// Resolves the caller and the request's facts, and puts both in the request's extensions for
@@ -29,6 +31,12 @@ pub struct LayerSettings {
 pub async fn identify(State((state, layer)): State<(AppState, LayerSettings)>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
     let host = header(headers, "host").unwrap_or("").to_string();
+    if !app::auth::rules::host_allowed(&host, &state.settings.public_url) {
+        let error = app::error::AppError::invalid("host", format!("This server answers as {}, not as {host}. Use that address.", state.settings.public_url));
+        let mut response = RestError(error).into_response();
+        *response.status_mut() = http::StatusCode::MISDIRECTED_REQUEST;
+        return response;
+    }
     if !is_same_origin_request(request.method().as_str(), header(headers, "origin"), header(headers, "sec-fetch-site"), Some(&host)) {
         return RestError(app::error::AppError::forbidden(
             "This request came from another site and was refused. Use Sightline from its own address.",
@@ -36,10 +44,9 @@ pub async fn identify(State((state, layer)): State<(AppState, LayerSettings)>, m
         .into_response();
     }
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
-    let forwarded = layer.trust_proxy.then(|| header(headers, "x-forwarded-for")).flatten().and_then(|v| v.split(',').next()).map(str::trim);
     let info = RequestInfo {
         host,
-        client_addr: forwarded.map(str::to_string).unwrap_or(peer),
+        client_addr: app::auth::rules::client_address(&peer, header(headers, "x-forwarded-for"), layer.trusted_proxies),
         user_agent: header(headers, "user-agent").unwrap_or("").chars().take(300).collect(),
     };
     // Static files (the WASM bundle, CSS, icons) need no caller: spare the database a session
@@ -60,6 +67,25 @@ pub async fn identify(State((state, layer)): State<(AppState, LayerSettings)>, m
 fn is_static_file(state: &AppState, path: &str) -> bool {
     let pkg = state.leptos_options.site_pkg_dir.trim_matches('/');
     path.strip_prefix('/').and_then(|p| p.strip_prefix(pkg)).is_some_and(|rest| rest.starts_with('/')) || path == "/favicon.svg"
+}
+
+/// A request's path and query as the logs keep them: secrets that travel in addresses (a link's
+/// access code, an invitation token) are replaced, so a copy of the logs opens nothing.
+pub fn redacted_target(path: &str, query: Option<&str>) -> String {
+    let path = match path.strip_prefix("/invite/") {
+        Some(_) => "/invite/[redacted]".to_string(),
+        None => path.to_string(),
+    };
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return path };
+    let secret = |name: &str| matches!(name.to_ascii_lowercase().as_str(), "eac" | "token" | "access-code" | "access_code" | "code" | "key" | "api_key");
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if secret(name) => format!("{name}=[redacted]"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
 }
 
 /// 128 random bits, as CSP nonces should have.
@@ -108,4 +134,17 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
         set(header::CACHE_CONTROL, "no-store");
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_addresses_never_reach_the_logs() {
+        assert_eq!(redacted_target("/a/0123", Some("eac=5ecret&sheet=s1")), "/a/0123?eac=[redacted]&sheet=s1");
+        assert_eq!(redacted_target("/invite/5ecret", None), "/invite/[redacted]");
+        assert_eq!(redacted_target("/embed/app/chart", Some("object=c1&EAC=x")), "/embed/app/chart?object=c1&EAC=[redacted]");
+        assert_eq!(redacted_target("/spaces", None), "/spaces");
+    }
 }

@@ -256,7 +256,7 @@ pub async fn publish_app(state: &AppState, principal: &Principal, id: &str, inpu
     crate::content::service::copy_content(&mut tx, state, &row, &published.id, false, now).await?;
     record(&mut tx, now, &principal.actor(), "app.publish", Target { kind: "app", id: &published.id, name: &published.name }, format!("from \"{}\" to {}", row.name, target.name)).await?;
     let app = finish(&mut tx, principal, &published.id).await?;
-    tx.commit().await?;
+    commit_new_app(state, tx, &published.id).await?;
     Ok(app)
 }
 
@@ -299,6 +299,16 @@ pub async fn move_app(state: &AppState, principal: &Principal, id: &str, space_i
     Ok(app_from(row, &target, &access))
 }
 
+/// Commits a new app made with `copy_content`, then moves its data into place (or removes it).
+async fn commit_new_app(state: &AppState, tx: sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<(), AppError> {
+    if let Err(error) = tx.commit().await {
+        crate::content::service::abandon(state, id);
+        return Err(error.into());
+    }
+    crate::content::service::promote(state, id);
+    Ok(())
+}
+
 /// Whether section access limits the rows the caller sees of the app (copies and moves ask).
 async fn caller_reduced(conn: &mut AnyConnection, principal: &Principal, row: &AppRow, space: SpaceType, access: &Access) -> Result<bool, AppError> {
     let data = crate::content::service::caller_data_access(conn, principal, row, space, access).await?;
@@ -322,6 +332,6 @@ pub async fn duplicate_app(state: &AppState, principal: &Principal, id: &str, in
     crate::content::service::copy_content(&mut tx, state, &row, &copy.id, false, now).await?;
     record(&mut tx, now, &principal.actor(), "app.duplicate", Target { kind: "app", id: &copy.id, name: &copy.name }, format!("copy of \"{}\" in {}", row.name, space_name(&target))).await?;
     let app = finish(&mut tx, principal, &copy.id).await?;
-    tx.commit().await?;
+    commit_new_app(state, tx, &copy.id).await?;
     Ok(app)
 }

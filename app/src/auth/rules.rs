@@ -75,6 +75,76 @@ pub fn check_login_allowed(
     })
 }
 
+/// `check_login_allowed` for an attempt already counted in both lists (written at `now` before
+/// its password is checked, so it is the newest of each): the limits apply to the attempts
+/// before it.
+pub fn check_attempt_allowed(account_attempts: &[i64], address_attempts: &[i64], limits: LoginLimits, now: i64) -> Result<(), AppError> {
+    let without_newest = |attempts: &[i64]| {
+        let mut earlier = attempts.to_vec();
+        if let Some(newest) = earlier.iter().enumerate().max_by_key(|(_, at)| **at).map(|(i, _)| i) {
+            earlier.swap_remove(newest);
+        }
+        earlier
+    };
+    check_login_allowed(&without_newest(account_attempts), &without_newest(address_attempts), limits, now)
+}
+
+/// The address the per-address limits count: an IPv4 address, or the /64 network of an IPv6
+/// one (a single client commonly holds a whole /64, and could otherwise pick a new address for
+/// every request).
+pub fn address_bucket(addr: &str) -> String {
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        _ => addr.to_string(),
+    }
+}
+
+/// The client's address from the peer and `X-Forwarded-For`, past `trusted_proxies` proxies:
+/// each proxy appends the address it was reached from, so the client is the entry that many
+/// places from the right. Entries left of it are whatever the client sent, and never count.
+pub fn client_address(peer: &str, forwarded_for: Option<&str>, trusted_proxies: usize) -> String {
+    if trusted_proxies == 0 {
+        return peer.to_string();
+    }
+    let hops: Vec<&str> = forwarded_for.unwrap_or("").split(',').map(str::trim).filter(|h| !h.is_empty()).collect();
+    match hops.len().checked_sub(trusted_proxies) {
+        Some(i) => hops[i].to_string(),
+        // Fewer hops than proxies: the request did not come through all of them.
+        None => hops.first().map(|h| h.to_string()).unwrap_or_else(|| peer.to_string()),
+    }
+}
+
+/// A path of this site and nothing a browser would read as another site: one leading `/`, then
+/// only the characters of Sightline's own paths and queries (no `\\`, no second `/` first, no
+/// control characters, which browsers drop or turn into `/`).
+pub fn is_local_path(next: &str) -> bool {
+    let mut chars = next.chars();
+    chars.next() == Some('/')
+        && !next.starts_with("//")
+        && next.len() <= 2000
+        && chars.all(|c| c.is_ascii_alphanumeric() || "/-_.~?=&%+:,".contains(c))
+}
+
+/// Whether a request's Host is one Sightline answers to: the public URL's host, or a loopback
+/// name (for `make run` and tests). A page of another site that resolves its own name to this
+/// server (DNS rebinding) sends its own name, and is refused.
+pub fn host_allowed(host: &str, public_url: &str) -> bool {
+    let name = |h: &str| -> String {
+        let h = h.trim().to_ascii_lowercase();
+        if let Some(rest) = h.strip_prefix('[') {
+            return rest.split(']').next().unwrap_or("").to_string();
+        }
+        h.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map(|(n, _)| n.to_string()).unwrap_or(h)
+    };
+    let host = name(host);
+    let public = public_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+    host.is_empty() || host == name(public) || host == "localhost" || host.ends_with(".localhost") || host == "::1" || host.starts_with("127.")
+}
+
 /// Session lifetimes: a session ends after `idle_ms` without use, and in any case `absolute_ms`
 /// after sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +211,48 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_after_sign_in_is_a_path_of_this_site() {
+        assert!(is_local_path("/spaces/abc?tab=members"));
+        assert!(is_local_path("/"));
+        for evil in ["//evil.example", "/\\evil.example", "/\tevil.example", "/%09/x\n", "https://evil.example", "evil", ""] {
+            assert!(!is_local_path(evil), "{evil:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_public_host_and_loopback_names_are_answered() {
+        let public = "https://bi.example.com";
+        assert!(host_allowed("bi.example.com", public));
+        assert!(host_allowed("BI.example.com:443", public));
+        assert!(host_allowed("127.0.0.1:3000", public));
+        assert!(host_allowed("localhost:3000", public));
+        assert!(host_allowed("[::1]:3000", public));
+        assert!(!host_allowed("evil.example:3000", public), "a rebinding site's own name");
+        assert!(!host_allowed("bi.example.com.evil.example", public));
+        assert!(host_allowed("sightline.test", "http://sightline.test"));
+    }
+
+    #[test]
+    fn the_client_is_read_from_the_right_past_the_trusted_proxies() {
+        assert_eq!(client_address("10.0.0.1", Some("6.6.6.6, 203.0.113.7"), 0), "10.0.0.1", "no proxy: the header is the client's own words");
+        assert_eq!(client_address("10.0.0.1", Some("6.6.6.6, 203.0.113.7"), 1), "203.0.113.7", "one proxy appended the real address; the spoofed one is left of it");
+        assert_eq!(client_address("10.0.0.1", Some("6.6.6.6, 203.0.113.7, 10.0.0.9"), 2), "203.0.113.7");
+        assert_eq!(client_address("10.0.0.1", None, 1), "10.0.0.1");
+        assert_eq!(address_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_bucket("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64", "one /64 is one client");
+        assert_eq!(address_bucket("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_bucket("203.0.113.7"), "203.0.113.7");
+    }
+
+    #[test]
+    fn an_attempt_counted_before_its_check_is_held_to_the_limit_of_those_before_it() {
+        let limits = LoginLimits { per_account: 2, per_address: 10, window_ms: 60_000 };
+        assert!(check_attempt_allowed(&[1000], &[1000], limits, 1000).is_ok(), "the first attempt");
+        assert!(check_attempt_allowed(&[10, 20, 1000], &[1000], limits, 1000).is_err(), "two failures before it: refused");
+        assert!(check_attempt_allowed(&[10, 1000], &[1000], limits, 1000).is_ok());
+    }
 
     const MIN: i64 = 60 * 1000;
 

@@ -170,18 +170,36 @@ fn hash_password_now(password: &str) -> Result<String, AppError> {
     Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(AppError::internal)?.to_string())
 }
 
-/// Argon2id with its default parameters, off the async threads.
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password_now(&password)).await.map_err(AppError::internal)?
+/// Every Argon2 computation in the process runs under one bound, as many at once as there are
+/// cores: each takes 19 MiB and a core for tens of milliseconds, so without a bound a crowd of
+/// requests (no account needed to send them) would take all memory and every core.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static HASHING: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    HASHING.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
 }
 
-async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// How long a request waits for a turn at hashing before it is told to come back.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Runs an Argon2 computation off the async threads, under the process's bound; past the wait,
+/// 503 with Retry-After.
+async fn under_hashing_bound<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let busy = || AppError::Unavailable { message: "Sightline is checking many passwords right now. Try again in a few seconds.".into(), retry_after_secs: 5 };
+    let _permit = tokio::time::timeout(HASHING_WAIT, hashing().acquire()).await.map_err(|_| busy())?.map_err(|_| busy())?;
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+}
+
+/// Argon2id with its default parameters, off the async threads.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    under_hashing_bound(move || hash_password_now(&password)).await?
+}
+
+async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
+    under_hashing_bound(move || {
         let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
         PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
-    .unwrap_or(false)
 }
 
 fn wrong_credentials() -> AppError {
@@ -193,38 +211,66 @@ fn account_subject(email_key: &str) -> String {
 }
 
 fn address_subject(request: &RequestInfo) -> String {
-    format!("address:{}", request.client_addr)
+    format!("address:{}", rules::address_bucket(&request.client_addr))
 }
+
+/// The longest email a sign-in looks up; longer is no account's, and is not written anywhere.
+const MAX_EMAIL_CHARS: usize = 320;
 
 /// Signs in with email and password. Returns the principal and the new session's secret, which
 /// goes into the cookie and nowhere else.
+///
+/// The attempt is written as a failure *before* the password is checked, and the limits are
+/// then counted with it: of any number of parallel guesses, only as many as the limit allows see
+/// a count within it (each counts every attempt committed before its count, its own included).
+/// A right password takes its attempt back.
 pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, password: &str) -> Result<(Principal, String), AppError> {
     let now = state.now();
     let email_key = unique_key(email);
     if email_key.is_empty() || password.is_empty() {
         return Err(AppError::invalid("email", "Enter your email and password."));
     }
-    // Reads first, on a connection released before any write: SQLite has a single connection.
-    let (tenant, login) = {
-        let mut conn = state.db.acquire().await?;
-        let tenant = store::tenant_for_host(&mut conn, &request.host)
-            .await?
-            .ok_or_else(|| AppError::not_found("This server has no tenant yet. Run `sightline demo` or `sightline create-admin` first."))?;
-        let since = now - state.settings.login_limits.window_ms;
-        let account_failures = store::recent_failures(&mut conn, &tenant.id, &account_subject(&email_key), since).await?;
-        let address_failures = store::recent_failures(&mut conn, &tenant.id, &address_subject(request), since).await?;
-        rules::check_login_allowed(&account_failures, &address_failures, state.settings.login_limits, now)?;
-        let login = store::find_login(&mut conn, &tenant.id, &email_key).await?;
-        (tenant, login)
-    };
+    if email.chars().count() > MAX_EMAIL_CHARS || password.chars().count() > rules::MAX_PASSWORD_CHARS {
+        return Err(wrong_credentials());
+    }
     let account_subject = account_subject(&email_key);
     let address_subject = address_subject(request);
+    let attempt = new_id();
+    let tenant = {
+        let mut tx = state.db.begin().await?;
+        let tenant = store::tenant_for_host(&mut tx, &request.host)
+            .await?
+            .ok_or_else(|| AppError::not_found("This server has no tenant yet. Run `sightline demo` or `sightline create-admin` first."))?;
+        store::record_failure(&mut tx, &tenant.id, &account_subject, now, &attempt).await?;
+        store::record_failure(&mut tx, &tenant.id, &address_subject, now, &attempt).await?;
+        tx.commit().await?;
+        tenant
+    };
+    // Reads on a connection released before any write: SQLite has a single connection.
+    let (allowed, login) = {
+        let mut conn = state.db.acquire().await?;
+        let since = now - state.settings.login_limits.window_ms;
+        let account_attempts = store::recent_failures(&mut conn, &tenant.id, &account_subject, since).await?;
+        let address_attempts = store::recent_failures(&mut conn, &tenant.id, &address_subject, since).await?;
+        (rules::check_attempt_allowed(&account_attempts, &address_attempts, state.settings.login_limits, now), store::find_login(&mut conn, &tenant.id, &email_key).await?)
+    };
+    if let Err(refusal) = allowed {
+        // A refused attempt is no guess: it does not prolong the wait.
+        let mut conn = state.db.acquire().await?;
+        store::take_back_attempt(&mut conn, &tenant.id, &attempt).await?;
+        return Err(refusal);
+    }
     let hash = login.as_ref().and_then(|l| l.password_hash.clone());
-    let matches = verify_password(password.to_string(), hash).await;
+    let matches = match verify_password(password.to_string(), hash).await {
+        Ok(matches) => matches,
+        Err(busy) => {
+            let mut conn = state.db.acquire().await?;
+            store::take_back_attempt(&mut conn, &tenant.id, &attempt).await?;
+            return Err(busy);
+        }
+    };
     let Some(login) = login.filter(|_| matches) else {
         let mut tx = state.db.begin().await?;
-        store::record_failure(&mut tx, &tenant.id, &account_subject, now).await?;
-        store::record_failure(&mut tx, &tenant.id, &address_subject, now).await?;
         let actor = Actor { tenant_id: &tenant.id, id: None, name: email.trim() };
         let target = Target { kind: "user", id: "", name: email.trim() };
         record(&mut tx, now, &actor, "auth.sign_in_failed", target, format!("from {}", request.client_addr)).await?;
@@ -235,6 +281,7 @@ pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, passw
         return Err(AppError::forbidden("This account is disabled. Ask a tenant admin to enable it."));
     }
     let mut tx = state.db.begin().await?;
+    store::take_back_attempt(&mut tx, &tenant.id, &attempt).await?;
     store::clear_failures(&mut tx, &tenant.id, &account_subject).await?;
     let secret = new_secret();
     let id_hash = digest(&secret);
@@ -359,6 +406,8 @@ pub async fn invite_details(state: &AppState, token: &str) -> Result<(String, St
 pub async fn accept_invite(state: &AppState, request: &RequestInfo, token: &str, password: &str) -> Result<(Principal, String), AppError> {
     rules::check_password_policy(password)?;
     let now = state.now();
+    // The invitation first: a made-up token costs one indexed read, never a hash.
+    invite_details(state, token).await?;
     let hash = hash_password(password.to_string()).await?;
     let mut tx = state.db.begin().await?;
     let invite = store::find_invite(&mut tx, &digest(token)).await?.ok_or_else(invalid_invite)?;

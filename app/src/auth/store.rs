@@ -48,13 +48,20 @@ pub async fn recent_failures(conn: &mut AnyConnection, tenant_id: &str, subject:
         .await
 }
 
-pub async fn record_failure(conn: &mut AnyConnection, tenant_id: &str, subject: &str, at: i64) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (tenant_id, subject, at) VALUES ($1, $2, $3)")
+pub async fn record_failure(conn: &mut AnyConnection, tenant_id: &str, subject: &str, at: i64, attempt: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO login_failures (tenant_id, subject, at, attempt) VALUES ($1, $2, $3, $4)")
         .bind(tenant_id)
         .bind(subject)
         .bind(at)
+        .bind(attempt)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Removes an attempt written before its password was checked (it was right, or never checked).
+pub async fn take_back_attempt(conn: &mut AnyConnection, tenant_id: &str, attempt: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND attempt = $2").bind(tenant_id).bind(attempt).execute(conn).await?;
     Ok(())
 }
 

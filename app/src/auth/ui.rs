@@ -11,7 +11,7 @@ use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader
 
 /// Where to go after signing in: a local path from `?next=`, never another site.
 fn local_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into())
+    next.filter(|n| super::rules::is_local_path(n)).unwrap_or_else(|| "/".into())
 }
 
 /// A full page load, so every part of the page is rendered again for the new session.

@@ -100,18 +100,46 @@ pub async fn forget_stale_uploads(state: &AppState) -> Result<usize, AppError> {
     Ok(stale.len())
 }
 
+/// How long an app's data may wait under `incoming/` for its transaction to commit before
+/// housekeeping takes it for the leftover of a failed one.
+pub const INCOMING_MS: u64 = 60 * 60 * 1000;
+
 /// Housekeeping: removes the data of apps that are gone without passing through `delete_app`
-/// (a personal space's apps go with their user's account by cascade); returns how many.
+/// (a personal space's apps go with their user's account by cascade), finishes moving the data
+/// of committed apps out of `incoming/` (a crash between commit and move), and removes incoming
+/// data left by transactions that failed over an hour ago. Returns how many apps' data went.
 pub async fn forget_orphaned_app_data(state: &AppState) -> Result<usize, AppError> {
     let mut conn = state.db.acquire().await?;
+    let storage = &state.content.storage;
     let mut removed = 0;
-    for app_id in state.content.storage.app_ids() {
+    for (app_id, age) in storage.incoming() {
+        if store::app_exists(&mut conn, &app_id).await? {
+            storage.promote(&app_id).map_err(AppError::internal)?;
+        } else if age.as_millis() as u64 > INCOMING_MS {
+            storage.remove_incoming(&app_id);
+            removed += 1;
+        }
+    }
+    for app_id in storage.app_ids() {
         if !store::app_exists(&mut conn, &app_id).await? {
             forget_app(state, &app_id);
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+/// Moves a new app's data into place once its row is committed. A failure here leaves the data
+/// under `incoming/`, from where the next open or housekeeping moves it.
+pub fn promote(state: &AppState, app_id: &str) {
+    if let Err(error) = state.content.storage.promote(app_id) {
+        tracing::warn!(%app_id, %error, "moving a new app's data into place failed; the next open retries");
+    }
+}
+
+/// Undoes what a new app's failed transaction wrote to disk.
+pub fn abandon(state: &AppState, app_id: &str) {
+    state.content.storage.remove_incoming(app_id);
 }
 
 /// Loads CSV files into a model, named after their files; errors name the file, line and column.
@@ -169,12 +197,16 @@ pub async fn create_app_from_files(state: &AppState, principal: &Principal, inpu
     let app = crate::apps::service::app_summary(&mut tx, principal, &row.id).await?;
     let written = write_app_files(state, &row.id, &files, model).await;
     if let Err(error) = written {
-        state.content.storage.remove_app(&row.id);
+        abandon(state, &row.id);
         return Err(error);
     }
     if let Err(error) = tx.commit().await {
-        state.content.storage.remove_app(&row.id);
+        abandon(state, &row.id);
         return Err(error.into());
+    }
+    promote(state, &row.id);
+    for file in &files {
+        state.content.storage.remove_staged(&file.id);
     }
     Ok(app)
 }
@@ -184,9 +216,10 @@ async fn write_app_files(state: &AppState, app_id: &str, files: &[store::FileRow
     let app_id = app_id.to_string();
     let ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
     blocking(move || {
-        storage.write_snapshot(&app_id, 1, &model)?;
+        let dir = storage.incoming_dir(&app_id);
+        storage.write_snapshot_in(&dir, 1, &model)?;
         for id in ids {
-            storage.adopt(&id, &app_id)?;
+            storage.adopt_into(&id, &dir)?;
         }
         Ok::<_, std::io::Error>(())
     })
@@ -204,7 +237,8 @@ async fn add_first_sheet(conn: &mut AnyConnection, app_id: &str, model: &DataMod
 }
 
 /// Copies an app's content into another app (publish, duplicate) or over it (republish): the
-/// data files and snapshot (linked, not copied, on disk), public sheets and section access.
+/// data files and snapshot (linked, not copied, on disk), public sheets and section access. A
+/// new app's data goes under `incoming/`: call `promote` after the commit, `abandon` on failure.
 pub async fn copy_content(conn: &mut AnyConnection, state: &AppState, from: &AppRow, to_id: &str, replace: bool, now: i64) -> Result<(), AppError> {
     if replace {
         store::delete_public_sheets(conn, to_id).await?;
@@ -215,14 +249,16 @@ pub async fn copy_content(conn: &mut AnyConnection, state: &AppState, from: &App
     store::copy_rules(conn, &from.id, to_id, now).await?;
     let (version, rows) = store::app_data(conn, &from.id).await?;
     let storage = &state.content.storage;
+    storage.promote(&from.id).map_err(AppError::internal)?;
+    let dir = if replace { storage.app_dir(to_id) } else { storage.incoming_dir(to_id) };
     for file in store::files_of_app(conn, &from.id).await? {
         let id = new_id();
         store::insert_app_file(conn, &id, &from.tenant_id, to_id, &file, now).await?;
-        storage.link(&storage.app_file(&from.id, &file.id), &storage.app_file(to_id, &id)).map_err(AppError::internal)?;
+        storage.link(&storage.app_file(&from.id, &file.id), &Storage::file_in(&dir, &id)).map_err(AppError::internal)?;
     }
     if version > 0 {
         let to_version = store::app_data(conn, to_id).await?.0 + 1;
-        storage.link(&storage.snapshot(&from.id, version), &storage.snapshot(to_id, to_version)).map_err(AppError::internal)?;
+        storage.link(&storage.snapshot(&from.id, version), &Storage::snapshot_in(&dir, to_version)).map_err(AppError::internal)?;
         store::set_app_data(conn, to_id, to_version, rows, now).await?;
     }
     state.content.engines.forget_app(to_id);
@@ -249,8 +285,14 @@ async fn base_model(state: &AppState, engines: &Engines, conn: &mut AnyConnectio
     let storage = state.content.storage.clone();
     let (app_id, version) = (app.id.clone(), app.data_version);
     let model = blocking(move || -> Result<DataModel, AppError> {
+        // A crash between an app's commit and the move of its data leaves it under incoming/.
+        storage.promote(&app_id).map_err(AppError::internal)?;
         match storage.read_snapshot(&app_id, version) {
             Ok(model) => Ok(model),
+            Err(error) if files.is_empty() => {
+                // Rebuilding from no files would write an empty model over the data: refuse.
+                Err(AppError::internal(format!("app {app_id}: snapshot {version} unreadable ({error}) and no data files recorded to rebuild it from")))
+            }
             Err(error) => {
                 tracing::warn!(%app_id, %error, "snapshot unreadable; loading the app's files again");
                 let mut contents = Vec::new();

@@ -4,8 +4,13 @@
 //! staging/<file id>.csv              an upload not yet made into an app
 //! apps/<app id>/files/<file id>.csv  the files an app was loaded from
 //! apps/<app id>/model-<n>.snap       the model of load n, which opens without parsing
+//! incoming/<app id>/…                the same, for an app whose transaction has not committed
 //! ```
 //! Snapshots are written to a temporary name and renamed, so a crash never leaves half a one.
+//! A new app's data is written under `incoming/` and moved to `apps/` once its row is
+//! committed: housekeeping, which removes the `apps/` directories of apps that are gone, never
+//! sees the data of an app still being made (on PostgreSQL other connections cannot see its
+//! row yet), and a crash between the commit and the move is mended on the next open.
 
 use std::fs;
 use std::io::{BufReader, BufWriter, Write};
@@ -31,17 +36,34 @@ impl Storage {
         self.root.join("apps").join(app_id)
     }
 
+    /// Where a new app's data is written until its transaction commits.
+    pub fn incoming_dir(&self, app_id: &str) -> PathBuf {
+        self.root.join("incoming").join(app_id)
+    }
+
     pub fn app_file(&self, app_id: &str, file_id: &str) -> PathBuf {
-        self.app_dir(app_id).join("files").join(format!("{file_id}.csv"))
+        Self::file_in(&self.app_dir(app_id), file_id)
+    }
+
+    pub fn file_in(dir: &Path, file_id: &str) -> PathBuf {
+        dir.join("files").join(format!("{file_id}.csv"))
     }
 
     pub fn snapshot(&self, app_id: &str, version: i64) -> PathBuf {
-        self.app_dir(app_id).join(format!("model-{version}.snap"))
+        Self::snapshot_in(&self.app_dir(app_id), version)
+    }
+
+    pub fn snapshot_in(dir: &Path, version: i64) -> PathBuf {
+        dir.join(format!("model-{version}.snap"))
     }
 
     pub fn write_snapshot(&self, app_id: &str, version: i64, model: &DataModel) -> std::io::Result<()> {
-        let path = self.snapshot(app_id, version);
-        fs::create_dir_all(path.parent().unwrap_or(&self.root))?;
+        self.write_snapshot_in(&self.app_dir(app_id), version, model)
+    }
+
+    pub fn write_snapshot_in(&self, dir: &Path, version: i64, model: &DataModel) -> std::io::Result<()> {
+        let path = Self::snapshot_in(dir, version);
+        fs::create_dir_all(dir)?;
         let temporary = path.with_extension("snap.partial");
         let mut out = BufWriter::new(fs::File::create(&temporary)?);
         engine::snapshot::write(model, &mut out)?;
@@ -49,7 +71,7 @@ impl Storage {
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         fs::rename(&temporary, &path)?;
         // Older loads of this app are no longer needed.
-        for entry in fs::read_dir(self.app_dir(app_id))?.flatten() {
+        for entry in fs::read_dir(dir)?.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             if name.starts_with("model-") && name.ends_with(".snap") && entry.path() != path {
                 let _ = fs::remove_file(entry.path());
@@ -63,11 +85,35 @@ impl Storage {
         engine::snapshot::read(&mut input)
     }
 
-    /// Moves a staged upload into an app.
-    pub fn adopt(&self, file_id: &str, app_id: &str) -> std::io::Result<()> {
-        let to = self.app_file(app_id, file_id);
-        fs::create_dir_all(to.parent().unwrap_or(&self.root))?;
-        fs::rename(self.staging_file(file_id), to)
+    /// Gives a new app (in `dir`) a staged upload, which stays staged until the app is committed.
+    pub fn adopt_into(&self, file_id: &str, dir: &Path) -> std::io::Result<()> {
+        self.link(&self.staging_file(file_id), &Self::file_in(dir, file_id))
+    }
+
+    /// Moves a committed app's data from `incoming/` to `apps/`. Nothing to move is no error.
+    pub fn promote(&self, app_id: &str) -> std::io::Result<()> {
+        let from = self.incoming_dir(app_id);
+        if !from.exists() {
+            return Ok(());
+        }
+        fs::create_dir_all(self.root.join("apps"))?;
+        fs::rename(from, self.app_dir(app_id))
+    }
+
+    /// The apps with data under `incoming/`, and how long ago each was written.
+    pub fn incoming(&self) -> Vec<(String, std::time::Duration)> {
+        match fs::read_dir(self.root.join("incoming")) {
+            Ok(entries) => entries
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| (e.file_name().to_string_lossy().to_string(), e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).unwrap_or_default()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    pub fn remove_incoming(&self, app_id: &str) {
+        let _ = fs::remove_dir_all(self.incoming_dir(app_id));
     }
 
     /// Gives another app the same files and snapshot: hard links where the file system allows

@@ -24,7 +24,7 @@ pub async fn start(t: TestDb) -> Live {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let state = t.state.clone();
-    tokio::spawn(server::serve(listener, state, LayerSettings { trust_proxy: false }, async {
+    tokio::spawn(server::serve(listener, state, LayerSettings::default(), async {
         let _ = stopped.await;
     }));
     Live { base, t, key, _stop: stop }
