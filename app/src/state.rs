@@ -54,6 +54,8 @@ pub struct Settings {
     pub public_url: String,
     /// The largest CSV file one upload may be.
     pub max_upload_bytes: u64,
+    /// The most bytes of uploads one user may have waiting to become an app.
+    pub max_staged_bytes: u64,
     /// Memory the loaded app models may use together; past it, the least recently used go.
     pub memory_budget_bytes: usize,
     pub anonymous: AnonymousSettings,
@@ -87,6 +89,7 @@ impl Default for Settings {
             secure_cookies: false,
             public_url: "http://127.0.0.1:3000".into(),
             max_upload_bytes: 200 * 1024 * 1024,
+            max_staged_bytes: 1024 * 1024 * 1024,
             memory_budget_bytes: 1024 * 1024 * 1024,
             anonymous: AnonymousSettings::default(),
         }

@@ -118,6 +118,7 @@ impl Config {
             secure_cookies: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_string(),
             max_upload_bytes: source.number("max_upload_mb", 200)? as u64 * 1024 * 1024,
+            max_staged_bytes: source.number("max_staged_mb", 1024)? as u64 * 1024 * 1024,
             memory_budget_bytes: source.number("memory_budget_mb", 1024)? as usize * 1024 * 1024,
             anonymous: AnonymousSettings {
                 session_ms: source.number("anonymous_session_seconds", 15 * 60)? * 1000,

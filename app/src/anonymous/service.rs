@@ -680,15 +680,35 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
         (std::mem::take(&mut live.views), std::mem::take(&mut live.usage))
     };
     let written = views.len() + usage.len();
-    let mut conn = state.db.acquire().await?;
-    for ((link, day), n) in views {
-        store::add_views(&mut conn, &link, day, n).await?;
-    }
-    for ((tenant, hour), c) in usage {
-        store::add_usage(&mut conn, &tenant, hour, c.peak, c.started, c.refused).await?;
+    // One transaction: the minute's counters are written whole or not at all, and on failure
+    // they go back into memory for the next run.
+    if let Err(error) = write_counters(state, &views, &usage).await {
+        let mut live = state.anonymous.lock();
+        for (key, n) in views {
+            *live.views.entry(key).or_default() += n;
+        }
+        for (key, c) in usage {
+            let hour = live.usage.entry(key).or_default();
+            hour.peak = hour.peak.max(c.peak);
+            hour.started += c.started;
+            hour.refused += c.refused;
+        }
+        return Err(error);
     }
     state.anonymous.engines.forget_idle_viewers(now - state.settings.anonymous.session_ms);
     Ok(written)
+}
+
+async fn write_counters(state: &AppState, views: &HashMap<(String, i64), i64>, usage: &HashMap<(String, i64), HourCounts>) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    for ((link, day), n) in views {
+        store::add_views(&mut tx, link, *day, *n).await?;
+    }
+    for ((tenant, hour), c) in usage {
+        store::add_usage(&mut tx, tenant, *hour, c.peak, c.started, c.refused).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The members list's "Anonymous access" row: the apps of the space with a live link.

@@ -354,7 +354,7 @@ pub async fn list_api_keys(state: &AppState, principal: &Principal, user_id: &st
         principal.require(Permission::ManageDirectory)?;
     }
     let mut conn = state.db.acquire().await?;
-    Ok(store::list_api_keys(&mut conn, user_id).await?)
+    Ok(store::list_api_keys(&mut conn, &principal.tenant_id, user_id).await?)
 }
 
 pub async fn revoke_api_key(state: &AppState, principal: &Principal, key_id: &str) -> Result<(), AppError> {

@@ -212,11 +212,12 @@ struct ApiKeyRow {
     revoked_at: Option<i64>,
 }
 
-pub async fn list_api_keys(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Vec<ApiKeyInfo>> {
+pub async fn list_api_keys(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> sqlx::Result<Vec<ApiKeyInfo>> {
     let rows: Vec<ApiKeyRow> = sqlx::query_as(
         "SELECT id, name, key_prefix, created_at, last_used_at, revoked_at FROM api_keys
-         WHERE user_id = $1 ORDER BY created_at DESC, id",
+         WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id",
     )
+    .bind(tenant_id)
     .bind(user_id)
     .fetch_all(conn)
     .await?;

@@ -231,6 +231,7 @@ fn Sessions() -> impl IntoView {
             </Suspense>
             <ActionForm action=everywhere>
                 <button type="submit" class="button danger">"Sign out everywhere"</button>
+                <p class="muted small">"Ends every browser session of your account, this one included. API keys are not sessions and keep working: revoke any you no longer trust under API keys."</p>
             </ActionForm>
             <ActionError result=everywhere.value().into()/>
         </section>

@@ -22,6 +22,7 @@ use crate::ids::new_id;
 use crate::sharing::rules::{Access, AppAction};
 use crate::sharing::service::load_app;
 use crate::spaces::rules::SpaceType;
+use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
 
 /// The data side of the server: files on disk and models in memory.
@@ -64,12 +65,30 @@ pub fn upload_limit_error(state: &AppState) -> AppError {
     AppError::TooLarge(format!("The file is larger than the upload limit of {} MB. Split it, or ask an administrator to raise max_upload_mb.", state.settings.max_upload_bytes / (1024 * 1024)))
 }
 
+/// Bytes the caller may still upload before their staged uploads reach `max_staged_bytes`.
+pub async fn staging_left(state: &AppState, principal: &Principal) -> Result<u64, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let staged = store::staged_bytes(&mut conn, &principal.user_id).await?.max(0) as u64;
+    Ok(state.settings.max_staged_bytes.saturating_sub(staged))
+}
+
+/// The staged-upload quota in words.
+pub fn staging_quota_error(state: &AppState) -> AppError {
+    AppError::TooLarge(format!(
+        "Your uploads waiting to become apps would pass {} MB. Make an app from them, or wait: uploads no app was made from are removed after a day.",
+        state.settings.max_staged_bytes / (1024 * 1024)
+    ))
+}
+
 /// Stages a whole file held in memory, as the upload route does with a streamed one (the demo
 /// tenant's generated data; service tests).
 pub async fn stage_file(state: &AppState, principal: &Principal, name: &str, bytes: &[u8]) -> Result<DataFile, AppError> {
     let (id, name, path) = upload_target(state, name)?;
     if bytes.len() as u64 > state.settings.max_upload_bytes {
         return Err(upload_limit_error(state));
+    }
+    if bytes.len() as u64 > staging_left(state, principal).await? {
+        return Err(staging_quota_error(state));
     }
     tokio::fs::write(&path, bytes).await.map_err(AppError::internal)?;
     register_upload(state, principal, &id, &name, bytes.len() as u64).await
@@ -594,6 +613,7 @@ pub async fn add_sheet(state: &AppState, principal: &Principal, app_id: &str, ti
     let mut tx = state.db.begin().await?;
     let (app, _, access) = load_app(&mut tx, principal, app_id).await?;
     let private = rules::new_sheet_is_private(&access)?;
+    lock_row(&mut tx, Parent::App, &app.id).await?;
     let sheets = store::sheets_of_app(&mut tx, &app.id).await?;
     if sheets.len() >= rules::MAX_SHEETS_PER_APP {
         return Err(AppError::invalid("title", format!("An app has at most {} sheets. Delete one first.", rules::MAX_SHEETS_PER_APP)));
@@ -661,6 +681,7 @@ pub async fn save_chart(state: &AppState, principal: &Principal, sheet_id: &str,
     drop(conn);
     let text = serde_json::to_string(&spec).map_err(AppError::internal)?;
     let mut tx = state.db.begin().await?;
+    lock_row(&mut tx, Parent::App, &app.id).await?;
     let charts = store::charts_of_sheet(&mut tx, sheet_id).await?;
     let id = match chart_id {
         Some(id) => {
@@ -760,6 +781,7 @@ pub async fn add_rule(state: &AppState, principal: &Principal, app_id: &str, inp
         }
         other => return Err(AppError::invalid("assigneeType", format!("A rule is for a \"user\" or a \"group\", not \"{other}\"."))),
     };
+    lock_row(&mut tx, Parent::App, &app.id).await?;
     if store::rules_of_app(&mut tx, &app.id).await?.len() >= rules::MAX_RULES_PER_APP {
         return Err(AppError::invalid("field", format!("An app has at most {} section access rules.", rules::MAX_RULES_PER_APP)));
     }

@@ -227,7 +227,12 @@ async fn resolve_groups(conn: &mut AnyConnection, tenant_id: &str, ids: &[String
 
 /// Refuses a change that would leave the tenant without an active tenant admin. Called after
 /// the change, inside its transaction, so that the check sees exactly what would be committed.
+///
+/// The count runs under the tenant row's lock: two admins removing each other at once commit one
+/// after the other, and the second one's count sees the first one's change (on PostgreSQL's READ
+/// COMMITTED each statement sees what was committed before it).
 async fn ensure_an_admin_remains(conn: &mut AnyConnection, tenant_id: &str) -> Result<(), AppError> {
+    crate::sql::lock_row(conn, crate::sql::Parent::Tenant, tenant_id).await?;
     if store::count_active_tenant_admins(conn, tenant_id).await? == 0 {
         return Err(AppError::conflict(
             "This would leave the tenant without an active tenant admin. Make someone else a tenant admin first.",

@@ -204,6 +204,9 @@ pub async fn create_share(state: &AppState, principal: &Principal, space_id: &st
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (space, _) = load_space(&mut tx, principal, space_id).await?;
+    // Every limit counts shares of this space: under its row lock, parallel shares cannot pass
+    // a count together.
+    crate::sql::lock_row(&mut tx, crate::sql::Parent::Space, &space.id).await?;
     let app = shareable_app(&mut tx, principal, &space, &input.app_id).await?;
     rules::check_share_roles(space.kind(), &input.roles)?;
     let assignee_name = resolve_assignee(&mut tx, principal, input.assignee_type, &input.assignee_id).await?;
@@ -329,17 +332,21 @@ pub async fn share_dialog(state: &AppState, principal: &Principal, app_id: &str)
     })
 }
 
-/// Users and groups whose name or email contains `search`, for the share dialog and the
-/// members list. Open to whoever may share apps or manage a space's members.
+/// Users and groups whose name or email contains `search`, for the share dialog, the members
+/// list and section access. Open to directory and space admins, and to whoever builds or
+/// manages something (owns a space with apps or a shared or managed one, or can manage or edit
+/// in one): a person who only views apps, or reaches one only through a share, cannot page
+/// through the tenant's names and emails.
 pub async fn find_candidates(state: &AppState, principal: &Principal, search: &str) -> Result<Vec<Candidate>, AppError> {
-    if !principal.has(Permission::ShareApps) && !principal.has(Permission::ManageSpaces) && !principal.has(Permission::CreateSharedSpaces) && !principal.has(Permission::CreateManagedSpaces) {
-        return Err(AppError::forbidden("Finding people needs the permission to share apps or to manage spaces."));
-    }
     let search = search.trim();
     if search.chars().count() > 200 {
         return Err(AppError::invalid("search", "Search for at most 200 characters."));
     }
     let mut conn = state.db.acquire().await?;
+    let admin = principal.has(Permission::ManageDirectory) || principal.has(Permission::ManageSpaces);
+    if !admin && !store::builds_or_manages(&mut conn, &principal.tenant_id, &principal.user_id).await? {
+        return Err(AppError::forbidden("Finding people is for those who build apps or manage a space's members: ask a space owner to share for you."));
+    }
     Ok(store::candidates(&mut conn, &principal.tenant_id, search, 8)
         .await?
         .into_iter()

@@ -255,6 +255,24 @@ pub async fn memberships(conn: &mut AnyConnection, group_ids: &[String]) -> sqlx
 
 /// (kind, id, name, email or member count) of users and groups whose name or email contains
 /// `search`; disabled users are left out. Users first, then groups, by name.
+/// Whether the user builds or manages something that needs people picked from the directory:
+/// they own a shared or managed space, or a personal space with apps, or hold Can manage, Can
+/// edit or Can edit data in apps in a space (directly or through a group).
+pub async fn builds_or_manages(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM spaces s WHERE s.tenant_id = $1 AND (
+           (s.owner_id = $2 AND (s.type <> 'personal' OR EXISTS (SELECT 1 FROM apps a WHERE a.space_id = s.id)))
+           OR EXISTS (SELECT 1 FROM space_assignments m WHERE m.space_id = s.id
+                 AND (m.user_id = $2 OR m.group_id IN (SELECT group_id FROM group_members WHERE user_id = $2))
+                 AND (',' || m.roles || ',' LIKE '%,facilitator,%' OR ',' || m.roles || ',' LIKE '%,producer,%' OR ',' || m.roles || ',' LIKE '%,codeveloper,%')))",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 pub async fn candidates(conn: &mut AnyConnection, tenant_id: &str, search: &str, limit: i64) -> sqlx::Result<Vec<(String, String, String, String)>> {
     let like = format!("%{}%", crate::audit::store::like_escape(&search.to_lowercase()));
     sqlx::query_as(

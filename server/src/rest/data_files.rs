@@ -34,10 +34,13 @@ pub struct DataFileOut {
     request_body(content = Vec<u8>, content_type = "text/csv"),
     responses((status = 201, body = DataFileOut), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn upload(State(state): State<AppState>, Caller(caller): Caller, QueryParams(query): QueryParams<UploadQuery>, headers: HeaderMap, body: Body) -> Result<Response, RestError> {
-    let limit = state.settings.max_upload_bytes;
+    // The lesser of the per-file limit and what is left of the caller's staged-upload quota.
+    let left = service::staging_left(&state, &caller).await?;
+    let limit = state.settings.max_upload_bytes.min(left);
+    let too_large = || if limit < state.settings.max_upload_bytes { service::staging_quota_error(&state) } else { service::upload_limit_error(&state) };
     let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return Err(service::upload_limit_error(&state).into());
+        return Err(too_large().into());
     }
     let (id, name, path) = service::upload_target(&state, &query.name)?;
     match stream_to(&path, body, limit).await {
@@ -48,7 +51,7 @@ pub async fn upload(State(state): State<AppState>, Caller(caller): Caller, Query
         Err(error) => {
             let _ = tokio::fs::remove_file(&path).await;
             Err(match error {
-                Stop::TooLarge => service::upload_limit_error(&state),
+                Stop::TooLarge => too_large(),
                 Stop::Failed(why) => app::error::AppError::invalid("file", format!("The upload did not arrive whole ({why}). Try again.")),
             }
             .into())
