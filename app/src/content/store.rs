@@ -70,7 +70,7 @@ pub async fn staged_file(conn: &mut AnyConnection, owner_id: &str, id: &str) -> 
 /// Staged uploads made before `cutoff` that no app took.
 /// Bytes of the user's uploads not yet made into an app.
 pub async fn staged_bytes(conn: &mut AnyConnection, owner_id: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COALESCE(SUM(size_bytes), 0) FROM data_files WHERE owner_id = $1 AND app_id IS NULL").bind(owner_id).fetch_one(conn).await
+    sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM data_files WHERE owner_id = $1 AND app_id IS NULL").bind(owner_id).fetch_one(conn).await
 }
 
 pub async fn stale_staged_files(conn: &mut AnyConnection, cutoff: i64) -> sqlx::Result<Vec<String>> {
