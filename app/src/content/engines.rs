@@ -92,15 +92,17 @@ impl Engines {
         let bytes = model.heap_bytes();
         inner.tick += 1;
         inner.loads += 1;
-        Self::make_room(&mut inner, self.budget_bytes, bytes, None);
+        // Loading a model makes room among the models only: viewers keep their selections across
+        // evictions, and are dropped only when viewers themselves pass the budget.
+        Self::make_room(&mut inner, self.budget_bytes, bytes, None, false);
         let tick = inner.tick;
         inner.models.insert(key, Loaded { model: model.clone(), bytes, last_used: tick });
         model
     }
 
-    /// Drops the least recently used models, then the least recently used viewers (never
-    /// `keep`), until `extra` more bytes fit the budget beside what is held.
-    fn make_room(inner: &mut Inner, budget: usize, extra: usize, keep: Option<&(String, String)>) {
+    /// Drops the least recently used models, then (with `viewers`) the least recently used
+    /// viewers (never `keep`), until `extra` more bytes fit the budget beside what is held.
+    fn make_room(inner: &mut Inner, budget: usize, extra: usize, keep: Option<&(String, String)>, viewers: bool) {
         let mut total: usize = inner.models.values().map(|l| l.bytes).sum::<usize>() + inner.viewers.values().map(|v| v.bytes).sum::<usize>() + extra;
         while total > budget {
             let Some(oldest) = inner.models.iter().min_by_key(|(_, l)| l.last_used).map(|(k, _)| k.clone()) else { break };
@@ -109,7 +111,7 @@ impl Engines {
                 inner.evictions += 1;
             }
         }
-        while total > budget {
+        while viewers && total > budget {
             let Some(oldest) = inner.viewers.iter().filter(|(k, _)| Some(*k) != keep).min_by_key(|(_, v)| v.last_used).map(|(k, _)| k.clone()) else { break };
             if let Some(gone) = inner.viewers.remove(&oldest) {
                 total -= gone.bytes;
@@ -142,7 +144,7 @@ impl Engines {
         entry.last_used = tick;
         let result = change(&mut entry.state);
         entry.bytes = entry.state.heap_bytes();
-        Self::make_room(&mut inner, self.budget_bytes, 0, Some(&key));
+        Self::make_room(&mut inner, self.budget_bytes, 0, Some(&key), true);
         result
     }
 

@@ -76,6 +76,11 @@ impl TestDb {
         TestDb { state, clock, url, dir, postgres }
     }
 
+    /// The test's data directory (its SQLite database, uploads and app data).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub fn minutes(&self, minutes: i64) {
         self.clock.advance_ms(minutes * 60 * 1000);
     }
