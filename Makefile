@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test setup setup-test build unit-tests browser-tests size bench bench-engine bench-anonymous clean-data
+.PHONY: run test setup setup-test build unit-tests rest-fuzz browser-tests size bench bench-engine bench-anonymous clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -9,7 +9,7 @@ run: setup build
 
 ## Install what tests need, build once, and pass every test: rules, services on SQLite and
 ## PostgreSQL, HTTP, and the browser tests in headless Chromium.
-test: setup-test build unit-tests browser-tests
+test: setup-test build unit-tests rest-fuzz browser-tests
 
 setup:
 	scripts/setup.sh run
@@ -23,6 +23,11 @@ build:
 
 unit-tests:
 	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo test -p app -p engine -p server
+
+## schemathesis against the OpenAPI document of a fresh demo server, at most 150 seconds: no 5xx,
+## no response the document does not describe.
+rest-fuzz:
+	scripts/schemathesis.sh
 
 browser-tests:
 	mkdir -p end2end/artifacts

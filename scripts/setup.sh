@@ -55,6 +55,11 @@ if [ "$mode" = test ]; then
     (cd end2end && npm ci --no-fund --no-audit --loglevel=error)
   fi
   scripts/postgres.sh >/dev/null
+  # The REST fuzz run (scripts/schemathesis.sh).
+  if ! command -v schemathesis >/dev/null 2>&1; then
+    say "Installing schemathesis (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
+  fi
 fi
 
 if [ "$mode" = size ]; then

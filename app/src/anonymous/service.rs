@@ -410,7 +410,9 @@ async fn visitor_viewer<'a>(state: &'a AppState, conn: &mut AnyConnection, link:
 /// per-address limit, the code, the link's state, the tenant's capacity.
 pub async fn start_session(state: &AppState, visit: Visit<'_>, app_id: &str, code: &str, sheet_id: Option<&str>, field: Option<&str>, select: &str) -> Result<AnonymousSession, AppError> {
     let now = state.now();
-    state.anonymous.lock().starts.entry(visit.client_addr.to_string()).or_default().allow(now, state.settings.anonymous.starts_per_minute)?;
+    // Counted per address, an IPv6 client per /64 (it may pick any address in it).
+    let address = crate::auth::rules::address_bucket(visit.client_addr);
+    state.anonymous.lock().starts.entry(address.clone()).or_default().allow(now, state.settings.anonymous.starts_per_minute)?;
     let initial = rules::parse_selections(select)?;
     let mut conn = state.db.acquire().await?;
     let (app, link) = link_by_code(&mut conn, app_id, code).await?;
@@ -418,7 +420,7 @@ pub async fn start_session(state: &AppState, visit: Visit<'_>, app_id: &str, cod
     let max = store::capacity(&mut conn, &app.tenant_id).await?;
     let session_id = new_id();
     let expires_at = now + state.settings.anonymous.session_ms;
-    admit_session(state, &app.tenant_id, Seat { expires_at, address: visit.client_addr.to_string() }, &session_id, max, now)?;
+    admit_session(state, &app.tenant_id, Seat { expires_at, address }, &session_id, max, now)?;
     *state.anonymous.lock().views.entry((link.id.clone(), now.div_euclid(DAY_MS))).or_default() += 1;
 
     let claims = SessionClaims { session_id: session_id.clone(), app_id: app.id.clone(), link_id: link.id.clone(), generation: link.link_generation, expires_at };

@@ -43,12 +43,45 @@ use model::{Href, ListLinks, RefIn};
         csp_origins::list, csp_origins::create, csp_origins::get, csp_origins::put, csp_origins::delete,
     ),
     components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins")),
 )]
 pub struct ApiDoc;
 
 struct BearerAuth;
+
+/// The refusals any operation may answer with, written once for every operation instead of in
+/// each handler's list: bad input, no valid key, not permitted, not found (or not visible), and
+/// for a JSON body, the wrong content type. All in the `{"errors":[…]}` shape.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
+            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+            RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+        };
+        let common = [
+            ("400", "The request is not valid: the error says which field and why."),
+            ("401", "No valid API key or session: send `Authorization: Bearer <API key>`."),
+            ("403", "The caller may not do this: the error says what it needs."),
+            ("404", "There is no such resource, or the caller cannot see it."),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+                let json_body = operation.request_body.as_ref().is_some_and(|body| body.content.contains_key("application/json"));
+                let responses = &mut operation.responses.responses;
+                for (status, description) in common {
+                    responses.entry(status.to_string()).or_insert_with(|| error(description));
+                }
+                if json_body {
+                    responses.entry("415".to_string()).or_insert_with(|| error("The body is not sent as `application/json`."));
+                }
+            }
+        }
+    }
+}
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
