@@ -123,3 +123,30 @@ test('the admin center shows anonymous use and keeps the allowed origins', async
   await expect(page.locator('td.mono', { hasText: 'https://www.example.com' })).toBeVisible();
   await shot(page, '36-admin-embedding');
 });
+
+test('a visitor who refreshes holds one seat, not one per refresh', async ({ page, browser }) => {
+  await signIn(page);
+  await openPublishedDashboard(page);
+  const link = await page.locator('#anonymous-access .copy-field input').first().inputValue();
+  const seatsTaken = async () => {
+    await page.goto('/admin/embedding');
+    await hydrated(page);
+    const text = (await page.locator('.usage-current').textContent()) ?? '';
+    return Number(text.split(' ')[0]);
+  };
+  const before = await seatsTaken();
+  const v = await visitor(browser);
+  await v.page.goto(link);
+  await expect(v.page.locator('.visitor figure.chart').first()).toBeVisible();
+  await hydrated(v.page);
+  await expect.poll(seatsTaken).toBe(before + 1);
+  for (let i = 0; i < 3; i++) {
+    // The page that goes away gives its session's seat back (sendBeacon on pagehide).
+    await v.page.reload();
+    await expect(v.page.locator('.visitor figure.chart').first()).toBeVisible();
+    await hydrated(v.page);
+  }
+  await expect.poll(seatsTaken).toBe(before + 1);
+  await shot(page, '37-one-seat-after-refreshes');
+  await v.context.close();
+});
