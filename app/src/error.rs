@@ -11,7 +11,10 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub enum AppError {
     /// The input is not acceptable; `field` names the offending field when there is one.
     #[error("{message}")]
-    Invalid { field: Option<String>, message: String },
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
     #[error("Sign in to continue.")]
     Unauthenticated,
     #[error("{0}")]
@@ -24,10 +27,16 @@ pub enum AppError {
     #[error("{0}")]
     TooLarge(String),
     #[error("{message}")]
-    TooManyRequests { message: String, retry_after_secs: u64 },
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// Sightline is at a capacity limit; try again after `retry_after_secs`.
     #[error("{message}")]
-    Unavailable { message: String, retry_after_secs: u64 },
+    Unavailable {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// The thing existed and is gone for good (an expired link).
     #[error("{0}")]
     Gone(String),
@@ -44,7 +53,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid { field: Some(field.to_string()), message: message.into() }
+        AppError::Invalid {
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -58,7 +70,12 @@ impl AppError {
     /// Seconds to wait before trying again, for errors that have them.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } => Some(*retry_after_secs),
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | AppError::Unavailable {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -125,7 +142,10 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
-                AppError::Invalid { field: None, message: format!("The request was malformed: {message}") }
+                AppError::Invalid {
+                    field: None,
+                    message: format!("The request was malformed: {message}"),
+                }
             }
             other => AppError::Transport(other.to_string()),
         }

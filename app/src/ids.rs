@@ -20,7 +20,10 @@ pub fn new_id() -> String {
 /// Whether a text has the shape of an id Sightline makes (24 lowercase hex characters): request
 /// data that is not one never reaches a query or a cache.
 pub fn is_id(text: &str) -> bool {
-    text.len() == 24 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    text.len() == 24
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A new secret: 64 hex characters (256 random bits).

@@ -5,8 +5,8 @@
 pub mod anonymous;
 pub mod apps;
 pub mod audit;
-pub mod content;
 pub mod auth;
+pub mod content;
 pub mod directory;
 pub mod error;
 pub mod sharing;

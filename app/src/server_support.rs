@@ -15,7 +15,8 @@ use crate::state::AppState;
 pub struct CspNonce(pub String);
 
 pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from the Leptos context"))
+    use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("AppState missing from the Leptos context"))
 }
 
 fn parts() -> Option<Parts> {
@@ -29,17 +30,24 @@ pub fn principal() -> Option<Principal> {
 
 /// The signed-in caller; an error asking to sign in otherwise.
 pub fn require_principal() -> Result<Principal, AppError> {
-    principal().ok_or(AppError::Unauthenticated).inspect_err(set_status)
+    principal()
+        .ok_or(AppError::Unauthenticated)
+        .inspect_err(set_status)
 }
 
 pub fn request_info() -> RequestInfo {
-    parts().and_then(|p| p.extensions.get::<RequestInfo>().cloned()).unwrap_or_default()
+    parts()
+        .and_then(|p| p.extensions.get::<RequestInfo>().cloned())
+        .unwrap_or_default()
 }
 
 /// Gives the response the error's HTTP status (server functions answer 500 otherwise).
 pub fn set_status(error: &AppError) {
     if let Some(response) = use_context::<ResponseOptions>() {
-        response.set_status(http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        response.set_status(
+            http::StatusCode::from_u16(error.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
         if let Some(retry_after_secs) = error.retry_after_secs() {
             if let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.insert_header(http::header::RETRY_AFTER, value);
@@ -59,7 +67,10 @@ pub fn context() -> Result<(AppState, Principal), AppError> {
 }
 
 pub fn set_cookie(value: String) {
-    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(&value)) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(&value),
+    ) {
         response.append_header(http::header::SET_COOKIE, value);
     }
 }
@@ -68,11 +79,25 @@ pub fn set_cookie(value: String) {
 /// session's absolute lifetime.
 pub fn session_cookie(state: &AppState, secret: &str) -> String {
     let max_age = state.settings.session.absolute_ms / 1000;
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    format!("{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", crate::auth::SESSION_COOKIE)
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        crate::auth::SESSION_COOKIE
+    )
 }
 
 pub fn clear_session_cookie(state: &AppState) -> String {
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", crate::auth::SESSION_COOKIE)
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        crate::auth::SESSION_COOKIE
+    )
 }

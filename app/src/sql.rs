@@ -29,6 +29,12 @@ impl Parent {
 /// would otherwise let both pass). On SQLite the one connection serialises writers already; the
 /// statement is the same there, so both dialects run one code path.
 pub async fn lock_row(conn: &mut AnyConnection, parent: Parent, id: &str) -> sqlx::Result<()> {
-    sqlx::query(&format!("UPDATE {} SET id = id WHERE id = $1", parent.table())).bind(id).execute(conn).await?;
+    sqlx::query(&format!(
+        "UPDATE {} SET id = id WHERE id = $1",
+        parent.table()
+    ))
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }

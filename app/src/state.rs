@@ -17,7 +17,9 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        let elapsed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let elapsed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         elapsed.as_millis() as i64
     }
 }
@@ -76,14 +78,22 @@ pub struct AnonymousSettings {
 
 impl Default for AnonymousSettings {
     fn default() -> Self {
-        AnonymousSettings { session_ms: crate::anonymous::rules::DEFAULT_SESSION_MS, starts_per_minute: 30, sessions_per_address: 5, memory_budget_bytes: 256 * 1024 * 1024 }
+        AnonymousSettings {
+            session_ms: crate::anonymous::rules::DEFAULT_SESSION_MS,
+            starts_per_minute: 30,
+            sessions_per_address: 5,
+            memory_budget_bytes: 256 * 1024 * 1024,
+        }
     }
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            session: SessionLifetimes { idle_ms: 2 * 60 * 60 * 1000, absolute_ms: 12 * 60 * 60 * 1000 },
+            session: SessionLifetimes {
+                idle_ms: 2 * 60 * 60 * 1000,
+                absolute_ms: 12 * 60 * 60 * 1000,
+            },
             login_limits: LoginLimits::default(),
             invite_lifetime_ms: 7 * 24 * 60 * 60 * 1000,
             secure_cookies: false,

@@ -17,7 +17,15 @@ fn civil(ms: i64) -> (i64, u32, u32, u32, u32, u32, u32) {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, sod / 3600, sod / 60 % 60, sod % 60, millis)
+    (
+        year,
+        month,
+        day,
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60,
+        millis,
+    )
 }
 
 /// `2026-11-23T09:07:00.123Z`
@@ -36,7 +44,11 @@ pub fn date(ms: i64) -> String {
 /// expires on a date works through that whole day.
 pub fn end_of_date(text: &str) -> Option<i64> {
     let mut parts = text.trim().splitn(3, '-');
-    let (y, m, d): (i64, i64, i64) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    let (y, m, d): (i64, i64, i64) = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    );
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
@@ -92,7 +104,10 @@ mod tests {
     #[test]
     fn a_date_ends_at_the_next_midnight() {
         assert_eq!(end_of_date("1970-01-01"), Some(86_400_000));
-        assert_eq!(end_of_date("2000-02-29").map(date), Some("2000-03-01".into()));
+        assert_eq!(
+            end_of_date("2000-02-29").map(date),
+            Some("2000-03-01".into())
+        );
         assert_eq!(date(end_of_date("2026-11-23").unwrap() - 1), "2026-11-23");
         assert_eq!(end_of_date("2026-02-30"), None, "no such day");
         assert_eq!(end_of_date("soon"), None);

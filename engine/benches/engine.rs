@@ -26,18 +26,41 @@ fn main() {
     let rows = model.tables[0].rows;
     let f = |name: &str| model.field(name).unwrap();
     println!("figure engine_load_rows_per_s {:.0}", rows as f64 / load);
-    println!("figure engine_bytes_per_row {:.1}", model.heap_bytes() as f64 / rows as f64);
+    println!(
+        "figure engine_bytes_per_row {:.1}",
+        model.heap_bytes() as f64 / rows as f64
+    );
 
-    let sum = |field: &str| Measure { field: f(field), aggregation: Aggregation::Sum };
-    let by = |dimensions: Vec<usize>, measures: Vec<Measure>| CubeRequest { dimensions, measures, sort: Sort::Dimension { descending: false }, top: None };
+    let sum = |field: &str| Measure {
+        field: f(field),
+        aggregation: Aggregation::Sum,
+    };
+    let by = |dimensions: Vec<usize>, measures: Vec<Measure>| CubeRequest {
+        dimensions,
+        measures,
+        sort: Sort::Dimension { descending: false },
+        top: None,
+    };
     let charts = [
         by(vec![], vec![sum("Amount")]),
         by(vec![f("Product")], vec![sum("Amount")]),
         by(vec![f("OrderDate")], vec![sum("Amount")]),
-        by(vec![f("Channel")], vec![sum("Quantity"), Measure { field: f("OrderId"), aggregation: Aggregation::Count }]),
+        by(
+            vec![f("Channel")],
+            vec![
+                sum("Quantity"),
+                Measure {
+                    field: f("OrderId"),
+                    aggregation: Aggregation::Count,
+                },
+            ],
+        ),
     ];
     let mut selections = Selections::default();
-    selections.select(f("Region"), vec![model.code_of(f("Region"), "North").unwrap()]);
+    selections.select(
+        f("Region"),
+        vec![model.code_of(f("Region"), "North").unwrap()],
+    );
     let mut sheet = Vec::new();
     let mut evaluations = Vec::new();
     for _ in 0..5 {
@@ -48,19 +71,34 @@ fn main() {
         for chart in &charts {
             black_box(compute(&model, &evaluation, chart));
         }
-        let panes: usize = ["Region", "Product", "Channel"].iter().map(|p| evaluation.possible(&model, f(p)).iter().filter(|x| **x).count()).sum();
+        let panes: usize = ["Region", "Product", "Channel"]
+            .iter()
+            .map(|p| {
+                evaluation
+                    .possible(&model, f(p))
+                    .iter()
+                    .filter(|x| **x)
+                    .count()
+            })
+            .sum();
         black_box(panes);
         sheet.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     println!("figure engine_sheet_ms {:.1}", median(sheet.clone()));
-    println!("  (of which the selection's evaluation: {:.1} ms)", median(evaluations));
+    println!(
+        "  (of which the selection's evaluation: {:.1} ms)",
+        median(evaluations)
+    );
 
     let all = evaluate(&model, &Selections::default());
     for (name, field) in [("100", "Product"), ("1m", "CustomerId")] {
         let start = Instant::now();
         let cube = compute(&model, &all, &by(vec![f(field)], vec![sum("Amount")]));
         let seconds = start.elapsed().as_secs_f64();
-        println!("figure engine_groupby_{name}_rows_per_s {:.0}", rows as f64 / seconds);
+        println!(
+            "figure engine_groupby_{name}_rows_per_s {:.0}",
+            rows as f64 / seconds
+        );
         println!("  ({} groups)", cube.rows.len());
     }
     println!(

@@ -30,7 +30,11 @@ impl fmt::Display for CsvError {
 impl std::error::Error for CsvError {}
 
 fn error(line: usize, column: Option<usize>, message: impl Into<String>) -> CsvError {
-    CsvError { line, column, message: message.into() }
+    CsvError {
+        line,
+        column,
+        message: message.into(),
+    }
 }
 
 /// A parsed file: the header's names and each row's cells (`None` for an empty cell).
@@ -58,7 +62,13 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
         }
     }
     // Ties go to the comma, the first listed.
-    counts.iter().fold((b',', 0), |best, &(d, n)| if n > best.1 { (d, n) } else { best }).0
+    counts
+        .iter()
+        .fold(
+            (b',', 0),
+            |best, &(d, n)| if n > best.1 { (d, n) } else { best },
+        )
+        .0
 }
 
 /// The cells of one row, reused from row to row so that reading allocates almost nothing.
@@ -118,14 +128,33 @@ impl<'a> Records<'a> {
     pub fn open(bytes: &'a [u8]) -> Result<Records<'a>, CsvError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(error(0, None, "The file is empty: it needs a header row and at least one row of data."));
+            return Err(error(
+                0,
+                None,
+                "The file is empty: it needs a header row and at least one row of data.",
+            ));
         }
         let delimiter = detect_delimiter(bytes);
-        let mut reader = Reader { bytes, pos: 0, line: 1, delimiter, scratch: Vec::new() };
+        let mut reader = Reader {
+            bytes,
+            pos: 0,
+            line: 1,
+            delimiter,
+            scratch: Vec::new(),
+        };
         let mut header = Cells::default();
         reader.record(&mut header)?;
-        let headers = check_headers((0..header.len()).map(|i| header.get(i).map(str::to_string)).collect())?;
-        Ok(Records { reader, delimiter, headers, rows: 0 })
+        let headers = check_headers(
+            (0..header.len())
+                .map(|i| header.get(i).map(str::to_string))
+                .collect(),
+        )?;
+        Ok(Records {
+            reader,
+            delimiter,
+            headers,
+            rows: 0,
+        })
     }
 
     /// Reads the next data row into `cells`; `false` at the end of the file. Blank lines are
@@ -143,7 +172,15 @@ impl<'a> Records<'a> {
                 continue;
             }
             if cells.len() != self.headers.len() {
-                return Err(error(line, None, format!("this row has {} fields; the header has {}.", cells.len(), self.headers.len())));
+                return Err(error(
+                    line,
+                    None,
+                    format!(
+                        "this row has {} fields; the header has {}.",
+                        cells.len(),
+                        self.headers.len()
+                    ),
+                ));
             }
             self.rows += 1;
             return Ok(true);
@@ -157,9 +194,17 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, CsvError> {
     let mut cells = Cells::default();
     let mut rows = Vec::new();
     while records.next_into(&mut cells)? {
-        rows.push((0..cells.len()).map(|i| cells.get(i).map(str::to_string)).collect());
+        rows.push(
+            (0..cells.len())
+                .map(|i| cells.get(i).map(str::to_string))
+                .collect(),
+        );
     }
-    Ok(Parsed { delimiter: records.delimiter, headers: records.headers, rows })
+    Ok(Parsed {
+        delimiter: records.delimiter,
+        headers: records.headers,
+        rows,
+    })
 }
 
 fn check_headers(header: Vec<Option<String>>) -> Result<Vec<String>, CsvError> {
@@ -167,10 +212,21 @@ fn check_headers(header: Vec<Option<String>>) -> Result<Vec<String>, CsvError> {
     for (i, cell) in header.into_iter().enumerate() {
         let name = cell.map(|c| c.trim().to_string()).unwrap_or_default();
         if name.is_empty() {
-            return Err(error(1, Some(i + 1), "this header is empty; every column needs a name."));
+            return Err(error(
+                1,
+                Some(i + 1),
+                "this header is empty; every column needs a name.",
+            ));
         }
         if let Some(first) = names.iter().position(|n| n.eq_ignore_ascii_case(&name)) {
-            return Err(error(1, Some(i + 1), format!("the column name \"{name}\" is used twice (also column {}).", first + 1)));
+            return Err(error(
+                1,
+                Some(i + 1),
+                format!(
+                    "the column name \"{name}\" is used twice (also column {}).",
+                    first + 1
+                ),
+            ));
         }
         names.push(name);
     }
@@ -212,7 +268,11 @@ impl Reader<'_> {
             self.scratch.clear();
             loop {
                 let Some(&b) = self.bytes.get(self.pos) else {
-                    return Err(error(line, Some(column), "a quoted field is never closed: a quote (\") is missing."));
+                    return Err(error(
+                        line,
+                        Some(column),
+                        "a quoted field is never closed: a quote (\") is missing.",
+                    ));
                 };
                 self.pos += 1;
                 match b {
@@ -228,7 +288,14 @@ impl Reader<'_> {
                     _ => self.scratch.push(b),
                 }
                 if self.scratch.len() > MAX_FIELD_BYTES {
-                    return Err(error(line, Some(column), format!("a field is longer than {} MB; is a closing quote missing?", MAX_FIELD_BYTES >> 20)));
+                    return Err(error(
+                        line,
+                        Some(column),
+                        format!(
+                            "a field is longer than {} MB; is a closing quote missing?",
+                            MAX_FIELD_BYTES >> 20
+                        ),
+                    ));
                 }
             }
             end = self.end_of_field(line, column, true)?;
@@ -244,7 +311,11 @@ impl Reader<'_> {
                 self.pos += 1;
             }
             if self.pos - start > MAX_FIELD_BYTES {
-                return Err(error(line, Some(column), format!("a field is longer than {} MB.", MAX_FIELD_BYTES >> 20)));
+                return Err(error(
+                    line,
+                    Some(column),
+                    format!("a field is longer than {} MB.", MAX_FIELD_BYTES >> 20),
+                ));
             }
             let raw = &self.bytes[start..self.pos];
             end = self.end_of_field(line, column, false)?;
@@ -279,7 +350,11 @@ impl Reader<'_> {
 }
 
 fn not_utf8(line: usize, column: usize) -> CsvError {
-    error(line, Some(column), "this field is not valid UTF-8; save the file as UTF-8.")
+    error(
+        line,
+        Some(column),
+        "this field is not valid UTF-8; save the file as UTF-8.",
+    )
 }
 
 enum End {
@@ -293,12 +368,21 @@ mod tests {
     use super::*;
 
     fn cells(parsed: &Parsed) -> Vec<Vec<Option<&str>>> {
-        parsed.rows.iter().map(|r| r.iter().map(|c| c.as_deref()).collect()).collect()
+        parsed
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.as_deref()).collect())
+            .collect()
     }
 
     #[test]
     fn a_header_row_then_data_with_the_delimiter_detected() {
-        for (text, delimiter) in [("a,b\n1,2\n", b','), ("a;b\n1;2\n", b';'), ("a\tb\n1\t2\n", b'\t'), ("a|b\r\n1|2", b'|')] {
+        for (text, delimiter) in [
+            ("a,b\n1,2\n", b','),
+            ("a;b\n1;2\n", b';'),
+            ("a\tb\n1\t2\n", b'\t'),
+            ("a|b\r\n1|2", b'|'),
+        ] {
             let parsed = parse(text.as_bytes()).unwrap();
             assert_eq!(parsed.delimiter, delimiter, "{text:?}");
             assert_eq!(parsed.headers, vec!["a", "b"]);
@@ -308,14 +392,24 @@ mod tests {
 
     #[test]
     fn quoted_fields_hold_delimiters_quotes_and_line_breaks() {
-        let parsed = parse(b"name,note\n\"Smith, Ann\",\"said \"\"hi\"\"\"\n\"multi\nline\",\n").unwrap();
-        assert_eq!(cells(&parsed), vec![vec![Some("Smith, Ann"), Some("said \"hi\"")], vec![Some("multi\nline"), None]]);
+        let parsed =
+            parse(b"name,note\n\"Smith, Ann\",\"said \"\"hi\"\"\"\n\"multi\nline\",\n").unwrap();
+        assert_eq!(
+            cells(&parsed),
+            vec![
+                vec![Some("Smith, Ann"), Some("said \"hi\"")],
+                vec![Some("multi\nline"), None]
+            ]
+        );
     }
 
     #[test]
     fn empty_cells_are_null_and_blank_lines_are_skipped() {
         let parsed = parse("\u{feff}a,b\n,x\n\n1, \n".as_bytes()).unwrap();
-        assert_eq!(cells(&parsed), vec![vec![None, Some("x")], vec![Some("1"), None]]);
+        assert_eq!(
+            cells(&parsed),
+            vec![vec![None, Some("x")], vec![Some("1"), None]]
+        );
     }
 
     #[test]
@@ -323,16 +417,35 @@ mod tests {
         let cases: Vec<(&[u8], &str)> = vec![
             (b"", "The file is empty"),
             (b"a,b\n", "no data"),
-            (b"a,b\n1,2\n3\n", "line 3: this row has 1 fields; the header has 2."),
-            (b"a,A\n1,2\n", "line 1, column 2: the column name \"A\" is used twice"),
+            (
+                b"a,b\n1,2\n3\n",
+                "line 3: this row has 1 fields; the header has 2.",
+            ),
+            (
+                b"a,A\n1,2\n",
+                "line 1, column 2: the column name \"A\" is used twice",
+            ),
             (b"a,\n1,2\n", "line 1, column 2: this header is empty"),
-            (b"a,b\n1,\"open\n2,3\n", "line 2, column 2: a quoted field is never closed"),
-            (b"a,b\n1,\"x\"y\n", "line 2, column 2: unexpected \"y\" after a closing quote"),
-            (b"a,b\n1,\xff\xfe\n", "line 2, column 2: this field is not valid UTF-8"),
+            (
+                b"a,b\n1,\"open\n2,3\n",
+                "line 2, column 2: a quoted field is never closed",
+            ),
+            (
+                b"a,b\n1,\"x\"y\n",
+                "line 2, column 2: unexpected \"y\" after a closing quote",
+            ),
+            (
+                b"a,b\n1,\xff\xfe\n",
+                "line 2, column 2: this field is not valid UTF-8",
+            ),
         ];
         for (bytes, expected) in cases {
             let err = parse(bytes).unwrap_err().to_string();
-            assert!(err.contains(expected), "{:?}: {err}", String::from_utf8_lossy(bytes));
+            assert!(
+                err.contains(expected),
+                "{:?}: {err}",
+                String::from_utf8_lossy(bytes)
+            );
         }
     }
 
@@ -341,6 +454,9 @@ mod tests {
         let mut file = b"a\n\"".to_vec();
         file.extend(std::iter::repeat_n(b'x', MAX_FIELD_BYTES + 1));
         file.extend(b"\"\n");
-        assert!(parse(&file).unwrap_err().to_string().contains("longer than 1 MB"));
+        assert!(parse(&file)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than 1 MB"));
     }
 }

@@ -68,7 +68,13 @@ struct Accumulator {
 
 impl Default for Accumulator {
     fn default() -> Self {
-        Accumulator { sum: 0.0, count: 0, min: f64::INFINITY, max: f64::NEG_INFINITY, distinct: None }
+        Accumulator {
+            sum: 0.0,
+            count: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            distinct: None,
+        }
     }
 }
 
@@ -77,7 +83,9 @@ impl Accumulator {
     fn add(&mut self, code: u32, number: f64, distinct: bool) {
         self.count += 1;
         if distinct {
-            self.distinct.get_or_insert_with(Default::default).insert(code);
+            self.distinct
+                .get_or_insert_with(Default::default)
+                .insert(code);
         }
         // NaN: a value that is not a number counts, but adds nothing.
         if !number.is_nan() {
@@ -93,7 +101,9 @@ impl Accumulator {
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         if let Some(theirs) = &other.distinct {
-            self.distinct.get_or_insert_with(Default::default).extend(theirs.iter().copied());
+            self.distinct
+                .get_or_insert_with(Default::default)
+                .extend(theirs.iter().copied());
         }
     }
 
@@ -101,7 +111,9 @@ impl Accumulator {
         match aggregation {
             Aggregation::Sum => Some(self.sum),
             Aggregation::Count => Some(self.count as f64),
-            Aggregation::CountDistinct => Some(self.distinct.as_ref().map_or(0, |d| d.len()) as f64),
+            Aggregation::CountDistinct => {
+                Some(self.distinct.as_ref().map_or(0, |d| d.len()) as f64)
+            }
             Aggregation::Avg => (self.count > 0).then(|| self.sum / self.count as f64),
             Aggregation::Min => (self.min != f64::INFINITY).then_some(self.min),
             Aggregation::Max => (self.max != f64::NEG_INFINITY).then_some(self.max),
@@ -123,7 +135,11 @@ impl Path<'_> {
             Path::Own(codes) => codes[row],
             Path::Lookup { keys, by_key } => {
                 let k = keys[row];
-                if k == NULL { NULL } else { by_key[k as usize] }
+                if k == NULL {
+                    NULL
+                } else {
+                    by_key[k as usize]
+                }
             }
         }
     }
@@ -132,17 +148,31 @@ impl Path<'_> {
 /// The table the measures are counted in: the one holding the first measure's field, else the
 /// first dimension's.
 fn base_table(model: &DataModel, request: &CubeRequest) -> Option<usize> {
-    let field = request.measures.first().map(|m| m.field).or_else(|| request.dimensions.first().copied())?;
-    model.tables.iter().position(|t| t.columns.iter().any(|c| c.field == field))
+    let field = request
+        .measures
+        .first()
+        .map(|m| m.field)
+        .or_else(|| request.dimensions.first().copied())?;
+    model
+        .tables
+        .iter()
+        .position(|t| t.columns.iter().any(|c| c.field == field))
 }
 
-fn path_to<'a>(model: &'a DataModel, evaluation: &Evaluation, base: usize, field: usize) -> Option<Path<'a>> {
+fn path_to<'a>(
+    model: &'a DataModel,
+    evaluation: &Evaluation,
+    base: usize,
+    field: usize,
+) -> Option<Path<'a>> {
     let table = &model.tables[base];
     if let Some(c) = table.columns.iter().find(|c| c.field == field) {
         return Some(Path::Own(&c.codes));
     }
     for (t, other) in model.tables.iter().enumerate() {
-        let Some(target) = other.columns.iter().find(|c| c.field == field) else { continue };
+        let Some(target) = other.columns.iter().find(|c| c.field == field) else {
+            continue;
+        };
         for key in &table.columns {
             if let Some(their_key) = other.columns.iter().find(|c| c.field == key.field) {
                 let mut by_key = vec![NULL; model.fields[key.field].values.len()];
@@ -152,7 +182,10 @@ fn path_to<'a>(model: &'a DataModel, evaluation: &Evaluation, base: usize, field
                         by_key[k as usize] = target.codes[r];
                     }
                 });
-                return Some(Path::Lookup { keys: &key.codes, by_key });
+                return Some(Path::Lookup {
+                    keys: &key.codes,
+                    by_key,
+                });
             }
         }
     }
@@ -162,16 +195,40 @@ fn path_to<'a>(model: &'a DataModel, evaluation: &Evaluation, base: usize, field
 /// Groups found so far: a slot per group, found by the group's codes packed into one number
 /// (up to three dimensions of 32-bit codes), or by the code itself for one dimension.
 enum Groups {
-    Dense { seen: Vec<bool> },
-    Packed { slots: HashMap<u128, u32>, keys: Vec<u128> },
+    Dense {
+        seen: Vec<bool>,
+    },
+    Packed {
+        slots: HashMap<u128, u32>,
+        keys: Vec<u128>,
+    },
 }
 
 /// Computes a cube over the rows that survive the selections.
 pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest) -> Cube {
-    let empty = Cube { rows: Vec::new(), totals: request.measures.iter().map(|_| None).collect() };
-    let Some(base) = base_table(model, request) else { return empty };
-    let Some(paths) = request.dimensions.iter().map(|&d| path_to(model, evaluation, base, d)).collect::<Option<Vec<_>>>() else { return empty };
-    let Some(measure_paths) = request.measures.iter().map(|m| path_to(model, evaluation, base, m.field)).collect::<Option<Vec<_>>>() else { return empty };
+    let empty = Cube {
+        rows: Vec::new(),
+        totals: request.measures.iter().map(|_| None).collect(),
+    };
+    let Some(base) = base_table(model, request) else {
+        return empty;
+    };
+    let Some(paths) = request
+        .dimensions
+        .iter()
+        .map(|&d| path_to(model, evaluation, base, d))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return empty;
+    };
+    let Some(measure_paths) = request
+        .measures
+        .iter()
+        .map(|m| path_to(model, evaluation, base, m.field))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return empty;
+    };
     if paths.len() > 3 {
         return empty;
     }
@@ -182,25 +239,69 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
         .iter()
         .map(|m| match m.aggregation {
             Aggregation::Count | Aggregation::CountDistinct => Vec::new(),
-            _ => model.fields[m.field].values.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect(),
+            _ => model.fields[m.field]
+                .values
+                .iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect(),
         })
         .collect();
     // The common case (one dimension or none; sums, counts and averages) runs a tight loop over
     // plain arrays, and is then read out as accumulators.
-    let simple = paths.len() <= 1 && request.measures.iter().all(|m| matches!(m.aggregation, Aggregation::Sum | Aggregation::Count | Aggregation::Avg));
+    let simple = paths.len() <= 1
+        && request.measures.iter().all(|m| {
+            matches!(
+                m.aggregation,
+                Aggregation::Sum | Aggregation::Count | Aggregation::Avg
+            )
+        });
     let (groups, accumulators) = if simple {
-        dense_sums(model, evaluation, base, paths.first(), &measure_paths, &numbers, request.dimensions.first().map_or(1, |&d| model.fields[d].values.len()))
+        dense_sums(
+            model,
+            evaluation,
+            base,
+            paths.first(),
+            &measure_paths,
+            &numbers,
+            request
+                .dimensions
+                .first()
+                .map_or(1, |&d| model.fields[d].values.len()),
+        )
     } else {
-        general(model, evaluation, base, request, &paths, &measure_paths, &numbers)
+        general(
+            model,
+            evaluation,
+            base,
+            request,
+            &paths,
+            &measure_paths,
+            &numbers,
+        )
     };
     finish(request, paths.len(), groups, accumulators)
 }
 
 /// One dimension (or none) with sums, counts and averages only: a slot per value of the
 /// dimension, numbers that are not numbers summed as zero.
-fn dense_sums(model: &DataModel, evaluation: &Evaluation, base: usize, dimension: Option<&Path>, measure_paths: &[Path], numbers: &[Vec<f64>], width: usize) -> (Groups, Vec<Accumulator>) {
+fn dense_sums(
+    model: &DataModel,
+    evaluation: &Evaluation,
+    base: usize,
+    dimension: Option<&Path>,
+    measure_paths: &[Path],
+    numbers: &[Vec<f64>],
+    width: usize,
+) -> (Groups, Vec<Accumulator>) {
     let measures = measure_paths.len();
-    let summable: Vec<Vec<f64>> = numbers.iter().map(|n| n.iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect()).collect();
+    let summable: Vec<Vec<f64>> = numbers
+        .iter()
+        .map(|n| {
+            n.iter()
+                .map(|v| if v.is_nan() { 0.0 } else { *v })
+                .collect()
+        })
+        .collect();
     let mut seen = vec![false; width];
     let mut sums = vec![0.0f64; width * measures];
     let mut counts = vec![0u64; width * measures];
@@ -224,19 +325,46 @@ fn dense_sums(model: &DataModel, evaluation: &Evaluation, base: usize, dimension
             }
         }
     });
-    let accumulators = sums.into_iter().zip(counts).map(|(sum, count)| Accumulator { sum, count, ..Accumulator::default() }).collect();
+    let accumulators = sums
+        .into_iter()
+        .zip(counts)
+        .map(|(sum, count)| Accumulator {
+            sum,
+            count,
+            ..Accumulator::default()
+        })
+        .collect();
     (Groups::Dense { seen }, accumulators)
 }
 
 /// Any aggregation, up to three dimensions.
-fn general(model: &DataModel, evaluation: &Evaluation, base: usize, request: &CubeRequest, paths: &[Path], measure_paths: &[Path], numbers: &[Vec<f64>]) -> (Groups, Vec<Accumulator>) {
-    let distinct: Vec<bool> = request.measures.iter().map(|m| m.aggregation == Aggregation::CountDistinct).collect();
+fn general(
+    model: &DataModel,
+    evaluation: &Evaluation,
+    base: usize,
+    request: &CubeRequest,
+    paths: &[Path],
+    measure_paths: &[Path],
+    numbers: &[Vec<f64>],
+) -> (Groups, Vec<Accumulator>) {
+    let distinct: Vec<bool> = request
+        .measures
+        .iter()
+        .map(|m| m.aggregation == Aggregation::CountDistinct)
+        .collect();
     let measures = request.measures.len();
     let mut accumulators: Vec<Accumulator> = Vec::new();
     let mut groups = match paths.len() {
-        0 => Groups::Dense { seen: vec![false; 1] },
-        1 => Groups::Dense { seen: vec![false; model.fields[request.dimensions[0]].values.len()] },
-        _ => Groups::Packed { slots: HashMap::new(), keys: Vec::new() },
+        0 => Groups::Dense {
+            seen: vec![false; 1],
+        },
+        1 => Groups::Dense {
+            seen: vec![false; model.fields[request.dimensions[0]].values.len()],
+        },
+        _ => Groups::Packed {
+            slots: HashMap::new(),
+            keys: Vec::new(),
+        },
     };
     if let Groups::Dense { seen } = &groups {
         accumulators = vec![Accumulator::default(); seen.len() * measures];
@@ -275,7 +403,11 @@ fn general(model: &DataModel, evaluation: &Evaluation, base: usize, request: &Cu
         for (m, path) in measure_paths.iter().enumerate() {
             let code = path.code(r);
             if code != NULL {
-                accumulators[slot * measures + m].add(code, numbers[m].get(code as usize).copied().unwrap_or(f64::NAN), distinct[m]);
+                accumulators[slot * measures + m].add(
+                    code,
+                    numbers[m].get(code as usize).copied().unwrap_or(f64::NAN),
+                    distinct[m],
+                );
             }
         }
     });
@@ -283,20 +415,32 @@ fn general(model: &DataModel, evaluation: &Evaluation, base: usize, request: &Cu
 }
 
 /// Groups into rows: sorted, top N with the rest as Others, totals over every group.
-fn finish(request: &CubeRequest, dims: usize, groups: Groups, accumulators: Vec<Accumulator>) -> Cube {
+fn finish(
+    request: &CubeRequest,
+    dims: usize,
+    groups: Groups,
+    accumulators: Vec<Accumulator>,
+) -> Cube {
     let measures = request.measures.len();
     let mut rows: Vec<(Vec<u32>, &[Accumulator])> = match &groups {
         Groups::Dense { seen } => seen
             .iter()
             .enumerate()
             .filter(|(_, s)| **s)
-            .map(|(k, _)| (if dims == 0 { vec![] } else { vec![k as u32] }, &accumulators[k * measures..(k + 1) * measures]))
+            .map(|(k, _)| {
+                (
+                    if dims == 0 { vec![] } else { vec![k as u32] },
+                    &accumulators[k * measures..(k + 1) * measures],
+                )
+            })
             .collect(),
         Groups::Packed { keys, .. } => keys
             .iter()
             .enumerate()
             .map(|(slot, &key)| {
-                let codes = (0..dims).map(|d| (key >> (32 * (dims - 1 - d))) as u32).collect();
+                let codes = (0..dims)
+                    .map(|d| (key >> (32 * (dims - 1 - d))) as u32)
+                    .collect();
                 (codes, &accumulators[slot * measures..(slot + 1) * measures])
             })
             .collect(),
@@ -312,11 +456,26 @@ fn finish(request: &CubeRequest, dims: usize, groups: Groups, accumulators: Vec<
     let presorted = dims <= 1 && request.sort == (Sort::Dimension { descending: false });
     if !presorted {
         rows.sort_by(|(ka, aa), (kb, ab)| {
-            let by_keys = || ka.iter().zip(kb).map(|(a, b)| a.cmp(b)).find(|o| *o != Ordering::Equal).unwrap_or(Ordering::Equal);
+            let by_keys = || {
+                ka.iter()
+                    .zip(kb)
+                    .map(|(a, b)| a.cmp(b))
+                    .find(|o| *o != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
+            };
             match request.sort {
-                Sort::Dimension { descending } => if descending { by_keys().reverse() } else { by_keys() },
+                Sort::Dimension { descending } => {
+                    if descending {
+                        by_keys().reverse()
+                    } else {
+                        by_keys()
+                    }
+                }
                 Sort::Measure { index, descending } => {
-                    let (a, b) = (value(aa, index).unwrap_or(f64::NEG_INFINITY), value(ab, index).unwrap_or(f64::NEG_INFINITY));
+                    let (a, b) = (
+                        value(aa, index).unwrap_or(f64::NEG_INFINITY),
+                        value(ab, index).unwrap_or(f64::NEG_INFINITY),
+                    );
                     let o = a.total_cmp(&b);
                     (if descending { o.reverse() } else { o }).then_with(by_keys)
                 }
@@ -328,7 +487,11 @@ fn finish(request: &CubeRequest, dims: usize, groups: Groups, accumulators: Vec<
     let mut others: Option<Vec<Accumulator>> = None;
     for (i, (keys, acc)) in rows.into_iter().enumerate() {
         if i < keep {
-            out.push(CubeRow { values: (0..measures).map(|m| value(acc, m)).collect(), keys, others: false });
+            out.push(CubeRow {
+                values: (0..measures).map(|m| value(acc, m)).collect(),
+                keys,
+                others: false,
+            });
         } else {
             let merged = others.get_or_insert_with(|| vec![Accumulator::default(); measures]);
             for (into, from) in merged.iter_mut().zip(acc) {
@@ -337,9 +500,16 @@ fn finish(request: &CubeRequest, dims: usize, groups: Groups, accumulators: Vec<
         }
     }
     if let Some(acc) = others {
-        out.push(CubeRow { keys: Vec::new(), others: true, values: (0..measures).map(|m| value(&acc, m)).collect() });
+        out.push(CubeRow {
+            keys: Vec::new(),
+            others: true,
+            values: (0..measures).map(|m| value(&acc, m)).collect(),
+        });
     }
-    Cube { rows: out, totals: (0..measures).map(|m| value(&totals, m)).collect() }
+    Cube {
+        rows: out,
+        totals: (0..measures).map(|m| value(&totals, m)).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -355,11 +525,24 @@ mod tests {
         DataModel::from_csv(&[("orders", ORDERS), ("customers", CUSTOMERS)]).unwrap()
     }
 
-    fn labelled(model: &DataModel, request: &CubeRequest, cube: &Cube) -> Vec<(String, Vec<Option<f64>>)> {
+    fn labelled(
+        model: &DataModel,
+        request: &CubeRequest,
+        cube: &Cube,
+    ) -> Vec<(String, Vec<Option<f64>>)> {
         cube.rows
             .iter()
             .map(|row| {
-                let label = if row.others { "Others".to_string() } else { row.keys.iter().zip(&request.dimensions).map(|(k, d)| model.fields[*d].values[*k as usize].to_string()).collect::<Vec<_>>().join("/") };
+                let label = if row.others {
+                    "Others".to_string()
+                } else {
+                    row.keys
+                        .iter()
+                        .zip(&request.dimensions)
+                        .map(|(k, d)| model.fields[*d].values[*k as usize].to_string())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                };
                 (label, row.values.clone())
             })
             .collect()
@@ -371,7 +554,13 @@ mod tests {
         let f = |name: &str| model.field(name).unwrap();
         let request = CubeRequest {
             dimensions: vec![f("Region")],
-            measures: [Sum, Count, CountDistinct, Avg, Min, Max].into_iter().map(|aggregation| Measure { field: f("Amount"), aggregation }).collect(),
+            measures: [Sum, Count, CountDistinct, Avg, Min, Max]
+                .into_iter()
+                .map(|aggregation| Measure {
+                    field: f("Amount"),
+                    aggregation,
+                })
+                .collect(),
             sort: Sort::Dimension { descending: false },
             top: None,
         };
@@ -379,12 +568,42 @@ mod tests {
         assert_eq!(
             labelled(&model, &request, &cube),
             vec![
-                ("North".to_string(), vec![Some(155.5), Some(3.0), Some(3.0), Some(155.5 / 3.0), Some(5.5), Some(100.0)]),
-                ("South".to_string(), vec![Some(70.0), Some(1.0), Some(1.0), Some(70.0), Some(70.0), Some(70.0)]),
+                (
+                    "North".to_string(),
+                    vec![
+                        Some(155.5),
+                        Some(3.0),
+                        Some(3.0),
+                        Some(155.5 / 3.0),
+                        Some(5.5),
+                        Some(100.0)
+                    ]
+                ),
+                (
+                    "South".to_string(),
+                    vec![
+                        Some(70.0),
+                        Some(1.0),
+                        Some(1.0),
+                        Some(70.0),
+                        Some(70.0),
+                        Some(70.0)
+                    ]
+                ),
             ],
             "an empty amount counts nowhere; East has no orders"
         );
-        assert_eq!(cube.totals, vec![Some(225.5), Some(4.0), Some(4.0), Some(225.5 / 4.0), Some(5.5), Some(100.0)]);
+        assert_eq!(
+            cube.totals,
+            vec![
+                Some(225.5),
+                Some(4.0),
+                Some(4.0),
+                Some(225.5 / 4.0),
+                Some(5.5),
+                Some(100.0)
+            ]
+        );
     }
 
     #[test]
@@ -392,8 +611,19 @@ mod tests {
         let model = setup();
         let f = |name: &str| model.field(name).unwrap();
         let mut selections = Selections::default();
-        selections.select(f("Region"), vec![model.code_of(f("Region"), "North").unwrap()]);
-        let kpi = CubeRequest { dimensions: vec![], measures: vec![Measure { field: f("Amount"), aggregation: Sum }], sort: Sort::Dimension { descending: false }, top: None };
+        selections.select(
+            f("Region"),
+            vec![model.code_of(f("Region"), "North").unwrap()],
+        );
+        let kpi = CubeRequest {
+            dimensions: vec![],
+            measures: vec![Measure {
+                field: f("Amount"),
+                aggregation: Sum,
+            }],
+            sort: Sort::Dimension { descending: false },
+            top: None,
+        };
         let cube = compute(&model, &evaluate(&model, &selections), &kpi);
         assert_eq!(cube.rows.len(), 1);
         assert_eq!(cube.rows[0].values, vec![Some(155.5)]);
@@ -406,14 +636,29 @@ mod tests {
         let f = |name: &str| model.field(name).unwrap();
         let request = CubeRequest {
             dimensions: vec![f("Product")],
-            measures: vec![Measure { field: f("Amount"), aggregation: Sum }, Measure { field: f("CustomerId"), aggregation: CountDistinct }],
-            sort: Sort::Measure { index: 0, descending: true },
+            measures: vec![
+                Measure {
+                    field: f("Amount"),
+                    aggregation: Sum,
+                },
+                Measure {
+                    field: f("CustomerId"),
+                    aggregation: CountDistinct,
+                },
+            ],
+            sort: Sort::Measure {
+                index: 0,
+                descending: true,
+            },
             top: Some(1),
         };
         let cube = compute(&model, &evaluate(&model, &Selections::default()), &request);
         assert_eq!(
             labelled(&model, &request, &cube),
-            vec![("Bike".to_string(), vec![Some(170.0), Some(3.0)]), ("Others".to_string(), vec![Some(55.5), Some(2.0)])],
+            vec![
+                ("Bike".to_string(), vec![Some(170.0), Some(3.0)]),
+                ("Others".to_string(), vec![Some(55.5), Some(2.0)])
+            ],
             "Others counts customers 10 and 30 once each"
         );
     }

@@ -94,7 +94,10 @@ impl Dictionary {
 }
 
 fn failed(file: &str, error: CsvError) -> LoadError {
-    LoadError { file: file.to_string(), error }
+    LoadError {
+        file: file.to_string(),
+        error,
+    }
 }
 
 impl DataModel {
@@ -110,7 +113,10 @@ impl DataModel {
         for (name, bytes) in files {
             let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
             let mut guesses = vec![TypeGuess::default(); records.headers.len()];
-            while records.next_into(&mut cells).map_err(|error| failed(name, error))? {
+            while records
+                .next_into(&mut cells)
+                .map_err(|error| failed(name, error))?
+            {
                 for (c, guess) in guesses.iter_mut().enumerate() {
                     if let Some(text) = cells.get(c) {
                         guess.observe(text);
@@ -120,13 +126,20 @@ impl DataModel {
             let mut of_table = Vec::new();
             for (header, guess) in records.headers.iter().zip(guesses) {
                 let field_type = guess.field_type();
-                let index = match fields.iter().position(|f| f.name.eq_ignore_ascii_case(header)) {
+                let index = match fields
+                    .iter()
+                    .position(|f| f.name.eq_ignore_ascii_case(header))
+                {
                     Some(i) => {
                         fields[i].field_type = unify(fields[i].field_type, field_type);
                         i
                     }
                     None => {
-                        fields.push(Field { name: header.clone(), field_type, values: Vec::new() });
+                        fields.push(Field {
+                            name: header.clone(),
+                            field_type,
+                            values: Vec::new(),
+                        });
                         fields.len() - 1
                     }
                 };
@@ -135,23 +148,39 @@ impl DataModel {
             column_fields.push(of_table);
         }
         // Pass 2: codes in the order values are first seen.
-        let mut dictionaries: Vec<Dictionary> = fields.iter().map(|_| Dictionary::default()).collect();
+        let mut dictionaries: Vec<Dictionary> =
+            fields.iter().map(|_| Dictionary::default()).collect();
         let mut tables = Vec::with_capacity(files.len());
         for (t, (name, bytes)) in files.iter().enumerate() {
             let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
-            let mut columns: Vec<Column> = column_fields[t].iter().map(|&field| Column { field, codes: Vec::new() }).collect();
+            let mut columns: Vec<Column> = column_fields[t]
+                .iter()
+                .map(|&field| Column {
+                    field,
+                    codes: Vec::new(),
+                })
+                .collect();
             let mut rows = 0;
-            while records.next_into(&mut cells).map_err(|error| failed(name, error))? {
+            while records
+                .next_into(&mut cells)
+                .map_err(|error| failed(name, error))?
+            {
                 for (c, column) in columns.iter_mut().enumerate() {
                     let code = match cells.get(c) {
                         None => NULL,
-                        Some(text) => dictionaries[column.field].code(text, fields[column.field].field_type),
+                        Some(text) => {
+                            dictionaries[column.field].code(text, fields[column.field].field_type)
+                        }
                     };
                     column.codes.push(code);
                 }
                 rows += 1;
             }
-            tables.push(Table { name: name.to_string(), rows, columns });
+            tables.push(Table {
+                name: name.to_string(),
+                rows,
+                columns,
+            });
         }
         // Renumber so that each field's values are sorted.
         for (f, (field, dictionary)) in fields.iter_mut().zip(dictionaries).enumerate() {
@@ -162,7 +191,10 @@ impl DataModel {
             for (new, old) in order.iter().enumerate() {
                 renumber[*old as usize] = new as u32;
             }
-            field.values = order.iter().map(|old| values[*old as usize].clone()).collect();
+            field.values = order
+                .iter()
+                .map(|old| values[*old as usize].clone())
+                .collect();
             for table in &mut tables {
                 for column in table.columns.iter_mut().filter(|c| c.field == f) {
                     for code in column.codes.iter_mut().filter(|c| **c != NULL) {
@@ -176,11 +208,28 @@ impl DataModel {
 
     /// Bytes the model holds: every table's codes, plus each distinct value once.
     pub fn heap_bytes(&self) -> usize {
-        let codes: usize = self.tables.iter().flat_map(|t| &t.columns).map(|c| c.codes.capacity() * 4).sum();
+        let codes: usize = self
+            .tables
+            .iter()
+            .flat_map(|t| &t.columns)
+            .map(|c| c.codes.capacity() * 4)
+            .sum();
         let values: usize = self
             .fields
             .iter()
-            .map(|f| f.values.capacity() * std::mem::size_of::<Value>() + f.values.iter().map(|v| if let Value::Text(t) = v { t.capacity() } else { 0 }).sum::<usize>())
+            .map(|f| {
+                f.values.capacity() * std::mem::size_of::<Value>()
+                    + f.values
+                        .iter()
+                        .map(|v| {
+                            if let Value::Text(t) = v {
+                                t.capacity()
+                            } else {
+                                0
+                            }
+                        })
+                        .sum::<usize>()
+            })
             .sum();
         codes + values
     }
@@ -191,13 +240,19 @@ impl DataModel {
     }
 
     pub fn field(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The code of a value of a field, found by its text.
     pub fn code_of(&self, field: usize, text: &str) -> Option<u32> {
         let value = value_of(text, self.fields[field].field_type);
-        self.fields[field].values.binary_search_by(|v| v.cmp_total(&value)).ok().map(|i| i as u32)
+        self.fields[field]
+            .values
+            .binary_search_by(|v| v.cmp_total(&value))
+            .ok()
+            .map(|i| i as u32)
     }
 }
 
@@ -210,20 +265,48 @@ mod tests {
 
     #[test]
     fn tables_associate_through_fields_of_the_same_name() {
-        let model = DataModel::from_csv(&[("orders.csv", ORDERS), ("customers.csv", CUSTOMERS)]).unwrap();
+        let model =
+            DataModel::from_csv(&[("orders.csv", ORDERS), ("customers.csv", CUSTOMERS)]).unwrap();
         let names: Vec<&str> = model.fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, vec!["OrderId", "CustomerId", "Amount", "Region"], "CustomerId is one field for both tables");
+        assert_eq!(
+            names,
+            vec!["OrderId", "CustomerId", "Amount", "Region"],
+            "CustomerId is one field for both tables"
+        );
         let customer = model.field("customerid").unwrap();
-        assert_eq!(model.fields[customer].values, vec![Value::Int(10), Value::Int(20), Value::Int(30), Value::Int(40)]);
-        assert_eq!(model.fields[model.field("Amount").unwrap()].field_type, FieldType::Decimal);
+        assert_eq!(
+            model.fields[customer].values,
+            vec![
+                Value::Int(10),
+                Value::Int(20),
+                Value::Int(30),
+                Value::Int(40)
+            ]
+        );
+        assert_eq!(
+            model.fields[model.field("Amount").unwrap()].field_type,
+            FieldType::Decimal
+        );
         let region = model.field("Region").unwrap();
-        assert_eq!(model.fields[region].values.len(), 3, "each distinct value once");
-        assert_eq!(model.tables[1].columns[1].codes, vec![1, 2, 1, 0], "rows keep codes into the sorted values");
+        assert_eq!(
+            model.fields[region].values.len(),
+            3,
+            "each distinct value once"
+        );
+        assert_eq!(
+            model.tables[1].columns[1].codes,
+            vec![1, 2, 1, 0],
+            "rows keep codes into the sorted values"
+        );
     }
 
     #[test]
     fn a_bad_file_is_named_with_its_line() {
-        let err = DataModel::from_csv(&[("orders.csv", ORDERS), ("customers.csv", b"a,b\n1\n")]).unwrap_err();
-        assert_eq!(err.to_string(), "customers.csv: line 2: this row has 1 fields; the header has 2.");
+        let err = DataModel::from_csv(&[("orders.csv", ORDERS), ("customers.csv", b"a,b\n1\n")])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "customers.csv: line 2: this row has 1 fields; the header has 2."
+        );
     }
 }

@@ -18,16 +18,36 @@ pub struct Reduction {
 pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, String> {
     let mut selections = crate::selection::Selections::default();
     for reduction in reductions {
-        let field = model.field(&reduction.field).ok_or_else(|| format!("Section access names the field \"{}\", which the data does not have.", reduction.field))?;
-        let codes: Vec<u32> = reduction.allowed.iter().filter_map(|text| model.code_of(field, text)).collect();
+        let field = model.field(&reduction.field).ok_or_else(|| {
+            format!(
+                "Section access names the field \"{}\", which the data does not have.",
+                reduction.field
+            )
+        })?;
+        let codes: Vec<u32> = reduction
+            .allowed
+            .iter()
+            .filter_map(|text| model.code_of(field, text))
+            .collect();
         // None of the allowed values is in the data: select a code no row has, so nothing shows.
-        let codes = if codes.is_empty() { vec![NULL - 1] } else { codes };
+        let codes = if codes.is_empty() {
+            vec![NULL - 1]
+        } else {
+            codes
+        };
         selections.fields.insert(field, codes);
     }
     let evaluation = crate::selection::evaluate(model, &selections);
-    let reached = reached_tables(model, &selections.fields.keys().copied().collect::<Vec<_>>());
+    let reached = reached_tables(
+        model,
+        &selections.fields.keys().copied().collect::<Vec<_>>(),
+    );
     // Keep the surviving rows, then only the values they use, renumbered.
-    let mut used: Vec<Vec<bool>> = model.fields.iter().map(|f| vec![false; f.values.len()]).collect();
+    let mut used: Vec<Vec<bool>> = model
+        .fields
+        .iter()
+        .map(|f| vec![false; f.values.len()])
+        .collect();
     let mut tables = Vec::with_capacity(model.tables.len());
     for (t, table) in model.tables.iter().enumerate() {
         let mut keep: Vec<usize> = Vec::new();
@@ -45,10 +65,17 @@ pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, 
                 for &code in codes.iter().filter(|&&c| c != NULL) {
                     used[c.field][code as usize] = true;
                 }
-                Column { field: c.field, codes }
+                Column {
+                    field: c.field,
+                    codes,
+                }
             })
             .collect();
-        tables.push(crate::model::Table { name: table.name.clone(), rows: keep.len(), columns });
+        tables.push(crate::model::Table {
+            name: table.name.clone(),
+            rows: keep.len(),
+            columns,
+        });
     }
     let mut renumber: Vec<Vec<u32>> = Vec::with_capacity(model.fields.len());
     let mut fields = Vec::with_capacity(model.fields.len());
@@ -62,7 +89,11 @@ pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, 
             }
         }
         renumber.push(map);
-        fields.push(Field { name: field.name.clone(), field_type: field.field_type, values });
+        fields.push(Field {
+            name: field.name.clone(),
+            field_type: field.field_type,
+            values,
+        });
     }
     for table in &mut tables {
         for column in &mut table.columns {
@@ -77,7 +108,9 @@ pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, 
 /// The tables associated, directly or through other tables, with a table holding one of `fields`.
 fn reached_tables(model: &DataModel, fields: &[usize]) -> Vec<bool> {
     let has = |t: usize, field: usize| model.tables[t].columns.iter().any(|c| c.field == field);
-    let mut reached: Vec<bool> = (0..model.tables.len()).map(|t| fields.iter().any(|&f| has(t, f))).collect();
+    let mut reached: Vec<bool> = (0..model.tables.len())
+        .map(|t| fields.iter().any(|&f| has(t, f)))
+        .collect();
     let mut grew = true;
     while grew {
         grew = false;
@@ -85,7 +118,10 @@ fn reached_tables(model: &DataModel, fields: &[usize]) -> Vec<bool> {
             if reached[t] {
                 continue;
             }
-            let linked = model.tables[t].columns.iter().any(|c| (0..model.tables.len()).any(|o| reached[o] && has(o, c.field)));
+            let linked = model.tables[t]
+                .columns
+                .iter()
+                .any(|c| (0..model.tables.len()).any(|o| reached[o] && has(o, c.field)));
             if linked {
                 reached[t] = true;
                 grew = true;
@@ -107,7 +143,14 @@ mod tests {
 
     fn north_only() -> DataModel {
         let model = DataModel::from_csv(&[("orders", ORDERS), ("customers", CUSTOMERS)]).unwrap();
-        reduce(&model, &[Reduction { field: "Region".into(), allowed: vec!["North".into()] }]).unwrap()
+        reduce(
+            &model,
+            &[Reduction {
+                field: "Region".into(),
+                allowed: vec!["North".into()],
+            }],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -115,34 +158,110 @@ mod tests {
         let model = north_only();
         let f = |name: &str| model.field(name).unwrap();
         let everything = evaluate(&model, &Selections::default());
-        let total = CubeRequest { dimensions: vec![], measures: vec![Measure { field: f("Amount"), aggregation: Aggregation::Sum }, Measure { field: f("CustomerId"), aggregation: Aggregation::CountDistinct }], sort: Sort::Dimension { descending: false }, top: None };
-        assert_eq!(compute(&model, &everything, &total).totals, vec![Some(155.0), Some(2.0)], "totals and distinct counts hold only the North");
-        let names: Vec<String> = model.fields[f("Name")].values.iter().map(|v| v.to_string()).collect();
-        assert_eq!(names, vec!["Acme", "Initech"], "the list of names has no other region's customers");
+        let total = CubeRequest {
+            dimensions: vec![],
+            measures: vec![
+                Measure {
+                    field: f("Amount"),
+                    aggregation: Aggregation::Sum,
+                },
+                Measure {
+                    field: f("CustomerId"),
+                    aggregation: Aggregation::CountDistinct,
+                },
+            ],
+            sort: Sort::Dimension { descending: false },
+            top: None,
+        };
+        assert_eq!(
+            compute(&model, &everything, &total).totals,
+            vec![Some(155.0), Some(2.0)],
+            "totals and distinct counts hold only the North"
+        );
+        let names: Vec<String> = model.fields[f("Name")]
+            .values
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["Acme", "Initech"],
+            "the list of names has no other region's customers"
+        );
         assert_eq!(model.fields[f("Region")].values.len(), 1);
         assert_eq!(model.fields[f("OrderId")].values.len(), 3);
         let mut viewer = ViewerState::new();
-        assert_eq!(viewer.select_by_search(&model, f("Name"), "globex"), 0, "search finds nothing of the South");
+        assert_eq!(
+            viewer.select_by_search(&model, f("Name"), "globex"),
+            0,
+            "search finds nothing of the South"
+        );
         assert_eq!(model.code_of(f("Region"), "South"), None);
     }
 
     #[test]
     fn a_table_that_shares_no_field_with_the_reduction_is_emptied() {
         let targets: &[u8] = b"SalesRegion,Quarter,Target\nNorth,Q1,1\nSouth,Q1,2\n";
-        let model = DataModel::from_csv(&[("orders", ORDERS), ("customers", CUSTOMERS), ("targets", targets)]).unwrap();
-        let north = reduce(&model, &[Reduction { field: "Region".into(), allowed: vec!["North".into()] }]).unwrap();
-        assert_eq!((north.tables[0].rows, north.tables[1].rows), (3, 2), "orders and customers of the North");
-        assert_eq!(north.tables[2].rows, 0, "the targets table is an island: emptied, not left whole");
-        assert!(north.fields[north.field("Target").unwrap()].values.is_empty());
-        let nothing = reduce(&model, &[Reduction { field: "Region".into(), allowed: vec![] }]).unwrap();
-        assert!(nothing.tables.iter().all(|t| t.rows == 0), "named by no rule: no table keeps a row");
+        let model = DataModel::from_csv(&[
+            ("orders", ORDERS),
+            ("customers", CUSTOMERS),
+            ("targets", targets),
+        ])
+        .unwrap();
+        let north = reduce(
+            &model,
+            &[Reduction {
+                field: "Region".into(),
+                allowed: vec!["North".into()],
+            }],
+        )
+        .unwrap();
+        assert_eq!(
+            (north.tables[0].rows, north.tables[1].rows),
+            (3, 2),
+            "orders and customers of the North"
+        );
+        assert_eq!(
+            north.tables[2].rows, 0,
+            "the targets table is an island: emptied, not left whole"
+        );
+        assert!(north.fields[north.field("Target").unwrap()]
+            .values
+            .is_empty());
+        let nothing = reduce(
+            &model,
+            &[Reduction {
+                field: "Region".into(),
+                allowed: vec![],
+            }],
+        )
+        .unwrap();
+        assert!(
+            nothing.tables.iter().all(|t| t.rows == 0),
+            "named by no rule: no table keeps a row"
+        );
     }
 
     #[test]
     fn an_unknown_field_is_an_error_and_no_allowed_value_shows_nothing() {
         let model = DataModel::from_csv(&[("orders", ORDERS), ("customers", CUSTOMERS)]).unwrap();
-        assert!(reduce(&model, &[Reduction { field: "Country".into(), allowed: vec![] }]).unwrap_err().contains("\"Country\""));
-        let nothing = reduce(&model, &[Reduction { field: "Region".into(), allowed: vec!["West".into()] }]).unwrap();
+        assert!(reduce(
+            &model,
+            &[Reduction {
+                field: "Country".into(),
+                allowed: vec![]
+            }]
+        )
+        .unwrap_err()
+        .contains("\"Country\""));
+        let nothing = reduce(
+            &model,
+            &[Reduction {
+                field: "Region".into(),
+                allowed: vec!["West".into()],
+            }],
+        )
+        .unwrap();
         assert!(nothing.tables.iter().all(|t| t.rows == 0));
         assert!(nothing.fields.iter().all(|f| f.values.is_empty()));
     }

@@ -21,7 +21,10 @@ pub struct Selections {
 impl Selections {
     /// Bytes the selections hold (their codes and the map's entries).
     pub fn heap_bytes(&self) -> usize {
-        self.fields.values().map(|codes| codes.capacity() * 4 + 48).sum()
+        self.fields
+            .values()
+            .map(|codes| codes.capacity() * 4 + 48)
+            .sum()
     }
 
     /// Selects exactly these values in a field.
@@ -70,7 +73,9 @@ pub struct Evaluation {
 impl Evaluation {
     /// How many rows of a table survive.
     pub fn count(&self, model: &DataModel, table: usize) -> usize {
-        self.alive[table].as_ref().map_or(model.tables[table].rows, Vec::len)
+        self.alive[table]
+            .as_ref()
+            .map_or(model.tables[table].rows, Vec::len)
     }
 
     /// Calls `visit` with each surviving row of a table, in order.
@@ -89,7 +94,12 @@ impl Evaluation {
         }
         let mut possible = start_of(model, &self.selections, field);
         for (t, table) in model.tables.iter().enumerate() {
-            let (Some(rows), Some(column)) = (&self.alive[t], table.columns.iter().find(|c| c.field == field)) else { continue };
+            let (Some(rows), Some(column)) = (
+                &self.alive[t],
+                table.columns.iter().find(|c| c.field == field),
+            ) else {
+                continue;
+            };
             let present = present_in(&column.codes, rows, possible.len());
             for (slot, here) in possible.iter_mut().zip(present) {
                 *slot &= here;
@@ -129,18 +139,43 @@ fn present_in(codes: &[u32], rows: &[u32], width: usize) -> Vec<bool> {
 }
 
 pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
-    let tables_of = |field: usize| model.tables.iter().filter(|t| t.columns.iter().any(|c| c.field == field)).count();
+    let tables_of = |field: usize| {
+        model
+            .tables
+            .iter()
+            .filter(|t| t.columns.iter().any(|c| c.field == field))
+            .count()
+    };
     let is_key: Vec<bool> = (0..model.fields.len()).map(|f| tables_of(f) > 1).collect();
-    let mut narrowed: Vec<Option<Vec<bool>>> = (0..model.fields.len()).map(|f| selections.fields.contains_key(&f).then(|| start_of(model, selections, f))).collect();
+    let mut narrowed: Vec<Option<Vec<bool>>> = (0..model.fields.len())
+        .map(|f| {
+            selections
+                .fields
+                .contains_key(&f)
+                .then(|| start_of(model, selections, f))
+        })
+        .collect();
     let mut alive: Vec<Option<Vec<u32>>> = vec![None; model.tables.len()];
     // Only what a selection reaches is narrowed: with nothing selected, every value is
     // possible, even one that no row of another table matches. A table is rerun only when
     // another table has narrowed one of its fields.
-    let mut stale: Vec<bool> = model.tables.iter().map(|t| t.columns.iter().any(|c| narrowed[c.field].is_some())).collect();
+    let mut stale: Vec<bool> = model
+        .tables
+        .iter()
+        .map(|t| t.columns.iter().any(|c| narrowed[c.field].is_some()))
+        .collect();
     while let Some(t) = stale.iter().position(|s| *s) {
         stale[t] = false;
         let table = &model.tables[t];
-        let filters: Vec<(&[u32], &[bool])> = table.columns.iter().filter_map(|c| narrowed[c.field].as_deref().map(|p| (c.codes.as_slice(), p))).collect();
+        let filters: Vec<(&[u32], &[bool])> = table
+            .columns
+            .iter()
+            .filter_map(|c| {
+                narrowed[c.field]
+                    .as_deref()
+                    .map(|p| (c.codes.as_slice(), p))
+            })
+            .collect();
         let passes = |r: usize| {
             filters.iter().all(|(codes, possible)| {
                 let code = codes[r];
@@ -148,11 +183,21 @@ pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
             })
         };
         let survivors: Vec<u32> = match &alive[t] {
-            Some(rows) => rows.iter().copied().filter(|&r| passes(r as usize)).collect(),
-            None => (0..table.rows as u32).filter(|&r| passes(r as usize)).collect(),
+            Some(rows) => rows
+                .iter()
+                .copied()
+                .filter(|&r| passes(r as usize))
+                .collect(),
+            None => (0..table.rows as u32)
+                .filter(|&r| passes(r as usize))
+                .collect(),
         };
         for column in table.columns.iter().filter(|c| is_key[c.field]) {
-            let present = present_in(&column.codes, &survivors, model.fields[column.field].values.len());
+            let present = present_in(
+                &column.codes,
+                &survivors,
+                model.fields[column.field].values.len(),
+            );
             // A field a selection reaches for the first time constrains the other tables even
             // when no value drops out: their rows without a value of it no longer survive.
             let mut changed = narrowed[column.field].is_none();
@@ -171,9 +216,17 @@ pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
                 }
             }
         }
-        alive[t] = if survivors.len() == table.rows { None } else { Some(survivors) };
+        alive[t] = if survivors.len() == table.rows {
+            None
+        } else {
+            Some(survivors)
+        };
     }
-    Evaluation { alive, narrowed, selections: selections.clone() }
+    Evaluation {
+        alive,
+        narrowed,
+        selections: selections.clone(),
+    }
 }
 
 /// The state of every value of every field.
@@ -187,10 +240,15 @@ pub fn states(model: &DataModel, selections: &Selections) -> Vec<Vec<State>> {
             possible
                 .iter()
                 .enumerate()
-                .map(|(code, &p)| match (selected.is_some_and(|s| s.binary_search(&(code as u32)).is_ok()), p) {
-                    (true, _) => State::Selected,
-                    (false, true) if selected.is_none() => State::Possible,
-                    _ => State::Excluded,
+                .map(|(code, &p)| {
+                    match (
+                        selected.is_some_and(|s| s.binary_search(&(code as u32)).is_ok()),
+                        p,
+                    ) {
+                        (true, _) => State::Selected,
+                        (false, true) if selected.is_none() => State::Possible,
+                        _ => State::Excluded,
+                    }
                 })
                 .collect()
         })
@@ -202,7 +260,8 @@ mod tests {
     use super::State::*;
     use super::*;
 
-    const ORDERS: &[u8] = b"OrderId,CustomerId,Product\n1,10,Bike\n2,10,Helmet\n3,20,Bike\n4,30,Lamp\n";
+    const ORDERS: &[u8] =
+        b"OrderId,CustomerId,Product\n1,10,Bike\n2,10,Helmet\n3,20,Bike\n4,30,Lamp\n";
     const CUSTOMERS: &[u8] = b"CustomerId,Region\n10,North\n20,South\n30,North\n40,East\n";
 
     fn model() -> DataModel {
@@ -223,7 +282,11 @@ mod tests {
         let states = states(&model, &selections);
         assert_eq!(state_of(&model, &states, "Region", "North"), Selected);
         assert_eq!(state_of(&model, &states, "Region", "South"), Excluded);
-        assert_eq!(state_of(&model, &states, "Product", "Lamp"), Possible, "customer 30 is in the North");
+        assert_eq!(
+            state_of(&model, &states, "Product", "Lamp"),
+            Possible,
+            "customer 30 is in the North"
+        );
         assert_eq!(state_of(&model, &states, "Product", "Helmet"), Possible);
         assert_eq!(state_of(&model, &states, "CustomerId", "20"), Excluded);
         assert_eq!(state_of(&model, &states, "OrderId", "3"), Excluded);
@@ -236,8 +299,16 @@ mod tests {
         let product = model.field("Product").unwrap();
         selections.select(product, vec![model.code_of(product, "Bike").unwrap()]);
         let states = states(&model, &selections);
-        assert_eq!(state_of(&model, &states, "Region", "South"), Possible, "customer 20 bought a bike");
-        assert_eq!(state_of(&model, &states, "Region", "East"), Excluded, "customer 40 bought nothing");
+        assert_eq!(
+            state_of(&model, &states, "Region", "South"),
+            Possible,
+            "customer 20 bought a bike"
+        );
+        assert_eq!(
+            state_of(&model, &states, "Region", "East"),
+            Excluded,
+            "customer 40 bought nothing"
+        );
         let region = model.field("Region").unwrap();
         selections.toggle(region, model.code_of(region, "South").unwrap());
         let states = super::states(&model, &selections);
@@ -245,6 +316,12 @@ mod tests {
         assert_eq!(state_of(&model, &states, "OrderId", "1"), Excluded);
         selections.toggle(region, model.code_of(region, "South").unwrap());
         selections.clear(product);
-        assert!(super::states(&model, &selections).iter().flatten().all(|s| *s == Possible), "cleared: everything possible again");
+        assert!(
+            super::states(&model, &selections)
+                .iter()
+                .flatten()
+                .all(|s| *s == Possible),
+            "cleared: everything possible again"
+        );
     }
 }

@@ -45,7 +45,11 @@ impl ViewerState {
     }
 
     fn history_bytes(&self) -> usize {
-        self.back.iter().chain(&self.forward).map(Selections::heap_bytes).sum()
+        self.back
+            .iter()
+            .chain(&self.forward)
+            .map(Selections::heap_bytes)
+            .sum()
     }
 
     /// Applies a change as one step of history; a change that changes nothing is no step.
@@ -53,7 +57,8 @@ impl ViewerState {
         let mut next = self.selections.clone();
         apply(&mut next);
         if next != self.selections {
-            self.back.push(std::mem::replace(&mut self.selections, next));
+            self.back
+                .push(std::mem::replace(&mut self.selections, next));
             self.forward.clear();
             let mut bytes = self.history_bytes();
             while !self.back.is_empty() && (self.back.len() > HISTORY || bytes > HISTORY_BYTES) {
@@ -79,7 +84,9 @@ impl ViewerState {
             .values
             .iter()
             .enumerate()
-            .filter(|(code, value)| possible[*code] && value.to_string().to_lowercase().contains(&needle))
+            .filter(|(code, value)| {
+                possible[*code] && value.to_string().to_lowercase().contains(&needle)
+            })
             .map(|(code, _)| code as u32)
             .collect();
         let found = codes.len();
@@ -100,7 +107,8 @@ impl ViewerState {
     pub fn back(&mut self) -> bool {
         match self.back.pop() {
             Some(previous) => {
-                self.forward.push(std::mem::replace(&mut self.selections, previous));
+                self.forward
+                    .push(std::mem::replace(&mut self.selections, previous));
                 true
             }
             None => false,
@@ -110,7 +118,8 @@ impl ViewerState {
     pub fn forward(&mut self) -> bool {
         match self.forward.pop() {
             Some(next) => {
-                self.back.push(std::mem::replace(&mut self.selections, next));
+                self.back
+                    .push(std::mem::replace(&mut self.selections, next));
                 true
             }
             None => false,
@@ -129,7 +138,11 @@ mod tests {
         for step in 0..40u32 {
             viewer.select(0, (step..step + 50_000).collect());
         }
-        assert!(viewer.history_bytes() <= HISTORY_BYTES, "{} bytes of history", viewer.history_bytes());
+        assert!(
+            viewer.history_bytes() <= HISTORY_BYTES,
+            "{} bytes of history",
+            viewer.history_bytes()
+        );
         assert!(viewer.can_go_back(), "the latest steps are kept");
         assert!(viewer.heap_bytes() < HISTORY_BYTES + 300_000);
         for step in 0..200u32 {
@@ -149,19 +162,42 @@ mod tests {
         assert_eq!(viewer.select_by_search(&model, region, "NORTH"), 2);
         viewer.toggle(product, model.code_of(product, "Bike").unwrap());
         assert_eq!(viewer.selections().fields.len(), 2);
-        assert_eq!(viewer.select_by_search(&model, product, "helmet"), 0, "Helmet is not possible in the North");
+        assert_eq!(
+            viewer.select_by_search(&model, product, "helmet"),
+            0,
+            "Helmet is not possible in the North"
+        );
 
         assert!(viewer.back());
         assert_eq!(viewer.selections().fields.len(), 1);
         assert!(viewer.forward());
         assert_eq!(viewer.selections().fields.len(), 2);
         viewer.clear(region);
-        assert_eq!(viewer.selections().fields.keys().copied().collect::<Vec<_>>(), vec![product]);
+        assert_eq!(
+            viewer
+                .selections()
+                .fields
+                .keys()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![product]
+        );
         viewer.clear_all();
         viewer.clear_all();
         assert!(viewer.selections().fields.is_empty());
-        assert!(viewer.back(), "clearing everything is one step, and clearing again is none");
-        assert_eq!(viewer.selections().fields.keys().copied().collect::<Vec<_>>(), vec![product]);
+        assert!(
+            viewer.back(),
+            "clearing everything is one step, and clearing again is none"
+        );
+        assert_eq!(
+            viewer
+                .selections()
+                .fields
+                .keys()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![product]
+        );
         assert!(viewer.forward());
         assert!(viewer.selections().fields.is_empty());
         assert!(!viewer.forward(), "nothing further forward");

@@ -57,7 +57,11 @@ pub fn read(input: &mut impl Read) -> io::Result<DataModel> {
         for _ in 0..count {
             values.push(get_value(input)?);
         }
-        fields.push(Field { name, field_type, values });
+        fields.push(Field {
+            name,
+            field_type,
+            values,
+        });
     }
     let table_count = get_u32(input)? as usize;
     let mut tables = Vec::with_capacity(table_count.min(4096));
@@ -70,16 +74,28 @@ pub fn read(input: &mut impl Read) -> io::Result<DataModel> {
         let mut columns = Vec::with_capacity(column_count.min(4096));
         for _ in 0..column_count {
             let field = get_u32(input)? as usize;
-            let Some(values) = fields.get(field).map(|f| f.values.len()) else { return Err(corrupt("a column names a field that is not there")) };
-            columns.push(Column { field, codes: get_codes(input, rows, values)? });
+            let Some(values) = fields.get(field).map(|f| f.values.len()) else {
+                return Err(corrupt("a column names a field that is not there"));
+            };
+            columns.push(Column {
+                field,
+                codes: get_codes(input, rows, values)?,
+            });
         }
-        tables.push(Table { name, rows, columns });
+        tables.push(Table {
+            name,
+            rows,
+            columns,
+        });
     }
     Ok(DataModel { fields, tables })
 }
 
 fn corrupt(why: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("The snapshot is damaged: {why}."))
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("The snapshot is damaged: {why}."),
+    )
 }
 
 fn type_tag(field_type: FieldType) -> u8 {
@@ -213,11 +229,23 @@ mod tests {
         let back = read(&mut bytes.as_slice()).unwrap();
         assert_eq!(back.fields.len(), model.fields.len());
         for (a, b) in back.fields.iter().zip(&model.fields) {
-            assert_eq!((&a.name, a.field_type, &a.values), (&b.name, b.field_type, &b.values));
+            assert_eq!(
+                (&a.name, a.field_type, &a.values),
+                (&b.name, b.field_type, &b.values)
+            );
         }
         for (a, b) in back.tables.iter().zip(&model.tables) {
             assert_eq!((&a.name, a.rows), (&b.name, b.rows));
-            assert_eq!(a.columns.iter().map(|c| (c.field, &c.codes)).collect::<Vec<_>>(), b.columns.iter().map(|c| (c.field, &c.codes)).collect::<Vec<_>>());
+            assert_eq!(
+                a.columns
+                    .iter()
+                    .map(|c| (c.field, &c.codes))
+                    .collect::<Vec<_>>(),
+                b.columns
+                    .iter()
+                    .map(|c| (c.field, &c.codes))
+                    .collect::<Vec<_>>()
+            );
         }
     }
 
@@ -231,16 +259,26 @@ mod tests {
         }
         let mut wrong = bytes.clone();
         wrong[0] = b'X';
-        assert!(read(&mut wrong.as_slice()).unwrap_err().to_string().contains("Sightline snapshot"));
+        assert!(read(&mut wrong.as_slice())
+            .unwrap_err()
+            .to_string()
+            .contains("Sightline snapshot"));
         // A row count of 2^60: the reader meets the end of the file, it does not try to allocate.
         let name = b"\x06\x00\x00\x00orders";
-        let rows_at = bytes.windows(name.len()).position(|w| w == name).expect("the table's name") + name.len();
+        let rows_at = bytes
+            .windows(name.len())
+            .position(|w| w == name)
+            .expect("the table's name")
+            + name.len();
         assert_eq!(bytes[rows_at..rows_at + 8], 2u64.to_le_bytes());
         let mut huge = bytes.clone();
         huge[rows_at..rows_at + 8].copy_from_slice(&(1u64 << 60).to_le_bytes());
         assert!(read(&mut huge.as_slice()).is_err());
         let mut wrong = bytes.clone();
         wrong[0] = b'X';
-        assert!(read(&mut wrong.as_slice()).unwrap_err().to_string().contains("Sightline snapshot"));
+        assert!(read(&mut wrong.as_slice())
+            .unwrap_err()
+            .to_string()
+            .contains("Sightline snapshot"));
     }
 }

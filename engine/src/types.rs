@@ -71,7 +71,13 @@ impl std::fmt::Display for Value {
                 let days = ms.div_euclid(86_400_000);
                 let rest = ms.rem_euclid(86_400_000) / 1000;
                 let (y, m, d) = civil_from_days(days as i32);
-                write!(f, "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rest / 3600, rest / 60 % 60, rest % 60)
+                write!(
+                    f,
+                    "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+                    rest / 3600,
+                    rest / 60 % 60,
+                    rest % 60
+                )
             }
             Value::Text(t) => f.write_str(t),
         }
@@ -117,7 +123,9 @@ fn parse_date(text: &str) -> Option<i32> {
         2 => 28,
         _ => return None,
     };
-    (1..=days_in_month).contains(&d).then(|| days_from_civil(y, m, d))
+    (1..=days_in_month)
+        .contains(&d)
+        .then(|| days_from_civil(y, m, d))
 }
 
 fn parse_timestamp(text: &str) -> Option<i64> {
@@ -131,12 +139,24 @@ fn parse_timestamp(text: &str) -> Option<i64> {
     if parts.len() != 3 || parts.iter().any(|p| p.len() != 2) {
         return None;
     }
-    let (h, mi, s): (i64, i64, i64) = (parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?);
+    let (h, mi, s): (i64, i64, i64) = (
+        parts[0].parse().ok()?,
+        parts[1].parse().ok()?,
+        parts[2].parse().ok()?,
+    );
     if h > 23 || mi > 59 || s > 59 {
         return None;
     }
     let fraction = fraction.trim_end_matches('Z');
-    let millis: i64 = if fraction.is_empty() { 0 } else if fraction.bytes().all(|b| b.is_ascii_digit()) { format!("{:0<3}", &fraction[..fraction.len().min(3)]).parse().ok()? } else { return None };
+    let millis: i64 = if fraction.is_empty() {
+        0
+    } else if fraction.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{:0<3}", &fraction[..fraction.len().min(3)])
+            .parse()
+            .ok()?
+    } else {
+        return None;
+    };
     Some(i64::from(days) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + millis)
 }
 
@@ -154,8 +174,13 @@ fn parse_decimal(text: &str) -> Option<f64> {
     if unsigned.len() > 1 && unsigned.starts_with('0') && unsigned.as_bytes()[1].is_ascii_digit() {
         return None;
     }
-    let ok = text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) && text.bytes().any(|b| b.is_ascii_digit());
-    ok.then(|| text.parse().ok()).flatten().filter(|n: &f64| n.is_finite())
+    let ok = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && text.bytes().any(|b| b.is_ascii_digit());
+    ok.then(|| text.parse().ok())
+        .flatten()
+        .filter(|n: &f64| n.is_finite())
 }
 
 /// The narrowest type every non-empty cell seen so far fits, narrowed one cell at a time so
@@ -186,7 +211,8 @@ impl TypeGuess {
             self.0 &= !DATE;
         }
         // A timestamp column may hold plain dates (midnight).
-        if self.0 & TIMESTAMP != 0 && parse_timestamp(cell).is_none() && parse_date(cell).is_none() {
+        if self.0 & TIMESTAMP != 0 && parse_timestamp(cell).is_none() && parse_date(cell).is_none()
+        {
             self.0 &= !TIMESTAMP;
         }
     }
@@ -233,7 +259,10 @@ pub fn value_of(text: &str, field_type: FieldType) -> Value {
         FieldType::Integer => parse_integer(text).map(Value::Int).unwrap_or_else(fallback),
         FieldType::Decimal => parse_decimal(text).map(Value::Num).unwrap_or_else(fallback),
         FieldType::Date => parse_date(text).map(Value::Date).unwrap_or_else(fallback),
-        FieldType::Timestamp => parse_timestamp(text).or_else(|| parse_date(text).map(|d| i64::from(d) * 86_400_000)).map(Value::Timestamp).unwrap_or_else(fallback),
+        FieldType::Timestamp => parse_timestamp(text)
+            .or_else(|| parse_date(text).map(|d| i64::from(d) * 86_400_000))
+            .map(Value::Timestamp)
+            .unwrap_or_else(fallback),
         FieldType::Text => fallback(),
     }
 }
@@ -251,8 +280,14 @@ mod tests {
         let cases: Vec<(&[Option<&str>], FieldType)> = vec![
             (&[Some("1"), Some("-20"), None], FieldType::Integer),
             (&[Some("1"), Some("2.5")], FieldType::Decimal),
-            (&[Some("2026-11-23"), None, Some("2024-02-29")], FieldType::Date),
-            (&[Some("2026-11-23 09:00:00"), Some("2026-11-23T10:15:30.25")], FieldType::Timestamp),
+            (
+                &[Some("2026-11-23"), None, Some("2024-02-29")],
+                FieldType::Date,
+            ),
+            (
+                &[Some("2026-11-23 09:00:00"), Some("2026-11-23T10:15:30.25")],
+                FieldType::Timestamp,
+            ),
             (&[Some("2023-02-29")], FieldType::Text),
             (&[Some("007"), Some("12")], FieldType::Text),
             (&[Some("North"), Some("1")], FieldType::Text),
@@ -265,9 +300,15 @@ mod tests {
 
     #[test]
     fn values_print_as_they_were_written() {
-        assert_eq!(value_of("2026-11-23", FieldType::Date).to_string(), "2026-11-23");
+        assert_eq!(
+            value_of("2026-11-23", FieldType::Date).to_string(),
+            "2026-11-23"
+        );
         assert_eq!(value_of("1969-12-31", FieldType::Date), Value::Date(-1));
-        assert_eq!(value_of("2026-11-23T09:05:07", FieldType::Timestamp).to_string(), "2026-11-23 09:05:07");
+        assert_eq!(
+            value_of("2026-11-23T09:05:07", FieldType::Timestamp).to_string(),
+            "2026-11-23 09:05:07"
+        );
         assert_eq!(value_of("2.50", FieldType::Decimal), Value::Num(2.5));
         for days in [-800_000, -1, 0, 59, 20_415, 2_932_896] {
             let (y, m, d) = civil_from_days(days);
@@ -277,8 +318,14 @@ mod tests {
 
     #[test]
     fn columns_of_one_field_in_two_tables_share_a_type() {
-        assert_eq!(unify(FieldType::Integer, FieldType::Decimal), FieldType::Decimal);
-        assert_eq!(unify(FieldType::Date, FieldType::Timestamp), FieldType::Timestamp);
+        assert_eq!(
+            unify(FieldType::Integer, FieldType::Decimal),
+            FieldType::Decimal
+        );
+        assert_eq!(
+            unify(FieldType::Date, FieldType::Timestamp),
+            FieldType::Timestamp
+        );
         assert_eq!(unify(FieldType::Integer, FieldType::Text), FieldType::Text);
     }
 }

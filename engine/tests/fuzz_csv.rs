@@ -22,7 +22,21 @@ const SEEDS: &[&[u8]] = &[
     b"x|y\n2026-01-01 10:00:00|007\n2026-01-02 11:00:00|8\n",
 ];
 
-const SPLICES: &[&[u8]] = &[b"\"", b",", b";", b"\n", b"\r\n", b"\t", b"\xFF", b"\xC3", b"\"\"", b"", b"-1", b"1e400", b"2026-02-30"];
+const SPLICES: &[&[u8]] = &[
+    b"\"",
+    b",",
+    b";",
+    b"\n",
+    b"\r\n",
+    b"\t",
+    b"\xFF",
+    b"\xC3",
+    b"\"\"",
+    b"",
+    b"-1",
+    b"1e400",
+    b"2026-02-30",
+];
 
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut bytes = input.to_vec();
@@ -59,34 +73,66 @@ fn check(seed: u64, files: &[(&str, &[u8])]) {
         Ok(model) => {
             for table in &model.tables {
                 for column in &table.columns {
-                    assert_eq!(column.codes.len(), table.rows, "seed {seed}: a column has as many codes as its table has rows");
+                    assert_eq!(
+                        column.codes.len(),
+                        table.rows,
+                        "seed {seed}: a column has as many codes as its table has rows"
+                    );
                     let values = model.fields[column.field].values.len();
-                    assert!(column.codes.iter().all(|&c| c == NULL || (c as usize) < values), "seed {seed}: codes point into their field");
+                    assert!(
+                        column
+                            .codes
+                            .iter()
+                            .all(|&c| c == NULL || (c as usize) < values),
+                        "seed {seed}: codes point into their field"
+                    );
                 }
             }
             for field in &model.fields {
-                assert!(field.values.windows(2).all(|w| w[0].cmp_total(&w[1]).is_lt()), "seed {seed}: {}'s values sorted and distinct", field.name);
+                assert!(
+                    field
+                        .values
+                        .windows(2)
+                        .all(|w| w[0].cmp_total(&w[1]).is_lt()),
+                    "seed {seed}: {}'s values sorted and distinct",
+                    field.name
+                );
             }
         }
         Err(error) => {
             let text = error.to_string();
-            assert!(files.iter().any(|(name, _)| text.starts_with(name)), "seed {seed}: the error names the file: {text}");
-            assert!(text.len() > error.file.len() + 4, "seed {seed}: the error says what is wrong: {text}");
+            assert!(
+                files.iter().any(|(name, _)| text.starts_with(name)),
+                "seed {seed}: the error names the file: {text}"
+            );
+            assert!(
+                text.len() > error.file.len() + 4,
+                "seed {seed}: the error says what is wrong: {text}"
+            );
         }
     }
 }
 
 #[test]
 fn the_loader_survives_mutated_files() {
-    let seconds: u64 = std::env::var("SIGHTLINE_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
-    let first_seed: u64 = std::env::var("SIGHTLINE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5EED);
+    let seconds: u64 = std::env::var("SIGHTLINE_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let first_seed: u64 = std::env::var("SIGHTLINE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5EED);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut runs = 0u64;
     let mut loaded = 0u64;
     let mut seed = first_seed;
     while Instant::now() < deadline || runs < 200 {
         let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-        let (first, second) = (SEEDS[below(&mut rng, SEEDS.len())], SEEDS[below(&mut rng, SEEDS.len())]);
+        let (first, second) = (
+            SEEDS[below(&mut rng, SEEDS.len())],
+            SEEDS[below(&mut rng, SEEDS.len())],
+        );
         let a = mutate(&mut rng, first);
         let b = mutate(&mut rng, second);
         check(seed, &[("a.csv", &a), ("b.csv", &b)]);

@@ -60,7 +60,10 @@ fn app_id(space: usize, i: usize) -> String {
 /// Inserts rows many at a time: `rows` are already-formatted value tuples.
 async fn insert(db: &sqlx::AnyPool, head: &str, rows: Vec<String>) {
     for chunk in rows.chunks(1_000) {
-        sqlx::query(&format!("{head} VALUES {}", chunk.join(","))).execute(db).await.expect("bulk insert");
+        sqlx::query(&format!("{head} VALUES {}", chunk.join(",")))
+            .execute(db)
+            .await
+            .expect("bulk insert");
     }
 }
 
@@ -69,11 +72,31 @@ async fn insert(db: &sqlx::AnyPool, head: &str, rows: Vec<String>) {
 /// of the checks are of people who do have access.
 async fn load(db: &sqlx::AnyPool) -> Vec<(usize, usize, usize)> {
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ('t', 'Bench', 0)").execute(db).await.unwrap();
-    insert(db, "INSERT INTO users (id, tenant_id, name, email, email_key, status, created_at, updated_at)",
-        (0..USERS).map(|i| format!("('{0}','t','User {i}','{0}@b.test','{0}@b.test','active',0,0)", user(i))).collect()).await;
-    insert(db, "INSERT INTO user_groups (id, tenant_id, name, name_key, created_at, updated_at)",
-        (0..GROUPS).map(|i| format!("('{0}','t','Group {i}','group {i}',0,0)", group(i))).collect()).await;
+    sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ('t', 'Bench', 0)")
+        .execute(db)
+        .await
+        .unwrap();
+    insert(
+        db,
+        "INSERT INTO users (id, tenant_id, name, email, email_key, status, created_at, updated_at)",
+        (0..USERS)
+            .map(|i| {
+                format!(
+                    "('{0}','t','User {i}','{0}@b.test','{0}@b.test','active',0,0)",
+                    user(i)
+                )
+            })
+            .collect(),
+    )
+    .await;
+    insert(
+        db,
+        "INSERT INTO user_groups (id, tenant_id, name, name_key, created_at, updated_at)",
+        (0..GROUPS)
+            .map(|i| format!("('{0}','t','Group {i}','group {i}',0,0)", group(i)))
+            .collect(),
+    )
+    .await;
     let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); GROUPS];
     let mut memberships = Vec::with_capacity(USERS * GROUPS_PER_USER);
     for u in 0..USERS {
@@ -86,23 +109,53 @@ async fn load(db: &sqlx::AnyPool) -> Vec<(usize, usize, usize)> {
             memberships.push(format!("('{}','{}')", group(g), user(u)));
         }
     }
-    insert(db, "INSERT INTO group_members (group_id, user_id)", memberships).await;
+    insert(
+        db,
+        "INSERT INTO group_members (group_id, user_id)",
+        memberships,
+    )
+    .await;
     insert(db, "INSERT INTO spaces (id, tenant_id, type, name, name_key, description, owner_id, created_at, updated_at)",
         (0..SPACES).map(|s| format!("('{0}','t','{1}','Space {s}','space {s}','','{2}',0,0)", space(s), if s % 2 == 0 { "shared" } else { "managed" }, user(rng.below(USERS)))).collect()).await;
     let mut assignments = Vec::new();
     for s in 0..SPACES {
         let mut taken = std::collections::BTreeSet::new();
         for a in 0..ASSIGNMENTS_PER_SPACE {
-            let (column, id) = if a % 2 == 0 { ("u", user(rng.below(USERS))) } else { ("g", group(rng.below(GROUPS))) };
+            let (column, id) = if a % 2 == 0 {
+                ("u", user(rng.below(USERS)))
+            } else {
+                ("g", group(rng.below(GROUPS)))
+            };
             if taken.insert(id.clone()) {
-                let (u, g) = if column == "u" { (format!("'{id}'"), "NULL".to_string()) } else { ("NULL".to_string(), format!("'{id}'")) };
-                assignments.push(format!("('as{s:03}{a:02}','t','{}',{u},{g},'consumer',0,'',0)", space(s)));
+                let (u, g) = if column == "u" {
+                    (format!("'{id}'"), "NULL".to_string())
+                } else {
+                    ("NULL".to_string(), format!("'{id}'"))
+                };
+                assignments.push(format!(
+                    "('as{s:03}{a:02}','t','{}',{u},{g},'consumer',0,'',0)",
+                    space(s)
+                ));
             }
         }
     }
     insert(db, "INSERT INTO space_assignments (id, tenant_id, space_id, user_id, group_id, roles, created_at, created_by, updated_at)", assignments).await;
-    insert(db, "INSERT INTO apps (id, tenant_id, space_id, name, name_key, created_at, updated_at)",
-        (0..SPACES).flat_map(|s| (0..APPS_PER_SPACE).map(move |a| format!("('{0}','t','{1}','App {a}','app {a}',0,0)", app_id(s, a), space(s)))).collect()).await;
+    insert(
+        db,
+        "INSERT INTO apps (id, tenant_id, space_id, name, name_key, created_at, updated_at)",
+        (0..SPACES)
+            .flat_map(|s| {
+                (0..APPS_PER_SPACE).map(move |a| {
+                    format!(
+                        "('{0}','t','{1}','App {a}','app {a}',0,0)",
+                        app_id(s, a),
+                        space(s)
+                    )
+                })
+            })
+            .collect(),
+    )
+    .await;
     let mut shares = Vec::with_capacity(SPACES * SHARES_PER_SPACE);
     let mut reached = Vec::new();
     for s in 0..SPACES {
@@ -110,15 +163,35 @@ async fn load(db: &sqlx::AnyPool) -> Vec<(usize, usize, usize)> {
         while taken.len() < SHARES_PER_SPACE {
             let a = rng.below(APPS_PER_SPACE);
             let to_group = rng.below(2) == 0;
-            let who = if to_group { rng.below(GROUPS) } else { rng.below(USERS) };
+            let who = if to_group {
+                rng.below(GROUPS)
+            } else {
+                rng.below(USERS)
+            };
             if !taken.insert((a, to_group, who)) {
                 continue;
             }
             let n = taken.len();
-            let role = if s % 2 == 0 { "consumer" } else { ["consumer", "contributor", "basicconsumer"][rng.below(3)] };
-            let (kind, u, g) = if to_group { ("group", "NULL".to_string(), format!("'{}'", group(who))) } else { ("user", format!("'{}'", user(who)), "NULL".to_string()) };
-            shares.push(format!("('sh{s:03}{n:03}','t','{}','{}','{kind}',{u},{g},'{role}',0,0,'',0)", space(s), app_id(s, a)));
-            let person = if to_group { members_of[who].first().copied().unwrap_or(0) } else { who };
+            let role = if s % 2 == 0 {
+                "consumer"
+            } else {
+                ["consumer", "contributor", "basicconsumer"][rng.below(3)]
+            };
+            let (kind, u, g) = if to_group {
+                ("group", "NULL".to_string(), format!("'{}'", group(who)))
+            } else {
+                ("user", format!("'{}'", user(who)), "NULL".to_string())
+            };
+            shares.push(format!(
+                "('sh{s:03}{n:03}','t','{}','{}','{kind}',{u},{g},'{role}',0,0,'',0)",
+                space(s),
+                app_id(s, a)
+            ));
+            let person = if to_group {
+                members_of[who].first().copied().unwrap_or(0)
+            } else {
+                who
+            };
             reached.push((person, s, a));
         }
     }
@@ -175,11 +248,14 @@ fn report(label: &str, mut times: Vec<Duration>) {
 }
 
 async fn measure(name: &str, url: &str, dir: &std::path::Path) {
-    let mut config = Config::load_with(std::path::Path::new("/nonexistent/Leptos.toml"), |_| None).expect("default config");
+    let mut config = Config::load_with(std::path::Path::new("/nonexistent/Leptos.toml"), |_| None)
+        .expect("default config");
     config.database_url = url.to_string();
     config.data_dir = dir.to_path_buf();
     config.settings = Settings::default();
-    let state = server::build_state(&config, Arc::new(ManualClock::new(0))).await.expect("database");
+    let state = server::build_state(&config, Arc::new(ManualClock::new(0)))
+        .await
+        .expect("database");
     let started = Instant::now();
     let reached = load(&state.db).await;
     println!("{name}: loaded {USERS} users, {GROUPS} groups ({GROUPS_PER_USER} per user), {SPACES} spaces, {} apps, {} shares in {:.1} s",
@@ -190,18 +266,40 @@ async fn measure(name: &str, url: &str, dir: &std::path::Path) {
     // Warm the caches and the prepared statements.
     for _ in 0..500 {
         let (u, s, a) = reached[rng.below(reached.len())];
-        let space_type = if s % 2 == 0 { SpaceType::Shared } else { SpaceType::Managed };
-        access_to_app(&mut conn, &principal(u), &app_row(s, a), space_type).await.unwrap();
+        let space_type = if s % 2 == 0 {
+            SpaceType::Shared
+        } else {
+            SpaceType::Managed
+        };
+        access_to_app(&mut conn, &principal(u), &app_row(s, a), space_type)
+            .await
+            .unwrap();
     }
     let mut times = Vec::with_capacity(CHECKS);
     let mut granted = 0;
     for i in 0..CHECKS {
         // Half the checks are of people an app is shared with, half of anyone at all.
-        let (u, s, a) = if i % 2 == 0 { reached[rng.below(reached.len())] } else { (rng.below(USERS), rng.below(SPACES), rng.below(APPS_PER_SPACE)) };
+        let (u, s, a) = if i % 2 == 0 {
+            reached[rng.below(reached.len())]
+        } else {
+            (
+                rng.below(USERS),
+                rng.below(SPACES),
+                rng.below(APPS_PER_SPACE),
+            )
+        };
         let (who, app) = (principal(u), app_row(s, a));
-        let space_type = if s % 2 == 0 { SpaceType::Shared } else { SpaceType::Managed };
+        let space_type = if s % 2 == 0 {
+            SpaceType::Shared
+        } else {
+            SpaceType::Managed
+        };
         let start = Instant::now();
-        let access = black_box(access_to_app(&mut conn, &who, &app, space_type).await.unwrap());
+        let access = black_box(
+            access_to_app(&mut conn, &who, &app, space_type)
+                .await
+                .unwrap(),
+        );
         times.push(start.elapsed());
         granted += usize::from(!access.actions.is_empty());
     }
@@ -212,17 +310,35 @@ async fn measure(name: &str, url: &str, dir: &std::path::Path) {
     let mut times = Vec::with_capacity(CHECKS);
     for _ in 0..CHECKS {
         let start = Instant::now();
-        black_box(sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&mut *conn).await.unwrap());
+        black_box(
+            sqlx::query_scalar::<_, i64>("SELECT 1")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+        );
         times.push(start.elapsed());
     }
-    report(&format!("{name}: SELECT 1 (driver round trip, for scale)"), times);
+    report(
+        &format!("{name}: SELECT 1 (driver round trip, for scale)"),
+        times,
+    );
 
     // The decision alone, over grants already loaded.
     let mut loaded = Vec::new();
     for _ in 0..1_000 {
         let (u, s, a) = reached[rng.below(reached.len())];
-        let rows = app::sharing::store::app_grants(&mut conn, &user(u), &space(s), &app_id(s, a)).await.unwrap();
-        loaded.push((grants_for_app(&rows, &app_id(s, a)), if s % 2 == 0 { SpaceType::Shared } else { SpaceType::Managed }, principal(u)));
+        let rows = app::sharing::store::app_grants(&mut conn, &user(u), &space(s), &app_id(s, a))
+            .await
+            .unwrap();
+        loaded.push((
+            grants_for_app(&rows, &app_id(s, a)),
+            if s % 2 == 0 {
+                SpaceType::Shared
+            } else {
+                SpaceType::Managed
+            },
+            principal(u),
+        ));
     }
     let mut times = Vec::with_capacity(CHECKS);
     for i in 0..CHECKS {
@@ -235,21 +351,37 @@ async fn measure(name: &str, url: &str, dir: &std::path::Path) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         sqlx::any::install_default_drivers();
         let dir = std::env::temp_dir().join(format!("sightline-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        measure("SQLite", &format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()), &dir).await;
+        measure(
+            "SQLite",
+            &format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
+            &dir,
+        )
+        .await;
 
-        let admin = std::env::var("SIGHTLINE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let admin = std::env::var("SIGHTLINE_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         match <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
             Ok(mut conn) => {
                 let name = format!("sl_bench_{}", std::process::id());
-                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
                 let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
                 measure("PostgreSQL", &format!("{base}/{name}"), &dir).await;
-                let _ = sqlx::Executor::execute(&mut conn, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                let _ = sqlx::Executor::execute(
+                    &mut conn,
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                )
+                .await;
             }
             Err(error) => println!("PostgreSQL: not measured, no server at {admin} ({error})"),
         }

@@ -44,7 +44,11 @@ fn median(mut samples: Vec<f64>) -> f64 {
 fn main() {
     const VIEWERS: usize = 10_000;
     let engines = Engines::new(usize::MAX);
-    let key = ModelKey { app_id: "0123456789abcdef01234567".into(), data_version: 1, access: String::new() };
+    let key = ModelKey {
+        app_id: "0123456789abcdef01234567".into(),
+        data_version: 1,
+        access: String::new(),
+    };
     let before = live();
     for i in 0..VIEWERS {
         // Viewer keys are a session digest: 64 hex characters.
@@ -54,7 +58,9 @@ fn main() {
     println!("figure viewer_idle_state_bytes {idle:.0}");
     let before = live();
     for i in 0..VIEWERS {
-        engines.with_viewer(&format!("session:{i:064x}"), &key, 1, |state| state.select(3, vec![1, 5, 9]));
+        engines.with_viewer(&format!("session:{i:064x}"), &key, 1, |state| {
+            state.select(3, vec![1, 5, 9])
+        });
     }
     let selected = (live() - before) as f64 / VIEWERS as f64;
     println!("figure viewer_one_selection_extra_bytes {selected:.0}");
@@ -62,7 +68,11 @@ fn main() {
     let orders = server::demo_data::orders_csv(server::demo::SALES_ORDERS);
     let customers = server::demo_data::customers_csv();
     let start = Instant::now();
-    let model = DataModel::from_csv(&[("orders", orders.as_bytes()), ("customers", customers.as_bytes())]).expect("the demo data loads");
+    let model = DataModel::from_csv(&[
+        ("orders", orders.as_bytes()),
+        ("customers", customers.as_bytes()),
+    ])
+    .expect("the demo data loads");
     let load_ms = start.elapsed().as_secs_f64() * 1000.0;
     let charts = first_sheet(&fields_info(&model));
     let region = model.field("Region").expect("Region");

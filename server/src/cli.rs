@@ -23,20 +23,34 @@ Settings come from Leptos.toml and SIGHTLINE_* environment variables (see README
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
-    Serve { demo: bool },
+    Serve {
+        demo: bool,
+    },
     Migrate,
-    CreateAdmin { email: String, name: String, tenant: String },
-    ApiKeyCreate { email: String, name: String },
+    CreateAdmin {
+        email: String,
+        name: String,
+        tenant: String,
+    },
+    ApiKeyCreate {
+        email: String,
+        name: String,
+    },
     Demo,
     Help,
 }
 
 fn option(args: &[String], flag: &str) -> Option<String> {
-    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn required(args: &[String], flag: &str, command: &str) -> Result<String, String> {
-    option(args, flag).filter(|v| !v.starts_with("--")).ok_or_else(|| format!("`{command}` needs {flag} <value>. Run `sightline help`."))
+    option(args, flag)
+        .filter(|v| !v.starts_with("--"))
+        .ok_or_else(|| format!("`{command}` needs {flag} <value>. Run `sightline help`."))
 }
 
 /// Reads the words after the program name.
@@ -52,7 +66,9 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     match args.first().map(String::as_str) {
         None | Some("serve") => {
             known_flags(&["--demo"])?;
-            Ok(Command::Serve { demo: args.iter().any(|a| a == "--demo") })
+            Ok(Command::Serve {
+                demo: args.iter().any(|a| a == "--demo"),
+            })
         }
         Some("migrate") => Ok(Command::Migrate),
         Some("create-admin") => {
@@ -65,7 +81,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         }
         Some("api-key") if args.get(1).map(String::as_str) == Some("create") => {
             known_flags(&["--email", "--name"])?;
-            Ok(Command::ApiKeyCreate { email: required(args, "--email", "api-key create")?, name: required(args, "--name", "api-key create")? })
+            Ok(Command::ApiKeyCreate {
+                email: required(args, "--email", "api-key create")?,
+                name: required(args, "--name", "api-key create")?,
+            })
         }
         Some("api-key") => Err("Use `sightline api-key create --email E --name N`.".into()),
         Some("demo") => Ok(Command::Demo),
@@ -101,21 +120,35 @@ mod tests {
     #[test]
     fn commands_are_read() {
         assert_eq!(parse(&args("")).unwrap(), Command::Serve { demo: false });
-        assert_eq!(parse(&args("serve --demo")).unwrap(), Command::Serve { demo: true });
+        assert_eq!(
+            parse(&args("serve --demo")).unwrap(),
+            Command::Serve { demo: true }
+        );
         assert_eq!(
             parse(&args("create-admin --email a@b.co")).unwrap(),
-            Command::CreateAdmin { email: "a@b.co".into(), name: String::new(), tenant: "Sightline".into() }
+            Command::CreateAdmin {
+                email: "a@b.co".into(),
+                name: String::new(),
+                tenant: "Sightline".into()
+            }
         );
         assert_eq!(
             parse(&args("api-key create --email a@b.co --name ci")).unwrap(),
-            Command::ApiKeyCreate { email: "a@b.co".into(), name: "ci".into() }
+            Command::ApiKeyCreate {
+                email: "a@b.co".into(),
+                name: "ci".into()
+            }
         );
     }
 
     #[test]
     fn mistakes_are_explained() {
-        assert!(parse(&args("create-admin")).unwrap_err().contains("--email"));
-        assert!(parse(&args("api-key create --email a@b.co")).unwrap_err().contains("--name"));
+        assert!(parse(&args("create-admin"))
+            .unwrap_err()
+            .contains("--email"));
+        assert!(parse(&args("api-key create --email a@b.co"))
+            .unwrap_err()
+            .contains("--name"));
         assert!(parse(&args("serve --dmeo")).unwrap_err().contains("--dmeo"));
         assert!(parse(&args("launch")).unwrap_err().contains("launch"));
     }

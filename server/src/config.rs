@@ -42,13 +42,17 @@ impl Source {
         let text = self.text(key, &default.to_string());
         match text.trim().parse::<i64>() {
             Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!("The setting {key} must be a whole number above 0; it is \"{text}\".")),
+            _ => Err(format!(
+                "The setting {key} must be a whole number above 0; it is \"{text}\"."
+            )),
         }
     }
 
     fn count(&self, key: &str, default: usize) -> Result<usize, String> {
         let text = self.text(key, &default.to_string());
-        text.trim().parse::<usize>().map_err(|_| format!("The setting {key} must be a whole number, 0 or more; it is \"{text}\"."))
+        text.trim().parse::<usize>().map_err(|_| {
+            format!("The setting {key} must be a whole number, 0 or more; it is \"{text}\".")
+        })
     }
 
     fn flag(&self, key: &str) -> Result<bool, String> {
@@ -56,7 +60,9 @@ impl Source {
         match text.trim() {
             "true" | "1" | "yes" => Ok(true),
             "false" | "0" | "no" | "" => Ok(false),
-            _ => Err(format!("The setting {key} must be true or false; it is \"{text}\".")),
+            _ => Err(format!(
+                "The setting {key} must be true or false; it is \"{text}\"."
+            )),
         }
     }
 }
@@ -67,30 +73,47 @@ impl Config {
         Config::load_with(path, |key| std::env::var(key).ok())
     }
 
-    pub fn load_with(path: &Path, env: impl Fn(&str) -> Option<String> + 'static) -> Result<Config, String> {
+    pub fn load_with(
+        path: &Path,
+        env: impl Fn(&str) -> Option<String> + 'static,
+    ) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let document: toml::Table = if text.is_empty() {
             toml::Table::new()
         } else {
-            text.parse().map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?
+            text.parse()
+                .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?
         };
         let table = match document.get("sightline") {
             Some(toml::Value::Table(t)) => t.clone(),
             _ => toml::Table::new(),
         };
         let leptos = if text.is_empty() {
-            LeptosOptions::builder().output_name("sightline").site_root("target/site").build()
+            LeptosOptions::builder()
+                .output_name("sightline")
+                .site_root("target/site")
+                .build()
         } else {
-            leptos_config::get_config_from_str(&text).map_err(|e| format!("Leptos settings in {}: {e}", path.display()))?
+            leptos_config::get_config_from_str(&text)
+                .map_err(|e| format!("Leptos settings in {}: {e}", path.display()))?
         };
-        let source = Source { table, env: Box::new(env) };
+        let source = Source {
+            table,
+            env: Box::new(env),
+        };
 
         let data_dir = PathBuf::from(source.text("data_dir", "data"));
         let mut database_url = source.text("database_url", "");
         if database_url.trim().is_empty() {
-            database_url = format!("sqlite://{}?mode=rwc", data_dir.join("sightline.db").display());
+            database_url = format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("sightline.db").display()
+            );
         }
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             return Err(format!("SIGHTLINE_DATABASE_URL must start with sqlite: or postgres://; it is \"{database_url}\"."));
         }
         let listen_text = source.text("listen", "");
@@ -122,19 +145,35 @@ impl Config {
             memory_budget_bytes: source.number("memory_budget_mb", 1024)? as usize * 1024 * 1024,
             anonymous: AnonymousSettings {
                 session_ms: source.number("anonymous_session_seconds", 15 * 60)? * 1000,
-                starts_per_minute: source.number("anonymous_sessions_per_address_per_minute", 30)? as u32,
+                starts_per_minute: source.number("anonymous_sessions_per_address_per_minute", 30)?
+                    as u32,
                 sessions_per_address: source.number("anonymous_sessions_per_address", 5)? as u32,
-                memory_budget_bytes: source.number("anonymous_memory_budget_mb", 256)? as usize * 1024 * 1024,
+                memory_budget_bytes: source.number("anonymous_memory_budget_mb", 256)? as usize
+                    * 1024
+                    * 1024,
             },
         };
         let json_logs = match source.text("log_format", "pretty").as_str() {
             "json" => true,
             "pretty" => false,
-            other => return Err(format!("log_format must be \"pretty\" or \"json\"; it is \"{other}\".")),
+            other => {
+                return Err(format!(
+                    "log_format must be \"pretty\" or \"json\"; it is \"{other}\"."
+                ))
+            }
         };
         // trust_proxy = true (before trusted_proxies existed) means one proxy.
-        let trusted_proxies = source.count("trusted_proxies", usize::from(source.flag("trust_proxy")?))?;
-        Ok(Config { data_dir, database_url, listen, settings, trusted_proxies, json_logs, leptos })
+        let trusted_proxies =
+            source.count("trusted_proxies", usize::from(source.flag("trust_proxy")?))?;
+        Ok(Config {
+            data_dir,
+            database_url,
+            listen,
+            settings,
+            trusted_proxies,
+            json_logs,
+            leptos,
+        })
     }
 }
 
@@ -153,7 +192,11 @@ mod tests {
         pub struct Dir(pub std::path::PathBuf);
         impl Dir {
             pub fn new() -> Dir {
-                let path = std::env::temp_dir().join(format!("sightline-config-{}-{:?}", std::process::id(), std::thread::current().id()));
+                let path = std::env::temp_dir().join(format!(
+                    "sightline-config-{}-{:?}",
+                    std::process::id(),
+                    std::thread::current().id()
+                ));
                 std::fs::create_dir_all(&path).unwrap();
                 Dir(path)
             }
@@ -194,9 +237,18 @@ mod tests {
     #[test]
     fn bad_values_are_named() {
         let (_dir, path) = write(FILE);
-        let err = Config::load_with(&path, |key| (key == "SIGHTLINE_SESSION_IDLE_MINUTES").then(|| "soon".into())).unwrap_err();
-        assert!(err.contains("session_idle_minutes") && err.contains("soon"), "{err}");
-        let err = Config::load_with(&path, |key| (key == "SIGHTLINE_DATABASE_URL").then(|| "mysql://x".into())).unwrap_err();
+        let err = Config::load_with(&path, |key| {
+            (key == "SIGHTLINE_SESSION_IDLE_MINUTES").then(|| "soon".into())
+        })
+        .unwrap_err();
+        assert!(
+            err.contains("session_idle_minutes") && err.contains("soon"),
+            "{err}"
+        );
+        let err = Config::load_with(&path, |key| {
+            (key == "SIGHTLINE_DATABASE_URL").then(|| "mysql://x".into())
+        })
+        .unwrap_err();
         assert!(err.contains("postgres://"), "{err}");
     }
 }

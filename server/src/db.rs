@@ -21,9 +21,16 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<AnyPool, String> {
     sqlx::any::install_default_drivers();
     let sqlite = is_sqlite(url);
     if sqlite {
-        std::fs::create_dir_all(data_dir).map_err(|e| format!("Cannot create the data directory {}: {e}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            format!(
+                "Cannot create the data directory {}: {e}",
+                data_dir.display()
+            )
+        })?;
     }
-    let options: AnyConnectOptions = url.parse().map_err(|e| format!("The database URL is not valid: {e}"))?;
+    let options: AnyConnectOptions = url
+        .parse()
+        .map_err(|e| format!("The database URL is not valid: {e}"))?;
     let options = options.log_statements(tracing::log::LevelFilter::Trace);
     AnyPoolOptions::new()
         .max_connections(if sqlite { 1 } else { 16 })
@@ -43,8 +50,15 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<AnyPool, String> {
 
 /// Brings the schema up to date.
 pub async fn migrate(pool: &AnyPool, url: &str) -> Result<(), String> {
-    let migrator = if is_sqlite(url) { &SQLITE_MIGRATIONS } else { &POSTGRES_MIGRATIONS };
-    migrator.run(pool).await.map_err(|e| format!("Database migration failed: {e}"))
+    let migrator = if is_sqlite(url) {
+        &SQLITE_MIGRATIONS
+    } else {
+        &POSTGRES_MIGRATIONS
+    };
+    migrator
+        .run(pool)
+        .await
+        .map_err(|e| format!("Database migration failed: {e}"))
 }
 
 /// A URL fit for logs: no password.
@@ -61,14 +75,20 @@ pub fn redact(url: &str) -> String {
 
 /// Is the database answering?
 pub async fn ping(pool: &AnyPool) -> bool {
-    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool).await.is_ok()
+    sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn passwords_never_reach_the_log() {
-        assert_eq!(super::redact("postgres://ana:secret@db:5432/x"), "postgres://ana:***@db:5432/x");
+        assert_eq!(
+            super::redact("postgres://ana:secret@db:5432/x"),
+            "postgres://ana:***@db:5432/x"
+        );
         assert_eq!(super::redact("sqlite://data/s.db"), "sqlite://data/s.db");
     }
 }

@@ -12,8 +12,31 @@ const REGIONS: &[(&str, &[&str])] = &[
     ("West", &["France", "Ireland", "Belgium", "Netherlands"]),
 ];
 const SEGMENTS: &[&str] = &["Enterprise", "Mid-market", "Small business"];
-const NAMES: &[&str] = &["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Wonka", "Stark", "Tyrell", "Cyberdyne", "Soylent", "Gringotts", "Oscorp", "Wayne", "Aperture", "Monarch", "Dunder", "Pied Piper", "Prestige", "Massive"];
-const SUFFIXES: &[&str] = &["Ltd", "Group", "AB", "GmbH", "Inc", "& Co", "SA", "Partners"];
+const NAMES: &[&str] = &[
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Wonka",
+    "Stark",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Gringotts",
+    "Oscorp",
+    "Wayne",
+    "Aperture",
+    "Monarch",
+    "Dunder",
+    "Pied Piper",
+    "Prestige",
+    "Massive",
+];
+const SUFFIXES: &[&str] = &[
+    "Ltd", "Group", "AB", "GmbH", "Inc", "& Co", "SA", "Partners",
+];
 /// Product, category, unit price.
 const PRODUCTS: &[(&str, &str, f64)] = &[
     ("Trail bike", "Bikes", 1290.0),
@@ -37,7 +60,11 @@ pub fn customers_csv() -> String {
     for id in 1..=CUSTOMERS {
         let (region, countries) = rng.pick(REGIONS);
         let name = format!("{} {} {}", rng.pick(NAMES), rng.pick(SUFFIXES), id);
-        out.push_str(&format!("{id},{name},{region},{},{}\n", rng.pick(countries), rng.pick(SEGMENTS)));
+        out.push_str(&format!(
+            "{id},{name},{region},{},{}\n",
+            rng.pick(countries),
+            rng.pick(SEGMENTS)
+        ));
     }
     out
 }
@@ -50,8 +77,13 @@ pub fn orders_csv(rows: usize) -> String {
     out.push_str("OrderId,OrderDate,Month,CustomerId,Product,Category,Quantity,Amount\n");
     const MONTHS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     const SEASON: [u64; 12] = [6, 6, 9, 11, 11, 10, 8, 7, 8, 9, 11, 13];
-    let months: Vec<(i32, u32)> = (0..22).map(|i| (2025 + i / 12, (i % 12) as u32 + 1)).collect();
-    let weights: Vec<u64> = months.iter().map(|(y, m)| SEASON[*m as usize - 1] + if *y == 2026 { 2 } else { 0 }).collect();
+    let months: Vec<(i32, u32)> = (0..22)
+        .map(|i| (2025 + i / 12, (i % 12) as u32 + 1))
+        .collect();
+    let weights: Vec<u64> = months
+        .iter()
+        .map(|(y, m)| SEASON[*m as usize - 1] + if *y == 2026 { 2 } else { 0 })
+        .collect();
     let total: u64 = weights.iter().sum();
     for id in 1..=rows {
         let mut roll = rng.below(total);
@@ -63,7 +95,11 @@ pub fn orders_csv(rows: usize) -> String {
         let (year, month) = months[which];
         let day = rng.below(u64::from(MONTHS[month as usize - 1])) + 1;
         // A few big customers buy much more than the rest.
-        let customer = if rng.below(4) == 0 { rng.below(50) + 1 } else { rng.below(CUSTOMERS as u64) + 1 };
+        let customer = if rng.below(4) == 0 {
+            rng.below(50) + 1
+        } else {
+            rng.below(CUSTOMERS as u64) + 1
+        };
         let (product, category, price) = rng.pick(PRODUCTS);
         let quantity = rng.below(8) + 1;
         let discount = 1.0 - (rng.below(16) as f64) / 100.0;
@@ -82,11 +118,21 @@ mod tests {
         assert_eq!(orders_csv(100), orders_csv(100));
         let orders = orders_csv(1000);
         let customers = customers_csv();
-        let model = engine::DataModel::from_csv(&[("orders", orders.as_bytes()), ("customers", customers.as_bytes())]).unwrap();
+        let model = engine::DataModel::from_csv(&[
+            ("orders", orders.as_bytes()),
+            ("customers", customers.as_bytes()),
+        ])
+        .unwrap();
         assert_eq!(model.tables[0].rows, 1000);
         assert_eq!(model.tables[1].rows, CUSTOMERS);
-        assert_eq!(model.fields[model.field("Amount").unwrap()].field_type, engine::types::FieldType::Decimal);
-        assert_eq!(model.fields[model.field("OrderDate").unwrap()].field_type, engine::types::FieldType::Date);
+        assert_eq!(
+            model.fields[model.field("Amount").unwrap()].field_type,
+            engine::types::FieldType::Decimal
+        );
+        assert_eq!(
+            model.fields[model.field("OrderDate").unwrap()].field_type,
+            engine::types::FieldType::Date
+        );
         assert_eq!(model.fields[model.field("Region").unwrap()].values.len(), 4);
     }
 }

@@ -33,10 +33,23 @@ use security::LayerSettings;
 pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
     let db = db::connect(&config.database_url, &config.data_dir).await?;
     db::migrate(&db, &config.database_url).await?;
-    let content = Arc::new(app::content::service::Content::new(&config.data_dir, config.settings.memory_budget_bytes));
+    let content = Arc::new(app::content::service::Content::new(
+        &config.data_dir,
+        config.settings.memory_budget_bytes,
+    ));
     let key = app::anonymous::service::load_signing_key(&db, clock.now_ms()).await?;
-    let anonymous = Arc::new(app::anonymous::service::Anonymous::new(&key, config.settings.anonymous.memory_budget_bytes));
-    Ok(AppState { db, clock, settings: Arc::new(config.settings.clone()), content, anonymous, leptos_options: config.leptos.clone() })
+    let anonymous = Arc::new(app::anonymous::service::Anonymous::new(
+        &key,
+        config.settings.anonymous.memory_budget_bytes,
+    ));
+    Ok(AppState {
+        db,
+        clock,
+        settings: Arc::new(config.settings.clone()),
+        content,
+        anonymous,
+        leptos_options: config.leptos.clone(),
+    })
 }
 
 pub async fn build_state_now(config: &Config) -> Result<AppState, String> {
@@ -48,7 +61,9 @@ pub async fn build_state_now(config: &Config) -> Result<AppState, String> {
 fn leptos_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         provide_context(state.clone());
-        if let Some(nonce) = use_context::<Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
+        if let Some(nonce) =
+            use_context::<Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
+        {
             provide_context(leptos::nonce::Nonce::from_value(nonce.0));
         }
     }
@@ -87,7 +102,13 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
 /// The embedding scripts, built into the binary: `/embed.js` is loaded by other sites, which
 /// should not depend on where the site files were copied.
 async fn script(body: &'static str) -> impl IntoResponse {
-    ([(http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (http::header::CACHE_CONTROL, "public, max-age=3600")], body)
+    (
+        [
+            (http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
 }
 
 /// A visitor's page going away sends its session token (`navigator.sendBeacon`): the seat and
@@ -123,7 +144,10 @@ fn spawn_housekeeping(state: AppState) {
             }
             // A viewer's selections last as long as a signed-in session may sit idle.
             // (Anonymous sessions' selections go with their sessions: see the minute loop.)
-            state.content.engines.forget_idle_viewers(state.now() - state.settings.session.idle_ms);
+            state
+                .content
+                .engines
+                .forget_idle_viewers(state.now() - state.settings.session.idle_ms);
         }
     });
 }
@@ -142,11 +166,18 @@ fn spawn_anonymous_flush(state: AppState) {
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests under way.
-pub async fn serve(listener: TcpListener, state: AppState, layer: LayerSettings, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    layer: LayerSettings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     spawn_housekeeping(state.clone());
     spawn_anonymous_flush(state.clone());
     let app = router(state, layer).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Ctrl-C or SIGTERM.
@@ -156,7 +187,9 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

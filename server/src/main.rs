@@ -14,8 +14,11 @@ use server::{build_state_now, demo, serve, shutdown_signal};
 
 fn init_logs(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("SIGHTLINE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("SIGHTLINE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -59,18 +62,30 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     let say = |e: app::error::AppError| e.to_string();
     match command {
         Command::Migrate => {
-            println!("The database is up to date ({}).", server::db::redact(&config.database_url));
+            println!(
+                "The database is up to date ({}).",
+                server::db::redact(&config.database_url)
+            );
         }
         Command::Demo => {
             if demo::load(&state).await.map_err(say)? {
-                println!("Loaded the demo tenant. {}", demo::sign_in_hint(&config.settings.public_url));
+                println!(
+                    "Loaded the demo tenant. {}",
+                    demo::sign_in_hint(&config.settings.public_url)
+                );
             } else {
                 println!("The database already has a tenant; the demo was not loaded.");
             }
         }
-        Command::CreateAdmin { email, name, tenant } => {
+        Command::CreateAdmin {
+            email,
+            name,
+            tenant,
+        } => {
             let (password, generated) = cli::admin_password();
-            let user = service::create_admin(&state, &tenant, &email, &name, &password).await.map_err(say)?;
+            let user = service::create_admin(&state, &tenant, &email, &name, &password)
+                .await
+                .map_err(say)?;
             println!("{} ({}) is a tenant admin.", user.name, user.email);
             if generated {
                 println!("Their password, shown this once: {password}");
@@ -78,30 +93,59 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::ApiKeyCreate { email, name } => {
             let console = service::console_principal(&state).await.map_err(say)?;
-            let page = service::list_users(&state, &console, UserQuery { email: email.clone(), limit: 1, ..Default::default() }).await.map_err(say)?;
-            let user = page.items.first().ok_or_else(|| format!("No user has the email {email}."))?;
+            let page = service::list_users(
+                &state,
+                &console,
+                UserQuery {
+                    email: email.clone(),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(say)?;
+            let user = page
+                .items
+                .first()
+                .ok_or_else(|| format!("No user has the email {email}."))?;
             let mut conn = state.db.acquire().await.map_err(|e| e.to_string())?;
             let principal = load_principal(&mut conn, &user.id, Credential::Console)
                 .await
                 .map_err(say)?
                 .ok_or_else(|| format!("{email} is not active, so they cannot have API keys."))?;
             drop(conn);
-            let key = create_api_key(&state, &principal, &name).await.map_err(say)?;
+            let key = create_api_key(&state, &principal, &name)
+                .await
+                .map_err(say)?;
             println!("{}", key.secret);
-            eprintln!("API key \"{}\" for {email}. It is shown this once; store it now.", key.info.name);
+            eprintln!(
+                "API key \"{}\" for {email}. It is shown this once; store it now.",
+                key.info.name
+            );
         }
         Command::Serve { demo: with_demo } => {
             if with_demo && demo::load(&state).await.map_err(say)? {
                 tracing::info!("loaded the demo tenant");
             }
-            let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| format!("Cannot listen on {}: {e}", config.listen))?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| format!("Cannot listen on {}: {e}", config.listen))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%address, database = %server::db::redact(&config.database_url), "Sightline is listening");
             println!("Sightline is running at {}", config.settings.public_url);
             if with_demo {
                 println!("{}", demo::sign_in_hint(&config.settings.public_url));
             }
-            serve(listener, state, LayerSettings { trusted_proxies: config.trusted_proxies }, shutdown_signal()).await.map_err(|e| format!("The server stopped: {e}"))?;
+            serve(
+                listener,
+                state,
+                LayerSettings {
+                    trusted_proxies: config.trusted_proxies,
+                },
+                shutdown_signal(),
+            )
+            .await
+            .map_err(|e| format!("The server stopped: {e}"))?;
         }
         Command::Help => {}
     }

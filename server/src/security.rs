@@ -28,31 +28,64 @@ pub struct LayerSettings {
 
 /// Resolves the caller and the request's facts, and puts both in the request's extensions for
 /// server functions, pages and REST handlers. Refuses cross-origin state changes.
-pub async fn identify(State((state, layer)): State<(AppState, LayerSettings)>, mut request: Request, next: Next) -> Response {
+pub async fn identify(
+    State((state, layer)): State<(AppState, LayerSettings)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers();
     let host = header(headers, "host").unwrap_or("").to_string();
     if !app::auth::rules::host_allowed(&host, &state.settings.public_url) {
-        let error = app::error::AppError::invalid("host", format!("This server answers as {}, not as {host}. Use that address.", state.settings.public_url));
+        let error = app::error::AppError::invalid(
+            "host",
+            format!(
+                "This server answers as {}, not as {host}. Use that address.",
+                state.settings.public_url
+            ),
+        );
         let mut response = RestError(error).into_response();
         *response.status_mut() = http::StatusCode::MISDIRECTED_REQUEST;
         return response;
     }
-    if !is_same_origin_request(request.method().as_str(), header(headers, "origin"), header(headers, "sec-fetch-site"), Some(&host)) {
+    if !is_same_origin_request(
+        request.method().as_str(),
+        header(headers, "origin"),
+        header(headers, "sec-fetch-site"),
+        Some(&host),
+    ) {
         return RestError(app::error::AppError::forbidden(
             "This request came from another site and was refused. Use Sightline from its own address.",
         ))
         .into_response();
     }
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
     let info = RequestInfo {
         host,
-        client_addr: app::auth::rules::client_address(&peer, header(headers, "x-forwarded-for"), layer.trusted_proxies),
-        user_agent: header(headers, "user-agent").unwrap_or("").chars().take(300).collect(),
+        client_addr: app::auth::rules::client_address(
+            &peer,
+            header(headers, "x-forwarded-for"),
+            layer.trusted_proxies,
+        ),
+        user_agent: header(headers, "user-agent")
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .collect(),
     };
     // Static files (the WASM bundle, CSS, icons) need no caller: spare the database a session
     // lookup for each of them.
     if !is_static_file(&state, request.uri().path()) {
-        match authenticate(&state, header(headers, "cookie"), header(headers, "authorization")).await {
+        match authenticate(
+            &state,
+            header(headers, "cookie"),
+            header(headers, "authorization"),
+        )
+        .await
+        {
             Ok(Some(principal)) => {
                 request.extensions_mut().insert(principal);
             }
@@ -66,7 +99,10 @@ pub async fn identify(State((state, layer)): State<(AppState, LayerSettings)>, m
 
 fn is_static_file(state: &AppState, path: &str) -> bool {
     let pkg = state.leptos_options.site_pkg_dir.trim_matches('/');
-    path.strip_prefix('/').and_then(|p| p.strip_prefix(pkg)).is_some_and(|rest| rest.starts_with('/')) || path == "/favicon.svg"
+    path.strip_prefix('/')
+        .and_then(|p| p.strip_prefix(pkg))
+        .is_some_and(|rest| rest.starts_with('/'))
+        || path == "/favicon.svg"
 }
 
 /// A request's path and query as the logs keep them: secrets that travel in addresses (a link's
@@ -76,8 +112,15 @@ pub fn redacted_target(path: &str, query: Option<&str>) -> String {
         Some(_) => "/invite/[redacted]".to_string(),
         None => path.to_string(),
     };
-    let Some(query) = query.filter(|q| !q.is_empty()) else { return path };
-    let secret = |name: &str| matches!(name.to_ascii_lowercase().as_str(), "eac" | "token" | "access-code" | "access_code" | "code" | "key" | "api_key");
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        return path;
+    };
+    let secret = |name: &str| {
+        matches!(
+            name.to_ascii_lowercase().as_str(),
+            "eac" | "token" | "access-code" | "access_code" | "code" | "key" | "api_key"
+        )
+    };
     let query: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
@@ -95,7 +138,10 @@ fn new_nonce() -> String {
 
 /// The app an embed page shows: `/embed/<app>/…`.
 fn embedded_app(path: &str) -> Option<&str> {
-    path.strip_prefix("/embed/")?.split('/').next().filter(|id| !id.is_empty())
+    path.strip_prefix("/embed/")?
+        .split('/')
+        .next()
+        .filter(|id| !id.is_empty())
 }
 
 /// Mints the page's CSP nonce and sets the security headers on every response. Portal pages may
@@ -123,11 +169,21 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
     };
     set(header::CONTENT_SECURITY_POLICY, &csp);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(header::REFERRER_POLICY, if visitor { "no-referrer" } else { "strict-origin-when-cross-origin" });
+    set(
+        header::REFERRER_POLICY,
+        if visitor {
+            "no-referrer"
+        } else {
+            "strict-origin-when-cross-origin"
+        },
+    );
     if embedded_app(&path).is_none() {
         // X-Frame-Options knows no list of sites; frame-ancestors decides for embed pages.
         set(header::X_FRAME_OPTIONS, "DENY");
-        set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+        set(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        );
     }
     if visitor {
         // A visitor's page holds a live session: never from a shared cache.
@@ -142,9 +198,18 @@ mod tests {
 
     #[test]
     fn secrets_in_addresses_never_reach_the_logs() {
-        assert_eq!(redacted_target("/a/0123", Some("eac=5ecret&sheet=s1")), "/a/0123?eac=[redacted]&sheet=s1");
-        assert_eq!(redacted_target("/invite/5ecret", None), "/invite/[redacted]");
-        assert_eq!(redacted_target("/embed/app/chart", Some("object=c1&EAC=x")), "/embed/app/chart?object=c1&EAC=[redacted]");
+        assert_eq!(
+            redacted_target("/a/0123", Some("eac=5ecret&sheet=s1")),
+            "/a/0123?eac=[redacted]&sheet=s1"
+        );
+        assert_eq!(
+            redacted_target("/invite/5ecret", None),
+            "/invite/[redacted]"
+        );
+        assert_eq!(
+            redacted_target("/embed/app/chart", Some("object=c1&EAC=x")),
+            "/embed/app/chart?object=c1&EAC=[redacted]"
+        );
         assert_eq!(redacted_target("/spaces", None), "/spaces");
     }
 }

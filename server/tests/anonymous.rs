@@ -28,12 +28,27 @@ fn visit(addr: &str) -> Visit<'_> {
 }
 
 async fn turn_on(t: &TestDb, w: &World) -> LinkInfo {
-    let panel = anonymous::set_app_access(&t.state, &w.anna, &w.app.id, true).await.unwrap();
-    panel.links.into_iter().next().expect("turning it on makes a link")
+    let panel = anonymous::set_app_access(&t.state, &w.anna, &w.app.id, true)
+        .await
+        .unwrap();
+    panel
+        .links
+        .into_iter()
+        .next()
+        .expect("turning it on makes a link")
 }
 
 async fn start(t: &TestDb, w: &World, code: &str) -> Result<AnonymousSession, AppError> {
-    anonymous::start_session(&t.state, visit("203.0.113.7"), &w.app.id, code, None, None, "").await
+    anonymous::start_session(
+        &t.state,
+        visit("203.0.113.7"),
+        &w.app.id,
+        code,
+        None,
+        None,
+        "",
+    )
+    .await
 }
 
 fn kpi(view: &SheetView) -> f64 {
@@ -55,34 +70,88 @@ async fn turning_on_gives_a_link_whose_code_opens_the_app_for_fifteen_minutes(t:
     let link = turn_on(&t, &w).await;
     assert_eq!(link.status, LinkStatus::Live);
     let code = code_of(&link);
-    assert_eq!(code.len(), 64, "256 random bits, at least the 128 the issue asks");
-    assert_eq!(link.url, format!("http://sightline.test/a/{}?eac={code}", w.app.id));
-    assert!(link.embed.as_ref().unwrap().iframe.contains(&code), "the embed code carries the same code");
+    assert_eq!(
+        code.len(),
+        64,
+        "256 random bits, at least the 128 the issue asks"
+    );
+    assert_eq!(
+        link.url,
+        format!("http://sightline.test/a/{}?eac={code}", w.app.id)
+    );
+    assert!(
+        link.embed.as_ref().unwrap().iframe.contains(&code),
+        "the embed code carries the same code"
+    );
 
     let session = start(&t, &w, &code).await.unwrap();
-    assert_eq!(session.lasts_ms, 15 * 60 * 1000, "each anonymous session lasts 15 minutes");
+    assert_eq!(
+        session.lasts_ms,
+        15 * 60 * 1000,
+        "each anonymous session lasts 15 minutes"
+    );
     assert_eq!(kpi(&session.view), ALL);
-    assert!(!session.view.can_edit_sheet && !session.view.can_add_sheet, "a visitor changes nothing");
+    assert!(
+        !session.view.can_edit_sheet && !session.view.can_add_sheet,
+        "a visitor changes nothing"
+    );
     assert!(session.view.public);
 
     // Selections are the visitor's own.
-    let bike = match session.view.charts.iter().find(|c| c.spec.kind == ChartKind::FilterPane && matches!(&c.data, ChartData::List { field, .. } if field == "Product")).map(|c| &c.data) {
-        Some(ChartData::List { values, .. }) => values.iter().find(|v| v.label == "Bike").unwrap().code,
+    let bike = match session
+        .view
+        .charts
+        .iter()
+        .find(|c| {
+            c.spec.kind == ChartKind::FilterPane
+                && matches!(&c.data, ChartData::List { field, .. } if field == "Product")
+        })
+        .map(|c| &c.data)
+    {
+        Some(ChartData::List { values, .. }) => {
+            values.iter().find(|v| v.label == "Bike").unwrap().code
+        }
         _ => panic!("a Product pane"),
     };
-    let selected = anonymous::session_sheet(&t.state, &session.token, None, None, Some(SelectionChange::Toggle { field: "Product".into(), code: bike })).await.unwrap();
+    let selected = anonymous::session_sheet(
+        &t.state,
+        &session.token,
+        None,
+        None,
+        Some(SelectionChange::Toggle {
+            field: "Product".into(),
+            code: bike,
+        }),
+    )
+    .await
+    .unwrap();
     assert_eq!(kpi(&selected), 200.0);
     let other = start(&t, &w, &code).await.unwrap();
-    assert_eq!(kpi(&other.view), ALL, "another visitor does not see the first one's selections");
+    assert_eq!(
+        kpi(&other.view),
+        ALL,
+        "another visitor does not see the first one's selections"
+    );
 
     t.minutes(14);
-    assert!(anonymous::session_sheet(&t.state, &session.token, None, None, None).await.is_ok(), "still within 15 minutes");
+    assert!(
+        anonymous::session_sheet(&t.state, &session.token, None, None, None)
+            .await
+            .is_ok(),
+        "still within 15 minutes"
+    );
     t.minutes(1);
-    let ended = anonymous::session_sheet(&t.state, &session.token, None, None, None).await.unwrap_err();
+    let ended = anonymous::session_sheet(&t.state, &session.token, None, None, None)
+        .await
+        .unwrap_err();
     assert!(matches!(ended, AppError::SessionEnded(_)), "{ended:?}");
     assert!(ended.to_string().contains("Refresh"), "{ended}");
     let renewed = start(&t, &w, &code).await.unwrap();
-    assert_eq!(kpi(&renewed.view), ALL, "a refresh with the same link starts a new session");
+    assert_eq!(
+        kpi(&renewed.view),
+        ALL,
+        "a refresh with the same link starts a new session"
+    );
 }
 
 async fn a_reset_code_stops_the_old_link_and_every_session_at_once(t: TestDb) {
@@ -90,14 +159,32 @@ async fn a_reset_code_stops_the_old_link_and_every_session_at_once(t: TestDb) {
     let link = turn_on(&t, &w).await;
     let old = code_of(&link);
     let session = start(&t, &w, &old).await.unwrap();
-    let reset = anonymous::reset_code(&t.state, &w.anna, &link.id).await.unwrap();
+    let reset = anonymous::reset_code(&t.state, &w.anna, &link.id)
+        .await
+        .unwrap();
     let new = code_of(&reset);
     assert_ne!(new, old);
-    assert!(matches!(anonymous::session_sheet(&t.state, &session.token, None, None, None).await, Err(AppError::SessionEnded(_))), "the live session stops");
+    assert!(
+        matches!(
+            anonymous::session_sheet(&t.state, &session.token, None, None, None).await,
+            Err(AppError::SessionEnded(_))
+        ),
+        "the live session stops"
+    );
     let wrong = start(&t, &w, &old).await.unwrap_err();
     assert_eq!(wrong.status(), 404);
     let guessed = start(&t, &w, &"0".repeat(64)).await.unwrap_err();
-    let missing = anonymous::start_session(&t.state, visit("203.0.113.7"), "no-such-app", &new, None, None, "").await.unwrap_err();
+    let missing = anonymous::start_session(
+        &t.state,
+        visit("203.0.113.7"),
+        "no-such-app",
+        &new,
+        None,
+        None,
+        "",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(wrong, guessed, "an old code and a wrong code answer alike");
     assert_eq!(wrong, missing, "a missing app answers like a wrong code");
     assert!(start(&t, &w, &new).await.is_ok(), "the new code works");
@@ -109,108 +196,275 @@ async fn pausing_and_expiry_close_a_link_with_a_clear_answer(t: TestDb) {
     let link = turn_on(&t, &w).await;
     let code = code_of(&link);
     let session = start(&t, &w, &code).await.unwrap();
-    anonymous::update_link(&t.state, &w.anna, &link.id, LinkChanges { disabled: Some(true), ..Default::default() }).await.unwrap();
+    anonymous::update_link(
+        &t.state,
+        &w.anna,
+        &link.id,
+        LinkChanges {
+            disabled: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let paused = start(&t, &w, &code).await.unwrap_err();
     assert_eq!(paused.status(), 403);
     assert!(paused.to_string().contains("turned off"), "{paused}");
-    assert!(matches!(anonymous::session_sheet(&t.state, &session.token, None, None, None).await, Err(AppError::SessionEnded(_))));
-    anonymous::update_link(&t.state, &w.anna, &link.id, LinkChanges { disabled: Some(false), ..Default::default() }).await.unwrap();
-    assert!(start(&t, &w, &code).await.is_ok(), "resumed with the same code");
+    assert!(matches!(
+        anonymous::session_sheet(&t.state, &session.token, None, None, None).await,
+        Err(AppError::SessionEnded(_))
+    ));
+    anonymous::update_link(
+        &t.state,
+        &w.anna,
+        &link.id,
+        LinkChanges {
+            disabled: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        start(&t, &w, &code).await.is_ok(),
+        "resumed with the same code"
+    );
 
-    let past = anonymous::update_link(&t.state, &w.anna, &link.id, LinkChanges { expires_at: Some(Some(common::START - 1)), ..Default::default() }).await.unwrap_err();
+    let past = anonymous::update_link(
+        &t.state,
+        &w.anna,
+        &link.id,
+        LinkChanges {
+            expires_at: Some(Some(common::START - 1)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(past.to_string().contains("passed"), "{past}");
     let tomorrow = common::START + 24 * 60 * 60 * 1000;
-    let dated = anonymous::update_link(&t.state, &w.anna, &link.id, LinkChanges { expires_at: Some(Some(tomorrow)), ..Default::default() }).await.unwrap();
+    let dated = anonymous::update_link(
+        &t.state,
+        &w.anna,
+        &link.id,
+        LinkChanges {
+            expires_at: Some(Some(tomorrow)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(dated.expires_at, Some(tomorrow));
     t.minutes(2 * 24 * 60);
     let expired = start(&t, &w, &code).await.unwrap_err();
     assert_eq!(expired.status(), 410);
     assert!(expired.to_string().contains("expired"), "{expired}");
-    let listed = anonymous::panel(&t.state, &w.anna, &w.app.id).await.unwrap();
+    let listed = anonymous::panel(&t.state, &w.anna, &w.app.id)
+        .await
+        .unwrap();
     assert_eq!(listed.links[0].status, LinkStatus::Expired);
-    assert!(!apps::get_app(&t.state, &w.anna, &w.app.id).await.unwrap().app.public, "an expired link makes the app no longer public");
+    assert!(
+        !apps::get_app(&t.state, &w.anna, &w.app.id)
+            .await
+            .unwrap()
+            .app
+            .public,
+        "an expired link makes the app no longer public"
+    );
 }
 
 async fn who_turns_it_on_and_who_copies_what(t: TestDb) {
     let w = world(&t).await;
     // The tenant admin owns "Public" but lacks the permission: allowed to nobody by default,
     // tenant admins included.
-    let admin_try = anonymous::set_app_access(&t.state, &w.admin, &w.app.id, true).await.unwrap_err();
+    let admin_try = anonymous::set_app_access(&t.state, &w.admin, &w.app.id, true)
+        .await
+        .unwrap_err();
     assert_eq!(admin_try.status(), 403);
-    assert!(admin_try.to_string().contains("Public link creation"), "{admin_try}");
-    let pat_try = anonymous::set_app_access(&t.state, &w.pat, &w.app.id, true).await.unwrap_err();
+    assert!(
+        admin_try.to_string().contains("Public link creation"),
+        "{admin_try}"
+    );
+    let pat_try = anonymous::set_app_access(&t.state, &w.pat, &w.app.id, true)
+        .await
+        .unwrap_err();
     assert!(pat_try.to_string().contains("Can manage"), "{pat_try}");
     let link = turn_on(&t, &w).await;
 
     let ali = anonymous::panel(&t.state, &w.ali, &w.app.id).await.unwrap();
-    assert!(ali.can_copy_code && !ali.can_copy_embed && !ali.can_manage, "Can view copies the link with its code");
+    assert!(
+        ali.can_copy_code && !ali.can_copy_embed && !ali.can_manage,
+        "Can view copies the link with its code"
+    );
     assert_eq!(ali.links[0].url, link.url);
     assert!(ali.links[0].embed.is_none() && ali.links[0].code.is_none());
     assert!(ali.why_not.unwrap().contains("Can manage"));
 
     let pat = anonymous::panel(&t.state, &w.pat, &w.app.id).await.unwrap();
-    assert!(!pat.can_copy_code, "Can publish is not among the roles that copy the code");
-    assert_eq!(pat.links[0].url, format!("http://sightline.test/a/{}", w.app.id), "others copy the link without the code");
+    assert!(
+        !pat.can_copy_code,
+        "Can publish is not among the roles that copy the code"
+    );
+    assert_eq!(
+        pat.links[0].url,
+        format!("http://sightline.test/a/{}", w.app.id),
+        "others copy the link without the code"
+    );
 
     // Can manage without the permission: neither the switch nor the embed code.
     let role_less = {
         let admin = &w.admin;
-        directory::update_user(&t.state, admin, &w.anna.user_id, UserChanges { role_ids: Some(vec![]), ..Default::default() }).await.unwrap();
+        directory::update_user(
+            &t.state,
+            admin,
+            &w.anna.user_id,
+            UserChanges {
+                role_ids: Some(vec![]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         t.principal("anna@acme.test").await
     };
-    let panel = anonymous::panel(&t.state, &role_less, &w.app.id).await.unwrap();
+    let panel = anonymous::panel(&t.state, &role_less, &w.app.id)
+        .await
+        .unwrap();
     assert!(panel.can_copy_code && !panel.can_copy_embed && !panel.can_manage);
     assert!(panel.why_not.unwrap().contains("Public link creation"));
-    assert_eq!(anonymous::reset_code(&t.state, &role_less, &link.id).await.unwrap_err().status(), 403);
+    assert_eq!(
+        anonymous::reset_code(&t.state, &role_less, &link.id)
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
 
     // Anonymous access is for apps in managed spaces.
-    let draft = apps::list_apps(&t.state, &w.anna, &spaces_named(&t, &w.anna, "Work").await).await.unwrap().remove(0);
-    let shared = anonymous::set_app_access(&t.state, &w.anna, &draft.id, true).await.unwrap_err();
+    let draft = apps::list_apps(&t.state, &w.anna, &spaces_named(&t, &w.anna, "Work").await)
+        .await
+        .unwrap()
+        .remove(0);
+    let shared = anonymous::set_app_access(&t.state, &w.anna, &draft.id, true)
+        .await
+        .unwrap_err();
     assert!(shared.to_string().contains("managed space"), "{shared}");
 }
 
 async fn spaces_named(t: &TestDb, who: &Principal, name: &str) -> String {
-    spaces::list_spaces(&t.state, who, SpaceQuery::default()).await.unwrap().items.into_iter().find(|s| s.name == name).unwrap().id
+    spaces::list_spaces(&t.state, who, SpaceQuery::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap()
+        .id
 }
 
 async fn a_links_reduction_locks_what_its_visitors_see(t: TestDb) {
     let w = world(&t).await;
     let link = turn_on(&t, &w).await;
-    let north = LinkReduction { field: "region".into(), allowed: vec!["North".into()] };
-    let changed = anonymous::update_link(&t.state, &w.anna, &link.id, LinkChanges { reduction: Some(Some(north)), ..Default::default() }).await.unwrap();
-    assert_eq!(changed.reduction.unwrap().field, "Region", "the field is matched to the app's own spelling");
+    let north = LinkReduction {
+        field: "region".into(),
+        allowed: vec!["North".into()],
+    };
+    let changed = anonymous::update_link(
+        &t.state,
+        &w.anna,
+        &link.id,
+        LinkChanges {
+            reduction: Some(Some(north)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        changed.reduction.unwrap().field,
+        "Region",
+        "the field is matched to the app's own spelling"
+    );
     let session = start(&t, &w, &code_of(&link)).await.unwrap();
-    assert_eq!(kpi(&session.view), NORTH, "a visitor through this link sees only the North, in every chart");
-    let search = anonymous::session_sheet(&t.state, &session.token, None, None, Some(SelectionChange::Search { field: "Region".into(), text: "South".into() })).await;
-    assert!(search.is_err(), "no search reaches rows outside the reduction");
+    assert_eq!(
+        kpi(&session.view),
+        NORTH,
+        "a visitor through this link sees only the North, in every chart"
+    );
+    let search = anonymous::session_sheet(
+        &t.state,
+        &session.token,
+        None,
+        None,
+        Some(SelectionChange::Search {
+            field: "Region".into(),
+            text: "South".into(),
+        }),
+    )
+    .await;
+    assert!(
+        search.is_err(),
+        "no search reaches rows outside the reduction"
+    );
 
-    let bad = anonymous::update_link(&t.state, &w.anna, &link.id, LinkChanges { reduction: Some(Some(LinkReduction { field: "Colour".into(), allowed: vec!["Red".into()] })), ..Default::default() }).await.unwrap_err();
+    let bad = anonymous::update_link(
+        &t.state,
+        &w.anna,
+        &link.id,
+        LinkChanges {
+            reduction: Some(Some(LinkReduction {
+                field: "Colour".into(),
+                allowed: vec!["Red".into()],
+            })),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(bad.to_string().contains("Colour"), "{bad}");
 
     // A second link to the same app, its own code, no reduction: everything.
-    let second = anonymous::create_link(&t.state, &w.anna, &w.app.id, "Partner site").await.unwrap();
+    let second = anonymous::create_link(&t.state, &w.anna, &w.app.id, "Partner site")
+        .await
+        .unwrap();
     assert_ne!(second.code, link.code);
-    assert_eq!(kpi(&start(&t, &w, &code_of(&second)).await.unwrap().view), ALL);
+    assert_eq!(
+        kpi(&start(&t, &w, &code_of(&second)).await.unwrap().view),
+        ALL
+    );
 }
 
 async fn section_access_never_opens_more_to_visitors(t: TestDb) {
     let w = world(&t).await;
     let link = turn_on(&t, &w).await;
     // A section-access rule on the published app (it names Ali, not visitors).
-    let rule = NewAccessRule { assignee_type: "user".into(), assignee_id: w.ali.user_id.clone(), field: "Region".into(), allowed: "South".into() };
+    let rule = NewAccessRule {
+        assignee_type: "user".into(),
+        assignee_id: w.ali.user_id.clone(),
+        field: "Region".into(),
+        allowed: "South".into(),
+    };
     let draft_id = w.app.source_app_id.clone().unwrap();
-    content::add_rule(&t.state, &w.anna, &draft_id, rule).await.unwrap();
-    apps::republish_app(&t.state, &w.anna, &draft_id, &w.app.id).await.unwrap();
+    content::add_rule(&t.state, &w.anna, &draft_id, rule)
+        .await
+        .unwrap();
+    apps::republish_app(&t.state, &w.anna, &draft_id, &w.app.id)
+        .await
+        .unwrap();
     let session = start(&t, &w, &code_of(&link)).await.unwrap();
     assert!(session.view.charts.iter().all(|c| !matches!(&c.data, ChartData::Cube { totals, .. } if totals.iter().flatten().any(|v| *v > 0.0))), "a link without a reduction shows no data on an app with section access");
-    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id).await.unwrap();
+    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id)
+        .await
+        .unwrap();
     assert!(panel.has_section_access, "the panel warns about it");
 }
 
 async fn capacity_admits_until_every_seat_is_taken(t: TestDb) {
     let w = world(&t).await;
     let code = code_of(&turn_on(&t, &w).await);
-    let low = anonymous::set_capacity(&t.state, &w.admin, 2).await.unwrap();
+    let low = anonymous::set_capacity(&t.state, &w.admin, 2)
+        .await
+        .unwrap();
     assert_eq!(low.max_sessions, 2);
     start(&t, &w, &code).await.unwrap();
     start(&t, &w, &code).await.unwrap();
@@ -219,11 +473,31 @@ async fn capacity_admits_until_every_seat_is_taken(t: TestDb) {
     assert_eq!(busy.retry_after_secs(), Some(60));
     let usage = anonymous::usage(&t.state, &w.admin).await.unwrap();
     assert_eq!((usage.current, usage.peak), (2, 2));
-    assert_eq!(usage.history.last().map(|h| (h.started, h.refused)), Some((2, 1)), "the admin center shows current use, peak and history");
+    assert_eq!(
+        usage.history.last().map(|h| (h.started, h.refused)),
+        Some((2, 1)),
+        "the admin center shows current use, peak and history"
+    );
     t.minutes(15);
-    assert!(start(&t, &w, &code).await.is_ok(), "expired sessions free their seats");
-    assert_eq!(anonymous::set_capacity(&t.state, &w.admin, -1).await.unwrap_err().status(), 400);
-    assert_eq!(anonymous::set_capacity(&t.state, &w.anna, 10).await.unwrap_err().status(), 403, "capacity is the tenant admins'");
+    assert!(
+        start(&t, &w, &code).await.is_ok(),
+        "expired sessions free their seats"
+    );
+    assert_eq!(
+        anonymous::set_capacity(&t.state, &w.admin, -1)
+            .await
+            .unwrap_err()
+            .status(),
+        400
+    );
+    assert_eq!(
+        anonymous::set_capacity(&t.state, &w.anna, 10)
+            .await
+            .unwrap_err()
+            .status(),
+        403,
+        "capacity is the tenant admins'"
+    );
 }
 
 async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
@@ -233,93 +507,321 @@ async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
     let before = t.count(changes).await;
     for _ in 0..5 {
         let session = start(&t, &w, &code).await.unwrap();
-        anonymous::session_sheet(&t.state, &session.token, None, None, Some(SelectionChange::ClearAll)).await.unwrap();
+        anonymous::session_sheet(
+            &t.state,
+            &session.token,
+            None,
+            None,
+            Some(SelectionChange::ClearAll),
+        )
+        .await
+        .unwrap();
     }
-    assert_eq!(t.count(changes).await, before, "five visits with a selection each wrote nothing");
-    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id).await.unwrap();
-    assert_eq!(panel.links[0].views_today, 5, "views are counted before they are written");
+    assert_eq!(
+        t.count(changes).await,
+        before,
+        "five visits with a selection each wrote nothing"
+    );
+    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        panel.links[0].views_today, 5,
+        "views are counted before they are written"
+    );
     anonymous::flush(&t.state).await.unwrap();
-    assert_eq!(t.count("SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM link_views").await, 5, "views per link and day, no personal data");
-    assert_eq!(t.count("SELECT COALESCE(MAX(peak), 0) FROM anonymous_usage").await, 5);
-    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id).await.unwrap();
-    assert_eq!((panel.links[0].views_today, panel.links[0].views_30_days), (5, 5), "written once, counted once");
+    assert_eq!(
+        t.count("SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT) FROM link_views")
+            .await,
+        5,
+        "views per link and day, no personal data"
+    );
+    assert_eq!(
+        t.count("SELECT COALESCE(MAX(peak), 0) FROM anonymous_usage")
+            .await,
+        5
+    );
+    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (panel.links[0].views_today, panel.links[0].views_30_days),
+        (5, 5),
+        "written once, counted once"
+    );
 }
 
 async fn the_per_address_limit_slows_one_client_only() {
-    let t = TestDb::with_settings(common::Backend::Sqlite, |s| s.anonymous.starts_per_minute = 3).await;
+    let t = TestDb::with_settings(common::Backend::Sqlite, |s| {
+        s.anonymous.starts_per_minute = 3
+    })
+    .await;
     let w = world(&t).await;
     let code = code_of(&turn_on(&t, &w).await);
     for _ in 0..3 {
-        anonymous::start_session(&t.state, visit("198.51.100.1"), &w.app.id, &code, None, None, "").await.unwrap();
+        anonymous::start_session(
+            &t.state,
+            visit("198.51.100.1"),
+            &w.app.id,
+            &code,
+            None,
+            None,
+            "",
+        )
+        .await
+        .unwrap();
     }
-    let limited = anonymous::start_session(&t.state, visit("198.51.100.1"), &w.app.id, &code, None, None, "").await.unwrap_err();
+    let limited = anonymous::start_session(
+        &t.state,
+        visit("198.51.100.1"),
+        &w.app.id,
+        &code,
+        None,
+        None,
+        "",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(limited.status(), 429);
     assert!(limited.retry_after_secs().unwrap() <= 60);
-    assert!(anonymous::start_session(&t.state, visit("198.51.100.2"), &w.app.id, &code, None, None, "").await.is_ok(), "another address is not slowed");
+    assert!(
+        anonymous::start_session(
+            &t.state,
+            visit("198.51.100.2"),
+            &w.app.id,
+            &code,
+            None,
+            None,
+            ""
+        )
+        .await
+        .is_ok(),
+        "another address is not slowed"
+    );
     t.minutes(1);
-    assert!(anonymous::start_session(&t.state, visit("198.51.100.1"), &w.app.id, &code, None, None, "").await.is_ok(), "a minute later it may start again");
+    assert!(
+        anonymous::start_session(
+            &t.state,
+            visit("198.51.100.1"),
+            &w.app.id,
+            &code,
+            None,
+            None,
+            ""
+        )
+        .await
+        .is_ok(),
+        "a minute later it may start again"
+    );
 }
 
 async fn visitors_see_public_sheets_only_and_embeds_pick_their_part(t: TestDb) {
     let w = world(&t).await;
     let code = code_of(&turn_on(&t, &w).await);
-    let private = content::add_sheet(&t.state, &w.anna, &w.app.id, "Anna's notes").await.unwrap();
+    let private = content::add_sheet(&t.state, &w.anna, &w.app.id, "Anna's notes")
+        .await
+        .unwrap();
     assert!(private.private);
     let session = start(&t, &w, &code).await.unwrap();
-    assert!(session.view.sheets.iter().all(|s| !s.private), "only public sheets");
-    let hidden = anonymous::session_sheet(&t.state, &session.token, Some(&private.id), None, None).await.unwrap_err();
+    assert!(
+        session.view.sheets.iter().all(|s| !s.private),
+        "only public sheets"
+    );
+    let hidden = anonymous::session_sheet(&t.state, &session.token, Some(&private.id), None, None)
+        .await
+        .unwrap_err();
     assert_eq!(hidden.status(), 404);
 
-    let field = anonymous::start_session(&t.state, visit("203.0.113.8"), &w.app.id, &code, None, Some("Region"), "Region:North").await.unwrap();
-    assert_eq!(field.view.charts.len(), 1, "an embedded field is its filter pane alone");
-    assert_eq!(field.view.selections.first().map(|c| c.values.clone()), Some(vec!["North".to_string()]), "initial selections from the address");
-    let bad = anonymous::start_session(&t.state, visit("203.0.113.8"), &w.app.id, &code, None, None, "Region:Mars").await.unwrap_err();
+    let field = anonymous::start_session(
+        &t.state,
+        visit("203.0.113.8"),
+        &w.app.id,
+        &code,
+        None,
+        Some("Region"),
+        "Region:North",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        field.view.charts.len(),
+        1,
+        "an embedded field is its filter pane alone"
+    );
+    assert_eq!(
+        field.view.selections.first().map(|c| c.values.clone()),
+        Some(vec!["North".to_string()]),
+        "initial selections from the address"
+    );
+    let bad = anonymous::start_session(
+        &t.state,
+        visit("203.0.113.8"),
+        &w.app.id,
+        &code,
+        None,
+        None,
+        "Region:Mars",
+    )
+    .await
+    .unwrap_err();
     assert!(bad.to_string().contains("Mars"), "{bad}");
 }
 
 async fn the_members_list_shows_anonymous_access_with_turn_off(t: TestDb) {
     let w = world(&t).await;
-    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default()).await.unwrap();
+    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
+        .await
+        .unwrap();
     assert!(members.anonymous_apps.is_empty(), "no link yet");
     turn_on(&t, &w).await;
-    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default()).await.unwrap();
-    assert_eq!(members.anonymous_apps, vec![(w.app.id.clone(), "Community stats".to_string())]);
-    assert!(members.rows.iter().all(|r| r.assignee_type != ShareAssignee::Link), "links are not people");
-    let ali = sharing::members(&t.state, &w.ali, &w.public_space, MemberQuery::default()).await.unwrap();
-    assert!(ali.anonymous_apps.is_empty(), "Owner and Can manage see it; Can view does not");
-    anonymous::set_app_access(&t.state, &w.anna, &w.app.id, false).await.unwrap();
-    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default()).await.unwrap();
+    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        members.anonymous_apps,
+        vec![(w.app.id.clone(), "Community stats".to_string())]
+    );
+    assert!(
+        members
+            .rows
+            .iter()
+            .all(|r| r.assignee_type != ShareAssignee::Link),
+        "links are not people"
+    );
+    let ali = sharing::members(&t.state, &w.ali, &w.public_space, MemberQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        ali.anonymous_apps.is_empty(),
+        "Owner and Can manage see it; Can view does not"
+    );
+    anonymous::set_app_access(&t.state, &w.anna, &w.app.id, false)
+        .await
+        .unwrap();
+    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
+        .await
+        .unwrap();
     assert!(members.anonymous_apps.is_empty(), "Turn off");
-    assert!(!apps::get_app(&t.state, &w.anna, &w.app.id).await.unwrap().app.public);
+    assert!(
+        !apps::get_app(&t.state, &w.anna, &w.app.id)
+            .await
+            .unwrap()
+            .app
+            .public
+    );
 }
 
 async fn links_are_shares_of_type_link(t: TestDb) {
     let w = world(&t).await;
     let link = turn_on(&t, &w).await;
-    let shares = sharing::list_shares(&t.state, &w.anna, &w.public_space, ShareQuery::default()).await.unwrap();
-    let share = shares.iter().find(|s| s.id == link.id).expect("the link is a share");
-    assert_eq!((share.assignee_type, share.assignee_name.as_str(), share.disabled), (ShareAssignee::Link, "Anonymous access", false));
-    let paused = sharing::update_share(&t.state, &w.anna, &w.public_space, &link.id, ShareChanges { disabled: Some(true), roles: None }).await.unwrap();
+    let shares = sharing::list_shares(&t.state, &w.anna, &w.public_space, ShareQuery::default())
+        .await
+        .unwrap();
+    let share = shares
+        .iter()
+        .find(|s| s.id == link.id)
+        .expect("the link is a share");
+    assert_eq!(
+        (
+            share.assignee_type,
+            share.assignee_name.as_str(),
+            share.disabled
+        ),
+        (ShareAssignee::Link, "Anonymous access", false)
+    );
+    let paused = sharing::update_share(
+        &t.state,
+        &w.anna,
+        &w.public_space,
+        &link.id,
+        ShareChanges {
+            disabled: Some(true),
+            roles: None,
+        },
+    )
+    .await
+    .unwrap();
     assert!(paused.disabled);
-    let roles = sharing::update_share(&t.state, &w.anna, &w.public_space, &link.id, ShareChanges { roles: Some(vec![SpaceRole::Contributor]), disabled: None }).await.unwrap_err();
+    let roles = sharing::update_share(
+        &t.state,
+        &w.anna,
+        &w.public_space,
+        &link.id,
+        ShareChanges {
+            roles: Some(vec![SpaceRole::Contributor]),
+            disabled: None,
+        },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(roles.status(), 400);
-    sharing::delete_share(&t.state, &w.anna, &w.public_space, &link.id).await.unwrap();
-    assert!(anonymous::panel(&t.state, &w.anna, &w.app.id).await.unwrap().links.is_empty());
+    sharing::delete_share(&t.state, &w.anna, &w.public_space, &link.id)
+        .await
+        .unwrap();
+    assert!(anonymous::panel(&t.state, &w.anna, &w.app.id)
+        .await
+        .unwrap()
+        .links
+        .is_empty());
 }
 
 async fn allowed_origins_are_kept_by_tenant_admins(t: TestDb) {
     let w = world(&t).await;
-    assert_eq!(anonymous::frame_ancestors_for(&t.state, &w.app.id).await, "frame-ancestors 'none'", "no site may frame Sightline until one is listed");
-    let site = NewOrigin { name: "Website".into(), origin: "https://www.Example.com/".into(), description: String::new(), frame_ancestors: true };
-    let saved = anonymous::save_origin(&t.state, &w.admin, None, site.clone()).await.unwrap();
+    assert_eq!(
+        anonymous::frame_ancestors_for(&t.state, &w.app.id).await,
+        "frame-ancestors 'none'",
+        "no site may frame Sightline until one is listed"
+    );
+    let site = NewOrigin {
+        name: "Website".into(),
+        origin: "https://www.Example.com/".into(),
+        description: String::new(),
+        frame_ancestors: true,
+    };
+    let saved = anonymous::save_origin(&t.state, &w.admin, None, site.clone())
+        .await
+        .unwrap();
     assert_eq!(saved.origin, "https://www.example.com");
-    assert_eq!(anonymous::frame_ancestors_for(&t.state, &w.app.id).await, "frame-ancestors https://www.example.com");
-    assert_eq!(anonymous::save_origin(&t.state, &w.admin, None, site.clone()).await.unwrap_err().status(), 409);
-    let injected = anonymous::save_origin(&t.state, &w.admin, None, NewOrigin { origin: "https://a.com; script-src *".into(), ..site.clone() }).await.unwrap_err();
-    assert!(injected.to_string().contains("https://example.com"), "{injected}");
-    assert_eq!(anonymous::save_origin(&t.state, &w.anna, None, site).await.unwrap_err().status(), 403);
-    anonymous::delete_origin(&t.state, &w.admin, &saved.id).await.unwrap();
-    assert_eq!(anonymous::frame_ancestors_for(&t.state, &w.app.id).await, "frame-ancestors 'none'");
+    assert_eq!(
+        anonymous::frame_ancestors_for(&t.state, &w.app.id).await,
+        "frame-ancestors https://www.example.com"
+    );
+    assert_eq!(
+        anonymous::save_origin(&t.state, &w.admin, None, site.clone())
+            .await
+            .unwrap_err()
+            .status(),
+        409
+    );
+    let injected = anonymous::save_origin(
+        &t.state,
+        &w.admin,
+        None,
+        NewOrigin {
+            origin: "https://a.com; script-src *".into(),
+            ..site.clone()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        injected.to_string().contains("https://example.com"),
+        "{injected}"
+    );
+    assert_eq!(
+        anonymous::save_origin(&t.state, &w.anna, None, site)
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    anonymous::delete_origin(&t.state, &w.admin, &saved.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous::frame_ancestors_for(&t.state, &w.app.id).await,
+        "frame-ancestors 'none'"
+    );
 }
 
 on_both_databases!(

@@ -32,32 +32,106 @@ async fn tenant(t: &TestDb) -> Tenant {
     let anna = t.active_user(&admin, "Anna").await;
     let ali = t.active_user(&admin, "Ali").await;
     let bob = t.active_user(&admin, "Bob").await;
-    let sales = directory::create_group(&t.state, &admin, NewGroup { name: "Sales".into(), ..Default::default() }).await.unwrap().id;
-    directory::add_member(&t.state, &admin, &sales, &bob.user_id).await.unwrap();
-    Tenant { admin, anna, ali, bob, sales }
+    let sales = directory::create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "Sales".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    directory::add_member(&t.state, &admin, &sales, &bob.user_id)
+        .await
+        .unwrap();
+    Tenant {
+        admin,
+        anna,
+        ali,
+        bob,
+        sales,
+    }
 }
 
 /// Stages a file through the service (the HTTP tests go through the route itself).
-async fn upload(t: &TestDb, who: &Principal, name: &str, contents: &[u8]) -> Result<String, AppError> {
+async fn upload(
+    t: &TestDb,
+    who: &Principal,
+    name: &str,
+    contents: &[u8],
+) -> Result<String, AppError> {
     Ok(content::stage_file(&t.state, who, name, contents).await?.id)
 }
 
 /// Anna's shared space "Sales" with an app made from orders and customers; Ali can view it.
 async fn sales_app(t: &TestDb, people: &Tenant) -> (Space, App) {
-    let space = spaces::create_space(&t.state, &people.anna, NewSpace { space_type: SpaceType::Shared, name: "Sales".into(), description: String::new() }).await.unwrap();
-    let member = |id: &str, role| NewAssignment { assignee_type: AssigneeType::User, assignee_id: id.into(), roles: vec![role] };
-    spaces::create_assignment(&t.state, &people.anna, &space.id, member(&people.ali.user_id, SpaceRole::Consumer)).await.unwrap();
-    let files = vec![upload(t, &people.anna, "orders.csv", ORDERS.as_bytes()).await.unwrap(), upload(t, &people.anna, "customers.csv", CUSTOMERS.as_bytes()).await.unwrap()];
-    let app = content::create_app_from_files(&t.state, &people.anna, NewApp { name: "Sales".into(), space_id: space.id.clone(), ..Default::default() }, files).await.unwrap();
+    let space = spaces::create_space(
+        &t.state,
+        &people.anna,
+        NewSpace {
+            space_type: SpaceType::Shared,
+            name: "Sales".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let member = |id: &str, role| NewAssignment {
+        assignee_type: AssigneeType::User,
+        assignee_id: id.into(),
+        roles: vec![role],
+    };
+    spaces::create_assignment(
+        &t.state,
+        &people.anna,
+        &space.id,
+        member(&people.ali.user_id, SpaceRole::Consumer),
+    )
+    .await
+    .unwrap();
+    let files = vec![
+        upload(t, &people.anna, "orders.csv", ORDERS.as_bytes())
+            .await
+            .unwrap(),
+        upload(t, &people.anna, "customers.csv", CUSTOMERS.as_bytes())
+            .await
+            .unwrap(),
+    ];
+    let app = content::create_app_from_files(
+        &t.state,
+        &people.anna,
+        NewApp {
+            name: "Sales".into(),
+            space_id: space.id.clone(),
+            ..Default::default()
+        },
+        files,
+    )
+    .await
+    .unwrap();
     (space, app)
 }
 
-async fn view(t: &TestDb, who: &Principal, app: &App, change: Option<SelectionChange>) -> SheetView {
-    content::sheet_view(&t.state, who, &app.id, None, change).await.unwrap()
+async fn view(
+    t: &TestDb,
+    who: &Principal,
+    app: &App,
+    change: Option<SelectionChange>,
+) -> SheetView {
+    content::sheet_view(&t.state, who, &app.id, None, change)
+        .await
+        .unwrap()
 }
 
 fn chart<'a>(view: &'a SheetView, kind: ChartKind) -> &'a ChartData {
-    &view.charts.iter().find(|c| c.spec.kind == kind).unwrap_or_else(|| panic!("a {kind:?} on the sheet")).data
+    &view
+        .charts
+        .iter()
+        .find(|c| c.spec.kind == kind)
+        .unwrap_or_else(|| panic!("a {kind:?} on the sheet"))
+        .data
 }
 
 fn kpi(view: &SheetView) -> f64 {
@@ -72,7 +146,9 @@ fn pane(view: &SheetView, field: &str) -> Vec<(String, ValueState)> {
     view.charts
         .iter()
         .find_map(|c| match &c.data {
-            ChartData::List { field: f, values, .. } if f == field => Some(values.iter().map(|v| (v.label.clone(), v.state)).collect()),
+            ChartData::List {
+                field: f, values, ..
+            } if f == field => Some(values.iter().map(|v| (v.label.clone(), v.state)).collect()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("a filter pane of {field}"))
@@ -82,14 +158,19 @@ fn code_in(view: &SheetView, field: &str, label: &str) -> u32 {
     view.charts
         .iter()
         .find_map(|c| match &c.data {
-            ChartData::List { field: f, values, .. } if f == field => values.iter().find(|v| v.label == label).map(|v| v.code),
+            ChartData::List {
+                field: f, values, ..
+            } if f == field => values.iter().find(|v| v.label == label).map(|v| v.code),
             _ => None,
         })
         .unwrap()
 }
 
 fn session(principal: &Principal, id: &str) -> Principal {
-    Principal { credential: Credential::Session { id_hash: id.into() }, ..principal.clone() }
+    Principal {
+        credential: Credential::Session { id_hash: id.into() },
+        ..principal.clone()
+    }
 }
 
 on_both_databases!(
@@ -112,12 +193,22 @@ mod memory_budget {
 
     #[test]
     fn sqlite() {
-        run(async { super::a_model_past_the_memory_budget_is_evicted_and_reloads_transparently(TestDb::with_settings(Backend::Sqlite, tiny).await).await })
+        run(async {
+            super::a_model_past_the_memory_budget_is_evicted_and_reloads_transparently(
+                TestDb::with_settings(Backend::Sqlite, tiny).await,
+            )
+            .await
+        })
     }
 
     #[test]
     fn postgres() {
-        run(async { super::a_model_past_the_memory_budget_is_evicted_and_reloads_transparently(TestDb::with_settings(Backend::Postgres, tiny).await).await })
+        run(async {
+            super::a_model_past_the_memory_budget_is_evicted_and_reloads_transparently(
+                TestDb::with_settings(Backend::Postgres, tiny).await,
+            )
+            .await
+        })
     }
 }
 
@@ -129,22 +220,58 @@ async fn an_app_made_from_two_files_associates_them_and_opens_to_a_laid_out_shee
     assert_eq!(sheet.sheets.len(), 1);
     assert_eq!(sheet.sheet.as_ref().unwrap().title, "Overview");
     let kinds: Vec<ChartKind> = sheet.charts.iter().map(|c| c.spec.kind).collect();
-    for kind in [ChartKind::Kpi, ChartKind::Bar, ChartKind::Pie, ChartKind::Line, ChartKind::Table, ChartKind::FilterPane] {
-        assert!(kinds.contains(&kind), "the first sheet has a {kind:?}: {kinds:?}");
+    for kind in [
+        ChartKind::Kpi,
+        ChartKind::Bar,
+        ChartKind::Pie,
+        ChartKind::Line,
+        ChartKind::Table,
+        ChartKind::FilterPane,
+    ] {
+        assert!(
+            kinds.contains(&kind),
+            "the first sheet has a {kind:?}: {kinds:?}"
+        );
     }
     assert_eq!(kpi(&sheet), 255.5, "Sum of Amount over every order");
     let data = sheet.data.as_ref().unwrap();
-    assert_eq!(data.tables.iter().map(|t| (t.name.as_str(), t.rows)).collect::<Vec<_>>(), vec![("orders", 5), ("customers", 4)]);
+    assert_eq!(
+        data.tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.rows))
+            .collect::<Vec<_>>(),
+        vec![("orders", 5), ("customers", 4)]
+    );
     let key = data.fields.iter().find(|f| f.name == "CustomerId").unwrap();
-    assert_eq!(key.tables, vec!["orders", "customers"], "CustomerId associates the two tables");
-    assert!(!sheet.can_edit_sheet && !sheet.can_add_sheet, "Ali can view only");
-    assert!(pane(&sheet, "Region").iter().all(|(_, s)| *s == ValueState::Possible), "nothing selected: everything possible");
-    assert_eq!(t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NOT NULL").await, 2);
+    assert_eq!(
+        key.tables,
+        vec!["orders", "customers"],
+        "CustomerId associates the two tables"
+    );
+    assert!(
+        !sheet.can_edit_sheet && !sheet.can_add_sheet,
+        "Ali can view only"
+    );
+    assert!(
+        pane(&sheet, "Region")
+            .iter()
+            .all(|(_, s)| *s == ValueState::Possible),
+        "nothing selected: everything possible"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NOT NULL")
+            .await,
+        2
+    );
 
     // A chart saved in a form this version cannot read says so in its place; the rest still work.
-    sqlx::query("UPDATE charts SET spec = 'not a chart' WHERE spec LIKE '%\"kind\":\"bar\"%'").execute(&t.state.db).await.unwrap();
+    sqlx::query("UPDATE charts SET spec = 'not a chart' WHERE spec LIKE '%\"kind\":\"bar\"%'")
+        .execute(&t.state.db)
+        .await
+        .unwrap();
     let damaged = view(&t, &people.ali, &app, None).await;
-    assert!(damaged.charts.iter().any(|c| c.data == ChartData::Problem("This chart could not be read. Remove it and add it again.".into())));
+    assert!(damaged.charts.iter().any(|c| c.data
+        == ChartData::Problem("This chart could not be read. Remove it and add it again.".into())));
     assert_eq!(kpi(&damaged), 255.5);
 }
 
@@ -153,22 +280,87 @@ async fn a_click_updates_every_chart_and_the_selections_bar_with_back_and_forwar
     let (_, app) = sales_app(&t, &people).await;
     let first = view(&t, &people.ali, &app, None).await;
     let north = code_in(&first, "Region", "North");
-    let selected = view(&t, &people.ali, &app, Some(SelectionChange::Toggle { field: "Region".into(), code: north })).await;
+    let selected = view(
+        &t,
+        &people.ali,
+        &app,
+        Some(SelectionChange::Toggle {
+            field: "Region".into(),
+            code: north,
+        }),
+    )
+    .await;
     assert_eq!(kpi(&selected), 155.5, "orders of customers 10 and 30");
-    assert_eq!(pane(&selected, "Region"), vec![("North".into(), ValueState::Selected), ("East".into(), ValueState::Excluded), ("South".into(), ValueState::Excluded)]);
+    assert_eq!(
+        pane(&selected, "Region"),
+        vec![
+            ("North".into(), ValueState::Selected),
+            ("East".into(), ValueState::Excluded),
+            ("South".into(), ValueState::Excluded)
+        ]
+    );
     let segments = pane(&selected, "Segment");
-    assert!(segments.contains(&("Wholesale".into(), ValueState::Possible)) && segments.contains(&("Retail".into(), ValueState::Possible)));
-    assert_eq!(selected.selections, vec![SelectionChip { field: "Region".into(), values: vec!["North".into()], count: 1 }]);
+    assert!(
+        segments.contains(&("Wholesale".into(), ValueState::Possible))
+            && segments.contains(&("Retail".into(), ValueState::Possible))
+    );
+    assert_eq!(
+        selected.selections,
+        vec![SelectionChip {
+            field: "Region".into(),
+            values: vec!["North".into()],
+            count: 1
+        }]
+    );
     if let ChartData::Cube { rows, .. } = chart(&selected, ChartKind::Line) {
-        assert_eq!(rows.iter().map(|r| r.labels[0].as_str()).collect::<Vec<_>>(), vec!["2026-01", "2026-02"], "March was the East's");
+        assert_eq!(
+            rows.iter()
+                .map(|r| r.labels[0].as_str())
+                .collect::<Vec<_>>(),
+            vec!["2026-01", "2026-02"],
+            "March was the East's"
+        );
     }
 
-    let searched = view(&t, &people.ali, &app, Some(SelectionChange::Search { field: "Segment".into(), text: "whole".into() })).await;
+    let searched = view(
+        &t,
+        &people.ali,
+        &app,
+        Some(SelectionChange::Search {
+            field: "Segment".into(),
+            text: "whole".into(),
+        }),
+    )
+    .await;
     assert_eq!(kpi(&searched), 5.5);
     assert_eq!(searched.selections.len(), 2);
-    let nothing = content::sheet_view(&t.state, &people.ali, &app.id, None, Some(SelectionChange::Search { field: "Segment".into(), text: "zzz".into() })).await.unwrap_err();
-    assert_eq!(nothing.to_string(), "No possible value of Segment contains \"zzz\".");
-    let unknown = content::sheet_view(&t.state, &people.ali, &app.id, None, Some(SelectionChange::Clear { field: "Country".into() })).await.unwrap_err();
+    let nothing = content::sheet_view(
+        &t.state,
+        &people.ali,
+        &app.id,
+        None,
+        Some(SelectionChange::Search {
+            field: "Segment".into(),
+            text: "zzz".into(),
+        }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        nothing.to_string(),
+        "No possible value of Segment contains \"zzz\"."
+    );
+    let unknown = content::sheet_view(
+        &t.state,
+        &people.ali,
+        &app.id,
+        None,
+        Some(SelectionChange::Clear {
+            field: "Country".into(),
+        }),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(unknown.status(), 400);
 
     let back = view(&t, &people.ali, &app, Some(SelectionChange::Back)).await;
@@ -176,7 +368,15 @@ async fn a_click_updates_every_chart_and_the_selections_bar_with_back_and_forwar
     assert!(back.can_forward);
     let forward = view(&t, &people.ali, &app, Some(SelectionChange::Forward)).await;
     assert_eq!(kpi(&forward), 5.5);
-    let cleared = view(&t, &people.ali, &app, Some(SelectionChange::Clear { field: "Segment".into() })).await;
+    let cleared = view(
+        &t,
+        &people.ali,
+        &app,
+        Some(SelectionChange::Clear {
+            field: "Segment".into(),
+        }),
+    )
+    .await;
     assert_eq!(kpi(&cleared), 155.5);
     let all = view(&t, &people.ali, &app, Some(SelectionChange::ClearAll)).await;
     assert_eq!(kpi(&all), 255.5);
@@ -190,107 +390,383 @@ async fn each_viewer_has_their_own_selections(t: TestDb) {
     let east = code_in(&first, "Region", "East");
     let laptop = session(&people.ali, "laptop");
     let phone = session(&people.ali, "phone");
-    assert_eq!(kpi(&view(&t, &laptop, &app, Some(SelectionChange::Toggle { field: "Region".into(), code: east })).await), 30.0);
-    assert_eq!(kpi(&view(&t, &phone, &app, None).await), 255.5, "another browser session starts clean");
-    assert_eq!(kpi(&view(&t, &people.anna, &app, None).await), 255.5, "another person too");
-    assert_eq!(kpi(&view(&t, &laptop, &app, None).await), 30.0, "and the first keeps its own");
+    assert_eq!(
+        kpi(&view(
+            &t,
+            &laptop,
+            &app,
+            Some(SelectionChange::Toggle {
+                field: "Region".into(),
+                code: east
+            })
+        )
+        .await),
+        30.0
+    );
+    assert_eq!(
+        kpi(&view(&t, &phone, &app, None).await),
+        255.5,
+        "another browser session starts clean"
+    );
+    assert_eq!(
+        kpi(&view(&t, &people.anna, &app, None).await),
+        255.5,
+        "another person too"
+    );
+    assert_eq!(
+        kpi(&view(&t, &laptop, &app, None).await),
+        30.0,
+        "and the first keeps its own"
+    );
 }
 
 async fn a_bad_file_makes_no_app_and_the_error_says_where(t: TestDb) {
     let people = tenant(&t).await;
     let apps_before = t.count("SELECT COUNT(*) FROM apps").await;
-    let make = |files: Vec<String>| content::create_app_from_files(&t.state, &people.anna, NewApp { name: "Broken".into(), ..Default::default() }, files);
-    let good = upload(&t, &people.anna, "customers.csv", CUSTOMERS.as_bytes()).await.unwrap();
-    let ragged = upload(&t, &people.anna, "orders.csv", b"OrderId,CustomerId,Amount\n1,10,100\n2,20\n").await.unwrap();
-    assert_eq!(make(vec![good.clone(), ragged.clone()]).await.unwrap_err().to_string(), "orders.csv: line 3: this row has 2 fields; the header has 3.");
-    let latin1 = upload(&t, &people.anna, "names.csv", b"Name\nS\xF6ren\n").await.unwrap();
+    let make = |files: Vec<String>| {
+        content::create_app_from_files(
+            &t.state,
+            &people.anna,
+            NewApp {
+                name: "Broken".into(),
+                ..Default::default()
+            },
+            files,
+        )
+    };
+    let good = upload(&t, &people.anna, "customers.csv", CUSTOMERS.as_bytes())
+        .await
+        .unwrap();
+    let ragged = upload(
+        &t,
+        &people.anna,
+        "orders.csv",
+        b"OrderId,CustomerId,Amount\n1,10,100\n2,20\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        make(vec![good.clone(), ragged.clone()])
+            .await
+            .unwrap_err()
+            .to_string(),
+        "orders.csv: line 3: this row has 2 fields; the header has 3."
+    );
+    let latin1 = upload(&t, &people.anna, "names.csv", b"Name\nS\xF6ren\n")
+        .await
+        .unwrap();
     let error = make(vec![latin1]).await.unwrap_err().to_string();
-    assert!(error.starts_with("names.csv: line 2") && error.contains("UTF-8"), "{error}");
-    let duplicate = upload(&t, &people.anna, "dupes.csv", b"Id,Region,region\n1,a,b\n").await.unwrap();
-    assert!(make(vec![duplicate]).await.unwrap_err().to_string().contains("dupes.csv: line 1"));
+    assert!(
+        error.starts_with("names.csv: line 2") && error.contains("UTF-8"),
+        "{error}"
+    );
+    let duplicate = upload(&t, &people.anna, "dupes.csv", b"Id,Region,region\n1,a,b\n")
+        .await
+        .unwrap();
+    assert!(make(vec![duplicate])
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("dupes.csv: line 1"));
     let mut huge = b"Id,Note\n1,\"".to_vec();
     huge.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
     huge.extend(b"\"\n");
     let big = upload(&t, &people.anna, "notes.csv", &huge).await.unwrap();
     let error = make(vec![big]).await.unwrap_err().to_string();
     assert!(error.starts_with("notes.csv: line 2, column 2"), "{error}");
-    assert_eq!(upload(&t, &people.anna, "empty.csv", b"").await.unwrap_err().to_string(), "empty.csv is empty: a CSV file needs a header row and at least one row of data.");
-    assert!(upload(&t, &people.anna, "sheet.xlsx", b"x").await.unwrap_err().to_string().contains("not a CSV file"));
-    let twin = upload(&t, &people.anna, "customers.csv", CUSTOMERS.as_bytes()).await.unwrap();
-    assert!(make(vec![good.clone(), twin]).await.unwrap_err().to_string().contains("Two files are named customers.csv"));
+    assert_eq!(
+        upload(&t, &people.anna, "empty.csv", b"")
+            .await
+            .unwrap_err()
+            .to_string(),
+        "empty.csv is empty: a CSV file needs a header row and at least one row of data."
+    );
+    assert!(upload(&t, &people.anna, "sheet.xlsx", b"x")
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("not a CSV file"));
+    let twin = upload(&t, &people.anna, "customers.csv", CUSTOMERS.as_bytes())
+        .await
+        .unwrap();
+    assert!(make(vec![good.clone(), twin])
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("Two files are named customers.csv"));
     assert!(make(vec![]).await.is_err());
-    assert_eq!(t.count("SELECT COUNT(*) FROM apps").await, apps_before, "no half-made app");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM apps").await,
+        apps_before,
+        "no half-made app"
+    );
     assert_eq!(t.count("SELECT COUNT(*) FROM sheets").await, 0);
 
     // The good upload is still staged: fix the other file and try again.
-    let fixed = upload(&t, &people.anna, "orders.csv", ORDERS.as_bytes()).await.unwrap();
+    let fixed = upload(&t, &people.anna, "orders.csv", ORDERS.as_bytes())
+        .await
+        .unwrap();
     let app = make(vec![good, fixed]).await.unwrap();
     assert_eq!(app.data_rows, 9);
-    assert!(make(vec![ragged.clone()]).await.unwrap_err().to_string().contains("orders.csv"), "a failed upload can be retried");
-    let someone_elses = content::create_app_from_files(&t.state, &people.ali, NewApp { name: "Mine".into(), ..Default::default() }, vec![ragged.clone()]).await.unwrap_err();
-    assert_eq!(someone_elses.to_string(), "An upload is no longer there. Upload the file again.", "uploads are their uploader's only");
+    assert!(
+        make(vec![ragged.clone()])
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("orders.csv"),
+        "a failed upload can be retried"
+    );
+    let someone_elses = content::create_app_from_files(
+        &t.state,
+        &people.ali,
+        NewApp {
+            name: "Mine".into(),
+            ..Default::default()
+        },
+        vec![ragged.clone()],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        someone_elses.to_string(),
+        "An upload is no longer there. Upload the file again.",
+        "uploads are their uploader's only"
+    );
 
     // Uploads nobody makes an app from are forgotten after a day, files and all.
-    let staged = t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NULL").await;
+    let staged = t
+        .count("SELECT COUNT(*) FROM data_files WHERE app_id IS NULL")
+        .await;
     assert!(staged > 0);
-    assert_eq!(content::forget_stale_uploads(&t.state).await.unwrap(), 0, "not yet");
+    assert_eq!(
+        content::forget_stale_uploads(&t.state).await.unwrap(),
+        0,
+        "not yet"
+    );
     t.minutes(25 * 60);
-    assert_eq!(content::forget_stale_uploads(&t.state).await.unwrap(), staged as usize);
+    assert_eq!(
+        content::forget_stale_uploads(&t.state).await.unwrap(),
+        staged as usize
+    );
     assert!(!t.state.content.storage.staging_file(&ragged).exists());
-    assert_eq!(t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NOT NULL").await, 2, "the app's own files stay");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM data_files WHERE app_id IS NOT NULL")
+            .await,
+        2,
+        "the app's own files stay"
+    );
 }
 
 fn bar(title: &str, dimension: &str) -> ChartSpec {
-    ChartSpec { kind: ChartKind::Bar, title: title.into(), dimensions: vec![dimension.into()], measures: vec![MeasureSpec { field: "Amount".into(), aggregation: Aggregation::Sum }], sort_by: SortBy::Measure, descending: true, top: None }
+    ChartSpec {
+        kind: ChartKind::Bar,
+        title: title.into(),
+        dimensions: vec![dimension.into()],
+        measures: vec![MeasureSpec {
+            field: "Amount".into(),
+            aggregation: Aggregation::Sum,
+        }],
+        sort_by: SortBy::Measure,
+        descending: true,
+        top: None,
+    }
 }
 
 async fn editors_build_sheets_and_charts_and_contributors_keep_private_sheets(t: TestDb) {
     let people = tenant(&t).await;
     let (space, app) = sales_app(&t, &people).await;
-    let trends = content::add_sheet(&t.state, &people.anna, &app.id, "Trends").await.unwrap();
+    let trends = content::add_sheet(&t.state, &people.anna, &app.id, "Trends")
+        .await
+        .unwrap();
     assert!(!trends.private, "an editor's sheet is part of the app");
-    let line = ChartSpec { kind: ChartKind::Line, title: String::new(), dimensions: vec!["month".into()], measures: vec![MeasureSpec { field: "Amount".into(), aggregation: Aggregation::Sum }], sort_by: SortBy::Dimension, descending: false, top: None };
-    let line_id = content::save_chart(&t.state, &people.anna, &trends.id, None, line).await.unwrap();
-    let table = ChartSpec { kind: ChartKind::Table, title: "Orders by product".into(), dimensions: vec!["Product".into(), "Region".into()], measures: vec![MeasureSpec { field: "OrderId".into(), aggregation: Aggregation::Count }], sort_by: SortBy::Dimension, descending: false, top: None };
-    let table_id = content::save_chart(&t.state, &people.anna, &trends.id, None, table).await.unwrap();
-    content::move_chart(&t.state, &people.anna, &table_id, 0).await.unwrap();
-    let opened = content::sheet_view(&t.state, &people.ali, &app.id, Some(&trends.id), None).await.unwrap();
-    assert_eq!(opened.charts.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), vec![table_id.as_str(), line_id.as_str()], "the table moved first");
-    assert_eq!(opened.charts[1].spec.dimensions, vec!["Month"], "fields named as the data names them");
+    let line = ChartSpec {
+        kind: ChartKind::Line,
+        title: String::new(),
+        dimensions: vec!["month".into()],
+        measures: vec![MeasureSpec {
+            field: "Amount".into(),
+            aggregation: Aggregation::Sum,
+        }],
+        sort_by: SortBy::Dimension,
+        descending: false,
+        top: None,
+    };
+    let line_id = content::save_chart(&t.state, &people.anna, &trends.id, None, line)
+        .await
+        .unwrap();
+    let table = ChartSpec {
+        kind: ChartKind::Table,
+        title: "Orders by product".into(),
+        dimensions: vec!["Product".into(), "Region".into()],
+        measures: vec![MeasureSpec {
+            field: "OrderId".into(),
+            aggregation: Aggregation::Count,
+        }],
+        sort_by: SortBy::Dimension,
+        descending: false,
+        top: None,
+    };
+    let table_id = content::save_chart(&t.state, &people.anna, &trends.id, None, table)
+        .await
+        .unwrap();
+    content::move_chart(&t.state, &people.anna, &table_id, 0)
+        .await
+        .unwrap();
+    let opened = content::sheet_view(&t.state, &people.ali, &app.id, Some(&trends.id), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        opened
+            .charts
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        vec![table_id.as_str(), line_id.as_str()],
+        "the table moved first"
+    );
+    assert_eq!(
+        opened.charts[1].spec.dimensions,
+        vec!["Month"],
+        "fields named as the data names them"
+    );
     if let ChartData::Cube { rows, totals, .. } = &opened.charts[0].data {
         assert_eq!(totals, &vec![Some(5.0)]);
         assert_eq!(rows[0].labels, vec!["Bike", "East"]);
     }
-    let error = content::save_chart(&t.state, &people.anna, &trends.id, None, bar("", "Country")).await.unwrap_err();
-    assert_eq!(error.to_string(), "The data has no field \"Country\". Pick one of the app's fields.");
-    content::rename_sheet(&t.state, &people.anna, &trends.id, "Monthly trends").await.unwrap();
-    content::move_sheet(&t.state, &people.anna, &trends.id, 0).await.unwrap();
+    let error = content::save_chart(&t.state, &people.anna, &trends.id, None, bar("", "Country"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "The data has no field \"Country\". Pick one of the app's fields."
+    );
+    content::rename_sheet(&t.state, &people.anna, &trends.id, "Monthly trends")
+        .await
+        .unwrap();
+    content::move_sheet(&t.state, &people.anna, &trends.id, 0)
+        .await
+        .unwrap();
     let sheets = view(&t, &people.ali, &app, None).await.sheets;
-    assert_eq!(sheets.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), vec!["Monthly trends", "Overview"]);
+    assert_eq!(
+        sheets.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+        vec!["Monthly trends", "Overview"]
+    );
 
     // Ali only views: no sheets, no changes.
-    assert_eq!(content::add_sheet(&t.state, &people.ali, &app.id, "Mine").await.unwrap_err().status(), 403);
-    assert_eq!(content::delete_chart(&t.state, &people.ali, &line_id).await.unwrap_err().status(), 403);
+    assert_eq!(
+        content::add_sheet(&t.state, &people.ali, &app.id, "Mine")
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
+    assert_eq!(
+        content::delete_chart(&t.state, &people.ali, &line_id)
+            .await
+            .unwrap_err()
+            .status(),
+        403
+    );
 
     // Bob contributes through his group in a managed space: a private sheet only he sees.
-    let managed = spaces::create_space(&t.state, &people.admin, NewSpace { space_type: SpaceType::Managed, name: "Published".into(), description: String::new() }).await.unwrap();
-    let assign = |kind, id: &str, role| NewAssignment { assignee_type: kind, assignee_id: id.into(), roles: vec![role] };
-    spaces::create_assignment(&t.state, &people.admin, &managed.id, assign(AssigneeType::Group, &people.sales, SpaceRole::Contributor)).await.unwrap();
-    spaces::create_assignment(&t.state, &people.admin, &managed.id, assign(AssigneeType::User, &people.anna.user_id, SpaceRole::Publisher)).await.unwrap();
-    spaces::create_assignment(&t.state, &people.admin, &managed.id, assign(AssigneeType::User, &people.ali.user_id, SpaceRole::Consumer)).await.unwrap();
-    let published = apps::publish_app(&t.state, &people.anna, &app.id, PublishInput { space_id: managed.id.clone(), name: None }).await.unwrap();
-    let mine = content::add_sheet(&t.state, &people.bob, &published.id, "Bob's notes").await.unwrap();
+    let managed = spaces::create_space(
+        &t.state,
+        &people.admin,
+        NewSpace {
+            space_type: SpaceType::Managed,
+            name: "Published".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let assign = |kind, id: &str, role| NewAssignment {
+        assignee_type: kind,
+        assignee_id: id.into(),
+        roles: vec![role],
+    };
+    spaces::create_assignment(
+        &t.state,
+        &people.admin,
+        &managed.id,
+        assign(AssigneeType::Group, &people.sales, SpaceRole::Contributor),
+    )
+    .await
+    .unwrap();
+    spaces::create_assignment(
+        &t.state,
+        &people.admin,
+        &managed.id,
+        assign(
+            AssigneeType::User,
+            &people.anna.user_id,
+            SpaceRole::Publisher,
+        ),
+    )
+    .await
+    .unwrap();
+    spaces::create_assignment(
+        &t.state,
+        &people.admin,
+        &managed.id,
+        assign(AssigneeType::User, &people.ali.user_id, SpaceRole::Consumer),
+    )
+    .await
+    .unwrap();
+    let published = apps::publish_app(
+        &t.state,
+        &people.anna,
+        &app.id,
+        PublishInput {
+            space_id: managed.id.clone(),
+            name: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mine = content::add_sheet(&t.state, &people.bob, &published.id, "Bob's notes")
+        .await
+        .unwrap();
     assert!(mine.private);
-    content::save_chart(&t.state, &people.bob, &mine.id, None, bar("My regions", "Region")).await.unwrap();
+    content::save_chart(
+        &t.state,
+        &people.bob,
+        &mine.id,
+        None,
+        bar("My regions", "Region"),
+    )
+    .await
+    .unwrap();
     let bob_sees = view(&t, &people.bob, &published, None).await;
     assert_eq!(bob_sees.sheets.len(), 3);
     let ali_sees = view(&t, &people.ali, &published, None).await;
-    assert_eq!(ali_sees.sheets.len(), 2, "a private sheet is its maker's alone");
-    assert_eq!(content::sheet_view(&t.state, &people.ali, &published.id, Some(&mine.id), None).await.unwrap_err().status(), 404);
+    assert_eq!(
+        ali_sees.sheets.len(),
+        2,
+        "a private sheet is its maker's alone"
+    );
+    assert_eq!(
+        content::sheet_view(&t.state, &people.ali, &published.id, Some(&mine.id), None)
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
     let public = &bob_sees.sheets.iter().find(|s| !s.private).unwrap().id;
-    assert_eq!(content::rename_sheet(&t.state, &people.bob, public, "Mine now").await.unwrap_err().status(), 403, "a contributor leaves the public sheets alone");
-    content::delete_sheet(&t.state, &people.bob, &mine.id).await.unwrap();
-    content::delete_sheet(&t.state, &people.anna, &trends.id).await.unwrap();
+    assert_eq!(
+        content::rename_sheet(&t.state, &people.bob, public, "Mine now")
+            .await
+            .unwrap_err()
+            .status(),
+        403,
+        "a contributor leaves the public sheets alone"
+    );
+    content::delete_sheet(&t.state, &people.bob, &mine.id)
+        .await
+        .unwrap();
+    content::delete_sheet(&t.state, &people.anna, &trends.id)
+        .await
+        .unwrap();
     assert_eq!(view(&t, &people.ali, &app, None).await.sheets.len(), 1);
     let _ = space;
 }
@@ -298,90 +774,326 @@ async fn editors_build_sheets_and_charts_and_contributors_keep_private_sheets(t:
 async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) {
     let people = tenant(&t).await;
     let (space, app) = sales_app(&t, &people).await;
-    spaces::create_assignment(&t.state, &people.anna, &space.id, NewAssignment { assignee_type: AssigneeType::Group, assignee_id: people.sales.clone(), roles: vec![SpaceRole::Consumer] }).await.unwrap();
-    let rule = |kind: &str, id: &str, allowed: &str| NewAccessRule { assignee_type: kind.into(), assignee_id: id.into(), field: "region".into(), allowed: allowed.into() };
-    let north = content::add_rule(&t.state, &people.anna, &app.id, rule("user", &people.ali.user_id, "North")).await.unwrap();
+    spaces::create_assignment(
+        &t.state,
+        &people.anna,
+        &space.id,
+        NewAssignment {
+            assignee_type: AssigneeType::Group,
+            assignee_id: people.sales.clone(),
+            roles: vec![SpaceRole::Consumer],
+        },
+    )
+    .await
+    .unwrap();
+    let rule = |kind: &str, id: &str, allowed: &str| NewAccessRule {
+        assignee_type: kind.into(),
+        assignee_id: id.into(),
+        field: "region".into(),
+        allowed: allowed.into(),
+    };
+    let north = content::add_rule(
+        &t.state,
+        &people.anna,
+        &app.id,
+        rule("user", &people.ali.user_id, "North"),
+    )
+    .await
+    .unwrap();
     assert_eq!(north.field, "Region");
     assert_eq!(north.assignee_name, "Ali");
-    content::add_rule(&t.state, &people.anna, &app.id, rule("group", &people.sales, "South, East")).await.unwrap();
-    assert_eq!(content::add_rule(&t.state, &people.ali, &app.id, rule("user", &people.ali.user_id, "South")).await.unwrap_err().status(), 403, "only editors set section access");
-    assert!(content::add_rule(&t.state, &people.anna, &app.id, NewAccessRule { field: "Country".into(), ..rule("user", &people.ali.user_id, "X") }).await.unwrap_err().to_string().contains("\"Country\""));
+    content::add_rule(
+        &t.state,
+        &people.anna,
+        &app.id,
+        rule("group", &people.sales, "South, East"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        content::add_rule(
+            &t.state,
+            &people.ali,
+            &app.id,
+            rule("user", &people.ali.user_id, "South")
+        )
+        .await
+        .unwrap_err()
+        .status(),
+        403,
+        "only editors set section access"
+    );
+    assert!(content::add_rule(
+        &t.state,
+        &people.anna,
+        &app.id,
+        NewAccessRule {
+            field: "Country".into(),
+            ..rule("user", &people.ali.user_id, "X")
+        }
+    )
+    .await
+    .unwrap_err()
+    .to_string()
+    .contains("\"Country\""));
 
     let ali = view(&t, &people.ali, &app, None).await;
     assert_eq!(kpi(&ali), 155.5, "the North's orders, no others");
-    assert_eq!(pane(&ali, "Region"), vec![("North".into(), ValueState::Possible)], "the list holds no other region");
+    assert_eq!(
+        pane(&ali, "Region"),
+        vec![("North".into(), ValueState::Possible)],
+        "the list holds no other region"
+    );
     assert!(ali.data.as_ref().unwrap().reduced);
-    let customers: usize = ali.data.as_ref().unwrap().tables.iter().find(|t| t.name == "customers").unwrap().rows;
+    let customers: usize = ali
+        .data
+        .as_ref()
+        .unwrap()
+        .tables
+        .iter()
+        .find(|t| t.name == "customers")
+        .unwrap()
+        .rows;
     assert_eq!(customers, 2, "counts hold only the North");
-    let searched = content::sheet_view(&t.state, &people.ali, &app.id, None, Some(SelectionChange::Search { field: "Region".into(), text: "South".into() })).await;
+    let searched = content::sheet_view(
+        &t.state,
+        &people.ali,
+        &app.id,
+        None,
+        Some(SelectionChange::Search {
+            field: "Region".into(),
+            text: "South".into(),
+        }),
+    )
+    .await;
     assert!(searched.is_err(), "search finds nothing of the South");
     if let ChartData::Cube { rows, .. } = chart(&ali, ChartKind::Table) {
-        assert!(rows.iter().all(|r| !r.labels.contains(&"South".to_string()) && !r.labels.contains(&"East".to_string())));
+        assert!(rows
+            .iter()
+            .all(|r| !r.labels.contains(&"South".to_string())
+                && !r.labels.contains(&"East".to_string())));
     }
 
     let bob = view(&t, &people.bob, &app, None).await;
-    assert_eq!(kpi(&bob), 100.0, "Sales may see the South and the East: 70 + 30");
-    let admin_member = spaces::create_assignment(&t.state, &people.anna, &space.id, NewAssignment { assignee_type: AssigneeType::User, assignee_id: people.admin.user_id.clone(), roles: vec![SpaceRole::Consumer] }).await;
+    assert_eq!(
+        kpi(&bob),
+        100.0,
+        "Sales may see the South and the East: 70 + 30"
+    );
+    let admin_member = spaces::create_assignment(
+        &t.state,
+        &people.anna,
+        &space.id,
+        NewAssignment {
+            assignee_type: AssigneeType::User,
+            assignee_id: people.admin.user_id.clone(),
+            roles: vec![SpaceRole::Consumer],
+        },
+    )
+    .await;
     assert!(admin_member.is_ok());
     let nobody = view(&t, &people.admin, &app, None).await;
-    assert!(matches!(chart(&nobody, ChartKind::Kpi), ChartData::Cube { rows, .. } if rows.is_empty() || rows[0].values[0].unwrap_or(0.0) == 0.0), "named by no rule: no data");
-    assert_eq!(kpi(&view(&t, &people.anna, &app, None).await), 255.5, "the app's editor sees everything");
+    assert!(
+        matches!(chart(&nobody, ChartKind::Kpi), ChartData::Cube { rows, .. } if rows.is_empty() || rows[0].values[0].unwrap_or(0.0) == 0.0),
+        "named by no rule: no data"
+    );
+    assert_eq!(
+        kpi(&view(&t, &people.anna, &app, None).await),
+        255.5,
+        "the app's editor sees everything"
+    );
 
-    content::delete_rule(&t.state, &people.anna, &north.id).await.unwrap();
-    let rules = content::list_rules(&t.state, &people.anna, &app.id).await.unwrap();
+    content::delete_rule(&t.state, &people.anna, &north.id)
+        .await
+        .unwrap();
+    let rules = content::list_rules(&t.state, &people.anna, &app.id)
+        .await
+        .unwrap();
     assert_eq!(rules.len(), 1);
     let after = view(&t, &people.ali, &app, None).await;
-    assert!(pane(&after, "Region").is_empty(), "Ali is named by no rule now");
+    assert!(
+        pane(&after, "Region").is_empty(),
+        "Ali is named by no rule now"
+    );
 }
 
 async fn published_and_duplicated_apps_carry_their_data_sheets_and_rules(t: TestDb) {
     let people = tenant(&t).await;
     let (_, app) = sales_app(&t, &people).await;
-    content::add_rule(&t.state, &people.anna, &app.id, NewAccessRule { assignee_type: "user".into(), assignee_id: people.ali.user_id.clone(), field: "Region".into(), allowed: "East".into() }).await.unwrap();
-    let managed = spaces::create_space(&t.state, &people.admin, NewSpace { space_type: SpaceType::Managed, name: "Published".into(), description: String::new() }).await.unwrap();
-    let assign = |id: &str, role| NewAssignment { assignee_type: AssigneeType::User, assignee_id: id.into(), roles: vec![role] };
-    spaces::create_assignment(&t.state, &people.admin, &managed.id, assign(&people.anna.user_id, SpaceRole::Publisher)).await.unwrap();
-    spaces::create_assignment(&t.state, &people.admin, &managed.id, assign(&people.ali.user_id, SpaceRole::Consumer)).await.unwrap();
-    let published = apps::publish_app(&t.state, &people.anna, &app.id, PublishInput { space_id: managed.id.clone(), name: None }).await.unwrap();
+    content::add_rule(
+        &t.state,
+        &people.anna,
+        &app.id,
+        NewAccessRule {
+            assignee_type: "user".into(),
+            assignee_id: people.ali.user_id.clone(),
+            field: "Region".into(),
+            allowed: "East".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let managed = spaces::create_space(
+        &t.state,
+        &people.admin,
+        NewSpace {
+            space_type: SpaceType::Managed,
+            name: "Published".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let assign = |id: &str, role| NewAssignment {
+        assignee_type: AssigneeType::User,
+        assignee_id: id.into(),
+        roles: vec![role],
+    };
+    spaces::create_assignment(
+        &t.state,
+        &people.admin,
+        &managed.id,
+        assign(&people.anna.user_id, SpaceRole::Publisher),
+    )
+    .await
+    .unwrap();
+    spaces::create_assignment(
+        &t.state,
+        &people.admin,
+        &managed.id,
+        assign(&people.ali.user_id, SpaceRole::Consumer),
+    )
+    .await
+    .unwrap();
+    let published = apps::publish_app(
+        &t.state,
+        &people.anna,
+        &app.id,
+        PublishInput {
+            space_id: managed.id.clone(),
+            name: None,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(published.data_rows, 9);
-    assert_eq!(kpi(&view(&t, &people.ali, &published, None).await), 30.0, "the copy keeps the data and the rule");
+    assert_eq!(
+        kpi(&view(&t, &people.ali, &published, None).await),
+        30.0,
+        "the copy keeps the data and the rule"
+    );
 
-    let extra = content::add_sheet(&t.state, &people.anna, &app.id, "Extra").await.unwrap();
-    apps::republish_app(&t.state, &people.anna, &app.id, &published.id).await.unwrap();
-    assert_eq!(view(&t, &people.anna, &published, None).await.sheets.len(), 2, "republishing brings the new sheet");
-    let copy = apps::duplicate_app(&t.state, &people.anna, &app.id, DuplicateInput::default()).await.unwrap();
+    let extra = content::add_sheet(&t.state, &people.anna, &app.id, "Extra")
+        .await
+        .unwrap();
+    apps::republish_app(&t.state, &people.anna, &app.id, &published.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        view(&t, &people.anna, &published, None).await.sheets.len(),
+        2,
+        "republishing brings the new sheet"
+    );
+    let copy = apps::duplicate_app(&t.state, &people.anna, &app.id, DuplicateInput::default())
+        .await
+        .unwrap();
     assert_eq!(view(&t, &people.anna, &copy, None).await.sheets.len(), 2);
-    apps::delete_app(&t.state, &people.anna, &app.id).await.unwrap();
-    assert_eq!(kpi(&view(&t, &people.anna, &copy, None).await), 255.5, "the copy's data outlives the original");
+    apps::delete_app(&t.state, &people.anna, &app.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        kpi(&view(&t, &people.anna, &copy, None).await),
+        255.5,
+        "the copy's data outlives the original"
+    );
     assert_eq!(kpi(&view(&t, &people.ali, &published, None).await), 30.0);
     let _ = extra;
-    assert!(!t.state.content.storage.app_dir(&app.id).exists(), "a deleted app's data goes with it");
+    assert!(
+        !t.state.content.storage.app_dir(&app.id).exists(),
+        "a deleted app's data goes with it"
+    );
 
     // An app in a personal space goes with its user's account by cascade; housekeeping then
     // removes its data.
-    let files = vec![upload(&t, &people.bob, "customers.csv", CUSTOMERS.as_bytes()).await.unwrap()];
-    let mine = content::create_app_from_files(&t.state, &people.bob, NewApp { name: "Bob's".into(), ..Default::default() }, files).await.unwrap();
+    let files = vec![
+        upload(&t, &people.bob, "customers.csv", CUSTOMERS.as_bytes())
+            .await
+            .unwrap(),
+    ];
+    let mine = content::create_app_from_files(
+        &t.state,
+        &people.bob,
+        NewApp {
+            name: "Bob's".into(),
+            ..Default::default()
+        },
+        files,
+    )
+    .await
+    .unwrap();
     assert!(t.state.content.storage.app_dir(&mine.id).exists());
-    assert_eq!(content::forget_orphaned_app_data(&t.state).await.unwrap(), 0);
-    directory::delete_user(&t.state, &people.admin, &people.bob.user_id).await.unwrap();
-    assert_eq!(content::forget_orphaned_app_data(&t.state).await.unwrap(), 1);
+    assert_eq!(
+        content::forget_orphaned_app_data(&t.state).await.unwrap(),
+        0
+    );
+    directory::delete_user(&t.state, &people.admin, &people.bob.user_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        content::forget_orphaned_app_data(&t.state).await.unwrap(),
+        1
+    );
     assert!(!t.state.content.storage.app_dir(&mine.id).exists());
-    assert!(t.state.content.storage.app_dir(&copy.id).exists(), "other apps' data stays");
+    assert!(
+        t.state.content.storage.app_dir(&copy.id).exists(),
+        "other apps' data stays"
+    );
 }
 
 async fn a_model_past_the_memory_budget_is_evicted_and_reloads_transparently(t: TestDb) {
     let people = tenant(&t).await;
     let (space, app) = sales_app(&t, &people).await;
-    let files = vec![upload(&t, &people.anna, "customers.csv", CUSTOMERS.as_bytes()).await.unwrap()];
-    let other = content::create_app_from_files(&t.state, &people.anna, NewApp { name: "Customers".into(), space_id: space.id.clone(), ..Default::default() }, files).await.unwrap();
+    let files = vec![
+        upload(&t, &people.anna, "customers.csv", CUSTOMERS.as_bytes())
+            .await
+            .unwrap(),
+    ];
+    let other = content::create_app_from_files(
+        &t.state,
+        &people.anna,
+        NewApp {
+            name: "Customers".into(),
+            space_id: space.id.clone(),
+            ..Default::default()
+        },
+        files,
+    )
+    .await
+    .unwrap();
     let first = view(&t, &people.ali, &app, None).await;
     let north = code_in(&first, "Region", "North");
-    view(&t, &people.ali, &app, Some(SelectionChange::Toggle { field: "Region".into(), code: north })).await;
+    view(
+        &t,
+        &people.ali,
+        &app,
+        Some(SelectionChange::Toggle {
+            field: "Region".into(),
+            code: north,
+        }),
+    )
+    .await;
     view(&t, &people.ali, &other, None).await;
     let stats = t.state.content.engines.stats();
-    assert_eq!(stats.models, 1, "the budget holds one model at a time: {stats:?}");
+    assert_eq!(
+        stats.models, 1,
+        "the budget holds one model at a time: {stats:?}"
+    );
     assert!(stats.evictions >= 1);
-    assert_eq!(kpi(&view(&t, &people.ali, &app, None).await), 155.5, "reloaded, with the viewer's selection still on");
+    assert_eq!(
+        kpi(&view(&t, &people.ali, &app, None).await),
+        155.5,
+        "reloaded, with the viewer's selection still on"
+    );
 
     // Without its snapshot, an app loads from its files again and writes a new one.
     let snapshot = t.state.content.storage.snapshot(&app.id, 1);

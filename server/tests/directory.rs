@@ -13,7 +13,9 @@ use common::TestDb;
 const PASSWORD: &str = "correct horse battery";
 
 async fn tenant(t: &TestDb) -> app::auth::service::Principal {
-    create_admin(&t.state, "Acme", "root@acme.test", "Root Admin", PASSWORD).await.unwrap();
+    create_admin(&t.state, "Acme", "root@acme.test", "Root Admin", PASSWORD)
+        .await
+        .unwrap();
     t.principal("root@acme.test").await
 }
 
@@ -22,7 +24,12 @@ fn token_of(invite_url: &str) -> &str {
 }
 
 async fn role_named(t: &TestDb, admin: &app::auth::service::Principal, name: &str) -> Role {
-    list_roles(&t.state, admin).await.unwrap().into_iter().find(|r| r.name == name).unwrap()
+    list_roles(&t.state, admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == name)
+        .unwrap()
 }
 
 on_both_databases!(
@@ -40,115 +47,413 @@ on_both_databases!(
 
 async fn a_new_user_is_invited_and_becomes_active_by_setting_a_password(t: TestDb) {
     let admin = tenant(&t).await;
-    let created = create_user(&t.state, &admin, NewUser { name: " Ada Lovelace ".into(), email: "Ada@Example.com".into(), ..Default::default() }).await.unwrap();
+    let created = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: " Ada Lovelace ".into(),
+            email: "Ada@Example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(created.user.name, "Ada Lovelace");
     assert_eq!(created.user.status, UserStatus::Invited);
-    assert!(created.invite_url.starts_with("http://sightline.test/invite/"));
+    assert!(created
+        .invite_url
+        .starts_with("http://sightline.test/invite/"));
 
-    let request = RequestInfo { host: "sightline.test".into(), client_addr: "10.0.0.1".into(), user_agent: "test".into() };
-    let refused = sign_in(&t.state, &request, "ada@example.com", PASSWORD).await.unwrap_err();
-    assert!(refused.to_string().contains("do not match"), "an invited user has no password yet: {refused}");
+    let request = RequestInfo {
+        host: "sightline.test".into(),
+        client_addr: "10.0.0.1".into(),
+        user_agent: "test".into(),
+    };
+    let refused = sign_in(&t.state, &request, "ada@example.com", PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("do not match"),
+        "an invited user has no password yet: {refused}"
+    );
 
-    let short = accept_invite(&t.state, &request, token_of(&created.invite_url), "short").await.unwrap_err();
+    let short = accept_invite(&t.state, &request, token_of(&created.invite_url), "short")
+        .await
+        .unwrap_err();
     assert!(short.to_string().contains("at least 10"));
-    let (principal, _) = accept_invite(&t.state, &request, token_of(&created.invite_url), PASSWORD).await.unwrap();
+    let (principal, _) = accept_invite(&t.state, &request, token_of(&created.invite_url), PASSWORD)
+        .await
+        .unwrap();
     assert_eq!(principal.email, "Ada@Example.com");
-    let again = accept_invite(&t.state, &request, token_of(&created.invite_url), PASSWORD).await.unwrap_err();
-    assert!(again.to_string().contains("not valid"), "an invitation works once: {again}");
+    let again = accept_invite(&t.state, &request, token_of(&created.invite_url), PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(
+        again.to_string().contains("not valid"),
+        "an invitation works once: {again}"
+    );
 
     let detail = get_user(&t.state, &admin, &created.user.id).await.unwrap();
     assert_eq!(detail.user.status, UserStatus::Active);
-    sign_in(&t.state, &request, "ADA@example.com", PASSWORD).await.expect("email case does not matter at sign-in");
+    sign_in(&t.state, &request, "ADA@example.com", PASSWORD)
+        .await
+        .expect("email case does not matter at sign-in");
 }
 
 async fn emails_are_unique_in_any_case_and_nothing_is_half_written(t: TestDb) {
     let admin = tenant(&t).await;
-    create_user(&t.state, &admin, NewUser { name: "Ada".into(), email: "ada@example.com".into(), ..Default::default() }).await.unwrap();
+    create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let users_before = t.count("SELECT COUNT(*) FROM users").await;
     let events_before = t.count("SELECT COUNT(*) FROM audit_events").await;
 
-    let duplicate = create_user(&t.state, &admin, NewUser { name: "Ada 2".into(), email: "ADA@example.com".into(), ..Default::default() }).await.unwrap_err();
-    assert!(matches!(duplicate, AppError::Conflict(ref m) if m.contains("already exists")), "{duplicate:?}");
-    let bad_email = create_user(&t.state, &admin, NewUser { name: "X".into(), email: "not-an-email".into(), ..Default::default() }).await.unwrap_err();
+    let duplicate = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "Ada 2".into(),
+            email: "ADA@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(duplicate, AppError::Conflict(ref m) if m.contains("already exists")),
+        "{duplicate:?}"
+    );
+    let bad_email = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "X".into(),
+            email: "not-an-email".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(bad_email.to_string().contains("has no @"));
-    let empty_name = create_user(&t.state, &admin, NewUser { name: "  ".into(), email: "x@example.com".into(), ..Default::default() }).await.unwrap_err();
+    let empty_name = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "  ".into(),
+            email: "x@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(empty_name.to_string().contains("must not be empty"));
-    let long_name = create_user(&t.state, &admin, NewUser { name: "x".repeat(201), email: "x@example.com".into(), ..Default::default() }).await.unwrap_err();
+    let long_name = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "x".repeat(201),
+            email: "x@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(long_name.to_string().contains("201 characters"));
     // A bad group reference is found after the user row would have been written: all or nothing.
-    let bad_group = create_user(&t.state, &admin, NewUser { name: "Y".into(), email: "y@example.com".into(), group_ids: vec!["nope".into()], ..Default::default() })
-        .await
-        .unwrap_err();
+    let bad_group = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "Y".into(),
+            email: "y@example.com".into(),
+            group_ids: vec!["nope".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(bad_group.to_string().contains("no group with id nope"));
 
     assert_eq!(t.count("SELECT COUNT(*) FROM users").await, users_before);
-    assert_eq!(t.count("SELECT COUNT(*) FROM audit_events").await, events_before);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_events").await,
+        events_before
+    );
 }
 
 async fn roles_reach_users_directly_and_through_groups(t: TestDb) {
     let admin = tenant(&t).await;
-    let publishers = create_role(&t.state, &admin, RoleInput { name: "Publishers".into(), permissions: vec![Permission::AnonymousAccessLink], ..Default::default() }).await.unwrap();
-    let group = create_group(&t.state, &admin, NewGroup { name: "Analysts".into(), role_ids: vec![publishers.id.clone()], ..Default::default() }).await.unwrap();
-    let created = create_user(&t.state, &admin, NewUser { name: "Bo".into(), email: "bo@example.com".into(), ..Default::default() }).await.unwrap();
-    app::auth::service::set_password_from_console(&t.state, &admin.tenant_id, "bo@example.com", PASSWORD).await.unwrap();
+    let publishers = create_role(
+        &t.state,
+        &admin,
+        RoleInput {
+            name: "Publishers".into(),
+            permissions: vec![Permission::AnonymousAccessLink],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let group = create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "Analysts".into(),
+            role_ids: vec![publishers.id.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let created = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "Bo".into(),
+            email: "bo@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app::auth::service::set_password_from_console(
+        &t.state,
+        &admin.tenant_id,
+        "bo@example.com",
+        PASSWORD,
+    )
+    .await
+    .unwrap();
 
-    assert!(!t.principal("bo@example.com").await.has(Permission::AnonymousAccessLink));
-    add_member(&t.state, &admin, &group.id, &created.user.id).await.unwrap();
+    assert!(!t
+        .principal("bo@example.com")
+        .await
+        .has(Permission::AnonymousAccessLink));
+    add_member(&t.state, &admin, &group.id, &created.user.id)
+        .await
+        .unwrap();
     let bo = t.principal("bo@example.com").await;
-    assert!(bo.has(Permission::AnonymousAccessLink), "a group's custom role reaches its members");
+    assert!(
+        bo.has(Permission::AnonymousAccessLink),
+        "a group's custom role reaches its members"
+    );
     let detail = get_user(&t.state, &admin, &created.user.id).await.unwrap();
     assert_eq!(detail.group_roles.len(), 1);
     assert_eq!(detail.group_roles[0].1.name, "Analysts");
 
-    remove_member(&t.state, &admin, &group.id, &created.user.id).await.unwrap();
-    assert!(!t.principal("bo@example.com").await.has(Permission::AnonymousAccessLink));
+    remove_member(&t.state, &admin, &group.id, &created.user.id)
+        .await
+        .unwrap();
+    assert!(!t
+        .principal("bo@example.com")
+        .await
+        .has(Permission::AnonymousAccessLink));
 
-    update_user(&t.state, &admin, &created.user.id, UserChanges { role_ids: Some(vec![publishers.id.clone()]), ..Default::default() }).await.unwrap();
-    assert!(t.principal("bo@example.com").await.has(Permission::AnonymousAccessLink), "a role given directly counts too");
+    update_user(
+        &t.state,
+        &admin,
+        &created.user.id,
+        UserChanges {
+            role_ids: Some(vec![publishers.id.clone()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        t.principal("bo@example.com")
+            .await
+            .has(Permission::AnonymousAccessLink),
+        "a role given directly counts too"
+    );
 }
 
 async fn user_default_applies_to_everyone(t: TestDb) {
     let admin = tenant(&t).await;
     let default = role_named(&t, &admin, "User Default").await;
     assert_eq!(default.kind, RoleKind::UserDefault);
-    assert!(!admin.has(Permission::AnonymousAccessLink), "anonymous access is allowed to nobody by default, tenant admins included");
-    update_role(&t.state, &admin, &default.id, RoleInput { permissions: vec![Permission::AnonymousAccessLink], ..Default::default() }).await.unwrap();
-    assert!(t.principal("root@acme.test").await.has(Permission::AnonymousAccessLink));
-    let refused = update_user(&t.state, &admin, &admin.user_id, UserChanges { role_ids: Some(vec![default.id.clone()]), ..Default::default() }).await.unwrap_err();
+    assert!(
+        !admin.has(Permission::AnonymousAccessLink),
+        "anonymous access is allowed to nobody by default, tenant admins included"
+    );
+    update_role(
+        &t.state,
+        &admin,
+        &default.id,
+        RoleInput {
+            permissions: vec![Permission::AnonymousAccessLink],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(t
+        .principal("root@acme.test")
+        .await
+        .has(Permission::AnonymousAccessLink));
+    let refused = update_user(
+        &t.state,
+        &admin,
+        &admin.user_id,
+        UserChanges {
+            role_ids: Some(vec![default.id.clone()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(refused.to_string().contains("applies to every user"));
 }
 
 async fn the_last_tenant_admin_cannot_be_removed(t: TestDb) {
     let admin = tenant(&t).await;
-    let disable = update_user(&t.state, &admin, &admin.user_id, UserChanges { status: Some(UserStatus::Disabled), ..Default::default() }).await.unwrap_err();
-    assert!(disable.to_string().contains("without an active tenant admin"), "{disable}");
-    let strip = update_user(&t.state, &admin, &admin.user_id, UserChanges { role_ids: Some(vec![]), ..Default::default() }).await.unwrap_err();
+    let disable = update_user(
+        &t.state,
+        &admin,
+        &admin.user_id,
+        UserChanges {
+            status: Some(UserStatus::Disabled),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        disable
+            .to_string()
+            .contains("without an active tenant admin"),
+        "{disable}"
+    );
+    let strip = update_user(
+        &t.state,
+        &admin,
+        &admin.user_id,
+        UserChanges {
+            role_ids: Some(vec![]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(strip.to_string().contains("without an active tenant admin"));
 
     // Through a group, a second admin makes the first one removable.
     let tenant_admin = role_named(&t, &admin, "TenantAdmin").await;
-    let admins = create_group(&t.state, &admin, NewGroup { name: "Admins".into(), role_ids: vec![tenant_admin.id.clone()], ..Default::default() }).await.unwrap();
-    let second = create_user(&t.state, &admin, NewUser { name: "Second".into(), email: "second@acme.test".into(), group_ids: vec![admins.id.clone()], ..Default::default() }).await.unwrap();
-    app::auth::service::set_password_from_console(&t.state, &admin.tenant_id, "second@acme.test", PASSWORD).await.unwrap();
-    update_user(&t.state, &admin, &admin.user_id, UserChanges { role_ids: Some(vec![]), ..Default::default() }).await.expect("another admin remains");
+    let admins = create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "Admins".into(),
+            role_ids: vec![tenant_admin.id.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let second = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "Second".into(),
+            email: "second@acme.test".into(),
+            group_ids: vec![admins.id.clone()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app::auth::service::set_password_from_console(
+        &t.state,
+        &admin.tenant_id,
+        "second@acme.test",
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    update_user(
+        &t.state,
+        &admin,
+        &admin.user_id,
+        UserChanges {
+            role_ids: Some(vec![]),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("another admin remains");
     let second_admin = t.principal("second@acme.test").await;
-    let delete_group_refused = delete_group(&t.state, &second_admin, &admins.id).await.unwrap_err();
-    assert!(delete_group_refused.to_string().contains("without an active tenant admin"));
-    let self_delete = delete_user(&t.state, &second_admin, &second.user.id).await.unwrap_err();
+    let delete_group_refused = delete_group(&t.state, &second_admin, &admins.id)
+        .await
+        .unwrap_err();
+    assert!(delete_group_refused
+        .to_string()
+        .contains("without an active tenant admin"));
+    let self_delete = delete_user(&t.state, &second_admin, &second.user.id)
+        .await
+        .unwrap_err();
     assert!(self_delete.to_string().contains("your own account"));
 }
 
 async fn groups_have_unique_names_and_members_once(t: TestDb) {
     let admin = tenant(&t).await;
-    let finance = create_group(&t.state, &admin, NewGroup { name: "Finance".into(), ..Default::default() }).await.unwrap();
-    let duplicate = create_group(&t.state, &admin, NewGroup { name: "finance ".into(), ..Default::default() }).await.unwrap_err();
+    let finance = create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "Finance".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let duplicate = create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "finance ".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(duplicate.to_string().contains("already exists"));
-    let sales = create_group(&t.state, &admin, NewGroup { name: "Sales".into(), ..Default::default() }).await.unwrap();
-    let rename = update_group(&t.state, &admin, &sales.id, GroupChanges { name: Some("FINANCE".into()), ..Default::default() }).await.unwrap_err();
+    let sales = create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "Sales".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let rename = update_group(
+        &t.state,
+        &admin,
+        &sales.id,
+        GroupChanges {
+            name: Some("FINANCE".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(rename.to_string().contains("already exists"));
 
-    add_member(&t.state, &admin, &finance.id, &admin.user_id).await.unwrap();
-    let twice = add_member(&t.state, &admin, &finance.id, &admin.user_id).await.unwrap_err();
+    add_member(&t.state, &admin, &finance.id, &admin.user_id)
+        .await
+        .unwrap();
+    let twice = add_member(&t.state, &admin, &finance.id, &admin.user_id)
+        .await
+        .unwrap_err();
     assert!(twice.to_string().contains("already a member"));
     let detail = get_group(&t.state, &admin, &finance.id).await.unwrap();
     assert_eq!(detail.group.member_count, 1);
@@ -157,20 +462,59 @@ async fn groups_have_unique_names_and_members_once(t: TestDb) {
     assert!(matches!(missing, AppError::NotFound(_)));
 
     delete_group(&t.state, &admin, &finance.id).await.unwrap();
-    assert!(get_user(&t.state, &admin, &admin.user_id).await.unwrap().user.groups.is_empty());
+    assert!(get_user(&t.state, &admin, &admin.user_id)
+        .await
+        .unwrap()
+        .user
+        .groups
+        .is_empty());
 }
 
 async fn users_are_listed_by_name_a_page_at_a_time_with_filters(t: TestDb) {
     let admin = tenant(&t).await;
-    let group = create_group(&t.state, &admin, NewGroup { name: "Odd".into(), ..Default::default() }).await.unwrap();
+    let group = create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "Odd".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     for i in 0..23 {
-        let group_ids = if i % 2 == 1 { vec![group.id.clone()] } else { vec![] };
-        create_user(&t.state, &admin, NewUser { name: format!("User {i:02}"), email: format!("u{i}@example.com"), group_ids, ..Default::default() }).await.unwrap();
+        let group_ids = if i % 2 == 1 {
+            vec![group.id.clone()]
+        } else {
+            vec![]
+        };
+        create_user(
+            &t.state,
+            &admin,
+            NewUser {
+                name: format!("User {i:02}"),
+                email: format!("u{i}@example.com"),
+                group_ids,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     }
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let page = list_users(&t.state, &admin, UserQuery { after: after.clone(), limit: 10, ..Default::default() }).await.unwrap();
+        let page = list_users(
+            &t.state,
+            &admin,
+            UserQuery {
+                after: after.clone(),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         seen.extend(page.items.iter().map(|u| u.name.clone()));
         match page.next {
             Some(next) => after = Some(next),
@@ -182,36 +526,137 @@ async fn users_are_listed_by_name_a_page_at_a_time_with_filters(t: TestDb) {
     sorted.sort_by_key(|n| n.to_lowercase());
     assert_eq!(seen, sorted, "by name");
 
-    let odd = list_users(&t.state, &admin, UserQuery { group_id: group.id.clone(), limit: 100, ..Default::default() }).await.unwrap();
+    let odd = list_users(
+        &t.state,
+        &admin,
+        UserQuery {
+            group_id: group.id.clone(),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(odd.items.len(), 11);
-    let invited = list_users(&t.state, &admin, UserQuery { status: Some(UserStatus::Invited), limit: 100, ..Default::default() }).await.unwrap();
+    let invited = list_users(
+        &t.state,
+        &admin,
+        UserQuery {
+            status: Some(UserStatus::Invited),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(invited.items.len(), 23);
-    let search = list_users(&t.state, &admin, UserQuery { search: "u1".into(), limit: 100, ..Default::default() }).await.unwrap();
+    let search = list_users(
+        &t.state,
+        &admin,
+        UserQuery {
+            search: "u1".into(),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(search.items.len(), 11, "u1 and u10..u19 by email");
     let admins = role_named(&t, &admin, "TenantAdmin").await;
-    let by_role = list_users(&t.state, &admin, UserQuery { role_id: admins.id, limit: 100, ..Default::default() }).await.unwrap();
+    let by_role = list_users(
+        &t.state,
+        &admin,
+        UserQuery {
+            role_id: admins.id,
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(by_role.items.len(), 1);
-    let bad_cursor = list_users(&t.state, &admin, UserQuery { after: Some("zz".into()), ..Default::default() }).await.unwrap_err();
+    let bad_cursor = list_users(
+        &t.state,
+        &admin,
+        UserQuery {
+            after: Some("zz".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(bad_cursor.to_string().contains("cursor"));
 }
 
 async fn every_change_is_in_the_audit_log(t: TestDb) {
     let admin = tenant(&t).await;
     t.minutes(1);
-    let role = create_role(&t.state, &admin, RoleInput { name: "Sharers".into(), permissions: vec![Permission::ShareApps], ..Default::default() }).await.unwrap();
+    let role = create_role(
+        &t.state,
+        &admin,
+        RoleInput {
+            name: "Sharers".into(),
+            permissions: vec![Permission::ShareApps],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     t.minutes(1);
-    let group = create_group(&t.state, &admin, NewGroup { name: "Team".into(), ..Default::default() }).await.unwrap();
+    let group = create_group(
+        &t.state,
+        &admin,
+        NewGroup {
+            name: "Team".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     t.minutes(1);
-    let user = create_user(&t.state, &admin, NewUser { name: "Cy".into(), email: "cy@example.com".into(), ..Default::default() }).await.unwrap();
+    let user = create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "Cy".into(),
+            email: "cy@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     t.minutes(1);
-    add_member(&t.state, &admin, &group.id, &user.user.id).await.unwrap();
+    add_member(&t.state, &admin, &group.id, &user.user.id)
+        .await
+        .unwrap();
     t.minutes(1);
-    update_group(&t.state, &admin, &group.id, GroupChanges { role_ids: Some(vec![role.id.clone()]), ..Default::default() }).await.unwrap();
+    update_group(
+        &t.state,
+        &admin,
+        &group.id,
+        GroupChanges {
+            role_ids: Some(vec![role.id.clone()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
 
-    let page = app::audit::service::list(&t.state, &admin, AuditQuery::default()).await.unwrap();
+    let page = app::audit::service::list(&t.state, &admin, AuditQuery::default())
+        .await
+        .unwrap();
     let actions: Vec<&str> = page.events.iter().map(|e| e.action.as_str()).collect();
-    for expected in ["role.create", "group.create", "user.create", "group.member_add", "group.update"] {
-        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+    for expected in [
+        "role.create",
+        "group.create",
+        "user.create",
+        "group.member_add",
+        "group.update",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
     }
     let newest = &page.events[0];
     assert_eq!(newest.action, "group.update");
@@ -219,39 +664,151 @@ async fn every_change_is_in_the_audit_log(t: TestDb) {
     assert_eq!(newest.target_name, "Team");
     assert!(newest.detail.contains("Sharers"), "{}", newest.detail);
 
-    let groups_only = app::audit::service::list(&t.state, &admin, AuditQuery { action: "group.".into(), ..Default::default() }).await.unwrap();
-    assert!(groups_only.events.iter().all(|e| e.action.starts_with("group.")));
+    let groups_only = app::audit::service::list(
+        &t.state,
+        &admin,
+        AuditQuery {
+            action: "group.".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(groups_only
+        .events
+        .iter()
+        .all(|e| e.action.starts_with("group.")));
     assert_eq!(groups_only.events.len(), 3);
-    let by_target = app::audit::service::list(&t.state, &admin, AuditQuery { target: "cy".into(), ..Default::default() }).await.unwrap();
+    let by_target = app::audit::service::list(
+        &t.state,
+        &admin,
+        AuditQuery {
+            target: "cy".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(by_target.events.len(), 1);
 
-    let first = app::audit::service::list(&t.state, &admin, AuditQuery { limit: 2, ..Default::default() }).await.unwrap();
-    let second = app::audit::service::list(&t.state, &admin, AuditQuery { limit: 2, before: first.older.clone(), ..Default::default() }).await.unwrap();
+    let first = app::audit::service::list(
+        &t.state,
+        &admin,
+        AuditQuery {
+            limit: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let second = app::audit::service::list(
+        &t.state,
+        &admin,
+        AuditQuery {
+            limit: 2,
+            before: first.older.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(first.events.len(), 2);
-    assert!(second.events.iter().all(|e| !first.events.contains(e)), "pages do not overlap");
+    assert!(
+        second.events.iter().all(|e| !first.events.contains(e)),
+        "pages do not overlap"
+    );
 }
 
 async fn built_in_roles_are_protected(t: TestDb) {
     let admin = tenant(&t).await;
     let tenant_admin = role_named(&t, &admin, "TenantAdmin").await;
-    let change = update_role(&t.state, &admin, &tenant_admin.id, RoleInput { name: "X".into(), ..Default::default() }).await.unwrap_err();
+    let change = update_role(
+        &t.state,
+        &admin,
+        &tenant_admin.id,
+        RoleInput {
+            name: "X".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(change.to_string().contains("cannot be changed"));
-    let delete = delete_role(&t.state, &admin, &tenant_admin.id).await.unwrap_err();
+    let delete = delete_role(&t.state, &admin, &tenant_admin.id)
+        .await
+        .unwrap_err();
     assert!(delete.to_string().contains("cannot be deleted"));
-    let custom = create_role(&t.state, &admin, RoleInput { name: "Temp".into(), ..Default::default() }).await.unwrap();
-    let duplicate = create_role(&t.state, &admin, RoleInput { name: "temp".into(), ..Default::default() }).await.unwrap_err();
+    let custom = create_role(
+        &t.state,
+        &admin,
+        RoleInput {
+            name: "Temp".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let duplicate = create_role(
+        &t.state,
+        &admin,
+        RoleInput {
+            name: "temp".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(duplicate.to_string().contains("already exists"));
     delete_role(&t.state, &admin, &custom.id).await.unwrap();
 }
 
 async fn only_directory_admins_manage_the_directory(t: TestDb) {
     let admin = tenant(&t).await;
-    create_user(&t.state, &admin, NewUser { name: "Dee".into(), email: "dee@example.com".into(), ..Default::default() }).await.unwrap();
-    app::auth::service::set_password_from_console(&t.state, &admin.tenant_id, "dee@example.com", PASSWORD).await.unwrap();
+    create_user(
+        &t.state,
+        &admin,
+        NewUser {
+            name: "Dee".into(),
+            email: "dee@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app::auth::service::set_password_from_console(
+        &t.state,
+        &admin.tenant_id,
+        "dee@example.com",
+        PASSWORD,
+    )
+    .await
+    .unwrap();
     let dee = t.principal("dee@example.com").await;
-    let refused = list_users(&t.state, &dee, UserQuery::default()).await.unwrap_err();
-    assert!(matches!(refused, AppError::Forbidden(ref m) if m.contains("Manage users, groups and roles")), "{refused:?}");
-    assert!(create_group(&t.state, &dee, NewGroup { name: "Mine".into(), ..Default::default() }).await.is_err());
-    assert_eq!(get_user(&t.state, &dee, &dee.user_id).await.unwrap().user.email, "dee@example.com", "anyone reads themselves");
+    let refused = list_users(&t.state, &dee, UserQuery::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, AppError::Forbidden(ref m) if m.contains("Manage users, groups and roles")),
+        "{refused:?}"
+    );
+    assert!(create_group(
+        &t.state,
+        &dee,
+        NewGroup {
+            name: "Mine".into(),
+            ..Default::default()
+        }
+    )
+    .await
+    .is_err());
+    assert_eq!(
+        get_user(&t.state, &dee, &dee.user_id)
+            .await
+            .unwrap()
+            .user
+            .email,
+        "dee@example.com",
+        "anyone reads themselves"
+    );
     assert!(get_user(&t.state, &dee, &admin.user_id).await.is_err());
 }

@@ -14,12 +14,21 @@ use serde_json::{json, Value};
 async fn colleague(live: &Live, name: &str) -> (String, String) {
     let root = live.t.principal("root@acme.test").await;
     let principal = live.t.active_user(&root, name).await;
-    let key = create_api_key(&live.t.state, &principal, "tests").await.unwrap().secret;
+    let key = create_api_key(&live.t.state, &principal, "tests")
+        .await
+        .unwrap()
+        .secret;
     (principal.user_id, key)
 }
 
 async fn as_key(live: &Live, key: &str, method: Method, path: &str) -> (StatusCode, Value) {
-    let response = live.client().request(method, live.url(path)).bearer_auth(key).send().await.unwrap();
+    let response = live
+        .client()
+        .request(method, live.url(path))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -39,70 +48,254 @@ on_both_databases!(
 
 async fn the_spaces_routes_work_and_explain_bad_input(t: TestDb) {
     let live = start(t).await;
-    let sales = created(&live, "/api/v1/spaces", json!({"name": "Sales", "type": "shared", "description": "Pipeline"})).await;
+    let sales = created(
+        &live,
+        "/api/v1/spaces",
+        json!({"name": "Sales", "type": "shared", "description": "Pipeline"}),
+    )
+    .await;
     assert_eq!(sales["type"], "shared");
-    assert_eq!(sales["meta"]["assignableRoles"], json!(["codeveloper", "consumer", "dataconsumer", "facilitator", "producer"]));
-    assert!(sales["meta"]["actions"].as_array().unwrap().contains(&json!("manage_members")));
+    assert_eq!(
+        sales["meta"]["assignableRoles"],
+        json!([
+            "codeveloper",
+            "consumer",
+            "dataconsumer",
+            "facilitator",
+            "producer"
+        ])
+    );
+    assert!(sales["meta"]["actions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("manage_members")));
     let id = sales["id"].as_str().unwrap().to_string();
-    created(&live, "/api/v1/spaces", json!({"name": "Board", "type": "managed"})).await;
+    created(
+        &live,
+        "/api/v1/spaces",
+        json!({"name": "Board", "type": "managed"}),
+    )
+    .await;
 
-    let (_, list) = live.api(Method::GET, "/api/v1/spaces?type=managed", None).await;
+    let (_, list) = live
+        .api(Method::GET, "/api/v1/spaces?type=managed", None)
+        .await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
     assert_eq!(list["data"][0]["name"], "Board");
     let (_, all) = live.api(Method::GET, "/api/v1/spaces?limit=2", None).await;
-    assert_eq!(all["data"][0]["type"], "personal", "the personal space comes first, with no name");
+    assert_eq!(
+        all["data"][0]["type"], "personal",
+        "the personal space comes first, with no name"
+    );
     assert_eq!(all["data"][0]["name"], "");
     let next = all["links"]["next"]["href"].as_str().unwrap().to_string();
-    let (_, rest) = live.api(Method::GET, &next[next.find("/api/").unwrap()..], None).await;
+    let (_, rest) = live
+        .api(Method::GET, &next[next.find("/api/").unwrap()..], None)
+        .await;
     assert_eq!(rest["data"][0]["name"], "Sales");
 
-    let (status, renamed) = live.api(Method::PUT, &format!("/api/v1/spaces/{id}"), Some(json!({"name": "Sales EMEA"}))).await;
-    assert_eq!((status, renamed["name"].clone()), (StatusCode::OK, json!("Sales EMEA")));
-    let (status, patched) = live.api(Method::PATCH, &format!("/api/v1/spaces/{id}"), Some(json!([{"op": "replace", "path": "/description", "value": "Q4"}]))).await;
-    assert_eq!((status, patched["description"].clone()), (StatusCode::OK, json!("Q4")));
+    let (status, renamed) = live
+        .api(
+            Method::PUT,
+            &format!("/api/v1/spaces/{id}"),
+            Some(json!({"name": "Sales EMEA"})),
+        )
+        .await;
+    assert_eq!(
+        (status, renamed["name"].clone()),
+        (StatusCode::OK, json!("Sales EMEA"))
+    );
+    let (status, patched) = live
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/spaces/{id}"),
+            Some(json!([{"op": "replace", "path": "/description", "value": "Q4"}])),
+        )
+        .await;
+    assert_eq!(
+        (status, patched["description"].clone()),
+        (StatusCode::OK, json!("Q4"))
+    );
     let (_, types) = live.api(Method::GET, "/api/v1/spaces/types", None).await;
-    assert_eq!(types["data"][1]["shareRoles"], json!(["consumer", "contributor", "basicconsumer"]));
+    assert_eq!(
+        types["data"][1]["shareRoles"],
+        json!(["consumer", "contributor", "basicconsumer"])
+    );
 
-    live.expect_refusal(Method::POST, "/api/v1/spaces", json!({"name": "x", "type": "data"}), StatusCode::BAD_REQUEST, "Unknown space type \"data\"").await;
-    live.expect_refusal(Method::POST, "/api/v1/spaces", json!({"name": "x", "type": "personal"}), StatusCode::BAD_REQUEST, "one personal space").await;
-    live.expect_refusal(Method::POST, "/api/v1/spaces", json!({"name": "board", "type": "shared"}), StatusCode::CONFLICT, "already exists").await;
-    live.expect_refusal(Method::POST, "/api/v1/spaces", json!({"type": "shared"}), StatusCode::BAD_REQUEST, "missing field `name`").await;
-    live.expect_refusal(Method::POST, "/api/v1/spaces", json!({"name": "x", "type": "shared", "colour": "red"}), StatusCode::BAD_REQUEST, "unknown field `colour`").await;
-    live.expect_refusal(Method::PATCH, &format!("/api/v1/spaces/{id}"), json!([{"op": "replace", "path": "/type", "value": "managed"}]), StatusCode::BAD_REQUEST, "cannot be patched").await;
-    live.expect_refusal(Method::PUT, "/api/v1/spaces/nope", json!({"name": "x"}), StatusCode::NOT_FOUND, "no space with id nope").await;
+    live.expect_refusal(
+        Method::POST,
+        "/api/v1/spaces",
+        json!({"name": "x", "type": "data"}),
+        StatusCode::BAD_REQUEST,
+        "Unknown space type \"data\"",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        "/api/v1/spaces",
+        json!({"name": "x", "type": "personal"}),
+        StatusCode::BAD_REQUEST,
+        "one personal space",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        "/api/v1/spaces",
+        json!({"name": "board", "type": "shared"}),
+        StatusCode::CONFLICT,
+        "already exists",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        "/api/v1/spaces",
+        json!({"type": "shared"}),
+        StatusCode::BAD_REQUEST,
+        "missing field `name`",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        "/api/v1/spaces",
+        json!({"name": "x", "type": "shared", "colour": "red"}),
+        StatusCode::BAD_REQUEST,
+        "unknown field `colour`",
+    )
+    .await;
+    live.expect_refusal(
+        Method::PATCH,
+        &format!("/api/v1/spaces/{id}"),
+        json!([{"op": "replace", "path": "/type", "value": "managed"}]),
+        StatusCode::BAD_REQUEST,
+        "cannot be patched",
+    )
+    .await;
+    live.expect_refusal(
+        Method::PUT,
+        "/api/v1/spaces/nope",
+        json!({"name": "x"}),
+        StatusCode::NOT_FOUND,
+        "no space with id nope",
+    )
+    .await;
     let (status, _) = live.api(Method::GET, "/api/v1/spaces?limit=0", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    created(&live, "/api/v1/apps", json!({"attributes": {"name": "Pipeline", "spaceId": id}})).await;
-    live.expect_refusal(Method::DELETE, &format!("/api/v1/spaces/{id}"), json!(null), StatusCode::CONFLICT, "still holds 1 app").await;
+    created(
+        &live,
+        "/api/v1/apps",
+        json!({"attributes": {"name": "Pipeline", "spaceId": id}}),
+    )
+    .await;
+    live.expect_refusal(
+        Method::DELETE,
+        &format!("/api/v1/spaces/{id}"),
+        json!(null),
+        StatusCode::CONFLICT,
+        "still holds 1 app",
+    )
+    .await;
     let (_, board) = live.api(Method::GET, "/api/v1/spaces?name=boa", None).await;
     let board_id = board["data"][0]["id"].as_str().unwrap();
-    let (status, _) = live.api(Method::DELETE, &format!("/api/v1/spaces/{board_id}"), None).await;
+    let (status, _) = live
+        .api(Method::DELETE, &format!("/api/v1/spaces/{board_id}"), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = live.api(Method::GET, &format!("/api/v1/spaces/{board_id}"), None).await;
+    let (status, _) = live
+        .api(Method::GET, &format!("/api/v1/spaces/{board_id}"), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 async fn the_assignment_routes_work_and_refuse_a_second_assignment(t: TestDb) {
     let live = start(t).await;
     let (ali, _) = colleague(&live, "Ali").await;
-    let space = created(&live, "/api/v1/spaces", json!({"name": "Board", "type": "managed"})).await;
-    let base = format!("/api/v1/spaces/{}/assignments", space["id"].as_str().unwrap());
-    let assignment = created(&live, &base, json!({"type": "user", "assigneeId": ali, "roles": ["consumer", "publisher"]})).await;
+    let space = created(
+        &live,
+        "/api/v1/spaces",
+        json!({"name": "Board", "type": "managed"}),
+    )
+    .await;
+    let base = format!(
+        "/api/v1/spaces/{}/assignments",
+        space["id"].as_str().unwrap()
+    );
+    let assignment = created(
+        &live,
+        &base,
+        json!({"type": "user", "assigneeId": ali, "roles": ["consumer", "publisher"]}),
+    )
+    .await;
     assert_eq!(assignment["roles"], json!(["publisher", "consumer"]));
     let id = assignment["id"].as_str().unwrap();
-    live.expect_refusal(Method::POST, &base, json!({"type": "user", "assigneeId": ali, "roles": ["consumer"]}), StatusCode::CONFLICT, "already a member").await;
-    live.expect_refusal(Method::POST, &base, json!({"type": "user", "assigneeId": ali, "roles": ["producer"]}), StatusCode::BAD_REQUEST, "Can edit (producer) is not available in a managed space").await;
-    live.expect_refusal(Method::POST, &base, json!({"type": "robot", "assigneeId": ali, "roles": ["consumer"]}), StatusCode::BAD_REQUEST, "use user or group").await;
-    live.expect_refusal(Method::POST, &base, json!({"type": "group", "assigneeId": "nobody", "roles": ["consumer"]}), StatusCode::BAD_REQUEST, "no group with id nobody").await;
-    live.expect_refusal(Method::POST, &base, json!({"type": "user", "assigneeId": ali, "roles": ["king"]}), StatusCode::BAD_REQUEST, "Unknown space role \"king\"").await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"type": "user", "assigneeId": ali, "roles": ["consumer"]}),
+        StatusCode::CONFLICT,
+        "already a member",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"type": "user", "assigneeId": ali, "roles": ["producer"]}),
+        StatusCode::BAD_REQUEST,
+        "Can edit (producer) is not available in a managed space",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"type": "robot", "assigneeId": ali, "roles": ["consumer"]}),
+        StatusCode::BAD_REQUEST,
+        "use user or group",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"type": "group", "assigneeId": "nobody", "roles": ["consumer"]}),
+        StatusCode::BAD_REQUEST,
+        "no group with id nobody",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"type": "user", "assigneeId": ali, "roles": ["king"]}),
+        StatusCode::BAD_REQUEST,
+        "Unknown space role \"king\"",
+    )
+    .await;
 
     let (status, list) = live.api(Method::GET, &base, None).await;
-    assert_eq!((status, list["meta"]["count"].clone()), (StatusCode::OK, json!(1)));
-    let (status, changed) = live.api(Method::PUT, &format!("{base}/{id}"), Some(json!({"roles": ["facilitator"]}))).await;
-    assert_eq!((status, changed["roles"].clone()), (StatusCode::OK, json!(["facilitator"])));
-    live.expect_refusal(Method::PUT, &format!("{base}/{id}"), json!({"roles": []}), StatusCode::BAD_REQUEST, "at least one role").await;
-    let (status, _) = live.api(Method::DELETE, &format!("{base}/{id}"), None).await;
+    assert_eq!(
+        (status, list["meta"]["count"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+    let (status, changed) = live
+        .api(
+            Method::PUT,
+            &format!("{base}/{id}"),
+            Some(json!({"roles": ["facilitator"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, changed["roles"].clone()),
+        (StatusCode::OK, json!(["facilitator"]))
+    );
+    live.expect_refusal(
+        Method::PUT,
+        &format!("{base}/{id}"),
+        json!({"roles": []}),
+        StatusCode::BAD_REQUEST,
+        "at least one role",
+    )
+    .await;
+    let (status, _) = live
+        .api(Method::DELETE, &format!("{base}/{id}"), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = live.api(Method::GET, &format!("{base}/{id}"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -111,98 +304,415 @@ async fn the_assignment_routes_work_and_refuse_a_second_assignment(t: TestDb) {
 async fn the_share_routes_work_and_apply_the_rules_of_the_portal(t: TestDb) {
     let live = start(t).await;
     let (ali, ali_key) = colleague(&live, "Ali").await;
-    let space = created(&live, "/api/v1/spaces", json!({"name": "Sales", "type": "shared"})).await;
+    let space = created(
+        &live,
+        "/api/v1/spaces",
+        json!({"name": "Sales", "type": "shared"}),
+    )
+    .await;
     let space_id = space["id"].as_str().unwrap().to_string();
-    let app = created(&live, "/api/v1/apps", json!({"attributes": {"name": "Pipeline", "spaceId": space_id}})).await;
-    let other = created(&live, "/api/v1/apps", json!({"attributes": {"name": "Secret", "spaceId": space_id}})).await;
+    let app = created(
+        &live,
+        "/api/v1/apps",
+        json!({"attributes": {"name": "Pipeline", "spaceId": space_id}}),
+    )
+    .await;
+    let other = created(
+        &live,
+        "/api/v1/apps",
+        json!({"attributes": {"name": "Secret", "spaceId": space_id}}),
+    )
+    .await;
     let app_id = app["attributes"]["id"].as_str().unwrap().to_string();
     let base = format!("/api/v1/spaces/{space_id}/shares");
 
     let share = created(&live, &base, json!({"resourceId": app_id, "resourceType": "app", "type": "user", "assigneeId": ali, "roles": ["consumer"]})).await;
-    assert_eq!((share["resourceName"].clone(), share["assigneeName"].clone()), (json!("Pipeline"), json!("Ali")));
+    assert_eq!(
+        (share["resourceName"].clone(), share["assigneeName"].clone()),
+        (json!("Pipeline"), json!("Ali"))
+    );
     let share_id = share["id"].as_str().unwrap().to_string();
-    live.expect_refusal(Method::POST, &base, json!({"resourceId": app_id, "type": "user", "assigneeId": ali, "roles": ["consumer"]}), StatusCode::CONFLICT, "already shared with Ali").await;
-    live.expect_refusal(Method::POST, &base, json!({"resourceId": app_id, "type": "group", "assigneeId": "g", "roles": ["contributor"]}), StatusCode::BAD_REQUEST, "not available in a share from a shared space").await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"resourceId": app_id, "type": "user", "assigneeId": ali, "roles": ["consumer"]}),
+        StatusCode::CONFLICT,
+        "already shared with Ali",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"resourceId": app_id, "type": "group", "assigneeId": "g", "roles": ["contributor"]}),
+        StatusCode::BAD_REQUEST,
+        "not available in a share from a shared space",
+    )
+    .await;
     live.expect_refusal(Method::POST, &base, json!({"resourceId": app_id, "resourceType": "dataset", "type": "user", "assigneeId": ali, "roles": ["consumer"]}), StatusCode::BAD_REQUEST, "Only apps can be shared").await;
-    live.expect_refusal(Method::POST, &base, json!({"resourceId": "nope", "type": "user", "assigneeId": ali, "roles": ["consumer"]}), StatusCode::BAD_REQUEST, "no app with id nope in this space").await;
-    let (_, personal) = live.api(Method::GET, "/api/v1/spaces?type=personal", None).await;
+    live.expect_refusal(
+        Method::POST,
+        &base,
+        json!({"resourceId": "nope", "type": "user", "assigneeId": ali, "roles": ["consumer"]}),
+        StatusCode::BAD_REQUEST,
+        "no app with id nope in this space",
+    )
+    .await;
+    let (_, personal) = live
+        .api(Method::GET, "/api/v1/spaces?type=personal", None)
+        .await;
     let personal_id = personal["data"][0]["id"].as_str().unwrap().to_string();
-    let private = created(&live, "/api/v1/apps", json!({"attributes": {"name": "Private"}})).await;
+    let private = created(
+        &live,
+        "/api/v1/apps",
+        json!({"attributes": {"name": "Private"}}),
+    )
+    .await;
     assert_eq!(private["attributes"]["spaceId"], json!(personal_id));
     live.expect_refusal(Method::POST, &format!("/api/v1/spaces/{personal_id}/shares"), json!({"resourceId": private["attributes"]["id"], "type": "user", "assigneeId": ali, "roles": ["consumer"]}), StatusCode::FORBIDDEN, "personal space cannot be shared").await;
 
     // Ali sees the space and the shared app, not the other app, nor the members or shares.
-    let (status, seen) = as_key(&live, &ali_key, Method::GET, &format!("/api/v1/spaces/{space_id}")).await;
-    assert_eq!((status, seen["meta"]["actions"].clone()), (StatusCode::OK, json!(["read"])));
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &format!("/api/v1/apps/{app_id}")).await.0, StatusCode::OK);
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &format!("/api/v1/apps/{}", other["attributes"]["id"].as_str().unwrap())).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &format!("/api/v1/spaces/{space_id}/assignments")).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &base).await.0, StatusCode::FORBIDDEN);
+    let (status, seen) = as_key(
+        &live,
+        &ali_key,
+        Method::GET,
+        &format!("/api/v1/spaces/{space_id}"),
+    )
+    .await;
+    assert_eq!(
+        (status, seen["meta"]["actions"].clone()),
+        (StatusCode::OK, json!(["read"]))
+    );
+    assert_eq!(
+        as_key(
+            &live,
+            &ali_key,
+            Method::GET,
+            &format!("/api/v1/apps/{app_id}")
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        as_key(
+            &live,
+            &ali_key,
+            Method::GET,
+            &format!(
+                "/api/v1/apps/{}",
+                other["attributes"]["id"].as_str().unwrap()
+            )
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        as_key(
+            &live,
+            &ali_key,
+            Method::GET,
+            &format!("/api/v1/spaces/{space_id}/assignments")
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        as_key(&live, &ali_key, Method::GET, &base).await.0,
+        StatusCode::FORBIDDEN
+    );
 
-    let (_, list) = live.api(Method::GET, &format!("{base}?resourceId={app_id}"), None).await;
+    let (_, list) = live
+        .api(Method::GET, &format!("{base}?resourceId={app_id}"), None)
+        .await;
     assert_eq!(list["meta"]["count"], 1);
-    let (status, off) = live.api(Method::PATCH, &format!("{base}/{share_id}"), Some(json!([{"op": "replace", "path": "/disabled", "value": true}]))).await;
-    assert_eq!((status, off["disabled"].clone()), (StatusCode::OK, json!(true)));
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &format!("/api/v1/apps/{app_id}")).await.0, StatusCode::NOT_FOUND, "a disabled share gives nothing");
-    live.expect_refusal(Method::PATCH, &format!("{base}/{share_id}"), json!([{"op": "replace", "path": "/disabled", "value": "yes"}]), StatusCode::BAD_REQUEST, "true or false").await;
-    live.expect_refusal(Method::PATCH, &format!("{base}/{share_id}"), json!([{"op": "replace", "path": "/roles", "value": ["producer"]}]), StatusCode::BAD_REQUEST, "not available").await;
-    let (status, _) = live.api(Method::DELETE, &format!("{base}/{share_id}"), None).await;
+    let (status, off) = live
+        .api(
+            Method::PATCH,
+            &format!("{base}/{share_id}"),
+            Some(json!([{"op": "replace", "path": "/disabled", "value": true}])),
+        )
+        .await;
+    assert_eq!(
+        (status, off["disabled"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    assert_eq!(
+        as_key(
+            &live,
+            &ali_key,
+            Method::GET,
+            &format!("/api/v1/apps/{app_id}")
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND,
+        "a disabled share gives nothing"
+    );
+    live.expect_refusal(
+        Method::PATCH,
+        &format!("{base}/{share_id}"),
+        json!([{"op": "replace", "path": "/disabled", "value": "yes"}]),
+        StatusCode::BAD_REQUEST,
+        "true or false",
+    )
+    .await;
+    live.expect_refusal(
+        Method::PATCH,
+        &format!("{base}/{share_id}"),
+        json!([{"op": "replace", "path": "/roles", "value": ["producer"]}]),
+        StatusCode::BAD_REQUEST,
+        "not available",
+    )
+    .await;
+    let (status, _) = live
+        .api(Method::DELETE, &format!("{base}/{share_id}"), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = live.api(Method::GET, &format!("{base}/{share_id}"), None).await;
+    let (status, _) = live
+        .api(Method::GET, &format!("{base}/{share_id}"), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, everyone) = live.api(Method::POST, &base, Some(json!({"resourceId": app_id, "type": "everyone", "roles": ["consumer"]}))).await;
-    assert_eq!((status, everyone["assigneeName"].clone()), (StatusCode::CREATED, json!("Anyone at Acme")));
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &format!("/api/v1/apps/{app_id}")).await.0, StatusCode::OK);
+    let (status, everyone) = live
+        .api(
+            Method::POST,
+            &base,
+            Some(json!({"resourceId": app_id, "type": "everyone", "roles": ["consumer"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, everyone["assigneeName"].clone()),
+        (StatusCode::CREATED, json!("Anyone at Acme"))
+    );
+    assert_eq!(
+        as_key(
+            &live,
+            &ali_key,
+            Method::GET,
+            &format!("/api/v1/apps/{app_id}")
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
 }
 
 async fn the_app_routes_publish_republish_copy_move_and_delete(t: TestDb) {
     let live = start(t).await;
     let (ali, ali_key) = colleague(&live, "Ali").await;
-    let drafts = created(&live, "/api/v1/spaces", json!({"name": "Drafts", "type": "shared"})).await;
-    let other = created(&live, "/api/v1/spaces", json!({"name": "Other", "type": "shared"})).await;
-    let board = created(&live, "/api/v1/spaces", json!({"name": "Board", "type": "managed"})).await;
-    let draft = created(&live, "/api/v1/apps", json!({"attributes": {"name": "Revenue", "description": "v1", "spaceId": drafts["id"]}})).await;
+    let drafts = created(
+        &live,
+        "/api/v1/spaces",
+        json!({"name": "Drafts", "type": "shared"}),
+    )
+    .await;
+    let other = created(
+        &live,
+        "/api/v1/spaces",
+        json!({"name": "Other", "type": "shared"}),
+    )
+    .await;
+    let board = created(
+        &live,
+        "/api/v1/spaces",
+        json!({"name": "Board", "type": "managed"}),
+    )
+    .await;
+    let draft = created(
+        &live,
+        "/api/v1/apps",
+        json!({"attributes": {"name": "Revenue", "description": "v1", "spaceId": drafts["id"]}}),
+    )
+    .await;
     let draft_id = draft["attributes"]["id"].as_str().unwrap().to_string();
-    assert!(draft["privileges"].as_array().unwrap().contains(&json!("publish")));
+    assert!(draft["privileges"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("publish")));
 
-    let published = created(&live, &format!("/api/v1/apps/{draft_id}/publish"), json!({"spaceId": board["id"]})).await;
+    let published = created(
+        &live,
+        &format!("/api/v1/apps/{draft_id}/publish"),
+        json!({"spaceId": board["id"]}),
+    )
+    .await;
     let published_id = published["attributes"]["id"].as_str().unwrap().to_string();
-    assert_eq!((published["attributes"]["published"].clone(), published["attributes"]["sourceAppId"].clone()), (json!(true), json!(draft_id)));
-    live.expect_refusal(Method::POST, &format!("/api/v1/apps/{draft_id}/publish"), json!({"spaceId": board["id"]}), StatusCode::CONFLICT, "Republish it").await;
-    live.expect_refusal(Method::POST, &format!("/api/v1/apps/{draft_id}/publish"), json!({"spaceId": other["id"]}), StatusCode::BAD_REQUEST, "managed spaces").await;
+    assert_eq!(
+        (
+            published["attributes"]["published"].clone(),
+            published["attributes"]["sourceAppId"].clone()
+        ),
+        (json!(true), json!(draft_id))
+    );
+    live.expect_refusal(
+        Method::POST,
+        &format!("/api/v1/apps/{draft_id}/publish"),
+        json!({"spaceId": board["id"]}),
+        StatusCode::CONFLICT,
+        "Republish it",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        &format!("/api/v1/apps/{draft_id}/publish"),
+        json!({"spaceId": other["id"]}),
+        StatusCode::BAD_REQUEST,
+        "managed spaces",
+    )
+    .await;
     created(&live, &format!("/api/v1/spaces/{}/shares", board["id"].as_str().unwrap()), json!({"resourceId": published_id, "type": "user", "assigneeId": ali, "roles": ["contributor"]})).await;
 
-    let (status, _) = live.api(Method::PUT, &format!("/api/v1/apps/{draft_id}"), Some(json!({"attributes": {"description": "v2"}}))).await;
+    let (status, _) = live
+        .api(
+            Method::PUT,
+            &format!("/api/v1/apps/{draft_id}"),
+            Some(json!({"attributes": {"description": "v2"}})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    live.expect_refusal(Method::PUT, &format!("/api/v1/apps/{published_id}"), json!({"attributes": {"name": "Edited"}}), StatusCode::FORBIDDEN, "republishing").await;
-    let (status, republished) = live.api(Method::PUT, &format!("/api/v1/apps/{draft_id}/publish"), Some(json!({"targetId": published_id}))).await;
+    live.expect_refusal(
+        Method::PUT,
+        &format!("/api/v1/apps/{published_id}"),
+        json!({"attributes": {"name": "Edited"}}),
+        StatusCode::FORBIDDEN,
+        "republishing",
+    )
+    .await;
+    let (status, republished) = live
+        .api(
+            Method::PUT,
+            &format!("/api/v1/apps/{draft_id}/publish"),
+            Some(json!({"targetId": published_id})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{republished}");
-    assert_eq!((republished["attributes"]["id"].clone(), republished["attributes"]["contentVersion"].clone(), republished["attributes"]["description"].clone()), (json!(published_id), json!(2), json!("v2")));
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &format!("/api/v1/apps/{published_id}")).await.0, StatusCode::OK, "shares survive a republish");
+    assert_eq!(
+        (
+            republished["attributes"]["id"].clone(),
+            republished["attributes"]["contentVersion"].clone(),
+            republished["attributes"]["description"].clone()
+        ),
+        (json!(published_id), json!(2), json!("v2"))
+    );
+    assert_eq!(
+        as_key(
+            &live,
+            &ali_key,
+            Method::GET,
+            &format!("/api/v1/apps/{published_id}")
+        )
+        .await
+        .0,
+        StatusCode::OK,
+        "shares survive a republish"
+    );
 
-    let copy = created(&live, &format!("/api/v1/apps/{published_id}/copy"), json!({"attributes": {"name": "My revenue"}})).await;
+    let copy = created(
+        &live,
+        &format!("/api/v1/apps/{published_id}/copy"),
+        json!({"attributes": {"name": "My revenue"}}),
+    )
+    .await;
     assert_eq!(copy["attributes"]["name"], "My revenue");
     assert_eq!(copy["attributes"]["published"], false);
-    live.expect_refusal(Method::POST, &format!("/api/v1/apps/{published_id}/copy"), json!({"spaceId": board["id"]}), StatusCode::BAD_REQUEST, "then publish").await;
+    live.expect_refusal(
+        Method::POST,
+        &format!("/api/v1/apps/{published_id}/copy"),
+        json!({"spaceId": board["id"]}),
+        StatusCode::BAD_REQUEST,
+        "then publish",
+    )
+    .await;
 
-    let share = created(&live, &format!("/api/v1/spaces/{}/shares", drafts["id"].as_str().unwrap()), json!({"resourceId": draft_id, "type": "user", "assigneeId": ali, "roles": ["consumer"]})).await;
-    let (status, moved) = live.api(Method::PUT, &format!("/api/v1/apps/{draft_id}/space"), Some(json!({"spaceId": other["id"]}))).await;
-    assert_eq!((status, moved["attributes"]["spaceId"].clone()), (StatusCode::OK, other["id"].clone()));
-    let (status, _) = live.api(Method::GET, &format!("/api/v1/spaces/{}/shares/{}", drafts["id"].as_str().unwrap(), share["id"].as_str().unwrap()), None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "a moved app's shares are gone");
-    live.expect_refusal(Method::PUT, &format!("/api/v1/apps/{draft_id}/space"), json!({"spaceId": "nowhere"}), StatusCode::BAD_REQUEST, "no space with id nowhere").await;
+    let share = created(
+        &live,
+        &format!("/api/v1/spaces/{}/shares", drafts["id"].as_str().unwrap()),
+        json!({"resourceId": draft_id, "type": "user", "assigneeId": ali, "roles": ["consumer"]}),
+    )
+    .await;
+    let (status, moved) = live
+        .api(
+            Method::PUT,
+            &format!("/api/v1/apps/{draft_id}/space"),
+            Some(json!({"spaceId": other["id"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, moved["attributes"]["spaceId"].clone()),
+        (StatusCode::OK, other["id"].clone())
+    );
+    let (status, _) = live
+        .api(
+            Method::GET,
+            &format!(
+                "/api/v1/spaces/{}/shares/{}",
+                drafts["id"].as_str().unwrap(),
+                share["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a moved app's shares are gone"
+    );
+    live.expect_refusal(
+        Method::PUT,
+        &format!("/api/v1/apps/{draft_id}/space"),
+        json!({"spaceId": "nowhere"}),
+        StatusCode::BAD_REQUEST,
+        "no space with id nowhere",
+    )
+    .await;
 
-    let (status, _) = live.api(Method::DELETE, &format!("/api/v1/apps/{published_id}"), None).await;
+    let (status, _) = live
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/apps/{published_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(as_key(&live, &ali_key, Method::GET, &format!("/api/v1/apps/{published_id}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        as_key(
+            &live,
+            &ali_key,
+            Method::GET,
+            &format!("/api/v1/apps/{published_id}")
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
     let (status, body) = live.api(Method::GET, "/api/v1/apps/nope", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(detail(&body).contains("no app with id nope"));
-    live.expect_refusal(Method::POST, "/api/v1/apps", json!({"attributes": {"name": " "}}), StatusCode::BAD_REQUEST, "must not be empty").await;
-    live.expect_refusal(Method::POST, "/api/v1/apps", json!({"attributes": {"name": "x", "spaceId": board["id"]}}), StatusCode::BAD_REQUEST, "by publishing").await;
+    live.expect_refusal(
+        Method::POST,
+        "/api/v1/apps",
+        json!({"attributes": {"name": " "}}),
+        StatusCode::BAD_REQUEST,
+        "must not be empty",
+    )
+    .await;
+    live.expect_refusal(
+        Method::POST,
+        "/api/v1/apps",
+        json!({"attributes": {"name": "x", "spaceId": board["id"]}}),
+        StatusCode::BAD_REQUEST,
+        "by publishing",
+    )
+    .await;
 
     let (_, openapi) = live.api(Method::GET, "/api/v1/openapi.json", None).await;
-    for path in ["/api/v1/spaces", "/api/v1/spaces/{spaceId}/shares/{shareId}", "/api/v1/apps/{appId}/publish", "/api/v1/apps/{appId}/copy"] {
+    for path in [
+        "/api/v1/spaces",
+        "/api/v1/spaces/{spaceId}/shares/{shareId}",
+        "/api/v1/apps/{appId}/publish",
+        "/api/v1/apps/{appId}/copy",
+    ] {
         assert!(openapi["paths"].get(path).is_some(), "{path} is documented");
     }
 }

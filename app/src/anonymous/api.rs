@@ -53,20 +53,53 @@ pub async fn remove_link(link_id: String) -> Result<(), AppError> {
 /// Starts an anonymous session: no account, no cookie. The page renders its first view on the
 /// server with it; the token comes back with every later call.
 #[server(input = Json, endpoint = "anonymous_start")]
-pub async fn start_anonymous(app_id: String, code: String, sheet_id: Option<String>, field: Option<String>, select: String) -> Result<AnonymousSession, AppError> {
+pub async fn start_anonymous(
+    app_id: String,
+    code: String,
+    sheet_id: Option<String>,
+    field: Option<String>,
+    select: String,
+) -> Result<AnonymousSession, AppError> {
     use crate::server_support::*;
     let state = state()?;
     let info = request_info();
-    let visit = super::service::Visit { client_addr: &info.client_addr };
-    respond(super::service::start_session(&state, visit, &app_id, &code, sheet_id.as_deref(), field.as_deref(), &select).await)
+    let visit = super::service::Visit {
+        client_addr: &info.client_addr,
+    };
+    respond(
+        super::service::start_session(
+            &state,
+            visit,
+            &app_id,
+            &code,
+            sheet_id.as_deref(),
+            field.as_deref(),
+            &select,
+        )
+        .await,
+    )
 }
 
 /// A sheet for a live anonymous session, after a selection change.
 #[server(input = Json, endpoint = "anonymous_sheet")]
-pub async fn anonymous_sheet(token: String, sheet_id: Option<String>, field: Option<String>, change: Option<SelectionChange>) -> Result<SheetView, AppError> {
+pub async fn anonymous_sheet(
+    token: String,
+    sheet_id: Option<String>,
+    field: Option<String>,
+    change: Option<SelectionChange>,
+) -> Result<SheetView, AppError> {
     use crate::server_support::*;
     let state = state()?;
-    respond(super::service::session_sheet(&state, &token, sheet_id.as_deref(), field.as_deref(), change).await)
+    respond(
+        super::service::session_sheet(
+            &state,
+            &token,
+            sheet_id.as_deref(),
+            field.as_deref(),
+            change,
+        )
+        .await,
+    )
 }
 
 #[server(input = Json)]
@@ -77,7 +110,10 @@ pub async fn list_allowed_origins() -> Result<Vec<AllowedOrigin>, AppError> {
 }
 
 #[server(input = Json)]
-pub async fn save_allowed_origin(id: Option<String>, input: NewOrigin) -> Result<AllowedOrigin, AppError> {
+pub async fn save_allowed_origin(
+    id: Option<String>,
+    input: NewOrigin,
+) -> Result<AllowedOrigin, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::save_origin(&state, &principal, id.as_deref(), input).await)

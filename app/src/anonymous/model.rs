@@ -118,7 +118,13 @@ pub enum EmbedUi {
 }
 
 impl EmbedUi {
-    pub const ALL: [EmbedUi; 5] = [EmbedUi::App, EmbedUi::Sheet, EmbedUi::Chart, EmbedUi::Selections, EmbedUi::Field];
+    pub const ALL: [EmbedUi; 5] = [
+        EmbedUi::App,
+        EmbedUi::Sheet,
+        EmbedUi::Chart,
+        EmbedUi::Selections,
+        EmbedUi::Field,
+    ];
 
     pub fn api_name(self) -> &'static str {
         match self {
@@ -161,7 +167,9 @@ impl Theme {
     }
 
     pub fn parse(name: &str) -> Option<Theme> {
-        [Theme::Light, Theme::Dark].into_iter().find(|t| t.api_name() == name)
+        [Theme::Light, Theme::Dark]
+            .into_iter()
+            .find(|t| t.api_name() == name)
     }
 }
 
@@ -183,7 +191,15 @@ pub struct EmbedOptions {
 
 impl Default for EmbedOptions {
     fn default() -> Self {
-        EmbedOptions { ui: EmbedUi::App, sheet: None, object: None, field: None, theme: Theme::Light, toolbar: true, select: String::new() }
+        EmbedOptions {
+            ui: EmbedUi::App,
+            sheet: None,
+            object: None,
+            field: None,
+            theme: Theme::Light,
+            toolbar: true,
+            select: String::new(),
+        }
     }
 }
 

@@ -18,7 +18,11 @@ pub const MAX_LINK_NAME: usize = 100;
 /// Turning anonymous access on and off, adding links and resetting codes: the Public link
 /// creation permission (`anonymous_access_link`), and Owner or Can manage in a managed space.
 /// Says what is missing when something is.
-pub fn check_can_manage(space: SpaceType, access: &Access, has_permission: bool) -> Result<(), AppError> {
+pub fn check_can_manage(
+    space: SpaceType,
+    access: &Access,
+    has_permission: bool,
+) -> Result<(), AppError> {
     if space != SpaceType::Managed {
         return Err(AppError::forbidden("Anonymous access is for apps in managed spaces. Publish the app to a managed space first."));
     }
@@ -33,13 +37,22 @@ pub fn check_can_manage(space: SpaceType, access: &Access, has_permission: bool)
 
 /// A role held as a space member (not through an app share).
 fn holds_space_role(access: &Access, role: SpaceRole) -> bool {
-    access.roles.iter().any(|(r, sources)| *r == role && sources.iter().any(|s| s.makes_member()))
+    access
+        .roles
+        .iter()
+        .any(|(r, sources)| *r == role && sources.iter().any(|s| s.makes_member()))
 }
 
 /// Copying the link with its access code: Owner, Can manage, Can contribute, Can view, Has
 /// restricted view and Can operate in the app's space. Others copy it without the code.
 pub fn may_copy_link_with_code(access: &Access) -> bool {
-    const ROLES: [SpaceRole; 5] = [SpaceRole::Facilitator, SpaceRole::Contributor, SpaceRole::Consumer, SpaceRole::BasicConsumer, SpaceRole::Operator];
+    const ROLES: [SpaceRole; 5] = [
+        SpaceRole::Facilitator,
+        SpaceRole::Contributor,
+        SpaceRole::Consumer,
+        SpaceRole::BasicConsumer,
+        SpaceRole::Operator,
+    ];
     access.owner || ROLES.into_iter().any(|role| holds_space_role(access, role))
 }
 
@@ -62,10 +75,16 @@ pub fn link_status(disabled: bool, expires_at: Option<i64>, now: i64) -> LinkSta
 pub fn check_link_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::invalid("name", "Give the link a name, such as the site it is for."));
+        return Err(AppError::invalid(
+            "name",
+            "Give the link a name, such as the site it is for.",
+        ));
     }
     if name.chars().count() > MAX_LINK_NAME {
-        return Err(AppError::invalid("name", format!("A link's name has at most {MAX_LINK_NAME} characters.")));
+        return Err(AppError::invalid(
+            "name",
+            format!("A link's name has at most {MAX_LINK_NAME} characters."),
+        ));
     }
     Ok(name.to_string())
 }
@@ -73,29 +92,52 @@ pub fn check_link_name(name: &str) -> Result<String, AppError> {
 /// An expiry must lie ahead: a link that expires in the past would never work.
 pub fn check_expiry(expires_at: Option<i64>, now: i64) -> Result<Option<i64>, AppError> {
     match expires_at {
-        Some(at) if at <= now => Err(AppError::invalid("expiresAt", "The expiry date has passed. Choose a date in the future, or none.")),
+        Some(at) if at <= now => Err(AppError::invalid(
+            "expiresAt",
+            "The expiry date has passed. Choose a date in the future, or none.",
+        )),
         other => Ok(other),
     }
 }
 
 pub fn check_link_count(existing: usize) -> Result<(), AppError> {
     if existing >= MAX_LINKS_PER_APP {
-        return Err(AppError::conflict(format!("An app has at most {MAX_LINKS_PER_APP} links. Delete one it no longer needs.")));
+        return Err(AppError::conflict(format!(
+            "An app has at most {MAX_LINKS_PER_APP} links. Delete one it no longer needs."
+        )));
     }
     Ok(())
 }
 
 /// A reduction names a field of the app and at least one value.
-pub fn check_reduction(reduction: &LinkReduction, fields: &[String]) -> Result<LinkReduction, AppError> {
-    if reduction.allowed.iter().any(|v| v.trim() == crate::content::rules::EVERY_VALUE) {
+pub fn check_reduction(
+    reduction: &LinkReduction,
+    fields: &[String],
+) -> Result<LinkReduction, AppError> {
+    if reduction
+        .allowed
+        .iter()
+        .any(|v| v.trim() == crate::content::rules::EVERY_VALUE)
+    {
         return Err(AppError::invalid("reduction", "A link's reduction names the values it shows; to show every value, remove the reduction."));
     }
     let field = fields
         .iter()
         .find(|f| f.eq_ignore_ascii_case(reduction.field.trim()))
-        .ok_or_else(|| AppError::invalid("reduction", format!("The app has no field \"{}\". Pick one of its fields.", reduction.field.trim())))?;
+        .ok_or_else(|| {
+            AppError::invalid(
+                "reduction",
+                format!(
+                    "The app has no field \"{}\". Pick one of its fields.",
+                    reduction.field.trim()
+                ),
+            )
+        })?;
     let allowed = crate::content::rules::parse_allowed(&reduction.allowed.join(","))?;
-    Ok(LinkReduction { field: field.clone(), allowed })
+    Ok(LinkReduction {
+        field: field.clone(),
+        allowed,
+    })
 }
 
 /// What a visitor through a link sees: what the link's maker may see of the app (their section
@@ -104,14 +146,21 @@ pub fn check_reduction(reduction: &LinkReduction, fields: &[String]) -> Result<L
 /// makes a link that shows no data on an app with section access.
 pub fn visitor_access(reduction: Option<&LinkReduction>, maker: &DataAccess) -> DataAccess {
     match reduction {
-        Some(r) => maker.intersect(&DataAccess::Reduced(vec![(r.field.clone(), r.allowed.clone())])),
+        Some(r) => maker.intersect(&DataAccess::Reduced(vec![(
+            r.field.clone(),
+            r.allowed.clone(),
+        )])),
         None => maker.clone(),
     }
 }
 
 /// A link's reduction as a person may read it in the link settings: only managers see it, and
 /// only the values their own section access lets them see.
-pub fn reduction_shown_to(reduction: Option<LinkReduction>, may_manage: bool, viewer: &DataAccess) -> Option<LinkReduction> {
+pub fn reduction_shown_to(
+    reduction: Option<LinkReduction>,
+    may_manage: bool,
+    viewer: &DataAccess,
+) -> Option<LinkReduction> {
     let mut reduction = reduction.filter(|_| may_manage)?;
     if let Some(mine) = viewer.allowed_in(&reduction.field) {
         reduction.allowed.retain(|v| mine.contains(v));
@@ -161,7 +210,8 @@ impl RateWindow {
         if self.count >= per_minute {
             let retry = ((minute + 1) * 60_000 - now + 999) / 1000;
             return Err(AppError::TooManyRequests {
-                message: "Too many new sessions from your address. Wait a minute and refresh.".into(),
+                message: "Too many new sessions from your address. Wait a minute and refresh."
+                    .into(),
                 retry_after_secs: retry.max(1) as u64,
             });
         }
@@ -174,8 +224,13 @@ impl RateWindow {
 /// without a path. Anything else is refused, so nothing but an origin reaches the CSP header.
 pub fn check_origin(origin: &str) -> Result<String, AppError> {
     let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-    let bad = |why: &str| AppError::invalid("origin", format!("\"{origin}\" is not a site's origin: {why}. Write it as https://example.com (or https://*.example.com for every subdomain)."));
-    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or_else(|| bad("it needs https:// or http://"))?;
+    let bad = |why: &str| {
+        AppError::invalid("origin", format!("\"{origin}\" is not a site's origin: {why}. Write it as https://example.com (or https://*.example.com for every subdomain)."))
+    };
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| bad("it needs https:// or http://"))?;
     let (host, port) = match rest.rsplit_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (rest, None),
@@ -189,9 +244,16 @@ pub fn check_origin(origin: &str) -> Result<String, AppError> {
     if host.is_empty() || host.len() > 253 {
         return Err(bad("it has no host"));
     }
-    let label_ok = |l: &str| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !l.starts_with('-');
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+    };
     if !host.split('.').all(label_ok) {
-        return Err(bad("only a host name, with no path, query or spaces, may follow the scheme"));
+        return Err(bad(
+            "only a host name, with no path, query or spaces, may follow the scheme",
+        ));
     }
     Ok(origin)
 }
@@ -199,7 +261,10 @@ pub fn check_origin(origin: &str) -> Result<String, AppError> {
 pub fn check_origin_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("name", "Name the site in 1 to 100 characters."));
+        return Err(AppError::invalid(
+            "name",
+            "Name the site in 1 to 100 characters.",
+        ));
     }
     Ok(name.to_string())
 }
@@ -232,7 +297,11 @@ pub fn link_url(base: &str, app_id: &str, code: Option<&str>) -> String {
 
 /// The embed page's address for these options.
 pub fn embed_url(base: &str, app_id: &str, code: &str, options: &EmbedOptions) -> String {
-    let mut url = format!("{}/embed/{app_id}/{}?eac={code}", base.trim_end_matches('/'), options.ui.api_name());
+    let mut url = format!(
+        "{}/embed/{app_id}/{}?eac={code}",
+        base.trim_end_matches('/'),
+        options.ui.api_name()
+    );
     for (name, value) in embed_query(options) {
         url.push_str(&format!("&{name}={}", crate::url::percent_encode(&value)));
     }
@@ -264,11 +333,21 @@ fn embed_query(options: &EmbedOptions) -> Vec<(&'static str, String)> {
 }
 
 fn html_attr(value: &str) -> String {
-    value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The two snippets of the embed dialog: an iframe, and the `<sightline-embed>` element.
-pub fn embed_codes(base: &str, app_id: &str, code: &str, options: &EmbedOptions, title: &str) -> EmbedCodes {
+pub fn embed_codes(
+    base: &str,
+    app_id: &str,
+    code: &str,
+    options: &EmbedOptions,
+    title: &str,
+) -> EmbedCodes {
     let base = base.trim_end_matches('/');
     let height = match options.ui {
         EmbedUi::App | EmbedUi::Sheet => 720,
@@ -280,12 +359,26 @@ pub fn embed_codes(base: &str, app_id: &str, code: &str, options: &EmbedOptions,
         html_attr(&embed_url(base, app_id, code, options)),
         html_attr(title)
     );
-    let mut attributes = vec![("host", base.to_string()), ("app", app_id.to_string()), ("ui", options.ui.api_name().to_string())];
-    attributes.extend(embed_query(options).into_iter().map(|(name, value)| (if name == "object" { "object" } else { name }, value)));
+    let mut attributes = vec![
+        ("host", base.to_string()),
+        ("app", app_id.to_string()),
+        ("ui", options.ui.api_name().to_string()),
+    ];
+    attributes.extend(
+        embed_query(options)
+            .into_iter()
+            .map(|(name, value)| (if name == "object" { "object" } else { name }, value)),
+    );
     attributes.push(("access-code", code.to_string()));
-    let attributes: String = attributes.iter().map(|(name, value)| format!(" {name}=\"{}\"", html_attr(value))).collect();
+    let attributes: String = attributes
+        .iter()
+        .map(|(name, value)| format!(" {name}=\"{}\"", html_attr(value)))
+        .collect();
     let web_component = format!("<script src=\"{base}/embed.js\" defer></script>\n<sightline-embed{attributes}></sightline-embed>");
-    EmbedCodes { iframe, web_component }
+    EmbedCodes {
+        iframe,
+        web_component,
+    }
 }
 
 /// Initial selections from an embed address: `Field:value|value;Field:value`.
@@ -295,9 +388,17 @@ pub fn parse_selections(text: &str) -> Result<Vec<(String, Vec<String>)>, AppErr
         let (field, values) = part.split_once(':').ok_or_else(|| {
             AppError::invalid("select", format!("\"{part}\" is not a selection. Write Field:value, with | between values and ; between fields."))
         })?;
-        let values: Vec<String> = values.split('|').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect();
+        let values: Vec<String> = values
+            .split('|')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect();
         if field.trim().is_empty() || values.is_empty() {
-            return Err(AppError::invalid("select", format!("\"{part}\" names no field or no value.")));
+            return Err(AppError::invalid(
+                "select",
+                format!("\"{part}\" names no field or no value."),
+            ));
         }
         out.push((field.trim().to_string(), values));
     }
@@ -337,7 +438,10 @@ mod tokens {
 
     /// `<session>.<app>.<link>.<generation>.<expiry>.<hmac>`: ids are hex, so dots separate.
     pub fn sign(key: &[u8], claims: &SessionClaims) -> String {
-        let payload = format!("{}.{}.{}.{}.{}", claims.session_id, claims.app_id, claims.link_id, claims.generation, claims.expires_at);
+        let payload = format!(
+            "{}.{}.{}.{}.{}",
+            claims.session_id, claims.app_id, claims.link_id, claims.generation, claims.expires_at
+        );
         let tag = hex::encode(mac(key, &payload).finalize().into_bytes());
         format!("{payload}.{tag}")
     }
@@ -366,7 +470,9 @@ pub use tokens::{sign, verify};
 /// Why a session token no longer opens anything, in the words the visitor sees.
 pub fn session_ended(expired: bool) -> AppError {
     if expired {
-        AppError::SessionEnded("Your session has ended. Refresh the page to start a new one.".into())
+        AppError::SessionEnded(
+            "Your session has ended. Refresh the page to start a new one.".into(),
+        )
     } else {
         AppError::SessionEnded("This link was changed by its owner: your session has ended. Refresh the page; if the link still does not work, ask for a new one.".into())
     }
@@ -384,26 +490,63 @@ mod tests {
     use crate::sharing::rules::{effective_access, Grant, SharerPermissions, Source};
 
     fn access(space: SpaceType, grants: Vec<Grant>, permission: bool) -> Access {
-        effective_access(space, &grants, SharerPermissions { share_apps: false, anonymous_access_link: permission })
+        effective_access(
+            space,
+            &grants,
+            SharerPermissions {
+                share_apps: false,
+                anonymous_access_link: permission,
+            },
+        )
     }
 
     fn member(role: SpaceRole) -> Vec<Grant> {
-        vec![Grant { source: Source::SpaceMember, roles: vec![role] }]
+        vec![Grant {
+            source: Source::SpaceMember,
+            roles: vec![role],
+        }]
     }
 
     fn owner() -> Vec<Grant> {
-        vec![Grant { source: Source::SpaceOwner, roles: vec![] }]
+        vec![Grant {
+            source: Source::SpaceOwner,
+            roles: vec![],
+        }]
     }
 
     #[test]
-    fn turning_anonymous_access_on_needs_the_permission_and_owner_or_can_manage_in_a_managed_space() {
+    fn turning_anonymous_access_on_needs_the_permission_and_owner_or_can_manage_in_a_managed_space()
+    {
         let managed = SpaceType::Managed;
-        assert!(check_can_manage(managed, &access(managed, owner(), true), true).is_ok(), "Owner (of space) with Public link creation allowed");
-        assert!(check_can_manage(managed, &access(managed, member(SpaceRole::Facilitator), true), true).is_ok(), "Can manage with the permission");
+        assert!(
+            check_can_manage(managed, &access(managed, owner(), true), true).is_ok(),
+            "Owner (of space) with Public link creation allowed"
+        );
+        assert!(
+            check_can_manage(
+                managed,
+                &access(managed, member(SpaceRole::Facilitator), true),
+                true
+            )
+            .is_ok(),
+            "Can manage with the permission"
+        );
         let err = check_can_manage(managed, &access(managed, owner(), false), false).unwrap_err();
-        assert!(err.to_string().contains("Public link creation"), "allowed to nobody by default, tenant admins included: {err}");
-        for role in [SpaceRole::Contributor, SpaceRole::Consumer, SpaceRole::Publisher, SpaceRole::Operator, SpaceRole::BasicConsumer] {
-            assert!(check_can_manage(managed, &access(managed, member(role), true), true).is_err(), "{role:?} cannot turn it on");
+        assert!(
+            err.to_string().contains("Public link creation"),
+            "allowed to nobody by default, tenant admins included: {err}"
+        );
+        for role in [
+            SpaceRole::Contributor,
+            SpaceRole::Consumer,
+            SpaceRole::Publisher,
+            SpaceRole::Operator,
+            SpaceRole::BasicConsumer,
+        ] {
+            assert!(
+                check_can_manage(managed, &access(managed, member(role), true), true).is_err(),
+                "{role:?} cannot turn it on"
+            );
         }
         let shared = SpaceType::Shared;
         let err = check_can_manage(shared, &access(shared, owner(), true), true).unwrap_err();
@@ -413,72 +556,201 @@ mod tests {
     #[test]
     fn an_app_share_does_not_make_a_space_role_for_anonymous_access() {
         let managed = SpaceType::Managed;
-        let shared_to_me = vec![Grant { source: Source::ShareToUser, roles: vec![SpaceRole::Facilitator] }];
+        let shared_to_me = vec![Grant {
+            source: Source::ShareToUser,
+            roles: vec![SpaceRole::Facilitator],
+        }];
         let a = access(managed, shared_to_me, true);
         assert!(check_can_manage(managed, &a, true).is_err());
-        assert!(!may_copy_link_with_code(&a), "copying with the code is for roles in the app's space");
+        assert!(
+            !may_copy_link_with_code(&a),
+            "copying with the code is for roles in the app's space"
+        );
     }
 
     #[test]
     fn copying_the_link_with_its_code_is_open_to_six_space_roles_and_the_owner() {
         let managed = SpaceType::Managed;
         assert!(may_copy_link_with_code(&access(managed, owner(), false)));
-        for role in [SpaceRole::Facilitator, SpaceRole::Contributor, SpaceRole::Consumer, SpaceRole::BasicConsumer, SpaceRole::Operator] {
-            assert!(may_copy_link_with_code(&access(managed, member(role), false)), "{role:?} copies the link with the code");
+        for role in [
+            SpaceRole::Facilitator,
+            SpaceRole::Contributor,
+            SpaceRole::Consumer,
+            SpaceRole::BasicConsumer,
+            SpaceRole::Operator,
+        ] {
+            assert!(
+                may_copy_link_with_code(&access(managed, member(role), false)),
+                "{role:?} copies the link with the code"
+            );
         }
         for role in [SpaceRole::Publisher, SpaceRole::DataConsumer] {
-            assert!(!may_copy_link_with_code(&access(managed, member(role), false)), "{role:?} copies the link without the code");
+            assert!(
+                !may_copy_link_with_code(&access(managed, member(role), false)),
+                "{role:?} copies the link without the code"
+            );
         }
-        let through_group = vec![Grant { source: Source::SpaceGroup { group_id: "g".into() }, roles: vec![SpaceRole::Consumer] }];
-        assert!(may_copy_link_with_code(&access(managed, through_group, false)), "a role through a group is a space role");
+        let through_group = vec![Grant {
+            source: Source::SpaceGroup {
+                group_id: "g".into(),
+            },
+            roles: vec![SpaceRole::Consumer],
+        }];
+        assert!(
+            may_copy_link_with_code(&access(managed, through_group, false)),
+            "a role through a group is a space role"
+        );
     }
 
     #[test]
     fn copying_the_embed_code_needs_the_permission_and_owner_or_can_manage() {
         let managed = SpaceType::Managed;
-        assert!(may_copy_embed(managed, &access(managed, owner(), true), true));
-        assert!(may_copy_embed(managed, &access(managed, member(SpaceRole::Facilitator), true), true));
-        assert!(!may_copy_embed(managed, &access(managed, member(SpaceRole::Facilitator), false), false), "Can manage without the permission");
-        assert!(!may_copy_embed(managed, &access(managed, member(SpaceRole::Consumer), true), true), "Can view with the permission");
+        assert!(may_copy_embed(
+            managed,
+            &access(managed, owner(), true),
+            true
+        ));
+        assert!(may_copy_embed(
+            managed,
+            &access(managed, member(SpaceRole::Facilitator), true),
+            true
+        ));
+        assert!(
+            !may_copy_embed(
+                managed,
+                &access(managed, member(SpaceRole::Facilitator), false),
+                false
+            ),
+            "Can manage without the permission"
+        );
+        assert!(
+            !may_copy_embed(
+                managed,
+                &access(managed, member(SpaceRole::Consumer), true),
+                true
+            ),
+            "Can view with the permission"
+        );
     }
 
     #[test]
     fn a_link_is_live_until_paused_or_past_its_expiry() {
-        assert_eq!(link_status(false, None, 1_000), LinkStatus::Live, "the access code does not expire");
+        assert_eq!(
+            link_status(false, None, 1_000),
+            LinkStatus::Live,
+            "the access code does not expire"
+        );
         assert_eq!(link_status(true, None, 1_000), LinkStatus::Paused);
         assert_eq!(link_status(false, Some(2_000), 1_000), LinkStatus::Live);
         assert_eq!(link_status(false, Some(1_000), 1_000), LinkStatus::Expired);
-        assert_eq!(link_status(true, Some(500), 1_000), LinkStatus::Paused, "paused says more than expired");
+        assert_eq!(
+            link_status(true, Some(500), 1_000),
+            LinkStatus::Paused,
+            "paused says more than expired"
+        );
         assert!(check_expiry(Some(999), 1_000).is_err());
         assert_eq!(check_expiry(None, 1_000).unwrap(), None);
     }
 
     #[test]
     fn a_visitor_sees_the_links_reduction_and_never_more_than_section_access_allows() {
-        let north = LinkReduction { field: "Region".into(), allowed: vec!["North".into()] };
+        let north = LinkReduction {
+            field: "Region".into(),
+            allowed: vec!["North".into()],
+        };
         let everything = DataAccess::All;
         let sees_north = DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]);
         let sees_nothing = DataAccess::Reduced(vec![("Region".into(), vec![])]);
-        let south = LinkReduction { field: "Region".into(), allowed: vec!["South".into()] };
-        let retail = LinkReduction { field: "Segment".into(), allowed: vec!["Retail".into()] };
-        assert_eq!(visitor_access(None, &everything), DataAccess::All, "no section access, no reduction: everything");
+        let south = LinkReduction {
+            field: "Region".into(),
+            allowed: vec!["South".into()],
+        };
+        let retail = LinkReduction {
+            field: "Segment".into(),
+            allowed: vec!["Retail".into()],
+        };
+        assert_eq!(
+            visitor_access(None, &everything),
+            DataAccess::All,
+            "no section access, no reduction: everything"
+        );
         assert_eq!(visitor_access(Some(&north), &everything), sees_north);
-        assert_eq!(visitor_access(None, &sees_nothing), sees_nothing, "a maker no rule names: nothing");
-        assert_eq!(visitor_access(None, &sees_north), sees_north, "no reduction: what the maker sees");
-        assert_eq!(visitor_access(Some(&south), &sees_north), DataAccess::Reduced(vec![("Region".into(), vec![])]), "a maker of the North cannot open the South");
+        assert_eq!(
+            visitor_access(None, &sees_nothing),
+            sees_nothing,
+            "a maker no rule names: nothing"
+        );
+        assert_eq!(
+            visitor_access(None, &sees_north),
+            sees_north,
+            "no reduction: what the maker sees"
+        );
+        assert_eq!(
+            visitor_access(Some(&south), &sees_north),
+            DataAccess::Reduced(vec![("Region".into(), vec![])]),
+            "a maker of the North cannot open the South"
+        );
         assert_eq!(
             visitor_access(Some(&retail), &sees_north),
-            DataAccess::Reduced(vec![("Region".into(), vec!["North".into()]), ("Segment".into(), vec!["Retail".into()])]),
+            DataAccess::Reduced(vec![
+                ("Region".into(), vec!["North".into()]),
+                ("Segment".into(), vec!["Retail".into()])
+            ]),
             "a reduction on another field narrows, never widens"
         );
-        let both = LinkReduction { field: "Region".into(), allowed: vec!["North".into(), "South".into()] };
-        assert_eq!(reduction_shown_to(Some(both.clone()), false, &everything), None, "only managers read a link's reduction");
-        assert_eq!(reduction_shown_to(Some(both.clone()), true, &sees_north).unwrap().allowed, vec!["North"], "a reduced manager sees only their own values");
-        assert_eq!(reduction_shown_to(Some(both), true, &everything).unwrap().allowed, vec!["North", "South"]);
+        let both = LinkReduction {
+            field: "Region".into(),
+            allowed: vec!["North".into(), "South".into()],
+        };
+        assert_eq!(
+            reduction_shown_to(Some(both.clone()), false, &everything),
+            None,
+            "only managers read a link's reduction"
+        );
+        assert_eq!(
+            reduction_shown_to(Some(both.clone()), true, &sees_north)
+                .unwrap()
+                .allowed,
+            vec!["North"],
+            "a reduced manager sees only their own values"
+        );
+        assert_eq!(
+            reduction_shown_to(Some(both), true, &everything)
+                .unwrap()
+                .allowed,
+            vec!["North", "South"]
+        );
         let fields = vec!["Region".to_string(), "Product".to_string()];
-        assert_eq!(check_reduction(&LinkReduction { field: "region".into(), allowed: vec![" South ".into(), "North".into()] }, &fields).unwrap().allowed, vec!["North", "South"]);
-        assert!(check_reduction(&LinkReduction { field: "Colour".into(), allowed: vec!["x".into()] }, &fields).unwrap_err().to_string().contains("Colour"));
-        assert!(check_reduction(&LinkReduction { field: "Region".into(), allowed: vec![] }, &fields).is_err());
+        assert_eq!(
+            check_reduction(
+                &LinkReduction {
+                    field: "region".into(),
+                    allowed: vec![" South ".into(), "North".into()]
+                },
+                &fields
+            )
+            .unwrap()
+            .allowed,
+            vec!["North", "South"]
+        );
+        assert!(check_reduction(
+            &LinkReduction {
+                field: "Colour".into(),
+                allowed: vec!["x".into()]
+            },
+            &fields
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("Colour"));
+        assert!(check_reduction(
+            &LinkReduction {
+                field: "Region".into(),
+                allowed: vec![]
+            },
+            &fields
+        )
+        .is_err());
     }
 
     #[test]
@@ -500,51 +772,116 @@ mod tests {
         let err = window.allow(start + 1_000, 3).unwrap_err();
         assert_eq!(err.status(), 429);
         assert_eq!(err.retry_after_secs(), Some(44), "until the next minute");
-        assert!(window.allow(start + 45_000, 3).is_ok(), "a new minute starts a new count");
+        assert!(
+            window.allow(start + 45_000, 3).is_ok(),
+            "a new minute starts a new count"
+        );
     }
 
     #[test]
     fn origins_are_checked_so_that_only_an_origin_reaches_the_csp() {
-        assert_eq!(check_origin("https://Example.com/").unwrap(), "https://example.com");
-        assert_eq!(check_origin("http://localhost:8080").unwrap(), "http://localhost:8080");
-        assert_eq!(check_origin("https://*.example.com").unwrap(), "https://*.example.com");
-        for bad in ["example.com", "https://", "https://example.com/path", "https://a.com; script-src *", "https://a.com 'unsafe-inline'", "javascript:alert(1)", "https://a.com:port", "*"] {
+        assert_eq!(
+            check_origin("https://Example.com/").unwrap(),
+            "https://example.com"
+        );
+        assert_eq!(
+            check_origin("http://localhost:8080").unwrap(),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            check_origin("https://*.example.com").unwrap(),
+            "https://*.example.com"
+        );
+        for bad in [
+            "example.com",
+            "https://",
+            "https://example.com/path",
+            "https://a.com; script-src *",
+            "https://a.com 'unsafe-inline'",
+            "javascript:alert(1)",
+            "https://a.com:port",
+            "*",
+        ] {
             assert!(check_origin(bad).is_err(), "{bad} must be refused");
         }
         assert_eq!(frame_ancestors(&[]), "frame-ancestors 'none'");
-        assert_eq!(frame_ancestors(&["https://a.com".into(), "https://b.com".into()]), "frame-ancestors https://a.com https://b.com");
+        assert_eq!(
+            frame_ancestors(&["https://a.com".into(), "https://b.com".into()]),
+            "frame-ancestors https://a.com https://b.com"
+        );
     }
 
     #[test]
     fn links_and_embed_codes_carry_the_access_code() {
-        assert_eq!(link_url("https://bi.example.com/", "app1", Some("c0de")), "https://bi.example.com/a/app1?eac=c0de");
-        assert_eq!(link_url("https://bi.example.com", "app1", None), "https://bi.example.com/a/app1");
-        let options = EmbedOptions { ui: EmbedUi::Chart, sheet: Some("s1".into()), object: Some("c1".into()), theme: Theme::Dark, toolbar: false, select: "Region:North|South".into(), field: None };
+        assert_eq!(
+            link_url("https://bi.example.com/", "app1", Some("c0de")),
+            "https://bi.example.com/a/app1?eac=c0de"
+        );
+        assert_eq!(
+            link_url("https://bi.example.com", "app1", None),
+            "https://bi.example.com/a/app1"
+        );
+        let options = EmbedOptions {
+            ui: EmbedUi::Chart,
+            sheet: Some("s1".into()),
+            object: Some("c1".into()),
+            theme: Theme::Dark,
+            toolbar: false,
+            select: "Region:North|South".into(),
+            field: None,
+        };
         assert_eq!(embed_url("https://bi", "app1", "c0de", &options), "https://bi/embed/app1/chart?eac=c0de&sheet=s1&object=c1&theme=dark&toolbar=0&select=Region%3ANorth%7CSouth");
         let codes = embed_codes("https://bi", "app1", "c0de", &options, "Sales \"2026\"");
-        assert!(codes.iframe.starts_with("<iframe src=\"https://bi/embed/app1/chart?eac=c0de&amp;sheet=s1"), "{}", codes.iframe);
+        assert!(
+            codes
+                .iframe
+                .starts_with("<iframe src=\"https://bi/embed/app1/chart?eac=c0de&amp;sheet=s1"),
+            "{}",
+            codes.iframe
+        );
         assert!(codes.iframe.contains("title=\"Sales &quot;2026&quot;\""));
-        assert!(codes.web_component.contains("<script src=\"https://bi/embed.js\" defer></script>"));
+        assert!(codes
+            .web_component
+            .contains("<script src=\"https://bi/embed.js\" defer></script>"));
         assert!(codes.web_component.contains("<sightline-embed host=\"https://bi\" app=\"app1\" ui=\"chart\" sheet=\"s1\" object=\"c1\" theme=\"dark\" toolbar=\"0\" select=\"Region:North|South\" access-code=\"c0de\">"), "{}", codes.web_component);
     }
 
     #[test]
     fn initial_selections_read_field_colon_values() {
-        assert_eq!(parse_selections("Region:North|South; Year:2026").unwrap(), vec![("Region".into(), vec!["North".into(), "South".into()]), ("Year".into(), vec!["2026".into()])]);
+        assert_eq!(
+            parse_selections("Region:North|South; Year:2026").unwrap(),
+            vec![
+                ("Region".into(), vec!["North".into(), "South".into()]),
+                ("Year".into(), vec!["2026".into()])
+            ]
+        );
         assert_eq!(parse_selections("").unwrap(), vec![]);
-        assert!(parse_selections("Region").unwrap_err().to_string().contains("Field:value"));
+        assert!(parse_selections("Region")
+            .unwrap_err()
+            .to_string()
+            .contains("Field:value"));
         assert!(parse_selections("Region:").is_err());
     }
 
     #[cfg(feature = "ssr")]
     #[test]
     fn session_tokens_are_signed_and_bound_to_app_link_and_generation() {
-        let claims = SessionClaims { session_id: "s1".into(), app_id: "a1".into(), link_id: "l1".into(), generation: 3, expires_at: 900_000 };
+        let claims = SessionClaims {
+            session_id: "s1".into(),
+            app_id: "a1".into(),
+            link_id: "l1".into(),
+            generation: 3,
+            expires_at: 900_000,
+        };
         let token = sign(b"key", &claims);
         assert_eq!(verify(b"key", &token), Some(claims.clone()));
         assert_eq!(verify(b"other key", &token), None, "another server's key");
         let forged = token.replace(".3.", ".4.");
-        assert_eq!(verify(b"key", &forged), None, "a changed generation breaks the signature");
+        assert_eq!(
+            verify(b"key", &forged),
+            None,
+            "a changed generation breaks the signature"
+        );
         assert_eq!(verify(b"key", "garbage"), None);
         assert_eq!(verify(b"key", &format!("{token}.extra")), None);
     }

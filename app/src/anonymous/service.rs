@@ -78,11 +78,20 @@ pub struct Anonymous {
 
 impl Anonymous {
     pub fn new(key: &str, budget_bytes: usize) -> Self {
-        Anonymous { key: key.as_bytes().to_vec(), first_views: Mutex::new(HashMap::new()), engines: Engines::new(budget_bytes), live: Mutex::new(Live::default()) }
+        Anonymous {
+            key: key.as_bytes().to_vec(),
+            first_views: Mutex::new(HashMap::new()),
+            engines: Engines::new(budget_bytes),
+            live: Mutex::new(Live::default()),
+        }
     }
 
     fn first_view(&self, key: &str) -> Option<SheetView> {
-        self.first_views.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+        self.first_views
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
     }
 
     fn keep_first_view(&self, key: String, view: &SheetView) {
@@ -95,32 +104,43 @@ impl Anonymous {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
-        self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Live sessions of the tenant at `now` (dropping the expired).
     pub fn current(&self, tenant_id: &str, now: i64) -> usize {
         let mut live = self.lock();
-        live.sessions.get_mut(tenant_id).map(|s| {
-            s.retain(|_, seat| seat.expires_at > now);
-            s.len()
-        }).unwrap_or(0)
+        live.sessions
+            .get_mut(tenant_id)
+            .map(|s| {
+                s.retain(|_, seat| seat.expires_at > now);
+                s.len()
+            })
+            .unwrap_or(0)
     }
 }
 
 /// The key tokens are signed with, from the database (made on first start).
 pub async fn load_signing_key(db: &sqlx::AnyPool, now: i64) -> Result<String, String> {
-    store::signing_key(db, &new_secret(), now).await.map_err(|e| format!("Reading the session signing key failed: {e}"))
+    store::signing_key(db, &new_secret(), now)
+        .await
+        .map_err(|e| format!("Reading the session signing key failed: {e}"))
 }
 
 // --- Links, for tenant users ------------------------------------------------------------------
 
 fn reduction_of(row: &LinkRow) -> Option<LinkReduction> {
-    serde_json::from_str::<(String, Vec<String>)>(&row.link_reduction).ok().map(|(field, allowed)| LinkReduction { field, allowed })
+    serde_json::from_str::<(String, Vec<String>)>(&row.link_reduction)
+        .ok()
+        .map(|(field, allowed)| LinkReduction { field, allowed })
 }
 
 fn reduction_text(reduction: Option<&LinkReduction>) -> String {
-    reduction.map(|r| serde_json::to_string(&(&r.field, &r.allowed)).unwrap_or_default()).unwrap_or_default()
+    reduction
+        .map(|r| serde_json::to_string(&(&r.field, &r.allowed)).unwrap_or_default())
+        .unwrap_or_default()
 }
 
 struct Viewing<'a> {
@@ -144,11 +164,23 @@ fn link_info(row: &LinkRow, viewing: &Viewing<'_>) -> LinkInfo {
         status: row.status(viewing.now),
         disabled: row.disabled != 0,
         expires_at: row.link_expires_at,
-        reduction: rules::reduction_shown_to(reduction_of(row), viewing.may_copy_embed, viewing.data_access),
+        reduction: rules::reduction_shown_to(
+            reduction_of(row),
+            viewing.may_copy_embed,
+            viewing.data_access,
+        ),
         url: rules::link_url(viewing.base, &row.app_id, code),
         has_code: code.is_some(),
         code: viewing.may_copy_embed.then(|| row.link_code.clone()),
-        embed: viewing.may_copy_embed.then(|| rules::embed_codes(viewing.base, &row.app_id, &row.link_code, &EmbedOptions::default(), viewing.app_name)),
+        embed: viewing.may_copy_embed.then(|| {
+            rules::embed_codes(
+                viewing.base,
+                &row.app_id,
+                &row.link_code,
+                &EmbedOptions::default(),
+                viewing.app_name,
+            )
+        }),
         views_today: viewing.views.get(&row.id).map(|v| v.0).unwrap_or(0),
         views_30_days: viewing.views.get(&row.id).map(|v| v.1).unwrap_or(0),
         created_at: row.created_at,
@@ -157,32 +189,62 @@ fn link_info(row: &LinkRow, viewing: &Viewing<'_>) -> LinkInfo {
 }
 
 /// The app, its space type and the caller's access, when the caller can open it.
-async fn app_for(conn: &mut AnyConnection, principal: &Principal, app_id: &str) -> Result<(AppRow, SpaceType, Access), AppError> {
+async fn app_for(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app_id: &str,
+) -> Result<(AppRow, SpaceType, Access), AppError> {
     let (app, space, access) = load_app(conn, principal, app_id).await?;
     Ok((app, space.kind(), access))
 }
 
-async fn managed_app(conn: &mut AnyConnection, principal: &Principal, app_id: &str) -> Result<AppRow, AppError> {
+async fn managed_app(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app_id: &str,
+) -> Result<AppRow, AppError> {
     let (app, space, access) = app_for(conn, principal, app_id).await?;
-    rules::check_can_manage(space, &access, principal.has(Permission::AnonymousAccessLink))?;
+    rules::check_can_manage(
+        space,
+        &access,
+        principal.has(Permission::AnonymousAccessLink),
+    )?;
     Ok(app)
 }
 
 /// A link of an app the caller manages.
-async fn managed_link(conn: &mut AnyConnection, principal: &Principal, link_id: &str) -> Result<(LinkRow, AppRow), AppError> {
+async fn managed_link(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    link_id: &str,
+) -> Result<(LinkRow, AppRow), AppError> {
     let link = store::get_link(conn, link_id)
         .await?
         .filter(|l| l.tenant_id == principal.tenant_id)
-        .ok_or_else(|| AppError::not_found(format!("There is no anonymous link with id {link_id}.")))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!("There is no anonymous link with id {link_id}."))
+        })?;
     let app = managed_app(conn, principal, &link.app_id).await?;
     Ok((link, app))
 }
 
 /// The app's links as the caller may see them.
-pub async fn links_for(state: &AppState, conn: &mut AnyConnection, principal: &Principal, app: &AppRow, space: SpaceType, access: &Access) -> Result<Vec<LinkInfo>, AppError> {
+pub async fn links_for(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app: &AppRow,
+    space: SpaceType,
+    access: &Access,
+) -> Result<Vec<LinkInfo>, AppError> {
     let now = state.now();
     // Written views, and those housekeeping has not written yet.
-    let mut views: HashMap<String, (i64, i64)> = store::views_of_app(conn, &app.id, now.div_euclid(DAY_MS)).await?.into_iter().map(|(id, today, month)| (id, (today, month))).collect();
+    let mut views: HashMap<String, (i64, i64)> =
+        store::views_of_app(conn, &app.id, now.div_euclid(DAY_MS))
+            .await?
+            .into_iter()
+            .map(|(id, today, month)| (id, (today, month)))
+            .collect();
     let pending = state.anonymous.lock().views.clone();
     for ((link, day), n) in pending {
         let entry = views.entry(link).or_default();
@@ -191,34 +253,65 @@ pub async fn links_for(state: &AppState, conn: &mut AnyConnection, principal: &P
         }
         entry.1 += n;
     }
-    let data_access = crate::content::service::caller_data_access(conn, principal, app, space, access).await?;
+    let data_access =
+        crate::content::service::caller_data_access(conn, principal, app, space, access).await?;
     let viewing = Viewing {
         base: &state.settings.public_url,
         may_copy_code: rules::may_copy_link_with_code(access),
-        may_copy_embed: rules::may_copy_embed(space, access, principal.has(Permission::AnonymousAccessLink)),
+        may_copy_embed: rules::may_copy_embed(
+            space,
+            access,
+            principal.has(Permission::AnonymousAccessLink),
+        ),
         data_access: &data_access,
         app_name: &app.name,
         now,
         views: &views,
     };
-    Ok(store::links_of_app(conn, &app.id).await?.iter().map(|row| link_info(row, &viewing)).collect())
+    Ok(store::links_of_app(conn, &app.id)
+        .await?
+        .iter()
+        .map(|row| link_info(row, &viewing))
+        .collect())
 }
 
 /// The "Anyone with the link" panel of an app.
-pub async fn panel(state: &AppState, principal: &Principal, app_id: &str) -> Result<AnonymousPanel, AppError> {
+pub async fn panel(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+) -> Result<AnonymousPanel, AppError> {
     let mut conn = state.db.acquire().await?;
     let (app, space, access) = app_for(&mut conn, principal, app_id).await?;
-    let why_not = rules::check_can_manage(space, &access, principal.has(Permission::AnonymousAccessLink)).err().map(|e| e.to_string());
+    let why_not = rules::check_can_manage(
+        space,
+        &access,
+        principal.has(Permission::AnonymousAccessLink),
+    )
+    .err()
+    .map(|e| e.to_string());
     let links = links_for(state, &mut conn, principal, &app, space, &access).await?;
-    let sheets = crate::content::store::sheets_of_app(&mut conn, &app.id).await?.into_iter().filter(|s| s.owner_id.is_none()).collect::<Vec<_>>();
+    let sheets = crate::content::store::sheets_of_app(&mut conn, &app.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.owner_id.is_none())
+        .collect::<Vec<_>>();
     let mut charts = Vec::new();
     for sheet in &sheets {
         for chart in crate::content::store::charts_of_sheet(&mut conn, &sheet.id).await? {
-            let title = serde_json::from_str(&chart.spec).map(|spec| crate::content::rules::chart_title(&spec)).unwrap_or_else(|_| "Chart".into());
-            charts.push(EmbeddableChart { sheet_id: sheet.id.clone(), chart_id: chart.id, title: format!("{} · {title}", sheet.title) });
+            let title = serde_json::from_str(&chart.spec)
+                .map(|spec| crate::content::rules::chart_title(&spec))
+                .unwrap_or_else(|_| "Chart".into());
+            charts.push(EmbeddableChart {
+                sheet_id: sheet.id.clone(),
+                chart_id: chart.id,
+                title: format!("{} · {title}", sheet.title),
+            });
         }
     }
-    let has_section_access = crate::content::service::section_access_field(&mut conn, &app.id).await?.is_some();
+    let has_section_access = crate::content::service::section_access_field(&mut conn, &app.id)
+        .await?
+        .is_some();
     let fields = crate::content::service::field_names(state, &mut conn, &app).await?;
     Ok(AnonymousPanel {
         app_id: app.id.clone(),
@@ -227,22 +320,42 @@ pub async fn panel(state: &AppState, principal: &Principal, app_id: &str) -> Res
         can_manage: why_not.is_none(),
         why_not,
         can_copy_code: rules::may_copy_link_with_code(&access),
-        can_copy_embed: rules::may_copy_embed(space, &access, principal.has(Permission::AnonymousAccessLink)),
+        can_copy_embed: rules::may_copy_embed(
+            space,
+            &access,
+            principal.has(Permission::AnonymousAccessLink),
+        ),
         has_section_access,
         links,
-        sheets: sheets.iter().map(|s| crate::content::model::SheetInfo { id: s.id.clone(), title: s.title.clone(), private: false }).collect(),
+        sheets: sheets
+            .iter()
+            .map(|s| crate::content::model::SheetInfo {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                private: false,
+            })
+            .collect(),
         charts,
         fields,
     })
 }
 
 fn audit_target(app: &AppRow) -> Target<'_> {
-    Target { kind: "app", id: &app.id, name: &app.name }
+    Target {
+        kind: "app",
+        id: &app.id,
+        name: &app.name,
+    }
 }
 
 /// Turns anonymous access to an app on (resuming its links, or making its first) or off
 /// (pausing every link: their codes stay, so turning it on again restores them).
-pub async fn set_app_access(state: &AppState, principal: &Principal, app_id: &str, on: bool) -> Result<AnonymousPanel, AppError> {
+pub async fn set_app_access(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    on: bool,
+) -> Result<AnonymousPanel, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let app = managed_app(&mut tx, principal, app_id).await?;
@@ -252,21 +365,57 @@ pub async fn set_app_access(state: &AppState, principal: &Principal, app_id: &st
     } else {
         store::set_links_disabled(&mut tx, &app.id, !on, now).await?;
     }
-    let detail = if on { "anonymous access turned on" } else { "anonymous access turned off" };
-    record(&mut tx, now, &principal.actor(), "anonymous.toggle", audit_target(&app), detail.to_string()).await?;
+    let detail = if on {
+        "anonymous access turned on"
+    } else {
+        "anonymous access turned off"
+    };
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "anonymous.toggle",
+        audit_target(&app),
+        detail.to_string(),
+    )
+    .await?;
     tx.commit().await?;
     panel(state, principal, app_id).await
 }
 
-async fn insert_link(conn: &mut AnyConnection, principal: &Principal, app: &AppRow, name: &str, now: i64) -> Result<String, AppError> {
+async fn insert_link(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app: &AppRow,
+    name: &str,
+    now: i64,
+) -> Result<String, AppError> {
     let id = new_id();
     let code = new_secret();
-    store::insert_link(conn, store::NewLink { id: &id, tenant_id: &app.tenant_id, space_id: &app.space_id, app_id: &app.id, name, code: &code, created_by: &principal.user_id, now }).await?;
+    store::insert_link(
+        conn,
+        store::NewLink {
+            id: &id,
+            tenant_id: &app.tenant_id,
+            space_id: &app.space_id,
+            app_id: &app.id,
+            name,
+            code: &code,
+            created_by: &principal.user_id,
+            now,
+        },
+    )
+    .await?;
     Ok(id)
 }
 
 /// Another link to the app, with its own code.
-pub async fn create_link(state: &AppState, principal: &Principal, app_id: &str, name: &str) -> Result<LinkInfo, AppError> {
+pub async fn create_link(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    name: &str,
+) -> Result<LinkInfo, AppError> {
     let name = rules::check_link_name(name)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -275,35 +424,63 @@ pub async fn create_link(state: &AppState, principal: &Principal, app_id: &str, 
     lock_row(&mut tx, Parent::App, &app.id).await?;
     rules::check_link_count(store::links_of_app(&mut tx, &app.id).await?.len())?;
     let id = insert_link(&mut tx, principal, &app, &name, now).await?;
-    record(&mut tx, now, &principal.actor(), "anonymous.link_create", audit_target(&app), format!("link \"{name}\" made")).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "anonymous.link_create",
+        audit_target(&app),
+        format!("link \"{name}\" made"),
+    )
+    .await?;
     tx.commit().await?;
     get_link(state, principal, &id).await
 }
 
 /// One link as the caller may see it.
-pub async fn get_link(state: &AppState, principal: &Principal, link_id: &str) -> Result<LinkInfo, AppError> {
+pub async fn get_link(
+    state: &AppState,
+    principal: &Principal,
+    link_id: &str,
+) -> Result<LinkInfo, AppError> {
     let mut conn = state.db.acquire().await?;
     let link = store::get_link(&mut conn, link_id)
         .await?
         .filter(|l| l.tenant_id == principal.tenant_id)
-        .ok_or_else(|| AppError::not_found(format!("There is no anonymous link with id {link_id}.")))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!("There is no anonymous link with id {link_id}."))
+        })?;
     let (app, space, access) = app_for(&mut conn, principal, &link.app_id).await?;
     links_for(state, &mut conn, principal, &app, space, &access)
         .await?
         .into_iter()
         .find(|l| l.id == link_id)
-        .ok_or_else(|| AppError::not_found(format!("There is no anonymous link with id {link_id}.")))
+        .ok_or_else(|| {
+            AppError::not_found(format!("There is no anonymous link with id {link_id}."))
+        })
 }
 
 /// Renames a link, sets or clears its expiry and reduction, pauses or resumes it. Only what
 /// `changes` names is written, under the link's row lock: a rename at the same moment as a pause
 /// never resumes the link. Whoever sets a reduction becomes the link's maker: their section
 /// access bounds what its visitors see from then on.
-pub async fn update_link(state: &AppState, principal: &Principal, link_id: &str, changes: LinkChanges) -> Result<LinkInfo, AppError> {
+pub async fn update_link(
+    state: &AppState,
+    principal: &Principal,
+    link_id: &str,
+    changes: LinkChanges,
+) -> Result<LinkInfo, AppError> {
     let now = state.now();
     let mut update = store::LinkUpdate {
-        name: changes.name.as_deref().map(rules::check_link_name).transpose()?,
-        expires_at: changes.expires_at.map(|at| rules::check_expiry(at, now)).transpose()?,
+        name: changes
+            .name
+            .as_deref()
+            .map(rules::check_link_name)
+            .transpose()?,
+        expires_at: changes
+            .expires_at
+            .map(|at| rules::check_expiry(at, now))
+            .transpose()?,
         disabled: changes.disabled,
         reduction: None,
     };
@@ -325,7 +502,10 @@ pub async fn update_link(state: &AppState, principal: &Principal, link_id: &str,
     lock_row(&mut tx, Parent::Share, link_id).await?;
     let (link, app) = managed_link(&mut tx, principal, link_id).await?;
     store::update_link(&mut tx, &link.id, &update, now).await?;
-    let mut detail = format!("link \"{}\"", update.name.as_deref().unwrap_or(&link.link_name));
+    let mut detail = format!(
+        "link \"{}\"",
+        update.name.as_deref().unwrap_or(&link.link_name)
+    );
     if let Some(disabled) = update.disabled {
         detail.push_str(if disabled { " paused" } else { " resumed" });
     }
@@ -335,31 +515,67 @@ pub async fn update_link(state: &AppState, principal: &Principal, link_id: &str,
         }
     }
     if let Some(Some(r)) = &changes.reduction {
-        detail.push_str(&format!(", shows only {} = {}", r.field, r.allowed.join(", ")));
+        detail.push_str(&format!(
+            ", shows only {} = {}",
+            r.field,
+            r.allowed.join(", ")
+        ));
     }
-    record(&mut tx, now, &principal.actor(), "anonymous.link_update", audit_target(&app), detail).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "anonymous.link_update",
+        audit_target(&app),
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     state.anonymous.forget_frame_ancestors(&app.id);
     get_link(state, principal, link_id).await
 }
 
 /// A new access code: the old link, its embed codes and every session opened with them stop.
-pub async fn reset_code(state: &AppState, principal: &Principal, link_id: &str) -> Result<LinkInfo, AppError> {
+pub async fn reset_code(
+    state: &AppState,
+    principal: &Principal,
+    link_id: &str,
+) -> Result<LinkInfo, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (link, app) = managed_link(&mut tx, principal, link_id).await?;
     store::reset_code(&mut tx, &link.id, &new_secret(), now).await?;
-    record(&mut tx, now, &principal.actor(), "anonymous.code_reset", audit_target(&app), format!("access code of link \"{}\" reset", link.link_name)).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "anonymous.code_reset",
+        audit_target(&app),
+        format!("access code of link \"{}\" reset", link.link_name),
+    )
+    .await?;
     tx.commit().await?;
     get_link(state, principal, link_id).await
 }
 
-pub async fn delete_link(state: &AppState, principal: &Principal, link_id: &str) -> Result<(), AppError> {
+pub async fn delete_link(
+    state: &AppState,
+    principal: &Principal,
+    link_id: &str,
+) -> Result<(), AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (link, app) = managed_link(&mut tx, principal, link_id).await?;
     crate::sharing::store::delete_share(&mut tx, &link.id).await?;
-    record(&mut tx, now, &principal.actor(), "anonymous.link_delete", audit_target(&app), format!("link \"{}\" deleted", link.link_name)).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "anonymous.link_delete",
+        audit_target(&app),
+        format!("link \"{}\" deleted", link.link_name),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -373,8 +589,14 @@ pub struct Visit<'a> {
 
 /// The link whose code this is, compared in constant time with each of the app's codes. A
 /// missing app, a wrong code and an old code all answer the same "not found".
-async fn link_by_code(conn: &mut AnyConnection, app_id: &str, code: &str) -> Result<(AppRow, LinkRow), AppError> {
-    let app = app_store::get_app_by_id(conn, app_id).await?.ok_or_else(rules::no_such_link)?;
+async fn link_by_code(
+    conn: &mut AnyConnection,
+    app_id: &str,
+    code: &str,
+) -> Result<(AppRow, LinkRow), AppError> {
+    let app = app_store::get_app_by_id(conn, app_id)
+        .await?
+        .ok_or_else(rules::no_such_link)?;
     let links = store::links_of_app(conn, &app.id).await?;
     let mut found = None;
     for link in links {
@@ -389,15 +611,26 @@ async fn link_by_code(conn: &mut AnyConnection, app_id: &str, code: &str) -> Res
 fn refuse_unless_live(link: &LinkRow, now: i64) -> Result<(), AppError> {
     match link.status(now) {
         LinkStatus::Live => Ok(()),
-        LinkStatus::Paused => Err(AppError::forbidden("This link is turned off for now. Its owner can turn it on again; ask them.")),
-        LinkStatus::Expired => Err(AppError::Gone("This link has expired. Ask whoever shared it for a new one.".into())),
+        LinkStatus::Paused => Err(AppError::forbidden(
+            "This link is turned off for now. Its owner can turn it on again; ask them.",
+        )),
+        LinkStatus::Expired => Err(AppError::Gone(
+            "This link has expired. Ask whoever shared it for a new one.".into(),
+        )),
     }
 }
 
 /// What a visitor through this link sees of the data.
-async fn visitor_viewer<'a>(state: &'a AppState, conn: &mut AnyConnection, link: &LinkRow, session_id: &str) -> Result<SheetViewer<'a>, AppError> {
+async fn visitor_viewer<'a>(
+    state: &'a AppState,
+    conn: &mut AnyConnection,
+    link: &LinkRow,
+    session_id: &str,
+) -> Result<SheetViewer<'a>, AppError> {
     // Links live in managed spaces, where nobody is exempt from the rules: the maker's own rules.
-    let maker = crate::content::service::data_access_of(conn, &link.link_maker, &link.app_id, false).await?;
+    let maker =
+        crate::content::service::data_access_of(conn, &link.link_maker, &link.app_id, false)
+            .await?;
     Ok(SheetViewer {
         key: format!("anonymous:{session_id}"),
         person: None,
@@ -408,11 +641,25 @@ async fn visitor_viewer<'a>(state: &'a AppState, conn: &mut AnyConnection, link:
 
 /// Starts an anonymous session on a link and renders its first view. Checks, in order: the
 /// per-address limit, the code, the link's state, the tenant's capacity.
-pub async fn start_session(state: &AppState, visit: Visit<'_>, app_id: &str, code: &str, sheet_id: Option<&str>, field: Option<&str>, select: &str) -> Result<AnonymousSession, AppError> {
+pub async fn start_session(
+    state: &AppState,
+    visit: Visit<'_>,
+    app_id: &str,
+    code: &str,
+    sheet_id: Option<&str>,
+    field: Option<&str>,
+    select: &str,
+) -> Result<AnonymousSession, AppError> {
     let now = state.now();
     // Counted per address, an IPv6 client per /64 (it may pick any address in it).
     let address = crate::auth::rules::address_bucket(visit.client_addr);
-    state.anonymous.lock().starts.entry(address.clone()).or_default().allow(now, state.settings.anonymous.starts_per_minute)?;
+    state
+        .anonymous
+        .lock()
+        .starts
+        .entry(address.clone())
+        .or_default()
+        .allow(now, state.settings.anonymous.starts_per_minute)?;
     let initial = rules::parse_selections(select)?;
     let mut conn = state.db.acquire().await?;
     let (app, link) = link_by_code(&mut conn, app_id, code).await?;
@@ -420,40 +667,107 @@ pub async fn start_session(state: &AppState, visit: Visit<'_>, app_id: &str, cod
     let max = store::capacity(&mut conn, &app.tenant_id).await?;
     let session_id = new_id();
     let expires_at = now + state.settings.anonymous.session_ms;
-    admit_session(state, &app.tenant_id, Seat { expires_at, address }, &session_id, max, now)?;
-    *state.anonymous.lock().views.entry((link.id.clone(), now.div_euclid(DAY_MS))).or_default() += 1;
+    admit_session(
+        state,
+        &app.tenant_id,
+        Seat {
+            expires_at,
+            address,
+        },
+        &session_id,
+        max,
+        now,
+    )?;
+    *state
+        .anonymous
+        .lock()
+        .views
+        .entry((link.id.clone(), now.div_euclid(DAY_MS)))
+        .or_default() += 1;
 
-    let claims = SessionClaims { session_id: session_id.clone(), app_id: app.id.clone(), link_id: link.id.clone(), generation: link.link_generation, expires_at };
+    let claims = SessionClaims {
+        session_id: session_id.clone(),
+        app_id: app.id.clone(),
+        link_id: link.id.clone(),
+        generation: link.link_generation,
+        expires_at,
+    };
     let viewer = visitor_viewer(state, &mut conn, &link, &session_id).await?;
     // Initial selections make a view of the visitor's own; without them it is shared.
-    let shared = initial.is_empty().then(|| format!("{}|{}|{}|{}|{}|{}", app.id, app.content_version, app.data_version, viewer.data_access.key(), sheet_id.unwrap_or(""), field.unwrap_or("")));
-    let view = match shared.as_deref().and_then(|key| state.anonymous.first_view(key)) {
+    let shared = initial.is_empty().then(|| {
+        format!(
+            "{}|{}|{}|{}|{}|{}",
+            app.id,
+            app.content_version,
+            app.data_version,
+            viewer.data_access.key(),
+            sheet_id.unwrap_or(""),
+            field.unwrap_or("")
+        )
+    });
+    let view = match shared
+        .as_deref()
+        .and_then(|key| state.anonymous.first_view(key))
+    {
         Some(view) => view,
         None => {
-            let changes = initial.into_iter().map(|(field, values)| SelectionChange::SelectValues { field, values }).collect();
-            let view = render_sheet(state, conn, &app, "", &viewer, SheetRequest { sheet_id, changes, only_field: field }).await?;
+            let changes = initial
+                .into_iter()
+                .map(|(field, values)| SelectionChange::SelectValues { field, values })
+                .collect();
+            let view = render_sheet(
+                state,
+                conn,
+                &app,
+                "",
+                &viewer,
+                SheetRequest {
+                    sheet_id,
+                    changes,
+                    only_field: field,
+                },
+            )
+            .await?;
             if let Some(key) = shared {
                 state.anonymous.keep_first_view(key, &view);
             }
             view
         }
     };
-    Ok(AnonymousSession { token: rules::sign(&state.anonymous.key, &claims), lasts_ms: expires_at - now, view })
+    Ok(AnonymousSession {
+        token: rules::sign(&state.anonymous.key, &claims),
+        lasts_ms: expires_at - now,
+        view,
+    })
 }
 
 /// Counts a new session in, or refuses it at capacity or past the seats one address may hold
 /// (counted as refused).
-fn admit_session(state: &AppState, tenant_id: &str, seat: Seat, session_id: &str, max: i64, now: i64) -> Result<(), AppError> {
+fn admit_session(
+    state: &AppState,
+    tenant_id: &str,
+    seat: Seat,
+    session_id: &str,
+    max: i64,
+    now: i64,
+) -> Result<(), AppError> {
     let mut live = state.anonymous.lock();
     let sessions = live.sessions.entry(tenant_id.to_string()).or_default();
     sessions.retain(|_, seat| seat.expires_at > now);
-    let held = sessions.values().filter(|s| s.address == seat.address).count();
-    let admitted = rules::admit_from_address(held, state.settings.anonymous.sessions_per_address).and_then(|()| rules::admit(sessions.len(), max));
+    let held = sessions
+        .values()
+        .filter(|s| s.address == seat.address)
+        .count();
+    let admitted = rules::admit_from_address(held, state.settings.anonymous.sessions_per_address)
+        .and_then(|()| rules::admit(sessions.len(), max));
     if admitted.is_ok() {
         sessions.insert(session_id.to_string(), seat);
     }
     let current = sessions.len() as i64;
-    let hour = live.usage.entry((tenant_id.to_string(), now.div_euclid(HOUR_MS))).or_default();
+    let hour = live
+        .usage
+        .entry((tenant_id.to_string(), now.div_euclid(HOUR_MS)))
+        .or_default();
     hour.peak = hour.peak.max(current);
     if admitted.is_ok() {
         hour.started += 1;
@@ -467,25 +781,41 @@ fn admit_session(state: &AppState, tenant_id: &str, seat: Seat, session_id: &str
 /// its token when it goes away (a refresh, a closed tab), so a refresh never holds two seats. A
 /// token that does not verify ends nothing.
 pub fn end_session(state: &AppState, token: &str) {
-    let Some(claims) = rules::verify(&state.anonymous.key, token) else { return };
+    let Some(claims) = rules::verify(&state.anonymous.key, token) else {
+        return;
+    };
     let mut live = state.anonymous.lock();
     for sessions in live.sessions.values_mut() {
         sessions.remove(&claims.session_id);
     }
     drop(live);
-    state.anonymous.engines.forget_viewer(&format!("anonymous:{}", claims.session_id));
+    state
+        .anonymous
+        .engines
+        .forget_viewer(&format!("anonymous:{}", claims.session_id));
 }
 
 /// A session's link and app, if the token is still good: signed here, not expired, and its link
 /// still live under the same code.
-async fn session_link(state: &AppState, conn: &mut AnyConnection, token: &str) -> Result<(SessionClaims, LinkRow, AppRow), AppError> {
-    let claims = rules::verify(&state.anonymous.key, token).ok_or_else(|| rules::session_ended(false))?;
+async fn session_link(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    token: &str,
+) -> Result<(SessionClaims, LinkRow, AppRow), AppError> {
+    let claims =
+        rules::verify(&state.anonymous.key, token).ok_or_else(|| rules::session_ended(false))?;
     if claims.expires_at <= state.now() {
         return Err(rules::session_ended(true));
     }
-    let link = store::get_link(conn, &claims.link_id).await?.ok_or_else(|| rules::session_ended(false))?;
-    let app = app_store::get_app_by_id(conn, &claims.app_id).await?.ok_or_else(|| rules::session_ended(false))?;
-    let good = link.app_id == claims.app_id && link.link_generation == claims.generation && link.status(state.now()) == LinkStatus::Live;
+    let link = store::get_link(conn, &claims.link_id)
+        .await?
+        .ok_or_else(|| rules::session_ended(false))?;
+    let app = app_store::get_app_by_id(conn, &claims.app_id)
+        .await?
+        .ok_or_else(|| rules::session_ended(false))?;
+    let good = link.app_id == claims.app_id
+        && link.link_generation == claims.generation
+        && link.status(state.now()) == LinkStatus::Live;
     if !good {
         return Err(rules::session_ended(false));
     }
@@ -493,11 +823,29 @@ async fn session_link(state: &AppState, conn: &mut AnyConnection, token: &str) -
 }
 
 /// A sheet for a live session, after applying a change to its selections.
-pub async fn session_sheet(state: &AppState, token: &str, sheet_id: Option<&str>, field: Option<&str>, change: Option<SelectionChange>) -> Result<SheetView, AppError> {
+pub async fn session_sheet(
+    state: &AppState,
+    token: &str,
+    sheet_id: Option<&str>,
+    field: Option<&str>,
+    change: Option<SelectionChange>,
+) -> Result<SheetView, AppError> {
     let mut conn = state.db.acquire().await?;
     let (claims, link, app) = session_link(state, &mut conn, token).await?;
     let viewer = visitor_viewer(state, &mut conn, &link, &claims.session_id).await?;
-    render_sheet(state, conn, &app, "", &viewer, SheetRequest { sheet_id, changes: change.into_iter().collect(), only_field: field }).await
+    render_sheet(
+        state,
+        conn,
+        &app,
+        "",
+        &viewer,
+        SheetRequest {
+            sheet_id,
+            changes: change.into_iter().collect(),
+            only_field: field,
+        },
+    )
+    .await
 }
 
 // --- Embedding --------------------------------------------------------------------------------
@@ -529,16 +877,21 @@ pub async fn frame_ancestors_for(state: &AppState, app_id: &str) -> String {
         }
     }
     let origins = match state.db.acquire().await {
-        Ok(mut conn) => store::frame_origins_for_app(&mut conn, app_id).await.unwrap_or_default(),
+        Ok(mut conn) => store::frame_origins_for_app(&mut conn, app_id)
+            .await
+            .unwrap_or_default(),
         Err(_) => None,
     };
-    let Some(origins) = origins else { return rules::frame_ancestors(&[]) };
+    let Some(origins) = origins else {
+        return rules::frame_ancestors(&[]);
+    };
     let directive = rules::frame_ancestors(&origins);
     let mut live = state.anonymous.lock();
     if live.frame_ancestors.len() >= FRAME_ANCESTORS_KEPT {
         live.frame_ancestors.clear();
     }
-    live.frame_ancestors.insert(app_id.to_string(), (now, directive.clone()));
+    live.frame_ancestors
+        .insert(app_id.to_string(), (now, directive.clone()));
     directive
 }
 
@@ -553,42 +906,91 @@ fn require(principal: &Principal, permission: Permission) -> Result<(), AppError
     if principal.has(permission) {
         Ok(())
     } else {
-        Err(AppError::forbidden(format!("This needs the permission \"{}\". A tenant admin can grant it.", permission.label())))
+        Err(AppError::forbidden(format!(
+            "This needs the permission \"{}\". A tenant admin can grant it.",
+            permission.label()
+        )))
     }
 }
 
 fn origin_from(row: store::OriginRow) -> AllowedOrigin {
-    AllowedOrigin { id: row.id, name: row.name, origin: row.origin, description: row.description, frame_ancestors: row.frame_ancestors != 0, created_at: row.created_at, updated_at: row.updated_at }
+    AllowedOrigin {
+        id: row.id,
+        name: row.name,
+        origin: row.origin,
+        description: row.description,
+        frame_ancestors: row.frame_ancestors != 0,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
 }
 
-pub async fn list_origins(state: &AppState, principal: &Principal) -> Result<Vec<AllowedOrigin>, AppError> {
+pub async fn list_origins(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<AllowedOrigin>, AppError> {
     require(principal, Permission::ManageAllowedOrigins)?;
     let mut conn = state.db.acquire().await?;
-    Ok(store::list_origins(&mut conn, &principal.tenant_id).await?.into_iter().map(origin_from).collect())
+    Ok(store::list_origins(&mut conn, &principal.tenant_id)
+        .await?
+        .into_iter()
+        .map(origin_from)
+        .collect())
 }
 
-pub async fn get_origin(state: &AppState, principal: &Principal, id: &str) -> Result<AllowedOrigin, AppError> {
+pub async fn get_origin(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<AllowedOrigin, AppError> {
     require(principal, Permission::ManageAllowedOrigins)?;
     let mut conn = state.db.acquire().await?;
-    store::get_origin(&mut conn, &principal.tenant_id, id).await?.map(origin_from).ok_or_else(|| AppError::not_found(format!("There is no allowed origin with id {id}.")))
+    store::get_origin(&mut conn, &principal.tenant_id, id)
+        .await?
+        .map(origin_from)
+        .ok_or_else(|| AppError::not_found(format!("There is no allowed origin with id {id}.")))
 }
 
 fn checked_origin(input: &NewOrigin) -> Result<NewOrigin, AppError> {
-    Ok(NewOrigin { name: rules::check_origin_name(&input.name)?, origin: rules::check_origin(&input.origin)?, description: input.description.trim().chars().take(500).collect(), frame_ancestors: input.frame_ancestors })
+    Ok(NewOrigin {
+        name: rules::check_origin_name(&input.name)?,
+        origin: rules::check_origin(&input.origin)?,
+        description: input.description.trim().chars().take(500).collect(),
+        frame_ancestors: input.frame_ancestors,
+    })
 }
 
 /// Adds an origin, or changes the one with `id`.
-pub async fn save_origin(state: &AppState, principal: &Principal, id: Option<&str>, input: NewOrigin) -> Result<AllowedOrigin, AppError> {
+pub async fn save_origin(
+    state: &AppState,
+    principal: &Principal,
+    id: Option<&str>,
+    input: NewOrigin,
+) -> Result<AllowedOrigin, AppError> {
     require(principal, Permission::ManageAllowedOrigins)?;
     let input = checked_origin(&input)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    if store::origin_taken(&mut tx, &principal.tenant_id, &input.origin, id.unwrap_or("")).await? {
-        return Err(AppError::conflict(format!("{} is already on the list.", input.origin)));
+    if store::origin_taken(
+        &mut tx,
+        &principal.tenant_id,
+        &input.origin,
+        id.unwrap_or(""),
+    )
+    .await?
+    {
+        return Err(AppError::conflict(format!(
+            "{} is already on the list.",
+            input.origin
+        )));
     }
     let id = match id {
         Some(id) => {
-            store::get_origin(&mut tx, &principal.tenant_id, id).await?.ok_or_else(|| AppError::not_found(format!("There is no allowed origin with id {id}.")))?;
+            store::get_origin(&mut tx, &principal.tenant_id, id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::not_found(format!("There is no allowed origin with id {id}."))
+                })?;
             store::update_origin(&mut tx, &principal.tenant_id, id, &input, now).await?;
             id.to_string()
         }
@@ -598,20 +1000,55 @@ pub async fn save_origin(state: &AppState, principal: &Principal, id: Option<&st
             id
         }
     };
-    record(&mut tx, now, &principal.actor(), "origin.save", Target { kind: "origin", id: &id, name: &input.origin }, format!("{} may frame Sightline: {}", input.origin, input.frame_ancestors)).await?;
-    let row = store::get_origin(&mut tx, &principal.tenant_id, &id).await?.ok_or_else(|| AppError::internal("origin vanished"))?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "origin.save",
+        Target {
+            kind: "origin",
+            id: &id,
+            name: &input.origin,
+        },
+        format!(
+            "{} may frame Sightline: {}",
+            input.origin, input.frame_ancestors
+        ),
+    )
+    .await?;
+    let row = store::get_origin(&mut tx, &principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| AppError::internal("origin vanished"))?;
     tx.commit().await?;
     state.anonymous.lock().frame_ancestors.clear();
     Ok(origin_from(row))
 }
 
-pub async fn delete_origin(state: &AppState, principal: &Principal, id: &str) -> Result<(), AppError> {
+pub async fn delete_origin(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(), AppError> {
     require(principal, Permission::ManageAllowedOrigins)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let row = store::get_origin(&mut tx, &principal.tenant_id, id).await?.ok_or_else(|| AppError::not_found(format!("There is no allowed origin with id {id}.")))?;
+    let row = store::get_origin(&mut tx, &principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no allowed origin with id {id}.")))?;
     store::delete_origin(&mut tx, &principal.tenant_id, id).await?;
-    record(&mut tx, now, &principal.actor(), "origin.delete", Target { kind: "origin", id, name: &row.origin }, format!("{} may no longer frame Sightline", row.origin)).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "origin.delete",
+        Target {
+            kind: "origin",
+            id,
+            name: &row.origin,
+        },
+        format!("{} may no longer frame Sightline", row.origin),
+    )
+    .await?;
     tx.commit().await?;
     state.anonymous.lock().frame_ancestors.clear();
     Ok(())
@@ -624,7 +1061,20 @@ pub async fn usage(state: &AppState, principal: &Principal) -> Result<AnonymousU
     let mut conn = state.db.acquire().await?;
     let from = now.div_euclid(HOUR_MS) - 47;
     let mut hours: std::collections::BTreeMap<i64, HourCounts> =
-        store::usage_since(&mut conn, &principal.tenant_id, from).await?.into_iter().map(|(h, peak, started, refused)| (h, HourCounts { peak, started, refused })).collect();
+        store::usage_since(&mut conn, &principal.tenant_id, from)
+            .await?
+            .into_iter()
+            .map(|(h, peak, started, refused)| {
+                (
+                    h,
+                    HourCounts {
+                        peak,
+                        started,
+                        refused,
+                    },
+                )
+            })
+            .collect();
     let current = state.anonymous.current(&principal.tenant_id, now) as i64;
     for ((tenant, hour), counts) in state.anonymous.lock().usage.iter() {
         if tenant == &principal.tenant_id && *hour >= from {
@@ -638,21 +1088,50 @@ pub async fn usage(state: &AppState, principal: &Principal) -> Result<AnonymousU
     Ok(AnonymousUsage {
         max_sessions: store::capacity(&mut conn, &principal.tenant_id).await?,
         current,
-        peak: hours.values().map(|h| h.peak).max().unwrap_or(0).max(current),
+        peak: hours
+            .values()
+            .map(|h| h.peak)
+            .max()
+            .unwrap_or(0)
+            .max(current),
         session_minutes: state.settings.anonymous.session_ms / 60_000,
-        history: hours.into_iter().map(|(h, c)| UsageHour { hour_start: h * HOUR_MS, peak: c.peak, started: c.started, refused: c.refused }).collect(),
+        history: hours
+            .into_iter()
+            .map(|(h, c)| UsageHour {
+                hour_start: h * HOUR_MS,
+                peak: c.peak,
+                started: c.started,
+                refused: c.refused,
+            })
+            .collect(),
         memory_budget_mb: (state.settings.anonymous.memory_budget_bytes / (1024 * 1024)) as u64,
         memory_used_mb: (stats.bytes / (1024 * 1024)) as u64,
     })
 }
 
-pub async fn set_capacity(state: &AppState, principal: &Principal, max: i64) -> Result<AnonymousUsage, AppError> {
+pub async fn set_capacity(
+    state: &AppState,
+    principal: &Principal,
+    max: i64,
+) -> Result<AnonymousUsage, AppError> {
     require(principal, Permission::ManageAllowedOrigins)?;
     let max = rules::check_capacity(max)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     store::set_capacity(&mut tx, &principal.tenant_id, max).await?;
-    record(&mut tx, now, &principal.actor(), "anonymous.capacity", Target { kind: "tenant", id: &principal.tenant_id, name: &principal.tenant_name }, format!("at most {max} anonymous sessions at once")).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "anonymous.capacity",
+        Target {
+            kind: "tenant",
+            id: &principal.tenant_id,
+            name: &principal.tenant_name,
+        },
+        format!("at most {max} anonymous sessions at once"),
+    )
+    .await?;
     tx.commit().await?;
     usage(state, principal).await
 }
@@ -670,16 +1149,27 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
         }
         let minute = now.div_euclid(60_000);
         live.starts.retain(|_, window| window.minute >= minute);
-        live.frame_ancestors.retain(|_, (read_at, _)| now - *read_at < FRAME_ANCESTORS_MS);
+        live.frame_ancestors
+            .retain(|_, (read_at, _)| now - *read_at < FRAME_ANCESTORS_MS);
         // Each hour's peak carries the sessions still live into the current hour.
-        let currents: Vec<(String, i64)> = live.sessions.iter().map(|(t, s)| (t.clone(), s.len() as i64)).collect();
+        let currents: Vec<(String, i64)> = live
+            .sessions
+            .iter()
+            .map(|(t, s)| (t.clone(), s.len() as i64))
+            .collect();
         for (tenant, current) in currents {
             if current > 0 {
-                let hour = live.usage.entry((tenant, now.div_euclid(HOUR_MS))).or_default();
+                let hour = live
+                    .usage
+                    .entry((tenant, now.div_euclid(HOUR_MS)))
+                    .or_default();
                 hour.peak = hour.peak.max(current);
             }
         }
-        (std::mem::take(&mut live.views), std::mem::take(&mut live.usage))
+        (
+            std::mem::take(&mut live.views),
+            std::mem::take(&mut live.usage),
+        )
     };
     let written = views.len() + usage.len();
     // One transaction: the minute's counters are written whole or not at all, and on failure
@@ -697,11 +1187,18 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
         }
         return Err(error);
     }
-    state.anonymous.engines.forget_idle_viewers(now - state.settings.anonymous.session_ms);
+    state
+        .anonymous
+        .engines
+        .forget_idle_viewers(now - state.settings.anonymous.session_ms);
     Ok(written)
 }
 
-async fn write_counters(state: &AppState, views: &HashMap<(String, i64), i64>, usage: &HashMap<(String, i64), HourCounts>) -> Result<(), AppError> {
+async fn write_counters(
+    state: &AppState,
+    views: &HashMap<(String, i64), i64>,
+    usage: &HashMap<(String, i64), HourCounts>,
+) -> Result<(), AppError> {
     let mut tx = state.db.begin().await?;
     for ((link, day), n) in views {
         store::add_views(&mut tx, link, *day, *n).await?;
@@ -714,7 +1211,11 @@ async fn write_counters(state: &AppState, views: &HashMap<(String, i64), i64>, u
 }
 
 /// The members list's "Anonymous access" row: the apps of the space with a live link.
-pub async fn apps_with_live_links(conn: &mut AnyConnection, space_id: &str, now: i64) -> Result<Vec<(String, String)>, AppError> {
+pub async fn apps_with_live_links(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    now: i64,
+) -> Result<Vec<(String, String)>, AppError> {
     Ok(store::live_link_apps(conn, space_id, now).await?)
 }
 

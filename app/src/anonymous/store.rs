@@ -30,7 +30,10 @@ pub async fn links_of_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Resul
         .await
 }
 
-pub async fn links_of_space(conn: &mut AnyConnection, space_id: &str) -> sqlx::Result<Vec<LinkRow>> {
+pub async fn links_of_space(
+    conn: &mut AnyConnection,
+    space_id: &str,
+) -> sqlx::Result<Vec<LinkRow>> {
     sqlx::query_as(&format!("SELECT {LINK_COLUMNS} FROM app_shares WHERE space_id = $1 AND assignee_type = 'link' ORDER BY created_at, id"))
         .bind(space_id)
         .fetch_all(conn)
@@ -38,10 +41,12 @@ pub async fn links_of_space(conn: &mut AnyConnection, space_id: &str) -> sqlx::R
 }
 
 pub async fn get_link(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<LinkRow>> {
-    sqlx::query_as(&format!("SELECT {LINK_COLUMNS} FROM app_shares WHERE id = $1 AND assignee_type = 'link'"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {LINK_COLUMNS} FROM app_shares WHERE id = $1 AND assignee_type = 'link'"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub struct NewLink<'a> {
@@ -85,7 +90,12 @@ pub struct LinkUpdate {
     pub disabled: Option<bool>,
 }
 
-pub async fn update_link(conn: &mut AnyConnection, id: &str, update: &LinkUpdate, now: i64) -> sqlx::Result<()> {
+pub async fn update_link(
+    conn: &mut AnyConnection,
+    id: &str,
+    update: &LinkUpdate,
+    now: i64,
+) -> sqlx::Result<()> {
     // Column names are constants; every value is bound.
     let mut sets = vec!["updated_at = $2".to_string()];
     let mut n = 2;
@@ -125,7 +135,12 @@ pub async fn update_link(conn: &mut AnyConnection, id: &str, update: &LinkUpdate
 }
 
 /// A new code, and a new generation so that tokens issued under the old one stop.
-pub async fn reset_code(conn: &mut AnyConnection, id: &str, code: &str, now: i64) -> sqlx::Result<()> {
+pub async fn reset_code(
+    conn: &mut AnyConnection,
+    id: &str,
+    code: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE app_shares SET link_code = $2, link_generation = link_generation + 1, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(code)
@@ -135,7 +150,12 @@ pub async fn reset_code(conn: &mut AnyConnection, id: &str, code: &str, now: i64
     Ok(())
 }
 
-pub async fn set_links_disabled(conn: &mut AnyConnection, app_id: &str, disabled: bool, now: i64) -> sqlx::Result<u64> {
+pub async fn set_links_disabled(
+    conn: &mut AnyConnection,
+    app_id: &str,
+    disabled: bool,
+    now: i64,
+) -> sqlx::Result<u64> {
     Ok(sqlx::query("UPDATE app_shares SET disabled = $2, updated_at = $3 WHERE app_id = $1 AND assignee_type = 'link' AND disabled <> $2")
         .bind(app_id)
         .bind(i64::from(disabled))
@@ -156,7 +176,11 @@ impl LinkRow {
 const LIVE_LINK: &str = "s.assignee_type = 'link' AND s.disabled = 0 AND (s.link_expires_at IS NULL OR s.link_expires_at > $1)";
 
 /// (app id, live links) for these apps: not paused and not past their expiry.
-pub async fn live_link_counts(conn: &mut AnyConnection, app_ids: &[String], now: i64) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn live_link_counts(
+    conn: &mut AnyConnection,
+    app_ids: &[String],
+    now: i64,
+) -> sqlx::Result<Vec<(String, i64)>> {
     if app_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -172,7 +196,11 @@ pub async fn live_link_counts(conn: &mut AnyConnection, app_ids: &[String], now:
 }
 
 /// (app id, app name) of the apps of a space that live links reach, by name.
-pub async fn live_link_apps(conn: &mut AnyConnection, space_id: &str, now: i64) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn live_link_apps(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    now: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
     sqlx::query_as(&format!(
         "SELECT DISTINCT a.id, a.name, a.name_key FROM app_shares s JOIN apps a ON a.id = s.app_id
           WHERE {LIVE_LINK} AND s.space_id = $2 ORDER BY a.name_key, a.id"
@@ -181,12 +209,19 @@ pub async fn live_link_apps(conn: &mut AnyConnection, space_id: &str, now: i64) 
     .bind(space_id)
     .fetch_all(conn)
     .await
-    .map(|rows: Vec<(String, String, String)>| rows.into_iter().map(|(id, name, _)| (id, name)).collect())
+    .map(|rows: Vec<(String, String, String)>| {
+        rows.into_iter().map(|(id, name, _)| (id, name)).collect()
+    })
 }
 
 // --- Views and usage (written by housekeeping from counters in memory) ------------------------
 
-pub async fn add_views(conn: &mut AnyConnection, share_id: &str, day: i64, views: i64) -> sqlx::Result<()> {
+pub async fn add_views(
+    conn: &mut AnyConnection,
+    share_id: &str,
+    day: i64,
+    views: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO link_views (share_id, day, views) SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM app_shares WHERE id = $1)
          ON CONFLICT (share_id, day) DO UPDATE SET views = link_views.views + excluded.views",
@@ -200,7 +235,11 @@ pub async fn add_views(conn: &mut AnyConnection, share_id: &str, day: i64, views
 }
 
 /// (share id, views on `today`, views over the 30 days up to `today`) for an app's links.
-pub async fn views_of_app(conn: &mut AnyConnection, app_id: &str, today: i64) -> sqlx::Result<Vec<(String, i64, i64)>> {
+pub async fn views_of_app(
+    conn: &mut AnyConnection,
+    app_id: &str,
+    today: i64,
+) -> sqlx::Result<Vec<(String, i64, i64)>> {
     sqlx::query_as(
         "SELECT v.share_id, CAST(SUM(CASE WHEN v.day = $2 THEN v.views ELSE 0 END) AS BIGINT), CAST(SUM(v.views) AS BIGINT)
            FROM link_views v JOIN app_shares s ON s.id = v.share_id
@@ -212,7 +251,14 @@ pub async fn views_of_app(conn: &mut AnyConnection, app_id: &str, today: i64) ->
     .await
 }
 
-pub async fn add_usage(conn: &mut AnyConnection, tenant_id: &str, hour: i64, peak: i64, started: i64, refused: i64) -> sqlx::Result<()> {
+pub async fn add_usage(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    hour: i64,
+    peak: i64,
+    started: i64,
+    refused: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO anonymous_usage (tenant_id, hour, peak, started, refused) SELECT $1, $2, $3, $4, $5
           WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $1)
@@ -231,7 +277,11 @@ pub async fn add_usage(conn: &mut AnyConnection, tenant_id: &str, hour: i64, pea
 }
 
 /// (hour, peak, started, refused) from `from_hour` on, oldest first.
-pub async fn usage_since(conn: &mut AnyConnection, tenant_id: &str, from_hour: i64) -> sqlx::Result<Vec<(i64, i64, i64, i64)>> {
+pub async fn usage_since(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    from_hour: i64,
+) -> sqlx::Result<Vec<(i64, i64, i64, i64)>> {
     sqlx::query_as("SELECT hour, peak, started, refused FROM anonymous_usage WHERE tenant_id = $1 AND hour >= $2 ORDER BY hour")
         .bind(tenant_id)
         .bind(from_hour)
@@ -240,11 +290,21 @@ pub async fn usage_since(conn: &mut AnyConnection, tenant_id: &str, from_hour: i
 }
 
 pub async fn capacity(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT anonymous_max_sessions FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(conn).await?.unwrap_or(0))
+    Ok(
+        sqlx::query_scalar("SELECT anonymous_max_sessions FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or(0),
+    )
 }
 
 pub async fn set_capacity(conn: &mut AnyConnection, tenant_id: &str, max: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE tenants SET anonymous_max_sessions = $2 WHERE id = $1").bind(tenant_id).bind(max).execute(conn).await?;
+    sqlx::query("UPDATE tenants SET anonymous_max_sessions = $2 WHERE id = $1")
+        .bind(tenant_id)
+        .bind(max)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -261,14 +321,21 @@ pub struct OriginRow {
     pub updated_at: i64,
 }
 
-pub async fn list_origins(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<Vec<OriginRow>> {
+pub async fn list_origins(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> sqlx::Result<Vec<OriginRow>> {
     sqlx::query_as("SELECT id, name, origin, description, frame_ancestors, created_at, updated_at FROM csp_origins WHERE tenant_id = $1 ORDER BY origin")
         .bind(tenant_id)
         .fetch_all(conn)
         .await
 }
 
-pub async fn get_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<Option<OriginRow>> {
+pub async fn get_origin(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<OriginRow>> {
     sqlx::query_as("SELECT id, name, origin, description, frame_ancestors, created_at, updated_at FROM csp_origins WHERE tenant_id = $1 AND id = $2")
         .bind(tenant_id)
         .bind(id)
@@ -276,17 +343,30 @@ pub async fn get_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> 
         .await
 }
 
-pub async fn origin_taken(conn: &mut AnyConnection, tenant_id: &str, origin: &str, except_id: &str) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar::<_, String>("SELECT id FROM csp_origins WHERE tenant_id = $1 AND origin = $2 AND id <> $3")
-        .bind(tenant_id)
-        .bind(origin)
-        .bind(except_id)
-        .fetch_optional(conn)
-        .await?
-        .is_some())
+pub async fn origin_taken(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    origin: &str,
+    except_id: &str,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT id FROM csp_origins WHERE tenant_id = $1 AND origin = $2 AND id <> $3",
+    )
+    .bind(tenant_id)
+    .bind(origin)
+    .bind(except_id)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
 }
 
-pub async fn insert_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str, o: &crate::anonymous::model::NewOrigin, now: i64) -> sqlx::Result<()> {
+pub async fn insert_origin(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    o: &crate::anonymous::model::NewOrigin,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO csp_origins (id, tenant_id, name, origin, description, frame_ancestors, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -303,7 +383,13 @@ pub async fn insert_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str, 
     Ok(())
 }
 
-pub async fn update_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str, o: &crate::anonymous::model::NewOrigin, now: i64) -> sqlx::Result<()> {
+pub async fn update_origin(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    o: &crate::anonymous::model::NewOrigin,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE csp_origins SET name = $3, origin = $4, description = $5, frame_ancestors = $6, updated_at = $7 WHERE tenant_id = $1 AND id = $2")
         .bind(tenant_id)
         .bind(id)
@@ -317,13 +403,27 @@ pub async fn update_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str, 
     Ok(())
 }
 
-pub async fn delete_origin(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM csp_origins WHERE tenant_id = $1 AND id = $2").bind(tenant_id).bind(id).execute(conn).await?.rows_affected())
+pub async fn delete_origin(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM csp_origins WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// The origins that may frame the embed pages of the tenant that owns `app_id`.
 /// The origins that may frame an app's embed pages; `None` when there is no such app.
-pub async fn frame_origins_for_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<Option<Vec<String>>> {
+pub async fn frame_origins_for_app(
+    conn: &mut AnyConnection,
+    app_id: &str,
+) -> sqlx::Result<Option<Vec<String>>> {
     let rows: Vec<(Option<String>,)> = sqlx::query_as(
         "SELECT o.origin FROM apps a LEFT JOIN csp_origins o ON o.tenant_id = a.tenant_id AND o.frame_ancestors = 1 WHERE a.id = $1 ORDER BY o.origin",
     )
@@ -333,7 +433,9 @@ pub async fn frame_origins_for_app(conn: &mut AnyConnection, app_id: &str) -> sq
     if rows.is_empty() {
         return Ok(None);
     }
-    Ok(Some(rows.into_iter().filter_map(|(origin,)| origin).collect()))
+    Ok(Some(
+        rows.into_iter().filter_map(|(origin,)| origin).collect(),
+    ))
 }
 
 // --- The signing key --------------------------------------------------------------------------
@@ -346,5 +448,7 @@ pub async fn signing_key(pool: &sqlx::AnyPool, candidate: &str, now: i64) -> sql
         .bind(now)
         .execute(pool)
         .await?;
-    sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = 'anonymous_sessions'").fetch_one(pool).await
+    sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = 'anonymous_sessions'")
+        .fetch_one(pool)
+        .await
 }

@@ -11,7 +11,7 @@ use crate::auth::service::Principal;
 use crate::directory::rules::{clean_description, clean_name, MAX_NAME_CHARS};
 use crate::error::AppError;
 use crate::ids::new_id;
-use crate::sharing::rules::{effective_access, Access, AppAction, SpaceAction, Source};
+use crate::sharing::rules::{effective_access, Access, AppAction, Source, SpaceAction};
 use crate::sharing::service::{access_to_app, grants_for_app, load_app, load_space, sharer};
 use crate::sharing::store as sharing_store;
 use crate::spaces::rules::SpaceType;
@@ -76,24 +76,38 @@ fn describe(source: &Source) -> &'static str {
 fn role_lines(access: &Access) -> Vec<RoleLine> {
     let mut lines = Vec::new();
     if access.owner {
-        lines.push(RoleLine { role: "Owner".into(), sources: vec!["space owner".into()] });
+        lines.push(RoleLine {
+            role: "Owner".into(),
+            sources: vec!["space owner".into()],
+        });
     }
     for (role, sources) in &access.roles {
         let mut sources: Vec<String> = sources.iter().map(|s| describe(s).to_string()).collect();
         sources.dedup();
-        lines.push(RoleLine { role: role.ui_name().into(), sources });
+        lines.push(RoleLine {
+            role: role.ui_name().into(),
+            sources,
+        });
     }
     lines
 }
 
 /// The apps of a space the caller can open: every app for members, the shared ones otherwise.
-pub async fn list_apps(state: &AppState, principal: &Principal, space_id: &str) -> Result<Vec<App>, AppError> {
+pub async fn list_apps(
+    state: &AppState,
+    principal: &Principal,
+    space_id: &str,
+) -> Result<Vec<App>, AppError> {
     let mut conn = state.db.acquire().await?;
     let (space, _) = load_space(&mut conn, principal, space_id).await?;
     let grants = sharing_store::grants(&mut conn, &principal.user_id, &space.id, "").await?;
     let mut apps = Vec::new();
     for row in store::apps_in_space(&mut conn, &space.id).await? {
-        let access = effective_access(space.kind(), &grants_for_app(&grants, &row.id), sharer(principal));
+        let access = effective_access(
+            space.kind(),
+            &grants_for_app(&grants, &row.id),
+            sharer(principal),
+        );
         if access.can(AppAction::Open) {
             apps.push(app_from(row, &space, &access));
         }
@@ -102,15 +116,34 @@ pub async fn list_apps(state: &AppState, principal: &Principal, space_id: &str) 
     Ok(apps)
 }
 
-async fn app_ref(conn: &mut AnyConnection, principal: &Principal, row: AppRow) -> Result<Option<AppRef>, AppError> {
-    let Some(space) = space_store::get_space(conn, &principal.tenant_id, &row.space_id).await? else { return Ok(None) };
-    if !access_to_app(conn, principal, &row, space.kind()).await?.can(AppAction::Open) {
+async fn app_ref(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    row: AppRow,
+) -> Result<Option<AppRef>, AppError> {
+    let Some(space) = space_store::get_space(conn, &principal.tenant_id, &row.space_id).await?
+    else {
+        return Ok(None);
+    };
+    if !access_to_app(conn, principal, &row, space.kind())
+        .await?
+        .can(AppAction::Open)
+    {
         return Ok(None);
     }
-    Ok(Some(AppRef { id: row.id, name: row.name, space_id: space.id.clone(), space_name: space_name(&space) }))
+    Ok(Some(AppRef {
+        id: row.id,
+        name: row.name,
+        space_id: space.id.clone(),
+        space_name: space_name(&space),
+    }))
 }
 
-pub async fn get_app(state: &AppState, principal: &Principal, id: &str) -> Result<AppDetail, AppError> {
+pub async fn get_app(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<AppDetail, AppError> {
     let mut conn = state.db.acquire().await?;
     let (row, space, access) = load_app(&mut conn, principal, id).await?;
     let mut published_copies = Vec::new();
@@ -120,22 +153,38 @@ pub async fn get_app(state: &AppState, principal: &Principal, id: &str) -> Resul
         }
     }
     let source = match &row.source_app_id {
-        Some(source_id) => match store::get_app(&mut conn, &principal.tenant_id, source_id).await? {
-            Some(source) => app_ref(&mut conn, principal, source).await?,
-            None => None,
-        },
+        Some(source_id) => {
+            match store::get_app(&mut conn, &principal.tenant_id, source_id).await? {
+                Some(source) => app_ref(&mut conn, principal, source).await?,
+                None => None,
+            }
+        }
         None => None,
     };
     let mut app = [app_from(row, &space, &access)];
     mark_public(&mut conn, state.now(), &mut app).await?;
     let [app] = app;
-    Ok(AppDetail { roles: role_lines(&access), app, published_copies, source })
+    Ok(AppDetail {
+        roles: role_lines(&access),
+        app,
+        published_copies,
+        source,
+    })
 }
 
 /// The target space of a new app, move or copy: the one named, or the caller's personal space.
-async fn target_space(conn: &mut AnyConnection, principal: &Principal, space_id: &str) -> Result<(SpaceRow, crate::sharing::rules::SpaceAccess), AppError> {
+async fn target_space(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    space_id: &str,
+) -> Result<(SpaceRow, crate::sharing::rules::SpaceAccess), AppError> {
     let id = if space_id.trim().is_empty() {
-        space_store::personal_space_of(conn, &principal.user_id).await?.map(|s| s.id).ok_or_else(|| AppError::invalid("spaceId", "Choose a space: you have no personal space."))?
+        space_store::personal_space_of(conn, &principal.user_id)
+            .await?
+            .map(|s| s.id)
+            .ok_or_else(|| {
+                AppError::invalid("spaceId", "Choose a space: you have no personal space.")
+            })?
     } else {
         space_id.trim().to_string()
     };
@@ -146,7 +195,14 @@ async fn target_space(conn: &mut AnyConnection, principal: &Principal, space_id:
 }
 
 /// A new app owned by the caller; `source` makes it a copy published from that app.
-fn new_app(principal: &Principal, space_id: &str, name: String, description: String, source: Option<&str>, now: i64) -> AppRow {
+fn new_app(
+    principal: &Principal,
+    space_id: &str,
+    name: String,
+    description: String,
+    source: Option<&str>,
+    now: i64,
+) -> AppRow {
     AppRow {
         id: new_id(),
         tenant_id: principal.tenant_id.clone(),
@@ -165,12 +221,20 @@ fn new_app(principal: &Principal, space_id: &str, name: String, description: Str
     }
 }
 
-async fn finish(conn: &mut AnyConnection, principal: &Principal, id: &str) -> Result<App, AppError> {
+async fn finish(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: &str,
+) -> Result<App, AppError> {
     let (row, space, access) = load_app(conn, principal, id).await?;
     Ok(app_from(row, &space, &access))
 }
 
-pub async fn create_app(state: &AppState, principal: &Principal, input: NewApp) -> Result<App, AppError> {
+pub async fn create_app(
+    state: &AppState,
+    principal: &Principal,
+    input: NewApp,
+) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let row = insert_new_app(&mut tx, principal, &input, now).await?;
@@ -181,7 +245,12 @@ pub async fn create_app(state: &AppState, principal: &Principal, input: NewApp) 
 
 /// Checks and inserts a new, empty app inside the caller's transaction (making an app from
 /// uploads adds its data in the same one).
-pub async fn insert_new_app(conn: &mut AnyConnection, principal: &Principal, input: &NewApp, now: i64) -> Result<AppRow, AppError> {
+pub async fn insert_new_app(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    input: &NewApp,
+    now: i64,
+) -> Result<AppRow, AppError> {
     let name = clean_name("name", &input.name, MAX_NAME_CHARS)?;
     let description = clean_description(&input.description)?;
     let (space, access) = target_space(conn, principal, &input.space_id).await?;
@@ -189,32 +258,85 @@ pub async fn insert_new_app(conn: &mut AnyConnection, principal: &Principal, inp
         return Err(AppError::invalid("spaceId", "Apps reach a managed space by publishing. Create the app in a personal or shared space, then publish it."));
     }
     if !access.can(SpaceAction::CreateApp) {
-        return Err(AppError::forbidden("You cannot add apps to that space: it needs ownership or Can edit there."));
+        return Err(AppError::forbidden(
+            "You cannot add apps to that space: it needs ownership or Can edit there.",
+        ));
     }
     let row = new_app(principal, &space.id, name, description, None, now);
     store::insert_app(conn, &row).await?;
-    record(conn, now, &principal.actor(), "app.create", Target { kind: "app", id: &row.id, name: &row.name }, format!("in {}", space_name(&space))).await?;
+    record(
+        conn,
+        now,
+        &principal.actor(),
+        "app.create",
+        Target {
+            kind: "app",
+            id: &row.id,
+            name: &row.name,
+        },
+        format!("in {}", space_name(&space)),
+    )
+    .await?;
     Ok(row)
 }
 
-pub async fn app_summary(conn: &mut AnyConnection, principal: &Principal, id: &str) -> Result<App, AppError> {
+pub async fn app_summary(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: &str,
+) -> Result<App, AppError> {
     finish(conn, principal, id).await
 }
 
-pub async fn update_app(state: &AppState, principal: &Principal, id: &str, changes: AppChanges) -> Result<App, AppError> {
+pub async fn update_app(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    changes: AppChanges,
+) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (row, space, access) = load_app(&mut tx, principal, id).await?;
     if !access.can(AppAction::Edit) {
-        let why = if space.kind() == SpaceType::Managed { "A published app changes by republishing it from its source." } else { "Changing an app needs ownership of the space, Can edit or Can edit data in apps." };
+        let why = if space.kind() == SpaceType::Managed {
+            "A published app changes by republishing it from its source."
+        } else {
+            "Changing an app needs ownership of the space, Can edit or Can edit data in apps."
+        };
         return Err(AppError::forbidden(why));
     }
-    let name = changes.name.as_deref().map(|n| clean_name("name", n, MAX_NAME_CHARS)).transpose()?.unwrap_or(row.name.clone());
-    let description = changes.description.as_deref().map(clean_description).transpose()?.unwrap_or(row.description.clone());
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, MAX_NAME_CHARS))
+        .transpose()?
+        .unwrap_or(row.name.clone());
+    let description = changes
+        .description
+        .as_deref()
+        .map(clean_description)
+        .transpose()?
+        .unwrap_or(row.description.clone());
     if name != row.name || description != row.description {
         store::update_details(&mut tx, id, &name, &description, now).await?;
-        let detail = if name != row.name { format!("name: {} -> {name}", row.name) } else { "description changed".into() };
-        record(&mut tx, now, &principal.actor(), "app.update", Target { kind: "app", id, name: &name }, detail).await?;
+        let detail = if name != row.name {
+            format!("name: {} -> {name}", row.name)
+        } else {
+            "description changed".into()
+        };
+        record(
+            &mut tx,
+            now,
+            &principal.actor(),
+            "app.update",
+            Target {
+                kind: "app",
+                id,
+                name: &name,
+            },
+            detail,
+        )
+        .await?;
     }
     let app = finish(&mut tx, principal, id).await?;
     tx.commit().await?;
@@ -227,80 +349,197 @@ pub async fn delete_app(state: &AppState, principal: &Principal, id: &str) -> Re
     let mut tx = state.db.begin().await?;
     let (row, space, access) = load_app(&mut tx, principal, id).await?;
     if !access.can(AppAction::Delete) {
-        return Err(AppError::forbidden("Deleting an app needs ownership of the space, Can manage, Can edit or Can publish."));
+        return Err(AppError::forbidden(
+            "Deleting an app needs ownership of the space, Can manage, Can edit or Can publish.",
+        ));
     }
     store::delete_app(&mut tx, id).await?;
-    record(&mut tx, now, &principal.actor(), "app.delete", Target { kind: "app", id, name: &row.name }, format!("from {}", space_name(&space))).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "app.delete",
+        Target {
+            kind: "app",
+            id,
+            name: &row.name,
+        },
+        format!("from {}", space_name(&space)),
+    )
+    .await?;
     tx.commit().await?;
     crate::content::service::forget_app(state, id);
     Ok(())
 }
 
 /// Publishes an app to a managed space as a new app that remembers its source.
-pub async fn publish_app(state: &AppState, principal: &Principal, id: &str, input: PublishInput) -> Result<App, AppError> {
+pub async fn publish_app(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    input: PublishInput,
+) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (row, space, access) = load_app(&mut tx, principal, id).await?;
     if input.space_id.trim().is_empty() {
-        return Err(AppError::invalid("spaceId", "Choose the managed space to publish to."));
+        return Err(AppError::invalid(
+            "spaceId",
+            "Choose the managed space to publish to.",
+        ));
     }
     let (target, into) = target_space(&mut tx, principal, &input.space_id).await?;
     let reduced = caller_reduced(&mut tx, principal, &row, space.kind(), &access).await?;
     rules::check_publish(space.kind(), &access, target.kind(), &into, reduced)?;
-    if store::published_copy(&mut tx, id, &target.id).await?.is_some() {
-        return Err(AppError::conflict(format!("\"{}\" is already published to {}. Republish it to replace that copy.", row.name, target.name)));
+    if store::published_copy(&mut tx, id, &target.id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(format!(
+            "\"{}\" is already published to {}. Republish it to replace that copy.",
+            row.name, target.name
+        )));
     }
-    let name = input.name.as_deref().map(|n| clean_name("name", n, MAX_NAME_CHARS)).transpose()?.unwrap_or(row.name.clone());
-    let published = new_app(principal, &target.id, name, row.description.clone(), Some(&row.id), now);
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| clean_name("name", n, MAX_NAME_CHARS))
+        .transpose()?
+        .unwrap_or(row.name.clone());
+    let published = new_app(
+        principal,
+        &target.id,
+        name,
+        row.description.clone(),
+        Some(&row.id),
+        now,
+    );
     store::insert_app(&mut tx, &published).await?;
     crate::content::service::copy_content(&mut tx, state, &row, &published.id, false, now).await?;
-    record(&mut tx, now, &principal.actor(), "app.publish", Target { kind: "app", id: &published.id, name: &published.name }, format!("from \"{}\" to {}", row.name, target.name)).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "app.publish",
+        Target {
+            kind: "app",
+            id: &published.id,
+            name: &published.name,
+        },
+        format!("from \"{}\" to {}", row.name, target.name),
+    )
+    .await?;
     let app = finish(&mut tx, principal, &published.id).await?;
     commit_new_app(state, tx, &published.id).await?;
     Ok(app)
 }
 
 /// Replaces the content of the app's published copy `target_id`: same id, shares kept.
-pub async fn republish_app(state: &AppState, principal: &Principal, id: &str, target_id: &str) -> Result<App, AppError> {
+pub async fn republish_app(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    target_id: &str,
+) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (row, space, access) = load_app(&mut tx, principal, id).await?;
     let reduced = caller_reduced(&mut tx, principal, &row, space.kind(), &access).await?;
     let target = store::get_app(&mut tx, &principal.tenant_id, target_id)
         .await?
-        .ok_or_else(|| AppError::invalid("targetId", format!("There is no app with id {target_id}.")))?;
-    let (target_space, into) = load_space(&mut tx, principal, &target.space_id).await.map_err(|_| AppError::invalid("targetId", format!("There is no app with id {target_id}.")))?;
+        .ok_or_else(|| {
+            AppError::invalid("targetId", format!("There is no app with id {target_id}."))
+        })?;
+    let (target_space, into) = load_space(&mut tx, principal, &target.space_id)
+        .await
+        .map_err(|_| {
+            AppError::invalid("targetId", format!("There is no app with id {target_id}."))
+        })?;
     rules::check_republish(&access, target.source_app_id.as_deref(), id, &into, reduced)?;
     store::replace_content(&mut tx, target_id, &row.description, now).await?;
     crate::content::service::copy_content(&mut tx, state, &row, target_id, true, now).await?;
-    let detail = format!("from \"{}\" to {} (version {})", row.name, target_space.name, target.content_version + 1);
-    record(&mut tx, now, &principal.actor(), "app.republish", Target { kind: "app", id: target_id, name: &target.name }, detail).await?;
-    let row = store::get_app(&mut tx, &principal.tenant_id, target_id).await?.ok_or_else(|| AppError::internal("app vanished"))?;
+    let detail = format!(
+        "from \"{}\" to {} (version {})",
+        row.name,
+        target_space.name,
+        target.content_version + 1
+    );
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "app.republish",
+        Target {
+            kind: "app",
+            id: target_id,
+            name: &target.name,
+        },
+        detail,
+    )
+    .await?;
+    let row = store::get_app(&mut tx, &principal.tenant_id, target_id)
+        .await?
+        .ok_or_else(|| AppError::internal("app vanished"))?;
     let access = access_to_app(&mut tx, principal, &row, target_space.kind()).await?;
     tx.commit().await?;
     Ok(app_from(row, &target_space, &access))
 }
 
 /// Moves an app to another space. Its shares are removed: they belonged to the old space.
-pub async fn move_app(state: &AppState, principal: &Principal, id: &str, space_id: &str) -> Result<App, AppError> {
+pub async fn move_app(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    space_id: &str,
+) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (row, space, access) = load_app(&mut tx, principal, id).await?;
     let (target, into) = target_space(&mut tx, principal, space_id).await?;
     let reduced = caller_reduced(&mut tx, principal, &row, space.kind(), &access).await?;
-    rules::check_move(space.kind(), &access, target.kind(), &into, target.id == space.id, reduced)?;
+    rules::check_move(
+        space.kind(),
+        &access,
+        target.kind(),
+        &into,
+        target.id == space.id,
+        reduced,
+    )?;
     let removed = sharing_store::delete_shares_of_app(&mut tx, id).await?;
     store::set_space(&mut tx, id, &target.id, now).await?;
-    let detail = format!("from {} to {}; {removed} share{} removed", space_name(&space), space_name(&target), if removed == 1 { "" } else { "s" });
-    record(&mut tx, now, &principal.actor(), "app.move", Target { kind: "app", id, name: &row.name }, detail).await?;
-    let row = store::get_app(&mut tx, &principal.tenant_id, id).await?.ok_or_else(|| AppError::internal("app vanished"))?;
+    let detail = format!(
+        "from {} to {}; {removed} share{} removed",
+        space_name(&space),
+        space_name(&target),
+        if removed == 1 { "" } else { "s" }
+    );
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "app.move",
+        Target {
+            kind: "app",
+            id,
+            name: &row.name,
+        },
+        detail,
+    )
+    .await?;
+    let row = store::get_app(&mut tx, &principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| AppError::internal("app vanished"))?;
     let access = access_to_app(&mut tx, principal, &row, target.kind()).await?;
     tx.commit().await?;
     Ok(app_from(row, &target, &access))
 }
 
 /// Commits a new app made with `copy_content`, then moves its data into place (or removes it).
-async fn commit_new_app(state: &AppState, tx: sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<(), AppError> {
+async fn commit_new_app(
+    state: &AppState,
+    tx: sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<(), AppError> {
     if let Err(error) = tx.commit().await {
         crate::content::service::abandon(state, id);
         return Err(error.into());
@@ -310,13 +549,25 @@ async fn commit_new_app(state: &AppState, tx: sqlx::Transaction<'_, sqlx::Any>, 
 }
 
 /// Whether section access limits the rows the caller sees of the app (copies and moves ask).
-async fn caller_reduced(conn: &mut AnyConnection, principal: &Principal, row: &AppRow, space: SpaceType, access: &Access) -> Result<bool, AppError> {
-    let data = crate::content::service::caller_data_access(conn, principal, row, space, access).await?;
+async fn caller_reduced(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    row: &AppRow,
+    space: SpaceType,
+    access: &Access,
+) -> Result<bool, AppError> {
+    let data =
+        crate::content::service::caller_data_access(conn, principal, row, space, access).await?;
     Ok(data != crate::content::rules::DataAccess::All)
 }
 
 /// Makes a copy with a new id and no shares.
-pub async fn duplicate_app(state: &AppState, principal: &Principal, id: &str, input: DuplicateInput) -> Result<App, AppError> {
+pub async fn duplicate_app(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    input: DuplicateInput,
+) -> Result<App, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (row, space, access) = load_app(&mut tx, principal, id).await?;
@@ -327,10 +578,29 @@ pub async fn duplicate_app(state: &AppState, principal: &Principal, id: &str, in
         Some(n) => clean_name("name", n, MAX_NAME_CHARS)?,
         None => clean_name("name", &format!("{} (copy)", row.name), MAX_NAME_CHARS)?,
     };
-    let copy = new_app(principal, &target.id, name, row.description.clone(), None, now);
+    let copy = new_app(
+        principal,
+        &target.id,
+        name,
+        row.description.clone(),
+        None,
+        now,
+    );
     store::insert_app(&mut tx, &copy).await?;
     crate::content::service::copy_content(&mut tx, state, &row, &copy.id, false, now).await?;
-    record(&mut tx, now, &principal.actor(), "app.duplicate", Target { kind: "app", id: &copy.id, name: &copy.name }, format!("copy of \"{}\" in {}", row.name, space_name(&target))).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "app.duplicate",
+        Target {
+            kind: "app",
+            id: &copy.id,
+            name: &copy.name,
+        },
+        format!("copy of \"{}\" in {}", row.name, space_name(&target)),
+    )
+    .await?;
     let app = finish(&mut tx, principal, &copy.id).await?;
     commit_new_app(state, tx, &copy.id).await?;
     Ok(app)

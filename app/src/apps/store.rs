@@ -48,57 +48,94 @@ pub async fn insert_app(conn: &mut AnyConnection, row: &AppRow) -> sqlx::Result<
     Ok(())
 }
 
-pub async fn get_app(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<Option<AppRow>> {
-    sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.tenant_id = $1 AND a.id = $2"))
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn get_app(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<AppRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.tenant_id = $1 AND a.id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// An app by id alone, for anonymous visitors (who belong to no tenant).
 pub async fn get_app_by_id(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<AppRow>> {
-    sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.id = $1")).bind(id).fetch_optional(conn).await
+    sqlx::query_as(&format!(
+        "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn apps_in_space(conn: &mut AnyConnection, space_id: &str) -> sqlx::Result<Vec<AppRow>> {
-    sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.space_id = $1 ORDER BY a.name_key, a.id"))
-        .bind(space_id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.space_id = $1 ORDER BY a.name_key, a.id"
+    ))
+    .bind(space_id)
+    .fetch_all(conn)
+    .await
 }
 
 /// The app published from `source_id` into `space_id`, if there is one (republishing replaces it).
-pub async fn published_copy(conn: &mut AnyConnection, source_id: &str, space_id: &str) -> sqlx::Result<Option<AppRow>> {
-    sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.source_app_id = $1 AND a.space_id = $2"))
-        .bind(source_id)
-        .bind(space_id)
-        .fetch_optional(conn)
-        .await
+pub async fn published_copy(
+    conn: &mut AnyConnection,
+    source_id: &str,
+    space_id: &str,
+) -> sqlx::Result<Option<AppRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.source_app_id = $1 AND a.space_id = $2"
+    ))
+    .bind(source_id)
+    .bind(space_id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Apps published from this one, in any space.
-pub async fn published_copies(conn: &mut AnyConnection, source_id: &str) -> sqlx::Result<Vec<AppRow>> {
-    sqlx::query_as(&format!("SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.source_app_id = $1 ORDER BY a.name_key, a.id"))
-        .bind(source_id)
-        .fetch_all(conn)
-        .await
+pub async fn published_copies(
+    conn: &mut AnyConnection,
+    source_id: &str,
+) -> sqlx::Result<Vec<AppRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {APP_COLUMNS} FROM {APP_FROM} WHERE a.source_app_id = $1 ORDER BY a.name_key, a.id"
+    ))
+    .bind(source_id)
+    .fetch_all(conn)
+    .await
 }
 
-pub async fn update_details(conn: &mut AnyConnection, id: &str, name: &str, description: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE apps SET name = $2, name_key = $3, description = $4, updated_at = $5 WHERE id = $1")
-        .bind(id)
-        .bind(name)
-        .bind(name.to_lowercase())
-        .bind(description)
-        .bind(now)
-        .execute(conn)
-        .await?;
+pub async fn update_details(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE apps SET name = $2, name_key = $3, description = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(description)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Replaces a published app's content with its source's: same id, next content version.
-pub async fn replace_content(conn: &mut AnyConnection, id: &str, description: &str, now: i64) -> sqlx::Result<()> {
+pub async fn replace_content(
+    conn: &mut AnyConnection,
+    id: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE apps SET description = $2, content_version = content_version + 1, published_at = $3, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(description)
@@ -108,12 +145,25 @@ pub async fn replace_content(conn: &mut AnyConnection, id: &str, description: &s
     Ok(())
 }
 
-pub async fn set_space(conn: &mut AnyConnection, id: &str, space_id: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE apps SET space_id = $2, updated_at = $3 WHERE id = $1").bind(id).bind(space_id).bind(now).execute(conn).await?;
+pub async fn set_space(
+    conn: &mut AnyConnection,
+    id: &str,
+    space_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE apps SET space_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(space_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_app(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM apps WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM apps WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }

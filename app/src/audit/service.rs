@@ -19,7 +19,11 @@ pub struct Actor<'a> {
 
 impl Principal {
     pub fn actor(&self) -> Actor<'_> {
-        Actor { tenant_id: &self.tenant_id, id: Some(&self.user_id), name: &self.name }
+        Actor {
+            tenant_id: &self.tenant_id,
+            id: Some(&self.user_id),
+            name: &self.name,
+        }
     }
 }
 
@@ -58,7 +62,11 @@ pub async fn record(
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
-pub async fn list(state: &AppState, principal: &Principal, query: AuditQuery) -> Result<AuditPage, AppError> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    query: AuditQuery,
+) -> Result<AuditPage, AppError> {
     principal.require(Permission::ViewAuditLog)?;
     let limit = match query.limit {
         0 => DEFAULT_PAGE,

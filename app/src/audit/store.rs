@@ -4,7 +4,11 @@ use sqlx::AnyConnection;
 
 use super::model::{parse_cursor, AuditEvent, AuditQuery};
 
-pub async fn insert(conn: &mut AnyConnection, tenant_id: &str, event: &AuditEvent) -> sqlx::Result<()> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    event: &AuditEvent,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (id, tenant_id, at, actor_id, actor_name, action, target_type, target_id, target_name, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -38,8 +42,17 @@ struct Row {
 }
 
 /// Newest first. Fetches one more than the limit so the caller knows whether there is more.
-pub async fn list(conn: &mut AnyConnection, tenant_id: &str, query: &AuditQuery, limit: u32) -> sqlx::Result<Vec<AuditEvent>> {
-    let before = query.before.as_deref().and_then(parse_cursor).unwrap_or((i64::MAX, String::new()));
+pub async fn list(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    query: &AuditQuery,
+    limit: u32,
+) -> sqlx::Result<Vec<AuditEvent>> {
+    let before = query
+        .before
+        .as_deref()
+        .and_then(parse_cursor)
+        .unwrap_or((i64::MAX, String::new()));
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at, actor_id, actor_name, action, target_type, target_id, target_name, detail
          FROM audit_events

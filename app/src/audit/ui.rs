@@ -16,14 +16,25 @@ pub fn AuditPage() -> impl IntoView {
     let before = RwSignal::new(None::<String>);
     let events = Resource::new(
         move || (action.get(), actor.get(), target.get(), before.get()),
-        |(action, actor, target, before)| list_audit_events(AuditQuery { action, actor, target, before, limit: 50 }),
+        |(action, actor, target, before)| {
+            list_audit_events(AuditQuery {
+                action,
+                actor,
+                target,
+                before,
+                limit: 50,
+            })
+        },
     );
     Effect::new(move || {
         let _ = (action.get(), actor.get(), target.get());
         before.set(None);
     });
     let prefixes: Vec<&str> = {
-        let mut p: Vec<&str> = ACTIONS.iter().filter_map(|a| a.split_once('.').map(|(x, _)| x)).collect();
+        let mut p: Vec<&str> = ACTIONS
+            .iter()
+            .filter_map(|a| a.split_once('.').map(|(x, _)| x))
+            .collect();
         p.dedup();
         p
     };

@@ -15,7 +15,8 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
     use crate::server_support::*;
     let state = state()?;
-    let (principal, secret) = respond(super::service::sign_in(&state, &request_info(), &email, &password).await)?;
+    let (principal, secret) =
+        respond(super::service::sign_in(&state, &request_info(), &email, &password).await)?;
     set_cookie(session_cookie(&state, &secret));
     Ok(principal.current_user())
 }
@@ -56,13 +57,21 @@ pub async fn invite_details(token: String) -> Result<(String, String), AppError>
 }
 
 #[server(endpoint = "accept_invite")]
-pub async fn accept_invite(token: String, password: String, confirm: String) -> Result<CurrentUser, AppError> {
+pub async fn accept_invite(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<CurrentUser, AppError> {
     use crate::server_support::*;
     if password != confirm {
-        return respond(Err(AppError::invalid("confirm", "The two passwords differ. Type the same password twice.")));
+        return respond(Err(AppError::invalid(
+            "confirm",
+            "The two passwords differ. Type the same password twice.",
+        )));
     }
     let state = state()?;
-    let (principal, secret) = respond(super::service::accept_invite(&state, &request_info(), &token, &password).await)?;
+    let (principal, secret) =
+        respond(super::service::accept_invite(&state, &request_info(), &token, &password).await)?;
     set_cookie(session_cookie(&state, &secret));
     Ok(principal.current_user())
 }

@@ -11,7 +11,10 @@ use super::model::{ApiKeyInfo, CurrentUser, NewApiKey, SessionInfo};
 use super::rules::{self, SessionVerdict, API_KEY_PREFIX, TOUCH_EVERY_MS};
 use super::store;
 use crate::audit::service::{record, Actor, Target};
-use crate::directory::rules::{clean_email, clean_name, effective_permissions, unique_key, Permission, RoleKind, UserStatus, MAX_NAME_CHARS};
+use crate::directory::rules::{
+    clean_email, clean_name, effective_permissions, unique_key, Permission, RoleKind, UserStatus,
+    MAX_NAME_CHARS,
+};
 use crate::error::AppError;
 use crate::ids::{digest, new_id, new_secret};
 use crate::state::AppState;
@@ -33,8 +36,12 @@ pub struct Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
     /// A browser session; the digest of its id.
-    Session { id_hash: String },
-    ApiKey { key_id: String },
+    Session {
+        id_hash: String,
+    },
+    ApiKey {
+        key_id: String,
+    },
     /// The command line on the server itself.
     Console,
 }
@@ -61,7 +68,11 @@ impl Principal {
             name: self.name.clone(),
             email: self.email.clone(),
             tenant_name: self.tenant_name.clone(),
-            permissions: self.permissions.iter().map(|p| p.as_str().to_string()).collect(),
+            permissions: self
+                .permissions
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
             is_tenant_admin: self.is_tenant_admin,
         }
     }
@@ -76,7 +87,11 @@ pub struct RequestInfo {
 }
 
 /// Loads an active user's principal; `None` when the user is gone or not active.
-pub async fn load_principal(conn: &mut AnyConnection, user_id: &str, credential: Credential) -> Result<Option<Principal>, AppError> {
+pub async fn load_principal(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    credential: Credential,
+) -> Result<Option<Principal>, AppError> {
     let Some(user) = store::principal_user(conn, user_id).await? else {
         return Ok(None);
     };
@@ -98,23 +113,47 @@ pub async fn load_principal(conn: &mut AnyConnection, user_id: &str, credential:
 
 /// What a user's roles add up to, whatever their status: their permissions, and whether they
 /// are a tenant admin.
-pub async fn permissions_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> Result<(BTreeSet<Permission>, bool), AppError> {
+pub async fn permissions_of(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+) -> Result<(BTreeSet<Permission>, bool), AppError> {
     let grants = store::grants_of(conn, tenant_id, user_id).await?;
-    let mut roles: std::collections::BTreeMap<String, (RoleKind, Vec<Permission>)> = Default::default();
+    let mut roles: std::collections::BTreeMap<String, (RoleKind, Vec<Permission>)> =
+        Default::default();
     for grant in grants {
-        let Some(kind) = RoleKind::parse(&grant.kind) else { continue };
+        let Some(kind) = RoleKind::parse(&grant.kind) else {
+            continue;
+        };
         let entry = roles.entry(grant.role_id).or_insert((kind, Vec::new()));
-        if let Some(permission) = grant.permission.as_deref().and_then(|p| Permission::parse(p).ok()) {
+        if let Some(permission) = grant
+            .permission
+            .as_deref()
+            .and_then(|p| Permission::parse(p).ok())
+        {
             entry.1.push(permission);
         }
     }
-    let is_tenant_admin = roles.values().any(|(kind, _)| *kind == RoleKind::TenantAdmin);
-    Ok((effective_permissions(roles.values().map(|(kind, chosen)| (*kind, chosen.as_slice()))), is_tenant_admin))
+    let is_tenant_admin = roles
+        .values()
+        .any(|(kind, _)| *kind == RoleKind::TenantAdmin);
+    Ok((
+        effective_permissions(
+            roles
+                .values()
+                .map(|(kind, chosen)| (*kind, chosen.as_slice())),
+        ),
+        is_tenant_admin,
+    ))
 }
 
 /// Resolves the caller from a bearer API key or the session cookie. Unknown, revoked or
 /// expired credentials resolve to nobody.
-pub async fn authenticate(state: &AppState, cookie_header: Option<&str>, authorization: Option<&str>) -> Result<Option<Principal>, AppError> {
+pub async fn authenticate(
+    state: &AppState,
+    cookie_header: Option<&str>,
+    authorization: Option<&str>,
+) -> Result<Option<Principal>, AppError> {
     let now = state.now();
     let token = authorization.and_then(rules::bearer_token);
     let secret = cookie_header.and_then(|h| rules::cookie_value(h, super::SESSION_COOKIE));
@@ -133,7 +172,12 @@ pub async fn authenticate(state: &AppState, cookie_header: Option<&str>, authori
         if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY_MS) {
             store::touch_api_key(&mut conn, &key.id, now).await?;
         }
-        return load_principal(&mut conn, &key.user_id, Credential::ApiKey { key_id: key.id }).await;
+        return load_principal(
+            &mut conn,
+            &key.user_id,
+            Credential::ApiKey { key_id: key.id },
+        )
+        .await;
     }
     let Some(secret) = secret else {
         return Ok(None);
@@ -142,7 +186,12 @@ pub async fn authenticate(state: &AppState, cookie_header: Option<&str>, authori
     let Some(session) = store::find_session(&mut conn, &id_hash).await? else {
         return Ok(None);
     };
-    match rules::session_verdict(session.created_at, session.last_seen_at, state.settings.session, now) {
+    match rules::session_verdict(
+        session.created_at,
+        session.last_seen_at,
+        state.settings.session,
+        now,
+    ) {
         SessionVerdict::Expired => {
             store::delete_session(&mut conn, &id_hash).await?;
             Ok(None)
@@ -160,14 +209,19 @@ pub async fn authenticate(state: &AppState, cookie_header: Option<&str>, authori
 /// makes a wrong email cost as long as a wrong password, so timing does not reveal accounts.
 fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password_now(&new_secret()).expect("hashing a random password cannot fail"))
+    DECOY.get_or_init(|| {
+        hash_password_now(&new_secret()).expect("hashing a random password cannot fail")
+    })
 }
 
 fn hash_password_now(password: &str) -> Result<String, AppError> {
     let mut salt_bytes = [0u8; 16];
     getrandom::getrandom(&mut salt_bytes).map_err(AppError::internal)?;
     let salt = SaltString::encode_b64(&salt_bytes).map_err(AppError::internal)?;
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(AppError::internal)?.to_string())
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(AppError::internal)?
+        .to_string())
 }
 
 /// Every Argon2 computation in the process runs under one bound, as many at once as there are
@@ -175,7 +229,13 @@ fn hash_password_now(password: &str) -> Result<String, AppError> {
 /// requests (no account needed to send them) would take all memory and every core.
 fn hashing() -> &'static tokio::sync::Semaphore {
     static HASHING: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
-    HASHING.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
+    HASHING.get_or_init(|| {
+        tokio::sync::Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        )
+    })
 }
 
 /// How long a request waits for a turn at hashing before it is told to come back.
@@ -183,10 +243,21 @@ const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Runs an Argon2 computation off the async threads, under the process's bound; past the wait,
 /// 503 with Retry-After.
-async fn under_hashing_bound<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-    let busy = || AppError::Unavailable { message: "Sightline is checking many passwords right now. Try again in a few seconds.".into(), retry_after_secs: 5 };
-    let _permit = tokio::time::timeout(HASHING_WAIT, hashing().acquire()).await.map_err(|_| busy())?.map_err(|_| busy())?;
-    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+async fn under_hashing_bound<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let busy = || AppError::Unavailable {
+        message: "Sightline is checking many passwords right now. Try again in a few seconds."
+            .into(),
+        retry_after_secs: 5,
+    };
+    let _permit = tokio::time::timeout(HASHING_WAIT, hashing().acquire())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// Argon2id with its default parameters, off the async threads.
@@ -197,13 +268,22 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
     under_hashing_bound(move || {
         let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
-        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
 }
 
 fn wrong_credentials() -> AppError {
-    AppError::Invalid { field: None, message: "That email and password do not match an active account. Check both and try again.".into() }
+    AppError::Invalid {
+        field: None,
+        message:
+            "That email and password do not match an active account. Check both and try again."
+                .into(),
+    }
 }
 
 fn account_subject(email_key: &str) -> String {
@@ -224,13 +304,20 @@ const MAX_EMAIL_CHARS: usize = 320;
 /// then counted with it: of any number of parallel guesses, only as many as the limit allows see
 /// a count within it (each counts every attempt committed before its count, its own included).
 /// A right password takes its attempt back.
-pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, password: &str) -> Result<(Principal, String), AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    request: &RequestInfo,
+    email: &str,
+    password: &str,
+) -> Result<(Principal, String), AppError> {
     let now = state.now();
     let email_key = unique_key(email);
     if email_key.is_empty() || password.is_empty() {
         return Err(AppError::invalid("email", "Enter your email and password."));
     }
-    if email.chars().count() > MAX_EMAIL_CHARS || password.chars().count() > rules::MAX_PASSWORD_CHARS {
+    if email.chars().count() > MAX_EMAIL_CHARS
+        || password.chars().count() > rules::MAX_PASSWORD_CHARS
+    {
         return Err(wrong_credentials());
     }
     let account_subject = account_subject(&email_key);
@@ -250,9 +337,19 @@ pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, passw
     let (allowed, login) = {
         let mut conn = state.db.acquire().await?;
         let since = now - state.settings.login_limits.window_ms;
-        let account_attempts = store::recent_failures(&mut conn, &tenant.id, &account_subject, since).await?;
-        let address_attempts = store::recent_failures(&mut conn, &tenant.id, &address_subject, since).await?;
-        (rules::check_attempt_allowed(&account_attempts, &address_attempts, state.settings.login_limits, now), store::find_login(&mut conn, &tenant.id, &email_key).await?)
+        let account_attempts =
+            store::recent_failures(&mut conn, &tenant.id, &account_subject, since).await?;
+        let address_attempts =
+            store::recent_failures(&mut conn, &tenant.id, &address_subject, since).await?;
+        (
+            rules::check_attempt_allowed(
+                &account_attempts,
+                &address_attempts,
+                state.settings.login_limits,
+                now,
+            ),
+            store::find_login(&mut conn, &tenant.id, &email_key).await?,
+        )
     };
     if let Err(refusal) = allowed {
         // A refused attempt is no guess: it does not prolong the wait.
@@ -271,25 +368,70 @@ pub async fn sign_in(state: &AppState, request: &RequestInfo, email: &str, passw
     };
     let Some(login) = login.filter(|_| matches) else {
         let mut tx = state.db.begin().await?;
-        let actor = Actor { tenant_id: &tenant.id, id: None, name: email.trim() };
-        let target = Target { kind: "user", id: "", name: email.trim() };
-        record(&mut tx, now, &actor, "auth.sign_in_failed", target, format!("from {}", request.client_addr)).await?;
+        let actor = Actor {
+            tenant_id: &tenant.id,
+            id: None,
+            name: email.trim(),
+        };
+        let target = Target {
+            kind: "user",
+            id: "",
+            name: email.trim(),
+        };
+        record(
+            &mut tx,
+            now,
+            &actor,
+            "auth.sign_in_failed",
+            target,
+            format!("from {}", request.client_addr),
+        )
+        .await?;
         tx.commit().await?;
         return Err(wrong_credentials());
     };
     if login.status == UserStatus::Disabled.as_str() {
-        return Err(AppError::forbidden("This account is disabled. Ask a tenant admin to enable it."));
+        return Err(AppError::forbidden(
+            "This account is disabled. Ask a tenant admin to enable it.",
+        ));
     }
     let mut tx = state.db.begin().await?;
     store::take_back_attempt(&mut tx, &tenant.id, &attempt).await?;
     store::clear_failures(&mut tx, &tenant.id, &account_subject).await?;
     let secret = new_secret();
     let id_hash = digest(&secret);
-    store::insert_session(&mut tx, &id_hash, &tenant.id, &login.id, now, &request.client_addr, &request.user_agent).await?;
-    let actor = Actor { tenant_id: &tenant.id, id: Some(&login.id), name: &login.name };
-    let target = Target { kind: "user", id: &login.id, name: &login.name };
-    record(&mut tx, now, &actor, "auth.sign_in", target, format!("from {}", request.client_addr)).await?;
-    let principal = load_principal(&mut tx, &login.id, Credential::Session { id_hash }).await?.ok_or_else(wrong_credentials)?;
+    store::insert_session(
+        &mut tx,
+        &id_hash,
+        &tenant.id,
+        &login.id,
+        now,
+        &request.client_addr,
+        &request.user_agent,
+    )
+    .await?;
+    let actor = Actor {
+        tenant_id: &tenant.id,
+        id: Some(&login.id),
+        name: &login.name,
+    };
+    let target = Target {
+        kind: "user",
+        id: &login.id,
+        name: &login.name,
+    };
+    record(
+        &mut tx,
+        now,
+        &actor,
+        "auth.sign_in",
+        target,
+        format!("from {}", request.client_addr),
+    )
+    .await?;
+    let principal = load_principal(&mut tx, &login.id, Credential::Session { id_hash })
+        .await?
+        .ok_or_else(wrong_credentials)?;
     tx.commit().await?;
     Ok((principal, secret))
 }
@@ -301,8 +443,20 @@ pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), App
     };
     let mut tx = state.db.begin().await?;
     store::delete_session(&mut tx, id_hash).await?;
-    let target = Target { kind: "user", id: &principal.user_id, name: &principal.name };
-    record(&mut tx, state.now(), &principal.actor(), "auth.sign_out", target, "").await?;
+    let target = Target {
+        kind: "user",
+        id: &principal.user_id,
+        name: &principal.name,
+    };
+    record(
+        &mut tx,
+        state.now(),
+        &principal.actor(),
+        "auth.sign_out",
+        target,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -311,13 +465,28 @@ pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), App
 pub async fn sign_out_everywhere(state: &AppState, principal: &Principal) -> Result<u64, AppError> {
     let mut tx = state.db.begin().await?;
     let ended = store::delete_user_sessions(&mut tx, &principal.user_id).await?;
-    let target = Target { kind: "user", id: &principal.user_id, name: &principal.name };
-    record(&mut tx, state.now(), &principal.actor(), "auth.sign_out_everywhere", target, format!("{ended} sessions ended")).await?;
+    let target = Target {
+        kind: "user",
+        id: &principal.user_id,
+        name: &principal.name,
+    };
+    record(
+        &mut tx,
+        state.now(),
+        &principal.actor(),
+        "auth.sign_out_everywhere",
+        target,
+        format!("{ended} sessions ended"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ended)
 }
 
-pub async fn list_sessions(state: &AppState, principal: &Principal) -> Result<Vec<SessionInfo>, AppError> {
+pub async fn list_sessions(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<SessionInfo>, AppError> {
     let current = match &principal.credential {
         Credential::Session { id_hash } => Some(id_hash.as_str()),
         _ => None,
@@ -327,7 +496,11 @@ pub async fn list_sessions(state: &AppState, principal: &Principal) -> Result<Ve
 }
 
 /// Creates a personal API key. The secret is returned once; only its digest is kept.
-pub async fn create_api_key(state: &AppState, principal: &Principal, name: &str) -> Result<NewApiKey, AppError> {
+pub async fn create_api_key(
+    state: &AppState,
+    principal: &Principal,
+    name: &str,
+) -> Result<NewApiKey, AppError> {
     principal.require(Permission::CreateApiKeys)?;
     let name = clean_name("name", name, MAX_NAME_CHARS)?;
     let now = state.now();
@@ -341,15 +514,38 @@ pub async fn create_api_key(state: &AppState, principal: &Principal, name: &str)
         revoked_at: None,
     };
     let mut tx = state.db.begin().await?;
-    store::insert_api_key(&mut tx, &principal.tenant_id, &principal.user_id, &info, &digest(&secret)).await?;
-    let target = Target { kind: "api_key", id: &info.id, name: &info.name };
-    record(&mut tx, now, &principal.actor(), "api_key.create", target, format!("for {}", principal.email)).await?;
+    store::insert_api_key(
+        &mut tx,
+        &principal.tenant_id,
+        &principal.user_id,
+        &info,
+        &digest(&secret),
+    )
+    .await?;
+    let target = Target {
+        kind: "api_key",
+        id: &info.id,
+        name: &info.name,
+    };
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "api_key.create",
+        target,
+        format!("for {}", principal.email),
+    )
+    .await?;
     tx.commit().await?;
     Ok(NewApiKey { info, secret })
 }
 
 /// A user's keys: their own, or anyone's for a directory admin.
-pub async fn list_api_keys(state: &AppState, principal: &Principal, user_id: &str) -> Result<Vec<ApiKeyInfo>, AppError> {
+pub async fn list_api_keys(
+    state: &AppState,
+    principal: &Principal,
+    user_id: &str,
+) -> Result<Vec<ApiKeyInfo>, AppError> {
     if user_id != principal.user_id {
         principal.require(Permission::ManageDirectory)?;
     }
@@ -357,7 +553,11 @@ pub async fn list_api_keys(state: &AppState, principal: &Principal, user_id: &st
     Ok(store::list_api_keys(&mut conn, &principal.tenant_id, user_id).await?)
 }
 
-pub async fn revoke_api_key(state: &AppState, principal: &Principal, key_id: &str) -> Result<(), AppError> {
+pub async fn revoke_api_key(
+    state: &AppState,
+    principal: &Principal,
+    key_id: &str,
+) -> Result<(), AppError> {
     let mut tx = state.db.begin().await?;
     let key = store::get_api_key(&mut tx, &principal.tenant_id, key_id)
         .await?
@@ -366,26 +566,55 @@ pub async fn revoke_api_key(state: &AppState, principal: &Principal, key_id: &st
         principal.require(Permission::ManageDirectory)?;
     }
     if key.revoked_at.is_some() {
-        return Err(AppError::conflict(format!("The API key \"{}\" is already revoked.", key.name)));
+        return Err(AppError::conflict(format!(
+            "The API key \"{}\" is already revoked.",
+            key.name
+        )));
     }
     let now = state.now();
     store::revoke_api_key(&mut tx, key_id, now).await?;
-    record(&mut tx, now, &principal.actor(), "api_key.revoke", Target { kind: "api_key", id: key_id, name: &key.name }, "").await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "api_key.revoke",
+        Target {
+            kind: "api_key",
+            id: key_id,
+            name: &key.name,
+        },
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Issues a new invitation for a user (replacing any earlier one) and returns its token.
-pub async fn issue_invite(conn: &mut AnyConnection, state: &AppState, user_id: &str) -> Result<String, AppError> {
+pub async fn issue_invite(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    user_id: &str,
+) -> Result<String, AppError> {
     let now = state.now();
     let token = new_secret();
-    store::insert_invite(conn, &digest(&token), user_id, now, now + state.settings.invite_lifetime_ms).await?;
+    store::insert_invite(
+        conn,
+        &digest(&token),
+        user_id,
+        now,
+        now + state.settings.invite_lifetime_ms,
+    )
+    .await?;
     Ok(token)
 }
 
 /// The address a person opens to accept an invitation.
 pub fn invite_url(state: &AppState, token: &str) -> String {
-    format!("{}/invite/{token}", state.settings.public_url.trim_end_matches('/'))
+    format!(
+        "{}/invite/{token}",
+        state.settings.public_url.trim_end_matches('/')
+    )
 }
 
 fn invalid_invite() -> AppError {
@@ -395,7 +624,9 @@ fn invalid_invite() -> AppError {
 /// Who an invitation is for, so the page can greet them.
 pub async fn invite_details(state: &AppState, token: &str) -> Result<(String, String), AppError> {
     let mut conn = state.db.acquire().await?;
-    let invite = store::find_invite(&mut conn, &digest(token)).await?.ok_or_else(invalid_invite)?;
+    let invite = store::find_invite(&mut conn, &digest(token))
+        .await?
+        .ok_or_else(invalid_invite)?;
     if invite.expires_at <= state.now() || invite.status == UserStatus::Disabled.as_str() {
         return Err(invalid_invite());
     }
@@ -403,14 +634,21 @@ pub async fn invite_details(state: &AppState, token: &str) -> Result<(String, St
 }
 
 /// Sets the password of an invited user, activates the account and signs them in.
-pub async fn accept_invite(state: &AppState, request: &RequestInfo, token: &str, password: &str) -> Result<(Principal, String), AppError> {
+pub async fn accept_invite(
+    state: &AppState,
+    request: &RequestInfo,
+    token: &str,
+    password: &str,
+) -> Result<(Principal, String), AppError> {
     rules::check_password_policy(password)?;
     let now = state.now();
     // The invitation first: a made-up token costs one indexed read, never a hash.
     invite_details(state, token).await?;
     let hash = hash_password(password.to_string()).await?;
     let mut tx = state.db.begin().await?;
-    let invite = store::find_invite(&mut tx, &digest(token)).await?.ok_or_else(invalid_invite)?;
+    let invite = store::find_invite(&mut tx, &digest(token))
+        .await?
+        .ok_or_else(invalid_invite)?;
     if invite.expires_at <= now || invite.status == UserStatus::Disabled.as_str() {
         return Err(invalid_invite());
     }
@@ -418,17 +656,49 @@ pub async fn accept_invite(state: &AppState, request: &RequestInfo, token: &str,
     store::delete_invites(&mut tx, &invite.user_id).await?;
     let secret = new_secret();
     let id_hash = digest(&secret);
-    store::insert_session(&mut tx, &id_hash, &invite.tenant_id, &invite.user_id, now, &request.client_addr, &request.user_agent).await?;
-    let actor = Actor { tenant_id: &invite.tenant_id, id: Some(&invite.user_id), name: &invite.name };
-    let target = Target { kind: "user", id: &invite.user_id, name: &invite.name };
-    record(&mut tx, now, &actor, "auth.password_set", target, "invitation accepted").await?;
-    let principal = load_principal(&mut tx, &invite.user_id, Credential::Session { id_hash }).await?.ok_or_else(invalid_invite)?;
+    store::insert_session(
+        &mut tx,
+        &id_hash,
+        &invite.tenant_id,
+        &invite.user_id,
+        now,
+        &request.client_addr,
+        &request.user_agent,
+    )
+    .await?;
+    let actor = Actor {
+        tenant_id: &invite.tenant_id,
+        id: Some(&invite.user_id),
+        name: &invite.name,
+    };
+    let target = Target {
+        kind: "user",
+        id: &invite.user_id,
+        name: &invite.name,
+    };
+    record(
+        &mut tx,
+        now,
+        &actor,
+        "auth.password_set",
+        target,
+        "invitation accepted",
+    )
+    .await?;
+    let principal = load_principal(&mut tx, &invite.user_id, Credential::Session { id_hash })
+        .await?
+        .ok_or_else(invalid_invite)?;
     tx.commit().await?;
     Ok((principal, secret))
 }
 
 /// Sets a user's password from the server's command line (`create-admin`).
-pub async fn set_password_from_console(state: &AppState, tenant_id: &str, email: &str, password: &str) -> Result<(), AppError> {
+pub async fn set_password_from_console(
+    state: &AppState,
+    tenant_id: &str,
+    email: &str,
+    password: &str,
+) -> Result<(), AppError> {
     rules::check_password_policy(password)?;
     let email = clean_email(email)?;
     let hash = hash_password(password.to_string()).await?;
@@ -439,8 +709,24 @@ pub async fn set_password_from_console(state: &AppState, tenant_id: &str, email:
         .ok_or_else(|| AppError::not_found(format!("No user has the email {email}.")))?;
     store::set_password_hash(&mut tx, &login.id, &hash, now).await?;
     store::delete_invites(&mut tx, &login.id).await?;
-    let actor = Actor { tenant_id, id: None, name: "console" };
-    record(&mut tx, now, &actor, "auth.password_set", Target { kind: "user", id: &login.id, name: &login.name }, "set from the command line").await?;
+    let actor = Actor {
+        tenant_id,
+        id: None,
+        name: "console",
+    };
+    record(
+        &mut tx,
+        now,
+        &actor,
+        "auth.password_set",
+        Target {
+            kind: "user",
+            id: &login.id,
+            name: &login.name,
+        },
+        "set from the command line",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -448,5 +734,9 @@ pub async fn set_password_from_console(state: &AppState, tenant_id: &str, email:
 /// Drops failed sign-ins that no longer count, so the table stays small.
 pub async fn forget_old_failures(state: &AppState) -> Result<u64, AppError> {
     let mut conn = state.db.acquire().await?;
-    Ok(store::forget_failures_before(&mut conn, state.now() - state.settings.login_limits.window_ms).await?)
+    Ok(store::forget_failures_before(
+        &mut conn,
+        state.now() - state.settings.login_limits.window_ms,
+    )
+    .await?)
 }

@@ -12,12 +12,18 @@ pub struct LoginRow {
     pub password_hash: Option<String>,
 }
 
-pub async fn find_login(conn: &mut AnyConnection, tenant_id: &str, email_key: &str) -> sqlx::Result<Option<LoginRow>> {
-    sqlx::query_as("SELECT id, name, status, password_hash FROM users WHERE tenant_id = $1 AND email_key = $2")
-        .bind(tenant_id)
-        .bind(email_key)
-        .fetch_optional(conn)
-        .await
+pub async fn find_login(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    email_key: &str,
+) -> sqlx::Result<Option<LoginRow>> {
+    sqlx::query_as(
+        "SELECT id, name, status, password_hash FROM users WHERE tenant_id = $1 AND email_key = $2",
+    )
+    .bind(tenant_id)
+    .bind(email_key)
+    .fetch_optional(conn)
+    .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -27,7 +33,10 @@ pub struct TenantRow {
 }
 
 /// The tenant a host name serves: the one registered for it, or else the first tenant made.
-pub async fn tenant_for_host(conn: &mut AnyConnection, host: &str) -> sqlx::Result<Option<TenantRow>> {
+pub async fn tenant_for_host(
+    conn: &mut AnyConnection,
+    host: &str,
+) -> sqlx::Result<Option<TenantRow>> {
     sqlx::query_as(
         "SELECT id, name, 0 AS preference FROM tenants WHERE hostname = $1
          UNION ALL
@@ -39,33 +48,60 @@ pub async fn tenant_for_host(conn: &mut AnyConnection, host: &str) -> sqlx::Resu
     .await
 }
 
-pub async fn recent_failures(conn: &mut AnyConnection, tenant_id: &str, subject: &str, since: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT at FROM login_failures WHERE tenant_id = $1 AND subject = $2 AND at > $3")
-        .bind(tenant_id)
-        .bind(subject)
-        .bind(since)
-        .fetch_all(conn)
-        .await
+pub async fn recent_failures(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    subject: &str,
+    since: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT at FROM login_failures WHERE tenant_id = $1 AND subject = $2 AND at > $3",
+    )
+    .bind(tenant_id)
+    .bind(subject)
+    .bind(since)
+    .fetch_all(conn)
+    .await
 }
 
-pub async fn record_failure(conn: &mut AnyConnection, tenant_id: &str, subject: &str, at: i64, attempt: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (tenant_id, subject, at, attempt) VALUES ($1, $2, $3, $4)")
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    subject: &str,
+    at: i64,
+    attempt: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO login_failures (tenant_id, subject, at, attempt) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(tenant_id)
+    .bind(subject)
+    .bind(at)
+    .bind(attempt)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes an attempt written before its password was checked (it was right, or never checked).
+pub async fn take_back_attempt(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    attempt: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND attempt = $2")
         .bind(tenant_id)
-        .bind(subject)
-        .bind(at)
         .bind(attempt)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Removes an attempt written before its password was checked (it was right, or never checked).
-pub async fn take_back_attempt(conn: &mut AnyConnection, tenant_id: &str, attempt: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND attempt = $2").bind(tenant_id).bind(attempt).execute(conn).await?;
-    Ok(())
-}
-
-pub async fn clear_failures(conn: &mut AnyConnection, tenant_id: &str, subject: &str) -> sqlx::Result<()> {
+pub async fn clear_failures(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    subject: &str,
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE tenant_id = $1 AND subject = $2")
         .bind(tenant_id)
         .bind(subject)
@@ -75,7 +111,11 @@ pub async fn clear_failures(conn: &mut AnyConnection, tenant_id: &str, subject: 
 }
 
 pub async fn forget_failures_before(conn: &mut AnyConnection, before: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 pub async fn insert_session(
@@ -109,7 +149,10 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
-pub async fn find_session(conn: &mut AnyConnection, id_hash: &str) -> sqlx::Result<Option<SessionRow>> {
+pub async fn find_session(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as("SELECT user_id, created_at, last_seen_at FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .fetch_optional(conn)
@@ -117,17 +160,28 @@ pub async fn find_session(conn: &mut AnyConnection, id_hash: &str) -> sqlx::Resu
 }
 
 pub async fn touch_session(conn: &mut AnyConnection, id_hash: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1").bind(id_hash).bind(now).execute(conn).await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+        .bind(id_hash)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_session(conn: &mut AnyConnection, id_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_user_sessions(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 #[derive(sqlx::FromRow)]
@@ -139,7 +193,11 @@ struct SessionListRow {
     user_agent: String,
 }
 
-pub async fn list_sessions(conn: &mut AnyConnection, user_id: &str, current_hash: Option<&str>) -> sqlx::Result<Vec<SessionInfo>> {
+pub async fn list_sessions(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    current_hash: Option<&str>,
+) -> sqlx::Result<Vec<SessionInfo>> {
     let rows: Vec<SessionListRow> = sqlx::query_as(
         "SELECT id_hash, created_at, last_seen_at, client_addr, user_agent FROM sessions
          WHERE user_id = $1 ORDER BY last_seen_at DESC",
@@ -190,15 +248,24 @@ pub struct ApiKeyOwner {
 }
 
 /// A live (not revoked) key by its digest.
-pub async fn find_api_key(conn: &mut AnyConnection, key_hash: &str) -> sqlx::Result<Option<ApiKeyOwner>> {
-    sqlx::query_as("SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-        .bind(key_hash)
-        .fetch_optional(conn)
-        .await
+pub async fn find_api_key(
+    conn: &mut AnyConnection,
+    key_hash: &str,
+) -> sqlx::Result<Option<ApiKeyOwner>> {
+    sqlx::query_as(
+        "SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(key_hash)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn touch_api_key(conn: &mut AnyConnection, key_id: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1").bind(key_id).bind(now).execute(conn).await?;
+    sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
+        .bind(key_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -212,7 +279,11 @@ struct ApiKeyRow {
     revoked_at: Option<i64>,
 }
 
-pub async fn list_api_keys(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> sqlx::Result<Vec<ApiKeyInfo>> {
+pub async fn list_api_keys(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Vec<ApiKeyInfo>> {
     let rows: Vec<ApiKeyRow> = sqlx::query_as(
         "SELECT id, name, key_prefix, created_at, last_used_at, revoked_at FROM api_keys
          WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id",
@@ -241,12 +312,18 @@ pub struct ApiKeyRef {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn get_api_key(conn: &mut AnyConnection, tenant_id: &str, key_id: &str) -> sqlx::Result<Option<ApiKeyRef>> {
-    sqlx::query_as("SELECT user_id, name, revoked_at FROM api_keys WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant_id)
-        .bind(key_id)
-        .fetch_optional(conn)
-        .await
+pub async fn get_api_key(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    key_id: &str,
+) -> sqlx::Result<Option<ApiKeyRef>> {
+    sqlx::query_as(
+        "SELECT user_id, name, revoked_at FROM api_keys WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant_id)
+    .bind(key_id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn revoke_api_key(conn: &mut AnyConnection, key_id: &str, now: i64) -> sqlx::Result<()> {
@@ -258,7 +335,12 @@ pub async fn revoke_api_key(conn: &mut AnyConnection, key_id: &str, now: i64) ->
     Ok(())
 }
 
-pub async fn set_password_hash(conn: &mut AnyConnection, user_id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET password_hash = $2, status = CASE WHEN status = 'invited' THEN 'active' ELSE status END, updated_at = $3 WHERE id = $1")
         .bind(user_id)
         .bind(hash)
@@ -268,8 +350,17 @@ pub async fn set_password_hash(conn: &mut AnyConnection, user_id: &str, hash: &s
     Ok(())
 }
 
-pub async fn insert_invite(conn: &mut AnyConnection, token_hash: &str, user_id: &str, now: i64, expires_at: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_invites WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+pub async fn insert_invite(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM user_invites WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("INSERT INTO user_invites (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)
@@ -290,7 +381,10 @@ pub struct InviteRow {
     pub expires_at: i64,
 }
 
-pub async fn find_invite(conn: &mut AnyConnection, token_hash: &str) -> sqlx::Result<Option<InviteRow>> {
+pub async fn find_invite(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> sqlx::Result<Option<InviteRow>> {
     sqlx::query_as(
         "SELECT i.user_id, u.tenant_id, u.name, u.email, u.status, i.expires_at
          FROM user_invites i JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1",
@@ -301,7 +395,10 @@ pub async fn find_invite(conn: &mut AnyConnection, token_hash: &str) -> sqlx::Re
 }
 
 pub async fn delete_invites(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_invites WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    sqlx::query("DELETE FROM user_invites WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -315,7 +412,10 @@ pub struct PrincipalRow {
     pub status: String,
 }
 
-pub async fn principal_user(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option<PrincipalRow>> {
+pub async fn principal_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> sqlx::Result<Option<PrincipalRow>> {
     sqlx::query_as(
         "SELECT u.id, u.tenant_id, t.name AS tenant_name, u.name, u.email, u.status
          FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = $1",
@@ -334,7 +434,11 @@ pub struct GrantRow {
 
 /// Every role that applies to a user (User Default, their own, their groups'), with the
 /// permissions chosen for it.
-pub async fn grants_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> sqlx::Result<Vec<GrantRow>> {
+pub async fn grants_of(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Vec<GrantRow>> {
     sqlx::query_as(
         "SELECT r.id AS role_id, r.kind, rp.permission
          FROM roles r LEFT JOIN role_permissions rp ON rp.role_id = r.id

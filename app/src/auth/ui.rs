@@ -7,11 +7,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::*;
 use super::model::{ApiKeyInfo, CurrentUser};
 use crate::directory::rules::Permission;
-use crate::shell::{ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, SecretOnce, Time};
+use crate::shell::{
+    ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, SecretOnce, Time,
+};
 
 /// Where to go after signing in: a local path from `?next=`, never another site.
 fn local_next(next: Option<String>) -> String {
-    next.filter(|n| super::rules::is_local_path(n)).unwrap_or_else(|| "/".into())
+    next.filter(|n| super::rules::is_local_path(n))
+        .unwrap_or_else(|| "/".into())
 }
 
 /// A full page load, so every part of the page is rendered again for the new session.
@@ -97,7 +100,12 @@ pub fn UserMenu(user: CurrentUser) -> impl IntoView {
             go_to("/login");
         }
     });
-    let initials: String = user.name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+    let initials: String = user
+        .name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect();
     view! {
         <details class="user-menu">
             <summary aria-label="Account menu">
@@ -132,7 +140,10 @@ pub fn ApiKeys(user_id: Option<String>, can_create: bool) -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let owner = user_id.clone();
     // Every finished create or revoke reloads the list.
-    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), move |_| list_api_keys(owner.clone()));
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        move |_| list_api_keys(owner.clone()),
+    );
     let own = user_id.is_none();
     view! {
         <section class="card">

@@ -10,14 +10,23 @@ use crate::error::AppError;
 /// An open sheet under the caller's selections, after applying `change` to them. A stable
 /// endpoint (`/api/open_sheet`): scripts and embeds call it too.
 #[server(input = Json, endpoint = "open_sheet")]
-pub async fn open_sheet(app_id: String, sheet_id: Option<String>, change: Option<SelectionChange>) -> Result<SheetView, AppError> {
+pub async fn open_sheet(
+    app_id: String,
+    sheet_id: Option<String>,
+    change: Option<SelectionChange>,
+) -> Result<SheetView, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::sheet_view(&state, &principal, &app_id, sheet_id.as_deref(), change).await)
+    respond(
+        super::service::sheet_view(&state, &principal, &app_id, sheet_id.as_deref(), change).await,
+    )
 }
 
 #[server(input = Json)]
-pub async fn create_app_from_uploads(input: NewApp, file_ids: Vec<String>) -> Result<App, AppError> {
+pub async fn create_app_from_uploads(
+    input: NewApp,
+    file_ids: Vec<String>,
+) -> Result<App, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::create_app_from_files(&state, &principal, input, file_ids).await)
@@ -52,10 +61,16 @@ pub async fn move_sheet(sheet_id: String, position: usize) -> Result<(), AppErro
 }
 
 #[server(input = Json)]
-pub async fn save_chart(sheet_id: String, chart_id: Option<String>, spec: ChartSpec) -> Result<String, AppError> {
+pub async fn save_chart(
+    sheet_id: String,
+    chart_id: Option<String>,
+    spec: ChartSpec,
+) -> Result<String, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::save_chart(&state, &principal, &sheet_id, chart_id.as_deref(), spec).await)
+    respond(
+        super::service::save_chart(&state, &principal, &sheet_id, chart_id.as_deref(), spec).await,
+    )
 }
 
 #[server(input = Json)]
@@ -80,7 +95,10 @@ pub async fn list_section_access(app_id: String) -> Result<Vec<AccessRule>, AppE
 }
 
 #[server(input = Json)]
-pub async fn add_section_access(app_id: String, input: NewAccessRule) -> Result<AccessRule, AppError> {
+pub async fn add_section_access(
+    app_id: String,
+    input: NewAccessRule,
+) -> Result<AccessRule, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::add_rule(&state, &principal, &app_id, input).await)

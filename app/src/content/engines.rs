@@ -62,12 +62,17 @@ pub struct Engines {
 
 impl Engines {
     pub fn new(budget_bytes: usize) -> Self {
-        Engines { budget_bytes, inner: Mutex::new(Inner::default()) }
+        Engines {
+            budget_bytes,
+            inner: Mutex::new(Inner::default()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic elsewhere cannot leave the maps half-changed: every change is one insert or remove.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn cached(&self, key: &ModelKey) -> Option<Arc<DataModel>> {
@@ -96,23 +101,53 @@ impl Engines {
         // evictions, and are dropped only when viewers themselves pass the budget.
         Self::make_room(&mut inner, self.budget_bytes, bytes, None, false);
         let tick = inner.tick;
-        inner.models.insert(key, Loaded { model: model.clone(), bytes, last_used: tick });
+        inner.models.insert(
+            key,
+            Loaded {
+                model: model.clone(),
+                bytes,
+                last_used: tick,
+            },
+        );
         model
     }
 
     /// Drops the least recently used models, then (with `viewers`) the least recently used
     /// viewers (never `keep`), until `extra` more bytes fit the budget beside what is held.
-    fn make_room(inner: &mut Inner, budget: usize, extra: usize, keep: Option<&(String, String)>, viewers: bool) {
-        let mut total: usize = inner.models.values().map(|l| l.bytes).sum::<usize>() + inner.viewers.values().map(|v| v.bytes).sum::<usize>() + extra;
+    fn make_room(
+        inner: &mut Inner,
+        budget: usize,
+        extra: usize,
+        keep: Option<&(String, String)>,
+        viewers: bool,
+    ) {
+        let mut total: usize = inner.models.values().map(|l| l.bytes).sum::<usize>()
+            + inner.viewers.values().map(|v| v.bytes).sum::<usize>()
+            + extra;
         while total > budget {
-            let Some(oldest) = inner.models.iter().min_by_key(|(_, l)| l.last_used).map(|(k, _)| k.clone()) else { break };
+            let Some(oldest) = inner
+                .models
+                .iter()
+                .min_by_key(|(_, l)| l.last_used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
             if let Some(gone) = inner.models.remove(&oldest) {
                 total -= gone.bytes;
                 inner.evictions += 1;
             }
         }
         while viewers && total > budget {
-            let Some(oldest) = inner.viewers.iter().filter(|(k, _)| Some(*k) != keep).min_by_key(|(_, v)| v.last_used).map(|(k, _)| k.clone()) else { break };
+            let Some(oldest) = inner
+                .viewers
+                .iter()
+                .filter(|(k, _)| Some(*k) != keep)
+                .min_by_key(|(_, v)| v.last_used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
             if let Some(gone) = inner.viewers.remove(&oldest) {
                 total -= gone.bytes;
             }
@@ -130,12 +165,24 @@ impl Engines {
     /// the model they looked at is not this one (new data, or another reduction).
     /// The viewer's state counts against the memory budget: past it, models and then other
     /// viewers idle the longest are dropped.
-    pub fn with_viewer<R>(&self, viewer: &str, model: &ModelKey, now_ms: i64, change: impl FnOnce(&mut ViewerState) -> R) -> R {
+    pub fn with_viewer<R>(
+        &self,
+        viewer: &str,
+        model: &ModelKey,
+        now_ms: i64,
+        change: impl FnOnce(&mut ViewerState) -> R,
+    ) -> R {
         let mut inner = self.lock();
         inner.tick += 1;
         let tick = inner.tick;
         let key = (viewer.to_string(), model.app_id.clone());
-        let entry = inner.viewers.entry(key.clone()).or_insert_with(|| Viewer { model: model.clone(), state: ViewerState::new(), bytes: 0, last_used_ms: now_ms, last_used: tick });
+        let entry = inner.viewers.entry(key.clone()).or_insert_with(|| Viewer {
+            model: model.clone(),
+            state: ViewerState::new(),
+            bytes: 0,
+            last_used_ms: now_ms,
+            last_used: tick,
+        });
         if entry.model != *model {
             entry.model = model.clone();
             entry.state = ViewerState::new();
@@ -187,7 +234,11 @@ mod tests {
     }
 
     fn key(app: &str) -> ModelKey {
-        ModelKey { app_id: app.into(), data_version: 1, access: String::new() }
+        ModelKey {
+            app_id: app.into(),
+            data_version: 1,
+            access: String::new(),
+        }
     }
 
     #[test]
@@ -196,9 +247,15 @@ mod tests {
         let engines = Engines::new(one.heap_bytes() * 2 + 10);
         engines.insert(key("a"), one.clone());
         engines.insert(key("b"), model(1000));
-        assert!(engines.cached(&key("a")).is_some(), "a is now the most recently used");
+        assert!(
+            engines.cached(&key("a")).is_some(),
+            "a is now the most recently used"
+        );
         engines.insert(key("c"), model(1000));
-        assert!(engines.cached(&key("b")).is_none(), "b was used least recently");
+        assert!(
+            engines.cached(&key("b")).is_none(),
+            "b was used least recently"
+        );
         assert!(engines.cached(&key("a")).is_some() && engines.cached(&key("c")).is_some());
         let stats = engines.stats();
         assert_eq!((stats.models, stats.loads, stats.evictions), (2, 3, 1));
@@ -210,9 +267,20 @@ mod tests {
         engines.with_viewer("v", &key("a"), 0, |s| s.select(0, vec![1]));
         engines.insert(key("a"), model(10));
         engines.insert(key("b"), model(10));
-        assert_eq!(engines.with_viewer("v", &key("a"), 1, |s| s.selections().fields.len()), 1, "the model went; the selections did not");
-        let reloaded = ModelKey { data_version: 2, ..key("a") };
-        assert_eq!(engines.with_viewer("v", &reloaded, 2, |s| s.selections().fields.len()), 0, "new data: new codes, fresh state");
+        assert_eq!(
+            engines.with_viewer("v", &key("a"), 1, |s| s.selections().fields.len()),
+            1,
+            "the model went; the selections did not"
+        );
+        let reloaded = ModelKey {
+            data_version: 2,
+            ..key("a")
+        };
+        assert_eq!(
+            engines.with_viewer("v", &reloaded, 2, |s| s.selections().fields.len()),
+            0,
+            "new data: new codes, fresh state"
+        );
         assert_eq!(engines.forget_idle_viewers(3), 1);
     }
 
@@ -221,11 +289,17 @@ mod tests {
         let engines = Engines::new(2_000_000);
         engines.insert(key("a"), model(1000));
         for v in 0..40 {
-            engines.with_viewer(&format!("v{v}"), &key("a"), v, |s| s.select(0, (0..20_000).collect()));
+            engines.with_viewer(&format!("v{v}"), &key("a"), v, |s| {
+                s.select(0, (0..20_000).collect())
+            });
         }
         let stats = engines.stats();
         assert!(stats.bytes + stats.viewer_bytes <= 2_000_000, "{stats:?}");
         assert!(stats.viewers < 40, "the viewers idle the longest went");
-        assert_eq!(engines.with_viewer("v39", &key("a"), 50, |s| s.selections().fields.len()), 1, "the latest viewer kept their selection");
+        assert_eq!(
+            engines.with_viewer("v39", &key("a"), 50, |s| s.selections().fields.len()),
+            1,
+            "the latest viewer kept their selection"
+        );
     }
 }

@@ -15,7 +15,14 @@ pub enum ChartKind {
 }
 
 impl ChartKind {
-    pub const ALL: [ChartKind; 6] = [ChartKind::Kpi, ChartKind::Bar, ChartKind::Line, ChartKind::Pie, ChartKind::Table, ChartKind::FilterPane];
+    pub const ALL: [ChartKind; 6] = [
+        ChartKind::Kpi,
+        ChartKind::Bar,
+        ChartKind::Line,
+        ChartKind::Pie,
+        ChartKind::Table,
+        ChartKind::FilterPane,
+    ];
 
     pub fn ui_name(self) -> &'static str {
         match self {
@@ -56,7 +63,14 @@ pub enum Aggregation {
 }
 
 impl Aggregation {
-    pub const ALL: [Aggregation; 6] = [Aggregation::Sum, Aggregation::Count, Aggregation::CountDistinct, Aggregation::Avg, Aggregation::Min, Aggregation::Max];
+    pub const ALL: [Aggregation; 6] = [
+        Aggregation::Sum,
+        Aggregation::Count,
+        Aggregation::CountDistinct,
+        Aggregation::Avg,
+        Aggregation::Min,
+        Aggregation::Max,
+    ];
 
     pub fn ui_name(self) -> &'static str {
         match self {
@@ -174,9 +188,19 @@ pub struct ListValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ChartData {
     /// KPI, bar, line, pie and table: rows of dimension values by measure values.
-    Cube { dimensions: Vec<String>, measures: Vec<String>, rows: Vec<ChartRow>, totals: Vec<Option<f64>>, selected: Vec<Vec<u32>> },
+    Cube {
+        dimensions: Vec<String>,
+        measures: Vec<String>,
+        rows: Vec<ChartRow>,
+        totals: Vec<Option<f64>>,
+        selected: Vec<Vec<u32>>,
+    },
     /// A filter pane: a field's values with their states; `more` were left out of the list.
-    List { field: String, values: Vec<ListValue>, more: usize },
+    List {
+        field: String,
+        values: Vec<ListValue>,
+        more: usize,
+    },
     /// The chart cannot be computed (a field the data no longer has): says why.
     Problem(String),
 }
@@ -235,14 +259,28 @@ pub struct SheetView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SelectionChange {
     /// Add a value to a field's selection, or take it out.
-    Toggle { field: String, code: u32 },
+    Toggle {
+        field: String,
+        code: u32,
+    },
     /// Select exactly these values.
-    Select { field: String, codes: Vec<u32> },
+    Select {
+        field: String,
+        codes: Vec<u32>,
+    },
     /// Select exactly the values with these texts (embed addresses name values, not codes).
-    SelectValues { field: String, values: Vec<String> },
+    SelectValues {
+        field: String,
+        values: Vec<String>,
+    },
     /// Select the possible values whose text contains this.
-    Search { field: String, text: String },
-    Clear { field: String },
+    Search {
+        field: String,
+        text: String,
+    },
+    Clear {
+        field: String,
+    },
     ClearAll,
     Back,
     Forward,

@@ -29,7 +29,15 @@ pub const MAX_SELECTED_VALUES: usize = 50_000;
 /// The fields an anonymous visitor may list, search and select: those the charts and filter
 /// panes of the app's public sheets use. Nothing else of the data model is theirs to ask for.
 pub fn public_fields(public_charts: &[ChartSpec]) -> Vec<String> {
-    let mut fields: Vec<String> = public_charts.iter().flat_map(|c| c.dimensions.iter().cloned().chain(c.measures.iter().map(|m| m.field.clone()))).collect();
+    let mut fields: Vec<String> = public_charts
+        .iter()
+        .flat_map(|c| {
+            c.dimensions
+                .iter()
+                .cloned()
+                .chain(c.measures.iter().map(|m| m.field.clone()))
+        })
+        .collect();
     fields.sort_by_key(|f| f.to_lowercase());
     fields.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     fields
@@ -82,39 +90,98 @@ fn range_words(range: (usize, usize), one: &str) -> String {
 pub fn check_chart(spec: ChartSpec, fields: &[FieldInfo]) -> Result<ChartSpec, AppError> {
     let title = spec.title.trim().to_string();
     if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(AppError::invalid("title", format!("The title has {} characters; at most {MAX_TITLE_CHARS} are allowed.", title.chars().count())));
+        return Err(AppError::invalid(
+            "title",
+            format!(
+                "The title has {} characters; at most {MAX_TITLE_CHARS} are allowed.",
+                title.chars().count()
+            ),
+        ));
     }
     let ((dmin, dmax), (mmin, mmax)) = shape(spec.kind);
     let kind = spec.kind.ui_name();
     if spec.dimensions.len() < dmin || spec.dimensions.len() > dmax {
-        return Err(AppError::invalid("dimensions", format!("A {kind} takes {}; this one has {}.", range_words((dmin, dmax), "dimension"), spec.dimensions.len())));
+        return Err(AppError::invalid(
+            "dimensions",
+            format!(
+                "A {kind} takes {}; this one has {}.",
+                range_words((dmin, dmax), "dimension"),
+                spec.dimensions.len()
+            ),
+        ));
     }
     if spec.measures.len() < mmin || spec.measures.len() > mmax {
-        return Err(AppError::invalid("measures", format!("A {kind} takes {}; this one has {}.", range_words((mmin, mmax), "measure"), spec.measures.len())));
+        return Err(AppError::invalid(
+            "measures",
+            format!(
+                "A {kind} takes {}; this one has {}.",
+                range_words((mmin, mmax), "measure"),
+                spec.measures.len()
+            ),
+        ));
     }
     let known = |name: &str, what: &str| -> Result<String, AppError> {
         fields
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name.trim()))
             .map(|f| f.name.clone())
-            .ok_or_else(|| AppError::invalid(what, format!("The data has no field \"{}\". Pick one of the app's fields.", name.trim())))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    what,
+                    format!(
+                        "The data has no field \"{}\". Pick one of the app's fields.",
+                        name.trim()
+                    ),
+                )
+            })
     };
-    let dimensions = spec.dimensions.iter().map(|d| known(d, "dimensions")).collect::<Result<Vec<_>, _>>()?;
-    if dimensions.iter().enumerate().any(|(i, d)| dimensions[..i].contains(d)) {
-        return Err(AppError::invalid("dimensions", "A field can be a dimension of a chart only once."));
+    let dimensions = spec
+        .dimensions
+        .iter()
+        .map(|d| known(d, "dimensions"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if dimensions
+        .iter()
+        .enumerate()
+        .any(|(i, d)| dimensions[..i].contains(d))
+    {
+        return Err(AppError::invalid(
+            "dimensions",
+            "A field can be a dimension of a chart only once.",
+        ));
     }
     let measures = spec
         .measures
         .iter()
-        .map(|m| Ok(MeasureSpec { field: known(&m.field, "measures")?, aggregation: m.aggregation }))
+        .map(|m| {
+            Ok(MeasureSpec {
+                field: known(&m.field, "measures")?,
+                aggregation: m.aggregation,
+            })
+        })
         .collect::<Result<Vec<_>, AppError>>()?;
     if let Some(top) = spec.top {
         if top == 0 || top > MAX_TOP {
-            return Err(AppError::invalid("top", format!("Show between 1 and {MAX_TOP} values, or all of them.")));
+            return Err(AppError::invalid(
+                "top",
+                format!("Show between 1 and {MAX_TOP} values, or all of them."),
+            ));
         }
     }
-    let sort_by = if measures.is_empty() { SortBy::Dimension } else { spec.sort_by };
-    Ok(ChartSpec { kind: spec.kind, title, dimensions, measures, sort_by, descending: spec.descending, top: spec.top })
+    let sort_by = if measures.is_empty() {
+        SortBy::Dimension
+    } else {
+        spec.sort_by
+    };
+    Ok(ChartSpec {
+        kind: spec.kind,
+        title,
+        dimensions,
+        measures,
+        sort_by,
+        descending: spec.descending,
+        top: spec.top,
+    })
 }
 
 /// The title a chart shows: its own, or one made from what it shows.
@@ -152,7 +219,9 @@ pub fn new_sheet_is_private(access: &Access) -> Result<bool, AppError> {
     } else if access.can(AppAction::Contribute) {
         Ok(true)
     } else {
-        Err(AppError::forbidden("Adding sheets needs Can contribute, Can edit or ownership of the app's space."))
+        Err(AppError::forbidden(
+            "Adding sheets needs Can contribute, Can edit or ownership of the app's space.",
+        ))
     }
 }
 
@@ -164,11 +233,22 @@ pub fn check_sheet_title(title: &str) -> Result<String, AppError> {
 pub fn check_file_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
     let lower = name.to_ascii_lowercase();
-    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') || name.chars().any(char::is_control) || name.chars().count() > 200 {
+    if name.is_empty()
+        || name.contains(['/', '\\'])
+        || name.starts_with('.')
+        || name.chars().any(char::is_control)
+        || name.chars().count() > 200
+    {
         return Err(AppError::invalid("name", format!("\"{name}\" is not a file name Sightline can keep: use a plain name of at most 200 characters.")));
     }
-    if ![".csv", ".tsv", ".txt"].iter().any(|ext| lower.ends_with(ext)) {
-        return Err(AppError::invalid("name", format!("{name} is not a CSV file: upload files ending in .csv, .tsv or .txt.")));
+    if ![".csv", ".tsv", ".txt"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+    {
+        return Err(AppError::invalid(
+            "name",
+            format!("{name} is not a CSV file: upload files ending in .csv, .tsv or .txt."),
+        ));
     }
     Ok(name.to_string())
 }
@@ -189,12 +269,24 @@ pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
     let measure = fields
         .iter()
         .filter(|f| !is_key(f))
-        .max_by_key(|f| (f.field_type == "decimal", f.field_type == "integer", f.distinct))
+        .max_by_key(|f| {
+            (
+                f.field_type == "decimal",
+                f.field_type == "integer",
+                f.distinct,
+            )
+        })
         .filter(|f| f.field_type == "decimal" || f.field_type == "integer");
     let main = match measure {
-        Some(m) => MeasureSpec { field: m.name.clone(), aggregation: Aggregation::Sum },
+        Some(m) => MeasureSpec {
+            field: m.name.clone(),
+            aggregation: Aggregation::Sum,
+        },
         None => match fields.first() {
-            Some(f) => MeasureSpec { field: f.name.clone(), aggregation: Aggregation::Count },
+            Some(f) => MeasureSpec {
+                field: f.name.clone(),
+                aggregation: Aggregation::Count,
+            },
             None => return Vec::new(),
         },
     };
@@ -203,32 +295,75 @@ pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
         .find(|f| f.field_type == "text" && f.name.to_ascii_lowercase().contains("month"))
         .or_else(|| fields.iter().find(|f| f.field_type == "date"));
     // Categories: short lists of text that are neither keys nor the time the line runs over.
-    let mut categories: Vec<&FieldInfo> = fields.iter().filter(|f| f.field_type == "text" && !is_key(f) && (2..=60).contains(&f.distinct) && time.is_none_or(|t| t.name != f.name)).collect();
+    let mut categories: Vec<&FieldInfo> = fields
+        .iter()
+        .filter(|f| {
+            f.field_type == "text"
+                && !is_key(f)
+                && (2..=60).contains(&f.distinct)
+                && time.is_none_or(|t| t.name != f.name)
+        })
+        .collect();
     categories.sort_by_key(|f| f.distinct);
-    let chart = |kind: ChartKind, dimensions: Vec<&FieldInfo>, sort_by: SortBy, top: Option<u32>| ChartSpec {
+    let chart = |kind: ChartKind,
+                 dimensions: Vec<&FieldInfo>,
+                 sort_by: SortBy,
+                 top: Option<u32>| ChartSpec {
         kind,
         title: String::new(),
         dimensions: dimensions.iter().map(|f| f.name.clone()).collect(),
-        measures: if kind == ChartKind::FilterPane { vec![] } else { vec![main.clone()] },
+        measures: if kind == ChartKind::FilterPane {
+            vec![]
+        } else {
+            vec![main.clone()]
+        },
         sort_by,
         descending: sort_by == SortBy::Measure,
         top,
     };
-    let mut charts = vec![ChartSpec { kind: ChartKind::Kpi, title: String::new(), dimensions: vec![], measures: vec![main.clone()], sort_by: SortBy::Measure, descending: true, top: None }];
+    let mut charts = vec![ChartSpec {
+        kind: ChartKind::Kpi,
+        title: String::new(),
+        dimensions: vec![],
+        measures: vec![main.clone()],
+        sort_by: SortBy::Measure,
+        descending: true,
+        top: None,
+    }];
     if let Some(first) = categories.first() {
-        charts.push(chart(ChartKind::Bar, vec![first], SortBy::Measure, Some(10)));
+        charts.push(chart(
+            ChartKind::Bar,
+            vec![first],
+            SortBy::Measure,
+            Some(10),
+        ));
     }
     if let Some(second) = categories.get(1).or(categories.first()) {
-        charts.push(chart(ChartKind::Pie, vec![second], SortBy::Measure, Some(6)));
+        charts.push(chart(
+            ChartKind::Pie,
+            vec![second],
+            SortBy::Measure,
+            Some(6),
+        ));
     }
     if let Some(time) = time {
         charts.push(chart(ChartKind::Line, vec![time], SortBy::Dimension, None));
     }
     if !categories.is_empty() {
-        charts.push(chart(ChartKind::Table, categories.iter().take(2).copied().collect(), SortBy::Measure, Some(50)));
+        charts.push(chart(
+            ChartKind::Table,
+            categories.iter().take(2).copied().collect(),
+            SortBy::Measure,
+            Some(50),
+        ));
     }
     for category in categories.iter().take(3) {
-        charts.push(chart(ChartKind::FilterPane, vec![category], SortBy::Dimension, None));
+        charts.push(chart(
+            ChartKind::FilterPane,
+            vec![category],
+            SortBy::Dimension,
+            None,
+        ));
     }
     charts
 }
@@ -255,9 +390,16 @@ impl DataAccess {
     /// stays reduced. Never more than either.
     pub fn intersect(&self, other: &DataAccess) -> DataAccess {
         let (DataAccess::Reduced(a), DataAccess::Reduced(b)) = (self, other) else {
-            return if *self == DataAccess::All { other.clone() } else { self.clone() };
+            return if *self == DataAccess::All {
+                other.clone()
+            } else {
+                self.clone()
+            };
         };
-        let mut fields: BTreeMap<String, (String, Vec<String>)> = a.iter().map(|(f, v)| (f.to_lowercase(), (f.clone(), v.clone()))).collect();
+        let mut fields: BTreeMap<String, (String, Vec<String>)> = a
+            .iter()
+            .map(|(f, v)| (f.to_lowercase(), (f.clone(), v.clone())))
+            .collect();
         for (field, allowed) in b {
             match fields.get_mut(&field.to_lowercase()) {
                 Some((_, mine)) => mine.retain(|v| allowed.contains(v)),
@@ -273,7 +415,10 @@ impl DataAccess {
     pub fn allowed_in(&self, field: &str) -> Option<&[String]> {
         match self {
             DataAccess::All => None,
-            DataAccess::Reduced(fields) => fields.iter().find(|(f, _)| f.eq_ignore_ascii_case(field)).map(|(_, v)| v.as_slice()),
+            DataAccess::Reduced(fields) => fields
+                .iter()
+                .find(|(f, _)| f.eq_ignore_ascii_case(field))
+                .map(|(_, v)| v.as_slice()),
         }
     }
 }
@@ -304,13 +449,23 @@ pub fn sees_all_rows(space: SpaceType, access: &Access) -> bool {
 /// their own rules and their groups' rules allow (rules on one field add up; rules on several
 /// fields all apply; `*` allows every value of its field), and a viewer no rule names sees no
 /// rows. `sees_all` is `sees_all_rows` for the viewer.
-pub fn data_access(rules: &[StoredRule], user_id: &str, groups: &[String], sees_all: bool) -> DataAccess {
+pub fn data_access(
+    rules: &[StoredRule],
+    user_id: &str,
+    groups: &[String],
+    sees_all: bool,
+) -> DataAccess {
     if rules.is_empty() || sees_all {
         return DataAccess::All;
     }
     let mut by_field: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-    for rule in rules.iter().filter(|r| r.user_id.as_deref() == Some(user_id) || r.group_id.as_ref().is_some_and(|g| groups.contains(g))) {
-        let entry = by_field.entry(rule.field.to_lowercase()).or_insert_with(|| (rule.field.clone(), Vec::new()));
+    for rule in rules.iter().filter(|r| {
+        r.user_id.as_deref() == Some(user_id)
+            || r.group_id.as_ref().is_some_and(|g| groups.contains(g))
+    }) {
+        let entry = by_field
+            .entry(rule.field.to_lowercase())
+            .or_insert_with(|| (rule.field.clone(), Vec::new()));
         entry.1.extend(rule.allowed.iter().cloned());
     }
     if by_field.is_empty() {
@@ -336,14 +491,28 @@ pub fn data_access(rules: &[StoredRule], user_id: &str, groups: &[String], sees_
 
 /// The allowed values of a rule as typed: separated by commas or new lines, trimmed.
 pub fn parse_allowed(text: &str) -> Result<Vec<String>, AppError> {
-    let mut values: Vec<String> = text.split([',', '\n']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect();
+    let mut values: Vec<String> = text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
     values.sort();
     values.dedup();
     if values.is_empty() {
-        return Err(AppError::invalid("allowed", "Name at least one value this user or group may see, separated by commas."));
+        return Err(AppError::invalid(
+            "allowed",
+            "Name at least one value this user or group may see, separated by commas.",
+        ));
     }
     if values.len() > 1000 {
-        return Err(AppError::invalid("allowed", format!("A rule allows at most 1000 values; this one has {}.", values.len())));
+        return Err(AppError::invalid(
+            "allowed",
+            format!(
+                "A rule allows at most 1000 values; this one has {}.",
+                values.len()
+            ),
+        ));
     }
     Ok(values)
 }
@@ -356,7 +525,13 @@ pub fn format_number(value: f64, compact: bool) -> String {
     }
     let abs = value.abs();
     if compact && abs >= 1_000.0 {
-        let (scaled, suffix) = if abs >= 1e9 { (value / 1e9, "B") } else if abs >= 1e6 { (value / 1e6, "M") } else { (value / 1e3, "K") };
+        let (scaled, suffix) = if abs >= 1e9 {
+            (value / 1e9, "B")
+        } else if abs >= 1e6 {
+            (value / 1e6, "M")
+        } else {
+            (value / 1e3, "K")
+        };
         let digits = if scaled.abs() >= 100.0 { 0 } else { 1 };
         let text = format!("{scaled:.digits$}");
         let text = text.strip_suffix(".0").unwrap_or(&text);
@@ -390,7 +565,12 @@ mod tests {
     use crate::spaces::rules::SpaceRole;
 
     fn field(name: &str, field_type: &str, distinct: usize, tables: &[&str]) -> FieldInfo {
-        FieldInfo { name: name.into(), field_type: field_type.into(), distinct, tables: tables.iter().map(|t| t.to_string()).collect() }
+        FieldInfo {
+            name: name.into(),
+            field_type: field_type.into(),
+            distinct,
+            tables: tables.iter().map(|t| t.to_string()).collect(),
+        }
     }
 
     fn sales_fields() -> Vec<FieldInfo> {
@@ -412,7 +592,13 @@ mod tests {
             kind,
             title: String::new(),
             dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
-            measures: measures.iter().map(|(f, a)| MeasureSpec { field: f.to_string(), aggregation: *a }).collect(),
+            measures: measures
+                .iter()
+                .map(|(f, a)| MeasureSpec {
+                    field: f.to_string(),
+                    aggregation: *a,
+                })
+                .collect(),
             sort_by: SortBy::Measure,
             descending: true,
             top: None,
@@ -423,25 +609,77 @@ mod tests {
     fn each_kind_takes_its_own_number_of_dimensions_and_measures() {
         let fields = sales_fields();
         let ok = |s: ChartSpec| check_chart(s, &fields).is_ok();
-        assert!(ok(spec(ChartKind::Kpi, &[], &[("Amount", Aggregation::Sum)])));
-        assert!(!ok(spec(ChartKind::Kpi, &["Region"], &[("Amount", Aggregation::Sum)])));
-        assert!(ok(spec(ChartKind::Bar, &["Region"], &[("Amount", Aggregation::Sum), ("OrderId", Aggregation::Count)])));
-        assert!(!ok(spec(ChartKind::Pie, &["Region"], &[("Amount", Aggregation::Sum), ("OrderId", Aggregation::Count)])));
-        assert!(ok(spec(ChartKind::Table, &["Region", "Product", "Month"], &[])));
-        assert!(!ok(spec(ChartKind::Table, &["Region", "Product", "Month", "Segment"], &[])));
+        assert!(ok(spec(
+            ChartKind::Kpi,
+            &[],
+            &[("Amount", Aggregation::Sum)]
+        )));
+        assert!(!ok(spec(
+            ChartKind::Kpi,
+            &["Region"],
+            &[("Amount", Aggregation::Sum)]
+        )));
+        assert!(ok(spec(
+            ChartKind::Bar,
+            &["Region"],
+            &[
+                ("Amount", Aggregation::Sum),
+                ("OrderId", Aggregation::Count)
+            ]
+        )));
+        assert!(!ok(spec(
+            ChartKind::Pie,
+            &["Region"],
+            &[
+                ("Amount", Aggregation::Sum),
+                ("OrderId", Aggregation::Count)
+            ]
+        )));
+        assert!(ok(spec(
+            ChartKind::Table,
+            &["Region", "Product", "Month"],
+            &[]
+        )));
+        assert!(!ok(spec(
+            ChartKind::Table,
+            &["Region", "Product", "Month", "Segment"],
+            &[]
+        )));
         assert!(ok(spec(ChartKind::FilterPane, &["Region"], &[])));
-        let error = check_chart(spec(ChartKind::Line, &[], &[("Amount", Aggregation::Sum)]), &fields).unwrap_err();
-        assert_eq!(error.to_string(), "A Line chart takes one dimension; this one has 0.");
+        let error = check_chart(
+            spec(ChartKind::Line, &[], &[("Amount", Aggregation::Sum)]),
+            &fields,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "A Line chart takes one dimension; this one has 0."
+        );
     }
 
     #[test]
     fn fields_must_be_the_datas_own_and_are_named_as_the_data_names_them() {
         let fields = sales_fields();
-        let checked = check_chart(spec(ChartKind::Bar, &["region"], &[("amount", Aggregation::Avg)]), &fields).unwrap();
+        let checked = check_chart(
+            spec(ChartKind::Bar, &["region"], &[("amount", Aggregation::Avg)]),
+            &fields,
+        )
+        .unwrap();
         assert_eq!(checked.dimensions, vec!["Region"]);
         assert_eq!(checked.measures[0].field, "Amount");
-        let error = check_chart(spec(ChartKind::Bar, &["Country"], &[("Amount", Aggregation::Sum)]), &fields).unwrap_err();
-        assert_eq!(error.to_string(), "The data has no field \"Country\". Pick one of the app's fields.");
+        let error = check_chart(
+            spec(
+                ChartKind::Bar,
+                &["Country"],
+                &[("Amount", Aggregation::Sum)],
+            ),
+            &fields,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The data has no field \"Country\". Pick one of the app's fields."
+        );
         let mut too_many = spec(ChartKind::Bar, &["Region"], &[("Amount", Aggregation::Sum)]);
         too_many.top = Some(0);
         assert!(check_chart(too_many, &fields).is_err());
@@ -452,18 +690,52 @@ mod tests {
     fn the_first_sheet_is_laid_out_from_the_fields() {
         let charts = first_sheet(&sales_fields());
         let kinds: Vec<ChartKind> = charts.iter().map(|c| c.kind).collect();
-        assert_eq!(kinds, vec![ChartKind::Kpi, ChartKind::Bar, ChartKind::Pie, ChartKind::Line, ChartKind::Table, ChartKind::FilterPane, ChartKind::FilterPane, ChartKind::FilterPane]);
-        assert_eq!(charts[0].measures[0].label(), "Sum of Amount", "the decimal that is no key is the measure");
-        assert_eq!(charts[1].dimensions, vec!["Segment"], "the category with the fewest values first");
-        assert_eq!(charts[3].dimensions, vec!["Month"], "a month field makes the line");
+        assert_eq!(
+            kinds,
+            vec![
+                ChartKind::Kpi,
+                ChartKind::Bar,
+                ChartKind::Pie,
+                ChartKind::Line,
+                ChartKind::Table,
+                ChartKind::FilterPane,
+                ChartKind::FilterPane,
+                ChartKind::FilterPane
+            ]
+        );
+        assert_eq!(
+            charts[0].measures[0].label(),
+            "Sum of Amount",
+            "the decimal that is no key is the measure"
+        );
+        assert_eq!(
+            charts[1].dimensions,
+            vec!["Segment"],
+            "the category with the fewest values first"
+        );
+        assert_eq!(
+            charts[3].dimensions,
+            vec!["Month"],
+            "a month field makes the line"
+        );
         for chart in &charts {
-            assert!(check_chart(chart.clone(), &sales_fields()).is_ok(), "{chart:?} is a valid chart");
+            assert!(
+                check_chart(chart.clone(), &sales_fields()).is_ok(),
+                "{chart:?} is a valid chart"
+            );
         }
         assert!(first_sheet(&[]).is_empty());
     }
 
     fn access(space: SpaceType, roles: &[SpaceRole]) -> Access {
-        effective_access(space, &[Grant { source: Source::SpaceMember, roles: roles.to_vec() }], SharerPermissions::default())
+        effective_access(
+            space,
+            &[Grant {
+                source: Source::SpaceMember,
+                roles: roles.to_vec(),
+            }],
+            SharerPermissions::default(),
+        )
     }
 
     #[test]
@@ -474,7 +746,10 @@ mod tests {
         assert!(may_edit_sheet(None, "ed", &editor));
         assert!(!may_edit_sheet(None, "co", &contributor));
         assert!(may_edit_sheet(Some("co"), "co", &contributor));
-        assert!(!may_edit_sheet(Some("co"), "other", &contributor), "someone else's private sheet");
+        assert!(
+            !may_edit_sheet(Some("co"), "other", &contributor),
+            "someone else's private sheet"
+        );
         assert_eq!(new_sheet_is_private(&editor).unwrap(), false);
         assert_eq!(new_sheet_is_private(&contributor).unwrap(), true);
         assert!(new_sheet_is_private(&viewer).is_err());
@@ -484,41 +759,159 @@ mod tests {
 
     #[test]
     fn section_access_adds_up_per_field_and_leaves_the_unnamed_nothing() {
-        let rule = |user: Option<&str>, group: Option<&str>, field: &str, allowed: &[&str]| StoredRule { user_id: user.map(Into::into), group_id: group.map(Into::into), field: field.into(), allowed: allowed.iter().map(|a| a.to_string()).collect() };
-        let rules = vec![rule(Some("u1"), None, "Region", &["North"]), rule(None, Some("g1"), "region", &["South"]), rule(None, Some("g2"), "Segment", &["Retail"])];
-        assert_eq!(data_access(&[], "u1", &[], false), DataAccess::All, "no rules: everything");
-        assert_eq!(data_access(&rules, "u1", &[], true), DataAccess::All, "editors see everything");
-        assert_eq!(data_access(&rules, "u1", &[], false), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
-        assert_eq!(data_access(&rules, "u1", &["g1".into()], false), DataAccess::Reduced(vec![("Region".into(), vec!["North".into(), "South".into()])]));
+        let rule =
+            |user: Option<&str>, group: Option<&str>, field: &str, allowed: &[&str]| StoredRule {
+                user_id: user.map(Into::into),
+                group_id: group.map(Into::into),
+                field: field.into(),
+                allowed: allowed.iter().map(|a| a.to_string()).collect(),
+            };
+        let rules = vec![
+            rule(Some("u1"), None, "Region", &["North"]),
+            rule(None, Some("g1"), "region", &["South"]),
+            rule(None, Some("g2"), "Segment", &["Retail"]),
+        ];
+        assert_eq!(
+            data_access(&[], "u1", &[], false),
+            DataAccess::All,
+            "no rules: everything"
+        );
+        assert_eq!(
+            data_access(&rules, "u1", &[], true),
+            DataAccess::All,
+            "editors see everything"
+        );
+        assert_eq!(
+            data_access(&rules, "u1", &[], false),
+            DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])])
+        );
+        assert_eq!(
+            data_access(&rules, "u1", &["g1".into()], false),
+            DataAccess::Reduced(vec![(
+                "Region".into(),
+                vec!["North".into(), "South".into()]
+            )])
+        );
         assert_eq!(
             data_access(&rules, "u2", &["g1".into(), "g2".into()], false),
-            DataAccess::Reduced(vec![("region".into(), vec!["South".into()]), ("Segment".into(), vec!["Retail".into()])])
+            DataAccess::Reduced(vec![
+                ("region".into(), vec!["South".into()]),
+                ("Segment".into(), vec!["Retail".into()])
+            ])
         );
-        assert_eq!(data_access(&rules, "u3", &[], false), DataAccess::Reduced(vec![("Region".into(), vec![])]), "named by no rule: no rows");
-        let gone = StoredRule { user_id: None, group_id: None, field: "Region".into(), allowed: vec!["North".into()] };
-        assert_eq!(data_access(std::slice::from_ref(&gone), "u1", &[], false), DataAccess::Reduced(vec![("Region".into(), vec![])]), "a rule whose group was deleted names nobody, and still denies");
-        let star = vec![rule(Some("boss"), None, "Region", &["*"]), rule(Some("u1"), None, "Region", &["North"])];
-        assert_eq!(data_access(&star, "boss", &[], false), DataAccess::All, "a rule allowing * sees every value");
-        assert_eq!(data_access(&star, "u1", &[], false), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]));
-        assert_eq!(parse_allowed(" North, South\nNorth ").unwrap(), vec!["North", "South"]);
+        assert_eq!(
+            data_access(&rules, "u3", &[], false),
+            DataAccess::Reduced(vec![("Region".into(), vec![])]),
+            "named by no rule: no rows"
+        );
+        let gone = StoredRule {
+            user_id: None,
+            group_id: None,
+            field: "Region".into(),
+            allowed: vec!["North".into()],
+        };
+        assert_eq!(
+            data_access(std::slice::from_ref(&gone), "u1", &[], false),
+            DataAccess::Reduced(vec![("Region".into(), vec![])]),
+            "a rule whose group was deleted names nobody, and still denies"
+        );
+        let star = vec![
+            rule(Some("boss"), None, "Region", &["*"]),
+            rule(Some("u1"), None, "Region", &["North"]),
+        ];
+        assert_eq!(
+            data_access(&star, "boss", &[], false),
+            DataAccess::All,
+            "a rule allowing * sees every value"
+        );
+        assert_eq!(
+            data_access(&star, "u1", &[], false),
+            DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])])
+        );
+        assert_eq!(
+            parse_allowed(" North, South\nNorth ").unwrap(),
+            vec!["North", "South"]
+        );
         assert!(parse_allowed(" , ").is_err());
     }
 
     #[test]
     fn who_sees_every_row_of_an_app_with_rules() {
         use SpaceRole::*;
-        let owner = effective_access(SpaceType::Shared, &[Grant { source: Source::SpaceOwner, roles: vec![] }], SharerPermissions::default());
-        let managed_owner = effective_access(SpaceType::Managed, &[Grant { source: Source::SpaceOwner, roles: vec![] }], SharerPermissions::default());
+        let owner = effective_access(
+            SpaceType::Shared,
+            &[Grant {
+                source: Source::SpaceOwner,
+                roles: vec![],
+            }],
+            SharerPermissions::default(),
+        );
+        let managed_owner = effective_access(
+            SpaceType::Managed,
+            &[Grant {
+                source: Source::SpaceOwner,
+                roles: vec![],
+            }],
+            SharerPermissions::default(),
+        );
         let table: &[(&str, SpaceType, Access, bool)] = &[
-            ("the owner of a shared space (edits the draft)", SpaceType::Shared, owner, true),
-            ("Can edit in a shared space", SpaceType::Shared, access(SpaceType::Shared, &[CoDeveloper]), true),
-            ("Can manage in a shared space (no edit)", SpaceType::Shared, access(SpaceType::Shared, &[Facilitator]), false),
-            ("Can view in a shared space", SpaceType::Shared, access(SpaceType::Shared, &[Consumer]), false),
-            ("the owner of a managed space", SpaceType::Managed, managed_owner, false),
-            ("Can manage in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Facilitator]), false),
-            ("Can publish in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Publisher]), false),
-            ("Can contribute in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Contributor]), false),
-            ("every role at once in a managed space", SpaceType::Managed, access(SpaceType::Managed, &[Facilitator, Publisher, Contributor, Consumer, Operator]), false),
+            (
+                "the owner of a shared space (edits the draft)",
+                SpaceType::Shared,
+                owner,
+                true,
+            ),
+            (
+                "Can edit in a shared space",
+                SpaceType::Shared,
+                access(SpaceType::Shared, &[CoDeveloper]),
+                true,
+            ),
+            (
+                "Can manage in a shared space (no edit)",
+                SpaceType::Shared,
+                access(SpaceType::Shared, &[Facilitator]),
+                false,
+            ),
+            (
+                "Can view in a shared space",
+                SpaceType::Shared,
+                access(SpaceType::Shared, &[Consumer]),
+                false,
+            ),
+            (
+                "the owner of a managed space",
+                SpaceType::Managed,
+                managed_owner,
+                false,
+            ),
+            (
+                "Can manage in a managed space",
+                SpaceType::Managed,
+                access(SpaceType::Managed, &[Facilitator]),
+                false,
+            ),
+            (
+                "Can publish in a managed space",
+                SpaceType::Managed,
+                access(SpaceType::Managed, &[Publisher]),
+                false,
+            ),
+            (
+                "Can contribute in a managed space",
+                SpaceType::Managed,
+                access(SpaceType::Managed, &[Contributor]),
+                false,
+            ),
+            (
+                "every role at once in a managed space",
+                SpaceType::Managed,
+                access(
+                    SpaceType::Managed,
+                    &[Facilitator, Publisher, Contributor, Consumer, Operator],
+                ),
+                false,
+            ),
         ];
         for (who, space, access, expected) in table {
             assert_eq!(sees_all_rows(*space, access), *expected, "{who}");
@@ -528,25 +921,48 @@ mod tests {
     #[test]
     fn accesses_intersect_to_no_more_than_either() {
         let north = DataAccess::Reduced(vec![("Region".into(), vec!["North".into()])]);
-        let north_south = DataAccess::Reduced(vec![("region".into(), vec!["North".into(), "South".into()])]);
+        let north_south = DataAccess::Reduced(vec![(
+            "region".into(),
+            vec!["North".into(), "South".into()],
+        )]);
         let retail = DataAccess::Reduced(vec![("Segment".into(), vec!["Retail".into()])]);
         assert_eq!(DataAccess::All.intersect(&north), north);
         assert_eq!(north.intersect(&DataAccess::All), north);
-        assert_eq!(north_south.intersect(&north), DataAccess::Reduced(vec![("region".into(), vec!["North".into()])]));
-        assert_eq!(north.intersect(&retail), DataAccess::Reduced(vec![("Region".into(), vec!["North".into()]), ("Segment".into(), vec!["Retail".into()])]));
+        assert_eq!(
+            north_south.intersect(&north),
+            DataAccess::Reduced(vec![("region".into(), vec!["North".into()])])
+        );
+        assert_eq!(
+            north.intersect(&retail),
+            DataAccess::Reduced(vec![
+                ("Region".into(), vec!["North".into()]),
+                ("Segment".into(), vec!["Retail".into()])
+            ])
+        );
         let south = DataAccess::Reduced(vec![("Region".into(), vec!["South".into()])]);
-        assert_eq!(north.intersect(&south), DataAccess::Reduced(vec![("Region".into(), vec![])]), "nothing in common: nothing");
+        assert_eq!(
+            north.intersect(&south),
+            DataAccess::Reduced(vec![("Region".into(), vec![])]),
+            "nothing in common: nothing"
+        );
         assert_eq!(north.allowed_in("REGION"), Some(&["North".to_string()][..]));
         assert_eq!(north.allowed_in("Segment"), None);
     }
 
     #[test]
     fn visitors_reach_only_the_fields_public_charts_use() {
-        let charts = vec![spec(ChartKind::Bar, &["Region"], &[("Amount", Aggregation::Sum)]), spec(ChartKind::FilterPane, &["region"], &[]), spec(ChartKind::Kpi, &[], &[("OrderId", Aggregation::Count)])];
+        let charts = vec![
+            spec(ChartKind::Bar, &["Region"], &[("Amount", Aggregation::Sum)]),
+            spec(ChartKind::FilterPane, &["region"], &[]),
+            spec(ChartKind::Kpi, &[], &[("OrderId", Aggregation::Count)]),
+        ];
         let public = public_fields(&charts);
         assert_eq!(public, vec!["Amount", "OrderId", "Region"]);
         assert!(check_public_field("REGION", &public).is_ok());
-        assert!(check_public_field("CustomerName", &public).unwrap_err().to_string().contains("not on this app's public sheets"));
+        assert!(check_public_field("CustomerName", &public)
+            .unwrap_err()
+            .to_string()
+            .contains("not on this app's public sheets"));
         assert!(check_selection_size(MAX_SELECTED_VALUES).is_ok());
         assert!(check_selection_size(MAX_SELECTED_VALUES + 1).is_err());
     }
@@ -567,6 +983,9 @@ mod tests {
         assert_eq!(check_file_name(" orders.csv ").unwrap(), "orders.csv");
         assert_eq!(table_name("orders.csv"), "orders");
         assert!(check_file_name("../etc/passwd.csv").is_err());
-        assert_eq!(check_file_name("orders.xlsx").unwrap_err().to_string(), "orders.xlsx is not a CSV file: upload files ending in .csv, .tsv or .txt.");
+        assert_eq!(
+            check_file_name("orders.xlsx").unwrap_err().to_string(),
+            "orders.xlsx is not a CSV file: upload files ending in .csv, .tsv or .txt."
+        );
     }
 }

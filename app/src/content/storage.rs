@@ -25,7 +25,9 @@ pub struct Storage {
 
 impl Storage {
     pub fn new(data_dir: &Path) -> Self {
-        Storage { root: data_dir.to_path_buf() }
+        Storage {
+            root: data_dir.to_path_buf(),
+        }
     }
 
     pub fn staging_file(&self, file_id: &str) -> PathBuf {
@@ -57,11 +59,21 @@ impl Storage {
         dir.join(format!("model-{version}.snap"))
     }
 
-    pub fn write_snapshot(&self, app_id: &str, version: i64, model: &DataModel) -> std::io::Result<()> {
+    pub fn write_snapshot(
+        &self,
+        app_id: &str,
+        version: i64,
+        model: &DataModel,
+    ) -> std::io::Result<()> {
         self.write_snapshot_in(&self.app_dir(app_id), version, model)
     }
 
-    pub fn write_snapshot_in(&self, dir: &Path, version: i64, model: &DataModel) -> std::io::Result<()> {
+    pub fn write_snapshot_in(
+        &self,
+        dir: &Path,
+        version: i64,
+        model: &DataModel,
+    ) -> std::io::Result<()> {
         let path = Self::snapshot_in(dir, version);
         fs::create_dir_all(dir)?;
         let temporary = path.with_extension("snap.partial");
@@ -81,7 +93,8 @@ impl Storage {
     }
 
     pub fn read_snapshot(&self, app_id: &str, version: i64) -> std::io::Result<DataModel> {
-        let mut input = BufReader::with_capacity(1 << 20, fs::File::open(self.snapshot(app_id, version))?);
+        let mut input =
+            BufReader::with_capacity(1 << 20, fs::File::open(self.snapshot(app_id, version))?);
         engine::snapshot::read(&mut input)
     }
 
@@ -106,7 +119,16 @@ impl Storage {
             Ok(entries) => entries
                 .flatten()
                 .filter(|e| e.path().is_dir())
-                .map(|e| (e.file_name().to_string_lossy().to_string(), e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).unwrap_or_default()))
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().to_string(),
+                        e.metadata()
+                            .and_then(|m| m.modified())
+                            .ok()
+                            .and_then(|t| t.elapsed().ok())
+                            .unwrap_or_default(),
+                    )
+                })
                 .collect(),
             Err(_) => Vec::new(),
         }
@@ -127,7 +149,11 @@ impl Storage {
     /// The ids of every app that has a directory.
     pub fn app_ids(&self) -> Vec<String> {
         match fs::read_dir(self.root.join("apps")) {
-            Ok(entries) => entries.flatten().filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().to_string()).collect(),
+            Ok(entries) => entries
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect(),
             Err(_) => Vec::new(),
         }
     }

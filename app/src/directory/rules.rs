@@ -68,13 +68,19 @@ impl Permission {
     }
 
     pub fn parse(name: &str) -> Result<Permission, AppError> {
-        Permission::ALL.into_iter().find(|p| p.as_str() == name).ok_or_else(|| {
-            let known: Vec<_> = Permission::ALL.iter().map(|p| p.as_str()).collect();
-            AppError::invalid(
-                "permissions",
-                format!("Unknown permission \"{name}\". Known permissions: {}.", known.join(", ")),
-            )
-        })
+        Permission::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+                AppError::invalid(
+                    "permissions",
+                    format!(
+                        "Unknown permission \"{name}\". Known permissions: {}.",
+                        known.join(", ")
+                    ),
+                )
+            })
     }
 }
 
@@ -99,9 +105,14 @@ impl RoleKind {
     }
 
     pub fn parse(value: &str) -> Option<RoleKind> {
-        [RoleKind::TenantAdmin, RoleKind::AnalyticsAdmin, RoleKind::UserDefault, RoleKind::Custom]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+        [
+            RoleKind::TenantAdmin,
+            RoleKind::AnalyticsAdmin,
+            RoleKind::UserDefault,
+            RoleKind::Custom,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == value)
     }
 
     /// The name the role is created with and that Qlik clients know it by.
@@ -161,7 +172,11 @@ impl RoleKind {
     /// What User Default grants in a new tenant. Anonymous access is allowed to nobody by
     /// default, tenant admins included.
     pub fn initial_user_default() -> &'static [Permission] {
-        &[Permission::ShareApps, Permission::CreateSharedSpaces, Permission::CreateApiKeys]
+        &[
+            Permission::ShareApps,
+            Permission::CreateSharedSpaces,
+            Permission::CreateApiKeys,
+        ]
     }
 }
 
@@ -209,7 +224,10 @@ impl UserStatus {
 pub fn clean_name(field: &str, value: &str, max_chars: usize) -> Result<String, AppError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(AppError::invalid(field, format!("The {field} must not be empty.")));
+        return Err(AppError::invalid(
+            field,
+            format!("The {field} must not be empty."),
+        ));
     }
     let count = trimmed.chars().count();
     if count > max_chars {
@@ -219,7 +237,10 @@ pub fn clean_name(field: &str, value: &str, max_chars: usize) -> Result<String, 
         ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(AppError::invalid(field, format!("The {field} must not contain control characters.")));
+        return Err(AppError::invalid(
+            field,
+            format!("The {field} must not contain control characters."),
+        ));
     }
     Ok(trimmed.to_string())
 }
@@ -241,12 +262,19 @@ pub fn clean_description(value: &str) -> Result<String, AppError> {
 /// judge; a plausible address is.
 pub fn clean_email(value: &str) -> Result<String, AppError> {
     let email = value.trim();
-    let bad = |why: &str| AppError::invalid("email", format!("\"{email}\" is not a valid email address: {why}."));
+    let bad = |why: &str| {
+        AppError::invalid(
+            "email",
+            format!("\"{email}\" is not a valid email address: {why}."),
+        )
+    };
     if email.is_empty() {
         return Err(AppError::invalid("email", "The email must not be empty."));
     }
     if email.chars().count() > MAX_EMAIL_CHARS {
-        return Err(bad(&format!("it is longer than {MAX_EMAIL_CHARS} characters")));
+        return Err(bad(&format!(
+            "it is longer than {MAX_EMAIL_CHARS} characters"
+        )));
     }
     if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("it contains spaces"));
@@ -278,10 +306,17 @@ mod tests {
         let user_default = [Permission::ShareApps];
         let custom = [Permission::AnonymousAccessLink];
         let cases: Vec<(&str, Vec<(RoleKind, &[Permission])>, Vec<Permission>)> = vec![
-            ("User Default alone", vec![(RoleKind::UserDefault, &user_default)], vec![Permission::ShareApps]),
+            (
+                "User Default alone",
+                vec![(RoleKind::UserDefault, &user_default)],
+                vec![Permission::ShareApps],
+            ),
             (
                 "a custom role adds to User Default",
-                vec![(RoleKind::UserDefault, &user_default), (RoleKind::Custom, &custom)],
+                vec![
+                    (RoleKind::UserDefault, &user_default),
+                    (RoleKind::Custom, &custom),
+                ],
                 vec![Permission::ShareApps, Permission::AnonymousAccessLink],
             ),
             (
@@ -301,7 +336,10 @@ mod tests {
     fn anonymous_access_is_allowed_to_nobody_by_default() {
         assert!(!RoleKind::initial_user_default().contains(&Permission::AnonymousAccessLink));
         for admin in [RoleKind::TenantAdmin, RoleKind::AnalyticsAdmin] {
-            assert!(!admin.fixed_permissions().unwrap().contains(&Permission::AnonymousAccessLink));
+            assert!(!admin
+                .fixed_permissions()
+                .unwrap()
+                .contains(&Permission::AnonymousAccessLink));
         }
     }
 
@@ -320,28 +358,47 @@ mod tests {
         for (input, expected) in cases {
             match (clean_email(input), expected) {
                 (Ok(got), Ok(want)) => assert_eq!(got, want, "{input}"),
-                (Err(err), Err(fragment)) => assert!(err.to_string().contains(fragment), "{input}: {err}"),
+                (Err(err), Err(fragment)) => {
+                    assert!(err.to_string().contains(fragment), "{input}: {err}")
+                }
                 (got, want) => panic!("{input}: got {got:?}, wanted {want:?}"),
             }
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert!(clean_email(&long).unwrap_err().to_string().contains("longer than 254"));
+        assert!(clean_email(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than 254"));
     }
 
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(clean_name("name", "  Finance ", 10).unwrap(), "Finance");
-        assert!(clean_name("name", "   ", 10).unwrap_err().to_string().contains("must not be empty"));
-        let err = clean_name("name", "abcdefghijk", 10).unwrap_err().to_string();
-        assert!(err.contains("11 characters") && err.contains("at most 10"), "{err}");
+        assert!(clean_name("name", "   ", 10)
+            .unwrap_err()
+            .to_string()
+            .contains("must not be empty"));
+        let err = clean_name("name", "abcdefghijk", 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("11 characters") && err.contains("at most 10"),
+            "{err}"
+        );
         assert!(clean_name("name", "a\u{7}b", 10).is_err());
     }
 
     #[test]
     fn unknown_permissions_and_statuses_are_named() {
         let err = Permission::parse("fly").unwrap_err().to_string();
-        assert!(err.contains("\"fly\"") && err.contains("share_apps"), "{err}");
-        assert!(UserStatus::parse("sleeping").unwrap_err().to_string().contains("active, invited or disabled"));
+        assert!(
+            err.contains("\"fly\"") && err.contains("share_apps"),
+            "{err}"
+        );
+        assert!(UserStatus::parse("sleeping")
+            .unwrap_err()
+            .to_string()
+            .contains("active, invited or disabled"));
         for p in Permission::ALL {
             assert_eq!(Permission::parse(p.as_str()).unwrap(), p);
         }
@@ -349,6 +406,9 @@ mod tests {
 
     #[test]
     fn case_does_not_make_a_new_name() {
-        assert_eq!(unique_key(" Ada@Example.COM "), unique_key("ada@example.com"));
+        assert_eq!(
+            unique_key(" Ada@Example.COM "),
+            unique_key("ada@example.com")
+        );
     }
 }

@@ -7,10 +7,19 @@ use super::rules::{Permission, RoleKind, UserStatus};
 
 /// `$first, $first+1, …` for an IN list of `count` values.
 pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-pub async fn insert_tenant(conn: &mut AnyConnection, id: &str, name: &str, hostname: Option<&str>, now: i64) -> sqlx::Result<()> {
+pub async fn insert_tenant(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    hostname: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO tenants (id, name, hostname, created_at) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(name)
@@ -28,7 +37,9 @@ pub struct TenantRow {
 }
 
 pub async fn first_tenant(conn: &mut AnyConnection) -> sqlx::Result<Option<TenantRow>> {
-    sqlx::query_as("SELECT id, name FROM tenants ORDER BY created_at, id LIMIT 1").fetch_optional(conn).await
+    sqlx::query_as("SELECT id, name FROM tenants ORDER BY created_at, id LIMIT 1")
+        .fetch_optional(conn)
+        .await
 }
 
 // ---- users ----
@@ -73,20 +84,33 @@ pub async fn insert_user(
     Ok(())
 }
 
-pub async fn get_user(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = $1 AND u.id = $2"))
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn get_user(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = $1 AND u.id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn user_has_password(conn: &mut AnyConnection, id: &str) -> sqlx::Result<bool> {
-    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_one(conn).await?;
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
     Ok(hash.is_some())
 }
 
-pub async fn email_owner(conn: &mut AnyConnection, tenant_id: &str, email_key: &str) -> sqlx::Result<Option<String>> {
+pub async fn email_owner(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    email_key: &str,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND email_key = $2")
         .bind(tenant_id)
         .bind(email_key)
@@ -106,7 +130,12 @@ pub struct UserFilter<'a> {
 }
 
 /// Users by name, one more than `limit` so the caller knows whether a next page exists.
-pub async fn list_users(conn: &mut AnyConnection, tenant_id: &str, filter: &UserFilter<'_>, limit: u32) -> sqlx::Result<Vec<UserRow>> {
+pub async fn list_users(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &UserFilter<'_>,
+    limit: u32,
+) -> sqlx::Result<Vec<UserRow>> {
     let (after_key, after_id) = filter.after.clone().unwrap_or_default();
     sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users u
@@ -137,7 +166,13 @@ pub async fn list_users(conn: &mut AnyConnection, tenant_id: &str, filter: &User
     .await
 }
 
-pub async fn update_user(conn: &mut AnyConnection, id: &str, name: &str, status: UserStatus, now: i64) -> sqlx::Result<()> {
+pub async fn update_user(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    status: UserStatus,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET name = $2, status = $3, updated_at = $4 WHERE id = $1")
         .bind(id)
         .bind(name)
@@ -149,12 +184,19 @@ pub async fn update_user(conn: &mut AnyConnection, id: &str, name: &str, status:
 }
 
 pub async fn touch_user(conn: &mut AnyConnection, id: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET updated_at = $2 WHERE id = $1").bind(id).bind(now).execute(conn).await?;
+    sqlx::query("UPDATE users SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_user(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -167,10 +209,18 @@ struct OwnedRoleRow {
 }
 
 fn role_ref(id: String, name: String, kind: &str) -> RoleRef {
-    RoleRef { id, name, kind: RoleKind::parse(kind).unwrap_or(RoleKind::Custom) }
+    RoleRef {
+        id,
+        name,
+        kind: RoleKind::parse(kind).unwrap_or(RoleKind::Custom),
+    }
 }
 
-async fn owned_roles(conn: &mut AnyConnection, sql: &str, owner_ids: &[String]) -> sqlx::Result<Vec<(String, RoleRef)>> {
+async fn owned_roles(
+    conn: &mut AnyConnection,
+    sql: &str,
+    owner_ids: &[String],
+) -> sqlx::Result<Vec<(String, RoleRef)>> {
     if owner_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -179,11 +229,19 @@ async fn owned_roles(conn: &mut AnyConnection, sql: &str, owner_ids: &[String]) 
     for id in owner_ids {
         query = query.bind(id);
     }
-    Ok(query.fetch_all(conn).await?.into_iter().map(|r| (r.owner_id, role_ref(r.id, r.name, &r.kind))).collect())
+    Ok(query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.owner_id, role_ref(r.id, r.name, &r.kind)))
+        .collect())
 }
 
 /// (user id, role) for the roles given directly to these users.
-pub async fn roles_of_users(conn: &mut AnyConnection, user_ids: &[String]) -> sqlx::Result<Vec<(String, RoleRef)>> {
+pub async fn roles_of_users(
+    conn: &mut AnyConnection,
+    user_ids: &[String],
+) -> sqlx::Result<Vec<(String, RoleRef)>> {
     owned_roles(
         conn,
         "SELECT ur.user_id AS owner_id, r.id, r.name, r.kind FROM user_roles ur JOIN roles r ON r.id = ur.role_id
@@ -194,7 +252,10 @@ pub async fn roles_of_users(conn: &mut AnyConnection, user_ids: &[String]) -> sq
 }
 
 /// (group id, role) for the roles given to these groups.
-pub async fn roles_of_groups(conn: &mut AnyConnection, group_ids: &[String]) -> sqlx::Result<Vec<(String, RoleRef)>> {
+pub async fn roles_of_groups(
+    conn: &mut AnyConnection,
+    group_ids: &[String],
+) -> sqlx::Result<Vec<(String, RoleRef)>> {
     owned_roles(
         conn,
         "SELECT gr.group_id AS owner_id, r.id, r.name, r.kind FROM group_roles gr JOIN roles r ON r.id = gr.role_id
@@ -212,7 +273,10 @@ struct UserGroupRow {
 }
 
 /// (user id, group) for the groups these users belong to.
-pub async fn groups_of_users(conn: &mut AnyConnection, user_ids: &[String]) -> sqlx::Result<Vec<(String, GroupRef)>> {
+pub async fn groups_of_users(
+    conn: &mut AnyConnection,
+    user_ids: &[String],
+) -> sqlx::Result<Vec<(String, GroupRef)>> {
     if user_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -225,19 +289,50 @@ pub async fn groups_of_users(conn: &mut AnyConnection, user_ids: &[String]) -> s
     for id in user_ids {
         query = query.bind(id);
     }
-    Ok(query.fetch_all(conn).await?.into_iter().map(|r| (r.user_id, GroupRef { id: r.id, name: r.name })).collect())
+    Ok(query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.user_id,
+                GroupRef {
+                    id: r.id,
+                    name: r.name,
+                },
+            )
+        })
+        .collect())
 }
 
-pub async fn set_user_roles(conn: &mut AnyConnection, user_id: &str, role_ids: &[String]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+pub async fn set_user_roles(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    role_ids: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     for role_id in role_ids {
-        sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)").bind(user_id).bind(role_id).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(role_id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
-pub async fn set_user_groups(conn: &mut AnyConnection, user_id: &str, group_ids: &[String]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM group_members WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+pub async fn set_user_groups(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    group_ids: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM group_members WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     for group_id in group_ids {
         add_member(conn, group_id, user_id).await?;
     }
@@ -258,10 +353,18 @@ pub struct GroupRow {
     pub name_key: String,
 }
 
-const GROUP_COLUMNS: &str = "g.id, g.tenant_id, g.name, g.description, g.created_at, g.updated_at, g.name_key,
+const GROUP_COLUMNS: &str =
+    "g.id, g.tenant_id, g.name, g.description, g.created_at, g.updated_at, g.name_key,
     (SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = g.id) AS member_count";
 
-pub async fn insert_group(conn: &mut AnyConnection, id: &str, tenant_id: &str, name: &str, description: &str, now: i64) -> sqlx::Result<()> {
+pub async fn insert_group(
+    conn: &mut AnyConnection,
+    id: &str,
+    tenant_id: &str,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO user_groups (id, tenant_id, name, name_key, description, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -277,15 +380,25 @@ pub async fn insert_group(conn: &mut AnyConnection, id: &str, tenant_id: &str, n
     Ok(())
 }
 
-pub async fn get_group(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<Option<GroupRow>> {
-    sqlx::query_as(&format!("SELECT {GROUP_COLUMNS} FROM user_groups g WHERE g.tenant_id = $1 AND g.id = $2"))
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn get_group(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<GroupRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {GROUP_COLUMNS} FROM user_groups g WHERE g.tenant_id = $1 AND g.id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
-pub async fn group_name_owner(conn: &mut AnyConnection, tenant_id: &str, name_key: &str) -> sqlx::Result<Option<String>> {
+pub async fn group_name_owner(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    name_key: &str,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT id FROM user_groups WHERE tenant_id = $1 AND name_key = $2")
         .bind(tenant_id)
         .bind(name_key)
@@ -294,7 +407,13 @@ pub async fn group_name_owner(conn: &mut AnyConnection, tenant_id: &str, name_ke
 }
 
 /// Groups by name, one more than `limit`.
-pub async fn list_groups(conn: &mut AnyConnection, tenant_id: &str, search: &str, after: Option<(String, String)>, limit: u32) -> sqlx::Result<Vec<GroupRow>> {
+pub async fn list_groups(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    search: &str,
+    after: Option<(String, String)>,
+    limit: u32,
+) -> sqlx::Result<Vec<GroupRow>> {
     let (after_key, after_id) = after.unwrap_or_default();
     sqlx::query_as(&format!(
         "SELECT {GROUP_COLUMNS} FROM user_groups g
@@ -304,7 +423,10 @@ pub async fn list_groups(conn: &mut AnyConnection, tenant_id: &str, search: &str
     ))
     .bind(tenant_id)
     .bind(search)
-    .bind(format!("%{}%", crate::audit::store::like_escape(&search.to_lowercase())))
+    .bind(format!(
+        "%{}%",
+        crate::audit::store::like_escape(&search.to_lowercase())
+    ))
     .bind(after_id)
     .bind(after_key)
     .bind(i64::from(limit) + 1)
@@ -312,7 +434,13 @@ pub async fn list_groups(conn: &mut AnyConnection, tenant_id: &str, search: &str
     .await
 }
 
-pub async fn update_group(conn: &mut AnyConnection, id: &str, name: &str, description: &str, now: i64) -> sqlx::Result<()> {
+pub async fn update_group(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE user_groups SET name = $2, name_key = $3, description = $4, updated_at = $5 WHERE id = $1")
         .bind(id)
         .bind(name)
@@ -325,34 +453,70 @@ pub async fn update_group(conn: &mut AnyConnection, id: &str, name: &str, descri
 }
 
 pub async fn delete_group(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_groups WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM user_groups WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn set_group_roles(conn: &mut AnyConnection, group_id: &str, role_ids: &[String]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM group_roles WHERE group_id = $1").bind(group_id).execute(&mut *conn).await?;
+pub async fn set_group_roles(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    role_ids: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM group_roles WHERE group_id = $1")
+        .bind(group_id)
+        .execute(&mut *conn)
+        .await?;
     for role_id in role_ids {
-        sqlx::query("INSERT INTO group_roles (group_id, role_id) VALUES ($1, $2)").bind(group_id).bind(role_id).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO group_roles (group_id, role_id) VALUES ($1, $2)")
+            .bind(group_id)
+            .bind(role_id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
-pub async fn is_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2")
-        .bind(group_id)
-        .bind(user_id)
-        .fetch_one(conn)
-        .await?;
+pub async fn is_member(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    user_id: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
+    )
+    .bind(group_id)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?;
     Ok(n > 0)
 }
 
-pub async fn add_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)").bind(group_id).bind(user_id).execute(conn).await?;
+pub async fn add_member(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)")
+        .bind(group_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn remove_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2").bind(group_id).bind(user_id).execute(conn).await?;
+pub async fn remove_member(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+        .bind(group_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -376,7 +540,10 @@ struct GroupRoleRow {
 }
 
 /// Roles that reach a user through their groups, with the group each comes from.
-pub async fn roles_through_groups(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Vec<(RoleRef, GroupRef)>> {
+pub async fn roles_through_groups(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> sqlx::Result<Vec<(RoleRef, GroupRef)>> {
     let rows: Vec<GroupRoleRow> = sqlx::query_as(
         "SELECT r.id AS role_id, r.name AS role_name, r.kind, g.id AS group_id, g.name AS group_name
          FROM group_members gm JOIN user_groups g ON g.id = gm.group_id
@@ -388,7 +555,15 @@ pub async fn roles_through_groups(conn: &mut AnyConnection, user_id: &str) -> sq
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (role_ref(r.role_id, r.role_name, &r.kind), GroupRef { id: r.group_id, name: r.group_name }))
+        .map(|r| {
+            (
+                role_ref(r.role_id, r.role_name, &r.kind),
+                GroupRef {
+                    id: r.group_id,
+                    name: r.group_name,
+                },
+            )
+        })
         .collect())
 }
 
@@ -410,7 +585,15 @@ const ROLE_COLUMNS: &str = "r.id, r.kind, r.name, r.description, r.created_at, r
     (SELECT COUNT(*) FROM user_roles ur WHERE ur.role_id = r.id) AS user_count,
     (SELECT COUNT(*) FROM group_roles gr WHERE gr.role_id = r.id) AS group_count";
 
-pub async fn insert_role(conn: &mut AnyConnection, id: &str, tenant_id: &str, kind: RoleKind, name: &str, description: &str, now: i64) -> sqlx::Result<()> {
+pub async fn insert_role(
+    conn: &mut AnyConnection,
+    id: &str,
+    tenant_id: &str,
+    kind: RoleKind,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO roles (id, tenant_id, kind, name, name_key, description, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -437,23 +620,39 @@ pub async fn list_roles(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Resu
     .await
 }
 
-pub async fn get_role(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<Option<RoleRow>> {
-    sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles r WHERE r.tenant_id = $1 AND r.id = $2"))
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn get_role(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<RoleRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ROLE_COLUMNS} FROM roles r WHERE r.tenant_id = $1 AND r.id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
-pub async fn role_id_of_kind(conn: &mut AnyConnection, tenant_id: &str, kind: RoleKind) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at LIMIT 1")
-        .bind(tenant_id)
-        .bind(kind.as_str())
-        .fetch_optional(conn)
-        .await
+pub async fn role_id_of_kind(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    kind: RoleKind,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM roles WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at LIMIT 1",
+    )
+    .bind(tenant_id)
+    .bind(kind.as_str())
+    .fetch_optional(conn)
+    .await
 }
 
-pub async fn role_name_owner(conn: &mut AnyConnection, tenant_id: &str, name_key: &str) -> sqlx::Result<Option<String>> {
+pub async fn role_name_owner(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    name_key: &str,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND name_key = $2")
         .bind(tenant_id)
         .bind(name_key)
@@ -461,7 +660,13 @@ pub async fn role_name_owner(conn: &mut AnyConnection, tenant_id: &str, name_key
         .await
 }
 
-pub async fn update_role(conn: &mut AnyConnection, id: &str, name: &str, description: &str, now: i64) -> sqlx::Result<()> {
+pub async fn update_role(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE roles SET name = $2, name_key = $3, description = $4, updated_at = $5 WHERE id = $1")
         .bind(id)
         .bind(name)
@@ -474,20 +679,38 @@ pub async fn update_role(conn: &mut AnyConnection, id: &str, name: &str, descrip
 }
 
 pub async fn delete_role(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM roles WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM roles WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn role_permissions(conn: &mut AnyConnection, role_id: &str) -> sqlx::Result<Vec<Permission>> {
-    let names: Vec<String> = sqlx::query_scalar("SELECT permission FROM role_permissions WHERE role_id = $1 ORDER BY permission")
-        .bind(role_id)
-        .fetch_all(conn)
-        .await?;
-    Ok(names.iter().filter_map(|n| Permission::parse(n).ok()).collect())
+pub async fn role_permissions(
+    conn: &mut AnyConnection,
+    role_id: &str,
+) -> sqlx::Result<Vec<Permission>> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT permission FROM role_permissions WHERE role_id = $1 ORDER BY permission",
+    )
+    .bind(role_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(names
+        .iter()
+        .filter_map(|n| Permission::parse(n).ok())
+        .collect())
 }
 
-pub async fn set_role_permissions(conn: &mut AnyConnection, role_id: &str, permissions: &[Permission]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await?;
+pub async fn set_role_permissions(
+    conn: &mut AnyConnection,
+    role_id: &str,
+    permissions: &[Permission],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM role_permissions WHERE role_id = $1")
+        .bind(role_id)
+        .execute(&mut *conn)
+        .await?;
     for permission in permissions {
         sqlx::query("INSERT INTO role_permissions (role_id, permission) VALUES ($1, $2)")
             .bind(role_id)
@@ -499,7 +722,10 @@ pub async fn set_role_permissions(conn: &mut AnyConnection, role_id: &str, permi
 }
 
 /// Active users who are tenant admins, directly or through a group.
-pub async fn count_active_tenant_admins(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<i64> {
+pub async fn count_active_tenant_admins(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM users u WHERE u.tenant_id = $1 AND u.status = 'active' AND (
              u.id IN (SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.kind = 'tenant_admin')
@@ -514,10 +740,26 @@ pub async fn count_active_tenant_admins(conn: &mut AnyConnection, tenant_id: &st
 pub async fn counts(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<DirectoryCounts> {
     let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).bind(tenant_id.to_string());
     Ok(DirectoryCounts {
-        active_users: count("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status = 'active'").fetch_one(&mut *conn).await?,
-        invited_users: count("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status = 'invited'").fetch_one(&mut *conn).await?,
-        disabled_users: count("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status = 'disabled'").fetch_one(&mut *conn).await?,
-        groups: count("SELECT COUNT(*) FROM user_groups WHERE tenant_id = $1").fetch_one(&mut *conn).await?,
-        custom_roles: count("SELECT COUNT(*) FROM roles WHERE tenant_id = $1 AND kind = 'custom'").fetch_one(&mut *conn).await?,
+        active_users: count(
+            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status = 'active'",
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        invited_users: count(
+            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status = 'invited'",
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        disabled_users: count(
+            "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status = 'disabled'",
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        groups: count("SELECT COUNT(*) FROM user_groups WHERE tenant_id = $1")
+            .fetch_one(&mut *conn)
+            .await?,
+        custom_roles: count("SELECT COUNT(*) FROM roles WHERE tenant_id = $1 AND kind = 'custom'")
+            .fetch_one(&mut *conn)
+            .await?,
     })
 }

@@ -28,7 +28,11 @@ pub async fn create_share(space_id: String, input: NewShare) -> Result<Share, Ap
 }
 
 #[server(input = Json)]
-pub async fn update_share(space_id: String, id: String, changes: ShareChanges) -> Result<Share, AppError> {
+pub async fn update_share(
+    space_id: String,
+    id: String,
+    changes: ShareChanges,
+) -> Result<Share, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::update_share(&state, &principal, &space_id, &id, changes).await)
@@ -42,10 +46,23 @@ pub async fn delete_share(space_id: String, id: String) -> Result<(), AppError> 
 }
 
 #[server(input = Json)]
-pub async fn remove_app_access(space_id: String, assignee_type: ShareAssignee, assignee_id: String) -> Result<usize, AppError> {
+pub async fn remove_app_access(
+    space_id: String,
+    assignee_type: ShareAssignee,
+    assignee_id: String,
+) -> Result<usize, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::remove_app_access(&state, &principal, &space_id, assignee_type, &assignee_id).await)
+    respond(
+        super::service::remove_app_access(
+            &state,
+            &principal,
+            &space_id,
+            assignee_type,
+            &assignee_id,
+        )
+        .await,
+    )
 }
 
 #[server(input = Json)]

@@ -26,7 +26,14 @@ impl ShareAssignee {
     }
 
     pub fn parse(name: &str) -> Option<ShareAssignee> {
-        [ShareAssignee::User, ShareAssignee::Group, ShareAssignee::Everyone, ShareAssignee::Link].into_iter().find(|a| a.api_name() == name)
+        [
+            ShareAssignee::User,
+            ShareAssignee::Group,
+            ShareAssignee::Everyone,
+            ShareAssignee::Link,
+        ]
+        .into_iter()
+        .find(|a| a.api_name() == name)
     }
 }
 

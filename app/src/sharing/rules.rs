@@ -29,7 +29,10 @@ pub enum Source {
 impl Source {
     /// Space ownership and space assignments make a member; app shares do not.
     pub fn makes_member(&self) -> bool {
-        matches!(self, Source::SpaceOwner | Source::SpaceMember | Source::SpaceGroup { .. })
+        matches!(
+            self,
+            Source::SpaceOwner | Source::SpaceMember | Source::SpaceGroup { .. }
+        )
     }
 }
 
@@ -131,7 +134,11 @@ fn owner_actions(space: SpaceType) -> &'static [AppAction] {
 
 /// The highest permission applies: a person's actions are the union over every source, so a
 /// share never lowers what someone already has.
-pub fn effective_access(space: SpaceType, grants: &[Grant], permissions: SharerPermissions) -> Access {
+pub fn effective_access(
+    space: SpaceType,
+    grants: &[Grant],
+    permissions: SharerPermissions,
+) -> Access {
     let owner = grants.iter().any(|g| g.source == Source::SpaceOwner);
     let member = grants.iter().any(|g| g.source.makes_member());
     let mut roles: Vec<(SpaceRole, Vec<Source>)> = Vec::new();
@@ -145,11 +152,17 @@ pub fn effective_access(space: SpaceType, grants: &[Grant], permissions: SharerP
     }
     roles.sort_by_key(|(role, _)| *role);
 
-    let mut actions: BTreeSet<AppAction> = roles.iter().flat_map(|(role, _)| role_actions(*role, space).iter().copied()).collect();
+    let mut actions: BTreeSet<AppAction> = roles
+        .iter()
+        .flat_map(|(role, _)| role_actions(*role, space).iter().copied())
+        .collect();
     if owner {
         actions.extend(owner_actions(space));
     }
-    let manager = owner || roles.iter().any(|(role, _)| *role == SpaceRole::Facilitator);
+    let manager = owner
+        || roles
+            .iter()
+            .any(|(role, _)| *role == SpaceRole::Facilitator);
     if manager && permissions.share_apps && space != SpaceType::Personal {
         actions.insert(AppAction::Share);
     }
@@ -159,7 +172,12 @@ pub fn effective_access(space: SpaceType, grants: &[Grant], permissions: SharerP
     if member && !actions.is_empty() {
         actions.insert(AppAction::ViewMembers);
     }
-    Access { owner, member, roles, actions }
+    Access {
+        owner,
+        member,
+        roles,
+        actions,
+    }
 }
 
 /// What a person can do with a space itself (its apps are decided app by app).
@@ -220,9 +238,18 @@ impl SpaceAccess {
 /// and `space_admin` whether they hold the tenant's `manage_spaces` permission. Admins manage a
 /// shared or managed space (members, owner, details, deletion) without seeing its apps: to open
 /// them they assign themselves a role, as the seed document says.
-pub fn space_access(space: SpaceType, grants: &[Grant], has_app_shares: bool, space_admin: bool) -> SpaceAccess {
+pub fn space_access(
+    space: SpaceType,
+    grants: &[Grant],
+    has_app_shares: bool,
+    space_admin: bool,
+) -> SpaceAccess {
     use SpaceAction::*;
-    let space_grants: Vec<Grant> = grants.iter().filter(|g| g.source.makes_member()).cloned().collect();
+    let space_grants: Vec<Grant> = grants
+        .iter()
+        .filter(|g| g.source.makes_member())
+        .cloned()
+        .collect();
     let app_view = effective_access(space, &space_grants, SharerPermissions::default());
     let mut actions = BTreeSet::new();
     let holds = |role: SpaceRole| app_view.roles.iter().any(|(r, _)| *r == role);
@@ -231,7 +258,11 @@ pub fn space_access(space: SpaceType, grants: &[Grant], has_app_shares: bool, sp
         if space != SpaceType::Personal {
             actions.extend([ViewMembers, ManageMembers]);
         }
-        actions.insert(if space == SpaceType::Managed { PublishInto } else { CreateApp });
+        actions.insert(if space == SpaceType::Managed {
+            PublishInto
+        } else {
+            CreateApp
+        });
     }
     if app_view.member && !app_view.roles.is_empty() {
         actions.insert(View);
@@ -245,25 +276,49 @@ pub fn space_access(space: SpaceType, grants: &[Grant], has_app_shares: bool, sp
     if space == SpaceType::Shared && holds(SpaceRole::Producer) {
         actions.insert(CreateApp);
     }
-    if space == SpaceType::Managed && (holds(SpaceRole::Publisher) || holds(SpaceRole::Facilitator)) {
+    if space == SpaceType::Managed && (holds(SpaceRole::Publisher) || holds(SpaceRole::Facilitator))
+    {
         actions.insert(PublishInto);
     }
     if has_app_shares {
         actions.insert(View);
     }
     if space_admin && space != SpaceType::Personal {
-        actions.extend([View, ViewMembers, ManageMembers, EditDetails, ChangeOwner, Delete]);
+        actions.extend([
+            View,
+            ViewMembers,
+            ManageMembers,
+            EditDetails,
+            ChangeOwner,
+            Delete,
+        ]);
     }
-    SpaceAccess { owner: app_view.owner, member: app_view.member, roles: app_view.roles, actions }
+    SpaceAccess {
+        owner: app_view.owner,
+        member: app_view.member,
+        roles: app_view.roles,
+        actions,
+    }
 }
 
 /// Explains why someone may not share an app, or says they may.
-pub fn check_can_share(space: SpaceType, access: &Access, permissions: SharerPermissions) -> Result<(), AppError> {
+pub fn check_can_share(
+    space: SpaceType,
+    access: &Access,
+    permissions: SharerPermissions,
+) -> Result<(), AppError> {
     if space == SpaceType::Personal {
         return Err(AppError::forbidden("Apps in a personal space cannot be shared. Move the app to a shared or managed space first."));
     }
-    if !(access.owner || access.roles.iter().any(|(r, _)| *r == SpaceRole::Facilitator)) {
-        return Err(AppError::forbidden("Only the space owner and members who can manage the space share its apps."));
+    if !(access.owner
+        || access
+            .roles
+            .iter()
+            .any(|(r, _)| *r == SpaceRole::Facilitator))
+    {
+        return Err(AppError::forbidden(
+            "Only the space owner and members who can manage the space share its apps.",
+        ));
     }
     if !permissions.share_apps {
         return Err(AppError::forbidden("You need the permission \"Share apps with people who are not space members\". A tenant admin can grant it."));
@@ -274,9 +329,16 @@ pub fn check_can_share(space: SpaceType, access: &Access, permissions: SharerPer
 /// Checks the roles of a share: at least one, each allowed for shares from this type of space.
 pub fn check_share_roles(space: SpaceType, roles: &[SpaceRole]) -> Result<(), AppError> {
     if roles.is_empty() {
-        return Err(AppError::invalid("roles", "A share needs at least one role."));
+        return Err(AppError::invalid(
+            "roles",
+            "A share needs at least one role.",
+        ));
     }
-    check_roles_allowed(roles, space.share_roles(), &format!("a share from a {} space", space.api_name()))
+    check_roles_allowed(
+        roles,
+        space.share_roles(),
+        &format!("a share from a {} space", space.api_name()),
+    )
 }
 
 pub const MAX_SHARES_PER_APP: usize = 400;
@@ -312,14 +374,20 @@ mod tests {
     use SpaceRole::*;
 
     fn grant(source: Source, roles: &[SpaceRole]) -> Grant {
-        Grant { source, roles: roles.to_vec() }
+        Grant {
+            source,
+            roles: roles.to_vec(),
+        }
     }
 
     fn group(id: &str) -> String {
         id.to_string()
     }
 
-    const SHARER: SharerPermissions = SharerPermissions { share_apps: true, anonymous_access_link: false };
+    const SHARER: SharerPermissions = SharerPermissions {
+        share_apps: true,
+        anonymous_access_link: false,
+    };
 
     #[test]
     fn the_highest_permission_applies_across_every_source() {
@@ -352,7 +420,11 @@ mod tests {
             ("no source, no access", SpaceType::Managed, vec![], None),
         ];
         for (case, space, grants, highest) in cases {
-            assert_eq!(effective_access(space, &grants, SHARER).highest(), highest, "{case}");
+            assert_eq!(
+                effective_access(space, &grants, SHARER).highest(),
+                highest,
+                "{case}"
+            );
         }
     }
 
@@ -360,15 +432,47 @@ mod tests {
     fn what_each_role_may_do_with_an_app() {
         let none: &[AppAction] = &[];
         let cases: Vec<(SpaceType, Option<SpaceRole>, &[AppAction])> = vec![
-            (SpaceType::Shared, None, &[Open, Contribute, Edit, Publish, Share, Delete, ViewMembers]),
-            (SpaceType::Managed, None, &[Open, Contribute, Publish, Share, Delete, ViewMembers]),
-            (SpaceType::Shared, Some(Facilitator), &[Open, Contribute, Share, Delete, ViewMembers]),
-            (SpaceType::Shared, Some(Producer), &[Open, Contribute, Edit, Publish, Delete, ViewMembers]),
-            (SpaceType::Shared, Some(CoDeveloper), &[Open, Contribute, Edit, ViewMembers]),
+            (
+                SpaceType::Shared,
+                None,
+                &[Open, Contribute, Edit, Publish, Share, Delete, ViewMembers],
+            ),
+            (
+                SpaceType::Managed,
+                None,
+                &[Open, Contribute, Publish, Share, Delete, ViewMembers],
+            ),
+            (
+                SpaceType::Shared,
+                Some(Facilitator),
+                &[Open, Contribute, Share, Delete, ViewMembers],
+            ),
+            (
+                SpaceType::Shared,
+                Some(Producer),
+                &[Open, Contribute, Edit, Publish, Delete, ViewMembers],
+            ),
+            (
+                SpaceType::Shared,
+                Some(CoDeveloper),
+                &[Open, Contribute, Edit, ViewMembers],
+            ),
             (SpaceType::Shared, Some(Consumer), &[Open, ViewMembers]),
-            (SpaceType::Managed, Some(Publisher), &[Open, Contribute, Publish, Delete, ViewMembers]),
-            (SpaceType::Managed, Some(Contributor), &[Open, Contribute, ViewMembers]),
-            (SpaceType::Managed, Some(BasicConsumer), &[Open, ViewMembers]),
+            (
+                SpaceType::Managed,
+                Some(Publisher),
+                &[Open, Contribute, Publish, Delete, ViewMembers],
+            ),
+            (
+                SpaceType::Managed,
+                Some(Contributor),
+                &[Open, Contribute, ViewMembers],
+            ),
+            (
+                SpaceType::Managed,
+                Some(BasicConsumer),
+                &[Open, ViewMembers],
+            ),
             (SpaceType::Managed, Some(DataConsumer), none),
         ];
         for (space, role, expected) in cases {
@@ -384,10 +488,23 @@ mod tests {
 
     #[test]
     fn a_shared_app_user_opens_the_app_but_never_sees_the_members_section() {
-        let access = effective_access(SpaceType::Managed, &[grant(Source::ShareToUser, &[Contributor])], SHARER);
+        let access = effective_access(
+            SpaceType::Managed,
+            &[grant(Source::ShareToUser, &[Contributor])],
+            SHARER,
+        );
         assert!(access.can(Open) && access.can(Contribute));
         assert!(!access.member && !access.can(ViewMembers));
-        let through_group = effective_access(SpaceType::Managed, &[grant(Source::ShareToGroup { group_id: group("g") }, &[Consumer])], SHARER);
+        let through_group = effective_access(
+            SpaceType::Managed,
+            &[grant(
+                Source::ShareToGroup {
+                    group_id: group("g"),
+                },
+                &[Consumer],
+            )],
+            SHARER,
+        );
         assert!(!through_group.can(ViewMembers));
     }
 
@@ -397,35 +514,67 @@ mod tests {
             SpaceType::Shared,
             &[
                 grant(Source::ShareToUser, &[Consumer]),
-                grant(Source::SpaceGroup { group_id: group("finance") }, &[Consumer, Producer]),
+                grant(
+                    Source::SpaceGroup {
+                        group_id: group("finance"),
+                    },
+                    &[Consumer, Producer],
+                ),
                 grant(Source::ShareToEveryone, &[Consumer]),
             ],
             SHARER,
         );
         assert_eq!(access.roles[0].0, Producer);
         assert_eq!(access.roles[1].0, Consumer);
-        assert_eq!(access.roles[1].1.len(), 3, "Can view from the user share, the group and everyone");
+        assert_eq!(
+            access.roles[1].1.len(),
+            3,
+            "Can view from the user share, the group and everyone"
+        );
     }
 
     #[test]
     fn owners_and_managers_share_from_shared_and_managed_spaces_only() {
         let owner = effective_access(SpaceType::Shared, &[grant(Source::SpaceOwner, &[])], SHARER);
         assert!(check_can_share(SpaceType::Shared, &owner, SHARER).is_ok());
-        let personal = effective_access(SpaceType::Personal, &[grant(Source::SpaceOwner, &[])], SHARER);
+        let personal = effective_access(
+            SpaceType::Personal,
+            &[grant(Source::SpaceOwner, &[])],
+            SHARER,
+        );
         assert!(!personal.can(Share));
-        let err = check_can_share(SpaceType::Personal, &personal, SHARER).unwrap_err().to_string();
+        let err = check_can_share(SpaceType::Personal, &personal, SHARER)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("personal space cannot be shared"), "{err}");
-        let editor = effective_access(SpaceType::Shared, &[grant(Source::SpaceMember, &[Producer])], SHARER);
-        assert!(check_can_share(SpaceType::Shared, &editor, SHARER).unwrap_err().to_string().contains("can manage"));
+        let editor = effective_access(
+            SpaceType::Shared,
+            &[grant(Source::SpaceMember, &[Producer])],
+            SHARER,
+        );
+        assert!(check_can_share(SpaceType::Shared, &editor, SHARER)
+            .unwrap_err()
+            .to_string()
+            .contains("can manage"));
         let no_permission = SharerPermissions::default();
-        let manager = effective_access(SpaceType::Managed, &[grant(Source::SpaceMember, &[Facilitator])], no_permission);
+        let manager = effective_access(
+            SpaceType::Managed,
+            &[grant(Source::SpaceMember, &[Facilitator])],
+            no_permission,
+        );
         assert!(!manager.can(Share));
-        assert!(check_can_share(SpaceType::Managed, &manager, no_permission).unwrap_err().to_string().contains("permission"));
+        assert!(check_can_share(SpaceType::Managed, &manager, no_permission)
+            .unwrap_err()
+            .to_string()
+            .contains("permission"));
     }
 
     #[test]
     fn anonymous_access_needs_the_permission_a_managing_role_and_a_managed_space() {
-        let anonymous = SharerPermissions { share_apps: false, anonymous_access_link: true };
+        let anonymous = SharerPermissions {
+            share_apps: false,
+            anonymous_access_link: true,
+        };
         let cases = [
             (SpaceType::Managed, Facilitator, anonymous, true),
             (SpaceType::Managed, Facilitator, SHARER, false),
@@ -433,8 +582,13 @@ mod tests {
             (SpaceType::Shared, Facilitator, anonymous, false),
         ];
         for (space, role, permissions, expected) in cases {
-            let access = effective_access(space, &[grant(Source::SpaceMember, &[role])], permissions);
-            assert_eq!(access.can(ManageAnonymous), expected, "{role:?} in {space:?} with {permissions:?}");
+            let access =
+                effective_access(space, &[grant(Source::SpaceMember, &[role])], permissions);
+            assert_eq!(
+                access.can(ManageAnonymous),
+                expected,
+                "{role:?} in {space:?} with {permissions:?}"
+            );
         }
     }
 
@@ -443,17 +597,122 @@ mod tests {
         use SpaceAction::*;
         let none: &[SpaceAction] = &[];
         let cases: Vec<(&str, SpaceType, Vec<Grant>, bool, bool, &[SpaceAction])> = vec![
-            ("the owner of a personal space has no members to manage", SpaceType::Personal, vec![grant(Source::SpaceOwner, &[])], false, false, &[View, ViewAllApps, EditDetails, ChangeOwner, Delete, CreateApp]),
-            ("the owner of a managed space publishes into it", SpaceType::Managed, vec![grant(Source::SpaceOwner, &[])], false, false, &[View, ViewAllApps, ViewMembers, ManageMembers, EditDetails, ChangeOwner, Delete, PublishInto]),
-            ("Can manage manages members and details", SpaceType::Shared, vec![grant(Source::SpaceMember, &[Facilitator])], false, false, &[View, ViewAllApps, ViewMembers, ManageMembers, EditDetails]),
-            ("Can edit makes apps in a shared space", SpaceType::Shared, vec![grant(Source::SpaceGroup { group_id: group("g") }, &[Producer])], false, false, &[View, ViewAllApps, ViewMembers, CreateApp]),
-            ("Can publish publishes into a managed space", SpaceType::Managed, vec![grant(Source::SpaceMember, &[Publisher])], false, false, &[View, ViewAllApps, ViewMembers, PublishInto]),
-            ("Can view sees the apps and the members", SpaceType::Managed, vec![grant(Source::SpaceMember, &[Consumer])], false, false, &[View, ViewAllApps, ViewMembers]),
-            ("Can consume data sees the space but no apps", SpaceType::Managed, vec![grant(Source::SpaceMember, &[DataConsumer])], false, false, &[View]),
-            ("a shared application user sees the space details, not its members", SpaceType::Managed, vec![], true, false, &[View]),
-            ("an admin manages a space without seeing its apps", SpaceType::Shared, vec![], false, true, &[View, ViewMembers, ManageMembers, EditDetails, ChangeOwner, Delete]),
-            ("an admin does not reach someone else's personal space", SpaceType::Personal, vec![], false, true, none),
-            ("app shares to the person only count through has_app_shares", SpaceType::Shared, vec![grant(Source::ShareToUser, &[Consumer])], false, false, none),
+            (
+                "the owner of a personal space has no members to manage",
+                SpaceType::Personal,
+                vec![grant(Source::SpaceOwner, &[])],
+                false,
+                false,
+                &[
+                    View,
+                    ViewAllApps,
+                    EditDetails,
+                    ChangeOwner,
+                    Delete,
+                    CreateApp,
+                ],
+            ),
+            (
+                "the owner of a managed space publishes into it",
+                SpaceType::Managed,
+                vec![grant(Source::SpaceOwner, &[])],
+                false,
+                false,
+                &[
+                    View,
+                    ViewAllApps,
+                    ViewMembers,
+                    ManageMembers,
+                    EditDetails,
+                    ChangeOwner,
+                    Delete,
+                    PublishInto,
+                ],
+            ),
+            (
+                "Can manage manages members and details",
+                SpaceType::Shared,
+                vec![grant(Source::SpaceMember, &[Facilitator])],
+                false,
+                false,
+                &[View, ViewAllApps, ViewMembers, ManageMembers, EditDetails],
+            ),
+            (
+                "Can edit makes apps in a shared space",
+                SpaceType::Shared,
+                vec![grant(
+                    Source::SpaceGroup {
+                        group_id: group("g"),
+                    },
+                    &[Producer],
+                )],
+                false,
+                false,
+                &[View, ViewAllApps, ViewMembers, CreateApp],
+            ),
+            (
+                "Can publish publishes into a managed space",
+                SpaceType::Managed,
+                vec![grant(Source::SpaceMember, &[Publisher])],
+                false,
+                false,
+                &[View, ViewAllApps, ViewMembers, PublishInto],
+            ),
+            (
+                "Can view sees the apps and the members",
+                SpaceType::Managed,
+                vec![grant(Source::SpaceMember, &[Consumer])],
+                false,
+                false,
+                &[View, ViewAllApps, ViewMembers],
+            ),
+            (
+                "Can consume data sees the space but no apps",
+                SpaceType::Managed,
+                vec![grant(Source::SpaceMember, &[DataConsumer])],
+                false,
+                false,
+                &[View],
+            ),
+            (
+                "a shared application user sees the space details, not its members",
+                SpaceType::Managed,
+                vec![],
+                true,
+                false,
+                &[View],
+            ),
+            (
+                "an admin manages a space without seeing its apps",
+                SpaceType::Shared,
+                vec![],
+                false,
+                true,
+                &[
+                    View,
+                    ViewMembers,
+                    ManageMembers,
+                    EditDetails,
+                    ChangeOwner,
+                    Delete,
+                ],
+            ),
+            (
+                "an admin does not reach someone else's personal space",
+                SpaceType::Personal,
+                vec![],
+                false,
+                true,
+                none,
+            ),
+            (
+                "app shares to the person only count through has_app_shares",
+                SpaceType::Shared,
+                vec![grant(Source::ShareToUser, &[Consumer])],
+                false,
+                false,
+                none,
+            ),
         ];
         for (case, space, grants, has_app_shares, admin, expected) in cases {
             let access = space_access(space, &grants, has_app_shares, admin);
@@ -465,19 +724,50 @@ mod tests {
     #[test]
     fn share_roles_depend_on_the_space_type() {
         assert!(check_share_roles(SpaceType::Shared, &[Consumer]).is_ok());
-        assert!(check_share_roles(SpaceType::Shared, &[Contributor]).unwrap_err().to_string().contains("not available in a share from a shared space"));
+        assert!(check_share_roles(SpaceType::Shared, &[Contributor])
+            .unwrap_err()
+            .to_string()
+            .contains("not available in a share from a shared space"));
         assert!(check_share_roles(SpaceType::Managed, &[BasicConsumer]).is_ok());
         assert!(check_share_roles(SpaceType::Managed, &[Facilitator]).is_err());
-        assert!(check_share_roles(SpaceType::Managed, &[]).unwrap_err().to_string().contains("at least one role"));
+        assert!(check_share_roles(SpaceType::Managed, &[])
+            .unwrap_err()
+            .to_string()
+            .contains("at least one role"));
     }
 
     #[test]
     fn the_share_past_each_limit_is_refused_by_name() {
         let cases = [
-            (ShareCounts { app: 399, assignee: 199, space: 399 }, None),
-            (ShareCounts { app: 400, ..Default::default() }, Some("400 times, the most an app can be")),
-            (ShareCounts { assignee: 200, ..Default::default() }, Some("200 app shares")),
-            (ShareCounts { space: 400, ..Default::default() }, Some("the most a space can have")),
+            (
+                ShareCounts {
+                    app: 399,
+                    assignee: 199,
+                    space: 399,
+                },
+                None,
+            ),
+            (
+                ShareCounts {
+                    app: 400,
+                    ..Default::default()
+                },
+                Some("400 times, the most an app can be"),
+            ),
+            (
+                ShareCounts {
+                    assignee: 200,
+                    ..Default::default()
+                },
+                Some("200 app shares"),
+            ),
+            (
+                ShareCounts {
+                    space: 400,
+                    ..Default::default()
+                },
+                Some("the most a space can have"),
+            ),
         ];
         for (counts, expected) in cases {
             match (check_share_limits(counts), expected) {

@@ -16,7 +16,12 @@ pub struct GrantRow {
 /// Every source that gives `user_id` a role in the space or, for shares, on its apps: one round
 /// trip. `app_id` narrows the shares to one app; empty means every app of the space (the list
 /// of a space's apps). For one app, `app_grants` is faster.
-pub async fn grants(conn: &mut AnyConnection, user_id: &str, space_id: &str, app_id: &str) -> sqlx::Result<Vec<GrantRow>> {
+pub async fn grants(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    space_id: &str,
+    app_id: &str,
+) -> sqlx::Result<Vec<GrantRow>> {
     sqlx::query_as(
         "SELECT 'owner' AS kind, '' AS group_id, '' AS app_id, '' AS roles FROM spaces WHERE id = $1 AND owner_id = $2
          UNION ALL
@@ -45,7 +50,12 @@ pub async fn grants(conn: &mut AnyConnection, user_id: &str, space_id: &str, app
 /// index (the app and the person, or the app and each of the person's groups), so the cost does
 /// not grow with the number of shares in the space. This is the check every page and route
 /// makes.
-pub async fn app_grants(conn: &mut AnyConnection, user_id: &str, space_id: &str, app_id: &str) -> sqlx::Result<Vec<GrantRow>> {
+pub async fn app_grants(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    space_id: &str,
+    app_id: &str,
+) -> sqlx::Result<Vec<GrantRow>> {
     sqlx::query_as(
         "SELECT 'owner' AS kind, '' AS group_id, '' AS app_id, '' AS roles FROM spaces WHERE id = $1 AND owner_id = $2
          UNION ALL
@@ -77,7 +87,11 @@ pub struct SpaceGrantRow {
     pub roles: String,
 }
 
-pub async fn space_grants(conn: &mut AnyConnection, user_id: &str, space_ids: &[String]) -> sqlx::Result<Vec<SpaceGrantRow>> {
+pub async fn space_grants(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    space_ids: &[String],
+) -> sqlx::Result<Vec<SpaceGrantRow>> {
     if space_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -134,7 +148,11 @@ pub struct ShareFilter<'a> {
     pub group_id: &'a str,
 }
 
-pub async fn list_shares(conn: &mut AnyConnection, space_id: &str, filter: &ShareFilter<'_>) -> sqlx::Result<Vec<ShareRow>> {
+pub async fn list_shares(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    filter: &ShareFilter<'_>,
+) -> sqlx::Result<Vec<ShareRow>> {
     sqlx::query_as(&format!(
         "SELECT {SHARE_COLUMNS} FROM {SHARE_FROM}
          WHERE s.space_id = $1 AND ($2 = '' OR s.app_id = $2) AND ($3 = '' OR s.user_id = $3) AND ($4 = '' OR s.group_id = $4)
@@ -148,16 +166,27 @@ pub async fn list_shares(conn: &mut AnyConnection, space_id: &str, filter: &Shar
     .await
 }
 
-pub async fn get_share(conn: &mut AnyConnection, space_id: &str, id: &str) -> sqlx::Result<Option<ShareRow>> {
-    sqlx::query_as(&format!("SELECT {SHARE_COLUMNS} FROM {SHARE_FROM} WHERE s.space_id = $1 AND s.id = $2"))
-        .bind(space_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn get_share(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<ShareRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {SHARE_COLUMNS} FROM {SHARE_FROM} WHERE s.space_id = $1 AND s.id = $2"
+    ))
+    .bind(space_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The share of this app with this assignee (`everyone` has no id), if any.
-pub async fn share_of(conn: &mut AnyConnection, app_id: &str, assignee_type: &str, assignee_id: &str) -> sqlx::Result<Option<String>> {
+pub async fn share_of(
+    conn: &mut AnyConnection,
+    app_id: &str,
+    assignee_type: &str,
+    assignee_id: &str,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
         "SELECT id FROM app_shares WHERE app_id = $1 AND assignee_type = $2 AND COALESCE(user_id, group_id, '') = $3",
     )
@@ -201,7 +230,13 @@ pub async fn insert_share(conn: &mut AnyConnection, row: NewShareRow<'_>) -> sql
     Ok(())
 }
 
-pub async fn update_share(conn: &mut AnyConnection, id: &str, roles: &str, disabled: bool, now: i64) -> sqlx::Result<()> {
+pub async fn update_share(
+    conn: &mut AnyConnection,
+    id: &str,
+    roles: &str,
+    disabled: bool,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE app_shares SET roles = $2, disabled = $3, updated_at = $4 WHERE id = $1")
         .bind(id)
         .bind(roles)
@@ -213,17 +248,30 @@ pub async fn update_share(conn: &mut AnyConnection, id: &str, roles: &str, disab
 }
 
 pub async fn delete_share(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM app_shares WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM app_shares WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Removes every share of an app (it moved to another space); returns how many there were.
 pub async fn delete_shares_of_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM app_shares WHERE app_id = $1").bind(app_id).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM app_shares WHERE app_id = $1")
+        .bind(app_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 /// How many shares the app, the assignee (in this space) and the space have now.
-pub async fn share_counts(conn: &mut AnyConnection, space_id: &str, app_id: &str, assignee_type: &str, assignee_id: &str) -> sqlx::Result<(i64, i64, i64)> {
+pub async fn share_counts(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    app_id: &str,
+    assignee_type: &str,
+    assignee_id: &str,
+) -> sqlx::Result<(i64, i64, i64)> {
     sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM app_shares WHERE app_id = $2),
                 (SELECT COUNT(*) FROM app_shares WHERE space_id = $1 AND assignee_type = $3 AND COALESCE(user_id, group_id, '') = $4),
@@ -238,7 +286,10 @@ pub async fn share_counts(conn: &mut AnyConnection, space_id: &str, app_id: &str
 }
 
 /// (user id, group id, group name) for these users' memberships of these groups.
-pub async fn memberships(conn: &mut AnyConnection, group_ids: &[String]) -> sqlx::Result<Vec<(String, String, String)>> {
+pub async fn memberships(
+    conn: &mut AnyConnection,
+    group_ids: &[String],
+) -> sqlx::Result<Vec<(String, String, String)>> {
     if group_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -258,7 +309,11 @@ pub async fn memberships(conn: &mut AnyConnection, group_ids: &[String]) -> sqlx
 /// Whether the user builds or manages something that needs people picked from the directory:
 /// they own a shared or managed space, or a personal space with apps, or hold Can manage, Can
 /// edit or Can edit data in apps in a space (directly or through a group).
-pub async fn builds_or_manages(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> sqlx::Result<bool> {
+pub async fn builds_or_manages(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM spaces s WHERE s.tenant_id = $1 AND (
            (s.owner_id = $2 AND (s.type <> 'personal' OR EXISTS (SELECT 1 FROM apps a WHERE a.space_id = s.id)))
@@ -273,8 +328,16 @@ pub async fn builds_or_manages(conn: &mut AnyConnection, tenant_id: &str, user_i
     Ok(n > 0)
 }
 
-pub async fn candidates(conn: &mut AnyConnection, tenant_id: &str, search: &str, limit: i64) -> sqlx::Result<Vec<(String, String, String, String)>> {
-    let like = format!("%{}%", crate::audit::store::like_escape(&search.to_lowercase()));
+pub async fn candidates(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    search: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String, String, String)>> {
+    let like = format!(
+        "%{}%",
+        crate::audit::store::like_escape(&search.to_lowercase())
+    );
     sqlx::query_as(
         "SELECT kind, id, name, detail FROM (
            SELECT 'user' AS kind, id, name, email AS detail, lower(name) AS sort_key FROM users

@@ -27,7 +27,9 @@ pub fn ErrorBox(error: AppError) -> impl IntoView {
 
 /// The error of the last attempt of an action, if it failed.
 #[component]
-pub fn ActionError<T: Clone + Send + Sync + 'static>(result: Signal<Option<Result<T, AppError>>>) -> impl IntoView {
+pub fn ActionError<T: Clone + Send + Sync + 'static>(
+    result: Signal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
     move || match result.get() {
         Some(Err(error)) => Some(view! { <ErrorBox error/> }),
         _ => None,
@@ -70,7 +72,10 @@ pub fn Time(ms: i64) -> impl IntoView {
 
 #[component]
 pub fn Badge(text: String, #[prop(optional)] tone: &'static str) -> impl IntoView {
-    let class = format!("badge badge-{}", if tone.is_empty() { "neutral" } else { tone });
+    let class = format!(
+        "badge badge-{}",
+        if tone.is_empty() { "neutral" } else { tone }
+    );
     view! { <span class=class>{text}</span> }
 }
 
@@ -82,7 +87,11 @@ pub fn RoleChips(roles: Vec<RoleRef>) -> impl IntoView {
     roles
         .into_iter()
         .map(|r| {
-            let tone = if r.kind.level() == "admin" { "accent" } else { "neutral" };
+            let tone = if r.kind.level() == "admin" {
+                "accent"
+            } else {
+                "neutral"
+            };
             view! { <Badge text=r.name tone/> }
         })
         .collect_view()
@@ -148,7 +157,11 @@ pub fn CopyField(label: String, value: String, #[prop(optional)] multiline: bool
 
 /// A delete button that asks once more before it acts, and says what deleting does.
 #[component]
-pub fn ConfirmDelete(what: &'static str, consequence: &'static str, action: Action<(), Result<(), AppError>>) -> impl IntoView {
+pub fn ConfirmDelete(
+    what: &'static str,
+    consequence: &'static str,
+    action: Action<(), Result<(), AppError>>,
+) -> impl IntoView {
     let confirming = RwSignal::new(false);
     view! {
         <h3>"Delete"</h3>

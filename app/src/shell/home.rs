@@ -14,7 +14,10 @@ use crate::spaces::model::SpaceQuery;
 pub fn HomePage() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
     let admin = user.has(Permission::ManageDirectory);
-    let permissions: Vec<_> = Permission::ALL.into_iter().filter(|p| user.has(*p)).collect();
+    let permissions: Vec<_> = Permission::ALL
+        .into_iter()
+        .filter(|p| user.has(*p))
+        .collect();
     view! {
         <PageHeader title=format!("Welcome, {}", user.name) subtitle=format!("{} · {}", user.tenant_name, user.email)/>
         <YourSpaces/>
@@ -34,7 +37,15 @@ pub fn HomePage() -> impl IntoView {
 /// The spaces the user works in, to get to their apps in one click.
 #[component]
 fn YourSpaces() -> impl IntoView {
-    let spaces = Resource::new(|| (), |_| list_spaces(SpaceQuery { limit: 7, ..Default::default() }));
+    let spaces = Resource::new(
+        || (),
+        |_| {
+            list_spaces(SpaceQuery {
+                limit: 7,
+                ..Default::default()
+            })
+        },
+    );
     view! {
         <section class="card">
             <div class="card-head"><h2>"Your spaces"</h2><A href="/spaces">"All spaces"</A></div>

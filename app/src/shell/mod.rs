@@ -14,10 +14,10 @@ use leptos_router::{path, SsrMode};
 use crate::anonymous::ui::{AnonymousPage, EmbedPage, EmbeddingPage};
 use crate::apps::ui::AppPage;
 use crate::audit::ui::AuditPage;
-use crate::content::ui::SheetPage;
 use crate::auth::api::get_current_user;
 use crate::auth::model::CurrentUser;
 use crate::auth::ui::{AccountPage, InvitePage, LoginPage, UserMenu};
+use crate::content::ui::SheetPage;
 use crate::directory::rules::Permission;
 use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};
 use crate::error::AppError;
@@ -153,7 +153,11 @@ pub fn Guarded(#[prop(optional)] need: Option<Permission>, children: ChildrenFn)
     let location = leptos_router::hooks::use_location();
     let sign_in = move || {
         let search = location.search.get_untracked();
-        let here = if search.is_empty() { location.pathname.get_untracked() } else { format!("{}?{search}", location.pathname.get_untracked()) };
+        let here = if search.is_empty() {
+            location.pathname.get_untracked()
+        } else {
+            format!("{}?{search}", location.pathname.get_untracked())
+        };
         format!("/login?next={}", encode_path(&here))
     };
     view! {
@@ -180,7 +184,9 @@ pub fn Guarded(#[prop(optional)] need: Option<Permission>, children: ChildrenFn)
 fn encode_path(path: &str) -> String {
     path.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -55,14 +55,21 @@ pub async fn delete_space(id: String) -> Result<(), AppError> {
 }
 
 #[server(input = Json)]
-pub async fn create_assignment(space_id: String, input: NewAssignment) -> Result<Assignment, AppError> {
+pub async fn create_assignment(
+    space_id: String,
+    input: NewAssignment,
+) -> Result<Assignment, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::create_assignment(&state, &principal, &space_id, input).await)
 }
 
 #[server(input = Json)]
-pub async fn update_assignment(space_id: String, id: String, roles: Vec<SpaceRole>) -> Result<Assignment, AppError> {
+pub async fn update_assignment(
+    space_id: String,
+    id: String,
+    roles: Vec<SpaceRole>,
+) -> Result<Assignment, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::update_assignment(&state, &principal, &space_id, &id, roles).await)

@@ -98,5 +98,8 @@ pub struct NewAssignment {
 
 /// The space types a tenant offers, with the roles each allows (`GET /api/v1/spaces/types`).
 pub fn space_types() -> Vec<(SpaceType, Vec<SpaceRole>)> {
-    [SpaceType::Shared, SpaceType::Managed].into_iter().map(|t| (t, t.allowed_roles().to_vec())).collect()
+    [SpaceType::Shared, SpaceType::Managed]
+        .into_iter()
+        .map(|t| (t, t.allowed_roles().to_vec()))
+        .collect()
 }

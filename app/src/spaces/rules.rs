@@ -26,7 +26,10 @@ impl SpaceType {
             "personal" => Ok(SpaceType::Personal),
             "shared" => Ok(SpaceType::Shared),
             "managed" => Ok(SpaceType::Managed),
-            other => Err(AppError::invalid("type", format!("Unknown space type \"{other}\": use shared or managed."))),
+            other => Err(AppError::invalid(
+                "type",
+                format!("Unknown space type \"{other}\": use shared or managed."),
+            )),
         }
     }
 
@@ -36,7 +39,14 @@ impl SpaceType {
         match self {
             SpaceType::Personal => &[],
             SpaceType::Shared => &[CoDeveloper, Consumer, DataConsumer, Facilitator, Producer],
-            SpaceType::Managed => &[Consumer, Contributor, DataConsumer, Facilitator, Publisher, BasicConsumer],
+            SpaceType::Managed => &[
+                Consumer,
+                Contributor,
+                DataConsumer,
+                Facilitator,
+                Publisher,
+                BasicConsumer,
+            ],
         }
     }
 
@@ -110,16 +120,29 @@ impl SpaceRole {
     }
 
     pub fn parse(api_name: &str) -> Result<SpaceRole, AppError> {
-        SpaceRole::ALL.into_iter().find(|r| r.api_name() == api_name).ok_or_else(|| {
-            let known: Vec<&str> = SpaceRole::ALL.iter().map(|r| r.api_name()).collect();
-            AppError::invalid("roles", format!("Unknown space role \"{api_name}\". Space roles: {}.", known.join(", ")))
-        })
+        SpaceRole::ALL
+            .into_iter()
+            .find(|r| r.api_name() == api_name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = SpaceRole::ALL.iter().map(|r| r.api_name()).collect();
+                AppError::invalid(
+                    "roles",
+                    format!(
+                        "Unknown space role \"{api_name}\". Space roles: {}.",
+                        known.join(", ")
+                    ),
+                )
+            })
     }
 }
 
 /// Roles as people read them: "Can manage, Can view".
 pub fn ui_names(roles: &[SpaceRole]) -> String {
-    roles.iter().map(|r| r.ui_name()).collect::<Vec<_>>().join(", ")
+    roles
+        .iter()
+        .map(|r| r.ui_name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Roles as stored: API names joined by commas, the highest first, each once.
@@ -127,17 +150,26 @@ pub fn roles_to_text(roles: &[SpaceRole]) -> String {
     let mut sorted = roles.to_vec();
     sorted.sort();
     sorted.dedup();
-    sorted.iter().map(|r| r.api_name()).collect::<Vec<_>>().join(",")
+    sorted
+        .iter()
+        .map(|r| r.api_name())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Roles as stored, read back; a name this version does not know is skipped.
 pub fn roles_from_text(text: &str) -> Vec<SpaceRole> {
-    text.split(',').filter_map(|name| SpaceRole::parse(name).ok()).collect()
+    text.split(',')
+        .filter_map(|name| SpaceRole::parse(name).ok())
+        .collect()
 }
 
 /// Parses API role names, naming the first unknown one.
 pub fn parse_roles(names: &[String]) -> Result<Vec<SpaceRole>, AppError> {
-    let mut roles = names.iter().map(|n| SpaceRole::parse(n.trim())).collect::<Result<Vec<_>, _>>()?;
+    let mut roles = names
+        .iter()
+        .map(|n| SpaceRole::parse(n.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
     roles.sort();
     roles.dedup();
     Ok(roles)
@@ -149,20 +181,36 @@ pub fn check_assignment_roles(space: SpaceType, roles: &[SpaceRole]) -> Result<(
         return Err(AppError::invalid("roles", "A personal space has no members; move the app to a shared or managed space to work with others."));
     }
     if roles.is_empty() {
-        return Err(AppError::invalid("roles", "A space member needs at least one role."));
+        return Err(AppError::invalid(
+            "roles",
+            "A space member needs at least one role.",
+        ));
     }
-    check_roles_allowed(roles, space.allowed_roles(), &format!("a {} space", space.api_name()))
+    check_roles_allowed(
+        roles,
+        space.allowed_roles(),
+        &format!("a {} space", space.api_name()),
+    )
 }
 
 /// Checks that every role is among `allowed`, naming the first that is not.
-pub fn check_roles_allowed(roles: &[SpaceRole], allowed: &[SpaceRole], place: &str) -> Result<(), AppError> {
+pub fn check_roles_allowed(
+    roles: &[SpaceRole],
+    allowed: &[SpaceRole],
+    place: &str,
+) -> Result<(), AppError> {
     match roles.iter().find(|r| !allowed.contains(r)) {
         None => Ok(()),
         Some(role) => {
             let names: Vec<&str> = allowed.iter().map(|r| r.ui_name()).collect();
             Err(AppError::invalid(
                 "roles",
-                format!("{} ({}) is not available in {place}. Choose from: {}.", role.ui_name(), role.api_name(), names.join(", ")),
+                format!(
+                    "{} ({}) is not available in {place}. Choose from: {}.",
+                    role.ui_name(),
+                    role.api_name(),
+                    names.join(", ")
+                ),
             ))
         }
     }
@@ -176,39 +224,80 @@ mod tests {
     #[test]
     fn each_space_type_allows_the_roles_qlik_cloud_allows() {
         let cases = [
-            (SpaceType::Shared, vec![CoDeveloper, Consumer, DataConsumer, Facilitator, Producer], vec![Contributor, Publisher, BasicConsumer, Operator]),
-            (SpaceType::Managed, vec![Consumer, Contributor, DataConsumer, Facilitator, Publisher, BasicConsumer], vec![Producer, CoDeveloper, Operator]),
+            (
+                SpaceType::Shared,
+                vec![CoDeveloper, Consumer, DataConsumer, Facilitator, Producer],
+                vec![Contributor, Publisher, BasicConsumer, Operator],
+            ),
+            (
+                SpaceType::Managed,
+                vec![
+                    Consumer,
+                    Contributor,
+                    DataConsumer,
+                    Facilitator,
+                    Publisher,
+                    BasicConsumer,
+                ],
+                vec![Producer, CoDeveloper, Operator],
+            ),
         ];
         for (space, allowed, refused) in cases {
             for role in allowed {
-                assert!(check_assignment_roles(space, &[role]).is_ok(), "{role:?} in {space:?}");
+                assert!(
+                    check_assignment_roles(space, &[role]).is_ok(),
+                    "{role:?} in {space:?}"
+                );
             }
             for role in refused {
-                let err = check_assignment_roles(space, &[role]).unwrap_err().to_string();
-                assert!(err.contains(role.ui_name()) && err.contains("not available"), "{err}");
+                let err = check_assignment_roles(space, &[role])
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    err.contains(role.ui_name()) && err.contains("not available"),
+                    "{err}"
+                );
             }
         }
     }
 
     #[test]
     fn an_assignment_needs_a_role_and_a_personal_space_has_no_members() {
-        assert!(check_assignment_roles(SpaceType::Managed, &[]).unwrap_err().to_string().contains("at least one role"));
-        assert!(check_assignment_roles(SpaceType::Personal, &[Consumer]).unwrap_err().to_string().contains("personal space has no members"));
+        assert!(check_assignment_roles(SpaceType::Managed, &[])
+            .unwrap_err()
+            .to_string()
+            .contains("at least one role"));
+        assert!(check_assignment_roles(SpaceType::Personal, &[Consumer])
+            .unwrap_err()
+            .to_string()
+            .contains("personal space has no members"));
     }
 
     #[test]
     fn apps_are_shared_as_can_view_from_shared_spaces_and_with_three_roles_from_managed_ones() {
         assert_eq!(SpaceType::Shared.share_roles(), &[Consumer]);
-        assert_eq!(SpaceType::Managed.share_roles(), &[Consumer, Contributor, BasicConsumer]);
+        assert_eq!(
+            SpaceType::Managed.share_roles(),
+            &[Consumer, Contributor, BasicConsumer]
+        );
         assert!(SpaceType::Personal.share_roles().is_empty());
     }
 
     #[test]
     fn stored_roles_round_trip_highest_first() {
-        assert_eq!(roles_to_text(&[Consumer, Facilitator, Consumer]), "facilitator,consumer");
-        assert_eq!(roles_from_text("facilitator,consumer"), vec![Facilitator, Consumer]);
+        assert_eq!(
+            roles_to_text(&[Consumer, Facilitator, Consumer]),
+            "facilitator,consumer"
+        );
+        assert_eq!(
+            roles_from_text("facilitator,consumer"),
+            vec![Facilitator, Consumer]
+        );
         assert_eq!(roles_from_text(""), vec![]);
-        assert!(parse_roles(&["consumer".into(), "owner".into()]).unwrap_err().to_string().contains("\"owner\""));
+        assert!(parse_roles(&["consumer".into(), "owner".into()])
+            .unwrap_err()
+            .to_string()
+            .contains("\"owner\""));
     }
 
     #[test]
@@ -217,6 +306,9 @@ mod tests {
             assert_eq!(SpaceRole::parse(role.api_name()).unwrap(), role);
         }
         assert_eq!(Facilitator.ui_name(), "Can manage");
-        assert!(SpaceRole::parse("admin").unwrap_err().to_string().contains("consumer"));
+        assert!(SpaceRole::parse("admin")
+            .unwrap_err()
+            .to_string()
+            .contains("consumer"));
     }
 }

@@ -7,13 +7,17 @@ use std::collections::BTreeMap;
 use sqlx::AnyConnection;
 
 use super::model::*;
-use super::rules::{check_assignment_roles, roles_from_text, roles_to_text, ui_names, SpaceRole, SpaceType};
+use super::rules::{
+    check_assignment_roles, roles_from_text, roles_to_text, ui_names, SpaceRole, SpaceType,
+};
 use super::store::{self, AssignmentRow, NewSpaceRow, SpaceFilter, SpaceRow};
 use crate::audit::service::{record, Target};
 use crate::auth::service::Principal;
 use crate::directory::model::Page;
+use crate::directory::rules::{
+    clean_description, clean_name, unique_key, Permission, UserStatus, MAX_NAME_CHARS,
+};
 use crate::directory::service::{decode_cursor, encode_cursor, page_size};
-use crate::directory::rules::{clean_description, clean_name, unique_key, Permission, UserStatus, MAX_NAME_CHARS};
 use crate::error::AppError;
 use crate::ids::new_id;
 use crate::sharing::rules::{space_access, SpaceAccess, SpaceAction};
@@ -27,7 +31,11 @@ pub const PERSONAL_NAME: &str = "Personal";
 fn space_from(row: SpaceRow, access: &SpaceAccess, app_count: i64) -> Space {
     let space_type = row.kind();
     Space {
-        name: if space_type == SpaceType::Personal { PERSONAL_NAME.into() } else { row.name },
+        name: if space_type == SpaceType::Personal {
+            PERSONAL_NAME.into()
+        } else {
+            row.name
+        },
         id: row.id,
         tenant_id: row.tenant_id,
         space_type,
@@ -44,28 +52,62 @@ fn space_from(row: SpaceRow, access: &SpaceAccess, app_count: i64) -> Space {
 }
 
 /// How many apps of the space the caller sees: all of them, or those shared with them.
-async fn visible_app_count(conn: &mut AnyConnection, principal: &Principal, space: &SpaceRow, access: &SpaceAccess) -> Result<i64, AppError> {
+async fn visible_app_count(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    space: &SpaceRow,
+    access: &SpaceAccess,
+) -> Result<i64, AppError> {
     if access.can(SpaceAction::ViewAllApps) {
         return Ok(store::count_apps(conn, &space.id).await?);
     }
     let rows = sharing_store::grants(conn, &principal.user_id, &space.id, "").await?;
-    let mut apps: Vec<&str> = rows.iter().filter(|r| r.kind.starts_with("share_")).map(|r| r.app_id.as_str()).collect();
+    let mut apps: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.kind.starts_with("share_"))
+        .map(|r| r.app_id.as_str())
+        .collect();
     apps.sort();
     apps.dedup();
     Ok(apps.len() as i64)
 }
 
 /// Makes a user's personal space; called when the user is made.
-pub async fn create_personal_space(conn: &mut AnyConnection, tenant_id: &str, user_id: &str, now: i64) -> Result<(), AppError> {
+pub async fn create_personal_space(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
     let id = new_id();
-    let row = NewSpaceRow { id: &id, tenant_id, space_type: SpaceType::Personal, name: "", name_key: "", description: "", owner_id: user_id, now };
+    let row = NewSpaceRow {
+        id: &id,
+        tenant_id,
+        space_type: SpaceType::Personal,
+        name: "",
+        name_key: "",
+        description: "",
+        owner_id: user_id,
+        now,
+    };
     store::insert_space(conn, row).await?;
     Ok(())
 }
 
-pub async fn list_spaces(state: &AppState, principal: &Principal, query: SpaceQuery) -> Result<Page<Space>, AppError> {
+pub async fn list_spaces(
+    state: &AppState,
+    principal: &Principal,
+    query: SpaceQuery,
+) -> Result<Page<Space>, AppError> {
     let limit = page_size(query.limit);
-    let name_like = if query.name.trim().is_empty() { String::new() } else { format!("%{}%", crate::audit::store::like_escape(&unique_key(&query.name))) };
+    let name_like = if query.name.trim().is_empty() {
+        String::new()
+    } else {
+        format!(
+            "%{}%",
+            crate::audit::store::like_escape(&unique_key(&query.name))
+        )
+    };
     let space_type = query.space_type.map(SpaceType::api_name).unwrap_or("");
     let filter = SpaceFilter {
         user_id: &principal.user_id,
@@ -79,28 +121,61 @@ pub async fn list_spaces(state: &AppState, principal: &Principal, query: SpaceQu
     let mut rows = store::list_spaces(&mut conn, &principal.tenant_id, &filter, limit).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor(if r.kind() == SpaceType::Personal { "" } else { &r.name_key }, &r.id))
+        rows.last().map(|r| {
+            encode_cursor(
+                if r.kind() == SpaceType::Personal {
+                    ""
+                } else {
+                    &r.name_key
+                },
+                &r.id,
+            )
+        })
     } else {
         None
     };
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut grants: BTreeMap<String, Vec<sharing_store::GrantRow>> = BTreeMap::new();
     for g in sharing_store::space_grants(&mut conn, &principal.user_id, &ids).await? {
-        grants.entry(g.space_id).or_default().push(sharing_store::GrantRow { kind: g.kind, group_id: g.group_id, app_id: String::new(), roles: g.roles });
+        grants
+            .entry(g.space_id)
+            .or_default()
+            .push(sharing_store::GrantRow {
+                kind: g.kind,
+                group_id: g.group_id,
+                app_id: String::new(),
+                roles: g.roles,
+            });
     }
-    let counts: BTreeMap<String, i64> = store::app_counts(&mut conn, &ids).await?.into_iter().collect();
+    let counts: BTreeMap<String, i64> = store::app_counts(&mut conn, &ids)
+        .await?
+        .into_iter()
+        .collect();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let rows = grants.remove(&row.id).unwrap_or_default();
         let has_app_shares = rows.iter().any(|r| r.kind == "app_share");
-        let access = space_access(row.kind(), &grants_for_app(&rows, ""), has_app_shares, principal.has(Permission::ManageSpaces));
-        let count = if access.can(SpaceAction::ViewAllApps) { counts.get(&row.id).copied().unwrap_or(0) } else { visible_app_count(&mut conn, principal, &row, &access).await? };
+        let access = space_access(
+            row.kind(),
+            &grants_for_app(&rows, ""),
+            has_app_shares,
+            principal.has(Permission::ManageSpaces),
+        );
+        let count = if access.can(SpaceAction::ViewAllApps) {
+            counts.get(&row.id).copied().unwrap_or(0)
+        } else {
+            visible_app_count(&mut conn, principal, &row, &access).await?
+        };
         items.push(space_from(row, &access, count));
     }
     Ok(Page { items, next })
 }
 
-pub async fn get_space(state: &AppState, principal: &Principal, id: &str) -> Result<Space, AppError> {
+pub async fn get_space(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<Space, AppError> {
     let mut conn = state.db.acquire().await?;
     let (row, access) = load_space(&mut conn, principal, id).await?;
     let count = visible_app_count(&mut conn, principal, &row, &access).await?;
@@ -111,22 +186,37 @@ pub async fn get_space(state: &AppState, principal: &Principal, id: &str) -> Res
 pub async fn personal_space(state: &AppState, principal: &Principal) -> Result<Space, AppError> {
     let id = {
         let mut conn = state.db.acquire().await?;
-        store::personal_space_of(&mut conn, &principal.user_id).await?.map(|s| s.id)
+        store::personal_space_of(&mut conn, &principal.user_id)
+            .await?
+            .map(|s| s.id)
     };
     match id {
         Some(id) => get_space(state, principal, &id).await,
-        None => Err(AppError::not_found("You have no personal space: only users have one.")),
+        None => Err(AppError::not_found(
+            "You have no personal space: only users have one.",
+        )),
     }
 }
 
-async fn ensure_name_free(conn: &mut AnyConnection, tenant_id: &str, name: &str, except: Option<&str>) -> Result<(), AppError> {
+async fn ensure_name_free(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    name: &str,
+    except: Option<&str>,
+) -> Result<(), AppError> {
     match store::space_name_owner(conn, tenant_id, &unique_key(name)).await? {
-        Some(id) if Some(id.as_str()) != except => Err(AppError::conflict(format!("A space named \"{name}\" already exists. Space names are unique in the tenant."))),
+        Some(id) if Some(id.as_str()) != except => Err(AppError::conflict(format!(
+            "A space named \"{name}\" already exists. Space names are unique in the tenant."
+        ))),
         _ => Ok(()),
     }
 }
 
-pub async fn create_space(state: &AppState, principal: &Principal, input: NewSpace) -> Result<Space, AppError> {
+pub async fn create_space(
+    state: &AppState,
+    principal: &Principal,
+    input: NewSpace,
+) -> Result<Space, AppError> {
     match input.space_type {
         SpaceType::Personal => return Err(AppError::invalid("type", "Every user has one personal space, made with their account. Create a shared or managed space.")),
         SpaceType::Shared => principal.require(Permission::CreateSharedSpaces)?,
@@ -149,13 +239,30 @@ pub async fn create_space(state: &AppState, principal: &Principal, input: NewSpa
         now,
     };
     store::insert_space(&mut tx, row).await?;
-    record(&mut tx, now, &principal.actor(), "space.create", Target { kind: "space", id: &id, name: &name }, format!("{} space", input.space_type.api_name())).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "space.create",
+        Target {
+            kind: "space",
+            id: &id,
+            name: &name,
+        },
+        format!("{} space", input.space_type.api_name()),
+    )
+    .await?;
     let (row, access) = load_space(&mut tx, principal, &id).await?;
     tx.commit().await?;
     Ok(space_from(row, &access, 0))
 }
 
-pub async fn update_space(state: &AppState, principal: &Principal, id: &str, changes: SpaceChanges) -> Result<Space, AppError> {
+pub async fn update_space(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    changes: SpaceChanges,
+) -> Result<Space, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (mut row, access) = load_space(&mut tx, principal, id).await?;
@@ -168,7 +275,10 @@ pub async fn update_space(state: &AppState, principal: &Principal, id: &str, cha
     }
     if let Some(name) = &changes.name {
         if personal {
-            return Err(AppError::invalid("name", "A personal space is named after its owner and cannot be renamed."));
+            return Err(AppError::invalid(
+                "name",
+                "A personal space is named after its owner and cannot be renamed.",
+            ));
         }
         let name = clean_name("name", name, MAX_NAME_CHARS)?;
         if name != row.name {
@@ -187,43 +297,83 @@ pub async fn update_space(state: &AppState, principal: &Principal, id: &str, cha
     }
     if let Some(owner_id) = &changes.owner_id {
         if personal {
-            return Err(AppError::invalid("ownerId", "A personal space always belongs to its user."));
+            return Err(AppError::invalid(
+                "ownerId",
+                "A personal space always belongs to its user.",
+            ));
         }
         if !access.can(SpaceAction::ChangeOwner) {
-            return Err(AppError::forbidden("Only the space owner and admins who manage spaces change the owner."));
+            return Err(AppError::forbidden(
+                "Only the space owner and admins who manage spaces change the owner.",
+            ));
         }
         let user = crate::directory::store::get_user(&mut tx, &principal.tenant_id, owner_id)
             .await?
-            .ok_or_else(|| AppError::invalid("ownerId", format!("There is no user with id {owner_id}.")))?;
+            .ok_or_else(|| {
+                AppError::invalid("ownerId", format!("There is no user with id {owner_id}."))
+            })?;
         if user.status != UserStatus::Active.as_str() {
-            return Err(AppError::invalid("ownerId", format!("{} is not an active user and cannot own a space.", user.name)));
+            return Err(AppError::invalid(
+                "ownerId",
+                format!(
+                    "{} is not an active user and cannot own a space.",
+                    user.name
+                ),
+            ));
         }
         if row.owner_id.as_deref() != Some(owner_id) {
-            said.push(format!("owner: {} -> {}", row.owner_name.clone().unwrap_or_else(|| "none".into()), user.name));
+            said.push(format!(
+                "owner: {} -> {}",
+                row.owner_name.clone().unwrap_or_else(|| "none".into()),
+                user.name
+            ));
             row.owner_id = Some(user.id);
         }
     }
     if !said.is_empty() {
         store::update_space(&mut tx, &row, now).await?;
-        record(&mut tx, now, &principal.actor(), "space.update", Target { kind: "space", id, name: &row.name }, said.join("; ")).await?;
+        record(
+            &mut tx,
+            now,
+            &principal.actor(),
+            "space.update",
+            Target {
+                kind: "space",
+                id,
+                name: &row.name,
+            },
+            said.join("; "),
+        )
+        .await?;
     }
     // The caller may have handed the space to someone else: report what they can do now.
-    let row = store::get_space(&mut tx, &principal.tenant_id, id).await?.ok_or_else(|| AppError::internal("space vanished"))?;
+    let row = store::get_space(&mut tx, &principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| AppError::internal("space vanished"))?;
     let access = access_to_space(&mut tx, principal, &row).await?;
     let count = visible_app_count(&mut tx, principal, &row, &access).await?;
     tx.commit().await?;
     Ok(space_from(row, &access, count))
 }
 
-pub async fn delete_space(state: &AppState, principal: &Principal, id: &str) -> Result<(), AppError> {
+pub async fn delete_space(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(), AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (row, access) = load_space(&mut tx, principal, id).await?;
     if row.kind() == SpaceType::Personal {
-        return Err(AppError::invalid("space", "A personal space goes with its user's account and cannot be deleted on its own."));
+        return Err(AppError::invalid(
+            "space",
+            "A personal space goes with its user's account and cannot be deleted on its own.",
+        ));
     }
     if !access.can(SpaceAction::Delete) {
-        return Err(AppError::forbidden("Only the space owner and admins who manage spaces delete a space."));
+        return Err(AppError::forbidden(
+            "Only the space owner and admins who manage spaces delete a space.",
+        ));
     }
     let apps = store::count_apps(&mut tx, id).await?;
     if apps > 0 {
@@ -235,7 +385,19 @@ pub async fn delete_space(state: &AppState, principal: &Principal, id: &str) -> 
         )));
     }
     store::delete_space(&mut tx, id).await?;
-    record(&mut tx, now, &principal.actor(), "space.delete", Target { kind: "space", id, name: &row.name }, format!("{} space", row.space_type)).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "space.delete",
+        Target {
+            kind: "space",
+            id,
+            name: &row.name,
+        },
+        format!("{} space", row.space_type),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -261,12 +423,21 @@ fn assignment_from(row: AssignmentRow) -> Assignment {
     }
 }
 
-async fn members_space(conn: &mut AnyConnection, principal: &Principal, space_id: &str, manage: bool) -> Result<SpaceRow, AppError> {
+async fn members_space(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    space_id: &str,
+    manage: bool,
+) -> Result<SpaceRow, AppError> {
     let (row, access) = load_space(conn, principal, space_id).await?;
     if row.kind() == SpaceType::Personal {
         return Err(AppError::invalid("space", "A personal space has no members; move the app to a shared or managed space to work with others."));
     }
-    let needed = if manage { SpaceAction::ManageMembers } else { SpaceAction::ViewMembers };
+    let needed = if manage {
+        SpaceAction::ManageMembers
+    } else {
+        SpaceAction::ViewMembers
+    };
     if !access.can(needed) {
         return Err(AppError::forbidden(if manage {
             "Only the space owner and members who can manage the space change its members."
@@ -277,75 +448,195 @@ async fn members_space(conn: &mut AnyConnection, principal: &Principal, space_id
     Ok(row)
 }
 
-pub async fn list_assignments(state: &AppState, principal: &Principal, space_id: &str) -> Result<Vec<Assignment>, AppError> {
+pub async fn list_assignments(
+    state: &AppState,
+    principal: &Principal,
+    space_id: &str,
+) -> Result<Vec<Assignment>, AppError> {
     let mut conn = state.db.acquire().await?;
     members_space(&mut conn, principal, space_id, false).await?;
-    Ok(store::list_assignments(&mut conn, space_id).await?.into_iter().map(assignment_from).collect())
+    Ok(store::list_assignments(&mut conn, space_id)
+        .await?
+        .into_iter()
+        .map(assignment_from)
+        .collect())
 }
 
-async fn assignment_row(conn: &mut AnyConnection, space_id: &str, id: &str) -> Result<AssignmentRow, AppError> {
-    store::get_assignment(conn, space_id, id).await?.ok_or_else(|| AppError::not_found(format!("There is no assignment with id {id} in this space.")))
+async fn assignment_row(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    id: &str,
+) -> Result<AssignmentRow, AppError> {
+    store::get_assignment(conn, space_id, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "There is no assignment with id {id} in this space."
+            ))
+        })
 }
 
-pub async fn get_assignment(state: &AppState, principal: &Principal, space_id: &str, id: &str) -> Result<Assignment, AppError> {
+pub async fn get_assignment(
+    state: &AppState,
+    principal: &Principal,
+    space_id: &str,
+    id: &str,
+) -> Result<Assignment, AppError> {
     let mut conn = state.db.acquire().await?;
     members_space(&mut conn, principal, space_id, false).await?;
-    Ok(assignment_from(assignment_row(&mut conn, space_id, id).await?))
+    Ok(assignment_from(
+        assignment_row(&mut conn, space_id, id).await?,
+    ))
 }
 
-pub async fn create_assignment(state: &AppState, principal: &Principal, space_id: &str, input: NewAssignment) -> Result<Assignment, AppError> {
+pub async fn create_assignment(
+    state: &AppState,
+    principal: &Principal,
+    space_id: &str,
+    input: NewAssignment,
+) -> Result<Assignment, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let space = members_space(&mut tx, principal, space_id, true).await?;
     check_assignment_roles(space.kind(), &input.roles)?;
     let (user_id, group_id, name) = match input.assignee_type {
         AssigneeType::User => {
-            let user = crate::directory::store::get_user(&mut tx, &principal.tenant_id, &input.assignee_id)
-                .await?
-                .ok_or_else(|| AppError::invalid("assigneeId", format!("There is no user with id {}.", input.assignee_id)))?;
+            let user = crate::directory::store::get_user(
+                &mut tx,
+                &principal.tenant_id,
+                &input.assignee_id,
+            )
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "assigneeId",
+                    format!("There is no user with id {}.", input.assignee_id),
+                )
+            })?;
             (Some(input.assignee_id.as_str()), None, user.name)
         }
         AssigneeType::Group => {
-            let group = crate::directory::store::get_group(&mut tx, &principal.tenant_id, &input.assignee_id)
-                .await?
-                .ok_or_else(|| AppError::invalid("assigneeId", format!("There is no group with id {}.", input.assignee_id)))?;
+            let group = crate::directory::store::get_group(
+                &mut tx,
+                &principal.tenant_id,
+                &input.assignee_id,
+            )
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "assigneeId",
+                    format!("There is no group with id {}.", input.assignee_id),
+                )
+            })?;
             (None, Some(input.assignee_id.as_str()), group.name)
         }
     };
-    if store::assignment_of(&mut tx, space_id, user_id, group_id).await?.is_some() {
-        return Err(AppError::conflict(format!("{name} is already a member of this space. Change their roles instead.")));
+    if store::assignment_of(&mut tx, space_id, user_id, group_id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(format!(
+            "{name} is already a member of this space. Change their roles instead."
+        )));
     }
     let id = new_id();
-    store::insert_assignment(&mut tx, &id, &principal.tenant_id, space_id, user_id, group_id, &roles_to_text(&input.roles), &principal.user_id, now).await?;
-    let detail = format!("{name} ({}) as {}", input.assignee_type.api_name(), ui_names(&input.roles));
-    record(&mut tx, now, &principal.actor(), "space.assignment.create", Target { kind: "space", id: space_id, name: &space.name }, detail).await?;
+    store::insert_assignment(
+        &mut tx,
+        &id,
+        &principal.tenant_id,
+        space_id,
+        user_id,
+        group_id,
+        &roles_to_text(&input.roles),
+        &principal.user_id,
+        now,
+    )
+    .await?;
+    let detail = format!(
+        "{name} ({}) as {}",
+        input.assignee_type.api_name(),
+        ui_names(&input.roles)
+    );
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "space.assignment.create",
+        Target {
+            kind: "space",
+            id: space_id,
+            name: &space.name,
+        },
+        detail,
+    )
+    .await?;
     let row = assignment_row(&mut tx, space_id, &id).await?;
     tx.commit().await?;
     Ok(assignment_from(row))
 }
 
-pub async fn update_assignment(state: &AppState, principal: &Principal, space_id: &str, id: &str, roles: Vec<SpaceRole>) -> Result<Assignment, AppError> {
+pub async fn update_assignment(
+    state: &AppState,
+    principal: &Principal,
+    space_id: &str,
+    id: &str,
+    roles: Vec<SpaceRole>,
+) -> Result<Assignment, AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let space = members_space(&mut tx, principal, space_id, true).await?;
     check_assignment_roles(space.kind(), &roles)?;
     let row = assignment_row(&mut tx, space_id, id).await?;
     store::update_assignment_roles(&mut tx, id, &roles_to_text(&roles), now).await?;
-    let detail = format!("{}: {} -> {}", row.assignee_name, ui_names(&roles_from_text(&row.roles)), ui_names(&roles));
-    record(&mut tx, now, &principal.actor(), "space.assignment.update", Target { kind: "space", id: space_id, name: &space.name }, detail).await?;
+    let detail = format!(
+        "{}: {} -> {}",
+        row.assignee_name,
+        ui_names(&roles_from_text(&row.roles)),
+        ui_names(&roles)
+    );
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "space.assignment.update",
+        Target {
+            kind: "space",
+            id: space_id,
+            name: &space.name,
+        },
+        detail,
+    )
+    .await?;
     let row = assignment_row(&mut tx, space_id, id).await?;
     tx.commit().await?;
     Ok(assignment_from(row))
 }
 
 /// Removes a member; any app shares they have stay.
-pub async fn delete_assignment(state: &AppState, principal: &Principal, space_id: &str, id: &str) -> Result<(), AppError> {
+pub async fn delete_assignment(
+    state: &AppState,
+    principal: &Principal,
+    space_id: &str,
+    id: &str,
+) -> Result<(), AppError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let space = members_space(&mut tx, principal, space_id, true).await?;
     let row = assignment_row(&mut tx, space_id, id).await?;
     store::delete_assignment(&mut tx, id).await?;
-    record(&mut tx, now, &principal.actor(), "space.assignment.delete", Target { kind: "space", id: space_id, name: &space.name }, format!("{} is no longer a member", row.assignee_name)).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "space.assignment.delete",
+        Target {
+            kind: "space",
+            id: space_id,
+            name: &space.name,
+        },
+        format!("{} is no longer a member", row.assignee_name),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -25,7 +25,8 @@ impl SpaceRow {
     }
 }
 
-const SPACE_COLUMNS: &str = "s.id, s.tenant_id, s.type AS space_type, s.name, s.name_key, s.description, s.owner_id,
+const SPACE_COLUMNS: &str =
+    "s.id, s.tenant_id, s.type AS space_type, s.name, s.name_key, s.description, s.owner_id,
      u.name AS owner_name, s.created_at, s.updated_at";
 
 pub struct NewSpaceRow<'a> {
@@ -57,7 +58,11 @@ pub async fn insert_space(conn: &mut AnyConnection, row: NewSpaceRow<'_>) -> sql
     Ok(())
 }
 
-pub async fn get_space(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<Option<SpaceRow>> {
+pub async fn get_space(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<SpaceRow>> {
     sqlx::query_as(&format!("SELECT {SPACE_COLUMNS} FROM spaces s LEFT JOIN users u ON u.id = s.owner_id WHERE s.tenant_id = $1 AND s.id = $2"))
         .bind(tenant_id)
         .bind(id)
@@ -65,7 +70,10 @@ pub async fn get_space(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> s
         .await
 }
 
-pub async fn personal_space_of(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option<SpaceRow>> {
+pub async fn personal_space_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> sqlx::Result<Option<SpaceRow>> {
     sqlx::query_as(&format!("SELECT {SPACE_COLUMNS} FROM spaces s LEFT JOIN users u ON u.id = s.owner_id WHERE s.type = 'personal' AND s.owner_id = $1"))
         .bind(user_id)
         .fetch_optional(conn)
@@ -73,16 +81,25 @@ pub async fn personal_space_of(conn: &mut AnyConnection, user_id: &str) -> sqlx:
 }
 
 pub async fn delete_personal_space(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM spaces WHERE type = 'personal' AND owner_id = $1").bind(user_id).execute(conn).await?;
+    sqlx::query("DELETE FROM spaces WHERE type = 'personal' AND owner_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn space_name_owner(conn: &mut AnyConnection, tenant_id: &str, name_key: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM spaces WHERE tenant_id = $1 AND name_key = $2 AND type <> 'personal'")
-        .bind(tenant_id)
-        .bind(name_key)
-        .fetch_optional(conn)
-        .await
+pub async fn space_name_owner(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    name_key: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM spaces WHERE tenant_id = $1 AND name_key = $2 AND type <> 'personal'",
+    )
+    .bind(tenant_id)
+    .bind(name_key)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The filters of a space listing, resolved by the service.
@@ -98,7 +115,12 @@ pub struct SpaceFilter<'a> {
 
 /// Spaces the user reaches (owner, member directly or through a group, or an app shared with
 /// them, a group of theirs or everyone), personal first, then by name; one more than `limit`.
-pub async fn list_spaces(conn: &mut AnyConnection, tenant_id: &str, filter: &SpaceFilter<'_>, limit: u32) -> sqlx::Result<Vec<SpaceRow>> {
+pub async fn list_spaces(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &SpaceFilter<'_>,
+    limit: u32,
+) -> sqlx::Result<Vec<SpaceRow>> {
     let (after_key, after_id) = filter.after.clone().unwrap_or_default();
     sqlx::query_as(&format!(
         "SELECT {SPACE_COLUMNS} FROM spaces s LEFT JOIN users u ON u.id = s.owner_id
@@ -144,20 +166,32 @@ pub async fn update_space(conn: &mut AnyConnection, row: &SpaceRow, now: i64) ->
 }
 
 pub async fn delete_space(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM spaces WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM spaces WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn count_apps(conn: &mut AnyConnection, space_id: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE space_id = $1").bind(space_id).fetch_one(conn).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM apps WHERE space_id = $1")
+        .bind(space_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// (space id, number of apps) for these spaces.
-pub async fn app_counts(conn: &mut AnyConnection, space_ids: &[String]) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn app_counts(
+    conn: &mut AnyConnection,
+    space_ids: &[String],
+) -> sqlx::Result<Vec<(String, i64)>> {
     if space_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT space_id, COUNT(*) FROM apps WHERE space_id IN ({}) GROUP BY space_id", placeholders(1, space_ids.len()));
+    let sql = format!(
+        "SELECT space_id, COUNT(*) FROM apps WHERE space_id IN ({}) GROUP BY space_id",
+        placeholders(1, space_ids.len())
+    );
     let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
     for id in space_ids {
         query = query.bind(id);
@@ -187,7 +221,10 @@ const ASSIGNMENT_COLUMNS: &str = "a.id, a.space_id, a.tenant_id, a.user_id, a.gr
 const ASSIGNMENT_FROM: &str =
     "space_assignments a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN user_groups g ON g.id = a.group_id";
 
-pub async fn list_assignments(conn: &mut AnyConnection, space_id: &str) -> sqlx::Result<Vec<AssignmentRow>> {
+pub async fn list_assignments(
+    conn: &mut AnyConnection,
+    space_id: &str,
+) -> sqlx::Result<Vec<AssignmentRow>> {
     sqlx::query_as(&format!(
         "SELECT {ASSIGNMENT_COLUMNS} FROM {ASSIGNMENT_FROM} WHERE a.space_id = $1 ORDER BY lower(COALESCE(u.name, g.name, '')), a.id"
     ))
@@ -196,16 +233,27 @@ pub async fn list_assignments(conn: &mut AnyConnection, space_id: &str) -> sqlx:
     .await
 }
 
-pub async fn get_assignment(conn: &mut AnyConnection, space_id: &str, id: &str) -> sqlx::Result<Option<AssignmentRow>> {
-    sqlx::query_as(&format!("SELECT {ASSIGNMENT_COLUMNS} FROM {ASSIGNMENT_FROM} WHERE a.space_id = $1 AND a.id = $2"))
-        .bind(space_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn get_assignment(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<AssignmentRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM {ASSIGNMENT_FROM} WHERE a.space_id = $1 AND a.id = $2"
+    ))
+    .bind(space_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The assignment of this user or group in the space, if any.
-pub async fn assignment_of(conn: &mut AnyConnection, space_id: &str, user_id: Option<&str>, group_id: Option<&str>) -> sqlx::Result<Option<AssignmentRow>> {
+pub async fn assignment_of(
+    conn: &mut AnyConnection,
+    space_id: &str,
+    user_id: Option<&str>,
+    group_id: Option<&str>,
+) -> sqlx::Result<Option<AssignmentRow>> {
     sqlx::query_as(&format!(
         "SELECT {ASSIGNMENT_COLUMNS} FROM {ASSIGNMENT_FROM} WHERE a.space_id = $1 AND (a.user_id = $2 OR a.group_id = $3)"
     ))
@@ -245,12 +293,25 @@ pub async fn insert_assignment(
     Ok(())
 }
 
-pub async fn update_assignment_roles(conn: &mut AnyConnection, id: &str, roles: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE space_assignments SET roles = $2, updated_at = $3 WHERE id = $1").bind(id).bind(roles).bind(now).execute(conn).await?;
+pub async fn update_assignment_roles(
+    conn: &mut AnyConnection,
+    id: &str,
+    roles: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE space_assignments SET roles = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(roles)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_assignment(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM space_assignments WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM space_assignments WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -60,8 +60,16 @@ impl AppOut {
                 created_date: rfc3339(app.created_at),
                 modified_date: rfc3339(app.updated_at),
             },
-            privileges: app.actions.iter().map(|a| a.api_name().to_string()).collect(),
-            links: super::model::SelfLink { self_: super::model::Href { href: format!("{base}/api/v1/apps/{}", app.id) } },
+            privileges: app
+                .actions
+                .iter()
+                .map(|a| a.api_name().to_string())
+                .collect(),
+            links: super::model::SelfLink {
+                self_: super::model::Href {
+                    href: format!("{base}/api/v1/apps/{}", app.id),
+                },
+            },
         }
     }
 }
@@ -122,11 +130,21 @@ fn created(app: &App, base: &str) -> Response {
 
 #[utoipa::path(post, path = "/api/v1/apps", tag = "apps", request_body = AppIn,
     responses((status = 201, body = AppOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<AppIn>) -> Result<Response, RestError> {
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(input): JsonBody<AppIn>,
+) -> Result<Response, RestError> {
     let a = input.attributes;
-    let new = NewApp { name: a.name.unwrap_or_default(), description: a.description.unwrap_or_default(), space_id: a.space_id.unwrap_or_default() };
+    let new = NewApp {
+        name: a.name.unwrap_or_default(),
+        description: a.description.unwrap_or_default(),
+        space_id: a.space_id.unwrap_or_default(),
+    };
     let app = match a.data_files {
-        Some(files) => app::content::service::create_app_from_files(&state, &caller, new, files).await?,
+        Some(files) => {
+            app::content::service::create_app_from_files(&state, &caller, new, files).await?
+        }
         None => service::create_app(&state, &caller, new).await?,
     };
     Ok(created(&app, &base_url(&state)))
@@ -134,26 +152,56 @@ pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonB
 
 #[utoipa::path(get, path = "/api/v1/apps/{appId}", tag = "apps", params(("appId" = String, Path)),
     responses((status = 200, body = AppOut), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<Json<AppOut>, RestError> {
-    Ok(Json(AppOut::new(&service::get_app(&state, &caller, &id).await?.app, &base_url(&state))))
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AppOut>, RestError> {
+    Ok(Json(AppOut::new(
+        &service::get_app(&state, &caller, &id).await?.app,
+        &base_url(&state),
+    )))
 }
 
 #[utoipa::path(put, path = "/api/v1/apps/{appId}", tag = "apps", params(("appId" = String, Path)), request_body = AppIn,
     responses((status = 200, body = AppOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn put(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<AppIn>) -> Result<Json<AppOut>, RestError> {
+pub async fn put(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<AppIn>,
+) -> Result<Json<AppOut>, RestError> {
     if input.attributes.data_files.is_some() {
-        return Err(app::error::AppError::invalid("dataFiles", "Data files are loaded when an app is created.").into());
+        return Err(app::error::AppError::invalid(
+            "dataFiles",
+            "Data files are loaded when an app is created.",
+        )
+        .into());
     }
     if input.attributes.space_id.is_some() {
-        return Err(app::error::AppError::invalid("spaceId", "Move an app with PUT /api/v1/apps/{appId}/space.").into());
+        return Err(app::error::AppError::invalid(
+            "spaceId",
+            "Move an app with PUT /api/v1/apps/{appId}/space.",
+        )
+        .into());
     }
-    let changes = AppChanges { name: input.attributes.name, description: input.attributes.description };
-    Ok(Json(AppOut::new(&service::update_app(&state, &caller, &id, changes).await?, &base_url(&state))))
+    let changes = AppChanges {
+        name: input.attributes.name,
+        description: input.attributes.description,
+    };
+    Ok(Json(AppOut::new(
+        &service::update_app(&state, &caller, &id, changes).await?,
+        &base_url(&state),
+    )))
 }
 
 #[utoipa::path(delete, path = "/api/v1/apps/{appId}", tag = "apps", params(("appId" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<StatusCode, RestError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, RestError> {
     service::delete_app(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -161,29 +209,73 @@ pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(
 /// Publishes the app to a managed space, as a new app that remembers this one.
 #[utoipa::path(post, path = "/api/v1/apps/{appId}/publish", tag = "apps", params(("appId" = String, Path)), request_body = PublishIn,
     responses((status = 201, body = AppOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn publish(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<PublishIn>) -> Result<Response, RestError> {
+pub async fn publish(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<PublishIn>,
+) -> Result<Response, RestError> {
     let name = input.attributes.and_then(|a| a.name);
-    Ok(created(&service::publish_app(&state, &caller, &id, PublishInput { space_id: input.space_id, name }).await?, &base_url(&state)))
+    Ok(created(
+        &service::publish_app(
+            &state,
+            &caller,
+            &id,
+            PublishInput {
+                space_id: input.space_id,
+                name,
+            },
+        )
+        .await?,
+        &base_url(&state),
+    ))
 }
 
 /// Replaces the content of this app's published copy `targetId`: same id, shares kept.
 #[utoipa::path(put, path = "/api/v1/apps/{appId}/publish", tag = "apps", params(("appId" = String, Path)), request_body = RepublishIn,
     responses((status = 200, body = AppOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn republish(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<RepublishIn>) -> Result<Json<AppOut>, RestError> {
-    Ok(Json(AppOut::new(&service::republish_app(&state, &caller, &id, &input.target_id).await?, &base_url(&state))))
+pub async fn republish(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<RepublishIn>,
+) -> Result<Json<AppOut>, RestError> {
+    Ok(Json(AppOut::new(
+        &service::republish_app(&state, &caller, &id, &input.target_id).await?,
+        &base_url(&state),
+    )))
 }
 
 /// Duplicates the app: a new id, no shares.
 #[utoipa::path(post, path = "/api/v1/apps/{appId}/copy", tag = "apps", params(("appId" = String, Path)), request_body = CopyIn,
     responses((status = 201, body = AppOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn copy(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<CopyIn>) -> Result<Response, RestError> {
-    let input = DuplicateInput { space_id: input.space_id.unwrap_or_default(), name: input.attributes.and_then(|a| a.name) };
-    Ok(created(&service::duplicate_app(&state, &caller, &id, input).await?, &base_url(&state)))
+pub async fn copy(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<CopyIn>,
+) -> Result<Response, RestError> {
+    let input = DuplicateInput {
+        space_id: input.space_id.unwrap_or_default(),
+        name: input.attributes.and_then(|a| a.name),
+    };
+    Ok(created(
+        &service::duplicate_app(&state, &caller, &id, input).await?,
+        &base_url(&state),
+    ))
 }
 
 /// Moves the app to another space; its shares are removed.
 #[utoipa::path(put, path = "/api/v1/apps/{appId}/space", tag = "apps", params(("appId" = String, Path)), request_body = MoveIn,
     responses((status = 200, body = AppOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn move_to_space(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<MoveIn>) -> Result<Json<AppOut>, RestError> {
-    Ok(Json(AppOut::new(&service::move_app(&state, &caller, &id, &input.space_id).await?, &base_url(&state))))
+pub async fn move_to_space(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<MoveIn>,
+) -> Result<Json<AppOut>, RestError> {
+    Ok(Json(AppOut::new(
+        &service::move_app(&state, &caller, &id, &input.space_id).await?,
+        &base_url(&state),
+    )))
 }

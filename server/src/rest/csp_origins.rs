@@ -47,7 +47,11 @@ impl CspOriginOut {
             frame_ancestors: o.frame_ancestors,
             created_date: rfc3339(o.created_at),
             modified_date: rfc3339(o.updated_at),
-            links: OriginLinks { self_: Href { href: format!("{base}/api/v1/csp-origins/{}", o.id) } },
+            links: OriginLinks {
+                self_: Href {
+                    href: format!("{base}/api/v1/csp-origins/{}", o.id),
+                },
+            },
         }
     }
 }
@@ -77,40 +81,85 @@ fn yes() -> bool {
 
 impl From<CspOriginIn> for NewOrigin {
     fn from(input: CspOriginIn) -> Self {
-        NewOrigin { name: input.name, origin: input.origin, description: input.description, frame_ancestors: input.frame_ancestors }
+        NewOrigin {
+            name: input.name,
+            origin: input.origin,
+            description: input.description,
+            frame_ancestors: input.frame_ancestors,
+        }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/csp-origins", tag = "csp-origins",
     responses((status = 200, body = CspOriginList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<CspOriginList>, RestError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<CspOriginList>, RestError> {
     let base = base_url(&state);
     let origins = service::list_origins(&state, &caller).await?;
-    Ok(Json(CspOriginList { data: origins.iter().map(|o| CspOriginOut::new(o, &base)).collect(), links: OriginLinks { self_: Href { href: format!("{base}/api/v1/csp-origins") } } }))
+    Ok(Json(CspOriginList {
+        data: origins
+            .iter()
+            .map(|o| CspOriginOut::new(o, &base))
+            .collect(),
+        links: OriginLinks {
+            self_: Href {
+                href: format!("{base}/api/v1/csp-origins"),
+            },
+        },
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/csp-origins", tag = "csp-origins", request_body = CspOriginIn,
     responses((status = 201, body = CspOriginOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<CspOriginIn>) -> Result<Response, RestError> {
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(input): JsonBody<CspOriginIn>,
+) -> Result<Response, RestError> {
     let origin = service::save_origin(&state, &caller, None, input.into()).await?;
-    Ok((StatusCode::CREATED, Json(CspOriginOut::new(&origin, &base_url(&state)))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(CspOriginOut::new(&origin, &base_url(&state))),
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/csp-origins/{id}", tag = "csp-origins", params(("id" = String, Path)),
     responses((status = 200, body = CspOriginOut), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<Json<CspOriginOut>, RestError> {
-    Ok(Json(CspOriginOut::new(&service::get_origin(&state, &caller, &id).await?, &base_url(&state))))
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CspOriginOut>, RestError> {
+    Ok(Json(CspOriginOut::new(
+        &service::get_origin(&state, &caller, &id).await?,
+        &base_url(&state),
+    )))
 }
 
 #[utoipa::path(put, path = "/api/v1/csp-origins/{id}", tag = "csp-origins", params(("id" = String, Path)), request_body = CspOriginIn,
     responses((status = 200, body = CspOriginOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn put(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<CspOriginIn>) -> Result<Json<CspOriginOut>, RestError> {
-    Ok(Json(CspOriginOut::new(&service::save_origin(&state, &caller, Some(&id), input.into()).await?, &base_url(&state))))
+pub async fn put(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<CspOriginIn>,
+) -> Result<Json<CspOriginOut>, RestError> {
+    Ok(Json(CspOriginOut::new(
+        &service::save_origin(&state, &caller, Some(&id), input.into()).await?,
+        &base_url(&state),
+    )))
 }
 
 #[utoipa::path(delete, path = "/api/v1/csp-origins/{id}", tag = "csp-origins", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<StatusCode, RestError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, RestError> {
     service::delete_origin(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -44,14 +44,20 @@ pub fn bad_request(status: StatusCode, detail: impl Into<String>) -> Response {
 }
 
 fn body(status: StatusCode, code: &str, title: &str, detail: String) -> Response {
-    let item = ErrorItem { code: code.to_string(), title: title.to_string(), detail, status: status.as_u16().to_string() };
+    let item = ErrorItem {
+        code: code.to_string(),
+        title: title.to_string(),
+        detail,
+        status: status.as_u16().to_string(),
+    };
     (status, Json(ErrorBody { errors: vec![item] })).into_response()
 }
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let error = self.0;
-        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let detail = match &error {
             AppError::Unauthenticated => {
                 "Authenticate with a personal API key: send `Authorization: Bearer <key>`. Create a key on your account page in Sightline.".to_string()
@@ -59,11 +65,16 @@ impl IntoResponse for RestError {
             other => other.to_string(),
         };
         let mut response = body(status, error.code(), error.title(), detail);
-        if let Some(value) = error.retry_after_secs().and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
+        if let Some(value) = error
+            .retry_after_secs()
+            .and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok())
+        {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         if error == AppError::Unauthenticated {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

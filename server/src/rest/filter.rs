@@ -9,7 +9,10 @@ use app::error::AppError;
 const SUPPORTED: &str = "email eq, status eq, name co, name sw, email co (joined with and)";
 
 fn unsupported(clause: &str) -> AppError {
-    AppError::invalid("filter", format!("The filter clause `{clause}` is not supported. Supported: {SUPPORTED}."))
+    AppError::invalid(
+        "filter",
+        format!("The filter clause `{clause}` is not supported. Supported: {SUPPORTED}."),
+    )
 }
 
 /// Splits one clause `attr op "value"`.
@@ -20,10 +23,20 @@ fn clause(text: &str) -> Result<(String, String, String), AppError> {
         return Err(unsupported(text));
     };
     let value = value.trim();
-    let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(|| {
-        AppError::invalid("filter", format!("In `{text}`, put the value in double quotes."))
-    })?;
-    Ok((attr.to_string(), op.to_lowercase(), value.replace("\\\"", "\"")))
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "filter",
+                format!("In `{text}`, put the value in double quotes."),
+            )
+        })?;
+    Ok((
+        attr.to_string(),
+        op.to_lowercase(),
+        value.replace("\\\"", "\""),
+    ))
 }
 
 /// Adds the filter's conditions to a user query.
@@ -47,7 +60,11 @@ mod tests {
     #[test]
     fn understood_clauses_become_query_fields() {
         let mut q = UserQuery::default();
-        apply(r#"email eq "ada@example.com" and status eq "active""#, &mut q).unwrap();
+        apply(
+            r#"email eq "ada@example.com" and status eq "active""#,
+            &mut q,
+        )
+        .unwrap();
         assert_eq!(q.email, "ada@example.com");
         assert_eq!(q.status, Some(UserStatus::Active));
         let mut q = UserQuery::default();
@@ -58,9 +75,17 @@ mod tests {
     #[test]
     fn other_clauses_are_refused_by_name() {
         let mut q = UserQuery::default();
-        let err = apply(r#"createdAt gt "2020""#, &mut q).unwrap_err().to_string();
-        assert!(err.contains("createdAt gt") && err.contains("Supported"), "{err}");
-        assert!(apply("email eq ada", &mut q).unwrap_err().to_string().contains("double quotes"));
+        let err = apply(r#"createdAt gt "2020""#, &mut q)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("createdAt gt") && err.contains("Supported"),
+            "{err}"
+        );
+        assert!(apply("email eq ada", &mut q)
+            .unwrap_err()
+            .to_string()
+            .contains("double quotes"));
         assert!(apply(r#"status eq "sleeping""#, &mut q).is_err());
     }
 }

@@ -59,24 +59,59 @@ impl utoipa::Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
-            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
-            RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build();
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", content)
+                    .build(),
+            )
         };
         let common = [
-            ("400", "The request is not valid: the error says which field and why."),
-            ("401", "No valid API key or session: send `Authorization: Bearer <API key>`."),
-            ("403", "The caller may not do this: the error says what it needs."),
-            ("404", "There is no such resource, or the caller cannot see it."),
+            (
+                "400",
+                "The request is not valid: the error says which field and why.",
+            ),
+            (
+                "401",
+                "No valid API key or session: send `Authorization: Bearer <API key>`.",
+            ),
+            (
+                "403",
+                "The caller may not do this: the error says what it needs.",
+            ),
+            (
+                "404",
+                "There is no such resource, or the caller cannot see it.",
+            ),
         ];
         for item in openapi.paths.paths.values_mut() {
-            for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
-                let json_body = operation.request_body.as_ref().is_some_and(|body| body.content.contains_key("application/json"));
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let json_body = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.contains_key("application/json"));
                 let responses = &mut operation.responses.responses;
                 for (status, description) in common {
-                    responses.entry(status.to_string()).or_insert_with(|| error(description));
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description));
                 }
                 if json_body {
-                    responses.entry("415".to_string()).or_insert_with(|| error("The body is not sent as `application/json`."));
+                    responses
+                        .entry("415".to_string())
+                        .or_insert_with(|| error("The body is not sent as `application/json`."));
                 }
             }
         }
@@ -85,46 +120,106 @@ impl utoipa::Modify for CommonErrors {
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("apiKey", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
-        openapi.security = Some(vec![SecurityRequirement::new("apiKey", Vec::<String>::new())]);
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new(
+            "apiKey",
+            Vec::<String>::new(),
+        )]);
     }
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(ApiDoc::openapi()) }),
+        )
         .route("/api/v1/users/me", get(users::me))
         .route("/api/v1/users", get(users::list).post(users::create))
-        .route("/api/v1/users/{id}", get(users::get).patch(users::patch).delete(users::delete))
+        .route(
+            "/api/v1/users/{id}",
+            get(users::get).patch(users::patch).delete(users::delete),
+        )
         .route("/api/v1/groups", get(groups::list).post(groups::create))
-        .route("/api/v1/groups/{id}", get(groups::get).patch(groups::patch).delete(groups::delete))
+        .route(
+            "/api/v1/groups/{id}",
+            get(groups::get).patch(groups::patch).delete(groups::delete),
+        )
         .route("/api/v1/roles", get(roles::list))
         .route("/api/v1/roles/{id}", get(roles::get))
         .route("/api/v1/spaces", get(spaces::list).post(spaces::create))
         .route("/api/v1/spaces/types", get(spaces::types))
-        .route("/api/v1/spaces/{id}", get(spaces::get).put(spaces::put).patch(spaces::patch).delete(spaces::delete))
-        .route("/api/v1/spaces/{id}/assignments", get(spaces::list_assignments).post(spaces::create_assignment))
+        .route(
+            "/api/v1/spaces/{id}",
+            get(spaces::get)
+                .put(spaces::put)
+                .patch(spaces::patch)
+                .delete(spaces::delete),
+        )
+        .route(
+            "/api/v1/spaces/{id}/assignments",
+            get(spaces::list_assignments).post(spaces::create_assignment),
+        )
         .route(
             "/api/v1/spaces/{id}/assignments/{assignment}",
-            get(spaces::get_assignment).put(spaces::put_assignment).delete(spaces::delete_assignment),
+            get(spaces::get_assignment)
+                .put(spaces::put_assignment)
+                .delete(spaces::delete_assignment),
         )
-        .route("/api/v1/spaces/{id}/shares", get(spaces::list_shares).post(spaces::create_share))
-        .route("/api/v1/spaces/{id}/shares/{share}", get(spaces::get_share).patch(spaces::patch_share).delete(spaces::delete_share))
-        .route("/api/v1/data-files", axum::routing::post(data_files::upload))
+        .route(
+            "/api/v1/spaces/{id}/shares",
+            get(spaces::list_shares).post(spaces::create_share),
+        )
+        .route(
+            "/api/v1/spaces/{id}/shares/{share}",
+            get(spaces::get_share)
+                .patch(spaces::patch_share)
+                .delete(spaces::delete_share),
+        )
+        .route(
+            "/api/v1/data-files",
+            axum::routing::post(data_files::upload),
+        )
         .route("/api/v1/apps", axum::routing::post(apps::create))
-        .route("/api/v1/apps/{id}", get(apps::get).put(apps::put).delete(apps::delete))
-        .route("/api/v1/apps/{id}/publish", axum::routing::post(apps::publish).put(apps::republish))
+        .route(
+            "/api/v1/apps/{id}",
+            get(apps::get).put(apps::put).delete(apps::delete),
+        )
+        .route(
+            "/api/v1/apps/{id}/publish",
+            axum::routing::post(apps::publish).put(apps::republish),
+        )
         .route("/api/v1/apps/{id}/copy", axum::routing::post(apps::copy))
-        .route("/api/v1/apps/{id}/space", axum::routing::put(apps::move_to_space))
-        .route("/api/v1/csp-origins", get(csp_origins::list).post(csp_origins::create))
-        .route("/api/v1/csp-origins/{id}", get(csp_origins::get).put(csp_origins::put).delete(csp_origins::delete))
+        .route(
+            "/api/v1/apps/{id}/space",
+            axum::routing::put(apps::move_to_space),
+        )
+        .route(
+            "/api/v1/csp-origins",
+            get(csp_origins::list).post(csp_origins::create),
+        )
+        .route(
+            "/api/v1/csp-origins/{id}",
+            get(csp_origins::get)
+                .put(csp_origins::put)
+                .delete(csp_origins::delete),
+        )
         .route("/api/v1/{*rest}", axum::routing::any(no_such_route))
 }
 
 async fn no_such_route() -> axum::response::Response {
-    error::bad_request(StatusCode::NOT_FOUND, "There is no such REST route. The routes are listed in /api/v1/openapi.json.").into_response()
+    error::bad_request(
+        StatusCode::NOT_FOUND,
+        "There is no such REST route. The routes are listed in /api/v1/openapi.json.",
+    )
+    .into_response()
 }
 
 pub fn base_url(state: &AppState) -> String {
@@ -136,14 +231,26 @@ pub fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
     match limit {
         None => Ok(0),
         Some(n @ 1..=100) => Ok(n),
-        Some(n) => Err(AppError::invalid("limit", format!("limit must be between 1 and 100; it is {n}."))),
+        Some(n) => Err(AppError::invalid(
+            "limit",
+            format!("limit must be between 1 and 100; it is {n}."),
+        )),
     }
 }
 
-
 /// `links.self` and `links.next` of a list, keeping its filters.
-pub fn list_links(base: &str, resource: &str, limit: Option<u32>, kept: &[(&str, Option<&str>)], current: Option<&str>, next: Option<&str>) -> ListLinks {
-    let mut params: Vec<String> = kept.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", app::url::percent_encode(v)))).collect();
+pub fn list_links(
+    base: &str,
+    resource: &str,
+    limit: Option<u32>,
+    kept: &[(&str, Option<&str>)],
+    current: Option<&str>,
+    next: Option<&str>,
+) -> ListLinks {
+    let mut params: Vec<String> = kept
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", app::url::percent_encode(v))))
+        .collect();
     if let Some(limit) = limit {
         params.push(format!("limit={limit}"));
     }
@@ -152,14 +259,27 @@ pub fn list_links(base: &str, resource: &str, limit: Option<u32>, kept: &[(&str,
         if let Some(cursor) = cursor {
             all.push(format!("next={}", app::url::percent_encode(cursor)));
         }
-        let query = if all.is_empty() { String::new() } else { format!("?{}", all.join("&")) };
-        Href { href: format!("{base}/api/v1/{resource}{query}") }
+        let query = if all.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", all.join("&"))
+        };
+        Href {
+            href: format!("{base}/api/v1/{resource}{query}"),
+        }
     };
-    ListLinks { self_: href(current), next: next.map(|n| href(Some(n))) }
+    ListLinks {
+        self_: href(current),
+        next: next.map(|n| href(Some(n))),
+    }
 }
 
 /// Role ids from references by id or by name.
-pub async fn role_ids(state: &AppState, caller: &Principal, refs: &[RefIn]) -> Result<Vec<String>, AppError> {
+pub async fn role_ids(
+    state: &AppState,
+    caller: &Principal,
+    refs: &[RefIn],
+) -> Result<Vec<String>, AppError> {
     if refs.is_empty() {
         return Ok(Vec::new());
     }
@@ -167,27 +287,74 @@ pub async fn role_ids(state: &AppState, caller: &Principal, refs: &[RefIn]) -> R
     refs.iter()
         .map(|r| match (&r.id, &r.name) {
             (Some(id), _) => Ok(id.clone()),
-            (None, Some(name)) => roles.iter().find(|role| role.name.eq_ignore_ascii_case(name)).map(|role| role.id.clone()).ok_or_else(|| {
-                let known: Vec<&str> = roles.iter().filter(|r| r.kind.is_assignable()).map(|r| r.name.as_str()).collect();
-                AppError::invalid("assignedRoles", format!("There is no role named \"{name}\". Roles: {}.", known.join(", ")))
-            }),
-            (None, None) => Err(AppError::invalid("assignedRoles", "Each role needs an \"id\" or a \"name\".")),
+            (None, Some(name)) => roles
+                .iter()
+                .find(|role| role.name.eq_ignore_ascii_case(name))
+                .map(|role| role.id.clone())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = roles
+                        .iter()
+                        .filter(|r| r.kind.is_assignable())
+                        .map(|r| r.name.as_str())
+                        .collect();
+                    AppError::invalid(
+                        "assignedRoles",
+                        format!(
+                            "There is no role named \"{name}\". Roles: {}.",
+                            known.join(", ")
+                        ),
+                    )
+                }),
+            (None, None) => Err(AppError::invalid(
+                "assignedRoles",
+                "Each role needs an \"id\" or a \"name\".",
+            )),
         })
         .collect()
 }
 
 /// Group ids from references by id or by name.
-pub async fn group_ids(state: &AppState, caller: &Principal, refs: &[RefIn]) -> Result<Vec<String>, AppError> {
+pub async fn group_ids(
+    state: &AppState,
+    caller: &Principal,
+    refs: &[RefIn],
+) -> Result<Vec<String>, AppError> {
     let mut ids = Vec::new();
     for r in refs {
         match (&r.id, &r.name) {
             (Some(id), _) => ids.push(id.clone()),
             (None, Some(name)) => {
-                let page = service::list_groups(state, caller, GroupQuery { search: name.clone(), limit: 100, ..Default::default() }).await?;
-                let group = page.items.into_iter().find(|g| g.name.eq_ignore_ascii_case(name));
-                ids.push(group.ok_or_else(|| AppError::invalid("assignedGroups", format!("There is no group named \"{name}\".")))?.id);
+                let page = service::list_groups(
+                    state,
+                    caller,
+                    GroupQuery {
+                        search: name.clone(),
+                        limit: 100,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                let group = page
+                    .items
+                    .into_iter()
+                    .find(|g| g.name.eq_ignore_ascii_case(name));
+                ids.push(
+                    group
+                        .ok_or_else(|| {
+                            AppError::invalid(
+                                "assignedGroups",
+                                format!("There is no group named \"{name}\"."),
+                            )
+                        })?
+                        .id,
+                );
             }
-            (None, None) => return Err(AppError::invalid("assignedGroups", "Each group needs an \"id\" or a \"name\".")),
+            (None, None) => {
+                return Err(AppError::invalid(
+                    "assignedGroups",
+                    "Each group needs an \"id\" or a \"name\".",
+                ))
+            }
         }
     }
     Ok(ids)
@@ -199,16 +366,32 @@ mod tests {
 
     #[test]
     fn next_links_keep_filters_and_encode_cursors() {
-        let links = list_links("http://h", "users", Some(5), &[("status", Some("active")), ("email", None)], None, Some("ab.c d"));
-        assert_eq!(links.self_.href, "http://h/api/v1/users?status=active&limit=5");
-        assert_eq!(links.next.unwrap().href, "http://h/api/v1/users?status=active&limit=5&next=ab.c%20d");
+        let links = list_links(
+            "http://h",
+            "users",
+            Some(5),
+            &[("status", Some("active")), ("email", None)],
+            None,
+            Some("ab.c d"),
+        );
+        assert_eq!(
+            links.self_.href,
+            "http://h/api/v1/users?status=active&limit=5"
+        );
+        assert_eq!(
+            links.next.unwrap().href,
+            "http://h/api/v1/users?status=active&limit=5&next=ab.c%20d"
+        );
     }
 
     #[test]
     fn limits_outside_one_to_a_hundred_are_refused() {
         assert_eq!(check_limit(None).unwrap(), 0);
         assert_eq!(check_limit(Some(100)).unwrap(), 100);
-        assert!(check_limit(Some(0)).unwrap_err().to_string().contains("between 1 and 100"));
+        assert!(check_limit(Some(0))
+            .unwrap_err()
+            .to_string()
+            .contains("between 1 and 100"));
         assert!(check_limit(Some(101)).is_err());
     }
 }

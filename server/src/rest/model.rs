@@ -38,7 +38,12 @@ pub struct AssignedRole {
 
 impl From<&RoleRef> for AssignedRole {
     fn from(r: &RoleRef) -> Self {
-        AssignedRole { id: r.id.clone(), name: r.name.clone(), type_: r.kind.qlik_type().into(), level: r.kind.level().into() }
+        AssignedRole {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            type_: r.kind.qlik_type().into(),
+            level: r.kind.level().into(),
+        }
     }
 }
 
@@ -75,8 +80,19 @@ impl UserOut {
             created_at: rfc3339(user.created_at),
             last_updated_at: rfc3339(user.updated_at),
             assigned_roles: user.roles.iter().map(AssignedRole::from).collect(),
-            assigned_groups: user.groups.iter().map(|g| AssignedGroup { id: g.id.clone(), name: g.name.clone() }).collect(),
-            links: SelfLink { self_: Href { href: format!("{base}/api/v1/users/{}", user.id) } },
+            assigned_groups: user
+                .groups
+                .iter()
+                .map(|g| AssignedGroup {
+                    id: g.id.clone(),
+                    name: g.name.clone(),
+                })
+                .collect(),
+            links: SelfLink {
+                self_: Href {
+                    href: format!("{base}/api/v1/users/{}", user.id),
+                },
+            },
         }
     }
 }
@@ -171,7 +187,11 @@ impl GroupOut {
             created_at: rfc3339(group.created_at),
             last_updated_at: rfc3339(group.updated_at),
             assigned_roles: group.roles.iter().map(AssignedRole::from).collect(),
-            links: SelfLink { self_: Href { href: format!("{base}/api/v1/groups/{}", group.id) } },
+            links: SelfLink {
+                self_: Href {
+                    href: format!("{base}/api/v1/groups/{}", group.id),
+                },
+            },
         }
     }
 }
@@ -229,10 +249,18 @@ impl RoleOut {
             description: role.description.clone(),
             type_: role.kind.qlik_type().into(),
             level: role.kind.level().into(),
-            permissions: role.permissions.iter().map(|p| p.as_str().to_string()).collect(),
+            permissions: role
+                .permissions
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
             created_at: rfc3339(role.created_at),
             last_updated_at: rfc3339(role.updated_at),
-            links: SelfLink { self_: Href { href: format!("{base}/api/v1/roles/{}", role.id) } },
+            links: SelfLink {
+                self_: Href {
+                    href: format!("{base}/api/v1/roles/{}", role.id),
+                },
+            },
         }
     }
 }

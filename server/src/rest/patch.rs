@@ -29,27 +29,54 @@ impl PatchOp {
             "replace" => Ok(Op::Replace),
             "add" => Ok(Op::Add),
             "remove" => Ok(Op::Remove),
-            other => Err(AppError::invalid("op", format!("Operation {index}: \"{other}\" is not supported; use replace, add or remove."))),
+            other => Err(AppError::invalid(
+                "op",
+                format!(
+                    "Operation {index}: \"{other}\" is not supported; use replace, add or remove."
+                ),
+            )),
         }
     }
 
     pub fn string(&self, index: usize) -> Result<String, AppError> {
-        self.value
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| AppError::invalid("value", format!("Operation {index} on {}: the value must be a string.", self.path)))
+        self.value.as_str().map(str::to_string).ok_or_else(|| {
+            AppError::invalid(
+                "value",
+                format!(
+                    "Operation {index} on {}: the value must be a string.",
+                    self.path
+                ),
+            )
+        })
     }
 
     pub fn boolean(&self, index: usize) -> Result<bool, AppError> {
-        self.value.as_bool().ok_or_else(|| AppError::invalid("value", format!("Operation {index} on {}: the value must be true or false.", self.path)))
+        self.value.as_bool().ok_or_else(|| {
+            AppError::invalid(
+                "value",
+                format!(
+                    "Operation {index} on {}: the value must be true or false.",
+                    self.path
+                ),
+            )
+        })
     }
 
     /// A list of strings (one string alone is taken as a list).
     pub fn strings(&self, index: usize) -> Result<Vec<String>, AppError> {
         match &self.value {
             serde_json::Value::String(s) => Ok(vec![s.clone()]),
-            serde_json::Value::Array(items) if items.iter().all(|v| v.is_string()) => Ok(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
-            _ => Err(AppError::invalid("value", format!("Operation {index} on {}: the value must be a list of strings.", self.path))),
+            serde_json::Value::Array(items) if items.iter().all(|v| v.is_string()) => Ok(items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()),
+            _ => Err(AppError::invalid(
+                "value",
+                format!(
+                    "Operation {index} on {}: the value must be a list of strings.",
+                    self.path
+                ),
+            )),
         }
     }
 
@@ -66,7 +93,14 @@ impl PatchOp {
     }
 
     pub fn unknown_path(&self, index: usize, known: &[&str]) -> AppError {
-        AppError::invalid("path", format!("Operation {index}: \"{}\" cannot be patched; use one of {}.", self.path, known.join(", ")))
+        AppError::invalid(
+            "path",
+            format!(
+                "Operation {index}: \"{}\" cannot be patched; use one of {}.",
+                self.path,
+                known.join(", ")
+            ),
+        )
     }
 }
 
@@ -102,9 +136,25 @@ mod tests {
 
     #[test]
     fn bad_operations_are_named() {
-        let op = PatchOp { op: "move".into(), path: "/name".into(), value: serde_json::Value::Null };
-        assert!(op.kind(0).unwrap_err().to_string().contains("\"move\" is not supported"));
-        let op = PatchOp { op: "replace".into(), path: "/name".into(), value: serde_json::json!(3) };
-        assert!(op.string(1).unwrap_err().to_string().contains("must be a string"));
+        let op = PatchOp {
+            op: "move".into(),
+            path: "/name".into(),
+            value: serde_json::Value::Null,
+        };
+        assert!(op
+            .kind(0)
+            .unwrap_err()
+            .to_string()
+            .contains("\"move\" is not supported"));
+        let op = PatchOp {
+            op: "replace".into(),
+            path: "/name".into(),
+            value: serde_json::json!(3),
+        };
+        assert!(op
+            .string(1)
+            .unwrap_err()
+            .to_string()
+            .contains("must be a string"));
     }
 }

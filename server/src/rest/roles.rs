@@ -12,15 +12,25 @@ use super::{base_url, list_links};
 
 #[utoipa::path(get, path = "/api/v1/roles", tag = "roles",
     responses((status = 200, body = RoleList), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<RoleList>, RestError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<RoleList>, RestError> {
     let roles = service::list_roles(&state, &caller).await?;
     let base = base_url(&state);
-    Ok(Json(RoleList { data: roles.iter().map(|r| RoleOut::new(r, &base)).collect(), links: list_links(&base, "roles", None, &[], None, None) }))
+    Ok(Json(RoleList {
+        data: roles.iter().map(|r| RoleOut::new(r, &base)).collect(),
+        links: list_links(&base, "roles", None, &[], None, None),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = String, Path, description = "Role id")),
     responses((status = 200, body = RoleOut), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<Json<RoleOut>, RestError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RoleOut>, RestError> {
     let role = service::get_role(&state, &caller, &id).await?;
     Ok(Json(RoleOut::new(&role, &base_url(&state))))
 }

@@ -67,17 +67,39 @@ impl SpaceOut {
             id: space.id.clone(),
             tenant_id: space.tenant_id.clone(),
             type_: space.space_type.api_name().into(),
-            name: if space.space_type == SpaceType::Personal { String::new() } else { space.name.clone() },
+            name: if space.space_type == SpaceType::Personal {
+                String::new()
+            } else {
+                space.name.clone()
+            },
             description: space.description.clone(),
             owner_id: space.owner_id.clone(),
             created_at: rfc3339(space.created_at),
             updated_at: rfc3339(space.updated_at),
             meta: SpaceMeta {
-                actions: space.actions.iter().map(|a| a.api_name().to_string()).collect(),
-                roles: space.roles.iter().map(|r| r.api_name().to_string()).collect(),
-                assignable_roles: space.space_type.allowed_roles().iter().map(|r| r.api_name().to_string()).collect(),
+                actions: space
+                    .actions
+                    .iter()
+                    .map(|a| a.api_name().to_string())
+                    .collect(),
+                roles: space
+                    .roles
+                    .iter()
+                    .map(|r| r.api_name().to_string())
+                    .collect(),
+                assignable_roles: space
+                    .space_type
+                    .allowed_roles()
+                    .iter()
+                    .map(|r| r.api_name().to_string())
+                    .collect(),
             },
-            links: SpaceLinks { assignments: Href { href: format!("{self_href}/assignments") }, self_: Href { href: self_href } },
+            links: SpaceLinks {
+                assignments: Href {
+                    href: format!("{self_href}/assignments"),
+                },
+                self_: Href { href: self_href },
+            },
         }
     }
 }
@@ -180,7 +202,12 @@ impl AssignmentOut {
             created_at: rfc3339(a.created_at),
             created_by: a.created_by.clone(),
             updated_at: rfc3339(a.updated_at),
-            links: ItemLinks { self_: Href { href: format!("{space}/assignments/{}", a.id) }, space: Href { href: space } },
+            links: ItemLinks {
+                self_: Href {
+                    href: format!("{space}/assignments/{}", a.id),
+                },
+                space: Href { href: space },
+            },
         }
     }
 }
@@ -248,7 +275,12 @@ impl ShareOut {
             created_at: rfc3339(s.created_at),
             created_by: s.created_by.clone(),
             updated_at: rfc3339(s.updated_at),
-            links: ItemLinks { self_: Href { href: format!("{space}/shares/{}", s.id) }, space: Href { href: space } },
+            links: ItemLinks {
+                self_: Href {
+                    href: format!("{space}/shares/{}", s.id),
+                },
+                space: Href { href: space },
+            },
         }
     }
 }
@@ -290,12 +322,20 @@ fn assignee_type(name: &str) -> Result<AssigneeType, AppError> {
     match name {
         "user" => Ok(AssigneeType::User),
         "group" => Ok(AssigneeType::Group),
-        other => Err(AppError::invalid("type", format!("Unknown assignment type \"{other}\": use user or group."))),
+        other => Err(AppError::invalid(
+            "type",
+            format!("Unknown assignment type \"{other}\": use user or group."),
+        )),
     }
 }
 
 fn share_type(name: &str) -> Result<ShareAssignee, AppError> {
-    ShareAssignee::parse(name).ok_or_else(|| AppError::invalid("type", format!("Unknown share type \"{name}\": use user, group, everyone or link.")))
+    ShareAssignee::parse(name).ok_or_else(|| {
+        AppError::invalid(
+            "type",
+            format!("Unknown share type \"{name}\": use user, group, everyone or link."),
+        )
+    })
 }
 
 fn created<T: Serialize>(body: T) -> Response {
@@ -306,9 +346,18 @@ fn created<T: Serialize>(body: T) -> Response {
 
 #[utoipa::path(get, path = "/api/v1/spaces", tag = "spaces", params(SpaceListParams),
     responses((status = 200, body = SpaceList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryParams(params): QueryParams<SpaceListParams>) -> Result<Json<SpaceList>, RestError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryParams(params): QueryParams<SpaceListParams>,
+) -> Result<Json<SpaceList>, RestError> {
     let query = SpaceQuery {
-        space_type: params.type_.as_deref().filter(|t| !t.is_empty()).map(SpaceType::parse).transpose()?,
+        space_type: params
+            .type_
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(SpaceType::parse)
+            .transpose()?,
         name: params.name.clone().unwrap_or_default(),
         owner_id: params.owner_id.clone().unwrap_or_default(),
         after: params.next.clone(),
@@ -316,18 +365,44 @@ pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryPa
     };
     let page: Page<Space> = service::list_spaces(&state, &caller, query).await?;
     let base = base_url(&state);
-    let kept = [("type", params.type_.as_deref()), ("name", params.name.as_deref()), ("ownerId", params.owner_id.as_deref())];
+    let kept = [
+        ("type", params.type_.as_deref()),
+        ("name", params.name.as_deref()),
+        ("ownerId", params.owner_id.as_deref()),
+    ];
     Ok(Json(SpaceList {
-        meta: CountMeta { count: page.items.len() },
+        meta: CountMeta {
+            count: page.items.len(),
+        },
         data: page.items.iter().map(|s| SpaceOut::new(s, &base)).collect(),
-        links: list_links(&base, "spaces", params.limit, &kept, params.next.as_deref(), page.next.as_deref()),
+        links: list_links(
+            &base,
+            "spaces",
+            params.limit,
+            &kept,
+            params.next.as_deref(),
+            page.next.as_deref(),
+        ),
     }))
 }
 
 #[utoipa::path(post, path = "/api/v1/spaces", tag = "spaces", request_body = SpaceIn,
     responses((status = 201, body = SpaceOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<SpaceIn>) -> Result<Response, RestError> {
-    let space = service::create_space(&state, &caller, NewSpace { space_type: SpaceType::parse(&input.type_)?, name: input.name, description: input.description }).await?;
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(input): JsonBody<SpaceIn>,
+) -> Result<Response, RestError> {
+    let space = service::create_space(
+        &state,
+        &caller,
+        NewSpace {
+            space_type: SpaceType::parse(&input.type_)?,
+            name: input.name,
+            description: input.description,
+        },
+    )
+    .await?;
     Ok(created(SpaceOut::new(&space, &base_url(&state))))
 }
 
@@ -338,7 +413,11 @@ pub async fn types(Caller(_caller): Caller) -> Json<SpaceTypeList> {
         .map(|(t, roles)| SpaceTypeOut {
             type_: t.api_name().into(),
             assignable_roles: roles.iter().map(|r| r.api_name().to_string()).collect(),
-            share_roles: t.share_roles().iter().map(|r| r.api_name().to_string()).collect(),
+            share_roles: t
+                .share_roles()
+                .iter()
+                .map(|r| r.api_name().to_string())
+                .collect(),
         })
         .collect();
     Json(SpaceTypeList { data })
@@ -346,37 +425,79 @@ pub async fn types(Caller(_caller): Caller) -> Json<SpaceTypeList> {
 
 #[utoipa::path(get, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)),
     responses((status = 200, body = SpaceOut), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<Json<SpaceOut>, RestError> {
-    Ok(Json(SpaceOut::new(&service::get_space(&state, &caller, &id).await?, &base_url(&state))))
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SpaceOut>, RestError> {
+    Ok(Json(SpaceOut::new(
+        &service::get_space(&state, &caller, &id).await?,
+        &base_url(&state),
+    )))
 }
 
 /// Sets the name, description and owner; a field left out stays as it is.
 #[utoipa::path(put, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)), request_body = SpacePutIn,
     responses((status = 200, body = SpaceOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn put(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(input): JsonBody<SpacePutIn>) -> Result<Json<SpaceOut>, RestError> {
-    let changes = SpaceChanges { name: input.name, description: input.description, owner_id: input.owner_id };
-    Ok(Json(SpaceOut::new(&service::update_space(&state, &caller, &id, changes).await?, &base_url(&state))))
+pub async fn put(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<SpacePutIn>,
+) -> Result<Json<SpaceOut>, RestError> {
+    let changes = SpaceChanges {
+        name: input.name,
+        description: input.description,
+        owner_id: input.owner_id,
+    };
+    Ok(Json(SpaceOut::new(
+        &service::update_space(&state, &caller, &id, changes).await?,
+        &base_url(&state),
+    )))
 }
 
 /// JSON Patch `replace` on `/name`, `/description` and `/ownerId`.
 #[utoipa::path(patch, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)), request_body = Vec<PatchOp>,
     responses((status = 200, body = SpaceOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn patch(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(ops): JsonBody<Vec<PatchOp>>) -> Result<Json<SpaceOut>, RestError> {
+pub async fn patch(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(ops): JsonBody<Vec<PatchOp>>,
+) -> Result<Json<SpaceOut>, RestError> {
     let mut changes = SpaceChanges::default();
     for (index, op) in ops.iter().enumerate() {
         match (op.path.as_str(), op.kind(index)?) {
             ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
             ("/description", Op::Replace) => changes.description = Some(op.string(index)?),
             ("/ownerId", Op::Replace) => changes.owner_id = Some(op.string(index)?),
-            _ => return Err(op.unknown_path(index, &["/name (replace)", "/description (replace)", "/ownerId (replace)"]).into()),
+            _ => {
+                return Err(op
+                    .unknown_path(
+                        index,
+                        &[
+                            "/name (replace)",
+                            "/description (replace)",
+                            "/ownerId (replace)",
+                        ],
+                    )
+                    .into())
+            }
         }
     }
-    Ok(Json(SpaceOut::new(&service::update_space(&state, &caller, &id, changes).await?, &base_url(&state))))
+    Ok(Json(SpaceOut::new(
+        &service::update_space(&state, &caller, &id, changes).await?,
+        &base_url(&state),
+    )))
 }
 
 #[utoipa::path(delete, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<StatusCode, RestError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, RestError> {
     service::delete_space(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -385,37 +506,71 @@ pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(
 
 #[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/assignments", tag = "spaces", params(("spaceId" = String, Path)),
     responses((status = 200, body = AssignmentList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list_assignments(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>) -> Result<Json<AssignmentList>, RestError> {
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(space_id): Path<String>,
+) -> Result<Json<AssignmentList>, RestError> {
     let items = service::list_assignments(&state, &caller, &space_id).await?;
     let base = base_url(&state);
-    Ok(Json(AssignmentList { meta: CountMeta { count: items.len() }, data: items.iter().map(|a| AssignmentOut::new(a, &base)).collect() }))
+    Ok(Json(AssignmentList {
+        meta: CountMeta { count: items.len() },
+        data: items.iter().map(|a| AssignmentOut::new(a, &base)).collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/spaces/{spaceId}/assignments", tag = "spaces", params(("spaceId" = String, Path)), request_body = AssignmentIn,
     responses((status = 201, body = AssignmentOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_assignment(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>, JsonBody(input): JsonBody<AssignmentIn>) -> Result<Response, RestError> {
-    let input = NewAssignment { assignee_type: assignee_type(&input.type_)?, assignee_id: input.assignee_id, roles: parse_roles(&input.roles)? };
+pub async fn create_assignment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(space_id): Path<String>,
+    JsonBody(input): JsonBody<AssignmentIn>,
+) -> Result<Response, RestError> {
+    let input = NewAssignment {
+        assignee_type: assignee_type(&input.type_)?,
+        assignee_id: input.assignee_id,
+        roles: parse_roles(&input.roles)?,
+    };
     let assignment = service::create_assignment(&state, &caller, &space_id, input).await?;
     Ok(created(AssignmentOut::new(&assignment, &base_url(&state))))
 }
 
 #[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/assignments/{assignmentId}", tag = "spaces", params(("spaceId" = String, Path), ("assignmentId" = String, Path)),
     responses((status = 200, body = AssignmentOut), (status = 404, body = ErrorBody)))]
-pub async fn get_assignment(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<Json<AssignmentOut>, RestError> {
-    Ok(Json(AssignmentOut::new(&service::get_assignment(&state, &caller, &space_id, &id).await?, &base_url(&state))))
+pub async fn get_assignment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((space_id, id)): Path<(String, String)>,
+) -> Result<Json<AssignmentOut>, RestError> {
+    Ok(Json(AssignmentOut::new(
+        &service::get_assignment(&state, &caller, &space_id, &id).await?,
+        &base_url(&state),
+    )))
 }
 
 /// Replaces the roles; the complete list must be given.
 #[utoipa::path(put, path = "/api/v1/spaces/{spaceId}/assignments/{assignmentId}", tag = "spaces", params(("spaceId" = String, Path), ("assignmentId" = String, Path)),
     request_body = AssignmentPutIn, responses((status = 200, body = AssignmentOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn put_assignment(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>, JsonBody(input): JsonBody<AssignmentPutIn>) -> Result<Json<AssignmentOut>, RestError> {
-    let assignment = service::update_assignment(&state, &caller, &space_id, &id, parse_roles(&input.roles)?).await?;
+pub async fn put_assignment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((space_id, id)): Path<(String, String)>,
+    JsonBody(input): JsonBody<AssignmentPutIn>,
+) -> Result<Json<AssignmentOut>, RestError> {
+    let assignment =
+        service::update_assignment(&state, &caller, &space_id, &id, parse_roles(&input.roles)?)
+            .await?;
     Ok(Json(AssignmentOut::new(&assignment, &base_url(&state))))
 }
 
 #[utoipa::path(delete, path = "/api/v1/spaces/{spaceId}/assignments/{assignmentId}", tag = "spaces", params(("spaceId" = String, Path), ("assignmentId" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete_assignment(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<StatusCode, RestError> {
+pub async fn delete_assignment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((space_id, id)): Path<(String, String)>,
+) -> Result<StatusCode, RestError> {
     service::delete_assignment(&state, &caller, &space_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -424,48 +579,97 @@ pub async fn delete_assignment(State(state): State<AppState>, Caller(caller): Ca
 
 #[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/shares", tag = "spaces", params(("spaceId" = String, Path), ShareListParams),
     responses((status = 200, body = ShareList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list_shares(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>, QueryParams(params): QueryParams<ShareListParams>) -> Result<Json<ShareList>, RestError> {
-    let query = ShareQuery { app_id: params.resource_id.unwrap_or_default(), user_id: params.user_id.unwrap_or_default(), group_id: params.group_id.unwrap_or_default() };
+pub async fn list_shares(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(space_id): Path<String>,
+    QueryParams(params): QueryParams<ShareListParams>,
+) -> Result<Json<ShareList>, RestError> {
+    let query = ShareQuery {
+        app_id: params.resource_id.unwrap_or_default(),
+        user_id: params.user_id.unwrap_or_default(),
+        group_id: params.group_id.unwrap_or_default(),
+    };
     let items = sharing::list_shares(&state, &caller, &space_id, query).await?;
     let base = base_url(&state);
-    Ok(Json(ShareList { meta: CountMeta { count: items.len() }, data: items.iter().map(|s| ShareOut::new(s, &base)).collect() }))
+    Ok(Json(ShareList {
+        meta: CountMeta { count: items.len() },
+        data: items.iter().map(|s| ShareOut::new(s, &base)).collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/spaces/{spaceId}/shares", tag = "spaces", params(("spaceId" = String, Path)), request_body = ShareIn,
     responses((status = 201, body = ShareOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_share(State(state): State<AppState>, Caller(caller): Caller, Path(space_id): Path<String>, JsonBody(input): JsonBody<ShareIn>) -> Result<Response, RestError> {
+pub async fn create_share(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(space_id): Path<String>,
+    JsonBody(input): JsonBody<ShareIn>,
+) -> Result<Response, RestError> {
     if let Some(kind) = input.resource_type.as_deref().filter(|k| *k != "app") {
-        return Err(AppError::invalid("resourceType", format!("Only apps can be shared; \"{kind}\" cannot.")).into());
+        return Err(AppError::invalid(
+            "resourceType",
+            format!("Only apps can be shared; \"{kind}\" cannot."),
+        )
+        .into());
     }
-    let new = app::sharing::model::NewShare { app_id: input.resource_id, assignee_type: share_type(&input.type_)?, assignee_id: input.assignee_id, roles: parse_roles(&input.roles)? };
+    let new = app::sharing::model::NewShare {
+        app_id: input.resource_id,
+        assignee_type: share_type(&input.type_)?,
+        assignee_id: input.assignee_id,
+        roles: parse_roles(&input.roles)?,
+    };
     let share = sharing::create_share(&state, &caller, &space_id, new).await?;
     Ok(created(ShareOut::new(&share, &base_url(&state))))
 }
 
 #[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/shares/{shareId}", tag = "spaces", params(("spaceId" = String, Path), ("shareId" = String, Path)),
     responses((status = 200, body = ShareOut), (status = 404, body = ErrorBody)))]
-pub async fn get_share(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<Json<ShareOut>, RestError> {
-    Ok(Json(ShareOut::new(&sharing::get_share(&state, &caller, &space_id, &id).await?, &base_url(&state))))
+pub async fn get_share(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((space_id, id)): Path<(String, String)>,
+) -> Result<Json<ShareOut>, RestError> {
+    Ok(Json(ShareOut::new(
+        &sharing::get_share(&state, &caller, &space_id, &id).await?,
+        &base_url(&state),
+    )))
 }
 
 /// JSON Patch `replace` on `/roles` (a list of role names) and `/disabled`.
 #[utoipa::path(patch, path = "/api/v1/spaces/{spaceId}/shares/{shareId}", tag = "spaces", params(("spaceId" = String, Path), ("shareId" = String, Path)),
     request_body = Vec<PatchOp>, responses((status = 200, body = ShareOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn patch_share(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>, JsonBody(ops): JsonBody<Vec<PatchOp>>) -> Result<Json<ShareOut>, RestError> {
+pub async fn patch_share(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((space_id, id)): Path<(String, String)>,
+    JsonBody(ops): JsonBody<Vec<PatchOp>>,
+) -> Result<Json<ShareOut>, RestError> {
     let mut changes = ShareChanges::default();
     for (index, op) in ops.iter().enumerate() {
         match (op.path.as_str(), op.kind(index)?) {
             ("/roles", Op::Replace) => changes.roles = Some(parse_roles(&op.strings(index)?)?),
             ("/disabled", Op::Replace) => changes.disabled = Some(op.boolean(index)?),
-            _ => return Err(op.unknown_path(index, &["/roles (replace)", "/disabled (replace)"]).into()),
+            _ => {
+                return Err(op
+                    .unknown_path(index, &["/roles (replace)", "/disabled (replace)"])
+                    .into())
+            }
         }
     }
-    Ok(Json(ShareOut::new(&sharing::update_share(&state, &caller, &space_id, &id, changes).await?, &base_url(&state))))
+    Ok(Json(ShareOut::new(
+        &sharing::update_share(&state, &caller, &space_id, &id, changes).await?,
+        &base_url(&state),
+    )))
 }
 
 #[utoipa::path(delete, path = "/api/v1/spaces/{spaceId}/shares/{shareId}", tag = "spaces", params(("spaceId" = String, Path), ("shareId" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete_share(State(state): State<AppState>, Caller(caller): Caller, Path((space_id, id)): Path<(String, String)>) -> Result<StatusCode, RestError> {
+pub async fn delete_share(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((space_id, id)): Path<(String, String)>,
+) -> Result<StatusCode, RestError> {
     sharing::delete_share(&state, &caller, &space_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,7 +19,10 @@ use super::{base_url, group_ids, list_links, role_ids};
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users",
     responses((status = 200, body = UserOut), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<UserOut>, RestError> {
+pub async fn me(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<UserOut>, RestError> {
     let detail = service::get_user(&state, &caller, &caller.user_id).await?;
     Ok(Json(UserOut::new(&detail.user, &base_url(&state))))
 }
@@ -27,11 +30,19 @@ pub async fn me(State(state): State<AppState>, Caller(caller): Caller) -> Result
 /// Users of the tenant, by name, a page at a time.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListParams),
     responses((status = 200, body = UserList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryParams(params): QueryParams<UserListParams>) -> Result<Json<UserList>, RestError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    QueryParams(params): QueryParams<UserListParams>,
+) -> Result<Json<UserList>, RestError> {
     let mut query = UserQuery {
         search: params.search.clone().unwrap_or_default(),
         email: params.email.clone().unwrap_or_default(),
-        status: params.status.as_deref().map(UserStatus::parse).transpose()?,
+        status: params
+            .status
+            .as_deref()
+            .map(UserStatus::parse)
+            .transpose()?,
         role_id: params.role_id.clone().unwrap_or_default(),
         group_id: params.group_id.clone().unwrap_or_default(),
         after: params.next.clone(),
@@ -52,27 +63,55 @@ pub async fn list(State(state): State<AppState>, Caller(caller): Caller, QueryPa
     ];
     Ok(Json(UserList {
         data: page.items.iter().map(|u| UserOut::new(u, &base)).collect(),
-        links: list_links(&base, "users", params.limit, &kept, params.next.as_deref(), page.next.as_deref()),
+        links: list_links(
+            &base,
+            "users",
+            params.limit,
+            &kept,
+            params.next.as_deref(),
+            page.next.as_deref(),
+        ),
     }))
 }
 
 /// Creates an invited user; the response carries the invitation link, shown once.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserIn,
     responses((status = 201, body = CreatedUserOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, Caller(caller): Caller, JsonBody(input): JsonBody<UserIn>) -> Result<Response, RestError> {
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(input): JsonBody<UserIn>,
+) -> Result<Response, RestError> {
     if let Some(status) = input.status.as_deref().filter(|s| *s != "invited") {
         return Err(AppError::invalid("status", format!("A new user starts as invited (not \"{status}\") and becomes active by accepting the invitation.")).into());
     }
     let role_ids = role_ids(&state, &caller, &input.assigned_roles).await?;
     let group_ids = group_ids(&state, &caller, &input.assigned_groups).await?;
-    let created = service::create_user(&state, &caller, NewUser { name: input.name, email: input.email, role_ids, group_ids }).await?;
-    let body = CreatedUserOut { user: UserOut::new(&created.user, &base_url(&state)), invite_url: created.invite_url };
+    let created = service::create_user(
+        &state,
+        &caller,
+        NewUser {
+            name: input.name,
+            email: input.email,
+            role_ids,
+            group_ids,
+        },
+    )
+    .await?;
+    let body = CreatedUserOut {
+        user: UserOut::new(&created.user, &base_url(&state)),
+        invite_url: created.invite_url,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<Json<UserOut>, RestError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UserOut>, RestError> {
     let detail = service::get_user(&state, &caller, &id).await?;
     Ok(Json(UserOut::new(&detail.user, &base_url(&state))))
 }
@@ -82,7 +121,12 @@ pub async fn get(State(state): State<AppState>, Caller(caller): Caller, Path(id)
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
     request_body = Vec<PatchOp>,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn patch(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>, JsonBody(ops): JsonBody<Vec<PatchOp>>) -> Result<StatusCode, RestError> {
+pub async fn patch(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    JsonBody(ops): JsonBody<Vec<PatchOp>>,
+) -> Result<StatusCode, RestError> {
     let current = service::get_user(&state, &caller, &id).await?.user;
     let mut changes = UserChanges::default();
     let mut roles: Vec<String> = current.roles.iter().map(|r| r.id.clone()).collect();
@@ -91,16 +135,38 @@ pub async fn patch(State(state): State<AppState>, Caller(caller): Caller, Path(i
         let kind = op.kind(index)?;
         match (op.path.as_str(), kind) {
             ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
-            ("/status", Op::Replace) => changes.status = Some(UserStatus::parse(&op.string(index)?)?),
+            ("/status", Op::Replace) => {
+                changes.status = Some(UserStatus::parse(&op.string(index)?)?)
+            }
             ("/assignedRoles", kind) => {
-                apply_ids(&mut roles, kind, role_ids(&state, &caller, &op.refs(index)?).await?);
+                apply_ids(
+                    &mut roles,
+                    kind,
+                    role_ids(&state, &caller, &op.refs(index)?).await?,
+                );
                 changes.role_ids = Some(roles.clone());
             }
             ("/assignedGroups", kind) => {
-                apply_ids(&mut groups, kind, group_ids(&state, &caller, &op.refs(index)?).await?);
+                apply_ids(
+                    &mut groups,
+                    kind,
+                    group_ids(&state, &caller, &op.refs(index)?).await?,
+                );
                 changes.group_ids = Some(groups.clone());
             }
-            _ => return Err(op.unknown_path(index, &["/name (replace)", "/status (replace)", "/assignedRoles", "/assignedGroups"]).into()),
+            _ => {
+                return Err(op
+                    .unknown_path(
+                        index,
+                        &[
+                            "/name (replace)",
+                            "/status (replace)",
+                            "/assignedRoles",
+                            "/assignedGroups",
+                        ],
+                    )
+                    .into())
+            }
         }
     }
     service::update_user(&state, &caller, &id, changes).await?;
@@ -109,7 +175,11 @@ pub async fn patch(State(state): State<AppState>, Caller(caller): Caller, Path(i
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> Result<StatusCode, RestError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, RestError> {
     service::delete_user(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

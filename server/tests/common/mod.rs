@@ -34,7 +34,8 @@ pub struct TestDb {
 
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("SIGHTLINE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("SIGHTLINE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn unique(prefix: &str) -> String {
@@ -42,10 +43,14 @@ fn unique(prefix: &str) -> String {
 }
 
 pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
-    let mut config = Config::load_with(std::path::Path::new("/nonexistent/Leptos.toml"), |_| None).expect("default config");
+    let mut config = Config::load_with(std::path::Path::new("/nonexistent/Leptos.toml"), |_| None)
+        .expect("default config");
     config.database_url = url.to_string();
     config.data_dir = dir.to_path_buf();
-    config.settings = Settings { public_url: "http://sightline.test".into(), ..Settings::default() };
+    config.settings = Settings {
+        public_url: "http://sightline.test".into(),
+        ..Settings::default()
+    };
     config
 }
 
@@ -58,13 +63,20 @@ impl TestDb {
         let dir = std::env::temp_dir().join(unique("sightline-test"));
         std::fs::create_dir_all(&dir).unwrap();
         let (url, postgres) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.join("test.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+                None,
+            ),
             Backend::Postgres => {
                 let admin = postgres_admin_url();
                 let name = unique("sl_test");
                 sqlx::any::install_default_drivers();
-                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL must run for the tests (see README)");
-                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .expect("PostgreSQL must run for the tests (see README)");
+                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
                 let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
                 (format!("{base}/{name}"), Some((admin, name)))
             }
@@ -73,7 +85,13 @@ impl TestDb {
         change(&mut config.settings);
         let clock = Arc::new(ManualClock::new(START));
         let state = build_state(&config, clock.clone()).await.expect("state");
-        TestDb { state, clock, url, dir, postgres }
+        TestDb {
+            state,
+            clock,
+            url,
+            dir,
+            postgres,
+        }
     }
 
     /// The test's data directory (its SQLite database, uploads and app data).
@@ -87,29 +105,60 @@ impl TestDb {
 
     /// The principal of an existing user, as if they had signed in.
     pub async fn principal(&self, email: &str) -> Principal {
-        let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1").bind(email.to_lowercase()).fetch_one(&self.state.db).await.unwrap();
+        let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email_key = $1")
+            .bind(email.to_lowercase())
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap();
         let mut conn = self.state.db.acquire().await.unwrap();
-        load_principal(&mut conn, &id, Credential::Console).await.unwrap().expect("an active user")
+        load_principal(&mut conn, &id, Credential::Console)
+            .await
+            .unwrap()
+            .expect("an active user")
     }
 
     /// The tenant "Acme" and its admin, root@acme.test.
     pub async fn acme(&self) -> Principal {
-        app::directory::service::create_admin(&self.state, "Acme", "root@acme.test", "Root Admin", PASSWORD).await.unwrap();
+        app::directory::service::create_admin(
+            &self.state,
+            "Acme",
+            "root@acme.test",
+            "Root Admin",
+            PASSWORD,
+        )
+        .await
+        .unwrap();
         self.principal("root@acme.test").await
     }
 
     /// A user `admin` invited, who accepted and chose `PASSWORD`: `<name>@acme.test`.
     pub async fn active_user(&self, admin: &Principal, name: &str) -> Principal {
         let email = format!("{}@acme.test", name.to_lowercase());
-        let new = app::directory::model::NewUser { name: name.into(), email: email.clone(), ..Default::default() };
-        let created = app::directory::service::create_user(&self.state, admin, new).await.unwrap();
+        let new = app::directory::model::NewUser {
+            name: name.into(),
+            email: email.clone(),
+            ..Default::default()
+        };
+        let created = app::directory::service::create_user(&self.state, admin, new)
+            .await
+            .unwrap();
         let token = created.invite_url.rsplit('/').next().unwrap().to_string();
-        app::auth::service::accept_invite(&self.state, &app::auth::service::RequestInfo::default(), &token, PASSWORD).await.unwrap();
+        app::auth::service::accept_invite(
+            &self.state,
+            &app::auth::service::RequestInfo::default(),
+            &token,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
         self.principal(&email).await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.state.db).await.unwrap()
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap()
     }
 }
 
@@ -119,12 +168,21 @@ impl Drop for TestDb {
         if let Some((admin, name)) = self.postgres.take() {
             // Drop cannot await: drop the database from a thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 // Bounded: a slow drop leaves a stray test database, never a hung test run.
                 runtime.block_on(async move {
                     let drop = async {
-                        if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
-                            let _ = sqlx::Executor::execute(&mut conn, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                        if let Ok(mut conn) =
+                            <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
+                        {
+                            let _ = sqlx::Executor::execute(
+                                &mut conn,
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                            )
+                            .await;
                         }
                     };
                     let _ = tokio::time::timeout(std::time::Duration::from_secs(20), drop).await;
@@ -139,7 +197,13 @@ impl Drop for TestDb {
 /// or sqlx spawn never outlive the runtime they were spawned on.
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("test runtime"))
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("test runtime")
+    })
 }
 
 /// Runs a test on the shared runtime; one that runs past two minutes fails instead of hanging
@@ -147,7 +211,9 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 pub fn run(test: impl std::future::Future<Output = ()> + Send + 'static) {
     runtime().block_on(async move {
         tokio::spawn(async move {
-            tokio::time::timeout(std::time::Duration::from_secs(120), test).await.expect("the test ran for over two minutes: something hangs")
+            tokio::time::timeout(std::time::Duration::from_secs(120), test)
+                .await
+                .expect("the test ran for over two minutes: something hangs")
         })
         .await
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))

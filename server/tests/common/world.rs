@@ -43,21 +43,104 @@ pub async fn world_with(t: &TestDb, admin: Principal) -> World {
     let anna = t.active_user(&admin, "Anna").await;
     let ali = t.active_user(&admin, "Ali").await;
     let pat = t.active_user(&admin, "Pat").await;
-    let role = directory::create_role(&t.state, &admin, RoleInput { name: "Publishers".into(), description: String::new(), permissions: vec![Permission::AnonymousAccessLink] }).await.unwrap();
-    directory::update_user(&t.state, &admin, &anna.user_id, UserChanges { role_ids: Some(vec![role.id]), ..Default::default() }).await.unwrap();
+    let role = directory::create_role(
+        &t.state,
+        &admin,
+        RoleInput {
+            name: "Publishers".into(),
+            description: String::new(),
+            permissions: vec![Permission::AnonymousAccessLink],
+        },
+    )
+    .await
+    .unwrap();
+    directory::update_user(
+        &t.state,
+        &admin,
+        &anna.user_id,
+        UserChanges {
+            role_ids: Some(vec![role.id]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let anna = t.principal("anna@acme.test").await;
-    let public = spaces::create_space(&t.state, &admin, NewSpace { space_type: SpaceType::Managed, name: "Public".into(), description: String::new() }).await.unwrap();
-    for (who, role) in [(&anna, SpaceRole::Facilitator), (&ali, SpaceRole::Consumer), (&pat, SpaceRole::Publisher)] {
-        let assignment = NewAssignment { assignee_type: AssigneeType::User, assignee_id: who.user_id.clone(), roles: vec![role] };
-        spaces::create_assignment(&t.state, &admin, &public.id, assignment).await.unwrap();
+    let public = spaces::create_space(
+        &t.state,
+        &admin,
+        NewSpace {
+            space_type: SpaceType::Managed,
+            name: "Public".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    for (who, role) in [
+        (&anna, SpaceRole::Facilitator),
+        (&ali, SpaceRole::Consumer),
+        (&pat, SpaceRole::Publisher),
+    ] {
+        let assignment = NewAssignment {
+            assignee_type: AssigneeType::User,
+            assignee_id: who.user_id.clone(),
+            roles: vec![role],
+        };
+        spaces::create_assignment(&t.state, &admin, &public.id, assignment)
+            .await
+            .unwrap();
     }
-    let work = spaces::create_space(&t.state, &anna, NewSpace { space_type: SpaceType::Shared, name: "Work".into(), description: String::new() }).await.unwrap();
+    let work = spaces::create_space(
+        &t.state,
+        &anna,
+        NewSpace {
+            space_type: SpaceType::Shared,
+            name: "Work".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
     let files = vec![
-        content::stage_file(&t.state, &anna, "orders.csv", ORDERS.as_bytes()).await.unwrap().id,
-        content::stage_file(&t.state, &anna, "customers.csv", CUSTOMERS.as_bytes()).await.unwrap().id,
+        content::stage_file(&t.state, &anna, "orders.csv", ORDERS.as_bytes())
+            .await
+            .unwrap()
+            .id,
+        content::stage_file(&t.state, &anna, "customers.csv", CUSTOMERS.as_bytes())
+            .await
+            .unwrap()
+            .id,
     ];
-    let draft = content::create_app_from_files(&t.state, &anna, NewApp { name: "Community stats".into(), space_id: work.id.clone(), ..Default::default() }, files).await.unwrap();
-    let app = apps::publish_app(&t.state, &anna, &draft.id, PublishInput { space_id: public.id.clone(), name: None }).await.unwrap();
-    World { admin, anna, ali, pat, public_space: public.id, app }
+    let draft = content::create_app_from_files(
+        &t.state,
+        &anna,
+        NewApp {
+            name: "Community stats".into(),
+            space_id: work.id.clone(),
+            ..Default::default()
+        },
+        files,
+    )
+    .await
+    .unwrap();
+    let app = apps::publish_app(
+        &t.state,
+        &anna,
+        &draft.id,
+        PublishInput {
+            space_id: public.id.clone(),
+            name: None,
+        },
+    )
+    .await
+    .unwrap();
+    World {
+        admin,
+        anna,
+        ali,
+        pat,
+        public_space: public.id,
+        app,
+    }
 }
-

@@ -33,14 +33,20 @@ pub fn EmbeddingPage() -> impl IntoView {
 }
 
 #[component]
-fn Capacity(usage: RwSignal<Option<Result<AnonymousUsage, AppError>>>, reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn Capacity(
+    usage: RwSignal<Option<Result<AnonymousUsage, AppError>>>,
+    reload: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let max = RwSignal::new(String::new());
     let save = Action::new(move |max: &String| {
         let parsed = max.trim().parse::<i64>();
         async move {
             match parsed {
                 Ok(max) => set_anonymous_capacity(max).await,
-                Err(_) => Err(AppError::invalid("maxSessions", "Write the capacity as a whole number of sessions.")),
+                Err(_) => Err(AppError::invalid(
+                    "maxSessions",
+                    "Write the capacity as a whole number of sessions.",
+                )),
             }
         }
     });
@@ -100,7 +106,10 @@ fn Capacity(usage: RwSignal<Option<Result<AnonymousUsage, AppError>>>, reload: i
 }
 
 #[component]
-fn Origins(origins: RwSignal<Option<Result<Vec<AllowedOrigin>, AppError>>>, reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn Origins(
+    origins: RwSignal<Option<Result<Vec<AllowedOrigin>, AppError>>>,
+    reload: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let origin = RwSignal::new(String::new());
     let add = Action::new(move |input: &NewOrigin| {

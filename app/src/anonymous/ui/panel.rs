@@ -11,14 +11,19 @@ use crate::shell::{CopyField, ErrorBox, Loading};
 use crate::timefmt;
 
 #[component]
-pub fn AnonymousAccess(app_id: String, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+pub fn AnonymousAccess(
+    app_id: String,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let app_id = StoredValue::new(app_id);
     let version = RwSignal::new(0);
     // Loaded once the page is live: a resource nested in the app page's own would not hydrate.
     let panel = RwSignal::new(None::<Result<AnonymousPanel, AppError>>);
     Effect::new(move || {
         version.track();
-        leptos::task::spawn_local(async move { panel.set(Some(get_anonymous_panel(app_id.get_value()).await)) });
+        leptos::task::spawn_local(async move {
+            panel.set(Some(get_anonymous_panel(app_id.get_value()).await))
+        });
     });
     let reload = move || {
         version.update(|v| *v += 1);
@@ -97,7 +102,11 @@ fn status_badge(status: LinkStatus) -> impl IntoView {
 }
 
 #[component]
-fn LinkCard(link: LinkInfo, panel: StoredValue<AnonymousPanel>, reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn LinkCard(
+    link: LinkInfo,
+    panel: StoredValue<AnonymousPanel>,
+    reload: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let id = StoredValue::new(link.id.clone());
     let change = Action::new(move |changes: &LinkChanges| {
         let changes = changes.clone();
@@ -107,15 +116,29 @@ fn LinkCard(link: LinkInfo, panel: StoredValue<AnonymousPanel>, reload: impl Fn(
     let remove = Action::new(move |_: &()| async move { remove_link(id.get_value()).await });
     let confirming = RwSignal::new(false);
     Effect::new(move || {
-        let done = matches!(change.value().get(), Some(Ok(_))) || matches!(reset.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(())));
+        let done = matches!(change.value().get(), Some(Ok(_)))
+            || matches!(reset.value().get(), Some(Ok(_)))
+            || matches!(remove.value().get(), Some(Ok(())));
         if done {
             untrack(reload);
         }
     });
     let can_manage = panel.with_value(|p| p.can_manage);
-    let views = format!("{} view{} today · {} in 30 days", link.views_today, if link.views_today == 1 { "" } else { "s" }, link.views_30_days);
-    let expiry = link.expires_at.map(|at| format!("Works through {}", timefmt::date(at - 1))).unwrap_or_else(|| "Does not expire".into());
-    let reduction = link.reduction.clone().map(|r| format!("Shows only {} = {}", r.field, r.allowed.join(", "))).unwrap_or_else(|| "Shows all the data".into());
+    let views = format!(
+        "{} view{} today · {} in 30 days",
+        link.views_today,
+        if link.views_today == 1 { "" } else { "s" },
+        link.views_30_days
+    );
+    let expiry = link
+        .expires_at
+        .map(|at| format!("Works through {}", timefmt::date(at - 1)))
+        .unwrap_or_else(|| "Does not expire".into());
+    let reduction = link
+        .reduction
+        .clone()
+        .map(|r| format!("Shows only {} = {}", r.field, r.allowed.join(", ")))
+        .unwrap_or_else(|| "Shows all the data".into());
     let disabled = link.disabled;
     view! {
         <div class="link-card" data-link=link.name.clone()>
@@ -151,11 +174,29 @@ fn LinkCard(link: LinkInfo, panel: StoredValue<AnonymousPanel>, reload: impl Fn(
 
 /// A link's name, expiry and data reduction.
 #[component]
-fn LinkSettings(link: LinkInfo, fields: Vec<String>, change: Action<LinkChanges, Result<LinkInfo, AppError>>) -> impl IntoView {
+fn LinkSettings(
+    link: LinkInfo,
+    fields: Vec<String>,
+    change: Action<LinkChanges, Result<LinkInfo, AppError>>,
+) -> impl IntoView {
     let name = RwSignal::new(link.name.clone());
-    let expires = RwSignal::new(link.expires_at.map(|at| timefmt::date(at - 1)).unwrap_or_default());
-    let field = RwSignal::new(link.reduction.as_ref().map(|r| r.field.clone()).unwrap_or_default());
-    let allowed = RwSignal::new(link.reduction.as_ref().map(|r| r.allowed.join(", ")).unwrap_or_default());
+    let expires = RwSignal::new(
+        link.expires_at
+            .map(|at| timefmt::date(at - 1))
+            .unwrap_or_default(),
+    );
+    let field = RwSignal::new(
+        link.reduction
+            .as_ref()
+            .map(|r| r.field.clone())
+            .unwrap_or_default(),
+    );
+    let allowed = RwSignal::new(
+        link.reduction
+            .as_ref()
+            .map(|r| r.allowed.join(", "))
+            .unwrap_or_default(),
+    );
     let problem = RwSignal::new(None::<AppError>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -166,15 +207,30 @@ fn LinkSettings(link: LinkInfo, fields: Vec<String>, change: Action<LinkChanges,
             match timefmt::end_of_date(&expires_text) {
                 Some(at) => Some(at),
                 None => {
-                    problem.set(Some(AppError::invalid("expiresAt", format!("\"{expires_text}\" is not a date: write it as 2026-12-31."))));
+                    problem.set(Some(AppError::invalid(
+                        "expiresAt",
+                        format!("\"{expires_text}\" is not a date: write it as 2026-12-31."),
+                    )));
                     return;
                 }
             }
         };
         problem.set(None);
         let field_name = field.get_untracked();
-        let reduction = (!field_name.is_empty()).then(|| LinkReduction { field: field_name, allowed: allowed.get_untracked().split(',').map(|v| v.trim().to_string()).collect() });
-        change.dispatch(LinkChanges { name: Some(name.get_untracked()), expires_at: Some(expires_at), reduction: Some(reduction), disabled: None });
+        let reduction = (!field_name.is_empty()).then(|| LinkReduction {
+            field: field_name,
+            allowed: allowed
+                .get_untracked()
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .collect(),
+        });
+        change.dispatch(LinkChanges {
+            name: Some(name.get_untracked()),
+            expires_at: Some(expires_at),
+            reduction: Some(reduction),
+            disabled: None,
+        });
     };
     view! {
         <details class="link-settings">
@@ -203,26 +259,52 @@ fn LinkSettings(link: LinkInfo, fields: Vec<String>, change: Action<LinkChanges,
 #[component]
 fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>) -> impl IntoView {
     let ui = RwSignal::new(EmbedUi::Chart);
-    let sheet = RwSignal::new(panel.with_value(|p| p.sheets.first().map(|s| s.id.clone())).unwrap_or_default());
-    let chart = RwSignal::new(panel.with_value(|p| p.charts.first().map(|c| format!("{}/{}", c.sheet_id, c.chart_id))).unwrap_or_default());
-    let field = RwSignal::new(panel.with_value(|p| p.fields.first().cloned()).unwrap_or_default());
+    let sheet = RwSignal::new(
+        panel
+            .with_value(|p| p.sheets.first().map(|s| s.id.clone()))
+            .unwrap_or_default(),
+    );
+    let chart = RwSignal::new(
+        panel
+            .with_value(|p| {
+                p.charts
+                    .first()
+                    .map(|c| format!("{}/{}", c.sheet_id, c.chart_id))
+            })
+            .unwrap_or_default(),
+    );
+    let field = RwSignal::new(
+        panel
+            .with_value(|p| p.fields.first().cloned())
+            .unwrap_or_default(),
+    );
     let dark = RwSignal::new(false);
     let toolbar = RwSignal::new(true);
     let select = RwSignal::new(String::new());
     let (app_id, code) = (StoredValue::new(app_id), StoredValue::new(code));
     let options = move || {
         let ui = ui.get();
-        let (chart_sheet, object) = chart.get().split_once('/').map(|(s, c)| (s.to_string(), c.to_string())).unwrap_or_default();
+        let (chart_sheet, object) = chart
+            .get()
+            .split_once('/')
+            .map(|(s, c)| (s.to_string(), c.to_string()))
+            .unwrap_or_default();
         EmbedOptions {
             ui,
             sheet: match ui {
-                EmbedUi::Sheet | EmbedUi::App => Some(sheet.get()).filter(|s| !s.is_empty() && ui == EmbedUi::Sheet),
+                EmbedUi::Sheet | EmbedUi::App => {
+                    Some(sheet.get()).filter(|s| !s.is_empty() && ui == EmbedUi::Sheet)
+                }
                 EmbedUi::Chart => Some(chart_sheet),
                 _ => None,
             },
             object: (ui == EmbedUi::Chart).then_some(object),
             field: (ui == EmbedUi::Field).then(|| field.get()),
-            theme: if dark.get() { Theme::Dark } else { Theme::Light },
+            theme: if dark.get() {
+                Theme::Dark
+            } else {
+                Theme::Light
+            },
             toolbar: toolbar.get(),
             select: select.get().trim().to_string(),
         }
@@ -230,8 +312,23 @@ fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>
     let base = panel.with_value(|p| p.public_url.clone());
     let title = panel.with_value(|p| p.app_name.clone());
     let base2 = base.clone();
-    let codes = Memo::new(move |_| embed_codes(&base, &app_id.get_value(), &code.get_value(), &options(), &title));
-    let preview = move || crate::anonymous::rules::embed_url(&base2, &app_id.get_value(), &code.get_value(), &options());
+    let codes = Memo::new(move |_| {
+        embed_codes(
+            &base,
+            &app_id.get_value(),
+            &code.get_value(),
+            &options(),
+            &title,
+        )
+    });
+    let preview = move || {
+        crate::anonymous::rules::embed_url(
+            &base2,
+            &app_id.get_value(),
+            &code.get_value(),
+            &options(),
+        )
+    };
     view! {
         <details class="embed-builder">
             <summary>"Embed code"</summary>

@@ -21,35 +21,65 @@ use crate::shell::{EmptyState, ErrorBox, Loading};
 pub fn AnonymousPage() -> impl IntoView {
     let query = use_query_map();
     let sheet = query.with_untracked(|q| q.get("sheet"));
-    let options = Ok(EmbedOptions { sheet, ..EmbedOptions::default() });
+    let options = Ok(EmbedOptions {
+        sheet,
+        ..EmbedOptions::default()
+    });
     view! { <Visit options embedded=false/> }
 }
 
 /// `/embed/<app>/<ui>`: one part of the app for another site's iframe.
 #[component]
 pub fn EmbedPage() -> impl IntoView {
-    let ui = use_params_map().with_untracked(|p| p.get("ui")).unwrap_or_default();
+    let ui = use_params_map()
+        .with_untracked(|p| p.get("ui"))
+        .unwrap_or_default();
     let options = use_query_map().with_untracked(|q| embed_options(&ui, |name| q.get(name)));
     view! { <Visit options embedded=true/> }
 }
 
 /// The embed options from an embed page's address, or what is wrong with it.
-pub fn embed_options(ui: &str, get: impl Fn(&str) -> Option<String>) -> Result<EmbedOptions, AppError> {
+pub fn embed_options(
+    ui: &str,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<EmbedOptions, AppError> {
     let ui = EmbedUi::parse(ui).ok_or_else(|| {
         let known: Vec<&str> = EmbedUi::ALL.iter().map(|u| u.api_name()).collect();
-        AppError::invalid("ui", format!("\"{ui}\" is not something Sightline embeds. Use one of: {}.", known.join(", ")))
+        AppError::invalid(
+            "ui",
+            format!(
+                "\"{ui}\" is not something Sightline embeds. Use one of: {}.",
+                known.join(", ")
+            ),
+        )
     })?;
     let theme = match get("theme") {
         None => Theme::Light,
-        Some(name) => Theme::parse(&name).ok_or_else(|| AppError::invalid("theme", format!("The theme \"{name}\" does not exist: use light or dark.")))?,
+        Some(name) => Theme::parse(&name).ok_or_else(|| {
+            AppError::invalid(
+                "theme",
+                format!("The theme \"{name}\" does not exist: use light or dark."),
+            )
+        })?,
     };
     let toolbar = !matches!(get("toolbar").as_deref(), Some("0" | "false" | "no"));
-    let options = EmbedOptions { ui, sheet: get("sheet"), object: get("object"), field: get("field"), theme, toolbar, select: get("select").unwrap_or_default() };
+    let options = EmbedOptions {
+        ui,
+        sheet: get("sheet"),
+        object: get("object"),
+        field: get("field"),
+        theme,
+        toolbar,
+        select: get("select").unwrap_or_default(),
+    };
     if ui == EmbedUi::Chart && options.object.is_none() {
         return Err(AppError::invalid("object", "Embedding one chart needs its id: add object=<chart id> to the address (the embed dialog writes it for you)."));
     }
     if ui == EmbedUi::Field && options.field.is_none() {
-        return Err(AppError::invalid("field", "Embedding a field needs its name: add field=<field name> to the address."));
+        return Err(AppError::invalid(
+            "field",
+            "Embedding a field needs its name: add field=<field name> to the address.",
+        ));
     }
     Ok(options)
 }
@@ -57,8 +87,12 @@ pub fn embed_options(ui: &str, get: impl Fn(&str) -> Option<String>) -> Result<E
 /// Starts the session (on the server, for the first paint) and shows the visit, or why not.
 #[component]
 fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoView {
-    let app_id = use_params_map().with_untracked(|p| p.get("app")).unwrap_or_default();
-    let code = use_query_map().with_untracked(|q| q.get("eac")).unwrap_or_default();
+    let app_id = use_params_map()
+        .with_untracked(|p| p.get("app"))
+        .unwrap_or_default();
+    let code = use_query_map()
+        .with_untracked(|q| q.get("eac"))
+        .unwrap_or_default();
     let requested = options.clone();
     let session = Resource::new(
         || (),
@@ -66,13 +100,26 @@ fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoVi
             let (app_id, code, requested) = (app_id.clone(), code.clone(), requested.clone());
             async move {
                 let options = requested?;
-                let field = (options.ui == EmbedUi::Field).then(|| options.field.clone()).flatten();
-                start_anonymous(app_id, code, options.sheet.clone(), field, options.select.clone()).await
+                let field = (options.ui == EmbedUi::Field)
+                    .then(|| options.field.clone())
+                    .flatten();
+                start_anonymous(
+                    app_id,
+                    code,
+                    options.sheet.clone(),
+                    field,
+                    options.select.clone(),
+                )
+                .await
             }
         },
     );
     let theme = options.as_ref().map(|o| o.theme).unwrap_or_default();
-    let class = format!("visitor theme-{}{}", theme.api_name(), if embedded { " embedded" } else { "" });
+    let class = format!(
+        "visitor theme-{}{}",
+        theme.api_name(),
+        if embedded { " embedded" } else { "" }
+    );
     view! {
         <div class=class>
             {embedded.then(|| view! { <script src="/embed-frame.js" async></script> })}
@@ -128,17 +175,31 @@ fn Visitor(session: AnonymousSession, options: EmbedOptions, embedded: bool) -> 
     let token = StoredValue::new(session.token.clone());
     browser::end_on_leave(session.token.clone());
     let sheet = RwSignal::new(session.view.sheet.as_ref().map(|s| s.id.clone()));
-    let field = StoredValue::new((options.ui == EmbedUi::Field).then(|| options.field.clone()).flatten());
+    let field = StoredValue::new(
+        (options.ui == EmbedUi::Field)
+            .then(|| options.field.clone())
+            .flatten(),
+    );
     let ended = RwSignal::new(None::<String>);
     let left_ms = RwSignal::new(session.lasts_ms);
     let error = RwSignal::new(None::<AppError>);
     let change = Action::new(move |change: &Option<SelectionChange>| {
         let change = change.clone();
-        async move { anonymous_sheet(token.get_value(), sheet.get_untracked(), field.get_value(), change).await }
+        async move {
+            anonymous_sheet(
+                token.get_value(),
+                sheet.get_untracked(),
+                field.get_value(),
+                change,
+            )
+            .await
+        }
     });
     Effect::new(move || match change.value().get() {
         Some(Ok(view)) => {
-            browser::tell_parent(&serde_json::json!({ "sightline": "selections", "selections": view.selections.iter().map(|c| serde_json::json!({ "field": c.field, "values": c.values, "count": c.count })).collect::<Vec<_>>() }));
+            browser::tell_parent(
+                &serde_json::json!({ "sightline": "selections", "selections": view.selections.iter().map(|c| serde_json::json!({ "field": c.field, "values": c.values, "count": c.count })).collect::<Vec<_>>() }),
+            );
             current.set(view);
             error.set(None);
         }
@@ -197,7 +258,11 @@ fn Timer(left_ms: RwSignal<i64>) -> impl IntoView {
 
 /// The app's public sheets as tabs; switching keeps the session and its selections.
 #[component]
-fn VisitorTabs(current: RwSignal<SheetView>, sheet: RwSignal<Option<String>>, change: Action<Option<SelectionChange>, Result<SheetView, AppError>>) -> impl IntoView {
+fn VisitorTabs(
+    current: RwSignal<SheetView>,
+    sheet: RwSignal<Option<String>>,
+    change: Action<Option<SelectionChange>, Result<SheetView, AppError>>,
+) -> impl IntoView {
     view! {
         <nav class="sheet-tabs" aria-label="Sheets">
             {move || {
@@ -219,8 +284,16 @@ fn VisitorTabs(current: RwSignal<SheetView>, sheet: RwSignal<Option<String>>, ch
 
 /// The open sheet's charts, or the one chart an embed names.
 #[component]
-fn VisitorCharts(current: RwSignal<SheetView>, selector: Selector, object: Option<String>) -> impl IntoView {
-    let class = if object.is_some() { "sheet-grid single" } else { "sheet-grid" };
+fn VisitorCharts(
+    current: RwSignal<SheetView>,
+    selector: Selector,
+    object: Option<String>,
+) -> impl IntoView {
+    let class = if object.is_some() {
+        "sheet-grid single"
+    } else {
+        "sheet-grid"
+    };
     view! {
         <div class=class>
             {move || {
@@ -281,7 +354,8 @@ mod browser {
         #[cfg(feature = "hydrate")]
         if let Some(parent) = window().parent().ok().flatten() {
             if parent != window() {
-                let _ = parent.post_message(&wasm_bindgen::JsValue::from_str(&message.to_string()), "*");
+                let _ = parent
+                    .post_message(&wasm_bindgen::JsValue::from_str(&message.to_string()), "*");
             }
         }
         #[cfg(not(feature = "hydrate"))]
@@ -294,7 +368,10 @@ mod browser {
         #[cfg(feature = "hydrate")]
         {
             let handle = window_event_listener(leptos::ev::pagehide, move |_| {
-                let _ = window().navigator().send_beacon_with_opt_str(crate::anonymous::rules::END_SESSION_PATH, Some(&token));
+                let _ = window().navigator().send_beacon_with_opt_str(
+                    crate::anonymous::rules::END_SESSION_PATH,
+                    Some(&token),
+                );
             });
             on_cleanup(move || handle.remove());
         }

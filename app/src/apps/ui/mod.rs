@@ -10,7 +10,9 @@ use super::api::*;
 use super::model::*;
 use crate::sharing::rules::{AppAction, SpaceAction};
 use crate::sharing::ui::ShareDialog;
-use crate::shell::{ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, Time};
+use crate::shell::{
+    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, Time,
+};
 use crate::spaces::model::Space;
 use crate::spaces::rules::SpaceType;
 use crate::spaces::ui::{app_targets, publish_targets, type_badge};
@@ -24,13 +26,18 @@ fn app_badges(app: &App) -> impl IntoView {
 }
 
 #[component]
-pub fn AppsList(space: Space, apps: Vec<App>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+pub fn AppsList(
+    space: Space,
+    apps: Vec<App>,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let sharing = RwSignal::new(None::<String>);
     let changed = on_change;
     let empty_hint = if space.can(SpaceAction::CreateApp) {
         "Create the first app with the form below.".to_string()
     } else if space.can(SpaceAction::PublishInto) {
-        "Publish an app here from a personal or shared space: open the app and choose Publish.".to_string()
+        "Publish an app here from a personal or shared space: open the app and choose Publish."
+            .to_string()
     } else if space.can(SpaceAction::ViewAllApps) {
         "Apps appear here when someone adds them.".to_string()
     } else {
@@ -82,7 +89,10 @@ pub fn AppsList(space: Space, apps: Vec<App>, on_change: impl Fn() + Send + Sync
 }
 
 #[component]
-fn CreateApp(space_id: String, on_created: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn CreateApp(
+    space_id: String,
+    on_created: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let space_id = StoredValue::new(space_id);
@@ -99,7 +109,11 @@ fn CreateApp(space_id: String, on_created: impl Fn() + Send + Sync + Copy + 'sta
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(NewApp { name: name.get(), description: description.get(), space_id: space_id.get_value() });
+        create.dispatch(NewApp {
+            name: name.get(),
+            description: description.get(),
+            space_id: space_id.get_value(),
+        });
     };
     view! {
         <form class="form card" on:submit=submit>
@@ -133,14 +147,31 @@ pub fn AppPage() -> impl IntoView {
 }
 
 #[component]
-fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn AppView(
+    detail: AppDetail,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let app = detail.app.clone();
     let sharing = RwSignal::new(false);
-    let subtitle = if app.description.is_empty() { format!("In {}", app.space_name) } else { app.description.clone() };
+    let subtitle = if app.description.is_empty() {
+        format!("In {}", app.space_name)
+    } else {
+        app.description.clone()
+    };
     let app_id = app.id.clone();
     // Viewers get no empty "Manage" card.
-    let (access_rules, access_app) = (app.can(AppAction::Edit) && app.data_rows > 0, app.id.clone());
-    let manageable = [AppAction::Edit, AppAction::Publish, AppAction::Contribute, AppAction::Delete].into_iter().any(|a| app.can(a));
+    let (access_rules, access_app) = (
+        app.can(AppAction::Edit) && app.data_rows > 0,
+        app.id.clone(),
+    );
+    let manageable = [
+        AppAction::Edit,
+        AppAction::Publish,
+        AppAction::Contribute,
+        AppAction::Delete,
+    ]
+    .into_iter()
+    .any(|a| app.can(a));
     view! {
         <PageHeader title=app.name.clone() subtitle/>
         <div class="space-meta">
@@ -186,7 +217,10 @@ fn AppView(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'stati
 
 /// Rename, publish, republish, duplicate, move and delete: each shown only to those who may.
 #[component]
-fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn AppActions(
+    detail: AppDetail,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let app = detail.app.clone();
     let id = StoredValue::new(app.id.clone());
     let name = RwSignal::new(app.name.clone());
@@ -196,7 +230,10 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
         async move { update_app(id.get_value(), changes).await }
     });
     let publish = Action::new(move |space_id: &String| {
-        let input = PublishInput { space_id: space_id.clone(), name: None };
+        let input = PublishInput {
+            space_id: space_id.clone(),
+            name: None,
+        };
         async move { publish_app(id.get_value(), input).await }
     });
     let republish = Action::new(move |target: &String| {
@@ -204,7 +241,10 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
         async move { republish_app(id.get_value(), target).await }
     });
     let duplicate = Action::new(move |space_id: &String| {
-        let input = DuplicateInput { space_id: space_id.clone(), name: None };
+        let input = DuplicateInput {
+            space_id: space_id.clone(),
+            name: None,
+        };
         async move { duplicate_app(id.get_value(), input).await }
     });
     let relocate = Action::new(move |space_id: &String| {
@@ -235,7 +275,10 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
     Effect::new(move || {
         if let Some(Ok(())) = remove.value().get() {
             let navigate = leptos_router::hooks::use_navigate();
-            navigate(&format!("/spaces/{}", space_id.get_value()), Default::default());
+            navigate(
+                &format!("/spaces/{}", space_id.get_value()),
+                Default::default(),
+            );
         }
     });
     let can_publish = app.can(AppAction::Publish) && app.space_type != SpaceType::Managed;
@@ -247,13 +290,19 @@ fn AppActions(detail: AppDetail, on_change: impl Fn() + Send + Sync + Copy + 'st
     let targets = RwSignal::new(None::<(Vec<Space>, Vec<Space>)>);
     Effect::new(move || {
         leptos::task::spawn_local(async move {
-            targets.set(Some((publish_targets().await.unwrap_or_default(), app_targets().await.unwrap_or_default())));
+            targets.set(Some((
+                publish_targets().await.unwrap_or_default(),
+                app_targets().await.unwrap_or_default(),
+            )));
         });
     });
     let published = detail.published_copies.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(AppChanges { name: Some(name.get()), description: Some(description.get()) });
+        save.dispatch(AppChanges {
+            name: Some(name.get()),
+            description: Some(description.get()),
+        });
     };
     let current_space = app.space_id.clone();
     let can_contribute = app.can(AppAction::Contribute);

@@ -17,7 +17,9 @@ pub fn SectionAccess(app_id: String) -> impl IntoView {
     let rules = RwSignal::new(None::<Result<Vec<AccessRule>, crate::error::AppError>>);
     Effect::new(move || {
         version.track();
-        leptos::task::spawn_local(async move { rules.set(Some(list_section_access(app_id.get_value()).await)) });
+        leptos::task::spawn_local(async move {
+            rules.set(Some(list_section_access(app_id.get_value()).await))
+        });
     });
     let chosen = RwSignal::new(None::<Candidate>);
     let field = RwSignal::new(String::new());
@@ -45,7 +47,10 @@ pub fn SectionAccess(app_id: String) -> impl IntoView {
         ev.prevent_default();
         let who = chosen.get_untracked();
         let input = NewAccessRule {
-            assignee_type: match who.as_ref().map(|c| c.assignee_type) { Some(ShareAssignee::Group) => "group".into(), _ => "user".into() },
+            assignee_type: match who.as_ref().map(|c| c.assignee_type) {
+                Some(ShareAssignee::Group) => "group".into(),
+                _ => "user".into(),
+            },
             assignee_id: who.map(|c| c.id).unwrap_or_default(),
             field: field.get_untracked(),
             allowed: allowed.get_untracked(),

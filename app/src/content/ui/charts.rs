@@ -16,14 +16,18 @@ pub struct Selector {
 
 /// Series colours; style/main.css has the same, as `.swatch.c0` to `.c7` (the CSP allows no
 /// inline styles, so legends use classes; SVG shapes use `fill`).
-const PALETTE: [&str; 8] = ["#2f6fdf", "#e0773b", "#2aa876", "#b04fc4", "#d4a21c", "#d94c5e", "#3aa6b9", "#7a8494"];
+const PALETTE: [&str; 8] = [
+    "#2f6fdf", "#e0773b", "#2aa876", "#b04fc4", "#d4a21c", "#d94c5e", "#3aa6b9", "#7a8494",
+];
 
 fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
 
 fn number(value: Option<f64>, compact: bool) -> String {
-    value.map(|v| format_number(v, compact)).unwrap_or_else(|| "-".into())
+    value
+        .map(|v| format_number(v, compact))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// A chart in its frame: title, then the drawing its kind calls for.
@@ -33,9 +37,25 @@ pub fn Chart(chart: ChartView, selector: Selector) -> impl IntoView {
     let kind = chart.spec.kind;
     let body = match chart.data {
         ChartData::Problem(message) => view! { <p class="chart-problem">{message}</p> }.into_any(),
-        ChartData::List { field, values, more } => view! { <FilterPane field values more selector/> }.into_any(),
-        ChartData::Cube { dimensions, measures, rows, totals, selected } => {
-            let cube = CubeData { dimensions, measures, rows, totals, selected };
+        ChartData::List {
+            field,
+            values,
+            more,
+        } => view! { <FilterPane field values more selector/> }.into_any(),
+        ChartData::Cube {
+            dimensions,
+            measures,
+            rows,
+            totals,
+            selected,
+        } => {
+            let cube = CubeData {
+                dimensions,
+                measures,
+                rows,
+                totals,
+                selected,
+            };
             match kind {
                 ChartKind::Kpi => kpi(&cube).into_any(),
                 ChartKind::Bar => bars(cube, selector).into_any(),
@@ -63,7 +83,9 @@ struct CubeData {
 }
 
 fn empty(cube: &CubeData) -> Option<AnyView> {
-    cube.rows.is_empty().then(|| view! { <p class="chart-empty">"No data under the current selections."</p> }.into_any())
+    cube.rows.is_empty().then(|| {
+        view! { <p class="chart-empty">"No data under the current selections."</p> }.into_any()
+    })
 }
 
 fn kpi(cube: &CubeData) -> impl IntoView {
@@ -78,7 +100,10 @@ fn kpi(cube: &CubeData) -> impl IntoView {
 
 /// The largest value to scale to (at least something above zero).
 fn top_of(rows: &[ChartRow], measures: usize) -> f64 {
-    rows.iter().flat_map(|r| r.values.iter().take(measures).flatten()).fold(0.0f64, |a, b| a.max(*b)).max(f64::MIN_POSITIVE)
+    rows.iter()
+        .flat_map(|r| r.values.iter().take(measures).flatten())
+        .fold(0.0f64, |a, b| a.max(*b))
+        .max(f64::MIN_POSITIVE)
 }
 
 fn legend(measures: &[String]) -> impl IntoView {
@@ -150,14 +175,21 @@ fn truncate(text: &str, max: usize) -> String {
 fn line(cube: CubeData, selector: Selector) -> impl IntoView {
     let rows: Vec<ChartRow> = cube.rows.into_iter().filter(|r| !r.others).collect();
     if rows.is_empty() {
-        return view! { <p class="chart-empty">"No data under the current selections."</p> }.into_any();
+        return view! { <p class="chart-empty">"No data under the current selections."</p> }
+            .into_any();
     }
     let field = cube.dimensions[0].clone();
     let measures = cube.measures.len();
     let (left, top, w, h) = (56.0, 10.0, 420.0, 190.0);
     let max = top_of(&rows, measures);
     let n = rows.len();
-    let x = move |i: usize| left + if n == 1 { w / 2.0 } else { w * i as f64 / (n - 1) as f64 };
+    let x = move |i: usize| {
+        left + if n == 1 {
+            w / 2.0
+        } else {
+            w * i as f64 / (n - 1) as f64
+        }
+    };
     let y = move |v: f64| top + h - (v.max(0.0) / max) * h;
     let grid = (0..=4).map(|g| {
         let value = max * g as f64 / 4.0;
@@ -206,7 +238,11 @@ fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
         return nothing;
     }
     let field = cube.dimensions[0].clone();
-    let total: f64 = cube.rows.iter().map(|r| r.values[0].unwrap_or(0.0).max(0.0)).sum();
+    let total: f64 = cube
+        .rows
+        .iter()
+        .map(|r| r.values[0].unwrap_or(0.0).max(0.0))
+        .sum();
     if total <= 0.0 {
         return view! { <p class="chart-empty">"Nothing to divide: every value is zero or less."</p> }.into_any();
     }
@@ -223,13 +259,28 @@ fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
         let (x2, y2) = (cx + radius * angle.cos(), cy + radius * angle.sin());
         let large = if sweep > std::f64::consts::PI { 1 } else { 0 };
         let path = if share >= 0.9999 {
-            format!("M {cx} {} A {radius} {radius} 0 1 1 {cx} {} A {radius} {radius} 0 1 1 {cx} {} Z", cy - radius, cy + radius, cy - radius)
+            format!(
+                "M {cx} {} A {radius} {radius} 0 1 1 {cx} {} A {radius} {radius} 0 1 1 {cx} {} Z",
+                cy - radius,
+                cy + radius,
+                cy - radius
+            )
         } else {
-            format!("M {cx} {cy} L {x1:.2} {y1:.2} A {radius} {radius} 0 {large} 1 {x2:.2} {y2:.2} Z")
+            format!(
+                "M {cx} {cy} L {x1:.2} {y1:.2} A {radius} {radius} 0 {large} 1 {x2:.2} {y2:.2} Z"
+            )
         };
         let label = row.labels.join(" / ");
-        let code = if row.others { None } else { row.codes.first().copied() };
-        let tip = format!("{label}: {} ({:.1}%)", format_number(value, false), share * 100.0);
+        let code = if row.others {
+            None
+        } else {
+            row.codes.first().copied()
+        };
+        let tip = format!(
+            "{label}: {} ({:.1}%)",
+            format_number(value, false),
+            share * 100.0
+        );
         let (f1, f2) = (field.clone(), field.clone());
         let click = move |f: String| {
             if let Some(code) = code {
@@ -256,10 +307,16 @@ fn table(cube: CubeData, selector: Selector) -> impl IntoView {
         return nothing;
     }
     let dims = cube.dimensions.len();
-    let header = cube.dimensions.iter().chain(&cube.measures).enumerate().map(|(i, h)| {
-        let class = if i >= dims { "num" } else { "" };
-        view! { <th class=class>{h.clone()}</th> }
-    }).collect_view();
+    let header = cube
+        .dimensions
+        .iter()
+        .chain(&cube.measures)
+        .enumerate()
+        .map(|(i, h)| {
+            let class = if i >= dims { "num" } else { "" };
+            view! { <th class=class>{h.clone()}</th> }
+        })
+        .collect_view();
     let totals = (!cube.measures.is_empty()).then(|| view! {
         <tr class="totals">
             <td colspan=dims>"Totals"</td>
@@ -294,7 +351,12 @@ fn table(cube: CubeData, selector: Selector) -> impl IntoView {
 
 /// A field's values in their states: green selected, white possible, grey excluded.
 #[component]
-fn FilterPane(field: String, values: Vec<ListValue>, more: usize, selector: Selector) -> impl IntoView {
+fn FilterPane(
+    field: String,
+    values: Vec<ListValue>,
+    more: usize,
+    selector: Selector,
+) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let search_field = field.clone();
     let items = values.into_iter().map(|v| {

@@ -9,15 +9,35 @@ use crate::content::rules::shape;
 use crate::shell::ErrorBox;
 
 fn blank(kind: ChartKind, fields: &[FieldInfo]) -> ChartSpec {
-    let first_text = fields.iter().find(|f| f.field_type == "text").or(fields.first()).map(|f| f.name.clone()).unwrap_or_default();
-    let first_number = fields.iter().find(|f| f.field_type == "decimal" || f.field_type == "integer").or(fields.first()).map(|f| f.name.clone()).unwrap_or_default();
+    let first_text = fields
+        .iter()
+        .find(|f| f.field_type == "text")
+        .or(fields.first())
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    let first_number = fields
+        .iter()
+        .find(|f| f.field_type == "decimal" || f.field_type == "integer")
+        .or(fields.first())
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
     let ((dims, _), (measures, _)) = shape(kind);
     ChartSpec {
         kind,
         title: String::new(),
         dimensions: vec![first_text; dims],
-        measures: vec![MeasureSpec { field: first_number, aggregation: Aggregation::Sum }; measures],
-        sort_by: if kind == ChartKind::Line { SortBy::Dimension } else { SortBy::Measure },
+        measures: vec![
+            MeasureSpec {
+                field: first_number,
+                aggregation: Aggregation::Sum
+            };
+            measures
+        ],
+        sort_by: if kind == ChartKind::Line {
+            SortBy::Dimension
+        } else {
+            SortBy::Measure
+        },
         descending: kind != ChartKind::Line,
         top: None,
     }
@@ -45,7 +65,13 @@ fn reshape(mut spec: ChartSpec, kind: ChartKind, fields: &[FieldInfo]) -> ChartS
 }
 
 #[component]
-pub fn ChartEditor(sheet_id: String, chart_id: Option<String>, spec: Option<ChartSpec>, fields: Vec<FieldInfo>, on_close: impl Fn(bool) + Send + Sync + Copy + 'static) -> impl IntoView {
+pub fn ChartEditor(
+    sheet_id: String,
+    chart_id: Option<String>,
+    spec: Option<ChartSpec>,
+    fields: Vec<FieldInfo>,
+    on_close: impl Fn(bool) + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let fields = StoredValue::new(fields);
     let spec = RwSignal::new(spec.unwrap_or_else(|| blank(ChartKind::Bar, &fields.get_value())));
     let ids = StoredValue::new((sheet_id, chart_id.clone()));
@@ -68,7 +94,11 @@ pub fn ChartEditor(sheet_id: String, chart_id: Option<String>, spec: Option<Char
             view! { <option value=f.name.clone() selected=is>{format!("{} ({})", f.name, f.field_type)}</option> }
         }).collect_view()
     };
-    let heading = if chart_id.is_some() { "Edit chart" } else { "Add chart" };
+    let heading = if chart_id.is_some() {
+        "Edit chart"
+    } else {
+        "Add chart"
+    };
     view! {
         <div class="dialog-backdrop">
             <form class="dialog chart-editor" role="dialog" aria-label=heading on:submit=move |ev| { ev.prevent_default(); save.dispatch(spec.get_untracked()); }>

@@ -23,7 +23,10 @@ pub fn SheetPage() -> impl IntoView {
     let params = use_params_map();
     let app_id = move || params.read().get("id").unwrap_or_default();
     let sheet_id = move || params.read().get("sheet");
-    let view = Resource::new(move || (app_id(), sheet_id()), |(app, sheet)| open_sheet(app, sheet, None));
+    let view = Resource::new(
+        move || (app_id(), sheet_id()),
+        |(app, sheet)| open_sheet(app, sheet, None),
+    );
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
@@ -74,7 +77,18 @@ fn SheetBody(initial: SheetView) -> impl IntoView {
     let subtitle = match &initial.data {
         Some(data) => {
             let rows: usize = data.tables.iter().map(|t| t.rows).sum();
-            format!("{} · {} rows in {} table{}{}", initial.space_name, crate::content::rules::format_number(rows as f64, false), data.tables.len(), if data.tables.len() == 1 { "" } else { "s" }, if data.reduced { " · section access applies" } else { "" })
+            format!(
+                "{} · {} rows in {} table{}{}",
+                initial.space_name,
+                crate::content::rules::format_number(rows as f64, false),
+                data.tables.len(),
+                if data.tables.len() == 1 { "" } else { "s" },
+                if data.reduced {
+                    " · section access applies"
+                } else {
+                    ""
+                }
+            )
         }
         None => format!("{} · no data yet", initial.space_name),
     };
@@ -109,13 +123,27 @@ fn then_reload<T>(result: Result<T, AppError>, reload: impl Fn()) -> Result<T, A
 }
 
 fn position_of(view: &SheetView) -> usize {
-    view.sheet.as_ref().and_then(|open| view.sheets.iter().position(|s| s.id == open.id)).unwrap_or(0)
+    view.sheet
+        .as_ref()
+        .and_then(|open| view.sheets.iter().position(|s| s.id == open.id))
+        .unwrap_or(0)
 }
 
 /// The sheets as tabs; editors rename, reorder and delete the open one and add new ones.
 #[component]
-fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
-    let (app_id, open, can_add, can_edit) = current.with_untracked(|v| (v.app_id.clone(), v.sheet.clone(), v.can_add_sheet, v.can_edit_sheet));
+fn SheetTabs(
+    current: RwSignal<SheetView>,
+    editing: RwSignal<bool>,
+    reload: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let (app_id, open, can_add, can_edit) = current.with_untracked(|v| {
+        (
+            v.app_id.clone(),
+            v.sheet.clone(),
+            v.can_add_sheet,
+            v.can_edit_sheet,
+        )
+    });
     let app_id = StoredValue::new(app_id);
     let open = StoredValue::new(open);
     let open_id = move || open.with_value(|o| o.as_ref().map(|s| s.id.clone()).unwrap_or_default());
@@ -130,7 +158,10 @@ fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl
         if let Some(Ok(sheet)) = add.value().get() {
             adding.set(false);
             title.set(String::new());
-            navigate(&sheet_href(&app_id.get_value(), &sheet.id), Default::default());
+            navigate(
+                &sheet_href(&app_id.get_value(), &sheet.id),
+                Default::default(),
+            );
         }
     });
     let move_to = Action::new(move |to: &usize| {
@@ -138,7 +169,8 @@ fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl
         async move { then_reload(move_sheet(open_id(), to).await, reload) }
     });
     let remove = Action::new(move |_: &()| async move { delete_sheet(open_id()).await });
-    let renamed = RwSignal::new(open.with_value(|o| o.as_ref().map(|s| s.title.clone()).unwrap_or_default()));
+    let renamed =
+        RwSignal::new(open.with_value(|o| o.as_ref().map(|s| s.title.clone()).unwrap_or_default()));
     let rename = Action::new(move |title: &String| {
         let title = title.clone();
         async move { then_reload(rename_sheet(open_id(), title).await, reload) }
@@ -146,12 +178,16 @@ fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl
     let navigate_after_delete = use_navigate();
     Effect::new(move || {
         if matches!(remove.value().get(), Some(Ok(()))) {
-            navigate_after_delete(&format!("/apps/{}/sheets", app_id.get_value()), Default::default());
+            navigate_after_delete(
+                &format!("/apps/{}/sheets", app_id.get_value()),
+                Default::default(),
+            );
         }
     });
-    let tabs = move || {
-        let id = open_id();
-        current.with(|v| v.sheets.clone()).into_iter().map(|s| {
+    let tabs =
+        move || {
+            let id = open_id();
+            current.with(|v| v.sheets.clone()).into_iter().map(|s| {
             let active = s.id == id;
             let href = sheet_href(&app_id.get_value(), &s.id);
             let class = if active { "tab active" } else { "tab" };
@@ -161,7 +197,7 @@ fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl
                 </A>
             }
         }).collect_view()
-    };
+        };
     let position = move || current.with(position_of);
     let at_end = move || current.with(|v| position_of(v) + 1 >= v.sheets.len());
     view! {
@@ -202,7 +238,11 @@ fn SheetTabs(current: RwSignal<SheetView>, editing: RwSignal<bool>, reload: impl
 
 /// What is selected, field by field, with back, forward and clear.
 #[component]
-pub(crate) fn SelectionsBar(current: RwSignal<SheetView>, change: Action<Option<SelectionChange>, Result<SheetView, AppError>>, pending: Memo<bool>) -> impl IntoView {
+pub(crate) fn SelectionsBar(
+    current: RwSignal<SheetView>,
+    change: Action<Option<SelectionChange>, Result<SheetView, AppError>>,
+    pending: Memo<bool>,
+) -> impl IntoView {
     view! {
         <div class="selections-bar" aria-label="Selections">
             <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>
@@ -234,7 +274,14 @@ pub(crate) fn SelectionsBar(current: RwSignal<SheetView>, change: Action<Option<
 
 /// The sheet's charts; in edit mode each has its tools, and a new one can be added.
 #[component]
-fn SheetGrid(current: RwSignal<SheetView>, selector: Selector, editing: RwSignal<bool>, sheet: SheetInfo, fields: Vec<FieldInfo>, reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn SheetGrid(
+    current: RwSignal<SheetView>,
+    selector: Selector,
+    editing: RwSignal<bool>,
+    sheet: SheetInfo,
+    fields: Vec<FieldInfo>,
+    reload: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let sheet_id = StoredValue::new(sheet.id.clone());
     let fields = StoredValue::new(fields);
     let editor = RwSignal::new(None::<(Option<String>, Option<ChartSpec>)>);

@@ -16,8 +16,15 @@ use crate::shell::ErrorBox;
 enum Phase {
     Idle,
     /// Uploading file `index` of `count`: its name and how far the whole upload is (0 to 1).
-    Uploading { index: usize, count: usize, name: String, fraction: f64 },
-    Loading { files: usize },
+    Uploading {
+        index: usize,
+        count: usize,
+        name: String,
+        fraction: f64,
+    },
+    Loading {
+        files: usize,
+    },
 }
 
 #[component]
@@ -29,12 +36,18 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
     let space_id = StoredValue::new(space_id);
     let navigate = StoredValue::new_local(use_navigate());
     let create = Action::new(move |ids: &Vec<String>| {
-        let input = NewApp { name: name.get_untracked(), description: String::new(), space_id: space_id.get_value() };
+        let input = NewApp {
+            name: name.get_untracked(),
+            description: String::new(),
+            space_id: space_id.get_value(),
+        };
         let ids = ids.clone();
         async move { create_app_from_uploads(input, ids).await }
     });
     Effect::new(move || match create.value().get() {
-        Some(Ok(app)) => navigate.with_value(|go| go(&format!("/apps/{}/sheets", app.id), Default::default())),
+        Some(Ok(app)) => {
+            navigate.with_value(|go| go(&format!("/apps/{}/sheets", app.id), Default::default()))
+        }
         Some(Err(e)) => {
             phase.set(Phase::Idle);
             error.set(Some(e));
@@ -50,13 +63,18 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
         }
         #[cfg(feature = "hydrate")]
         {
-            let Some(input) = files.get_untracked() else { return };
+            let Some(input) = files.get_untracked() else {
+                return;
+            };
             let chosen: Vec<web_sys::File> = match input.files() {
                 Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
                 None => Vec::new(),
             };
             if chosen.is_empty() {
-                error.set(Some(AppError::invalid("files", "Choose one or more CSV files.")));
+                error.set(Some(AppError::invalid(
+                    "files",
+                    "Choose one or more CSV files.",
+                )));
                 return;
             }
             let done = Callback::new(move |result: Result<Vec<String>, AppError>| match result {
@@ -113,7 +131,9 @@ mod browser {
 
     /// The message of a REST error body, or the status when there is none.
     fn rest_error(status: u16, body: &str) -> AppError {
-        let detail = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| v["errors"][0]["detail"].as_str().map(str::to_string));
+        let detail = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["errors"][0]["detail"].as_str().map(str::to_string));
         let message = detail.unwrap_or_else(|| format!("The upload failed (HTTP {status})."));
         match status {
             413 => AppError::TooLarge(message),
@@ -123,7 +143,13 @@ mod browser {
     }
 
     /// Uploads files one after another, reporting progress, then hands over their ids.
-    pub fn upload_all(files: Rc<Vec<web_sys::File>>, index: usize, mut ids: Vec<String>, phase: RwSignal<Phase>, done: Callback<Result<Vec<String>, AppError>>) {
+    pub fn upload_all(
+        files: Rc<Vec<web_sys::File>>,
+        index: usize,
+        mut ids: Vec<String>,
+        phase: RwSignal<Phase>,
+        done: Callback<Result<Vec<String>, AppError>>,
+    ) {
         let Some(file) = files.get(index).cloned() else {
             done.run(Ok(ids));
             return;
@@ -131,20 +157,39 @@ mod browser {
         let total: f64 = files.iter().map(|f| f.size()).sum::<f64>().max(1.0);
         let before: f64 = files.iter().take(index).map(|f| f.size()).sum();
         let (count, name) = (files.len(), file.name());
-        phase.set(Phase::Uploading { index, count, name: name.clone(), fraction: before / total });
+        phase.set(Phase::Uploading {
+            index,
+            count,
+            name: name.clone(),
+            fraction: before / total,
+        });
         let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
-            done.run(Err(AppError::Transport("this browser cannot upload files".into())));
+            done.run(Err(AppError::Transport(
+                "this browser cannot upload files".into(),
+            )));
             return;
         };
-        let url = format!("/api/v1/data-files?name={}", crate::url::percent_encode(&name));
+        let url = format!(
+            "/api/v1/data-files?name={}",
+            crate::url::percent_encode(&name)
+        );
         if xhr.open("POST", &url).is_err() {
-            done.run(Err(AppError::Transport("the upload could not start".into())));
+            done.run(Err(AppError::Transport(
+                "the upload could not start".into(),
+            )));
             return;
         }
         let progress_name = name.clone();
-        let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
-            phase.set(Phase::Uploading { index, count, name: progress_name.clone(), fraction: (before + event.loaded()) / total });
-        });
+        let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(
+            move |event: web_sys::ProgressEvent| {
+                phase.set(Phase::Uploading {
+                    index,
+                    count,
+                    name: progress_name.clone(),
+                    fraction: (before + event.loaded()) / total,
+                });
+            },
+        );
         if let Ok(upload) = xhr.upload() {
             upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
         }
@@ -154,12 +199,23 @@ mod browser {
             let status = answered.status().unwrap_or(0);
             let body = answered.response_text().ok().flatten().unwrap_or_default();
             if status == 201 {
-                match serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["id"].as_str().map(str::to_string)) {
+                match serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(str::to_string))
+                {
                     Some(id) => {
                         ids.push(id);
-                        upload_all(files.clone(), index + 1, std::mem::take(&mut ids), phase, done);
+                        upload_all(
+                            files.clone(),
+                            index + 1,
+                            std::mem::take(&mut ids),
+                            phase,
+                            done,
+                        );
                     }
-                    None => done.run(Err(AppError::Transport("the server's answer to an upload was unreadable".into()))),
+                    None => done.run(Err(AppError::Transport(
+                        "the server's answer to an upload was unreadable".into(),
+                    ))),
                 }
             } else {
                 done.run(Err(rest_error(status, &body)));
@@ -167,7 +223,11 @@ mod browser {
         });
         xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
         on_load.forget();
-        let on_error = Closure::<dyn FnMut()>::new(move || done.run(Err(AppError::Transport("the connection broke during the upload; try again".into()))));
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            done.run(Err(AppError::Transport(
+                "the connection broke during the upload; try again".into(),
+            )))
+        });
         xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
         let _ = xhr.send_with_opt_blob(Some(&file));

@@ -8,13 +8,24 @@ use super::users::{role_options, status_badge};
 use super::CheckList;
 use crate::directory::api::*;
 use crate::directory::model::*;
-use crate::shell::{ConfirmDelete, ActionError, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips};
+use crate::shell::{
+    ActionError, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips,
+};
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let version = RwSignal::new(0);
-    let groups = Resource::new(move || (search.get(), version.get()), |(search, _)| list_groups(GroupQuery { search, limit: 100, ..Default::default() }));
+    let groups = Resource::new(
+        move || (search.get(), version.get()),
+        |(search, _)| {
+            list_groups(GroupQuery {
+                search,
+                limit: 100,
+                ..Default::default()
+            })
+        },
+    );
     let roles = Resource::new(|| (), |_| list_roles());
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -33,7 +44,11 @@ pub fn GroupsPage() -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(NewGroup { name: name.get(), description: description.get(), role_ids: chosen_roles.get() });
+        create.dispatch(NewGroup {
+            name: name.get(),
+            description: description.get(),
+            role_ids: chosen_roles.get(),
+        });
     };
     view! {
         <PageHeader title="Groups".to_string() subtitle="Groups gather users so that roles and, later, app shares can be given to many at once.".to_string()/>
@@ -111,7 +126,11 @@ pub fn GroupPage() -> impl IntoView {
 }
 
 #[component]
-fn GroupEditor(detail: GroupDetail, roles: Vec<Role>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn GroupEditor(
+    detail: GroupDetail,
+    roles: Vec<Role>,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let group = detail.group.clone();
     let id = StoredValue::new(group.id.clone());
     let name = RwSignal::new(group.name.clone());
@@ -147,7 +166,11 @@ fn GroupEditor(detail: GroupDetail, roles: Vec<Role>, on_change: impl Fn() + Sen
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(GroupChanges { name: Some(name.get()), description: Some(description.get()), role_ids: Some(chosen_roles.get()) });
+        save.dispatch(GroupChanges {
+            name: Some(name.get()),
+            description: Some(description.get()),
+            role_ids: Some(chosen_roles.get()),
+        });
     };
     let member_ids: Vec<String> = detail.members.iter().map(|m| m.id.clone()).collect();
     view! {
@@ -201,10 +224,22 @@ fn GroupEditor(detail: GroupDetail, roles: Vec<Role>, on_change: impl Fn() + Sen
 
 /// Finds users by name or email and adds the chosen one.
 #[component]
-fn AddMember(exclude: Vec<String>, add: Action<String, Result<(), crate::error::AppError>>) -> impl IntoView {
+fn AddMember(
+    exclude: Vec<String>,
+    add: Action<String, Result<(), crate::error::AppError>>,
+) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
-    let candidates = Resource::new(move || search.get(), |search| list_users(UserQuery { search, limit: 20, ..Default::default() }));
+    let candidates = Resource::new(
+        move || search.get(),
+        |search| {
+            list_users(UserQuery {
+                search,
+                limit: 20,
+                ..Default::default()
+            })
+        },
+    );
     let exclude = StoredValue::new(exclude);
     view! {
         <div class="form-inline">

@@ -12,7 +12,11 @@ use leptos::prelude::*;
 
 /// A list of checkboxes over `options` (id, label, hint) writing the chosen ids to `selected`.
 #[component]
-pub fn CheckList(legend: &'static str, options: Vec<(String, String, String)>, selected: RwSignal<Vec<String>>) -> impl IntoView {
+pub fn CheckList(
+    legend: &'static str,
+    options: Vec<(String, String, String)>,
+    selected: RwSignal<Vec<String>>,
+) -> impl IntoView {
     view! {
         <fieldset class="checklist-field">
             <legend>{legend}</legend>

@@ -33,7 +33,10 @@ pub fn RolesPage() -> impl IntoView {
 
 /// Checkboxes for every permission, bound to `chosen`.
 #[component]
-fn PermissionChoice(chosen: RwSignal<Vec<Permission>>, #[prop(optional)] disabled: bool) -> impl IntoView {
+fn PermissionChoice(
+    chosen: RwSignal<Vec<Permission>>,
+    #[prop(optional)] disabled: bool,
+) -> impl IntoView {
     view! {
         <fieldset class="checklist-field">
             <legend>"Permissions"</legend>
@@ -70,7 +73,11 @@ fn NewRole(on_created: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(RoleInput { name: name.get(), description: description.get(), permissions: chosen.get() });
+        create.dispatch(RoleInput {
+            name: name.get(),
+            description: description.get(),
+            permissions: chosen.get(),
+        });
     };
     view! {
         <Show when=move || open.get() fallback=move || view! {
@@ -115,7 +122,11 @@ fn RoleCard(role: Role, on_change: impl Fn() + Send + Sync + Copy + 'static) -> 
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(RoleInput { name: name.get(), description: description.get(), permissions: chosen.get() });
+        save.dispatch(RoleInput {
+            name: name.get(),
+            description: description.get(),
+            permissions: chosen.get(),
+        });
     };
     let reach = match role.kind {
         RoleKind::UserDefault => "every user".to_string(),

@@ -9,7 +9,10 @@ use crate::auth::ui::ApiKeys;
 use crate::directory::api::*;
 use crate::directory::model::*;
 use crate::directory::rules::{Permission, UserStatus};
-use crate::shell::{ConfirmDelete, ActionError, Badge, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips, SecretOnce, Time};
+use crate::shell::{
+    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
+    RoleChips, SecretOnce, Time,
+};
 
 pub fn status_badge(status: UserStatus) -> impl IntoView {
     let tone = match status {
@@ -22,7 +25,11 @@ pub fn status_badge(status: UserStatus) -> impl IntoView {
 
 /// Assignable roles as checklist options.
 pub fn role_options(roles: &[Role]) -> Vec<(String, String, String)> {
-    roles.iter().filter(|r| r.kind.is_assignable()).map(|r| (r.id.clone(), r.name.clone(), r.description.clone())).collect()
+    roles
+        .iter()
+        .filter(|r| r.kind.is_assignable())
+        .map(|r| (r.id.clone(), r.name.clone(), r.description.clone()))
+        .collect()
 }
 
 #[component]
@@ -37,11 +44,36 @@ pub fn UsersPage() -> impl IntoView {
     let version = RwSignal::new(0);
 
     let roles = Resource::new(|| (), |_| list_roles());
-    let groups = Resource::new(|| (), |_| list_groups(GroupQuery { limit: 100, ..Default::default() }));
+    let groups = Resource::new(
+        || (),
+        |_| {
+            list_groups(GroupQuery {
+                limit: 100,
+                ..Default::default()
+            })
+        },
+    );
     let users = Resource::new(
-        move || (search.get(), status.get(), role_id.get(), group_id.get(), cursor.get(), version.get()),
+        move || {
+            (
+                search.get(),
+                status.get(),
+                role_id.get(),
+                group_id.get(),
+                cursor.get(),
+                version.get(),
+            )
+        },
         |(search, status, role_id, group_id, after, _)| {
-            list_users(UserQuery { search, status: UserStatus::parse(&status).ok(), role_id, group_id, after, limit: 25, ..Default::default() })
+            list_users(UserQuery {
+                search,
+                status: UserStatus::parse(&status).ok(),
+                role_id,
+                group_id,
+                after,
+                limit: 25,
+                ..Default::default()
+            })
         },
     );
     // Any filter change starts again from the first page.
@@ -154,7 +186,12 @@ fn AddUser(
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(NewUser { name: name.get(), email: email.get(), role_ids: chosen_roles.get(), group_ids: chosen_groups.get() });
+        create.dispatch(NewUser {
+            name: name.get(),
+            email: email.get(),
+            role_ids: chosen_roles.get(),
+            group_ids: chosen_groups.get(),
+        });
     };
     view! {
         <section class="card">
@@ -201,7 +238,15 @@ pub fn UserPage() -> impl IntoView {
     let version = RwSignal::new(0);
     let detail = Resource::new(move || (id(), version.get()), |(id, _)| get_user(id));
     let roles = Resource::new(|| (), |_| list_roles());
-    let groups = Resource::new(|| (), |_| list_groups(GroupQuery { limit: 100, ..Default::default() }));
+    let groups = Resource::new(
+        || (),
+        |_| {
+            list_groups(GroupQuery {
+                limit: 100,
+                ..Default::default()
+            })
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
@@ -218,7 +263,12 @@ pub fn UserPage() -> impl IntoView {
 }
 
 #[component]
-fn UserEditor(detail: UserDetail, roles: Vec<Role>, groups: Vec<Group>, on_saved: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn UserEditor(
+    detail: UserDetail,
+    roles: Vec<Role>,
+    groups: Vec<Group>,
+    on_saved: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let user = detail.user.clone();
     let id = StoredValue::new(user.id.clone());
     let name = RwSignal::new(user.name.clone());
@@ -252,7 +302,11 @@ fn UserEditor(detail: UserDetail, roles: Vec<Role>, groups: Vec<Group>, on_saved
         });
     };
     let invited = user.status == UserStatus::Invited;
-    let permissions: Vec<&'static str> = Permission::ALL.iter().filter(|p| detail.permissions.iter().any(|x| x == p.as_str())).map(|p| p.label()).collect();
+    let permissions: Vec<&'static str> = Permission::ALL
+        .iter()
+        .filter(|p| detail.permissions.iter().any(|x| x == p.as_str()))
+        .map(|p| p.label())
+        .collect();
     view! {
         <PageHeader title=user.name.clone() subtitle=user.email.clone()/>
         <p class="page-actions">{status_badge(user.status)}</p>

@@ -16,13 +16,27 @@ use crate::spaces::ui::SpaceTabs;
 /// Searches run in the browser as the person types (an action, not a resource: a resource
 /// nested in a page's own would not hydrate, and there is nothing to find before typing).
 #[component]
-pub fn PersonPicker(label: &'static str, #[prop(optional)] users_only: bool, chosen: RwSignal<Option<Candidate>>) -> impl IntoView {
+pub fn PersonPicker(
+    label: &'static str,
+    #[prop(optional)] users_only: bool,
+    chosen: RwSignal<Option<Candidate>>,
+) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let find = Action::new(|search: &String| {
         let search = search.clone();
-        async move { if search.trim().is_empty() { Ok(Vec::new()) } else { find_candidates(search).await } }
+        async move {
+            if search.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                find_candidates(search).await
+            }
+        }
     });
-    let placeholder = if users_only { "Name or email" } else { "Name or email of a user, or a group" };
+    let placeholder = if users_only {
+        "Name or email"
+    } else {
+        "Name or email of a user, or a group"
+    };
     view! {
         <div class="picker">
             <label>
@@ -80,10 +94,16 @@ fn parse_role(name: &str) -> Vec<SpaceRole> {
 /// Shares one app with users, groups or everyone in the tenant, and changes or removes its
 /// shares.
 #[component]
-pub fn ShareDialog(app_id: String, on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+pub fn ShareDialog(
+    app_id: String,
+    on_close: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let app_id = StoredValue::new(app_id);
     let version = RwSignal::new(0);
-    let dialog = Resource::new(move || version.get(), move |_| load_share_dialog(app_id.get_value()));
+    let dialog = Resource::new(
+        move || version.get(),
+        move |_| load_share_dialog(app_id.get_value()),
+    );
     view! {
         <div class="dialog" role="dialog" aria-modal="false" aria-labelledby="share-title">
             <Suspense fallback=|| view! { <Loading/> }>
@@ -103,19 +123,33 @@ pub fn ShareDialog(app_id: String, on_close: impl Fn() + Send + Sync + Copy + 's
 }
 
 #[component]
-fn ShareForm(dialog: ShareDialog, on_change: impl Fn() + Send + Sync + Copy + 'static, on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn ShareForm(
+    dialog: ShareDialog,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+    on_close: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let space_id = StoredValue::new(dialog.space_id.clone());
     let app_id = StoredValue::new(dialog.app_id.clone());
     let roles = StoredValue::new(dialog.roles.clone());
     let person = RwSignal::new(None::<Candidate>);
-    let role = RwSignal::new(dialog.roles.first().map(|r| r.api_name().to_string()).unwrap_or_default());
+    let role = RwSignal::new(
+        dialog
+            .roles
+            .first()
+            .map(|r| r.api_name().to_string())
+            .unwrap_or_default(),
+    );
     let create = Action::new(move |input: &NewShare| {
         let input = input.clone();
         async move { create_share(space_id.get_value(), input).await.map(|_| ()) }
     });
     let change = Action::new(move |(id, changes): &(String, ShareChanges)| {
         let (id, changes) = (id.clone(), changes.clone());
-        async move { update_share(space_id.get_value(), id, changes).await.map(|_| ()) }
+        async move {
+            update_share(space_id.get_value(), id, changes)
+                .await
+                .map(|_| ())
+        }
     });
     let remove = Action::new(move |id: &String| {
         let id = id.clone();
@@ -132,25 +166,57 @@ fn ShareForm(dialog: ShareDialog, on_change: impl Fn() + Send + Sync + Copy + 's
     });
     let share = move |_| {
         if let Some(p) = person.get() {
-            create.dispatch(NewShare { app_id: app_id.get_value(), assignee_type: p.assignee_type, assignee_id: p.id, roles: parse_role(&role.get()) });
+            create.dispatch(NewShare {
+                app_id: app_id.get_value(),
+                assignee_type: p.assignee_type,
+                assignee_id: p.id,
+                roles: parse_role(&role.get()),
+            });
         }
     };
-    let everyone = dialog.shares.iter().find(|s| s.assignee_type == ShareAssignee::Everyone).cloned();
-    let people: Vec<Share> = dialog.shares.iter().filter(|s| s.assignee_type != ShareAssignee::Everyone).cloned().collect();
-    let everyone_role = RwSignal::new(everyone.as_ref().filter(|s| !s.disabled).and_then(|s| s.roles.first()).map(|r| r.api_name().to_string()).unwrap_or_default());
+    let everyone = dialog
+        .shares
+        .iter()
+        .find(|s| s.assignee_type == ShareAssignee::Everyone)
+        .cloned();
+    let people: Vec<Share> = dialog
+        .shares
+        .iter()
+        .filter(|s| s.assignee_type != ShareAssignee::Everyone)
+        .cloned()
+        .collect();
+    let everyone_role = RwSignal::new(
+        everyone
+            .as_ref()
+            .filter(|s| !s.disabled)
+            .and_then(|s| s.roles.first())
+            .map(|r| r.api_name().to_string())
+            .unwrap_or_default(),
+    );
     let everyone_id = everyone.as_ref().map(|s| s.id.clone());
     let set_everyone = move |value: String| {
         everyone_role.set(value.clone());
         match (&everyone_id, value.is_empty()) {
             (None, true) => {}
             (None, false) => {
-                create.dispatch(NewShare { app_id: app_id.get_value(), assignee_type: ShareAssignee::Everyone, assignee_id: String::new(), roles: parse_role(&value) });
+                create.dispatch(NewShare {
+                    app_id: app_id.get_value(),
+                    assignee_type: ShareAssignee::Everyone,
+                    assignee_id: String::new(),
+                    roles: parse_role(&value),
+                });
             }
             (Some(id), true) => {
                 remove.dispatch(id.clone());
             }
             (Some(id), false) => {
-                change.dispatch((id.clone(), ShareChanges { roles: Some(parse_role(&value)), disabled: Some(false) }));
+                change.dispatch((
+                    id.clone(),
+                    ShareChanges {
+                        roles: Some(parse_role(&value)),
+                        disabled: Some(false),
+                    },
+                ));
             }
         }
     };
@@ -244,7 +310,14 @@ pub fn MembersPage() -> impl IntoView {
                 "app" => Some(AccessKind::AppAccess),
                 _ => None,
             };
-            list_members(id, MemberQuery { search, role, access })
+            list_members(
+                id,
+                MemberQuery {
+                    search,
+                    role,
+                    access,
+                },
+            )
         },
     );
     let refresh = move || version.update(|v| *v += 1);
@@ -312,13 +385,28 @@ pub fn MembersPage() -> impl IntoView {
 }
 
 #[component]
-fn AddMember(space_id: String, roles: Vec<SpaceRole>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn AddMember(
+    space_id: String,
+    roles: Vec<SpaceRole>,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let person = RwSignal::new(None::<Candidate>);
-    let role = RwSignal::new(roles.iter().find(|r| **r == SpaceRole::Consumer).unwrap_or(&roles[0]).api_name().to_string());
+    let role = RwSignal::new(
+        roles
+            .iter()
+            .find(|r| **r == SpaceRole::Consumer)
+            .unwrap_or(&roles[0])
+            .api_name()
+            .to_string(),
+    );
     let space_id = StoredValue::new(space_id);
     let add = Action::new(move |input: &NewAssignment| {
         let input = input.clone();
-        async move { create_assignment(space_id.get_value(), input).await.map(|_| ()) }
+        async move {
+            create_assignment(space_id.get_value(), input)
+                .await
+                .map(|_| ())
+        }
     });
     Effect::new(move || {
         if let Some(Ok(())) = add.value().get() {
@@ -328,8 +416,16 @@ fn AddMember(space_id: String, roles: Vec<SpaceRole>, on_change: impl Fn() + Sen
     });
     let submit = move |_| {
         if let Some(p) = person.get() {
-            let assignee_type = if p.assignee_type == ShareAssignee::Group { AssigneeType::Group } else { AssigneeType::User };
-            add.dispatch(NewAssignment { assignee_type, assignee_id: p.id, roles: parse_role(&role.get()) });
+            let assignee_type = if p.assignee_type == ShareAssignee::Group {
+                AssigneeType::Group
+            } else {
+                AssigneeType::User
+            };
+            add.dispatch(NewAssignment {
+                assignee_type,
+                assignee_id: p.id,
+                roles: parse_role(&role.get()),
+            });
         }
     };
     view! {
@@ -347,10 +443,17 @@ fn AddMember(space_id: String, roles: Vec<SpaceRole>, on_change: impl Fn() + Sen
 
 /// "Anonymous access" as a member of the space: the apps live links reach, each with "Turn off".
 #[component]
-fn AnonymousMember(apps: Vec<(String, String)>, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn AnonymousMember(
+    apps: Vec<(String, String)>,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let turn_off = Action::new(move |app_id: &String| {
         let app_id = app_id.clone();
-        async move { crate::anonymous::api::set_anonymous_access(app_id, false).await.map(|_| ()) }
+        async move {
+            crate::anonymous::api::set_anonymous_access(app_id, false)
+                .await
+                .map(|_| ())
+        }
     });
     Effect::new(move || {
         if matches!(turn_off.value().get(), Some(Ok(()))) {
@@ -394,11 +497,21 @@ fn MemberItem(
     open: RwSignal<Vec<String>>,
     on_change: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
-    let key = StoredValue::new(format!("{}:{}", row.assignee_type.api_name(), row.assignee_id));
+    let key = StoredValue::new(format!(
+        "{}:{}",
+        row.assignee_type.api_name(),
+        row.assignee_id
+    ));
     let expanded = Signal::derive(move || open.read().contains(&key.get_value()));
     let toggle = move |_| {
         let key = key.get_value();
-        open.update(|o| if let Some(i) = o.iter().position(|k| *k == key) { o.remove(i); } else { o.push(key); });
+        open.update(|o| {
+            if let Some(i) = o.iter().position(|k| *k == key) {
+                o.remove(i);
+            } else {
+                o.push(key);
+            }
+        });
     };
     let space_id = StoredValue::new(space_id);
     let icon = match (row.assignee_type, row.access) {
@@ -420,22 +533,63 @@ fn MemberItem(
     });
     let change_share = Action::new(move |(id, role): &(String, String)| {
         let (id, roles) = (id.clone(), parse_role(role));
-        async move { update_share(space_id.get_value(), id, ShareChanges { roles: Some(roles), disabled: None }).await.map(|_| ()) }
+        async move {
+            update_share(
+                space_id.get_value(),
+                id,
+                ShareChanges {
+                    roles: Some(roles),
+                    disabled: None,
+                },
+            )
+            .await
+            .map(|_| ())
+        }
     });
     let kind = row.assignee_type;
     let assignee = StoredValue::new(row.assignee_id.clone());
-    let remove_all = Action::new(move |_: &()| async move { remove_app_access(space_id.get_value(), kind, assignee.get_value()).await.map(|_| ()) });
+    let remove_all = Action::new(move |_: &()| async move {
+        remove_app_access(space_id.get_value(), kind, assignee.get_value())
+            .await
+            .map(|_| ())
+    });
     let assignment = StoredValue::new(row.assignment_id.clone());
-    let remove_member = Action::new(move |_: &()| async move { delete_assignment(space_id.get_value(), assignment.get_value().unwrap_or_default()).await });
-    let member_role = RwSignal::new(row.assignment_roles.first().map(|r| r.api_name().to_string()).unwrap_or_else(|| SpaceRole::Consumer.api_name().to_string()));
+    let remove_member = Action::new(move |_: &()| async move {
+        delete_assignment(
+            space_id.get_value(),
+            assignment.get_value().unwrap_or_default(),
+        )
+        .await
+    });
+    let member_role = RwSignal::new(
+        row.assignment_roles
+            .first()
+            .map(|r| r.api_name().to_string())
+            .unwrap_or_else(|| SpaceRole::Consumer.api_name().to_string()),
+    );
     let set_member = Action::new(move |role: &String| {
         let roles = parse_role(role);
         async move {
             match assignment.get_value() {
-                Some(id) => update_assignment(space_id.get_value(), id, roles).await.map(|_| ()),
+                Some(id) => update_assignment(space_id.get_value(), id, roles)
+                    .await
+                    .map(|_| ()),
                 None => {
-                    let assignee_type = if kind == ShareAssignee::Group { AssigneeType::Group } else { AssigneeType::User };
-                    create_assignment(space_id.get_value(), NewAssignment { assignee_type, assignee_id: assignee.get_value(), roles }).await.map(|_| ())
+                    let assignee_type = if kind == ShareAssignee::Group {
+                        AssigneeType::Group
+                    } else {
+                        AssigneeType::User
+                    };
+                    create_assignment(
+                        space_id.get_value(),
+                        NewAssignment {
+                            assignee_type,
+                            assignee_id: assignee.get_value(),
+                            roles,
+                        },
+                    )
+                    .await
+                    .map(|_| ())
                 }
             }
         }

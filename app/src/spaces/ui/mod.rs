@@ -14,7 +14,9 @@ use crate::directory::rules::Permission;
 use crate::error::AppError;
 use crate::sharing::rules::SpaceAction;
 use crate::sharing::ui::PersonPicker;
-use crate::shell::{ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader};
+use crate::shell::{
+    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
+};
 
 /// The badge of a space type.
 pub fn type_badge(space_type: SpaceType) -> impl IntoView {
@@ -44,13 +46,21 @@ fn standing(space: &Space) -> String {
 #[component]
 pub fn SpacesPage() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
-    let can_create = user.has(Permission::CreateSharedSpaces) || user.has(Permission::CreateManagedSpaces);
+    let can_create =
+        user.has(Permission::CreateSharedSpaces) || user.has(Permission::CreateManagedSpaces);
     let name = RwSignal::new(String::new());
     let space_type = RwSignal::new(String::new());
     let version = RwSignal::new(0);
     let spaces = Resource::new(
         move || (name.get(), space_type.get(), version.get()),
-        |(name, kind, _)| list_spaces(SpaceQuery { name, space_type: SpaceType::parse(&kind).ok(), limit: 100, ..Default::default() }),
+        |(name, kind, _)| {
+            list_spaces(SpaceQuery {
+                name,
+                space_type: SpaceType::parse(&kind).ok(),
+                limit: 100,
+                ..Default::default()
+            })
+        },
     );
     view! {
         <PageHeader title="Spaces".to_string() subtitle="Personal, shared and managed spaces you work in, and those with apps shared with you.".to_string()/>
@@ -98,12 +108,19 @@ pub fn SpacesPage() -> impl IntoView {
 }
 
 #[component]
-fn CreateSpace(user: CurrentUser, on_created: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn CreateSpace(
+    user: CurrentUser,
+    on_created: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let shared = user.has(Permission::CreateSharedSpaces);
     let managed = user.has(Permission::CreateManagedSpaces);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let kind = RwSignal::new(if shared { "shared".to_string() } else { "managed".to_string() });
+    let kind = RwSignal::new(if shared {
+        "shared".to_string()
+    } else {
+        "managed".to_string()
+    });
     let create = Action::new(|input: &NewSpace| {
         let input = input.clone();
         async move { create_space(input).await }
@@ -118,7 +135,11 @@ fn CreateSpace(user: CurrentUser, on_created: impl Fn() + Send + Sync + Copy + '
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let space_type = SpaceType::parse(&kind.get()).unwrap_or(SpaceType::Shared);
-        create.dispatch(NewSpace { space_type, name: name.get(), description: description.get() });
+        create.dispatch(NewSpace {
+            space_type,
+            name: name.get(),
+            description: description.get(),
+        });
     };
     view! {
         <section class="card">
@@ -161,19 +182,30 @@ fn your_roles(space: &Space) -> String {
         roles.insert(0, "Owner");
     }
     if roles.is_empty() {
-        return if space.can(SpaceAction::ManageMembers) { "None: you manage it as an admin".into() } else { "None: apps are shared with you".into() };
+        return if space.can(SpaceAction::ManageMembers) {
+            "None: you manage it as an admin".into()
+        } else {
+            "None: apps are shared with you".into()
+        };
     }
     roles.join(", ")
 }
 
 fn space_subtitle(space: &Space) -> String {
-    let owner = space.owner_name.clone().unwrap_or_else(|| "no owner".into());
+    let owner = space
+        .owner_name
+        .clone()
+        .unwrap_or_else(|| "no owner".into());
     let kind = match space.space_type {
         SpaceType::Personal => "Personal space".to_string(),
         SpaceType::Shared => format!("Shared space of {owner}"),
         SpaceType::Managed => format!("Managed space of {owner}"),
     };
-    if space.description.is_empty() { kind } else { format!("{kind} · {}", space.description) }
+    if space.description.is_empty() {
+        kind
+    } else {
+        format!("{kind} · {}", space.description)
+    }
 }
 
 #[component]
@@ -207,7 +239,10 @@ pub fn SpacePage() -> impl IntoView {
 
 /// Details, owner and deletion, for those who may change them; the details for everyone else.
 #[component]
-fn SpaceSettings(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn SpaceSettings(
+    space: Space,
+    on_change: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let id = StoredValue::new(space.id.clone());
     let name = RwSignal::new(space.name.clone());
     let description = RwSignal::new(space.description.clone());
@@ -229,11 +264,16 @@ fn SpaceSettings(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stat
         }
     });
     let edit = space.can(SpaceAction::EditDetails) && space.space_type != SpaceType::Personal;
-    let change_owner = space.can(SpaceAction::ChangeOwner) && space.space_type != SpaceType::Personal;
+    let change_owner =
+        space.can(SpaceAction::ChangeOwner) && space.space_type != SpaceType::Personal;
     let deletable = space.can(SpaceAction::Delete) && space.space_type != SpaceType::Personal;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(SpaceChanges { name: Some(name.get()), description: Some(description.get()), owner_id: None });
+        save.dispatch(SpaceChanges {
+            name: Some(name.get()),
+            description: Some(description.get()),
+            owner_id: None,
+        });
     };
     view! {
         <section class="card">
@@ -271,12 +311,29 @@ fn SpaceSettings(space: Space, on_change: impl Fn() + Send + Sync + Copy + 'stat
 
 /// Managed spaces the visitor may publish to, for the publish menu.
 pub async fn publish_targets() -> Result<Vec<Space>, AppError> {
-    let page = list_spaces(SpaceQuery { space_type: Some(SpaceType::Managed), limit: 100, ..Default::default() }).await?;
-    Ok(page.items.into_iter().filter(|s| s.can(SpaceAction::PublishInto)).collect())
+    let page = list_spaces(SpaceQuery {
+        space_type: Some(SpaceType::Managed),
+        limit: 100,
+        ..Default::default()
+    })
+    .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|s| s.can(SpaceAction::PublishInto))
+        .collect())
 }
 
 /// Spaces the visitor may put apps in (move, duplicate).
 pub async fn app_targets() -> Result<Vec<Space>, AppError> {
-    let page = list_spaces(SpaceQuery { limit: 100, ..Default::default() }).await?;
-    Ok(page.items.into_iter().filter(|s| s.can(SpaceAction::CreateApp)).collect())
+    let page = list_spaces(SpaceQuery {
+        limit: 100,
+        ..Default::default()
+    })
+    .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|s| s.can(SpaceAction::CreateApp))
+        .collect())
 }
