@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test setup setup-test build unit-tests rest-fuzz browser-tests size bench bench-engine bench-anonymous clean-data
+.PHONY: run test lint setup setup-test build unit-tests rest-fuzz browser-tests size bench bench-engine bench-anonymous clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -10,6 +10,11 @@ run: setup build
 ## Install what tests need, build once, and pass every test: rules, services on SQLite and
 ## PostgreSQL, HTTP, and the browser tests in headless Chromium.
 test: setup-test build unit-tests rest-fuzz browser-tests
+
+## rustfmt's format (rustfmt.toml) and no clippy warning ([workspace.lints] in Cargo.toml).
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p app -p engine -p server --tests -- -D warnings
 
 setup:
 	scripts/setup.sh run

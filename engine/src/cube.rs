@@ -63,6 +63,9 @@ struct Accumulator {
     count: u64,
     min: f64,
     max: f64,
+    // Boxed: one pointer instead of a 48-byte set in every accumulator of a cube, most of which
+    // never count distinct values.
+    #[allow(clippy::box_collection)]
     distinct: Option<Box<HashSet<u32>>>,
 }
 

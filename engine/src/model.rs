@@ -218,7 +218,7 @@ impl DataModel {
             .fields
             .iter()
             .map(|f| {
-                f.values.capacity() * std::mem::size_of::<Value>()
+                f.values.capacity() * size_of::<Value>()
                     + f.values
                         .iter()
                         .map(|v| {

@@ -41,7 +41,7 @@ impl ViewerState {
 
     /// Bytes the state holds: the current selections and every step back and forward.
     pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Self>() + self.selections.heap_bytes() + self.history_bytes()
+        size_of::<Self>() + self.selections.heap_bytes() + self.history_bytes()
     }
 
     fn history_bytes(&self) -> usize {

@@ -21,9 +21,12 @@ pub struct Config {
 }
 
 /// Reads one `[sightline]` value: the environment variable first, then the file, then the default.
+/// Looks up an environment variable (the process's, or a test's).
+type Env = Box<dyn Fn(&str) -> Option<String>>;
+
 struct Source {
     table: toml::Table,
-    env: Box<dyn Fn(&str) -> Option<String>>,
+    env: Env,
 }
 
 impl Source {

@@ -64,7 +64,7 @@ fn leptos_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static 
         if let Some(nonce) =
             use_context::<Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
         {
-            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+            provide_context(Nonce::from_value(nonce.0));
         }
     }
 }

@@ -125,7 +125,7 @@ async fn view(
         .unwrap()
 }
 
-fn chart<'a>(view: &'a SheetView, kind: ChartKind) -> &'a ChartData {
+fn chart(view: &SheetView, kind: ChartKind) -> &ChartData {
     &view
         .charts
         .iter()

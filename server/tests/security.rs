@@ -135,10 +135,8 @@ async fn a_reduced_viewer_can_neither_copy_nor_move_the_rows_they_may_not_see(t:
         "a copy would hold all of them",
     );
     assert_eq!(
-        t.count(&format!(
-            "SELECT COUNT(*) FROM apps WHERE source_app_id IS NULL AND name LIKE '%(copy)%'"
-        ))
-        .await,
+        t.count("SELECT COUNT(*) FROM apps WHERE source_app_id IS NULL AND name LIKE '%(copy)%'")
+            .await,
         0,
         "no copy was made"
     );

@@ -543,7 +543,7 @@ pub fn format_number(value: f64, compact: bool) -> String {
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -551,7 +551,7 @@ pub fn format_number(value: f64, compact: bool) -> String {
     let sign = if rounded < 0.0 { "-" } else { "" };
     if fraction == 0 {
         format!("{sign}{grouped}")
-    } else if fraction % 10 == 0 {
+    } else if fraction.is_multiple_of(10) {
         format!("{sign}{grouped}.{}", fraction / 10)
     } else {
         format!("{sign}{grouped}.{fraction:02}")
@@ -750,8 +750,8 @@ mod tests {
             !may_edit_sheet(Some("co"), "other", &contributor),
             "someone else's private sheet"
         );
-        assert_eq!(new_sheet_is_private(&editor).unwrap(), false);
-        assert_eq!(new_sheet_is_private(&contributor).unwrap(), true);
+        assert!(!new_sheet_is_private(&editor).unwrap());
+        assert!(new_sheet_is_private(&contributor).unwrap());
         assert!(new_sheet_is_private(&viewer).is_err());
         assert!(may_see_sheet(None, "anyone"));
         assert!(!may_see_sheet(Some("co"), "anyone"));

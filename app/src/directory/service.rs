@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::model::*;
 use super::rules::{
-    self, clean_description, clean_email, clean_name, unique_key, Permission, RoleKind, UserStatus,
+    clean_description, clean_email, clean_name, unique_key, Permission, RoleKind, UserStatus,
     MAX_NAME_CHARS,
 };
 use super::store::{self, GroupRow, RoleRow, UserFilter, UserRow};
@@ -163,7 +163,6 @@ pub async fn create_admin(
                 &tenant_id,
                 &name,
                 &email,
-                &unique_key(&email),
                 UserStatus::Active,
                 now,
             )
@@ -421,7 +420,6 @@ pub async fn create_user(
         &principal.tenant_id,
         &name,
         &email,
-        &unique_key(&email),
         UserStatus::Invited,
         now,
     )
@@ -1141,5 +1139,5 @@ pub async fn counts(state: &AppState, principal: &Principal) -> Result<Directory
 
 /// Checks a role's permission names from outside (REST, forms) and names any unknown one.
 pub fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, AppError> {
-    names.iter().map(|n| rules::Permission::parse(n)).collect()
+    names.iter().map(|n| Permission::parse(n)).collect()
 }

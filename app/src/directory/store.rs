@@ -58,16 +58,18 @@ pub struct UserRow {
 
 const USER_COLUMNS: &str = "u.id, u.tenant_id, u.name, u.email, u.status, u.created_at, u.updated_at, lower(u.name) AS sort_key";
 
+/// Inserts a user; the email's lookup key (`rules::unique_key`) is derived from it here, so that
+/// no caller can store a key that does not match the email.
 pub async fn insert_user(
     conn: &mut AnyConnection,
     id: &str,
     tenant_id: &str,
     name: &str,
     email: &str,
-    email_key: &str,
     status: UserStatus,
     now: i64,
 ) -> sqlx::Result<()> {
+    let email_key = super::rules::unique_key(email);
     sqlx::query(
         "INSERT INTO users (id, tenant_id, name, email, email_key, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -76,7 +78,7 @@ pub async fn insert_user(
     .bind(tenant_id)
     .bind(name)
     .bind(email)
-    .bind(email_key)
+    .bind(&email_key)
     .bind(status.as_str())
     .bind(now)
     .execute(conn)

@@ -268,8 +268,10 @@ pub async fn update_space(
     let (mut row, access) = load_space(&mut tx, principal, id).await?;
     let personal = row.kind() == SpaceType::Personal;
     let mut said = Vec::new();
-    if changes.name.is_some() || changes.description.is_some() {
-        if !access.can(SpaceAction::EditDetails) {
+    if (changes.name.is_some() || changes.description.is_some())
+        && !access.can(SpaceAction::EditDetails)
+    {
+        {
             return Err(AppError::forbidden("Only the space owner and members who can manage the space change its name and description."));
         }
     }

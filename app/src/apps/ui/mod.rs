@@ -211,7 +211,7 @@ fn AppView(
             {manageable.then(|| view! { <AppActions detail=detail.clone() on_change/> })}
         </div>
         {access_rules.then(|| view! { <crate::content::ui::SectionAccess app_id=access_app.clone()/> })}
-        {(app.space_type == crate::spaces::rules::SpaceType::Managed).then(|| view! { <crate::anonymous::ui::AnonymousAccess app_id=app.id.clone() on_change/> })}
+        {(app.space_type == SpaceType::Managed).then(|| view! { <crate::anonymous::ui::AnonymousAccess app_id=app.id.clone() on_change/> })}
     }
 }
 

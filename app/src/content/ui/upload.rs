@@ -59,35 +59,36 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
         error.set(None);
         if name.get_untracked().trim().is_empty() {
             error.set(Some(AppError::invalid("name", "Give the app a name.")));
-            return;
-        }
-        #[cfg(feature = "hydrate")]
-        {
-            let Some(input) = files.get_untracked() else {
-                return;
-            };
-            let chosen: Vec<web_sys::File> = match input.files() {
-                Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
-                None => Vec::new(),
-            };
-            if chosen.is_empty() {
-                error.set(Some(AppError::invalid(
-                    "files",
-                    "Choose one or more CSV files.",
-                )));
-                return;
+        } else {
+            #[cfg(feature = "hydrate")]
+            {
+                let Some(input) = files.get_untracked() else {
+                    return;
+                };
+                let chosen: Vec<web_sys::File> = match input.files() {
+                    Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
+                    None => Vec::new(),
+                };
+                if chosen.is_empty() {
+                    error.set(Some(AppError::invalid(
+                        "files",
+                        "Choose one or more CSV files.",
+                    )));
+                    return;
+                }
+                let done =
+                    Callback::new(move |result: Result<Vec<String>, AppError>| match result {
+                        Ok(ids) => {
+                            phase.set(Phase::Loading { files: ids.len() });
+                            create.dispatch(ids);
+                        }
+                        Err(e) => {
+                            phase.set(Phase::Idle);
+                            error.set(Some(e));
+                        }
+                    });
+                browser::upload_all(std::rc::Rc::new(chosen), 0, Vec::new(), phase, done);
             }
-            let done = Callback::new(move |result: Result<Vec<String>, AppError>| match result {
-                Ok(ids) => {
-                    phase.set(Phase::Loading { files: ids.len() });
-                    create.dispatch(ids);
-                }
-                Err(e) => {
-                    phase.set(Phase::Idle);
-                    error.set(Some(e));
-                }
-            });
-            browser::upload_all(std::rc::Rc::new(chosen), 0, Vec::new(), phase, done);
         }
     };
     let busy = move || phase.with(|p| *p != Phase::Idle);

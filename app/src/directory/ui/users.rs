@@ -322,7 +322,7 @@ fn UserEditor(
                         <option value="active">"Active"</option>
                         <option value="disabled">"Disabled (cannot sign in; API keys stop working)"</option>
                     </select>
-                    <CheckList legend="Roles" options=super::users::role_options(&roles) selected=chosen_roles/>
+                    <CheckList legend="Roles" options=role_options(&roles) selected=chosen_roles/>
                     <CheckList legend="Groups" options=groups.iter().map(|g| (g.id.clone(), g.name.clone(), g.description.clone())).collect() selected=chosen_groups/>
                     <ActionError result=save.value().into()/>
                     {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! { <Notice>"Saved."</Notice> })}

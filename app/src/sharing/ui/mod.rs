@@ -301,7 +301,7 @@ pub fn MembersPage() -> impl IntoView {
     let role = RwSignal::new(String::new());
     let access = RwSignal::new(String::new());
     let version = RwSignal::new(0);
-    let space = Resource::new(move || id(), get_space);
+    let space = Resource::new(id, get_space);
     let members = Resource::new(
         move || (id(), search.get(), role.get(), access.get(), version.get()),
         |(id, search, role, access, _)| {
