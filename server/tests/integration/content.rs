@@ -1,8 +1,7 @@
 //! App content on SQLite and PostgreSQL: an app made from CSV uploads, its sheets and charts,
 //! each viewer's selections, section access, and data kept on disk and in memory under a budget.
 
-mod common;
-
+use crate::common::TestDb;
 use app::apps::model::*;
 use app::apps::service as apps;
 use app::auth::service::{Credential, Principal};
@@ -14,7 +13,6 @@ use app::error::AppError;
 use app::spaces::model::*;
 use app::spaces::rules::{SpaceRole, SpaceType};
 use app::spaces::service as spaces;
-use common::TestDb;
 
 const ORDERS: &str = "OrderId,CustomerId,Product,Amount,Month\n1,10,Bike,100,2026-01\n2,10,Helmet,50,2026-01\n3,20,Bike,70,2026-02\n4,30,Lamp,5.5,2026-02\n5,40,Bike,30,2026-03\n";
 const CUSTOMERS: &str = "CustomerId,Region,Segment\n10,North,Retail\n20,South,Retail\n30,North,Wholesale\n40,East,Retail\n";
@@ -185,7 +183,7 @@ on_both_databases!(
 
 /// Runs with a memory budget smaller than one model: each load evicts the others.
 mod memory_budget {
-    use super::common::{run, Backend, TestDb};
+    use crate::common::{run, Backend, TestDb};
 
     fn tiny(settings: &mut app::state::Settings) {
         settings.memory_budget_bytes = 700;

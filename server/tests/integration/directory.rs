@@ -1,14 +1,12 @@
 //! Directory services on SQLite and PostgreSQL: users, groups, roles, the last admin, audit.
 
-mod common;
-
+use crate::common::TestDb;
 use app::audit::model::AuditQuery;
 use app::auth::service::{accept_invite, sign_in, RequestInfo};
 use app::directory::model::*;
 use app::directory::rules::{Permission, RoleKind, UserStatus};
 use app::directory::service::*;
 use app::error::AppError;
-use common::TestDb;
 
 const PASSWORD: &str = "correct horse battery";
 

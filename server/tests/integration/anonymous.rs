@@ -3,8 +3,7 @@
 //! sessions, resets, pauses, expiry, capacity, the per-address limit, data reductions, the
 //! members list, allowed origins, and that a visit writes nothing to the database.
 
-mod common;
-
+use crate::common::TestDb;
 use app::anonymous::model::*;
 use app::anonymous::service::{self as anonymous, Visit};
 use app::apps::service as apps;
@@ -19,9 +18,8 @@ use app::sharing::service as sharing;
 use app::spaces::model::*;
 use app::spaces::rules::SpaceRole;
 use app::spaces::service as spaces;
-use common::TestDb;
 
-use common::world::{world, World, ALL, NORTH};
+use crate::common::world::{world, World, ALL, NORTH};
 
 fn visit(addr: &str) -> Visit<'_> {
     Visit { client_addr: addr }
@@ -235,14 +233,14 @@ async fn pausing_and_expiry_close_a_link_with_a_clear_answer(t: TestDb) {
         &w.anna,
         &link.id,
         LinkChanges {
-            expires_at: Some(Some(common::START - 1)),
+            expires_at: Some(Some(crate::common::START - 1)),
             ..Default::default()
         },
     )
     .await
     .unwrap_err();
     assert!(past.to_string().contains("passed"), "{past}");
-    let tomorrow = common::START + 24 * 60 * 60 * 1000;
+    let tomorrow = crate::common::START + 24 * 60 * 60 * 1000;
     let dated = anonymous::update_link(
         &t.state,
         &w.anna,
@@ -552,7 +550,7 @@ async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
 }
 
 async fn the_per_address_limit_slows_one_client_only() {
-    let t = TestDb::with_settings(common::Backend::Sqlite, |s| {
+    let t = TestDb::with_settings(crate::common::Backend::Sqlite, |s| {
         s.anonymous.starts_per_minute = 3
     })
     .await;
@@ -841,5 +839,5 @@ on_both_databases!(
 
 #[test]
 fn the_per_address_limit() {
-    common::run(the_per_address_limit_slows_one_client_only())
+    crate::common::run(the_per_address_limit_slows_one_client_only())
 }

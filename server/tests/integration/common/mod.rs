@@ -1,6 +1,5 @@
 //! Test harness: every test gets its own fresh database, on SQLite or PostgreSQL, migrated by
 //! the same code the server runs, and a clock the test moves by hand.
-#![allow(dead_code)]
 
 pub mod live;
 pub mod world;

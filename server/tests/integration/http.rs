@@ -1,10 +1,8 @@
 //! The real server on port 0, driven over HTTP: sign-in, limits, the Origin check, API keys,
 //! security headers, and every REST route with its error paths.
 
-mod common;
-
-use common::live::{detail, start, PASSWORD};
-use common::TestDb;
+use crate::common::live::{detail, start, PASSWORD};
+use crate::common::TestDb;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,14 +1,12 @@
 //! Sign-in, sessions and API keys on SQLite and PostgreSQL, with a clock the tests move.
 
-mod common;
-
+use crate::common::TestDb;
 use app::auth::service::*;
 use app::directory::model::{NewUser, UserChanges};
 use app::directory::rules::UserStatus;
 use app::directory::service::{create_admin, create_user, update_user};
 use app::error::AppError;
 use app::ids::digest;
-use common::TestDb;
 
 const PASSWORD: &str = "correct horse battery";
 

@@ -2,10 +2,8 @@
 //! data-files route, making an app from uploads through the REST API, opening a sheet through
 //! its server function, and what each answers to bad input.
 
-mod common;
-
-use common::live::{detail, start, Live};
-use common::{Backend, TestDb};
+use crate::common::live::{detail, start, Live};
+use crate::common::{Backend, TestDb};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -70,7 +68,7 @@ async fn an_app_is_made_from_uploads_over_rest_and_opens_through_its_server_func
     // The portal's server function, with a browser session: the sheet with its charts, then a selection.
     let browser = live.client();
     assert_eq!(
-        live.sign_in(&browser, "root@acme.test", common::live::PASSWORD)
+        live.sign_in(&browser, "root@acme.test", crate::common::live::PASSWORD)
             .await
             .status(),
         StatusCode::OK
@@ -274,14 +272,14 @@ mod upload_limit {
 
     #[test]
     fn sqlite() {
-        common::run(async {
+        crate::common::run(async {
             past_the_limit(TestDb::with_settings(Backend::Sqlite, one_kilobyte).await).await
         })
     }
 
     #[test]
     fn postgres() {
-        common::run(async {
+        crate::common::run(async {
             past_the_limit(TestDb::with_settings(Backend::Postgres, one_kilobyte).await).await
         })
     }

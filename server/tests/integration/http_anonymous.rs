@@ -4,13 +4,11 @@
 //! allowed origins, `/api/v1/csp-origins`, link shares in `/api/v1/spaces/{id}/shares`, and
 //! `/embed.js`.
 
-mod common;
-
+use crate::common::live::{detail, start, Live};
+use crate::common::world::{world_with, World};
+use crate::common::{Backend, TestDb};
 use app::anonymous::model::{LinkChanges, LinkInfo};
 use app::anonymous::service as anonymous;
-use common::live::{detail, start, Live};
-use common::world::{world_with, World};
-use common::{Backend, TestDb};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -396,7 +394,7 @@ async fn links_are_listed_among_the_spaces_shares(t: TestDb) {
 /// The per-address limit, with a limit of two a minute.
 #[test]
 fn one_address_is_slowed_after_its_limit() {
-    common::run(async {
+    crate::common::run(async {
         let t = TestDb::with_settings(Backend::Sqlite, |s| s.anonymous.starts_per_minute = 2).await;
         let (live, w, link) = setup(t).await;
         let page = format!("/a/{}?eac={}", w.app.id, code(&link));

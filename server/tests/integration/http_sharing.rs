@@ -1,11 +1,9 @@
 //! The REST routes of spaces, assignments, shares and apps against the real server, on SQLite
 //! and PostgreSQL: each route, and what it answers to bad input.
 
-mod common;
-
+use crate::common::live::{detail, start, Live};
+use crate::common::TestDb;
 use app::auth::service::create_api_key;
-use common::live::{detail, start, Live};
-use common::TestDb;
 use reqwest::Method;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

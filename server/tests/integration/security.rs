@@ -4,8 +4,8 @@
 //! an account can exhaust memory, limits and invariants hold under concurrency, and no data is
 //! lost to housekeeping or a deleted account.
 
-mod common;
-
+use crate::common::world::{world, World, ALL, NORTH};
+use crate::common::{TestDb, PASSWORD};
 use app::anonymous::model::*;
 use app::anonymous::service::{self as anonymous, Visit};
 use app::apps::model::*;
@@ -21,8 +21,6 @@ use app::sharing::service as sharing;
 use app::spaces::model::*;
 use app::spaces::rules::{SpaceRole, SpaceType};
 use app::spaces::service as spaces;
-use common::world::{world, World, ALL, NORTH};
-use common::{TestDb, PASSWORD};
 
 /// Runs the futures at once, each on its own task, and gathers their results in order.
 async fn all<T: Send + 'static, F: std::future::Future<Output = T> + Send + 'static>(
@@ -327,8 +325,8 @@ async fn a_table_no_reduced_field_reaches_is_emptied(t: TestDb) {
         .unwrap();
     let mut files = Vec::new();
     for (name, text) in [
-        ("orders.csv", common::world::ORDERS),
-        ("customers.csv", common::world::CUSTOMERS),
+        ("orders.csv", crate::common::world::ORDERS),
+        ("customers.csv", crate::common::world::CUSTOMERS),
         (
             "targets.csv",
             "SalesRegion,Quarter,Target\nNorth,Q1,1000\nSouth,Q1,2000\n",
@@ -979,9 +977,9 @@ async fn people_who_only_view_cannot_page_through_the_directory(t: TestDb) {
 async fn uploads_waiting_for_an_app_have_a_quota(t: TestDb) {
     let t = TestDb::with_settings(
         if t.url.starts_with("postgres") {
-            common::Backend::Postgres
+            crate::common::Backend::Postgres
         } else {
-            common::Backend::Sqlite
+            crate::common::Backend::Sqlite
         },
         |s| s.max_staged_bytes = 100,
     )
@@ -1131,7 +1129,7 @@ async fn a_flood_without_an_account_leaves_the_server_answering_in_bounded_memor
 }
 
 async fn requests_for_another_host_and_page_exits_over_http(t: TestDb) {
-    let live = common::live::start(t).await;
+    let live = crate::common::live::start(t).await;
     let client = live.client();
     let rebound = client
         .get(live.url("/api/v1/users/me"))
@@ -1260,7 +1258,7 @@ async fn a_server_killed_mid_work_keeps_every_app_it_reported_and_nothing_half_m
                 let Ok(upload) = client
                     .post(format!("{base}/api/v1/data-files?name=orders.csv"))
                     .bearer_auth(&key)
-                    .body(common::world::ORDERS)
+                    .body(crate::common::world::ORDERS)
                     .send()
                     .await
                 else {

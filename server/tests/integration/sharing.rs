@@ -1,8 +1,7 @@
 //! Spaces, apps and fine-grained sharing on SQLite and PostgreSQL, as the seed document says
 //! them ("Sharing applications with users who are not space members").
 
-mod common;
-
+use crate::common::TestDb;
 use app::apps::model::*;
 use app::apps::service as apps;
 use app::audit::model::AuditQuery;
@@ -17,7 +16,6 @@ use app::spaces::model::*;
 use app::spaces::rules::SpaceRole::{self, *};
 use app::spaces::rules::SpaceType;
 use app::spaces::service as spaces;
-use common::TestDb;
 
 /// A tenant with an admin (who may create managed spaces), Anna (the space owner), Ali and
 /// Bob, and a group Finance that Bob belongs to.

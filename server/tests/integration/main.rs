@@ -1,0 +1,17 @@
+//! Sightline's integration tests, linked once: service tests on a fresh SQLite and a fresh
+//! PostgreSQL database each, and the real server over HTTP. One binary instead of one per file
+//! (the crates.io and zero2prod layout): the server is linked once per test run.
+
+#[macro_use]
+mod common;
+
+mod anonymous;
+mod auth;
+mod content;
+mod directory;
+mod http;
+mod http_anonymous;
+mod http_content;
+mod http_sharing;
+mod security;
+mod sharing;
