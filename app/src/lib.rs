@@ -1,6 +1,6 @@
 #![recursion_limit = "512"]
 //! Sightline's isomorphic app: the pages and server functions of every feature, and (with the
-//! `ssr` feature) the services, rules and storage behind them. See ARCHITECTURE.md.
+//! `ssr` feature) the services, rules and storage behind them. See docs/ARCHITECTURE.md.
 
 pub mod anonymous;
 pub mod apps;
