@@ -902,17 +902,6 @@ pub fn frame_ancestors_kept(state: &AppState) -> usize {
 
 // --- Allowed origins, capacity and use: tenant admins -----------------------------------------
 
-fn require(principal: &Principal, permission: Permission) -> Result<(), AppError> {
-    if principal.has(permission) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(format!(
-            "This needs the permission \"{}\". A tenant admin can grant it.",
-            permission.label()
-        )))
-    }
-}
-
 fn origin_from(row: store::OriginRow) -> AllowedOrigin {
     AllowedOrigin {
         id: row.id,
@@ -929,7 +918,7 @@ pub async fn list_origins(
     state: &AppState,
     principal: &Principal,
 ) -> Result<Vec<AllowedOrigin>, AppError> {
-    require(principal, Permission::ManageAllowedOrigins)?;
+    principal.require(Permission::ManageAllowedOrigins)?;
     let mut conn = state.db.acquire().await?;
     Ok(store::list_origins(&mut conn, &principal.tenant_id)
         .await?
@@ -943,7 +932,7 @@ pub async fn get_origin(
     principal: &Principal,
     id: &str,
 ) -> Result<AllowedOrigin, AppError> {
-    require(principal, Permission::ManageAllowedOrigins)?;
+    principal.require(Permission::ManageAllowedOrigins)?;
     let mut conn = state.db.acquire().await?;
     store::get_origin(&mut conn, &principal.tenant_id, id)
         .await?
@@ -967,7 +956,7 @@ pub async fn save_origin(
     id: Option<&str>,
     input: NewOrigin,
 ) -> Result<AllowedOrigin, AppError> {
-    require(principal, Permission::ManageAllowedOrigins)?;
+    principal.require(Permission::ManageAllowedOrigins)?;
     let input = checked_origin(&input)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -1029,7 +1018,7 @@ pub async fn delete_origin(
     principal: &Principal,
     id: &str,
 ) -> Result<(), AppError> {
-    require(principal, Permission::ManageAllowedOrigins)?;
+    principal.require(Permission::ManageAllowedOrigins)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let row = store::get_origin(&mut tx, &principal.tenant_id, id)
@@ -1056,7 +1045,7 @@ pub async fn delete_origin(
 
 /// Current use, the peak and the last 48 hours, for tenant admins.
 pub async fn usage(state: &AppState, principal: &Principal) -> Result<AnonymousUsage, AppError> {
-    require(principal, Permission::ManageAllowedOrigins)?;
+    principal.require(Permission::ManageAllowedOrigins)?;
     let now = state.now();
     let mut conn = state.db.acquire().await?;
     let from = now.div_euclid(HOUR_MS) - 47;
@@ -1114,7 +1103,7 @@ pub async fn set_capacity(
     principal: &Principal,
     max: i64,
 ) -> Result<AnonymousUsage, AppError> {
-    require(principal, Permission::ManageAllowedOrigins)?;
+    principal.require(Permission::ManageAllowedOrigins)?;
     let max = rules::check_capacity(max)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
