@@ -12,7 +12,7 @@ run: setup build
 test: setup-test build unit-tests rest-fuzz browser-tests
 
 ## rustfmt's format (rustfmt.toml) and no clippy warning ([workspace.lints] in Cargo.toml).
-lint:
+lint: setup
 	cargo fmt --all -- --check
 	cargo clippy -p app -p engine -p server --tests -- -D warnings
 

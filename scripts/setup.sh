@@ -33,6 +33,13 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   say "Adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+# make lint (run by .ci/run) needs rustfmt and clippy; minimal toolchain profiles lack them.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    say "Adding the $component component"
+    rustup component add "$component"
+  fi
+done
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$bindgen_version"; then
