@@ -2,13 +2,17 @@
 //! Sightline's isomorphic app: the pages and server functions of every feature, and (with the
 //! `ssr` feature) the services, rules and storage behind them. See docs/ARCHITECTURE.md.
 
+#[cfg(feature = "ssr")]
+pub mod access;
 pub mod anonymous;
 pub mod apps;
 pub mod audit;
 pub mod auth;
+pub mod components;
 pub mod content;
 pub mod directory;
 pub mod error;
+pub mod paging;
 pub mod sharing;
 pub mod shell;
 pub mod spaces;

@@ -5,7 +5,7 @@ use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use crate::auth::service::{Principal, RequestInfo};
+use crate::auth::principal::{Principal, RequestInfo};
 use crate::error::AppError;
 use crate::state::AppState;
 

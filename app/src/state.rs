@@ -112,9 +112,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     /// App data: files on disk, models and viewers' selections in memory.
-    pub content: Arc<crate::content::service::Content>,
+    pub content: Arc<crate::content::runtime::Content>,
     /// Anonymous sessions, their models and counters.
-    pub anonymous: Arc<crate::anonymous::service::Anonymous>,
+    pub anonymous: Arc<crate::anonymous::runtime::Anonymous>,
     pub leptos_options: LeptosOptions,
 }
 

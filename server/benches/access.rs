@@ -8,11 +8,11 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use app::access::{access_to_app, grants_for_app, sharer};
 use app::apps::store::AppRow;
-use app::auth::service::{Credential, Principal};
+use app::auth::principal::{Credential, Principal};
 use app::directory::rules::Permission;
 use app::sharing::rules::effective_access;
-use app::sharing::service::{access_to_app, grants_for_app, sharer};
 use app::spaces::rules::SpaceType;
 use app::state::{ManualClock, Settings};
 use server::config::Config;

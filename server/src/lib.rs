@@ -33,12 +33,12 @@ use security::LayerSettings;
 pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
     let db = db::connect(&config.database_url, &config.data_dir).await?;
     db::migrate(&db, &config.database_url).await?;
-    let content = Arc::new(app::content::service::Content::new(
+    let content = Arc::new(app::content::runtime::Content::new(
         &config.data_dir,
         config.settings.memory_budget_bytes,
     ));
     let key = app::anonymous::service::load_signing_key(&db, clock.now_ms()).await?;
-    let anonymous = Arc::new(app::anonymous::service::Anonymous::new(
+    let anonymous = Arc::new(app::anonymous::runtime::Anonymous::new(
         &key,
         config.settings.anonymous.memory_budget_bytes,
     ));

@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use app::auth::service::{create_api_key, load_principal, Credential};
+use app::auth::principal::{load_principal, Credential};
+use app::auth::service::create_api_key;
 use app::directory::model::UserQuery;
 use app::directory::service;
 use server::cli::{self, Command};

@@ -3,8 +3,9 @@
 
 use std::net::SocketAddr;
 
+use app::auth::principal::RequestInfo;
 use app::auth::rules::is_same_origin_request;
-use app::auth::service::{authenticate, RequestInfo};
+use app::auth::service::authenticate;
 use app::server_support::CspNonce;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};

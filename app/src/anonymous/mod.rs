@@ -7,6 +7,8 @@ pub mod rules;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod runtime;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;

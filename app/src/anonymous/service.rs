@@ -6,17 +6,17 @@
 //! housekeeping once a minute.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use sqlx::AnyConnection;
 
 use super::model::*;
 use super::rules::{self, SessionClaims};
+use super::runtime::{Anonymous, HourCounts, Seat};
 use super::store::{self, LinkRow};
+use crate::access::{app_for, managed_app, managed_link};
 use crate::apps::store::{self as app_store, AppRow};
 use crate::audit::service::{record, Target};
-use crate::auth::service::Principal;
-use crate::content::engines::Engines;
+use crate::auth::principal::Principal;
 use crate::content::model::{SelectionChange, SheetView};
 use crate::content::rules::DataAccess;
 use crate::content::service::{render_sheet, SheetRequest, SheetViewer};
@@ -24,103 +24,12 @@ use crate::directory::rules::Permission;
 use crate::error::AppError;
 use crate::ids::{constant_time_eq, new_id, new_secret};
 use crate::sharing::rules::Access;
-use crate::sharing::service::load_app;
 use crate::spaces::rules::SpaceType;
 use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 const DAY_MS: i64 = 24 * HOUR_MS;
-
-#[derive(Debug, Clone, Copy, Default)]
-struct HourCounts {
-    peak: i64,
-    started: i64,
-    refused: i64,
-}
-
-/// A live session's seat: until when, and which client address holds it.
-#[derive(Debug, Clone)]
-struct Seat {
-    expires_at: i64,
-    address: String,
-}
-
-#[derive(Default)]
-struct Live {
-    /// tenant -> session id -> seat: the sessions this process issued that have not expired.
-    sessions: HashMap<String, HashMap<String, Seat>>,
-    /// client address -> new sessions this minute.
-    starts: HashMap<String, rules::RateWindow>,
-    /// (link, day) -> views not yet written.
-    views: HashMap<(String, i64), i64>,
-    /// (tenant, hour) -> use not yet written.
-    usage: HashMap<(String, i64), HourCounts>,
-    /// app -> (when read, frame-ancestors directive).
-    frame_ancestors: HashMap<String, (i64, String)>,
-}
-
-/// How many first views are kept (see `Anonymous::first_views`).
-const FIRST_VIEWS_KEPT: usize = 256;
-
-/// The anonymous side of the server, shared by every request.
-pub struct Anonymous {
-    key: Vec<u8>,
-    /// The first view of a link (no selections yet) is the same for every visitor of one app
-    /// version through one reduction: computed once, not per visit. Public sheets of an app in a
-    /// managed space change only by republishing, which changes the versions in the key.
-    first_views: Mutex<HashMap<String, SheetView>>,
-    /// Models opened anonymously, under their own memory budget: a crowd of visitors cannot
-    /// push the tenant's own users' apps out of memory.
-    pub engines: Engines,
-    live: Mutex<Live>,
-}
-
-impl Anonymous {
-    pub fn new(key: &str, budget_bytes: usize) -> Self {
-        Anonymous {
-            key: key.as_bytes().to_vec(),
-            first_views: Mutex::new(HashMap::new()),
-            engines: Engines::new(budget_bytes),
-            live: Mutex::new(Live::default()),
-        }
-    }
-
-    fn first_view(&self, key: &str) -> Option<SheetView> {
-        self.first_views
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .cloned()
-    }
-
-    fn keep_first_view(&self, key: String, view: &SheetView) {
-        let mut views = self.first_views.lock().unwrap_or_else(|p| p.into_inner());
-        if views.len() >= FIRST_VIEWS_KEPT {
-            // Old app versions' views are never asked for again; starting over is simplest.
-            views.clear();
-        }
-        views.insert(key, view.clone());
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
-        self.live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Live sessions of the tenant at `now` (dropping the expired).
-    pub fn current(&self, tenant_id: &str, now: i64) -> usize {
-        let mut live = self.lock();
-        live.sessions
-            .get_mut(tenant_id)
-            .map(|s| {
-                s.retain(|_, seat| seat.expires_at > now);
-                s.len()
-            })
-            .unwrap_or(0)
-    }
-}
 
 /// The key tokens are signed with, from the database (made on first start).
 pub async fn load_signing_key(db: &sqlx::AnyPool, now: i64) -> Result<String, String> {
@@ -188,46 +97,6 @@ fn link_info(row: &LinkRow, viewing: &Viewing<'_>) -> LinkInfo {
     }
 }
 
-/// The app, its space type and the caller's access, when the caller can open it.
-async fn app_for(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    app_id: &str,
-) -> Result<(AppRow, SpaceType, Access), AppError> {
-    let (app, space, access) = load_app(conn, principal, app_id).await?;
-    Ok((app, space.kind(), access))
-}
-
-async fn managed_app(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    app_id: &str,
-) -> Result<AppRow, AppError> {
-    let (app, space, access) = app_for(conn, principal, app_id).await?;
-    rules::check_can_manage(
-        space,
-        &access,
-        principal.has(Permission::AnonymousAccessLink),
-    )?;
-    Ok(app)
-}
-
-/// A link of an app the caller manages.
-async fn managed_link(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    link_id: &str,
-) -> Result<(LinkRow, AppRow), AppError> {
-    let link = store::get_link(conn, link_id)
-        .await?
-        .filter(|l| l.tenant_id == principal.tenant_id)
-        .ok_or_else(|| {
-            AppError::not_found(format!("There is no anonymous link with id {link_id}."))
-        })?;
-    let app = managed_app(conn, principal, &link.app_id).await?;
-    Ok((link, app))
-}
-
 /// The app's links as the caller may see them.
 pub async fn links_for(
     state: &AppState,
@@ -254,7 +123,7 @@ pub async fn links_for(
         entry.1 += n;
     }
     let data_access =
-        crate::content::service::caller_data_access(conn, principal, app, space, access).await?;
+        crate::access::caller_data_access(conn, principal, app, space, access).await?;
     let viewing = Viewing {
         base: &state.settings.public_url,
         may_copy_code: rules::may_copy_link_with_code(access),
@@ -628,9 +497,7 @@ async fn visitor_viewer<'a>(
     session_id: &str,
 ) -> Result<SheetViewer<'a>, AppError> {
     // Links live in managed spaces, where nobody is exempt from the rules: the maker's own rules.
-    let maker =
-        crate::content::service::data_access_of(conn, &link.link_maker, &link.app_id, false)
-            .await?;
+    let maker = crate::access::data_access_of(conn, &link.link_maker, &link.app_id, false).await?;
     Ok(SheetViewer {
         key: format!("anonymous:{session_id}"),
         person: None,

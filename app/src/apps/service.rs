@@ -6,34 +6,24 @@ use sqlx::AnyConnection;
 use super::model::*;
 use super::rules;
 use super::store::{self, AppRow};
+use crate::access::{access_to_app, grants_for_app, load_app, load_space, sharer};
 use crate::audit::service::{record, Target};
-use crate::auth::service::Principal;
+use crate::auth::principal::Principal;
 use crate::directory::rules::{clean_description, clean_name, MAX_NAME_CHARS};
 use crate::error::AppError;
 use crate::ids::new_id;
 use crate::sharing::rules::{effective_access, Access, AppAction, Source, SpaceAction};
-use crate::sharing::service::{access_to_app, grants_for_app, load_app, load_space, sharer};
 use crate::sharing::store as sharing_store;
 use crate::spaces::rules::SpaceType;
-use crate::spaces::service::PERSONAL_NAME;
 use crate::spaces::store::{self as space_store, SpaceRow};
 use crate::state::AppState;
-
-/// A space's name as people read it: "Personal" for a personal space.
-pub fn space_name(space: &SpaceRow) -> String {
-    if space.kind() == SpaceType::Personal {
-        PERSONAL_NAME.into()
-    } else {
-        space.name.clone()
-    }
-}
 
 fn app_from(row: AppRow, space: &SpaceRow, access: &Access) -> App {
     App {
         id: row.id,
         tenant_id: row.tenant_id,
         space_id: row.space_id,
-        space_name: space_name(space),
+        space_name: space.display_name(),
         space_type: space.kind(),
         name: row.name,
         description: row.description,
@@ -135,7 +125,7 @@ async fn app_ref(
         id: row.id,
         name: row.name,
         space_id: space.id.clone(),
-        space_name: space_name(&space),
+        space_name: space.display_name(),
     }))
 }
 
@@ -274,7 +264,7 @@ pub async fn insert_new_app(
             id: &row.id,
             name: &row.name,
         },
-        format!("in {}", space_name(&space)),
+        format!("in {}", space.display_name()),
     )
     .await?;
     Ok(row)
@@ -364,11 +354,11 @@ pub async fn delete_app(state: &AppState, principal: &Principal, id: &str) -> Re
             id,
             name: &row.name,
         },
-        format!("from {}", space_name(&space)),
+        format!("from {}", space.display_name()),
     )
     .await?;
     tx.commit().await?;
-    crate::content::service::forget_app(state, id);
+    crate::content::data::forget_app(state, id);
     Ok(())
 }
 
@@ -415,7 +405,7 @@ pub async fn publish_app(
         now,
     );
     store::insert_app(&mut tx, &published).await?;
-    crate::content::service::copy_content(&mut tx, state, &row, &published.id, false, now).await?;
+    crate::content::data::copy_content(&mut tx, state, &row, &published.id, false, now).await?;
     record(
         &mut tx,
         now,
@@ -457,7 +447,7 @@ pub async fn republish_app(
         })?;
     rules::check_republish(&access, target.source_app_id.as_deref(), id, &into, reduced)?;
     store::replace_content(&mut tx, target_id, &row.description, now).await?;
-    crate::content::service::copy_content(&mut tx, state, &row, target_id, true, now).await?;
+    crate::content::data::copy_content(&mut tx, state, &row, target_id, true, now).await?;
     let detail = format!(
         "from \"{}\" to {} (version {})",
         row.name,
@@ -509,8 +499,8 @@ pub async fn move_app(
     store::set_space(&mut tx, id, &target.id, now).await?;
     let detail = format!(
         "from {} to {}; {removed} share{} removed",
-        space_name(&space),
-        space_name(&target),
+        space.display_name(),
+        target.display_name(),
         if removed == 1 { "" } else { "s" }
     );
     record(
@@ -541,10 +531,10 @@ async fn commit_new_app(
     id: &str,
 ) -> Result<(), AppError> {
     if let Err(error) = tx.commit().await {
-        crate::content::service::abandon(state, id);
+        crate::content::data::abandon(state, id);
         return Err(error.into());
     }
-    crate::content::service::promote(state, id);
+    crate::content::data::promote(state, id);
     Ok(())
 }
 
@@ -556,8 +546,7 @@ async fn caller_reduced(
     space: SpaceType,
     access: &Access,
 ) -> Result<bool, AppError> {
-    let data =
-        crate::content::service::caller_data_access(conn, principal, row, space, access).await?;
+    let data = crate::access::caller_data_access(conn, principal, row, space, access).await?;
     Ok(data != crate::content::rules::DataAccess::All)
 }
 
@@ -587,7 +576,7 @@ pub async fn duplicate_app(
         now,
     );
     store::insert_app(&mut tx, &copy).await?;
-    crate::content::service::copy_content(&mut tx, state, &row, &copy.id, false, now).await?;
+    crate::content::data::copy_content(&mut tx, state, &row, &copy.id, false, now).await?;
     record(
         &mut tx,
         now,
@@ -598,7 +587,7 @@ pub async fn duplicate_app(
             id: &copy.id,
             name: &copy.name,
         },
-        format!("copy of \"{}\" in {}", row.name, space_name(&target)),
+        format!("copy of \"{}\" in {}", row.name, target.display_name()),
     )
     .await?;
     let app = finish(&mut tx, principal, &copy.id).await?;

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use super::model::{cursor_of, AuditEvent, AuditPage, AuditQuery};
 use super::store;
-use crate::auth::service::Principal;
+use crate::auth::principal::Principal;
 use crate::directory::rules::Permission;
 use crate::error::AppError;
 use crate::ids::new_id;

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::list_audit_events;
 use super::model::{AuditQuery, ACTIONS};
-use crate::shell::{EmptyState, ErrorBox, Loading, PageHeader, Time};
+use crate::components::{EmptyState, ErrorBox, Loading, PageHeader, Time};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

@@ -2,10 +2,12 @@
 //!
 //! A browser signs in with email and password and holds an HttpOnly session cookie; a REST
 //! client sends a personal API key as `Authorization: Bearer`. Both become the same
-//! [`Principal`](service::Principal), which every operation is given.
+//! [`Principal`](principal::Principal), which every operation is given.
 
 pub mod api;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod principal;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -1,151 +1,22 @@
 //! Sign-in, sessions, invitations and API keys: one function per operation.
 
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use sqlx::AnyConnection;
 
-use super::model::{ApiKeyInfo, CurrentUser, NewApiKey, SessionInfo};
+use super::model::{ApiKeyInfo, NewApiKey, SessionInfo};
+use super::principal::{load_principal, Credential, Principal, RequestInfo};
 use super::rules::{self, SessionVerdict, API_KEY_PREFIX, TOUCH_EVERY_MS};
 use super::store;
 use crate::audit::service::{record, Actor, Target};
 use crate::directory::rules::{
-    clean_email, clean_name, effective_permissions, unique_key, Permission, RoleKind, UserStatus,
-    MAX_NAME_CHARS,
+    clean_email, clean_name, unique_key, Permission, UserStatus, MAX_NAME_CHARS,
 };
 use crate::error::AppError;
 use crate::ids::{digest, new_id, new_secret};
 use crate::state::AppState;
-
-/// Who is making a request, with everything authorization needs.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub user_id: String,
-    pub tenant_id: String,
-    pub tenant_name: String,
-    pub name: String,
-    pub email: String,
-    pub permissions: BTreeSet<Permission>,
-    pub is_tenant_admin: bool,
-    pub credential: Credential,
-}
-
-/// How the principal proved who they are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credential {
-    /// A browser session; the digest of its id.
-    Session {
-        id_hash: String,
-    },
-    ApiKey {
-        key_id: String,
-    },
-    /// The command line on the server itself.
-    Console,
-}
-
-impl Principal {
-    pub fn has(&self, permission: Permission) -> bool {
-        self.permissions.contains(&permission)
-    }
-
-    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.has(permission) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(format!(
-                "You need the permission \"{}\" for this. A tenant admin can grant it through the User Default role or a custom role.",
-                permission.label()
-            )))
-        }
-    }
-
-    pub fn current_user(&self) -> CurrentUser {
-        CurrentUser {
-            id: self.user_id.clone(),
-            name: self.name.clone(),
-            email: self.email.clone(),
-            tenant_name: self.tenant_name.clone(),
-            permissions: self
-                .permissions
-                .iter()
-                .map(|p| p.as_str().to_string())
-                .collect(),
-            is_tenant_admin: self.is_tenant_admin,
-        }
-    }
-}
-
-/// What the transport knows about the request, for sign-in and the audit log.
-#[derive(Debug, Clone, Default)]
-pub struct RequestInfo {
-    pub host: String,
-    pub client_addr: String,
-    pub user_agent: String,
-}
-
-/// Loads an active user's principal; `None` when the user is gone or not active.
-pub async fn load_principal(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    credential: Credential,
-) -> Result<Option<Principal>, AppError> {
-    let Some(user) = store::principal_user(conn, user_id).await? else {
-        return Ok(None);
-    };
-    if user.status != UserStatus::Active.as_str() {
-        return Ok(None);
-    }
-    let (permissions, is_tenant_admin) = permissions_of(conn, &user.tenant_id, user_id).await?;
-    Ok(Some(Principal {
-        user_id: user.id,
-        tenant_id: user.tenant_id,
-        tenant_name: user.tenant_name,
-        name: user.name,
-        email: user.email,
-        permissions,
-        is_tenant_admin,
-        credential,
-    }))
-}
-
-/// What a user's roles add up to, whatever their status: their permissions, and whether they
-/// are a tenant admin.
-pub async fn permissions_of(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    user_id: &str,
-) -> Result<(BTreeSet<Permission>, bool), AppError> {
-    let grants = store::grants_of(conn, tenant_id, user_id).await?;
-    let mut roles: std::collections::BTreeMap<String, (RoleKind, Vec<Permission>)> =
-        Default::default();
-    for grant in grants {
-        let Some(kind) = RoleKind::parse(&grant.kind) else {
-            continue;
-        };
-        let entry = roles.entry(grant.role_id).or_insert((kind, Vec::new()));
-        if let Some(permission) = grant
-            .permission
-            .as_deref()
-            .and_then(|p| Permission::parse(p).ok())
-        {
-            entry.1.push(permission);
-        }
-    }
-    let is_tenant_admin = roles
-        .values()
-        .any(|(kind, _)| *kind == RoleKind::TenantAdmin);
-    Ok((
-        effective_permissions(
-            roles
-                .values()
-                .map(|(kind, chosen)| (*kind, chosen.as_slice())),
-        ),
-        is_tenant_admin,
-    ))
-}
 
 /// Resolves the caller from a bearer API key or the session cookie. Unknown, revoked or
 /// expired credentials resolve to nobody.

@@ -6,10 +6,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::*;
 use super::model::{ApiKeyInfo, CurrentUser};
-use crate::directory::rules::Permission;
-use crate::shell::{
+use crate::components::{
     ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, SecretOnce, Time,
 };
+use crate::directory::rules::Permission;
 
 /// Where to go after signing in: a local path from `?next=`, never another site.
 fn local_next(next: Option<String>) -> String {

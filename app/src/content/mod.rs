@@ -10,7 +10,11 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod compute;
 #[cfg(feature = "ssr")]
+pub mod data;
+#[cfg(feature = "ssr")]
 pub mod engines;
+#[cfg(feature = "ssr")]
+pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

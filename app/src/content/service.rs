@@ -8,37 +8,21 @@ use engine::{reduce, DataModel, Reduction};
 use sqlx::AnyConnection;
 
 use super::compute::{chart_data, chips, fields_info, tables_info};
+use super::data::{abandon, forget_app, promote};
 use super::engines::{Engines, ModelKey};
 use super::model::*;
-use super::rules::{self, DataAccess, StoredRule};
-use super::storage::Storage;
+use super::rules::{self, DataAccess};
 use super::store::{self, RuleRow, SheetRow};
+use crate::access::{caller_data_access, editable_app, editable_chart, editable_sheet, load_app};
 use crate::apps::model::{App, NewApp};
 use crate::apps::store::AppRow;
 use crate::audit::service::{record, Target};
-use crate::auth::service::{Credential, Principal};
+use crate::auth::principal::{Credential, Principal};
 use crate::error::AppError;
 use crate::ids::new_id;
-use crate::sharing::rules::{Access, AppAction};
-use crate::sharing::service::load_app;
-use crate::spaces::rules::SpaceType;
+use crate::sharing::rules::Access;
 use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
-
-/// The data side of the server: files on disk and models in memory.
-pub struct Content {
-    pub storage: Storage,
-    pub engines: Engines,
-}
-
-impl Content {
-    pub fn new(data_dir: &std::path::Path, budget_bytes: usize) -> Self {
-        Content {
-            storage: Storage::new(data_dir),
-            engines: Engines::new(budget_bytes),
-        }
-    }
-}
 
 /// Whose selections these are: one state per browser session (an API key's requests share one).
 fn viewer_key(principal: &Principal) -> String {
@@ -188,19 +172,6 @@ pub async fn forget_orphaned_app_data(state: &AppState) -> Result<usize, AppErro
         }
     }
     Ok(removed)
-}
-
-/// Moves a new app's data into place once its row is committed. A failure here leaves the data
-/// under `incoming/`, from where the next open or housekeeping moves it.
-pub fn promote(state: &AppState, app_id: &str) {
-    if let Err(error) = state.content.storage.promote(app_id) {
-        tracing::warn!(%app_id, %error, "moving a new app's data into place failed; the next open retries");
-    }
-}
-
-/// Undoes what a new app's failed transaction wrote to disk.
-pub fn abandon(state: &AppState, app_id: &str) {
-    state.content.storage.remove_incoming(app_id);
 }
 
 /// Loads CSV files into a model, named after their files; errors name the file, line and column.
@@ -372,64 +343,6 @@ async fn add_first_sheet(
     Ok(())
 }
 
-/// Copies an app's content into another app (publish, duplicate) or over it (republish): the
-/// data files and snapshot (linked, not copied, on disk), public sheets and section access. A
-/// new app's data goes under `incoming/`: call `promote` after the commit, `abandon` on failure.
-pub async fn copy_content(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    from: &AppRow,
-    to_id: &str,
-    replace: bool,
-    now: i64,
-) -> Result<(), AppError> {
-    if replace {
-        store::delete_public_sheets(conn, to_id).await?;
-        store::delete_files_of_app(conn, to_id).await?;
-        store::delete_rules_of_app(conn, to_id).await?;
-    }
-    store::copy_sheets(conn, &from.id, to_id, now).await?;
-    store::copy_rules(conn, &from.id, to_id, now).await?;
-    let (version, rows) = store::app_data(conn, &from.id).await?;
-    let storage = &state.content.storage;
-    storage.promote(&from.id).map_err(AppError::internal)?;
-    let dir = if replace {
-        storage.app_dir(to_id)
-    } else {
-        storage.incoming_dir(to_id)
-    };
-    for file in store::files_of_app(conn, &from.id).await? {
-        let id = new_id();
-        store::insert_app_file(conn, &id, &from.tenant_id, to_id, &file, now).await?;
-        storage
-            .link(
-                &storage.app_file(&from.id, &file.id),
-                &Storage::file_in(&dir, &id),
-            )
-            .map_err(AppError::internal)?;
-    }
-    if version > 0 {
-        let to_version = store::app_data(conn, to_id).await?.0 + 1;
-        storage
-            .link(
-                &storage.snapshot(&from.id, version),
-                &Storage::snapshot_in(&dir, to_version),
-            )
-            .map_err(AppError::internal)?;
-        store::set_app_data(conn, to_id, to_version, rows, now).await?;
-    }
-    state.content.engines.forget_app(to_id);
-    state.anonymous.engines.forget_app(to_id);
-    Ok(())
-}
-
-/// Frees what an app held once it is deleted.
-pub fn forget_app(state: &AppState, app_id: &str) {
-    state.content.engines.forget_app(app_id);
-    state.anonymous.engines.forget_app(app_id);
-    state.content.storage.remove_app(app_id);
-}
-
 // --- Models -----------------------------------------------------------------------------------
 
 /// The app's whole model: from memory, else its snapshot, else its files (writing a new snapshot).
@@ -523,53 +436,6 @@ async fn viewer_model(
     })
     .await?;
     Ok((key.clone(), engines.insert(key, Arc::new(reduced))))
-}
-
-async fn stored_rules(conn: &mut AnyConnection, app_id: &str) -> Result<Vec<StoredRule>, AppError> {
-    Ok(store::rules_of_app(conn, app_id)
-        .await?
-        .into_iter()
-        // A rule whose values cannot be read allows nothing rather than everything.
-        .map(|r| StoredRule {
-            user_id: r.user_id,
-            group_id: r.group_id,
-            field: r.field,
-            allowed: serde_json::from_str(&r.allowed).unwrap_or_default(),
-        })
-        .collect())
-}
-
-/// What section access leaves a person of an app, given their access to it: the one place the
-/// rules are read for a tenant user (pages, server functions, REST, copies and links).
-pub async fn data_access_of(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    app_id: &str,
-    sees_all: bool,
-) -> Result<DataAccess, AppError> {
-    let rules = stored_rules(conn, app_id).await?;
-    if rules.is_empty() || sees_all {
-        return Ok(DataAccess::All);
-    }
-    let groups = store::group_ids_of(conn, user_id).await?;
-    Ok(rules::data_access(&rules, user_id, &groups, sees_all))
-}
-
-/// `data_access_of` for the caller, from their access to the app in its space.
-pub async fn caller_data_access(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    app: &AppRow,
-    space: SpaceType,
-    access: &Access,
-) -> Result<DataAccess, AppError> {
-    data_access_of(
-        conn,
-        &principal.user_id,
-        &app.id,
-        rules::sees_all_rows(space, access),
-    )
-    .await
 }
 
 // --- Viewing ----------------------------------------------------------------------------------
@@ -723,15 +589,7 @@ pub async fn sheet_view(
         changes: change.into_iter().collect(),
         only_field: None,
     };
-    render_sheet(
-        state,
-        conn,
-        &app,
-        &crate::apps::service::space_name(&space),
-        &viewer,
-        request,
-    )
-    .await
+    render_sheet(state, conn, &app, &space.display_name(), &viewer, request).await
 }
 
 /// Which sheet, after which selection changes; `only_field` shows that field's filter pane
@@ -963,32 +821,6 @@ pub async fn section_access_field(
 
 // --- Authoring --------------------------------------------------------------------------------
 
-/// The sheet, its app and the caller's access, when the caller may change the sheet.
-async fn editable_sheet(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    sheet_id: &str,
-) -> Result<(SheetRow, AppRow), AppError> {
-    let sheet = store::get_sheet(conn, sheet_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("There is no such sheet. It may have been deleted."))?;
-    let (app, _, access) = load_app(conn, principal, &sheet.app_id).await?;
-    if !rules::may_see_sheet(sheet.owner_id.as_deref(), &principal.user_id) {
-        return Err(AppError::not_found(
-            "There is no such sheet. It may have been deleted.",
-        ));
-    }
-    if !rules::may_edit_sheet(sheet.owner_id.as_deref(), &principal.user_id, &access) {
-        let why = if sheet.owner_id.is_some() {
-            "Only its maker changes a private sheet."
-        } else {
-            "Changing the app's sheets needs Can edit or ownership of the space; with Can contribute, add a private sheet of your own."
-        };
-        return Err(AppError::forbidden(why));
-    }
-    Ok((sheet, app))
-}
-
 pub async fn add_sheet(
     state: &AppState,
     principal: &Principal,
@@ -1175,18 +1007,6 @@ pub async fn save_chart(
     Ok(id)
 }
 
-async fn editable_chart(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    chart_id: &str,
-) -> Result<store::ChartRow, AppError> {
-    let chart = store::get_chart(conn, chart_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("There is no such chart. It may have been deleted."))?;
-    editable_sheet(conn, principal, &chart.sheet_id).await?;
-    Ok(chart)
-}
-
 pub async fn delete_chart(
     state: &AppState,
     principal: &Principal,
@@ -1235,21 +1055,6 @@ fn rule_from(row: RuleRow) -> AccessRule {
         field: row.field,
         allowed: serde_json::from_str(&row.allowed).unwrap_or_default(),
     }
-}
-
-/// Section access is the app's editors' to read and change.
-async fn editable_app(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    app_id: &str,
-) -> Result<AppRow, AppError> {
-    let (app, _, access) = load_app(conn, principal, app_id).await?;
-    if !access.can(AppAction::Edit) {
-        return Err(AppError::forbidden(
-            "Section access is set by the app's editors (Can edit or ownership of the space).",
-        ));
-    }
-    Ok(app)
 }
 
 pub async fn list_rules(

@@ -5,6 +5,7 @@ use server_fn::codec::Json;
 
 use super::model::*;
 use crate::error::AppError;
+use crate::paging::Page;
 
 #[server(input = Json)]
 pub async fn list_users(query: UserQuery) -> Result<Page<User>, AppError> {

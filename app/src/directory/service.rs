@@ -12,55 +12,12 @@ use super::rules::{
 };
 use super::store::{self, GroupRow, RoleRow, UserFilter, UserRow};
 use crate::audit::service::{record, Actor, Target};
-use crate::auth::service::{self as auth, Credential, Principal};
+use crate::auth::principal::{Credential, Principal};
+use crate::auth::service as auth;
 use crate::error::AppError;
 use crate::ids::new_id;
+use crate::paging::{decode_cursor, encode_cursor, page_size, paginate, Page};
 use crate::state::AppState;
-
-pub const DEFAULT_PAGE: u32 = 20;
-pub const MAX_PAGE: u32 = 100;
-
-pub fn page_size(limit: u32) -> u32 {
-    match limit {
-        0 => DEFAULT_PAGE,
-        n => n.min(MAX_PAGE),
-    }
-}
-
-/// Cursors name the last row shown by its sort key and id; hex keeps them URL-safe.
-pub fn encode_cursor(sort_key: &str, id: &str) -> String {
-    format!("{}.{id}", hex::encode(sort_key))
-}
-
-pub fn decode_cursor(cursor: &str) -> Result<(String, String), AppError> {
-    let bad = || {
-        AppError::invalid(
-            "next",
-            "The paging cursor is not valid; start again from the first page.",
-        )
-    };
-    let (key, id) = cursor.split_once('.').ok_or_else(bad)?;
-    let key = String::from_utf8(hex::decode(key).map_err(|_| bad())?).map_err(|_| bad())?;
-    Ok((key, id.to_string()))
-}
-
-fn paginate<R, T>(
-    mut rows: Vec<R>,
-    limit: u32,
-    cursor: impl Fn(&R) -> String,
-    convert: impl FnOnce(Vec<R>) -> Vec<T>,
-) -> Page<T> {
-    let next = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(&cursor)
-    } else {
-        None
-    };
-    Page {
-        items: convert(rows),
-        next,
-    }
-}
 
 // ---- tenants ----
 
@@ -312,7 +269,8 @@ pub async fn get_user(
     let user = users_from_rows(&mut conn, vec![row]).await?.remove(0);
     let group_roles = store::roles_through_groups(&mut conn, id).await?;
     let has_password = store::user_has_password(&mut conn, id).await?;
-    let (permissions, _) = auth::permissions_of(&mut conn, &principal.tenant_id, id).await?;
+    let (permissions, _) =
+        crate::auth::principal::permissions_of(&mut conn, &principal.tenant_id, id).await?;
     let permissions = permissions.iter().map(|p| p.as_str().to_string()).collect();
     Ok(UserDetail {
         user,

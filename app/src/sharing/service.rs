@@ -7,135 +7,21 @@ use sqlx::AnyConnection;
 
 use super::model::*;
 use super::rules::{
-    self, effective_access, space_access, Access, AppAction, Grant, ShareCounts, SharerPermissions,
-    Source, SpaceAccess, SpaceAction,
+    self, effective_access, Grant, ShareCounts, SharerPermissions, Source, SpaceAction,
 };
-use super::store::{self, GrantRow, NewShareRow, ShareFilter, ShareRow};
-use crate::apps::store::{self as app_store, AppRow};
+use super::store::{self, NewShareRow, ShareFilter, ShareRow};
+use crate::access::{
+    ensure_can_see_shares, load_app, load_space, managed_share, shareable_app, sharer,
+};
+use crate::apps::store::{self as app_store};
 use crate::audit::service::{record, Target};
-use crate::auth::service::Principal;
+use crate::auth::principal::Principal;
 use crate::directory::rules::{Permission, UserStatus};
 use crate::error::AppError;
 use crate::ids::new_id;
 use crate::spaces::rules::{roles_from_text, roles_to_text, ui_names, SpaceRole, SpaceType};
 use crate::spaces::store::{self as space_store, AssignmentRow, SpaceRow};
 use crate::state::AppState;
-
-/// The tenant permissions that sharing actions need, as the rules take them.
-pub fn sharer(principal: &Principal) -> SharerPermissions {
-    SharerPermissions {
-        share_apps: principal.has(Permission::ShareApps),
-        anonymous_access_link: principal.has(Permission::AnonymousAccessLink),
-    }
-}
-
-fn source_of(kind: &str, group_id: &str) -> Option<Source> {
-    Some(match kind {
-        "owner" => Source::SpaceOwner,
-        "member" => Source::SpaceMember,
-        "space_group" => Source::SpaceGroup {
-            group_id: group_id.to_string(),
-        },
-        "share_user" => Source::ShareToUser,
-        "share_group" => Source::ShareToGroup {
-            group_id: group_id.to_string(),
-        },
-        "share_everyone" => Source::ShareToEveryone,
-        _ => return None,
-    })
-}
-
-/// Stored grants as the rules take them; shares of other apps than `app_id` are left out.
-pub fn grants_for_app(rows: &[GrantRow], app_id: &str) -> Vec<Grant> {
-    rows.iter()
-        .filter(|r| r.app_id.is_empty() || r.app_id == app_id)
-        .filter_map(|r| {
-            Some(Grant {
-                source: source_of(&r.kind, &r.group_id)?,
-                roles: roles_from_text(&r.roles),
-            })
-        })
-        .collect()
-}
-
-fn not_found_space(id: &str) -> AppError {
-    AppError::not_found(format!(
-        "There is no space with id {id}, or you cannot see it."
-    ))
-}
-
-fn not_found_app(id: &str) -> AppError {
-    AppError::not_found(format!(
-        "There is no app with id {id}, or you cannot open it."
-    ))
-}
-
-/// What the principal may do with a space, from one query.
-pub async fn access_to_space(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    space: &SpaceRow,
-) -> Result<SpaceAccess, AppError> {
-    let rows = store::grants(conn, &principal.user_id, &space.id, "").await?;
-    let has_app_shares = rows.iter().any(|r| r.kind.starts_with("share_"));
-    Ok(space_access(
-        space.kind(),
-        &grants_for_app(&rows, ""),
-        has_app_shares,
-        principal.has(Permission::ManageSpaces),
-    ))
-}
-
-/// A space the principal can see, with what they may do there; "not found" otherwise, so that
-/// the existence of other people's spaces is not disclosed.
-pub async fn load_space(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    space_id: &str,
-) -> Result<(SpaceRow, SpaceAccess), AppError> {
-    let space = space_store::get_space(conn, &principal.tenant_id, space_id)
-        .await?
-        .ok_or_else(|| not_found_space(space_id))?;
-    let access = access_to_space(conn, principal, &space).await?;
-    if !access.can(SpaceAction::View) {
-        return Err(not_found_space(space_id));
-    }
-    Ok((space, access))
-}
-
-/// What the principal may do with one app: one query for every source, one pure decision.
-pub async fn access_to_app(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    app: &AppRow,
-    space: SpaceType,
-) -> Result<Access, AppError> {
-    let rows = store::app_grants(conn, &principal.user_id, &app.space_id, &app.id).await?;
-    Ok(effective_access(
-        space,
-        &grants_for_app(&rows, &app.id),
-        sharer(principal),
-    ))
-}
-
-/// An app the principal can open, its space, and what they may do with it.
-pub async fn load_app(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    app_id: &str,
-) -> Result<(AppRow, SpaceRow, Access), AppError> {
-    let app = app_store::get_app(conn, &principal.tenant_id, app_id)
-        .await?
-        .ok_or_else(|| not_found_app(app_id))?;
-    let space = space_store::get_space(conn, &principal.tenant_id, &app.space_id)
-        .await?
-        .ok_or_else(|| not_found_app(app_id))?;
-    let access = access_to_app(conn, principal, &app, space.kind()).await?;
-    if !access.can(AppAction::Open) {
-        return Err(not_found_app(app_id));
-    }
-    Ok((app, space, access))
-}
 
 // ---- shares ----
 
@@ -162,34 +48,6 @@ fn share_from_row(row: ShareRow, tenant_name: &str) -> Share {
         created_by: row.created_by,
         updated_at: row.updated_at,
     }
-}
-
-/// Shares are listed to those who manage the space's members, and, for one app, to those who
-/// may share it.
-async fn ensure_can_see_shares(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    space: &SpaceRow,
-    access: &SpaceAccess,
-    app_id: &str,
-) -> Result<(), AppError> {
-    if access.can(SpaceAction::ManageMembers) || access.can(SpaceAction::ViewMembers) {
-        return Ok(());
-    }
-    if !app_id.is_empty() {
-        if let Some(app) = app_store::get_app(conn, &principal.tenant_id, app_id).await? {
-            if app.space_id == space.id
-                && access_to_app(conn, principal, &app, space.kind())
-                    .await?
-                    .can(AppAction::Share)
-            {
-                return Ok(());
-            }
-        }
-    }
-    Err(AppError::forbidden(
-        "Only space members see the space's shares.",
-    ))
 }
 
 pub async fn list_shares(
@@ -228,27 +86,6 @@ pub async fn get_share(
         })?;
     ensure_can_see_shares(&mut conn, principal, &space, &access, &row.app_id).await?;
     Ok(share_from_row(row, &principal.tenant_name))
-}
-
-/// The share's app, in this space, with the sharer's right to share it checked.
-async fn shareable_app(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    space: &SpaceRow,
-    app_id: &str,
-) -> Result<AppRow, AppError> {
-    let app = app_store::get_app(conn, &principal.tenant_id, app_id)
-        .await?
-        .filter(|a| a.space_id == space.id)
-        .ok_or_else(|| {
-            AppError::invalid(
-                "resourceId",
-                format!("There is no app with id {app_id} in this space."),
-            )
-        })?;
-    let access = access_to_app(conn, principal, &app, space.kind()).await?;
-    rules::check_can_share(space.kind(), &access, sharer(principal))?;
-    Ok(app)
 }
 
 /// The assignee's display name, checked to exist in the tenant.
@@ -412,21 +249,6 @@ pub async fn create_share(
         .ok_or_else(|| AppError::internal("share vanished"))?;
     tx.commit().await?;
     Ok(share_from_row(row, &principal.tenant_name))
-}
-
-/// Changing or removing a share takes the same right as making it.
-async fn managed_share(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    space_id: &str,
-    id: &str,
-) -> Result<(SpaceRow, ShareRow), AppError> {
-    let (space, _) = load_space(conn, principal, space_id).await?;
-    let row = store::get_share(conn, space_id, id).await?.ok_or_else(|| {
-        AppError::not_found(format!("There is no share with id {id} in this space."))
-    })?;
-    shareable_app(conn, principal, &space, &row.app_id).await?;
-    Ok((space, row))
 }
 
 pub async fn update_share(

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{ErrorBox, Loading, PageHeader};
 use crate::auth::model::CurrentUser;
+use crate::components::{ErrorBox, Loading, PageHeader};
 use crate::directory::api::get_directory_counts;
 use crate::directory::rules::Permission;
 use crate::spaces::api::list_spaces;

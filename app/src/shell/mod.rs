@@ -1,10 +1,7 @@
-//! The portal's frame: the document shell, routes, header and navigation, the home page, and
-//! the small components every page uses.
+//! The portal's frame: the document shell, the route table, header and navigation, and the home
+//! page. The top of the UI: it uses every feature's pages, and nothing uses it but `lib.rs`.
 
-mod components;
 mod home;
-
-pub use components::*;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -17,6 +14,7 @@ use crate::audit::ui::AuditPage;
 use crate::auth::api::get_current_user;
 use crate::auth::model::CurrentUser;
 use crate::auth::ui::{AccountPage, InvitePage, LoginPage, UserMenu};
+use crate::components::*;
 use crate::content::ui::SheetPage;
 use crate::directory::rules::Permission;
 use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};

@@ -5,14 +5,30 @@ use server_fn::codec::Json;
 
 use super::model::*;
 use super::rules::SpaceRole;
-use crate::directory::model::Page;
 use crate::error::AppError;
+use crate::paging::Page;
 
 #[server(input = Json)]
 pub async fn list_spaces(query: SpaceQuery) -> Result<Page<Space>, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::list_spaces(&state, &principal, query).await)
+}
+
+/// Managed spaces the caller may publish into, filtered on the server.
+#[server(input = Json)]
+pub async fn list_publish_targets() -> Result<Vec<Space>, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::list_publish_targets(&state, &principal).await)
+}
+
+/// Spaces the caller may put apps in, filtered on the server.
+#[server(input = Json)]
+pub async fn list_app_targets() -> Result<Vec<Space>, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::list_app_targets(&state, &principal).await)
 }
 
 #[server(input = Json)]

@@ -11,31 +11,24 @@ use super::rules::{
     check_assignment_roles, roles_from_text, roles_to_text, ui_names, SpaceRole, SpaceType,
 };
 use super::store::{self, AssignmentRow, NewSpaceRow, SpaceFilter, SpaceRow};
+use crate::access::{access_to_space, grants_for_app, load_space, members_space};
 use crate::audit::service::{record, Target};
-use crate::auth::service::Principal;
-use crate::directory::model::Page;
+use crate::auth::principal::Principal;
 use crate::directory::rules::{
     clean_description, clean_name, unique_key, Permission, UserStatus, MAX_NAME_CHARS,
 };
-use crate::directory::service::{decode_cursor, encode_cursor, page_size};
 use crate::error::AppError;
 use crate::ids::new_id;
+use crate::paging::Page;
+use crate::paging::{decode_cursor, encode_cursor, page_size, MAX_PAGE};
 use crate::sharing::rules::{space_access, SpaceAccess, SpaceAction};
-use crate::sharing::service::{access_to_space, grants_for_app, load_space};
 use crate::sharing::store as sharing_store;
 use crate::state::AppState;
-
-/// What people see as a personal space's name.
-pub const PERSONAL_NAME: &str = "Personal";
 
 fn space_from(row: SpaceRow, access: &SpaceAccess, app_count: i64) -> Space {
     let space_type = row.kind();
     Space {
-        name: if space_type == SpaceType::Personal {
-            PERSONAL_NAME.into()
-        } else {
-            row.name
-        },
+        name: row.display_name(),
         id: row.id,
         tenant_id: row.tenant_id,
         space_type,
@@ -169,6 +162,41 @@ pub async fn list_spaces(
         items.push(space_from(row, &access, count));
     }
     Ok(Page { items, next })
+}
+
+/// Managed spaces the caller may publish into: the publish menu's choices.
+pub async fn list_publish_targets(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<Space>, AppError> {
+    let query = SpaceQuery {
+        space_type: Some(SpaceType::Managed),
+        limit: MAX_PAGE,
+        ..Default::default()
+    };
+    let page = list_spaces(state, principal, query).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|s| s.can(SpaceAction::PublishInto))
+        .collect())
+}
+
+/// Spaces the caller may put apps in: the move and duplicate menus' choices.
+pub async fn list_app_targets(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<Space>, AppError> {
+    let query = SpaceQuery {
+        limit: MAX_PAGE,
+        ..Default::default()
+    };
+    let page = list_spaces(state, principal, query).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|s| s.can(SpaceAction::CreateApp))
+        .collect())
 }
 
 pub async fn get_space(
@@ -423,31 +451,6 @@ fn assignment_from(row: AssignmentRow) -> Assignment {
         created_by: row.created_by,
         updated_at: row.updated_at,
     }
-}
-
-async fn members_space(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    space_id: &str,
-    manage: bool,
-) -> Result<SpaceRow, AppError> {
-    let (row, access) = load_space(conn, principal, space_id).await?;
-    if row.kind() == SpaceType::Personal {
-        return Err(AppError::invalid("space", "A personal space has no members; move the app to a shared or managed space to work with others."));
-    }
-    let needed = if manage {
-        SpaceAction::ManageMembers
-    } else {
-        SpaceAction::ViewMembers
-    };
-    if !access.can(needed) {
-        return Err(AppError::forbidden(if manage {
-            "Only the space owner and members who can manage the space change its members."
-        } else {
-            "Only space members see the members of a space."
-        }));
-    }
-    Ok(row)
 }
 
 pub async fn list_assignments(

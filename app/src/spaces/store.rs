@@ -23,7 +23,19 @@ impl SpaceRow {
     pub fn kind(&self) -> SpaceType {
         SpaceType::parse(&self.space_type).unwrap_or(SpaceType::Personal)
     }
+
+    /// The name as people read it: "Personal" for every personal space.
+    pub fn display_name(&self) -> String {
+        if self.kind() == SpaceType::Personal {
+            PERSONAL_NAME.into()
+        } else {
+            self.name.clone()
+        }
+    }
 }
+
+/// What people see as a personal space's name.
+pub const PERSONAL_NAME: &str = "Personal";
 
 const SPACE_COLUMNS: &str =
     "s.id, s.tenant_id, s.type AS space_type, s.name, s.name_key, s.description, s.owner_id,

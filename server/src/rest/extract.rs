@@ -1,6 +1,6 @@
 //! Extractors that turn a malformed request into a REST error that says what was wrong.
 
-use app::auth::service::Principal;
+use app::auth::principal::Principal;
 use app::error::AppError;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};

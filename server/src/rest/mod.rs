@@ -15,7 +15,7 @@ pub mod roles;
 pub mod spaces;
 pub mod users;
 
-use app::auth::service::Principal;
+use app::auth::principal::Principal;
 use app::directory::model::GroupQuery;
 use app::directory::service;
 use app::error::AppError;

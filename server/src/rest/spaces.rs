@@ -1,7 +1,7 @@
 //! `/api/v1/spaces`, its assignments and its shares, in Qlik Cloud's shapes.
 
-use app::directory::model::Page;
 use app::error::AppError;
+use app::paging::Page;
 use app::sharing::model::{Share, ShareAssignee, ShareChanges, ShareQuery};
 use app::sharing::service as sharing;
 use app::spaces::model::*;

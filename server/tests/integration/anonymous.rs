@@ -7,7 +7,7 @@ use crate::common::TestDb;
 use app::anonymous::model::*;
 use app::anonymous::service::{self as anonymous, Visit};
 use app::apps::service as apps;
-use app::auth::service::Principal;
+use app::auth::principal::Principal;
 use app::content::model::*;
 use app::content::service as content;
 use app::directory::model::UserChanges;

@@ -1,6 +1,7 @@
 //! Sign-in, sessions and API keys on SQLite and PostgreSQL, with a clock the tests move.
 
 use crate::common::TestDb;
+use app::auth::principal::{Credential, Principal, RequestInfo};
 use app::auth::service::*;
 use app::directory::model::{NewUser, UserChanges};
 use app::directory::rules::UserStatus;

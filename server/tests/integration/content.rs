@@ -4,7 +4,7 @@
 use crate::common::TestDb;
 use app::apps::model::*;
 use app::apps::service as apps;
-use app::auth::service::{Credential, Principal};
+use app::auth::principal::{Credential, Principal};
 use app::content::model::*;
 use app::content::service as content;
 use app::directory::model::NewGroup;

@@ -2,7 +2,8 @@
 
 use crate::common::TestDb;
 use app::audit::model::AuditQuery;
-use app::auth::service::{accept_invite, sign_in, RequestInfo};
+use app::auth::principal::RequestInfo;
+use app::auth::service::{accept_invite, sign_in};
 use app::directory::model::*;
 use app::directory::rules::{Permission, RoleKind, UserStatus};
 use app::directory::service::*;
@@ -10,7 +11,7 @@ use app::error::AppError;
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn tenant(t: &TestDb) -> app::auth::service::Principal {
+async fn tenant(t: &TestDb) -> app::auth::principal::Principal {
     create_admin(&t.state, "Acme", "root@acme.test", "Root Admin", PASSWORD)
         .await
         .unwrap();
@@ -21,7 +22,7 @@ fn token_of(invite_url: &str) -> &str {
     invite_url.rsplit('/').next().unwrap()
 }
 
-async fn role_named(t: &TestDb, admin: &app::auth::service::Principal, name: &str) -> Role {
+async fn role_named(t: &TestDb, admin: &app::auth::principal::Principal, name: &str) -> Role {
     list_roles(&t.state, admin)
         .await
         .unwrap()

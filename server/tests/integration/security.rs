@@ -10,7 +10,8 @@ use app::anonymous::model::*;
 use app::anonymous::service::{self as anonymous, Visit};
 use app::apps::model::*;
 use app::apps::service as apps;
-use app::auth::service::{self as auth, Principal, RequestInfo};
+use app::auth::principal::{Principal, RequestInfo};
+use app::auth::service as auth;
 use app::content::model::*;
 use app::content::service as content;
 use app::directory::model::{NewGroup, UserChanges};
@@ -718,7 +719,7 @@ async fn housekeeping_never_removes_the_data_of_an_app_being_made(t: TestDb) {
     )
     .await
     .unwrap();
-    content::copy_content(&mut tx, &t.state, &draft, &copy.id, false, now)
+    app::content::data::copy_content(&mut tx, &t.state, &draft, &copy.id, false, now)
         .await
         .unwrap();
     // Housekeeping runs meanwhile (on PostgreSQL it cannot see the uncommitted row).
@@ -730,7 +731,7 @@ async fn housekeeping_never_removes_the_data_of_an_app_being_made(t: TestDb) {
     }
     tx.commit().await.unwrap();
     housekeeping.await.unwrap();
-    content::promote(&t.state, &copy.id);
+    app::content::data::promote(&t.state, &copy.id);
     assert!(
         t.state.content.storage.snapshot(&copy.id, 1).exists(),
         "the new app's snapshot survived housekeeping"

@@ -5,7 +5,7 @@ use crate::common::TestDb;
 use app::apps::model::*;
 use app::apps::service as apps;
 use app::audit::model::AuditQuery;
-use app::auth::service::Principal;
+use app::auth::principal::Principal;
 use app::directory::model::NewGroup;
 use app::directory::service as directory;
 use app::error::AppError;

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 
 use crate::anonymous::api::*;
 use crate::anonymous::model::*;
+use crate::components::{EmptyState, ErrorBox, Loading, PageHeader, Time};
 use crate::error::AppError;
-use crate::shell::{EmptyState, ErrorBox, Loading, PageHeader, Time};
 
 #[component]
 pub fn EmbeddingPage() -> impl IntoView {

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use crate::anonymous::api::*;
 use crate::anonymous::model::*;
 use crate::anonymous::rules::embed_codes;
+use crate::components::{CopyField, ErrorBox, Loading};
 use crate::error::AppError;
-use crate::shell::{CopyField, ErrorBox, Loading};
 use crate::timefmt;
 
 #[component]

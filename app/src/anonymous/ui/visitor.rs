@@ -10,11 +10,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::anonymous::api::{anonymous_sheet, start_anonymous};
 use crate::anonymous::model::*;
+use crate::components::{EmptyState, ErrorBox, Loading};
 use crate::content::model::*;
 use crate::content::ui::charts::{Chart, Selector};
 use crate::content::ui::sheet::SelectionsBar;
 use crate::error::AppError;
-use crate::shell::{EmptyState, ErrorBox, Loading};
 
 /// `/a/<app>`: the whole app, its public sheets as tabs.
 #[component]

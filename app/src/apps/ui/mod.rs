@@ -8,14 +8,15 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::*;
 use super::model::*;
-use crate::sharing::rules::{AppAction, SpaceAction};
-use crate::sharing::ui::ShareDialog;
-use crate::shell::{
+use crate::components::type_badge;
+use crate::components::{
     ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, Time,
 };
+use crate::sharing::rules::{AppAction, SpaceAction};
+use crate::sharing::ui::ShareDialog;
+use crate::spaces::api::{list_app_targets, list_publish_targets};
 use crate::spaces::model::Space;
 use crate::spaces::rules::SpaceType;
-use crate::spaces::ui::{app_targets, publish_targets, type_badge};
 
 fn app_badges(app: &App) -> impl IntoView {
     view! {
@@ -291,8 +292,8 @@ fn AppActions(
     Effect::new(move || {
         leptos::task::spawn_local(async move {
             targets.set(Some((
-                publish_targets().await.unwrap_or_default(),
-                app_targets().await.unwrap_or_default(),
+                list_publish_targets().await.unwrap_or_default(),
+                list_app_targets().await.unwrap_or_default(),
             )));
         });
     });

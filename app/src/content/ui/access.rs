@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
+use crate::components::PersonPicker;
+use crate::components::{ErrorBox, Loading};
 use crate::content::api::*;
 use crate::content::model::*;
 use crate::sharing::model::{Candidate, ShareAssignee};
-use crate::sharing::ui::PersonPicker;
-use crate::shell::{ErrorBox, Loading};
 
 #[component]
 pub fn SectionAccess(app_id: String) -> impl IntoView {

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
+use crate::components::ErrorBox;
 use crate::content::api::save_chart;
 use crate::content::model::*;
 use crate::content::rules::shape;
-use crate::shell::ErrorBox;
 
 fn blank(kind: ChartKind, fields: &[FieldInfo]) -> ChartSpec {
     let first_text = fields

@@ -8,11 +8,11 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::charts::{Chart, Selector};
 use super::editor::ChartEditor;
+use crate::components::{EmptyState, ErrorBox, Loading, PageHeader};
 use crate::content::api::*;
 use crate::content::model::*;
 use crate::content::rules::chart_title;
 use crate::error::AppError;
-use crate::shell::{EmptyState, ErrorBox, Loading, PageHeader};
 
 fn sheet_href(app_id: &str, sheet_id: &str) -> String {
     format!("/apps/{app_id}/sheets/{sheet_id}")

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::apps::model::NewApp;
+use crate::components::ErrorBox;
 use crate::content::api::create_app_from_uploads;
 use crate::error::AppError;
-use crate::shell::ErrorBox;
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

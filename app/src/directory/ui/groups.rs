@@ -6,11 +6,11 @@ use leptos_router::hooks::use_params_map;
 
 use super::users::{role_options, status_badge};
 use super::CheckList;
-use crate::directory::api::*;
-use crate::directory::model::*;
-use crate::shell::{
+use crate::components::{
     ActionError, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips,
 };
+use crate::directory::api::*;
+use crate::directory::model::*;
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {

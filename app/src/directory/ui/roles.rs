@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 
+use crate::components::{ActionError, Badge, ErrorBox, Loading, Notice, PageHeader};
 use crate::directory::api::*;
 use crate::directory::model::*;
 use crate::directory::rules::{Permission, RoleKind};
-use crate::shell::{ActionError, Badge, ErrorBox, Loading, Notice, PageHeader};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {

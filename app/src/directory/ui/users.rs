@@ -6,13 +6,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::CheckList;
 use crate::auth::ui::ApiKeys;
-use crate::directory::api::*;
-use crate::directory::model::*;
-use crate::directory::rules::{Permission, UserStatus};
-use crate::shell::{
+use crate::components::{
     ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
     RoleChips, SecretOnce, Time,
 };
+use crate::directory::api::*;
+use crate::directory::model::*;
+use crate::directory::rules::{Permission, UserStatus};
+use crate::paging::Page;
 
 pub fn status_badge(status: UserStatus) -> impl IntoView {
     let tone = match status {

@@ -10,23 +10,12 @@ use super::model::*;
 use super::rules::SpaceType;
 use crate::apps::ui::AppsList;
 use crate::auth::model::CurrentUser;
-use crate::directory::rules::Permission;
-use crate::error::AppError;
-use crate::sharing::rules::SpaceAction;
-use crate::sharing::ui::PersonPicker;
-use crate::shell::{
-    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
+use crate::components::{
+    type_badge, ActionError, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
+    PersonPicker, SpaceTabs,
 };
-
-/// The badge of a space type.
-pub fn type_badge(space_type: SpaceType) -> impl IntoView {
-    let (text, tone) = match space_type {
-        SpaceType::Personal => ("Personal", "muted"),
-        SpaceType::Shared => ("Shared", "neutral"),
-        SpaceType::Managed => ("Managed", "accent"),
-    };
-    view! { <Badge text=text.to_string() tone/> }
-}
+use crate::directory::rules::Permission;
+use crate::sharing::rules::SpaceAction;
 
 /// What the visitor is in a space, in a few words.
 fn standing(space: &Space) -> String {
@@ -161,21 +150,6 @@ fn CreateSpace(
     }
 }
 
-/// The tabs of a space's pages.
-#[component]
-pub fn SpaceTabs(space: Space, current: &'static str) -> impl IntoView {
-    let tab = move |name: &'static str, href: String| {
-        let current_page = if name == current { Some("page") } else { None };
-        view! { <a href=href aria-current=current_page>{name}</a> }
-    };
-    view! {
-        <nav class="tabs" aria-label="Space">
-            {tab("Apps", format!("/spaces/{}", space.id))}
-            {space.can(SpaceAction::ViewMembers).then(|| tab("Members", format!("/spaces/{}/members", space.id)))}
-        </nav>
-    }
-}
-
 fn your_roles(space: &Space) -> String {
     let mut roles: Vec<&str> = space.roles.iter().map(|r| r.ui_name()).collect();
     if space.owner {
@@ -307,33 +281,4 @@ fn SpaceSettings(
             })}
         </section>
     }
-}
-
-/// Managed spaces the visitor may publish to, for the publish menu.
-pub async fn publish_targets() -> Result<Vec<Space>, AppError> {
-    let page = list_spaces(SpaceQuery {
-        space_type: Some(SpaceType::Managed),
-        limit: 100,
-        ..Default::default()
-    })
-    .await?;
-    Ok(page
-        .items
-        .into_iter()
-        .filter(|s| s.can(SpaceAction::PublishInto))
-        .collect())
-}
-
-/// Spaces the visitor may put apps in (move, duplicate).
-pub async fn app_targets() -> Result<Vec<Space>, AppError> {
-    let page = list_spaces(SpaceQuery {
-        limit: 100,
-        ..Default::default()
-    })
-    .await?;
-    Ok(page
-        .items
-        .into_iter()
-        .filter(|s| s.can(SpaceAction::CreateApp))
-        .collect())
 }

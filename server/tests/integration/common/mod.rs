@@ -7,7 +7,7 @@ pub mod world;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::auth::service::{load_principal, Credential, Principal};
+use app::auth::principal::{load_principal, Credential, Principal};
 use app::state::{AppState, ManualClock, Settings};
 use server::{build_state, config::Config};
 
@@ -144,7 +144,7 @@ impl TestDb {
         let token = created.invite_url.rsplit('/').next().unwrap().to_string();
         app::auth::service::accept_invite(
             &self.state,
-            &app::auth::service::RequestInfo::default(),
+            &app::auth::principal::RequestInfo::default(),
             &token,
             PASSWORD,
         )

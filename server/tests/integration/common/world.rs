@@ -4,7 +4,7 @@
 
 use app::apps::model::*;
 use app::apps::service as apps;
-use app::auth::service::Principal;
+use app::auth::principal::Principal;
 use app::content::service as content;
 use app::directory::model::{RoleInput, UserChanges};
 use app::directory::rules::Permission;

@@ -1,4 +1,4 @@
-//! Small components shared by every page.
+//! The small components of every page: loading, errors, notices, headers, badges, times.
 
 use leptos::prelude::*;
 

@@ -1,0 +1,20 @@
+//! The data side of the server that lives in memory and on disk: app files and snapshots
+//! (`Storage`) and the models loaded from them (`Engines`). `state.rs` holds one.
+
+use super::engines::Engines;
+use super::storage::Storage;
+
+/// The data side of the server: files on disk and models in memory.
+pub struct Content {
+    pub storage: Storage,
+    pub engines: Engines,
+}
+
+impl Content {
+    pub fn new(data_dir: &std::path::Path, budget_bytes: usize) -> Self {
+        Content {
+            storage: Storage::new(data_dir),
+            engines: Engines::new(budget_bytes),
+        }
+    }
+}
