@@ -29,3 +29,6 @@ pub mod sql;
 pub mod state;
 
 pub use shell::{shell, App};
+
+#[cfg(test)]
+mod layering;
