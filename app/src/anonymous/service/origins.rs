@@ -1,0 +1,226 @@
+//! Allowed origins, capacity and use: tenant admins.
+
+use super::*;
+
+pub(super) fn origin_from(row: store::OriginRow) -> AllowedOrigin {
+    AllowedOrigin {
+        id: row.id,
+        name: row.name,
+        origin: row.origin,
+        description: row.description,
+        frame_ancestors: row.frame_ancestors != 0,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+pub async fn list_origins(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<AllowedOrigin>, AppError> {
+    principal.require(Permission::ManageAllowedOrigins)?;
+    let mut conn = state.db.acquire().await?;
+    Ok(store::list_origins(&mut conn, &principal.tenant_id)
+        .await?
+        .into_iter()
+        .map(origin_from)
+        .collect())
+}
+
+pub async fn get_origin(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<AllowedOrigin, AppError> {
+    principal.require(Permission::ManageAllowedOrigins)?;
+    let mut conn = state.db.acquire().await?;
+    store::get_origin(&mut conn, &principal.tenant_id, id)
+        .await?
+        .map(origin_from)
+        .ok_or_else(|| AppError::not_found(format!("There is no allowed origin with id {id}.")))
+}
+
+pub(super) fn checked_origin(input: &NewOrigin) -> Result<NewOrigin, AppError> {
+    Ok(NewOrigin {
+        name: rules::check_origin_name(&input.name)?,
+        origin: rules::check_origin(&input.origin)?,
+        description: input.description.trim().chars().take(500).collect(),
+        frame_ancestors: input.frame_ancestors,
+    })
+}
+
+/// Adds an origin, or changes the one with `id`.
+pub async fn save_origin(
+    state: &AppState,
+    principal: &Principal,
+    id: Option<&str>,
+    input: NewOrigin,
+) -> Result<AllowedOrigin, AppError> {
+    principal.require(Permission::ManageAllowedOrigins)?;
+    let input = checked_origin(&input)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if store::origin_taken(
+        &mut tx,
+        &principal.tenant_id,
+        &input.origin,
+        id.unwrap_or(""),
+    )
+    .await?
+    {
+        return Err(AppError::conflict(format!(
+            "{} is already on the list.",
+            input.origin
+        )));
+    }
+    let id = match id {
+        Some(id) => {
+            store::get_origin(&mut tx, &principal.tenant_id, id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::not_found(format!("There is no allowed origin with id {id}."))
+                })?;
+            store::update_origin(&mut tx, &principal.tenant_id, id, &input, now).await?;
+            id.to_string()
+        }
+        None => {
+            let id = new_id();
+            store::insert_origin(&mut tx, &principal.tenant_id, &id, &input, now).await?;
+            id
+        }
+    };
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "origin.save",
+        Target {
+            kind: "origin",
+            id: &id,
+            name: &input.origin,
+        },
+        format!(
+            "{} may frame Sightline: {}",
+            input.origin, input.frame_ancestors
+        ),
+    )
+    .await?;
+    let row = store::get_origin(&mut tx, &principal.tenant_id, &id)
+        .await?
+        .ok_or_else(|| AppError::internal("origin vanished"))?;
+    tx.commit().await?;
+    state.anonymous.lock().frame_ancestors.clear();
+    Ok(origin_from(row))
+}
+
+pub async fn delete_origin(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(), AppError> {
+    principal.require(Permission::ManageAllowedOrigins)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let row = store::get_origin(&mut tx, &principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no allowed origin with id {id}.")))?;
+    store::delete_origin(&mut tx, &principal.tenant_id, id).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "origin.delete",
+        Target {
+            kind: "origin",
+            id,
+            name: &row.origin,
+        },
+        format!("{} may no longer frame Sightline", row.origin),
+    )
+    .await?;
+    tx.commit().await?;
+    state.anonymous.lock().frame_ancestors.clear();
+    Ok(())
+}
+
+/// Current use, the peak and the last 48 hours, for tenant admins.
+pub async fn usage(state: &AppState, principal: &Principal) -> Result<AnonymousUsage, AppError> {
+    principal.require(Permission::ManageAllowedOrigins)?;
+    let now = state.now();
+    let mut conn = state.db.acquire().await?;
+    let from = now.div_euclid(HOUR_MS) - 47;
+    let mut hours: std::collections::BTreeMap<i64, HourCounts> =
+        store::usage_since(&mut conn, &principal.tenant_id, from)
+            .await?
+            .into_iter()
+            .map(|(h, peak, started, refused)| {
+                (
+                    h,
+                    HourCounts {
+                        peak,
+                        started,
+                        refused,
+                    },
+                )
+            })
+            .collect();
+    let current = state.anonymous.current(&principal.tenant_id, now) as i64;
+    for ((tenant, hour), counts) in state.anonymous.lock().usage.iter() {
+        if tenant == &principal.tenant_id && *hour >= from {
+            let entry = hours.entry(*hour).or_default();
+            entry.peak = entry.peak.max(counts.peak);
+            entry.started += counts.started;
+            entry.refused += counts.refused;
+        }
+    }
+    let stats = state.anonymous.engines.stats();
+    Ok(AnonymousUsage {
+        max_sessions: store::capacity(&mut conn, &principal.tenant_id).await?,
+        current,
+        peak: hours
+            .values()
+            .map(|h| h.peak)
+            .max()
+            .unwrap_or(0)
+            .max(current),
+        session_minutes: state.settings.anonymous.session_ms / 60_000,
+        history: hours
+            .into_iter()
+            .map(|(h, c)| UsageHour {
+                hour_start: h * HOUR_MS,
+                peak: c.peak,
+                started: c.started,
+                refused: c.refused,
+            })
+            .collect(),
+        memory_budget_mb: (state.settings.anonymous.memory_budget_bytes / (1024 * 1024)) as u64,
+        memory_used_mb: (stats.bytes / (1024 * 1024)) as u64,
+    })
+}
+
+pub async fn set_capacity(
+    state: &AppState,
+    principal: &Principal,
+    max: i64,
+) -> Result<AnonymousUsage, AppError> {
+    principal.require(Permission::ManageAllowedOrigins)?;
+    let max = rules::check_capacity(max)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    store::set_capacity(&mut tx, &principal.tenant_id, max).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        "anonymous.capacity",
+        Target {
+            kind: "tenant",
+            id: &principal.tenant_id,
+            name: &principal.tenant_name,
+        },
+        format!("at most {max} anonymous sessions at once"),
+    )
+    .await?;
+    tx.commit().await?;
+    usage(state, principal).await
+}
