@@ -24,6 +24,8 @@ pub mod ids;
 #[cfg(feature = "ssr")]
 pub mod server_support;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod sql;
 #[cfg(feature = "ssr")]
 pub mod state;

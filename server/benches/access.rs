@@ -12,9 +12,10 @@ use app::access::{access_to_app, grants_for_app, sharer};
 use app::apps::store::AppRow;
 use app::auth::principal::{Credential, Principal};
 use app::directory::rules::Permission;
+use app::settings::Settings;
 use app::sharing::rules::effective_access;
 use app::spaces::rules::SpaceType;
-use app::state::{ManualClock, Settings};
+use app::state::ManualClock;
 use server::config::Config;
 
 const USERS: usize = 20_000;

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use app::auth::rules::{LoginLimits, SessionLifetimes};
-use app::state::{AnonymousSettings, Settings};
+use app::settings::{self as setting, AnonymousSettings, Setting, Settings, MB, MINUTE_MS};
 use leptos::config::LeptosOptions;
 
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ struct Source {
 }
 
 impl Source {
-    fn text(&self, key: &str, default: &str) -> String {
+    fn raw(&self, key: &str, default: &str) -> String {
         if let Some(value) = (self.env)(&format!("SIGHTLINE_{}", key.to_uppercase())) {
             return value;
         }
@@ -41,8 +41,13 @@ impl Source {
         }
     }
 
-    fn number(&self, key: &str, default: i64) -> Result<i64, String> {
-        let text = self.text(key, &default.to_string());
+    fn text(&self, setting: Setting) -> String {
+        self.raw(setting.key, setting.text())
+    }
+
+    fn number(&self, setting: Setting) -> Result<i64, String> {
+        let key = setting.key;
+        let text = self.raw(key, &setting.number().to_string());
         match text.trim().parse::<i64>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(format!(
@@ -51,15 +56,17 @@ impl Source {
         }
     }
 
-    fn count(&self, key: &str, default: usize) -> Result<usize, String> {
-        let text = self.text(key, &default.to_string());
+    /// A number that may be 0; `default` when neither the file nor the environment sets it.
+    fn count(&self, setting: Setting, default: usize) -> Result<usize, String> {
+        let key = setting.key;
+        let text = self.raw(key, &default.to_string());
         text.trim().parse::<usize>().map_err(|_| {
             format!("The setting {key} must be a whole number, 0 or more; it is \"{text}\".")
         })
     }
 
     fn flag(&self, key: &str) -> Result<bool, String> {
-        let text = self.text(key, "false");
+        let text = self.raw(key, "false");
         match text.trim() {
             "true" | "1" | "yes" => Ok(true),
             "false" | "0" | "no" | "" => Ok(false),
@@ -105,8 +112,8 @@ impl Config {
             env: Box::new(env),
         };
 
-        let data_dir = PathBuf::from(source.text("data_dir", "data"));
-        let mut database_url = source.text("database_url", "");
+        let data_dir = PathBuf::from(source.text(setting::DATA_DIR));
+        let mut database_url = source.text(setting::DATABASE_URL);
         if database_url.trim().is_empty() {
             database_url = format!(
                 "sqlite://{}?mode=rwc",
@@ -119,44 +126,44 @@ impl Config {
         {
             return Err(format!("SIGHTLINE_DATABASE_URL must start with sqlite: or postgres://; it is \"{database_url}\"."));
         }
-        let listen_text = source.text("listen", "");
+        let listen_text = source.text(setting::LISTEN);
         let listen = if listen_text.trim().is_empty() {
             leptos.site_addr
         } else {
             listen_text.parse().map_err(|_| format!("SIGHTLINE_LISTEN must be an address such as 127.0.0.1:3000; it is \"{listen_text}\"."))?
         };
-        let mut public_url = source.text("public_url", "");
+        let mut public_url = source.text(setting::PUBLIC_URL);
         if public_url.trim().is_empty() {
             public_url = format!("http://{listen}");
         }
-        let minute = 60 * 1000;
+        let megabytes = |s: Setting| -> Result<u64, String> { Ok(source.number(s)? as u64 * MB) };
         let settings = Settings {
             session: SessionLifetimes {
-                idle_ms: source.number("session_idle_minutes", 120)? * minute,
-                absolute_ms: source.number("session_absolute_hours", 12)? * 60 * minute,
+                idle_ms: source.number(setting::SESSION_IDLE_MINUTES)? * MINUTE_MS,
+                absolute_ms: source.number(setting::SESSION_ABSOLUTE_HOURS)? * 60 * MINUTE_MS,
             },
             login_limits: LoginLimits {
-                per_account: source.number("login_failures_per_account", 5)? as usize,
-                per_address: source.number("login_failures_per_address", 20)? as usize,
-                window_ms: source.number("login_window_minutes", 15)? * minute,
+                per_account: source.number(setting::LOGIN_FAILURES_PER_ACCOUNT)? as usize,
+                per_address: source.number(setting::LOGIN_FAILURES_PER_ADDRESS)? as usize,
+                window_ms: source.number(setting::LOGIN_WINDOW_MINUTES)? * MINUTE_MS,
             },
-            invite_lifetime_ms: source.number("invite_days", 7)? * 24 * 60 * minute,
+            invite_lifetime_ms: source.number(setting::INVITE_DAYS)? * 24 * 60 * MINUTE_MS,
             secure_cookies: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_string(),
-            max_upload_bytes: source.number("max_upload_mb", 200)? as u64 * 1024 * 1024,
-            max_staged_bytes: source.number("max_staged_mb", 1024)? as u64 * 1024 * 1024,
-            memory_budget_bytes: source.number("memory_budget_mb", 1024)? as usize * 1024 * 1024,
+            max_upload_bytes: megabytes(setting::MAX_UPLOAD_MB)?,
+            max_staged_bytes: megabytes(setting::MAX_STAGED_MB)?,
+            memory_budget_bytes: megabytes(setting::MEMORY_BUDGET_MB)? as usize,
             anonymous: AnonymousSettings {
-                session_ms: source.number("anonymous_session_seconds", 15 * 60)? * 1000,
-                starts_per_minute: source.number("anonymous_sessions_per_address_per_minute", 30)?
+                session_ms: source.number(setting::ANONYMOUS_SESSION_SECONDS)? * 1000,
+                starts_per_minute: source
+                    .number(setting::ANONYMOUS_SESSIONS_PER_ADDRESS_PER_MINUTE)?
                     as u32,
-                sessions_per_address: source.number("anonymous_sessions_per_address", 5)? as u32,
-                memory_budget_bytes: source.number("anonymous_memory_budget_mb", 256)? as usize
-                    * 1024
-                    * 1024,
+                sessions_per_address: source.number(setting::ANONYMOUS_SESSIONS_PER_ADDRESS)?
+                    as u32,
+                memory_budget_bytes: megabytes(setting::ANONYMOUS_MEMORY_BUDGET_MB)? as usize,
             },
         };
-        let json_logs = match source.text("log_format", "pretty").as_str() {
+        let json_logs = match source.text(setting::LOG_FORMAT).as_str() {
             "json" => true,
             "pretty" => false,
             other => {
@@ -166,8 +173,10 @@ impl Config {
             }
         };
         // trust_proxy = true (before trusted_proxies existed) means one proxy.
-        let trusted_proxies =
-            source.count("trusted_proxies", usize::from(source.flag("trust_proxy")?))?;
+        let trusted_proxies = source.count(
+            setting::TRUSTED_PROXIES,
+            usize::from(source.flag("trust_proxy")?),
+        )?;
         Ok(Config {
             data_dir,
             database_url,
@@ -235,6 +244,71 @@ mod tests {
         assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
         assert_eq!(config.settings.public_url, "https://bi.example.com");
         assert!(config.settings.secure_cookies);
+    }
+
+    /// The README's table of settings, as `app::settings` defines them.
+    fn settings_table() -> String {
+        let mut table = String::from("| variable | meaning | default |\n|---|---|---|\n");
+        for s in setting::ALL {
+            let default = match s.default {
+                setting::Value::Number(n) => n.to_string(),
+                setting::Value::Text("") => "empty".to_string(),
+                setting::Value::Text(text) => format!("`{text}`"),
+            };
+            table.push_str(&format!(
+                "| `{}` | {} | {default} |\n",
+                s.variable(),
+                s.about
+            ));
+        }
+        table
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_defaults_the_tests_use() {
+        let (_dir, path) = write("");
+        let config = Config::load_with(&path, |_| None).unwrap();
+        assert_eq!(config.settings, Settings::default());
+        assert_eq!(config.trusted_proxies, 0);
+        assert!(!config.json_logs);
+    }
+
+    #[test]
+    fn leptos_toml_lists_every_setting_with_its_default() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = std::fs::read_to_string(root.join("Leptos.toml")).unwrap();
+        let document: toml::Table = text.parse().unwrap();
+        let section = document["sightline"].as_table().unwrap();
+        for s in setting::ALL {
+            let expected = match s.default {
+                setting::Value::Number(n) => toml::Value::Integer(n),
+                setting::Value::Text(text) => toml::Value::String(text.into()),
+            };
+            assert_eq!(
+                section.get(s.key),
+                Some(&expected),
+                "Leptos.toml: {}",
+                s.key
+            );
+        }
+        let known: Vec<&str> = setting::ALL.iter().map(|s| s.key).collect();
+        for key in section.keys() {
+            assert!(
+                known.contains(&key.as_str()),
+                "Leptos.toml sets {key}, which nothing reads"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_table_lists_every_setting_with_its_default() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let table = settings_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's settings table differs from app/src/settings.rs; it should read:\n{table}"
+        );
     }
 
     #[test]

@@ -36,16 +36,6 @@ pub struct LoginLimits {
     pub window_ms: i64,
 }
 
-impl Default for LoginLimits {
-    fn default() -> Self {
-        LoginLimits {
-            per_account: 5,
-            per_address: 20,
-            window_ms: 15 * 60 * 1000,
-        }
-    }
-}
-
 /// When a subject has `limit` failures inside the window, it is blocked until the oldest of
 /// those failures leaves the window. Returns the seconds to wait, if blocked.
 fn blocked_for(failures: &[i64], limit: usize, window_ms: i64, now: i64) -> Option<u64> {
@@ -376,7 +366,11 @@ mod tests {
 
     #[test]
     fn failed_sign_ins_are_limited_per_account_and_per_address() {
-        let limits = LoginLimits::default();
+        let limits = LoginLimits {
+            per_account: 5,
+            per_address: 20,
+            window_ms: 15 * MIN,
+        };
         let now = 100 * MIN;
         let four: Vec<i64> = (0..4).map(|i| now - i * MIN).collect();
         let five: Vec<i64> = (0..5).map(|i| now - i * MIN).collect();
@@ -417,7 +411,11 @@ mod tests {
 
     #[test]
     fn a_locked_account_is_told_when_to_retry() {
-        let limits = LoginLimits::default();
+        let limits = LoginLimits {
+            per_account: 5,
+            per_address: 20,
+            window_ms: 15 * MIN,
+        };
         let now = 100 * MIN;
         // Oldest counted failure was 4 minutes ago: 11 minutes left.
         let five: Vec<i64> = (0..5).map(|i| now - i * MIN).collect();

@@ -25,25 +25,16 @@ use axum::routing::get;
 use axum::{Json, Router};
 use http::StatusCode;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use model::{Href, ListLinks, RefIn};
 
+/// The document's frame; the paths come from the routes themselves (`routes()` below).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
-    paths(
-        users::me, users::list, users::create, users::get, users::patch, users::delete,
-        groups::list, groups::create, groups::get, groups::patch, groups::delete,
-        roles::list, roles::get,
-        spaces::list, spaces::create, spaces::types, spaces::get, spaces::put, spaces::patch, spaces::delete,
-        spaces::list_assignments, spaces::create_assignment, spaces::get_assignment, spaces::put_assignment, spaces::delete_assignment,
-        spaces::list_shares, spaces::create_share, spaces::get_share, spaces::patch_share, spaces::delete_share,
-        apps::create, apps::get, apps::put, apps::delete, apps::publish, apps::republish, apps::copy, apps::move_to_space,
-        data_files::upload,
-        csp_origins::list, csp_origins::create, csp_origins::get, csp_origins::put, csp_origins::delete,
-    ),
     components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
-    modifiers(&BearerAuth, &CommonErrors),
     tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins")),
 )]
 pub struct ApiDoc;
@@ -135,81 +126,61 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every REST route, declared once: each handler's `#[utoipa::path]` gives its method and path
+/// to both the router and the OpenAPI document, so the two cannot disagree. Handlers of one path
+/// go in one `routes!`.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(users::me))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::patch, users::delete))
+        .routes(routes!(groups::list, groups::create))
+        .routes(routes!(groups::get, groups::patch, groups::delete))
+        .routes(routes!(roles::list))
+        .routes(routes!(roles::get))
+        .routes(routes!(spaces::list, spaces::create))
+        .routes(routes!(spaces::types))
+        .routes(routes!(
+            spaces::get,
+            spaces::put,
+            spaces::patch,
+            spaces::delete
+        ))
+        .routes(routes!(spaces::list_assignments, spaces::create_assignment))
+        .routes(routes!(
+            spaces::get_assignment,
+            spaces::put_assignment,
+            spaces::delete_assignment
+        ))
+        .routes(routes!(spaces::list_shares, spaces::create_share))
+        .routes(routes!(
+            spaces::get_share,
+            spaces::patch_share,
+            spaces::delete_share
+        ))
+        .routes(routes!(data_files::upload))
+        .routes(routes!(apps::create))
+        .routes(routes!(apps::get, apps::put, apps::delete))
+        .routes(routes!(apps::publish, apps::republish))
+        .routes(routes!(apps::copy))
+        .routes(routes!(apps::move_to_space))
+        .routes(routes!(csp_origins::list, csp_origins::create))
+        .routes(routes!(
+            csp_origins::get,
+            csp_origins::put,
+            csp_origins::delete
+        ))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let (router, mut document) = routes().split_for_parts();
+    // After the routes have added their paths: these apply to every operation.
+    utoipa::Modify::modify(&BearerAuth, &mut document);
+    utoipa::Modify::modify(&CommonErrors, &mut document);
+    router
         .route(
             "/api/v1/openapi.json",
-            get(|| async { Json(ApiDoc::openapi()) }),
-        )
-        .route("/api/v1/users/me", get(users::me))
-        .route("/api/v1/users", get(users::list).post(users::create))
-        .route(
-            "/api/v1/users/{id}",
-            get(users::get).patch(users::patch).delete(users::delete),
-        )
-        .route("/api/v1/groups", get(groups::list).post(groups::create))
-        .route(
-            "/api/v1/groups/{id}",
-            get(groups::get).patch(groups::patch).delete(groups::delete),
-        )
-        .route("/api/v1/roles", get(roles::list))
-        .route("/api/v1/roles/{id}", get(roles::get))
-        .route("/api/v1/spaces", get(spaces::list).post(spaces::create))
-        .route("/api/v1/spaces/types", get(spaces::types))
-        .route(
-            "/api/v1/spaces/{id}",
-            get(spaces::get)
-                .put(spaces::put)
-                .patch(spaces::patch)
-                .delete(spaces::delete),
-        )
-        .route(
-            "/api/v1/spaces/{id}/assignments",
-            get(spaces::list_assignments).post(spaces::create_assignment),
-        )
-        .route(
-            "/api/v1/spaces/{id}/assignments/{assignment}",
-            get(spaces::get_assignment)
-                .put(spaces::put_assignment)
-                .delete(spaces::delete_assignment),
-        )
-        .route(
-            "/api/v1/spaces/{id}/shares",
-            get(spaces::list_shares).post(spaces::create_share),
-        )
-        .route(
-            "/api/v1/spaces/{id}/shares/{share}",
-            get(spaces::get_share)
-                .patch(spaces::patch_share)
-                .delete(spaces::delete_share),
-        )
-        .route(
-            "/api/v1/data-files",
-            axum::routing::post(data_files::upload),
-        )
-        .route("/api/v1/apps", axum::routing::post(apps::create))
-        .route(
-            "/api/v1/apps/{id}",
-            get(apps::get).put(apps::put).delete(apps::delete),
-        )
-        .route(
-            "/api/v1/apps/{id}/publish",
-            axum::routing::post(apps::publish).put(apps::republish),
-        )
-        .route("/api/v1/apps/{id}/copy", axum::routing::post(apps::copy))
-        .route(
-            "/api/v1/apps/{id}/space",
-            axum::routing::put(apps::move_to_space),
-        )
-        .route(
-            "/api/v1/csp-origins",
-            get(csp_origins::list).post(csp_origins::create),
-        )
-        .route(
-            "/api/v1/csp-origins/{id}",
-            get(csp_origins::get)
-                .put(csp_origins::put)
-                .delete(csp_origins::delete),
+            get(move || async move { Json(document) }),
         )
         .route("/api/v1/{*rest}", axum::routing::any(no_such_route))
 }

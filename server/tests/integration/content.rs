@@ -185,7 +185,7 @@ on_both_databases!(
 mod memory_budget {
     use crate::common::{run, Backend, TestDb};
 
-    fn tiny(settings: &mut app::state::Settings) {
+    fn tiny(settings: &mut app::settings::Settings) {
         settings.memory_budget_bytes = 700;
     }
 

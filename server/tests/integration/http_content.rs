@@ -202,7 +202,7 @@ async fn bad_uploads_are_refused_with_what_was_wrong(t: TestDb) {
 mod upload_limit {
     use super::*;
 
-    fn one_kilobyte(settings: &mut app::state::Settings) {
+    fn one_kilobyte(settings: &mut app::settings::Settings) {
         settings.max_upload_bytes = 1024;
     }
 

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use app::auth::principal::{load_principal, Credential, Principal};
-use app::state::{AppState, ManualClock, Settings};
+use app::settings::Settings;
+use app::state::{AppState, ManualClock};
 use server::{build_state, config::Config};
 
 /// Every test account's password.
