@@ -117,7 +117,7 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
     // Dana builds apps with the analysts, and may publish them anonymously as they do.
     let dana = person(state, ADMIN_EMAIL).await?;
     if let Some(analysts) = groups.iter().find(|g| g.name == "Analysts") {
-        service::add_member(state, &console, &analysts.id, &dana.user_id).await?;
+        service::add_group_member(state, &console, &analysts.id, &dana.user_id).await?;
     }
     load_spaces(state, &groups).await?;
     Ok(true)
@@ -248,7 +248,7 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
                 .await?
                 .id,
             ];
-            let draft = content::create_app_from_files(
+            let draft = content::create_app_from_uploads(
                 state,
                 &dana,
                 app(name, description, &drafts.id),
@@ -316,7 +316,7 @@ async fn load_spaces(state: &AppState, groups: &[Group]) -> Result<(), AppError>
 /// An anonymous link to the published sales dashboard, locked to the North (the app has
 /// section access, which names no visitor), and a local site allowed to embed it.
 async fn public_link(state: &AppState, dana: &Principal, app_id: &str) -> Result<(), AppError> {
-    let panel = anonymous::set_app_access(state, dana, app_id, true).await?;
+    let panel = anonymous::set_anonymous_access(state, dana, app_id, true).await?;
     let Some(link) = panel.links.first() else {
         return Ok(());
     };
@@ -337,7 +337,7 @@ async fn public_link(state: &AppState, dana: &Principal, app_id: &str) -> Result
         description: "Serve a page on port 8080 to try embedding.".into(),
         frame_ancestors: true,
     };
-    anonymous::save_origin(state, dana, None, site).await?;
+    anonymous::save_allowed_origin(state, dana, None, site).await?;
     Ok(())
 }
 
@@ -371,7 +371,7 @@ async fn restrict_by_region(
             field: "Region".into(),
             allowed,
         };
-        content::add_rule(state, dana, app_id, rule).await?;
+        content::add_section_access(state, dana, app_id, rule).await?;
     }
     Ok(())
 }

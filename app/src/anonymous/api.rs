@@ -12,25 +12,25 @@ use crate::error::AppError;
 pub async fn get_anonymous_panel(app_id: String) -> Result<AnonymousPanel, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::panel(&state, &principal, &app_id).await)
+    respond(super::service::get_anonymous_panel(&state, &principal, &app_id).await)
 }
 
 #[server(input = Json)]
 pub async fn set_anonymous_access(app_id: String, on: bool) -> Result<AnonymousPanel, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::set_app_access(&state, &principal, &app_id, on).await)
+    respond(super::service::set_anonymous_access(&state, &principal, &app_id, on).await)
 }
 
 #[server(input = Json)]
-pub async fn add_link(app_id: String, name: String) -> Result<LinkInfo, AppError> {
+pub async fn create_link(app_id: String, name: String) -> Result<LinkInfo, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::create_link(&state, &principal, &app_id, &name).await)
 }
 
 #[server(input = Json)]
-pub async fn change_link(link_id: String, changes: LinkChanges) -> Result<LinkInfo, AppError> {
+pub async fn update_link(link_id: String, changes: LinkChanges) -> Result<LinkInfo, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::update_link(&state, &principal, &link_id, changes).await)
@@ -40,11 +40,11 @@ pub async fn change_link(link_id: String, changes: LinkChanges) -> Result<LinkIn
 pub async fn reset_link_code(link_id: String) -> Result<LinkInfo, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::reset_code(&state, &principal, &link_id).await)
+    respond(super::service::reset_link_code(&state, &principal, &link_id).await)
 }
 
 #[server(input = Json)]
-pub async fn remove_link(link_id: String) -> Result<(), AppError> {
+pub async fn delete_link(link_id: String) -> Result<(), AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::delete_link(&state, &principal, &link_id).await)
@@ -53,7 +53,7 @@ pub async fn remove_link(link_id: String) -> Result<(), AppError> {
 /// Starts an anonymous session: no account, no cookie. The page renders its first view on the
 /// server with it; the token comes back with every later call.
 #[server(input = Json, endpoint = "anonymous_start")]
-pub async fn start_anonymous(
+pub async fn start_anonymous_session(
     app_id: String,
     code: String,
     sheet_id: Option<String>,
@@ -67,7 +67,7 @@ pub async fn start_anonymous(
         client_addr: &info.client_addr,
     };
     respond(
-        super::service::start_session(
+        super::service::start_anonymous_session(
             &state,
             visit,
             &app_id,
@@ -91,7 +91,7 @@ pub async fn anonymous_sheet(
     use crate::server_support::*;
     let state = state()?;
     respond(
-        super::service::session_sheet(
+        super::service::anonymous_sheet(
             &state,
             &token,
             sheet_id.as_deref(),
@@ -106,7 +106,7 @@ pub async fn anonymous_sheet(
 pub async fn list_allowed_origins() -> Result<Vec<AllowedOrigin>, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::list_origins(&state, &principal).await)
+    respond(super::service::list_allowed_origins(&state, &principal).await)
 }
 
 #[server(input = Json)]
@@ -116,26 +116,26 @@ pub async fn save_allowed_origin(
 ) -> Result<AllowedOrigin, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::save_origin(&state, &principal, id.as_deref(), input).await)
+    respond(super::service::save_allowed_origin(&state, &principal, id.as_deref(), input).await)
 }
 
 #[server(input = Json)]
 pub async fn delete_allowed_origin(id: String) -> Result<(), AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::delete_origin(&state, &principal, &id).await)
+    respond(super::service::delete_allowed_origin(&state, &principal, &id).await)
 }
 
 #[server(input = Json)]
 pub async fn get_anonymous_usage() -> Result<AnonymousUsage, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::usage(&state, &principal).await)
+    respond(super::service::get_anonymous_usage(&state, &principal).await)
 }
 
 #[server(input = Json)]
 pub async fn set_anonymous_capacity(max_sessions: i64) -> Result<AnonymousUsage, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::set_capacity(&state, &principal, max_sessions).await)
+    respond(super::service::set_anonymous_capacity(&state, &principal, max_sessions).await)
 }

@@ -7,6 +7,7 @@ use super::model::*;
 use super::rules;
 use super::store::{self, AppRow};
 use crate::access::{access_to_app, grants_for_app, load_app, load_space, sharer};
+use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Target};
 use crate::auth::principal::Principal;
 use crate::directory::rules::{clean_description, clean_name, MAX_NAME_CHARS};
@@ -258,7 +259,7 @@ pub async fn insert_new_app(
         conn,
         now,
         &principal.actor(),
-        "app.create",
+        AuditAction::AppCreate,
         Target {
             kind: "app",
             id: &row.id,
@@ -318,7 +319,7 @@ pub async fn update_app(
             &mut tx,
             now,
             &principal.actor(),
-            "app.update",
+            AuditAction::AppUpdate,
             Target {
                 kind: "app",
                 id,
@@ -348,7 +349,7 @@ pub async fn delete_app(state: &AppState, principal: &Principal, id: &str) -> Re
         &mut tx,
         now,
         &principal.actor(),
-        "app.delete",
+        AuditAction::AppDelete,
         Target {
             kind: "app",
             id,
@@ -410,7 +411,7 @@ pub async fn publish_app(
         &mut tx,
         now,
         &principal.actor(),
-        "app.publish",
+        AuditAction::AppPublish,
         Target {
             kind: "app",
             id: &published.id,
@@ -458,7 +459,7 @@ pub async fn republish_app(
         &mut tx,
         now,
         &principal.actor(),
-        "app.republish",
+        AuditAction::AppRepublish,
         Target {
             kind: "app",
             id: target_id,
@@ -507,7 +508,7 @@ pub async fn move_app(
         &mut tx,
         now,
         &principal.actor(),
-        "app.move",
+        AuditAction::AppMove,
         Target {
             kind: "app",
             id,
@@ -581,7 +582,7 @@ pub async fn duplicate_app(
         &mut tx,
         now,
         &principal.actor(),
-        "app.duplicate",
+        AuditAction::AppDuplicate,
         Target {
             kind: "app",
             id: &copy.id,

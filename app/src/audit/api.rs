@@ -7,5 +7,5 @@ use crate::error::AppError;
 pub async fn list_audit_events(query: AuditQuery) -> Result<AuditPage, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::list(&state, &principal, query).await)
+    respond(super::service::list_audit_events(&state, &principal, query).await)
 }

@@ -34,30 +34,169 @@ pub struct AuditPage {
     pub older: Option<String>,
 }
 
-/// The actions written to the log, grouped by their prefix, for the filter on the audit page.
-pub const ACTIONS: &[&str] = &[
-    "auth.sign_in",
-    "auth.sign_in_failed",
-    "auth.sign_out",
-    "auth.sign_out_everywhere",
-    "auth.password_set",
-    "api_key.create",
-    "api_key.revoke",
-    "user.create",
-    "user.update",
-    "user.delete",
-    "user.invite_reissued",
-    "group.create",
-    "group.update",
-    "group.delete",
-    "group.member_add",
-    "group.member_remove",
-    "role.create",
-    "role.update",
-    "role.delete",
-    "role.assign",
-    "role.unassign",
-];
+/// Every action the audit log records, by the name it is stored and filtered under. Services
+/// name one of these when they record; the audit page's filter lists them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    AuthSignIn,
+    AuthSignInFailed,
+    AuthSignOut,
+    AuthSignOutEverywhere,
+    AuthPasswordSet,
+    ApiKeyCreate,
+    ApiKeyRevoke,
+    UserCreate,
+    UserUpdate,
+    UserDelete,
+    UserInviteReissued,
+    GroupCreate,
+    GroupUpdate,
+    GroupDelete,
+    GroupMemberAdd,
+    GroupMemberRemove,
+    RoleCreate,
+    RoleUpdate,
+    RoleDelete,
+    RoleAssign,
+    SpaceCreate,
+    SpaceUpdate,
+    SpaceDelete,
+    SpaceAssignmentCreate,
+    SpaceAssignmentUpdate,
+    SpaceAssignmentDelete,
+    ShareCreate,
+    ShareUpdate,
+    ShareDelete,
+    ShareDeleteAll,
+    AppCreate,
+    AppLoad,
+    AppUpdate,
+    AppDelete,
+    AppDuplicate,
+    AppMove,
+    AppPublish,
+    AppRepublish,
+    AppSectionAccess,
+    SheetCreate,
+    SheetDelete,
+    AnonymousToggle,
+    AnonymousLinkCreate,
+    AnonymousLinkUpdate,
+    AnonymousLinkDelete,
+    AnonymousCodeReset,
+    AnonymousCapacity,
+    OriginSave,
+    OriginDelete,
+}
+
+impl AuditAction {
+    /// Every action, grouped by the prefix of its name.
+    pub const ALL: [AuditAction; 49] = [
+        AuditAction::AuthSignIn,
+        AuditAction::AuthSignInFailed,
+        AuditAction::AuthSignOut,
+        AuditAction::AuthSignOutEverywhere,
+        AuditAction::AuthPasswordSet,
+        AuditAction::ApiKeyCreate,
+        AuditAction::ApiKeyRevoke,
+        AuditAction::UserCreate,
+        AuditAction::UserUpdate,
+        AuditAction::UserDelete,
+        AuditAction::UserInviteReissued,
+        AuditAction::GroupCreate,
+        AuditAction::GroupUpdate,
+        AuditAction::GroupDelete,
+        AuditAction::GroupMemberAdd,
+        AuditAction::GroupMemberRemove,
+        AuditAction::RoleCreate,
+        AuditAction::RoleUpdate,
+        AuditAction::RoleDelete,
+        AuditAction::RoleAssign,
+        AuditAction::SpaceCreate,
+        AuditAction::SpaceUpdate,
+        AuditAction::SpaceDelete,
+        AuditAction::SpaceAssignmentCreate,
+        AuditAction::SpaceAssignmentUpdate,
+        AuditAction::SpaceAssignmentDelete,
+        AuditAction::ShareCreate,
+        AuditAction::ShareUpdate,
+        AuditAction::ShareDelete,
+        AuditAction::ShareDeleteAll,
+        AuditAction::AppCreate,
+        AuditAction::AppLoad,
+        AuditAction::AppUpdate,
+        AuditAction::AppDelete,
+        AuditAction::AppDuplicate,
+        AuditAction::AppMove,
+        AuditAction::AppPublish,
+        AuditAction::AppRepublish,
+        AuditAction::AppSectionAccess,
+        AuditAction::SheetCreate,
+        AuditAction::SheetDelete,
+        AuditAction::AnonymousToggle,
+        AuditAction::AnonymousLinkCreate,
+        AuditAction::AnonymousLinkUpdate,
+        AuditAction::AnonymousLinkDelete,
+        AuditAction::AnonymousCodeReset,
+        AuditAction::AnonymousCapacity,
+        AuditAction::OriginSave,
+        AuditAction::OriginDelete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::AuthSignIn => "auth.sign_in",
+            AuditAction::AuthSignInFailed => "auth.sign_in_failed",
+            AuditAction::AuthSignOut => "auth.sign_out",
+            AuditAction::AuthSignOutEverywhere => "auth.sign_out_everywhere",
+            AuditAction::AuthPasswordSet => "auth.password_set",
+            AuditAction::ApiKeyCreate => "api_key.create",
+            AuditAction::ApiKeyRevoke => "api_key.revoke",
+            AuditAction::UserCreate => "user.create",
+            AuditAction::UserUpdate => "user.update",
+            AuditAction::UserDelete => "user.delete",
+            AuditAction::UserInviteReissued => "user.invite_reissued",
+            AuditAction::GroupCreate => "group.create",
+            AuditAction::GroupUpdate => "group.update",
+            AuditAction::GroupDelete => "group.delete",
+            AuditAction::GroupMemberAdd => "group.member_add",
+            AuditAction::GroupMemberRemove => "group.member_remove",
+            AuditAction::RoleCreate => "role.create",
+            AuditAction::RoleUpdate => "role.update",
+            AuditAction::RoleDelete => "role.delete",
+            AuditAction::RoleAssign => "role.assign",
+            AuditAction::SpaceCreate => "space.create",
+            AuditAction::SpaceUpdate => "space.update",
+            AuditAction::SpaceDelete => "space.delete",
+            AuditAction::SpaceAssignmentCreate => "space.assignment.create",
+            AuditAction::SpaceAssignmentUpdate => "space.assignment.update",
+            AuditAction::SpaceAssignmentDelete => "space.assignment.delete",
+            AuditAction::ShareCreate => "share.create",
+            AuditAction::ShareUpdate => "share.update",
+            AuditAction::ShareDelete => "share.delete",
+            AuditAction::ShareDeleteAll => "share.delete_all",
+            AuditAction::AppCreate => "app.create",
+            AuditAction::AppLoad => "app.load",
+            AuditAction::AppUpdate => "app.update",
+            AuditAction::AppDelete => "app.delete",
+            AuditAction::AppDuplicate => "app.duplicate",
+            AuditAction::AppMove => "app.move",
+            AuditAction::AppPublish => "app.publish",
+            AuditAction::AppRepublish => "app.republish",
+            AuditAction::AppSectionAccess => "app.section_access",
+            AuditAction::SheetCreate => "sheet.create",
+            AuditAction::SheetDelete => "sheet.delete",
+            AuditAction::AnonymousToggle => "anonymous.toggle",
+            AuditAction::AnonymousLinkCreate => "anonymous.link_create",
+            AuditAction::AnonymousLinkUpdate => "anonymous.link_update",
+            AuditAction::AnonymousLinkDelete => "anonymous.link_delete",
+            AuditAction::AnonymousCodeReset => "anonymous.code_reset",
+            AuditAction::AnonymousCapacity => "anonymous.capacity",
+            AuditAction::OriginSave => "origin.save",
+            AuditAction::OriginDelete => "origin.delete",
+        }
+    }
+}
 
 /// The paging cursor names the last event shown: its time and id, since several events can
 /// share a millisecond.
@@ -68,4 +207,18 @@ pub fn cursor_of(event: &AuditEvent) -> String {
 pub fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
     let (at, id) = cursor.split_once('.')?;
     Some((at.parse().ok()?, id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_its_own_name_under_a_prefix() {
+        let mut names: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert!(names.iter().all(|n| n.contains('.')), "{names:?}");
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), AuditAction::ALL.len());
+    }
 }

@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use super::model::{cursor_of, AuditEvent, AuditPage, AuditQuery};
+use super::model::{cursor_of, AuditAction, AuditEvent, AuditPage, AuditQuery};
 use super::store;
 use crate::auth::principal::Principal;
 use crate::directory::rules::Permission;
@@ -40,7 +40,7 @@ pub async fn record(
     conn: &mut AnyConnection,
     now: i64,
     actor: &Actor<'_>,
-    action: &str,
+    action: AuditAction,
     target: Target<'_>,
     detail: impl Into<String>,
 ) -> Result<(), AppError> {
@@ -49,7 +49,7 @@ pub async fn record(
         at: now,
         actor_id: actor.id.map(str::to_string),
         actor_name: actor.name.to_string(),
-        action: action.to_string(),
+        action: action.as_str().to_string(),
         target_type: target.kind.to_string(),
         target_id: target.id.to_string(),
         target_name: target.name.to_string(),
@@ -62,7 +62,7 @@ pub async fn record(
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
-pub async fn list(
+pub async fn list_audit_events(
     state: &AppState,
     principal: &Principal,
     query: AuditQuery,

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::api::list_audit_events;
-use super::model::{AuditQuery, ACTIONS};
+use super::model::{AuditAction, AuditQuery};
 use crate::components::{EmptyState, ErrorBox, Loading, PageHeader, Time};
 
 #[component]
@@ -31,20 +31,20 @@ pub fn AuditPage() -> impl IntoView {
         before.set(None);
     });
     let prefixes: Vec<&str> = {
-        let mut p: Vec<&str> = ACTIONS
+        let mut p: Vec<&str> = AuditAction::ALL
             .iter()
-            .filter_map(|a| a.split_once('.').map(|(x, _)| x))
+            .filter_map(|a| a.as_str().split_once('.').map(|(x, _)| x))
             .collect();
         p.dedup();
         p
     };
     view! {
-        <PageHeader title="Audit log".to_string() subtitle="Every change to users, groups, roles, keys and sign-ins: who, when, what.".to_string()/>
+        <PageHeader title="Audit log".to_string() subtitle="Every change in the tenant and every sign-in: who, when, what.".to_string()/>
         <div class="filters" role="search">
             <select aria-label="Action" prop:value=action on:change=move |ev| action.set(event_target_value(&ev))>
                 <option value="">"Any action"</option>
                 {prefixes.into_iter().map(|p| view! { <option value=format!("{p}.")>{format!("All {p} actions")}</option> }).collect_view()}
-                {ACTIONS.iter().map(|a| view! { <option value=*a>{*a}</option> }).collect_view()}
+                {AuditAction::ALL.iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
             </select>
             <input type="search" placeholder="Who (actor name)" aria-label="Actor" prop:value=actor on:input=move |ev| actor.set(event_target_value(&ev))/>
             <input type="search" placeholder="What (target name or id)" aria-label="Target" prop:value=target on:input=move |ev| target.set(event_target_value(&ev))/>

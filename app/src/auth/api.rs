@@ -43,7 +43,7 @@ pub async fn sign_out_everywhere() -> Result<u64, AppError> {
 }
 
 #[server]
-pub async fn my_sessions() -> Result<Vec<SessionInfo>, AppError> {
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::list_sessions(&state, &principal).await)

@@ -10,6 +10,7 @@ use super::model::{ApiKeyInfo, NewApiKey, SessionInfo};
 use super::principal::{load_principal, Credential, Principal, RequestInfo};
 use super::rules::{self, SessionVerdict, API_KEY_PREFIX, TOUCH_EVERY_MS};
 use super::store;
+use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Actor, Target};
 use crate::directory::rules::{
     clean_email, clean_name, unique_key, Permission, UserStatus, MAX_NAME_CHARS,
@@ -253,7 +254,7 @@ pub async fn sign_in(
             &mut tx,
             now,
             &actor,
-            "auth.sign_in_failed",
+            AuditAction::AuthSignInFailed,
             target,
             format!("from {}", request.client_addr),
         )
@@ -295,7 +296,7 @@ pub async fn sign_in(
         &mut tx,
         now,
         &actor,
-        "auth.sign_in",
+        AuditAction::AuthSignIn,
         target,
         format!("from {}", request.client_addr),
     )
@@ -323,7 +324,7 @@ pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), App
         &mut tx,
         state.now(),
         &principal.actor(),
-        "auth.sign_out",
+        AuditAction::AuthSignOut,
         target,
         "",
     )
@@ -345,7 +346,7 @@ pub async fn sign_out_everywhere(state: &AppState, principal: &Principal) -> Res
         &mut tx,
         state.now(),
         &principal.actor(),
-        "auth.sign_out_everywhere",
+        AuditAction::AuthSignOutEverywhere,
         target,
         format!("{ended} sessions ended"),
     )
@@ -402,7 +403,7 @@ pub async fn create_api_key(
         &mut tx,
         now,
         &principal.actor(),
-        "api_key.create",
+        AuditAction::ApiKeyCreate,
         target,
         format!("for {}", principal.email),
     )
@@ -448,7 +449,7 @@ pub async fn revoke_api_key(
         &mut tx,
         now,
         &principal.actor(),
-        "api_key.revoke",
+        AuditAction::ApiKeyRevoke,
         Target {
             kind: "api_key",
             id: key_id,
@@ -551,7 +552,7 @@ pub async fn accept_invite(
         &mut tx,
         now,
         &actor,
-        "auth.password_set",
+        AuditAction::AuthPasswordSet,
         target,
         "invitation accepted",
     )
@@ -589,7 +590,7 @@ pub async fn set_password_from_console(
         &mut tx,
         now,
         &actor,
-        "auth.password_set",
+        AuditAction::AuthPasswordSet,
         Target {
             kind: "user",
             id: &login.id,

@@ -208,7 +208,7 @@ fn KeyTable(keys: Vec<ApiKeyInfo>, revoke: ServerAction<RevokeApiKey>) -> impl I
 
 #[component]
 fn Sessions() -> impl IntoView {
-    let sessions = Resource::new(|| (), |_| my_sessions());
+    let sessions = Resource::new(|| (), |_| list_sessions());
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     Effect::new(move || {
         if let Some(Ok(_)) = everywhere.value().get() {

@@ -18,7 +18,7 @@ pub async fn open_sheet(
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(
-        super::service::sheet_view(&state, &principal, &app_id, sheet_id.as_deref(), change).await,
+        super::service::open_sheet(&state, &principal, &app_id, sheet_id.as_deref(), change).await,
     )
 }
 
@@ -29,7 +29,7 @@ pub async fn create_app_from_uploads(
 ) -> Result<App, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::create_app_from_files(&state, &principal, input, file_ids).await)
+    respond(super::service::create_app_from_uploads(&state, &principal, input, file_ids).await)
 }
 
 #[server(input = Json)]
@@ -91,7 +91,7 @@ pub async fn move_chart(chart_id: String, position: usize) -> Result<(), AppErro
 pub async fn list_section_access(app_id: String) -> Result<Vec<AccessRule>, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::list_rules(&state, &principal, &app_id).await)
+    respond(super::service::list_section_access(&state, &principal, &app_id).await)
 }
 
 #[server(input = Json)]
@@ -101,12 +101,12 @@ pub async fn add_section_access(
 ) -> Result<AccessRule, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::add_rule(&state, &principal, &app_id, input).await)
+    respond(super::service::add_section_access(&state, &principal, &app_id, input).await)
 }
 
 #[server(input = Json)]
 pub async fn delete_section_access(rule_id: String) -> Result<(), AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::delete_rule(&state, &principal, &rule_id).await)
+    respond(super::service::delete_section_access(&state, &principal, &rule_id).await)
 }

@@ -88,14 +88,14 @@ pub async fn delete_group(id: String) -> Result<(), AppError> {
 pub async fn add_group_member(group_id: String, user_id: String) -> Result<(), AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::add_member(&state, &principal, &group_id, &user_id).await)
+    respond(super::service::add_group_member(&state, &principal, &group_id, &user_id).await)
 }
 
 #[server(input = Json)]
 pub async fn remove_group_member(group_id: String, user_id: String) -> Result<(), AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::remove_member(&state, &principal, &group_id, &user_id).await)
+    respond(super::service::remove_group_member(&state, &principal, &group_id, &user_id).await)
 }
 
 #[server]
@@ -130,5 +130,5 @@ pub async fn delete_role(id: String) -> Result<(), AppError> {
 pub async fn get_directory_counts() -> Result<DirectoryCounts, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::counts(&state, &principal).await)
+    respond(super::service::get_directory_counts(&state, &principal).await)
 }

@@ -10,7 +10,7 @@ use crate::error::AppError;
 pub async fn load_share_dialog(app_id: String) -> Result<ShareDialog, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::share_dialog(&state, &principal, &app_id).await)
+    respond(super::service::load_share_dialog(&state, &principal, &app_id).await)
 }
 
 #[server(input = Json)]
@@ -69,5 +69,5 @@ pub async fn remove_app_access(
 pub async fn list_members(space_id: String, query: MemberQuery) -> Result<MembersPage, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::members(&state, &principal, &space_id, query).await)
+    respond(super::service::list_members(&state, &principal, &space_id, query).await)
 }

@@ -14,6 +14,7 @@ use crate::access::{
     ensure_can_see_shares, load_app, load_space, managed_share, shareable_app, sharer,
 };
 use crate::apps::store::{self as app_store};
+use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Target};
 use crate::auth::principal::Principal;
 use crate::directory::rules::{Permission, UserStatus};
@@ -235,7 +236,7 @@ pub async fn create_share(
         &mut tx,
         now,
         &principal.actor(),
-        "share.create",
+        AuditAction::ShareCreate,
         Target {
             kind: "app",
             id: &app.id,
@@ -297,7 +298,7 @@ pub async fn update_share(
         &mut tx,
         now,
         &principal.actor(),
-        "share.update",
+        AuditAction::ShareUpdate,
         Target {
             kind: "app",
             id: &share.app_id,
@@ -331,7 +332,7 @@ pub async fn delete_share(
         &mut tx,
         now,
         &principal.actor(),
-        "share.delete",
+        AuditAction::ShareDelete,
         Target {
             kind: "app",
             id: &share.app_id,
@@ -386,7 +387,7 @@ pub async fn remove_app_access(
         &mut tx,
         now,
         &principal.actor(),
-        "share.delete_all",
+        AuditAction::ShareDeleteAll,
         Target {
             kind: "space",
             id: &space.id,
@@ -400,7 +401,7 @@ pub async fn remove_app_access(
 }
 
 /// What the share dialog shows for one app: its shares and the roles it can be shared with.
-pub async fn share_dialog(
+pub async fn load_share_dialog(
     state: &AppState,
     principal: &Principal,
     app_id: &str,
@@ -735,7 +736,7 @@ fn anonymous_row_matches(query: &MemberQuery) -> bool {
 
 /// The members list: space members and shared-app users in one list. Shared-app users who are
 /// not members never see it.
-pub async fn members(
+pub async fn list_members(
     state: &AppState,
     principal: &Principal,
     space_id: &str,

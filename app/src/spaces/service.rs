@@ -12,6 +12,7 @@ use super::rules::{
 };
 use super::store::{self, AssignmentRow, NewSpaceRow, SpaceFilter, SpaceRow};
 use crate::access::{access_to_space, grants_for_app, load_space, members_space};
+use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Target};
 use crate::auth::principal::Principal;
 use crate::directory::rules::{
@@ -271,7 +272,7 @@ pub async fn create_space(
         &mut tx,
         now,
         &principal.actor(),
-        "space.create",
+        AuditAction::SpaceCreate,
         Target {
             kind: "space",
             id: &id,
@@ -366,7 +367,7 @@ pub async fn update_space(
             &mut tx,
             now,
             &principal.actor(),
-            "space.update",
+            AuditAction::SpaceUpdate,
             Target {
                 kind: "space",
                 id,
@@ -419,7 +420,7 @@ pub async fn delete_space(
         &mut tx,
         now,
         &principal.actor(),
-        "space.delete",
+        AuditAction::SpaceDelete,
         Target {
             kind: "space",
             id,
@@ -566,7 +567,7 @@ pub async fn create_assignment(
         &mut tx,
         now,
         &principal.actor(),
-        "space.assignment.create",
+        AuditAction::SpaceAssignmentCreate,
         Target {
             kind: "space",
             id: space_id,
@@ -603,7 +604,7 @@ pub async fn update_assignment(
         &mut tx,
         now,
         &principal.actor(),
-        "space.assignment.update",
+        AuditAction::SpaceAssignmentUpdate,
         Target {
             kind: "space",
             id: space_id,
@@ -633,7 +634,7 @@ pub async fn delete_assignment(
         &mut tx,
         now,
         &principal.actor(),
-        "space.assignment.delete",
+        AuditAction::SpaceAssignmentDelete,
         Target {
             kind: "space",
             id: space_id,

@@ -143,7 +143,7 @@ pub async fn create(
     };
     let app = match a.data_files {
         Some(files) => {
-            app::content::service::create_app_from_files(&state, &caller, new, files).await?
+            app::content::service::create_app_from_uploads(&state, &caller, new, files).await?
         }
         None => service::create_app(&state, &caller, new).await?,
     };

@@ -97,7 +97,7 @@ pub async fn list(
     Caller(caller): Caller,
 ) -> Result<Json<CspOriginList>, RestError> {
     let base = base_url(&state);
-    let origins = service::list_origins(&state, &caller).await?;
+    let origins = service::list_allowed_origins(&state, &caller).await?;
     Ok(Json(CspOriginList {
         data: origins
             .iter()
@@ -118,7 +118,7 @@ pub async fn create(
     Caller(caller): Caller,
     JsonBody(input): JsonBody<CspOriginIn>,
 ) -> Result<Response, RestError> {
-    let origin = service::save_origin(&state, &caller, None, input.into()).await?;
+    let origin = service::save_allowed_origin(&state, &caller, None, input.into()).await?;
     Ok((
         StatusCode::CREATED,
         Json(CspOriginOut::new(&origin, &base_url(&state))),
@@ -134,7 +134,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<CspOriginOut>, RestError> {
     Ok(Json(CspOriginOut::new(
-        &service::get_origin(&state, &caller, &id).await?,
+        &service::get_allowed_origin(&state, &caller, &id).await?,
         &base_url(&state),
     )))
 }
@@ -148,7 +148,7 @@ pub async fn put(
     JsonBody(input): JsonBody<CspOriginIn>,
 ) -> Result<Json<CspOriginOut>, RestError> {
     Ok(Json(CspOriginOut::new(
-        &service::save_origin(&state, &caller, Some(&id), input.into()).await?,
+        &service::save_allowed_origin(&state, &caller, Some(&id), input.into()).await?,
         &base_url(&state),
     )))
 }
@@ -160,6 +160,6 @@ pub async fn delete(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, RestError> {
-    service::delete_origin(&state, &caller, &id).await?;
+    service::delete_allowed_origin(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -26,7 +26,7 @@ fn visit(addr: &str) -> Visit<'_> {
 }
 
 async fn turn_on(t: &TestDb, w: &World) -> LinkInfo {
-    let panel = anonymous::set_app_access(&t.state, &w.anna, &w.app.id, true)
+    let panel = anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
         .await
         .unwrap();
     panel
@@ -37,7 +37,7 @@ async fn turn_on(t: &TestDb, w: &World) -> LinkInfo {
 }
 
 async fn start(t: &TestDb, w: &World, code: &str) -> Result<AnonymousSession, AppError> {
-    anonymous::start_session(
+    anonymous::start_anonymous_session(
         &t.state,
         visit("203.0.113.7"),
         &w.app.id,
@@ -111,7 +111,7 @@ async fn turning_on_gives_a_link_whose_code_opens_the_app_for_fifteen_minutes(t:
         }
         _ => panic!("a Product pane"),
     };
-    let selected = anonymous::session_sheet(
+    let selected = anonymous::anonymous_sheet(
         &t.state,
         &session.token,
         None,
@@ -133,13 +133,13 @@ async fn turning_on_gives_a_link_whose_code_opens_the_app_for_fifteen_minutes(t:
 
     t.minutes(14);
     assert!(
-        anonymous::session_sheet(&t.state, &session.token, None, None, None)
+        anonymous::anonymous_sheet(&t.state, &session.token, None, None, None)
             .await
             .is_ok(),
         "still within 15 minutes"
     );
     t.minutes(1);
-    let ended = anonymous::session_sheet(&t.state, &session.token, None, None, None)
+    let ended = anonymous::anonymous_sheet(&t.state, &session.token, None, None, None)
         .await
         .unwrap_err();
     assert!(matches!(ended, AppError::SessionEnded(_)), "{ended:?}");
@@ -157,14 +157,14 @@ async fn a_reset_code_stops_the_old_link_and_every_session_at_once(t: TestDb) {
     let link = turn_on(&t, &w).await;
     let old = code_of(&link);
     let session = start(&t, &w, &old).await.unwrap();
-    let reset = anonymous::reset_code(&t.state, &w.anna, &link.id)
+    let reset = anonymous::reset_link_code(&t.state, &w.anna, &link.id)
         .await
         .unwrap();
     let new = code_of(&reset);
     assert_ne!(new, old);
     assert!(
         matches!(
-            anonymous::session_sheet(&t.state, &session.token, None, None, None).await,
+            anonymous::anonymous_sheet(&t.state, &session.token, None, None, None).await,
             Err(AppError::SessionEnded(_))
         ),
         "the live session stops"
@@ -172,7 +172,7 @@ async fn a_reset_code_stops_the_old_link_and_every_session_at_once(t: TestDb) {
     let wrong = start(&t, &w, &old).await.unwrap_err();
     assert_eq!(wrong.status(), 404);
     let guessed = start(&t, &w, &"0".repeat(64)).await.unwrap_err();
-    let missing = anonymous::start_session(
+    let missing = anonymous::start_anonymous_session(
         &t.state,
         visit("203.0.113.7"),
         "no-such-app",
@@ -209,7 +209,7 @@ async fn pausing_and_expiry_close_a_link_with_a_clear_answer(t: TestDb) {
     assert_eq!(paused.status(), 403);
     assert!(paused.to_string().contains("turned off"), "{paused}");
     assert!(matches!(
-        anonymous::session_sheet(&t.state, &session.token, None, None, None).await,
+        anonymous::anonymous_sheet(&t.state, &session.token, None, None, None).await,
         Err(AppError::SessionEnded(_))
     ));
     anonymous::update_link(
@@ -257,7 +257,7 @@ async fn pausing_and_expiry_close_a_link_with_a_clear_answer(t: TestDb) {
     let expired = start(&t, &w, &code).await.unwrap_err();
     assert_eq!(expired.status(), 410);
     assert!(expired.to_string().contains("expired"), "{expired}");
-    let listed = anonymous::panel(&t.state, &w.anna, &w.app.id)
+    let listed = anonymous::get_anonymous_panel(&t.state, &w.anna, &w.app.id)
         .await
         .unwrap();
     assert_eq!(listed.links[0].status, LinkStatus::Expired);
@@ -275,7 +275,7 @@ async fn who_turns_it_on_and_who_copies_what(t: TestDb) {
     let w = world(&t).await;
     // The tenant admin owns "Public" but lacks the permission: allowed to nobody by default,
     // tenant admins included.
-    let admin_try = anonymous::set_app_access(&t.state, &w.admin, &w.app.id, true)
+    let admin_try = anonymous::set_anonymous_access(&t.state, &w.admin, &w.app.id, true)
         .await
         .unwrap_err();
     assert_eq!(admin_try.status(), 403);
@@ -283,13 +283,15 @@ async fn who_turns_it_on_and_who_copies_what(t: TestDb) {
         admin_try.to_string().contains("Public link creation"),
         "{admin_try}"
     );
-    let pat_try = anonymous::set_app_access(&t.state, &w.pat, &w.app.id, true)
+    let pat_try = anonymous::set_anonymous_access(&t.state, &w.pat, &w.app.id, true)
         .await
         .unwrap_err();
     assert!(pat_try.to_string().contains("Can manage"), "{pat_try}");
     let link = turn_on(&t, &w).await;
 
-    let ali = anonymous::panel(&t.state, &w.ali, &w.app.id).await.unwrap();
+    let ali = anonymous::get_anonymous_panel(&t.state, &w.ali, &w.app.id)
+        .await
+        .unwrap();
     assert!(
         ali.can_copy_code && !ali.can_copy_embed && !ali.can_manage,
         "Can view copies the link with its code"
@@ -298,7 +300,9 @@ async fn who_turns_it_on_and_who_copies_what(t: TestDb) {
     assert!(ali.links[0].embed.is_none() && ali.links[0].code.is_none());
     assert!(ali.why_not.unwrap().contains("Can manage"));
 
-    let pat = anonymous::panel(&t.state, &w.pat, &w.app.id).await.unwrap();
+    let pat = anonymous::get_anonymous_panel(&t.state, &w.pat, &w.app.id)
+        .await
+        .unwrap();
     assert!(
         !pat.can_copy_code,
         "Can publish is not among the roles that copy the code"
@@ -325,13 +329,13 @@ async fn who_turns_it_on_and_who_copies_what(t: TestDb) {
         .unwrap();
         t.principal("anna@acme.test").await
     };
-    let panel = anonymous::panel(&t.state, &role_less, &w.app.id)
+    let panel = anonymous::get_anonymous_panel(&t.state, &role_less, &w.app.id)
         .await
         .unwrap();
     assert!(panel.can_copy_code && !panel.can_copy_embed && !panel.can_manage);
     assert!(panel.why_not.unwrap().contains("Public link creation"));
     assert_eq!(
-        anonymous::reset_code(&t.state, &role_less, &link.id)
+        anonymous::reset_link_code(&t.state, &role_less, &link.id)
             .await
             .unwrap_err()
             .status(),
@@ -343,7 +347,7 @@ async fn who_turns_it_on_and_who_copies_what(t: TestDb) {
         .await
         .unwrap()
         .remove(0);
-    let shared = anonymous::set_app_access(&t.state, &w.anna, &draft.id, true)
+    let shared = anonymous::set_anonymous_access(&t.state, &w.anna, &draft.id, true)
         .await
         .unwrap_err();
     assert!(shared.to_string().contains("managed space"), "{shared}");
@@ -389,7 +393,7 @@ async fn a_links_reduction_locks_what_its_visitors_see(t: TestDb) {
         NORTH,
         "a visitor through this link sees only the North, in every chart"
     );
-    let search = anonymous::session_sheet(
+    let search = anonymous::anonymous_sheet(
         &t.state,
         &session.token,
         None,
@@ -443,7 +447,7 @@ async fn section_access_never_opens_more_to_visitors(t: TestDb) {
         allowed: "South".into(),
     };
     let draft_id = w.app.source_app_id.clone().unwrap();
-    content::add_rule(&t.state, &w.anna, &draft_id, rule)
+    content::add_section_access(&t.state, &w.anna, &draft_id, rule)
         .await
         .unwrap();
     apps::republish_app(&t.state, &w.anna, &draft_id, &w.app.id)
@@ -451,7 +455,7 @@ async fn section_access_never_opens_more_to_visitors(t: TestDb) {
         .unwrap();
     let session = start(&t, &w, &code_of(&link)).await.unwrap();
     assert!(session.view.charts.iter().all(|c| !matches!(&c.data, ChartData::Cube { totals, .. } if totals.iter().flatten().any(|v| *v > 0.0))), "a link without a reduction shows no data on an app with section access");
-    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id)
+    let panel = anonymous::get_anonymous_panel(&t.state, &w.anna, &w.app.id)
         .await
         .unwrap();
     assert!(panel.has_section_access, "the panel warns about it");
@@ -460,7 +464,7 @@ async fn section_access_never_opens_more_to_visitors(t: TestDb) {
 async fn capacity_admits_until_every_seat_is_taken(t: TestDb) {
     let w = world(&t).await;
     let code = code_of(&turn_on(&t, &w).await);
-    let low = anonymous::set_capacity(&t.state, &w.admin, 2)
+    let low = anonymous::set_anonymous_capacity(&t.state, &w.admin, 2)
         .await
         .unwrap();
     assert_eq!(low.max_sessions, 2);
@@ -469,7 +473,9 @@ async fn capacity_admits_until_every_seat_is_taken(t: TestDb) {
     let busy = start(&t, &w, &code).await.unwrap_err();
     assert_eq!(busy.status(), 503);
     assert_eq!(busy.retry_after_secs(), Some(60));
-    let usage = anonymous::usage(&t.state, &w.admin).await.unwrap();
+    let usage = anonymous::get_anonymous_usage(&t.state, &w.admin)
+        .await
+        .unwrap();
     assert_eq!((usage.current, usage.peak), (2, 2));
     assert_eq!(
         usage.history.last().map(|h| (h.started, h.refused)),
@@ -482,14 +488,14 @@ async fn capacity_admits_until_every_seat_is_taken(t: TestDb) {
         "expired sessions free their seats"
     );
     assert_eq!(
-        anonymous::set_capacity(&t.state, &w.admin, -1)
+        anonymous::set_anonymous_capacity(&t.state, &w.admin, -1)
             .await
             .unwrap_err()
             .status(),
         400
     );
     assert_eq!(
-        anonymous::set_capacity(&t.state, &w.anna, 10)
+        anonymous::set_anonymous_capacity(&t.state, &w.anna, 10)
             .await
             .unwrap_err()
             .status(),
@@ -505,7 +511,7 @@ async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
     let before = t.count(changes).await;
     for _ in 0..5 {
         let session = start(&t, &w, &code).await.unwrap();
-        anonymous::session_sheet(
+        anonymous::anonymous_sheet(
             &t.state,
             &session.token,
             None,
@@ -520,7 +526,7 @@ async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
         before,
         "five visits with a selection each wrote nothing"
     );
-    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id)
+    let panel = anonymous::get_anonymous_panel(&t.state, &w.anna, &w.app.id)
         .await
         .unwrap();
     assert_eq!(
@@ -539,7 +545,7 @@ async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
             .await,
         5
     );
-    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id)
+    let panel = anonymous::get_anonymous_panel(&t.state, &w.anna, &w.app.id)
         .await
         .unwrap();
     assert_eq!(
@@ -557,7 +563,7 @@ async fn the_per_address_limit_slows_one_client_only() {
     let w = world(&t).await;
     let code = code_of(&turn_on(&t, &w).await);
     for _ in 0..3 {
-        anonymous::start_session(
+        anonymous::start_anonymous_session(
             &t.state,
             visit("198.51.100.1"),
             &w.app.id,
@@ -569,7 +575,7 @@ async fn the_per_address_limit_slows_one_client_only() {
         .await
         .unwrap();
     }
-    let limited = anonymous::start_session(
+    let limited = anonymous::start_anonymous_session(
         &t.state,
         visit("198.51.100.1"),
         &w.app.id,
@@ -583,7 +589,7 @@ async fn the_per_address_limit_slows_one_client_only() {
     assert_eq!(limited.status(), 429);
     assert!(limited.retry_after_secs().unwrap() <= 60);
     assert!(
-        anonymous::start_session(
+        anonymous::start_anonymous_session(
             &t.state,
             visit("198.51.100.2"),
             &w.app.id,
@@ -598,7 +604,7 @@ async fn the_per_address_limit_slows_one_client_only() {
     );
     t.minutes(1);
     assert!(
-        anonymous::start_session(
+        anonymous::start_anonymous_session(
             &t.state,
             visit("198.51.100.1"),
             &w.app.id,
@@ -625,12 +631,13 @@ async fn visitors_see_public_sheets_only_and_embeds_pick_their_part(t: TestDb) {
         session.view.sheets.iter().all(|s| !s.private),
         "only public sheets"
     );
-    let hidden = anonymous::session_sheet(&t.state, &session.token, Some(&private.id), None, None)
-        .await
-        .unwrap_err();
+    let hidden =
+        anonymous::anonymous_sheet(&t.state, &session.token, Some(&private.id), None, None)
+            .await
+            .unwrap_err();
     assert_eq!(hidden.status(), 404);
 
-    let field = anonymous::start_session(
+    let field = anonymous::start_anonymous_session(
         &t.state,
         visit("203.0.113.8"),
         &w.app.id,
@@ -651,7 +658,7 @@ async fn visitors_see_public_sheets_only_and_embeds_pick_their_part(t: TestDb) {
         Some(vec!["North".to_string()]),
         "initial selections from the address"
     );
-    let bad = anonymous::start_session(
+    let bad = anonymous::start_anonymous_session(
         &t.state,
         visit("203.0.113.8"),
         &w.app.id,
@@ -667,12 +674,12 @@ async fn visitors_see_public_sheets_only_and_embeds_pick_their_part(t: TestDb) {
 
 async fn the_members_list_shows_anonymous_access_with_turn_off(t: TestDb) {
     let w = world(&t).await;
-    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
+    let members = sharing::list_members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
         .await
         .unwrap();
     assert!(members.anonymous_apps.is_empty(), "no link yet");
     turn_on(&t, &w).await;
-    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
+    let members = sharing::list_members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
         .await
         .unwrap();
     assert_eq!(
@@ -686,17 +693,17 @@ async fn the_members_list_shows_anonymous_access_with_turn_off(t: TestDb) {
             .all(|r| r.assignee_type != ShareAssignee::Link),
         "links are not people"
     );
-    let ali = sharing::members(&t.state, &w.ali, &w.public_space, MemberQuery::default())
+    let ali = sharing::list_members(&t.state, &w.ali, &w.public_space, MemberQuery::default())
         .await
         .unwrap();
     assert!(
         ali.anonymous_apps.is_empty(),
         "Owner and Can manage see it; Can view does not"
     );
-    anonymous::set_app_access(&t.state, &w.anna, &w.app.id, false)
+    anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, false)
         .await
         .unwrap();
-    let members = sharing::members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
+    let members = sharing::list_members(&t.state, &w.anna, &w.public_space, MemberQuery::default())
         .await
         .unwrap();
     assert!(members.anonymous_apps.is_empty(), "Turn off");
@@ -756,7 +763,7 @@ async fn links_are_shares_of_type_link(t: TestDb) {
     sharing::delete_share(&t.state, &w.anna, &w.public_space, &link.id)
         .await
         .unwrap();
-    assert!(anonymous::panel(&t.state, &w.anna, &w.app.id)
+    assert!(anonymous::get_anonymous_panel(&t.state, &w.anna, &w.app.id)
         .await
         .unwrap()
         .links
@@ -776,7 +783,7 @@ async fn allowed_origins_are_kept_by_tenant_admins(t: TestDb) {
         description: String::new(),
         frame_ancestors: true,
     };
-    let saved = anonymous::save_origin(&t.state, &w.admin, None, site.clone())
+    let saved = anonymous::save_allowed_origin(&t.state, &w.admin, None, site.clone())
         .await
         .unwrap();
     assert_eq!(saved.origin, "https://www.example.com");
@@ -785,13 +792,13 @@ async fn allowed_origins_are_kept_by_tenant_admins(t: TestDb) {
         "frame-ancestors https://www.example.com"
     );
     assert_eq!(
-        anonymous::save_origin(&t.state, &w.admin, None, site.clone())
+        anonymous::save_allowed_origin(&t.state, &w.admin, None, site.clone())
             .await
             .unwrap_err()
             .status(),
         409
     );
-    let injected = anonymous::save_origin(
+    let injected = anonymous::save_allowed_origin(
         &t.state,
         &w.admin,
         None,
@@ -807,13 +814,13 @@ async fn allowed_origins_are_kept_by_tenant_admins(t: TestDb) {
         "{injected}"
     );
     assert_eq!(
-        anonymous::save_origin(&t.state, &w.anna, None, site)
+        anonymous::save_allowed_origin(&t.state, &w.anna, None, site)
             .await
             .unwrap_err()
             .status(),
         403
     );
-    anonymous::delete_origin(&t.state, &w.admin, &saved.id)
+    anonymous::delete_allowed_origin(&t.state, &w.admin, &saved.id)
         .await
         .unwrap();
     assert_eq!(

@@ -41,7 +41,7 @@ async fn tenant(t: &TestDb) -> Tenant {
     .await
     .unwrap()
     .id;
-    directory::add_member(&t.state, &admin, &sales, &bob.user_id)
+    directory::add_group_member(&t.state, &admin, &sales, &bob.user_id)
         .await
         .unwrap();
     Tenant {
@@ -97,7 +97,7 @@ async fn sales_app(t: &TestDb, people: &Tenant) -> (Space, App) {
             .await
             .unwrap(),
     ];
-    let app = content::create_app_from_files(
+    let app = content::create_app_from_uploads(
         &t.state,
         &people.anna,
         NewApp {
@@ -118,7 +118,7 @@ async fn view(
     app: &App,
     change: Option<SelectionChange>,
 ) -> SheetView {
-    content::sheet_view(&t.state, who, &app.id, None, change)
+    content::open_sheet(&t.state, who, &app.id, None, change)
         .await
         .unwrap()
 }
@@ -332,7 +332,7 @@ async fn a_click_updates_every_chart_and_the_selections_bar_with_back_and_forwar
     .await;
     assert_eq!(kpi(&searched), 5.5);
     assert_eq!(searched.selections.len(), 2);
-    let nothing = content::sheet_view(
+    let nothing = content::open_sheet(
         &t.state,
         &people.ali,
         &app.id,
@@ -348,7 +348,7 @@ async fn a_click_updates_every_chart_and_the_selections_bar_with_back_and_forwar
         nothing.to_string(),
         "No possible value of Segment contains \"zzz\"."
     );
-    let unknown = content::sheet_view(
+    let unknown = content::open_sheet(
         &t.state,
         &people.ali,
         &app.id,
@@ -422,7 +422,7 @@ async fn a_bad_file_makes_no_app_and_the_error_says_where(t: TestDb) {
     let people = tenant(&t).await;
     let apps_before = t.count("SELECT COUNT(*) FROM apps").await;
     let make = |files: Vec<String>| {
-        content::create_app_from_files(
+        content::create_app_from_uploads(
             &t.state,
             &people.anna,
             NewApp {
@@ -514,7 +514,7 @@ async fn a_bad_file_makes_no_app_and_the_error_says_where(t: TestDb) {
             .contains("orders.csv"),
         "a failed upload can be retried"
     );
-    let someone_elses = content::create_app_from_files(
+    let someone_elses = content::create_app_from_uploads(
         &t.state,
         &people.ali,
         NewApp {
@@ -610,7 +610,7 @@ async fn editors_build_sheets_and_charts_and_contributors_keep_private_sheets(t:
     content::move_chart(&t.state, &people.anna, &table_id, 0)
         .await
         .unwrap();
-    let opened = content::sheet_view(&t.state, &people.ali, &app.id, Some(&trends.id), None)
+    let opened = content::open_sheet(&t.state, &people.ali, &app.id, Some(&trends.id), None)
         .await
         .unwrap();
     assert_eq!(
@@ -744,7 +744,7 @@ async fn editors_build_sheets_and_charts_and_contributors_keep_private_sheets(t:
         "a private sheet is its maker's alone"
     );
     assert_eq!(
-        content::sheet_view(&t.state, &people.ali, &published.id, Some(&mine.id), None)
+        content::open_sheet(&t.state, &people.ali, &published.id, Some(&mine.id), None)
             .await
             .unwrap_err()
             .status(),
@@ -790,7 +790,7 @@ async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) 
         field: "region".into(),
         allowed: allowed.into(),
     };
-    let north = content::add_rule(
+    let north = content::add_section_access(
         &t.state,
         &people.anna,
         &app.id,
@@ -800,7 +800,7 @@ async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) 
     .unwrap();
     assert_eq!(north.field, "Region");
     assert_eq!(north.assignee_name, "Ali");
-    content::add_rule(
+    content::add_section_access(
         &t.state,
         &people.anna,
         &app.id,
@@ -809,7 +809,7 @@ async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) 
     .await
     .unwrap();
     assert_eq!(
-        content::add_rule(
+        content::add_section_access(
             &t.state,
             &people.ali,
             &app.id,
@@ -821,7 +821,7 @@ async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) 
         403,
         "only editors set section access"
     );
-    assert!(content::add_rule(
+    assert!(content::add_section_access(
         &t.state,
         &people.anna,
         &app.id,
@@ -853,7 +853,7 @@ async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) 
         .unwrap()
         .rows;
     assert_eq!(customers, 2, "counts hold only the North");
-    let searched = content::sheet_view(
+    let searched = content::open_sheet(
         &t.state,
         &people.ali,
         &app.id,
@@ -901,10 +901,10 @@ async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) 
         "the app's editor sees everything"
     );
 
-    content::delete_rule(&t.state, &people.anna, &north.id)
+    content::delete_section_access(&t.state, &people.anna, &north.id)
         .await
         .unwrap();
-    let rules = content::list_rules(&t.state, &people.anna, &app.id)
+    let rules = content::list_section_access(&t.state, &people.anna, &app.id)
         .await
         .unwrap();
     assert_eq!(rules.len(), 1);
@@ -918,7 +918,7 @@ async fn section_access_shows_each_viewer_only_their_rows_everywhere(t: TestDb) 
 async fn published_and_duplicated_apps_carry_their_data_sheets_and_rules(t: TestDb) {
     let people = tenant(&t).await;
     let (_, app) = sales_app(&t, &people).await;
-    content::add_rule(
+    content::add_section_access(
         &t.state,
         &people.anna,
         &app.id,
@@ -1018,7 +1018,7 @@ async fn published_and_duplicated_apps_carry_their_data_sheets_and_rules(t: Test
             .await
             .unwrap(),
     ];
-    let mine = content::create_app_from_files(
+    let mine = content::create_app_from_uploads(
         &t.state,
         &people.bob,
         NewApp {
@@ -1056,7 +1056,7 @@ async fn a_model_past_the_memory_budget_is_evicted_and_reloads_transparently(t: 
             .await
             .unwrap(),
     ];
-    let other = content::create_app_from_files(
+    let other = content::create_app_from_uploads(
         &t.state,
         &people.anna,
         NewApp {

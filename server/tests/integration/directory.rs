@@ -236,7 +236,7 @@ async fn roles_reach_users_directly_and_through_groups(t: TestDb) {
         .principal("bo@example.com")
         .await
         .has(Permission::AnonymousAccessLink));
-    add_member(&t.state, &admin, &group.id, &created.user.id)
+    add_group_member(&t.state, &admin, &group.id, &created.user.id)
         .await
         .unwrap();
     let bo = t.principal("bo@example.com").await;
@@ -248,7 +248,7 @@ async fn roles_reach_users_directly_and_through_groups(t: TestDb) {
     assert_eq!(detail.group_roles.len(), 1);
     assert_eq!(detail.group_roles[0].1.name, "Analysts");
 
-    remove_member(&t.state, &admin, &group.id, &created.user.id)
+    remove_group_member(&t.state, &admin, &group.id, &created.user.id)
         .await
         .unwrap();
     assert!(!t
@@ -447,10 +447,10 @@ async fn groups_have_unique_names_and_members_once(t: TestDb) {
     .unwrap_err();
     assert!(rename.to_string().contains("already exists"));
 
-    add_member(&t.state, &admin, &finance.id, &admin.user_id)
+    add_group_member(&t.state, &admin, &finance.id, &admin.user_id)
         .await
         .unwrap();
-    let twice = add_member(&t.state, &admin, &finance.id, &admin.user_id)
+    let twice = add_group_member(&t.state, &admin, &finance.id, &admin.user_id)
         .await
         .unwrap_err();
     assert!(twice.to_string().contains("already a member"));
@@ -625,7 +625,7 @@ async fn every_change_is_in_the_audit_log(t: TestDb) {
     .await
     .unwrap();
     t.minutes(1);
-    add_member(&t.state, &admin, &group.id, &user.user.id)
+    add_group_member(&t.state, &admin, &group.id, &user.user.id)
         .await
         .unwrap();
     t.minutes(1);
@@ -641,7 +641,7 @@ async fn every_change_is_in_the_audit_log(t: TestDb) {
     .await
     .unwrap();
 
-    let page = app::audit::service::list(&t.state, &admin, AuditQuery::default())
+    let page = app::audit::service::list_audit_events(&t.state, &admin, AuditQuery::default())
         .await
         .unwrap();
     let actions: Vec<&str> = page.events.iter().map(|e| e.action.as_str()).collect();
@@ -663,7 +663,7 @@ async fn every_change_is_in_the_audit_log(t: TestDb) {
     assert_eq!(newest.target_name, "Team");
     assert!(newest.detail.contains("Sharers"), "{}", newest.detail);
 
-    let groups_only = app::audit::service::list(
+    let groups_only = app::audit::service::list_audit_events(
         &t.state,
         &admin,
         AuditQuery {
@@ -678,7 +678,7 @@ async fn every_change_is_in_the_audit_log(t: TestDb) {
         .iter()
         .all(|e| e.action.starts_with("group.")));
     assert_eq!(groups_only.events.len(), 3);
-    let by_target = app::audit::service::list(
+    let by_target = app::audit::service::list_audit_events(
         &t.state,
         &admin,
         AuditQuery {
@@ -690,7 +690,7 @@ async fn every_change_is_in_the_audit_log(t: TestDb) {
     .unwrap();
     assert_eq!(by_target.events.len(), 1);
 
-    let first = app::audit::service::list(
+    let first = app::audit::service::list_audit_events(
         &t.state,
         &admin,
         AuditQuery {
@@ -700,7 +700,7 @@ async fn every_change_is_in_the_audit_log(t: TestDb) {
     )
     .await
     .unwrap();
-    let second = app::audit::service::list(
+    let second = app::audit::service::list_audit_events(
         &t.state,
         &admin,
         AuditQuery {

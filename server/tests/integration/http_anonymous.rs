@@ -16,7 +16,7 @@ async fn setup(t: TestDb) -> (Live, World, LinkInfo) {
     let live = start(t).await;
     let root = live.t.principal("root@acme.test").await;
     let w = world_with(&live.t, root).await;
-    let panel = anonymous::set_app_access(&live.t.state, &w.anna, &w.app.id, true)
+    let panel = anonymous::set_anonymous_access(&live.t.state, &w.anna, &w.app.id, true)
         .await
         .unwrap();
     (live, w, panel.links.into_iter().next().unwrap())
@@ -308,7 +308,9 @@ async fn closed_links_and_full_capacity_answer_with_clear_pages(t: TestDb) {
     .await
     .unwrap();
 
-    anonymous::set_capacity(&state, &w.admin, 0).await.unwrap();
+    anonymous::set_anonymous_capacity(&state, &w.admin, 0)
+        .await
+        .unwrap();
     let response = live.client().get(live.url(&page)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(h(response.headers(), "retry-after"), "60");
@@ -317,7 +319,7 @@ async fn closed_links_and_full_capacity_answer_with_clear_pages(t: TestDb) {
         .await
         .unwrap()
         .contains("Too many visitors right now"));
-    anonymous::set_capacity(&state, &w.admin, 100)
+    anonymous::set_anonymous_capacity(&state, &w.admin, 100)
         .await
         .unwrap();
 

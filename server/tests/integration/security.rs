@@ -45,7 +45,7 @@ fn kpi(view: &SheetView) -> Option<f64> {
 }
 
 async fn sees(t: &TestDb, who: &Principal, app_id: &str) -> f64 {
-    kpi(&content::sheet_view(&t.state, who, app_id, None, None)
+    kpi(&content::open_sheet(&t.state, who, app_id, None, None)
         .await
         .unwrap())
     .expect("a KPI")
@@ -64,7 +64,7 @@ fn rule(assignee_type: &str, id: &str, allowed: &str) -> NewAccessRule {
 async fn publish_rules(t: &TestDb, w: &World, rules: Vec<NewAccessRule>) {
     let draft = w.app.source_app_id.clone().unwrap();
     for r in rules {
-        content::add_rule(&t.state, &w.anna, &draft, r)
+        content::add_section_access(&t.state, &w.anna, &draft, r)
             .await
             .unwrap();
     }
@@ -74,7 +74,7 @@ async fn publish_rules(t: &TestDb, w: &World, rules: Vec<NewAccessRule>) {
 }
 
 async fn turn_on(t: &TestDb, w: &World) -> LinkInfo {
-    anonymous::set_app_access(&t.state, &w.anna, &w.app.id, true)
+    anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
         .await
         .unwrap()
         .links
@@ -87,7 +87,7 @@ async fn visit(
     code: &str,
     addr: &str,
 ) -> Result<AnonymousSession, AppError> {
-    anonymous::start_session(
+    anonymous::start_anonymous_session(
         &t.state,
         Visit { client_addr: addr },
         &w.app.id,
@@ -238,7 +238,7 @@ async fn deleting_whom_the_rules_name_never_opens_data(t: TestDb) {
     )
     .await
     .unwrap();
-    directory::add_member(&t.state, &w.admin, &partners.id, &w.ali.user_id)
+    directory::add_group_member(&t.state, &w.admin, &partners.id, &w.ali.user_id)
         .await
         .unwrap();
     let link = turn_on(&t, &w).await;
@@ -278,7 +278,7 @@ async fn deleting_whom_the_rules_name_never_opens_data(t: TestDb) {
 
     // The app's editors are told which rules name nobody any more (the draft keeps its own).
     let draft = w.app.source_app_id.clone().unwrap();
-    let rules = content::list_rules(&t.state, &w.anna, &draft)
+    let rules = content::list_section_access(&t.state, &w.anna, &draft)
         .await
         .unwrap();
     let mut gone: Vec<&str> = rules
@@ -340,7 +340,7 @@ async fn a_table_no_reduced_field_reaches_is_emptied(t: TestDb) {
                 .id,
         );
     }
-    let app = content::create_app_from_files(
+    let app = content::create_app_from_uploads(
         &t.state,
         &admin,
         NewApp {
@@ -352,7 +352,7 @@ async fn a_table_no_reduced_field_reaches_is_emptied(t: TestDb) {
     )
     .await
     .unwrap();
-    content::add_rule(
+    content::add_section_access(
         &t.state,
         &admin,
         &app.id,
@@ -360,7 +360,7 @@ async fn a_table_no_reduced_field_reaches_is_emptied(t: TestDb) {
     )
     .await
     .unwrap();
-    let view = content::sheet_view(&t.state, &ali, &app.id, None, None)
+    let view = content::open_sheet(&t.state, &ali, &app.id, None, None)
         .await
         .unwrap();
     let summary = view.data.expect("a data summary");
@@ -442,7 +442,7 @@ async fn a_links_reduction_never_exceeds_its_makers_section_access(t: TestDb) {
     );
 
     // The link settings show Anna only values of her own reduction, and non-managers none.
-    let panel = anonymous::panel(&t.state, &w.anna, &w.app.id)
+    let panel = anonymous::get_anonymous_panel(&t.state, &w.anna, &w.app.id)
         .await
         .unwrap();
     assert_eq!(
@@ -450,7 +450,9 @@ async fn a_links_reduction_never_exceeds_its_makers_section_access(t: TestDb) {
         vec!["North"],
         "South is not Anna's to read"
     );
-    let ali_panel = anonymous::panel(&t.state, &w.ali, &w.app.id).await.unwrap();
+    let ali_panel = anonymous::get_anonymous_panel(&t.state, &w.ali, &w.app.id)
+        .await
+        .unwrap();
     assert!(
         ali_panel.links[0].reduction.is_none(),
         "a viewer reads no link's reduction"
@@ -476,7 +478,7 @@ async fn visitors_list_search_and_select_only_public_fields(t: TestDb) {
     assert!(fields.contains(&"Region"));
     // The review's attack: a pane of a field no public chart uses, a search, a selection.
     let refused =
-        anonymous::session_sheet(&t.state, &session.token, None, Some("CustomerId"), None)
+        anonymous::anonymous_sheet(&t.state, &session.token, None, Some("CustomerId"), None)
             .await
             .unwrap_err();
     assert!(
@@ -490,11 +492,11 @@ async fn visitors_list_search_and_select_only_public_fields(t: TestDb) {
         text: "1".into(),
     };
     assert!(
-        anonymous::session_sheet(&t.state, &session.token, None, None, Some(search))
+        anonymous::anonymous_sheet(&t.state, &session.token, None, None, Some(search))
             .await
             .is_err()
     );
-    let select = anonymous::start_session(
+    let select = anonymous::start_anonymous_session(
         &t.state,
         Visit {
             client_addr: "203.0.113.2",
@@ -508,7 +510,7 @@ async fn visitors_list_search_and_select_only_public_fields(t: TestDb) {
     .await;
     assert!(select.is_err(), "an embedded field must be a public one");
     assert!(
-        anonymous::session_sheet(&t.state, &session.token, None, Some("region"), None)
+        anonymous::anonymous_sheet(&t.state, &session.token, None, Some("region"), None)
             .await
             .is_ok(),
         "a public field works, in any case"
@@ -683,7 +685,7 @@ async fn a_selection_is_limited_in_size(t: TestDb) {
         field: "Region".into(),
         codes: (0..60_000).collect(),
     };
-    let refused = content::sheet_view(&t.state, &w.ali, &w.app.id, None, Some(huge))
+    let refused = content::open_sheet(&t.state, &w.ali, &w.app.id, None, Some(huge))
         .await
         .unwrap_err();
     assert!(
@@ -736,7 +738,7 @@ async fn housekeeping_never_removes_the_data_of_an_app_being_made(t: TestDb) {
         t.state.content.storage.snapshot(&copy.id, 1).exists(),
         "the new app's snapshot survived housekeeping"
     );
-    assert!(content::sheet_view(&t.state, &w.anna, &copy.id, None, None)
+    assert!(content::open_sheet(&t.state, &w.anna, &copy.id, None, None)
         .await
         .is_ok());
 }
@@ -774,7 +776,7 @@ async fn deleting_an_uploader_keeps_the_data_of_apps_that_survive_them(t: TestDb
         .unwrap();
     std::fs::write(&snapshot, b"damaged").unwrap();
     t.state.content.engines.forget_app(&w.app.id);
-    let failed = content::sheet_view(&t.state, &w.pat, &w.app.id, None, None).await;
+    let failed = content::open_sheet(&t.state, &w.pat, &w.app.id, None, None).await;
     assert!(
         matches!(failed, Err(AppError::Internal { .. })),
         "{failed:?}"
@@ -1336,7 +1338,7 @@ async fn a_server_killed_mid_work_keeps_every_app_it_reported_and_nothing_half_m
     }
     for id in &in_space {
         // Every app there opens with its data: none half-made.
-        let view = content::sheet_view(&t.state, &root, id, None, None)
+        let view = content::open_sheet(&t.state, &root, id, None, None)
             .await
             .unwrap_or_else(|e| panic!("app {id} does not open: {e}"));
         assert_eq!(kpi(&view), Some(ALL), "app {id} opens with its data");

@@ -43,7 +43,7 @@ async fn tenant(t: &TestDb) -> Tenant {
     .await
     .unwrap()
     .id;
-    directory::add_member(&t.state, &admin, &finance, &bob.user_id)
+    directory::add_group_member(&t.state, &admin, &finance, &bob.user_id)
         .await
         .unwrap();
     Tenant {
@@ -468,7 +468,7 @@ async fn a_shared_app_user_sees_only_the_shared_app_and_never_the_members(t: Tes
         "he cannot open any other app in the space"
     );
     let members =
-        sharing::members(&t.state, &people.ali, &managed.id, MemberQuery::default()).await;
+        sharing::list_members(&t.state, &people.ali, &managed.id, MemberQuery::default()).await;
     assert!(matches!(members, Err(AppError::Forbidden(m)) if m.contains("Only space members")));
     assert!(spaces::list_assignments(&t.state, &people.ali, &managed.id)
         .await
@@ -1091,7 +1091,7 @@ async fn the_members_list_shows_who_reaches_what_and_how(t: TestDb) {
     .await
     .unwrap();
 
-    let page = sharing::members(&t.state, &people.anna, &sales.id, MemberQuery::default())
+    let page = sharing::list_members(&t.state, &people.anna, &sales.id, MemberQuery::default())
         .await
         .unwrap();
     let names: Vec<&str> = page.rows.iter().map(|r| r.name.as_str()).collect();
@@ -1126,7 +1126,7 @@ async fn the_members_list_shows_who_reaches_what_and_how(t: TestDb) {
     assert_eq!(page.rows[3].assignee_type, ShareAssignee::Group);
 
     let search = |q: MemberQuery| async {
-        sharing::members(&t.state, &people.ali, &sales.id, q)
+        sharing::list_members(&t.state, &people.ali, &sales.id, q)
             .await
             .unwrap()
             .rows
@@ -1167,7 +1167,7 @@ async fn the_members_list_shows_who_reaches_what_and_how(t: TestDb) {
         vec!["Anna", "Ali"]
     );
     assert!(message(
-        sharing::members(
+        sharing::list_members(
             &t.state,
             &people.ali,
             &sales.id,
@@ -1290,7 +1290,7 @@ async fn members_and_app_shares_are_removed_independently(t: TestDb) {
     .await
     .unwrap();
     assert_eq!(removed, 1);
-    let row = sharing::members(
+    let row = sharing::list_members(
         &t.state,
         &people.anna,
         &managed.id,
@@ -1434,7 +1434,7 @@ async fn every_share_assignment_and_lifecycle_action_is_audited(t: TestDb) {
     apps::delete_app(&t.state, &people.anna, &app.id)
         .await
         .unwrap();
-    let log = app::audit::service::list(
+    let log = app::audit::service::list_audit_events(
         &t.state,
         &people.admin,
         AuditQuery {

@@ -1,6 +1,7 @@
 //! Links, for tenant users.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 pub(super) fn reduction_of(row: &LinkRow) -> Option<LinkReduction> {
     serde_json::from_str::<(String, Vec<String>)>(&row.link_reduction)
@@ -107,7 +108,7 @@ pub async fn links_for(
 }
 
 /// The "Anyone with the link" panel of an app.
-pub async fn panel(
+pub async fn get_anonymous_panel(
     state: &AppState,
     principal: &Principal,
     app_id: &str,
@@ -181,7 +182,7 @@ pub(super) fn audit_target(app: &AppRow) -> Target<'_> {
 
 /// Turns anonymous access to an app on (resuming its links, or making its first) or off
 /// (pausing every link: their codes stay, so turning it on again restores them).
-pub async fn set_app_access(
+pub async fn set_anonymous_access(
     state: &AppState,
     principal: &Principal,
     app_id: &str,
@@ -205,13 +206,13 @@ pub async fn set_app_access(
         &mut tx,
         now,
         &principal.actor(),
-        "anonymous.toggle",
+        AuditAction::AnonymousToggle,
         audit_target(&app),
         detail.to_string(),
     )
     .await?;
     tx.commit().await?;
-    panel(state, principal, app_id).await
+    get_anonymous_panel(state, principal, app_id).await
 }
 
 pub(super) async fn insert_link(
@@ -259,7 +260,7 @@ pub async fn create_link(
         &mut tx,
         now,
         &principal.actor(),
-        "anonymous.link_create",
+        AuditAction::AnonymousLinkCreate,
         audit_target(&app),
         format!("link \"{name}\" made"),
     )
@@ -356,7 +357,7 @@ pub async fn update_link(
         &mut tx,
         now,
         &principal.actor(),
-        "anonymous.link_update",
+        AuditAction::AnonymousLinkUpdate,
         audit_target(&app),
         detail,
     )
@@ -367,7 +368,7 @@ pub async fn update_link(
 }
 
 /// A new access code: the old link, its embed codes and every session opened with them stop.
-pub async fn reset_code(
+pub async fn reset_link_code(
     state: &AppState,
     principal: &Principal,
     link_id: &str,
@@ -380,7 +381,7 @@ pub async fn reset_code(
         &mut tx,
         now,
         &principal.actor(),
-        "anonymous.code_reset",
+        AuditAction::AnonymousCodeReset,
         audit_target(&app),
         format!("access code of link \"{}\" reset", link.link_name),
     )
@@ -402,7 +403,7 @@ pub async fn delete_link(
         &mut tx,
         now,
         &principal.actor(),
-        "anonymous.link_delete",
+        AuditAction::AnonymousLinkDelete,
         audit_target(&app),
         format!("link \"{}\" deleted", link.link_name),
     )

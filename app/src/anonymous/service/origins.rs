@@ -1,6 +1,7 @@
 //! Allowed origins, capacity and use: tenant admins.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 pub(super) fn origin_from(row: store::OriginRow) -> AllowedOrigin {
     AllowedOrigin {
@@ -14,7 +15,7 @@ pub(super) fn origin_from(row: store::OriginRow) -> AllowedOrigin {
     }
 }
 
-pub async fn list_origins(
+pub async fn list_allowed_origins(
     state: &AppState,
     principal: &Principal,
 ) -> Result<Vec<AllowedOrigin>, AppError> {
@@ -27,7 +28,7 @@ pub async fn list_origins(
         .collect())
 }
 
-pub async fn get_origin(
+pub async fn get_allowed_origin(
     state: &AppState,
     principal: &Principal,
     id: &str,
@@ -50,7 +51,7 @@ pub(super) fn checked_origin(input: &NewOrigin) -> Result<NewOrigin, AppError> {
 }
 
 /// Adds an origin, or changes the one with `id`.
-pub async fn save_origin(
+pub async fn save_allowed_origin(
     state: &AppState,
     principal: &Principal,
     id: Option<&str>,
@@ -93,7 +94,7 @@ pub async fn save_origin(
         &mut tx,
         now,
         &principal.actor(),
-        "origin.save",
+        AuditAction::OriginSave,
         Target {
             kind: "origin",
             id: &id,
@@ -113,7 +114,7 @@ pub async fn save_origin(
     Ok(origin_from(row))
 }
 
-pub async fn delete_origin(
+pub async fn delete_allowed_origin(
     state: &AppState,
     principal: &Principal,
     id: &str,
@@ -129,7 +130,7 @@ pub async fn delete_origin(
         &mut tx,
         now,
         &principal.actor(),
-        "origin.delete",
+        AuditAction::OriginDelete,
         Target {
             kind: "origin",
             id,
@@ -144,7 +145,10 @@ pub async fn delete_origin(
 }
 
 /// Current use, the peak and the last 48 hours, for tenant admins.
-pub async fn usage(state: &AppState, principal: &Principal) -> Result<AnonymousUsage, AppError> {
+pub async fn get_anonymous_usage(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<AnonymousUsage, AppError> {
     principal.require(Permission::ManageAllowedOrigins)?;
     let now = state.now();
     let mut conn = state.db.acquire().await?;
@@ -198,7 +202,7 @@ pub async fn usage(state: &AppState, principal: &Principal) -> Result<AnonymousU
     })
 }
 
-pub async fn set_capacity(
+pub async fn set_anonymous_capacity(
     state: &AppState,
     principal: &Principal,
     max: i64,
@@ -212,7 +216,7 @@ pub async fn set_capacity(
         &mut tx,
         now,
         &principal.actor(),
-        "anonymous.capacity",
+        AuditAction::AnonymousCapacity,
         Target {
             kind: "tenant",
             id: &principal.tenant_id,
@@ -222,5 +226,5 @@ pub async fn set_capacity(
     )
     .await?;
     tx.commit().await?;
-    usage(state, principal).await
+    get_anonymous_usage(state, principal).await
 }

@@ -59,7 +59,7 @@ pub(super) async fn visitor_viewer<'a>(
 
 /// Starts an anonymous session on a link and renders its first view. Checks, in order: the
 /// per-address limit, the code, the link's state, the tenant's capacity.
-pub async fn start_session(
+pub async fn start_anonymous_session(
     state: &AppState,
     visit: Visit<'_>,
     app_id: &str,
@@ -241,7 +241,7 @@ pub(super) async fn session_link(
 }
 
 /// A sheet for a live session, after applying a change to its selections.
-pub async fn session_sheet(
+pub async fn anonymous_sheet(
     state: &AppState,
     token: &str,
     sheet_id: Option<&str>,

@@ -75,7 +75,7 @@ fn AddLink(app_id: String, reload: impl Fn() + Send + Sync + Copy + 'static) -> 
     let name = RwSignal::new(String::new());
     let add = Action::new(move |name: &String| {
         let name = name.clone();
-        async move { add_link(app_id.get_value(), name).await }
+        async move { create_link(app_id.get_value(), name).await }
     });
     Effect::new(move || {
         if let Some(Ok(_)) = add.value().get() {
@@ -110,10 +110,10 @@ fn LinkCard(
     let id = StoredValue::new(link.id.clone());
     let change = Action::new(move |changes: &LinkChanges| {
         let changes = changes.clone();
-        async move { change_link(id.get_value(), changes).await }
+        async move { update_link(id.get_value(), changes).await }
     });
     let reset = Action::new(move |_: &()| async move { reset_link_code(id.get_value()).await });
-    let remove = Action::new(move |_: &()| async move { remove_link(id.get_value()).await });
+    let remove = Action::new(move |_: &()| async move { delete_link(id.get_value()).await });
     let confirming = RwSignal::new(false);
     Effect::new(move || {
         let done = matches!(change.value().get(), Some(Ok(_)))

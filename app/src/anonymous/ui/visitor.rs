@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::anonymous::api::{anonymous_sheet, start_anonymous};
+use crate::anonymous::api::{anonymous_sheet, start_anonymous_session};
 use crate::anonymous::model::*;
 use crate::components::{EmptyState, ErrorBox, Loading};
 use crate::content::model::*;
@@ -103,7 +103,7 @@ fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoVi
                 let field = (options.ui == EmbedUi::Field)
                     .then(|| options.field.clone())
                     .flatten();
-                start_anonymous(
+                start_anonymous_session(
                     app_id,
                     code,
                     options.sheet.clone(),

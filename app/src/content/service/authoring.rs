@@ -1,6 +1,7 @@
 //! Authoring.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 pub async fn add_sheet(
     state: &AppState,
@@ -36,7 +37,7 @@ pub async fn add_sheet(
         &mut tx,
         now,
         &principal.actor(),
-        "sheet.create",
+        AuditAction::SheetCreate,
         Target {
             kind: "app",
             id: &app.id,
@@ -81,7 +82,7 @@ pub async fn delete_sheet(
         &mut tx,
         now,
         &principal.actor(),
-        "sheet.delete",
+        AuditAction::SheetDelete,
         Target {
             kind: "app",
             id: &app.id,

@@ -1,6 +1,7 @@
 //! Section access.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 pub(super) fn rule_from(row: RuleRow) -> AccessRule {
     let names_nobody = row.user_id.is_none() && row.group_id.is_none();
@@ -15,7 +16,7 @@ pub(super) fn rule_from(row: RuleRow) -> AccessRule {
     }
 }
 
-pub async fn list_rules(
+pub async fn list_section_access(
     state: &AppState,
     principal: &Principal,
     app_id: &str,
@@ -29,7 +30,7 @@ pub async fn list_rules(
         .collect())
 }
 
-pub async fn add_rule(
+pub async fn add_section_access(
     state: &AppState,
     principal: &Principal,
     app_id: &str,
@@ -109,7 +110,7 @@ pub async fn add_rule(
         &mut tx,
         now,
         &principal.actor(),
-        "app.section_access",
+        AuditAction::AppSectionAccess,
         Target {
             kind: "app",
             id: &app.id,
@@ -126,7 +127,7 @@ pub async fn add_rule(
     Ok(rule)
 }
 
-pub async fn delete_rule(
+pub async fn delete_section_access(
     state: &AppState,
     principal: &Principal,
     rule_id: &str,
@@ -142,7 +143,7 @@ pub async fn delete_rule(
         &mut tx,
         now,
         &principal.actor(),
-        "app.section_access",
+        AuditAction::AppSectionAccess,
         Target {
             kind: "app",
             id: &app.id,

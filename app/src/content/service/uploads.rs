@@ -1,6 +1,7 @@
 //! Uploads.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 /// Where an upload goes before it is checked: a new file id and its staging path.
 pub fn upload_target(
@@ -151,7 +152,7 @@ pub(super) fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<DataModel, App
 /// Makes an app from staged uploads. The files load first; only when every one loads is the
 /// app created, with its data, a snapshot and a first sheet, in one transaction: a bad file
 /// leaves no app behind, and the uploads stay staged to try again.
-pub async fn create_app_from_files(
+pub async fn create_app_from_uploads(
     state: &AppState,
     principal: &Principal,
     input: NewApp,
@@ -225,7 +226,7 @@ pub async fn create_app_from_files(
         &mut tx,
         now,
         &principal.actor(),
-        "app.load",
+        AuditAction::AppLoad,
         Target {
             kind: "app",
             id: &row.id,

@@ -130,7 +130,7 @@ impl SheetViewer<'_> {
 
 /// An open sheet as the viewer sees it, after applying `change` to their selections. Without a
 /// sheet id, the app's first sheet the viewer can see.
-pub async fn sheet_view(
+pub async fn open_sheet(
     state: &AppState,
     principal: &Principal,
     app_id: &str,

@@ -1,6 +1,7 @@
 //! Groups.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 pub(super) async fn groups_from_rows(
     conn: &mut AnyConnection,
@@ -118,7 +119,7 @@ pub async fn create_group(
         &mut tx,
         now,
         &principal.actor(),
-        "group.create",
+        AuditAction::GroupCreate,
         Target {
             kind: "group",
             id: &id,
@@ -179,7 +180,7 @@ pub async fn update_group(
             &mut tx,
             now,
             &principal.actor(),
-            "group.update",
+            AuditAction::GroupUpdate,
             Target {
                 kind: "group",
                 id,
@@ -209,7 +210,7 @@ pub async fn delete_group(
         &mut tx,
         state.now(),
         &principal.actor(),
-        "group.delete",
+        AuditAction::GroupDelete,
         Target {
             kind: "group",
             id,
@@ -222,7 +223,7 @@ pub async fn delete_group(
     Ok(())
 }
 
-pub async fn add_member(
+pub async fn add_group_member(
     state: &AppState,
     principal: &Principal,
     group_id: &str,
@@ -245,7 +246,7 @@ pub async fn add_member(
         &mut tx,
         now,
         &principal.actor(),
-        "group.member_add",
+        AuditAction::GroupMemberAdd,
         Target {
             kind: "group",
             id: group_id,
@@ -258,7 +259,7 @@ pub async fn add_member(
     Ok(())
 }
 
-pub async fn remove_member(
+pub async fn remove_group_member(
     state: &AppState,
     principal: &Principal,
     group_id: &str,
@@ -282,7 +283,7 @@ pub async fn remove_member(
         &mut tx,
         now,
         &principal.actor(),
-        "group.member_remove",
+        AuditAction::GroupMemberRemove,
         Target {
             kind: "group",
             id: group_id,

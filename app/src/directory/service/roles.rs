@@ -1,6 +1,7 @@
 //! Roles.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 pub(super) async fn role_from_row(
     conn: &mut AnyConnection,
@@ -110,7 +111,7 @@ pub async fn create_role(
         &mut tx,
         now,
         &principal.actor(),
-        "role.create",
+        AuditAction::RoleCreate,
         Target {
             kind: "role",
             id: &id,
@@ -163,7 +164,7 @@ pub async fn update_role(
         &mut tx,
         now,
         &principal.actor(),
-        "role.update",
+        AuditAction::RoleUpdate,
         Target {
             kind: "role",
             id,
@@ -201,7 +202,7 @@ pub async fn delete_role(
         &mut tx,
         state.now(),
         &principal.actor(),
-        "role.delete",
+        AuditAction::RoleDelete,
         Target {
             kind: "role",
             id,
@@ -214,7 +215,10 @@ pub async fn delete_role(
     Ok(())
 }
 
-pub async fn counts(state: &AppState, principal: &Principal) -> Result<DirectoryCounts, AppError> {
+pub async fn get_directory_counts(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<DirectoryCounts, AppError> {
     principal.require(Permission::ManageDirectory)?;
     let mut conn = state.db.acquire().await?;
     Ok(store::counts(&mut conn, &principal.tenant_id).await?)

@@ -1,6 +1,7 @@
 //! Tenants.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 /// Creates a tenant with its built-in roles: TenantAdmin, AnalyticsAdmin and User Default.
 pub async fn create_tenant(
@@ -131,7 +132,7 @@ pub async fn create_admin(
         &mut tx,
         now,
         &actor,
-        "role.assign",
+        AuditAction::RoleAssign,
         Target {
             kind: "user",
             id: &user_id,

@@ -1,6 +1,7 @@
 //! Users.
 
 use super::*;
+use crate::audit::model::AuditAction;
 
 pub(super) async fn users_from_rows(
     conn: &mut AnyConnection,
@@ -237,7 +238,7 @@ pub async fn create_user(
         &mut tx,
         now,
         &principal.actor(),
-        "user.create",
+        AuditAction::UserCreate,
         Target {
             kind: "user",
             id: &id,
@@ -275,7 +276,7 @@ pub async fn reissue_invite(
         &mut tx,
         state.now(),
         &principal.actor(),
-        "user.invite_reissued",
+        AuditAction::UserInviteReissued,
         Target {
             kind: "user",
             id,
@@ -364,7 +365,7 @@ pub async fn update_user(
             &mut tx,
             now,
             &principal.actor(),
-            "user.update",
+            AuditAction::UserUpdate,
             Target {
                 kind: "user",
                 id,
@@ -402,7 +403,7 @@ pub async fn delete_user(
         &mut tx,
         state.now(),
         &principal.actor(),
-        "user.delete",
+        AuditAction::UserDelete,
         Target {
             kind: "user",
             id,

@@ -112,7 +112,7 @@ pub async fn world_with(t: &TestDb, admin: Principal) -> World {
             .unwrap()
             .id,
     ];
-    let draft = content::create_app_from_files(
+    let draft = content::create_app_from_uploads(
         &t.state,
         &anna,
         NewApp {
