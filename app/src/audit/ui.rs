@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::list_audit_events;
 use super::model::{AuditAction, AuditQuery};
-use crate::components::{EmptyState, ErrorBox, Loading, PageHeader, Time};
+use crate::components::{EmptyState, Loaded, PageHeader, Time};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -49,38 +49,33 @@ pub fn AuditPage() -> impl IntoView {
             <input type="search" placeholder="Who (actor name)" aria-label="Actor" prop:value=actor on:input=move |ev| actor.set(event_target_value(&ev))/>
             <input type="search" placeholder="What (target name or id)" aria-label="Target" prop:value=target on:input=move |ev| target.set(event_target_value(&ev))/>
         </div>
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                match events.await {
-                    Ok(page) if page.events.is_empty() => view! {
-                        <EmptyState title="Nothing recorded" hint="No event matches these filters. Changes appear here as soon as they are made.".into()/>
-                    }.into_any(),
-                    Ok(page) => {
-                        let older = page.older.clone();
-                        view! {
-                            <table class="table audit">
-                                <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Details"</th></tr></thead>
-                                <tbody>
-                                    {page.events.into_iter().map(|e| view! {
-                                        <tr>
-                                            <td><Time ms=e.at/></td>
-                                            <td>{e.actor_name.clone()}</td>
-                                            <td><code>{e.action.clone()}</code></td>
-                                            <td>{e.target_name.clone()}<span class="hint">{format!(" {}", e.target_type)}</span></td>
-                                            <td class="detail">{e.detail.clone()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <div class="pager">
-                                <button type="button" class="button" disabled=move || before.get().is_none() on:click=move |_| before.set(None)>"Newest"</button>
-                                {older.map(|o| view! { <button type="button" class="button" on:click=move |_| before.set(Some(o.clone()))>"Older"</button> })}
-                            </div>
-                        }.into_any()
-                    }
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=events view=move |value| match value {
+            page if page.events.is_empty() => view! {
+                <EmptyState title="Nothing recorded" hint="No event matches these filters. Changes appear here as soon as they are made.".into()/>
+            }.into_any(),
+            page => {
+                let older = page.older.clone();
+                view! {
+                    <table class="table audit">
+                        <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Details"</th></tr></thead>
+                        <tbody>
+                            {page.events.into_iter().map(|e| view! {
+                                <tr>
+                                    <td><Time ms=e.at/></td>
+                                    <td>{e.actor_name.clone()}</td>
+                                    <td><code>{e.action.clone()}</code></td>
+                                    <td>{e.target_name.clone()}<span class="hint">{format!(" {}", e.target_type)}</span></td>
+                                    <td class="detail">{e.detail.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="pager">
+                        <button type="button" class="button" disabled=move || before.get().is_none() on:click=move |_| before.set(None)>"Newest"</button>
+                        {older.map(|o| view! { <button type="button" class="button" on:click=move |_| before.set(Some(o.clone()))>"Older"</button> })}
+                    </div>
+                }.into_any()
+            }
+        }/>
     }
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::*;
 use super::model::{ApiKeyInfo, CurrentUser};
 use crate::components::{
-    ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, SecretOnce, Time,
+    ActionError, Badge, EmptyState, ErrorBox, Loaded, Loading, PageHeader, SecretOnce, Time,
 };
 use crate::directory::rules::Permission;
 
@@ -162,17 +162,12 @@ pub fn ApiKeys(user_id: Option<String>, can_create: bool) -> impl IntoView {
                 None => ().into_any(),
             }}
             <ActionError result=revoke.value().into()/>
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || Suspend::new(async move {
-                    match keys.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <EmptyState title="No API keys" hint="Keys you create appear here, with when they were last used.".into()/>
-                        }.into_any(),
-                        Ok(list) => view! { <KeyTable keys=list revoke/> }.into_any(),
-                        Err(error) => view! { <ErrorBox error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=keys view=move |value| match value {
+                list if list.is_empty() => view! {
+                    <EmptyState title="No API keys" hint="Keys you create appear here, with when they were last used.".into()/>
+                }.into_any(),
+                list => view! { <KeyTable keys=list revoke/> }.into_any(),
+            }/>
         </section>
     }
 }
@@ -218,28 +213,22 @@ fn Sessions() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Where you are signed in"</h2>
-            <Suspense fallback=|| view! { <Loading/> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(list) => view! {
-                            <table class="table">
-                                <thead><tr><th>"Device"</th><th>"Address"</th><th>"Signed in"</th><th>"Last active"</th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|s| view! {
-                                        <tr>
-                                            <td>{s.user_agent.clone()}{s.current.then(|| view! { " " <Badge text="this browser".into() tone="accent"/> })}</td>
-                                            <td>{s.client_addr.clone()}</td>
-                                            <td><Time ms=s.created_at/></td>
-                                            <td><Time ms=s.last_seen_at/></td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorBox error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=sessions view=move |list| view! {
+                    <table class="table">
+                        <thead><tr><th>"Device"</th><th>"Address"</th><th>"Signed in"</th><th>"Last active"</th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|s| view! {
+                                <tr>
+                                    <td>{s.user_agent.clone()}{s.current.then(|| view! { " " <Badge text="this browser".into() tone="accent"/> })}</td>
+                                    <td>{s.client_addr.clone()}</td>
+                                    <td><Time ms=s.created_at/></td>
+                                    <td><Time ms=s.last_seen_at/></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            />
             <ActionForm action=everywhere>
                 <button type="submit" class="button danger">"Sign out everywhere"</button>
                 <p class="muted small">"Ends every browser session of your account, this one included. API keys are not sessions and keep working: revoke any you no longer trust under API keys."</p>

@@ -176,3 +176,29 @@ pub fn ConfirmDelete(
         <ActionError result=action.value().into()/>
     }
 }
+
+/// A resource as a page shows it: "Loading…" at first, the error if loading failed, otherwise
+/// `view` of the value. While it loads again (a filter changed, a list was reloaded), the last
+/// view stays in place.
+#[component]
+pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, view: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+{
+    let view = std::sync::Arc::new(view);
+    view! {
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || {
+                let view = view.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => view(value).into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::model::CurrentUser;
-use crate::components::{ErrorBox, Loading, PageHeader};
+use crate::components::{Loaded, PageHeader};
 use crate::directory::api::get_directory_counts;
 use crate::directory::rules::Permission;
 use crate::spaces::api::list_spaces;
@@ -49,26 +49,20 @@ fn YourSpaces() -> impl IntoView {
     view! {
         <section class="card">
             <div class="card-head"><h2>"Your spaces"</h2><A href="/spaces">"All spaces"</A></div>
-            <Suspense fallback=|| view! { <Loading/> }>
-                {move || Suspend::new(async move {
-                    match spaces.await {
-                        Ok(page) => view! {
-                            <ul class="space-tiles">
-                                {page.items.into_iter().map(|s| {
-                                    let name = s.name.clone();
-                                    view! {
-                                        <li>
-                                            <A href=format!("/spaces/{}", s.id)>{name}</A>
-                                            <span class="muted">{format!("{} · {} app{}", s.space_type.api_name(), s.app_count, if s.app_count == 1 { "" } else { "s" })}</span>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorBox error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=spaces view=move |page| view! {
+                    <ul class="space-tiles">
+                        {page.items.into_iter().map(|s| {
+                            let name = s.name.clone();
+                            view! {
+                                <li>
+                                    <A href=format!("/spaces/{}", s.id)>{name}</A>
+                                    <span class="muted">{format!("{} · {} app{}", s.space_type.api_name(), s.app_count, if s.app_count == 1 { "" } else { "s" })}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            />
         </section>
     }
 }
@@ -77,21 +71,15 @@ fn YourSpaces() -> impl IntoView {
 fn DirectorySummary() -> impl IntoView {
     let counts = Resource::new(|| (), |_| get_directory_counts());
     view! {
-        <Suspense fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                match counts.await {
-                    Ok(c) => view! {
-                        <section class="stats" aria-label="Directory">
-                            <A href="/admin/users?status=active" attr:class="stat"><span class="stat-value">{c.active_users}</span><span class="stat-label">"active users"</span></A>
-                            <A href="/admin/users?status=invited" attr:class="stat"><span class="stat-value">{c.invited_users}</span><span class="stat-label">"invited"</span></A>
-                            <A href="/admin/users?status=disabled" attr:class="stat"><span class="stat-value">{c.disabled_users}</span><span class="stat-label">"disabled"</span></A>
-                            <A href="/admin/groups" attr:class="stat"><span class="stat-value">{c.groups}</span><span class="stat-label">"groups"</span></A>
-                            <A href="/admin/roles" attr:class="stat"><span class="stat-value">{c.custom_roles}</span><span class="stat-label">"custom roles"</span></A>
-                        </section>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=counts view=move |c| view! {
+                <section class="stats" aria-label="Directory">
+                    <A href="/admin/users?status=active" attr:class="stat"><span class="stat-value">{c.active_users}</span><span class="stat-label">"active users"</span></A>
+                    <A href="/admin/users?status=invited" attr:class="stat"><span class="stat-value">{c.invited_users}</span><span class="stat-label">"invited"</span></A>
+                    <A href="/admin/users?status=disabled" attr:class="stat"><span class="stat-value">{c.disabled_users}</span><span class="stat-label">"disabled"</span></A>
+                    <A href="/admin/groups" attr:class="stat"><span class="stat-value">{c.groups}</span><span class="stat-label">"groups"</span></A>
+                    <A href="/admin/roles" attr:class="stat"><span class="stat-value">{c.custom_roles}</span><span class="stat-label">"custom roles"</span></A>
+                </section>
+            }.into_any()
+        />
     }
 }

@@ -159,22 +159,17 @@ pub fn Guarded(#[prop(optional)] need: Option<Permission>, children: ChildrenFn)
         format!("/login?next={}", encode_path(&here))
     };
     view! {
-        <Suspense fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(user)) if need.is_none_or(|p| user.has(p)) => {
-                        // Pages read the signed-in user from context, already resolved.
-                        provide_context(user);
-                        children.read_value()().into_any()
-                    }
-                    Ok(Some(_)) => view! {
-                        <ErrorBox error=AppError::Forbidden("Your roles do not give access to this page. Ask a tenant admin if you need it.".into())/>
-                    }.into_any(),
-                    Ok(None) => view! { <leptos_router::components::Redirect path=sign_in()/> }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=user view=move |value| match value {
+            Some(user) if need.is_none_or(|p| user.has(p)) => {
+                // Pages read the signed-in user from context, already resolved.
+                provide_context(user);
+                children.read_value()().into_any()
+            }
+            Some(_) => view! {
+                <ErrorBox error=AppError::Forbidden("Your roles do not give access to this page. Ask a tenant admin if you need it.".into())/>
+            }.into_any(),
+            None => view! { <leptos_router::components::Redirect path=sign_in()/> }.into_any(),
+        }/>
     }
 }
 

@@ -87,7 +87,7 @@ pub(super) async fn ensure_group_name_free(
     name: &str,
     except: Option<&str>,
 ) -> Result<(), AppError> {
-    match store::group_name_owner(conn, tenant_id, &unique_key(name)).await? {
+    match store::name_owner(conn, Named::Group, tenant_id, &unique_key(name)).await? {
         Some(owner) if Some(owner.as_str()) != except => Err(AppError::conflict(format!(
             "A group named \"{name}\" already exists."
         ))),
@@ -109,12 +109,7 @@ pub async fn create_group(
     let roles = resolve_roles(&mut tx, &principal.tenant_id, &input.role_ids).await?;
     let id = new_id();
     store::insert_group(&mut tx, &id, &principal.tenant_id, &name, &description, now).await?;
-    store::set_group_roles(
-        &mut tx,
-        &id,
-        &roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
-    )
-    .await?;
+    store::set_roles(&mut tx, RoleHolder::Group, &id, &ids_of(&roles)).await?;
     record(
         &mut tx,
         now,
@@ -163,16 +158,17 @@ pub async fn update_group(
     if description != row.description {
         said.push("description changed".to_string());
     }
-    store::update_group(&mut tx, id, &name, &description, now).await?;
+    store::update_named(&mut tx, Named::Group, id, &name, &description, now).await?;
     if let Some(role_ids) = &changes.role_ids {
-        let roles = resolve_roles(&mut tx, &principal.tenant_id, role_ids).await?;
-        store::set_group_roles(
+        replace_roles(
             &mut tx,
+            principal,
+            RoleHolder::Group,
             id,
-            &roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            role_ids,
+            &mut said,
         )
         .await?;
-        said.push(format!("roles: {}", names(&roles, |r| &r.name)));
         ensure_an_admin_remains(&mut tx, &principal.tenant_id).await?;
     }
     if !said.is_empty() {
@@ -204,7 +200,7 @@ pub async fn delete_group(
     principal.require(Permission::ManageDirectory)?;
     let mut tx = state.db.begin().await?;
     let row = group_row(&mut tx, principal, id).await?;
-    store::delete_group(&mut tx, id).await?;
+    store::delete_named(&mut tx, Named::Group, id).await?;
     ensure_an_admin_remains(&mut tx, &principal.tenant_id).await?;
     record(
         &mut tx,

@@ -20,7 +20,7 @@ use super::rules::{
     clean_description, clean_email, clean_name, unique_key, Permission, RoleKind, UserStatus,
     MAX_NAME_CHARS,
 };
-use super::store::{self, GroupRow, RoleRow, UserFilter, UserRow};
+use super::store::{self, GroupRow, Named, RoleHolder, RoleRow, UserFilter, UserRow};
 use crate::audit::service::{record, Actor, Target};
 use crate::auth::principal::{Credential, Principal};
 use crate::auth::service as auth;

@@ -58,7 +58,7 @@ pub(super) async fn ensure_role_name_free(
     name: &str,
     except: Option<&str>,
 ) -> Result<(), AppError> {
-    match store::role_name_owner(conn, tenant_id, &unique_key(name)).await? {
+    match store::name_owner(conn, Named::Role, tenant_id, &unique_key(name)).await? {
         Some(owner) if Some(owner.as_str()) != except => Err(AppError::conflict(format!(
             "A role named \"{name}\" already exists."
         ))),
@@ -158,7 +158,7 @@ pub async fn update_role(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    store::update_role(&mut tx, id, &name, &description, now).await?;
+    store::update_named(&mut tx, Named::Role, id, &name, &description, now).await?;
     store::set_role_permissions(&mut tx, id, &permissions).await?;
     record(
         &mut tx,
@@ -193,7 +193,7 @@ pub async fn delete_role(
             row.name
         )));
     }
-    store::delete_role(&mut tx, id).await?;
+    store::delete_named(&mut tx, Named::Role, id).await?;
     let detail = format!(
         "was given to {} users and {} groups",
         row.user_count, row.group_count

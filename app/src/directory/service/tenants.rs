@@ -118,7 +118,7 @@ pub async fn create_admin(
     if !roles.contains(&admin_role) {
         roles.push(admin_role);
     }
-    store::set_user_roles(&mut tx, &user_id, &roles).await?;
+    store::set_roles(&mut tx, RoleHolder::User, &user_id, &roles).await?;
     let row = store::get_user(&mut tx, &tenant_id, &user_id)
         .await?
         .ok_or_else(|| AppError::internal("user vanished"))?;

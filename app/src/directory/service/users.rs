@@ -113,6 +113,26 @@ pub async fn get_user(
     })
 }
 
+/// Gives a user or group exactly the roles `role_ids` name (each checked as `resolve_roles`
+/// does), and says so in `said` for the audit log.
+pub(super) async fn replace_roles(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    holder: RoleHolder,
+    id: &str,
+    role_ids: &[String],
+    said: &mut Vec<String>,
+) -> Result<(), AppError> {
+    let roles = resolve_roles(conn, &principal.tenant_id, role_ids).await?;
+    store::set_roles(conn, holder, id, &ids_of(&roles)).await?;
+    said.push(format!("roles: {}", names(&roles, |r| &r.name)));
+    Ok(())
+}
+
+pub(super) fn ids_of(roles: &[RoleRow]) -> Vec<String> {
+    roles.iter().map(|r| r.id.clone()).collect()
+}
+
 /// Checks that every id names an assignable role of the tenant.
 pub(super) async fn resolve_roles(
     conn: &mut AnyConnection,
@@ -216,12 +236,7 @@ pub async fn create_user(
     )
     .await?;
     crate::spaces::service::create_personal_space(&mut tx, &principal.tenant_id, &id, now).await?;
-    store::set_user_roles(
-        &mut tx,
-        &id,
-        &roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
-    )
-    .await?;
+    store::set_roles(&mut tx, RoleHolder::User, &id, &ids_of(&roles)).await?;
     store::set_user_groups(
         &mut tx,
         &id,
@@ -340,14 +355,15 @@ pub async fn update_user(
         crate::auth::store::delete_user_sessions(&mut tx, id).await?;
     }
     if let Some(role_ids) = &changes.role_ids {
-        let roles = resolve_roles(&mut tx, &principal.tenant_id, role_ids).await?;
-        store::set_user_roles(
+        replace_roles(
             &mut tx,
+            principal,
+            RoleHolder::User,
             id,
-            &roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            role_ids,
+            &mut said,
         )
         .await?;
-        said.push(format!("roles: {}", names(&roles, |r| &r.name)));
     }
     if let Some(group_ids) = &changes.group_ids {
         let groups = resolve_groups(&mut tx, &principal.tenant_id, group_ids).await?;

@@ -55,18 +55,6 @@ pub async fn get_group(
     .await
 }
 
-pub async fn group_name_owner(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    name_key: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM user_groups WHERE tenant_id = $1 AND name_key = $2")
-        .bind(tenant_id)
-        .bind(name_key)
-        .fetch_optional(conn)
-        .await
-}
-
 /// Groups by name, one more than `limit`.
 pub async fn list_groups(
     conn: &mut AnyConnection,
@@ -93,51 +81,6 @@ pub async fn list_groups(
     .bind(i64::from(limit) + 1)
     .fetch_all(conn)
     .await
-}
-
-pub async fn update_group(
-    conn: &mut AnyConnection,
-    id: &str,
-    name: &str,
-    description: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE user_groups SET name = $2, name_key = $3, description = $4, updated_at = $5 WHERE id = $1")
-        .bind(id)
-        .bind(name)
-        .bind(crate::directory::rules::unique_key(name))
-        .bind(description)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn delete_group(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_groups WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn set_group_roles(
-    conn: &mut AnyConnection,
-    group_id: &str,
-    role_ids: &[String],
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM group_roles WHERE group_id = $1")
-        .bind(group_id)
-        .execute(&mut *conn)
-        .await?;
-    for role_id in role_ids {
-        sqlx::query("INSERT INTO group_roles (group_id, role_id) VALUES ($1, $2)")
-            .bind(group_id)
-            .bind(role_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 pub async fn is_member(

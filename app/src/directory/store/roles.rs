@@ -82,44 +82,6 @@ pub async fn role_id_of_kind(
     .await
 }
 
-pub async fn role_name_owner(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    name_key: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND name_key = $2")
-        .bind(tenant_id)
-        .bind(name_key)
-        .fetch_optional(conn)
-        .await
-}
-
-pub async fn update_role(
-    conn: &mut AnyConnection,
-    id: &str,
-    name: &str,
-    description: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE roles SET name = $2, name_key = $3, description = $4, updated_at = $5 WHERE id = $1")
-        .bind(id)
-        .bind(name)
-        .bind(crate::directory::rules::unique_key(name))
-        .bind(description)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn delete_role(conn: &mut AnyConnection, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM roles WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 pub async fn role_permissions(
     conn: &mut AnyConnection,
     role_id: &str,

@@ -265,25 +265,6 @@ pub async fn groups_of_users(
         .collect())
 }
 
-pub async fn set_user_roles(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    role_ids: &[String],
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    for role_id in role_ids {
-        sqlx::query("INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)")
-            .bind(user_id)
-            .bind(role_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
 pub async fn set_user_groups(
     conn: &mut AnyConnection,
     user_id: &str,

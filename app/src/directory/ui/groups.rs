@@ -7,7 +7,8 @@ use leptos_router::hooks::use_params_map;
 use super::users::{role_options, status_badge};
 use super::CheckList;
 use crate::components::{
-    ActionError, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, RoleChips,
+    ActionError, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice, PageHeader,
+    RoleChips,
 };
 use crate::directory::api::*;
 use crate::directory::model::*;
@@ -57,30 +58,25 @@ pub fn GroupsPage() -> impl IntoView {
                 <div class="filters" role="search">
                     <input type="search" placeholder="Search groups" aria-label="Search groups" prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
                 </div>
-                <Transition fallback=|| view! { <Loading/> }>
-                    {move || Suspend::new(async move {
-                        match groups.await {
-                            Ok(page) if page.items.is_empty() => view! {
-                                <EmptyState title="No groups yet" hint="Create a group with the form, then add members from the group's page.".into()/>
-                            }.into_any(),
-                            Ok(page) => view! {
-                                <table class="table">
-                                    <thead><tr><th>"Group"</th><th>"Members"</th><th>"Roles"</th></tr></thead>
-                                    <tbody>
-                                        {page.items.into_iter().map(|g| view! {
-                                            <tr>
-                                                <td><A href=format!("/admin/groups/{}", g.id)>{g.name.clone()}</A><div class="hint">{g.description.clone()}</div></td>
-                                                <td>{g.member_count}</td>
-                                                <td><RoleChips roles=g.roles.clone()/></td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorBox error/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=groups view=move |value| match value {
+                    page if page.items.is_empty() => view! {
+                        <EmptyState title="No groups yet" hint="Create a group with the form, then add members from the group's page.".into()/>
+                    }.into_any(),
+                    page => view! {
+                        <table class="table">
+                            <thead><tr><th>"Group"</th><th>"Members"</th><th>"Roles"</th></tr></thead>
+                            <tbody>
+                                {page.items.into_iter().map(|g| view! {
+                                    <tr>
+                                        <td><A href=format!("/admin/groups/{}", g.id)>{g.name.clone()}</A><div class="hint">{g.description.clone()}</div></td>
+                                        <td>{g.member_count}</td>
+                                        <td><RoleChips roles=g.roles.clone()/></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }/>
             </section>
             <section class="card">
                 <h2>"Create a group"</h2>

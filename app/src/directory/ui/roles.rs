@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{ActionError, Badge, ErrorBox, Loading, Notice, PageHeader};
+use crate::components::{ActionError, Badge, Loaded, Notice, PageHeader};
 use crate::directory::api::*;
 use crate::directory::model::*;
 use crate::directory::rules::{Permission, RoleKind};
@@ -16,18 +16,12 @@ pub fn RolesPage() -> impl IntoView {
         <PageHeader title="Roles and permissions".to_string()
             subtitle="Tenant roles are fixed. User Default applies to every user. Custom roles add permissions to the users and groups they are given to.".to_string()/>
         <NewRole on_created=bump/>
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                match roles.await {
-                    Ok(list) => view! {
-                        <div class="role-grid">
-                            {list.into_iter().map(|role| view! { <RoleCard role on_change=bump/> }).collect_view()}
-                        </div>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=roles view=move |list| view! {
+                <div class="role-grid">
+                    {list.into_iter().map(|role| view! { <RoleCard role on_change=bump/> }).collect_view()}
+                </div>
+            }.into_any()
+        />
     }
 }
 

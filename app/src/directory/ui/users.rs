@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::CheckList;
 use crate::auth::ui::ApiKeys;
 use crate::components::{
-    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
+    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice, PageHeader,
     RoleChips, SecretOnce, Time,
 };
 use crate::directory::api::*;
@@ -120,26 +120,21 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Ok(page) if page.items.is_empty() => view! {
-                        <EmptyState title="No users match" hint="Clear the search or the filters, or add a user.".into()/>
-                    }.into_any(),
-                    Ok(page) => {
-                        let next = page.next.clone();
-                        view! {
-                            <UserTable users=page.items/>
-                            <div class="pager">
-                                <button type="button" class="button" disabled=move || cursor.get().is_none() on:click=move |_| cursor.set(None)>"First page"</button>
-                                {next.map(|n| view! { <button type="button" class="button" on:click=move |_| cursor.set(Some(n.clone()))>"Next page"</button> })}
-                            </div>
-                        }.into_any()
-                    }
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=users view=move |value| match value {
+            page if page.items.is_empty() => view! {
+                <EmptyState title="No users match" hint="Clear the search or the filters, or add a user.".into()/>
+            }.into_any(),
+            page => {
+                let next = page.next.clone();
+                view! {
+                    <UserTable users=page.items/>
+                    <div class="pager">
+                        <button type="button" class="button" disabled=move || cursor.get().is_none() on:click=move |_| cursor.set(None)>"First page"</button>
+                        {next.map(|n| view! { <button type="button" class="button" on:click=move |_| cursor.set(Some(n.clone()))>"Next page"</button> })}
+                    </div>
+                }.into_any()
+            }
+        }/>
     }
 }
 

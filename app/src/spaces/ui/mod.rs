@@ -11,8 +11,8 @@ use super::rules::SpaceType;
 use crate::apps::ui::AppsList;
 use crate::auth::model::CurrentUser;
 use crate::components::{
-    type_badge, ActionError, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
-    PersonPicker, SpaceTabs,
+    type_badge, ActionError, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice,
+    PageHeader, PersonPicker, SpaceTabs,
 };
 use crate::directory::rules::Permission;
 use crate::sharing::rules::SpaceAction;
@@ -64,32 +64,27 @@ pub fn SpacesPage() -> impl IntoView {
                         <option value="managed">"Managed"</option>
                     </select>
                 </div>
-                <Transition fallback=|| view! { <Loading/> }>
-                    {move || Suspend::new(async move {
-                        match spaces.await {
-                            Ok(page) if page.items.is_empty() => view! {
-                                <EmptyState title="No spaces match" hint="Clear the search, or create a space to work with others.".into()/>
-                            }.into_any(),
-                            Ok(page) => view! {
-                                <table class="table">
-                                    <thead><tr><th>"Space"</th><th>"Type"</th><th>"Owner"</th><th>"Apps"</th><th>"You"</th></tr></thead>
-                                    <tbody>
-                                        {page.items.into_iter().map(|s| { let name = s.name.clone(); view! {
-                                            <tr data-space=s.name.clone()>
-                                                <td><A href=format!("/spaces/{}", s.id)>{name}</A><div class="hint">{s.description.clone()}</div></td>
-                                                <td>{type_badge(s.space_type)}</td>
-                                                <td>{s.owner_name.clone().unwrap_or_else(|| "No owner".into())}</td>
-                                                <td>{s.app_count}</td>
-                                                <td>{standing(&s)}</td>
-                                            </tr>
-                                        }}).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorBox error/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=spaces view=move |value| match value {
+                    page if page.items.is_empty() => view! {
+                        <EmptyState title="No spaces match" hint="Clear the search, or create a space to work with others.".into()/>
+                    }.into_any(),
+                    page => view! {
+                        <table class="table">
+                            <thead><tr><th>"Space"</th><th>"Type"</th><th>"Owner"</th><th>"Apps"</th><th>"You"</th></tr></thead>
+                            <tbody>
+                                {page.items.into_iter().map(|s| { let name = s.name.clone(); view! {
+                                    <tr data-space=s.name.clone()>
+                                        <td><A href=format!("/spaces/{}", s.id)>{name}</A><div class="hint">{s.description.clone()}</div></td>
+                                        <td>{type_badge(s.space_type)}</td>
+                                        <td>{s.owner_name.clone().unwrap_or_else(|| "No owner".into())}</td>
+                                        <td>{s.app_count}</td>
+                                        <td>{standing(&s)}</td>
+                                    </tr>
+                                }}).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }/>
             </section>
             {can_create.then(|| view! { <CreateSpace user=user.clone() on_created=move || version.update(|v| *v += 1)/> })}
         </div>
