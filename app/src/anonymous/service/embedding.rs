@@ -1,4 +1,5 @@
-//! Embedding.
+//! Embedding: what an embedded chart, sheet or app of a live link is allowed to show, and which
+//! sites may frame it.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! Housekeeping.
+//! Housekeeping: the counters kept in memory written once a minute in one transaction, expired
+//! seats forgotten; and the live-link queries the members list and the share dialog use.
 
 use super::*;
 

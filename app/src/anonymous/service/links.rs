@@ -1,4 +1,5 @@
-//! Links, for tenant users.
+//! Anonymous links, for the tenant users who manage an app: turning anonymous access on, making,
+//! changing and removing links, and resetting their codes.
 
 use super::*;
 use crate::audit::model::AuditAction;

@@ -1,4 +1,4 @@
-//! Allowed origins, capacity and use: tenant admins.
+//! For tenant admins: the origins allowed to embed, the tenant's anonymous capacity, and its use.
 
 use super::*;
 use crate::audit::model::AuditAction;

@@ -1,4 +1,4 @@
-//! Visitors.
+//! Visitors: a session from a link and its code, the per-address seats, and each later view.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Authoring.
+//! Authoring: adding, renaming, moving and removing sheets and charts.
 
 use super::*;
 use crate::audit::model::AuditAction;

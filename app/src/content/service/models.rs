@@ -1,4 +1,4 @@
-//! Models.
+//! Models: an app's data model, loaded from its snapshot, and reduced to what a viewer may see.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! Section access.
+//! Section access: the rules that limit which rows each person sees, read and changed by the
+//! app's editors.
 
 use super::*;
 use crate::audit::model::AuditAction;

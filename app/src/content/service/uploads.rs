@@ -1,4 +1,4 @@
-//! Uploads.
+//! Uploads: staging CSV files, and making an app from them.
 
 use super::*;
 use crate::audit::model::AuditAction;

@@ -1,4 +1,4 @@
-//! Viewing.
+//! Viewing: a sheet as one viewer sees it, with their selections, back and forward.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Groups.
+//! Groups: creating, changing and removing them, their members and their roles.
 
 use super::*;
 use crate::audit::model::AuditAction;

@@ -1,4 +1,4 @@
-//! Roles.
+//! Roles: custom roles and their permissions, the built-in roles, and the directory's counts.
 
 use super::*;
 use crate::audit::model::AuditAction;

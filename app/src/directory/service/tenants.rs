@@ -1,4 +1,4 @@
-//! Tenants.
+//! Tenants: creating one with its built-in roles and its first admin.
 
 use super::*;
 use crate::audit::model::AuditAction;

@@ -1,4 +1,4 @@
-//! Users.
+//! Users: inviting, listing, changing and removing them, with their roles and groups.
 
 use super::*;
 use crate::audit::model::AuditAction;

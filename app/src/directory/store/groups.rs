@@ -1,4 +1,4 @@
-//! Groups.
+//! SQL for groups and their members.
 
 use super::*;
 

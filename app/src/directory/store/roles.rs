@@ -1,4 +1,4 @@
-//! Roles.
+//! SQL for roles and their permissions.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Users.
+//! SQL for users, their roles and their groups.
 
 use super::*;
 
