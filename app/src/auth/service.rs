@@ -270,42 +270,67 @@ pub async fn sign_in(
     let mut tx = state.db.begin().await?;
     store::take_back_attempt(&mut tx, &tenant.id, &attempt).await?;
     store::clear_failures(&mut tx, &tenant.id, &account_subject).await?;
+    let signed_in = open_session(
+        &mut tx,
+        SessionOwner {
+            tenant_id: &tenant.id,
+            user_id: &login.id,
+            name: &login.name,
+        },
+        request,
+        now,
+        AuditAction::AuthSignIn,
+        format!("from {}", request.client_addr),
+    )
+    .await?
+    .ok_or_else(wrong_credentials)?;
+    tx.commit().await?;
+    Ok(signed_in)
+}
+
+/// Whom a new session is for.
+struct SessionOwner<'a> {
+    tenant_id: &'a str,
+    user_id: &'a str,
+    name: &'a str,
+}
+
+/// Opens a browser session for someone who has just proved who they are (a password, an
+/// invitation), records `action` in the audit log, and returns their principal with the
+/// session's secret; `None` if the user cannot act (not active).
+async fn open_session(
+    conn: &mut AnyConnection,
+    owner: SessionOwner<'_>,
+    request: &RequestInfo,
+    now: i64,
+    action: AuditAction,
+    detail: String,
+) -> Result<Option<(Principal, String)>, AppError> {
     let secret = new_secret();
     let id_hash = digest(&secret);
     store::insert_session(
-        &mut tx,
+        conn,
         &id_hash,
-        &tenant.id,
-        &login.id,
+        owner.tenant_id,
+        owner.user_id,
         now,
         &request.client_addr,
         &request.user_agent,
     )
     .await?;
     let actor = Actor {
-        tenant_id: &tenant.id,
-        id: Some(&login.id),
-        name: &login.name,
+        tenant_id: owner.tenant_id,
+        id: Some(owner.user_id),
+        name: owner.name,
     };
     let target = Target {
         kind: "user",
-        id: &login.id,
-        name: &login.name,
+        id: owner.user_id,
+        name: owner.name,
     };
-    record(
-        &mut tx,
-        now,
-        &actor,
-        AuditAction::AuthSignIn,
-        target,
-        format!("from {}", request.client_addr),
-    )
-    .await?;
-    let principal = load_principal(&mut tx, &login.id, Credential::Session { id_hash })
-        .await?
-        .ok_or_else(wrong_credentials)?;
-    tx.commit().await?;
-    Ok((principal, secret))
+    record(conn, now, &actor, action, target, detail).await?;
+    let principal = load_principal(conn, owner.user_id, Credential::Session { id_hash }).await?;
+    Ok(principal.map(|p| (p, secret)))
 }
 
 /// Ends the session the principal signed in with.
@@ -526,42 +551,22 @@ pub async fn accept_invite(
     }
     store::set_password_hash(&mut tx, &invite.user_id, &hash, now).await?;
     store::delete_invites(&mut tx, &invite.user_id).await?;
-    let secret = new_secret();
-    let id_hash = digest(&secret);
-    store::insert_session(
+    let signed_in = open_session(
         &mut tx,
-        &id_hash,
-        &invite.tenant_id,
-        &invite.user_id,
+        SessionOwner {
+            tenant_id: &invite.tenant_id,
+            user_id: &invite.user_id,
+            name: &invite.name,
+        },
+        request,
         now,
-        &request.client_addr,
-        &request.user_agent,
-    )
-    .await?;
-    let actor = Actor {
-        tenant_id: &invite.tenant_id,
-        id: Some(&invite.user_id),
-        name: &invite.name,
-    };
-    let target = Target {
-        kind: "user",
-        id: &invite.user_id,
-        name: &invite.name,
-    };
-    record(
-        &mut tx,
-        now,
-        &actor,
         AuditAction::AuthPasswordSet,
-        target,
-        "invitation accepted",
+        "invitation accepted".to_string(),
     )
-    .await?;
-    let principal = load_principal(&mut tx, &invite.user_id, Credential::Session { id_hash })
-        .await?
-        .ok_or_else(invalid_invite)?;
+    .await?
+    .ok_or_else(invalid_invite)?;
     tx.commit().await?;
-    Ok((principal, secret))
+    Ok(signed_in)
 }
 
 /// Sets a user's password from the server's command line (`create-admin`).

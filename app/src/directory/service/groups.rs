@@ -81,20 +81,6 @@ pub async fn get_group(
     Ok(GroupDetail { group, members })
 }
 
-pub(super) async fn ensure_group_name_free(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    name: &str,
-    except: Option<&str>,
-) -> Result<(), AppError> {
-    match store::name_owner(conn, Named::Group, tenant_id, &unique_key(name)).await? {
-        Some(owner) if Some(owner.as_str()) != except => Err(AppError::conflict(format!(
-            "A group named \"{name}\" already exists."
-        ))),
-        _ => Ok(()),
-    }
-}
-
 pub async fn create_group(
     state: &AppState,
     principal: &Principal,
@@ -105,7 +91,7 @@ pub async fn create_group(
     let description = clean_description(&input.description)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    ensure_group_name_free(&mut tx, &principal.tenant_id, &name, None).await?;
+    ensure_name_free(&mut tx, Named::Group, &principal.tenant_id, &name, None).await?;
     let roles = resolve_roles(&mut tx, &principal.tenant_id, &input.role_ids).await?;
     let id = new_id();
     store::insert_group(&mut tx, &id, &principal.tenant_id, &name, &description, now).await?;
@@ -143,7 +129,7 @@ pub async fn update_group(
     let name = match &changes.name {
         Some(name) => {
             let name = clean_name("name", name, MAX_NAME_CHARS)?;
-            ensure_group_name_free(&mut tx, &principal.tenant_id, &name, Some(id)).await?;
+            ensure_name_free(&mut tx, Named::Group, &principal.tenant_id, &name, Some(id)).await?;
             if name != row.name {
                 said.push(format!("name: {} -> {name}", row.name));
             }

@@ -28,3 +28,20 @@ use crate::error::AppError;
 use crate::ids::new_id;
 use crate::paging::{decode_cursor, encode_cursor, page_size, paginate, Page};
 use crate::state::AppState;
+
+/// A group's or role's name must be free in the tenant (but for the one being renamed).
+async fn ensure_name_free(
+    conn: &mut AnyConnection,
+    named: Named,
+    tenant_id: &str,
+    name: &str,
+    except: Option<&str>,
+) -> Result<(), AppError> {
+    match store::name_owner(conn, named, tenant_id, &unique_key(name)).await? {
+        Some(owner) if Some(owner.as_str()) != except => Err(AppError::conflict(format!(
+            "A {} named \"{name}\" already exists.",
+            named.noun()
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -52,20 +52,6 @@ pub async fn get_role(state: &AppState, principal: &Principal, id: &str) -> Resu
     role_from_row(&mut conn, row).await
 }
 
-pub(super) async fn ensure_role_name_free(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    name: &str,
-    except: Option<&str>,
-) -> Result<(), AppError> {
-    match store::name_owner(conn, Named::Role, tenant_id, &unique_key(name)).await? {
-        Some(owner) if Some(owner.as_str()) != except => Err(AppError::conflict(format!(
-            "A role named \"{name}\" already exists."
-        ))),
-        _ => Ok(()),
-    }
-}
-
 pub(super) fn permission_list(permissions: &[Permission]) -> String {
     if permissions.is_empty() {
         return "none".into();
@@ -94,7 +80,7 @@ pub async fn create_role(
         .collect();
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    ensure_role_name_free(&mut tx, &principal.tenant_id, &name, None).await?;
+    ensure_name_free(&mut tx, Named::Role, &principal.tenant_id, &name, None).await?;
     let id = new_id();
     store::insert_role(
         &mut tx,
@@ -148,7 +134,7 @@ pub async fn update_role(
         (row.name.clone(), row.description.clone())
     } else {
         let name = clean_name("name", &input.name, MAX_NAME_CHARS)?;
-        ensure_role_name_free(&mut tx, &principal.tenant_id, &name, Some(id)).await?;
+        ensure_name_free(&mut tx, Named::Role, &principal.tenant_id, &name, Some(id)).await?;
         (name, clean_description(&input.description)?)
     };
     let permissions: Vec<Permission> = input

@@ -21,6 +21,14 @@ pub enum Named {
 }
 
 impl Named {
+    /// What people call it.
+    pub const fn noun(self) -> &'static str {
+        match self {
+            Named::Group => "group",
+            Named::Role => "role",
+        }
+    }
+
     const fn table(self) -> &'static str {
         match self {
             Named::Group => "user_groups",
