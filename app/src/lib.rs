@@ -12,6 +12,7 @@ pub mod components;
 pub mod content;
 pub mod directory;
 pub mod error;
+pub mod licences;
 pub mod paging;
 pub mod sharing;
 pub mod shell;

@@ -52,16 +52,42 @@ pub fn end_of_date(text: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    // Civil date to days (the inverse of `civil`).
+    let ms = (days_from_civil(y, m, d) + 1) * 86_400_000;
+    (date(ms - 1) == format!("{y:04}-{m:02}-{d:02}")).then_some(ms)
+}
+
+/// Days since 1970-01-01 of a civil date (the inverse of `civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y2 = if m <= 2 { y - 1 } else { y };
     let era = y2.div_euclid(400);
     let yoe = y2 - era * 400;
     let mp = (m + 9) % 12;
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let ms = (days + 1) * 86_400_000;
-    (date(ms - 1) == format!("{y:04}-{m:02}-{d:02}")).then_some(ms)
+    era * 146_097 + doe - 719_468
+}
+
+/// The first moment (midnight UTC) of the calendar month `ms` falls in.
+pub fn month_start(ms: i64) -> i64 {
+    let (y, m, ..) = civil(ms);
+    days_from_civil(y, i64::from(m), 1) * 86_400_000
+}
+
+/// The first moment of the next calendar month: when a monthly allowance resets.
+pub fn next_month_start(ms: i64) -> i64 {
+    let (y, m, ..) = civil(ms);
+    let (y, m) = if m == 12 {
+        (y + 1, 1)
+    } else {
+        (y, i64::from(m) + 1)
+    };
+    days_from_civil(y, m, 1) * 86_400_000
+}
+
+/// `09:07 UTC`, for a moment later today in a message.
+pub fn clock(ms: i64) -> String {
+    let (_, _, _, h, mi, _, _) = civil(ms);
+    format!("{h:02}:{mi:02} UTC")
 }
 
 /// `2026-11-23 09:07 UTC`, for tables in the portal.

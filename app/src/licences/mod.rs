@@ -1,0 +1,6 @@
+//! Licences: who may open an app under the tenant's scheme (access passes bought with tokens,
+//! QlikView's CALs, or Qlik Cloud's user-based entitlements and analyzer capacity), decided by
+//! one pure function after sharing and section access have said yes.
+
+pub mod model;
+pub mod rules;
