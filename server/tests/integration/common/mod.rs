@@ -216,7 +216,17 @@ pub fn run(test: impl std::future::Future<Output = ()> + Send + 'static) {
                 .expect("the test ran for over two minutes: something hangs")
         })
         .await
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
+        .unwrap_or_else(|failure| {
+            // The runtime's threads print their panics into whichever test started them, so
+            // the message is raised again here, where this test's output shows it.
+            let payload = failure.into_panic();
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("the test panicked");
+            panic!("{message}")
+        })
     })
 }
 
