@@ -43,12 +43,29 @@ pub enum AppError {
     /// An anonymous session ended (its time ran out, or its link was reset or paused).
     #[error("{0}")]
     SessionEnded(String),
+    /// No licence could be given for opening the app: each kind tried, with why, and whom to
+    /// ask. Sharing allowed it; licensing did not.
+    #[error("{message}")]
+    NoLicence {
+        message: String,
+        tried: Vec<Tried>,
+        ask: Vec<String>,
+    },
     /// Something failed on the server; the details are in the server log.
     #[error("Something went wrong on the server. Try again; if it keeps failing, tell your administrator (reference {reference}).")]
     Internal { reference: String },
     /// The request never reached the operation (network, encoding).
     #[error("The request could not be completed: {0}")]
     Transport(String),
+}
+
+/// One kind of licence tried for a denied open: its name, the stable reason code, and why, as a
+/// sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tried {
+    pub kind: String,
+    pub code: String,
+    pub why: String,
 }
 
 impl AppError {
@@ -97,6 +114,7 @@ impl AppError {
             AppError::Unavailable { .. } => 503,
             AppError::Gone(_) => 410,
             AppError::SessionEnded(_) => 401,
+            AppError::NoLicence { .. } => 403,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -114,6 +132,7 @@ impl AppError {
             AppError::Unavailable { .. } => "SIGHTLINE-BUSY",
             AppError::Gone(_) => "SIGHTLINE-GONE",
             AppError::SessionEnded(_) => "SIGHTLINE-SESSION-ENDED",
+            AppError::NoLicence { .. } => "LICENSES-NO-ACCESS",
             AppError::Internal { .. } | AppError::Transport(_) => "SIGHTLINE-INTERNAL",
         }
     }
@@ -131,6 +150,7 @@ impl AppError {
             AppError::Unavailable { .. } => "Busy",
             AppError::Gone(_) => "Gone",
             AppError::SessionEnded(_) => "Session ended",
+            AppError::NoLicence { .. } => "No licence available",
             AppError::Internal { .. } | AppError::Transport(_) => "Internal error",
         }
     }

@@ -79,6 +79,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route("/embed.js", get(|| script(include_str!("../../assets/embed.js"))))
         .route("/embed-frame.js", get(|| script(include_str!("../../assets/embed-frame.js"))))
         .route(app::anonymous::rules::END_SESSION_PATH, axum::routing::post(end_anonymous_session))
+        .route(app::licences::rules::END_CONNECTION_PATH, axum::routing::post(end_licence_connection))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
@@ -115,6 +116,21 @@ async fn script(body: &'static str) -> impl IntoResponse {
 /// the selections are given back. Anything else in the body ends nothing; the answer is the same.
 async fn end_anonymous_session(State(state): State<AppState>, body: String) -> StatusCode {
     app::anonymous::service::end_session(&state, body.trim());
+    StatusCode::NO_CONTENT
+}
+
+/// A portal page that goes away ends its app's licence connection (the body is the app id).
+async fn end_licence_connection(
+    State(state): State<AppState>,
+    principal: Option<axum::Extension<app::auth::principal::Principal>>,
+    body: String,
+) -> StatusCode {
+    let app_id = body.trim();
+    if let (Some(axum::Extension(principal)), true) = (principal, app::ids::is_id(app_id)) {
+        if let Err(error) = app::licences::service::disconnect(&state, &principal, app_id).await {
+            tracing::warn!(%error, "ending a licence connection failed");
+        }
+    }
     StatusCode::NO_CONTENT
 }
 

@@ -87,11 +87,14 @@ pub enum AuditAction {
     AnonymousCapacity,
     OriginSave,
     OriginDelete,
+    LicenceSettingsUpdate,
+    LicenceAssign,
+    LicenceRemove,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 49] = [
+    pub const ALL: [AuditAction; 52] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
         AuditAction::AuthSignOut,
@@ -141,6 +144,9 @@ impl AuditAction {
         AuditAction::AnonymousCapacity,
         AuditAction::OriginSave,
         AuditAction::OriginDelete,
+        AuditAction::LicenceSettingsUpdate,
+        AuditAction::LicenceAssign,
+        AuditAction::LicenceRemove,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -194,6 +200,9 @@ impl AuditAction {
             AuditAction::AnonymousCapacity => "anonymous.capacity",
             AuditAction::OriginSave => "origin.save",
             AuditAction::OriginDelete => "origin.delete",
+            AuditAction::LicenceSettingsUpdate => "licence.settings_update",
+            AuditAction::LicenceAssign => "licence.assign",
+            AuditAction::LicenceRemove => "licence.remove",
         }
     }
 }

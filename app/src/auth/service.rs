@@ -338,6 +338,8 @@ pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), App
     let Credential::Session { id_hash } = &principal.credential else {
         return Ok(());
     };
+    // Signing out ends the session's open apps for licensing.
+    crate::licences::service::disconnect(state, principal, "").await?;
     let mut tx = state.db.begin().await?;
     store::delete_session(&mut tx, id_hash).await?;
     let target = Target {

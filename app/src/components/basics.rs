@@ -15,12 +15,24 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn ErrorBox(error: AppError) -> impl IntoView {
     let sign_in = matches!(error, AppError::Unauthenticated);
+    // A licence denial lists every kind tried and why it was unavailable.
+    let tried = match &error {
+        AppError::NoLicence { tried, .. } => tried.clone(),
+        _ => Vec::new(),
+    };
     view! {
         <div class="alert alert-error" role="alert">
             <strong>{error.title()}</strong>
             " "
             <span>{error.to_string()}</span>
             {sign_in.then(|| view! { " " <a href="/login">"Sign in"</a> })}
+            {(!tried.is_empty()).then(|| view! {
+                <ol class="licence-tried" aria-label="What was tried">
+                    {tried.into_iter().map(|t| view! {
+                        <li><span class="muted">{t.kind}": "</span>{t.why}" "<code class="muted small">{t.code}</code></li>
+                    }).collect_view()}
+                </ol>
+            })}
         </div>
     }
 }

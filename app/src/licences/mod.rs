@@ -4,3 +4,7 @@
 
 pub mod model;
 pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;

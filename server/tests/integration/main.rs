@@ -13,5 +13,6 @@ mod http;
 mod http_anonymous;
 mod http_content;
 mod http_sharing;
+mod licences;
 mod security;
 mod sharing;

@@ -140,6 +140,9 @@ pub async fn open_sheet(
     let mut conn = state.db.acquire().await?;
     let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
     let data_access = caller_data_access(&mut conn, principal, &app, space.kind(), &access).await?;
+    // Sharing and section access said yes; now the licence (opening counts one connection, a
+    // selection is activity on it).
+    crate::licences::service::connect(&mut conn, state, principal, &app, change.is_some()).await?;
     let viewer = SheetViewer {
         key: viewer_key(principal),
         person: Some((principal, &access)),

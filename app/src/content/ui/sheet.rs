@@ -73,6 +73,7 @@ fn SheetBody(initial: SheetView) -> impl IntoView {
             change.dispatch(Some(SelectionChange::Search { field, text }));
         }),
     };
+    end_connection_on_leave(initial.app_id.clone());
     let editing = RwSignal::new(false);
     let subtitle = match &initial.data {
         Some(data) => {
@@ -333,4 +334,21 @@ fn SheetGrid(
             }}
         </div>
     }
+}
+
+/// When the page goes away (a closed tab, a reload, another address), its app's licence
+/// connection ends at once rather than when it idles out.
+fn end_connection_on_leave(app_id: String) {
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::pagehide, move |_| {
+            let _ = window().navigator().send_beacon_with_opt_str(
+                crate::licences::rules::END_CONNECTION_PATH,
+                Some(&app_id),
+            );
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = app_id;
 }

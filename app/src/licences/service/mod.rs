@@ -1,0 +1,88 @@
+//! Licences as operations: the tenant's settings, assigning and removing licences, and the
+//! connection an app open makes. Every decision is `rules`'; each is applied in one transaction
+//! under the tenant's row lock, so that parallel opens cannot over-allocate on PostgreSQL (on
+//! SQLite writers take turns anyway), and written to the ledger.
+
+mod admin;
+mod ending;
+mod opening;
+
+pub use admin::*;
+pub use ending::*;
+pub use opening::*;
+
+use sqlx::{Acquire, AnyConnection};
+
+use super::model::{Attempt, LicenceKind, Reason, Scheme};
+use super::rules::{self, Grant, Step};
+use super::store::{self, AssignmentRow, ConnectionRow, LedgerRow, SettingsRow};
+use crate::apps::store::AppRow;
+use crate::audit::model::AuditAction;
+use crate::audit::service::{record, Target};
+use crate::auth::principal::{Credential, Principal};
+use crate::error::{AppError, Tried};
+use crate::ids::new_id;
+use crate::sql::{lock_row, Parent};
+use crate::state::AppState;
+
+/// A connection nobody has used for this long has ended (the tab was closed without a word).
+pub const CONNECTION_IDLE_MS: i64 = 30 * rules::MINUTE_MS;
+
+/// The largest number any licence setting takes.
+pub const MAX_UNITS: i64 = 1_000_000;
+
+/// Which client a connection belongs to: the browser session (an API key's requests share one).
+pub fn client_of(principal: &Principal) -> String {
+    match &principal.credential {
+        Credential::Session { id_hash } => format!("session:{id_hash}"),
+        _ => format!("user:{}", principal.user_id),
+    }
+}
+
+fn ledger_row(
+    event: &str,
+    kind: LicenceKind,
+    principal: &Principal,
+    app_id: &str,
+    now: i64,
+) -> LedgerRow {
+    LedgerRow {
+        id: new_id(),
+        at: now,
+        event: event.to_string(),
+        kind: kind.as_str().to_string(),
+        user_id: principal.user_id.clone(),
+        user_name: principal.name.clone(),
+        app_id: app_id.to_string(),
+        units: 1,
+        reason: String::new(),
+    }
+}
+
+fn flag(value: i64) -> bool {
+    value != 0
+}
+
+fn count(value: i64) -> u32 {
+    value.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+fn quarantines(rows: &[AssignmentRow], now: i64) -> Vec<i64> {
+    rows.iter()
+        .filter(|r| r.removed_at.is_some())
+        .filter_map(|r| r.quarantine_until)
+        .filter(|&t| t > now)
+        .collect()
+}
+
+fn live(rows: &[AssignmentRow]) -> impl Iterator<Item = &AssignmentRow> {
+    rows.iter().filter(|r| r.removed_at.is_none())
+}
+
+fn pool(total: i64, rows: &[AssignmentRow], now: i64) -> rules::Pool {
+    rules::Pool {
+        total: count(total),
+        assigned: live(rows).count() as u32,
+        quarantine: quarantines(rows, now),
+    }
+}

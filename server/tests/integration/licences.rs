@@ -1,0 +1,389 @@
+//! Licences on SQLite and PostgreSQL, as QlikView's CALs and Qlik Sense's access passes work:
+//! who gets which licence when an app opens, what a denied person reads, quarantine and its end,
+//! and 200 opens at once against 6 Session CALs.
+
+use crate::common::TestDb;
+use app::auth::principal::{Credential, Principal};
+use app::content::service as content;
+use app::error::AppError;
+use app::licences::model::LicenceKind;
+use app::licences::model::Scheme;
+use app::licences::rules::Release;
+use app::licences::service::{self as licences, LicenceSettings};
+
+use crate::common::world::{world, World};
+
+/// The same person in another browser: another client, for Session CALs.
+fn in_browser(principal: &Principal, browser: &str) -> Principal {
+    Principal {
+        credential: Credential::Session {
+            id_hash: format!("{}-{browser}", principal.user_id),
+        },
+        ..principal.clone()
+    }
+}
+
+async fn open(t: &TestDb, w: &World, who: &Principal) -> Result<(), AppError> {
+    content::open_sheet(&t.state, who, &w.app.id, None, None)
+        .await
+        .map(|_| ())
+}
+
+fn tried(error: AppError) -> Vec<(String, String)> {
+    match error {
+        AppError::NoLicence { tried, .. } => tried.into_iter().map(|t| (t.code, t.why)).collect(),
+        other => panic!("expected a licence denial, got {other:?}"),
+    }
+}
+
+async fn cals(t: &TestDb, w: &World, named: i64, session: i64, usage: i64) {
+    licences::set_licence_settings(
+        &t.state,
+        &w.admin,
+        LicenceSettings {
+            scheme: Some(Scheme::Cals),
+            named_cals: named,
+            dynamic_named: true,
+            session_cals: session,
+            usage_cals: usage,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn ledger_count(t: &TestDb, event: &str, kind: &str) -> i64 {
+    t.count(&format!(
+        "SELECT COUNT(*) FROM licence_ledger WHERE event = '{event}' AND kind = '{kind}'"
+    ))
+    .await
+}
+
+async fn a_tenant_without_a_scheme_counts_nothing(t: TestDb) {
+    let w = world(&t).await;
+    open(&t, &w, &w.ali).await.unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM licence_connections").await, 0);
+}
+
+async fn cals_are_given_in_the_seeds_order_and_a_denial_says_why_for_each(t: TestDb) {
+    let w = world(&t).await;
+    cals(&t, &w, 1, 1, 0).await;
+    // Anna takes the one Named CAL (dynamic assignment), Ali the one Session CAL.
+    open(&t, &w, &w.anna).await.unwrap();
+    open(&t, &w, &w.ali).await.unwrap();
+    assert_eq!(ledger_count(&t, "allocate", "named_cal").await, 1);
+    assert_eq!(ledger_count(&t, "consume", "session_cal").await, 1);
+    // Anna again: her Named CAL, nothing new.
+    open(&t, &w, &in_browser(&w.anna, "phone")).await.unwrap();
+    assert_eq!(ledger_count(&t, "allocate", "named_cal").await, 1);
+    // Pat is denied, and reads why each kind was unavailable.
+    let denial = open(&t, &w, &w.pat).await.unwrap_err();
+    assert_eq!(denial.status(), 403);
+    let reasons = tried(denial);
+    let codes: Vec<&str> = reasons.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "NoAvailableAccessType",
+            "NoDocumentPool",
+            "NoAvailableAccessType",
+            "NoAvailableAccessType"
+        ]
+    );
+    assert!(
+        reasons[2]
+            .1
+            .starts_with("no Session CAL free: 1 of 1 in use"),
+        "{reasons:?}"
+    );
+    assert_eq!(ledger_count(&t, "deny", "usage_cal").await, 1);
+    // Ali closes the app: the Session CAL is held 15 minutes from when it was taken.
+    licences::disconnect(&t.state, &w.ali, &w.app.id)
+        .await
+        .unwrap();
+    t.minutes(5);
+    let reasons = tried(open(&t, &w, &w.pat).await.unwrap_err());
+    assert!(reasons[2].1.contains("the next frees at"), "{reasons:?}");
+    t.minutes(10);
+    open(&t, &w, &w.pat).await.unwrap();
+}
+
+async fn the_same_client_reuses_its_session_cal_within_15_minutes(t: TestDb) {
+    let w = world(&t).await;
+    cals(&t, &w, 0, 1, 0).await;
+    open(&t, &w, &w.ali).await.unwrap();
+    licences::disconnect(&t.state, &w.ali, &w.app.id)
+        .await
+        .unwrap();
+    t.minutes(3);
+    open(&t, &w, &w.ali).await.unwrap();
+    assert_eq!(
+        ledger_count(&t, "consume", "session_cal").await,
+        1,
+        "reopened within 15 minutes: the same CAL"
+    );
+    assert!(
+        open(&t, &w, &w.pat).await.is_err(),
+        "and still held for others"
+    );
+}
+
+async fn an_idle_connection_ends_and_frees_its_session_cal(t: TestDb) {
+    let w = world(&t).await;
+    cals(&t, &w, 0, 1, 0).await;
+    open(&t, &w, &w.ali).await.unwrap();
+    t.minutes(29);
+    assert!(open(&t, &w, &w.pat).await.is_err());
+    t.minutes(2);
+    open(&t, &w, &w.pat).await.unwrap();
+}
+
+async fn two_hundred_opens_at_once_against_six_session_cals_give_exactly_six(t: TestDb) {
+    let w = world(&t).await;
+    cals(&t, &w, 0, 6, 0).await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let state = t.state.clone();
+        let who = in_browser(&w.ali, &format!("b{i}"));
+        let app_id = w.app.id.clone();
+        tasks.push(tokio::spawn(async move {
+            content::open_sheet(&state, &who, &app_id, None, None).await
+        }));
+    }
+    let (mut granted, mut denied) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => granted += 1,
+            Err(AppError::NoLicence { tried, .. }) => {
+                assert!(
+                    tried.iter().any(|t| t.why.contains("6 of 6 in use")),
+                    "{tried:?}"
+                );
+                denied += 1;
+            }
+            Err(other) => panic!("an open failed otherwise: {other:?}"),
+        }
+    }
+    assert_eq!((granted, denied), (6, 194));
+    assert_eq!(ledger_count(&t, "consume", "session_cal").await, 6);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM licence_ledger WHERE event = 'deny'")
+            .await,
+        194
+    );
+}
+
+async fn a_removed_pass_waits_in_quarantine_and_comes_back_to_its_person_at_no_cost(t: TestDb) {
+    let w = world(&t).await;
+    licences::set_licence_settings(
+        &t.state,
+        &w.admin,
+        LicenceSettings {
+            scheme: Some(Scheme::Tokens),
+            tokens: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap();
+    open(&t, &w, &w.ali).await.unwrap();
+    let denied = tried(open(&t, &w, &w.pat).await.unwrap_err());
+    assert_eq!(denied[0].0, "NotAssigned");
+    let release = licences::remove_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap();
+    let Release::QuarantinedUntil(until) = release else {
+        panic!("a pass used just now is quarantined");
+    };
+    assert_eq!(until, t.state.now() + 7 * 24 * 60 * 60 * 1000);
+    // Its token is not free for Pat.
+    let refused = licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.pat.user_id,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("1 of 1 in use or in quarantine"),
+        "{refused}"
+    );
+    // Given back to Ali, at no cost.
+    licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap();
+    assert_eq!(ledger_count(&t, "reinstate", "user_pass").await, 1);
+    open(&t, &w, &in_browser(&w.ali, "again")).await.unwrap();
+}
+
+async fn five_apps_at_once_under_access_passes_and_five_minutes_after_closing_one(t: TestDb) {
+    let w = world(&t).await;
+    licences::set_licence_settings(
+        &t.state,
+        &w.admin,
+        LicenceSettings {
+            scheme: Some(Scheme::Tokens),
+            tokens: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap();
+    for i in 0..5 {
+        open(&t, &w, &in_browser(&w.ali, &format!("tab{i}")))
+            .await
+            .unwrap();
+    }
+    let sixth = tried(open(&t, &w, &in_browser(&w.ali, "tab5")).await.unwrap_err());
+    assert_eq!(sixth[0].0, "MaxParallelSessionsExceeded");
+    licences::disconnect(&t.state, &in_browser(&w.ali, "tab0"), &w.app.id)
+        .await
+        .unwrap();
+    let waiting = tried(open(&t, &w, &in_browser(&w.ali, "tab5")).await.unwrap_err());
+    assert_eq!(waiting[0].0, "ParallelSessionWait");
+    t.minutes(5);
+    open(&t, &w, &in_browser(&w.ali, "tab5")).await.unwrap();
+}
+
+async fn analyzer_capacity_is_spent_in_units_and_stops_at_its_ceiling(t: TestDb) {
+    let w = world(&t).await;
+    licences::set_licence_settings(
+        &t.state,
+        &w.admin,
+        LicenceSettings {
+            scheme: Some(Scheme::UserBased),
+            capacity_minutes: 12,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    open(&t, &w, &w.ali).await.unwrap();
+    open(&t, &w, &w.pat).await.unwrap();
+    let denied = tried(open(&t, &w, &w.anna).await.unwrap_err());
+    assert_eq!(denied.last().unwrap().0, "CapacityExhausted");
+    assert!(
+        denied.last().unwrap().1.contains("12 of 12 minutes"),
+        "{denied:?}"
+    );
+}
+
+async fn bad_licence_input_is_refused_by_name_and_changes_nothing(t: TestDb) {
+    let w = world(&t).await;
+    let negative = licences::set_licence_settings(
+        &t.state,
+        &w.admin,
+        LicenceSettings {
+            scheme: Some(Scheme::Cals),
+            session_cals: -3,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        negative
+            .to_string()
+            .contains("session_cals must be a whole number from 0"),
+        "{negative}"
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM licence_settings").await, 0);
+    let not_admin = licences::get_licence_settings(&t.state, &w.ali)
+        .await
+        .unwrap_err();
+    assert_eq!(not_admin.status(), 403);
+    cals(&t, &w, 2, 0, 0).await;
+    let wrong_scheme = licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        wrong_scheme.to_string().contains("choose that scheme"),
+        "{wrong_scheme}"
+    );
+    let unknown = licences::assign_licence(&t.state, &w.admin, LicenceKind::NamedCal, "nobody", "")
+        .await
+        .unwrap_err();
+    assert!(
+        unknown
+            .to_string()
+            .contains("no active user with id nobody"),
+        "{unknown}"
+    );
+    let not_held = licences::remove_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::NamedCal,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(not_held.status(), 404);
+    let session = licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::SessionCal,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        session.to_string().contains("taken when an app opens"),
+        "{session}"
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM licence_assignments").await, 0);
+}
+
+on_both_databases!(
+    a_tenant_without_a_scheme_counts_nothing,
+    cals_are_given_in_the_seeds_order_and_a_denial_says_why_for_each,
+    the_same_client_reuses_its_session_cal_within_15_minutes,
+    an_idle_connection_ends_and_frees_its_session_cal,
+    two_hundred_opens_at_once_against_six_session_cals_give_exactly_six,
+    a_removed_pass_waits_in_quarantine_and_comes_back_to_its_person_at_no_cost,
+    five_apps_at_once_under_access_passes_and_five_minutes_after_closing_one,
+    analyzer_capacity_is_spent_in_units_and_stops_at_its_ceiling,
+    bad_licence_input_is_refused_by_name_and_changes_nothing,
+);
