@@ -226,3 +226,100 @@ pub struct Denial {
     /// The tenant admins' names, to ask for a licence.
     pub ask: Vec<String>,
 }
+
+/// One line of the licence center's overview: a kind's total and how it is used now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewLine {
+    pub kind: LicenceKind,
+    /// What the licence allows (minutes for analyzer capacity).
+    pub total: i64,
+    /// Assigned, held or consumed now (this month's minutes for capacity).
+    pub used: i64,
+    pub quarantined: i64,
+    pub free: i64,
+    /// Beyond `total` allowed (capacity overage), when there is one.
+    pub overage: i64,
+    /// Assignments beyond a lowered licence.
+    pub excess: i64,
+}
+
+/// A licence waiting in quarantine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineEntry {
+    pub kind: LicenceKind,
+    pub user_id: String,
+    pub user_name: String,
+    pub until: i64,
+}
+
+/// A denied open, for the licence center's "denied in the last 7 days".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DenialEntry {
+    pub at: i64,
+    pub user_id: String,
+    pub user_name: String,
+    pub app_id: String,
+    /// The reason codes of every kind tried.
+    pub codes: Vec<String>,
+}
+
+/// One day of the ledger: what was allocated, consumed and denied.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayUse {
+    /// Midnight UTC of the day.
+    pub day: i64,
+    pub allocated: i64,
+    pub consumed: i64,
+    pub denied: i64,
+}
+
+/// The licence center's overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceOverview {
+    pub scheme: Option<Scheme>,
+    pub lines: Vec<OverviewLine>,
+    /// Tokens (access passes): what they are spent on.
+    pub tokens_total: i64,
+    pub tokens_free: i64,
+    /// Analyzer capacity: minutes this month at the rate so far, to the month's end.
+    pub capacity_forecast: i64,
+    pub month_resets_at: i64,
+    pub quarantine: Vec<QuarantineEntry>,
+    pub denials: Vec<DenialEntry>,
+    /// The last 30 days, oldest first.
+    pub history: Vec<DayUse>,
+}
+
+/// A lasting assignment, as the licence center and the REST API list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentInfo {
+    pub kind: LicenceKind,
+    pub user_id: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub app_id: String,
+    pub assigned_at: i64,
+    pub last_used_at: Option<i64>,
+    /// Beyond a lowered licence: it gives no access until others are removed.
+    pub excess: bool,
+    /// When it would be released if removed now.
+    pub release_if_removed: Option<i64>,
+}
+
+/// The tenant's licence settings as an admin enters them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceSettings {
+    pub scheme: Option<Scheme>,
+    pub tokens: i64,
+    pub named_cals: i64,
+    pub dynamic_named: bool,
+    pub dynamic_document: bool,
+    pub session_cals: i64,
+    pub usage_cals: i64,
+    pub professional: i64,
+    pub analyzer: i64,
+    pub auto_professional: bool,
+    pub auto_analyzer: bool,
+    pub capacity_minutes: i64,
+    pub overage_minutes: i64,
+}

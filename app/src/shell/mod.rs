@@ -19,6 +19,7 @@ use crate::content::ui::SheetPage;
 use crate::directory::rules::Permission;
 use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};
 use crate::error::AppError;
+use crate::licences::ui::LicencesPage;
 use crate::sharing::ui::MembersPage;
 use crate::spaces::ui::{SpacePage, SpacesPage};
 
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/admin/groups/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/roles") view=|| view! { <Guarded need=Permission::ManageDirectory><RolesPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/audit") view=|| view! { <Guarded need=Permission::ViewAuditLog><AuditPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/licences") view=|| view! { <Guarded need=Permission::ManageDirectory><LicencesPage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/admin/embedding") view=|| view! { <Guarded need=Permission::ManageAllowedOrigins><EmbeddingPage/></Guarded> }/>
                 </Routes>
             </Frame>
@@ -137,6 +139,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
             })}
             {audit.then(|| view! { <A href="/admin/audit">"Audit log"</A> })}
             {embedding.then(|| view! { <A href="/admin/embedding">"Embedding"</A> })}
+            {user.is_tenant_admin.then(|| view! { <A href="/admin/licences">"Licences"</A> })}
         </nav>
     }
 }

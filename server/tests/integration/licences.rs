@@ -7,9 +7,10 @@ use app::auth::principal::{Credential, Principal};
 use app::content::service as content;
 use app::error::AppError;
 use app::licences::model::LicenceKind;
+use app::licences::model::LicenceSettings;
 use app::licences::model::Scheme;
 use app::licences::rules::Release;
-use app::licences::service::{self as licences, LicenceSettings};
+use app::licences::service as licences;
 
 use crate::common::world::{world, World};
 

@@ -2,6 +2,7 @@
 //! quarantine and reinstatement), Document CAL pools, pass rules and login groups.
 
 use super::*;
+use crate::licences::model::LicenceSettings;
 
 pub(super) fn require_admin(principal: &Principal) -> Result<(), AppError> {
     if principal.is_tenant_admin {
@@ -11,24 +12,6 @@ pub(super) fn require_admin(principal: &Principal) -> Result<(), AppError> {
             "Only tenant admins manage licences. Ask one of them.",
         ))
     }
-}
-
-/// The tenant's licence settings as an admin enters them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LicenceSettings {
-    pub scheme: Option<Scheme>,
-    pub tokens: i64,
-    pub named_cals: i64,
-    pub dynamic_named: bool,
-    pub dynamic_document: bool,
-    pub session_cals: i64,
-    pub usage_cals: i64,
-    pub professional: i64,
-    pub analyzer: i64,
-    pub auto_professional: bool,
-    pub auto_analyzer: bool,
-    pub capacity_minutes: i64,
-    pub overage_minutes: i64,
 }
 
 pub(super) fn checked(field: &str, value: i64) -> Result<i64, AppError> {
@@ -241,7 +224,7 @@ pub async fn assign_licence(
             i64::from(pool(total, &scoped, now).in_use(now))
         };
         if in_use >= total {
-            return Err(AppError::conflict(format!(
+            return Err(AppError::forbidden(format!(
                 "No {} is free: {in_use} of {total} in use or in quarantine. Remove one, or raise the number in the licence settings.",
                 kind.label()
             )));

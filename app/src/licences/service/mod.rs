@@ -6,10 +6,12 @@
 mod admin;
 mod ending;
 mod opening;
+mod overview;
 
 pub use admin::*;
 pub use ending::*;
 pub use opening::*;
+pub use overview::*;
 
 use sqlx::{Acquire, AnyConnection};
 

@@ -8,6 +8,7 @@ pub struct AssignmentRow {
     pub kind: String,
     pub user_id: String,
     pub user_name: String,
+    pub user_email: String,
     pub app_id: String,
     pub assigned_at: i64,
     pub assigned_by: String,
@@ -17,7 +18,7 @@ pub struct AssignmentRow {
 }
 
 pub(super) const ASSIGNMENT_COLUMNS: &str =
-    "a.id, a.kind, a.user_id, u.name AS user_name, a.app_id, \
+    "a.id, a.kind, a.user_id, u.name AS user_name, u.email AS user_email, a.app_id, \
      a.assigned_at, a.assigned_by, a.last_used_at, a.removed_at, a.quarantine_until";
 
 /// Live assignments of `kinds` (and removed ones still in quarantine at `now`), oldest first.
