@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod filter;
 pub mod groups;
+pub mod licenses;
 pub mod model;
 pub mod patch;
 pub mod roles;
@@ -33,9 +34,9 @@ use model::{Href, ListLinks, RefIn};
 /// The document's frame; the paths come from the routes themselves (`routes()` below).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
+    info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins and licences of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
     components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
-    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins")),
+    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins"), (name = "licenses")),
 )]
 pub struct ApiDoc;
 
@@ -170,6 +171,19 @@ fn routes() -> OpenApiRouter<AppState> {
             csp_origins::put,
             csp_origins::delete
         ))
+        .routes(routes!(licenses::overview))
+        .routes(routes!(licenses::status))
+        .routes(routes!(licenses::list_assignments))
+        .routes(routes!(licenses::add_assignments))
+        .routes(routes!(licenses::delete_assignments))
+        .routes(routes!(licenses::update_assignments))
+        .routes(routes!(licenses::get_settings, licenses::put_settings))
+        .routes(routes!(
+            licenses::get_sightline_settings,
+            licenses::put_sightline_settings
+        ))
+        .routes(routes!(licenses::consumption))
+        .routes(routes!(licenses::ledger_csv))
 }
 
 pub fn router() -> Router<AppState> {

@@ -12,6 +12,7 @@ mod directory;
 mod http;
 mod http_anonymous;
 mod http_content;
+mod http_licences;
 mod http_sharing;
 mod licences;
 mod security;

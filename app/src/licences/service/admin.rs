@@ -140,7 +140,21 @@ pub async fn assign_licence(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
-    let settings = store::settings(&mut tx, &principal.tenant_id)
+    assign_in(&mut tx, principal, kind, user_id, app_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `assign_licence` inside the caller's transaction, under the tenant's lock.
+async fn assign_in(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    kind: LicenceKind,
+    user_id: &str,
+    app_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let settings = store::settings(&mut *tx, &principal.tenant_id)
         .await?
         .filter(|s| Scheme::parse(&s.scheme) == Some(kind.scheme()))
         .ok_or_else(|| {
@@ -152,7 +166,7 @@ pub async fn assign_licence(
                 ),
             )
         })?;
-    let user = crate::directory::store::get_user(&mut tx, &principal.tenant_id, user_id)
+    let user = crate::directory::store::get_user(&mut *tx, &principal.tenant_id, user_id)
         .await?
         .filter(|u| u.status != crate::directory::rules::UserStatus::Disabled.as_str())
         .ok_or_else(|| {
@@ -162,14 +176,14 @@ pub async fn assign_licence(
             )
         })?;
     let app_id = if kind == LicenceKind::DocumentCal {
-        if store::document_pool(&mut tx, app_id).await?.is_none() {
+        if store::document_pool(&mut *tx, app_id).await?.is_none() {
             return Err(AppError::invalid("appId", "Document CALs are given for an app that has a Document CAL pool: set the app's pool first."));
         }
         app_id
     } else {
         ""
     };
-    let rows = store::assignments(&mut tx, &principal.tenant_id, kind.as_str(), now).await?;
+    let rows = store::assignments(&mut *tx, &principal.tenant_id, kind.as_str(), now).await?;
     if live(&rows).any(|r| r.user_id == user.id && r.app_id == app_id) {
         return Err(AppError::conflict(format!(
             "{} already holds a {}.",
@@ -182,9 +196,9 @@ pub async fn assign_licence(
         .find(|r| r.removed_at.is_some() && r.user_id == user.id && r.app_id == app_id);
     let detail;
     if let Some(q) = quarantined {
-        store::reinstate_assignment(&mut tx, &q.id).await?;
+        store::reinstate_assignment(&mut *tx, &q.id).await?;
         store::append(
-            &mut tx,
+            &mut *tx,
             &principal.tenant_id,
             &LedgerRow {
                 user_id: user.id.clone(),
@@ -202,13 +216,13 @@ pub async fn assign_licence(
         let total = match kind {
             LicenceKind::UserPass => settings.tokens,
             LicenceKind::NamedCal => settings.named_cals,
-            LicenceKind::DocumentCal => store::document_pool(&mut tx, app_id).await?.unwrap_or(0),
+            LicenceKind::DocumentCal => store::document_pool(&mut *tx, app_id).await?.unwrap_or(0),
             LicenceKind::Professional => settings.professional,
             _ => settings.analyzer,
         };
         let in_use = if kind == LicenceKind::UserPass {
             // Tokens are shared with login groups.
-            let groups: i64 = store::login_groups(&mut tx, &principal.tenant_id)
+            let groups: i64 = store::login_groups(&mut *tx, &principal.tenant_id)
                 .await?
                 .iter()
                 .filter(|g| g.deleted_at.is_none())
@@ -236,9 +250,9 @@ pub async fn assign_licence(
             app_id,
             assigned_by: &principal.user_id,
         };
-        store::insert_assignment(&mut tx, &new_id(), &new, now).await?;
+        store::insert_assignment(&mut *tx, &new_id(), &new, now).await?;
         store::append(
-            &mut tx,
+            &mut *tx,
             &principal.tenant_id,
             &LedgerRow {
                 user_id: user.id.clone(),
@@ -250,7 +264,7 @@ pub async fn assign_licence(
         detail = format!("{} to {}", kind.label(), user.name);
     }
     record(
-        &mut tx,
+        &mut *tx,
         now,
         &principal.actor(),
         AuditAction::LicenceAssign,
@@ -262,7 +276,6 @@ pub async fn assign_licence(
         detail,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -279,7 +292,21 @@ pub async fn remove_licence(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
-    let rows = store::assignments(&mut tx, &principal.tenant_id, kind.as_str(), now).await?;
+    let release = remove_in(&mut tx, principal, kind, user_id, app_id, now).await?;
+    tx.commit().await?;
+    Ok(release)
+}
+
+/// `remove_licence` inside the caller's transaction, under the tenant's lock.
+async fn remove_in(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    kind: LicenceKind,
+    user_id: &str,
+    app_id: &str,
+    now: i64,
+) -> Result<rules::Release, AppError> {
+    let rows = store::assignments(&mut *tx, &principal.tenant_id, kind.as_str(), now).await?;
     let row = live(&rows)
         .find(|r| r.user_id == user_id && (kind != LicenceKind::DocumentCal || r.app_id == app_id))
         .cloned()
@@ -297,14 +324,14 @@ pub async fn remove_licence(
         rules::Release::QuarantinedUntil(t) => Some(t),
         rules::Release::Now => None,
     };
-    store::remove_assignment(&mut tx, &row.id, now, until).await?;
+    store::remove_assignment(&mut *tx, &row.id, now, until).await?;
     let event = if until.is_some() {
         "quarantine"
     } else {
         "return"
     };
     store::append(
-        &mut tx,
+        &mut *tx,
         &principal.tenant_id,
         &LedgerRow {
             user_id: row.user_id.clone(),
@@ -317,7 +344,7 @@ pub async fn remove_licence(
     )
     .await?;
     record(
-        &mut tx,
+        &mut *tx,
         now,
         &principal.actor(),
         AuditAction::LicenceRemove,
@@ -336,8 +363,27 @@ pub async fn remove_licence(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(release)
+}
+
+/// Changes a person's assignment from one kind to another (analyzer to professional, say) in one
+/// transaction: the old one goes (with its quarantine, if it has one) and the new one is given,
+/// or neither.
+pub async fn change_licence(
+    state: &AppState,
+    principal: &Principal,
+    user_id: &str,
+    from: LicenceKind,
+    to: LicenceKind,
+) -> Result<(), AppError> {
+    require_admin(principal)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
+    remove_in(&mut tx, principal, from, user_id, "", now).await?;
+    assign_in(&mut tx, principal, to, user_id, "", now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Sets how many Document CALs an app has (0 removes its pool).

@@ -93,7 +93,7 @@ pub async fn get_licence_overview(
             lines.push(line(LicenceKind::NamedCal, s.named_cals, named, q));
             let (documents, dq) = counts(LicenceKind::DocumentCal);
             let pools: i64 = sqlx::query_scalar::<_, i64>(
-                "SELECT COALESCE(SUM(size), 0) FROM document_pools WHERE tenant_id = $1",
+                "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM document_pools WHERE tenant_id = $1",
             )
             .bind(tenant)
             .fetch_one(&mut *conn)
