@@ -53,6 +53,7 @@ clean-data:
 bench:
 	cargo bench -p server --bench access
 	cargo bench -p server --bench content
+	cargo bench -p server --bench licences
 
 ## Anonymous links under load (wrk), writes per visit, an embedded chart's bytes and first paint.
 bench-anonymous:

@@ -13,6 +13,8 @@ use app::directory::model::{Group, NewGroup, NewUser, RoleInput};
 use app::directory::rules::Permission;
 use app::directory::service;
 use app::error::AppError;
+use app::licences::model::{LicenceSettings, Scheme};
+use app::licences::service as licences;
 use app::sharing::model::{NewShare, ShareAssignee};
 use app::sharing::service as sharing;
 use app::spaces::model::{AssigneeType, NewAssignment, NewSpace};
@@ -120,8 +122,23 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
         service::add_group_member(state, &console, &analysts.id, &dana.user_id).await?;
     }
     load_spaces(state, &groups).await?;
+    // QlikView CALs, few enough that giving and refusing show within a minute: the first two
+    // people to open an app get the Named CALs, the next the Session CAL, then two Usage CALs,
+    // and the one after is refused with the reasons (see Admin > Licences).
+    let demo_licences = LicenceSettings {
+        scheme: Some(Scheme::Cals),
+        named_cals: DEMO_NAMED_CALS,
+        dynamic_named: true,
+        session_cals: 1,
+        usage_cals: 2,
+        ..Default::default()
+    };
+    licences::set_licence_settings(state, &console, demo_licences).await?;
     Ok(true)
 }
+
+/// The demo's Named User CALs.
+pub const DEMO_NAMED_CALS: i64 = 2;
 
 async fn person(state: &AppState, email: &str) -> Result<Principal, AppError> {
     let mut conn = state.db.acquire().await?;

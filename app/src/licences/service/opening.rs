@@ -168,12 +168,14 @@ pub(super) async fn decide(
             )
             .await?;
             let usage_times: Vec<i64> = usage.iter().map(|u| u.0).collect();
-            let mine = store::consumed(
+            // A Usage CAL is one person's for one app.
+            let mine = store::last_started(
                 conn,
                 tenant,
                 LicenceKind::UsageCal.as_str(),
+                user,
+                &app.id,
                 now - rules::USAGE_CAL_MS,
-                Some(user),
             )
             .await?;
             let cals = rules::Cals {
@@ -201,7 +203,7 @@ pub(super) async fn decide(
                 has_named: live(&named).any(|n| &n.user_id == user),
                 has_document: live(&documents).any(|d| &d.user_id == user),
                 client: client.to_string(),
-                usage_started: mine.last().map(|u| u.0),
+                usage_started: mine,
             };
             rules::decide_cals(&cals, &holder, now)
         }

@@ -61,6 +61,29 @@ pub async fn consumed(
     .await
 }
 
+/// When this person last started a `kind` for this app, from `since` on.
+pub async fn last_started(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    kind: &str,
+    user_id: &str,
+    app_id: &str,
+    since: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT MAX(at) FROM licence_ledger
+         WHERE tenant_id = $1 AND kind = $2 AND event = 'consume' AND user_id = $3 AND app_id = $4
+           AND at >= $5",
+    )
+    .bind(tenant_id)
+    .bind(kind)
+    .bind(user_id)
+    .bind(app_id)
+    .bind(since)
+    .fetch_one(conn)
+    .await
+}
+
 /// The ledger of the tenant from `since`, newest first, at most `limit` rows.
 pub async fn ledger(
     conn: &mut AnyConnection,
