@@ -65,7 +65,7 @@ test('a Named CAL opens the app, a refusal says why, and one click from the deni
   await hydrated(page);
   const denials = page.locator('section.card', { has: page.getByRole('heading', { name: 'Denied in the last 7 days' }) });
   const row = denials.getByRole('row', { name: /Grace Okafor/ }).first();
-  await expect(row).toContainText('DynamicAssignmentOff');
+  await expect(row).toContainText('none given on first use');
   await row.getByRole('button', { name: 'Give a Named User CAL' }).click();
   await expect(allocations.getByRole('cell', { name: /Grace Okafor/ })).toBeVisible();
   await shot(page, '42-licence-from-denials');

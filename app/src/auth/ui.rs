@@ -130,6 +130,7 @@ pub fn AccountPage() -> impl IntoView {
         <PageHeader title="Your account".to_string() subtitle=format!("{} · {} · {}", user.name, user.email, user.tenant_name)/>
         <ApiKeys user_id=None can_create=user.has(Permission::CreateApiKeys)/>
         <Sessions/>
+        <crate::licences::ui::MyConnections/>
     }
 }
 

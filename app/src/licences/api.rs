@@ -60,3 +60,59 @@ pub async fn remove_licence(
         super::rules::Release::Now => None,
     }))
 }
+
+#[server(input = Json)]
+pub async fn list_my_connections() -> Result<Vec<MyConnection>, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::list_my_connections(&state, &principal).await)
+}
+
+#[server(input = Json)]
+pub async fn end_my_connection(id: String) -> Result<(), AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::end_my_connection(&state, &principal, &id).await)
+}
+
+#[server(input = Json)]
+pub async fn get_licence_extras() -> Result<LicenceExtras, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::get_licence_extras(&state, &principal).await)
+}
+
+#[server(input = Json)]
+pub async fn add_login_group(group_id: String, tokens: i64) -> Result<(), AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::add_login_group(&state, &principal, &group_id, tokens).await)
+}
+
+#[server(input = Json)]
+pub async fn delete_login_group(id: String) -> Result<u32, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::delete_login_group(&state, &principal, &id).await)
+}
+
+#[server(input = Json)]
+pub async fn add_pass_rule(group_id: String) -> Result<(), AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::add_pass_rule(&state, &principal, &group_id).await)
+}
+
+#[server(input = Json)]
+pub async fn remove_pass_rule(group_id: String) -> Result<(), AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::remove_pass_rule(&state, &principal, &group_id).await)
+}
+
+#[server(input = Json)]
+pub async fn set_document_pool(app_id: String, size: i64) -> Result<(), AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::set_document_pool(&state, &principal, &app_id, size).await)
+}

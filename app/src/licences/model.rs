@@ -166,6 +166,22 @@ impl Reason {
     }
 }
 
+/// A stored reason code as the licence center reads it.
+pub fn code_phrase(code: &str) -> &'static str {
+    match code {
+        "NotAssigned" => "holds none",
+        "DynamicAssignmentOff" => "none given on first use",
+        "NoAvailableAccessType" => "none free",
+        "NoLoginGroup" => "in no login group",
+        "NoDocumentPool" => "no Document CALs for the app",
+        "MaxParallelSessionsExceeded" => "5 apps open already",
+        "ParallelSessionWait" => "waiting 5 minutes after closing one",
+        "ExcessAssignment" => "beyond a lowered licence",
+        "CapacityExhausted" => "capacity used up",
+        _ => "refused",
+    }
+}
+
 /// One kind tried, and why it was unavailable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
@@ -322,4 +338,39 @@ pub struct LicenceSettings {
     pub auto_analyzer: bool,
     pub capacity_minutes: i64,
     pub overage_minutes: i64,
+}
+
+/// One of a person's open apps (a connection), as their account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyConnection {
+    pub id: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub kind: Option<LicenceKind>,
+    pub opened_at: i64,
+    pub last_seen_at: i64,
+    /// Opened in the browser this list is shown in.
+    pub this_browser: bool,
+}
+
+/// A group with login access passes, as the settings list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginGroupInfo {
+    pub id: String,
+    pub group_name: String,
+    pub tokens: i64,
+    pub passes: i64,
+    pub passes_in_use: i64,
+}
+
+/// The extras of each scheme: login groups and pass rules (tokens), Document CAL pools (CALs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceExtras {
+    pub login_groups: Vec<LoginGroupInfo>,
+    /// Groups whose members get a user access pass on first use: (group id, name).
+    pub pass_rules: Vec<(String, String)>,
+    /// Apps with Document CALs: (app id, name, pool size).
+    pub document_pools: Vec<(String, String, i64)>,
+    /// Every app of the tenant, to give one Document CALs: (id, name).
+    pub apps: Vec<(String, String)>,
 }

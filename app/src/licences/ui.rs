@@ -27,13 +27,17 @@ pub fn LicencesPage() -> impl IntoView {
     let overview = Resource::new(move || version.get(), |_| get_licence_overview());
     let assignments = Resource::new(move || version.get(), |_| list_licence_assignments());
     let settings = Resource::new(move || version.get(), |_| get_licence_settings());
+    let extras = Resource::new(move || version.get(), |_| get_licence_extras());
     view! {
         <Title text="Licences"/>
         <PageHeader title="Licences".to_string() subtitle="Who may open apps: what is allocated, in use, free and in quarantine, and who was turned away".to_string()/>
         <Loaded resource=overview view=move |o| view! { <Overview overview=o reload/> }.into_any()/>
         <div class="columns">
             <Loaded resource=assignments view=move |list| view! { <Assignments list reload/> }.into_any()/>
-            <Loaded resource=settings view=move |s| view! { <Settings current=s reload/> }.into_any()/>
+            <div class="stack">
+                <Loaded resource=settings view=move |s| view! { <Settings current=s reload/> }.into_any()/>
+                <Loaded resource=extras view=move |e| view! { <Extras extras=e reload/> }.into_any()/>
+            </div>
         </div>
     }
 }
@@ -204,7 +208,7 @@ fn Denials(
                                     <tr>
                                         <td>{d.user_name.clone()}</td>
                                         <td class="nowrap"><Time ms=d.at/></td>
-                                        <td class="small">{d.codes.join(", ")}</td>
+                                        <td class="small" title=d.codes.join(", ")>{d.codes.iter().map(|c| code_phrase(c)).collect::<Vec<_>>().join("; ")}</td>
                                         <td><button type="button" class="button tiny primary" on:click=move |_| { allocate.dispatch(user.clone()); }>{format!("Give a {}", kind.label())}</button></td>
                                     </tr>
                                 }
@@ -394,4 +398,153 @@ fn Settings(
             </form>
         </section>
     }
+}
+
+/// A person's open apps: each takes a licence connection (under access passes, at most 5 at
+/// once); ending one frees it.
+#[component]
+pub fn MyConnections() -> impl IntoView {
+    let end = Action::new(|id: &String| {
+        let id = id.clone();
+        async move { end_my_connection(id).await }
+    });
+    let list = Resource::new(move || end.version().get(), |_| list_my_connections());
+    view! {
+        <section class="card">
+            <h2>"Your open apps"</h2>
+            <p class="muted">"Each app you have open holds a licence while you use it; closing its tab ends it, and so does this list."</p>
+            {move || end.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorBox error/> })}
+            <Loaded resource=list view=move |rows| {
+                if rows.is_empty() {
+                    return view! { <p class="muted">"No app is open."</p> }.into_any();
+                }
+                view! {
+                    <table class="data-table">
+                        <thead><tr><th>"App"</th><th>"Licence"</th><th>"Opened"</th><th>"Last active"</th><th></th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|c| {
+                                let id = c.id.clone();
+                                view! {
+                                    <tr>
+                                        <td>{c.app_name.clone()}{c.this_browser.then(|| view! { " " <span class="badge">"this browser"</span> })}</td>
+                                        <td>{c.kind.map(|k| k.label()).unwrap_or("")}</td>
+                                        <td class="nowrap"><Time ms=c.opened_at/></td>
+                                        <td class="nowrap"><Time ms=c.last_seen_at/></td>
+                                        <td><button type="button" class="button tiny" on:click=move |_| { end.dispatch(id.clone()); }>"End"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }/>
+        </section>
+    }
+}
+
+/// Login groups and pass rules (access passes) and Document CAL pools (CALs).
+#[component]
+fn Extras(
+    extras: LicenceExtras,
+    reload: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let group = RwSignal::new(None::<Candidate>);
+    let tokens = RwSignal::new("1".to_string());
+    let rule_group = RwSignal::new(None::<Candidate>);
+    let app = RwSignal::new(String::new());
+    let size = RwSignal::new("1".to_string());
+    let act = Action::new(move |step: &Extra| {
+        let step = step.clone();
+        async move {
+            match step {
+                Extra::AddLogin(group, tokens) => add_login_group(group, tokens).await,
+                Extra::DeleteLogin(id) => delete_login_group(id).await.map(|_| ()),
+                Extra::AddRule(group) => add_pass_rule(group).await,
+                Extra::RemoveRule(group) => remove_pass_rule(group).await,
+                Extra::Pool(app, size) => set_document_pool(app, size).await,
+            }
+        }
+    });
+    Effect::new(move || {
+        if let Some(Ok(())) = act.value().get() {
+            untrack(reload);
+        }
+    });
+    let number = |text: String| text.trim().parse::<i64>().unwrap_or(-1);
+    view! {
+        <section class="card">
+            <h2>"Groups and apps"</h2>
+            {move || act.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorBox error/> })}
+            <h3>"Login access (access passes)"</h3>
+            {if extras.login_groups.is_empty() {
+                view! { <p class="muted small">"No group has login passes. Each token buys 10 one-hour passes for a group's members."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {extras.login_groups.into_iter().map(|g| {
+                            let id = g.id.clone();
+                            view! {
+                                <li>
+                                    <strong>{g.group_name.clone()}</strong>
+                                    {format!(": {} tokens, {} of {} passes out", g.tokens, g.passes_in_use, g.passes)}
+                                    " "
+                                    <button type="button" class="button tiny danger" on:click=move |_| { act.dispatch(Extra::DeleteLogin(id.clone())); }>"Remove"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <form class="stack" on:submit=move |ev| {
+                ev.prevent_default();
+                if let Some(g) = group.get_untracked() {
+                    act.dispatch(Extra::AddLogin(g.id, number(tokens.get_untracked())));
+                }
+            }>
+                <PersonPicker label="Group for login passes" chosen=group/>
+                <label>"Tokens " <input type="number" min="1" prop:value=tokens on:input=move |ev| tokens.set(event_target_value(&ev))/></label>
+                <button type="submit" class="button small" disabled=move || group.get().is_none()>"Give login passes"</button>
+            </form>
+            <h3>"User passes on first use"</h3>
+            <ul class="plain-list">
+                {extras.pass_rules.into_iter().map(|(id, name)| {
+                    view! {
+                        <li>{name}" "<button type="button" class="button tiny" on:click=move |_| { act.dispatch(Extra::RemoveRule(id.clone())); }>"Stop"</button></li>
+                    }
+                }).collect_view()}
+            </ul>
+            <form class="stack" on:submit=move |ev| {
+                ev.prevent_default();
+                if let Some(g) = rule_group.get_untracked() {
+                    act.dispatch(Extra::AddRule(g.id));
+                }
+            }>
+                <PersonPicker label="Group whose members get a user pass" chosen=rule_group/>
+                <button type="submit" class="button small" disabled=move || rule_group.get().is_none()>"Add rule"</button>
+            </form>
+            <h3>"Document CALs (CALs)"</h3>
+            <ul class="plain-list">
+                {extras.document_pools.into_iter().map(|(_, name, size)| view! { <li>{format!("{name}: {size}")}</li> }).collect_view()}
+            </ul>
+            <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); act.dispatch(Extra::Pool(app.get_untracked(), number(size.get_untracked()))); }>
+                <label>"App "
+                    <select prop:value=app on:change=move |ev| app.set(event_target_value(&ev))>
+                        <option value="">"Choose an app"</option>
+                        {extras.apps.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Document CALs " <input type="number" min="0" prop:value=size on:input=move |ev| size.set(event_target_value(&ev))/></label>
+                <button type="submit" class="button small">"Set"</button>
+            </form>
+        </section>
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Extra {
+    AddLogin(String, i64),
+    DeleteLogin(String),
+    AddRule(String),
+    RemoveRule(String),
+    Pool(String, i64),
 }

@@ -377,7 +377,121 @@ async fn bad_licence_input_is_refused_by_name_and_changes_nothing(t: TestDb) {
     assert_eq!(t.count("SELECT COUNT(*) FROM licence_assignments").await, 0);
 }
 
+async fn a_person_sees_their_open_apps_and_ends_one(t: TestDb) {
+    let w = world(&t).await;
+    cals(&t, &w, 0, 1, 0).await;
+    open(&t, &w, &w.ali).await.unwrap();
+    let mine = licences::list_my_connections(&t.state, &w.ali)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].app_name, w.app.name);
+    assert_eq!(mine[0].kind, Some(LicenceKind::SessionCal));
+    assert!(mine[0].this_browser);
+    assert!(licences::list_my_connections(&t.state, &w.pat)
+        .await
+        .unwrap()
+        .is_empty());
+    let not_hers = licences::end_my_connection(&t.state, &w.pat, &mine[0].id)
+        .await
+        .unwrap_err();
+    assert_eq!(not_hers.status(), 404, "nobody ends another person's app");
+    licences::end_my_connection(&t.state, &w.ali, &mine[0].id)
+        .await
+        .unwrap();
+    assert!(licences::list_my_connections(&t.state, &w.ali)
+        .await
+        .unwrap()
+        .is_empty());
+    t.minutes(15);
+    open(&t, &w, &w.pat).await.unwrap();
+}
+
+async fn login_passes_cover_an_hour_and_a_deleted_group_keeps_the_tokens_of_passes_out(t: TestDb) {
+    let w = world(&t).await;
+    licences::set_licence_settings(
+        &t.state,
+        &w.admin,
+        LicenceSettings {
+            scheme: Some(Scheme::Tokens),
+            tokens: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let floor = app::directory::service::create_group(
+        &t.state,
+        &w.admin,
+        app::directory::model::NewGroup {
+            name: "Shop floor".into(),
+            description: String::new(),
+            role_ids: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    app::directory::service::add_group_member(&t.state, &w.admin, &floor.id, &w.ali.user_id)
+        .await
+        .unwrap();
+    licences::add_login_group(&t.state, &w.admin, &floor.id, 1)
+        .await
+        .unwrap();
+    let too_many = licences::add_login_group(&t.state, &w.admin, &floor.id, 2)
+        .await
+        .unwrap_err();
+    assert!(
+        too_many.to_string().contains("Only 1 of 2 tokens are free"),
+        "{too_many}"
+    );
+    open(&t, &w, &w.ali).await.unwrap();
+    licences::disconnect(&t.state, &w.ali, &w.app.id)
+        .await
+        .unwrap();
+    t.minutes(30);
+    open(&t, &w, &in_browser(&w.ali, "later")).await.unwrap();
+    assert_eq!(
+        ledger_count(&t, "consume", "login_pass").await,
+        1,
+        "the same pass within the hour"
+    );
+    t.minutes(31);
+    licences::disconnect(&t.state, &in_browser(&w.ali, "later"), &w.app.id)
+        .await
+        .unwrap();
+    open(&t, &w, &in_browser(&w.ali, "next hour"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger_count(&t, "consume", "login_pass").await,
+        2,
+        "minute 61: a new pass"
+    );
+    let extras = licences::get_licence_extras(&t.state, &w.admin)
+        .await
+        .unwrap();
+    assert_eq!(extras.login_groups[0].passes, 10);
+    assert_eq!(extras.login_groups[0].passes_in_use, 2);
+    // Pat is in no login group and holds no pass.
+    let pat = tried(open(&t, &w, &w.pat).await.unwrap_err());
+    assert_eq!(
+        pat.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+        ["NotAssigned", "NoLoginGroup"]
+    );
+    // Deleting the group: its token stays held while two passes are out.
+    let held = licences::delete_login_group(&t.state, &w.admin, &extras.login_groups[0].id)
+        .await
+        .unwrap();
+    assert_eq!(held, 1);
+    let overview = licences::get_licence_overview(&t.state, &w.admin)
+        .await
+        .unwrap();
+    assert_eq!(overview.tokens_free, 1);
+}
+
 on_both_databases!(
+    login_passes_cover_an_hour_and_a_deleted_group_keeps_the_tokens_of_passes_out,
+    a_person_sees_their_open_apps_and_ends_one,
     a_tenant_without_a_scheme_counts_nothing,
     cals_are_given_in_the_seeds_order_and_a_denial_says_why_for_each,
     the_same_client_reuses_its_session_cal_within_15_minutes,

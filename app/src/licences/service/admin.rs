@@ -526,3 +526,124 @@ pub async fn add_login_group(
     tx.commit().await?;
     Ok(())
 }
+
+/// Login groups, pass rules and Document CAL pools, for the settings.
+pub async fn get_licence_extras(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<crate::licences::model::LicenceExtras, AppError> {
+    require_admin(principal)?;
+    let now = state.now();
+    let tenant = &principal.tenant_id;
+    let mut conn = state.db.acquire().await?;
+    let mut login_groups = Vec::new();
+    for group in store::login_groups(&mut conn, tenant).await? {
+        if group.deleted_at.is_some() {
+            continue;
+        }
+        let windows = store::login_windows(
+            &mut conn,
+            &group.id,
+            now - rules::LOGIN_WINDOW_MS - rules::LOGIN_RETURN_MS,
+        )
+        .await?;
+        let g = rules::LoginGroup {
+            tokens: count(group.tokens),
+            returns: windows
+                .iter()
+                .map(|w| rules::login_pass_returns_at(w.1))
+                .collect(),
+        };
+        login_groups.push(crate::licences::model::LoginGroupInfo {
+            id: group.id,
+            group_name: group.group_name,
+            tokens: group.tokens,
+            passes: i64::from(g.passes()),
+            passes_in_use: i64::from(g.in_use(now)),
+        });
+    }
+    Ok(crate::licences::model::LicenceExtras {
+        login_groups,
+        pass_rules: store::pass_rules(&mut conn, tenant).await?,
+        document_pools: store::document_pools(&mut conn, tenant).await?,
+        apps: store::app_names(&mut conn, tenant).await?,
+    })
+}
+
+/// Deletes a login group: it frees one token per 10 passes that are unused or have returned
+/// now, and the rest as its passes return. Answers how many tokens it still holds.
+pub async fn delete_login_group(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<u32, AppError> {
+    require_admin(principal)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
+    let group = store::login_groups(&mut tx, &principal.tenant_id)
+        .await?
+        .into_iter()
+        .find(|g| g.id == id && g.deleted_at.is_none())
+        .ok_or_else(|| AppError::not_found("There is no such login group."))?;
+    let windows = store::login_windows(
+        &mut tx,
+        &group.id,
+        now - rules::LOGIN_WINDOW_MS - rules::LOGIN_RETURN_MS,
+    )
+    .await?;
+    let held = rules::LoginGroup {
+        tokens: count(group.tokens),
+        returns: windows
+            .iter()
+            .map(|w| rules::login_pass_returns_at(w.1))
+            .collect(),
+    }
+    .tokens_held_when_deleted(now);
+    store::delete_login_group(&mut tx, &group.id, now).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        AuditAction::LicenceSettingsUpdate,
+        Target {
+            kind: "group",
+            id: group.group_id.as_deref().unwrap_or(""),
+            name: &group.group_name,
+        },
+        format!(
+            "login access removed: {} of {} tokens free now, {held} as passes return",
+            group.tokens - i64::from(held),
+            group.tokens
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(held)
+}
+
+/// Members of `group_id` no longer get a user access pass on first use (passes they have stay).
+pub async fn remove_pass_rule(
+    state: &AppState,
+    principal: &Principal,
+    group_id: &str,
+) -> Result<(), AppError> {
+    require_admin(principal)?;
+    let mut tx = state.db.begin().await?;
+    store::remove_pass_rule(&mut tx, &principal.tenant_id, group_id).await?;
+    record(
+        &mut tx,
+        state.now(),
+        &principal.actor(),
+        AuditAction::LicenceSettingsUpdate,
+        Target {
+            kind: "group",
+            id: group_id,
+            name: "",
+        },
+        "members no longer get a user access pass on first use",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -81,3 +81,56 @@ pub async fn disconnect(
     tx.commit().await?;
     Ok(())
 }
+
+/// The caller's open apps, newest first.
+pub async fn list_my_connections(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<crate::licences::model::MyConnection>, AppError> {
+    let now = state.now();
+    let mut conn = state.db.acquire().await?;
+    let mine = client_of(principal);
+    let mut out = Vec::new();
+    let rows =
+        store::connections_of(&mut conn, &principal.tenant_id, &principal.user_id, now).await?;
+    for row in rows.into_iter().filter(|r| r.ended_at.is_none()) {
+        let name = crate::apps::store::get_app(&mut conn, &principal.tenant_id, &row.app_id)
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_else(|| "(a deleted app)".to_string());
+        out.push(crate::licences::model::MyConnection {
+            this_browser: row.client == mine,
+            kind: LicenceKind::parse(&row.kind),
+            id: row.id,
+            app_id: row.app_id,
+            app_name: name,
+            opened_at: row.opened_at,
+            last_seen_at: row.last_seen_at,
+        });
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Ends one of the caller's own open apps ("end one of your 5 sessions here").
+pub async fn end_my_connection(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(), AppError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
+    let scheme = store::settings(&mut tx, &principal.tenant_id)
+        .await?
+        .and_then(|s| Scheme::parse(&s.scheme))
+        .unwrap_or(Scheme::Cals);
+    let row = store::connections_of(&mut tx, &principal.tenant_id, &principal.user_id, now)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id && r.ended_at.is_none())
+        .ok_or_else(|| AppError::not_found("That app is not open any more."))?;
+    end_one(&mut tx, &principal.tenant_id, scheme, &row, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -168,3 +168,64 @@ pub async fn insert_login_window(
     .await?;
     Ok(())
 }
+
+pub async fn delete_login_group(conn: &mut AnyConnection, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE login_groups SET deleted_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_pass_rule(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    group_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM user_pass_rules WHERE tenant_id = $1 AND group_id = $2")
+        .bind(tenant_id)
+        .bind(group_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The pass rules' groups: (id, name).
+pub async fn pass_rules(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT g.id, g.name FROM user_pass_rules r JOIN user_groups g ON g.id = r.group_id
+         WHERE r.tenant_id = $1 ORDER BY g.name",
+    )
+    .bind(tenant_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Apps with Document CALs: (app id, name, size).
+pub async fn document_pools(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT a.id, a.name, p.size FROM document_pools p JOIN apps a ON a.id = p.app_id
+         WHERE p.tenant_id = $1 ORDER BY a.name",
+    )
+    .bind(tenant_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The tenant's apps, by name (the first 500): what Document CALs can be given to.
+pub async fn app_names(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT id, name FROM apps WHERE tenant_id = $1 ORDER BY name, id LIMIT 500")
+        .bind(tenant_id)
+        .fetch_all(conn)
+        .await
+}
