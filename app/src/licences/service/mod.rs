@@ -5,11 +5,13 @@
 
 mod admin;
 mod ending;
+mod groups;
 mod opening;
 mod overview;
 
 pub use admin::*;
 pub use ending::*;
+pub use groups::*;
 pub use opening::*;
 pub use overview::*;
 
