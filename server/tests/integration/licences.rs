@@ -54,6 +54,17 @@ async fn cals(t: &TestDb, w: &World, named: i64, session: i64, usage: i64) {
     .unwrap();
 }
 
+async fn tokens(t: &TestDb, w: &World, tokens: i64) {
+    let settings = LicenceSettings {
+        scheme: Some(Scheme::Tokens),
+        tokens,
+        ..Default::default()
+    };
+    licences::set_licence_settings(&t.state, &w.admin, settings)
+        .await
+        .unwrap();
+}
+
 async fn ledger_count(t: &TestDb, event: &str, kind: &str) -> i64 {
     t.count(&format!(
         "SELECT COUNT(*) FROM licence_ledger WHERE event = '{event}' AND kind = '{kind}'"
@@ -177,17 +188,7 @@ async fn two_hundred_opens_at_once_against_six_session_cals_give_exactly_six(t: 
 
 async fn a_removed_pass_waits_in_quarantine_and_comes_back_to_its_person_at_no_cost(t: TestDb) {
     let w = world(&t).await;
-    licences::set_licence_settings(
-        &t.state,
-        &w.admin,
-        LicenceSettings {
-            scheme: Some(Scheme::Tokens),
-            tokens: 1,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    tokens(&t, &w, 1).await;
     licences::assign_licence(
         &t.state,
         &w.admin,
@@ -245,17 +246,7 @@ async fn a_removed_pass_waits_in_quarantine_and_comes_back_to_its_person_at_no_c
 
 async fn five_apps_at_once_under_access_passes_and_five_minutes_after_closing_one(t: TestDb) {
     let w = world(&t).await;
-    licences::set_licence_settings(
-        &t.state,
-        &w.admin,
-        LicenceSettings {
-            scheme: Some(Scheme::Tokens),
-            tokens: 1,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    tokens(&t, &w, 1).await;
     licences::assign_licence(
         &t.state,
         &w.admin,
@@ -409,17 +400,7 @@ async fn a_person_sees_their_open_apps_and_ends_one(t: TestDb) {
 
 async fn login_passes_cover_an_hour_and_a_deleted_group_keeps_the_tokens_of_passes_out(t: TestDb) {
     let w = world(&t).await;
-    licences::set_licence_settings(
-        &t.state,
-        &w.admin,
-        LicenceSettings {
-            scheme: Some(Scheme::Tokens),
-            tokens: 2,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    tokens(&t, &w, 2).await;
     let floor = app::directory::service::create_group(
         &t.state,
         &w.admin,

@@ -159,19 +159,7 @@ pub async fn get_licence_extras(
         if group.deleted_at.is_some() {
             continue;
         }
-        let windows = store::login_windows(
-            &mut conn,
-            &group.id,
-            now - rules::LOGIN_WINDOW_MS - rules::LOGIN_RETURN_MS,
-        )
-        .await?;
-        let g = rules::LoginGroup {
-            tokens: count(group.tokens),
-            returns: windows
-                .iter()
-                .map(|w| rules::login_pass_returns_at(w.1))
-                .collect(),
-        };
+        let (g, _) = login_group_state(&mut conn, &group, now).await?;
         login_groups.push(crate::licences::model::LoginGroupInfo {
             id: group.id,
             group_name: group.group_name,
@@ -204,20 +192,8 @@ pub async fn delete_login_group(
         .into_iter()
         .find(|g| g.id == id && g.deleted_at.is_none())
         .ok_or_else(|| AppError::not_found("There is no such login group."))?;
-    let windows = store::login_windows(
-        &mut tx,
-        &group.id,
-        now - rules::LOGIN_WINDOW_MS - rules::LOGIN_RETURN_MS,
-    )
-    .await?;
-    let held = rules::LoginGroup {
-        tokens: count(group.tokens),
-        returns: windows
-            .iter()
-            .map(|w| rules::login_pass_returns_at(w.1))
-            .collect(),
-    }
-    .tokens_held_when_deleted(now);
+    let (state, _) = login_group_state(&mut tx, &group, now).await?;
+    let held = state.tokens_held_when_deleted(now);
     store::delete_login_group(&mut tx, &group.id, now).await?;
     record(
         &mut tx,

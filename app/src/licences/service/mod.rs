@@ -90,3 +90,21 @@ fn pool(total: i64, rows: &[AssignmentRow], now: i64) -> rules::Pool {
         quarantine: quarantines(rows, now),
     }
 }
+
+/// A login group's passes as the rules take them, with the windows still out: (person, start).
+async fn login_group_state(
+    conn: &mut AnyConnection,
+    group: &store::LoginGroupRow,
+    now: i64,
+) -> Result<(rules::LoginGroup, Vec<(String, i64)>), AppError> {
+    let since = now - rules::LOGIN_WINDOW_MS - rules::LOGIN_RETURN_MS;
+    let windows = store::login_windows(conn, &group.id, since).await?;
+    let state = rules::LoginGroup {
+        tokens: count(group.tokens),
+        returns: windows
+            .iter()
+            .map(|w| rules::login_pass_returns_at(w.1))
+            .collect(),
+    };
+    Ok((state, windows))
+}

@@ -107,19 +107,7 @@ pub(super) async fn decide(
             let mut login = None;
             let mine = store::login_groups_of(conn, tenant, user).await?;
             for group in store::login_groups(conn, tenant).await? {
-                let windows = store::login_windows(
-                    conn,
-                    &group.id,
-                    now - rules::LOGIN_WINDOW_MS - rules::LOGIN_RETURN_MS,
-                )
-                .await?;
-                let state = rules::LoginGroup {
-                    tokens: count(group.tokens),
-                    returns: windows
-                        .iter()
-                        .map(|w| rules::login_pass_returns_at(w.1))
-                        .collect(),
-                };
+                let (state, windows) = login_group_state(conn, &group, now).await?;
                 login_tokens += if group.deleted_at.is_some() {
                     state.tokens_held_when_deleted(now)
                 } else {

@@ -57,19 +57,7 @@ pub async fn get_licence_overview(
             let mut login_tokens = 0;
             let (mut login_used, mut login_total) = (0, 0);
             for group in store::login_groups(&mut conn, tenant).await? {
-                let windows = store::login_windows(
-                    &mut conn,
-                    &group.id,
-                    now - rules::LOGIN_WINDOW_MS - rules::LOGIN_RETURN_MS,
-                )
-                .await?;
-                let g = rules::LoginGroup {
-                    tokens: count(group.tokens),
-                    returns: windows
-                        .iter()
-                        .map(|w| rules::login_pass_returns_at(w.1))
-                        .collect(),
-                };
+                let (g, _) = login_group_state(&mut conn, &group, now).await?;
                 if group.deleted_at.is_some() {
                     login_tokens += i64::from(g.tokens_held_when_deleted(now));
                 } else {
