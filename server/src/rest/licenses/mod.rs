@@ -19,29 +19,9 @@ use super::error::RestError;
 use super::extract::{Caller, JsonBody};
 use super::model::Href;
 
-/// Qlik's names of the lasting kinds Sightline assigns, as `type`.
-fn kind_of(name: &str) -> Option<LicenceKind> {
-    LicenceKind::parse(name).filter(|k| {
-        matches!(
-            k,
-            LicenceKind::Professional
-                | LicenceKind::Analyzer
-                | LicenceKind::NamedCal
-                | LicenceKind::UserPass
-        )
-    })
-}
+mod assignments;
 
-/// A bulk item's refusal, with Qlik's codes: LICENSES-011 no allotment free, LICENSES-016 not
-/// found, LICENSES-013 already assigned, LICENSES-007 invalid.
-fn item_error(error: &AppError) -> (u16, &'static str) {
-    match error.status() {
-        403 => (403, "LICENSES-011"),
-        404 => (404, "LICENSES-016"),
-        409 => (409, "LICENSES-013"),
-        status => (status, "LICENSES-007"),
-    }
-}
+pub use assignments::*;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -130,6 +110,14 @@ pub async fn overview(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<Href>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev: Option<Href>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenseStatusOut {
     pub deactivated: bool,
@@ -164,262 +152,6 @@ pub async fn status(
         type_: "Plain".into(),
         valid: String::new(),
     }))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AssignmentOut {
-    pub created: String,
-    /// Beyond a lowered licence: it gives no access until others are removed.
-    pub excess: bool,
-    pub subject: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Links {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<Href>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prev: Option<Href>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssignmentList {
-    pub data: Vec<AssignmentOut>,
-    pub links: Links,
-}
-
-#[utoipa::path(get, path = "/api/v1/licenses/assignments", tag = "licenses",
-    responses((status = 200, body = AssignmentList)))]
-pub async fn list_assignments(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-) -> Result<Json<AssignmentList>, RestError> {
-    let list = licences::list_licence_assignments(&state, &caller).await?;
-    Ok(Json(AssignmentList {
-        data: list
-            .into_iter()
-            .filter(|a| a.kind != LicenceKind::DocumentCal)
-            .map(|a| AssignmentOut {
-                created: rfc3339(a.assigned_at),
-                excess: a.excess,
-                subject: a.user_email,
-                type_: a.kind.as_str().to_string(),
-            })
-            .collect(),
-        links: Links {
-            next: None,
-            prev: None,
-        },
-    }))
-}
-
-/// One item of a bulk action.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AssignmentItemIn {
-    /// The user's email (Sightline's subject) or id.
-    pub subject: String,
-    /// `professional`, `analyzer`, `named_cal` or `user_pass`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// Ignored (deprecated in Qlik's API): the subject names the user.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Ignored (deprecated in Qlik's API): the subject names the user.
-    #[serde(default)]
-    pub user_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddIn {
-    pub add: Vec<AssignmentItemIn>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeleteIn {
-    pub delete: Vec<AssignmentItemIn>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdateItemIn {
-    /// Ignored: a subject does not change here.
-    #[serde(default)]
-    pub source_subject: Option<String>,
-    pub source_type: Option<String>,
-    pub subject: String,
-    #[serde(rename = "type")]
-    pub type_: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateIn {
-    pub update: Vec<UpdateItemIn>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ItemResult {
-    pub status: u16,
-    pub subject: String,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BulkResult {
-    pub data: Vec<ItemResult>,
-}
-
-fn multi(data: Vec<ItemResult>) -> Response {
-    (StatusCode::MULTI_STATUS, Json(BulkResult { data })).into_response()
-}
-
-fn refused(subject: &str, type_: Option<&str>, error: AppError) -> ItemResult {
-    let (status, code) = item_error(&error);
-    ItemResult {
-        status,
-        subject: subject.to_string(),
-        type_: type_.map(str::to_string),
-        source_type: None,
-        code: Some(code.to_string()),
-        title: Some(error.to_string()),
-    }
-}
-
-/// The user and kind one item names, or why not.
-async fn resolve(
-    state: &AppState,
-    caller: &app::auth::principal::Principal,
-    subject: &str,
-    type_: &str,
-) -> Result<(String, LicenceKind), AppError> {
-    let kind = kind_of(type_).ok_or_else(|| {
-        AppError::invalid(
-            "type",
-            format!("\"{type_}\" is not a type that is assigned: use professional, analyzer, named_cal or user_pass."),
-        )
-    })?;
-    let user = licences::user_by_subject(state, caller, subject)
-        .await?
-        .ok_or_else(|| {
-            AppError::not_found(format!("There is no user with the subject {subject}."))
-        })?;
-    Ok((user, kind))
-}
-
-#[utoipa::path(post, path = "/api/v1/licenses/assignments/actions/add", tag = "licenses",
-    request_body = AddIn, responses((status = 207, body = BulkResult)))]
-pub async fn add_assignments(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    JsonBody(input): JsonBody<AddIn>,
-) -> Result<Response, RestError> {
-    licences::get_licence_settings(&state, &caller).await?;
-    let mut out = Vec::new();
-    for item in input.add {
-        let result = match resolve(&state, &caller, &item.subject, &item.type_).await {
-            Ok((user, kind)) => licences::assign_licence(&state, &caller, kind, &user, "").await,
-            Err(error) => Err(error),
-        };
-        out.push(match result {
-            Ok(()) => ItemResult {
-                status: 201,
-                subject: item.subject,
-                type_: Some(item.type_),
-                source_type: None,
-                code: None,
-                title: None,
-            },
-            Err(error) => refused(&item.subject, Some(&item.type_), error),
-        });
-    }
-    Ok(multi(out))
-}
-
-#[utoipa::path(post, path = "/api/v1/licenses/assignments/actions/delete", tag = "licenses",
-    request_body = DeleteIn, responses((status = 207, body = BulkResult)))]
-pub async fn delete_assignments(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    JsonBody(input): JsonBody<DeleteIn>,
-) -> Result<Response, RestError> {
-    licences::get_licence_settings(&state, &caller).await?;
-    let mut out = Vec::new();
-    for item in input.delete {
-        let result = match resolve(&state, &caller, &item.subject, &item.type_).await {
-            Ok((user, kind)) => licences::remove_licence(&state, &caller, kind, &user, "")
-                .await
-                .map(|_| ()),
-            Err(error) => Err(error),
-        };
-        out.push(match result {
-            Ok(()) => ItemResult {
-                status: 200,
-                subject: item.subject,
-                type_: Some(item.type_),
-                source_type: None,
-                code: None,
-                title: None,
-            },
-            Err(error) => refused(&item.subject, Some(&item.type_), error),
-        });
-    }
-    Ok(multi(out))
-}
-
-/// Changes an assignment's type (analyzer to professional, say): the old one is removed (with
-/// its quarantine, where it has one) and the new one given, or neither.
-#[utoipa::path(post, path = "/api/v1/licenses/assignments/actions/update", tag = "licenses",
-    request_body = UpdateIn, responses((status = 207, body = BulkResult)))]
-pub async fn update_assignments(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    JsonBody(input): JsonBody<UpdateIn>,
-) -> Result<Response, RestError> {
-    licences::get_licence_settings(&state, &caller).await?;
-    let mut out = Vec::new();
-    for item in input.update {
-        let source = item.source_type.clone().unwrap_or_default();
-        let target = item.type_.clone().unwrap_or_else(|| source.clone());
-        let result = async {
-            let (user, from) = resolve(&state, &caller, &item.subject, &source).await?;
-            let (_, to) = resolve(&state, &caller, &item.subject, &target).await?;
-            if from != to {
-                licences::change_licence(&state, &caller, &user, from, to).await?;
-            }
-            Ok::<(), AppError>(())
-        }
-        .await;
-        out.push(match result {
-            Ok(()) => ItemResult {
-                status: 200,
-                subject: item.subject,
-                type_: Some(target),
-                source_type: Some(source),
-                code: None,
-                title: None,
-            },
-            Err(error) => {
-                let mut r = refused(&item.subject, None, error);
-                r.source_type = Some(source);
-                r
-            }
-        });
-    }
-    Ok(multi(out))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -1,0 +1,150 @@
+//! The tests of `cube`: dimensions, measures and totals over the selected rows.
+
+use super::Aggregation::*;
+use super::*;
+use crate::selection::{evaluate, Selections};
+
+const ORDERS: &[u8] = b"OrderId,CustomerId,Product,Amount\n1,10,Bike,100\n2,10,Helmet,50\n3,20,Bike,70\n4,30,Lamp,5.5\n5,30,Bike,\n";
+const CUSTOMERS: &[u8] = b"CustomerId,Region\n10,North\n20,South\n30,North\n40,East\n";
+
+fn setup() -> DataModel {
+    DataModel::from_csv(&[("orders", ORDERS), ("customers", CUSTOMERS)]).unwrap()
+}
+
+fn labelled(
+    model: &DataModel,
+    request: &CubeRequest,
+    cube: &Cube,
+) -> Vec<(String, Vec<Option<f64>>)> {
+    cube.rows
+        .iter()
+        .map(|row| {
+            let label = if row.others {
+                "Others".to_string()
+            } else {
+                row.keys
+                    .iter()
+                    .zip(&request.dimensions)
+                    .map(|(k, d)| model.fields[*d].values[*k as usize].to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            };
+            (label, row.values.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn every_aggregation_by_a_dimension_of_another_table_with_totals() {
+    let model = setup();
+    let f = |name: &str| model.field(name).unwrap();
+    let request = CubeRequest {
+        dimensions: vec![f("Region")],
+        measures: [Sum, Count, CountDistinct, Avg, Min, Max]
+            .into_iter()
+            .map(|aggregation| Measure {
+                field: f("Amount"),
+                aggregation,
+            })
+            .collect(),
+        sort: Sort::Dimension { descending: false },
+        top: None,
+    };
+    let cube = compute(&model, &evaluate(&model, &Selections::default()), &request);
+    assert_eq!(
+        labelled(&model, &request, &cube),
+        vec![
+            (
+                "North".to_string(),
+                vec![
+                    Some(155.5),
+                    Some(3.0),
+                    Some(3.0),
+                    Some(155.5 / 3.0),
+                    Some(5.5),
+                    Some(100.0)
+                ]
+            ),
+            (
+                "South".to_string(),
+                vec![
+                    Some(70.0),
+                    Some(1.0),
+                    Some(1.0),
+                    Some(70.0),
+                    Some(70.0),
+                    Some(70.0)
+                ]
+            ),
+        ],
+        "an empty amount counts nowhere; East has no orders"
+    );
+    assert_eq!(
+        cube.totals,
+        vec![
+            Some(225.5),
+            Some(4.0),
+            Some(4.0),
+            Some(225.5 / 4.0),
+            Some(5.5),
+            Some(100.0)
+        ]
+    );
+}
+
+#[test]
+fn selections_filter_the_cube_and_a_kpi_is_a_cube_without_dimensions() {
+    let model = setup();
+    let f = |name: &str| model.field(name).unwrap();
+    let mut selections = Selections::default();
+    selections.select(
+        f("Region"),
+        vec![model.code_of(f("Region"), "North").unwrap()],
+    );
+    let kpi = CubeRequest {
+        dimensions: vec![],
+        measures: vec![Measure {
+            field: f("Amount"),
+            aggregation: Sum,
+        }],
+        sort: Sort::Dimension { descending: false },
+        top: None,
+    };
+    let cube = compute(&model, &evaluate(&model, &selections), &kpi);
+    assert_eq!(cube.rows.len(), 1);
+    assert_eq!(cube.rows[0].values, vec![Some(155.5)]);
+    assert_eq!(cube.totals, vec![Some(155.5)]);
+}
+
+#[test]
+fn top_n_sorted_by_a_measure_with_the_rest_in_others() {
+    let model = setup();
+    let f = |name: &str| model.field(name).unwrap();
+    let request = CubeRequest {
+        dimensions: vec![f("Product")],
+        measures: vec![
+            Measure {
+                field: f("Amount"),
+                aggregation: Sum,
+            },
+            Measure {
+                field: f("CustomerId"),
+                aggregation: CountDistinct,
+            },
+        ],
+        sort: Sort::Measure {
+            index: 0,
+            descending: true,
+        },
+        top: Some(1),
+    };
+    let cube = compute(&model, &evaluate(&model, &Selections::default()), &request);
+    assert_eq!(
+        labelled(&model, &request, &cube),
+        vec![
+            ("Bike".to_string(), vec![Some(170.0), Some(3.0)]),
+            ("Others".to_string(), vec![Some(55.5), Some(2.0)])
+        ],
+        "Others counts customers 10 and 30 once each"
+    );
+}
