@@ -32,6 +32,16 @@ async fn the_licence_routes_speak_qliks_shapes_and_explain_bad_input(t: TestDb) 
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["scheme"], "user_based");
+    let (_, body) = live
+        .api(Method::GET, "/api/v1/licenses/sightline-settings", None)
+        .await;
+    assert_eq!(
+        (
+            body["professional"].clone(),
+            body["capacityMinutes"].clone()
+        ),
+        (json!(1), json!(60))
+    );
 
     let (status, body) = live
         .api(

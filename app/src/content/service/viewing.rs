@@ -140,9 +140,9 @@ pub async fn open_sheet(
     let mut conn = state.db.acquire().await?;
     let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
     let data_access = caller_data_access(&mut conn, principal, &app, space.kind(), &access).await?;
-    // Sharing and section access said yes; now the licence (opening counts one connection, a
-    // selection is activity on it).
-    crate::licences::service::connect(&mut conn, state, principal, &app, change.is_some()).await?;
+    // Sharing and section access said yes; now the licence. The first view opens a connection;
+    // every later one (a selection, a sheet change) is activity on it.
+    crate::licences::service::connect(&mut conn, state, principal, &app, true).await?;
     let viewer = SheetViewer {
         key: viewer_key(principal),
         person: Some((principal, &access)),
