@@ -349,6 +349,64 @@ pub async fn group_ids(
 mod tests {
     use super::*;
 
+    /// utoipa keys the document's schemas by type name, and a second type of the same name
+    /// silently replaces the first: every `ToSchema` type of the REST API has its own name.
+    #[test]
+    fn every_schema_of_the_document_has_its_own_name() {
+        fn walk(dir: &std::path::Path, names: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, names);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut schema = false;
+                for line in text.lines() {
+                    let line = line.trim();
+                    if line.starts_with("#[derive(") {
+                        schema = line.contains("ToSchema");
+                    } else if schema
+                        && (line.starts_with("pub struct ") || line.starts_with("pub enum "))
+                    {
+                        let name = line.split_whitespace().nth(2).unwrap_or("");
+                        let name = name.split(['<', '{', '(']).next().unwrap_or("").to_string();
+                        names.push((name, path.display().to_string()));
+                        schema = false;
+                    }
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rest"),
+            &mut names,
+        );
+        names.sort();
+        let twice: Vec<_> = names.windows(2).filter(|w| w[0].0 == w[1].0).collect();
+        assert!(twice.is_empty(), "schemas named twice: {twice:?}");
+        assert!(
+            names.len() > 40,
+            "the walk found the REST types: {}",
+            names.len()
+        );
+        // And the document has all of them (one of a name would replace the other).
+        let document = serde_json::to_value(routes().split_for_parts().1).unwrap();
+        let schemas = document["components"]["schemas"].as_object().unwrap();
+        for (name, file) in &names {
+            assert!(
+                schemas.contains_key(name) || !referenced(&document, name),
+                "{name} ({file}) is missing from the document"
+            );
+        }
+    }
+
+    fn referenced(document: &serde_json::Value, name: &str) -> bool {
+        document
+            .to_string()
+            .contains(&format!("#/components/schemas/{name}\""))
+    }
+
     #[test]
     fn next_links_keep_filters_and_encode_cursors() {
         let links = list_links(

@@ -29,7 +29,7 @@ fn kind_of(name: &str) -> Option<LicenceKind> {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AssignmentOut {
+pub struct LicenseAssignmentOut {
     pub created: String,
     /// Beyond a lowered licence: it gives no access until others are removed.
     pub excess: bool,
@@ -39,30 +39,30 @@ pub struct AssignmentOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AssignmentList {
-    pub data: Vec<AssignmentOut>,
-    pub links: Links,
+pub struct LicenseAssignmentList {
+    pub data: Vec<LicenseAssignmentOut>,
+    pub links: LicenseLinks,
 }
 
 #[utoipa::path(get, path = "/api/v1/licenses/assignments", tag = "licenses",
-    responses((status = 200, body = AssignmentList)))]
+    responses((status = 200, body = LicenseAssignmentList)))]
 pub async fn list_assignments(
     State(state): State<AppState>,
     Caller(caller): Caller,
-) -> Result<Json<AssignmentList>, RestError> {
+) -> Result<Json<LicenseAssignmentList>, RestError> {
     let list = licences::list_licence_assignments(&state, &caller).await?;
-    Ok(Json(AssignmentList {
+    Ok(Json(LicenseAssignmentList {
         data: list
             .into_iter()
             .filter(|a| a.kind != LicenceKind::DocumentCal)
-            .map(|a| AssignmentOut {
+            .map(|a| LicenseAssignmentOut {
                 created: rfc3339(a.assigned_at),
                 excess: a.excess,
                 subject: a.user_email,
                 type_: a.kind.as_str().to_string(),
             })
             .collect(),
-        links: Links {
+        links: LicenseLinks {
             next: None,
             prev: None,
         },
@@ -72,7 +72,7 @@ pub async fn list_assignments(
 /// One item of a bulk action.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AssignmentItemIn {
+pub struct LicenseAssignmentIn {
     /// The user's email (Sightline's subject) or id.
     pub subject: String,
     /// `professional`, `analyzer`, `named_cal` or `user_pass`.
@@ -88,19 +88,19 @@ pub struct AssignmentItemIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AddIn {
-    pub add: Vec<AssignmentItemIn>,
+pub struct LicenseAddIn {
+    pub add: Vec<LicenseAssignmentIn>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DeleteIn {
-    pub delete: Vec<AssignmentItemIn>,
+pub struct LicenseDeleteIn {
+    pub delete: Vec<LicenseAssignmentIn>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct UpdateItemIn {
+pub struct LicenseUpdateItemIn {
     /// Ignored: a subject does not change here.
     #[serde(default)]
     pub source_subject: Option<String>,
@@ -112,13 +112,13 @@ pub struct UpdateItemIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateIn {
-    pub update: Vec<UpdateItemIn>,
+pub struct LicenseUpdateIn {
+    pub update: Vec<LicenseUpdateItemIn>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ItemResult {
+pub struct LicenseItemResult {
     pub status: u16,
     pub subject: String,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -132,17 +132,17 @@ pub struct ItemResult {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BulkResult {
-    pub data: Vec<ItemResult>,
+pub struct LicenseBulkResult {
+    pub data: Vec<LicenseItemResult>,
 }
 
-fn multi(data: Vec<ItemResult>) -> Response {
-    (StatusCode::MULTI_STATUS, Json(BulkResult { data })).into_response()
+fn multi(data: Vec<LicenseItemResult>) -> Response {
+    (StatusCode::MULTI_STATUS, Json(LicenseBulkResult { data })).into_response()
 }
 
-fn refused(subject: &str, type_: Option<&str>, error: AppError) -> ItemResult {
+fn refused(subject: &str, type_: Option<&str>, error: AppError) -> LicenseItemResult {
     let (status, code) = item_error(&error);
-    ItemResult {
+    LicenseItemResult {
         status,
         subject: subject.to_string(),
         type_: type_.map(str::to_string),
@@ -174,11 +174,11 @@ async fn resolve(
 }
 
 #[utoipa::path(post, path = "/api/v1/licenses/assignments/actions/add", tag = "licenses",
-    request_body = AddIn, responses((status = 207, body = BulkResult)))]
+    request_body = LicenseAddIn, responses((status = 207, body = LicenseBulkResult)))]
 pub async fn add_assignments(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    JsonBody(input): JsonBody<AddIn>,
+    JsonBody(input): JsonBody<LicenseAddIn>,
 ) -> Result<Response, RestError> {
     licences::get_licence_settings(&state, &caller).await?;
     let mut out = Vec::new();
@@ -188,7 +188,7 @@ pub async fn add_assignments(
             Err(error) => Err(error),
         };
         out.push(match result {
-            Ok(()) => ItemResult {
+            Ok(()) => LicenseItemResult {
                 status: 201,
                 subject: item.subject,
                 type_: Some(item.type_),
@@ -203,11 +203,11 @@ pub async fn add_assignments(
 }
 
 #[utoipa::path(post, path = "/api/v1/licenses/assignments/actions/delete", tag = "licenses",
-    request_body = DeleteIn, responses((status = 207, body = BulkResult)))]
+    request_body = LicenseDeleteIn, responses((status = 207, body = LicenseBulkResult)))]
 pub async fn delete_assignments(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    JsonBody(input): JsonBody<DeleteIn>,
+    JsonBody(input): JsonBody<LicenseDeleteIn>,
 ) -> Result<Response, RestError> {
     licences::get_licence_settings(&state, &caller).await?;
     let mut out = Vec::new();
@@ -219,7 +219,7 @@ pub async fn delete_assignments(
             Err(error) => Err(error),
         };
         out.push(match result {
-            Ok(()) => ItemResult {
+            Ok(()) => LicenseItemResult {
                 status: 200,
                 subject: item.subject,
                 type_: Some(item.type_),
@@ -236,11 +236,11 @@ pub async fn delete_assignments(
 /// Changes an assignment's type (analyzer to professional, say): the old one is removed (with
 /// its quarantine, where it has one) and the new one given, or neither.
 #[utoipa::path(post, path = "/api/v1/licenses/assignments/actions/update", tag = "licenses",
-    request_body = UpdateIn, responses((status = 207, body = BulkResult)))]
+    request_body = LicenseUpdateIn, responses((status = 207, body = LicenseBulkResult)))]
 pub async fn update_assignments(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    JsonBody(input): JsonBody<UpdateIn>,
+    JsonBody(input): JsonBody<LicenseUpdateIn>,
 ) -> Result<Response, RestError> {
     licences::get_licence_settings(&state, &caller).await?;
     let mut out = Vec::new();
@@ -257,7 +257,7 @@ pub async fn update_assignments(
         }
         .await;
         out.push(match result {
-            Ok(()) => ItemResult {
+            Ok(()) => LicenseItemResult {
                 status: 200,
                 subject: item.subject,
                 type_: Some(target),

@@ -110,7 +110,7 @@ pub async fn overview(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Links {
+pub struct LicenseLinks {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<Href>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,7 +156,7 @@ pub async fn status(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SettingsBody {
+pub struct LicenseSettingsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_assign_analyzer: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,13 +164,13 @@ pub struct SettingsBody {
 }
 
 #[utoipa::path(get, path = "/api/v1/licenses/settings", tag = "licenses",
-    responses((status = 200, body = SettingsBody)))]
+    responses((status = 200, body = LicenseSettingsBody)))]
 pub async fn get_settings(
     State(state): State<AppState>,
     Caller(caller): Caller,
-) -> Result<Json<SettingsBody>, RestError> {
+) -> Result<Json<LicenseSettingsBody>, RestError> {
     let s = licences::get_licence_settings(&state, &caller).await?;
-    Ok(Json(SettingsBody {
+    Ok(Json(LicenseSettingsBody {
         auto_assign_analyzer: Some(s.auto_analyzer),
         auto_assign_professional: Some(s.auto_professional),
     }))
@@ -179,12 +179,12 @@ pub async fn get_settings(
 /// Changes only the fields sent. The numbers and the scheme are Sightline's own settings
 /// (`/api/v1/licenses/sightline-settings`).
 #[utoipa::path(put, path = "/api/v1/licenses/settings", tag = "licenses",
-    request_body = SettingsBody, responses((status = 200, body = SettingsBody)))]
+    request_body = LicenseSettingsBody, responses((status = 200, body = LicenseSettingsBody)))]
 pub async fn put_settings(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    JsonBody(input): JsonBody<SettingsBody>,
-) -> Result<Json<SettingsBody>, RestError> {
+    JsonBody(input): JsonBody<LicenseSettingsBody>,
+) -> Result<Json<LicenseSettingsBody>, RestError> {
     let mut s = licences::get_licence_settings(&state, &caller).await?;
     if let Some(v) = input.auto_assign_analyzer {
         s.auto_analyzer = v;
@@ -193,7 +193,7 @@ pub async fn put_settings(
         s.auto_professional = v;
     }
     let s = licences::set_licence_settings(&state, &caller, s).await?;
-    Ok(Json(SettingsBody {
+    Ok(Json(LicenseSettingsBody {
         auto_assign_analyzer: Some(s.auto_analyzer),
         auto_assign_professional: Some(s.auto_professional),
     }))
@@ -318,7 +318,7 @@ pub struct ConsumptionOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsumptionList {
     pub data: Vec<ConsumptionOut>,
-    pub links: Links,
+    pub links: LicenseLinks,
 }
 
 /// What was consumed in the last 30 days, newest first.
@@ -347,7 +347,7 @@ pub async fn consumption(
                 }
             })
             .collect(),
-        links: Links {
+        links: LicenseLinks {
             next: None,
             prev: None,
         },
