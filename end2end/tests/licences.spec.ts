@@ -29,7 +29,7 @@ async function setCals(page: Page, named: string, dynamic: boolean, session: str
 test('a Named CAL opens the app, a refusal says why, and one click from the denials lets the person in', async ({ page, browser }) => {
   await signIn(page);
   await go(page, 'Licences');
-  await expect(page.getByRole('heading', { name: 'CALs' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'CALs', exact: true })).toBeVisible();
   // Only Named CALs, given by an admin: no dynamic assignment, no Session or Usage CALs.
   await setCals(page, '4', false, '0', '0');
 
