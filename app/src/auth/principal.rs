@@ -53,6 +53,15 @@ impl Principal {
         }
     }
 
+    /// Which client is asking: the browser session, or (for API keys and the console) the user.
+    /// A viewer's selections and a licence connection belong to a client.
+    pub fn client_key(&self) -> String {
+        match &self.credential {
+            Credential::Session { id_hash } => format!("session:{id_hash}"),
+            _ => format!("user:{}", self.user_id),
+        }
+    }
+
     pub fn current_user(&self) -> CurrentUser {
         CurrentUser {
             id: self.user_id.clone(),

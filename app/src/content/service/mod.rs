@@ -29,20 +29,12 @@ use crate::access::{caller_data_access, editable_app, editable_chart, editable_s
 use crate::apps::model::{App, NewApp};
 use crate::apps::store::AppRow;
 use crate::audit::service::{record, Target};
-use crate::auth::principal::{Credential, Principal};
+use crate::auth::principal::Principal;
 use crate::error::AppError;
 use crate::ids::new_id;
 use crate::sharing::rules::Access;
 use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
-
-/// Whose selections these are: one state per browser session (an API key's requests share one).
-fn viewer_key(principal: &Principal) -> String {
-    match &principal.credential {
-        Credential::Session { id_hash } => format!("session:{id_hash}"),
-        _ => format!("user:{}", principal.user_id),
-    }
-}
 
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,

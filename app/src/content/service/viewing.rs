@@ -144,7 +144,7 @@ pub async fn open_sheet(
     // every later one (a selection, a sheet change) is activity on it.
     crate::licences::service::connect(&mut conn, state, principal, &app, true).await?;
     let viewer = SheetViewer {
-        key: viewer_key(principal),
+        key: principal.client_key(),
         person: Some((principal, &access)),
         data_access,
         engines: &state.content.engines,

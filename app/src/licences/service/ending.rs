@@ -73,7 +73,7 @@ pub async fn disconnect(
     let scheme = Scheme::parse(&settings.scheme).unwrap_or(Scheme::Cals);
     lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
     let now = state.now();
-    for row in store::connections_of_client(&mut tx, &client_of(principal)).await? {
+    for row in store::connections_of_client(&mut tx, &principal.client_key()).await? {
         if app_id.is_empty() || row.app_id == app_id {
             end_one(&mut tx, &principal.tenant_id, scheme, &row, now).await?;
         }
@@ -89,7 +89,7 @@ pub async fn list_my_connections(
 ) -> Result<Vec<crate::licences::model::MyConnection>, AppError> {
     let now = state.now();
     let mut conn = state.db.acquire().await?;
-    let mine = client_of(principal);
+    let mine = principal.client_key();
     let mut out = Vec::new();
     let rows =
         store::connections_of(&mut conn, &principal.tenant_id, &principal.user_id, now).await?;

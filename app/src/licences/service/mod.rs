@@ -23,7 +23,7 @@ use super::store::{self, AssignmentRow, ConnectionRow, LedgerRow, SettingsRow};
 use crate::apps::store::AppRow;
 use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Target};
-use crate::auth::principal::{Credential, Principal};
+use crate::auth::principal::Principal;
 use crate::error::{AppError, Tried};
 use crate::ids::new_id;
 use crate::sql::{lock_row, Parent};
@@ -34,14 +34,6 @@ pub const CONNECTION_IDLE_MS: i64 = 30 * rules::MINUTE_MS;
 
 /// The largest number any licence setting takes.
 pub const MAX_UNITS: i64 = 1_000_000;
-
-/// Which client a connection belongs to: the browser session (an API key's requests share one).
-pub fn client_of(principal: &Principal) -> String {
-    match &principal.credential {
-        Credential::Session { id_hash } => format!("session:{id_hash}"),
-        _ => format!("user:{}", principal.user_id),
-    }
-}
 
 fn ledger_row(
     event: &str,

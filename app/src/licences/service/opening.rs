@@ -3,11 +3,6 @@
 
 use super::*;
 
-/// What an open or an activity needs to know of the person's connection afterwards.
-pub struct Connected {
-    pub kind: Option<LicenceKind>,
-}
-
 /// Licenses one app open (or one activity on it: a selection, a sheet change) by `principal`'s
 /// client, after sharing and section access have allowed it. A tenant that has chosen no scheme
 /// counts nothing. A denial is written to the ledger and comes back as `AppError::NoLicence`.
@@ -17,15 +12,15 @@ pub async fn connect(
     principal: &Principal,
     app: &AppRow,
     activity: bool,
-) -> Result<Connected, AppError> {
+) -> Result<(), AppError> {
     let Some(settings) = store::settings(conn, &principal.tenant_id).await? else {
-        return Ok(Connected { kind: None });
+        return Ok(());
     };
     let Some(scheme) = Scheme::parse(&settings.scheme) else {
-        return Ok(Connected { kind: None });
+        return Ok(());
     };
     let now = state.now();
-    let client = client_of(principal);
+    let client = principal.client_key();
     let mut tx = conn.begin().await?;
     lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
     end_idle(&mut tx, &principal.tenant_id, scheme, now).await?;
@@ -51,12 +46,12 @@ pub async fn connect(
             store::touch_connection(&mut tx, &open.id, now, None).await?;
         }
         tx.commit().await?;
-        return Ok(Connected { kind });
+        return Ok(());
     }
     let decision = decide(&mut tx, &settings, scheme, principal, app, &client, now).await?;
     match decision {
         Ok(grant) => {
-            let started_at = apply(&mut tx, &settings, principal, app, &client, grant, now).await?;
+            let started_at = apply(&mut tx, principal, app, &client, grant, now).await?;
             store::insert_connection(
                 &mut tx,
                 &principal.tenant_id,
@@ -75,9 +70,7 @@ pub async fn connect(
             )
             .await?;
             tx.commit().await?;
-            Ok(Connected {
-                kind: Some(grant.kind),
-            })
+            Ok(())
         }
         Err(tried) => {
             let denial = deny(&mut tx, scheme, principal, &app.id, tried, now).await?;
@@ -275,7 +268,6 @@ pub(super) async fn capacity(
 /// Usage CAL or capacity unit started, for the connection.
 pub(super) async fn apply(
     conn: &mut AnyConnection,
-    settings: &SettingsRow,
     principal: &Principal,
     app: &AppRow,
     client: &str,
@@ -378,7 +370,6 @@ pub(super) async fn apply(
         }
         _ => {}
     }
-    let _ = settings;
     Ok(None)
 }
 
