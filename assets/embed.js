@@ -1,33 +1,71 @@
-/* Sightline embed: <sightline-embed host app ui sheet object field access-code theme toolbar select>.
- * Builds the iframe of /embed/<app>/<ui>, sizes it to its content, and re-emits the frame's
- * messages as DOM events: "selectionchange" (detail.selections) and "sessionended".
- * Served by Sightline at /embed.js; plain JavaScript, no build step, no dependencies. */
+/* Sightline embed, served at /embed.js: plain JavaScript, no build step, no dependencies.
+ *
+ * <sightline-embed host app ui sheet object field access-code theme toolbar select>, the native
+ * element; and Qlik's markup, for pages written for Qlik Cloud: the script tag's data-host and
+ * data-access-code, <qlik-embed ui app-id object-id sheet-id field-id theme iframe>, and
+ * <qlik-initial-selections app-id><field name values="a;b"></field></qlik-initial-selections>.
+ * Qlik attributes Sightline cannot honour are reported once each in the console, by name.
+ *
+ * Both elements build the iframe of /embed/<app>/<ui>, size it to its content, and re-emit the
+ * frame's messages as DOM events: "selectionchange" (detail.selections) and "sessionended". */
 (function () {
   "use strict";
   if (window.customElements === undefined || window.customElements.get("sightline-embed")) {
     return;
   }
   var OPTIONS = ["sheet", "object", "field", "theme", "toolbar", "select"];
+  var script = document.currentScript;
 
-  function frameUrl(element) {
-    var host = (element.getAttribute("host") || "").replace(/\/+$/, "");
-    var app = element.getAttribute("app") || "";
-    var ui = element.getAttribute("ui") || "app";
-    var query = ["eac=" + encodeURIComponent(element.getAttribute("access-code") || "")];
+  // --- Qlik's script tag ----------------------------------------------------------------------
+
+  // The data-* attributes of Qlik's script tag: those Sightline uses, those it needs no value
+  // for (its anonymous embeds are keyed by the access code alone), and the rest, reported.
+  var SCRIPT_USED = ["data-host", "data-access-code"];
+  var SCRIPT_UNNEEDED = ["data-client-id", "data-auth-type"];
+  var reported = {};
+
+  function report(what, why) {
+    if (reported[what]) {
+      return;
+    }
+    reported[what] = true;
+    if (window.console && console.warn) {
+      console.warn("Sightline: " + what + " is not supported and is ignored (" + why + ").");
+    }
+  }
+
+  var qlik = { host: "", accessCode: "" };
+  if (script) {
+    var fromSrc = (script.getAttribute("src") || "").replace(/\/embed\.js(\?.*)?$/, "");
+    qlik.host = (script.getAttribute("data-host") || fromSrc).replace(/\/+$/, "");
+    qlik.accessCode = script.getAttribute("data-access-code") || "";
+    Array.prototype.forEach.call(script.attributes, function (attribute) {
+      var name = attribute.name;
+      if (name.indexOf("data-") !== 0 || SCRIPT_USED.indexOf(name) >= 0 || SCRIPT_UNNEEDED.indexOf(name) >= 0) {
+        return;
+      }
+      report("the script attribute " + name, "Sightline embeds by access code, with no sign-in to configure");
+    });
+    var authType = (script.getAttribute("data-auth-type") || "anonymous").toLowerCase();
+    if (authType !== "anonymous") {
+      report('data-auth-type="' + authType + '"', "Sightline embeds anonymously, with the access code of an app's link");
+    }
+  }
+
+  // --- The frame, shared by both elements -----------------------------------------------------
+
+  function frameUrl(spec) {
+    var query = ["eac=" + encodeURIComponent(spec.accessCode || "")];
     OPTIONS.forEach(function (name) {
-      var value = element.getAttribute(name);
-      if (value !== null && value !== "") {
+      var value = spec[name];
+      if (value !== undefined && value !== null && value !== "") {
         query.push(name + "=" + encodeURIComponent(value));
       }
     });
-    return host + "/embed/" + encodeURIComponent(app) + "/" + encodeURIComponent(ui) + "?" + query.join("&");
+    return spec.host + "/embed/" + encodeURIComponent(spec.app) + "/" + encodeURIComponent(spec.ui) + "?" + query.join("&");
   }
 
-  class SightlineEmbed extends HTMLElement {
-    static get observedAttributes() {
-      return ["host", "app", "ui", "access-code"].concat(OPTIONS);
-    }
-
+  class EmbedFrame extends HTMLElement {
     connectedCallback() {
       if (!this.frame) {
         this.style.display = this.style.display || "block";
@@ -55,7 +93,19 @@
     }
 
     load() {
-      var url = frameUrl(this);
+      // Qlik's page may put <qlik-initial-selections> after the element: read the page whole.
+      if (document.readyState === "loading") {
+        if (!this.waiting) {
+          this.waiting = true;
+          document.addEventListener("DOMContentLoaded", this.load.bind(this), { once: true });
+        }
+        return;
+      }
+      var spec = this.spec();
+      if (spec === null) {
+        return;
+      }
+      var url = frameUrl(spec);
       if (this.frame.getAttribute("src") !== url) {
         this.frame.setAttribute("src", url);
       }
@@ -82,5 +132,129 @@
     }
   }
 
+  // --- <sightline-embed> ----------------------------------------------------------------------
+
+  class SightlineEmbed extends EmbedFrame {
+    static get observedAttributes() {
+      return ["host", "app", "ui", "access-code"].concat(OPTIONS);
+    }
+
+    spec() {
+      var element = this;
+      var spec = {
+        host: (element.getAttribute("host") || "").replace(/\/+$/, ""),
+        app: element.getAttribute("app") || "",
+        ui: element.getAttribute("ui") || "app",
+        accessCode: element.getAttribute("access-code") || ""
+      };
+      OPTIONS.forEach(function (name) {
+        spec[name] = element.getAttribute(name);
+      });
+      return spec;
+    }
+  }
+
+  // --- <qlik-embed> ---------------------------------------------------------------------------
+
+  // Qlik's UIs that Sightline has, and the Sightline UI each one is.
+  var QLIK_UIS = {
+    "analytics/chart": "chart",
+    "analytics/sheet": "sheet",
+    "analytics/selections": "selections",
+    "analytics/field": "field",
+    "classic/app": "app"
+  };
+  // Attributes any element may carry, and those Sightline reads.
+  var QLIK_READ = ["ui", "app-id", "object-id", "sheet-id", "field-id", "theme", "iframe", "host", "access-code"];
+  var HTML_ATTRIBUTES = ["id", "class", "style", "title", "height", "hidden", "slot", "lang", "dir", "tabindex", "role"];
+
+  /** Initial selections for an app: every <qlik-initial-selections app-id> of the page. */
+  function initialSelections(app) {
+    var parts = [];
+    var lists = document.querySelectorAll("qlik-initial-selections");
+    Array.prototype.forEach.call(lists, function (list) {
+      var listApp = list.getAttribute("app-id");
+      if (listApp && listApp !== app) {
+        return;
+      }
+      Array.prototype.forEach.call(list.querySelectorAll("field"), function (field) {
+        var name = field.getAttribute("name");
+        var values = (field.getAttribute("values") || "").split(";").map(function (v) {
+          return v.trim();
+        }).filter(function (v) {
+          return v !== "";
+        });
+        if (name && values.length > 0) {
+          parts.push(name + ":" + values.join("|"));
+        }
+      });
+    });
+    return parts.join(";");
+  }
+
+  function qlikTheme(theme) {
+    if (!theme) {
+      return null;
+    }
+    var name = theme.toLowerCase();
+    if (name.indexOf("dark") >= 0) {
+      return "dark";
+    }
+    if (["light", "sense", "horizon", "breeze", "card"].indexOf(name) < 0) {
+      report('theme="' + theme + '"', "Sightline has a light and a dark theme; the light one is used");
+    }
+    return null;
+  }
+
+  class QlikEmbed extends EmbedFrame {
+    static get observedAttributes() {
+      return QLIK_READ;
+    }
+
+    spec() {
+      var element = this;
+      Array.prototype.forEach.call(element.attributes, function (attribute) {
+        var name = attribute.name;
+        if (QLIK_READ.indexOf(name) < 0 && HTML_ATTRIBUTES.indexOf(name) < 0 && name.indexOf("aria-") !== 0 && name.indexOf("data-") !== 0) {
+          report("the qlik-embed attribute " + name, "Sightline does not have it");
+        }
+      });
+      var qlikUi = element.getAttribute("ui") || "classic/app";
+      var ui = QLIK_UIS[qlikUi];
+      if (!ui) {
+        report('ui="' + qlikUi + '"', "Sightline embeds " + Object.keys(QLIK_UIS).join(", "));
+        element.textContent = "Sightline cannot show the Qlik UI \u201c" + qlikUi + "\u201d.";
+        return null;
+      }
+      if (element.getAttribute("iframe") === "false") {
+        report('iframe="false"', "Sightline always embeds in an iframe, so that the page and the app cannot reach each other");
+      }
+      var app = element.getAttribute("app-id") || "";
+      var object = element.getAttribute("object-id");
+      var spec = {
+        host: (element.getAttribute("host") || qlik.host).replace(/\/+$/, ""),
+        app: app,
+        ui: ui,
+        accessCode: element.getAttribute("access-code") || qlik.accessCode,
+        theme: qlikTheme(element.getAttribute("theme")),
+        select: initialSelections(app)
+      };
+      if (ui === "chart") {
+        spec.object = object;
+      } else if (ui === "sheet") {
+        // Qlik names the sheet of analytics/sheet by object-id.
+        spec.sheet = object || element.getAttribute("sheet-id");
+      } else if (ui === "app") {
+        spec.sheet = element.getAttribute("sheet-id");
+      } else if (ui === "field") {
+        spec.field = element.getAttribute("field-id") || object;
+      }
+      return spec;
+    }
+  }
+
   window.customElements.define("sightline-embed", SightlineEmbed);
+  if (!window.customElements.get("qlik-embed")) {
+    window.customElements.define("qlik-embed", QlikEmbed);
+  }
 })();

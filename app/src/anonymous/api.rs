@@ -57,6 +57,7 @@ pub async fn start_anonymous_session(
     app_id: String,
     code: String,
     sheet_id: Option<String>,
+    chart_id: Option<String>,
     field: Option<String>,
     select: String,
 ) -> Result<AnonymousSession, AppError> {
@@ -73,6 +74,7 @@ pub async fn start_anonymous_session(
             &app_id,
             &code,
             sheet_id.as_deref(),
+            chart_id.as_deref(),
             field.as_deref(),
             &select,
         )

@@ -38,6 +38,8 @@ pub struct LinkReduction {
 pub struct EmbedCodes {
     pub iframe: String,
     pub web_component: String,
+    /// The same embed in Qlik's qlik-embed markup, for pages written for Qlik Cloud.
+    pub qlik_embed: String,
 }
 
 /// One anonymous link to an app, as its dialog and the REST API show it.
@@ -125,6 +127,17 @@ impl EmbedUi {
         EmbedUi::Selections,
         EmbedUi::Field,
     ];
+
+    /// Qlik's name of this UI in qlik-embed markup.
+    pub fn qlik_name(self) -> &'static str {
+        match self {
+            EmbedUi::App => "classic/app",
+            EmbedUi::Sheet => "analytics/sheet",
+            EmbedUi::Chart => "analytics/chart",
+            EmbedUi::Selections => "analytics/selections",
+            EmbedUi::Field => "analytics/field",
+        }
+    }
 
     pub fn api_name(self) -> &'static str {
         match self {

@@ -221,9 +221,15 @@ impl RateWindow {
 }
 
 /// A site allowed to frame Sightline: `https://host[:port]` or `https://*.host`, lower-cased,
-/// without a path. Anything else is refused, so nothing but an origin reaches the CSP header.
+/// without a path. A bare host (`example.com`, as Qlik's console takes it) means its https
+/// origin. Anything else is refused, so nothing but an origin reaches the CSP header.
 pub fn check_origin(origin: &str) -> Result<String, AppError> {
     let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let origin = if origin.contains("://") || origin.is_empty() {
+        origin
+    } else {
+        format!("https://{origin}")
+    };
     let bad = |why: &str| {
         AppError::invalid("origin", format!("\"{origin}\" is not a site's origin: {why}. Write it as https://example.com (or https://*.example.com for every subdomain)."))
     };
@@ -340,7 +346,8 @@ fn html_attr(value: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The two snippets of the embed dialog: an iframe, and the `<sightline-embed>` element.
+/// The three snippets of the embed dialog: an iframe, the `<sightline-embed>` element, and
+/// Qlik's qlik-embed markup (served by the same `/embed.js`).
 pub fn embed_codes(
     base: &str,
     app_id: &str,
@@ -378,7 +385,55 @@ pub fn embed_codes(
     EmbedCodes {
         iframe,
         web_component,
+        qlik_embed: qlik_embed(base, app_id, code, options),
     }
+}
+
+/// The embed in Qlik's markup: the script tag of Qlik's anonymous embed, pointed at Sightline,
+/// a `<qlik-embed>` element, and `<qlik-initial-selections>` for the initial selections.
+fn qlik_embed(base: &str, app_id: &str, code: &str, options: &EmbedOptions) -> String {
+    let mut element = vec![
+        ("ui", options.ui.qlik_name().to_string()),
+        ("app-id", app_id.to_string()),
+    ];
+    match options.ui {
+        EmbedUi::Chart => element.extend(options.object.clone().map(|o| ("object-id", o))),
+        EmbedUi::Sheet => element.extend(options.sheet.clone().map(|s| ("object-id", s))),
+        EmbedUi::App => element.extend(options.sheet.clone().map(|s| ("sheet-id", s))),
+        EmbedUi::Field => element.extend(options.field.clone().map(|f| ("field-id", f))),
+        EmbedUi::Selections => {}
+    }
+    if options.theme != Theme::Light {
+        element.push(("theme", options.theme.api_name().to_string()));
+    }
+    let attributes: String = element
+        .iter()
+        .map(|(name, value)| format!(" {name}=\"{}\"", html_attr(value)))
+        .collect();
+    let mut out = format!(
+        "<script crossorigin=\"anonymous\" type=\"application/javascript\" src=\"{base}/embed.js\" data-host=\"{base}\" data-access-code=\"{}\"></script>\n<qlik-embed{attributes}></qlik-embed>",
+        html_attr(code)
+    );
+    // Sightline's `Field:a|b;Field:c` as Qlik's fields, values separated by `;`.
+    let fields: Vec<String> = parse_selections(&options.select)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(field, values)| {
+            format!(
+                "\n  <field name=\"{}\" values=\"{}\"></field>",
+                html_attr(&field),
+                html_attr(&values.join(";"))
+            )
+        })
+        .collect();
+    if !fields.is_empty() {
+        out.push_str(&format!(
+            "\n<qlik-initial-selections app-id=\"{}\">{}\n</qlik-initial-selections>",
+            html_attr(app_id),
+            fields.concat()
+        ));
+    }
+    out
 }
 
 /// Initial selections from an embed address: `Field:value|value;Field:value`.

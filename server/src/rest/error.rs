@@ -21,6 +21,15 @@ pub struct ErrorItem {
     pub detail: String,
     /// The HTTP status, as a string (JSON:API style, as Qlik does).
     pub status: String,
+    /// The field of the request that was wrong, where one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<ErrorSource>,
+}
+
+/// Qlik's error source: the request field an error is about, as a JSON pointer (`/targetId`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorSource {
+    pub pointer: String,
 }
 
 /// An error on its way out of the REST API.
@@ -40,15 +49,24 @@ pub fn bad_request(status: StatusCode, detail: impl Into<String>) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => "Payload too large",
         _ => "Invalid request",
     };
-    body(status, "SIGHTLINE-INVALID", title, detail.into())
+    body(status, "SIGHTLINE-INVALID", title, detail.into(), None)
 }
 
-fn body(status: StatusCode, code: &str, title: &str, detail: String) -> Response {
+fn body(
+    status: StatusCode,
+    code: &str,
+    title: &str,
+    detail: String,
+    field: Option<&str>,
+) -> Response {
     let item = ErrorItem {
         code: code.to_string(),
         title: title.to_string(),
         detail,
         status: status.as_u16().to_string(),
+        source: field.map(|field| ErrorSource {
+            pointer: format!("/{field}"),
+        }),
     };
     (status, Json(ErrorBody { errors: vec![item] })).into_response()
 }
@@ -64,7 +82,11 @@ impl IntoResponse for RestError {
             }
             other => other.to_string(),
         };
-        let mut response = body(status, error.code(), error.title(), detail);
+        let field = match &error {
+            AppError::Invalid { field, .. } => field.as_deref(),
+            _ => None,
+        };
+        let mut response = body(status, error.code(), error.title(), detail, field);
         if let Some(value) = error
             .retry_after_secs()
             .and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok())

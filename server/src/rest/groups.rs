@@ -22,23 +22,62 @@ pub async fn list(
     Caller(caller): Caller,
     QueryParams(params): QueryParams<GroupListParams>,
 ) -> Result<Json<GroupList>, RestError> {
-    let query = GroupQuery {
+    super::filter::check_sort(params.sort.as_deref())?;
+    let base = base_url(&state);
+    let mut query = GroupQuery {
         search: params.search.clone().unwrap_or_default(),
         after: params.next.clone(),
         limit: super::check_limit(params.limit)?,
     };
+    let mut rest = super::filter::GroupFilter::default();
+    if let Some(filter) = &params.filter {
+        rest = super::filter::apply_groups(filter, &mut query)?;
+    }
+    let kept = [
+        ("search", params.search.as_deref()),
+        ("filter", params.filter.as_deref()),
+    ];
+    if params.system_groups == Some(true) {
+        return Ok(Json(GroupList {
+            data: Vec::new(),
+            links: list_links(&base, "groups", params.limit, &kept, None, None),
+            total_results: params.total_results.filter(|t| *t).map(|_| 0),
+        }));
+    }
+    let keep = |g: &app::directory::model::Group| {
+        rest.id.as_ref().is_none_or(|id| &g.id == id)
+            && rest.name.as_ref().is_none_or(|n| &g.name == n)
+    };
+    let total_results = if params.total_results == Some(true) {
+        let all = |after| {
+            let query = GroupQuery {
+                after,
+                limit: app::paging::MAX_PAGE,
+                ..query.clone()
+            };
+            service::list_groups(&state, &caller, query)
+        };
+        Some(super::count_pages(all, keep).await?)
+    } else {
+        None
+    };
     let page = service::list_groups(&state, &caller, query).await?;
-    let base = base_url(&state);
     Ok(Json(GroupList {
-        data: page.items.iter().map(|g| GroupOut::new(g, &base)).collect(),
+        data: page
+            .items
+            .iter()
+            .filter(|g| keep(g))
+            .map(|g| GroupOut::new(g, &base))
+            .collect(),
         links: list_links(
             &base,
             "groups",
             params.limit,
-            &[("search", params.search.as_deref())],
+            &kept,
             params.next.as_deref(),
             page.next.as_deref(),
         ),
+        total_results,
     }))
 }
 
@@ -53,6 +92,13 @@ pub async fn create(
         return Err(AppError::invalid(
             "status",
             format!("Groups are always active; \"{status}\" is not accepted."),
+        )
+        .into());
+    }
+    if let Some(provider) = input.provider_type.as_deref().filter(|p| *p != "custom") {
+        return Err(AppError::invalid(
+            "providerType",
+            format!("Sightline keeps its groups itself and has no identity provider to take \"{provider}\" groups from: send providerType \"custom\" or leave it out."),
         )
         .into());
     }

@@ -35,7 +35,7 @@ use model::{Href, ListLinks, RefIn};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins and licences of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
-    components(schemas(error::ErrorBody, error::ErrorItem, patch::PatchOp)),
+    components(schemas(error::ErrorBody, error::ErrorItem, error::ErrorSource, patch::PatchOp)),
     tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins"), (name = "licenses")),
 )]
 pub struct ApiDoc;
@@ -159,13 +159,20 @@ fn routes() -> OpenApiRouter<AppState> {
             spaces::patch_share,
             spaces::delete_share
         ))
-        .routes(routes!(data_files::upload))
+        // The upload checks its own limit as the bytes arrive (max_upload_mb, and the
+        // caller's staging quota); axum's default 2 MB limit would stop a multipart body first.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(data_files::upload))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(apps::create))
         .routes(routes!(apps::get, apps::put, apps::delete))
         .routes(routes!(apps::publish, apps::republish))
         .routes(routes!(apps::copy))
         .routes(routes!(apps::move_to_space))
         .routes(routes!(csp_origins::list, csp_origins::create))
+        .routes(routes!(csp_origins::generate_header))
         .routes(routes!(
             csp_origins::get,
             csp_origins::put,
@@ -221,6 +228,54 @@ pub fn check_limit(limit: Option<u32>) -> Result<u32, AppError> {
             format!("limit must be between 1 and 100; it is {n}."),
         )),
     }
+}
+
+/// Qlik's `totalResults`: the items a list query matches, counted page by page through the same
+/// service call that lists them, so that the count sees exactly what the caller may list.
+pub async fn count_pages<T, Fut>(
+    mut page_after: impl FnMut(Option<String>) -> Fut,
+    keep: impl Fn(&T) -> bool,
+) -> Result<usize, AppError>
+where
+    Fut: std::future::Future<Output = Result<app::paging::Page<T>, AppError>>,
+{
+    let mut after = None;
+    let mut total = 0;
+    loop {
+        let page = page_after(after.take()).await?;
+        total += page.items.iter().filter(|item| keep(item)).count();
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(total),
+        }
+    }
+}
+
+/// Qlik's paging (`limit`, `next`) over a list that is read whole because it is bounded by one
+/// space (its members, its shares): the items after the cursor's id, and the next cursor.
+pub fn page_of<T>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> String,
+    limit: Option<u32>,
+    next: Option<&str>,
+) -> Result<(Vec<T>, Option<String>), AppError> {
+    let size = app::paging::page_size(check_limit(limit)?) as usize;
+    let start = match next {
+        None => 0,
+        Some(cursor) => {
+            items.iter().position(|item| id(item) == cursor).ok_or_else(|| {
+                AppError::invalid(
+                    "next",
+                    "This cursor is not one of this list's (the item it points at is gone): list again without next.",
+                )
+            })? + 1
+        }
+    };
+    let mut page: Vec<T> = items.into_iter().skip(start).collect();
+    let more = page.len() > size;
+    page.truncate(size);
+    let cursor = more.then(|| page.last().map(&id)).flatten();
+    Ok((page, cursor))
 }
 
 /// `links.self` and `links.next` of a list, keeping its filters.

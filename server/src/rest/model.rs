@@ -60,6 +60,8 @@ pub struct UserOut {
     pub tenant_id: String,
     pub name: String,
     pub email: String,
+    /// Qlik's identity-provider subject; in Sightline, which signs users in itself, the email.
+    pub subject: String,
     /// `active`, `invited` or `disabled`.
     pub status: String,
     pub created_at: String,
@@ -76,6 +78,7 @@ impl UserOut {
             tenant_id: user.tenant_id.clone(),
             name: user.name.clone(),
             email: user.email.clone(),
+            subject: user.email.clone(),
             status: user.status.as_str().into(),
             created_at: rfc3339(user.created_at),
             last_updated_at: rfc3339(user.updated_at),
@@ -107,9 +110,13 @@ pub struct CreatedUserOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct UserList {
     pub data: Vec<UserOut>,
     pub links: ListLinks,
+    /// Only when asked for with `totalResults=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_results: Option<usize>,
 }
 
 /// A reference to a role or group, by id or by name.
@@ -122,13 +129,27 @@ pub struct RefIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserIn {
-    pub name: String,
-    pub email: String,
+    /// The name shown in the portal; the email's part before `@` when left out.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The address the user signs in with and receives the invitation at. Required, unless
+    /// `subject` is itself an email address.
+    #[serde(default)]
+    pub email: Option<String>,
     /// Only `invited` is accepted: the user becomes active when they set a password.
     #[serde(default)]
     pub status: Option<String>,
+    /// Qlik's identity-provider subject. Sightline signs users in itself and uses the email as
+    /// the subject: a subject that is an email stands for a missing `email`; any other value
+    /// is ignored.
     #[serde(default)]
     pub subject: Option<String>,
+    /// Accepted and ignored: Sightline shows initials, not pictures.
+    #[serde(default)]
+    pub picture: Option<String>,
+    /// When given, the caller's own tenant.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
     #[serde(default)]
     pub assigned_roles: Vec<RefIn>,
     #[serde(default)]
@@ -152,8 +173,16 @@ pub struct UserListParams {
     pub role_id: Option<String>,
     /// Members of this group id.
     pub group_id: Option<String>,
-    /// SCIM-style filter: `email eq "…"`, `status eq "…"`, `name co "…"`, `name sw "…"`, `email co "…"`, joined with `and`.
+    /// SCIM-style filter: `id eq`, `subject eq`, `email eq`, `status eq`, `name eq`,
+    /// `assignedRoles.id eq`, `assignedRoles.name eq`, `assignedGroups.id eq`, `name co`,
+    /// `name sw`, `email co`, `subject co`, joined with `and`.
     pub filter: Option<String>,
+    /// `name` or `+name`, the one order Sightline keeps; other orders are refused.
+    pub sort: Option<String>,
+    /// Accepted; every field is always returned.
+    pub fields: Option<String>,
+    /// Adds `totalResults`, the number of users matching the filter.
+    pub total_results: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -197,9 +226,13 @@ impl GroupOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct GroupList {
     pub data: Vec<GroupOut>,
     pub links: ListLinks,
+    /// Only when asked for with `totalResults=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_results: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -211,12 +244,16 @@ pub struct GroupIn {
     /// Only `active` is accepted.
     #[serde(default)]
     pub status: Option<String>,
+    /// Only `custom`: Sightline has no identity provider to keep `idp` groups in step with.
+    #[serde(default)]
+    pub provider_type: Option<String>,
     #[serde(default)]
     pub assigned_roles: Vec<RefIn>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
 pub struct GroupListParams {
     /// Page size, 1 to 100 (default 20).
     pub limit: Option<u32>,
@@ -224,6 +261,15 @@ pub struct GroupListParams {
     pub next: Option<String>,
     /// Part of a group name.
     pub search: Option<String>,
+    /// SCIM-style filter: `name eq "…"`, `name co "…"`, `name sw "…"`, `id eq "…"`.
+    pub filter: Option<String>,
+    /// `name` or `+name`, the one order Sightline keeps; other orders are refused.
+    pub sort: Option<String>,
+    /// Adds `totalResults`, the number of groups matching the filter.
+    pub total_results: Option<bool>,
+    /// Sightline has no system groups (its "everyone" is a share target, not a group): `true`
+    /// answers an empty list.
+    pub system_groups: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -35,6 +35,7 @@ pub async fn list(
     Caller(caller): Caller,
     QueryParams(params): QueryParams<UserListParams>,
 ) -> Result<Json<UserList>, RestError> {
+    super::filter::check_sort(params.sort.as_deref())?;
     let mut query = UserQuery {
         search: params.search.clone().unwrap_or_default(),
         email: params.email.clone().unwrap_or_default(),
@@ -48,9 +49,37 @@ pub async fn list(
         after: params.next.clone(),
         limit: super::check_limit(params.limit)?,
     };
+    let mut rest = super::filter::UserFilter::default();
     if let Some(filter) = &params.filter {
-        super::filter::apply(filter, &mut query)?;
+        rest = super::filter::apply(filter, &mut query)?;
     }
+    if let Some(name) = &rest.role_name {
+        let by_name = [RefIn {
+            id: None,
+            name: Some(name.clone()),
+        }];
+        query.role_id = role_ids(&state, &caller, &by_name).await?.remove(0);
+    }
+    let keep = |u: &app::directory::model::User| {
+        rest.id.as_ref().is_none_or(|id| &u.id == id)
+            && rest
+                .name
+                .as_ref()
+                .is_none_or(|n| u.name.eq_ignore_ascii_case(n))
+    };
+    let total_results = if params.total_results == Some(true) {
+        let all = |after| {
+            let query = UserQuery {
+                after,
+                limit: app::paging::MAX_PAGE,
+                ..query.clone()
+            };
+            service::list_users(&state, &caller, query)
+        };
+        Some(super::count_pages(all, keep).await?)
+    } else {
+        None
+    };
     let page = service::list_users(&state, &caller, query).await?;
     let base = base_url(&state);
     let kept = [
@@ -62,7 +91,12 @@ pub async fn list(
         ("filter", params.filter.as_deref()),
     ];
     Ok(Json(UserList {
-        data: page.items.iter().map(|u| UserOut::new(u, &base)).collect(),
+        data: page
+            .items
+            .iter()
+            .filter(|u| keep(u))
+            .map(|u| UserOut::new(u, &base))
+            .collect(),
         links: list_links(
             &base,
             "users",
@@ -71,6 +105,7 @@ pub async fn list(
             params.next.as_deref(),
             page.next.as_deref(),
         ),
+        total_results,
     }))
 }
 
@@ -85,14 +120,38 @@ pub async fn create(
     if let Some(status) = input.status.as_deref().filter(|s| *s != "invited") {
         return Err(AppError::invalid("status", format!("A new user starts as invited (not \"{status}\") and becomes active by accepting the invitation.")).into());
     }
+    if let Some(tenant) = input
+        .tenant_id
+        .as_deref()
+        .filter(|t| *t != caller.tenant_id)
+    {
+        return Err(AppError::invalid(
+            "tenantId",
+            format!("A key creates users in its own tenant ({}), not in \"{tenant}\"; leave tenantId out.", caller.tenant_id),
+        )
+        .into());
+    }
+    let email = match (input.email, input.subject) {
+        (Some(email), _) => email,
+        (None, Some(subject)) if subject.contains('@') => subject,
+        _ => return Err(AppError::invalid(
+            "email",
+            "Send the user's email: Sightline invites users by email, and signs them in with it.",
+        )
+        .into()),
+    };
+    let name = input
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
     let role_ids = role_ids(&state, &caller, &input.assigned_roles).await?;
     let group_ids = group_ids(&state, &caller, &input.assigned_groups).await?;
     let created = service::create_user(
         &state,
         &caller,
         NewUser {
-            name: input.name,
-            email: input.email,
+            name,
+            email,
             role_ids,
             group_ids,
         },

@@ -44,6 +44,7 @@ async fn start(t: &TestDb, w: &World, code: &str) -> Result<AnonymousSession, Ap
         code,
         None,
         None,
+        None,
         "",
     )
     .await
@@ -177,6 +178,7 @@ async fn a_reset_code_stops_the_old_link_and_every_session_at_once(t: TestDb) {
         visit("203.0.113.7"),
         "no-such-app",
         &new,
+        None,
         None,
         None,
         "",
@@ -570,6 +572,7 @@ async fn the_per_address_limit_slows_one_client_only() {
             &code,
             None,
             None,
+            None,
             "",
         )
         .await
@@ -580,6 +583,7 @@ async fn the_per_address_limit_slows_one_client_only() {
         visit("198.51.100.1"),
         &w.app.id,
         &code,
+        None,
         None,
         None,
         "",
@@ -596,6 +600,7 @@ async fn the_per_address_limit_slows_one_client_only() {
             &code,
             None,
             None,
+            None,
             ""
         )
         .await
@@ -609,6 +614,7 @@ async fn the_per_address_limit_slows_one_client_only() {
             visit("198.51.100.1"),
             &w.app.id,
             &code,
+            None,
             None,
             None,
             ""
@@ -643,6 +649,7 @@ async fn visitors_see_public_sheets_only_and_embeds_pick_their_part(t: TestDb) {
         &w.app.id,
         &code,
         None,
+        None,
         Some("Region"),
         "Region:North",
     )
@@ -663,6 +670,7 @@ async fn visitors_see_public_sheets_only_and_embeds_pick_their_part(t: TestDb) {
         visit("203.0.113.8"),
         &w.app.id,
         &code,
+        None,
         None,
         None,
         "Region:Mars",

@@ -94,6 +94,7 @@ async fn visit(
         code,
         None,
         None,
+        None,
         "",
     )
     .await
@@ -503,6 +504,7 @@ async fn visitors_list_search_and_select_only_public_fields(t: TestDb) {
         },
         &w.app.id,
         &code,
+        None,
         None,
         Some("OrderId"),
         "",

@@ -305,8 +305,13 @@ fn origins_are_checked_so_that_only_an_origin_reaches_the_csp() {
         check_origin("https://*.example.com").unwrap(),
         "https://*.example.com"
     );
+    assert_eq!(
+        check_origin("Intranet.example.com").unwrap(),
+        "https://intranet.example.com",
+        "a bare host is its https origin"
+    );
     for bad in [
-        "example.com",
+        "example.com/path",
         "https://",
         "https://example.com/path",
         "https://a.com; script-src *",
@@ -357,6 +362,12 @@ fn links_and_embed_codes_carry_the_access_code() {
         .web_component
         .contains("<script src=\"https://bi/embed.js\" defer></script>"));
     assert!(codes.web_component.contains("<sightline-embed host=\"https://bi\" app=\"app1\" ui=\"chart\" sheet=\"s1\" object=\"c1\" theme=\"dark\" toolbar=\"0\" select=\"Region:North|South\" access-code=\"c0de\">"), "{}", codes.web_component);
+    assert_eq!(
+        codes.qlik_embed,
+        "<script crossorigin=\"anonymous\" type=\"application/javascript\" src=\"https://bi/embed.js\" data-host=\"https://bi\" data-access-code=\"c0de\"></script>\n\
+         <qlik-embed ui=\"analytics/chart\" app-id=\"app1\" object-id=\"c1\" theme=\"dark\"></qlik-embed>\n\
+         <qlik-initial-selections app-id=\"app1\">\n  <field name=\"Region\" values=\"North;South\"></field>\n</qlik-initial-selections>"
+    );
 }
 
 #[test]

@@ -28,6 +28,19 @@ pub async fn list_allowed_origins(
         .collect())
 }
 
+/// The Content-Security-Policy that the embed pages of this tenant's apps send (Qlik's
+/// generate-header): `frame-ancestors` with the origins that may frame Sightline, the one
+/// directive Sightline takes from the list.
+pub async fn csp_header(state: &AppState, principal: &Principal) -> Result<String, AppError> {
+    let origins: Vec<String> = list_allowed_origins(state, principal)
+        .await?
+        .into_iter()
+        .filter(|o| o.frame_ancestors)
+        .map(|o| o.origin)
+        .collect();
+    Ok(rules::frame_ancestors(&origins))
+}
+
 pub async fn get_allowed_origin(
     state: &AppState,
     principal: &Principal,

@@ -58,13 +58,16 @@ pub(super) async fn visitor_viewer<'a>(
 }
 
 /// Starts an anonymous session on a link and renders its first view. Checks, in order: the
-/// per-address limit, the code, the link's state, the tenant's capacity.
+/// per-address limit, the code, the link's state, the tenant's capacity. An embed of one chart
+/// may name the chart alone (as qlik-embed does): its sheet is then the chart's.
+#[allow(clippy::too_many_arguments)]
 pub async fn start_anonymous_session(
     state: &AppState,
     visit: Visit<'_>,
     app_id: &str,
     code: &str,
     sheet_id: Option<&str>,
+    chart_id: Option<&str>,
     field: Option<&str>,
     select: &str,
 ) -> Result<AnonymousSession, AppError> {
@@ -111,6 +114,16 @@ pub async fn start_anonymous_session(
         expires_at,
     };
     let viewer = visitor_viewer(state, &mut conn, &link, &session_id).await?;
+    // The chart's sheet, which render_sheet then checks is a sheet of this app a visitor sees.
+    let chart_sheet = match (sheet_id, chart_id) {
+        (None, Some(chart)) if crate::ids::is_id(chart) => {
+            crate::content::store::get_chart(&mut conn, chart)
+                .await?
+                .map(|c| c.sheet_id)
+        }
+        _ => None,
+    };
+    let sheet_id = sheet_id.or(chart_sheet.as_deref());
     // Initial selections make a view of the visitor's own; without them it is shared.
     let shared = initial.is_empty().then(|| {
         format!(

@@ -365,6 +365,7 @@ fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>
                 view! {
                     <CopyField label="iframe".to_string() value=codes.iframe multiline=true/>
                     <CopyField label="Web component".to_string() value=codes.web_component multiline=true/>
+                    <CopyField label="qlik-embed (pages written for Qlik Cloud)".to_string() value=codes.qlik_embed multiline=true/>
                 }
             }}
             <p class="muted small">"The embedding site must be on the tenant's list of allowed origins (admin center, Embedding), or browsers refuse to show the frame. "

@@ -103,10 +103,14 @@ fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoVi
                 let field = (options.ui == EmbedUi::Field)
                     .then(|| options.field.clone())
                     .flatten();
+                let chart = (options.ui == EmbedUi::Chart)
+                    .then(|| options.object.clone())
+                    .flatten();
                 start_anonymous_session(
                     app_id,
                     code,
                     options.sheet.clone(),
+                    chart,
                     field,
                     options.select.clone(),
                 )

@@ -44,26 +44,93 @@ pub struct LicenseAssignmentList {
     pub links: LicenseLinks,
 }
 
-#[utoipa::path(get, path = "/api/v1/licenses/assignments", tag = "licenses",
-    responses((status = 200, body = LicenseAssignmentList)))]
+/// Qlik's list parameters. `filter` takes `subject eq "…"` and `type eq "…"` (joined with
+/// `and`); `page` is the cursor from `links.next`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LicenseAssignmentParams {
+    pub filter: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    pub page: Option<String>,
+    /// Accepted; assignments are listed by subject.
+    pub sort: Option<String>,
+    /// Accepted; Sightline removes a user's assignments with the user, so there are no orphans.
+    pub orphans: Option<bool>,
+}
+
+/// The subject and type a filter asks for.
+fn assignment_filter(filter: &str) -> Result<(Option<String>, Option<String>), AppError> {
+    let mut subject = None;
+    let mut kind = None;
+    for clause in filter.split(" and ") {
+        let clause = clause.trim();
+        let value = |prefix: &str| {
+            clause
+                .strip_prefix(prefix)
+                .map(|v| v.trim().trim_matches('"').to_string())
+        };
+        if let Some(v) = value("subject eq ") {
+            subject = Some(v);
+        } else if let Some(v) = value("type eq ") {
+            kind = Some(v);
+        } else {
+            return Err(AppError::invalid(
+                "filter",
+                format!("The filter clause `{clause}` is not supported. Supported: subject eq \"…\", type eq \"…\" (joined with and)."),
+            ));
+        }
+    }
+    Ok((subject, kind))
+}
+
+#[utoipa::path(get, path = "/api/v1/licenses/assignments", tag = "licenses", params(LicenseAssignmentParams),
+    responses((status = 200, body = LicenseAssignmentList), (status = 400, body = ErrorBody)))]
 pub async fn list_assignments(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    QueryParams(params): QueryParams<LicenseAssignmentParams>,
 ) -> Result<Json<LicenseAssignmentList>, RestError> {
-    let list = licences::list_licence_assignments(&state, &caller).await?;
+    let (subject, kind) = match &params.filter {
+        Some(filter) => assignment_filter(filter)?,
+        None => (None, None),
+    };
+    let list: Vec<LicenseAssignmentOut> = licences::list_licence_assignments(&state, &caller)
+        .await?
+        .into_iter()
+        .filter(|a| a.kind != LicenceKind::DocumentCal)
+        .map(|a| LicenseAssignmentOut {
+            created: rfc3339(a.assigned_at),
+            excess: a.excess,
+            subject: a.user_email,
+            type_: a.kind.as_str().to_string(),
+        })
+        .filter(|a| {
+            subject
+                .as_ref()
+                .is_none_or(|s| a.subject.eq_ignore_ascii_case(s))
+        })
+        .filter(|a| kind.as_ref().is_none_or(|k| &a.type_ == k))
+        .collect();
+    let key = |a: &LicenseAssignmentOut| format!("{}|{}", a.subject, a.type_);
+    let (data, next) = crate::rest::page_of(list, key, params.limit, params.page.as_deref())?;
+    let base = crate::rest::base_url(&state);
+    let href = |page: &str| {
+        let mut query = vec![format!("page={}", app::url::percent_encode(page))];
+        if let Some(filter) = &params.filter {
+            query.push(format!("filter={}", app::url::percent_encode(filter)));
+        }
+        if let Some(limit) = params.limit {
+            query.push(format!("limit={limit}"));
+        }
+        Href {
+            href: format!("{base}/api/v1/licenses/assignments?{}", query.join("&")),
+        }
+    };
     Ok(Json(LicenseAssignmentList {
-        data: list
-            .into_iter()
-            .filter(|a| a.kind != LicenceKind::DocumentCal)
-            .map(|a| LicenseAssignmentOut {
-                created: rfc3339(a.assigned_at),
-                excess: a.excess,
-                subject: a.user_email,
-                type_: a.kind.as_str().to_string(),
-            })
-            .collect(),
+        data,
         links: LicenseLinks {
-            next: None,
+            next: next.as_deref().map(href),
             prev: None,
         },
     }))

@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::{header, StatusCode};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::error::RestError;
-use super::extract::{Caller, JsonBody};
+use super::error::{ErrorBody, RestError};
+use super::extract::{Caller, JsonBody, QueryParams};
 use super::model::Href;
 
 mod assignments;

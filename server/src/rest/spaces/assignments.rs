@@ -45,7 +45,24 @@ impl AssignmentOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignmentList {
     pub data: Vec<AssignmentOut>,
+    /// `count`: the members matching the filter, on all pages.
     pub meta: CountMeta,
+    pub links: ListLinks,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentListParams {
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// The cursor from `links.next`.
+    pub next: Option<String>,
+    /// `user` or `group`.
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    /// One user's or group's assignment.
+    pub assignee_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -75,18 +92,49 @@ fn assignee_type(name: &str) -> Result<AssigneeType, AppError> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/assignments", tag = "spaces", params(("spaceId" = String, Path)),
-    responses((status = 200, body = AssignmentList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/spaces/{spaceId}/assignments", tag = "spaces", params(("spaceId" = String, Path), AssignmentListParams),
+    responses((status = 200, body = AssignmentList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_assignments(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Path(space_id): Path<String>,
+    QueryParams(params): QueryParams<AssignmentListParams>,
 ) -> Result<Json<AssignmentList>, RestError> {
-    let items = service::list_assignments(&state, &caller, &space_id).await?;
+    let only = params.type_.as_deref().map(assignee_type).transpose()?;
+    let items: Vec<Assignment> = service::list_assignments(&state, &caller, &space_id)
+        .await?
+        .into_iter()
+        .filter(|a| only.is_none_or(|t| a.assignee_type == t))
+        .filter(|a| {
+            params
+                .assignee_id
+                .as_ref()
+                .is_none_or(|id| &a.assignee_id == id)
+        })
+        .collect();
+    let count = items.len();
+    let (page, next) = super::super::page_of(
+        items,
+        |a| a.id.clone(),
+        params.limit,
+        params.next.as_deref(),
+    )?;
     let base = base_url(&state);
+    let kept = [
+        ("type", params.type_.as_deref()),
+        ("assigneeId", params.assignee_id.as_deref()),
+    ];
     Ok(Json(AssignmentList {
-        meta: CountMeta { count: items.len() },
-        data: items.iter().map(|a| AssignmentOut::new(a, &base)).collect(),
+        meta: CountMeta { count },
+        data: page.iter().map(|a| AssignmentOut::new(a, &base)).collect(),
+        links: list_links(
+            &base,
+            &format!("spaces/{space_id}/assignments"),
+            params.limit,
+            &kept,
+            params.next.as_deref(),
+            next.as_deref(),
+        ),
     }))
 }
 

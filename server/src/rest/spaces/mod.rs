@@ -134,6 +134,8 @@ pub struct SpaceListParams {
     /// Part of the name, any case.
     pub name: Option<String>,
     pub owner_id: Option<String>,
+    /// `name` or `+name`, the one order Sightline keeps; other orders are refused.
+    pub sort: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -155,6 +157,7 @@ pub struct SpacePutIn {
     pub owner_id: Option<String>,
 }
 
+/// What Sightline adds to Qlik's list of type names: the roles each type assigns and shares.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SpaceTypeOut {
@@ -164,9 +167,13 @@ pub struct SpaceTypeOut {
     pub share_roles: Vec<String>,
 }
 
+/// Qlik's shape, `{"data": ["shared", "managed"]}`, with Sightline's roles per type beside it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SpaceTypeList {
-    pub data: Vec<SpaceTypeOut>,
+    /// The types a space can be created with.
+    pub data: Vec<String>,
+    /// Each type with its assignable and share roles, personal included.
+    pub details: Vec<SpaceTypeOut>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -187,6 +194,7 @@ pub async fn list(
     Caller(caller): Caller,
     QueryParams(params): QueryParams<SpaceListParams>,
 ) -> Result<Json<SpaceList>, RestError> {
+    super::filter::check_sort(params.sort.as_deref())?;
     let query = SpaceQuery {
         space_type: params
             .type_
@@ -244,7 +252,13 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/spaces/types", tag = "spaces", responses((status = 200, body = SpaceTypeList)))]
 pub async fn types(Caller(_caller): Caller) -> Json<SpaceTypeList> {
-    let data = space_types()
+    let types = space_types();
+    let data = types
+        .iter()
+        .filter(|(t, _)| *t != SpaceType::Personal)
+        .map(|(t, _)| t.api_name().to_string())
+        .collect();
+    let details = types
         .into_iter()
         .map(|(t, roles)| SpaceTypeOut {
             type_: t.api_name().into(),
@@ -256,7 +270,7 @@ pub async fn types(Caller(_caller): Caller) -> Json<SpaceTypeList> {
                 .collect(),
         })
         .collect();
-    Json(SpaceTypeList { data })
+    Json(SpaceTypeList { data, details })
 }
 
 #[utoipa::path(get, path = "/api/v1/spaces/{spaceId}", tag = "spaces", params(("spaceId" = String, Path)),

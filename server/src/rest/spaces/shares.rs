@@ -56,14 +56,27 @@ impl ShareOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShareList {
     pub data: Vec<ShareOut>,
+    /// `count`: the shares matching the filter, on all pages.
     pub meta: CountMeta,
+    pub links: ListLinks,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ShareListParams {
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// The cursor from `links.next`.
+    pub next: Option<String>,
     pub resource_id: Option<String>,
+    /// `app`, the one resource Sightline shares.
+    pub resource_type: Option<String>,
+    /// `user`, `group`, `everyone` or `link`.
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    /// Part of the shared app's name, any case.
+    pub name: Option<String>,
     pub user_id: Option<String>,
     pub group_id: Option<String>,
 }
@@ -101,16 +114,55 @@ pub async fn list_shares(
     Path(space_id): Path<String>,
     QueryParams(params): QueryParams<ShareListParams>,
 ) -> Result<Json<ShareList>, RestError> {
+    if let Some(kind) = params.resource_type.as_deref().filter(|k| *k != "app") {
+        return Err(AppError::invalid(
+            "resourceType",
+            format!("Sightline shares apps only; there are no \"{kind}\" shares."),
+        )
+        .into());
+    }
+    let only = params.type_.as_deref().map(share_type).transpose()?;
     let query = ShareQuery {
-        app_id: params.resource_id.unwrap_or_default(),
-        user_id: params.user_id.unwrap_or_default(),
-        group_id: params.group_id.unwrap_or_default(),
+        app_id: params.resource_id.clone().unwrap_or_default(),
+        user_id: params.user_id.clone().unwrap_or_default(),
+        group_id: params.group_id.clone().unwrap_or_default(),
     };
-    let items = sharing::list_shares(&state, &caller, &space_id, query).await?;
+    let name = params.name.as_deref().map(str::to_lowercase);
+    let items: Vec<Share> = sharing::list_shares(&state, &caller, &space_id, query)
+        .await?
+        .into_iter()
+        .filter(|s| only.is_none_or(|t| s.assignee_type == t))
+        .filter(|s| {
+            name.as_ref()
+                .is_none_or(|n| s.app_name.to_lowercase().contains(n))
+        })
+        .collect();
+    let count = items.len();
+    let (page, next) = super::super::page_of(
+        items,
+        |s| s.id.clone(),
+        params.limit,
+        params.next.as_deref(),
+    )?;
     let base = base_url(&state);
+    let kept = [
+        ("resourceId", params.resource_id.as_deref()),
+        ("type", params.type_.as_deref()),
+        ("name", params.name.as_deref()),
+        ("userId", params.user_id.as_deref()),
+        ("groupId", params.group_id.as_deref()),
+    ];
     Ok(Json(ShareList {
-        meta: CountMeta { count: items.len() },
-        data: items.iter().map(|s| ShareOut::new(s, &base)).collect(),
+        meta: CountMeta { count },
+        data: page.iter().map(|s| ShareOut::new(s, &base)).collect(),
+        links: list_links(
+            &base,
+            &format!("spaces/{space_id}/shares"),
+            params.limit,
+            &kept,
+            params.next.as_deref(),
+            next.as_deref(),
+        ),
     }))
 }
 
