@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test lint setup setup-test build unit-tests rest-fuzz browser-tests size bench bench-engine bench-anonymous clean-data
+.PHONY: run test lint setup setup-test build unit-tests rest-fuzz qlik-api browser-tests size bench bench-engine bench-anonymous clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -8,8 +8,8 @@ run: setup build
 	target/debug/sightline serve --demo
 
 ## Install what tests need, build once, and pass every test: rules, services on SQLite and
-## PostgreSQL, HTTP, and the browser tests in headless Chromium.
-test: setup-test build unit-tests rest-fuzz browser-tests
+## PostgreSQL, HTTP, Qlik's own REST client, and the browser tests in headless Chromium.
+test: setup-test build unit-tests rest-fuzz qlik-api browser-tests
 
 ## rustfmt's format (rustfmt.toml) and no clippy warning ([workspace.lints] in Cargo.toml).
 lint: setup
@@ -33,6 +33,11 @@ unit-tests:
 ## no response the document does not describe.
 rest-fuzz:
 	scripts/schemathesis.sh
+
+## Qlik's TypeScript client (@qlik/api, pinned) against a fresh demo server on SQLite, then on
+## PostgreSQL: every REST route Sightline implements, as a Qlik Cloud script calls it.
+qlik-api:
+	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) scripts/qlik-api.sh
 
 browser-tests:
 	mkdir -p end2end/artifacts

@@ -187,11 +187,9 @@ pub async fn create(
     let a = input.attributes;
     a.check_usage()?;
     let new = NewApp {
-        // Qlik makes an app with no attributes at all; so does Sightline, with a name to rename.
-        name: a
-            .name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "Untitled app".to_string()),
+        // Qlik makes an app with no attributes at all; so does Sightline, with a name to
+        // rename. A name sent blank is refused by the service, as any blank name.
+        name: a.name.unwrap_or_else(|| "Untitled app".to_string()),
         description: a.description.unwrap_or_default(),
         space_id: a.space_id.unwrap_or_default(),
     };

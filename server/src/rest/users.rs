@@ -140,9 +140,9 @@ pub async fn create(
         )
         .into()),
     };
+    // Left out, the name is the email's part before `@`; sent empty, the service refuses it.
     let name = input
         .name
-        .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
     let role_ids = role_ids(&state, &caller, &input.assigned_roles).await?;
     let group_ids = group_ids(&state, &caller, &input.assigned_groups).await?;

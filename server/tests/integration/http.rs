@@ -242,9 +242,14 @@ async fn the_users_routes_work_and_explain_bad_input(t: TestDb) {
             "unknown field `colour`",
         ),
         (
-            json!({"email": "bo@example.com"}),
+            json!({"name": "Bo"}),
             StatusCode::BAD_REQUEST,
-            "missing field `name`",
+            "Send the user's email",
+        ),
+        (
+            json!({"subject": "auth0|1234", "name": "Bo"}),
+            StatusCode::BAD_REQUEST,
+            "Send the user's email",
         ),
     ];
     for (body, status, fragment) in cases {

@@ -172,7 +172,7 @@ pub struct SpaceTypeOut {
 pub struct SpaceTypeList {
     /// The types a space can be created with.
     pub data: Vec<String>,
-    /// Each type with its assignable and share roles, personal included.
+    /// Each type with its assignable and share roles.
     pub details: Vec<SpaceTypeOut>,
 }
 
@@ -253,11 +253,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/spaces/types", tag = "spaces", responses((status = 200, body = SpaceTypeList)))]
 pub async fn types(Caller(_caller): Caller) -> Json<SpaceTypeList> {
     let types = space_types();
-    let data = types
-        .iter()
-        .filter(|(t, _)| *t != SpaceType::Personal)
-        .map(|(t, _)| t.api_name().to_string())
-        .collect();
+    let data = types.iter().map(|(t, _)| t.api_name().to_string()).collect();
     let details = types
         .into_iter()
         .map(|(t, roles)| SpaceTypeOut {
