@@ -108,6 +108,69 @@ test('a visitor opens the link and explores; other sites embed by iframe and by 
   refusedSite.close();
 });
 
+// The Qlik drop-in issue: a page written for Qlik Cloud's anonymous embed (the script tag with
+// data-host and data-access-code, <qlik-embed> elements, <qlik-initial-selections>), with its
+// script and host pointed at Sightline, shows the demo's chart and sheet; a selection works;
+// what Sightline cannot honour is reported once by name; a reset of the access code ends it.
+test('a page with qlik-embed markup shows a chart and a sheet, selects, and ends with a reset', async ({ page, browser, baseURL }) => {
+  await signIn(page);
+  await openPublishedDashboard(page);
+  const card = page.locator('#anonymous-access');
+  await card.getByText('Embed code', { exact: true }).click();
+  const snippet = card.getByLabel('qlik-embed (pages written for Qlik Cloud)');
+  await card.getByLabel('Show').selectOption('chart');
+  const chartMarkup = await snippet.inputValue();
+  expect(chartMarkup).toContain('ui="analytics/chart"');
+  await card.getByLabel('Show').selectOption('sheet');
+  const sheetMarkup = await snippet.inputValue();
+  expect(sheetMarkup).toContain('ui="analytics/sheet"');
+  await shot(page, '37-qlik-embed-snippet');
+  const attr = (markup: string, name: string) => markup.match(new RegExp(`${name}="([^"]+)"`))![1];
+  const appId = attr(chartMarkup, 'app-id');
+  const chartId = attr(chartMarkup, 'object-id');
+  const sheetId = attr(sheetMarkup, 'object-id');
+  const code = attr(chartMarkup, 'data-access-code');
+
+  // The markup of Qlik's anonymous-embed documentation, with src and data-host changed. The
+  // client id and the token storage mean nothing here: the second is reported, the first is not.
+  const site = await visitor(browser);
+  const warnings: string[] = [];
+  site.page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  const server = await serveSite(ALLOWED, `
+    <script crossorigin="anonymous" type="application/javascript" src="${baseURL}/embed.js"
+      data-host="${baseURL}" data-client-id="0f3c9a1b2d" data-auth-type="anonymous"
+      data-access-token-storage="session" data-access-code="${code}"></script>
+    <qlik-embed id="chart" ui="analytics/chart" app-id="${appId}" object-id="${chartId}"></qlik-embed>
+    <qlik-embed id="sheet" ui="analytics/sheet" app-id="${appId}" object-id="${sheetId}" theme="horizon" context='{"interactions":{"select":true}}'></qlik-embed>
+    <qlik-initial-selections app-id="${appId}">
+      <field name="Category" values="Bikes;Parts"></field>
+    </qlik-initial-selections>`);
+  await site.page.goto(`${ALLOWED}/qlik.html`);
+  const chart = site.page.frameLocator('#chart iframe');
+  await expect(chart.locator('figure.chart')).toHaveCount(1);
+  const sheet = site.page.frameLocator('#sheet iframe');
+  await expect(sheet.locator('figure.chart').first()).toBeVisible();
+  expect(await sheet.locator('figure.chart').count()).toBeGreaterThan(1);
+  await expect(sheet.locator('.selections-bar .chip[data-field="Category"]')).toContainText('Bikes');
+  await sheet.locator('body[data-hydrated]').waitFor({ state: 'attached' });
+  await sheet.locator('.chart-filter_pane li.value[data-value="Protection"]').first().click();
+  await expect(sheet.locator('.chart-filter_pane li.value[data-value="Protection"]').first()).toHaveAttribute('data-state', 'selected');
+  await shot(site.page, '38-qlik-embed-on-allowed-site');
+  expect(warnings.filter((w) => w.includes('data-access-token-storage'))).toHaveLength(1);
+  expect(warnings.filter((w) => w.includes('qlik-embed attribute context'))).toHaveLength(1);
+  expect(warnings.join('\n')).not.toContain('data-client-id');
+
+  // The owner resets the access code: the page's session ends at its next step.
+  await page.getByRole('button', { name: 'Reset access code…' }).click();
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect.poll(async () => attr(await snippet.inputValue(), 'data-access-code')).not.toBe(code);
+  await sheet.locator('.chart-filter_pane li.value[data-value="Parts"]').first().click();
+  await expect(sheet.getByRole('alertdialog')).toContainText('Your session has ended');
+  await shot(site.page, '39-qlik-embed-after-reset');
+  await site.context.close();
+  server.close();
+});
+
 test('the admin center shows anonymous use and keeps the allowed origins', async ({ page }) => {
   await signIn(page);
   await page.goto('/admin/embedding');

@@ -227,7 +227,7 @@ impl CspOriginListParams {
             None => (false, sort.trim_start_matches('+')),
         };
         match field {
-            "name" => origins.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+            "name" => origins.sort_by_key(|o| o.name.to_lowercase()),
             "origin" => origins.sort_by(|a, b| a.origin.cmp(&b.origin)),
             "createdDate" => origins.sort_by_key(|o| o.created_at),
             "modifiedDate" => origins.sort_by_key(|o| o.updated_at),

@@ -487,12 +487,21 @@ mod tests {
         let items: Vec<String> = (1..=5).map(|i| format!("i{i}")).collect();
         let id = |s: &String| s.clone();
         let (page, next) = page_of(items.clone(), id, Some(2), None).unwrap();
-        assert_eq!((page, next.as_deref()), (vec!["i1".into(), "i2".into()], Some("i2")));
+        assert_eq!(
+            (page, next.as_deref()),
+            (vec!["i1".into(), "i2".into()], Some("i2"))
+        );
         let (page, next) = page_of(items.clone(), id, Some(2), Some("i4")).unwrap();
         assert_eq!((page, next), (vec!["i5".to_string()], None));
         let (page, next) = page_of(items.clone(), id, Some(3), Some("i2")).unwrap();
-        assert_eq!((page.len(), next), (3, None), "the last full page has no next");
-        let gone = page_of(items, id, Some(2), Some("i9")).unwrap_err().to_string();
+        assert_eq!(
+            (page.len(), next),
+            (3, None),
+            "the last full page has no next"
+        );
+        let gone = page_of(items, id, Some(2), Some("i9"))
+            .unwrap_err()
+            .to_string();
         assert!(gone.contains("list again without next"), "{gone}");
     }
 

@@ -253,7 +253,10 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/spaces/types", tag = "spaces", responses((status = 200, body = SpaceTypeList)))]
 pub async fn types(Caller(_caller): Caller) -> Json<SpaceTypeList> {
     let types = space_types();
-    let data = types.iter().map(|(t, _)| t.api_name().to_string()).collect();
+    let data = types
+        .iter()
+        .map(|(t, _)| t.api_name().to_string())
+        .collect();
     let details = types
         .into_iter()
         .map(|(t, roles)| SpaceTypeOut {
