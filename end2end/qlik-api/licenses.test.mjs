@@ -1,7 +1,7 @@
 // Licences, as a Qlik Cloud admin script reads and assigns them (bulk answers 207 per item).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { admin, anna, fresh, refused } from "./client.mjs";
+import { admin, anna, everyPage, fresh, refused } from "./client.mjs";
 
 test("getLicenseOverview and getLicenseStatus answer Qlik's shapes", async () => {
   const overview = await admin.licenses.getLicenseOverview(fresh);
@@ -55,6 +55,17 @@ test("addLicenseAssignments, updateLicenseAssignments, deleteLicenseAssignments 
 
   const deleted = await admin.licenses.deleteLicenseAssignments({ delete: [{ subject, type }] });
   assert.equal(deleted.data.data[0].status, 200);
+});
+
+test("getLicenseAssignments pages with links.next", async () => {
+  const subjects = ["anna@demo.sightline.dev", "ali@demo.sightline.dev", "mei@demo.sightline.dev"];
+  await admin.licenses.addLicenseAssignments({ add: subjects.map((subject) => ({ subject, type: "named_cal" })) });
+  const all = (await admin.licenses.getLicenseAssignments({ limit: 100 }, fresh)).data.data;
+  const { items, pages } = await everyPage(admin.licenses.getLicenseAssignments({ limit: 1 }, fresh));
+  assert.equal(pages, all.length);
+  assert.deepEqual(items.map((a) => `${a.subject} ${a.type}`).sort(), all.map((a) => `${a.subject} ${a.type}`).sort());
+  await refused(admin.licenses.getLicenseAssignments({ filter: 'created gt "2026"' }, fresh), 400, { field: "filter" });
+  await admin.licenses.deleteLicenseAssignments({ delete: subjects.map((subject) => ({ subject, type: "named_cal" })) });
 });
 
 test("getLicenseConsumption answers Qlik's list shape", async () => {

@@ -69,6 +69,22 @@ test("space assignments: create, get, update roles, list, delete", async () => {
   await admin.spaces.deleteSpace(space.id);
 });
 
+test("getSpaceAssignments filters by type and pages with links.next", async () => {
+  const space = (await admin.spaces.createSpace({ name: unique("Many members"), type: "shared" })).data;
+  for (const email of ["anna@demo.sightline.dev", "ali@demo.sightline.dev", "mei@demo.sightline.dev"]) {
+    await admin.spaces.createSpaceAssignment(space.id, { type: "user", assigneeId: await userId(email), roles: ["consumer"] });
+  }
+  const all = (await admin.spaces.getSpaceAssignments(space.id, { type: "user", limit: 100 }, fresh)).data;
+  assert.equal(all.meta.count, all.data.length);
+  const { items, pages } = await everyPage(admin.spaces.getSpaceAssignments(space.id, { type: "user", limit: 2 }, fresh));
+  assert.ok(pages >= 2);
+  assert.deepEqual(items.map((a) => a.id).sort(), all.data.map((a) => a.id).sort());
+  const groups = await admin.spaces.getSpaceAssignments(space.id, { type: "group" }, fresh);
+  assert.ok(groups.data.data.every((a) => a.type === "group"));
+  await refused(admin.spaces.getSpaceAssignments(space.id, { type: "robot" }, fresh), 400, { field: "type" });
+  await admin.spaces.deleteSpace(space.id);
+});
+
 test("a user who is not a member cannot see a managed space", async () => {
   const space = (await admin.spaces.createSpace({ name: unique("Hidden"), type: "managed" })).data;
   await refused(anna.spaces.getSpace(space.id, fresh), 404);
