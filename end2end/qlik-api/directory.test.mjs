@@ -61,8 +61,9 @@ test("createUser, getUser, patchUser and deleteUser round-trip one user", async 
   assert.equal(fetched.data.email, email);
 
   const patched = await admin.users.patchUser(id, [
-    { op: "replace", path: "/name", value: "Pat Renamed" },
-    { op: "replace", path: "/assignedRoles", value: [] },
+    { op: "set", path: "/name", value: "Pat Renamed" },
+    { op: "replace", path: "/roles", value: [] },
+    { op: "replace", path: "/preferredLocale", value: "sv-SE" },
   ]);
   assert.equal(patched.status, 204);
   const after = await admin.users.getUser(id, {}, fresh);
@@ -104,7 +105,8 @@ test("groups: createGroup with Qlik's providerType, then get, patch, list and de
   assert.equal(created.data.providerType, "custom");
   const id = created.data.id;
   assert.equal((await admin.groups.getGroup(id, fresh)).data.name, name);
-  assert.equal((await admin.groups.patchGroup(id, [{ op: "replace", path: "/description", value: "changed" }])).status, 204);
+  // Qlik's GroupPatch names its paths without the slash.
+  assert.equal((await admin.groups.patchGroup(id, [{ op: "replace", path: "description", value: "changed" }])).status, 204);
   assert.equal((await admin.groups.getGroup(id, fresh)).data.description, "changed");
   const listed = await admin.groups.getGroups({ filter: `name eq "${name}"`, totalResults: true }, fresh);
   assert.deepEqual(listed.data.data.map((g) => g.id), [id]);
@@ -134,4 +136,17 @@ test("roles: getRoles lists the built-in roles, getRole answers one", async () =
   assert.equal(got.data.type, "default");
   assert.equal(got.data.level, "admin");
   await refused(admin.roles.getRole("no-such-role", fresh), 404);
+});
+
+test("getRoles filters, counts and pages as Qlik's client asks", async () => {
+  const admins = await admin.roles.getRoles({ filter: 'level eq "admin"', totalResults: true }, fresh);
+  assert.ok(admins.data.data.length >= 2);
+  assert.ok(admins.data.data.every((r) => r.level === "admin"));
+  assert.equal(admins.data.totalResults, admins.data.data.length);
+  const named = await admin.roles.getRoles({ filter: 'name eq "TenantAdmin"' }, fresh);
+  assert.deepEqual(named.data.data.map((r) => r.name), ["TenantAdmin"]);
+  const all = (await admin.roles.getRoles({ limit: 100 }, fresh)).data.data;
+  const { items } = await everyPage(admin.roles.getRoles({ limit: 2 }, fresh));
+  assert.deepEqual(items.map((r) => r.id).sort(), all.map((r) => r.id).sort());
+  await refused(admin.roles.getRoles({ filter: 'name co "Admin"' }, fresh), 400, { field: "filter" });
 });

@@ -124,6 +124,22 @@ pub fn apply_groups(filter: &str, query: &mut GroupQuery) -> Result<GroupFilter,
     Ok(rest)
 }
 
+const ROLE_CLAUSES: &str = "name eq, type eq, level eq (joined with and)";
+
+/// A role filter's clauses, as (attribute, value): `name`, `type` or `level`, each `eq`.
+pub fn role_filter(filter: &str) -> Result<Vec<(String, String)>, AppError> {
+    clauses(filter, ROLE_CLAUSES)?
+        .into_iter()
+        .map(|(attr, op, value)| match (attr.as_str(), op.as_str()) {
+            ("name" | "type" | "level", "eq") => Ok((attr, value)),
+            _ => Err(unsupported(
+                &format!("{attr} {op} \"{value}\""),
+                ROLE_CLAUSES,
+            )),
+        })
+        .collect()
+}
+
 /// Qlik's `sort`: Sightline keeps lists in name order, so `name` and `+name` are the orders it
 /// can honour; another is refused rather than answered in the wrong order.
 pub fn check_sort(sort: Option<&str>) -> Result<(), AppError> {

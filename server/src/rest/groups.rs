@@ -146,7 +146,7 @@ pub async fn patch(
     let mut roles: Vec<String> = current.roles.iter().map(|r| r.id.clone()).collect();
     for (index, op) in ops.iter().enumerate() {
         let kind = op.kind(index)?;
-        match (op.path.as_str(), kind) {
+        match (op.field().as_str(), kind) {
             ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
             ("/description", Op::Replace) => changes.description = Some(op.string(index)?),
             ("/assignedRoles", kind) => {

@@ -312,7 +312,11 @@ impl RoleOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct RoleList {
     pub data: Vec<RoleOut>,
     pub links: ListLinks,
+    /// Only when asked for with `totalResults=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_results: Option<usize>,
 }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PatchOp {
-    /// `replace`, `add` or `remove`.
+    /// `replace`, `add` or `remove`; Qlik's `set` (replace) and `remove-value` (remove) too.
     pub op: String,
     /// The field, such as `/name` or `/assignedRoles`.
     pub path: String,
@@ -26,15 +26,31 @@ pub enum Op {
 impl PatchOp {
     pub fn kind(&self, index: usize) -> Result<Op, AppError> {
         match self.op.as_str() {
-            "replace" => Ok(Op::Replace),
+            "replace" | "set" => Ok(Op::Replace),
             "add" => Ok(Op::Add),
-            "remove" => Ok(Op::Remove),
+            "remove" | "remove-value" => Ok(Op::Remove),
             other => Err(AppError::invalid(
                 "op",
                 format!(
                     "Operation {index}: \"{other}\" is not supported; use replace, add or remove."
                 ),
             )),
+        }
+    }
+
+    /// The field the operation is on, as a JSON pointer: Qlik's groups route names fields
+    /// without the leading `/`, and its users route keeps `/roles` as the old name of
+    /// `/assignedRoles`.
+    pub fn field(&self) -> String {
+        let path = if self.path.starts_with('/') {
+            self.path.clone()
+        } else {
+            format!("/{}", self.path)
+        };
+        if path == "/roles" {
+            "/assignedRoles".to_string()
+        } else {
+            path
         }
     }
 

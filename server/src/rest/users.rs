@@ -175,8 +175,10 @@ pub async fn get(
     Ok(Json(UserOut::new(&detail.user, &base_url(&state))))
 }
 
-/// Changes a user with JSON Patch operations on `/name`, `/status`, `/assignedRoles` and
-/// `/assignedGroups`. All operations apply together, or none does.
+/// Changes a user with JSON Patch operations on `/name`, `/status`, `/assignedRoles` (or its
+/// old name `/roles`) and `/assignedGroups`; `/preferredLocale` and `/preferredZoneinfo` are
+/// accepted and ignored (numbers and dates follow each viewer's browser). Qlik's `set` and
+/// `remove-value` are `replace` and `remove`. All operations apply together, or none does.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
     request_body = Vec<PatchOp>,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -192,7 +194,7 @@ pub async fn patch(
     let mut groups: Vec<String> = current.groups.iter().map(|g| g.id.clone()).collect();
     for (index, op) in ops.iter().enumerate() {
         let kind = op.kind(index)?;
-        match (op.path.as_str(), kind) {
+        match (op.field().as_str(), kind) {
             ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
             ("/status", Op::Replace) => {
                 changes.status = Some(UserStatus::parse(&op.string(index)?)?)
@@ -205,6 +207,8 @@ pub async fn patch(
                 );
                 changes.role_ids = Some(roles.clone());
             }
+            // Accepted and ignored: numbers and dates follow each viewer's browser.
+            ("/preferredLocale" | "/preferredZoneinfo", _) => {}
             ("/assignedGroups", kind) => {
                 apply_ids(
                     &mut groups,

@@ -316,7 +316,7 @@ pub async fn patch(
 ) -> Result<Json<SpaceOut>, RestError> {
     let mut changes = SpaceChanges::default();
     for (index, op) in ops.iter().enumerate() {
-        match (op.path.as_str(), op.kind(index)?) {
+        match (op.field().as_str(), op.kind(index)?) {
             ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
             ("/description", Op::Replace) => changes.description = Some(op.string(index)?),
             ("/ownerId", Op::Replace) => changes.owner_id = Some(op.string(index)?),

@@ -215,7 +215,7 @@ pub async fn patch_share(
 ) -> Result<Json<ShareOut>, RestError> {
     let mut changes = ShareChanges::default();
     for (index, op) in ops.iter().enumerate() {
-        match (op.path.as_str(), op.kind(index)?) {
+        match (op.field().as_str(), op.kind(index)?) {
             ("/roles", Op::Replace) => changes.roles = Some(parse_roles(&op.strings(index)?)?),
             ("/disabled", Op::Replace) => changes.disabled = Some(op.boolean(index)?),
             _ => {
