@@ -39,18 +39,12 @@ impl PatchOp {
     }
 
     /// The field the operation is on, as a JSON pointer: Qlik's groups route names fields
-    /// without the leading `/`, and its users route keeps `/roles` as the old name of
-    /// `/assignedRoles`.
+    /// without the leading `/`.
     pub fn field(&self) -> String {
-        let path = if self.path.starts_with('/') {
+        if self.path.starts_with('/') {
             self.path.clone()
         } else {
             format!("/{}", self.path)
-        };
-        if path == "/roles" {
-            "/assignedRoles".to_string()
-        } else {
-            path
         }
     }
 

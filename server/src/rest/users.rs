@@ -194,7 +194,12 @@ pub async fn patch(
     let mut groups: Vec<String> = current.groups.iter().map(|g| g.id.clone()).collect();
     for (index, op) in ops.iter().enumerate() {
         let kind = op.kind(index)?;
-        match (op.field().as_str(), kind) {
+        // Qlik's users route keeps `/roles` as the old name of `/assignedRoles`.
+        let field = match op.field().as_str() {
+            "/roles" => "/assignedRoles".to_string(),
+            other => other.to_string(),
+        };
+        match (field.as_str(), kind) {
             ("/name", Op::Replace) => changes.name = Some(op.string(index)?),
             ("/status", Op::Replace) => {
                 changes.status = Some(UserStatus::parse(&op.string(index)?)?)

@@ -1282,7 +1282,7 @@ async fn a_server_killed_mid_work_keeps_every_app_it_reported_and_nothing_half_m
                 else {
                     break;
                 };
-                if made.status() != reqwest::StatusCode::CREATED {
+                if made.status() != reqwest::StatusCode::OK {
                     break;
                 }
                 let Ok(app) = made.json::<serde_json::Value>().await else {
