@@ -8,6 +8,7 @@ pub mod anonymous;
 pub mod apps;
 pub mod audit;
 pub mod auth;
+pub mod collab;
 pub mod components;
 pub mod content;
 pub mod directory;

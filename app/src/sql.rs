@@ -10,6 +10,7 @@ pub enum Parent {
     Space,
     App,
     Share,
+    CollabSession,
 }
 
 impl Parent {
@@ -19,6 +20,7 @@ impl Parent {
             Parent::Space => "spaces",
             Parent::App => "apps",
             Parent::Share => "app_shares",
+            Parent::CollabSession => "collab_sessions",
         }
     }
 }

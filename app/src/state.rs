@@ -53,6 +53,8 @@ pub struct AppState {
     pub content: Arc<crate::content::runtime::Content>,
     /// Anonymous sessions, their models and counters.
     pub anonymous: Arc<crate::anonymous::runtime::Anonymous>,
+    /// Collaborative sessions' versions, to wake this process's connections.
+    pub collab: Arc<crate::collab::runtime::Hub>,
     pub leptos_options: LeptosOptions,
 }
 

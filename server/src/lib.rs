@@ -3,6 +3,7 @@
 //! security layers, background jobs and the command line.
 
 pub mod cli;
+pub mod collab_socket;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -48,6 +49,7 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         settings: Arc::new(config.settings.clone()),
         content,
         anonymous,
+        collab: Arc::new(app::collab::runtime::Hub::new()),
         leptos_options: config.leptos.clone(),
     })
 }
@@ -80,6 +82,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route("/embed-frame.js", get(|| script(include_str!("../../assets/embed-frame.js"))))
         .route(app::anonymous::rules::END_SESSION_PATH, axum::routing::post(end_anonymous_session))
         .route(app::licences::rules::END_CONNECTION_PATH, axum::routing::post(end_licence_connection))
+        .route("/collab/{id}/socket", get(collab_socket::socket))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
@@ -158,12 +161,57 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(error) = app::content::service::forget_orphaned_app_data(&state).await {
                 tracing::warn!(%error, "removing the data of deleted apps failed");
             }
+            if let Err(error) = app::collab::service::end_due_sessions(&state).await {
+                tracing::warn!(%error, "ending collaborative sessions whose initiator left failed");
+            }
             // A viewer's selections last as long as a signed-in session may sit idle.
             // (Anonymous sessions' selections go with their sessions: see the minute loop.)
             state
                 .content
                 .engines
                 .forget_idle_viewers(state.now() - state.settings.session.idle_ms);
+        }
+    });
+}
+
+/// Collaborative sessions' changes announced by other processes sharing the PostgreSQL
+/// database wake this process's connections. The listener reconnects by itself; what it misses
+/// meanwhile each connection finds at its next heartbeat.
+pub fn spawn_collab_listener(state: AppState, database_url: &str) {
+    if db::is_sqlite(database_url) {
+        return;
+    }
+    let url = database_url.to_string();
+    tokio::spawn(async move {
+        loop {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => {
+                    if let Err(error) = listener.listen(app::collab::runtime::NOTIFY_CHANNEL).await
+                    {
+                        tracing::warn!(%error, "listening for collaborative changes failed");
+                    } else {
+                        loop {
+                            match listener.recv().await {
+                                Ok(note) => {
+                                    if let Some((id, version)) =
+                                        app::collab::runtime::Hub::parse(note.payload())
+                                    {
+                                        state.collab.announce(id, version);
+                                    }
+                                }
+                                Err(error) => {
+                                    tracing::warn!(%error, "the collaborative listener lost its connection");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "connecting the collaborative listener failed")
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
 }

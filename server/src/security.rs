@@ -109,9 +109,12 @@ fn is_static_file(state: &AppState, path: &str) -> bool {
 /// A request's path and query as the logs keep them: secrets that travel in addresses (a link's
 /// access code, an invitation token) are replaced, so a copy of the logs opens nothing.
 pub fn redacted_target(path: &str, query: Option<&str>) -> String {
-    let path = match path.strip_prefix("/invite/") {
-        Some(_) => "/invite/[redacted]".to_string(),
-        None => path.to_string(),
+    let path = if path.starts_with("/invite/") {
+        "/invite/[redacted]".to_string()
+    } else if path.starts_with("/collab/join/") {
+        "/collab/join/[redacted]".to_string()
+    } else {
+        path.to_string()
     };
     let Some(query) = query.filter(|q| !q.is_empty()) else {
         return path;

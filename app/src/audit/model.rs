@@ -90,11 +90,17 @@ pub enum AuditAction {
     LicenceSettingsUpdate,
     LicenceAssign,
     LicenceRemove,
+    CollabStart,
+    CollabJoin,
+    CollabRemove,
+    CollabEnd,
+    CollabSelect,
+    CollabSettings,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 52] = [
+    pub const ALL: [AuditAction; 58] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
         AuditAction::AuthSignOut,
@@ -147,6 +153,12 @@ impl AuditAction {
         AuditAction::LicenceSettingsUpdate,
         AuditAction::LicenceAssign,
         AuditAction::LicenceRemove,
+        AuditAction::CollabStart,
+        AuditAction::CollabJoin,
+        AuditAction::CollabRemove,
+        AuditAction::CollabEnd,
+        AuditAction::CollabSelect,
+        AuditAction::CollabSettings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -203,6 +215,12 @@ impl AuditAction {
             AuditAction::LicenceSettingsUpdate => "licence.settings_update",
             AuditAction::LicenceAssign => "licence.assign",
             AuditAction::LicenceRemove => "licence.remove",
+            AuditAction::CollabStart => "collab.start",
+            AuditAction::CollabJoin => "collab.join",
+            AuditAction::CollabRemove => "collab.remove",
+            AuditAction::CollabEnd => "collab.end",
+            AuditAction::CollabSelect => "collab.select",
+            AuditAction::CollabSettings => "collab.settings",
         }
     }
 }

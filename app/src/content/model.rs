@@ -253,6 +253,28 @@ pub struct SheetView {
     pub data: Option<DataSummary>,
     /// Live anonymous links reach the app: its public sheets are open to anyone with one.
     pub public: bool,
+    /// Fields where someone else selected values this viewer may not see (a collaborative
+    /// session's participants each read the shared selections through their own access).
+    #[serde(default)]
+    pub filtered_by_others: Vec<String>,
+}
+
+/// One field's selection held by value text rather than by code: it means the same on every
+/// reduction of an app's data, where codes do not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueField {
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+/// A change to selections held by value, resolved from a viewer's `SelectionChange` on the data
+/// they see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ValueChange {
+    Set { field: String, values: Vec<String> },
+    Toggle { field: String, value: String },
+    Clear { field: String },
+    ClearAll,
 }
 
 /// A change to the viewer's selections.

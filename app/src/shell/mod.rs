@@ -14,6 +14,7 @@ use crate::audit::ui::AuditPage;
 use crate::auth::api::get_current_user;
 use crate::auth::model::CurrentUser;
 use crate::auth::ui::{AccountPage, InvitePage, LoginPage, UserMenu};
+use crate::collab::ui::{JoinPage, SessionPage};
 use crate::components::*;
 use crate::content::ui::SheetPage;
 use crate::directory::rules::Permission;
@@ -60,6 +61,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route ssr=SsrMode::Async path=path!("/a/:app") view=AnonymousPage/>
                     <Route ssr=SsrMode::Async path=path!("/embed/:app/:ui") view=EmbedPage/>
+                    <Route ssr=SsrMode::Async path=path!("/collab/join/:token") view=JoinPage/>
+                    <Route ssr=SsrMode::Async path=path!("/collab/:id") view=SessionPage/>
                     <Route ssr=SsrMode::Async path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=path!("/invite/:token") view=InvitePage/>

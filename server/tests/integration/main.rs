@@ -7,6 +7,7 @@ mod common;
 
 mod anonymous;
 mod auth;
+mod collab;
 mod content;
 mod directory;
 mod http;

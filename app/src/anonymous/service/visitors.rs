@@ -156,6 +156,7 @@ pub async fn start_anonymous_session(
                     sheet_id,
                     changes,
                     only_field: field,
+                    shared: None,
                 },
             )
             .await?;
@@ -274,6 +275,7 @@ pub async fn anonymous_sheet(
             sheet_id,
             changes: change.into_iter().collect(),
             only_field: field,
+            shared: None,
         },
     )
     .await

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use engine::{reduce, DataModel, Reduction};
 use sqlx::AnyConnection;
 
-use super::compute::{chart_data, chips, fields_info, tables_info};
+use super::compute::{chart_data, chips, fields_info, on_model, tables_info};
 use super::data::{abandon, forget_app, promote};
 use super::engines::{Engines, ModelKey};
 use super::model::*;

@@ -153,6 +153,7 @@ pub async fn open_sheet(
         sheet_id,
         changes: change.into_iter().collect(),
         only_field: None,
+        shared: None,
     };
     render_sheet(state, conn, &app, &space.display_name(), &viewer, request).await
 }
@@ -163,6 +164,9 @@ pub struct SheetRequest<'a> {
     pub sheet_id: Option<&'a str>,
     pub changes: Vec<SelectionChange>,
     pub only_field: Option<&'a str>,
+    /// Selections held by value and shared with others (a collaborative session's): shown as
+    /// this viewer's data holds them, in place of the viewer's own selections and `changes`.
+    pub shared: Option<&'a [ValueField]>,
 }
 
 pub(super) fn field_pane(field: &str) -> ChartSpec {
@@ -191,6 +195,7 @@ pub async fn render_sheet(
         sheet_id,
         changes,
         only_field,
+        shared,
     } = request;
     let user_id = viewer.user_id();
     // A visitor reaches only the fields the public sheets show: no other field can be listed,
@@ -273,6 +278,7 @@ pub async fn render_sheet(
             .is_some_and(|(_, access)| rules::new_sheet_is_private(access).is_ok()),
         data: None,
         public,
+        filtered_by_others: Vec::new(),
     };
     if app.data_version == 0 {
         view.charts = specs
@@ -296,8 +302,13 @@ pub async fn render_sheet(
             .collect(),
     };
     drop(conn);
-    let (selections, can_back, can_forward) =
-        viewer
+    let (selections, can_back, can_forward, nothing_left) = match shared {
+        Some(shared) => {
+            let seen = on_model(&model, shared);
+            view.filtered_by_others = seen.filtered;
+            (seen.selections, false, false, seen.nothing_left)
+        }
+        None => viewer
             .engines
             .with_viewer(&viewer.key, &key, state.now(), |state| {
                 for change in &changes {
@@ -307,8 +318,10 @@ pub async fn render_sheet(
                     state.selections().clone(),
                     state.can_go_back(),
                     state.can_go_forward(),
+                    false,
                 ))
-            })?;
+            })?,
+    };
     let reduced = viewer.data_access != DataAccess::All;
     let computed = blocking(move || {
         let evaluation = engine::evaluate(&model, &selections);
@@ -317,6 +330,9 @@ pub async fn render_sheet(
             .map(|(id, (spec, unreadable))| {
                 let data = match unreadable {
                     Some(problem) => ChartData::Problem(problem),
+                    None if nothing_left => ChartData::Problem(
+                        "Another participant selected values you may not see, so nothing here is left for you. It shows again when they clear that selection.".into(),
+                    ),
                     None => chart_data(&model, &evaluation, &selections, &spec),
                 };
                 ChartView { id, data, spec }
@@ -382,4 +398,24 @@ pub async fn section_access_field(
         .into_iter()
         .next()
         .map(|r| r.field))
+}
+
+/// A viewer's change to selections held by value (a collaborative session's), worked out on the
+/// data they see: the codes they clicked name values of their own reduction.
+pub async fn value_change(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    app: &AppRow,
+    data_access: &DataAccess,
+    current: &[ValueField],
+    change: &SelectionChange,
+) -> Result<ValueChange, AppError> {
+    if app.data_version == 0 {
+        return Err(AppError::invalid(
+            "change",
+            "This app has no data yet: there is nothing to select.",
+        ));
+    }
+    let (_, model) = viewer_model(state, &state.content.engines, conn, app, data_access).await?;
+    super::super::compute::value_change(&model, current, change)
 }

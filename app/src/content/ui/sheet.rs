@@ -101,6 +101,7 @@ fn SheetBody(initial: SheetView) -> impl IntoView {
             {initial.data.as_ref().is_some_and(|d| d.reduced).then(|| view! { " " <span class="badge badge-warn">"Section access: you see part of the data"</span> })}
             {initial.public.then(|| view! { " " <span class="badge badge-public" title="A live anonymous link reaches this app">"Public"</span> })}
         </div>
+        <CollabStart app_id=initial.app_id.clone() sheet_id=initial.sheet.as_ref().map(|s| s.id.clone())/>
         <SheetTabs current editing reload/>
         <SelectionsBar current change pending=change.pending()/>
         {move || error.get().map(|error| view! { <ErrorBox error/> })}
@@ -351,4 +352,60 @@ fn end_connection_on_leave(app_id: String) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = app_id;
+}
+
+/// "Start collaborative session": the mode, said plainly, then the session page with its first
+/// invitation (in the address's fragment, which no server sees). Hidden where sessions are off.
+#[component]
+fn CollabStart(app_id: String, sheet_id: Option<String>) -> impl IntoView {
+    use crate::collab::api::{collab_settings, start_session};
+    use crate::collab::model::Mode;
+    let app = StoredValue::new(app_id.clone());
+    let sheet = StoredValue::new(sheet_id);
+    let settings = Resource::new(move || app.get_value(), collab_settings);
+    let open = RwSignal::new(false);
+    let mode = RwSignal::new(Mode::Open);
+    let navigate = use_navigate();
+    let start = Action::new(move |mode: &Mode| {
+        let mode = *mode;
+        async move { start_session(app.get_value(), sheet.get_value(), mode).await }
+    });
+    Effect::new(move || {
+        if let Some(Ok(started)) = start.value().get() {
+            navigate(
+                &format!(
+                    "/collab/{}#invite={}",
+                    started.session_id, started.invitation
+                ),
+                Default::default(),
+            );
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let allowed = settings.await.is_ok_and(|s| s.tenant_enabled && s.app_enabled);
+                allowed.then(|| view! {
+                    <div class="collab-start">
+                        <button type="button" class="button small" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"Start collaborative session"</button>
+                        {move || open.get().then(|| view! {
+                            <form class="card collab-start-form" on:submit=move |ev| { ev.prevent_default(); start.dispatch(mode.get_untracked()); }>
+                                <fieldset>
+                                    <legend>"Who may join"</legend>
+                                    {Mode::ALL.into_iter().map(|m| view! {
+                                        <label class="choice">
+                                            <input type="radio" name="collab-mode" value=m.as_str() prop:checked=move || mode.get() == m on:change=move |_| mode.set(m)/>
+                                            <span><strong>{m.label()}</strong><br/><span class="muted">{m.explanation("you")}</span></span>
+                                        </label>
+                                    }).collect_view()}
+                                </fieldset>
+                                <button type="submit" class="button primary small" disabled=move || start.pending().get()>"Start and get the invitation link"</button>
+                                {move || match start.value().get() { Some(Err(error)) => Some(view! { <ErrorBox error/> }), _ => None }}
+                            </form>
+                        })}
+                    </div>
+                })
+            })}
+        </Transition>
+    }
 }

@@ -1,0 +1,176 @@
+//! The websocket of a collaborative session, `/collab/{id}/socket`: the participant's view is
+//! sent whenever the session's version grows (announced on this process or, through
+//! PostgreSQL's NOTIFY, by another), and their selections come back as messages. Every message
+//! is bounded (size and rate); a bad one closes the connection with its 4000-4999 code.
+
+use std::time::Duration;
+
+use app::auth::principal::Principal;
+use app::collab::model::{ClientMessage, ServerMessage};
+use app::collab::rules::{self, close, MessageBudget};
+use app::collab::service::{self, Who};
+use app::collab::store::ParticipantRow;
+use app::state::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use http::{HeaderMap, StatusCode};
+
+/// Frames past this size are cut off by the websocket layer itself; below it, messages past
+/// `rules::MAX_MESSAGE_BYTES` close with `close::TOO_BIG`.
+const FRAME_LIMIT: usize = 64 * 1024;
+
+pub async fn socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Path(session_id): Path<String>,
+    principal: Option<Extension<Principal>>,
+    headers: HeaderMap,
+) -> Response {
+    // A page of another site must not open a participant's socket with their cookies.
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
+        if origin.split("://").nth(1) != Some(host) {
+            return (
+                StatusCode::FORBIDDEN,
+                "A collaborative session opens from its own pages only.",
+            )
+                .into_response();
+        }
+    }
+    let secret = header("cookie")
+        .and_then(|c| app::auth::rules::cookie_value(c, service::PARTICIPANT_COOKIE))
+        .and_then(|v| v.split_once('.'))
+        .filter(|(id, _)| *id == session_id)
+        .map(|(_, secret)| secret.to_string());
+    let who = match (&secret, &principal) {
+        (Some(secret), _) => Who::Secret(secret),
+        (None, Some(Extension(principal))) => Who::Person(principal),
+        (None, None) => Who::Secret(""),
+    };
+    let me = match service::participant(&state, &session_id, who).await {
+        Ok(me) => me,
+        Err(error) => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
+    };
+    ws.max_message_size(FRAME_LIMIT)
+        .max_frame_size(FRAME_LIMIT)
+        .on_upgrade(move |socket| run(socket, state, me))
+}
+
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
+    let mut reason = reason.to_string();
+    // A close reason holds at most 123 bytes.
+    while reason.len() > 123 {
+        reason.pop();
+    }
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+/// Sends the participant's view; false when their part is over (the socket is closed then).
+async fn send_view(
+    socket: &mut WebSocket,
+    state: &AppState,
+    me: &ParticipantRow,
+    looking: Option<&str>,
+    sent: &mut i64,
+) -> bool {
+    let message = match service::view(state, &me.id, looking).await {
+        Ok(message) => message,
+        Err(error) => ServerMessage::Problem {
+            message: error.to_string(),
+        },
+    };
+    if let ServerMessage::View(view) = &message {
+        *sent = view.version;
+    }
+    let text = serde_json::to_string(&message).unwrap_or_default();
+    if socket.send(Message::Text(text.into())).await.is_err() {
+        return false;
+    }
+    if let ServerMessage::Closed { code, message } = &message {
+        close_with(socket, *code, message).await;
+        return false;
+    }
+    true
+}
+
+async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
+    let mut versions = state.collab.subscribe(&me.session_id, 0);
+    service::mark_seen(&state, &me, true).await;
+    service::presence(&state, &me.session_id, None).await;
+    let mut budget = MessageBudget::new(state.now());
+    let mut looking: Option<String> = None;
+    let mut sent = 0;
+    let mut heartbeat = tokio::time::interval(Duration::from_millis(rules::HEARTBEAT_MS as u64));
+    heartbeat.tick().await;
+    let mut open = send_view(&mut socket, &state, &me, None, &mut sent).await;
+    while open {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Binary(_))) => {
+                        close_with(&mut socket, close::MALFORMED, "Messages are JSON text.").await;
+                        break;
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                };
+                if !budget.take(state.now()) {
+                    close_with(&mut socket, close::TOO_FREQUENT, "Too many messages: at most 10 a second.").await;
+                    break;
+                }
+                let message = match rules::parse_message(text.as_str()) {
+                    Ok(message) => message,
+                    Err((code, reason)) => {
+                        close_with(&mut socket, code, &reason).await;
+                        break;
+                    }
+                };
+                match &message {
+                    ClientMessage::Look(sheet) => looking = Some(sheet.clone()),
+                    ClientMessage::Follow | ClientMessage::Sheet(_) => looking = None,
+                    ClientMessage::Select(_) => {}
+                }
+                if matches!(message, ClientMessage::Look(_) | ClientMessage::Follow) {
+                    open = send_view(&mut socket, &state, &me, looking.as_deref(), &mut sent).await;
+                    continue;
+                }
+                if let Err(error) = service::act(&state, &me.id, &message).await {
+                    let problem = ServerMessage::Problem { message: error.to_string() };
+                    let text = serde_json::to_string(&problem).unwrap_or_default();
+                    open = socket.send(Message::Text(text.into())).await.is_ok();
+                }
+            }
+            changed = versions.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let version = *versions.borrow_and_update();
+                if version > sent {
+                    open = send_view(&mut socket, &state, &me, looking.as_deref(), &mut sent).await;
+                }
+            }
+            _ = heartbeat.tick() => {
+                service::mark_seen(&state, &me, true).await;
+                if let Err(error) = service::end_if_due(&state, &me.session_id).await {
+                    tracing::warn!(%error, "checking a collaborative session's end failed");
+                }
+                // An announcement missed (a listener reconnecting) is caught here.
+                if service::current_version(&state, &me.session_id).await.unwrap_or(0) > sent {
+                    open = send_view(&mut socket, &state, &me, looking.as_deref(), &mut sent).await;
+                }
+            }
+        }
+    }
+    drop(versions);
+    state.collab.release();
+    service::mark_seen(&state, &me, false).await;
+    service::presence(&state, &me.session_id, Some(&me)).await;
+}
