@@ -59,6 +59,7 @@ bench:
 	cargo bench -p server --bench access
 	cargo bench -p server --bench content
 	cargo bench -p server --bench licences
+	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo bench -p server --bench collab
 
 ## Anonymous links under load (wrk), writes per visit, an embedded chart's bytes and first paint.
 bench-anonymous:

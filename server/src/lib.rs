@@ -104,12 +104,15 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
 }
 
 /// The embedding scripts, built into the binary: `/embed.js` is loaded by other sites, which
-/// should not depend on where the site files were copied.
+/// should not depend on where the site files were copied. Qlik's documented tag loads it with
+/// `crossorigin="anonymous"`, which a browser honours only when the answer allows every origin:
+/// the script is public and carries no secret, so it does.
 async fn script(body: &'static str) -> impl IntoResponse {
     (
         [
             (http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (http::header::CACHE_CONTROL, "public, max-age=3600"),
+            (http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
         ],
         body,
     )

@@ -74,10 +74,11 @@ async fn sales(t: &TestDb, alice: &Principal) -> (String, String) {
 }
 
 async fn connect(live: &Live, session: &str, cookie: &str) -> Socket {
-    let url = format!(
-        "{}/collab/{session}/socket",
-        live.base.replacen("http", "ws", 1)
-    );
+    connect_to(&live.base, session, cookie).await
+}
+
+async fn connect_to(base: &str, session: &str, cookie: &str) -> Socket {
+    let url = format!("{}/collab/{session}/socket", base.replacen("http", "ws", 1));
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -440,6 +441,110 @@ async fn a_signed_in_attendee_sees_shared_selections_through_their_own_access(t:
         &c.data,
         app::content::model::ChartData::Problem(p) if p.contains("Another participant")
     )));
+}
+
+/// Another server process on the same PostgreSQL database and data directory, with its own
+/// memory (its own hub of sessions), listening for the others' announcements.
+async fn second_process(live: &Live) -> String {
+    let config = crate::common::test_config(&live.t.url, live.t.data_dir());
+    let state = server::build_state(&config, live.t.clock.clone())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    server::spawn_collab_listener(state.clone(), &live.t.url);
+    tokio::spawn(server::serve(
+        listener,
+        state,
+        server::security::LayerSettings::default(),
+        std::future::pending(),
+    ));
+    base
+}
+
+#[test]
+fn participants_on_two_processes_share_one_session() {
+    crate::common::run(async {
+        let live = live::start(TestDb::new(crate::common::Backend::Postgres).await).await;
+        server::spawn_collab_listener(live.t.state.clone(), &live.t.url);
+        let other = second_process(&live).await;
+        let t = &live.t;
+        let root = t.principal("root@acme.test").await;
+        t.active_user(&root, "Alice").await;
+        let (alice, alice_secret) = signed_in(t, "alice@acme.test").await;
+        let (_, app_id) = sales(t, &alice).await;
+        let started = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+            .await
+            .unwrap();
+        let session = started.session_id.clone();
+        let (_, bob_secret) = collab::join_session(
+            &t.state,
+            None,
+            &token_of(&started.invitation),
+            "bob@example.com",
+        )
+        .await
+        .unwrap();
+        // A on process 1, B on process 2.
+        let mut a = connect(
+            &live,
+            &session,
+            &format!("sightline_session={alice_secret}"),
+        )
+        .await;
+        view_where(&mut a, |v| v.is_initiator).await;
+        let mut b = connect_to(
+            &other,
+            &session,
+            &format!("sightline_collab={session}.{bob_secret}"),
+        )
+        .await;
+        view_where(&mut b, |v| !v.is_initiator).await;
+        // Listening takes a moment to begin: wait until B's presence has reached A.
+        view_where(&mut a, |v| {
+            v.participants.iter().any(|p| !p.initiator && p.connected)
+        })
+        .await;
+
+        let sent = std::time::Instant::now();
+        send(
+            &mut b,
+            r#"{"select":{"SelectValues":{"field":"Region","values":["North"]}}}"#,
+        )
+        .await;
+        let seen = view_where(&mut a, |v| !v.chips.is_empty()).await;
+        assert_eq!(seen.chips[0].by, "bob@example.com");
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(rules_heartbeat_secs()),
+            "it came by announcement, not by the heartbeat's fallback: {:?}",
+            sent.elapsed()
+        );
+        let details = seen
+            .sheet
+            .sheets
+            .iter()
+            .find(|s| s.title == "Details")
+            .unwrap()
+            .id
+            .clone();
+        send(&mut a, &format!(r#"{{"sheet":"{details}"}}"#)).await;
+        view_where(&mut b, |v| {
+            v.sheet.sheet.as_ref().is_some_and(|s| s.id == details)
+        })
+        .await;
+        collab::stop_session(&t.state, &alice, &session)
+            .await
+            .unwrap();
+        assert_eq!(
+            closed_with(&mut b).await,
+            close::ENDED,
+            "the end reaches process 2"
+        );
+    })
+}
+
+fn rules_heartbeat_secs() -> u64 {
+    (app::collab::rules::HEARTBEAT_MS / 1000) as u64
 }
 
 on_both_databases!(

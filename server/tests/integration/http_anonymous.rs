@@ -270,6 +270,11 @@ async fn embed_pages_are_framed_only_by_allowed_origins(t: TestDb) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(h(response.headers(), "content-type").contains("javascript"));
+    assert_eq!(
+        h(response.headers(), "access-control-allow-origin"),
+        "*",
+        "Qlik's tag loads the script with crossorigin=\"anonymous\""
+    );
     assert!(response
         .text()
         .await
