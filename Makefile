@@ -24,7 +24,7 @@ setup-test:
 
 # Builds the WASM bundle and the server binary, once; the tests reuse the artifacts.
 build:
-	cargo leptos build
+	scripts/build.sh
 
 unit-tests:
 	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo test -p app -p engine -p server
@@ -46,7 +46,7 @@ browser-tests:
 ## Release build, and the size of the WASM bundle a visitor downloads.
 size:
 	scripts/setup.sh size
-	cargo leptos build --release --frontend-only
+	scripts/build.sh --release --frontend-only
 	@raw=$$(stat -c %s target/site/pkg/sightline.wasm); br=$$(brotli -c -q 11 target/site/pkg/sightline.wasm | wc -c); \
 	 js=$$(stat -c %s target/site/pkg/sightline.js); css=$$(stat -c %s target/site/pkg/sightline.css); \
 	 echo "WASM: $$raw bytes raw, $$br bytes brotli; JS: $$js bytes; CSS: $$css bytes"

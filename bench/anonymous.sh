@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh size >/dev/null
-cargo leptos build --release 2>&1 | tail -1
+scripts/build.sh --release 2>&1 | tail -1
 port=3190
 data=$(mktemp -d /tmp/sightline-bench-XXXX)
 log=$data/server.log

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=target/debug/sightline
-[ -x "$binary" ] || { echo "qlik-api.sh: $binary is missing; run cargo leptos build first" >&2; exit 1; }
+[ -x "$binary" ] || { echo "qlik-api.sh: $binary is missing; run scripts/build.sh first" >&2; exit 1; }
 [ -d end2end/node_modules/@qlik/api ] || (cd end2end && npm ci --no-fund --no-audit --loglevel=error)
 port=${QLIK_API_PORT:-3918}
 postgres=${SIGHTLINE_TEST_POSTGRES:-$(scripts/postgres.sh)}

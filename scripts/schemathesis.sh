@@ -2,7 +2,7 @@
 # The REST fuzz run: schemathesis (PyPI) against the generated OpenAPI document of a fresh
 # server (SQLite, the demo tenant), with an admin's API key, for at most SCHEMATHESIS_SECONDS
 # (150 by default). It fails on any 5xx and on any response the document does not describe
-# (status, content type, body). Needs target/debug/sightline (`cargo leptos build`).
+# (status, content type, body). Needs target/debug/sightline (`scripts/build.sh`).
 # The stateful phase is left out: schemathesis 4 infers links between operations from parameter
 # names and refuses the document's inferred links (`appId` into operations that have none).
 set -euo pipefail
@@ -11,7 +11,7 @@ seconds=${SCHEMATHESIS_SECONDS:-150}
 port=${SCHEMATHESIS_PORT:-3917}
 command -v schemathesis >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 binary=target/debug/sightline
-[ -x "$binary" ] || { echo "schemathesis.sh: $binary is missing; run cargo leptos build first" >&2; exit 1; }
+[ -x "$binary" ] || { echo "schemathesis.sh: $binary is missing; run scripts/build.sh first" >&2; exit 1; }
 
 data=$(mktemp -d)
 log="$data/server.log"

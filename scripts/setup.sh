@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs, and nothing twice: quick when everything is present.
-#   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli, cargo-leptos)
+#   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli)
 #   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL
 #   scripts/setup.sh size   the above for run, plus binaryen (wasm-opt), brotli and wrk for release figures
 set -euo pipefail
@@ -43,15 +43,11 @@ done
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$bindgen_version"; then
-  say "Installing wasm-bindgen-cli $bindgen_version (about 5 minutes)"
+  say "Installing wasm-bindgen-cli $bindgen_version (about 3 minutes)"
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
-# 0.3.10: the newest whose locked dependencies build on Rust 1.95. no_downloads: it uses the
-# wasm-bindgen and wasm-opt on PATH and fetches nothing.
-if ! cargo leptos --version 2>/dev/null | grep -qF "0.3.10"; then
-  say "Installing cargo-leptos 0.3.10 (about 25 minutes on two cores)"
-  cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads --force
-fi
+# No cargo-leptos: scripts/build.sh does its build with cargo and wasm-bindgen (a fresh machine
+# saves its 16-minute install). Whoever has cargo-leptos 0.3.10 can still `cargo leptos watch`.
 
 # --- Browser tests -----------------------------------------------------------------------------
 if [ "$mode" = test ]; then

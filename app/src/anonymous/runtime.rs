@@ -16,11 +16,12 @@ pub(super) struct HourCounts {
     pub(super) refused: i64,
 }
 
-/// A live session's seat: until when, and which client address holds it.
+/// A live session's seat: until when, which client address holds it, through which link.
 #[derive(Debug, Clone)]
 pub(super) struct Seat {
     pub(super) expires_at: i64,
     pub(super) address: String,
+    pub(super) link_id: String,
 }
 
 #[derive(Default)]
@@ -84,6 +85,15 @@ impl Anonymous {
         self.live
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Gives back the seats of a link's sessions: its code was reset, or it was paused or
+    /// deleted, so none of them can take another step.
+    pub(super) fn release_link(&self, link_id: &str) {
+        let mut live = self.lock();
+        for sessions in live.sessions.values_mut() {
+            sessions.retain(|_, seat| seat.link_id != link_id);
+        }
     }
 
     /// Live sessions of the tenant at `now` (dropping the expired).

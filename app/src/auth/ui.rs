@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::*;
 use super::model::{ApiKeyInfo, CurrentUser};
 use crate::components::{
-    ActionError, Badge, EmptyState, ErrorBox, Loaded, Loading, PageHeader, SecretOnce, Time,
+    go_to, ActionError, Badge, EmptyState, ErrorBox, Loaded, Loading, PageHeader, SecretOnce, Time,
 };
 use crate::directory::rules::Permission;
 
@@ -15,14 +15,6 @@ use crate::directory::rules::Permission;
 fn local_next(next: Option<String>) -> String {
     next.filter(|n| super::rules::is_local_path(n))
         .unwrap_or_else(|| "/".into())
-}
-
-/// A full page load, so every part of the page is rendered again for the new session.
-fn go_to(path: &str) {
-    #[cfg(feature = "hydrate")]
-    let _ = window().location().set_href(path);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
 }
 
 #[component]

@@ -3,7 +3,7 @@
 //! shared sheet and selections, who is there, and the initiator's controls.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use super::api::*;
 use super::model::*;
@@ -41,14 +41,13 @@ pub fn JoinPage() -> impl IntoView {
 fn JoinForm(info: InvitationPage, token: String) -> impl IntoView {
     let email = RwSignal::new(info.signed_in_as.clone().unwrap_or_default());
     let token = StoredValue::new(token);
-    let navigate = use_navigate();
     let join = Action::new(move |email: &String| {
         let email = email.clone();
         async move { join_session(token.get_value(), email).await }
     });
     Effect::new(move || {
         if let Some(Ok(session)) = join.value().get() {
-            navigate(&format!("/collab/{session}"), Default::default());
+            crate::components::go_to(&format!("/collab/{session}"));
         }
     });
     let needs_sign_in = info.mode == Mode::SignedIn && info.signed_in_as.is_none();
@@ -571,7 +570,7 @@ mod socket {
         None
     }
 
-    pub fn absolute(path: &str) -> String {
+    pub(crate) fn absolute(path: &str) -> String {
         #[cfg(feature = "hydrate")]
         {
             format!("{}{path}", window().location().origin().unwrap_or_default())

@@ -648,7 +648,8 @@ async fn a_huge_sign_in_email_is_refused_and_written_nowhere(t: TestDb) {
 
 async fn one_address_holds_a_few_seats_and_a_page_that_goes_gives_its_seat_back(t: TestDb) {
     let w = world(&t).await;
-    let code = turn_on(&t, &w).await.code.unwrap();
+    let link = turn_on(&t, &w).await;
+    let code = link.code.clone().unwrap();
     let mut sessions = Vec::new();
     for _ in 0..5 {
         sessions.push(visit(&t, &w, &code, "198.51.100.7").await.unwrap());
@@ -677,6 +678,17 @@ async fn one_address_holds_a_few_seats_and_a_page_that_goes_gives_its_seat_back(
         6,
         "a made-up token ends nothing"
     );
+    // A reset of the access code ends every session of the link: their seats are free at once,
+    // not when they would have expired.
+    let code = anonymous::reset_link_code(&t.state, &w.anna, &link.id)
+        .await
+        .unwrap()
+        .code
+        .unwrap();
+    assert_eq!(anonymous::live_sessions(&t.state, &w.app.tenant_id), 0);
+    for _ in 0..5 {
+        visit(&t, &w, &code, "198.51.100.7").await.unwrap();
+    }
 }
 
 // --- 7. Memory per viewer is bounded -----------------------------------------------------------

@@ -365,6 +365,9 @@ pub async fn update_link(
     .await?;
     tx.commit().await?;
     state.anonymous.forget_frame_ancestors(&app.id);
+    if update.disabled == Some(true) {
+        state.anonymous.release_link(&link.id);
+    }
     get_link(state, principal, link_id).await
 }
 
@@ -388,6 +391,7 @@ pub async fn reset_link_code(
     )
     .await?;
     tx.commit().await?;
+    state.anonymous.release_link(&link.id);
     get_link(state, principal, link_id).await
 }
 
@@ -410,5 +414,6 @@ pub async fn delete_link(
     )
     .await?;
     tx.commit().await?;
+    state.anonymous.release_link(&link.id);
     Ok(())
 }

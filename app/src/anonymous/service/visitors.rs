@@ -94,6 +94,7 @@ pub async fn start_anonymous_session(
         Seat {
             expires_at,
             address,
+            link_id: link.id.clone(),
         },
         &session_id,
         max,

@@ -362,50 +362,51 @@ fn CollabStart(app_id: String, sheet_id: Option<String>) -> impl IntoView {
     use crate::collab::model::Mode;
     let app = StoredValue::new(app_id.clone());
     let sheet = StoredValue::new(sheet_id);
-    let settings = Resource::new(move || app.get_value(), collab_settings);
+    // Loaded in the browser once the page is live (effects run only there): a resource nested
+    // in the sheet page's own would not hydrate.
+    let allowed = RwSignal::new(false);
+    Effect::new(move || {
+        leptos::task::spawn_local(async move {
+            let switches = collab_settings(app.get_value()).await;
+            allowed.set(switches.is_ok_and(|s| s.tenant_enabled && s.app_enabled));
+        });
+    });
     let open = RwSignal::new(false);
     let mode = RwSignal::new(Mode::Open);
-    let navigate = use_navigate();
     let start = Action::new(move |mode: &Mode| {
         let mode = *mode;
         async move { start_session(app.get_value(), sheet.get_value(), mode).await }
     });
     Effect::new(move || {
         if let Some(Ok(started)) = start.value().get() {
-            navigate(
-                &format!(
-                    "/collab/{}#invite={}",
-                    started.session_id, started.invitation
-                ),
-                Default::default(),
-            );
+            // A whole page load: the session page opens its socket and reads the invitation
+            // from the address's fragment.
+            crate::components::go_to(&format!(
+                "/collab/{}#invite={}",
+                started.session_id, started.invitation
+            ));
         }
     });
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let allowed = settings.await.is_ok_and(|s| s.tenant_enabled && s.app_enabled);
-                allowed.then(|| view! {
-                    <div class="collab-start">
-                        <button type="button" class="button small" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"Start collaborative session"</button>
-                        {move || open.get().then(|| view! {
-                            <form class="card collab-start-form" on:submit=move |ev| { ev.prevent_default(); start.dispatch(mode.get_untracked()); }>
-                                <fieldset>
-                                    <legend>"Who may join"</legend>
-                                    {Mode::ALL.into_iter().map(|m| view! {
-                                        <label class="choice">
-                                            <input type="radio" name="collab-mode" value=m.as_str() prop:checked=move || mode.get() == m on:change=move |_| mode.set(m)/>
-                                            <span><strong>{m.label()}</strong><br/><span class="muted">{m.explanation("you")}</span></span>
-                                        </label>
-                                    }).collect_view()}
-                                </fieldset>
-                                <button type="submit" class="button primary small" disabled=move || start.pending().get()>"Start and get the invitation link"</button>
-                                {move || match start.value().get() { Some(Err(error)) => Some(view! { <ErrorBox error/> }), _ => None }}
-                            </form>
-                        })}
-                    </div>
-                })
-            })}
-        </Transition>
+    move || {
+        allowed.get().then(|| view! {
+            <div class="collab-start">
+                <button type="button" class="button small" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"Start collaborative session"</button>
+                {move || open.get().then(|| view! {
+                    <form class="card collab-start-form" on:submit=move |ev| { ev.prevent_default(); start.dispatch(mode.get_untracked()); }>
+                        <fieldset>
+                            <legend>"Who may join"</legend>
+                            {Mode::ALL.into_iter().map(|m| view! {
+                                <label class="choice">
+                                    <input type="radio" name="collab-mode" value=m.as_str() prop:checked=move || mode.get() == m on:change=move |_| mode.set(m)/>
+                                    <span><strong>{m.label()}</strong><br/><span class="muted">{m.explanation("you")}</span></span>
+                                </label>
+                            }).collect_view()}
+                        </fieldset>
+                        <button type="submit" class="button primary small" disabled=move || start.pending().get()>"Start and get the invitation link"</button>
+                        {move || match start.value().get() { Some(Err(error)) => Some(view! { <ErrorBox error/> }), _ => None }}
+                    </form>
+                })}
+            </div>
+        })
     }
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds what `cargo leptos build` builds, with cargo and the wasm-bindgen CLI alone, so that a
+# fresh machine needs no 16-minute cargo-leptos install before its first build:
+#   1. the WASM bundle (crate `frontend`, target wasm32) into target/front, as cargo-leptos does;
+#   2. wasm-bindgen's JS glue and the bundle into target/site/pkg as sightline.js/.wasm;
+#   3. style/main.css as target/site/pkg/sightline.css, and assets/ into target/site;
+#   4. the server binary target/debug/sightline (or target/release/sightline).
+# The names and directories are those of [[workspace.metadata.leptos]] in Cargo.toml, so
+# `cargo leptos watch` keeps working for whoever has cargo-leptos.
+#
+#   scripts/build.sh                  debug build of both halves
+#   scripts/build.sh --release        release server, size-optimised WASM (wasm-opt -Oz)
+#   scripts/build.sh --frontend-only  only steps 1 to 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+release=no
+frontend_only=no
+for arg in "$@"; do
+  case "$arg" in
+    --release) release=yes ;;
+    --frontend-only) frontend_only=yes ;;
+    *) echo "build.sh: unknown option $arg (known: --release, --frontend-only)" >&2; exit 2 ;;
+  esac
+done
+
+name=sightline
+site=target/site
+pkg=$site/pkg
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# `--cfg erase_components` (faster to compile, same pages) comes from .cargo/config.toml for
+# every cargo command, so that `cargo test` reuses these artifacts.
+if [ "$release" = yes ]; then
+  wasm_profile=(--profile wasm-release)
+  wasm_dir=wasm-release
+  bin_profile=(--release)
+  bin_dir=release
+else
+  wasm_profile=()
+  wasm_dir=debug
+  bin_profile=()
+  bin_dir=debug
+fi
+
+say "WASM bundle ($wasm_dir)"
+cargo build -p frontend --lib --target wasm32-unknown-unknown --target-dir target/front \
+  --no-default-features "${wasm_profile[@]}"
+
+say "wasm-bindgen"
+mkdir -p "$pkg"
+wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$pkg" \
+  "target/front/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
+# Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
+mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
+if [ "$release" = yes ]; then
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$pkg/$name.wasm" -o "$pkg/$name.wasm"
+fi
+
+cp style/main.css "$pkg/$name.css"
+cp -R assets/. "$site/"
+
+[ "$frontend_only" = yes ] && exit 0
+
+say "Server ($bin_dir)"
+cargo build -p server --bin sightline --no-default-features "${bin_profile[@]}"
+say "Built target/$bin_dir/sightline and $site"
