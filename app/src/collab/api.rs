@@ -23,6 +23,13 @@ pub async fn set_app_collab(app_id: String, on: bool) -> Result<(), AppError> {
 }
 
 #[server(input = Json)]
+pub async fn get_tenant_collab() -> Result<bool, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::get_tenant_collab(&state, &principal).await)
+}
+
+#[server(input = Json)]
 pub async fn set_tenant_collab(on: bool) -> Result<(), AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;

@@ -46,7 +46,7 @@ pub mod close {
 pub fn check_may_start(tenant_enabled: bool, app_enabled: bool) -> Result<(), AppError> {
     if !tenant_enabled {
         return Err(AppError::forbidden(
-            "Collaborative sessions are turned off for this tenant. A tenant admin can turn them on in Admin, Licences and settings.",
+            "Collaborative sessions are turned off for this tenant. A tenant admin can turn them on under Admin, Embedding.",
         ));
     }
     if !app_enabled {
@@ -126,6 +126,10 @@ pub fn end_reason(
     None
 }
 
+pub const TURNED_OFF_TENANT: &str =
+    "The session ended: a tenant admin turned collaborative sessions off.";
+pub const TURNED_OFF_APP: &str =
+    "The session ended: collaborative sessions were turned off for this app.";
 pub const STOPPED: &str = "The person who started this collaborative session stopped it.";
 pub const REMOVED: &str = "You were removed from this collaborative session.";
 pub const REFUSED: &str = "The person who started this collaborative session did not admit you.";

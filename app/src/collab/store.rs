@@ -143,6 +143,21 @@ pub async fn live_sessions(conn: &mut AnyConnection) -> sqlx::Result<Vec<Session
         .await
 }
 
+/// The live sessions of a tenant, or of one app of it: those a switch turned off ends.
+pub async fn live_sessions_of(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    app_id: Option<&str>,
+) -> sqlx::Result<Vec<SessionRow>> {
+    sqlx::query_as(&format!(
+        "{SESSION} WHERE ended_at IS NULL AND tenant_id = $1 AND ($2 = '' OR app_id = $2)"
+    ))
+    .bind(tenant_id)
+    .bind(app_id.unwrap_or(""))
+    .fetch_all(conn)
+    .await
+}
+
 pub async fn insert_invitation(
     conn: &mut AnyConnection,
     id: &str,
@@ -278,4 +293,41 @@ pub async fn set_seen(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+pub async fn participant(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> sqlx::Result<Option<ParticipantRow>> {
+    sqlx::query_as(&format!("{PARTICIPANT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Whether `sheet_id` is one of the app's public sheets (the ones a session can move everyone
+/// to; a personal sheet is its owner's alone).
+pub async fn is_public_sheet(
+    conn: &mut AnyConnection,
+    app_id: &str,
+    sheet_id: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM sheets WHERE id = $1 AND app_id = $2 AND owner_id IS NULL",
+    )
+    .bind(sheet_id)
+    .bind(app_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn app_name(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<String> {
+    Ok(
+        sqlx::query_scalar::<_, String>("SELECT name FROM apps WHERE id = $1")
+            .bind(app_id)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or_default(),
+    )
 }

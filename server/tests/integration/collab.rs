@@ -543,11 +543,84 @@ fn participants_on_two_processes_share_one_session() {
     })
 }
 
+/// The switches: an app's managers turn sessions off for it, a tenant admin for everyone; off
+/// ends the running sessions at once and refuses new ones, saying who can turn them on.
+async fn turning_sessions_off_ends_the_running_ones_and_refuses_new_ones(t: TestDb) {
+    let live = live::start(t).await;
+    let t = &live.t;
+    let root = t.principal("root@acme.test").await;
+    t.active_user(&root, "Alice").await;
+    let (alice, alice_secret) = signed_in(t, "alice@acme.test").await;
+    let (_, app_id) = sales(t, &alice).await;
+    let cookie = format!("sightline_session={alice_secret}");
+
+    // Alice manages her app: she turns sessions off for it, and her running session ends.
+    let session = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+        .await
+        .unwrap()
+        .session_id;
+    let mut a = connect(&live, &session, &cookie).await;
+    view_where(&mut a, |v| v.is_initiator).await;
+    assert!(
+        collab::collab_settings(&t.state, &alice, &app_id)
+            .await
+            .unwrap()
+            .can_change_app
+    );
+    collab::set_app_collab(&t.state, &alice, &app_id, false)
+        .await
+        .unwrap();
+    assert_eq!(closed_with(&mut a).await, close::ENDED);
+    let refused = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("turned off for this app"),
+        "{refused}"
+    );
+    collab::set_app_collab(&t.state, &alice, &app_id, true)
+        .await
+        .unwrap();
+
+    // Only a tenant admin switches the tenant; off ends every session and names who can help.
+    let session = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+        .await
+        .unwrap()
+        .session_id;
+    let mut a = connect(&live, &session, &cookie).await;
+    view_where(&mut a, |v| v.is_initiator).await;
+    assert!(matches!(
+        collab::set_tenant_collab(&t.state, &alice, false).await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        collab::get_tenant_collab(&t.state, &alice).await,
+        Err(AppError::Forbidden(_))
+    ));
+    collab::set_tenant_collab(&t.state, &root, false)
+        .await
+        .unwrap();
+    assert!(!collab::get_tenant_collab(&t.state, &root).await.unwrap());
+    assert_eq!(closed_with(&mut a).await, close::ENDED);
+    let refused = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("Admin, Embedding"),
+        "{refused}"
+    );
+    let audited = t
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'collab.settings'")
+        .await;
+    assert_eq!(audited, 3, "each switch is in the audit log");
+}
+
 fn rules_heartbeat_secs() -> u64 {
     (app::collab::rules::HEARTBEAT_MS / 1000) as u64
 }
 
 on_both_databases!(
     alice_bob_and_carol_explore_one_app_until_alice_stops,
+    turning_sessions_off_ends_the_running_ones_and_refuses_new_ones,
     a_signed_in_attendee_sees_shared_selections_through_their_own_access,
 );

@@ -24,11 +24,12 @@ pub fn EmbeddingPage() -> impl IntoView {
     let reload = move || version.update(|v| *v += 1);
     view! {
         <Title text="Embedding"/>
-        <PageHeader title="Embedding and anonymous access".to_string() subtitle="Who may frame Sightline, and how many anonymous visitors it serves at once".to_string()/>
+        <PageHeader title="Embedding and anonymous access".to_string() subtitle="Who may frame Sightline, how many anonymous visitors it serves at once, and collaborative sessions".to_string()/>
         <div class="columns">
             <Capacity usage reload/>
             <Origins origins reload/>
         </div>
+        <crate::collab::ui::TenantCollabSwitch/>
     }
 }
 

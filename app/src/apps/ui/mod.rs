@@ -213,6 +213,7 @@ fn AppView(
         </div>
         {access_rules.then(|| view! { <crate::content::ui::SectionAccess app_id=access_app.clone()/> })}
         {(app.space_type == SpaceType::Managed).then(|| view! { <crate::anonymous::ui::AnonymousAccess app_id=app.id.clone() on_change/> })}
+        <crate::collab::ui::AppCollabSwitch app_id=app.id.clone()/>
     }
 }
 

@@ -176,6 +176,7 @@ fn Live(
             <aside class="collab-side" aria-label="Participants">
                 {is_initiator.then(|| view! { <Controls session_id=session_id.clone() current/> })}
                 <People current session_id=session_id.clone()/>
+                <Activity current/>
             </aside>
         </div>
     }
@@ -206,6 +207,26 @@ fn Toast(current: RwSignal<Option<SessionView>>) -> impl IntoView {
     view! {
         <div class="toast-region" aria-live="polite">
             {move || shown.get().map(|e| view! { <p class="toast">{e.text}</p> })}
+        </div>
+    }
+}
+
+/// What happened lately (who joined, left, was removed; new invitations), newest first: the
+/// toast is gone after a few seconds, this stays.
+#[component]
+fn Activity(current: RwSignal<Option<SessionView>>) -> impl IntoView {
+    const SHOWN: usize = 6;
+    view! {
+        <div class="card collab-activity">
+            <h2>"Activity"</h2>
+            <ol class="activity">
+                {move || {
+                    let events = current.with(|v| v.as_ref().map(|v| v.events.clone()).unwrap_or_default());
+                    events.into_iter().rev().take(SHOWN).map(|e| view! {
+                        <li><span class="muted">{crate::timefmt::clock(e.at)}</span>" "{e.text}</li>
+                    }).collect_view()
+                }}
+            </ol>
         </div>
     }
 }
@@ -387,7 +408,7 @@ fn People(current: RwSignal<Option<SessionView>>, session_id: String) -> impl In
                         view! {
                             <li class="person" data-standing=p.standing.as_str()>
                                 <span class=if p.connected { "presence on" } else { "presence" } title=if p.connected { "Connected" } else { "Not connected" } aria-label=if p.connected { "Connected" } else { "Not connected" }></span>
-                                <span class="person-name">{p.name.clone()}{(p.id == you).then_some(" (you)")}</span>
+                                <span class="person-name" title=p.email.clone()>{p.name.clone()}{(p.id == you).then_some(" (you)")}</span>
                                 <span class="muted person-detail">
                                     {if p.initiator { "started the session".to_string() } else if p.standing == Standing::Waiting { "asks to join".to_string() } else { format!("joined {}", crate::timefmt::clock(p.joined_at)) }}
                                 </span>
@@ -410,172 +431,7 @@ fn People(current: RwSignal<Option<SessionView>>, session_id: String) -> impl In
     }
 }
 
-/// The browser's side: the websocket, reconnecting with the latest state, and small helpers.
-mod socket {
-    use leptos::prelude::*;
+mod socket;
+mod switches;
 
-    use super::Link;
-    #[cfg(feature = "hydrate")]
-    use crate::collab::model::ServerMessage;
-    use crate::collab::model::{ClientMessage, SessionView};
-
-    /// The close codes after which reconnecting would only be refused again.
-    #[cfg(feature = "hydrate")]
-    const FINAL: [u16; 6] = [4000, 4001, 4003, 4004, 4404, 4429];
-
-    #[cfg(feature = "hydrate")]
-    pub fn connect(
-        session_id: String,
-        current: RwSignal<Option<SessionView>>,
-        waiting: RwSignal<Option<String>>,
-        problem: RwSignal<Option<String>>,
-        link: RwSignal<Link>,
-    ) -> Callback<ClientMessage> {
-        use wasm_bindgen::prelude::*;
-        use web_sys::{CloseEvent, MessageEvent, WebSocket};
-        let socket = StoredValue::new_local(None::<WebSocket>);
-        fn open(
-            session_id: String,
-            socket: StoredValue<Option<WebSocket>, LocalStorage>,
-            current: RwSignal<Option<SessionView>>,
-            waiting: RwSignal<Option<String>>,
-            problem: RwSignal<Option<String>>,
-            link: RwSignal<Link>,
-            attempt: u32,
-        ) {
-            let location = window().location();
-            let scheme = if location.protocol().unwrap_or_default() == "https:" {
-                "wss"
-            } else {
-                "ws"
-            };
-            let host = location.host().unwrap_or_default();
-            let Ok(ws) = WebSocket::new(&format!("{scheme}://{host}/collab/{session_id}/socket"))
-            else {
-                link.set(Link::Over(
-                    "Your browser could not open the session's connection.".into(),
-                ));
-                return;
-            };
-            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(text) = event.data().as_string() else {
-                    return;
-                };
-                match serde_json::from_str::<ServerMessage>(&text) {
-                    Ok(ServerMessage::View(view)) => {
-                        link.set(Link::Live);
-                        waiting.set(None);
-                        problem.set(None);
-                        current.set(Some(*view));
-                    }
-                    Ok(ServerMessage::Waiting { message }) => {
-                        link.set(Link::Live);
-                        waiting.set(Some(message));
-                    }
-                    Ok(ServerMessage::Problem { message }) => problem.set(Some(message)),
-                    Ok(ServerMessage::Closed { message, .. }) => link.set(Link::Over(message)),
-                    Err(_) => {}
-                }
-            });
-            ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            on_message.forget();
-            let again = session_id.clone();
-            let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-                if matches!(link.get_untracked(), Link::Over(_)) {
-                    return;
-                }
-                if FINAL.contains(&event.code()) {
-                    let reason = event.reason();
-                    link.set(Link::Over(if reason.is_empty() {
-                        "The session closed this connection.".into()
-                    } else {
-                        reason
-                    }));
-                    return;
-                }
-                // Dropped: reconnect, a little later each time, and resume from a full view.
-                link.set(Link::Reconnecting);
-                let wait = (500 * 2u32.pow(attempt.min(4))).min(8_000);
-                let again = again.clone();
-                super::socket::after(wait, move || {
-                    open(again, socket, current, waiting, problem, link, attempt + 1)
-                });
-            });
-            ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-            on_close.forget();
-            socket.set_value(Some(ws));
-        }
-        Effect::new(move || {
-            open(
-                session_id.clone(),
-                socket,
-                current,
-                waiting,
-                problem,
-                link,
-                0,
-            );
-        });
-        on_cleanup(move || {
-            link.set(Link::Over("You left the session.".into()));
-            socket.with_value(|ws| {
-                if let Some(ws) = ws {
-                    let _ = ws.close();
-                }
-            });
-        });
-        Callback::new(move |message: ClientMessage| {
-            let Ok(text) = serde_json::to_string(&message) else {
-                return;
-            };
-            socket.with_value(|ws| {
-                if let Some(ws) = ws {
-                    let _ = ws.send_with_str(&text);
-                }
-            });
-        })
-    }
-
-    #[cfg(not(feature = "hydrate"))]
-    pub fn connect(
-        _: String,
-        _: RwSignal<Option<SessionView>>,
-        _: RwSignal<Option<String>>,
-        _: RwSignal<Option<String>>,
-        _: RwSignal<Link>,
-    ) -> Callback<ClientMessage> {
-        Callback::new(|_| {})
-    }
-
-    /// Runs `then` after `ms` milliseconds (in the browser; never on the server).
-    pub fn after(ms: u32, then: impl FnOnce() + 'static) {
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(ms).await;
-            then();
-        });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ms, then);
-    }
-
-    /// The invitation path the start put in the address (`#invite=/collab/join/…`): the
-    /// fragment never reaches a server or a log.
-    pub fn invitation_from_address() -> Option<String> {
-        #[cfg(feature = "hydrate")]
-        {
-            let hash = window().location().hash().ok()?;
-            hash.strip_prefix("#invite=").map(str::to_string)
-        }
-        #[cfg(not(feature = "hydrate"))]
-        None
-    }
-
-    pub(crate) fn absolute(path: &str) -> String {
-        #[cfg(feature = "hydrate")]
-        {
-            format!("{}{path}", window().location().origin().unwrap_or_default())
-        }
-        #[cfg(not(feature = "hydrate"))]
-        path.to_string()
-    }
-}
+pub use switches::{AppCollabSwitch, TenantCollabSwitch};

@@ -1,0 +1,116 @@
+//! The switches: collaborative sessions on or off for the tenant, and for one app.
+
+use super::*;
+
+/// Whether sessions are allowed on an app, and whether the caller may change that.
+pub async fn collab_settings(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+) -> Result<CollabSwitches, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let (app, _, access) = load_app(&mut conn, principal, app_id).await?;
+    Ok(CollabSwitches {
+        tenant_enabled: store::tenant_enabled(&mut conn, &principal.tenant_id).await?,
+        app_enabled: store::app_enabled(&mut conn, &app.id).await?,
+        can_change_app: access.can(AppAction::Share),
+    })
+}
+
+/// Whether collaborative sessions are on for the caller's tenant (tenant admins, who switch it).
+pub async fn get_tenant_collab(state: &AppState, principal: &Principal) -> Result<bool, AppError> {
+    if !principal.is_tenant_admin {
+        return Err(AppError::forbidden(
+            "Only a tenant admin can see or change whether collaborative sessions are on.",
+        ));
+    }
+    let mut conn = state.db.acquire().await?;
+    Ok(store::tenant_enabled(&mut conn, &principal.tenant_id).await?)
+}
+
+/// Ends the sessions a switch just turned off, each with `message` for its participants.
+async fn end_switched_off(
+    state: &AppState,
+    principal: &Principal,
+    app_id: Option<&str>,
+    message: &str,
+) -> Result<(), AppError> {
+    let live = {
+        let mut conn = state.db.acquire().await?;
+        store::live_sessions_of(&mut conn, &principal.tenant_id, app_id).await?
+    };
+    for row in live {
+        end(state, &row, &principal.actor(), message).await?;
+    }
+    Ok(())
+}
+
+/// Turns collaborative sessions on or off for the tenant (tenant admins). Off ends every
+/// running session of the tenant.
+pub async fn set_tenant_collab(
+    state: &AppState,
+    principal: &Principal,
+    on: bool,
+) -> Result<(), AppError> {
+    if !principal.is_tenant_admin {
+        return Err(AppError::forbidden(
+            "Only a tenant admin can turn collaborative sessions on or off for the tenant.",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    store::set_tenant_enabled(&mut tx, &principal.tenant_id, on).await?;
+    record(
+        &mut tx,
+        state.now(),
+        &principal.actor(),
+        AuditAction::CollabSettings,
+        Target {
+            kind: "tenant",
+            id: &principal.tenant_id,
+            name: &principal.tenant_name,
+        },
+        if on { "on" } else { "off" },
+    )
+    .await?;
+    tx.commit().await?;
+    if !on {
+        end_switched_off(state, principal, None, rules::TURNED_OFF_TENANT).await?;
+    }
+    Ok(())
+}
+
+/// Turns collaborative sessions on or off for one app (those who manage it). Off ends the
+/// app's running sessions.
+pub async fn set_app_collab(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    on: bool,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    let (app, _, access) = load_app(&mut tx, principal, app_id).await?;
+    if !access.can(AppAction::Share) {
+        return Err(AppError::forbidden(
+            "Only the app's owner and those who can manage it can turn collaborative sessions on or off for it.",
+        ));
+    }
+    store::set_app_enabled(&mut tx, &app.id, on).await?;
+    record(
+        &mut tx,
+        state.now(),
+        &principal.actor(),
+        AuditAction::CollabSettings,
+        Target {
+            kind: "app",
+            id: &app.id,
+            name: &app.name,
+        },
+        if on { "on" } else { "off" },
+    )
+    .await?;
+    tx.commit().await?;
+    if !on {
+        end_switched_off(state, principal, Some(&app.id), rules::TURNED_OFF_APP).await?;
+    }
+    Ok(())
+}
