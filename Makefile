@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test lint setup setup-test build unit-tests rest-fuzz qlik-api browser-tests size bench bench-engine bench-anonymous clean-data
+.PHONY: run test lint setup setup-test build unit-tests rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -9,7 +9,7 @@ run: setup build
 
 ## Install what tests need, build once, and pass every test: rules, services on SQLite and
 ## PostgreSQL, HTTP, Qlik's own REST client, and the browser tests in headless Chromium.
-test: setup-test build unit-tests rest-fuzz qlik-api browser-tests
+test: setup-test build unit-tests rest-fuzz qlik-api browser-tests scale-out
 
 ## rustfmt's format (rustfmt.toml) and no clippy warning ([workspace.lints] in Cargo.toml).
 lint: setup
@@ -42,6 +42,10 @@ qlik-api:
 browser-tests:
 	mkdir -p end2end/artifacts
 	cd end2end && npx playwright test
+
+## Three processes on one PostgreSQL behind nginx; the browser run through it kills one.
+scale-out:
+	scripts/scale-out.sh
 
 ## Release build, and the size of the WASM bundle a visitor downloads.
 size:

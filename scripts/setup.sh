@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs, and nothing twice: quick when everything is present.
 #   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli)
-#   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL
+#   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL,
+#                           nginx (the scale-out run)
 #   scripts/setup.sh size   the above for run, plus binaryen (wasm-opt), brotli and wrk for release figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +59,8 @@ if [ "$mode" = test ]; then
     (cd end2end && npm ci --no-fund --no-audit --loglevel=error)
   fi
   scripts/postgres.sh >/dev/null
+  # The scale-out run (scripts/scale-out.sh): three processes behind Debian's nginx.
+  have nginx || apt_install nginx
   # The REST fuzz run (scripts/schemathesis.sh).
   if ! command -v schemathesis >/dev/null 2>&1; then
     say "Installing schemathesis (PyPI)"

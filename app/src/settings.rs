@@ -145,8 +145,14 @@ pub const ANONYMOUS_MEMORY_BUDGET_MB: Setting = number(
     "memory apps opened anonymously share, apart from tenant users'",
 );
 
+pub const METRICS_TOKEN: Setting = text(
+    "metrics_token",
+    "",
+    "`/metrics` answers a request with `Authorization: Bearer <this>`; empty: `/metrics` is off",
+);
+
 /// Every setting, in the order `Leptos.toml` and the README list them.
-pub const ALL: [Setting; 19] = [
+pub const ALL: [Setting; 20] = [
     DATA_DIR,
     DATABASE_URL,
     LISTEN,
@@ -166,6 +172,7 @@ pub const ALL: [Setting; 19] = [
     ANONYMOUS_SESSIONS_PER_ADDRESS_PER_MINUTE,
     ANONYMOUS_SESSIONS_PER_ADDRESS,
     ANONYMOUS_MEMORY_BUDGET_MB,
+    METRICS_TOKEN,
 ];
 
 pub const MINUTE_MS: i64 = 60 * 1000;

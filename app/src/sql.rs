@@ -40,3 +40,38 @@ pub async fn lock_row(conn: &mut AnyConnection, parent: Parent, id: &str) -> sql
     .await?;
     Ok(())
 }
+
+/// Takes or renews the lease `name` for `holder` until `now + ttl_ms`: true when `holder` holds
+/// it now. Work that must run on one process at a time (housekeeping) asks first; when the
+/// holder stops renewing, another process takes the lease once it has expired. One statement,
+/// the same on SQLite and PostgreSQL.
+pub async fn try_lease(
+    db: &sqlx::AnyPool,
+    name: &str,
+    holder: &str,
+    now: i64,
+    ttl_ms: i64,
+) -> sqlx::Result<bool> {
+    let held: Option<String> = sqlx::query_scalar(
+        "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+         WHERE leases.holder = excluded.holder OR leases.expires_at <= $4 \
+         RETURNING holder",
+    )
+    .bind(name)
+    .bind(holder)
+    .bind(now + ttl_ms)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(held.as_deref() == Some(holder))
+}
+
+/// Whether the pool is PostgreSQL's: several server processes may share it, so what they must
+/// agree on (anonymous seats) is kept in it rather than in one process's memory.
+pub fn is_postgres(db: &sqlx::AnyPool) -> bool {
+    db.connect_options()
+        .database_url
+        .scheme()
+        .starts_with("postgres")
+}

@@ -44,6 +44,39 @@ impl Clock for ManualClock {
     }
 }
 
+/// This process among those that share the database: its id (leases name it), and whether it
+/// takes requests or is draining them before it stops. Connections that outlive a request (the
+/// websockets of collaborative sessions) watch it, to close with a code that says "reconnect".
+pub struct Lifecycle {
+    pub process_id: String,
+    draining: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle {
+            process_id: crate::ids::new_id(),
+            draining: tokio::sync::watch::channel(false).0,
+        }
+    }
+}
+
+impl Lifecycle {
+    /// From now on the process is stopping: readiness fails, live connections are told.
+    pub fn drain(&self) {
+        self.draining.send_replace(true);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        *self.draining.borrow()
+    }
+
+    /// Changes once, when draining starts.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.draining.subscribe()
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: sqlx::AnyPool,
@@ -55,6 +88,7 @@ pub struct AppState {
     pub anonymous: Arc<crate::anonymous::runtime::Anonymous>,
     /// Collaborative sessions' versions, to wake this process's connections.
     pub collab: Arc<crate::collab::runtime::Hub>,
+    pub lifecycle: Arc<Lifecycle>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -115,6 +115,85 @@ impl ViewerState {
         }
     }
 
+    /// The state as bytes, to keep it where every server process can read it: per set of
+    /// selections (now, then each step back, then each step forward) its field count and per
+    /// field its index, code count and codes, all as little-endian u32.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.heap_bytes());
+        let mut put = |n: usize| out.extend_from_slice(&(n as u32).to_le_bytes());
+        put(self.back.len());
+        put(self.forward.len());
+        for selections in std::iter::once(&self.selections)
+            .chain(&self.back)
+            .chain(&self.forward)
+        {
+            put(selections.fields.len());
+            for (field, codes) in &selections.fields {
+                put(*field);
+                put(codes.len());
+                for code in codes {
+                    put(*code as usize);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether every field and code of the state is one of `model`'s (a state read back from
+    /// elsewhere is checked before it is evaluated).
+    pub fn fits(&self, model: &DataModel) -> bool {
+        std::iter::once(&self.selections)
+            .chain(&self.back)
+            .chain(&self.forward)
+            .flat_map(|s| &s.fields)
+            .all(|(field, codes)| {
+                model.fields.get(*field).is_some_and(|f| {
+                    let values = f.values.len();
+                    codes.iter().all(|c| (*c as usize) < values)
+                })
+            })
+    }
+
+    /// The state `encode` wrote, or none when the bytes are not such a state.
+    pub fn decode(bytes: &[u8]) -> Option<ViewerState> {
+        let mut words = bytes
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+        if !bytes.len().is_multiple_of(4) {
+            return None;
+        }
+        let mut next = || words.next();
+        let backs = next()? as usize;
+        let forwards = next()? as usize;
+        // Each set takes at least one word: counts past the bytes are not a state.
+        if backs.saturating_add(forwards) >= bytes.len() / 4 {
+            return None;
+        }
+        let read = |next: &mut dyn FnMut() -> Option<u32>| -> Option<Selections> {
+            let mut selections = Selections::default();
+            for _ in 0..next()? {
+                let field = next()? as usize;
+                let count = next()? as usize;
+                let codes = (0..count).map(|_| next()).collect::<Option<Vec<u32>>>()?;
+                selections.fields.insert(field, codes);
+            }
+            Some(selections)
+        };
+        let selections = read(&mut next)?;
+        let back = (0..backs).map(|_| read(&mut next)).collect::<Option<_>>()?;
+        let forward = (0..forwards)
+            .map(|_| read(&mut next))
+            .collect::<Option<_>>()?;
+        if next().is_some() {
+            return None;
+        }
+        Some(ViewerState {
+            selections,
+            back,
+            forward,
+        })
+    }
+
     pub fn forward(&mut self) -> bool {
         match self.forward.pop() {
             Some(next) => {
@@ -130,6 +209,42 @@ impl ViewerState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_comes_back_whole_from_its_bytes_and_bad_bytes_are_refused() {
+        let mut viewer = ViewerState::new();
+        viewer.select(2, vec![5, 7, 9]);
+        viewer.toggle(0, 1);
+        viewer.select(2, vec![4]);
+        viewer.back();
+        let bytes = viewer.encode();
+        let again = ViewerState::decode(&bytes).expect("its own bytes");
+        assert_eq!(again.selections(), viewer.selections());
+        assert_eq!(again.back, viewer.back);
+        assert_eq!(again.forward, viewer.forward);
+        assert_eq!(
+            ViewerState::decode(&ViewerState::new().encode())
+                .unwrap()
+                .back
+                .len(),
+            0
+        );
+        assert!(
+            ViewerState::decode(&bytes[..bytes.len() - 4]).is_none(),
+            "cut short"
+        );
+        assert!(
+            ViewerState::decode(&bytes[..bytes.len() - 1]).is_none(),
+            "not words"
+        );
+        assert!(
+            ViewerState::decode(&[0xff; 8]).is_none(),
+            "counts past the bytes"
+        );
+        let mut longer = bytes.clone();
+        longer.extend_from_slice(&[0, 0, 0, 0]);
+        assert!(ViewerState::decode(&longer).is_none(), "bytes left over");
+    }
 
     #[test]
     fn history_is_bounded_in_bytes_as_well_as_in_steps() {

@@ -3,6 +3,8 @@
 //! PostgreSQL's NOTIFY, by another), and their selections come back as messages. Every message
 //! is bounded (size and rate); a bad one closes the connection with its 4000-4999 code.
 
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::principal::Principal;
@@ -17,6 +19,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use http::{HeaderMap, StatusCode};
 
+use crate::metrics::Metrics;
+
 /// Frames past this size are cut off by the websocket layer itself; below it, messages past
 /// `rules::MAX_MESSAGE_BYTES` close with `close::TOO_BIG`.
 const FRAME_LIMIT: usize = 64 * 1024;
@@ -26,6 +30,7 @@ pub async fn socket(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
     principal: Option<Extension<Principal>>,
+    Extension(metrics): Extension<Arc<Metrics>>,
     headers: HeaderMap,
 ) -> Response {
     // A page of another site must not open a participant's socket with their cookies.
@@ -55,7 +60,11 @@ pub async fn socket(
     };
     ws.max_message_size(FRAME_LIMIT)
         .max_frame_size(FRAME_LIMIT)
-        .on_upgrade(move |socket| run(socket, state, me))
+        .on_upgrade(move |socket| async move {
+            metrics.websockets.fetch_add(1, Ordering::Relaxed);
+            run(socket, state, me).await;
+            metrics.websockets.fetch_sub(1, Ordering::Relaxed);
+        })
 }
 
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
@@ -102,6 +111,7 @@ async fn send_view(
 
 async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
     let mut versions = state.collab.subscribe(&me.session_id, 0);
+    let mut draining = state.lifecycle.watch();
     service::mark_seen(&state, &me, true).await;
     service::presence(&state, &me.session_id, None).await;
     let mut budget = MessageBudget::new(state.now());
@@ -156,6 +166,12 @@ async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
                 if version > sent {
                     open = send_view(&mut socket, &state, &me, looking.as_deref(), &mut sent).await;
                 }
+            }
+            _ = draining.changed() => {
+                // This process is stopping: the page reconnects, through the balancer, to
+                // another one, and resumes from the session's state in the database.
+                close_with(&mut socket, close::RESTARTING, "This server is restarting: reconnecting.").await;
+                break;
             }
             _ = heartbeat.tick() => {
                 service::mark_seen(&state, &me, true).await;

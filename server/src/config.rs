@@ -17,6 +17,8 @@ pub struct Config {
     /// Proxies in front of Sightline that append to `X-Forwarded-For`.
     pub trusted_proxies: usize,
     pub json_logs: bool,
+    /// The bearer token `/metrics` asks for; empty: `/metrics` is off.
+    pub metrics_token: String,
     pub leptos: LeptosOptions,
 }
 
@@ -184,6 +186,7 @@ impl Config {
             settings,
             trusted_proxies,
             json_logs,
+            metrics_token: source.text(setting::METRICS_TOKEN).trim().to_string(),
             leptos,
         })
     }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod demo_data;
+pub mod metrics;
 pub mod rest;
 pub mod security;
 
@@ -50,6 +51,7 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         content,
         anonymous,
         collab: Arc::new(app::collab::runtime::Hub::new()),
+        lifecycle: Arc::new(app::state::Lifecycle::default()),
         leptos_options: config.leptos.clone(),
     })
 }
@@ -76,8 +78,12 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let context = leptos_context(state.clone());
+    let metrics = Arc::new(metrics::Metrics::default());
+    let metrics_token = metrics::MetricsToken(layer.metrics_token.clone());
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::endpoint))
         .route("/embed.js", get(|| script(include_str!("../../assets/embed.js"))))
         .route("/embed-frame.js", get(|| script(include_str!("../../assets/embed-frame.js"))))
         .route(app::anonymous::rules::END_SESSION_PATH, axum::routing::post(end_anonymous_session))
@@ -91,6 +97,9 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state((state.clone(), layer), security::identify))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::Extension(metrics_token))
+        .layer(axum::Extension(metrics.clone()))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         // One structured log line per request: method, path, status, latency.
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
@@ -121,7 +130,7 @@ async fn script(body: &'static str) -> impl IntoResponse {
 /// A visitor's page going away sends its session token (`navigator.sendBeacon`): the seat and
 /// the selections are given back. Anything else in the body ends nothing; the answer is the same.
 async fn end_anonymous_session(State(state): State<AppState>, body: String) -> StatusCode {
-    app::anonymous::service::end_session(&state, body.trim());
+    app::anonymous::service::end_session(&state, body.trim()).await;
     StatusCode::NO_CONTENT
 }
 
@@ -140,7 +149,7 @@ async fn end_licence_connection(
     StatusCode::NO_CONTENT
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// Alive: 200 when the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     if db::ping(&state.db).await {
         (StatusCode::OK, "ok")
@@ -149,23 +158,45 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Housekeeping: forget failed sign-ins that no longer count.
+/// Ready to serve, for a load balancer: the database answers (its migrations ran before the
+/// process began listening) and the process is not draining before it stops.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.lifecycle.is_draining() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "draining: this process is stopping",
+        )
+    } else if db::ping(&state.db).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+/// How often housekeeping runs, and how long its lease lasts when the holder stops renewing it.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+const HOUSEKEEPING_LEASE_MS: i64 = 900_000;
+
+/// Housekeeping. What the database holds is cleaned by one process at a time, the holder of the
+/// `housekeeping` lease (another takes over within 15 minutes when it stops); what each process
+/// holds in memory, each process cleans itself.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
         loop {
             tick.tick().await;
-            if let Err(error) = app::auth::service::forget_old_failures(&state).await {
-                tracing::warn!(%error, "housekeeping failed");
-            }
-            if let Err(error) = app::content::service::forget_stale_uploads(&state).await {
-                tracing::warn!(%error, "forgetting stale uploads failed");
-            }
-            if let Err(error) = app::content::service::forget_orphaned_app_data(&state).await {
-                tracing::warn!(%error, "removing the data of deleted apps failed");
-            }
-            if let Err(error) = app::collab::service::end_due_sessions(&state).await {
-                tracing::warn!(%error, "ending collaborative sessions whose initiator left failed");
+            let held = app::sql::try_lease(
+                &state.db,
+                "housekeeping",
+                &state.lifecycle.process_id,
+                state.now(),
+                HOUSEKEEPING_LEASE_MS,
+            )
+            .await;
+            match held {
+                Ok(true) => housekeep_database(&state).await,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "taking the housekeeping lease failed"),
             }
             // A viewer's selections last as long as a signed-in session may sit idle.
             // (Anonymous sessions' selections go with their sessions: see the minute loop.)
@@ -175,6 +206,24 @@ fn spawn_housekeeping(state: AppState) {
                 .forget_idle_viewers(state.now() - state.settings.session.idle_ms);
         }
     });
+}
+
+async fn housekeep_database(state: &AppState) {
+    if let Err(error) = app::auth::service::forget_old_failures(state).await {
+        tracing::warn!(%error, "housekeeping failed");
+    }
+    if let Err(error) = app::content::service::forget_stale_uploads(state).await {
+        tracing::warn!(%error, "forgetting stale uploads failed");
+    }
+    if let Err(error) = app::content::service::forget_orphaned_app_data(state).await {
+        tracing::warn!(%error, "removing the data of deleted apps failed");
+    }
+    if let Err(error) = app::collab::service::end_due_sessions(state).await {
+        tracing::warn!(%error, "ending collaborative sessions whose initiator left failed");
+    }
+    if let Err(error) = app::content::service::forget_idle_selections(state).await {
+        tracing::warn!(%error, "forgetting idle viewers' selections failed");
+    }
 }
 
 /// Collaborative sessions' changes announced by other processes sharing the PostgreSQL
@@ -241,6 +290,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     spawn_housekeeping(state.clone());
     spawn_anonymous_flush(state.clone());
+    // Stopping: readiness fails and websockets close with "reconnect" (they would otherwise
+    // hold the shutdown open); requests under way finish.
+    let lifecycle = state.lifecycle.clone();
+    let shutdown = async move {
+        shutdown.await;
+        lifecycle.drain();
+    };
     let app = router(state, layer).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -143,6 +143,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 state,
                 LayerSettings {
                     trusted_proxies: config.trusted_proxies,
+                    metrics_token: config.metrics_token.as_str().into(),
                 },
                 shutdown_signal(),
             )

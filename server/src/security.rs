@@ -20,11 +20,13 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Settings of the layers that the app state does not carry.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct LayerSettings {
     /// How many proxies in front of Sightline append to `X-Forwarded-For` (0: the header is
     /// ignored and the peer is the client).
     pub trusted_proxies: usize,
+    /// The bearer token `/metrics` asks for; empty: `/metrics` is off.
+    pub metrics_token: std::sync::Arc<str>,
 }
 
 /// Resolves the caller and the request's facts, and puts both in the request's extensions for

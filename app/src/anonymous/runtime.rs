@@ -96,6 +96,15 @@ impl Anonymous {
         }
     }
 
+    /// Live sessions of every tenant that this process admitted, at `now`.
+    pub fn total(&self, now: i64) -> usize {
+        let live = self.lock();
+        live.sessions
+            .values()
+            .map(|s| s.values().filter(|seat| seat.expires_at > now).count())
+            .sum()
+    }
+
     /// Live sessions of the tenant at `now` (dropping the expired).
     pub fn current(&self, tenant_id: &str, now: i64) -> usize {
         let mut live = self.lock();

@@ -452,3 +452,87 @@ pub async fn signing_key(pool: &sqlx::AnyPool, candidate: &str, now: i64) -> sql
         .fetch_one(pool)
         .await
 }
+
+// --- Seats of live sessions, on PostgreSQL (service::seats) -----------------------------------
+
+pub async fn drop_expired_seats(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM anonymous_seats WHERE tenant_id = $1 AND expires_at <= $2")
+        .bind(tenant_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The tenant's seats, and how many of them `address` holds.
+pub async fn seat_counts(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    address: &str,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) \
+         FROM anonymous_seats WHERE tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .bind(address)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn insert_seat(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    tenant_id: &str,
+    link_id: &str,
+    address: &str,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(session_id)
+    .bind(tenant_id)
+    .bind(link_id)
+    .bind(address)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_seat(conn: &mut AnyConnection, session_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM anonymous_seats WHERE session_id = $1")
+        .bind(session_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_link_seats(conn: &mut AnyConnection, link_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM anonymous_seats WHERE link_id = $1")
+        .bind(link_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Seats not expired at `now`, of one tenant or of all.
+pub async fn live_seats(
+    conn: &mut AnyConnection,
+    tenant_id: Option<&str>,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM anonymous_seats WHERE expires_at > $1 AND ($2 = '' OR tenant_id = $2)",
+    )
+    .bind(now)
+    .bind(tenant_id.unwrap_or(""))
+    .fetch_one(conn)
+    .await
+}

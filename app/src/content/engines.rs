@@ -25,9 +25,27 @@ struct Loaded {
     last_used: u64,
 }
 
+impl ModelKey {
+    /// The key as text, kept beside a viewer's saved state.
+    pub fn label(&self) -> String {
+        format!("{}:{}:{}", self.app_id, self.data_version, self.access)
+    }
+}
+
+/// A viewer's state as the database keeps it, for every server process to read: the model it
+/// was made on, its version (one more at each change) and `ViewerState::encode`'s bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedViewer {
+    pub model: String,
+    pub version: i64,
+    pub state: Vec<u8>,
+}
+
 struct Viewer {
     model: ModelKey,
     state: ViewerState,
+    /// The version of the saved state this one is (0: never saved).
+    version: i64,
     /// `state.heap_bytes()` after its last change: viewers count against the budget too.
     bytes: usize,
     last_used_ms: i64,
@@ -172,6 +190,23 @@ impl Engines {
         now_ms: i64,
         change: impl FnOnce(&mut ViewerState) -> R,
     ) -> R {
+        self.with_saved_viewer(viewer, model, None, now_ms, change)
+            .0
+    }
+
+    /// As `with_viewer`, for a viewer whose state is also saved where other processes read it:
+    /// `saved` (when it is of this model, fits it, and is another version than the one held
+    /// here) replaces the state first, because another process changed it since. Returns, beside
+    /// `change`'s result, the state to save when `change` changed it; once saved, `saved_as`
+    /// records the version the database gave it.
+    pub fn with_saved_viewer<R>(
+        &self,
+        viewer: &str,
+        model: &ModelKey,
+        saved: Option<(&SavedViewer, &DataModel)>,
+        now_ms: i64,
+        change: impl FnOnce(&mut ViewerState) -> R,
+    ) -> (R, Option<SavedViewer>) {
         let mut inner = self.lock();
         inner.tick += 1;
         let tick = inner.tick;
@@ -179,6 +214,7 @@ impl Engines {
         let entry = inner.viewers.entry(key.clone()).or_insert_with(|| Viewer {
             model: model.clone(),
             state: ViewerState::new(),
+            version: 0,
             bytes: 0,
             last_used_ms: now_ms,
             last_used: tick,
@@ -186,13 +222,42 @@ impl Engines {
         if entry.model != *model {
             entry.model = model.clone();
             entry.state = ViewerState::new();
+            entry.version = 0;
+        }
+        let label = model.label();
+        if let Some((saved, data)) = saved {
+            if saved.model == label && saved.version != entry.version {
+                if let Some(state) = ViewerState::decode(&saved.state).filter(|s| s.fits(data)) {
+                    entry.state = state;
+                    entry.version = saved.version;
+                }
+            }
         }
         entry.last_used_ms = now_ms;
         entry.last_used = tick;
+        let before = entry.state.encode();
         let result = change(&mut entry.state);
+        let after = entry.state.encode();
+        let save = (after != before).then_some(SavedViewer {
+            model: label,
+            version: entry.version,
+            state: after,
+        });
         entry.bytes = entry.state.heap_bytes();
         Self::make_room(&mut inner, self.budget_bytes, 0, Some(&key), true);
-        result
+        (result, save)
+    }
+
+    /// The viewer's state of `app_id` was saved as `version` (the database counts versions, so
+    /// that two processes saving at once never end up holding different states of one version).
+    pub fn saved_as(&self, viewer: &str, app_id: &str, version: i64) {
+        if let Some(entry) = self
+            .lock()
+            .viewers
+            .get_mut(&(viewer.to_string(), app_id.to_string()))
+        {
+            entry.version = version;
+        }
     }
 
     /// Forgets one viewer's selections of every app (their session ended).

@@ -473,3 +473,71 @@ pub async fn group_ids_of(conn: &mut AnyConnection, user_id: &str) -> sqlx::Resu
             .await?;
     Ok(rows.into_iter().map(|(g,)| g).collect())
 }
+
+/// A viewer's saved selections of an app: (model, version, state).
+pub async fn viewer_state(
+    conn: &mut AnyConnection,
+    viewer: &str,
+    app_id: &str,
+) -> sqlx::Result<Option<(String, i64, Vec<u8>)>> {
+    sqlx::query_as(
+        "SELECT model, version, state FROM viewer_selections WHERE viewer = $1 AND app_id = $2",
+    )
+    .bind(viewer)
+    .bind(app_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Saves a viewer's selections; returns the version the database gave them (one more than the
+/// saved one, whichever process saved it).
+pub async fn save_viewer_state(
+    conn: &mut AnyConnection,
+    viewer: &str,
+    app_id: &str,
+    model: &str,
+    state: &[u8],
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO viewer_selections (viewer, app_id, model, state, version, updated_at) \
+         VALUES ($1, $2, $3, $4, 1, $5) \
+         ON CONFLICT (viewer, app_id) DO UPDATE SET model = excluded.model, state = excluded.state, \
+         version = viewer_selections.version + 1, updated_at = excluded.updated_at \
+         RETURNING version",
+    )
+    .bind(viewer)
+    .bind(app_id)
+    .bind(model)
+    .bind(state)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Forgets a viewer's saved selections of every app (their session ended).
+pub async fn forget_viewer_states(conn: &mut AnyConnection, viewer: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM viewer_selections WHERE viewer = $1")
+        .bind(viewer)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Forgets every viewer's saved selections of an app (its values were numbered anew).
+pub async fn forget_app_viewer_states(conn: &mut AnyConnection, app_id: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM viewer_selections WHERE app_id = $1")
+        .bind(app_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Forgets the saved selections untouched since before `cutoff`.
+pub async fn forget_idle_viewer_states(conn: &mut AnyConnection, cutoff: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM viewer_selections WHERE updated_at < $1")
+        .bind(cutoff)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -16,5 +16,6 @@ mod http_content;
 mod http_licences;
 mod http_sharing;
 mod licences;
+mod scale_out;
 mod security;
 mod sharing;

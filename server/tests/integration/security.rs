@@ -666,15 +666,22 @@ async fn one_address_holds_a_few_seats_and_a_page_that_goes_gives_its_seat_back(
         "another visitor still gets in"
     );
     // The page of one session goes away (a refresh): its seat is free at once.
-    anonymous::end_session(&t.state, &sessions[0].token);
+    anonymous::end_session(&t.state, &sessions[0].token).await;
     assert!(
         visit(&t, &w, &code, "198.51.100.7").await.is_ok(),
         "the refresh gets the seat back"
     );
-    assert_eq!(anonymous::live_sessions(&t.state, &w.app.tenant_id), 6);
-    anonymous::end_session(&t.state, "not a token");
     assert_eq!(
-        anonymous::live_sessions(&t.state, &w.app.tenant_id),
+        anonymous::live_sessions(&t.state, &w.app.tenant_id)
+            .await
+            .unwrap(),
+        6
+    );
+    anonymous::end_session(&t.state, "not a token").await;
+    assert_eq!(
+        anonymous::live_sessions(&t.state, &w.app.tenant_id)
+            .await
+            .unwrap(),
         6,
         "a made-up token ends nothing"
     );
@@ -685,7 +692,12 @@ async fn one_address_holds_a_few_seats_and_a_page_that_goes_gives_its_seat_back(
         .unwrap()
         .code
         .unwrap();
-    assert_eq!(anonymous::live_sessions(&t.state, &w.app.tenant_id), 0);
+    assert_eq!(
+        anonymous::live_sessions(&t.state, &w.app.tenant_id)
+            .await
+            .unwrap(),
+        0
+    );
     for _ in 0..5 {
         visit(&t, &w, &code, "198.51.100.7").await.unwrap();
     }

@@ -83,8 +83,3 @@ pub async fn apps_with_live_links(
 ) -> Result<Vec<(String, String)>, AppError> {
     Ok(store::live_link_apps(conn, space_id, now).await?)
 }
-
-/// For tests and benchmarks: how many sessions the tenant has live in this process.
-pub fn live_sessions(state: &AppState, tenant_id: &str) -> usize {
-    state.anonymous.current(tenant_id, state.now())
-}

@@ -366,7 +366,7 @@ pub async fn update_link(
     tx.commit().await?;
     state.anonymous.forget_frame_ancestors(&app.id);
     if update.disabled == Some(true) {
-        state.anonymous.release_link(&link.id);
+        release_link(state, &link.id).await?;
     }
     get_link(state, principal, link_id).await
 }
@@ -391,7 +391,7 @@ pub async fn reset_link_code(
     )
     .await?;
     tx.commit().await?;
-    state.anonymous.release_link(&link.id);
+    release_link(state, &link.id).await?;
     get_link(state, principal, link_id).await
 }
 
@@ -414,6 +414,6 @@ pub async fn delete_link(
     )
     .await?;
     tx.commit().await?;
-    state.anonymous.release_link(&link.id);
+    release_link(state, &link.id).await?;
     Ok(())
 }

@@ -1,20 +1,23 @@
 //! Anonymous access: links (shares of type `link`) and their codes, anonymous sessions, capacity,
 //! the per-address limit, views, allowed origins. Server-only.
 //!
-//! A visit writes nothing to the database: a session is a signed token (no row), its selections
-//! live in memory, and the counters (sessions at once, views per link and day) are written by
-//! housekeeping once a minute.
+//! A session is a signed token (no row); its seat is a row on PostgreSQL, where several processes
+//! share the tenant's capacity, and in memory on SQLite (`seats`). Its selections are saved like a
+//! signed-in viewer's, when they change. The counters (sessions at once, views per link and day)
+//! are written by housekeeping once a minute.
 
 mod embedding;
 mod housekeeping;
 mod links;
 mod origins;
+mod seats;
 mod visitors;
 
 pub use embedding::*;
 pub use housekeeping::*;
 pub use links::*;
 pub use origins::*;
+pub use seats::*;
 pub use visitors::*;
 
 use std::collections::HashMap;

@@ -181,7 +181,7 @@ pub async fn get_anonymous_usage(
                 )
             })
             .collect();
-    let current = state.anonymous.current(&principal.tenant_id, now) as i64;
+    let current = live_sessions(state, &principal.tenant_id).await? as i64;
     for ((tenant, hour), counts) in state.anonymous.lock().usage.iter() {
         if tenant == &principal.tenant_id && *hour >= from {
             let entry = hours.entry(*hour).or_default();

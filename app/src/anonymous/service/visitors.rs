@@ -1,4 +1,4 @@
-//! Visitors: a session from a link and its code, the per-address seats, and each later view.
+//! Visitors: a session from a link and its code, and each later view.
 
 use super::*;
 
@@ -99,7 +99,8 @@ pub async fn start_anonymous_session(
         &session_id,
         max,
         now,
-    )?;
+    )
+    .await?;
     *state
         .anonymous
         .lock()
@@ -172,60 +173,6 @@ pub async fn start_anonymous_session(
         lasts_ms: expires_at - now,
         view,
     })
-}
-
-/// Counts a new session in, or refuses it at capacity or past the seats one address may hold
-/// (counted as refused).
-pub(super) fn admit_session(
-    state: &AppState,
-    tenant_id: &str,
-    seat: Seat,
-    session_id: &str,
-    max: i64,
-    now: i64,
-) -> Result<(), AppError> {
-    let mut live = state.anonymous.lock();
-    let sessions = live.sessions.entry(tenant_id.to_string()).or_default();
-    sessions.retain(|_, seat| seat.expires_at > now);
-    let held = sessions
-        .values()
-        .filter(|s| s.address == seat.address)
-        .count();
-    let admitted = rules::admit_from_address(held, state.settings.anonymous.sessions_per_address)
-        .and_then(|()| rules::admit(sessions.len(), max));
-    if admitted.is_ok() {
-        sessions.insert(session_id.to_string(), seat);
-    }
-    let current = sessions.len() as i64;
-    let hour = live
-        .usage
-        .entry((tenant_id.to_string(), now.div_euclid(HOUR_MS)))
-        .or_default();
-    hour.peak = hour.peak.max(current);
-    if admitted.is_ok() {
-        hour.started += 1;
-    } else {
-        hour.refused += 1;
-    }
-    admitted
-}
-
-/// Ends a session: its seat and its selections are given back at once. The visitor's page sends
-/// its token when it goes away (a refresh, a closed tab), so a refresh never holds two seats. A
-/// token that does not verify ends nothing.
-pub fn end_session(state: &AppState, token: &str) {
-    let Some(claims) = rules::verify(&state.anonymous.key, token) else {
-        return;
-    };
-    let mut live = state.anonymous.lock();
-    for sessions in live.sessions.values_mut() {
-        sessions.remove(&claims.session_id);
-    }
-    drop(live);
-    state
-        .anonymous
-        .engines
-        .forget_viewer(&format!("anonymous:{}", claims.session_id));
 }
 
 /// A session's link and app, if the token is still good: signed here, not expired, and its link

@@ -21,7 +21,7 @@ use sqlx::AnyConnection;
 
 use super::compute::{chart_data, chips, fields_info, on_model, tables_info};
 use super::data::{abandon, forget_app, promote};
-use super::engines::{Engines, ModelKey};
+use super::engines::{Engines, ModelKey, SavedViewer};
 use super::model::*;
 use super::rules::{self, DataAccess};
 use super::store::{self, RuleRow, SheetRow};

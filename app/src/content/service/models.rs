@@ -20,11 +20,11 @@ pub(super) async fn base_model(
     let files = store::files_of_app(conn, &app.id).await?;
     let storage = state.content.storage.clone();
     let (app_id, version) = (app.id.clone(), app.data_version);
-    let model = blocking(move || -> Result<DataModel, AppError> {
+    let (model, rebuilt) = blocking(move || -> Result<(DataModel, bool), AppError> {
         // A crash between an app's commit and the move of its data leaves it under incoming/.
         storage.promote(&app_id).map_err(AppError::internal)?;
         match storage.read_snapshot(&app_id, version) {
-            Ok(model) => Ok(model),
+            Ok(model) => Ok((model, false)),
             Err(error) if files.is_empty() => {
                 // Rebuilding from no files would write an empty model over the data: refuse.
                 Err(AppError::internal(format!("app {app_id}: snapshot {version} unreadable ({error}) and no data files recorded to rebuild it from")))
@@ -37,11 +37,16 @@ pub(super) async fn base_model(
                 }
                 let model = load_files(contents)?;
                 storage.write_snapshot(&app_id, version, &model).map_err(AppError::internal)?;
-                Ok(model)
+                Ok((model, true))
             }
         }
     })
     .await??;
+    if rebuilt {
+        // Values loaded from the files anew may be numbered otherwise than in the lost snapshot:
+        // saved selections (codes) of this data would point at other values.
+        store::forget_app_viewer_states(conn, &app.id).await?;
+    }
     Ok(engines.insert(key, Arc::new(model)))
 }
 

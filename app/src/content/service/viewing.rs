@@ -301,27 +301,55 @@ pub async fn render_sheet(
             .map(|f| f.name)
             .collect(),
     };
-    drop(conn);
     let (selections, can_back, can_forward, nothing_left) = match shared {
         Some(shared) => {
             let seen = on_model(&model, shared);
             view.filtered_by_others = seen.filtered;
             (seen.selections, false, false, seen.nothing_left)
         }
-        None => viewer
-            .engines
-            .with_viewer(&viewer.key, &key, state.now(), |state| {
-                for change in &changes {
-                    apply(state, &model, change)?;
-                }
-                Ok::<_, AppError>((
-                    state.selections().clone(),
-                    state.can_go_back(),
-                    state.can_go_forward(),
-                    false,
-                ))
-            })?,
+        None => {
+            // The viewer's selections as the database has them: their last request may have
+            // been served by another process (one indexed read).
+            let saved = store::viewer_state(&mut conn, &viewer.key, &app.id)
+                .await?
+                .map(|(model, version, state)| SavedViewer {
+                    model,
+                    version,
+                    state,
+                });
+            let (result, to_save) = viewer.engines.with_saved_viewer(
+                &viewer.key,
+                &key,
+                saved.as_ref().map(|s| (s, model.as_ref())),
+                state.now(),
+                |state| {
+                    for change in &changes {
+                        apply(state, &model, change)?;
+                    }
+                    Ok::<_, AppError>((
+                        state.selections().clone(),
+                        state.can_go_back(),
+                        state.can_go_forward(),
+                        false,
+                    ))
+                },
+            );
+            if let Some(save) = to_save {
+                let version = store::save_viewer_state(
+                    &mut conn,
+                    &viewer.key,
+                    &app.id,
+                    &save.model,
+                    &save.state,
+                    state.now(),
+                )
+                .await?;
+                viewer.engines.saved_as(&viewer.key, &app.id, version);
+            }
+            result?
+        }
     };
+    drop(conn);
     let reduced = viewer.data_access != DataAccess::All;
     let computed = blocking(move || {
         let evaluation = engine::evaluate(&model, &selections);
@@ -369,6 +397,14 @@ pub async fn render_sheet(
     view.can_back = can_back;
     view.can_forward = can_forward;
     Ok(view)
+}
+
+/// Housekeeping: forgets saved selections untouched for as long as a signed-in session may sit
+/// idle (anonymous sessions are shorter still); returns how many.
+pub async fn forget_idle_selections(state: &AppState) -> Result<u64, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let cutoff = state.now() - state.settings.session.idle_ms;
+    Ok(store::forget_idle_viewer_states(&mut conn, cutoff).await?)
 }
 
 /// The field names of an app's data (empty before it has data), for link reductions.

@@ -110,3 +110,12 @@ pub async fn reinstate_assignment(conn: &mut AnyConnection, id: &str) -> sqlx::R
     .await?;
     Ok(())
 }
+
+/// Licences allocated now in every tenant, by kind (the operators' metrics).
+pub async fn allocation_counts(conn: &mut AnyConnection) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT kind, COUNT(*) FROM licence_assignments WHERE removed_at IS NULL GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(conn)
+    .await
+}

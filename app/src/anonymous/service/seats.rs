@@ -1,0 +1,134 @@
+//! The seats of live anonymous sessions: how many a tenant has at once, and how many one client
+//! address holds. On PostgreSQL, where several processes may serve one tenant, a seat is a row
+//! (`anonymous_seats`), admitted under the tenant's row lock, so that the capacity holds across
+//! every process. On SQLite (one process by construction) the seats are in this process's
+//! memory and a visit writes nothing.
+
+use super::*;
+
+/// Whether seats are rows shared by every process (PostgreSQL) rather than this process's.
+fn shared(state: &AppState) -> bool {
+    crate::sql::is_postgres(&state.db)
+}
+
+/// Counts a new session in, or refuses it at capacity or past the seats one address may hold;
+/// either way the hour's figures count it.
+pub(super) async fn admit_session(
+    state: &AppState,
+    tenant_id: &str,
+    seat: Seat,
+    session_id: &str,
+    max: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let per_address = state.settings.anonymous.sessions_per_address;
+    let (admitted, current) = if shared(state) {
+        let mut tx = state.db.begin().await?;
+        lock_row(&mut tx, Parent::Tenant, tenant_id).await?;
+        store::drop_expired_seats(&mut tx, tenant_id, now).await?;
+        let (held, by_address) = store::seat_counts(&mut tx, tenant_id, &seat.address).await?;
+        let admitted = rules::admit_from_address(by_address as usize, per_address)
+            .and_then(|()| rules::admit(held as usize, max));
+        if admitted.is_ok() {
+            store::insert_seat(
+                &mut tx,
+                session_id,
+                tenant_id,
+                &seat.link_id,
+                &seat.address,
+                seat.expires_at,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        let current = held + i64::from(admitted.is_ok());
+        (admitted, current)
+    } else {
+        let mut live = state.anonymous.lock();
+        let sessions = live.sessions.entry(tenant_id.to_string()).or_default();
+        sessions.retain(|_, seat| seat.expires_at > now);
+        let by_address = sessions
+            .values()
+            .filter(|s| s.address == seat.address)
+            .count();
+        let admitted = rules::admit_from_address(by_address, per_address)
+            .and_then(|()| rules::admit(sessions.len(), max));
+        if admitted.is_ok() {
+            sessions.insert(session_id.to_string(), seat);
+        }
+        (admitted, sessions.len() as i64)
+    };
+    let mut live = state.anonymous.lock();
+    let hour = live
+        .usage
+        .entry((tenant_id.to_string(), now.div_euclid(HOUR_MS)))
+        .or_default();
+    hour.peak = hour.peak.max(current);
+    if admitted.is_ok() {
+        hour.started += 1;
+    } else {
+        hour.refused += 1;
+    }
+    admitted
+}
+
+/// Ends a session: its seat and its selections are given back at once. The visitor's page sends
+/// its token when it goes away (a refresh, a closed tab), so a refresh never holds two seats. A
+/// token that does not verify ends nothing.
+pub async fn end_session(state: &AppState, token: &str) {
+    let Some(claims) = rules::verify(&state.anonymous.key, token) else {
+        return;
+    };
+    if shared(state) {
+        let ended = match state.db.acquire().await {
+            Ok(mut conn) => store::delete_seat(&mut conn, &claims.session_id).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = ended {
+            tracing::warn!(%error, "giving an anonymous seat back failed");
+        }
+    } else {
+        let mut live = state.anonymous.lock();
+        for sessions in live.sessions.values_mut() {
+            sessions.remove(&claims.session_id);
+        }
+    }
+    state
+        .anonymous
+        .engines
+        .forget_viewer(&format!("anonymous:{}", claims.session_id));
+}
+
+/// Gives back the seats of a link's sessions: its code was reset, or it was paused or deleted,
+/// so none of them can take another step.
+pub(super) async fn release_link(state: &AppState, link_id: &str) -> Result<(), AppError> {
+    if shared(state) {
+        let mut conn = state.db.acquire().await?;
+        store::delete_link_seats(&mut conn, link_id).await?;
+    } else {
+        state.anonymous.release_link(link_id);
+    }
+    Ok(())
+}
+
+/// How many sessions the tenant has live now (on every process, with PostgreSQL).
+pub async fn live_sessions(state: &AppState, tenant_id: &str) -> Result<usize, AppError> {
+    let now = state.now();
+    if shared(state) {
+        let mut conn = state.db.acquire().await?;
+        Ok(store::live_seats(&mut conn, Some(tenant_id), now).await? as usize)
+    } else {
+        Ok(state.anonymous.current(tenant_id, now))
+    }
+}
+
+/// How many sessions every tenant has live now (the operators' metrics).
+pub async fn all_live_sessions(state: &AppState) -> Result<usize, AppError> {
+    let now = state.now();
+    if shared(state) {
+        let mut conn = state.db.acquire().await?;
+        Ok(store::live_seats(&mut conn, None, now).await? as usize)
+    } else {
+        Ok(state.anonymous.total(now))
+    }
+}

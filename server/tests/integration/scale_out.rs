@@ -1,0 +1,340 @@
+//! Several processes behave as one: a viewer's selections (back and forward included) follow
+//! them to any process and survive a restart; housekeeping runs on one process at a time; a
+//! process that stops says so to the balancer and to its websockets; `/metrics` is there for the
+//! operator who holds its token, and for nobody else.
+
+use std::sync::Arc;
+
+use app::content::model::SelectionChange;
+use app::content::service as content;
+use app::state::AppState;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::common::world::world;
+use crate::common::TestDb;
+
+/// Another process on the same database and data directory: its own memory, its own models.
+async fn another_process(t: &TestDb) -> AppState {
+    let config = crate::common::test_config(&t.url, t.data_dir());
+    server::build_state(&config, t.clock.clone()).await.unwrap()
+}
+
+fn regions(view: &app::content::model::SheetView) -> Vec<String> {
+    view.selections
+        .iter()
+        .filter(|chip| chip.field == "Region")
+        .flat_map(|chip| chip.values.clone())
+        .collect()
+}
+
+async fn a_viewers_selections_follow_them_to_another_process_and_survive_a_restart(t: TestDb) {
+    let w = world(&t).await;
+    let north = SelectionChange::SelectValues {
+        field: "Region".into(),
+        values: vec!["North".into()],
+    };
+    let one = &t.state;
+    let two = another_process(&t).await;
+    // Ali selects the North on process one; his next request lands on process two.
+    let view = content::open_sheet(one, &w.ali, &w.app.id, None, Some(north))
+        .await
+        .unwrap();
+    assert_eq!(regions(&view), ["North"]);
+    let there = content::open_sheet(&two, &w.ali, &w.app.id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(regions(&there), ["North"], "process two sees his selection");
+    assert!(there.can_back);
+    // Back on process two, forward on process one: one history, wherever it is served.
+    let back = content::open_sheet(&two, &w.ali, &w.app.id, None, Some(SelectionChange::Back))
+        .await
+        .unwrap();
+    assert!(regions(&back).is_empty());
+    assert!(back.can_forward);
+    let forward = content::open_sheet(one, &w.ali, &w.app.id, None, Some(SelectionChange::Forward))
+        .await
+        .unwrap();
+    assert_eq!(
+        regions(&forward),
+        ["North"],
+        "process one took the step back into account"
+    );
+    // Another viewer's selections are their own.
+    let anna = content::open_sheet(&two, &w.anna, &w.app.id, None, None)
+        .await
+        .unwrap();
+    assert!(regions(&anna).is_empty());
+    // A process started afresh (a restart) finds them too.
+    let restarted = another_process(&t).await;
+    let after = content::open_sheet(&restarted, &w.ali, &w.app.id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(regions(&after), ["North"]);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM viewer_selections").await,
+        1,
+        "one row per viewer and app; views without a change write nothing"
+    );
+    // Saved selections of viewers idle past the session's idle time are forgotten.
+    t.clock.advance_ms(t.state.settings.session.idle_ms + 1);
+    assert_eq!(content::forget_idle_selections(&t.state).await.unwrap(), 1);
+}
+
+async fn housekeeping_runs_on_one_process_at_a_time(t: TestDb) {
+    let db = &t.state.db;
+    let ttl = 60_000;
+    let now = t.state.now();
+    assert!(app::sql::try_lease(db, "housekeeping", "one", now, ttl)
+        .await
+        .unwrap());
+    assert!(!app::sql::try_lease(db, "housekeeping", "two", now, ttl)
+        .await
+        .unwrap());
+    assert!(
+        app::sql::try_lease(db, "housekeeping", "one", now + 1_000, ttl)
+            .await
+            .unwrap(),
+        "the holder renews"
+    );
+    assert!(
+        !app::sql::try_lease(db, "housekeeping", "two", now + ttl, ttl)
+            .await
+            .unwrap(),
+        "renewed: not expired yet"
+    );
+    // Process one stopped renewing: once the lease expired, process two takes it over.
+    assert!(
+        app::sql::try_lease(db, "housekeeping", "two", now + 1_000 + ttl, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app::sql::try_lease(db, "housekeeping", "one", now + 2_000 + ttl, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        app::sql::try_lease(db, "other work", "one", now, ttl)
+            .await
+            .unwrap(),
+        "leases are by name"
+    );
+}
+
+/// A process on port 0 with a metrics token; returns its address and a way to stop it.
+async fn serve(state: AppState, token: &str) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(
+        listener,
+        state,
+        server::security::LayerSettings {
+            trusted_proxies: 0,
+            metrics_token: Arc::from(token),
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    (base, stop)
+}
+
+async fn a_process_tells_the_balancer_and_the_operator_how_it_is(t: TestDb) {
+    let (base, stop) = serve(t.state.clone(), "scrape-me").await;
+    let http = reqwest::Client::new();
+    let status = |path: &'static str| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let response = http
+                .get(format!("{base}{path}"))
+                .header("host", "sightline.test")
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(status("/healthz").await.0, 200);
+    assert_eq!(status("/readyz").await, (200, "ready".to_string()));
+
+    // /metrics: only with the token, and then every figure the issue names.
+    let (code, body) = status("/metrics").await;
+    assert_eq!(code, 401, "{body}");
+    assert!(body.contains("Authorization: Bearer"), "{body}");
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .header("host", "sightline.test")
+        .bearer_auth("scrape-me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status().as_u16(), 200);
+    assert!(metrics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = metrics.text().await.unwrap();
+    for name in [
+        "sightline_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 1",
+        "sightline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 1",
+        "sightline_websockets_open 0",
+        "sightline_anonymous_sessions 0",
+        "sightline_models_loaded",
+        "sightline_models_bytes",
+    ] {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
+    let (off, _) = serve(t.state.clone(), "").await;
+    let answer = http
+        .get(format!("{off}/metrics"))
+        .header("host", "sightline.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 404, "no token: metrics are off");
+
+    // Stopping: readiness fails at once, so that the balancer takes the process out.
+    t.state.lifecycle.drain();
+    assert_eq!(status("/readyz").await.0, 503);
+    assert_eq!(
+        status("/healthz").await.0,
+        200,
+        "still alive while it drains"
+    );
+    drop(stop);
+}
+
+/// A collaborative session's websocket on a process that stops closes with 4012, the code on
+/// which the page reconnects (to another process, through the balancer).
+async fn a_stopping_process_closes_websockets_with_the_reconnect_code(t: TestDb) {
+    let w = world(&t).await;
+    let (anna, secret) = app::auth::service::sign_in(
+        &t.state,
+        &app::auth::principal::RequestInfo::default(),
+        "anna@acme.test",
+        crate::common::PASSWORD,
+    )
+    .await
+    .unwrap();
+    let started = app::collab::service::start_session(
+        &t.state,
+        &anna,
+        &w.app.id,
+        None,
+        app::collab::model::Mode::Open,
+    )
+    .await
+    .unwrap();
+    let (base, _stop) = serve(t.state.clone(), "").await;
+    let url = format!(
+        "{}/collab/{}/socket",
+        base.replacen("http", "ws", 1),
+        started.session_id
+    );
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .unwrap();
+    request.headers_mut().insert(
+        "cookie",
+        format!("sightline_session={secret}").parse().unwrap(),
+    );
+    request
+        .headers_mut()
+        .insert("host", "sightline.test".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    use futures_util::StreamExt;
+    assert!(matches!(socket.next().await, Some(Ok(Message::Text(_)))));
+    t.state.lifecycle.drain();
+    let code = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .expect("closed within five seconds")
+        {
+            Some(Ok(Message::Close(Some(frame)))) => break u16::from(frame.code),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(code, app::collab::rules::close::RESTARTING);
+}
+
+/// Anonymous capacity of 10 across three processes on one PostgreSQL: the 11th visitor at once
+/// is refused whichever process they reach, and a seat given back on one process is free on all.
+#[test]
+fn anonymous_capacity_holds_across_three_processes() {
+    crate::common::run(async {
+        use app::anonymous::service::{self as anonymous, Visit};
+        let t = TestDb::new(crate::common::Backend::Postgres).await;
+        let w = world(&t).await;
+        let code = anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
+            .await
+            .unwrap()
+            .links
+            .remove(0)
+            .code
+            .unwrap();
+        anonymous::set_anonymous_capacity(&t.state, &w.admin, 10)
+            .await
+            .unwrap();
+        let processes = [
+            t.state.clone(),
+            another_process(&t).await,
+            another_process(&t).await,
+        ];
+        let visit = |state: &AppState, n: usize| {
+            let state = state.clone();
+            let code = code.clone();
+            let app = w.app.id.clone();
+            async move {
+                let addr = format!("203.0.113.{n}");
+                anonymous::start_anonymous_session(
+                    &state,
+                    Visit { client_addr: &addr },
+                    &app,
+                    &code,
+                    None,
+                    None,
+                    None,
+                    "",
+                )
+                .await
+            }
+        };
+        let mut sessions = Vec::new();
+        for n in 0..10 {
+            sessions.push(visit(&processes[n % 3], n).await.expect("a seat is free"));
+        }
+        for (i, process) in processes.iter().enumerate() {
+            match visit(process, 100 + i).await {
+                Err(app::error::AppError::Unavailable { message, .. }) => {
+                    assert!(
+                        message.contains("every anonymous seat is taken"),
+                        "{message}"
+                    )
+                }
+                other => panic!("an 11th visitor on process {i}: {other:?}"),
+            }
+            assert_eq!(
+                anonymous::live_sessions(process, &w.app.tenant_id)
+                    .await
+                    .unwrap(),
+                10
+            );
+        }
+        // A visitor on process two leaves: process three admits the next one.
+        anonymous::end_session(&processes[1], &sessions[1].token).await;
+        visit(&processes[2], 200)
+            .await
+            .expect("the seat given back is free everywhere");
+        assert!(visit(&processes[0], 201).await.is_err());
+    });
+}
+
+on_both_databases!(
+    a_viewers_selections_follow_them_to_another_process_and_survive_a_restart,
+    housekeeping_runs_on_one_process_at_a_time,
+    a_process_tells_the_balancer_and_the_operator_how_it_is,
+    a_stopping_process_closes_websockets_with_the_reconnect_code,
+);
