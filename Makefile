@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test lint setup setup-test build unit-tests rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous clean-data
+.PHONY: run test lint setup setup-test build unit-tests rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-scale-out clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -63,11 +63,16 @@ bench:
 	cargo bench -p server --bench access
 	cargo bench -p server --bench content
 	cargo bench -p server --bench licences
+	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo bench -p server --bench selections
 	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo bench -p server --bench collab
 
 ## Anonymous links under load (wrk), writes per visit, an embedded chart's bytes and first paint.
 bench-anonymous:
 	bench/anonymous.sh
+
+## Requests per second through nginx with 1, 2 and 3 processes, and the CPU each costs.
+bench-scale-out:
+	bench/scale-out.sh
 
 ## The engine beside DuckDB on the same 10-million-row CSV (ROWS=1000000 for a quick run).
 bench-engine:

@@ -69,5 +69,5 @@ if [ "$mode" = test ]; then
 fi
 
 if [ "$mode" = size ]; then
-  apt_install binaryen brotli wrk
+  apt_install binaryen brotli wrk nginx
 fi

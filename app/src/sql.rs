@@ -75,3 +75,23 @@ pub fn is_postgres(db: &sqlx::AnyPool) -> bool {
         .scheme()
         .starts_with("postgres")
 }
+
+/// Tells every process listening on `channel` (PostgreSQL's NOTIFY; nothing on SQLite, where one
+/// process is all there is). Call after the change committed.
+pub async fn notify(db: &sqlx::AnyPool, channel: &str, payload: &str) {
+    if !is_postgres(db) {
+        return;
+    }
+    let sent = match db.acquire().await {
+        Ok(mut conn) => sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = sent {
+        tracing::warn!(%error, channel, "telling the other processes failed");
+    }
+}

@@ -49,7 +49,7 @@ async fn process(url: &str, dir: &std::path::Path, clock: Arc<ManualClock>) -> (
     let state = server::build_state(&config, clock).await.expect("database");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("ws://{}", listener.local_addr().unwrap());
-    server::spawn_collab_listener(state.clone(), url);
+    server::spawn_listener(state.clone(), url);
     tokio::spawn(server::serve(
         listener,
         state.clone(),

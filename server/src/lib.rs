@@ -226,46 +226,50 @@ async fn housekeep_database(state: &AppState) {
     }
 }
 
-/// Collaborative sessions' changes announced by other processes sharing the PostgreSQL
-/// database wake this process's connections. The listener reconnects by itself; what it misses
-/// meanwhile each connection finds at its next heartbeat.
-pub fn spawn_collab_listener(state: AppState, database_url: &str) {
+/// What other processes sharing the PostgreSQL database announce: collaborative sessions'
+/// changes (which wake this process's websockets) and changed `frame-ancestors` (forgotten
+/// here). The listener reconnects by itself; what it misses meanwhile each websocket finds at
+/// its next heartbeat, and a cached directive is 30 seconds old at most.
+pub fn spawn_listener(state: AppState, database_url: &str) {
     if db::is_sqlite(database_url) {
         return;
     }
     let url = database_url.to_string();
+    let channels = [
+        app::collab::runtime::NOTIFY_CHANNEL,
+        app::anonymous::runtime::CACHE_CHANNEL,
+    ];
     tokio::spawn(async move {
         loop {
             match sqlx::postgres::PgListener::connect(&url).await {
                 Ok(mut listener) => {
-                    if let Err(error) = listener.listen(app::collab::runtime::NOTIFY_CHANNEL).await
-                    {
-                        tracing::warn!(%error, "listening for collaborative changes failed");
+                    if let Err(error) = listener.listen_all(channels).await {
+                        tracing::warn!(%error, "listening to the other processes failed");
                     } else {
                         loop {
                             match listener.recv().await {
-                                Ok(note) => {
-                                    if let Some((id, version)) =
-                                        app::collab::runtime::Hub::parse(note.payload())
-                                    {
-                                        state.collab.announce(id, version);
-                                    }
-                                }
+                                Ok(note) => heard(&state, note.channel(), note.payload()),
                                 Err(error) => {
-                                    tracing::warn!(%error, "the collaborative listener lost its connection");
+                                    tracing::warn!(%error, "the listener lost its connection");
                                     break;
                                 }
                             }
                         }
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "connecting the collaborative listener failed")
-                }
+                Err(error) => tracing::warn!(%error, "connecting the listener failed"),
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
+}
+
+fn heard(state: &AppState, channel: &str, payload: &str) {
+    if channel == app::anonymous::runtime::CACHE_CHANNEL {
+        state.anonymous.forget_frame_ancestors(payload);
+    } else if let Some((id, version)) = app::collab::runtime::Hub::parse(payload) {
+        state.collab.announce(id, version);
+    }
 }
 
 /// Every minute: anonymous counters to the database, expired anonymous sessions forgotten.

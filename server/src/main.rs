@@ -137,7 +137,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             if with_demo {
                 println!("{}", demo::sign_in_hint(&config.settings.public_url));
             }
-            server::spawn_collab_listener(state.clone(), &config.database_url);
+            server::spawn_listener(state.clone(), &config.database_url);
             serve(
                 listener,
                 state,

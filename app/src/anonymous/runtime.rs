@@ -38,6 +38,10 @@ pub(super) struct Live {
     pub(super) frame_ancestors: HashMap<String, (i64, String)>,
 }
 
+/// The channel on which processes tell each other that an app's `frame-ancestors` changed:
+/// the app's id, or `*` for every app of a tenant whose allowed origins changed.
+pub const CACHE_CHANNEL: &str = "sightline_frame_ancestors";
+
 /// How many first views are kept (see `Anonymous::first_views`).
 const FIRST_VIEWS_KEPT: usize = 256;
 

@@ -452,7 +452,7 @@ async fn second_process(live: &Live) -> String {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    server::spawn_collab_listener(state.clone(), &live.t.url);
+    server::spawn_listener(state.clone(), &live.t.url);
     tokio::spawn(server::serve(
         listener,
         state,
@@ -466,7 +466,7 @@ async fn second_process(live: &Live) -> String {
 fn participants_on_two_processes_share_one_session() {
     crate::common::run(async {
         let live = live::start(TestDb::new(crate::common::Backend::Postgres).await).await;
-        server::spawn_collab_listener(live.t.state.clone(), &live.t.url);
+        server::spawn_listener(live.t.state.clone(), &live.t.url);
         let other = second_process(&live).await;
         let t = &live.t;
         let root = t.principal("root@acme.test").await;

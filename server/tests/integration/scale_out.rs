@@ -332,6 +332,52 @@ fn anonymous_capacity_holds_across_three_processes() {
     });
 }
 
+/// A cached `frame-ancestors` directive is forgotten on every process within a second of an
+/// admin's change on another (NOTIFY), not only when it is 30 seconds old.
+#[test]
+fn an_allowed_origin_added_on_one_process_frames_on_another_at_once() {
+    crate::common::run(async {
+        use app::anonymous::model::NewOrigin;
+        use app::anonymous::service as anonymous;
+        let t = TestDb::new(crate::common::Backend::Postgres).await;
+        let w = world(&t).await;
+        anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
+            .await
+            .unwrap();
+        let two = another_process(&t).await;
+        server::spawn_listener(two.clone(), &t.url);
+        let before = anonymous::frame_ancestors_for(&two, &w.app.id).await;
+        assert!(!before.contains("https://partner.example"), "{before}");
+        // Give the listener a moment to connect before the change it must hear.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        anonymous::save_allowed_origin(
+            &t.state,
+            &w.admin,
+            None,
+            NewOrigin {
+                name: "Partner".into(),
+                origin: "https://partner.example".into(),
+                description: String::new(),
+                frame_ancestors: true,
+            },
+        )
+        .await
+        .unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            let now = anonymous::frame_ancestors_for(&two, &w.app.id).await;
+            if now.contains("https://partner.example") {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(1),
+                "process two still frames with {now}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+}
+
 on_both_databases!(
     a_viewers_selections_follow_them_to_another_process_and_survive_a_restart,
     housekeeping_runs_on_one_process_at_a_time,

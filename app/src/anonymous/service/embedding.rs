@@ -3,17 +3,31 @@
 
 use super::*;
 
-/// How long a frame-ancestors directive is served from memory; a change by an admin clears the
-/// cache at once in this process (other processes within this time).
+/// How long a frame-ancestors directive is served from memory at most. A change by an admin
+/// clears it at once in this process and, on PostgreSQL, in every other (NOTIFY); this bounds
+/// the staleness when a notification is lost (a listener reconnecting).
 pub(super) const FRAME_ANCESTORS_MS: i64 = 30_000;
 /// The most apps whose directive is kept: only real apps are kept, and past this many the cache
 /// starts over, so request data can never make it grow.
 pub(super) const FRAME_ANCESTORS_KEPT: usize = 4096;
 
 impl Anonymous {
+    /// Forgets one app's directive (`*`: every app's).
     pub fn forget_frame_ancestors(&self, app_id: &str) {
-        self.lock().frame_ancestors.remove(app_id);
+        let mut live = self.lock();
+        if app_id == "*" {
+            live.frame_ancestors.clear();
+        } else {
+            live.frame_ancestors.remove(app_id);
+        }
     }
+}
+
+/// An app's allowed framers changed (`*`: an allowed origin, so every app's): forgotten here,
+/// and every other process is told.
+pub(super) async fn frame_ancestors_changed(state: &AppState, app_id: &str) {
+    state.anonymous.forget_frame_ancestors(app_id);
+    crate::sql::notify(&state.db, crate::anonymous::runtime::CACHE_CHANNEL, app_id).await;
 }
 
 /// The `frame-ancestors` directive for an app's embed pages: its tenant's allowed origins. A

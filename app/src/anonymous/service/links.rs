@@ -364,7 +364,7 @@ pub async fn update_link(
     )
     .await?;
     tx.commit().await?;
-    state.anonymous.forget_frame_ancestors(&app.id);
+    frame_ancestors_changed(state, &app.id).await;
     if update.disabled == Some(true) {
         release_link(state, &link.id).await?;
     }

@@ -123,7 +123,7 @@ pub async fn save_allowed_origin(
         .await?
         .ok_or_else(|| AppError::internal("origin vanished"))?;
     tx.commit().await?;
-    state.anonymous.lock().frame_ancestors.clear();
+    frame_ancestors_changed(state, "*").await;
     Ok(origin_from(row))
 }
 
@@ -153,7 +153,7 @@ pub async fn delete_allowed_origin(
     )
     .await?;
     tx.commit().await?;
-    state.anonymous.lock().frame_ancestors.clear();
+    frame_ancestors_changed(state, "*").await;
     Ok(())
 }
 

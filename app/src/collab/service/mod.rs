@@ -61,20 +61,8 @@ fn mode_of(row: &SessionRow) -> Mode {
 /// session reached `version`. Call after the change committed.
 pub async fn announce(state: &AppState, session_id: &str, version: i64) {
     state.collab.announce(session_id, version);
-    let Ok(mut conn) = state.db.acquire().await else {
-        return;
-    };
-    if conn.backend_name() == "PostgreSQL" {
-        let payload = format!("{session_id}:{version}");
-        if let Err(error) = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(super::runtime::NOTIFY_CHANNEL)
-            .bind(payload)
-            .execute(&mut *conn)
-            .await
-        {
-            tracing::warn!(%error, "announcing a collaborative change failed");
-        }
-    }
+    let payload = format!("{session_id}:{version}");
+    crate::sql::notify(&state.db, super::runtime::NOTIFY_CHANNEL, &payload).await;
 }
 
 /// The session, locked for a change by its initiator (anyone else: not found).
