@@ -66,7 +66,11 @@ async fn connect(base: &str, session: &str, cookie: &str) -> Socket {
     request
         .headers_mut()
         .insert("cookie", cookie.parse().unwrap());
-    tokio_tungstenite::connect_async(request).await.unwrap().0
+    // Browsers send websocket messages without Nagle's delay; so does this client.
+    tokio_tungstenite::connect_async_with_config(request, None, true)
+        .await
+        .unwrap()
+        .0
 }
 
 /// Reads views until one shows `region` selected; returns when it came.

@@ -302,6 +302,11 @@ pub async fn serve(
         lifecycle.drain();
     };
     let app = router(state, layer).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Small writes (a websocket's view, a server function's answer) leave at once, rather than
+    // wait for the peer's delayed acknowledgement (Nagle): that wait was 40 ms per message.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -186,7 +186,7 @@ async fn a_process_tells_the_balancer_and_the_operator_how_it_is(t: TestDb) {
     ] {
         assert!(text.contains(name), "{name} missing from:\n{text}");
     }
-    let (off, _) = serve(t.state.clone(), "").await;
+    let (off, _keep_serving) = serve(t.state.clone(), "").await;
     let answer = http
         .get(format!("{off}/metrics"))
         .header("host", "sightline.test")

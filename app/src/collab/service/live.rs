@@ -1,7 +1,11 @@
 //! What a connection sees and does: who it speaks for, the participant's own view, a change
 //! for everyone, and presence.
 
+use std::sync::Arc;
+
 use super::*;
+use crate::collab::runtime::Frame;
+use crate::content::model::SheetView;
 
 /// Who a connection is: the initiator (by their portal session) or an attendee (by the secret
 /// in their cookie).
@@ -50,6 +54,105 @@ pub async fn mark_seen(state: &AppState, participant: &ParticipantRow, alive: bo
     }
 }
 
+/// What every participant's view of the session's current version shares, read once (see
+/// `runtime::Renders`).
+async fn frame(state: &AppState, session_id: &str, version: i64) -> Result<Arc<Frame>, AppError> {
+    let place = state.collab.frame(session_id, version);
+    let frame = place
+        .get_or_try_init(|| async {
+            let mut conn = state.db.acquire().await?;
+            let row = store::session(&mut conn, session_id)
+                .await?
+                .ok_or_else(not_found)?;
+            let participants = store::participants(&mut conn, &row.id).await?;
+            let initiator = initiator_principal(&mut conn, state, &row).await?;
+            Ok::<_, AppError>(Arc::new(Frame {
+                shared: parse_state(&row),
+                row,
+                participants,
+                initiator,
+            }))
+        })
+        .await?;
+    Ok(frame.clone())
+}
+
+/// The sheet `wanted` as `person` sees it under the shared selections, rendered once per
+/// version for everyone who sees it alike. `own`: a signed-in attendee, who sees it through their
+/// own access; otherwise the initiator's rights and data.
+async fn shared_sheet(
+    state: &AppState,
+    frame: &Frame,
+    initiator: &Principal,
+    own: Option<&str>,
+    wanted: Option<&str>,
+) -> Result<Arc<SheetView>, AppError> {
+    let key = format!(
+        "{}/{}",
+        own.map(|u| format!("user:{u}"))
+            .unwrap_or_else(|| "initiator".into()),
+        wanted.unwrap_or("")
+    );
+    let place = state.collab.sheet(&frame.row.id, frame.row.version, &key);
+    let sheet =
+        place
+            .get_or_try_init(|| async {
+                let mut conn = state.db.acquire().await?;
+                let loaded;
+                let person = match own {
+                    Some(user_id) => {
+                        loaded = load_principal(
+                            &mut conn,
+                            user_id,
+                            Credential::Session {
+                                id_hash: String::new(),
+                            },
+                        )
+                        .await?
+                        .ok_or_else(|| AppError::forbidden("Your account is no longer active."))?;
+                        &loaded
+                    }
+                    None => initiator,
+                };
+                let (app, space, access) = load_app(&mut conn, person, &frame.row.app_id).await?;
+                let data_access =
+                    caller_data_access(&mut conn, person, &app, space.kind(), &access).await?;
+                let values = frame.shared.values();
+                let viewer = SheetViewer {
+                    key: format!("collab:{}", frame.row.id),
+                    person: Some((person, &access)),
+                    data_access,
+                    engines: &state.content.engines,
+                };
+                let space_name = space.display_name();
+                let request = |sheet_id| SheetRequest {
+                    sheet_id,
+                    changes: Vec::new(),
+                    only_field: None,
+                    shared: Some(&values),
+                };
+                let mut sheet =
+                    match render_sheet(state, conn, &app, &space_name, &viewer, request(wanted))
+                        .await
+                    {
+                        Ok(sheet) => sheet,
+                        // A sheet this participant cannot see (a private one): their first sheet.
+                        Err(AppError::NotFound(_)) => {
+                            let conn = state.db.acquire().await?;
+                            render_sheet(state, conn, &app, &space_name, &viewer, request(None))
+                                .await?
+                        }
+                        Err(error) => return Err(error),
+                    };
+                // Attendees, and the initiator in the session, never author.
+                sheet.can_edit_sheet = false;
+                sheet.can_add_sheet = false;
+                Ok(Arc::new(sheet))
+            })
+            .await?;
+    Ok(sheet.clone())
+}
+
 /// The participant's own view of the session, or the message that ends their part.
 /// `looking`: a sheet they look at alone instead of following.
 pub async fn view(
@@ -58,27 +161,31 @@ pub async fn view(
     looking: Option<&str>,
 ) -> Result<ServerMessage, AppError> {
     let now = state.now();
-    let mut conn = state.db.acquire().await?;
-    let Some(me) = store::participant(&mut conn, participant_id)
-        .await?
-        .map(|p| p.session_id)
-    else {
-        return Ok(closed(
-            close::UNKNOWN,
-            "You are not in this session any more.",
-        ));
+    let (session_id, version) = {
+        let mut conn = state.db.acquire().await?;
+        let Some(session_id) = store::participant(&mut conn, participant_id)
+            .await?
+            .map(|p| p.session_id)
+        else {
+            return Ok(closed(
+                close::UNKNOWN,
+                "You are not in this session any more.",
+            ));
+        };
+        let version = store::version(&mut conn, &session_id)
+            .await?
+            .ok_or_else(not_found)?;
+        (session_id, version)
     };
-    let row = store::session(&mut conn, &me)
-        .await?
-        .ok_or_else(not_found)?;
+    let frame = frame(state, &session_id, version).await?;
+    let row = &frame.row;
     if row.ended_at.is_some() {
         return Ok(closed(close::ENDED, &row.end_message));
     }
-    let participants = store::participants(&mut conn, &row.id).await?;
-    let me = participants
+    let me = frame
+        .participants
         .iter()
         .find(|p| p.id == participant_id)
-        .cloned()
         .ok_or_else(not_found)?;
     match Standing::parse(&me.standing) {
         Standing::Removed => return Ok(closed(close::REMOVED, rules::REMOVED)),
@@ -90,10 +197,9 @@ pub async fn view(
         }
         Standing::In => {}
     }
-    let mode = mode_of(&row);
-    let shared = parse_state(&row);
-    let Some(initiator) = initiator_principal(&mut conn, state, &row).await? else {
-        drop(conn);
+    let mode = mode_of(row);
+    let shared = &frame.shared;
+    let Some(initiator) = &frame.initiator else {
         end_if_due(state, &row.id).await?;
         return Ok(closed(
             close::ENDED,
@@ -102,30 +208,9 @@ pub async fn view(
     };
     // Attendees act with the initiator's rights and data, except in signed-in mode, where each
     // reads the shared state through their own access.
-    let own;
-    let person = match (mode, &me.user_id) {
-        (Mode::SignedIn, Some(user_id)) if me.initiator == 0 => {
-            own = load_principal(
-                &mut conn,
-                user_id,
-                Credential::Session {
-                    id_hash: String::new(),
-                },
-            )
-            .await?
-            .ok_or_else(|| AppError::forbidden("Your account is no longer active."))?;
-            &own
-        }
-        _ => &initiator,
-    };
-    let (app, space, access) = load_app(&mut conn, person, &row.app_id).await?;
-    let data_access = caller_data_access(&mut conn, person, &app, space.kind(), &access).await?;
-    let values = shared.values();
-    let viewer = SheetViewer {
-        key: format!("collab:{}", me.id),
-        person: Some((person, &access)),
-        data_access,
-        engines: &state.content.engines,
+    let own = match (mode, &me.user_id) {
+        (Mode::SignedIn, Some(user_id)) if me.initiator == 0 => Some(user_id.as_str()),
+        _ => None,
     };
     let following = looking.is_none() || looking == shared.sheet.as_deref();
     let wanted = if following {
@@ -133,7 +218,9 @@ pub async fn view(
     } else {
         looking
     };
+    let sheet = shared_sheet(state, &frame, initiator, own, wanted).await?;
     let invitation = if me.initiator == 1 {
+        let mut conn = state.db.acquire().await?;
         store::live_invitation(&mut conn, &row.id, now)
             .await?
             .map(|i| Invitation {
@@ -143,25 +230,6 @@ pub async fn view(
     } else {
         None
     };
-    let space_name = space.display_name();
-    let request = |sheet_id| SheetRequest {
-        sheet_id,
-        changes: Vec::new(),
-        only_field: None,
-        shared: Some(&values),
-    };
-    let mut sheet =
-        match render_sheet(state, conn, &app, &space_name, &viewer, request(wanted)).await {
-            Ok(sheet) => sheet,
-            // A sheet this participant cannot see (a private one): their first sheet instead.
-            Err(AppError::NotFound(_)) => {
-                let conn = state.db.acquire().await?;
-                render_sheet(state, conn, &app, &space_name, &viewer, request(None)).await?
-            }
-            Err(error) => return Err(error),
-        };
-    sheet.can_edit_sheet = false;
-    sheet.can_add_sheet = false;
     let chips = shared
         .selections
         .iter()
@@ -182,7 +250,8 @@ pub async fn view(
             }
         })
         .collect();
-    let initiator_name = participants
+    let initiator_name = frame
+        .participants
         .iter()
         .find(|p| p.initiator == 1)
         .map(|p| p.name.clone())
@@ -202,7 +271,8 @@ pub async fn view(
         chips,
         can_back: !shared.back.is_empty(),
         can_forward: !shared.forward.is_empty(),
-        participants: participants
+        participants: frame
+            .participants
             .iter()
             .filter(|p| {
                 matches!(
@@ -222,7 +292,7 @@ pub async fn view(
             .collect(),
         invitation,
         events: shared.events.clone(),
-        sheet,
+        sheet: (*sheet).clone(),
     })))
 }
 
