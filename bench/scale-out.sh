@@ -74,7 +74,7 @@ PY
   local sheet_rps sheet_requests
   sheet_rps=$(awk '/Requests\/sec/ { print $2 }' "$work/sheet-$n.txt")
   sheet_requests=$(awk '/requests in/ { print $1 }' "$work/sheet-$n.txt")
-  echo "figure portal_sheet_rps processes=$n $sheet_rps, p99 $(awk '$1 == "99%" { print $2 }' "$work/sheet-$n.txt"), non-2xx $(awk '/Non-2xx/ { print $NF }' "$work/sheet-$n.txt" | grep . || echo 0)"
+  echo "figure portal_sheet_rps processes=$n $sheet_rps, p99 $(awk '$1 == "99%" { print $2 }' "$work/sheet-$n.txt"), non-2xx $(awk '/Non-2xx/ { print $NF }' "$work/sheet-$n.txt" | grep . || echo 0), socket errors: $(grep 'Socket errors' "$work/sheet-$n.txt" | sed 's/.*errors: //' || echo none)"
   awk -v t=$((after - before)) -v r="$sheet_requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "figure portal_sheet_cpu_ms_per_request processes=%d %.2f (the Sightline processes only)\n", '"$n"', t * 1000 / hz / r }'
   echo "$sheet_rps" >"$work/sheet-rps-$n"
   before=$(cpu_ticks "${pids[@]}")
@@ -83,7 +83,7 @@ PY
   local link_rps link_requests
   link_rps=$(awk '/Requests\/sec/ { print $2 }' "$work/link-$n.txt")
   link_requests=$(awk '/requests in/ { print $1 }' "$work/link-$n.txt")
-  echo "figure anonymous_link_rps processes=$n $link_rps, p99 $(awk '$1 == "99%" { print $2 }' "$work/link-$n.txt"), non-2xx $(awk '/Non-2xx/ { print $NF }' "$work/link-$n.txt" | grep . || echo 0)"
+  echo "figure anonymous_link_rps processes=$n $link_rps, p99 $(awk '$1 == "99%" { print $2 }' "$work/link-$n.txt"), non-2xx $(awk '/Non-2xx/ { print $NF }' "$work/link-$n.txt" | grep . || echo 0), socket errors: $(grep 'Socket errors' "$work/link-$n.txt" | sed 's/.*errors: //' || echo none)"
   awk -v t=$((after - before)) -v r="$link_requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "figure anonymous_link_cpu_ms_per_request processes=%d %.2f (the Sightline processes only)\n", '"$n"', t * 1000 / hz / r }'
   echo "$link_rps" >"$work/link-rps-$n"
   stop_all

@@ -24,13 +24,16 @@ CREATE TABLE viewer_selections (
 );
 CREATE INDEX viewer_selections_updated ON viewer_selections (updated_at);
 
--- The seats of live anonymous sessions, on PostgreSQL: every process counts the tenant's
--- capacity and each address's seats from here (on SQLite, one process, they stay in memory).
+-- The seats of anonymous sessions, on PostgreSQL: every process counts the tenant's capacity,
+-- each address's seats and its new sessions in the last minute from here (on SQLite, one
+-- process, they stay in memory). An ended seat's `expires_at` is when it ended; the row stays a
+-- minute after its start, for the rate.
 CREATE TABLE anonymous_seats (
     session_id  TEXT PRIMARY KEY,
     tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
     link_id     TEXT NOT NULL,
     address     TEXT NOT NULL,
+    started_at  BIGINT NOT NULL,
     expires_at  BIGINT NOT NULL
 );
 CREATE INDEX anonymous_seats_tenant ON anonymous_seats (tenant_id, expires_at);

@@ -220,6 +220,18 @@ impl RateWindow {
     }
 }
 
+/// The same limit counted across every process (PostgreSQL): `started` sessions by this address
+/// in the last minute, whichever process admitted them.
+pub fn admit_recent_starts(started: i64, per_minute: u32) -> Result<(), AppError> {
+    if started < i64::from(per_minute) {
+        return Ok(());
+    }
+    Err(AppError::TooManyRequests {
+        message: "Too many new sessions from your address. Wait a minute and refresh.".into(),
+        retry_after_secs: 60,
+    })
+}
+
 /// A site allowed to frame Sightline: `https://host[:port]` or `https://*.host`, lower-cased,
 /// without a path. A bare host (`example.com`, as Qlik's console takes it) means its https
 /// origin. Anything else is refused, so nothing but an origin reaches the CSP header.

@@ -460,65 +460,94 @@ pub async fn drop_expired_seats(
     tenant_id: &str,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM anonymous_seats WHERE tenant_id = $1 AND expires_at <= $2")
-        .bind(tenant_id)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    // An ended seat is kept for a minute after its start: the per-address rate counts it.
+    let done = sqlx::query(
+        "DELETE FROM anonymous_seats WHERE tenant_id = $1 AND expires_at <= $2 AND started_at <= $3",
+    )
+    .bind(tenant_id)
+    .bind(now)
+    .bind(now - 60_000)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected())
 }
 
-/// The tenant's seats, and how many of them `address` holds.
+/// What admitting one more session from an address weighs.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct SeatCounts {
+    /// The tenant's live seats.
+    pub live: i64,
+    /// Those the address holds.
+    pub live_by_address: i64,
+    /// Sessions the address started in the last minute, ended or not.
+    pub started_by_address: i64,
+}
+
 pub async fn seat_counts(
     conn: &mut AnyConnection,
     tenant_id: &str,
     address: &str,
-) -> sqlx::Result<(i64, i64)> {
+    now: i64,
+) -> sqlx::Result<SeatCounts> {
     sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) \
+        "SELECT COALESCE(SUM(CASE WHEN expires_at > $3 THEN 1 ELSE 0 END), 0) AS live, \
+         COALESCE(SUM(CASE WHEN expires_at > $3 AND address = $2 THEN 1 ELSE 0 END), 0) AS live_by_address, \
+         COALESCE(SUM(CASE WHEN started_at > $4 AND address = $2 THEN 1 ELSE 0 END), 0) AS started_by_address \
          FROM anonymous_seats WHERE tenant_id = $1",
     )
     .bind(tenant_id)
     .bind(address)
+    .bind(now)
+    .bind(now - 60_000)
     .fetch_one(conn)
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_seat(
     conn: &mut AnyConnection,
     session_id: &str,
     tenant_id: &str,
     link_id: &str,
     address: &str,
+    started_at: i64,
     expires_at: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(session_id)
     .bind(tenant_id)
     .bind(link_id)
     .bind(address)
+    .bind(started_at)
     .bind(expires_at)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn delete_seat(conn: &mut AnyConnection, session_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM anonymous_seats WHERE session_id = $1")
-        .bind(session_id)
-        .execute(conn)
-        .await?;
+/// The seat's session ended now: its seat is free (the row stays for the rate, a minute).
+pub async fn end_seat(conn: &mut AnyConnection, session_id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE anonymous_seats SET expires_at = $2 WHERE session_id = $1 AND expires_at > $2",
+    )
+    .bind(session_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-pub async fn delete_link_seats(conn: &mut AnyConnection, link_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM anonymous_seats WHERE link_id = $1")
-        .bind(link_id)
-        .execute(conn)
-        .await?;
+pub async fn end_link_seats(conn: &mut AnyConnection, link_id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE anonymous_seats SET expires_at = $2 WHERE link_id = $1 AND expires_at > $2",
+    )
+    .bind(link_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

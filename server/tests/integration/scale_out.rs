@@ -15,7 +15,8 @@ use crate::common::TestDb;
 
 /// Another process on the same database and data directory: its own memory, its own models.
 async fn another_process(t: &TestDb) -> AppState {
-    let config = crate::common::test_config(&t.url, t.data_dir());
+    let mut config = crate::common::test_config(&t.url, t.data_dir());
+    config.settings = (*t.state.settings).clone();
     server::build_state(&config, t.clock.clone()).await.unwrap()
 }
 
@@ -329,6 +330,116 @@ fn anonymous_capacity_holds_across_three_processes() {
             .await
             .expect("the seat given back is free everywhere");
         assert!(visit(&processes[0], 201).await.is_err());
+    });
+}
+
+/// 64 visitors at once against a pool of 16 connections: every one is admitted (a visit that
+/// held one connection while waiting for a second, for its seat, could leave the pool to
+/// visitors all waiting on each other until the pool's timeout).
+#[test]
+fn a_crowd_of_visitors_never_holds_every_connection() {
+    crate::common::run(async {
+        use app::anonymous::service::{self as anonymous, Visit};
+        let t = TestDb::new(crate::common::Backend::Postgres).await;
+        let w = world(&t).await;
+        let code = anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
+            .await
+            .unwrap()
+            .links
+            .remove(0)
+            .code
+            .unwrap();
+        anonymous::set_anonymous_capacity(&t.state, &w.admin, 1_000)
+            .await
+            .unwrap();
+        let visits = (0..64).map(|n| {
+            let state = t.state.clone();
+            let (code, app) = (code.clone(), w.app.id.clone());
+            tokio::spawn(async move {
+                let addr = format!("203.0.113.{n}");
+                anonymous::start_anonymous_session(
+                    &state,
+                    Visit { client_addr: &addr },
+                    &app,
+                    &code,
+                    None,
+                    None,
+                    None,
+                    "",
+                )
+                .await
+            })
+        });
+        for visit in futures_util::future::join_all(visits).await {
+            visit.unwrap().expect("every visitor is admitted");
+        }
+        assert_eq!(
+            anonymous::live_sessions(&t.state, &w.app.tenant_id)
+                .await
+                .unwrap(),
+            64
+        );
+    });
+}
+
+/// New sessions one address may start per minute count every process's: six allowed, the
+/// seventh refused wherever it lands, and allowed again a minute later.
+#[test]
+fn an_address_starts_no_more_sessions_a_minute_across_processes() {
+    crate::common::run(async {
+        use app::anonymous::service::{self as anonymous, Visit};
+        let t = TestDb::with_settings(crate::common::Backend::Postgres, |s| {
+            s.anonymous.starts_per_minute = 6;
+            s.anonymous.sessions_per_address = 100;
+        })
+        .await;
+        let w = world(&t).await;
+        let code = anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
+            .await
+            .unwrap()
+            .links
+            .remove(0)
+            .code
+            .unwrap();
+        let processes = [
+            t.state.clone(),
+            another_process(&t).await,
+            another_process(&t).await,
+        ];
+        let visit = |state: &AppState| {
+            let state = state.clone();
+            let (code, app) = (code.clone(), w.app.id.clone());
+            async move {
+                anonymous::start_anonymous_session(
+                    &state,
+                    Visit {
+                        client_addr: "198.51.100.9",
+                    },
+                    &app,
+                    &code,
+                    None,
+                    None,
+                    None,
+                    "",
+                )
+                .await
+            }
+        };
+        for n in 0..6 {
+            let session = visit(&processes[n % 3]).await.expect("within the rate");
+            // Ended at once: the rate counts starts, not seats held.
+            anonymous::end_session(&processes[n % 3], &session.token).await;
+        }
+        for process in &processes {
+            match visit(process).await {
+                Err(app::error::AppError::TooManyRequests { message, .. }) => {
+                    assert!(message.contains("Too many new sessions"), "{message}")
+                }
+                other => panic!("a seventh start within the minute: {other:?}"),
+            }
+        }
+        t.clock.advance_ms(61_000);
+        visit(&processes[1]).await.expect("a minute later");
     });
 }
 

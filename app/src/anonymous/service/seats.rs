@@ -1,7 +1,8 @@
 //! The seats of live anonymous sessions: how many a tenant has at once, and how many one client
-//! address holds. On PostgreSQL, where several processes may serve one tenant, a seat is a row
-//! (`anonymous_seats`), admitted under the tenant's row lock, so that the capacity holds across
-//! every process. On SQLite (one process by construction) the seats are in this process's
+//! address holds and started in the last minute. On PostgreSQL, where several processes may serve
+//! one tenant, a seat is a row (`anonymous_seats`), admitted under the tenant's row lock, so that
+//! the capacity and the per-address limits hold across every process (an ended seat stays a
+//! minute for the rate). On SQLite (one process by construction) the seats are in this process's
 //! memory and a visit writes nothing.
 
 use super::*;
@@ -26,9 +27,14 @@ pub(super) async fn admit_session(
         let mut tx = state.db.begin().await?;
         lock_row(&mut tx, Parent::Tenant, tenant_id).await?;
         store::drop_expired_seats(&mut tx, tenant_id, now).await?;
-        let (held, by_address) = store::seat_counts(&mut tx, tenant_id, &seat.address).await?;
-        let admitted = rules::admit_from_address(by_address as usize, per_address)
-            .and_then(|()| rules::admit(held as usize, max));
+        let counts = store::seat_counts(&mut tx, tenant_id, &seat.address, now).await?;
+        let held = counts.live;
+        let admitted = rules::admit_recent_starts(
+            counts.started_by_address,
+            state.settings.anonymous.starts_per_minute,
+        )
+        .and_then(|()| rules::admit_from_address(counts.live_by_address as usize, per_address))
+        .and_then(|()| rules::admit(held as usize, max));
         if admitted.is_ok() {
             store::insert_seat(
                 &mut tx,
@@ -36,6 +42,7 @@ pub(super) async fn admit_session(
                 tenant_id,
                 &seat.link_id,
                 &seat.address,
+                now,
                 seat.expires_at,
             )
             .await?;
@@ -81,7 +88,7 @@ pub async fn end_session(state: &AppState, token: &str) {
     };
     if shared(state) {
         let ended = match state.db.acquire().await {
-            Ok(mut conn) => store::delete_seat(&mut conn, &claims.session_id).await,
+            Ok(mut conn) => store::end_seat(&mut conn, &claims.session_id, state.now()).await,
             Err(error) => Err(error),
         };
         if let Err(error) = ended {
@@ -104,7 +111,7 @@ pub async fn end_session(state: &AppState, token: &str) {
 pub(super) async fn release_link(state: &AppState, link_id: &str) -> Result<(), AppError> {
     if shared(state) {
         let mut conn = state.db.acquire().await?;
-        store::delete_link_seats(&mut conn, link_id).await?;
+        store::end_link_seats(&mut conn, link_id, state.now()).await?;
     } else {
         state.anonymous.release_link(link_id);
     }

@@ -88,6 +88,10 @@ pub async fn start_anonymous_session(
     let max = store::capacity(&mut conn, &app.tenant_id).await?;
     let session_id = new_id();
     let expires_at = now + state.settings.anonymous.session_ms;
+    // The admission takes a connection of its own (a transaction on PostgreSQL): holding this
+    // one meanwhile would let a crowd of visitors hold every connection of the pool, each
+    // waiting for a second.
+    drop(conn);
     admit_session(
         state,
         &app.tenant_id,
@@ -115,6 +119,7 @@ pub async fn start_anonymous_session(
         generation: link.link_generation,
         expires_at,
     };
+    let mut conn = state.db.acquire().await?;
     let viewer = visitor_viewer(state, &mut conn, &link, &session_id).await?;
     // The chart's sheet, which render_sheet then checks is a sheet of this app a visitor sees.
     let chart_sheet = match (sheet_id, chart_id) {
