@@ -20,6 +20,37 @@ async fn another_process(t: &TestDb) -> AppState {
     server::build_state(&config, t.clock.clone()).await.unwrap()
 }
 
+/// Anonymous access turned on for the world's app: its link's access code.
+async fn public_code(t: &TestDb, w: &crate::common::world::World) -> String {
+    app::anonymous::service::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
+        .await
+        .unwrap()
+        .links
+        .remove(0)
+        .code
+        .unwrap()
+}
+
+/// A visitor from `addr` opens the app's public link on `state`'s process.
+async fn visit(
+    state: AppState,
+    app_id: String,
+    code: String,
+    addr: String,
+) -> Result<app::anonymous::model::AnonymousSession, app::error::AppError> {
+    app::anonymous::service::start_anonymous_session(
+        &state,
+        app::anonymous::service::Visit { client_addr: &addr },
+        &app_id,
+        &code,
+        None,
+        None,
+        None,
+        "",
+    )
+    .await
+}
+
 fn regions(view: &app::content::model::SheetView) -> Vec<String> {
     view.selections
         .iter()
@@ -266,16 +297,10 @@ async fn a_stopping_process_closes_websockets_with_the_reconnect_code(t: TestDb)
 #[test]
 fn anonymous_capacity_holds_across_three_processes() {
     crate::common::run(async {
-        use app::anonymous::service::{self as anonymous, Visit};
+        use app::anonymous::service as anonymous;
         let t = TestDb::new(crate::common::Backend::Postgres).await;
         let w = world(&t).await;
-        let code = anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
-            .await
-            .unwrap()
-            .links
-            .remove(0)
-            .code
-            .unwrap();
+        let code = public_code(&t, &w).await;
         anonymous::set_anonymous_capacity(&t.state, &w.admin, 10)
             .await
             .unwrap();
@@ -285,23 +310,12 @@ fn anonymous_capacity_holds_across_three_processes() {
             another_process(&t).await,
         ];
         let visit = |state: &AppState, n: usize| {
-            let state = state.clone();
-            let code = code.clone();
-            let app = w.app.id.clone();
-            async move {
-                let addr = format!("203.0.113.{n}");
-                anonymous::start_anonymous_session(
-                    &state,
-                    Visit { client_addr: &addr },
-                    &app,
-                    &code,
-                    None,
-                    None,
-                    None,
-                    "",
-                )
-                .await
-            }
+            visit(
+                state.clone(),
+                w.app.id.clone(),
+                code.clone(),
+                format!("203.0.113.{n}"),
+            )
         };
         let mut sessions = Vec::new();
         for n in 0..10 {
@@ -339,36 +353,20 @@ fn anonymous_capacity_holds_across_three_processes() {
 #[test]
 fn a_crowd_of_visitors_never_holds_every_connection() {
     crate::common::run(async {
-        use app::anonymous::service::{self as anonymous, Visit};
+        use app::anonymous::service as anonymous;
         let t = TestDb::new(crate::common::Backend::Postgres).await;
         let w = world(&t).await;
-        let code = anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
-            .await
-            .unwrap()
-            .links
-            .remove(0)
-            .code
-            .unwrap();
+        let code = public_code(&t, &w).await;
         anonymous::set_anonymous_capacity(&t.state, &w.admin, 1_000)
             .await
             .unwrap();
         let visits = (0..64).map(|n| {
-            let state = t.state.clone();
-            let (code, app) = (code.clone(), w.app.id.clone());
-            tokio::spawn(async move {
-                let addr = format!("203.0.113.{n}");
-                anonymous::start_anonymous_session(
-                    &state,
-                    Visit { client_addr: &addr },
-                    &app,
-                    &code,
-                    None,
-                    None,
-                    None,
-                    "",
-                )
-                .await
-            })
+            tokio::spawn(visit(
+                t.state.clone(),
+                w.app.id.clone(),
+                code.clone(),
+                format!("203.0.113.{n}"),
+            ))
         });
         for visit in futures_util::future::join_all(visits).await {
             visit.unwrap().expect("every visitor is admitted");
@@ -387,43 +385,26 @@ fn a_crowd_of_visitors_never_holds_every_connection() {
 #[test]
 fn an_address_starts_no_more_sessions_a_minute_across_processes() {
     crate::common::run(async {
-        use app::anonymous::service::{self as anonymous, Visit};
+        use app::anonymous::service as anonymous;
         let t = TestDb::with_settings(crate::common::Backend::Postgres, |s| {
             s.anonymous.starts_per_minute = 6;
             s.anonymous.sessions_per_address = 100;
         })
         .await;
         let w = world(&t).await;
-        let code = anonymous::set_anonymous_access(&t.state, &w.anna, &w.app.id, true)
-            .await
-            .unwrap()
-            .links
-            .remove(0)
-            .code
-            .unwrap();
+        let code = public_code(&t, &w).await;
         let processes = [
             t.state.clone(),
             another_process(&t).await,
             another_process(&t).await,
         ];
         let visit = |state: &AppState| {
-            let state = state.clone();
-            let (code, app) = (code.clone(), w.app.id.clone());
-            async move {
-                anonymous::start_anonymous_session(
-                    &state,
-                    Visit {
-                        client_addr: "198.51.100.9",
-                    },
-                    &app,
-                    &code,
-                    None,
-                    None,
-                    None,
-                    "",
-                )
-                .await
-            }
+            visit(
+                state.clone(),
+                w.app.id.clone(),
+                code.clone(),
+                "198.51.100.9".to_string(),
+            )
         };
         for n in 0..6 {
             let session = visit(&processes[n % 3]).await.expect("within the rate");

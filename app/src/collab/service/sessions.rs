@@ -3,6 +3,25 @@
 
 use super::*;
 
+/// A new invitation to the session, good for 15 minutes: its token, which only its digest keeps.
+async fn new_invitation(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let token = new_secret();
+    store::insert_invitation(
+        conn,
+        &new_id(),
+        session_id,
+        &digest(&token),
+        now,
+        now + rules::INVITATION_MS,
+    )
+    .await?;
+    Ok(token)
+}
+
 /// Starts a session on an app the caller has open, on `sheet_id`, with its first invitation.
 pub async fn start_session(
     state: &AppState,
@@ -55,16 +74,7 @@ pub async fn start_session(
         seen_at: now,
     };
     store::insert_participant(&mut tx, &initiator, &digest(&new_secret())).await?;
-    let token = new_secret();
-    store::insert_invitation(
-        &mut tx,
-        &new_id(),
-        &row.id,
-        &digest(&token),
-        now,
-        now + rules::INVITATION_MS,
-    )
-    .await?;
+    let token = new_invitation(&mut tx, &row.id, now).await?;
     record(
         &mut tx,
         now,
@@ -95,16 +105,7 @@ pub async fn invite(
     let mut tx = state.db.begin().await?;
     let row = initiators_session(&mut tx, principal, session_id).await?;
     store::end_invitations(&mut tx, &row.id).await?;
-    let token = new_secret();
-    store::insert_invitation(
-        &mut tx,
-        &new_id(),
-        &row.id,
-        &digest(&token),
-        now,
-        now + rules::INVITATION_MS,
-    )
-    .await?;
+    let token = new_invitation(&mut tx, &row.id, now).await?;
     let version = note(&mut tx, &row, now, "A new invitation was made".into()).await?;
     tx.commit().await?;
     announce(state, &row.id, version).await;
