@@ -3,6 +3,8 @@
 //! tenant's lock), and the latency the licence check adds to an app open (p50, p99), beside the
 //! whole open it is part of.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -191,40 +193,7 @@ async fn measure(name: &str, url: &str, dir: &std::path::Path) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        sqlx::any::install_default_drivers();
-        let dir =
-            std::env::temp_dir().join(format!("sightline-bench-licences-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        measure(
-            "SQLite",
-            &format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
-            &dir,
-        )
-        .await;
-        let admin = std::env::var("SIGHTLINE_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        match <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
-            Ok(mut conn) => {
-                let name = format!("sl_bench_lic_{}", std::process::id());
-                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .unwrap();
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-                measure("PostgreSQL", &format!("{base}/{name}"), &dir).await;
-                let _ = sqlx::Executor::execute(
-                    &mut conn,
-                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-                )
-                .await;
-            }
-            Err(error) => println!("PostgreSQL: not measured, no server at {admin} ({error})"),
-        }
-        let _ = std::fs::remove_dir_all(&dir);
+    common::on_both_databases("licences", |label, url, dir| async move {
+        measure(label, &url, &dir).await
     });
 }
