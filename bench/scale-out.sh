@@ -7,6 +7,8 @@
 # more cores is estimated. `make bench-scale-out` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian puts nginx in /usr/sbin, which is not on every user's PATH.
+export PATH="$PATH:/usr/sbin"
 scripts/setup.sh size >/dev/null
 command -v nginx >/dev/null || { echo "bench/scale-out.sh needs nginx (scripts/setup.sh test)" >&2; exit 1; }
 scripts/build.sh --release 2>&1 | tail -1

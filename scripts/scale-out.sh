@@ -10,6 +10,8 @@
 # Needs target/debug/sightline (scripts/build.sh), nginx, PostgreSQL (scripts/postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian puts nginx in /usr/sbin, which is not on every user's PATH.
+export PATH="$PATH:/usr/sbin"
 binary=target/debug/sightline
 [ -x "$binary" ] || { echo "scale-out.sh: $binary is missing; run scripts/build.sh first" >&2; exit 1; }
 command -v nginx >/dev/null || { echo "scale-out.sh: nginx is missing; scripts/setup.sh test installs it" >&2; exit 1; }

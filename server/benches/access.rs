@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::percentile_us as percentile;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -232,11 +234,6 @@ fn app_row(s: usize, a: usize) -> AppRow {
         created_at: 0,
         updated_at: 0,
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1e6
 }
 
 fn report(label: &str, mut times: Vec<Duration>) {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::percentile_us as percentile;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,11 +22,6 @@ use server::config::Config;
 const OPENS_AT_ONCE: usize = 200;
 const ROUNDS: usize = 5;
 const SAMPLES: usize = 400;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1e6
-}
 
 fn report(label: &str, mut times: Vec<Duration>) {
     times.sort();

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::percentile_us as percentile;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,11 +18,6 @@ use app::state::{AppState, Clock, ManualClock};
 use server::config::Config;
 
 const SAMPLES: usize = 300;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1e6
-}
 
 fn report(label: &str, mut times: Vec<Duration>) {
     times.sort();

@@ -3,6 +3,13 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// The `p` quantile of sorted durations, in microseconds.
+pub fn percentile_us(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1e6
+}
 
 /// Runs `measure(label, database url, scratch directory)` on SQLite, then on PostgreSQL when a
 /// server answers; `name` tells this benchmark's scratch directory and database apart.

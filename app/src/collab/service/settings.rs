@@ -28,16 +28,34 @@ pub async fn get_tenant_collab(state: &AppState, principal: &Principal) -> Resul
     Ok(store::tenant_enabled(&mut conn, &principal.tenant_id).await?)
 }
 
-/// Ends the sessions a switch just turned off, each with `message` for its participants.
-async fn end_switched_off(
+/// A switch was set in `tx`: audited and committed; off ends the running sessions it covers
+/// (the tenant's, or the app's), each with `message` for its participants.
+async fn switched(
     state: &AppState,
     principal: &Principal,
-    app_id: Option<&str>,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    target: Target<'_>,
+    on: bool,
     message: &str,
 ) -> Result<(), AppError> {
+    let detail = if on { "on" } else { "off" };
+    let app_id = (target.kind == "app").then(|| target.id.to_string());
+    record(
+        &mut tx,
+        state.now(),
+        &principal.actor(),
+        AuditAction::CollabSettings,
+        target,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    if on {
+        return Ok(());
+    }
     let live = {
         let mut conn = state.db.acquire().await?;
-        store::live_sessions_of(&mut conn, &principal.tenant_id, app_id).await?
+        store::live_sessions_of(&mut conn, &principal.tenant_id, app_id.as_deref()).await?
     };
     for row in live {
         end(state, &row, &principal.actor(), message).await?;
@@ -59,24 +77,12 @@ pub async fn set_tenant_collab(
     }
     let mut tx = state.db.begin().await?;
     store::set_tenant_enabled(&mut tx, &principal.tenant_id, on).await?;
-    record(
-        &mut tx,
-        state.now(),
-        &principal.actor(),
-        AuditAction::CollabSettings,
-        Target {
-            kind: "tenant",
-            id: &principal.tenant_id,
-            name: &principal.tenant_name,
-        },
-        if on { "on" } else { "off" },
-    )
-    .await?;
-    tx.commit().await?;
-    if !on {
-        end_switched_off(state, principal, None, rules::TURNED_OFF_TENANT).await?;
-    }
-    Ok(())
+    let tenant = Target {
+        kind: "tenant",
+        id: &principal.tenant_id,
+        name: &principal.tenant_name,
+    };
+    switched(state, principal, tx, tenant, on, rules::TURNED_OFF_TENANT).await
 }
 
 /// Turns collaborative sessions on or off for one app (those who manage it). Off ends the
@@ -95,22 +101,10 @@ pub async fn set_app_collab(
         ));
     }
     store::set_app_enabled(&mut tx, &app.id, on).await?;
-    record(
-        &mut tx,
-        state.now(),
-        &principal.actor(),
-        AuditAction::CollabSettings,
-        Target {
-            kind: "app",
-            id: &app.id,
-            name: &app.name,
-        },
-        if on { "on" } else { "off" },
-    )
-    .await?;
-    tx.commit().await?;
-    if !on {
-        end_switched_off(state, principal, Some(&app.id), rules::TURNED_OFF_APP).await?;
-    }
-    Ok(())
+    let target = Target {
+        kind: "app",
+        id: &app.id,
+        name: &app.name,
+    };
+    switched(state, principal, tx, target, on, rules::TURNED_OFF_APP).await
 }
