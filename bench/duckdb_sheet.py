@@ -33,6 +33,9 @@ def main():
     load = time.perf_counter() - start
     rows = con.execute("SELECT COUNT(*) FROM sales").fetchone()[0]
     print(f"figure duckdb_load_rows_per_s {rows / load:.0f}")
+    # What DuckDB holds for the table, by its own account.
+    used = con.execute("SELECT SUM(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+    print(f"figure duckdb_bytes_per_row {used / rows:.1f}")
     times = []
     for _ in range(5):
         start = time.perf_counter()

@@ -63,14 +63,18 @@ fn main() {
     );
     let mut sheet = Vec::new();
     let mut evaluations = Vec::new();
+    let mut parts = vec![Vec::new(); charts.len() + 1];
     for _ in 0..5 {
         let start = Instant::now();
         // The selection, then every chart; the filter panes read the evaluation's possible values.
         let evaluation = evaluate(&model, &selections);
         evaluations.push(start.elapsed().as_secs_f64() * 1000.0);
-        for chart in &charts {
+        for (i, chart) in charts.iter().enumerate() {
+            let at = Instant::now();
             black_box(compute(&model, &evaluation, chart));
+            parts[i].push(at.elapsed().as_secs_f64() * 1000.0);
         }
+        let at = Instant::now();
         let panes: usize = ["Region", "Product", "Channel"]
             .iter()
             .map(|p| {
@@ -82,12 +86,22 @@ fn main() {
             })
             .sum();
         black_box(panes);
+        parts[charts.len()].push(at.elapsed().as_secs_f64() * 1000.0);
         sheet.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     println!("figure engine_sheet_ms {:.1}", median(sheet.clone()));
     println!(
         "  (of which the selection's evaluation: {:.1} ms)",
         median(evaluations)
+    );
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|p| format!("{:.1}", median(p)))
+        .collect();
+    println!(
+        "  (the charts: total, by product, by date, by channel: {} ms; the three filter panes: {} ms)",
+        parts[..charts.len()].join(", "),
+        parts[charts.len()]
     );
 
     let all = evaluate(&model, &Selections::default());

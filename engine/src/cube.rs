@@ -1,11 +1,14 @@
 //! Hypercubes: dimensions by measures under the current selections, sorted, with top N and an
 //! Others row, and totals over every surviving row. A KPI is a cube without dimensions.
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use crate::codes::Codes;
 use crate::model::{DataModel, NULL};
-use crate::selection::Evaluation;
+use crate::selection::{Chunk, Evaluation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Aggregation {
@@ -124,24 +127,53 @@ impl Accumulator {
     }
 }
 
-/// How a row of the base table reaches a dimension's value: in the same table, or one hop
-/// away through a key field the two tables share (a star schema: orders to customers).
+/// How a row of the base table reaches a field's value: in the same table, or through key
+/// fields across as many tables as it takes (orders to customers to regions; a snowflake),
+/// folded into one table from the base table's key code to the value's code.
 enum Path<'a> {
-    Own(&'a [u32]),
-    Lookup { keys: &'a [u32], by_key: Vec<u32> },
+    Own(Column<'a>),
+    Lookup { keys: Column<'a>, by_key: Vec<u32> },
+}
+
+/// A column of the base table, and its codes at the surviving rows, gathered when first read.
+struct Column<'a> {
+    codes: &'a Codes,
+    nulls: usize,
+    model: &'a DataModel,
+    evaluation: &'a Evaluation,
+    table: usize,
+    field: usize,
+    gathered: OnceCell<Option<Arc<Vec<u32>>>>,
+}
+
+impl Column<'_> {
+    #[inline]
+    fn gather(&self, chunk: Chunk, out: &mut Vec<u32>) {
+        let gathered = self
+            .gathered
+            .get_or_init(|| self.evaluation.gathered(self.model, self.table, self.field));
+        match (gathered, chunk) {
+            (Some(gathered), Chunk::Rows { rows, at }) => {
+                out.clear();
+                out.extend_from_slice(&gathered[at..at + rows.len()]);
+            }
+            _ => chunk.gather(self.codes, out),
+        }
+    }
 }
 
 impl Path<'_> {
+    /// The codes of a chunk of rows, into `out`.
     #[inline]
-    fn code(&self, row: usize) -> u32 {
+    fn gather(&self, chunk: Chunk, out: &mut Vec<u32>) {
         match self {
-            Path::Own(codes) => codes[row],
+            Path::Own(column) => column.gather(chunk, out),
             Path::Lookup { keys, by_key } => {
-                let k = keys[row];
-                if k == NULL {
-                    NULL
-                } else {
-                    by_key[k as usize]
+                keys.gather(chunk, out);
+                for code in out.iter_mut() {
+                    if *code != NULL {
+                        *code = by_key[*code as usize];
+                    }
                 }
             }
         }
@@ -162,37 +194,98 @@ fn base_table(model: &DataModel, request: &CubeRequest) -> Option<usize> {
         .position(|t| t.columns.iter().any(|c| c.field == field))
 }
 
-fn path_to<'a>(
-    model: &'a DataModel,
-    evaluation: &Evaluation,
-    base: usize,
-    field: usize,
-) -> Option<Path<'a>> {
-    let table = &model.tables[base];
-    if let Some(c) = table.columns.iter().find(|c| c.field == field) {
-        return Some(Path::Own(&c.codes));
-    }
-    for (t, other) in model.tables.iter().enumerate() {
-        let Some(target) = other.columns.iter().find(|c| c.field == field) else {
-            continue;
-        };
-        for key in &table.columns {
-            if let Some(their_key) = other.columns.iter().find(|c| c.field == key.field) {
-                let mut by_key = vec![NULL; model.fields[key.field].values.len()];
-                evaluation.for_each_row(model, t, |r| {
-                    let k = their_key.codes[r];
-                    if k != NULL && by_key[k as usize] == NULL {
-                        by_key[k as usize] = target.codes[r];
-                    }
-                });
-                return Some(Path::Lookup {
-                    keys: &key.codes,
-                    by_key,
-                });
+fn column(model: &DataModel, table: usize, field: usize) -> Option<&crate::model::Column> {
+    model.tables[table]
+        .columns
+        .iter()
+        .find(|c| c.field == field)
+}
+
+/// The shortest chain of associations from the base table to a table holding `field`: the
+/// tables on the way and the key field each step crosses, from the base outwards.
+fn chain(model: &DataModel, base: usize, field: usize) -> Option<Vec<(usize, usize)>> {
+    let mut came_from: Vec<Option<(usize, usize)>> = vec![None; model.tables.len()];
+    let mut seen = vec![false; model.tables.len()];
+    seen[base] = true;
+    let mut queue = std::collections::VecDeque::from([base]);
+    while let Some(t) = queue.pop_front() {
+        if t != base && column(model, t, field).is_some() {
+            let mut steps = vec![(t, came_from[t]?.1)];
+            let mut at = came_from[t]?.0;
+            while at != base {
+                let (previous, key) = came_from[at]?;
+                steps.push((at, key));
+                at = previous;
+            }
+            steps.reverse();
+            return Some(steps);
+        }
+        for key in &model.tables[t].columns {
+            for (next, other) in model.tables.iter().enumerate() {
+                if !seen[next] && other.columns.iter().any(|c| c.field == key.field) {
+                    seen[next] = true;
+                    came_from[next] = Some((t, key.field));
+                    queue.push_back(next);
+                }
             }
         }
     }
     None
+}
+
+fn path_to<'a>(
+    model: &'a DataModel,
+    evaluation: &'a Evaluation,
+    base: usize,
+    field: usize,
+) -> Option<Path<'a>> {
+    let own = |field: usize| {
+        let own = column(model, base, field)?;
+        Some(Column {
+            codes: &own.codes,
+            nulls: own.nulls,
+            model,
+            evaluation,
+            table: base,
+            field,
+            gathered: OnceCell::new(),
+        })
+    };
+    if let Some(own) = own(field) {
+        return Some(Path::Own(own));
+    }
+    let steps = chain(model, base, field)?;
+    // From the far end back: each table's surviving rows map the key it was reached by to the
+    // value, through what the step beyond it mapped.
+    let mut by_key: Option<Vec<u32>> = None;
+    let mut gathered = Vec::new();
+    let mut further = Vec::new();
+    for (i, &(t, key)) in steps.iter().enumerate().rev() {
+        let keys = &column(model, t, key)?.codes;
+        let (source, through) = match steps.get(i + 1) {
+            None => (&column(model, t, field)?.codes, None),
+            Some(&(_, next_key)) => (&column(model, t, next_key)?.codes, by_key.as_deref()),
+        };
+        let mut map = vec![NULL; model.fields[key].values.len()];
+        evaluation.for_each_chunk(model, t, |chunk| {
+            chunk.gather(keys, &mut gathered);
+            chunk.gather(source, &mut further);
+            for (&k, &v) in gathered.iter().zip(&further) {
+                let v = match through {
+                    Some(map) if v != NULL => map[v as usize],
+                    _ => v,
+                };
+                if k != NULL && map[k as usize] == NULL {
+                    map[k as usize] = v;
+                }
+            }
+        });
+        by_key = Some(map);
+    }
+    Some(Path::Lookup {
+        keys: own(steps[0].1)?,
+        by_key: by_key?,
+    })
 }
 
 /// Groups found so far: a slot per group, found by the group's codes packed into one number
@@ -242,11 +335,7 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
         .iter()
         .map(|m| match m.aggregation {
             Aggregation::Count | Aggregation::CountDistinct => Vec::new(),
-            _ => model.fields[m.field]
-                .values
-                .iter()
-                .map(|v| v.as_f64().unwrap_or(f64::NAN))
-                .collect(),
+            _ => model.fields[m.field].values.numbers(),
         })
         .collect();
     // The common case (one dimension or none; sums, counts and averages) runs a tight loop over
@@ -263,13 +352,10 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
             model,
             evaluation,
             base,
+            request,
             paths.first(),
             &measure_paths,
             &numbers,
-            request
-                .dimensions
-                .first()
-                .map_or(1, |&d| model.fields[d].values.len()),
         )
     } else {
         general(
@@ -291,11 +377,15 @@ fn dense_sums(
     model: &DataModel,
     evaluation: &Evaluation,
     base: usize,
+    request: &CubeRequest,
     dimension: Option<&Path>,
     measure_paths: &[Path],
     numbers: &[Vec<f64>],
-    width: usize,
 ) -> (Groups, Vec<Accumulator>) {
+    let width = request
+        .dimensions
+        .first()
+        .map_or(1, |&d| model.fields[d].values.len());
     let measures = measure_paths.len();
     let summable: Vec<Vec<f64>> = numbers
         .iter()
@@ -308,23 +398,55 @@ fn dense_sums(
     let mut seen = vec![false; width];
     let mut sums = vec![0.0f64; width * measures];
     let mut counts = vec![0u64; width * measures];
-    evaluation.for_each_row(model, base, |r| {
-        let slot = match dimension {
-            Some(path) => path.code(r),
-            None => 0,
-        };
-        if slot == NULL {
-            return;
+    let mut slots: Vec<u32> = Vec::new();
+    let mut codes: Vec<Vec<u32>> = vec![Vec::new(); measures];
+    // A count of a column without empty cells counts rows: its codes need not be read.
+    let rows_only: Vec<bool> = measure_paths
+        .iter()
+        .zip(&request.measures)
+        .map(|(path, m)| {
+            m.aggregation == Aggregation::Count && matches!(path, Path::Own(c) if c.nulls == 0)
+        })
+        .collect();
+    evaluation.for_each_chunk(model, base, |chunk| {
+        match dimension {
+            Some(path) => path.gather(chunk, &mut slots),
+            None => {
+                slots.clear();
+                slots.resize(chunk.len(), 0);
+            }
         }
-        let slot = slot as usize;
-        seen[slot] = true;
-        for (m, path) in measure_paths.iter().enumerate() {
-            let code = path.code(r);
-            if code != NULL {
-                counts[slot * measures + m] += 1;
-                if let Some(number) = summable[m].get(code as usize) {
-                    sums[slot * measures + m] += number;
+        for (m, (path, out)) in measure_paths.iter().zip(codes.iter_mut()).enumerate() {
+            if !rows_only[m] {
+                path.gather(chunk, out);
+            }
+        }
+        for (m, codes) in codes.iter().enumerate() {
+            if rows_only[m] {
+                for &slot in slots.iter().filter(|s| **s != NULL) {
+                    seen[slot as usize] = true;
+                    counts[slot as usize * measures + m] += 1;
                 }
+                continue;
+            }
+            let numbers = &summable[m];
+            for (&slot, &code) in slots.iter().zip(codes) {
+                if slot == NULL {
+                    continue;
+                }
+                let slot = slot as usize;
+                seen[slot] = true;
+                if code != NULL {
+                    counts[slot * measures + m] += 1;
+                    if let Some(number) = numbers.get(code as usize) {
+                        sums[slot * measures + m] += number;
+                    }
+                }
+            }
+        }
+        if measures == 0 {
+            for &slot in slots.iter().filter(|s| **s != NULL) {
+                seen[slot as usize] = true;
             }
         }
     });
@@ -372,45 +494,51 @@ fn general(
     if let Groups::Dense { seen } = &groups {
         accumulators = vec![Accumulator::default(); seen.len() * measures];
     }
-    evaluation.for_each_row(model, base, |r| {
-        let slot = match &mut groups {
-            Groups::Dense { seen } => {
-                let slot = match paths.first() {
-                    Some(path) => path.code(r),
-                    None => 0,
-                };
-                if slot == NULL {
-                    return;
-                }
-                seen[slot as usize] = true;
-                slot as usize
-            }
-            Groups::Packed { slots, keys } => {
-                let mut key: u128 = 0;
-                for path in paths {
-                    let code = path.code(r);
-                    if code == NULL {
-                        return;
+    let mut dims: Vec<Vec<u32>> = vec![Vec::new(); paths.len()];
+    let mut codes: Vec<Vec<u32>> = vec![Vec::new(); measures];
+    evaluation.for_each_chunk(model, base, |chunk| {
+        for (path, out) in paths.iter().zip(dims.iter_mut()) {
+            path.gather(chunk, out);
+        }
+        for (path, out) in measure_paths.iter().zip(codes.iter_mut()) {
+            path.gather(chunk, out);
+        }
+        'rows: for i in 0..chunk.len() {
+            let slot = match &mut groups {
+                Groups::Dense { seen } => {
+                    let slot = dims.first().map_or(0, |d| d[i]);
+                    if slot == NULL {
+                        continue;
                     }
-                    key = (key << 32) | u128::from(code);
+                    seen[slot as usize] = true;
+                    slot as usize
                 }
-                let next = keys.len() as u32;
-                let slot = *slots.entry(key).or_insert_with(|| {
-                    keys.push(key);
-                    accumulators.extend(std::iter::repeat_n(Accumulator::default(), measures));
-                    next
-                });
-                slot as usize
-            }
-        };
-        for (m, path) in measure_paths.iter().enumerate() {
-            let code = path.code(r);
-            if code != NULL {
-                accumulators[slot * measures + m].add(
-                    code,
-                    numbers[m].get(code as usize).copied().unwrap_or(f64::NAN),
-                    distinct[m],
-                );
+                Groups::Packed { slots, keys } => {
+                    let mut key: u128 = 0;
+                    for d in &dims {
+                        if d[i] == NULL {
+                            continue 'rows;
+                        }
+                        key = (key << 32) | u128::from(d[i]);
+                    }
+                    let next = keys.len() as u32;
+                    let slot = *slots.entry(key).or_insert_with(|| {
+                        keys.push(key);
+                        accumulators.extend(std::iter::repeat_n(Accumulator::default(), measures));
+                        next
+                    });
+                    slot as usize
+                }
+            };
+            for (m, codes) in codes.iter().enumerate() {
+                let code = codes[i];
+                if code != NULL {
+                    accumulators[slot * measures + m].add(
+                        code,
+                        numbers[m].get(code as usize).copied().unwrap_or(f64::NAN),
+                        distinct[m],
+                    );
+                }
             }
         }
     });

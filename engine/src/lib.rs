@@ -6,8 +6,10 @@
 //! selection makes selected, possible or excluded everywhere; `cube` aggregates measures by dimensions under
 //! the selections.
 
+pub mod codes;
 pub mod csv;
 pub mod cube;
+mod load;
 pub mod model;
 pub mod reduce;
 pub mod seeded;
@@ -15,6 +17,7 @@ pub mod selection;
 pub mod session;
 pub mod snapshot;
 pub mod types;
+pub mod values;
 
 pub use cube::{compute, Aggregation, Cube, CubeRequest, CubeRow, Measure, Sort};
 pub use model::{DataModel, LoadError};

@@ -2,10 +2,10 @@
 //! that keep each distinct value once. Tables associate through fields of the same name, as in
 //! Qlik's associative model.
 
-use std::collections::HashMap;
-
-use crate::csv::{Cells, CsvError, Records};
-use crate::types::{unify, value_of, FieldType, TypeGuess, Value};
+use crate::codes::Codes;
+use crate::csv::CsvError;
+use crate::types::{value_of, FieldType};
+use crate::values::Values;
 
 /// The code of an empty cell.
 pub const NULL: u32 = u32::MAX;
@@ -15,13 +15,26 @@ pub struct Field {
     pub name: String,
     pub field_type: FieldType,
     /// Distinct values, sorted; a row's code is an index into this.
-    pub values: Vec<Value>,
+    pub values: Values,
 }
 
 #[derive(Debug, Clone)]
 pub struct Column {
     pub field: usize,
-    pub codes: Vec<u32>,
+    pub codes: Codes,
+    /// Empty cells: a count over a column without any needs no look at its codes.
+    pub nulls: usize,
+}
+
+impl Column {
+    pub fn new(field: usize, codes: Codes) -> Column {
+        let nulls = crate::with_codes!(&codes, c => c.iter().filter(|x| crate::codes::Code::widen(**x) == NULL).count());
+        Column {
+            field,
+            codes,
+            nulls,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -52,158 +65,12 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// A field's values while loading: each value once, found again by its hashable form. A field
-/// has one type, so numbers, dates and timestamps share one map of 64-bit keys.
-#[derive(Default)]
-struct Dictionary {
-    keys: HashMap<i64, u32>,
-    texts: HashMap<String, u32>,
-    values: Vec<Value>,
-}
-
-impl Dictionary {
-    fn code(&mut self, text: &str, field_type: FieldType) -> u32 {
-        // Text is looked up by reference: a value is made only for a new one.
-        if field_type == FieldType::Text {
-            return self.text_code(text);
-        }
-        let key = match value_of(text, field_type) {
-            Value::Int(i) => i,
-            Value::Date(d) => i64::from(d),
-            Value::Timestamp(t) => t,
-            Value::Num(n) => n.to_bits() as i64,
-            // A cell that did not fit its column's type after all: keep it as text.
-            Value::Text(_) => return self.text_code(text),
-        };
-        let next = self.values.len() as u32;
-        *self.keys.entry(key).or_insert_with(|| {
-            self.values.push(value_of(text, field_type));
-            next
-        })
-    }
-
-    fn text_code(&mut self, text: &str) -> u32 {
-        if let Some(&code) = self.texts.get(text) {
-            return code;
-        }
-        let next = self.values.len() as u32;
-        self.texts.insert(text.to_string(), next);
-        self.values.push(Value::Text(text.to_string()));
-        next
-    }
-}
-
-fn failed(file: &str, error: CsvError) -> LoadError {
-    LoadError {
-        file: file.to_string(),
-        error,
-    }
-}
-
 impl DataModel {
-    /// Loads tables from CSV files, named by `(table name, bytes)`. Columns of the same name (any
-    /// case) in several tables are one field: that is what associates the tables. Each file is
-    /// read twice, a row at a time: once to check it and type its columns, once to encode it;
-    /// only the codes and each field's distinct values are kept.
+    /// Loads tables from CSV files, named by `(table name, bytes)`, in one pass (`load`).
+    /// Columns of the same name (any case) in several tables are one field: that is what
+    /// associates the tables.
     pub fn from_csv(files: &[(&str, &[u8])]) -> Result<DataModel, LoadError> {
-        // Pass 1: every error, and each column's type.
-        let mut fields: Vec<Field> = Vec::new();
-        let mut column_fields: Vec<Vec<usize>> = Vec::new();
-        let mut cells = Cells::default();
-        for (name, bytes) in files {
-            let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
-            let mut guesses = vec![TypeGuess::default(); records.headers.len()];
-            while records
-                .next_into(&mut cells)
-                .map_err(|error| failed(name, error))?
-            {
-                for (c, guess) in guesses.iter_mut().enumerate() {
-                    if let Some(text) = cells.get(c) {
-                        guess.observe(text);
-                    }
-                }
-            }
-            let mut of_table = Vec::new();
-            for (header, guess) in records.headers.iter().zip(guesses) {
-                let field_type = guess.field_type();
-                let index = match fields
-                    .iter()
-                    .position(|f| f.name.eq_ignore_ascii_case(header))
-                {
-                    Some(i) => {
-                        fields[i].field_type = unify(fields[i].field_type, field_type);
-                        i
-                    }
-                    None => {
-                        fields.push(Field {
-                            name: header.clone(),
-                            field_type,
-                            values: Vec::new(),
-                        });
-                        fields.len() - 1
-                    }
-                };
-                of_table.push(index);
-            }
-            column_fields.push(of_table);
-        }
-        // Pass 2: codes in the order values are first seen.
-        let mut dictionaries: Vec<Dictionary> =
-            fields.iter().map(|_| Dictionary::default()).collect();
-        let mut tables = Vec::with_capacity(files.len());
-        for (t, (name, bytes)) in files.iter().enumerate() {
-            let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
-            let mut columns: Vec<Column> = column_fields[t]
-                .iter()
-                .map(|&field| Column {
-                    field,
-                    codes: Vec::new(),
-                })
-                .collect();
-            let mut rows = 0;
-            while records
-                .next_into(&mut cells)
-                .map_err(|error| failed(name, error))?
-            {
-                for (c, column) in columns.iter_mut().enumerate() {
-                    let code = match cells.get(c) {
-                        None => NULL,
-                        Some(text) => {
-                            dictionaries[column.field].code(text, fields[column.field].field_type)
-                        }
-                    };
-                    column.codes.push(code);
-                }
-                rows += 1;
-            }
-            tables.push(Table {
-                name: name.to_string(),
-                rows,
-                columns,
-            });
-        }
-        // Renumber so that each field's values are sorted.
-        for (f, (field, dictionary)) in fields.iter_mut().zip(dictionaries).enumerate() {
-            let values = dictionary.values;
-            let mut order: Vec<u32> = (0..values.len() as u32).collect();
-            order.sort_by(|a, b| values[*a as usize].cmp_total(&values[*b as usize]));
-            let mut renumber = vec![0u32; order.len()];
-            for (new, old) in order.iter().enumerate() {
-                renumber[*old as usize] = new as u32;
-            }
-            field.values = order
-                .iter()
-                .map(|old| values[*old as usize].clone())
-                .collect();
-            for table in &mut tables {
-                for column in table.columns.iter_mut().filter(|c| c.field == f) {
-                    for code in column.codes.iter_mut().filter(|c| **c != NULL) {
-                        *code = renumber[*code as usize];
-                    }
-                }
-            }
-        }
-        Ok(DataModel { fields, tables })
+        crate::load::from_csv(files)
     }
 
     /// Bytes the model holds: every table's codes, plus each distinct value once.
@@ -212,25 +79,9 @@ impl DataModel {
             .tables
             .iter()
             .flat_map(|t| &t.columns)
-            .map(|c| c.codes.capacity() * 4)
+            .map(|c| c.codes.heap_bytes())
             .sum();
-        let values: usize = self
-            .fields
-            .iter()
-            .map(|f| {
-                f.values.capacity() * size_of::<Value>()
-                    + f.values
-                        .iter()
-                        .map(|v| {
-                            if let Value::Text(t) = v {
-                                t.capacity()
-                            } else {
-                                0
-                            }
-                        })
-                        .sum::<usize>()
-            })
-            .sum();
+        let values: usize = self.fields.iter().map(|f| f.values.heap_bytes()).sum();
         codes + values
     }
 
@@ -250,7 +101,7 @@ impl DataModel {
         let value = value_of(text, self.fields[field].field_type);
         self.fields[field]
             .values
-            .binary_search_by(|v| v.cmp_total(&value))
+            .search(&value)
             .ok()
             .map(|i| i as u32)
     }
@@ -259,6 +110,7 @@ impl DataModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Value;
 
     pub const ORDERS: &[u8] = b"OrderId,CustomerId,Amount\n1,10,100\n2,10,50\n3,20,70\n4,30,5.5\n";
     pub const CUSTOMERS: &[u8] = b"customerid;Region\n10;North\n20;South\n30;North\n40;East\n";
@@ -275,7 +127,7 @@ mod tests {
         );
         let customer = model.field("customerid").unwrap();
         assert_eq!(
-            model.fields[customer].values,
+            model.fields[customer].values.to_vec(),
             vec![
                 Value::Int(10),
                 Value::Int(20),
@@ -294,7 +146,7 @@ mod tests {
             "each distinct value once"
         );
         assert_eq!(
-            model.tables[1].columns[1].codes,
+            model.tables[1].columns[1].codes.to_vec(),
             vec![1, 2, 1, 0],
             "rows keep codes into the sorted values"
         );

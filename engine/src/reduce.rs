@@ -2,7 +2,8 @@
 //! the app opens for that user; what comes out holds no trace of the rest, so no chart, list,
 //! count, total or search can show it.
 
-use crate::model::{Column, DataModel, Field, NULL};
+use crate::codes::Codes;
+use crate::model::{Column, DataModel, Field, Table, NULL};
 
 /// The values of one field a user may see (their texts, as written in the data).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,58 +51,62 @@ pub fn reduce(model: &DataModel, reductions: &[Reduction]) -> Result<DataModel, 
         .collect();
     let mut tables = Vec::with_capacity(model.tables.len());
     for (t, table) in model.tables.iter().enumerate() {
-        let mut keep: Vec<usize> = Vec::new();
+        let mut keep: Vec<u32> = Vec::new();
         // A table no reduced field reaches through the associations (a data island) says nothing
         // about whose rows it holds: it is emptied, never left whole.
         if reached[t] {
             keep.reserve(evaluation.count(model, t));
-            evaluation.for_each_row(model, t, |r| keep.push(r));
+            evaluation.for_each_row(model, t, |r| keep.push(r as u32));
         }
         let columns = table
             .columns
             .iter()
             .map(|c| {
-                let codes: Vec<u32> = keep.iter().map(|&r| c.codes[r]).collect();
+                let mut codes = Vec::new();
+                c.codes.gather(&keep, &mut codes);
                 for &code in codes.iter().filter(|&&c| c != NULL) {
                     used[c.field][code as usize] = true;
                 }
-                Column {
-                    field: c.field,
-                    codes,
-                }
+                (c.field, codes)
             })
-            .collect();
-        tables.push(crate::model::Table {
-            name: table.name.clone(),
-            rows: keep.len(),
-            columns,
-        });
+            .collect::<Vec<_>>();
+        tables.push((table.name.clone(), keep.len(), columns));
     }
     let mut renumber: Vec<Vec<u32>> = Vec::with_capacity(model.fields.len());
     let mut fields = Vec::with_capacity(model.fields.len());
     for (f, field) in model.fields.iter().enumerate() {
         let mut map = vec![NULL; field.values.len()];
-        let mut values = Vec::new();
-        for (code, value) in field.values.iter().enumerate() {
-            if used[f][code] {
-                map[code] = values.len() as u32;
-                values.push(value.clone());
-            }
+        for (kept, (code, _)) in used[f]
+            .iter()
+            .enumerate()
+            .filter(|(_, used)| **used)
+            .enumerate()
+        {
+            map[code] = kept as u32;
         }
         renumber.push(map);
         fields.push(Field {
             name: field.name.clone(),
             field_type: field.field_type,
-            values,
+            values: field.values.retain(&used[f]),
         });
     }
-    for table in &mut tables {
-        for column in &mut table.columns {
-            for code in column.codes.iter_mut().filter(|c| **c != NULL) {
-                *code = renumber[column.field][*code as usize];
-            }
-        }
-    }
+    let tables = tables
+        .into_iter()
+        .map(|(name, rows, columns)| Table {
+            name,
+            rows,
+            columns: columns
+                .into_iter()
+                .map(|(field, mut codes)| {
+                    for code in codes.iter_mut().filter(|c| **c != NULL) {
+                        *code = renumber[field][*code as usize];
+                    }
+                    Column::new(field, Codes::narrow(codes, fields[field].values.len()))
+                })
+                .collect(),
+        })
+        .collect();
     Ok(DataModel { fields, tables })
 }
 
@@ -180,6 +185,7 @@ mod tests {
         );
         let names: Vec<String> = model.fields[f("Name")]
             .values
+            .to_vec()
             .iter()
             .map(|v| v.to_string())
             .collect();

@@ -1,9 +1,49 @@
 //! Selection state: the values selected in each field, and what follows for every value of
 //! every field (selected, possible or excluded) through the associations between tables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
+use crate::codes::{Code, Codes};
 use crate::model::{DataModel, NULL};
+use crate::with_codes;
+
+/// Rows handed to a chart a block at a time: a range of row numbers where every row of a table
+/// survives, else a slice of the surviving rows' numbers.
+#[derive(Debug, Clone, Copy)]
+pub enum Chunk<'a> {
+    Range(usize, usize),
+    /// Surviving rows, the first of which is the `at`-th survivor of its table.
+    Rows {
+        rows: &'a [u32],
+        at: usize,
+    },
+}
+
+impl Chunk<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Chunk::Range(start, end) => end - start,
+            Chunk::Rows { rows, .. } => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The codes of these rows in a column, widened, into `out`.
+    #[inline]
+    pub fn gather(&self, codes: &Codes, out: &mut Vec<u32>) {
+        match *self {
+            Chunk::Range(start, end) => codes.gather_range(start, end, out),
+            Chunk::Rows { rows, .. } => codes.gather(rows, out),
+        }
+    }
+}
+
+/// Rows per chunk: the gathered codes of a few columns stay in the first-level cache.
+pub const CHUNK: usize = 2048;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -68,6 +108,10 @@ pub struct Evaluation {
     /// Per field narrowed while evaluating (keys, selected fields): which values remain.
     narrowed: Vec<Option<Vec<bool>>>,
     selections: Selections,
+    /// Columns' codes at the surviving rows, gathered once for every chart of a sheet that
+    /// reads them: picking a tenth of the rows out of a column costs as much memory traffic as
+    /// reading all of it, so the charts after the first read the copy instead.
+    gathered: Mutex<HashMap<(usize, usize), Arc<Vec<u32>>>>,
 }
 
 impl Evaluation {
@@ -85,6 +129,46 @@ impl Evaluation {
             Some(rows) => rows.iter().for_each(|&r| visit(r as usize)),
             None => (0..model.tables[table].rows).for_each(visit),
         }
+    }
+
+    /// Calls `visit` with the surviving rows of a table, a chunk at a time, in order.
+    pub fn for_each_chunk(&self, model: &DataModel, table: usize, mut visit: impl FnMut(Chunk)) {
+        match &self.alive[table] {
+            Some(rows) => rows.chunks(CHUNK).enumerate().for_each(|(i, rows)| {
+                visit(Chunk::Rows {
+                    rows,
+                    at: i * CHUNK,
+                })
+            }),
+            None => {
+                let rows = model.tables[table].rows;
+                (0..rows)
+                    .step_by(CHUNK)
+                    .for_each(|start| visit(Chunk::Range(start, (start + CHUNK).min(rows))));
+            }
+        }
+    }
+
+    /// The codes of a column (of `table`, for `field`) at every surviving row, in order; `None`
+    /// where every row survives (a range of the column is read directly).
+    pub fn gathered(&self, model: &DataModel, table: usize, field: usize) -> Option<Arc<Vec<u32>>> {
+        let rows = self.alive[table].as_ref()?;
+        let codes = &model.tables[table]
+            .columns
+            .iter()
+            .find(|c| c.field == field)?
+            .codes;
+        let mut cache = self.gathered.lock().unwrap_or_else(|e| e.into_inner());
+        Some(
+            cache
+                .entry((table, field))
+                .or_insert_with(|| {
+                    let mut out = Vec::with_capacity(rows.len());
+                    codes.gather(rows, &mut out);
+                    Arc::new(out)
+                })
+                .clone(),
+        )
     }
 
     /// Which values of a field are still possible (selected ones included).
@@ -127,15 +211,98 @@ fn start_of(model: &DataModel, selections: &Selections, field: usize) -> Vec<boo
 }
 
 /// Which codes occur in these rows of a column.
-fn present_in(codes: &[u32], rows: &[u32], width: usize) -> Vec<bool> {
-    let mut present = vec![false; width];
-    for &r in rows {
-        let code = codes[r as usize];
-        if code != NULL {
-            present[code as usize] = true;
+fn present_in(codes: &Codes, rows: &[u32], width: usize) -> Vec<bool> {
+    fn mark<C: Code>(codes: &[C], rows: &[u32], present: &mut [bool]) {
+        for &r in rows {
+            let code = codes[r as usize].widen();
+            if code != NULL {
+                present[code as usize] = true;
+            }
         }
     }
+    let mut present = vec![false; width];
+    with_codes!(codes, c => mark(c, rows, &mut present));
     present
+}
+
+/// The rows of a column whose code is allowed: from `rows`, or from every row when `None`.
+fn passing(codes: &Codes, allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
+    fn scan(codes: &[u32], allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
+        let pass = |code: u32| code != NULL && allowed[code as usize];
+        match rows {
+            Some(rows) => rows
+                .iter()
+                .copied()
+                .filter(|&r| pass(codes[r as usize]))
+                .collect(),
+            None => {
+                // A block of 64 rows makes one mask, and the mask the row numbers: the loop
+                // over the codes has no branch.
+                let mut out = Vec::new();
+                for (b, block) in codes.chunks(64).enumerate() {
+                    let mut mask = 0u64;
+                    for (i, &c) in block.iter().enumerate() {
+                        mask |= u64::from(pass(c)) << i;
+                    }
+                    while mask != 0 {
+                        out.push((b * 64) as u32 + mask.trailing_zeros());
+                        mask &= mask - 1;
+                    }
+                }
+                out
+            }
+        }
+    }
+    // One byte or two a code: a table of every code's answer, NULL's included, so that the
+    // scan asks nothing but the table.
+    match codes {
+        Codes::U8(c) => {
+            let mut table = [false; 256];
+            for (slot, &ok) in table.iter_mut().zip(allowed) {
+                *slot = ok;
+            }
+            scan_table(c, &table, rows)
+        }
+        Codes::U16(c) => {
+            let mut table = vec![false; 65_536];
+            for (slot, &ok) in table.iter_mut().zip(allowed) {
+                *slot = ok;
+            }
+            scan_table(c, &table, rows)
+        }
+        Codes::U32(c) => scan(c, allowed, rows),
+    }
+}
+
+/// `passing` for narrow codes, through a table indexed by the code itself (`table[MAX]`, an
+/// empty cell, is false).
+fn scan_table<C: Copy + Into<usize>>(
+    codes: &[C],
+    table: &[bool],
+    rows: Option<&[u32]>,
+) -> Vec<u32> {
+    let pass = |c: C| table[c.into()];
+    match rows {
+        Some(rows) => rows
+            .iter()
+            .copied()
+            .filter(|&r| pass(codes[r as usize]))
+            .collect(),
+        None => {
+            let mut out = Vec::new();
+            for (b, block) in codes.chunks(64).enumerate() {
+                let mut mask = 0u64;
+                for (i, &c) in block.iter().enumerate() {
+                    mask |= u64::from(pass(c)) << i;
+                }
+                while mask != 0 {
+                    out.push((b * 64) as u32 + mask.trailing_zeros());
+                    mask &= mask - 1;
+                }
+            }
+            out
+        }
+    }
 }
 
 pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
@@ -167,31 +334,13 @@ pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
     while let Some(t) = stale.iter().position(|s| *s) {
         stale[t] = false;
         let table = &model.tables[t];
-        let filters: Vec<(&[u32], &[bool])> = table
-            .columns
-            .iter()
-            .filter_map(|c| {
-                narrowed[c.field]
-                    .as_deref()
-                    .map(|p| (c.codes.as_slice(), p))
-            })
-            .collect();
-        let passes = |r: usize| {
-            filters.iter().all(|(codes, possible)| {
-                let code = codes[r];
-                code != NULL && possible[code as usize]
-            })
-        };
-        let survivors: Vec<u32> = match &alive[t] {
-            Some(rows) => rows
-                .iter()
-                .copied()
-                .filter(|&r| passes(r as usize))
-                .collect(),
-            None => (0..table.rows as u32)
-                .filter(|&r| passes(r as usize))
-                .collect(),
-        };
+        let mut survivors: Option<Vec<u32>> = alive[t].take();
+        for column in &table.columns {
+            if let Some(possible) = narrowed[column.field].as_deref() {
+                survivors = Some(passing(&column.codes, possible, survivors.as_deref()));
+            }
+        }
+        let survivors = survivors.unwrap_or_else(|| (0..table.rows as u32).collect());
         for column in table.columns.iter().filter(|c| is_key[c.field]) {
             let present = present_in(
                 &column.codes,
@@ -226,6 +375,7 @@ pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
         alive,
         narrowed,
         selections: selections.clone(),
+        gathered: Mutex::default(),
     }
 }
 

@@ -80,14 +80,15 @@ impl ViewerState {
     pub fn select_by_search(&mut self, model: &DataModel, field: usize, query: &str) -> usize {
         let needle = query.trim().to_lowercase();
         let possible = self.evaluate(model).possible(model, field);
-        let codes: Vec<u32> = model.fields[field]
-            .values
-            .iter()
-            .enumerate()
-            .filter(|(code, value)| {
-                possible[*code] && value.to_string().to_lowercase().contains(&needle)
+        let values = &model.fields[field].values;
+        let codes: Vec<u32> = (0..values.len())
+            .filter(|&code| {
+                possible[code]
+                    && values
+                        .text(code)
+                        .is_some_and(|t| t.to_lowercase().contains(&needle))
             })
-            .map(|(code, _)| code as u32)
+            .map(|code| code as u32)
             .collect();
         let found = codes.len();
         if found > 0 {

@@ -1,15 +1,22 @@
 //! A loaded model as one file that loads fast: what the CSV files became (fields with their
 //! distinct values, tables of codes), so that reopening an app parses nothing.
 //!
-//! Layout, little-endian: the magic line, the field count, each field (name, type, values),
-//! the table count, each table (name, rows, columns: field index and one u32 code per row).
+//! Layout, little-endian: the magic line, the field count, each field (name, type, value
+//! count, the values in their type's width: 8 bytes an integer, decimal or timestamp, 4 a date,
+//! length and bytes a text), the table count, each table (name, rows, columns: field index,
+//! code width in bytes, the codes in that width). Reading is copying: nothing is parsed.
 
 use std::io::{self, Read, Write};
 
-use crate::model::{Column, DataModel, Field, Table, NULL};
-use crate::types::{FieldType, Value};
+use crate::codes::Codes;
+use crate::model::{Column, DataModel, Field, Table};
+use crate::types::FieldType;
+use crate::values::Values;
+use crate::with_codes;
 
-const MAGIC: &[u8; 8] = b"SLSNAP1\n";
+/// Version 2: typed values and narrow codes. A version-1 snapshot is refused as damaged, and
+/// the app is loaded again from its files.
+const MAGIC: &[u8; 8] = b"SLSNAP2\n";
 
 /// Writes the model; `out` should be buffered.
 pub fn write(model: &DataModel, out: &mut impl Write) -> io::Result<()> {
@@ -19,8 +26,15 @@ pub fn write(model: &DataModel, out: &mut impl Write) -> io::Result<()> {
         put_str(out, &field.name)?;
         out.write_all(&[type_tag(field.field_type)])?;
         put_u32(out, field.values.len() as u32)?;
-        for value in &field.values {
-            put_value(out, value)?;
+        match &field.values {
+            Values::Int(v) | Values::Timestamp(v) => put_all(out, v, i64::to_le_bytes)?,
+            Values::Num(v) => put_all(out, v, f64::to_le_bytes)?,
+            Values::Date(v) => put_all(out, v, i32::to_le_bytes)?,
+            Values::Text(v) => {
+                for text in v {
+                    put_str(out, text)?;
+                }
+            }
         }
     }
     put_u32(out, model.tables.len() as u32)?;
@@ -30,14 +44,56 @@ pub fn write(model: &DataModel, out: &mut impl Write) -> io::Result<()> {
         put_u32(out, table.columns.len() as u32)?;
         for column in &table.columns {
             put_u32(out, column.field as u32)?;
-            let mut bytes = Vec::with_capacity(column.codes.len() * 4);
-            for code in &column.codes {
-                bytes.extend_from_slice(&code.to_le_bytes());
+            out.write_all(&[column.codes.width() as u8])?;
+            match &column.codes {
+                Codes::U8(c) => out.write_all(c)?,
+                Codes::U16(c) => put_all(out, c, u16::to_le_bytes)?,
+                Codes::U32(c) => put_all(out, c, u32::to_le_bytes)?,
             }
-            out.write_all(&bytes)?;
         }
     }
     Ok(())
+}
+
+/// Writes numbers a block at a time.
+fn put_all<T: Copy, const N: usize>(
+    out: &mut impl Write,
+    items: &[T],
+    bytes: fn(T) -> [u8; N],
+) -> io::Result<()> {
+    let mut block = Vec::with_capacity(N * 8192);
+    for chunk in items.chunks(8192) {
+        block.clear();
+        for &item in chunk {
+            block.extend_from_slice(&bytes(item));
+        }
+        out.write_all(&block)?;
+    }
+    Ok(())
+}
+
+/// Reads `count` numbers a block at a time: a damaged count runs into the end of the file
+/// before it can make the reader allocate more than the file holds.
+fn get_all<T, const N: usize>(
+    input: &mut impl Read,
+    count: usize,
+    from: fn([u8; N]) -> T,
+) -> io::Result<Vec<T>> {
+    const BLOCK: usize = 1 << 16;
+    let mut items = Vec::with_capacity(count.min(BLOCK));
+    let mut bytes = vec![0u8; count.min(BLOCK) * N];
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(BLOCK);
+        input.read_exact(&mut bytes[..n * N])?;
+        items.extend(
+            bytes[..n * N]
+                .chunks_exact(N)
+                .map(|b| from(b.try_into().expect("N bytes"))),
+        );
+        left -= n;
+    }
+    Ok(items)
 }
 
 /// Reads a model back; a file that is not a whole snapshot is an error, never a partial model.
@@ -53,10 +109,19 @@ pub fn read(input: &mut impl Read) -> io::Result<DataModel> {
         let name = get_str(input)?;
         let field_type = type_of_tag(get_u8(input)?)?;
         let count = get_u32(input)? as usize;
-        let mut values = Vec::with_capacity(count.min(1 << 20));
-        for _ in 0..count {
-            values.push(get_value(input)?);
-        }
+        let values = match field_type {
+            FieldType::Integer => Values::Int(get_all(input, count, i64::from_le_bytes)?),
+            FieldType::Decimal => Values::Num(get_all(input, count, f64::from_le_bytes)?),
+            FieldType::Date => Values::Date(get_all(input, count, i32::from_le_bytes)?),
+            FieldType::Timestamp => Values::Timestamp(get_all(input, count, i64::from_le_bytes)?),
+            FieldType::Text => {
+                let mut texts = Vec::with_capacity(count.min(1 << 16));
+                for _ in 0..count {
+                    texts.push(get_str(input)?.into_boxed_str());
+                }
+                Values::Text(texts)
+            }
+        };
         fields.push(Field {
             name,
             field_type,
@@ -77,10 +142,20 @@ pub fn read(input: &mut impl Read) -> io::Result<DataModel> {
             let Some(values) = fields.get(field).map(|f| f.values.len()) else {
                 return Err(corrupt("a column names a field that is not there"));
             };
-            columns.push(Column {
-                field,
-                codes: get_codes(input, rows, values)?,
-            });
+            let codes = match get_u8(input)? {
+                1 => Codes::U8(get_all(input, rows, u8::from_le_bytes)?),
+                2 => Codes::U16(get_all(input, rows, u16::from_le_bytes)?),
+                4 => Codes::U32(get_all(input, rows, u32::from_le_bytes)?),
+                _ => return Err(corrupt("a column has an unknown code width")),
+            };
+            let fits = with_codes!(&codes, c => c.iter().all(|&x| {
+                let code = crate::codes::Code::widen(x);
+                code == crate::model::NULL || (code as usize) < values
+            }));
+            if !fits || Codes::narrow(Vec::new(), values).width() != codes.width() {
+                return Err(corrupt("a code points past its field's values"));
+            }
+            columns.push(Column::new(field, codes));
         }
         tables.push(Table {
             name,
@@ -128,31 +203,6 @@ fn put_str(out: &mut impl Write, s: &str) -> io::Result<()> {
     out.write_all(s.as_bytes())
 }
 
-fn put_value(out: &mut impl Write, value: &Value) -> io::Result<()> {
-    match value {
-        Value::Int(i) => {
-            out.write_all(&[0])?;
-            out.write_all(&i.to_le_bytes())
-        }
-        Value::Num(n) => {
-            out.write_all(&[1])?;
-            out.write_all(&n.to_le_bytes())
-        }
-        Value::Date(d) => {
-            out.write_all(&[2])?;
-            out.write_all(&d.to_le_bytes())
-        }
-        Value::Timestamp(t) => {
-            out.write_all(&[3])?;
-            out.write_all(&t.to_le_bytes())
-        }
-        Value::Text(s) => {
-            out.write_all(&[4])?;
-            put_str(out, s)
-        }
-    }
-}
-
 fn get_u8(input: &mut impl Read) -> io::Result<u8> {
     let mut b = [0u8; 1];
     input.read_exact(&mut b)?;
@@ -165,34 +215,6 @@ fn get_u32(input: &mut impl Read) -> io::Result<u32> {
     Ok(u32::from_le_bytes(b))
 }
 
-fn get_i64(input: &mut impl Read) -> io::Result<i64> {
-    let mut b = [0u8; 8];
-    input.read_exact(&mut b)?;
-    Ok(i64::from_le_bytes(b))
-}
-
-/// A column's codes, read a chunk at a time: a damaged row count runs into the end of the file
-/// before it can make the reader allocate more than the file holds.
-fn get_codes(input: &mut impl Read, rows: usize, values: usize) -> io::Result<Vec<u32>> {
-    const CHUNK_ROWS: usize = 1 << 16;
-    let mut codes = Vec::with_capacity(rows.min(CHUNK_ROWS));
-    let mut bytes = vec![0u8; rows.min(CHUNK_ROWS) * 4];
-    let mut left = rows;
-    while left > 0 {
-        let n = left.min(CHUNK_ROWS);
-        input.read_exact(&mut bytes[..n * 4])?;
-        for b in bytes[..n * 4].chunks_exact(4) {
-            let code = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            if code != NULL && code as usize >= values {
-                return Err(corrupt("a code points past its field's values"));
-            }
-            codes.push(code);
-        }
-        left -= n;
-    }
-    Ok(codes)
-}
-
 fn get_str(input: &mut impl Read) -> io::Result<String> {
     let len = get_u32(input)? as usize;
     if len > crate::csv::MAX_FIELD_BYTES * 4 {
@@ -201,17 +223,6 @@ fn get_str(input: &mut impl Read) -> io::Result<String> {
     let mut bytes = vec![0u8; len];
     input.read_exact(&mut bytes)?;
     String::from_utf8(bytes).map_err(|_| corrupt("a text is not UTF-8"))
-}
-
-fn get_value(input: &mut impl Read) -> io::Result<Value> {
-    Ok(match get_u8(input)? {
-        0 => Value::Int(get_i64(input)?),
-        1 => Value::Num(f64::from_bits(get_i64(input)? as u64)),
-        2 => Value::Date(get_u32(input)? as i32),
-        3 => Value::Timestamp(get_i64(input)?),
-        4 => Value::Text(get_str(input)?),
-        _ => return Err(corrupt("a value has an unknown kind")),
-    })
 }
 
 #[cfg(test)]
@@ -239,11 +250,11 @@ mod tests {
             assert_eq!(
                 a.columns
                     .iter()
-                    .map(|c| (c.field, &c.codes))
+                    .map(|c| (c.field, c.codes.to_vec()))
                     .collect::<Vec<_>>(),
                 b.columns
                     .iter()
-                    .map(|c| (c.field, &c.codes))
+                    .map(|c| (c.field, c.codes.to_vec()))
                     .collect::<Vec<_>>()
             );
         }

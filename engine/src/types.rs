@@ -241,17 +241,6 @@ pub fn infer<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> FieldType {
     guess.field_type()
 }
 
-/// The type two tables' columns of the same field share.
-pub fn unify(a: FieldType, b: FieldType) -> FieldType {
-    use FieldType::*;
-    match (a, b) {
-        (a, b) if a == b => a,
-        (Integer, Decimal) | (Decimal, Integer) => Decimal,
-        (Date, Timestamp) | (Timestamp, Date) => Timestamp,
-        _ => Text,
-    }
-}
-
 /// A cell as a value of the field's type (the type was inferred to fit, so this succeeds).
 pub fn value_of(text: &str, field_type: FieldType) -> Value {
     let fallback = || Value::Text(text.to_string());
@@ -314,18 +303,5 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);
         }
-    }
-
-    #[test]
-    fn columns_of_one_field_in_two_tables_share_a_type() {
-        assert_eq!(
-            unify(FieldType::Integer, FieldType::Decimal),
-            FieldType::Decimal
-        );
-        assert_eq!(
-            unify(FieldType::Date, FieldType::Timestamp),
-            FieldType::Timestamp
-        );
-        assert_eq!(unify(FieldType::Integer, FieldType::Text), FieldType::Text);
     }
 }

@@ -82,6 +82,7 @@ fn check(seed: u64, files: &[(&str, &[u8])]) {
                     assert!(
                         column
                             .codes
+                            .to_vec()
                             .iter()
                             .all(|&c| c == NULL || (c as usize) < values),
                         "seed {seed}: codes point into their field"
@@ -92,10 +93,26 @@ fn check(seed: u64, files: &[(&str, &[u8])]) {
                 assert!(
                     field
                         .values
+                        .to_vec()
                         .windows(2)
                         .all(|w| w[0].cmp_total(&w[1]).is_lt()),
                     "seed {seed}: {}'s values sorted and distinct",
                     field.name
+                );
+                assert_eq!(
+                    field.values.field_type(),
+                    field.field_type,
+                    "seed {seed}: {}'s values are of its type",
+                    field.name
+                );
+            }
+            let mut bytes = Vec::new();
+            engine::snapshot::write(&model, &mut bytes).unwrap();
+            let back = engine::snapshot::read(&mut bytes.as_slice()).unwrap();
+            for (a, b) in back.fields.iter().zip(&model.fields) {
+                assert_eq!(
+                    a.values, b.values,
+                    "seed {seed}: a snapshot keeps every value"
                 );
             }
         }

@@ -25,7 +25,7 @@ fn labelled(
                 row.keys
                     .iter()
                     .zip(&request.dimensions)
-                    .map(|(k, d)| model.fields[*d].values[*k as usize].to_string())
+                    .map(|(k, d)| model.fields[*d].values.text(*k as usize).unwrap())
                     .collect::<Vec<_>>()
                     .join("/")
             };

@@ -1,0 +1,404 @@
+//! Loading CSV files into a model in one pass: each cell is looked up in its field's dictionary
+//! as it streams by and becomes a code; only each distinct value is typed and parsed, once, at
+//! the end. Typing the distinct values types every cell (a column's cells are its values), so
+//! nothing is guessed from a sample and nothing is parsed twice.
+//!
+//! Integers written plainly (the commonest keys) skip the text dictionary: they are parsed on
+//! the spot and found by value, in a direct table when they are small and dense (row numbers,
+//! customer numbers) and in a hash table otherwise. Text is found by its bytes in a table
+//! hashed with foldhash: a plain multiply hash sends sequential keys into clusters.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+
+use crate::codes::Codes;
+use crate::csv::{Cells, CsvError, Records};
+use crate::model::{Column, DataModel, Field, LoadError, Table, NULL};
+use crate::types::{value_of, FieldType, TypeGuess, Value};
+use crate::values::Values;
+
+/// A direct table covers integers from 0 up to at least this, or four times the distinct
+/// integers seen so far: row numbers and customer numbers stay out of the hash table.
+const DENSE_FLOOR: i64 = 1 << 20;
+
+/// A field's distinct values while loading, each with its code (the order first seen).
+struct Dictionary {
+    /// While every cell has been a plainly written integer.
+    ints: Option<Ints>,
+    texts: Texts,
+    guess: TypeGuess,
+}
+
+#[derive(Default)]
+struct Ints {
+    /// Code by value, for values below its length (`NULL`: not seen).
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u32, FixedState>,
+    values: Vec<i64>,
+}
+
+#[derive(Default)]
+struct Texts {
+    bytes: Vec<u8>,
+    /// Where each code's text ends in `bytes`.
+    ends: Vec<usize>,
+    /// Codes, found by their text's hash.
+    table: HashTable<(u64, u32)>,
+    hasher: FixedState,
+}
+
+impl Texts {
+    fn text(&self, code: u32) -> &[u8] {
+        let code = code as usize;
+        let start = if code == 0 { 0 } else { self.ends[code - 1] };
+        &self.bytes[start..self.ends[code]]
+    }
+
+    /// The code of a text, and whether it is new.
+    #[inline]
+    fn code(&mut self, text: &[u8]) -> (u32, bool) {
+        let hash = self.hasher.hash_one(text);
+        let Texts {
+            bytes, ends, table, ..
+        } = self;
+        let at = |code: u32| {
+            let code = code as usize;
+            let start = if code == 0 { 0 } else { ends[code - 1] };
+            &bytes[start..ends[code]]
+        };
+        if let Some(&(_, code)) = table.find(hash, |&(h, code)| h == hash && at(code) == text) {
+            return (code, false);
+        }
+        let code = ends.len() as u32;
+        bytes.extend_from_slice(text);
+        ends.push(bytes.len());
+        table.insert_unique(hash, (hash, code), |&(h, _)| h);
+        (code, true)
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
+
+/// A plainly written integer: digits, an optional minus, no leading zero ("007" is a code, not
+/// seven), short enough never to overflow. Anything else goes to the text dictionary.
+#[inline]
+fn plain_integer(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty()
+        || digits.len() > 18
+        || (digits[0] == b'0' && (digits.len() > 1 || negative))
+    {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + i64::from(d);
+    }
+    Some(if negative { -n } else { n })
+}
+
+impl Dictionary {
+    fn new() -> Self {
+        Dictionary {
+            ints: Some(Ints::default()),
+            texts: Texts::default(),
+            guess: TypeGuess::default(),
+        }
+    }
+
+    #[inline]
+    fn code(&mut self, text: &str) -> u32 {
+        if let Some(ints) = &mut self.ints {
+            if let Some(n) = plain_integer(text.as_bytes()) {
+                return ints.code(n);
+            }
+            self.switch_to_texts();
+        }
+        let (code, new) = self.texts.code(text.as_bytes());
+        if new {
+            self.guess.observe(text);
+        }
+        code
+    }
+
+    /// The first cell that is not a plain integer: the integers so far become texts, written as
+    /// they were (a plain integer has one way of being written), under the same codes.
+    fn switch_to_texts(&mut self) {
+        let Some(ints) = self.ints.take() else {
+            return;
+        };
+        for n in ints.values {
+            let text = n.to_string();
+            self.texts.code(text.as_bytes());
+            self.guess.observe(&text);
+        }
+    }
+
+    /// The field's type and values, sorted, with each old code's new one (`None`: unchanged).
+    fn finish(self) -> (FieldType, Values, Option<Vec<u32>>) {
+        if let Some(mut ints) = self.ints {
+            ints.values.shrink_to_fit();
+            let mut order: Vec<u32> = (0..ints.values.len() as u32).collect();
+            if ints.values.is_sorted() {
+                return (FieldType::Integer, Values::Int(ints.values), None);
+            }
+            order.sort_unstable_by_key(|&c| ints.values[c as usize]);
+            let map = inverse(&order);
+            let values = order.iter().map(|&c| ints.values[c as usize]).collect();
+            return (FieldType::Integer, Values::Int(values), Some(map));
+        }
+        let field_type = self.guess.field_type();
+        let texts = &self.texts;
+        let text = |c: u32| std::str::from_utf8(texts.text(c)).expect("cells are UTF-8");
+        if field_type == FieldType::Text {
+            let mut order: Vec<u32> = (0..texts.len() as u32).collect();
+            order.sort_unstable_by(|a, b| texts.text(*a).cmp(texts.text(*b)));
+            let values = order.iter().map(|&c| text(c).into()).collect();
+            return (field_type, Values::Text(values), Some(inverse(&order)));
+        }
+        // Typed: texts that are one value ("2.5" and "2.50") become one code.
+        let parsed: Vec<Value> = (0..texts.len() as u32)
+            .map(|c| value_of(text(c), field_type))
+            .collect();
+        let mut order: Vec<u32> = (0..parsed.len() as u32).collect();
+        order.sort_unstable_by(|a, b| parsed[*a as usize].cmp_total(&parsed[*b as usize]));
+        let mut map = vec![0u32; parsed.len()];
+        let mut distinct: Vec<Value> = Vec::with_capacity(parsed.len());
+        for &old in &order {
+            let value = &parsed[old as usize];
+            if distinct
+                .last()
+                .is_none_or(|last| last.cmp_total(value).is_ne())
+            {
+                distinct.push(value.clone());
+            }
+            map[old as usize] = distinct.len() as u32 - 1;
+        }
+        (
+            field_type,
+            Values::from_sorted(field_type, distinct),
+            Some(map),
+        )
+    }
+}
+
+impl Ints {
+    #[inline]
+    fn code(&mut self, n: i64) -> u32 {
+        let next = self.values.len() as u32;
+        if n >= 0 {
+            let limit = DENSE_FLOOR.max(4 * i64::from(next));
+            if n < self.dense.len() as i64 || n < limit {
+                let slot = n as usize;
+                if slot >= self.dense.len() {
+                    let grown = (slot + 1).next_power_of_two().min(limit as usize + 1);
+                    self.dense.resize(grown.max(slot + 1), NULL);
+                }
+                if self.dense[slot] == NULL {
+                    // Seen before the direct table reached it: keep its code.
+                    self.dense[slot] = match self.sparse.get(&n) {
+                        Some(&code) => code,
+                        None => {
+                            self.values.push(n);
+                            next
+                        }
+                    };
+                }
+                return self.dense[slot];
+            }
+        }
+        let values = &mut self.values;
+        *self.sparse.entry(n).or_insert_with(|| {
+            values.push(n);
+            next
+        })
+    }
+}
+
+/// Old code by new code, turned into new code by old code.
+fn inverse(order: &[u32]) -> Vec<u32> {
+    let mut map = vec![0u32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        map[old as usize] = new as u32;
+    }
+    map
+}
+
+fn failed(file: &str, error: CsvError) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        error,
+    }
+}
+
+/// Loads tables from CSV files, named by `(table name, bytes)`. Columns of the same name (any
+/// case) in several tables are one field: that is what associates the tables.
+pub fn from_csv(files: &[(&str, &[u8])]) -> Result<DataModel, LoadError> {
+    let mut names: Vec<String> = Vec::new();
+    let mut dictionaries: Vec<Dictionary> = Vec::new();
+    let mut tables: Vec<(String, usize, Vec<(usize, Vec<u32>)>)> = Vec::with_capacity(files.len());
+    let mut cells = Cells::default();
+    for (name, bytes) in files {
+        let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
+        let mut columns: Vec<(usize, Vec<u32>)> = Vec::with_capacity(records.headers.len());
+        for header in &records.headers {
+            let field = match names.iter().position(|n| n.eq_ignore_ascii_case(header)) {
+                Some(f) => f,
+                None => {
+                    names.push(header.clone());
+                    dictionaries.push(Dictionary::new());
+                    names.len() - 1
+                }
+            };
+            // A guess at the rows from the bytes, so that the codes are not copied as they grow.
+            columns.push((field, Vec::with_capacity(bytes.len() / 64)));
+        }
+        let mut rows = 0;
+        while records
+            .next_into(&mut cells)
+            .map_err(|error| failed(name, error))?
+        {
+            for (c, (field, codes)) in columns.iter_mut().enumerate() {
+                codes.push(match cells.get(c) {
+                    None => NULL,
+                    Some(text) => dictionaries[*field].code(text),
+                });
+            }
+            rows += 1;
+        }
+        tables.push((name.to_string(), rows, columns));
+    }
+    let mut fields = Vec::with_capacity(names.len());
+    let mut maps = Vec::with_capacity(names.len());
+    for (name, dictionary) in names.into_iter().zip(dictionaries) {
+        let (field_type, values, map) = dictionary.finish();
+        fields.push(Field {
+            name,
+            field_type,
+            values,
+        });
+        maps.push(map);
+    }
+    let tables = tables
+        .into_iter()
+        .map(|(name, rows, columns)| Table {
+            name,
+            rows,
+            columns: columns
+                .into_iter()
+                .map(|(field, mut codes)| {
+                    if let Some(map) = &maps[field] {
+                        for code in codes.iter_mut().filter(|c| **c != NULL) {
+                            *code = map[*code as usize];
+                        }
+                    }
+                    Column::new(field, Codes::narrow(codes, fields[field].values.len()))
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(DataModel { fields, tables })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_integers_are_read_on_the_spot_and_the_rest_is_text() {
+        for (text, expected) in [
+            ("0", Some(0)),
+            ("42", Some(42)),
+            ("-7", Some(-7)),
+            ("007", None),
+            ("-0", None),
+            ("+5", None),
+            ("1.5", None),
+            ("", None),
+            ("-", None),
+            ("1234567890123456789", None),
+        ] {
+            assert_eq!(plain_integer(text.as_bytes()), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_field_that_turns_out_textual_keeps_every_value_as_written() {
+        let model = from_csv(&[("t", b"Code\n12\n5\n007\n12\nA1\n")]).unwrap();
+        assert_eq!(model.fields[0].field_type, FieldType::Text);
+        assert_eq!(
+            model.fields[0].values.to_vec(),
+            ["007", "12", "5", "A1"]
+                .map(|t| Value::Text(t.into()))
+                .to_vec()
+        );
+        assert_eq!(
+            model.tables[0].columns[0].codes.to_vec(),
+            vec![1, 2, 0, 1, 3]
+        );
+    }
+
+    #[test]
+    fn texts_that_are_one_value_share_a_code() {
+        let model = from_csv(&[(
+            "t",
+            b"Amount,At\n2.5,2026-01-02\n2.50,2026-01-02 00:00:00\n+3,2026-01-03 10:00:00\n3,\n",
+        )])
+        .unwrap();
+        assert_eq!(model.fields[0].values, Values::Num(vec![2.5, 3.0]));
+        assert_eq!(model.tables[0].columns[0].codes.to_vec(), vec![0, 0, 1, 1]);
+        assert_eq!(model.fields[1].field_type, FieldType::Timestamp);
+        assert_eq!(model.fields[1].values.len(), 2);
+        assert_eq!(
+            model.tables[0].columns[1].codes.to_vec(),
+            vec![0, 0, 1, NULL]
+        );
+    }
+
+    #[test]
+    fn columns_of_one_field_in_two_tables_share_a_type() {
+        let model = from_csv(&[
+            ("a", b"Id,Day,Code\n1,2026-01-02,7\n".as_slice()),
+            ("b", b"id,day,code\n2.5,2026-01-02 10:00:00,X\n".as_slice()),
+        ])
+        .unwrap();
+        let types: Vec<FieldType> = model.fields.iter().map(|f| f.field_type).collect();
+        assert_eq!(
+            types,
+            vec![FieldType::Decimal, FieldType::Timestamp, FieldType::Text]
+        );
+        assert_eq!(
+            model.fields[2].values.to_vec(),
+            vec![Value::Text("7".into()), Value::Text("X".into())]
+        );
+    }
+
+    #[test]
+    fn integers_far_apart_and_dense_ones_load_alike() {
+        let mut csv = String::from("Id\n");
+        for n in [5_000_000_000i64, -3, 2, 1 << 40, 2, 7] {
+            csv.push_str(&format!("{n}\n"));
+        }
+        let model = from_csv(&[("t", csv.as_bytes())]).unwrap();
+        assert_eq!(
+            model.fields[0].values,
+            Values::Int(vec![-3, 2, 7, 5_000_000_000, 1 << 40])
+        );
+        assert_eq!(
+            model.tables[0].columns[0].codes.to_vec(),
+            vec![3, 0, 1, 4, 1, 2]
+        );
+    }
+}
