@@ -13,6 +13,43 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Reopening the app: its snapshot written next to the CSV, dropped from the page cache
+/// (`posix_fadvise`, through Python: no root needed), then read back from disk.
+fn snapshot_figures(model: &DataModel, csv: &str, load: f64) {
+    let path = format!("{csv}.snap");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("the snapshot file"));
+    engine::snapshot::write(model, &mut out).expect("write the snapshot");
+    let file = out.into_inner().expect("flush");
+    file.sync_all().expect("sync");
+    let evicted = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)",
+            &path,
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    let start = Instant::now();
+    let mut input = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(&path).expect("the snapshot"),
+    );
+    let back = engine::snapshot::read(&mut input).expect("read the snapshot");
+    let open = start.elapsed().as_secs_f64();
+    assert_eq!(back.rows(), model.rows());
+    println!("figure engine_snapshot_open_s {open:.2}");
+    println!(
+        "  (snapshot of {} MB opened in {open:.2} s{}, against {load:.1} s to load the CSV)",
+        std::fs::metadata(&path).map_or(0, |m| m.len()) >> 20,
+        if evicted {
+            ", cold: dropped from the page cache first"
+        } else {
+            ", warm: the page cache could not be dropped"
+        },
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
 fn main() {
     let Ok(path) = std::env::var("SIGHTLINE_BENCH_CSV") else {
         println!("Set SIGHTLINE_BENCH_CSV to a CSV from bench/generate.py, or run bench/run.sh (make bench-engine).");
@@ -103,6 +140,8 @@ fn main() {
         parts[..charts.len()].join(", "),
         parts[charts.len()]
     );
+
+    snapshot_figures(&model, &path, load);
 
     let all = evaluate(&model, &Selections::default());
     for (name, field) in [("100", "Product"), ("1m", "CustomerId")] {

@@ -72,6 +72,59 @@ impl Codes {
         }
     }
 
+    /// Appends a code while a column loads, the column widening when its field outgrows its
+    /// width (at most twice): a field of ten values never takes more than a byte a row, not even
+    /// while it loads.
+    #[inline]
+    pub fn push(&mut self, code: u32) {
+        match self {
+            Codes::U8(c) if code < 255 || code == NULL => c.push(code.min(255) as u8),
+            Codes::U16(c) if code < 65_535 || code == NULL => c.push(code.min(65_535) as u16),
+            Codes::U32(c) => c.push(code),
+            _ => {
+                self.widen();
+                self.push(code);
+            }
+        }
+    }
+
+    #[cold]
+    fn widen(&mut self) {
+        *self = match self {
+            Codes::U8(c) => Codes::U16(
+                c.iter()
+                    .map(|&x| if x == u8::MAX { u16::MAX } else { u16::from(x) })
+                    .collect(),
+            ),
+            Codes::U16(c) => Codes::U32(c.iter().map(|&x| x.widen()).collect()),
+            Codes::U32(_) => return,
+        };
+    }
+
+    /// Rewrites every code that is not `NULL` through `map`, in place (`map` never gives a code
+    /// past the width).
+    pub fn renumber(&mut self, map: &[u32]) {
+        fn apply<C: Code + TryFrom<u32>>(codes: &mut [C], map: &[u32]) {
+            for code in codes.iter_mut() {
+                let wide = code.widen();
+                if wide != NULL {
+                    if let Ok(new) = C::try_from(map[wide as usize]) {
+                        *code = new;
+                    }
+                }
+            }
+        }
+        match self {
+            Codes::U8(c) => apply(c, map),
+            Codes::U16(c) => apply(c, map),
+            Codes::U32(c) => apply(c, map),
+        }
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        with_codes!(self, c => c.shrink_to_fit());
+    }
+
     pub fn len(&self) -> usize {
         with_codes!(self, c => c.len())
     }
@@ -117,16 +170,6 @@ impl Codes {
         out.clear();
         with_codes!(self, c => out.extend(c[start..end].iter().map(|x| x.widen())));
     }
-
-    /// Rewrites every code that is not `NULL` through `map`, for a field that now has `values`
-    /// distinct values.
-    pub fn renumber(&self, map: &[u32], values: usize) -> Codes {
-        let mut wide = self.to_vec();
-        for code in wide.iter_mut().filter(|c| **c != NULL) {
-            *code = map[*code as usize];
-        }
-        Codes::narrow(wide, values)
-    }
 }
 
 #[cfg(test)]
@@ -147,5 +190,22 @@ mod tests {
         assert_eq!(out, vec![2, NULL]);
         codes.gather_range(0, 2, &mut out);
         assert_eq!(out, vec![3, NULL]);
+    }
+
+    #[test]
+    fn a_loading_column_widens_as_its_field_grows_and_keeps_its_empty_cells() {
+        let mut codes = Codes::U8(Vec::new());
+        codes.push(3);
+        codes.push(NULL);
+        assert_eq!(codes.width(), 1);
+        codes.push(300);
+        assert_eq!(codes.width(), 2);
+        codes.push(70_000);
+        assert_eq!(codes.width(), 4);
+        assert_eq!(codes.to_vec(), vec![3, NULL, 300, 70_000]);
+        let mut map = vec![0u32; 70_001];
+        map[3] = 1;
+        codes.renumber(&map);
+        assert_eq!(codes.to_vec(), vec![1, NULL, 0, 0]);
     }
 }

@@ -248,11 +248,11 @@ fn failed(file: &str, error: CsvError) -> LoadError {
 pub fn from_csv(files: &[(&str, &[u8])]) -> Result<DataModel, LoadError> {
     let mut names: Vec<String> = Vec::new();
     let mut dictionaries: Vec<Dictionary> = Vec::new();
-    let mut tables: Vec<(String, usize, Vec<(usize, Vec<u32>)>)> = Vec::with_capacity(files.len());
+    let mut tables: Vec<(String, usize, Vec<(usize, Codes)>)> = Vec::with_capacity(files.len());
     let mut cells = Cells::default();
     for (name, bytes) in files {
         let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
-        let mut columns: Vec<(usize, Vec<u32>)> = Vec::with_capacity(records.headers.len());
+        let mut columns: Vec<(usize, Codes)> = Vec::with_capacity(records.headers.len());
         for header in &records.headers {
             let field = match names.iter().position(|n| n.eq_ignore_ascii_case(header)) {
                 Some(f) => f,
@@ -263,7 +263,7 @@ pub fn from_csv(files: &[(&str, &[u8])]) -> Result<DataModel, LoadError> {
                 }
             };
             // A guess at the rows from the bytes, so that the codes are not copied as they grow.
-            columns.push((field, Vec::with_capacity(bytes.len() / 64)));
+            columns.push((field, Codes::U8(Vec::with_capacity(bytes.len() / 64))));
         }
         let mut rows = 0;
         while records
@@ -300,11 +300,10 @@ pub fn from_csv(files: &[(&str, &[u8])]) -> Result<DataModel, LoadError> {
                 .into_iter()
                 .map(|(field, mut codes)| {
                     if let Some(map) = &maps[field] {
-                        for code in codes.iter_mut().filter(|c| **c != NULL) {
-                            *code = map[*code as usize];
-                        }
+                        codes.renumber(map);
                     }
-                    Column::new(field, Codes::narrow(codes, fields[field].values.len()))
+                    codes.shrink_to_fit();
+                    Column::new(field, codes)
                 })
                 .collect(),
         })
