@@ -88,6 +88,8 @@ pub struct AppState {
     pub anonymous: Arc<crate::anonymous::runtime::Anonymous>,
     /// Collaborative sessions' versions, to wake this process's connections.
     pub collab: Arc<crate::collab::runtime::Hub>,
+    /// Who may open which app, cached until a grant changes (on any process).
+    pub grants: Arc<crate::access::Grants>,
     pub lifecycle: Arc<Lifecycle>,
     pub leptos_options: LeptosOptions,
 }

@@ -247,6 +247,28 @@ fn report(label: &str, mut times: Vec<Duration>) {
     );
 }
 
+/// `access::open_app`'s check of one person and one app, its grants from the cache.
+async fn cached_check(
+    grants: &app::access::Grants,
+    conn: &mut sqlx::AnyConnection,
+    (u, s, a): (usize, usize, usize),
+) -> app::sharing::rules::Access {
+    let rows = grants
+        .app_grants(conn, &user(u), &space(s), &app_id(s, a))
+        .await
+        .unwrap();
+    let space_type = if s % 2 == 0 {
+        SpaceType::Shared
+    } else {
+        SpaceType::Managed
+    };
+    effective_access(
+        space_type,
+        &grants_for_app(&rows, &app_id(s, a)),
+        sharer(&principal(u)),
+    )
+}
+
 async fn measure(name: &str, url: &str, dir: &std::path::Path) {
     let mut config = Config::load_with(std::path::Path::new("/nonexistent/Leptos.toml"), |_| None)
         .expect("default config");
@@ -305,6 +327,38 @@ async fn measure(name: &str, url: &str, dir: &std::path::Path) {
     }
     report(&format!("{name}: access_to_app (query + rule)"), times);
     println!("{name}: {granted} of {CHECKS} checks found access");
+
+    // The same check as an app open makes it (`access::open_app`): the grants from the cache
+    // that every change empties on every process, for people who opened the app before (each of
+    // 1,000 people and apps opened once first). SQLite reads the change counter on each check;
+    // PostgreSQL asks nothing while its listener is connected.
+    if !url.starts_with("sqlite") {
+        server::spawn_listener(state.clone(), url);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let opened: Vec<(usize, usize, usize)> = (0..1_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                reached[rng.below(reached.len())]
+            } else {
+                (
+                    rng.below(USERS),
+                    rng.below(SPACES),
+                    rng.below(APPS_PER_SPACE),
+                )
+            }
+        })
+        .collect();
+    for &opening in &opened {
+        cached_check(&state.grants, &mut conn, opening).await;
+    }
+    let mut times = Vec::with_capacity(CHECKS);
+    for i in 0..CHECKS {
+        let start = Instant::now();
+        black_box(cached_check(&state.grants, &mut conn, opened[i % opened.len()]).await);
+        times.push(start.elapsed());
+    }
+    report(&format!("{name}: open_app's check, grants cached"), times);
 
     // The floor: the smallest query the driver can make on the same connection.
     let mut times = Vec::with_capacity(CHECKS);

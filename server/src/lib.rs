@@ -51,6 +51,9 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         content,
         anonymous,
         collab: Arc::new(app::collab::runtime::Hub::new()),
+        grants: Arc::new(app::access::Grants::new(db::is_sqlite(
+            &config.database_url,
+        ))),
         lifecycle: Arc::new(app::state::Lifecycle::default()),
         leptos_options: config.leptos.clone(),
     })
@@ -238,6 +241,7 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
     let channels = [
         app::collab::runtime::NOTIFY_CHANNEL,
         app::anonymous::runtime::CACHE_CHANNEL,
+        app::access::GRANTS_CHANNEL,
     ];
     tokio::spawn(async move {
         loop {
@@ -246,6 +250,7 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
                     if let Err(error) = listener.listen_all(channels).await {
                         tracing::warn!(%error, "listening to the other processes failed");
                     } else {
+                        state.grants.listening(true);
                         loop {
                             match listener.recv().await {
                                 Ok(note) => heard(&state, note.channel(), note.payload()),
@@ -255,6 +260,8 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
                                 }
                             }
                         }
+                        // Until it listens again, a grant could change unheard.
+                        state.grants.listening(false);
                     }
                 }
                 Err(error) => tracing::warn!(%error, "connecting the listener failed"),
@@ -265,7 +272,9 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
 }
 
 fn heard(state: &AppState, channel: &str, payload: &str) {
-    if channel == app::anonymous::runtime::CACHE_CHANNEL {
+    if channel == app::access::GRANTS_CHANNEL {
+        state.grants.changed();
+    } else if channel == app::anonymous::runtime::CACHE_CHANNEL {
         state.anonymous.forget_frame_ancestors(payload);
     } else if let Some((id, version)) = app::collab::runtime::Hub::parse(payload) {
         state.collab.announce(id, version);

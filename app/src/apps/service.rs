@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 use super::model::*;
 use super::rules;
 use super::store::{self, AppRow};
-use crate::access::{access_to_app, grants_for_app, load_app, load_space, sharer};
+use crate::access::{access_to_app, grants_for_app, load_app, load_space, open_app, sharer};
 use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Target};
 use crate::auth::principal::Principal;
@@ -136,7 +136,7 @@ pub async fn get_app(
     id: &str,
 ) -> Result<AppDetail, AppError> {
     let mut conn = state.db.acquire().await?;
-    let (row, space, access) = load_app(&mut conn, principal, id).await?;
+    let (row, space, access) = open_app(&state.grants, &mut conn, principal, id).await?;
     let mut published_copies = Vec::new();
     for copy in store::published_copies(&mut conn, id).await? {
         if let Some(r) = app_ref(&mut conn, principal, copy).await? {

@@ -470,6 +470,57 @@ fn an_allowed_origin_added_on_one_process_frames_on_another_at_once() {
     });
 }
 
+/// Who may open an app is cached on each process (`access::Grants`); a share removed on one
+/// process is refused on another within a second (the database's triggers NOTIFY at commit),
+/// never served from the cache until it ages out.
+#[test]
+fn a_share_removed_on_one_process_is_refused_on_another_at_once() {
+    crate::common::run(async {
+        use app::sharing::model::{NewShare, ShareAssignee};
+        use app::spaces::rules::SpaceRole;
+        let t = TestDb::new(crate::common::Backend::Postgres).await;
+        let w = world(&t).await;
+        let bea = t.active_user(&w.admin, "Bea").await;
+        let two = another_process(&t).await;
+        server::spawn_listener(two.clone(), &t.url);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let share = app::sharing::service::create_share(
+            &t.state,
+            &w.anna,
+            &w.public_space,
+            NewShare {
+                app_id: w.app.id.clone(),
+                assignee_type: ShareAssignee::User,
+                assignee_id: bea.user_id.clone(),
+                roles: vec![SpaceRole::Consumer],
+            },
+        )
+        .await
+        .unwrap();
+        // Opened twice on process two: the second open is answered from its cache.
+        for _ in 0..2 {
+            app::apps::service::get_app(&two, &bea, &w.app.id)
+                .await
+                .expect("Bea opens the app shared with her");
+        }
+        app::sharing::service::delete_share(&t.state, &w.anna, &w.public_space, &share.id)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        while app::apps::service::get_app(&two, &bea, &w.app.id)
+            .await
+            .is_ok()
+        {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(1),
+                "process two still opens the app for Bea a second after her share was removed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        println!("refused on process two after {:?}", started.elapsed());
+    });
+}
+
 on_both_databases!(
     a_viewers_selections_follow_them_to_another_process_and_survive_a_restart,
     housekeeping_runs_on_one_process_at_a_time,

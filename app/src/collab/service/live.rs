@@ -114,7 +114,8 @@ async fn shared_sheet(
                     }
                     None => initiator,
                 };
-                let (app, space, access) = load_app(&mut conn, person, &frame.row.app_id).await?;
+                let (app, space, access) =
+                    open_app(&state.grants, &mut conn, person, &frame.row.app_id).await?;
                 let data_access =
                     caller_data_access(&mut conn, person, &app, space.kind(), &access).await?;
                 let values = frame.shared.values();

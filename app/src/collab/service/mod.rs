@@ -20,7 +20,7 @@ use sqlx::AnyConnection;
 use super::model::*;
 use super::rules::{self, close, SharedState};
 use super::store::{self, ParticipantRow, SessionRow};
-use crate::access::{caller_data_access, load_app};
+use crate::access::{caller_data_access, load_app, open_app};
 use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Actor, Target};
 use crate::auth::principal::{load_principal, Credential, Principal};

@@ -25,7 +25,9 @@ use super::engines::{Engines, ModelKey, SavedViewer};
 use super::model::*;
 use super::rules::{self, DataAccess};
 use super::store::{self, RuleRow, SheetRow};
-use crate::access::{caller_data_access, editable_app, editable_chart, editable_sheet, load_app};
+use crate::access::{
+    caller_data_access, editable_app, editable_chart, editable_sheet, load_app, open_app,
+};
 use crate::apps::model::{App, NewApp};
 use crate::apps::store::AppRow;
 use crate::audit::service::{record, Target};

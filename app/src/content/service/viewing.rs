@@ -138,7 +138,7 @@ pub async fn open_sheet(
     change: Option<SelectionChange>,
 ) -> Result<SheetView, AppError> {
     let mut conn = state.db.acquire().await?;
-    let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
+    let (app, space, access) = open_app(&state.grants, &mut conn, principal, app_id).await?;
     let data_access = caller_data_access(&mut conn, principal, &app, space.kind(), &access).await?;
     // Sharing and section access said yes; now the licence. The first view opens a connection;
     // every later one (a selection, a sheet change) is activity on it.

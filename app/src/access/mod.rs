@@ -8,6 +8,9 @@
 
 use sqlx::AnyConnection;
 
+mod grants;
+pub use grants::{Grants, CHANNEL as GRANTS_CHANNEL};
+
 use crate::anonymous::rules::check_can_manage;
 use crate::anonymous::store::{self as link_store, LinkRow};
 use crate::apps::store::{self as app_store, AppRow};
@@ -160,21 +163,59 @@ pub async fn access_to_app(
     ))
 }
 
-/// An app the principal can open, its space, and what they may do with it.
+/// An app the principal can open, its space, and what they may do with it. Changes (inside
+/// their transaction) start here: the grants are read from the database.
 pub async fn load_app(
     conn: &mut AnyConnection,
     principal: &Principal,
     app_id: &str,
 ) -> Result<(AppRow, SpaceRow, Access), AppError> {
+    let (app, space) = app_and_space(conn, principal, app_id).await?;
+    let access = access_to_app(conn, principal, &app, space.kind()).await?;
+    gate_open(app, space, access)
+}
+
+/// `load_app` for looking at an app (a sheet, a selection, its page): the grants come from the
+/// cache of `grants`, which every change to them empties on every process.
+pub async fn open_app(
+    grants: &Grants,
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app_id: &str,
+) -> Result<(AppRow, SpaceRow, Access), AppError> {
+    let (app, space) = app_and_space(conn, principal, app_id).await?;
+    let rows = grants
+        .app_grants(conn, &principal.user_id, &app.space_id, &app.id)
+        .await?;
+    let access = effective_access(
+        space.kind(),
+        &grants_for_app(&rows, &app.id),
+        sharer(principal),
+    );
+    gate_open(app, space, access)
+}
+
+async fn app_and_space(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app_id: &str,
+) -> Result<(AppRow, SpaceRow), AppError> {
     let app = app_store::get_app(conn, &principal.tenant_id, app_id)
         .await?
         .ok_or_else(|| not_found_app(app_id))?;
     let space = space_store::get_space(conn, &principal.tenant_id, &app.space_id)
         .await?
         .ok_or_else(|| not_found_app(app_id))?;
-    let access = access_to_app(conn, principal, &app, space.kind()).await?;
+    Ok((app, space))
+}
+
+fn gate_open(
+    app: AppRow,
+    space: SpaceRow,
+    access: Access,
+) -> Result<(AppRow, SpaceRow, Access), AppError> {
     if !access.can(AppAction::Open) {
-        return Err(not_found_app(app_id));
+        return Err(not_found_app(&app.id));
     }
     Ok((app, space, access))
 }
