@@ -19,7 +19,7 @@ pub fn state() -> Result<AppState, AppError> {
         .ok_or_else(|| AppError::internal("AppState missing from the Leptos context"))
 }
 
-fn parts() -> Option<Parts> {
+pub fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 

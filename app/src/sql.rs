@@ -95,3 +95,60 @@ pub async fn notify(db: &sqlx::AnyPool, channel: &str, payload: &str) {
         tracing::warn!(%error, channel, "telling the other processes failed");
     }
 }
+
+/// The channel on which the database announces that what a cache was made from changed (the
+/// cache's name as payload; triggers of migration 0009).
+pub const CHANGES_CHANNEL: &str = "sightline_changes";
+
+/// Whether what a cache named `name` was made from is unchanged: the `changes` row of that name
+/// on SQLite (its one process reads it on each check), notifications on PostgreSQL (every
+/// process hears each change at commit; nothing counts as unchanged while it cannot hear).
+pub struct Watched {
+    name: &'static str,
+    sqlite: bool,
+    generation: std::sync::atomic::AtomicU64,
+    listening: std::sync::atomic::AtomicBool,
+}
+
+impl Watched {
+    pub fn new(name: &'static str, sqlite: bool) -> Self {
+        Watched {
+            name,
+            sqlite,
+            generation: Default::default(),
+            listening: Default::default(),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A change was announced (PostgreSQL).
+    pub fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The listener connected or lost its connection: a change may have gone unheard either way.
+    pub fn listening(&self, listening: bool) {
+        self.listening
+            .store(listening, std::sync::atomic::Ordering::SeqCst);
+        self.changed();
+    }
+
+    /// What stamps a cache entry made now, read before what the entry is made of: a change
+    /// committed after this moves the stamp on. `None`: nothing may be cached now.
+    pub async fn stamp(&self, conn: &mut AnyConnection) -> sqlx::Result<Option<u64>> {
+        use std::sync::atomic::Ordering;
+        if self.sqlite {
+            let version: i64 = sqlx::query_scalar("SELECT version FROM changes WHERE name = $1")
+                .bind(self.name)
+                .fetch_one(conn)
+                .await?;
+            return Ok(Some(version as u64));
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        Ok(self.listening.load(Ordering::SeqCst).then_some(generation))
+    }
+}

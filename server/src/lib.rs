@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod demo_data;
+pub mod first_pages;
 pub mod metrics;
 pub mod rest;
 pub mod security;
@@ -40,9 +41,11 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         config.settings.memory_budget_bytes,
     ));
     let key = app::anonymous::service::load_signing_key(&db, clock.now_ms()).await?;
+    let sqlite = db::is_sqlite(&config.database_url);
     let anonymous = Arc::new(app::anonymous::runtime::Anonymous::new(
         &key,
         config.settings.anonymous.memory_budget_bytes,
+        sqlite,
     ));
     Ok(AppState {
         db,
@@ -98,6 +101,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), first_pages::serve))
         .layer(axum::middleware::from_fn_with_state((state.clone(), layer), security::identify))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(axum::Extension(metrics_token))
@@ -241,7 +245,7 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
     let channels = [
         app::collab::runtime::NOTIFY_CHANNEL,
         app::anonymous::runtime::CACHE_CHANNEL,
-        app::access::GRANTS_CHANNEL,
+        app::sql::CHANGES_CHANNEL,
     ];
     tokio::spawn(async move {
         loop {
@@ -250,7 +254,7 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
                     if let Err(error) = listener.listen_all(channels).await {
                         tracing::warn!(%error, "listening to the other processes failed");
                     } else {
-                        state.grants.listening(true);
+                        changes_heard(&state, true);
                         loop {
                             match listener.recv().await {
                                 Ok(note) => heard(&state, note.channel(), note.payload()),
@@ -261,7 +265,7 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
                             }
                         }
                         // Until it listens again, a grant could change unheard.
-                        state.grants.listening(false);
+                        changes_heard(&state, false);
                     }
                 }
                 Err(error) => tracing::warn!(%error, "connecting the listener failed"),
@@ -271,9 +275,21 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
     });
 }
 
+/// The listener connected (`true`) or lost its connection: every cache watched through it.
+fn changes_heard(state: &AppState, listening: bool) {
+    state.grants.watched.listening(listening);
+    state.grants.changed();
+    state.anonymous.visits.watched.listening(listening);
+    state.anonymous.visits.changed();
+}
+
 fn heard(state: &AppState, channel: &str, payload: &str) {
-    if channel == app::access::GRANTS_CHANNEL {
-        state.grants.changed();
+    if channel == app::sql::CHANGES_CHANNEL {
+        match payload {
+            "grants" => state.grants.changed(),
+            "visits" => state.anonymous.visits.changed(),
+            _ => {}
+        }
     } else if channel == app::anonymous::runtime::CACHE_CHANNEL {
         state.anonymous.forget_frame_ancestors(payload);
     } else if let Some((id, version)) = app::collab::runtime::Hub::parse(payload) {

@@ -9,7 +9,7 @@
 use sqlx::AnyConnection;
 
 mod grants;
-pub use grants::{Grants, CHANNEL as GRANTS_CHANNEL};
+pub use grants::Grants;
 
 use crate::anonymous::rules::check_can_manage;
 use crate::anonymous::store::{self as link_store, LinkRow};

@@ -64,8 +64,15 @@ pub async fn start_anonymous_session(
     use crate::server_support::*;
     let state = state()?;
     let info = request_info();
+    // Rendering a visitor page: the server may keep it as bytes (server::first_pages).
+    let capture = parts().and_then(|p| {
+        p.extensions
+            .get::<std::sync::Arc<super::runtime::PageCapture>>()
+            .cloned()
+    });
     let visit = super::service::Visit {
         client_addr: &info.client_addr,
+        page: capture.as_deref(),
     };
     respond(
         super::service::start_anonymous_session(

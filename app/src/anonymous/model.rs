@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::content::model::{SheetInfo, SheetView};
+use crate::error::AppError;
 
 /// Whether a link lets visitors in now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +201,54 @@ pub struct EmbedOptions {
     pub toolbar: bool,
     /// Initial selections: `Field:value|value;Field:value`.
     pub select: String,
+}
+
+impl EmbedOptions {
+    /// The embed options from an embed page's address, or what is wrong with it.
+    pub fn from_address(
+        ui: &str,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<EmbedOptions, AppError> {
+        let ui = EmbedUi::parse(ui).ok_or_else(|| {
+            let known: Vec<&str> = EmbedUi::ALL.iter().map(|u| u.api_name()).collect();
+            AppError::invalid(
+                "ui",
+                format!(
+                    "\"{ui}\" is not something Sightline embeds. Use one of: {}.",
+                    known.join(", ")
+                ),
+            )
+        })?;
+        let theme = match get("theme") {
+            None => Theme::Light,
+            Some(name) => Theme::parse(&name).ok_or_else(|| {
+                AppError::invalid(
+                    "theme",
+                    format!("The theme \"{name}\" does not exist: use light or dark."),
+                )
+            })?,
+        };
+        let toolbar = !matches!(get("toolbar").as_deref(), Some("0" | "false" | "no"));
+        let options = EmbedOptions {
+            ui,
+            sheet: get("sheet"),
+            object: get("object"),
+            field: get("field"),
+            theme,
+            toolbar,
+            select: get("select").unwrap_or_default(),
+        };
+        if ui == EmbedUi::Chart && options.object.is_none() {
+            return Err(AppError::invalid("object", "Embedding one chart needs its id: add object=<chart id> to the address (the embed dialog writes it for you)."));
+        }
+        if ui == EmbedUi::Field && options.field.is_none() {
+            return Err(AppError::invalid(
+                "field",
+                "Embedding a field needs its name: add field=<field name> to the address.",
+            ));
+        }
+        Ok(options)
+    }
 }
 
 impl Default for EmbedOptions {

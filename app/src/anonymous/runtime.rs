@@ -3,11 +3,15 @@
 //! models that visitors share. `state.rs` holds one; the anonymous service reads and changes it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::rules::RateWindow;
+use super::store::LinkRow;
+use crate::apps::store::AppRow;
 use crate::content::engines::Engines;
 use crate::content::model::SheetView;
+use crate::content::rules::DataAccess;
+use crate::sql::Watched;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct HourCounts {
@@ -45,6 +49,149 @@ pub const CACHE_CHANNEL: &str = "sightline_frame_ancestors";
 /// How many first views are kept (see `Anonymous::first_views`).
 const FIRST_VIEWS_KEPT: usize = 256;
 
+/// Everything a visit to an app's links reads: the app, its links, the tenant's capacity and
+/// what each link shows of the data. Read once per app and kept until any of it changes
+/// (`sql::Watched` "visits": the database counts every change to what it was read from), so a
+/// visit reads one counter on SQLite and nothing on PostgreSQL.
+pub struct VisitFacts {
+    pub app: AppRow,
+    pub links: Vec<LinkRow>,
+    pub capacity: i64,
+    /// By link id: the link's own reduction within its maker's section access.
+    pub data_access: HashMap<String, DataAccess>,
+}
+
+/// A first page as it left the server, cut where the session's token and the response's CSP
+/// nonce go, so that the next visitor's page is these bytes with theirs spliced in: no render,
+/// no query beyond the visit's.
+pub struct FirstPage {
+    parts: Vec<PagePart>,
+    bytes: usize,
+}
+
+enum PagePart {
+    Bytes(Vec<u8>),
+    Token,
+    Nonce,
+}
+
+impl FirstPage {
+    /// The page `body`, in which `token` and `nonce` are replaced wherever they occur.
+    pub fn cut(body: &[u8], token: &str, nonce: &str) -> FirstPage {
+        let mut parts = Vec::new();
+        let mut rest = body;
+        let mut literal = Vec::new();
+        while !rest.is_empty() {
+            let found = [
+                (token.as_bytes(), PagePart::Token),
+                (nonce.as_bytes(), PagePart::Nonce),
+            ]
+            .into_iter()
+            .find(|(needle, _)| !needle.is_empty() && rest.starts_with(needle));
+            match found {
+                Some((needle, part)) => {
+                    parts.push(PagePart::Bytes(std::mem::take(&mut literal)));
+                    parts.push(part);
+                    rest = &rest[needle.len()..];
+                }
+                None => {
+                    literal.push(rest[0]);
+                    rest = &rest[1..];
+                }
+            }
+        }
+        parts.push(PagePart::Bytes(literal));
+        FirstPage {
+            parts,
+            bytes: body.len(),
+        }
+    }
+
+    /// Whether the session's token was found in the page: a page kept without would hand every
+    /// later visitor the first one's session.
+    pub fn holds_token(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, PagePart::Token))
+    }
+
+    /// The page for one visitor.
+    pub fn render(&self, token: &str, nonce: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes + 256);
+        for part in &self.parts {
+            match part {
+                PagePart::Bytes(bytes) => out.extend_from_slice(bytes),
+                PagePart::Token => out.extend_from_slice(token.as_bytes()),
+                PagePart::Nonce => out.extend_from_slice(nonce.as_bytes()),
+            }
+        }
+        out
+    }
+}
+
+/// Where a render tells the server what to keep of its page: put in the request by the server
+/// before a visitor page renders, filled by `start_anonymous_session` when the first view is
+/// one every visitor of the link shares.
+pub struct PageCapture {
+    /// The page's address (path and query): the page's options are in it.
+    pub address: String,
+    kept: Mutex<Option<(String, String)>>,
+}
+
+impl PageCapture {
+    pub fn new(address: String) -> Self {
+        PageCapture {
+            address,
+            kept: Mutex::default(),
+        }
+    }
+
+    pub(super) fn keep(&self, key: String, token: String) {
+        *self.kept.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, token));
+    }
+
+    /// The page's key and the token it holds, if the render said the page may be kept.
+    pub fn take(&self) -> Option<(String, String)> {
+        self.kept.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// How many first pages are kept (see `FirstPage`).
+const FIRST_PAGES_KEPT: usize = 256;
+
+/// Apps whose visit facts are kept at most; past it the cache starts again empty.
+const VISIT_FACTS_KEPT: usize = 10_000;
+
+pub struct Visits {
+    pub watched: Watched,
+    facts: Mutex<HashMap<String, (u64, Arc<VisitFacts>)>>,
+}
+
+impl Visits {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Arc<VisitFacts>)>> {
+        self.facts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A change was announced: forget everything.
+    pub fn changed(&self) {
+        self.watched.changed();
+        self.lock().clear();
+    }
+
+    pub(super) fn get(&self, app_id: &str, stamp: u64) -> Option<Arc<VisitFacts>> {
+        self.lock()
+            .get(app_id)
+            .filter(|(at, _)| *at == stamp)
+            .map(|(_, facts)| facts.clone())
+    }
+
+    pub(super) fn keep(&self, stamp: u64, facts: Arc<VisitFacts>) {
+        let mut kept = self.lock();
+        if kept.len() >= VISIT_FACTS_KEPT {
+            kept.clear();
+        }
+        kept.insert(facts.app.id.clone(), (stamp, facts));
+    }
+}
+
 /// The anonymous side of the server, shared by every request.
 pub struct Anonymous {
     pub(super) key: Vec<u8>,
@@ -52,18 +199,27 @@ pub struct Anonymous {
     /// version through one reduction: computed once, not per visit. Public sheets of an app in a
     /// managed space change only by republishing, which changes the versions in the key.
     pub(super) first_views: Mutex<HashMap<String, SheetView>>,
+    /// First pages as bytes, by first view and address (`FirstPage`).
+    first_pages: Mutex<HashMap<String, Arc<FirstPage>>>,
     /// Models opened anonymously, under their own memory budget: a crowd of visitors cannot
     /// push the tenant's own users' apps out of memory.
     pub engines: Engines,
+    pub visits: Visits,
     pub(super) live: Mutex<Live>,
 }
 
 impl Anonymous {
-    pub fn new(key: &str, budget_bytes: usize) -> Self {
+    /// `sqlite`: the database is SQLite (see `sql::Watched`).
+    pub fn new(key: &str, budget_bytes: usize, sqlite: bool) -> Self {
         Anonymous {
             key: key.as_bytes().to_vec(),
             first_views: Mutex::new(HashMap::new()),
+            first_pages: Mutex::default(),
             engines: Engines::new(budget_bytes),
+            visits: Visits {
+                watched: Watched::new("visits", sqlite),
+                facts: Mutex::default(),
+            },
             live: Mutex::new(Live::default()),
         }
     }
@@ -83,6 +239,30 @@ impl Anonymous {
             views.clear();
         }
         views.insert(key, view.clone());
+    }
+
+    pub(super) fn first_page(&self, key: &str) -> Option<Arc<FirstPage>> {
+        self.first_pages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    /// How many first pages are kept (for tests and metrics).
+    pub fn first_pages_kept(&self) -> usize {
+        self.first_pages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    pub fn keep_first_page(&self, key: String, page: FirstPage) {
+        let mut pages = self.first_pages.lock().unwrap_or_else(|p| p.into_inner());
+        if pages.len() >= FIRST_PAGES_KEPT {
+            pages.clear();
+        }
+        pages.insert(key, Arc::new(page));
     }
 
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
@@ -119,5 +299,28 @@ impl Anonymous {
                 s.len()
             })
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_page_takes_each_visitors_token_and_nonce_wherever_the_first_ones_were() {
+        let page = FirstPage::cut(
+            b"<script nonce=\"N1\">x</script>{\"token\":\"T1\"}<script nonce=\"N1\">",
+            "T1",
+            "N1",
+        );
+        assert!(page.holds_token());
+        assert_eq!(
+            String::from_utf8(page.render("T2", "N2")).unwrap(),
+            "<script nonce=\"N2\">x</script>{\"token\":\"T2\"}<script nonce=\"N2\">"
+        );
+        assert!(
+            !FirstPage::cut(b"no session here", "T1", "N1").holds_token(),
+            "a page without its token is never kept"
+        );
     }
 }

@@ -78,14 +78,6 @@ pub async fn app_grants(
     .await
 }
 
-/// How many times spaces, space assignments, group memberships and app shares have changed
-/// (SQLite's triggers count them; see `access::Grants`).
-pub async fn grant_changes(conn: &mut AnyConnection) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT version FROM grant_changes WHERE id = 1")
-        .fetch_one(conn)
-        .await
-}
-
 /// (space id, grant) for several spaces at once, without app shares: the space listing.
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct SpaceGrantRow {

@@ -22,7 +22,10 @@ use app::spaces::service as spaces;
 use crate::common::world::{world, World, ALL, NORTH};
 
 fn visit(addr: &str) -> Visit<'_> {
-    Visit { client_addr: addr }
+    Visit {
+        client_addr: addr,
+        page: None,
+    }
 }
 
 async fn turn_on(t: &TestDb, w: &World) -> LinkInfo {

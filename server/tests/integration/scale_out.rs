@@ -40,7 +40,10 @@ async fn visit(
 ) -> Result<app::anonymous::model::AnonymousSession, app::error::AppError> {
     app::anonymous::service::start_anonymous_session(
         &state,
-        app::anonymous::service::Visit { client_addr: &addr },
+        app::anonymous::service::Visit {
+            client_addr: &addr,
+            page: None,
+        },
         &app_id,
         &code,
         None,

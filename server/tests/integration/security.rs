@@ -89,7 +89,10 @@ async fn visit(
 ) -> Result<AnonymousSession, AppError> {
     anonymous::start_anonymous_session(
         &t.state,
-        Visit { client_addr: addr },
+        Visit {
+            client_addr: addr,
+            page: None,
+        },
         &w.app.id,
         code,
         None,
@@ -501,6 +504,7 @@ async fn visitors_list_search_and_select_only_public_fields(t: TestDb) {
         &t.state,
         Visit {
             client_addr: "203.0.113.2",
+            page: None,
         },
         &w.app.id,
         &code,

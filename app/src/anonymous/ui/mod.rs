@@ -7,4 +7,4 @@ mod visitor;
 
 pub use admin::EmbeddingPage;
 pub use panel::AnonymousAccess;
-pub use visitor::{clock, embed_options, AnonymousPage, EmbedPage};
+pub use visitor::{clock, AnonymousPage, EmbedPage};

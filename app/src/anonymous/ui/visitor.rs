@@ -34,54 +34,9 @@ pub fn EmbedPage() -> impl IntoView {
     let ui = use_params_map()
         .with_untracked(|p| p.get("ui"))
         .unwrap_or_default();
-    let options = use_query_map().with_untracked(|q| embed_options(&ui, |name| q.get(name)));
+    let options =
+        use_query_map().with_untracked(|q| EmbedOptions::from_address(&ui, |name| q.get(name)));
     view! { <Visit options embedded=true/> }
-}
-
-/// The embed options from an embed page's address, or what is wrong with it.
-pub fn embed_options(
-    ui: &str,
-    get: impl Fn(&str) -> Option<String>,
-) -> Result<EmbedOptions, AppError> {
-    let ui = EmbedUi::parse(ui).ok_or_else(|| {
-        let known: Vec<&str> = EmbedUi::ALL.iter().map(|u| u.api_name()).collect();
-        AppError::invalid(
-            "ui",
-            format!(
-                "\"{ui}\" is not something Sightline embeds. Use one of: {}.",
-                known.join(", ")
-            ),
-        )
-    })?;
-    let theme = match get("theme") {
-        None => Theme::Light,
-        Some(name) => Theme::parse(&name).ok_or_else(|| {
-            AppError::invalid(
-                "theme",
-                format!("The theme \"{name}\" does not exist: use light or dark."),
-            )
-        })?,
-    };
-    let toolbar = !matches!(get("toolbar").as_deref(), Some("0" | "false" | "no"));
-    let options = EmbedOptions {
-        ui,
-        sheet: get("sheet"),
-        object: get("object"),
-        field: get("field"),
-        theme,
-        toolbar,
-        select: get("select").unwrap_or_default(),
-    };
-    if ui == EmbedUi::Chart && options.object.is_none() {
-        return Err(AppError::invalid("object", "Embedding one chart needs its id: add object=<chart id> to the address (the embed dialog writes it for you)."));
-    }
-    if ui == EmbedUi::Field && options.field.is_none() {
-        return Err(AppError::invalid(
-            "field",
-            "Embedding a field needs its name: add field=<field name> to the address.",
-        ));
-    }
-    Ok(options)
 }
 
 /// Starts the session (on the server, for the first paint) and shows the visit, or why not.

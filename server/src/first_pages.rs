@@ -1,0 +1,135 @@
+//! Visitor pages served as bytes: the first page of an anonymous link or embed, the same for
+//! every visitor of one app version through one link, is rendered once and kept with its
+//! session token and CSP nonce cut out (`app::anonymous::runtime::FirstPage`). The next visitor
+//! passes the same checks and takes a seat (`start_from_first_page`); their token and this
+//! response's nonce are spliced in, and nothing is rendered. Anything else (a refusal, initial
+//! selections, a page not kept yet) renders as before.
+
+use std::sync::Arc;
+
+use app::anonymous::runtime::{FirstPage, PageCapture};
+use app::anonymous::service::{self as anonymous, PageRequest, Visit};
+use app::auth::principal::RequestInfo;
+use app::server_support::CspNonce;
+use app::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue, Method, StatusCode};
+
+/// A page bigger than this is rendered every time rather than kept.
+const MAX_KEPT_PAGE: usize = 4 << 20;
+
+/// The app and access code a visitor page's address names, if it is one that may be kept: no
+/// initial selections (those make a view of the visitor's own).
+fn page_of(path: &str, query: &str) -> Option<(String, String)> {
+    let app_id = match path.strip_prefix("/a/") {
+        Some(rest) => rest,
+        None => path.strip_prefix("/embed/")?.split('/').next()?,
+    };
+    if app_id.is_empty() || app_id.contains('/') {
+        return None;
+    }
+    let mut code = None;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "eac" => code = Some(value.into_owned()),
+            "select" if !value.is_empty() => return None,
+            _ => {}
+        }
+    }
+    Some((app_id.to_string(), code?))
+}
+
+pub async fn serve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let query = request.uri().query().unwrap_or("").to_string();
+    let page = (request.method() == Method::GET)
+        .then(|| page_of(request.uri().path(), &query))
+        .flatten();
+    let (Some((app_id, code)), Some(nonce)) = (page, request.extensions().get::<CspNonce>()) else {
+        return next.run(request).await;
+    };
+    let nonce = nonce.0.clone();
+    let address = format!("{}?{query}", request.uri().path());
+    let client_addr = request
+        .extensions()
+        .get::<RequestInfo>()
+        .map(|info| info.client_addr.clone())
+        .unwrap_or_default();
+    let kept = anonymous::start_from_first_page(
+        &state,
+        Visit {
+            client_addr: &client_addr,
+            page: None,
+        },
+        PageRequest {
+            app_id: &app_id,
+            code: &code,
+            address: &address,
+        },
+    )
+    .await;
+    if let Ok(Some((page, token))) = kept {
+        return html(page.render(&token, &nonce));
+    }
+    // Rendered; kept if the render says it is a first view every visitor shares.
+    let capture = Arc::new(PageCapture::new(address));
+    request.extensions_mut().insert(capture.clone());
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let Some((key, token)) = capture.take() else {
+        return response;
+    };
+    let (mut parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, MAX_KEPT_PAGE).await {
+        Ok(bytes) => {
+            let page = FirstPage::cut(&bytes, &token, &nonce);
+            if page.holds_token() {
+                state.anonymous.keep_first_page(key, page);
+            }
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "a visitor page could not be read to be kept");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be sent; reload it.",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn html(bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(bytes));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_visitor_pages_without_initial_selections_are_kept() {
+        assert_eq!(
+            page_of("/a/abc", "eac=x1&sheet=s"),
+            Some(("abc".into(), "x1".into()))
+        );
+        assert_eq!(
+            page_of("/embed/abc/chart", "object=c&eac=x1"),
+            Some(("abc".into(), "x1".into()))
+        );
+        assert_eq!(page_of("/a/abc", "eac=x1&select=Region:North"), None);
+        assert_eq!(page_of("/a/abc", "sheet=s"), None, "no code");
+        assert_eq!(page_of("/spaces", "eac=x"), None);
+        assert_eq!(page_of("/a/abc/more", "eac=x"), None);
+    }
+}
