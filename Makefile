@@ -47,13 +47,17 @@ browser-tests:
 scale-out:
 	scripts/scale-out.sh
 
-## Release build, and the size of the WASM bundle a visitor downloads.
+## Release build, and the size of each WASM bundle: the portal's, and the one visitor and embed
+## pages download (targets: at most 300 KB and 150 KB brotli).
 size:
 	scripts/setup.sh size
 	scripts/build.sh --release --frontend-only
-	@raw=$$(stat -c %s target/site/pkg/sightline.wasm); br=$$(brotli -c -q 11 target/site/pkg/sightline.wasm | wc -c); \
-	 js=$$(stat -c %s target/site/pkg/sightline.js); css=$$(stat -c %s target/site/pkg/sightline.css); \
-	 echo "WASM: $$raw bytes raw, $$br bytes brotli; JS: $$js bytes; CSS: $$css bytes"
+	@for bundle in sightline:portal:300 visitor:visitor-and-embed:150; do \
+	  name=$${bundle%%:*}; rest=$${bundle#*:}; who=$${rest%%:*}; target=$${rest#*:}; \
+	  raw=$$(stat -c %s target/site/pkg/$$name.wasm); br=$$(brotli -c -q 11 target/site/pkg/$$name.wasm | wc -c); \
+	  js=$$(stat -c %s target/site/pkg/$$name.js); \
+	  echo "$$who WASM ($$name.wasm): $$raw bytes raw, $$br bytes brotli (target at most $${target} KB); JS: $$js bytes"; \
+	done; echo "CSS: $$(stat -c %s target/site/pkg/sightline.css) bytes"
 
 clean-data:
 	rm -rf data

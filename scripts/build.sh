@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds what `cargo leptos build` builds, with cargo and the wasm-bindgen CLI alone, so that a
 # fresh machine needs no 16-minute cargo-leptos install before its first build:
-#   1. the WASM bundle (crate `frontend`, target wasm32) into target/front, as cargo-leptos does;
-#   2. wasm-bindgen's JS glue and the bundle into target/site/pkg as sightline.js/.wasm;
+#   1. the WASM bundles (crates `frontend`, the portal's, and `frontend-visitor`, the visitor
+#      and embed pages' small one; target wasm32) into target/front, as cargo-leptos does;
+#   2. wasm-bindgen's JS glue and the bundles into target/site/pkg as sightline.js/.wasm and
+#      visitor.js/.wasm;
 #   3. style/main.css as target/site/pkg/sightline.css, and assets/ into target/site;
 #   4. the server binary target/debug/sightline (or target/release/sightline).
 # The names and directories are those of [[workspace.metadata.leptos]] in Cargo.toml, so
@@ -44,20 +46,25 @@ else
   bin_dir=debug
 fi
 
-say "WASM bundle ($wasm_dir)"
-cargo build -p frontend --lib --target wasm32-unknown-unknown --target-dir target/front \
-  --no-default-features "${wasm_profile[@]}"
+say "WASM bundles ($wasm_dir)"
+cargo build -p frontend -p frontend-visitor --lib --target wasm32-unknown-unknown \
+  --target-dir target/front --no-default-features "${wasm_profile[@]}"
 
 say "wasm-bindgen"
 mkdir -p "$pkg"
-wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$pkg" \
-  "target/front/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
-# Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
-mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
-if [ "$release" = yes ]; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$pkg/$name.wasm" -o "$pkg/$name.wasm"
-fi
+# crate:output name (the visitor bundle's name is app::shell::VISITOR_BUNDLE).
+for bundle in frontend:$name frontend_visitor:visitor; do
+  crate=${bundle%%:*}
+  out=${bundle#*:}
+  wasm-bindgen --target web --no-typescript --out-name "$out" --out-dir "$pkg" \
+    "target/front/wasm32-unknown-unknown/$wasm_dir/$crate.wasm"
+  # Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
+  mv "$pkg/${out}_bg.wasm" "$pkg/$out.wasm"
+  if [ "$release" = yes ]; then
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$pkg/$out.wasm" -o "$pkg/$out.wasm"
+  fi
+done
 
 cp style/main.css "$pkg/$name.css"
 cp -R assets/. "$site/"

@@ -32,7 +32,7 @@ pub mod sql;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-pub use shell::{shell, App};
+pub use shell::{shell, visitor_shell, App, VisitorApp};
 
 #[cfg(test)]
 mod layering;

@@ -80,6 +80,10 @@ impl Lifecycle {
 #[derive(Clone)]
 pub struct AppState {
     pub db: sqlx::AnyPool,
+    /// For reads that need not queue behind writes (a visit's): SQLite's readers beside its one
+    /// writer; on PostgreSQL the same pool as `db`. Never for a read that must see a write of
+    /// the same request before it commits.
+    pub reader: sqlx::AnyPool,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     /// App data: files on disk, models and viewers' selections in memory.

@@ -42,20 +42,34 @@ test('a visitor opens the link and explores; other sites embed by iframe and by 
   expect(iframeSnippet).toContain('/embed/');
   await shot(page, '30-anonymous-access-card');
 
-  // A visitor with no account: charts at once, a timer, and their own selections.
+  // A visitor with no account: charts at once, a timer, and their own selections; the page
+  // downloads the visitors' small bundle, never the portal's.
   const v = await visitor(browser);
+  const downloads: string[] = [];
+  v.page.on('request', (r) => downloads.push(new URL(r.url()).pathname));
   await v.page.goto(link);
   await expect(v.page.locator('.visitor figure.chart').first()).toBeVisible();
   await expect(v.page.locator('.timer')).toContainText(/1[45]:\d\d left/);
   await hydrated(v.page);
   await v.page.locator('.chart-filter_pane li.value[data-value="Bikes"]').first().click();
   await expect(v.page.locator('.selections-bar .chip[data-field="Category"]')).toContainText('Bikes');
+  expect(downloads).toContain('/pkg/visitor.wasm');
+  expect(downloads.filter((d) => d.startsWith('/pkg/sightline.') && !d.endsWith('.css'))).toEqual([]);
   await shot(v.page, '31-anonymous-visitor');
 
   // An allowed site embeds one chart by iframe, and a field through the web component.
   const appId = link.match(/\/a\/([0-9a-f]+)/)![1];
   const code = link.match(/eac=([0-9a-f]+)/)![1];
   const iframeSrc = iframeSnippet.match(/src="([^"]+)"/)![1].replace(/&amp;/g, '&');
+  // The embedded chart paints from the server's HTML while its WASM is held back.
+  const held = await visitor(browser);
+  await held.context.route('**/*.wasm', () => { /* never answered */ });
+  await held.page.goto(new URL(iframeSrc, baseURL).toString());
+  await expect(held.page.locator('figure.chart')).toBeVisible();
+  await expect(held.page.locator('figure.chart')).toContainText(/\d/);
+  await shot(held.page, '31b-embedded-chart-without-wasm');
+  await held.context.close();
+
   const site = await visitor(browser);
   const allowedSite = await serveSite(ALLOWED, `
     <iframe id="chart" src="${iframeSrc}" title="Sales" width="600" height="360"></iframe>

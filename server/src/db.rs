@@ -48,6 +48,39 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<AnyPool, String> {
         .map_err(|e| format!("Cannot connect to the database ({}): {e}", redact(url)))
 }
 
+/// Readers beside the writer. SQLite in WAL mode lets readers read while the one writer writes:
+/// visitors' reads (`AppState::reader`) take one of these connections (read-only, so a write
+/// sent here by mistake fails loudly) instead of queueing behind writes on the writer's one
+/// connection. PostgreSQL's pool already serves many at once: the same pool. So does an
+/// in-memory SQLite database, which another connection would not see.
+pub async fn connect_readers(url: &str, writer: &AnyPool) -> Result<AnyPool, String> {
+    if !is_sqlite(url) || url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(writer.clone());
+    }
+    let options: AnyConnectOptions = url
+        .parse()
+        .map_err(|e| format!("The database URL is not valid: {e}"))?;
+    let options = options.log_statements(tracing::log::LevelFilter::Trace);
+    AnyPoolOptions::new()
+        .max_connections(READERS)
+        .acquire_timeout(Duration::from_secs(15))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA query_only = ON; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(|e| format!("Cannot open readers of the database ({}): {e}", redact(url)))
+}
+
+/// SQLite readers: the machine's cores are what they share.
+const READERS: u32 = 4;
+
 /// Brings the schema up to date.
 pub async fn migrate(pool: &AnyPool, url: &str) -> Result<(), String> {
     let migrator = if is_sqlite(url) {

@@ -36,6 +36,8 @@ use security::LayerSettings;
 pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
     let db = db::connect(&config.database_url, &config.data_dir).await?;
     db::migrate(&db, &config.database_url).await?;
+    // After the migration: the readers must find the schema there.
+    let reader = db::connect_readers(&config.database_url, &db).await?;
     let content = Arc::new(app::content::runtime::Content::new(
         &config.data_dir,
         config.settings.memory_budget_bytes,
@@ -49,6 +51,7 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
     ));
     Ok(AppState {
         db,
+        reader,
         clock,
         settings: Arc::new(config.settings.clone()),
         content,
@@ -82,7 +85,9 @@ fn leptos_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static 
 /// The whole HTTP application.
 pub fn router(state: AppState, layer: LayerSettings) -> Router {
     let options = state.leptos_options.clone();
+    // Visitors' pages are their own app with their own small bundle; the portal's are the rest.
     let routes = generate_route_list(App);
+    let visitor_routes = generate_route_list(app::VisitorApp);
     let context = leptos_context(state.clone());
     let metrics = Arc::new(metrics::Metrics::default());
     let metrics_token = metrics::MetricsToken(layer.metrics_token.clone());
@@ -99,6 +104,16 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
+        })
+        // Registered once above with the portal's routes: the server functions are the same.
+        .leptos_routes_with_handler(visitor_routes, {
+            let (options, context) = (options.clone(), context.clone());
+            move |request: http::Request<axum::body::Body>| {
+                let options = options.clone();
+                leptos_axum::render_app_async_with_context(context.clone(), move || {
+                    app::visitor_shell(options.clone())
+                })(request)
+            }
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), first_pages::serve))

@@ -24,6 +24,31 @@ use crate::licences::ui::LicencesPage;
 use crate::sharing::ui::MembersPage;
 use crate::spaces::ui::{SpacePage, SpacesPage};
 
+/// The output name of the visitors' WASM bundle (`frontend-visitor`): `/pkg/visitor.js`.
+pub const VISITOR_BUNDLE: &str = "visitor";
+
+/// The HTML document the server renders around a visitor's page (`VisitorApp`): the same
+/// document, with the visitors' small bundle to hydrate it.
+pub fn visitor_shell(options: LeptosOptions) -> impl IntoView {
+    let mut options = options;
+    options.output_name = VISITOR_BUNDLE.into();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <VisitorApp/>
+            </body>
+        </html>
+    }
+}
+
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -59,8 +84,6 @@ pub fn App() -> impl IntoView {
         <Router>
             <Frame>
                 <Routes fallback=NotFound>
-                    <Route ssr=SsrMode::Async path=path!("/a/:app") view=AnonymousPage/>
-                    <Route ssr=SsrMode::Async path=path!("/embed/:app/:ui") view=EmbedPage/>
                     <Route ssr=SsrMode::Async path=path!("/collab/join/:token") view=JoinPage/>
                     <Route ssr=SsrMode::Async path=path!("/collab/:id") view=SessionPage/>
                     <Route ssr=SsrMode::Async path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
@@ -83,6 +106,26 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/admin/embedding") view=|| view! { <Guarded need=Permission::ManageAllowedOrigins><EmbeddingPage/></Guarded> }/>
                 </Routes>
             </Frame>
+        </Router>
+    }
+}
+
+/// Anonymous visitors' and embeds' pages, with no portal around them and their own small WASM
+/// bundle (`visitor_shell`, crate `frontend-visitor`): nothing of the portal reaches them.
+#[component]
+pub fn VisitorApp() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="sightline" href="/pkg/sightline.css"/>
+        <leptos_meta::Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>
+        <Router>
+            <main id="main" class="visitor-main">
+                <Routes fallback=NotFound>
+                    <Route ssr=SsrMode::Async path=path!("/a/:app") view=AnonymousPage/>
+                    <Route ssr=SsrMode::Async path=path!("/embed/:app/:ui") view=EmbedPage/>
+                </Routes>
+            </main>
         </Router>
     }
 }

@@ -42,7 +42,7 @@ pub async fn start_from_first_page(
     request: PageRequest<'_>,
 ) -> Result<Option<(Arc<FirstPage>, String)>, AppError> {
     let now = state.now();
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.reader.acquire().await?;
     let facts = visit_facts(state, &mut conn, request.app_id).await?;
     drop(conn);
     let link = link_by_code(&facts, request.code)?;
@@ -210,7 +210,7 @@ pub async fn start_anonymous_session(
     let address = crate::auth::rules::address_bucket(visit.client_addr);
     allow_start(state, &address, now)?;
     let initial = rules::parse_selections(select)?;
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.reader.acquire().await?;
     let facts = visit_facts(state, &mut conn, app_id).await?;
     let (app, link) = (&facts.app, link_by_code(&facts, code)?);
     refuse_unless_live(link, now)?;
