@@ -28,10 +28,84 @@ pub(super) struct Seat {
     pub(super) link_id: String,
 }
 
+/// One tenant's seats, with what admitting a session asks of them kept at hand: how many each
+/// address holds, and which end first. Admission costs the same with ten seats as with a
+/// hundred thousand.
+#[derive(Default)]
+pub(super) struct TenantSeats {
+    seats: HashMap<String, Seat>,
+    by_address: HashMap<String, usize>,
+    /// (end, session): popped as they end; a seat given back earlier is skipped then.
+    ending: std::collections::BinaryHeap<std::cmp::Reverse<(i64, String)>>,
+}
+
+impl TenantSeats {
+    /// Forgets the seats that ended by `now`.
+    pub(super) fn drop_expired(&mut self, now: i64) {
+        while let Some(std::cmp::Reverse((end, _))) = self.ending.peek() {
+            if *end > now {
+                break;
+            }
+            let Some(std::cmp::Reverse((end, id))) = self.ending.pop() else {
+                break;
+            };
+            if self.seats.get(&id).is_some_and(|s| s.expires_at == end) {
+                self.remove(&id);
+            }
+        }
+        // Seats given back early leave their entry behind: start again when those dominate.
+        if self.ending.len() > 2 * self.seats.len() + 1024 {
+            self.ending = self
+                .seats
+                .iter()
+                .map(|(id, s)| std::cmp::Reverse((s.expires_at, id.clone())))
+                .collect();
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.seats.len()
+    }
+
+    pub(super) fn held_by(&self, address: &str) -> usize {
+        self.by_address.get(address).copied().unwrap_or(0)
+    }
+
+    pub(super) fn insert(&mut self, id: String, seat: Seat) {
+        *self.by_address.entry(seat.address.clone()).or_default() += 1;
+        self.ending
+            .push(std::cmp::Reverse((seat.expires_at, id.clone())));
+        self.seats.insert(id, seat);
+    }
+
+    pub(super) fn remove(&mut self, id: &str) -> Option<Seat> {
+        let seat = self.seats.remove(id)?;
+        if let Some(held) = self.by_address.get_mut(&seat.address) {
+            *held -= 1;
+            if *held == 0 {
+                self.by_address.remove(&seat.address);
+            }
+        }
+        Some(seat)
+    }
+
+    fn release_link(&mut self, link_id: &str) {
+        let ids: Vec<String> = self
+            .seats
+            .iter()
+            .filter(|(_, s)| s.link_id == link_id)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            self.remove(&id);
+        }
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Live {
     /// tenant -> session id -> seat: the sessions this process issued that have not expired.
-    pub(super) sessions: HashMap<String, HashMap<String, Seat>>,
+    pub(super) sessions: HashMap<String, TenantSeats>,
     /// client address -> new sessions this minute.
     pub(super) starts: HashMap<String, RateWindow>,
     /// (link, day) -> views not yet written.
@@ -275,17 +349,20 @@ impl Anonymous {
     /// deleted, so none of them can take another step.
     pub(super) fn release_link(&self, link_id: &str) {
         let mut live = self.lock();
-        for sessions in live.sessions.values_mut() {
-            sessions.retain(|_, seat| seat.link_id != link_id);
+        for seats in live.sessions.values_mut() {
+            seats.release_link(link_id);
         }
     }
 
     /// Live sessions of every tenant that this process admitted, at `now`.
     pub fn total(&self, now: i64) -> usize {
-        let live = self.lock();
+        let mut live = self.lock();
         live.sessions
-            .values()
-            .map(|s| s.values().filter(|seat| seat.expires_at > now).count())
+            .values_mut()
+            .map(|seats| {
+                seats.drop_expired(now);
+                seats.len()
+            })
             .sum()
     }
 
@@ -294,9 +371,9 @@ impl Anonymous {
         let mut live = self.lock();
         live.sessions
             .get_mut(tenant_id)
-            .map(|s| {
-                s.retain(|_, seat| seat.expires_at > now);
-                s.len()
+            .map(|seats| {
+                seats.drop_expired(now);
+                seats.len()
             })
             .unwrap_or(0)
     }
@@ -305,6 +382,35 @@ impl Anonymous {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seats_count_each_address_and_end_on_time_or_when_given_back() {
+        let seat = |address: &str, link: &str, end: i64| Seat {
+            expires_at: end,
+            address: address.into(),
+            link_id: link.into(),
+        };
+        let mut seats = TenantSeats::default();
+        seats.insert("s1".into(), seat("a", "l1", 100));
+        seats.insert("s2".into(), seat("a", "l2", 200));
+        seats.insert("s3".into(), seat("b", "l1", 300));
+        assert_eq!(
+            (seats.len(), seats.held_by("a"), seats.held_by("b")),
+            (3, 2, 1)
+        );
+        seats.drop_expired(100);
+        assert_eq!((seats.len(), seats.held_by("a")), (2, 1), "s1 ended at 100");
+        seats.remove("s2");
+        assert_eq!(seats.held_by("a"), 0, "given back early");
+        seats.drop_expired(250);
+        assert_eq!(seats.len(), 1, "s2's old end changes nothing");
+        seats.release_link("l1");
+        assert_eq!(
+            (seats.len(), seats.held_by("b")),
+            (0, 0),
+            "the link's seats back at once"
+        );
+    }
 
     #[test]
     fn a_kept_page_takes_each_visitors_token_and_nonce_wherever_the_first_ones_were() {

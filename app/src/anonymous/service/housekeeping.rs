@@ -9,8 +9,8 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
     let now = state.now();
     let (views, usage) = {
         let mut live = state.anonymous.lock();
-        for sessions in live.sessions.values_mut() {
-            sessions.retain(|_, seat| seat.expires_at > now);
+        for seats in live.sessions.values_mut() {
+            seats.drop_expired(now);
         }
         let minute = now.div_euclid(60_000);
         live.starts.retain(|_, window| window.minute >= minute);

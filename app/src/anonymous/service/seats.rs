@@ -52,18 +52,14 @@ pub(super) async fn admit_session(
         (admitted, current)
     } else {
         let mut live = state.anonymous.lock();
-        let sessions = live.sessions.entry(tenant_id.to_string()).or_default();
-        sessions.retain(|_, seat| seat.expires_at > now);
-        let by_address = sessions
-            .values()
-            .filter(|s| s.address == seat.address)
-            .count();
-        let admitted = rules::admit_from_address(by_address, per_address)
-            .and_then(|()| rules::admit(sessions.len(), max));
+        let seats = live.sessions.entry(tenant_id.to_string()).or_default();
+        seats.drop_expired(now);
+        let admitted = rules::admit_from_address(seats.held_by(&seat.address), per_address)
+            .and_then(|()| rules::admit(seats.len(), max));
         if admitted.is_ok() {
-            sessions.insert(session_id.to_string(), seat);
+            seats.insert(session_id.to_string(), seat);
         }
-        (admitted, sessions.len() as i64)
+        (admitted, seats.len() as i64)
     };
     let mut live = state.anonymous.lock();
     let hour = live
@@ -96,8 +92,8 @@ pub async fn end_session(state: &AppState, token: &str) {
         }
     } else {
         let mut live = state.anonymous.lock();
-        for sessions in live.sessions.values_mut() {
-            sessions.remove(&claims.session_id);
+        for seats in live.sessions.values_mut() {
+            seats.remove(&claims.session_id);
         }
     }
     state
