@@ -227,61 +227,30 @@ fn present_in(codes: &Codes, rows: &[u32], width: usize) -> Vec<bool> {
 
 /// The rows of a column whose code is allowed: from `rows`, or from every row when `None`.
 fn passing(codes: &Codes, allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
-    fn scan(codes: &[u32], allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
-        let pass = |code: u32| code != NULL && allowed[code as usize];
-        match rows {
-            Some(rows) => rows
-                .iter()
-                .copied()
-                .filter(|&r| pass(codes[r as usize]))
-                .collect(),
-            None => {
-                // A block of 64 rows makes one mask, and the mask the row numbers: the loop
-                // over the codes has no branch.
-                let mut out = Vec::new();
-                for (b, block) in codes.chunks(64).enumerate() {
-                    let mut mask = 0u64;
-                    for (i, &c) in block.iter().enumerate() {
-                        mask |= u64::from(pass(c)) << i;
-                    }
-                    while mask != 0 {
-                        out.push((b * 64) as u32 + mask.trailing_zeros());
-                        mask &= mask - 1;
-                    }
-                }
-                out
-            }
+    // One byte or two a code: a table of every code's answer, the empty cell's (the width's
+    // largest code) included, so that the scan asks nothing but the table.
+    fn table(allowed: &[bool], size: usize) -> Vec<bool> {
+        let mut table = vec![false; size];
+        for (slot, &ok) in table.iter_mut().zip(allowed) {
+            *slot = ok;
         }
+        table
     }
-    // One byte or two a code: a table of every code's answer, NULL's included, so that the
-    // scan asks nothing but the table.
     match codes {
         Codes::U8(c) => {
-            let mut table = [false; 256];
-            for (slot, &ok) in table.iter_mut().zip(allowed) {
-                *slot = ok;
-            }
-            scan_table(c, &table, rows)
+            let table = table(allowed, 256);
+            scan(c, |x| table[usize::from(x)], rows)
         }
         Codes::U16(c) => {
-            let mut table = vec![false; 65_536];
-            for (slot, &ok) in table.iter_mut().zip(allowed) {
-                *slot = ok;
-            }
-            scan_table(c, &table, rows)
+            let table = table(allowed, 65_536);
+            scan(c, |x| table[usize::from(x)], rows)
         }
-        Codes::U32(c) => scan(c, allowed, rows),
+        Codes::U32(c) => scan(c, |x| x != NULL && allowed[x as usize], rows),
     }
 }
 
-/// `passing` for narrow codes, through a table indexed by the code itself (`table[MAX]`, an
-/// empty cell, is false).
-fn scan_table<C: Copy + Into<usize>>(
-    codes: &[C],
-    table: &[bool],
-    rows: Option<&[u32]>,
-) -> Vec<u32> {
-    let pass = |c: C| table[c.into()];
+/// The rows whose code passes: from `rows`, or from every row when `None`.
+fn scan<C: Copy>(codes: &[C], pass: impl Fn(C) -> bool, rows: Option<&[u32]>) -> Vec<u32> {
     match rows {
         Some(rows) => rows
             .iter()
@@ -289,6 +258,8 @@ fn scan_table<C: Copy + Into<usize>>(
             .filter(|&r| pass(codes[r as usize]))
             .collect(),
         None => {
+            // A block of 64 rows makes one mask, and the mask the row numbers: the loop over
+            // the codes has no branch.
             let mut out = Vec::new();
             for (b, block) in codes.chunks(64).enumerate() {
                 let mut mask = 0u64;

@@ -32,25 +32,15 @@ pub const VISITOR_BUNDLE: &str = "visitor";
 pub fn visitor_shell(options: LeptosOptions) -> impl IntoView {
     let mut options = options;
     options.output_name = VISITOR_BUNDLE.into();
-    view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
-            </head>
-            <body>
-                <VisitorApp/>
-            </body>
-        </html>
-    }
+    document(options, view! { <VisitorApp/> })
 }
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(options, view! { <App/> })
+}
+
+fn document(options: LeptosOptions, app: impl IntoView + 'static) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -61,9 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
-            <body>
-                <App/>
-            </body>
+            <body>{app}</body>
         </html>
     }
 }
