@@ -100,34 +100,42 @@ pub async fn notify(db: &sqlx::AnyPool, channel: &str, payload: &str) {
 /// cache's name as payload; triggers of migration 0009).
 pub const CHANGES_CHANNEL: &str = "sightline_changes";
 
-/// Whether what a cache named `name` was made from is unchanged: the `changes` row of that name
-/// on SQLite (its one process reads it on each check), notifications on PostgreSQL (every
-/// process hears each change at commit; nothing counts as unchanged while it cannot hear).
-pub struct Watched {
+/// Entries read from the database and kept while nothing they were read from has changed: the
+/// `changes` row named `name` on SQLite (its one process reads it on each check), notifications on
+/// PostgreSQL (every process hears each change at commit and forgets everything; nothing is kept
+/// while it cannot hear). At most `max` entries: past it the cache starts again empty.
+pub struct Watched<K, V> {
     name: &'static str,
     sqlite: bool,
+    max: usize,
     generation: std::sync::atomic::AtomicU64,
     listening: std::sync::atomic::AtomicBool,
+    entries: std::sync::Mutex<std::collections::HashMap<K, (u64, std::sync::Arc<V>)>>,
 }
 
-impl Watched {
-    pub fn new(name: &'static str, sqlite: bool) -> Self {
+impl<K: std::hash::Hash + Eq, V> Watched<K, V> {
+    pub fn new(name: &'static str, sqlite: bool, max: usize) -> Self {
         Watched {
             name,
             sqlite,
+            max,
             generation: Default::default(),
             listening: Default::default(),
+            entries: Default::default(),
         }
     }
 
-    pub fn name(&self) -> &'static str {
-        self.name
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<K, (u64, std::sync::Arc<V>)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A change was announced (PostgreSQL).
+    /// A change was announced (PostgreSQL): forget everything.
     pub fn changed(&self) {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.lock().clear();
     }
 
     /// The listener connected or lost its connection: a change may have gone unheard either way.
@@ -137,8 +145,8 @@ impl Watched {
         self.changed();
     }
 
-    /// What stamps a cache entry made now, read before what the entry is made of: a change
-    /// committed after this moves the stamp on. `None`: nothing may be cached now.
+    /// What stamps an entry made now, read before what the entry is made of: a change committed
+    /// after this moves the stamp on. `None`: nothing may be kept now.
     pub async fn stamp(&self, conn: &mut AnyConnection) -> sqlx::Result<Option<u64>> {
         use std::sync::atomic::Ordering;
         if self.sqlite {
@@ -150,5 +158,25 @@ impl Watched {
         }
         let generation = self.generation.load(Ordering::SeqCst);
         Ok(self.listening.load(Ordering::SeqCst).then_some(generation))
+    }
+
+    /// The entry of `key`, if it was kept under `stamp`.
+    pub fn get<Q>(&self, key: &Q, stamp: u64) -> Option<std::sync::Arc<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.lock()
+            .get(key)
+            .filter(|(at, _)| *at == stamp)
+            .map(|(_, value)| value.clone())
+    }
+
+    pub fn keep(&self, key: K, stamp: u64, value: std::sync::Arc<V>) {
+        let mut entries = self.lock();
+        if entries.len() >= self.max {
+            entries.clear();
+        }
+        entries.insert(key, (stamp, value));
     }
 }

@@ -146,12 +146,6 @@ impl Codes {
         with_codes!(self, c => c.capacity()) * self.width()
     }
 
-    /// The code of a row (`NULL` for an empty cell).
-    #[inline]
-    pub fn get(&self, row: usize) -> u32 {
-        with_codes!(self, c => c[row].widen())
-    }
-
     /// Every code, widened (tests, snapshots and other cold paths).
     pub fn to_vec(&self) -> Vec<u32> {
         with_codes!(self, c => c.iter().map(|x| x.widen()).collect())
@@ -182,7 +176,6 @@ mod tests {
             let codes = Codes::narrow(vec![0, NULL, values as u32 - 1], values);
             assert_eq!(codes.width(), width, "{values} values");
             assert_eq!(codes.to_vec(), vec![0, NULL, values as u32 - 1]);
-            assert_eq!(codes.get(1), NULL);
         }
         let codes = Codes::narrow(vec![3, NULL, 1, 2], 4);
         let mut out = Vec::new();

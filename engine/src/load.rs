@@ -50,11 +50,16 @@ struct Texts {
     hasher: FixedState,
 }
 
+/// The text of `code` in a dictionary's bytes.
+fn text_at<'a>(bytes: &'a [u8], ends: &[usize], code: u32) -> &'a [u8] {
+    let code = code as usize;
+    let start = if code == 0 { 0 } else { ends[code - 1] };
+    &bytes[start..ends[code]]
+}
+
 impl Texts {
     fn text(&self, code: u32) -> &[u8] {
-        let code = code as usize;
-        let start = if code == 0 { 0 } else { self.ends[code - 1] };
-        &self.bytes[start..self.ends[code]]
+        text_at(&self.bytes, &self.ends, code)
     }
 
     /// The code of a text, and whether it is new.
@@ -64,12 +69,9 @@ impl Texts {
         let Texts {
             bytes, ends, table, ..
         } = self;
-        let at = |code: u32| {
-            let code = code as usize;
-            let start = if code == 0 { 0 } else { ends[code - 1] };
-            &bytes[start..ends[code]]
-        };
-        if let Some(&(_, code)) = table.find(hash, |&(h, code)| h == hash && at(code) == text) {
+        if let Some(&(_, code)) = table.find(hash, |&(h, code)| {
+            h == hash && text_at(bytes, ends, code) == text
+        }) {
             return (code, false);
         }
         let code = ends.len() as u32;

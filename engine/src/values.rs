@@ -2,8 +2,6 @@
 //! integer instead of a 32-byte `Value` each. A field has one type (inferred over every one of
 //! its values), so one array holds them all.
 
-use std::cmp::Ordering;
-
 use crate::types::{FieldType, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,16 +142,6 @@ impl Values {
             Values::Date(v) => Values::Date(kept(v, keep)),
             Values::Timestamp(v) => Values::Timestamp(kept(v, keep)),
             Values::Text(v) => Values::Text(kept(v, keep)),
-        }
-    }
-
-    /// How two codes' values order.
-    pub fn compare(&self, a: usize, b: usize) -> Ordering {
-        match self {
-            Values::Int(v) | Values::Timestamp(v) => v[a].cmp(&v[b]),
-            Values::Num(v) => v[a].total_cmp(&v[b]),
-            Values::Date(v) => v[a].cmp(&v[b]),
-            Values::Text(v) => v[a].cmp(&v[b]),
         }
     }
 }

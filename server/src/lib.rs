@@ -57,9 +57,7 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         content,
         anonymous,
         collab: Arc::new(app::collab::runtime::Hub::new()),
-        grants: Arc::new(app::access::Grants::new(db::is_sqlite(
-            &config.database_url,
-        ))),
+        grants: Arc::new(app::access::grants::new(sqlite)),
         lifecycle: Arc::new(app::state::Lifecycle::default()),
         leptos_options: config.leptos.clone(),
     })
@@ -292,10 +290,8 @@ pub fn spawn_listener(state: AppState, database_url: &str) {
 
 /// The listener connected (`true`) or lost its connection: every cache watched through it.
 fn changes_heard(state: &AppState, listening: bool) {
-    state.grants.watched.listening(listening);
-    state.grants.changed();
-    state.anonymous.visits.watched.listening(listening);
-    state.anonymous.visits.changed();
+    state.grants.listening(listening);
+    state.anonymous.visits.listening(listening);
 }
 
 fn heard(state: &AppState, channel: &str, payload: &str) {

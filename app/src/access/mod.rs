@@ -8,7 +8,7 @@
 
 use sqlx::AnyConnection;
 
-mod grants;
+pub mod grants;
 pub use grants::Grants;
 
 use crate::anonymous::rules::check_can_manage;

@@ -231,40 +231,8 @@ impl PageCapture {
 /// How many first pages are kept (see `FirstPage`).
 const FIRST_PAGES_KEPT: usize = 256;
 
-/// Apps whose visit facts are kept at most; past it the cache starts again empty.
+/// Apps whose visit facts are kept at most.
 const VISIT_FACTS_KEPT: usize = 10_000;
-
-pub struct Visits {
-    pub watched: Watched,
-    facts: Mutex<HashMap<String, (u64, Arc<VisitFacts>)>>,
-}
-
-impl Visits {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Arc<VisitFacts>)>> {
-        self.facts.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A change was announced: forget everything.
-    pub fn changed(&self) {
-        self.watched.changed();
-        self.lock().clear();
-    }
-
-    pub(super) fn get(&self, app_id: &str, stamp: u64) -> Option<Arc<VisitFacts>> {
-        self.lock()
-            .get(app_id)
-            .filter(|(at, _)| *at == stamp)
-            .map(|(_, facts)| facts.clone())
-    }
-
-    pub(super) fn keep(&self, stamp: u64, facts: Arc<VisitFacts>) {
-        let mut kept = self.lock();
-        if kept.len() >= VISIT_FACTS_KEPT {
-            kept.clear();
-        }
-        kept.insert(facts.app.id.clone(), (stamp, facts));
-    }
-}
 
 /// The anonymous side of the server, shared by every request.
 pub struct Anonymous {
@@ -278,7 +246,8 @@ pub struct Anonymous {
     /// Models opened anonymously, under their own memory budget: a crowd of visitors cannot
     /// push the tenant's own users' apps out of memory.
     pub engines: Engines,
-    pub visits: Visits,
+    /// Visit facts by app id.
+    pub visits: Watched<String, VisitFacts>,
     pub(super) live: Mutex<Live>,
 }
 
@@ -290,10 +259,7 @@ impl Anonymous {
             first_views: Mutex::new(HashMap::new()),
             first_pages: Mutex::default(),
             engines: Engines::new(budget_bytes),
-            visits: Visits {
-                watched: Watched::new("visits", sqlite),
-                facts: Mutex::default(),
-            },
+            visits: Watched::new("visits", sqlite, VISIT_FACTS_KEPT),
             live: Mutex::new(Live::default()),
         }
     }

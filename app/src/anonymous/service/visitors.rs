@@ -47,8 +47,7 @@ pub async fn start_from_first_page(
     drop(conn);
     let link = link_by_code(&facts, request.code)?;
     refuse_unless_live(link, now)?;
-    let viewer = visitor_viewer(state, &facts, link, "");
-    let key = page_key(&facts.app, &viewer.data_access, request.address);
+    let key = page_key(&facts.app, &link_access(&facts, link), request.address);
     let Some(page) = state.anonymous.first_page(&key) else {
         return Ok(None);
     };
@@ -116,7 +115,7 @@ pub(super) async fn visit_facts(
     app_id: &str,
 ) -> Result<Arc<VisitFacts>, AppError> {
     let visits = &state.anonymous.visits;
-    let stamp = visits.watched.stamp(conn).await?;
+    let stamp = visits.stamp(conn).await?;
     if let Some(facts) = stamp.and_then(|stamp| visits.get(app_id, stamp)) {
         return Ok(facts);
     }
@@ -142,7 +141,7 @@ pub(super) async fn visit_facts(
         data_access,
     });
     if let Some(stamp) = stamp {
-        visits.keep(stamp, facts.clone());
+        visits.keep(facts.app.id.clone(), stamp, facts.clone());
     }
     Ok(facts)
 }
@@ -172,7 +171,17 @@ pub(super) fn refuse_unless_live(link: &LinkRow, now: i64) -> Result<(), AppErro
     }
 }
 
-/// What a visitor through this link sees of the data.
+/// What a visitor through this link sees of the data. A link the facts know nothing of sees
+/// nothing, never everything.
+fn link_access(facts: &VisitFacts, link: &LinkRow) -> DataAccess {
+    facts
+        .data_access
+        .get(&link.id)
+        .cloned()
+        .unwrap_or(DataAccess::Reduced(Vec::new()))
+}
+
+/// A visitor's viewer: their session's key and what the link shows of the data.
 fn visitor_viewer<'a>(
     state: &'a AppState,
     facts: &VisitFacts,
@@ -182,12 +191,7 @@ fn visitor_viewer<'a>(
     SheetViewer {
         key: format!("anonymous:{session_id}"),
         person: None,
-        // A link the facts know nothing of sees nothing, never everything.
-        data_access: facts
-            .data_access
-            .get(&link.id)
-            .cloned()
-            .unwrap_or(DataAccess::Reduced(Vec::new())),
+        data_access: link_access(facts, link),
         engines: &state.anonymous.engines,
     }
 }
