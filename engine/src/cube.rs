@@ -3,6 +3,7 @@
 
 mod paths;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
@@ -169,11 +170,11 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
     }
     // Each field's values as numbers, once, instead of per row (NaN: not a number). Counts need
     // none: a key field of a million values would cost more than the count itself.
-    let numbers: Vec<Vec<f64>> = request
+    let numbers: Vec<Cow<[f64]>> = request
         .measures
         .iter()
         .map(|m| match m.aggregation {
-            Aggregation::Count | Aggregation::CountDistinct => Vec::new(),
+            Aggregation::Count | Aggregation::CountDistinct => Cow::Borrowed(&[][..]),
             _ => model.fields[m.field].values.numbers(),
         })
         .collect();
@@ -219,19 +220,24 @@ fn dense_sums(
     request: &CubeRequest,
     dimension: Option<&Path>,
     measure_paths: &[Path],
-    numbers: &[Vec<f64>],
+    numbers: &[Cow<[f64]>],
 ) -> (Groups, Vec<Accumulator>) {
     let width = request
         .dimensions
         .first()
         .map_or(1, |&d| model.fields[d].values.len());
     let measures = measure_paths.len();
-    let summable: Vec<Vec<f64>> = numbers
+    // Sums over numbers that are never NaN (decimal fields') read them where they are.
+    let summable: Vec<Cow<[f64]>> = numbers
         .iter()
         .map(|n| {
-            n.iter()
-                .map(|v| if v.is_nan() { 0.0 } else { *v })
-                .collect()
+            if n.iter().any(|v| v.is_nan()) {
+                n.iter()
+                    .map(|v| if v.is_nan() { 0.0 } else { *v })
+                    .collect()
+            } else {
+                Cow::Borrowed(&n[..])
+            }
         })
         .collect();
     let mut seen = vec![false; width];
@@ -309,7 +315,7 @@ fn general(
     request: &CubeRequest,
     paths: &[Path],
     measure_paths: &[Path],
-    numbers: &[Vec<f64>],
+    numbers: &[Cow<[f64]>],
 ) -> (Groups, Vec<Accumulator>) {
     let distinct: Vec<bool> = request
         .measures

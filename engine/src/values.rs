@@ -2,6 +2,8 @@
 //! integer instead of a 32-byte `Value` each. A field has one type (inferred over every one of
 //! its values), so one array holds them all.
 
+use std::borrow::Cow;
+
 use crate::types::{FieldType, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,12 +96,13 @@ impl Values {
         (0..self.len()).filter_map(|c| self.get(c)).collect()
     }
 
-    /// Each value as a number a measure adds up; NaN for values that are not numbers.
-    pub fn numbers(&self) -> Vec<f64> {
+    /// Each value as a number a measure adds up; NaN for values that are not numbers. A
+    /// decimal field's values are those numbers already (all finite): borrowed, not copied.
+    pub fn numbers(&self) -> Cow<'_, [f64]> {
         match self {
             Values::Int(v) => v.iter().map(|i| *i as f64).collect(),
-            Values::Num(v) => v.clone(),
-            _ => vec![f64::NAN; self.len()],
+            Values::Num(v) => Cow::Borrowed(v),
+            _ => vec![f64::NAN; self.len()].into(),
         }
     }
 

@@ -330,8 +330,9 @@ async fn measure(name: &str, url: &str, dir: &std::path::Path) {
 
     // The same check as an app open makes it (`access::open_app`): the grants from the cache
     // that every change empties on every process, for people who opened the app before (each of
-    // 1,000 people and apps opened once first). SQLite reads the change counter on each check;
-    // PostgreSQL asks nothing while its listener is connected.
+    // 1,000 people and apps opened once first). SQLite reads the change counter on each check on
+    // a connection of its own (`sql::Counter`), in place; PostgreSQL asks nothing while its
+    // listener is connected.
     if !url.starts_with("sqlite") {
         server::spawn_listener(state.clone(), url);
         tokio::time::sleep(Duration::from_millis(500)).await;

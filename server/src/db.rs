@@ -54,7 +54,7 @@ pub async fn connect(url: &str, data_dir: &Path) -> Result<AnyPool, String> {
 /// connection. PostgreSQL's pool already serves many at once: the same pool. So does an
 /// in-memory SQLite database, which another connection would not see.
 pub async fn connect_readers(url: &str, writer: &AnyPool) -> Result<AnyPool, String> {
-    if !is_sqlite(url) || url.contains(":memory:") || url.contains("mode=memory") {
+    if !is_sqlite(url) || in_memory(url) {
         return Ok(writer.clone());
     }
     let options: AnyConnectOptions = url
@@ -76,6 +76,29 @@ pub async fn connect_readers(url: &str, writer: &AnyPool) -> Result<AnyPool, Str
         .connect_with(options)
         .await
         .map_err(|e| format!("Cannot open readers of the database ({}): {e}", redact(url)))
+}
+
+/// How caches of what the database holds hear that it changed (`app::sql::Changes`): PostgreSQL
+/// notifies; an SQLite file is read by a connection of this process's own; an in-memory SQLite
+/// database, which no other connection sees, is asked through the caller's connection.
+pub fn changes(url: &str) -> Result<app::sql::Changes, String> {
+    use app::sql::{Changes, Counter};
+    if !is_sqlite(url) {
+        return Ok(Changes::Notified);
+    }
+    if in_memory(url) {
+        return Ok(Changes::Queried);
+    }
+    let options: sqlx::sqlite::SqliteConnectOptions = url
+        .parse()
+        .map_err(|e| format!("The database URL is not valid: {e}"))?;
+    Ok(Changes::Counted(std::sync::Arc::new(Counter::open(
+        options.get_filename(),
+    )?)))
+}
+
+fn in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// SQLite readers: the machine's cores are what they share.

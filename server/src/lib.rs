@@ -43,11 +43,11 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         config.settings.memory_budget_bytes,
     ));
     let key = app::anonymous::service::load_signing_key(&db, clock.now_ms()).await?;
-    let sqlite = db::is_sqlite(&config.database_url);
+    let changes = db::changes(&config.database_url)?;
     let anonymous = Arc::new(app::anonymous::runtime::Anonymous::new(
         &key,
         config.settings.anonymous.memory_budget_bytes,
-        sqlite,
+        changes.clone(),
     ));
     Ok(AppState {
         db,
@@ -57,7 +57,7 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         content,
         anonymous,
         collab: Arc::new(app::collab::runtime::Hub::new()),
-        grants: Arc::new(app::access::grants::new(sqlite)),
+        grants: Arc::new(app::access::grants::new(changes)),
         lifecycle: Arc::new(app::state::Lifecycle::default()),
         leptos_options: config.leptos.clone(),
     })

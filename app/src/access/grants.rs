@@ -9,7 +9,7 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 
 use crate::sharing::store::{self as share_store, GrantRow};
-use crate::sql::Watched;
+use crate::sql::{Changes, Watched};
 
 /// Entries kept at most (about 200 bytes each).
 const MAX_ENTRIES: usize = 100_000;
@@ -17,8 +17,8 @@ const MAX_ENTRIES: usize = 100_000;
 /// Grants by (user, space, app).
 pub type Grants = Watched<(String, String, String), Vec<GrantRow>>;
 
-pub fn new(sqlite: bool) -> Grants {
-    Watched::new("grants", sqlite, MAX_ENTRIES)
+pub fn new(changes: Changes) -> Grants {
+    Watched::new("grants", changes, MAX_ENTRIES)
 }
 
 impl Grants {

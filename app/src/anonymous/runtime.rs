@@ -11,7 +11,7 @@ use crate::apps::store::AppRow;
 use crate::content::engines::Engines;
 use crate::content::model::SheetView;
 use crate::content::rules::DataAccess;
-use crate::sql::Watched;
+use crate::sql::{Changes, Watched};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct HourCounts {
@@ -252,14 +252,14 @@ pub struct Anonymous {
 }
 
 impl Anonymous {
-    /// `sqlite`: the database is SQLite (see `sql::Watched`).
-    pub fn new(key: &str, budget_bytes: usize, sqlite: bool) -> Self {
+    /// `changes`: how the visit facts' cache hears of changes (see `sql::Watched`).
+    pub fn new(key: &str, budget_bytes: usize, changes: Changes) -> Self {
         Anonymous {
             key: key.as_bytes().to_vec(),
             first_views: Mutex::new(HashMap::new()),
             first_pages: Mutex::default(),
             engines: Engines::new(budget_bytes),
-            visits: Watched::new("visits", sqlite, VISIT_FACTS_KEPT),
+            visits: Watched::new("visits", changes, VISIT_FACTS_KEPT),
             live: Mutex::new(Live::default()),
         }
     }

@@ -2,6 +2,12 @@
 
 use sqlx::AnyConnection;
 
+mod counter;
+mod watched;
+
+pub use counter::Counter;
+pub use watched::{Changes, Watched};
+
 /// The tables whose rows `lock_row` takes: the parents that count limits and invariants are
 /// checked under.
 #[derive(Debug, Clone, Copy)]
@@ -99,84 +105,3 @@ pub async fn notify(db: &sqlx::AnyPool, channel: &str, payload: &str) {
 /// The channel on which the database announces that what a cache was made from changed (the
 /// cache's name as payload; triggers of migration 0009).
 pub const CHANGES_CHANNEL: &str = "sightline_changes";
-
-/// Entries read from the database and kept while nothing they were read from has changed: the
-/// `changes` row named `name` on SQLite (its one process reads it on each check), notifications on
-/// PostgreSQL (every process hears each change at commit and forgets everything; nothing is kept
-/// while it cannot hear). At most `max` entries: past it the cache starts again empty.
-pub struct Watched<K, V> {
-    name: &'static str,
-    sqlite: bool,
-    max: usize,
-    generation: std::sync::atomic::AtomicU64,
-    listening: std::sync::atomic::AtomicBool,
-    entries: std::sync::Mutex<std::collections::HashMap<K, (u64, std::sync::Arc<V>)>>,
-}
-
-impl<K: std::hash::Hash + Eq, V> Watched<K, V> {
-    pub fn new(name: &'static str, sqlite: bool, max: usize) -> Self {
-        Watched {
-            name,
-            sqlite,
-            max,
-            generation: Default::default(),
-            listening: Default::default(),
-            entries: Default::default(),
-        }
-    }
-
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<K, (u64, std::sync::Arc<V>)>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A change was announced (PostgreSQL): forget everything.
-    pub fn changed(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.lock().clear();
-    }
-
-    /// The listener connected or lost its connection: a change may have gone unheard either way.
-    pub fn listening(&self, listening: bool) {
-        self.listening
-            .store(listening, std::sync::atomic::Ordering::SeqCst);
-        self.changed();
-    }
-
-    /// What stamps an entry made now, read before what the entry is made of: a change committed
-    /// after this moves the stamp on. `None`: nothing may be kept now.
-    pub async fn stamp(&self, conn: &mut AnyConnection) -> sqlx::Result<Option<u64>> {
-        use std::sync::atomic::Ordering;
-        if self.sqlite {
-            let version: i64 = sqlx::query_scalar("SELECT version FROM changes WHERE name = $1")
-                .bind(self.name)
-                .fetch_one(conn)
-                .await?;
-            return Ok(Some(version as u64));
-        }
-        let generation = self.generation.load(Ordering::SeqCst);
-        Ok(self.listening.load(Ordering::SeqCst).then_some(generation))
-    }
-
-    /// The entry of `key`, if it was kept under `stamp`.
-    pub fn get<Q>(&self, key: &Q, stamp: u64) -> Option<std::sync::Arc<V>>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.lock()
-            .get(key)
-            .filter(|(at, _)| *at == stamp)
-            .map(|(_, value)| value.clone())
-    }
-
-    pub fn keep(&self, key: K, stamp: u64, value: std::sync::Arc<V>) {
-        let mut entries = self.lock();
-        if entries.len() >= self.max {
-            entries.clear();
-        }
-        entries.insert(key, (stamp, value));
-    }
-}
