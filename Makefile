@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test lint setup setup-test build unit-tests rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-scale-out clean-data
+.PHONY: run test lint setup setup-test build build-tests unit-tests rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-scale-out clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -9,7 +9,7 @@ run: setup build
 
 ## Install what tests need, build once, and pass every test: rules, services on SQLite and
 ## PostgreSQL, HTTP, Qlik's own REST client, and the browser tests in headless Chromium.
-test: setup-test build unit-tests rest-fuzz qlik-api browser-tests scale-out
+test: setup-test build-tests unit-tests rest-fuzz qlik-api browser-tests scale-out
 
 ## rustfmt's format (rustfmt.toml) and no clippy warning ([workspace.lints] in Cargo.toml).
 lint: setup
@@ -22,9 +22,13 @@ setup:
 setup-test:
 	scripts/setup.sh test
 
-# Builds the WASM bundle and the server binary, once; the tests reuse the artifacts.
+# Builds the WASM bundles and the server binary, once; the tests reuse the artifacts.
 build:
 	scripts/build.sh
+
+# The same, with the server compiled as the tests compile it, and the tests with it.
+build-tests:
+	scripts/build.sh --tests
 
 unit-tests:
 	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo test -p app -p engine -p server

@@ -13,16 +13,22 @@
 #   scripts/build.sh                  debug build of both halves
 #   scripts/build.sh --release        release server, size-optimised WASM (wasm-opt -Oz)
 #   scripts/build.sh --frontend-only  only steps 1 to 3
+#   scripts/build.sh --tests          step 4 as `cargo test` builds it, with every test (make test):
+#                                     tests turn on features of shared crates (reqwest's of hyper),
+#                                     so a plain `cargo build` and `cargo test` would each compile
+#                                     the server and everything under it; this compiles them once
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 release=no
 frontend_only=no
+tests=no
 for arg in "$@"; do
   case "$arg" in
     --release) release=yes ;;
     --frontend-only) frontend_only=yes ;;
-    *) echo "build.sh: unknown option $arg (known: --release, --frontend-only)" >&2; exit 2 ;;
+    --tests) tests=yes ;;
+    *) echo "build.sh: unknown option $arg (known: --release, --frontend-only, --tests)" >&2; exit 2 ;;
   esac
 done
 
@@ -72,5 +78,10 @@ cp -R assets/. "$site/"
 [ "$frontend_only" = yes ] && exit 0
 
 say "Server ($bin_dir)"
-cargo build -p server --bin sightline --no-default-features "${bin_profile[@]}"
+if [ "$tests" = yes ]; then
+  # Integration tests need the binary: cargo builds it beside them, into target/debug/sightline.
+  cargo test -p app -p engine -p server --no-run "${bin_profile[@]}"
+else
+  cargo build -p server --bin sightline --no-default-features "${bin_profile[@]}"
+fi
 say "Built target/$bin_dir/sightline and $site"

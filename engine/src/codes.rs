@@ -158,6 +158,15 @@ impl Codes {
         with_codes!(self, c => out.extend(rows.iter().map(|&r| c[r as usize].widen())));
     }
 
+    /// The codes of these rows, in this column's width.
+    pub fn pick(&self, rows: &[u32]) -> Codes {
+        match self {
+            Codes::U8(c) => Codes::U8(rows.iter().map(|&r| c[r as usize]).collect()),
+            Codes::U16(c) => Codes::U16(rows.iter().map(|&r| c[r as usize]).collect()),
+            Codes::U32(c) => Codes::U32(rows.iter().map(|&r| c[r as usize]).collect()),
+        }
+    }
+
     /// The codes of rows `start..end`, widened, into `out` (cleared first).
     #[inline]
     pub fn gather_range(&self, start: usize, end: usize, out: &mut Vec<u32>) {

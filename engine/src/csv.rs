@@ -71,47 +71,53 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
         .0
 }
 
-/// The cells of one row, reused from row to row so that reading allocates almost nothing.
+/// The cells of one row, reused from row to row: where each lies in the file, so that an
+/// unquoted cell (nearly all of them) is never copied; a quoted one is unescaped into `quoted`.
 #[derive(Debug, Default)]
-pub struct Cells {
-    text: Vec<String>,
-    present: Vec<bool>,
-    len: usize,
+pub struct Cells<'a> {
+    file: &'a [u8],
+    spans: Vec<Span>,
+    quoted: Vec<u8>,
 }
 
-impl Cells {
+/// A cell's bytes: `start..end` of the file, or of `Cells::quoted`.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    quoted: bool,
+}
+
+impl<'a> Cells<'a> {
     pub fn len(&self) -> usize {
-        self.len
+        self.spans.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.spans.is_empty()
+    }
+
+    /// The cell's bytes (UTF-8: the reader checked them); `None` when it is empty.
+    #[inline]
+    pub fn get(&self, column: usize) -> Option<&[u8]> {
+        let span = self.spans.get(column)?;
+        let bytes = if span.quoted {
+            &self.quoted[span.start..span.end]
+        } else {
+            &self.file[span.start..span.end]
+        };
+        (!bytes.is_empty()).then_some(bytes)
     }
 
     /// The cell's text; `None` when it is empty.
-    pub fn get(&self, column: usize) -> Option<&str> {
-        (column < self.len && self.present[column]).then(|| self.text[column].as_str())
+    pub fn text(&self, column: usize) -> Option<&str> {
+        self.get(column)
+            .map(|bytes| std::str::from_utf8(bytes).expect("the reader checked every cell"))
     }
 
     fn clear(&mut self) {
-        self.len = 0;
-    }
-
-    /// A fresh cell to write into, returned cleared.
-    fn next(&mut self) -> &mut String {
-        if self.len == self.text.len() {
-            self.text.push(String::new());
-            self.present.push(false);
-        }
-        self.len += 1;
-        let cell = &mut self.text[self.len - 1];
-        cell.clear();
-        cell
-    }
-
-    fn finish_last(&mut self) {
-        let i = self.len - 1;
-        self.present[i] = !self.text[i].is_empty();
+        self.spans.clear();
+        self.quoted.clear();
     }
 }
 
@@ -140,13 +146,15 @@ impl<'a> Records<'a> {
             pos: 0,
             line: 1,
             delimiter,
-            scratch: Vec::new(),
+            // One check of the whole file (fast: it skips ASCII a word at a time) instead of one
+            // per cell; a file that fails it is checked cell by cell, to say where.
+            checked: std::str::from_utf8(bytes).is_ok(),
         };
         let mut header = Cells::default();
         reader.record(&mut header)?;
         let headers = check_headers(
             (0..header.len())
-                .map(|i| header.get(i).map(str::to_string))
+                .map(|i| header.text(i).map(str::to_string))
                 .collect(),
         )?;
         Ok(Records {
@@ -159,7 +167,7 @@ impl<'a> Records<'a> {
 
     /// Reads the next data row into `cells`; `false` at the end of the file. Blank lines are
     /// skipped; a row with a different number of fields than the header is refused.
-    pub fn next_into(&mut self, cells: &mut Cells) -> Result<bool, CsvError> {
+    pub fn next_into(&mut self, cells: &mut Cells<'a>) -> Result<bool, CsvError> {
         loop {
             let line = self.reader.line;
             if !self.reader.record(cells)? {
@@ -196,7 +204,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, CsvError> {
     while records.next_into(&mut cells)? {
         rows.push(
             (0..cells.len())
-                .map(|i| cells.get(i).map(str::to_string))
+                .map(|i| cells.text(i).map(str::to_string))
                 .collect(),
         );
     }
@@ -238,14 +246,15 @@ struct Reader<'a> {
     pos: usize,
     line: usize,
     delimiter: u8,
-    /// Unescaped bytes of a quoted field.
-    scratch: Vec<u8>,
+    /// The whole file is UTF-8: no cell needs checking.
+    checked: bool,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     /// Reads the next record into `cells`; `false` at the end of the file.
-    fn record(&mut self, cells: &mut Cells) -> Result<bool, CsvError> {
+    fn record(&mut self, cells: &mut Cells<'a>) -> Result<bool, CsvError> {
         cells.clear();
+        cells.file = self.bytes;
         if self.pos >= self.bytes.len() {
             return Ok(false);
         }
@@ -260,71 +269,88 @@ impl Reader<'_> {
     }
 
     fn field(&mut self, cells: &mut Cells, line: usize, column: usize) -> Result<End, CsvError> {
-        let quoted = self.bytes.get(self.pos) == Some(&b'"');
-        let text: &str;
-        let end;
-        if quoted {
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            return self.quoted_field(cells, line, column);
+        }
+        let start = self.pos;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if b == self.delimiter || b == b'\n' || b == b'\r' {
+                break;
+            }
             self.pos += 1;
-            self.scratch.clear();
-            loop {
-                let Some(&b) = self.bytes.get(self.pos) else {
-                    return Err(error(
-                        line,
-                        Some(column),
-                        "a quoted field is never closed: a quote (\") is missing.",
-                    ));
-                };
-                self.pos += 1;
-                match b {
-                    b'"' if self.bytes.get(self.pos) == Some(&b'"') => {
-                        self.scratch.push(b'"');
-                        self.pos += 1;
-                    }
-                    b'"' => break,
-                    b'\n' => {
-                        self.line += 1;
-                        self.scratch.push(b);
-                    }
-                    _ => self.scratch.push(b),
-                }
-                if self.scratch.len() > MAX_FIELD_BYTES {
-                    return Err(error(
-                        line,
-                        Some(column),
-                        format!(
-                            "a field is longer than {} MB; is a closing quote missing?",
-                            MAX_FIELD_BYTES >> 20
-                        ),
-                    ));
-                }
-            }
-            end = self.end_of_field(line, column, true)?;
-            text = std::str::from_utf8(&self.scratch).map_err(|_| not_utf8(line, column))?;
-            let cell = cells.next();
-            cell.push_str(text);
-        } else {
-            let start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if b == self.delimiter || b == b'\n' || b == b'\r' {
-                    break;
-                }
-                self.pos += 1;
-            }
-            if self.pos - start > MAX_FIELD_BYTES {
+        }
+        if self.pos - start > MAX_FIELD_BYTES {
+            return Err(error(
+                line,
+                Some(column),
+                format!("a field is longer than {} MB.", MAX_FIELD_BYTES >> 20),
+            ));
+        }
+        let (start, end) = (start, self.pos);
+        let raw = &self.bytes[start..end];
+        if !self.checked {
+            std::str::from_utf8(raw).map_err(|_| not_utf8(line, column))?;
+        }
+        let (start, end) = trimmed(raw, start, end);
+        let ends = self.end_of_field(line, column, false)?;
+        cells.spans.push(Span {
+            start,
+            end,
+            quoted: false,
+        });
+        Ok(ends)
+    }
+
+    fn quoted_field(
+        &mut self,
+        cells: &mut Cells,
+        line: usize,
+        column: usize,
+    ) -> Result<End, CsvError> {
+        self.pos += 1;
+        let start = cells.quoted.len();
+        loop {
+            let Some(&b) = self.bytes.get(self.pos) else {
                 return Err(error(
                     line,
                     Some(column),
-                    format!("a field is longer than {} MB.", MAX_FIELD_BYTES >> 20),
+                    "a quoted field is never closed: a quote (\") is missing.",
+                ));
+            };
+            self.pos += 1;
+            match b {
+                b'"' if self.bytes.get(self.pos) == Some(&b'"') => {
+                    cells.quoted.push(b'"');
+                    self.pos += 1;
+                }
+                b'"' => break,
+                b'\n' => {
+                    self.line += 1;
+                    cells.quoted.push(b);
+                }
+                _ => cells.quoted.push(b),
+            }
+            if cells.quoted.len() - start > MAX_FIELD_BYTES {
+                return Err(error(
+                    line,
+                    Some(column),
+                    format!(
+                        "a field is longer than {} MB; is a closing quote missing?",
+                        MAX_FIELD_BYTES >> 20
+                    ),
                 ));
             }
-            let raw = &self.bytes[start..self.pos];
-            end = self.end_of_field(line, column, false)?;
-            text = std::str::from_utf8(raw).map_err(|_| not_utf8(line, column))?;
-            let cell = cells.next();
-            cell.push_str(text.trim());
         }
-        cells.finish_last();
-        Ok(end)
+        let ends = self.end_of_field(line, column, true)?;
+        if !self.checked {
+            std::str::from_utf8(&cells.quoted[start..]).map_err(|_| not_utf8(line, column))?;
+        }
+        cells.spans.push(Span {
+            start,
+            end: cells.quoted.len(),
+            quoted: true,
+        });
+        Ok(ends)
     }
 
     /// Consumes what ends a field: a delimiter, a line break or the end of the file.
@@ -347,6 +373,23 @@ impl Reader<'_> {
             Some(_) => unreachable!("an unquoted field ends at a delimiter or a line break"),
         }
     }
+}
+
+/// An unquoted cell's bounds without the white space around it (any Unicode white space, as
+/// `str::trim`); a cell that starts and ends with a visible ASCII character, nearly every one,
+/// is looked at no further.
+#[inline]
+fn trimmed(raw: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let visible = |b: &u8| b.is_ascii() && !b.is_ascii_whitespace();
+    if raw.first().is_none_or(visible) && raw.last().is_none_or(visible) {
+        return (start, end);
+    }
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return (start, end);
+    };
+    let inner = text.trim_start();
+    let skipped = text.len() - inner.len();
+    (start + skipped, start + skipped + inner.trim_end().len())
 }
 
 fn not_utf8(line: usize, column: usize) -> CsvError {
@@ -405,10 +448,15 @@ mod tests {
 
     #[test]
     fn empty_cells_are_null_and_blank_lines_are_skipped() {
-        let parsed = parse("\u{feff}a,b\n,x\n\n1, \n".as_bytes()).unwrap();
+        let parsed = parse("\u{feff}a,b\n,x\n\n1, \n\u{a0}Zoë\u{2003},\"\"\n".as_bytes()).unwrap();
         assert_eq!(
             cells(&parsed),
-            vec![vec![None, Some("x")], vec![Some("1"), None]]
+            vec![
+                vec![None, Some("x")],
+                vec![Some("1"), None],
+                vec![Some("Zoë"), None]
+            ],
+            "cells are trimmed of any white space, Unicode's too"
         );
     }
 

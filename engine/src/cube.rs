@@ -6,9 +6,10 @@ mod paths;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::model::{DataModel, NULL};
-use crate::selection::Evaluation;
+use crate::selection::{Chunk, Evaluation};
 use paths::{base_table, path_to, Path};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -243,8 +244,7 @@ fn dense_sums(
     let mut seen = vec![false; width];
     let mut sums = vec![0.0f64; width * measures];
     let mut counts = vec![0u64; width * measures];
-    let mut slots: Vec<u32> = Vec::new();
-    let mut codes: Vec<Vec<u32>> = vec![Vec::new(); measures];
+    let (mut slot_buffer, mut code_buffer) = (Vec::new(), Vec::new());
     // A count of a column without empty cells counts rows: its codes need not be read.
     let rows_only: Vec<bool> = measure_paths
         .iter()
@@ -253,45 +253,56 @@ fn dense_sums(
             m.aggregation == Aggregation::Count && matches!(path, Path::Own(c) if c.nulls == 0)
         })
         .collect();
+    // Sums read their numbers at the surviving rows, shared by the sheet's charts.
+    let summed: Vec<Option<Arc<Vec<f64>>>> = measure_paths
+        .iter()
+        .zip(&request.measures)
+        .map(|(path, m)| match path {
+            Path::Own(_) if m.aggregation == Aggregation::Sum => {
+                evaluation.summed(model, base, m.field)
+            }
+            _ => None,
+        })
+        .collect();
     evaluation.for_each_chunk(model, base, |chunk| {
-        match dimension {
-            Some(path) => path.gather(chunk, &mut slots),
-            None => {
-                slots.clear();
-                slots.resize(chunk.len(), 0);
-            }
+        // Without a dimension every row is in the one group: no slots to read.
+        let slots = dimension.map(|path| path.codes(chunk, &mut slot_buffer));
+        match slots {
+            Some(slots) => mark_seen(slots, &mut seen),
+            None => seen[0] |= !chunk.is_empty(),
         }
-        for (m, (path, out)) in measure_paths.iter().zip(codes.iter_mut()).enumerate() {
-            if !rows_only[m] {
-                path.gather(chunk, out);
-            }
-        }
-        for (m, codes) in codes.iter().enumerate() {
+        for (m, path) in measure_paths.iter().enumerate() {
             if rows_only[m] {
-                for &slot in slots.iter().filter(|s| **s != NULL) {
-                    seen[slot as usize] = true;
-                    counts[slot as usize * measures + m] += 1;
+                match slots {
+                    Some(slots) => count_by_slot(slots, &mut counts, measures, m),
+                    None => counts[m] += chunk.len() as u64,
                 }
                 continue;
             }
-            let numbers = &summable[m];
-            for (&slot, &code) in slots.iter().zip(codes) {
-                if slot == NULL {
-                    continue;
+            if let (Some(summed), Chunk::Rows { rows, at }) = (&summed[m], chunk) {
+                let numbers = &summed[at..at + rows.len()];
+                match slots {
+                    Some(slots) => sum_by_slot(slots, numbers, &mut sums, measures, m),
+                    None => sums[m] = numbers.iter().fold(sums[m], |sum, n| sum + n),
                 }
-                let slot = slot as usize;
-                seen[slot] = true;
-                if code != NULL {
-                    counts[slot * measures + m] += 1;
-                    if let Some(number) = numbers.get(code as usize) {
-                        sums[slot * measures + m] += number;
-                    }
-                }
+                continue;
             }
-        }
-        if measures == 0 {
-            for &slot in slots.iter().filter(|s| **s != NULL) {
-                seen[slot as usize] = true;
+            let codes = path.codes(chunk, &mut code_buffer);
+            let numbers = &summable[m];
+            match slots {
+                Some(slots) => {
+                    add_by_slot(slots, codes, numbers, &mut sums, &mut counts, measures, m)
+                }
+                None => {
+                    // Added in row order, as with a dimension: the same total either way.
+                    let (mut sum, mut count) = (sums[m], 0);
+                    for &code in codes.iter().filter(|c| **c != NULL) {
+                        count += 1;
+                        sum += numbers.get(code as usize).copied().unwrap_or(0.0);
+                    }
+                    sums[m] = sum;
+                    counts[m] += count;
+                }
             }
         }
     });
@@ -305,6 +316,56 @@ fn dense_sums(
         })
         .collect();
     (Groups::Dense { seen }, accumulators)
+}
+
+#[inline]
+fn mark_seen(slots: &[u32], seen: &mut [bool]) {
+    for &slot in slots.iter().filter(|s| **s != NULL) {
+        seen[slot as usize] = true;
+    }
+}
+
+/// Counts the rows of each slot as measure `m`'s.
+#[inline]
+fn count_by_slot(slots: &[u32], counts: &mut [u64], measures: usize, m: usize) {
+    for &slot in slots.iter().filter(|s| **s != NULL) {
+        counts[slot as usize * measures + m] += 1;
+    }
+}
+
+/// Adds each row's number to its slot's sum of measure `m`.
+#[inline]
+fn sum_by_slot(slots: &[u32], numbers: &[f64], sums: &mut [f64], measures: usize, m: usize) {
+    for (&slot, number) in slots.iter().zip(numbers) {
+        if slot != NULL {
+            sums[slot as usize * measures + m] += number;
+        }
+    }
+}
+
+/// Adds measure `m`'s numbers at `codes` into the sums and counts of the rows' slots. A function
+/// of its own: with the arrays as its arguments, the compiler keeps their addresses and lengths
+/// in registers instead of reading them again after every store.
+#[inline]
+fn add_by_slot(
+    slots: &[u32],
+    codes: &[u32],
+    numbers: &[f64],
+    sums: &mut [f64],
+    counts: &mut [u64],
+    measures: usize,
+    m: usize,
+) {
+    for (&slot, &code) in slots.iter().zip(codes) {
+        if slot == NULL || code == NULL {
+            continue;
+        }
+        let at = slot as usize * measures + m;
+        counts[at] += 1;
+        if let Some(number) = numbers.get(code as usize) {
+            sums[at] += number;
+        }
+    }
 }
 
 /// Any aggregation, up to three dimensions.
@@ -339,15 +400,19 @@ fn general(
     if let Groups::Dense { seen } = &groups {
         accumulators = vec![Accumulator::default(); seen.len() * measures];
     }
-    let mut dims: Vec<Vec<u32>> = vec![Vec::new(); paths.len()];
-    let mut codes: Vec<Vec<u32>> = vec![Vec::new(); measures];
+    let mut dim_buffers: Vec<Vec<u32>> = vec![Vec::new(); paths.len()];
+    let mut code_buffers: Vec<Vec<u32>> = vec![Vec::new(); measures];
     evaluation.for_each_chunk(model, base, |chunk| {
-        for (path, out) in paths.iter().zip(dims.iter_mut()) {
-            path.gather(chunk, out);
-        }
-        for (path, out) in measure_paths.iter().zip(codes.iter_mut()) {
-            path.gather(chunk, out);
-        }
+        let dims: Vec<&[u32]> = paths
+            .iter()
+            .zip(dim_buffers.iter_mut())
+            .map(|(path, out)| path.codes(chunk, out))
+            .collect();
+        let codes: Vec<&[u32]> = measure_paths
+            .iter()
+            .zip(code_buffers.iter_mut())
+            .map(|(path, out)| path.codes(chunk, out))
+            .collect();
         'rows: for i in 0..chunk.len() {
             let slot = match &mut groups {
                 Groups::Dense { seen } => {

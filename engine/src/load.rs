@@ -45,9 +45,44 @@ struct Texts {
     bytes: Vec<u8>,
     /// Where each code's text ends in `bytes`.
     ends: Vec<usize>,
-    /// Codes, found by their text's hash.
+    /// Codes of texts of at most 16 bytes (nearly every cell: names, dates, amounts), found by
+    /// the text itself packed into two words, which the lookup compares without reading `bytes`.
+    short: HashTable<Short>,
+    /// Codes of longer texts, found by their text's hash.
     table: HashTable<(u64, u32)>,
     hasher: FixedState,
+}
+
+/// A short text's words and length, and its code.
+#[derive(Clone, Copy)]
+struct Short {
+    words: [u64; 2],
+    len: u32,
+    code: u32,
+}
+
+/// A text of at most 16 bytes as two words: its first and last eight bytes (four, or single
+/// bytes, when shorter), overlapping below 16 bytes. With the length they tell every text apart:
+/// together the parts cover every byte.
+#[inline]
+fn short_words(text: &[u8]) -> Option<[u64; 2]> {
+    let n = text.len();
+    let word = |at: usize| u64::from_le_bytes(text[at..at + 8].try_into().expect("8 bytes"));
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            text[at..at + 4].try_into().expect("4 bytes"),
+        ))
+    };
+    match n {
+        0 => Some([0, 0]),
+        1..=3 => Some([
+            u64::from(text[0]) | u64::from(text[n / 2]) << 8 | u64::from(text[n - 1]) << 16,
+            0,
+        ]),
+        4..=7 => Some([half(0) | half(n - 4) << 32, 0]),
+        8..=16 => Some([word(0), word(n - 8)]),
+        _ => None,
+    }
 }
 
 /// The text of `code` in a dictionary's bytes.
@@ -65,6 +100,21 @@ impl Texts {
     /// The code of a text, and whether it is new.
     #[inline]
     fn code(&mut self, text: &[u8]) -> (u32, bool) {
+        if let Some(words) = short_words(text) {
+            let len = text.len() as u32;
+            let hash = self.hasher.hash_one((words, len));
+            let same = |s: &Short| s.words == words && s.len == len;
+            if let Some(found) = self.short.find(hash, same) {
+                return (found.code, false);
+            }
+            let code = self.push(text);
+            let hasher = self.hasher;
+            self.short
+                .insert_unique(hash, Short { words, len, code }, |s| {
+                    hasher.hash_one((s.words, s.len))
+                });
+            return (code, true);
+        }
         let hash = self.hasher.hash_one(text);
         let Texts {
             bytes, ends, table, ..
@@ -74,11 +124,17 @@ impl Texts {
         }) {
             return (code, false);
         }
-        let code = ends.len() as u32;
-        bytes.extend_from_slice(text);
-        ends.push(bytes.len());
-        table.insert_unique(hash, (hash, code), |&(h, _)| h);
+        let code = self.push(text);
+        self.table.insert_unique(hash, (hash, code), |&(h, _)| h);
         (code, true)
+    }
+
+    /// Keeps a new text; its code.
+    fn push(&mut self, text: &[u8]) -> u32 {
+        let code = self.ends.len() as u32;
+        self.bytes.extend_from_slice(text);
+        self.ends.push(self.bytes.len());
+        code
     }
 
     fn len(&self) -> usize {
@@ -120,17 +176,19 @@ impl Dictionary {
         }
     }
 
+    /// The code of a cell's text (UTF-8, checked by the reader).
     #[inline]
-    fn code(&mut self, text: &str) -> u32 {
+    fn code(&mut self, text: &[u8]) -> u32 {
         if let Some(ints) = &mut self.ints {
-            if let Some(n) = plain_integer(text.as_bytes()) {
+            if let Some(n) = plain_integer(text) {
                 return ints.code(n);
             }
             self.switch_to_texts();
         }
-        let (code, new) = self.texts.code(text.as_bytes());
+        let (code, new) = self.texts.code(text);
         if new {
-            self.guess.observe(text);
+            self.guess
+                .observe(std::str::from_utf8(text).expect("cells are UTF-8"));
         }
         code
     }
@@ -332,6 +390,28 @@ mod tests {
             ("1234567890123456789", None),
         ] {
             assert_eq!(plain_integer(text.as_bytes()), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn texts_of_every_length_that_differ_in_one_byte_get_their_own_codes() {
+        let mut texts = Texts::default();
+        let mut written = Vec::new();
+        for len in 0..=20usize {
+            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            written.push(base.clone());
+            for at in 0..len {
+                let mut changed = base.clone();
+                changed[at] = b'#';
+                written.push(changed);
+            }
+        }
+        let codes: Vec<u32> = written.iter().map(|t| texts.code(t).0).collect();
+        let distinct: std::collections::HashSet<u32> = codes.iter().copied().collect();
+        assert_eq!(distinct.len(), written.len(), "one code per text");
+        for (text, code) in written.iter().zip(&codes) {
+            assert_eq!(texts.code(text), (*code, false), "{text:?} found again");
+            assert_eq!(texts.text(*code), text.as_slice());
         }
     }
 

@@ -111,7 +111,11 @@ pub struct Evaluation {
     /// Columns' codes at the surviving rows, gathered once for every chart of a sheet that
     /// reads them: picking a tenth of the rows out of a column costs as much memory traffic as
     /// reading all of it, so the charts after the first read the copy instead.
-    gathered: Mutex<HashMap<(usize, usize), Arc<Vec<u32>>>>,
+    /// Kept in the column's own width: a byte a row for a field of ten values, not four.
+    gathered: Mutex<HashMap<(usize, usize), Arc<Codes>>>,
+    /// Fields' numbers at the surviving rows, for the sums of every chart of a sheet: looking a
+    /// number up by its code is a random read, once per row instead of once per chart.
+    summed: Mutex<HashMap<(usize, usize), Arc<Vec<f64>>>>,
 }
 
 impl Evaluation {
@@ -151,7 +155,7 @@ impl Evaluation {
 
     /// The codes of a column (of `table`, for `field`) at every surviving row, in order; `None`
     /// where every row survives (a range of the column is read directly).
-    pub fn gathered(&self, model: &DataModel, table: usize, field: usize) -> Option<Arc<Vec<u32>>> {
+    pub fn gathered(&self, model: &DataModel, table: usize, field: usize) -> Option<Arc<Codes>> {
         let rows = self.alive[table].as_ref()?;
         let codes = &model.tables[table]
             .columns
@@ -162,13 +166,40 @@ impl Evaluation {
         Some(
             cache
                 .entry((table, field))
+                .or_insert_with(|| Arc::new(codes.pick(rows)))
+                .clone(),
+        )
+    }
+
+    /// The numbers a sum adds at every surviving row of a table's column, in order: 0 for an
+    /// empty cell or a value that is not a number. `None` where every row survives.
+    pub fn summed(&self, model: &DataModel, table: usize, field: usize) -> Option<Arc<Vec<f64>>> {
+        let rows = self.alive[table].as_ref()?;
+        let codes = &model.tables[table]
+            .columns
+            .iter()
+            .find(|c| c.field == field)?
+            .codes;
+        let mut cache = self.summed.lock().unwrap_or_else(|e| e.into_inner());
+        Some(
+            cache
+                .entry((table, field))
                 .or_insert_with(|| {
-                    let mut out = Vec::with_capacity(rows.len());
-                    codes.gather(rows, &mut out);
-                    Arc::new(out)
+                    let numbers = model.fields[field].values.numbers();
+                    let number = |code: u32| match numbers.get(code as usize) {
+                        Some(n) if !n.is_nan() => *n,
+                        _ => 0.0,
+                    };
+                    Arc::new(with_codes!(codes, c => rows.iter().map(|&r| number(c[r as usize].widen())).collect()))
                 })
                 .clone(),
         )
+    }
+
+    /// The gathered codes of a column, if a chart has gathered them already.
+    fn gathered_before(&self, table: usize, field: usize) -> Option<Arc<Codes>> {
+        let cache = self.gathered.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(&(table, field)).cloned()
     }
 
     /// Which values of a field are still possible (selected ones included).
@@ -184,7 +215,12 @@ impl Evaluation {
             ) else {
                 continue;
             };
-            let present = present_in(&column.codes, rows, possible.len());
+            // A chart of the sheet has usually read this column's surviving codes already: one
+            // pass over that short copy instead of picking them out of the whole column again.
+            let present = match self.gathered_before(t, field) {
+                Some(gathered) => present_in_all(&gathered, possible.len()),
+                None => present_in(&column.codes, rows, possible.len()),
+            };
             for (slot, here) in possible.iter_mut().zip(present) {
                 *slot &= here;
             }
@@ -225,6 +261,19 @@ fn present_in(codes: &Codes, rows: &[u32], width: usize) -> Vec<bool> {
     present
 }
 
+/// Which codes occur anywhere in `codes`.
+fn present_in_all(codes: &Codes, width: usize) -> Vec<bool> {
+    let mut present = vec![false; width];
+    with_codes!(codes, c => {
+        for code in c.iter().map(|x| x.widen()) {
+            if code != NULL {
+                present[code as usize] = true;
+            }
+        }
+    });
+    present
+}
+
 /// The rows of a column whose code is allowed: from `rows`, or from every row when `None`.
 fn passing(codes: &Codes, allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
     // One byte or two a code: a table of every code's answer, the empty cell's (the width's
@@ -237,6 +286,15 @@ fn passing(codes: &Codes, allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
         table
     }
     match codes {
+        // A few values of a small field (a region, a channel) selected in the whole table: the
+        // codes compared with each, 64 at a time, which the compiler turns into vector compares.
+        Codes::U8(c) if rows.is_none() && allowed.iter().filter(|a| **a).count() <= FEW => {
+            let wanted: Vec<u8> = (0..allowed.len())
+                .filter(|&code| allowed[code])
+                .map(|code| code as u8)
+                .collect();
+            scan_equal(c, &wanted)
+        }
         Codes::U8(c) => {
             let table = table(allowed, 256);
             scan(c, |x| table[usize::from(x)], rows)
@@ -246,6 +304,54 @@ fn passing(codes: &Codes, allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
             scan(c, |x| table[usize::from(x)], rows)
         }
         Codes::U32(c) => scan(c, |x| x != NULL && allowed[x as usize], rows),
+    }
+}
+
+/// At most this many selected values are compared one by one (`scan_equal`).
+const FEW: usize = 4;
+
+/// The rows of the whole column whose code is one of `wanted`: eight codes at a time, compared
+/// as the bytes of one word.
+fn scan_equal(codes: &[u8], wanted: &[u8]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut blocks = codes.chunks_exact(64);
+    for (b, block) in blocks.by_ref().enumerate() {
+        let mut mask = 0u64;
+        for (k, bytes) in block.chunks_exact(8).enumerate() {
+            let word = u64::from_le_bytes(bytes.try_into().expect("8 codes"));
+            let hits = wanted
+                .iter()
+                .fold(0u8, |hits, &w| hits | equal_bytes(word, w));
+            mask |= u64::from(hits) << (8 * k);
+        }
+        push_rows(&mut out, b * 64, mask);
+    }
+    let at = codes.len() - blocks.remainder().len();
+    for (i, c) in blocks.remainder().iter().enumerate() {
+        if wanted.contains(c) {
+            out.push((at + i) as u32);
+        }
+    }
+    out
+}
+
+/// Which bytes of `word` equal `w`: bit i for byte i (little-endian, the codes' order).
+#[inline]
+fn equal_bytes(word: u64, w: u8) -> u8 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = word ^ (u64::from(w) * 0x0101_0101_0101_0101);
+    // 0x80 in each byte of `x` that is zero, nothing elsewhere: no carry crosses a byte.
+    let zero = !(((x & LOW7) + LOW7) | x | LOW7);
+    // Each byte's flag gathered into the top byte by one multiplication.
+    ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+}
+
+/// The rows of a block of 64 starting at `first` whose bit is set in `mask`.
+#[inline]
+fn push_rows(out: &mut Vec<u32>, first: usize, mut mask: u64) {
+    while mask != 0 {
+        out.push(first as u32 + mask.trailing_zeros());
+        mask &= mask - 1;
     }
 }
 
@@ -266,10 +372,7 @@ fn scan<C: Copy>(codes: &[C], pass: impl Fn(C) -> bool, rows: Option<&[u32]>) ->
                 for (i, &c) in block.iter().enumerate() {
                     mask |= u64::from(pass(c)) << i;
                 }
-                while mask != 0 {
-                    out.push((b * 64) as u32 + mask.trailing_zeros());
-                    mask &= mask - 1;
-                }
+                push_rows(&mut out, b * 64, mask);
             }
             out
         }
@@ -347,6 +450,7 @@ pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
         narrowed,
         selections: selections.clone(),
         gathered: Mutex::default(),
+        summed: Mutex::default(),
     }
 }
 

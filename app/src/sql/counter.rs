@@ -72,7 +72,8 @@ impl Counter {
         // is reset before the lock is released, ending its read transaction.
         unsafe {
             let code = ffi::sqlite3_step(statement);
-            let version = (code == ffi::SQLITE_ROW).then(|| ffi::sqlite3_column_int64(statement, 0));
+            let version =
+                (code == ffi::SQLITE_ROW).then(|| ffi::sqlite3_column_int64(statement, 0));
             ffi::sqlite3_reset(statement);
             version.ok_or_else(|| {
                 format!(
@@ -93,10 +94,8 @@ impl Connection {
             name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
             "a change counter's name is a lowercase constant"
         );
-        let sql = CString::new(format!(
-            "SELECT version FROM changes WHERE name = '{name}'"
-        ))
-        .expect("no NUL in the statement");
+        let sql = CString::new(format!("SELECT version FROM changes WHERE name = '{name}'"))
+            .expect("no NUL in the statement");
         let mut statement = ptr::null_mut();
         // SAFETY: `sql` is NUL-terminated (length -1: read to the NUL) and `statement` receives
         // the prepared statement, kept until the connection is dropped.

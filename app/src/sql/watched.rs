@@ -1,7 +1,7 @@
 //! Entries read from the database and kept while nothing they were read from has changed.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use sqlx::AnyConnection;
@@ -45,9 +45,7 @@ impl<K: std::hash::Hash + Eq, V> Watched<K, V> {
         }
     }
 
-    fn lock(
-        &self,
-    ) -> MutexGuard<'_, HashMap<K, (u64, Arc<V>)>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, (u64, Arc<V>)>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 

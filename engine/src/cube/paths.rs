@@ -25,10 +25,12 @@ pub(super) struct Column<'a> {
     evaluation: &'a Evaluation,
     table: usize,
     field: usize,
-    gathered: OnceCell<Option<Arc<Vec<u32>>>>,
+    gathered: OnceCell<Option<Arc<Codes>>>,
 }
 
 impl Column<'_> {
+    /// The codes of a chunk of rows, widened, into `out`: from the copy gathered for the whole
+    /// sheet when the chunk is of surviving rows.
     #[inline]
     fn gather(&self, chunk: Chunk, out: &mut Vec<u32>) {
         let gathered = self
@@ -36,8 +38,7 @@ impl Column<'_> {
             .get_or_init(|| self.evaluation.gathered(self.model, self.table, self.field));
         match (gathered, chunk) {
             (Some(gathered), Chunk::Rows { rows, at }) => {
-                out.clear();
-                out.extend_from_slice(&gathered[at..at + rows.len()]);
+                gathered.gather_range(at, at + rows.len(), out)
             }
             _ => chunk.gather(self.codes, out),
         }
@@ -45,9 +46,9 @@ impl Column<'_> {
 }
 
 impl Path<'_> {
-    /// The codes of a chunk of rows, into `out`.
+    /// The codes of a chunk of rows, widened, read into `out`.
     #[inline]
-    pub(super) fn gather(&self, chunk: Chunk, out: &mut Vec<u32>) {
+    pub(super) fn codes<'b>(&self, chunk: Chunk, out: &'b mut Vec<u32>) -> &'b [u32] {
         match self {
             Path::Own(column) => column.gather(chunk, out),
             Path::Lookup { keys, by_key } => {
@@ -59,6 +60,7 @@ impl Path<'_> {
                 }
             }
         }
+        out
     }
 }
 

@@ -148,3 +148,45 @@ fn top_n_sorted_by_a_measure_with_the_rest_in_others() {
         "Others counts customers 10 and 30 once each"
     );
 }
+
+#[test]
+fn sums_over_the_surviving_rows_skip_empty_cells_with_and_without_a_dimension() {
+    let model = setup();
+    let f = |name: &str| model.field(name).unwrap();
+    let mut selections = Selections::default();
+    selections.select(
+        f("Product"),
+        vec![model.code_of(f("Product"), "Bike").unwrap()],
+    );
+    let evaluation = evaluate(&model, &selections);
+    let sum = |dimensions: Vec<usize>| CubeRequest {
+        dimensions,
+        measures: vec![
+            Measure {
+                field: f("Amount"),
+                aggregation: Sum,
+            },
+            Measure {
+                field: f("Amount"),
+                aggregation: Avg,
+            },
+        ],
+        sort: Sort::Dimension { descending: false },
+        top: None,
+    };
+    // Bikes: orders 1 (100), 3 (70) and 5 (no amount), of customers 10, 20 and 30.
+    let kpi = compute(&model, &evaluation, &sum(vec![]));
+    assert_eq!(kpi.totals, vec![Some(170.0), Some(85.0)]);
+    let request = sum(vec![f("CustomerId")]);
+    let by_customer = compute(&model, &evaluation, &request);
+    assert_eq!(
+        labelled(&model, &request, &by_customer),
+        vec![
+            ("10".to_string(), vec![Some(100.0), Some(100.0)]),
+            ("20".to_string(), vec![Some(70.0), Some(70.0)]),
+            ("30".to_string(), vec![Some(0.0), None]),
+        ],
+        "customer 30's bike has no amount: a sum of nothing, no average"
+    );
+    assert_eq!(by_customer.totals, kpi.totals);
+}
