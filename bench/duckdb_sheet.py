@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The engine benchmark's questions on DuckDB, single-threaded, over the same CSV.
+"""The engine benchmark's questions on DuckDB over the same CSV, on one thread or THREADS.
 
-    python3 bench/duckdb_sheet.py bench/data/sales.csv
+    python3 bench/duckdb_sheet.py bench/data/sales.csv [threads]
 
 Prints one `figure <name> <value>` line per figure, which bench/run.sh sets beside Sightline's.
 """
@@ -27,7 +27,8 @@ SHEET = [
 def main():
     path = sys.argv[1]
     con = duckdb.connect()
-    con.execute("SET threads TO 1")
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    con.execute(f"SET threads TO {threads}")
     start = time.perf_counter()
     con.execute(f"CREATE TABLE sales AS SELECT * FROM read_csv_auto('{path}')")
     load = time.perf_counter() - start

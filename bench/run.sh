@@ -11,15 +11,30 @@ if [ ! -s "$csv" ]; then
   python3 bench/generate.py "$csv" "$rows"
 fi
 python3 -c 'import duckdb' 2>/dev/null || pip install --quiet duckdb
-echo "==> Sightline engine (one core)"
-SIGHTLINE_BENCH_CSV=$csv cargo bench -q -p engine --bench engine | tee bench/data/engine.txt
-echo "==> DuckDB (one thread)"
-python3 bench/duckdb_sheet.py "$csv" | tee bench/data/duckdb.txt
-figure() { awk -v n="$1" '$1 == "figure" && $2 == n { print $3 }' bench/data/engine.txt bench/data/duckdb.txt; }
+# Each question on one thread and on two, DuckDB at the same count (loading: one thread here).
+for threads in 1 2; do
+  echo "==> Sightline engine ($threads thread(s) for large questions)"
+  SIGHTLINE_THREADS=$threads SIGHTLINE_BENCH_CSV=$csv cargo bench -q -p engine --bench engine | tee "bench/data/engine-$threads.txt"
+  echo "==> DuckDB ($threads thread(s))"
+  python3 bench/duckdb_sheet.py "$csv" "$threads" | tee "bench/data/duckdb-$threads.txt"
+done
+figure() { awk -v n="$2" '$1 == "figure" && $2 == n { print $3 }' "bench/data/engine-$1.txt" "bench/data/duckdb-$1.txt"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "==> Sightline against DuckDB (above 1: Sightline is faster)"
-echo "load:              $(ratio "$(figure engine_load_rows_per_s)" "$(figure duckdb_load_rows_per_s)")x rows per second"
-echo "sheet (7 objects): $(ratio "$(figure duckdb_sheet_ms)" "$(figure engine_sheet_ms)")x (median ms, DuckDB / Sightline)"
-echo "group-by 100:      $(ratio "$(figure engine_groupby_100_rows_per_s)" "$(figure duckdb_groupby_100_rows_per_s)")x rows per second"
-echo "memory:            $(figure engine_bytes_per_row) bytes a row against DuckDB's $(figure duckdb_bytes_per_row) (the CSV: $(awk -v b="$(stat -c %s "$csv")" -v r="$rows" 'BEGIN { printf "%.1f", b / r }'))"
-echo "group-by 1M:       $(ratio "$(figure engine_groupby_1m_rows_per_s)" "$(figure duckdb_groupby_1m_rows_per_s)")x rows per second"
+echo "                   one thread each    two threads each"
+line() {
+  printf '%-19s' "$1"
+  for threads in 1 2; do
+    if [ "$3" = ms ]; then
+      printf '%-19s' "$(ratio "$(figure "$threads" "duckdb_$2")" "$(figure "$threads" "engine_$2")")x"
+    else
+      printf '%-19s' "$(ratio "$(figure "$threads" "engine_$2")" "$(figure "$threads" "duckdb_$2")")x"
+    fi
+  done
+  echo "$4"
+}
+line "load:" load_rows_per_s rate "rows per second (Sightline loads on one thread in both)"
+line "sheet (7 objects):" sheet_ms ms "median ms, DuckDB / Sightline"
+line "group-by 100:" groupby_100_rows_per_s rate "rows per second"
+line "group-by 1M:" groupby_1m_rows_per_s rate "rows per second"
+echo "memory:            $(figure 1 engine_bytes_per_row) bytes a row against DuckDB's $(figure 1 duckdb_bytes_per_row) (the CSV: $(awk -v b="$(stat -c %s "$csv")" -v r="$rows" 'BEGIN { printf "%.1f", b / r }'))"

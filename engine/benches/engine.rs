@@ -1,6 +1,7 @@
 //! The engine on the benchmark's sales CSV (bench/generate.py; bench/run.sh sets it beside
 //! DuckDB): load speed and memory per row, one selection and a sheet of 4 charts and 3 filter
-//! panes recomputed, and group-by throughput with 100 and with 1 million groups. One core.
+//! panes recomputed, and group-by throughput with 100 and with 1 million groups. One core, or
+//! `SIGHTLINE_THREADS` for large questions (`engine::parallel`; loading stays on one).
 //! Prints `figure <name> <value>` lines, then a readable summary.
 
 use std::hint::black_box;
@@ -55,6 +56,8 @@ fn main() {
         println!("Set SIGHTLINE_BENCH_CSV to a CSV from bench/generate.py, or run bench/run.sh (make bench-engine).");
         return;
     };
+    let threads = std::env::var("SIGHTLINE_THREADS").map_or(1, |t| t.parse().unwrap_or(1));
+    engine::parallel::set_threads(threads);
     let bytes = std::fs::read(&path).expect("the benchmark CSV");
     let start = Instant::now();
     let model = DataModel::from_csv(&[("sales", &bytes)]).expect("load");

@@ -158,12 +158,15 @@ impl Codes {
         with_codes!(self, c => out.extend(rows.iter().map(|&r| c[r as usize].widen())));
     }
 
-    /// The codes of these rows, in this column's width.
+    /// The codes of these rows, in this column's width (many rows: a share a thread).
     pub fn pick(&self, rows: &[u32]) -> Codes {
+        fn pick<C: Code>(codes: &[C], rows: &[u32]) -> Vec<C> {
+            crate::parallel::map_rows(rows, |&r| codes[r as usize])
+        }
         match self {
-            Codes::U8(c) => Codes::U8(rows.iter().map(|&r| c[r as usize]).collect()),
-            Codes::U16(c) => Codes::U16(rows.iter().map(|&r| c[r as usize]).collect()),
-            Codes::U32(c) => Codes::U32(rows.iter().map(|&r| c[r as usize]).collect()),
+            Codes::U8(c) => Codes::U8(pick(c, rows)),
+            Codes::U16(c) => Codes::U16(pick(c, rows)),
+            Codes::U32(c) => Codes::U32(pick(c, rows)),
         }
     }
 

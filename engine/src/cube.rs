@@ -241,10 +241,6 @@ fn dense_sums(
             }
         })
         .collect();
-    let mut seen = vec![false; width];
-    let mut sums = vec![0.0f64; width * measures];
-    let mut counts = vec![0u64; width * measures];
-    let (mut slot_buffer, mut code_buffer) = (Vec::new(), Vec::new());
     // A count of a column without empty cells counts rows: its codes need not be read.
     let rows_only: Vec<bool> = measure_paths
         .iter()
@@ -264,48 +260,74 @@ fn dense_sums(
             _ => None,
         })
         .collect();
-    evaluation.for_each_chunk(model, base, |chunk| {
-        // Without a dimension every row is in the one group: no slots to read.
-        let slots = dimension.map(|path| path.codes(chunk, &mut slot_buffer));
-        match slots {
-            Some(slots) => mark_seen(slots, &mut seen),
-            None => seen[0] |= !chunk.is_empty(),
-        }
-        for (m, path) in measure_paths.iter().enumerate() {
-            if rows_only[m] {
-                match slots {
-                    Some(slots) => count_by_slot(slots, &mut counts, measures, m),
-                    None => counts[m] += chunk.len() as u64,
-                }
-                continue;
-            }
-            if let (Some(summed), Chunk::Rows { rows, at }) = (&summed[m], chunk) {
-                let numbers = &summed[at..at + rows.len()];
-                match slots {
-                    Some(slots) => sum_by_slot(slots, numbers, &mut sums, measures, m),
-                    None => sums[m] = numbers.iter().fold(sums[m], |sum, n| sum + n),
-                }
-                continue;
-            }
-            let codes = path.codes(chunk, &mut code_buffer);
-            let numbers = &summable[m];
+    // Many rows: a share of them a thread, each into arrays of its own, added up after; not
+    // when the groups are nearly as many as the rows (a million customers), where each thread's
+    // arrays and their adding up would cost more than the split saves.
+    let rows = evaluation.count(model, base);
+    let parts = if width * 64 <= rows {
+        crate::parallel::parts_for(rows)
+    } else {
+        1
+    };
+    let mut results = crate::parallel::run(parts, |part, parts| {
+        let mut seen = vec![false; width];
+        let mut sums = vec![0.0f64; width * measures];
+        let mut counts = vec![0u64; width * measures];
+        let (mut slot_buffer, mut code_buffer) = (Vec::new(), Vec::new());
+        evaluation.for_each_chunk_of_part(model, base, part, parts, |chunk| {
+            // Without a dimension every row is in the one group: no slots to read.
+            let slots = dimension.map(|path| path.codes(chunk, &mut slot_buffer));
             match slots {
-                Some(slots) => {
-                    add_by_slot(slots, codes, numbers, &mut sums, &mut counts, measures, m)
-                }
-                None => {
-                    // Added in row order, as with a dimension: the same total either way.
-                    let (mut sum, mut count) = (sums[m], 0);
-                    for &code in codes.iter().filter(|c| **c != NULL) {
-                        count += 1;
-                        sum += numbers.get(code as usize).copied().unwrap_or(0.0);
+                Some(slots) => mark_seen(slots, &mut seen),
+                None => seen[0] |= !chunk.is_empty(),
+            }
+            for (m, path) in measure_paths.iter().enumerate() {
+                if rows_only[m] {
+                    match slots {
+                        Some(slots) => count_by_slot(slots, &mut counts, measures, m),
+                        None => counts[m] += chunk.len() as u64,
                     }
-                    sums[m] = sum;
-                    counts[m] += count;
+                    continue;
+                }
+                if let (Some(summed), Chunk::Rows { rows, at }) = (&summed[m], chunk) {
+                    let numbers = &summed[at..at + rows.len()];
+                    match slots {
+                        Some(slots) => sum_by_slot(slots, numbers, &mut sums, measures, m),
+                        None => sums[m] = numbers.iter().fold(sums[m], |sum, n| sum + n),
+                    }
+                    continue;
+                }
+                let codes = path.codes(chunk, &mut code_buffer);
+                let numbers = &summable[m];
+                match slots {
+                    Some(slots) => {
+                        add_by_slot(slots, codes, numbers, &mut sums, &mut counts, measures, m)
+                    }
+                    None => {
+                        // Added in row order, as with a dimension: the same total either way.
+                        let (mut sum, mut count) = (sums[m], 0);
+                        for &code in codes.iter().filter(|c| **c != NULL) {
+                            count += 1;
+                            sum += numbers.get(code as usize).copied().unwrap_or(0.0);
+                        }
+                        sums[m] = sum;
+                        counts[m] += count;
+                    }
                 }
             }
-        }
-    });
+        });
+        (seen, sums, counts)
+    })
+    .into_iter();
+    let (mut seen, mut sums, mut counts) = results.next().expect("one part at least");
+    for (part_seen, part_sums, part_counts) in results {
+        seen.iter_mut().zip(part_seen).for_each(|(a, b)| *a |= b);
+        sums.iter_mut().zip(part_sums).for_each(|(a, b)| *a += b);
+        counts
+            .iter_mut()
+            .zip(part_counts)
+            .for_each(|(a, b)| *a += b);
+    }
     let accumulators = sums
         .into_iter()
         .zip(counts)

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod cube;
 mod load;
 pub mod model;
+pub mod parallel;
 pub mod reduce;
 pub mod seeded;
 pub mod selection;

@@ -136,19 +136,34 @@ impl Evaluation {
     }
 
     /// Calls `visit` with the surviving rows of a table, a chunk at a time, in order.
-    pub fn for_each_chunk(&self, model: &DataModel, table: usize, mut visit: impl FnMut(Chunk)) {
+    pub fn for_each_chunk(&self, model: &DataModel, table: usize, visit: impl FnMut(Chunk)) {
+        self.for_each_chunk_of_part(model, table, 0, 1, visit);
+    }
+
+    /// `for_each_chunk` over the `part`-th of `parts` consecutive shares of the surviving rows
+    /// (`parallel`): the parts together visit every chunk once.
+    pub fn for_each_chunk_of_part(
+        &self,
+        model: &DataModel,
+        table: usize,
+        part: usize,
+        parts: usize,
+        mut visit: impl FnMut(Chunk),
+    ) {
+        let share = crate::parallel::range(self.count(model, table), part, parts, CHUNK);
         match &self.alive[table] {
-            Some(rows) => rows.chunks(CHUNK).enumerate().for_each(|(i, rows)| {
-                visit(Chunk::Rows {
-                    rows,
-                    at: i * CHUNK,
-                })
-            }),
+            Some(rows) => {
+                for at in share.clone().step_by(CHUNK) {
+                    visit(Chunk::Rows {
+                        rows: &rows[at..(at + CHUNK).min(share.end)],
+                        at,
+                    })
+                }
+            }
             None => {
-                let rows = model.tables[table].rows;
-                (0..rows)
-                    .step_by(CHUNK)
-                    .for_each(|start| visit(Chunk::Range(start, (start + CHUNK).min(rows))));
+                for start in share.clone().step_by(CHUNK) {
+                    visit(Chunk::Range(start, (start + CHUNK).min(share.end)))
+                }
             }
         }
     }
@@ -190,7 +205,7 @@ impl Evaluation {
                         Some(n) if !n.is_nan() => *n,
                         _ => 0.0,
                     };
-                    Arc::new(with_codes!(codes, c => rows.iter().map(|&r| number(c[r as usize].widen())).collect()))
+                    Arc::new(with_codes!(codes, c => crate::parallel::map_rows(rows, |&r| number(c[r as usize].widen()))))
                 })
                 .clone(),
         )
@@ -276,6 +291,31 @@ fn present_in_all(codes: &Codes, width: usize) -> Vec<bool> {
 
 /// The rows of a column whose code is allowed: from `rows`, or from every row when `None`.
 fn passing(codes: &Codes, allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
+    // Many rows: a share of them a thread (`parallel`), in blocks of 64, the pieces in order.
+    let len = rows.map_or(codes.len(), <[u32]>::len);
+    let mut pieces = crate::parallel::run(crate::parallel::parts_for(len), |part, parts| {
+        let share = crate::parallel::range(len, part, parts, 64);
+        match rows {
+            Some(rows) => passing_in(codes, allowed, Some(&rows[share]), 0..codes.len()),
+            None => passing_in(codes, allowed, None, share),
+        }
+    });
+    let mut out = pieces.remove(0);
+    for piece in pieces {
+        out.extend(piece);
+    }
+    out
+}
+
+/// `passing` over `rows` (`share`: the whole column), or over the rows of `share` (starting at a
+/// multiple of 64) when `None`.
+fn passing_in(
+    codes: &Codes,
+    allowed: &[bool],
+    rows: Option<&[u32]>,
+    share: std::ops::Range<usize>,
+) -> Vec<u32> {
+    let first = share.start;
     // One byte or two a code: a table of every code's answer, the empty cell's (the width's
     // largest code) included, so that the scan asks nothing but the table.
     fn table(allowed: &[bool], size: usize) -> Vec<bool> {
@@ -287,32 +327,32 @@ fn passing(codes: &Codes, allowed: &[bool], rows: Option<&[u32]>) -> Vec<u32> {
     }
     match codes {
         // A few values of a small field (a region, a channel) selected in the whole table: the
-        // codes compared with each, 64 at a time, which the compiler turns into vector compares.
+        // codes compared with each, eight at a time.
         Codes::U8(c) if rows.is_none() && allowed.iter().filter(|a| **a).count() <= FEW => {
             let wanted: Vec<u8> = (0..allowed.len())
                 .filter(|&code| allowed[code])
                 .map(|code| code as u8)
                 .collect();
-            scan_equal(c, &wanted)
+            scan_equal(&c[share], &wanted, first)
         }
         Codes::U8(c) => {
             let table = table(allowed, 256);
-            scan(c, |x| table[usize::from(x)], rows)
+            scan(&c[share], |x| table[usize::from(x)], rows, first)
         }
         Codes::U16(c) => {
             let table = table(allowed, 65_536);
-            scan(c, |x| table[usize::from(x)], rows)
+            scan(&c[share], |x| table[usize::from(x)], rows, first)
         }
-        Codes::U32(c) => scan(c, |x| x != NULL && allowed[x as usize], rows),
+        Codes::U32(c) => scan(&c[share], |x| x != NULL && allowed[x as usize], rows, first),
     }
 }
 
 /// At most this many selected values are compared one by one (`scan_equal`).
 const FEW: usize = 4;
 
-/// The rows of the whole column whose code is one of `wanted`: eight codes at a time, compared
-/// as the bytes of one word.
-fn scan_equal(codes: &[u8], wanted: &[u8]) -> Vec<u32> {
+/// The rows whose code is one of `wanted`, `codes` being those of rows `first..`: eight codes at
+/// a time, compared as the bytes of one word.
+fn scan_equal(codes: &[u8], wanted: &[u8], first: usize) -> Vec<u32> {
     let mut out = Vec::new();
     let mut blocks = codes.chunks_exact(64);
     for (b, block) in blocks.by_ref().enumerate() {
@@ -324,9 +364,9 @@ fn scan_equal(codes: &[u8], wanted: &[u8]) -> Vec<u32> {
                 .fold(0u8, |hits, &w| hits | equal_bytes(word, w));
             mask |= u64::from(hits) << (8 * k);
         }
-        push_rows(&mut out, b * 64, mask);
+        push_rows(&mut out, first + b * 64, mask);
     }
-    let at = codes.len() - blocks.remainder().len();
+    let at = first + codes.len() - blocks.remainder().len();
     for (i, c) in blocks.remainder().iter().enumerate() {
         if wanted.contains(c) {
             out.push((at + i) as u32);
@@ -355,8 +395,14 @@ fn push_rows(out: &mut Vec<u32>, first: usize, mut mask: u64) {
     }
 }
 
-/// The rows whose code passes: from `rows`, or from every row when `None`.
-fn scan<C: Copy>(codes: &[C], pass: impl Fn(C) -> bool, rows: Option<&[u32]>) -> Vec<u32> {
+/// The rows whose code passes: from `rows` (`codes`: the whole column), or every row when `None`
+/// (`codes`: those of rows `first..`).
+fn scan<C: Copy>(
+    codes: &[C],
+    pass: impl Fn(C) -> bool,
+    rows: Option<&[u32]>,
+    first: usize,
+) -> Vec<u32> {
     match rows {
         Some(rows) => rows
             .iter()
@@ -372,7 +418,7 @@ fn scan<C: Copy>(codes: &[C], pass: impl Fn(C) -> bool, rows: Option<&[u32]>) ->
                 for (i, &c) in block.iter().enumerate() {
                     mask |= u64::from(pass(c)) << i;
                 }
-                push_rows(&mut out, b * 64, mask);
+                push_rows(&mut out, first + b * 64, mask);
             }
             out
         }

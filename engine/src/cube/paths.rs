@@ -1,8 +1,7 @@
 //! How a cube reaches its fields from the table its measures are counted in: in that table, or
 //! through key fields across as many tables as it takes.
 
-use std::cell::OnceCell;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::CubeRequest;
 use crate::codes::Codes;
@@ -25,7 +24,7 @@ pub(super) struct Column<'a> {
     evaluation: &'a Evaluation,
     table: usize,
     field: usize,
-    gathered: OnceCell<Option<Arc<Codes>>>,
+    gathered: OnceLock<Option<Arc<Codes>>>,
 }
 
 impl Column<'_> {
@@ -132,7 +131,7 @@ pub(super) fn path_to<'a>(
             evaluation,
             table: base,
             field,
-            gathered: OnceCell::new(),
+            gathered: OnceLock::new(),
         })
     };
     if let Some(own) = own(field) {
