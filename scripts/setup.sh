@@ -41,17 +41,10 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
-# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
-bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if ! wasm-bindgen --version 2>/dev/null | grep -qF "$bindgen_version"; then
-  say "Installing wasm-bindgen-cli $bindgen_version (about 3 minutes)"
-  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
-fi
-# No cargo-leptos: scripts/build.sh does its build with cargo and wasm-bindgen (a fresh machine
-# saves its 16-minute install). Whoever has cargo-leptos 0.3.10 can still `cargo leptos watch`.
-
-# --- Browser tests -----------------------------------------------------------------------------
-if [ "$mode" = test ]; then
+# --- What the tests need besides Rust ------------------------------------------------------------
+# Downloads and unpacking, not compiling: on a fresh machine they run while cargo compiles
+# wasm-bindgen-cli below (minutes saved), and their output is shown once they are done.
+test_tools() {
   [ -x /usr/bin/chromium ] || apt_install chromium
   have npm || apt_install nodejs npm
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
@@ -66,6 +59,31 @@ if [ "$mode" = test ]; then
     say "Installing schemathesis (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
   fi
+}
+tools_pid=""
+if [ "$mode" = test ]; then
+  tools_log=$(mktemp)
+  test_tools >"$tools_log" 2>&1 &
+  tools_pid=$!
+fi
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -qF "$bindgen_version"; then
+  say "Installing wasm-bindgen-cli $bindgen_version (about 3 minutes)"
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+# No cargo-leptos: scripts/build.sh does its build with cargo and wasm-bindgen (a fresh machine
+# saves its 16-minute install). Whoever has cargo-leptos 0.3.10 can still `cargo leptos watch`.
+
+if [ -n "$tools_pid" ]; then
+  if ! wait "$tools_pid"; then
+    cat "$tools_log" >&2
+    echo "setup.sh: installing what the tests need failed (above)" >&2
+    exit 1
+  fi
+  cat "$tools_log"
+  rm -f "$tools_log"
 fi
 
 if [ "$mode" = size ]; then
