@@ -51,17 +51,17 @@ browser-tests:
 scale-out:
 	scripts/scale-out.sh
 
-## Release build, and the size of each WASM bundle: the portal's, and the one visitor and embed
-## pages download (targets: at most 300 KB and 150 KB brotli).
+## Release build, and what each kind of page downloads to run: the portal's WASM bundle (target
+## at most 300 KB brotli), and visitor and embed pages' script (no WASM; target at most 150 KB).
 size:
 	scripts/setup.sh size
 	scripts/build.sh --release --frontend-only
-	@for bundle in sightline:portal:300 visitor:visitor-and-embed:150; do \
-	  name=$${bundle%%:*}; rest=$${bundle#*:}; who=$${rest%%:*}; target=$${rest#*:}; \
-	  raw=$$(stat -c %s target/site/pkg/$$name.wasm); br=$$(brotli -c -q 11 target/site/pkg/$$name.wasm | wc -c); \
-	  js=$$(stat -c %s target/site/pkg/$$name.js); \
-	  echo "$$who WASM ($$name.wasm): $$raw bytes raw, $$br bytes brotli (target at most $${target} KB); JS: $$js bytes"; \
-	done; echo "CSS: $$(stat -c %s target/site/pkg/sightline.css) bytes"
+	@raw=$$(stat -c %s target/site/pkg/sightline.wasm); br=$$(brotli -c -q 11 target/site/pkg/sightline.wasm | wc -c); \
+	  js=$$(brotli -c -q 11 target/site/pkg/sightline.js | wc -c); \
+	  echo "portal WASM (sightline.wasm): $$raw bytes raw, $$br bytes brotli (target at most 300 KB); its JS glue: $$js bytes brotli"
+	@raw=$$(stat -c %s assets/visitor.js); br=$$(brotli -c -q 11 assets/visitor.js | wc -c); \
+	  echo "visitor and embed pages: no WASM; visitor.js $$raw bytes raw, $$br bytes brotli (target at most 150 KB)"
+	@echo "CSS: $$(stat -c %s target/site/pkg/sightline.css) bytes"
 
 clean-data:
 	rm -rf data

@@ -69,9 +69,9 @@ curl -s "$chart_url" >"$data/embed.html"
 size() { stat -c %s "$1"; }
 br() { brotli -c -q 11 "$1" | wc -c; }
 echo "figure embed_html_bytes $(size "$data/embed.html") raw, $(br "$data/embed.html") brotli"
-echo "figure js_bytes $(size target/site/pkg/sightline.js) raw, $(br target/site/pkg/sightline.js) brotli"
-echo "figure visitor_wasm_bytes $(size target/site/pkg/visitor.wasm) raw, $(br target/site/pkg/visitor.wasm) brotli (what a visitor or an embed downloads; target at most 150 KB)"
-echo "figure visitor_js_bytes $(size target/site/pkg/visitor.js) raw, $(br target/site/pkg/visitor.js) brotli"
+echo "figure visitor_wasm_bytes 0 (visitor and embed pages run no WASM; target at most 150 KB)"
+echo "figure visitor_js_bytes $(size assets/visitor.js) raw, $(br assets/visitor.js) brotli (all the script an embedded chart runs)"
+echo "figure portal_js_bytes $(size target/site/pkg/sightline.js) raw, $(br target/site/pkg/sightline.js) brotli"
 echo "figure portal_wasm_bytes $(size target/site/pkg/sightline.wasm) raw, $(br target/site/pkg/sightline.wasm) brotli (the portal's; target at most 300 KB)"
 echo "figure css_bytes $(size target/site/pkg/sightline.css) raw, $(br target/site/pkg/sightline.css) brotli"
 echo "figure embed_js_bytes $(size assets/embed.js) raw, $(br assets/embed.js) brotli (the web component, for the host page)"

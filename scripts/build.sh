@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Builds what `cargo leptos build` builds, with cargo and the wasm-bindgen CLI alone, so that a
 # fresh machine needs no 16-minute cargo-leptos install before its first build:
-#   1. the WASM bundles (crates `frontend`, the portal's, and `frontend-visitor`, the visitor
-#      and embed pages' small one; target wasm32) into target/front, as cargo-leptos does;
-#   2. wasm-bindgen's JS glue and the bundles into target/site/pkg as sightline.js/.wasm and
-#      visitor.js/.wasm;
+#   1. the portal's WASM bundle (crate `frontend`, target wasm32) into target/front, as
+#      cargo-leptos does (visitor and embed pages run none: assets/visitor.js);
+#   2. wasm-bindgen's JS glue and the bundle into target/site/pkg as sightline.js/.wasm;
 #   3. style/main.css as target/site/pkg/sightline.css, and assets/ into target/site;
 #   4. the server binary target/debug/sightline (or target/release/sightline).
 # The names and directories are those of [[workspace.metadata.leptos]] in Cargo.toml, so
@@ -53,13 +52,13 @@ else
 fi
 
 say "WASM bundles ($wasm_dir)"
-cargo build -p frontend -p frontend-visitor --lib --target wasm32-unknown-unknown \
+cargo build -p frontend --lib --target wasm32-unknown-unknown \
   --target-dir target/front --no-default-features "${wasm_profile[@]}"
 
 say "wasm-bindgen"
 mkdir -p "$pkg"
-# crate:output name (the visitor bundle's name is app::shell::VISITOR_BUNDLE).
-for bundle in frontend:$name frontend_visitor:visitor; do
+# crate:output name.
+for bundle in frontend:$name; do
   crate=${bundle%%:*}
   out=${bundle#*:}
   wasm-bindgen --target web --no-typescript --out-name "$out" --out-dir "$pkg" \

@@ -43,7 +43,7 @@ test('a visitor opens the link and explores; other sites embed by iframe and by 
   await shot(page, '30-anonymous-access-card');
 
   // A visitor with no account: charts at once, a timer, and their own selections; the page
-  // downloads the visitors' small bundle, never the portal's.
+  // runs the visitors' small script and no WASM at all.
   const v = await visitor(browser);
   const downloads: string[] = [];
   v.page.on('request', (r) => downloads.push(new URL(r.url()).pathname));
@@ -53,7 +53,13 @@ test('a visitor opens the link and explores; other sites embed by iframe and by 
   await hydrated(v.page);
   await v.page.locator('.chart-filter_pane li.value[data-value="Bikes"]').first().click();
   await expect(v.page.locator('.selections-bar .chip[data-field="Category"]')).toContainText('Bikes');
-  expect(downloads).toContain('/pkg/visitor.wasm');
+  // The toolbar's buttons and a tab work too: back undoes the selection, forward redoes it.
+  await v.page.getByRole('button', { name: 'Back' }).click();
+  await expect(v.page.locator('.selections-bar .chip[data-field="Category"]')).toHaveCount(0);
+  await v.page.getByRole('button', { name: 'Forward' }).click();
+  await expect(v.page.locator('.selections-bar .chip[data-field="Category"]')).toContainText('Bikes');
+  expect(downloads).toContain('/visitor.js');
+  expect(downloads.filter((d) => d.endsWith('.wasm'))).toEqual([]);
   expect(downloads.filter((d) => d.startsWith('/pkg/sightline.') && !d.endsWith('.css'))).toEqual([]);
   await shot(v.page, '31-anonymous-visitor');
 
@@ -61,10 +67,10 @@ test('a visitor opens the link and explores; other sites embed by iframe and by 
   const appId = link.match(/\/a\/([0-9a-f]+)/)![1];
   const code = link.match(/eac=([0-9a-f]+)/)![1];
   const iframeSrc = iframeSnippet.match(/src="([^"]+)"/)![1].replace(/&amp;/g, '&');
-  // The embedded chart paints from the server's HTML while its WASM is held back.
+  // The embedded chart paints from the server's HTML while its script is held back.
   const held = await visitor(browser);
-  await held.context.route('**/*.wasm', () => { /* never answered */ });
-  await held.page.goto(new URL(iframeSrc, baseURL).toString());
+  await held.context.route('**/visitor.js', () => { /* never answered */ });
+  await held.page.goto(new URL(iframeSrc, baseURL).toString(), { waitUntil: 'domcontentloaded' });
   await expect(held.page.locator('figure.chart')).toBeVisible();
   await expect(held.page.locator('figure.chart')).toContainText(/\d/);
   await shot(held.page, '31b-embedded-chart-without-wasm');

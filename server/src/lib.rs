@@ -96,6 +96,8 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route("/embed.js", get(|| script(include_str!("../../assets/embed.js"))))
         .route("/embed-frame.js", get(|| script(include_str!("../../assets/embed-frame.js"))))
         .route(app::anonymous::rules::END_SESSION_PATH, axum::routing::post(end_anonymous_session))
+        .route(app::anonymous::rules::SHEET_HTML_PATH, axum::routing::post(anonymous_sheet_html))
+        .route(app::anonymous::rules::VISITOR_SCRIPT_PATH, get(|| script(include_str!("../../assets/visitor.js"))))
         .route(app::licences::rules::END_CONNECTION_PATH, axum::routing::post(end_licence_connection))
         .route("/collab/{id}/socket", get(collab_socket::socket))
         .merge(rest::router())
@@ -104,13 +106,13 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
             move || shell(options.clone())
         })
         // Registered once above with the portal's routes: the server functions are the same.
+        // Visitors' pages are complete HTML with a small script, no WASM (`visitor_shell`).
         .leptos_routes_with_handler(visitor_routes, {
-            let (options, context) = (options.clone(), context.clone());
+            let context = context.clone();
             move |request: http::Request<axum::body::Body>| {
-                let options = options.clone();
-                leptos_axum::render_app_async_with_context(context.clone(), move || {
-                    app::visitor_shell(options.clone())
-                })(request)
+                leptos_axum::render_app_async_with_context(context.clone(), app::visitor_shell)(
+                    request,
+                )
             }
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
@@ -152,6 +154,52 @@ async fn script(body: &'static str) -> impl IntoResponse {
 async fn end_anonymous_session(State(state): State<AppState>, body: String) -> StatusCode {
     app::anonymous::service::end_session(&state, body.trim()).await;
     StatusCode::NO_CONTENT
+}
+
+/// `anonymous_sheet` for a visitor's page, which runs no WASM: the view's new HTML. The token
+/// decides everything the view shows, as for the server function; the page's options only
+/// choose which of it to draw.
+async fn anonymous_sheet_html(
+    State(state): State<AppState>,
+    axum::Json(request): axum::Json<app::anonymous::model::SheetHtmlRequest>,
+) -> impl IntoResponse {
+    use app::anonymous::model::{EmbedUi, SheetHtml};
+    let page = request.page;
+    let field = (page.ui == EmbedUi::Field)
+        .then(|| page.field.clone())
+        .flatten();
+    let answer = match app::anonymous::service::anonymous_sheet(
+        &state,
+        &request.token,
+        page.sheet.as_deref(),
+        field.as_deref(),
+        request.change,
+    )
+    .await
+    {
+        Ok(view) => SheetHtml {
+            sheet: view.sheet.as_ref().map(|s| s.id.clone()),
+            selections: view.selections.clone(),
+            html: Some(app::anonymous::ui::view_html(view, &page)),
+            error: None,
+            ended: None,
+        },
+        Err(error) => {
+            let ended = matches!(error, app::error::AppError::SessionEnded(_));
+            let status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = error.to_string();
+            let answer = SheetHtml {
+                html: None,
+                sheet: None,
+                selections: Vec::new(),
+                error: (!ended).then(|| message.clone()),
+                ended: ended.then_some(message),
+            };
+            return (status, axum::Json(answer));
+        }
+    };
+    (StatusCode::OK, axum::Json(answer))
 }
 
 /// A portal page that goes away ends its app's licence connection (the body is the app id).

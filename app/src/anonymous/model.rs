@@ -276,6 +276,26 @@ pub struct AnonymousSession {
     pub view: SheetView,
 }
 
+/// What a visitor's page sends to `rules::SHEET_HTML_PATH` with a change (`assets/visitor.js`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SheetHtmlRequest {
+    pub token: String,
+    /// The page's options, on the sheet now open: what the answer draws.
+    pub page: EmbedOptions,
+    pub change: Option<crate::content::model::SelectionChange>,
+}
+
+/// The answer: the view's new HTML, the sheet it shows and its selections (which an embedding
+/// page hears of), or why not, with the session's end said apart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SheetHtml {
+    pub html: Option<String>,
+    pub sheet: Option<String>,
+    pub selections: Vec<crate::content::model::SelectionChip>,
+    pub error: Option<String>,
+    pub ended: Option<String>,
+}
+
 /// A site allowed to frame Sightline's embed pages (Qlik Cloud's CSP origin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllowedOrigin {

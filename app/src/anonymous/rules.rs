@@ -171,6 +171,13 @@ pub fn reduction_shown_to(
 /// Where a visitor's page sends its token when it goes away (the server ends that session).
 pub const END_SESSION_PATH: &str = "/api/anonymous_end";
 
+/// `anonymous_sheet` answered with the view's HTML, for visitor pages (`assets/visitor.js`):
+/// the body is `SheetHtmlRequest` as JSON.
+pub const SHEET_HTML_PATH: &str = "/api/anonymous_sheet_html";
+
+/// The script that makes a visitor's server-rendered page live.
+pub const VISITOR_SCRIPT_PATH: &str = "/visitor.js";
+
 /// A client address holds at most `per_address` sessions at once.
 pub fn admit_from_address(held: usize, per_address: u32) -> Result<(), AppError> {
     if held < per_address as usize {

@@ -24,15 +24,25 @@ use crate::licences::ui::LicencesPage;
 use crate::sharing::ui::MembersPage;
 use crate::spaces::ui::{SpacePage, SpacesPage};
 
-/// The output name of the visitors' WASM bundle (`frontend-visitor`): `/pkg/visitor.js`.
-pub const VISITOR_BUNDLE: &str = "visitor";
-
-/// The HTML document the server renders around a visitor's page (`VisitorApp`): the same
-/// document, with the visitors' small bundle to hydrate it.
-pub fn visitor_shell(options: LeptosOptions) -> impl IntoView {
-    let mut options = options;
-    options.output_name = VISITOR_BUNDLE.into();
-    document(options, view! { <VisitorApp/> })
+/// The HTML document the server renders around a visitor's page (`VisitorApp`): complete as it
+/// is, with `assets/visitor.js` (a few kilobytes) instead of a WASM bundle to make it live.
+pub fn visitor_shell() -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <MetaTags/>
+            </head>
+            // Last in the body, so that the page it makes live is all there when it runs, and
+            // async, so that a slow script holds nothing up.
+            <body>
+                <VisitorApp/>
+                <script src=crate::anonymous::rules::VISITOR_SCRIPT_PATH async nonce=leptos::nonce::use_nonce()></script>
+            </body>
+        </html>
+    }
 }
 
 /// The HTML document the server renders around the app.
@@ -98,8 +108,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Anonymous visitors' and embeds' pages, with no portal around them and their own small WASM
-/// bundle (`visitor_shell`, crate `frontend-visitor`): nothing of the portal reaches them.
+/// Anonymous visitors' and embeds' pages, with no portal around them and a small script instead
+/// of WASM (`visitor_shell`): nothing of the portal reaches them.
 #[component]
 pub fn VisitorApp() -> impl IntoView {
     provide_meta_context();

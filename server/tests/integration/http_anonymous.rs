@@ -61,7 +61,7 @@ on_both_databases!(
     links_are_listed_among_the_spaces_shares,
 );
 
-/// The session token in a page (in the serialized first view the page hydrates from).
+/// The session token in a page (its root's `data-token`, which the page's script sends back).
 fn token_in(page: &str) -> String {
     let at = page
         .find("token")
@@ -244,6 +244,44 @@ async fn a_link_opens_its_app_page_and_nothing_else(t: TestDb) {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(ended.to_string().contains("SessionEnded"), "{ended}");
+
+    // The same operation as a visitor's page calls it (it runs no WASM): the view's new HTML.
+    let page = json!({"ui": "App", "sheet": null, "object": null, "field": null,
+        "theme": "Light", "toolbar": true, "select": ""});
+    let (status, answer) = call(
+        &live,
+        "anonymous_sheet_html",
+        json!({"token": token, "page": page, "change": "ClearAll"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let html = answer["html"].as_str().unwrap_or_default();
+    assert!(
+        html.contains("selections-bar") && html.contains("data-code="),
+        "the toolbar and marks that select: {html}"
+    );
+    assert_eq!(answer["selections"], json!([]));
+    let (status, ended) = call(
+        &live,
+        "anonymous_sheet_html",
+        json!({"token": format!("{token}x"), "page": page, "change": null}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        ended["ended"].is_string() && ended["html"].is_null(),
+        "{ended}"
+    );
+    let refused = live
+        .client()
+        .post(live.url("/api/anonymous_sheet_html"))
+        .json(&json!({"token": token, "change": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let said = refused.text().await.unwrap();
+    assert!(said.contains("missing field `page`"), "{said}");
 
     // No REST route and no portal function for a visitor's token.
     let rest = live

@@ -7,4 +7,6 @@ mod visitor;
 
 pub use admin::EmbeddingPage;
 pub use panel::AnonymousAccess;
+#[cfg(feature = "ssr")]
+pub use visitor::view_html;
 pub use visitor::{clock, AnonymousPage, EmbedPage};

@@ -24,6 +24,16 @@ fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The field and code a click on a mark toggles, as the mark's `data-field` and `data-code`:
+/// visitor pages, which run no WASM, select through them (`assets/visitor.js`). None for a mark
+/// that selects nothing (Others).
+fn pick(field: &str, code: Option<u32>) -> (Option<String>, Option<String>) {
+    match code {
+        Some(code) => (Some(field.to_string()), Some(code.to_string())),
+        None => (None, None),
+    }
+}
+
 fn number(value: Option<f64>, compact: bool) -> String {
     value
         .map(|v| format_number(v, compact))
@@ -134,6 +144,7 @@ fn bars(cube: CubeData, selector: Selector) -> impl IntoView {
         let code = row.codes.first().copied();
         let selected = code.is_some_and(|c| cube.selected[0].contains(&c));
         let field = field.clone();
+        let (pick_field, pick_code) = pick(&field, code);
         let on_click = move |_| {
             if let Some(code) = code {
                 selector.toggle.run((field.clone(), code));
@@ -141,7 +152,7 @@ fn bars(cube: CubeData, selector: Selector) -> impl IntoView {
         };
         let tip = format!("{label}: {}", row.values.iter().map(|v| number(*v, false)).collect::<Vec<_>>().join(" · "));
         view! {
-            <g class=if row.others { "bar others" } else if any_selected && selected { "bar selected" } else { "bar" } on:click=on_click data-value=label.clone()>
+            <g class=if row.others { "bar others" } else if any_selected && selected { "bar selected" } else { "bar" } on:click=on_click data-value=label.clone() data-field=pick_field data-code=pick_code>
                 <title>{tip}</title>
                 <rect class="hit" x="0" y=y width=label_w + plot_w + 70.0 height=band></rect>
                 <text class="axis-label" x=label_w - 8.0 y=y + band / 2.0 + 4.0 text-anchor="end">{truncate(&label, 22)}</text>
@@ -216,8 +227,9 @@ fn line(cube: CubeData, selector: Selector) -> impl IntoView {
             let v = (*v)?;
             let field = field.clone();
             let tip = format!("{label}: {}", format_number(v, false));
+            let (pick_field, pick_code) = pick(&field, code);
             Some(view! {
-                <circle class="point" cx=x(i) cy=y(v) r="4" fill=color(m) data-value=label.clone() on:click=move |_| {
+                <circle class="point" cx=x(i) cy=y(v) r="4" fill=color(m) data-value=label.clone() data-field=pick_field data-code=pick_code on:click=move |_| {
                     if let Some(code) = code {
                         selector.toggle.run((field.clone(), code));
                     }
@@ -287,9 +299,10 @@ fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
                 selector.toggle.run((f, code));
             }
         };
-        slices.push(view! { <path class="slice" d=path fill=color(i) data-value=label.clone() on:click=move |_| click(f1.clone())><title>{tip}</title></path> });
+        let (pick_field, pick_code) = pick(&field, code);
+        slices.push(view! { <path class="slice" d=path fill=color(i) data-value=label.clone() data-field=pick_field.clone() data-code=pick_code.clone() on:click=move |_| click(f1.clone())><title>{tip}</title></path> });
         items.push(view! {
-            <li class="legend-item" on:click=move |_| click(f2.clone())><span class=format!("swatch c{}", i % PALETTE.len())></span>{truncate(&label, 24)}<span class="muted">{format!(" {:.0}%", share * 100.0)}</span></li>
+            <li class="legend-item" data-field=pick_field data-code=pick_code on:click=move |_| click(f2.clone())><span class=format!("swatch c{}", i % PALETTE.len())></span>{truncate(&label, 24)}<span class="muted">{format!(" {:.0}%", share * 100.0)}</span></li>
         });
     }
     view! {
@@ -328,8 +341,9 @@ fn table(cube: CubeData, selector: Selector) -> impl IntoView {
             let label = row.labels.get(d).cloned().unwrap_or_default();
             let code = if row.others { None } else { row.codes.get(d).copied() };
             let field = cube.dimensions[d].clone();
+            let (pick_field, pick_code) = pick(&field, code);
             view! {
-                <td class=if code.is_some() { "pick" } else { "" } data-value=label.clone() on:click=move |_| {
+                <td class=if code.is_some() { "pick" } else { "" } data-value=label.clone() data-field=pick_field data-code=pick_code on:click=move |_| {
                     if let Some(code) = code {
                         selector.toggle.run((field.clone(), code));
                     }
@@ -368,14 +382,14 @@ fn FilterPane(
         };
         let code = v.code;
         view! {
-            <li class=format!("value {state}") data-value=v.label.clone() data-state=state on:click=move |_| selector.toggle.run((field.clone(), code))>
+            <li class=format!("value {state}") data-value=v.label.clone() data-state=state data-field=field.clone() data-code=code.to_string() on:click=move |_| selector.toggle.run((field.clone(), code))>
                 <span>{v.label.clone()}</span>
                 {(state == "selected").then(|| view! { <span class="check" aria-hidden="true">"✓"</span> })}
             </li>
         }
     }).collect_view();
     view! {
-        <form class="pane-search" on:submit=move |ev| {
+        <form class="pane-search" data-field=search_field.clone() on:submit=move |ev| {
             ev.prevent_default();
             let text = query.get_untracked();
             if !text.trim().is_empty() {

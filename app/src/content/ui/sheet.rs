@@ -247,9 +247,9 @@ pub(crate) fn SelectionsBar(
 ) -> impl IntoView {
     view! {
         <div class="selections-bar" aria-label="Selections">
-            <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>
-            <button type="button" class="icon-button" title="Forward" aria-label="Forward" disabled=move || !current.with(|c| c.can_forward) on:click=move |_| { change.dispatch(Some(SelectionChange::Forward)); }>"↷"</button>
-            <button type="button" class="icon-button" title="Clear all selections" aria-label="Clear all" disabled=move || current.with(|c| c.selections.is_empty()) on:click=move |_| { change.dispatch(Some(SelectionChange::ClearAll)); }>"⌫"</button>
+            <button type="button" class="icon-button" title="Back" aria-label="Back" data-change="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>
+            <button type="button" class="icon-button" title="Forward" aria-label="Forward" data-change="Forward" disabled=move || !current.with(|c| c.can_forward) on:click=move |_| { change.dispatch(Some(SelectionChange::Forward)); }>"↷"</button>
+            <button type="button" class="icon-button" title="Clear all selections" aria-label="Clear all" data-change="ClearAll" disabled=move || current.with(|c| c.selections.is_empty()) on:click=move |_| { change.dispatch(Some(SelectionChange::ClearAll)); }>"⌫"</button>
             <ul class="chips">
                 {move || {
                     let chips = current.with(|c| c.selections.clone());
@@ -263,7 +263,7 @@ pub(crate) fn SelectionsBar(
                             <li class="chip" data-field=chip.field.clone()>
                                 <span class="chip-field">{chip.field.clone()}</span>
                                 <span class="chip-values">{values}</span>
-                                <button type="button" class="chip-clear" aria-label=format!("Clear {}", chip.field) on:click=move |_| { change.dispatch(Some(SelectionChange::Clear { field: field.clone() })); }>"×"</button>
+                                <button type="button" class="chip-clear" aria-label=format!("Clear {}", chip.field) data-clear=chip.field.clone() on:click=move |_| { change.dispatch(Some(SelectionChange::Clear { field: field.clone() })); }>"×"</button>
                             </li>
                         }
                     }).collect_view().into_any()

@@ -1,0 +1,194 @@
+/* Makes an anonymous visitor's page live: the server drew it whole (no WASM), this sends each
+ * selection with the session's token and puts the redrawn view in its place.
+ *
+ * The page's root, .visitor-session, holds the session: data-token, data-lasts-ms and
+ * data-page (the page's options, as the server reads them back). A click on anything with
+ * data-field and data-code toggles that value; a filter pane's search form (data-field)
+ * searches; data-change buttons go back, forward or clear all; data-clear clears a field;
+ * data-sheet opens a sheet. The answer (/api/anonymous_sheet_html) is the view's HTML, or why
+ * not: an ended session shows the overlay that offers a refresh. Framing pages hear of
+ * selections and of the end (postMessage, as <sightline-embed> listens). */
+(function () {
+  "use strict";
+  var root = document.querySelector(".visitor-session");
+  if (!root) {
+    return;
+  }
+  var token = root.getAttribute("data-token");
+  var page = JSON.parse(root.getAttribute("data-page") || "{}");
+  var view = root.querySelector(".visitor-view");
+  var started = Date.now();
+  var lasts = Number(root.getAttribute("data-lasts-ms")) || 0;
+  var ended = false;
+  var busy = false;
+
+  function tellParent(message) {
+    if (window.parent !== window) {
+      window.parent.postMessage(JSON.stringify(message), "*");
+    }
+  }
+
+  function clock(ms) {
+    var secs = Math.ceil(Math.max(ms, 0) / 1000);
+    var rest = secs % 60;
+    return Math.floor(secs / 60) + ":" + (rest < 10 ? "0" : "") + rest + " left";
+  }
+
+  function end(message) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    var overlay = document.createElement("div");
+    overlay.className = "session-ended";
+    overlay.setAttribute("role", "alertdialog");
+    overlay.setAttribute("aria-modal", "true");
+    overlay.setAttribute("aria-labelledby", "session-ended-title");
+    var card = document.createElement("div");
+    card.className = "card";
+    var title = document.createElement("h2");
+    title.id = "session-ended-title";
+    title.textContent = "Your session has ended";
+    var text = document.createElement("p");
+    text.textContent = message;
+    var refresh = document.createElement("button");
+    refresh.type = "button";
+    refresh.className = "button primary";
+    refresh.textContent = "Refresh";
+    refresh.addEventListener("click", function () {
+      window.location.reload();
+    });
+    card.appendChild(title);
+    card.appendChild(text);
+    card.appendChild(refresh);
+    overlay.appendChild(card);
+    root.appendChild(overlay);
+    refresh.focus();
+    tellParent({ sightline: "session-ended" });
+  }
+
+  function showError(message) {
+    var box = view.querySelector(".visitor-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "alert alert-error visitor-error";
+      box.setAttribute("role", "alert");
+      view.insertBefore(box, view.firstChild);
+    }
+    box.textContent = message;
+  }
+
+  function setBusy(on) {
+    busy = on;
+    var status = view.querySelector(".selections-bar .busy");
+    if (status) {
+      status.classList.toggle("on", on);
+      status.textContent = on ? "Updating…" : "";
+    }
+  }
+
+  // One change at a time, as a person clicks: a click while one is under way waits for it.
+  var queued = null;
+  function send(change) {
+    if (ended) {
+      return;
+    }
+    if (busy) {
+      queued = change;
+      return;
+    }
+    setBusy(true);
+    fetch("/api/anonymous_sheet_html", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: token, page: page, change: change }),
+    })
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (answer) {
+        if (answer.ended) {
+          end(answer.ended);
+        } else if (answer.error) {
+          showError(answer.error);
+        } else {
+          page.sheet = answer.sheet;
+          view.innerHTML = answer.html;
+          tellParent({
+            sightline: "selections",
+            selections: answer.selections.map(function (chip) {
+              return { field: chip.field, values: chip.values, count: chip.count };
+            }),
+          });
+        }
+      })
+      .catch(function () {
+        showError("Sightline could not be reached. Check the connection and try again.");
+      })
+      .then(function () {
+        setBusy(false);
+        if (queued !== null) {
+          var next = queued;
+          queued = null;
+          send(next);
+        }
+      });
+  }
+
+  root.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-code], [data-change], [data-clear], [data-sheet]");
+    if (!target || !root.contains(target) || target.disabled) {
+      return;
+    }
+    if (target.hasAttribute("data-sheet")) {
+      page.sheet = target.getAttribute("data-sheet");
+      send(null);
+    } else if (target.hasAttribute("data-clear")) {
+      send({ Clear: { field: target.getAttribute("data-clear") } });
+    } else if (target.hasAttribute("data-change")) {
+      send(target.getAttribute("data-change"));
+    } else {
+      send({
+        Toggle: { field: target.getAttribute("data-field"), code: Number(target.getAttribute("data-code")) },
+      });
+    }
+  });
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target.closest("form.pane-search[data-field]");
+    if (!form) {
+      return;
+    }
+    event.preventDefault();
+    var input = form.querySelector("input");
+    var text = input ? input.value.trim() : "";
+    if (text) {
+      send({ Search: { field: form.getAttribute("data-field"), text: text } });
+    }
+  });
+
+  function tick() {
+    var left = lasts - (Date.now() - started);
+    var timers = root.querySelectorAll(".timer");
+    for (var i = 0; i < timers.length; i++) {
+      timers[i].textContent = clock(left);
+      timers[i].classList.toggle("low", left < 2 * 60 * 1000);
+    }
+    if (left <= 0) {
+      end("Anonymous sessions last a limited time. Refresh the page to start a new one with the same link.");
+    } else {
+      setTimeout(tick, 1000);
+    }
+  }
+  setTimeout(tick, 1000);
+
+  // The seat is given back when the page goes away (refresh, closed tab, another address).
+  window.addEventListener("pagehide", function () {
+    if (navigator.sendBeacon) {
+      navigator.sendBeacon("/api/anonymous_end", token);
+    }
+  });
+
+  // Says the page is live: browser tests wait for it before clicking.
+  document.body.setAttribute("data-hydrated", "");
+})();
