@@ -76,6 +76,6 @@ echo "figure portal_wasm_bytes $(size target/site/pkg/sightline.wasm) raw, $(br 
 echo "figure css_bytes $(size target/site/pkg/sightline.css) raw, $(br target/site/pkg/sightline.css) brotli"
 echo "figure embed_js_bytes $(size assets/embed.js) raw, $(br assets/embed.js) brotli (the web component, for the host page)"
 
-echo "==> Time until the chart is visible in headless Chromium, WASM held back"
+echo "==> Time until the chart is visible in headless Chromium, every script held back"
 [ -d end2end/node_modules/@playwright/test ] || (cd end2end && npm ci --silent)
 NODE_PATH=$PWD/end2end/node_modules node bench/embed_paint.cjs "$chart_url"
