@@ -10,6 +10,9 @@
  * selections and of the end (postMessage, as <sightline-embed> listens). */
 (function () {
   "use strict";
+  // Says the page is live (browser tests wait for it before clicking): a page that says why a
+  // link does not work has nothing more to run.
+  document.body.setAttribute("data-hydrated", "");
   var root = document.querySelector(".visitor-session");
   if (!root) {
     return;
@@ -188,7 +191,4 @@
       navigator.sendBeacon("/api/anonymous_end", token);
     }
   });
-
-  // Says the page is live: browser tests wait for it before clicking.
-  document.body.setAttribute("data-hydrated", "");
 })();

@@ -5,7 +5,7 @@
 #      cargo-leptos does (visitor and embed pages run none: assets/visitor.js);
 #   2. wasm-bindgen's JS glue and the bundle into target/site/pkg as sightline.js/.wasm;
 #   3. style/main.css as target/site/pkg/sightline.css, and assets/ into target/site;
-#   4. the server binary target/debug/sightline (or target/release/sightline).
+#   4. the server binary target/debug/sightline (or target/release/sightline), beside 1 to 3.
 # The names and directories are those of [[workspace.metadata.leptos]] in Cargo.toml, so
 # `cargo leptos watch` keeps working for whoever has cargo-leptos.
 #
@@ -51,36 +51,44 @@ else
   bin_dir=debug
 fi
 
-say "WASM bundles ($wasm_dir)"
+# The server builds beside the WASM (two target directories: two cargos at once). Each spends
+# long stretches compiling one crate (app) on one core; side by side they keep both busy.
+server_pid=""
+if [ "$frontend_only" = no ]; then
+  say "Server ($bin_dir), beside the WASM"
+  if [ "$tests" = yes ]; then
+    # Integration tests need the binary: cargo builds it beside them, into target/debug/sightline.
+    cargo test -p app -p engine -p server --no-run "${bin_profile[@]}" &
+  else
+    cargo build -p server --bin sightline --no-default-features "${bin_profile[@]}" &
+  fi
+  server_pid=$!
+  trap 'kill "$server_pid" 2>/dev/null || true' EXIT
+fi
+
+say "WASM bundle ($wasm_dir)"
 cargo build -p frontend --lib --target wasm32-unknown-unknown \
   --target-dir target/front --no-default-features "${wasm_profile[@]}"
 
 say "wasm-bindgen"
 mkdir -p "$pkg"
-# crate:output name.
-for bundle in frontend:$name; do
-  crate=${bundle%%:*}
-  out=${bundle#*:}
-  wasm-bindgen --target web --no-typescript --out-name "$out" --out-dir "$pkg" \
-    "target/front/wasm32-unknown-unknown/$wasm_dir/$crate.wasm"
-  # Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
-  mv "$pkg/${out}_bg.wasm" "$pkg/$out.wasm"
-  if [ "$release" = yes ]; then
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      "$pkg/$out.wasm" -o "$pkg/$out.wasm"
-  fi
-done
+wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$pkg" \
+  "target/front/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
+# Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
+mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
+if [ "$release" = yes ]; then
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$pkg/$name.wasm" -o "$pkg/$name.wasm"
+fi
 
 cp style/main.css "$pkg/$name.css"
 cp -R assets/. "$site/"
 
-[ "$frontend_only" = yes ] && exit 0
-
-say "Server ($bin_dir)"
-if [ "$tests" = yes ]; then
-  # Integration tests need the binary: cargo builds it beside them, into target/debug/sightline.
-  cargo test -p app -p engine -p server --no-run "${bin_profile[@]}"
-else
-  cargo build -p server --bin sightline --no-default-features "${bin_profile[@]}"
+if [ -n "$server_pid" ]; then
+  if ! wait "$server_pid"; then
+    echo "build.sh: the server did not build (its errors are above)" >&2
+    exit 1
+  fi
+  trap - EXIT
+  say "Built target/$bin_dir/sightline and $site"
 fi
-say "Built target/$bin_dir/sightline and $site"

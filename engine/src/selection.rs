@@ -171,12 +171,7 @@ impl Evaluation {
     /// The codes of a column (of `table`, for `field`) at every surviving row, in order; `None`
     /// where every row survives (a range of the column is read directly).
     pub fn gathered(&self, model: &DataModel, table: usize, field: usize) -> Option<Arc<Codes>> {
-        let rows = self.alive[table].as_ref()?;
-        let codes = &model.tables[table]
-            .columns
-            .iter()
-            .find(|c| c.field == field)?
-            .codes;
+        let (rows, codes) = self.survivors_of(model, table, field)?;
         let mut cache = self.gathered.lock().unwrap_or_else(|e| e.into_inner());
         Some(
             cache
@@ -189,12 +184,7 @@ impl Evaluation {
     /// The numbers a sum adds at every surviving row of a table's column, in order: 0 for an
     /// empty cell or a value that is not a number. `None` where every row survives.
     pub fn summed(&self, model: &DataModel, table: usize, field: usize) -> Option<Arc<Vec<f64>>> {
-        let rows = self.alive[table].as_ref()?;
-        let codes = &model.tables[table]
-            .columns
-            .iter()
-            .find(|c| c.field == field)?
-            .codes;
+        let (rows, codes) = self.survivors_of(model, table, field)?;
         let mut cache = self.summed.lock().unwrap_or_else(|e| e.into_inner());
         Some(
             cache
@@ -209,6 +199,22 @@ impl Evaluation {
                 })
                 .clone(),
         )
+    }
+
+    /// A table's surviving rows and its column of `field`; `None` where every row survives or
+    /// the table has no such column.
+    fn survivors_of<'m>(
+        &'m self,
+        model: &'m DataModel,
+        table: usize,
+        field: usize,
+    ) -> Option<(&'m [u32], &'m Codes)> {
+        let rows = self.alive[table].as_ref()?;
+        let column = model.tables[table]
+            .columns
+            .iter()
+            .find(|c| c.field == field)?;
+        Some((rows, &column.codes))
     }
 
     /// The gathered codes of a column, if a chart has gathered them already.

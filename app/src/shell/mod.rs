@@ -27,41 +27,39 @@ use crate::spaces::ui::{SpacePage, SpacesPage};
 /// The HTML document the server renders around a visitor's page (`VisitorApp`): complete as it
 /// is, with `assets/visitor.js` (a few kilobytes) instead of a WASM bundle to make it live.
 pub fn visitor_shell() -> impl IntoView {
-    view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <MetaTags/>
-            </head>
-            // Last in the body, so that the page it makes live is all there when it runs, and
-            // async, so that a slow script holds nothing up.
-            <body>
-                <VisitorApp/>
-                <script src=crate::anonymous::rules::VISITOR_SCRIPT_PATH async nonce=leptos::nonce::use_nonce()></script>
-            </body>
-        </html>
-    }
+    // Last in the body, so that the page it makes live is all there when it runs, and async, so
+    // that a slow script holds nothing up.
+    document(
+        (),
+        view! {
+            <VisitorApp/>
+            <script src=crate::anonymous::rules::VISITOR_SCRIPT_PATH async nonce=leptos::nonce::use_nonce()></script>
+        },
+    )
 }
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    document(options, view! { <App/> })
+    document(
+        view! {
+            <AutoReload options=options.clone()/>
+            <HydrationScripts options/>
+        },
+        view! { <App/> },
+    )
 }
 
-fn document(options: LeptosOptions, app: impl IntoView + 'static) -> impl IntoView {
+fn document(scripts: impl IntoView + 'static, body: impl IntoView + 'static) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {scripts}
                 <MetaTags/>
             </head>
-            <body>{app}</body>
+            <body>{body}</body>
         </html>
     }
 }
