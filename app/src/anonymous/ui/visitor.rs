@@ -124,8 +124,8 @@ pub fn clock(ms: i64) -> String {
 /// The visit: rendered on the server, made live by `assets/visitor.js` (no WASM: a visitor
 /// downloads the page, the stylesheet and a few kilobytes of script). The script reads the
 /// session from the root's `data-` attributes, counts the time down, and sends each click on a
-/// mark, value, tab or toolbar button to `rules::VIEW_PATH`, which answers with the view's new
-/// HTML (`view_html`, the same components as here).
+/// mark, value, tab or toolbar button to `rules::SHEET_HTML_PATH`, which answers with the
+/// view's new HTML (`view_html`, the same components as here).
 #[component]
 fn Visitor(session: AnonymousSession, options: EmbedOptions, embedded: bool) -> impl IntoView {
     let ui = options.ui;
