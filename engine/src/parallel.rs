@@ -59,14 +59,18 @@ pub fn run<T: Send>(parts: usize, work: impl Fn(usize, usize) -> T + Sync) -> Ve
 
 /// `f` of each of `rows`, in order; many rows: a share a thread.
 pub fn map_rows<T: Send>(rows: &[u32], f: impl Fn(&u32) -> T + Sync) -> Vec<T> {
-    let parts = parts_for(rows.len());
-    let mut pieces = run(parts, |part, parts| {
+    joined(run(parts_for(rows.len()), |part, parts| {
         rows[range(rows.len(), part, parts, 1)]
             .iter()
             .map(&f)
             .collect::<Vec<T>>()
-    });
-    let mut out = pieces.remove(0);
+    }))
+}
+
+/// The parts' pieces one after the other, in part order.
+pub fn joined<T>(pieces: Vec<Vec<T>>) -> Vec<T> {
+    let mut pieces = pieces.into_iter();
+    let mut out = pieces.next().unwrap_or_default();
     for piece in pieces {
         out.extend(piece);
     }

@@ -165,6 +165,29 @@ async fn a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_se
         north.contains("North") && !north.contains("South"),
         "the reduced link's page shows only the North"
     );
+    // The page's own script path redraws within the reduction too: clearing every selection
+    // shows only the North, and the South is not a value there to select.
+    let page = json!({"ui": "App", "sheet": null, "object": null, "field": null,
+        "theme": "Light", "toolbar": true, "select": ""});
+    let (status, answer) = call(
+        &live,
+        "anonymous_sheet_html",
+        json!({"token": token_in(&north), "page": page, "change": "ClearAll"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let html = answer["html"].as_str().unwrap_or_default();
+    assert!(html.contains("North") && !html.contains("South"), "{html}");
+    let (status, answer) = call(
+        &live,
+        "anonymous_sheet_html",
+        json!({"token": token_in(&north), "page": page,
+            "change": {"SelectValues": {"field": "Region", "values": ["South"]}}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer["html"].is_null(), "{answer}");
+    assert_eq!(answer["error"], "Region has no value \"South\".");
 
     // A reset code: the old address is refused, never served from the kept page.
     let fresh = anonymous::reset_link_code(&live.t.state, &w.anna, &link.id)
