@@ -1,19 +1,17 @@
 //! Sign-in, sessions, invitations and API keys: one function per operation.
 
 mod api_keys;
+mod hashing;
 mod housekeeping;
 mod invitations;
 mod sessions;
 
 pub use api_keys::*;
+pub use hashing::hash_password;
 pub use housekeeping::*;
 pub use invitations::*;
 pub use sessions::*;
 
-use std::sync::OnceLock;
-
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use sqlx::AnyConnection;
 
 use super::model::{ApiKeyInfo, NewApiKey, SessionInfo};
@@ -28,6 +26,7 @@ use crate::directory::rules::{
 use crate::error::AppError;
 use crate::ids::{digest, new_id, new_secret};
 use crate::state::AppState;
+use hashing::verify_password;
 
 /// Resolves the caller from a bearer API key or the session cookie. Unknown, revoked or
 /// expired credentials resolve to nobody.
@@ -85,78 +84,6 @@ pub async fn authenticate(
             load_principal(&mut conn, &session.user_id, Credential::Session { id_hash }).await
         }
     }
-}
-
-/// A valid hash of nothing anyone knows: verifying against it when the account does not exist
-/// makes a wrong email cost as long as a wrong password, so timing does not reveal accounts.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| {
-        hash_password_now(&new_secret()).expect("hashing a random password cannot fail")
-    })
-}
-
-fn hash_password_now(password: &str) -> Result<String, AppError> {
-    let mut salt_bytes = [0u8; 16];
-    getrandom::getrandom(&mut salt_bytes).map_err(AppError::internal)?;
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(AppError::internal)?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(AppError::internal)?
-        .to_string())
-}
-
-/// Every Argon2 computation in the process runs under one bound, as many at once as there are
-/// cores: each takes 19 MiB and a core for tens of milliseconds, so without a bound a crowd of
-/// requests (no account needed to send them) would take all memory and every core.
-fn hashing() -> &'static tokio::sync::Semaphore {
-    static HASHING: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
-    HASHING.get_or_init(|| {
-        tokio::sync::Semaphore::new(
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
-        )
-    })
-}
-
-/// How long a request waits for a turn at hashing before it is told to come back.
-const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// Runs an Argon2 computation off the async threads, under the process's bound; past the wait,
-/// 503 with Retry-After.
-async fn under_hashing_bound<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    let busy = || AppError::Unavailable {
-        message: "Sightline is checking many passwords right now. Try again in a few seconds."
-            .into(),
-        retry_after_secs: 5,
-    };
-    let _permit = tokio::time::timeout(HASHING_WAIT, hashing().acquire())
-        .await
-        .map_err(|_| busy())?
-        .map_err(|_| busy())?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(AppError::internal)
-}
-
-/// Argon2id with its default parameters, off the async threads.
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    under_hashing_bound(move || hash_password_now(&password)).await?
-}
-
-async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
-    under_hashing_bound(move || {
-        let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
 }
 
 fn wrong_credentials() -> AppError {
