@@ -77,8 +77,16 @@ wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$pkg" \
 # Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
 mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
 if [ "$release" = yes ]; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  # binaryen from npm, pinned (scripts/setup.sh size installs it): Debian's is too old.
+  wasm_opt=scripts/release-tools/node_modules/.bin/wasm-opt
+  [ -x "$wasm_opt" ] || { echo "build.sh: $wasm_opt is missing; run scripts/setup.sh size" >&2; exit 1; }
+  say "wasm-opt -Oz"
+  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
     "$pkg/$name.wasm" -o "$pkg/$name.wasm"
+  node scripts/instantiate.mjs "$pkg/$name.js" "$pkg/$name.wasm" || {
+    echo "build.sh: the optimised bundle does not instantiate (above)" >&2
+    exit 1
+  }
 fi
 
 cp style/main.css "$pkg/$name.css"

@@ -3,7 +3,8 @@
 #   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli)
 #   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL,
 #                           nginx (the scale-out run)
-#   scripts/setup.sh size   the above for run, plus binaryen (wasm-opt), brotli and wrk for release figures
+#   scripts/setup.sh size   the above for run, plus binaryen's wasm-opt (npm), brotli and wrk for release
+#                           builds and their figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -87,5 +88,10 @@ if [ -n "$tools_pid" ]; then
 fi
 
 if [ "$mode" = size ]; then
-  apt_install binaryen brotli wrk nginx
+  apt_install brotli wrk nginx
+  have npm || apt_install nodejs npm
+  if [ ! -x scripts/release-tools/node_modules/.bin/wasm-opt ]; then
+    say "Installing binaryen (wasm-opt) from npm"
+    (cd scripts/release-tools && npm ci --silent --no-audit --no-fund)
+  fi
 fi
