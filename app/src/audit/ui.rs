@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::list_audit_events;
 use super::model::{AuditAction, AuditQuery};
-use crate::components::{EmptyState, Loaded, PageHeader, Time};
+use crate::components::{load, EmptyState, Loaded, PageHeader, Time};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -14,7 +14,7 @@ pub fn AuditPage() -> impl IntoView {
     let actor = RwSignal::new(String::new());
     let target = RwSignal::new(query.read_untracked().get("target").unwrap_or_default());
     let before = RwSignal::new(None::<String>);
-    let events = Resource::new(
+    let events = load(
         move || (action.get(), actor.get(), target.get(), before.get()),
         |(action, actor, target, before)| {
             list_audit_events(AuditQuery {

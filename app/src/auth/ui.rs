@@ -7,7 +7,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::*;
 use super::model::{ApiKeyInfo, CurrentUser};
 use crate::components::{
-    go_to, ActionError, Badge, EmptyState, ErrorBox, Loaded, Loading, PageHeader, SecretOnce, Time,
+    go_to, load, ActionError, Badge, EmptyState, ErrorBox, Loaded, Loading, PageHeader, SecretOnce,
+    Time,
 };
 use crate::directory::rules::Permission;
 
@@ -49,7 +50,7 @@ pub fn LoginPage() -> impl IntoView {
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let details = Resource::new(token, invite_details);
+    let details = load(token, invite_details);
     let action = ServerAction::<AcceptInvite>::new();
     Effect::new(move || {
         if let Some(Ok(_)) = action.value().get() {
@@ -133,7 +134,7 @@ pub fn ApiKeys(user_id: Option<String>, can_create: bool) -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let owner = user_id.clone();
     // Every finished create or revoke reloads the list.
-    let keys = Resource::new(
+    let keys = load(
         move || (create.version().get(), revoke.version().get()),
         move |_| list_api_keys(owner.clone()),
     );
@@ -196,7 +197,7 @@ fn KeyTable(keys: Vec<ApiKeyInfo>, revoke: ServerAction<RevokeApiKey>) -> impl I
 
 #[component]
 fn Sessions() -> impl IntoView {
-    let sessions = Resource::new(|| (), |_| list_sessions());
+    let sessions = load(|| (), |_| list_sessions());
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     Effect::new(move || {
         if let Some(Ok(_)) = everywhere.value().get() {

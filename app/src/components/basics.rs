@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::resource::Loadable;
 use crate::directory::model::RoleRef;
 use crate::error::AppError;
 use crate::timefmt;
@@ -193,7 +194,7 @@ pub fn ConfirmDelete(
 /// `view` of the value. While it loads again (a filter changed, a list was reloaded), the last
 /// view stays in place.
 #[component]
-pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, view: F) -> impl IntoView
+pub fn Loaded<T, V, F>(resource: Loadable<T>, view: F) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     V: IntoView + 'static,

@@ -3,10 +3,12 @@
 
 mod basics;
 mod person_picker;
+mod resource;
 mod space;
 
 pub use basics::*;
 pub use person_picker::PersonPicker;
+pub use resource::{load, Json, Loadable};
 pub use space::{type_badge, SpaceTabs};
 
 #[cfg(feature = "hydrate")]

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use super::api::*;
 use super::model::*;
-use crate::components::{EmptyState, ErrorBox, Loaded, PageHeader, PersonPicker, Time};
+use crate::components::{load, EmptyState, ErrorBox, Loaded, PageHeader, PersonPicker, Time};
 use crate::error::AppError;
 use crate::sharing::model::Candidate;
 
@@ -24,10 +24,10 @@ fn assignable(scheme: Scheme) -> &'static [LicenceKind] {
 pub fn LicencesPage() -> impl IntoView {
     let version = RwSignal::new(0);
     let reload = move || version.update(|v| *v += 1);
-    let overview = Resource::new(move || version.get(), |_| get_licence_overview());
-    let assignments = Resource::new(move || version.get(), |_| list_licence_assignments());
-    let settings = Resource::new(move || version.get(), |_| get_licence_settings());
-    let extras = Resource::new(move || version.get(), |_| get_licence_extras());
+    let overview = load(move || version.get(), |_| get_licence_overview());
+    let assignments = load(move || version.get(), |_| list_licence_assignments());
+    let settings = load(move || version.get(), |_| get_licence_settings());
+    let extras = load(move || version.get(), |_| get_licence_extras());
     view! {
         <Title text="Licences"/>
         <PageHeader title="Licences".to_string() subtitle="Who may open apps: what is allocated, in use, free and in quarantine, and who was turned away".to_string()/>
@@ -408,7 +408,7 @@ pub fn MyConnections() -> impl IntoView {
         let id = id.clone();
         async move { end_my_connection(id).await }
     });
-    let list = Resource::new(move || end.version().get(), |_| list_my_connections());
+    let list = load(move || end.version().get(), |_| list_my_connections());
     view! {
         <section class="card">
             <h2>"Your open apps"</h2>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::model::CurrentUser;
-use crate::components::{Loaded, PageHeader};
+use crate::components::{load, Loaded, PageHeader};
 use crate::directory::api::get_directory_counts;
 use crate::directory::rules::Permission;
 use crate::spaces::api::list_spaces;
@@ -37,7 +37,7 @@ pub fn HomePage() -> impl IntoView {
 /// The spaces the user works in, to get to their apps in one click.
 #[component]
 fn YourSpaces() -> impl IntoView {
-    let spaces = Resource::new(
+    let spaces = load(
         || (),
         |_| {
             list_spaces(SpaceQuery {
@@ -69,7 +69,7 @@ fn YourSpaces() -> impl IntoView {
 
 #[component]
 fn DirectorySummary() -> impl IntoView {
-    let counts = Resource::new(|| (), |_| get_directory_counts());
+    let counts = load(|| (), |_| get_directory_counts());
     view! {
         <Loaded resource=counts view=move |c| view! {
                 <section class="stats" aria-label="Directory">

@@ -3,6 +3,7 @@
 
 mod home;
 
+use crate::components::{load, Loadable};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
@@ -65,12 +66,12 @@ fn document(scripts: impl IntoView + 'static, body: impl IntoView + 'static) -> 
 }
 
 /// Who is signed in, loaded once per page and shared by the header and the guards.
-pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+pub type UserResource = Loadable<Option<CurrentUser>>;
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let user: UserResource = Resource::new(|| (), |_| get_current_user());
+    let user: UserResource = load(|| (), |_| get_current_user());
     provide_context(user);
 
     view! {

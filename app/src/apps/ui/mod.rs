@@ -10,7 +10,8 @@ use super::api::*;
 use super::model::*;
 use crate::components::type_badge;
 use crate::components::{
-    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader, Time,
+    load, ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loading, Notice, PageHeader,
+    Time,
 };
 use crate::sharing::rules::{AppAction, SpaceAction};
 use crate::sharing::ui::ShareDialog;
@@ -134,7 +135,7 @@ pub fn AppPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let version = RwSignal::new(0);
-    let detail = Resource::new(move || (id(), version.get()), |(id, _)| get_app(id));
+    let detail = load(move || (id(), version.get()), |(id, _)| get_app(id));
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {

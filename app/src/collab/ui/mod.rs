@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::*;
 use super::model::*;
-use crate::components::{CopyField, EmptyState, ErrorBox, Loading, PageHeader};
+use crate::components::{load, CopyField, EmptyState, ErrorBox, Loading, PageHeader};
 use crate::content::model::{ChartView, SelectionChange};
 use crate::content::ui::charts::{Chart, Selector};
 use crate::error::AppError;
@@ -17,7 +17,7 @@ use crate::error::AppError;
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let info = Resource::new(token, invitation_info);
+    let info = load(token, invitation_info);
     view! {
         <div class="collab-join">
             <Suspense fallback=|| view! { <Loading/> }>

@@ -49,7 +49,9 @@ pub fn connect(
             let Some(text) = event.data().as_string() else {
                 return;
             };
-            match serde_json::from_str::<ServerMessage>(&text) {
+            // From bytes, as server functions read (see components::Json): one deserializer
+            // per type in the bundle.
+            match serde_json::from_slice::<ServerMessage>(text.as_bytes()) {
                 Ok(ServerMessage::View(view)) => {
                     link.set(Link::Live);
                     waiting.set(None);

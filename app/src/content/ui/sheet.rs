@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::charts::{Chart, Selector};
 use super::editor::ChartEditor;
-use crate::components::{EmptyState, ErrorBox, Loading, PageHeader};
+use crate::components::{load, EmptyState, ErrorBox, Loading, PageHeader};
 use crate::content::api::*;
 use crate::content::model::*;
 use crate::content::rules::chart_title;
@@ -23,7 +23,7 @@ pub fn SheetPage() -> impl IntoView {
     let params = use_params_map();
     let app_id = move || params.read().get("id").unwrap_or_default();
     let sheet_id = move || params.read().get("sheet");
-    let view = Resource::new(
+    let view = load(
         move || (app_id(), sheet_id()),
         |(app, sheet)| open_sheet(app, sheet, None),
     );

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use super::users::{role_options, status_badge};
 use super::CheckList;
 use crate::components::{
-    ActionError, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice, PageHeader,
+    load, ActionError, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice, PageHeader,
     RoleChips,
 };
 use crate::directory::api::*;
@@ -17,7 +17,7 @@ use crate::directory::model::*;
 pub fn GroupsPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let version = RwSignal::new(0);
-    let groups = Resource::new(
+    let groups = load(
         move || (search.get(), version.get()),
         |(search, _)| {
             list_groups(GroupQuery {
@@ -27,7 +27,7 @@ pub fn GroupsPage() -> impl IntoView {
             })
         },
     );
-    let roles = Resource::new(|| (), |_| list_roles());
+    let roles = load(|| (), |_| list_roles());
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let chosen_roles = RwSignal::new(Vec::<String>::new());
@@ -104,8 +104,8 @@ pub fn GroupPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let version = RwSignal::new(0);
-    let detail = Resource::new(move || (id(), version.get()), |(id, _)| get_group(id));
-    let roles = Resource::new(|| (), |_| list_roles());
+    let detail = load(move || (id(), version.get()), |(id, _)| get_group(id));
+    let roles = load(|| (), |_| list_roles());
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
@@ -226,7 +226,7 @@ fn AddMember(
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
-    let candidates = Resource::new(
+    let candidates = load(
         move || search.get(),
         |search| {
             list_users(UserQuery {

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{ActionError, Badge, Loaded, Notice, PageHeader};
+use crate::components::{load, ActionError, Badge, Loaded, Notice, PageHeader};
 use crate::directory::api::*;
 use crate::directory::model::*;
 use crate::directory::rules::{Permission, RoleKind};
@@ -10,7 +10,7 @@ use crate::directory::rules::{Permission, RoleKind};
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let version = RwSignal::new(0);
-    let roles = Resource::new(move || version.get(), |_| list_roles());
+    let roles = load(move || version.get(), |_| list_roles());
     let bump = move || version.update(|v| *v += 1);
     view! {
         <PageHeader title="Roles and permissions".to_string()

@@ -7,8 +7,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::CheckList;
 use crate::auth::ui::ApiKeys;
 use crate::components::{
-    ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice, PageHeader,
-    RoleChips, SecretOnce, Time,
+    load, ActionError, Badge, ConfirmDelete, EmptyState, ErrorBox, Loadable, Loaded, Loading,
+    Notice, PageHeader, RoleChips, SecretOnce, Time,
 };
 use crate::directory::api::*;
 use crate::directory::model::*;
@@ -44,8 +44,8 @@ pub fn UsersPage() -> impl IntoView {
     let cursor = RwSignal::new(None::<String>);
     let version = RwSignal::new(0);
 
-    let roles = Resource::new(|| (), |_| list_roles());
-    let groups = Resource::new(
+    let roles = load(|| (), |_| list_roles());
+    let groups = load(
         || (),
         |_| {
             list_groups(GroupQuery {
@@ -54,7 +54,7 @@ pub fn UsersPage() -> impl IntoView {
             })
         },
     );
-    let users = Resource::new(
+    let users = load(
         move || {
             (
                 search.get(),
@@ -161,8 +161,8 @@ fn UserTable(users: Vec<User>) -> impl IntoView {
 
 #[component]
 fn AddUser(
-    roles: Resource<Result<Vec<Role>, crate::error::AppError>>,
-    groups: Resource<Result<Page<Group>, crate::error::AppError>>,
+    roles: Loadable<Vec<Role>>,
+    groups: Loadable<Page<Group>>,
     on_added: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
@@ -232,9 +232,9 @@ pub fn UserPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let version = RwSignal::new(0);
-    let detail = Resource::new(move || (id(), version.get()), |(id, _)| get_user(id));
-    let roles = Resource::new(|| (), |_| list_roles());
-    let groups = Resource::new(
+    let detail = load(move || (id(), version.get()), |(id, _)| get_user(id));
+    let roles = load(|| (), |_| list_roles());
+    let groups = load(
         || (),
         |_| {
             list_groups(GroupQuery {

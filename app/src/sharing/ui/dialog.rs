@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use super::{parse_role, role_select};
-use crate::components::{ActionError, ErrorBox, Loading, PersonPicker};
+use crate::components::{load, ActionError, ErrorBox, Loading, PersonPicker};
 use crate::sharing::api::*;
 use crate::sharing::model::*;
 use crate::spaces::rules::{ui_names, SpaceType};
@@ -16,7 +16,7 @@ pub fn ShareDialog(
 ) -> impl IntoView {
     let app_id = StoredValue::new(app_id);
     let version = RwSignal::new(0);
-    let dialog = Resource::new(
+    let dialog = load(
         move || version.get(),
         move |_| load_share_dialog(app_id.get_value()),
     );

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 use super::{parse_role, role_select};
 use crate::components::SpaceTabs;
 use crate::components::{
-    ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, PersonPicker,
+    load, ActionError, Badge, EmptyState, ErrorBox, Loading, PageHeader, PersonPicker,
 };
 use crate::error::AppError;
 use crate::sharing::api::*;
@@ -32,8 +32,8 @@ pub fn MembersPage() -> impl IntoView {
     let role = RwSignal::new(String::new());
     let access = RwSignal::new(String::new());
     let version = RwSignal::new(0);
-    let space = Resource::new(id, get_space);
-    let members = Resource::new(
+    let space = load(id, get_space);
+    let members = load(
         move || (id(), search.get(), role.get(), access.get(), version.get()),
         |(id, search, role, access, _)| {
             let access = match access.as_str() {

@@ -11,7 +11,7 @@ use super::rules::SpaceType;
 use crate::apps::ui::AppsList;
 use crate::auth::model::CurrentUser;
 use crate::components::{
-    type_badge, ActionError, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice,
+    load, type_badge, ActionError, ConfirmDelete, EmptyState, ErrorBox, Loaded, Loading, Notice,
     PageHeader, PersonPicker, SpaceTabs,
 };
 use crate::directory::rules::Permission;
@@ -40,7 +40,7 @@ pub fn SpacesPage() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let space_type = RwSignal::new(String::new());
     let version = RwSignal::new(0);
-    let spaces = Resource::new(
+    let spaces = load(
         move || (name.get(), space_type.get(), version.get()),
         |(name, kind, _)| {
             list_spaces(SpaceQuery {
@@ -183,7 +183,7 @@ pub fn SpacePage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let version = RwSignal::new(0);
     // The space and its apps in one resource: a second, nested one would not hydrate.
-    let space = Resource::new(move || (id(), version.get()), |(id, _)| get_space_page(id));
+    let space = load(move || (id(), version.get()), |(id, _)| get_space_page(id));
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
