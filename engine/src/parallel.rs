@@ -93,11 +93,12 @@ mod tests {
     #[test]
     fn a_large_question_has_the_same_answer_on_one_thread_and_on_two() {
         // 1.5 million rows, half a million surviving: past `LARGE`, so both the selection's
-        // scan and the cube split.
-        let mut csv = String::from("Region,Product,Amount\n");
+        // scan and the cube split: by rows for 101 products, by groups for 100,000 customers.
+        let mut csv = String::from("Region,Product,Customer,Amount\n");
         for row in 0..1_500_000u64 {
             let region = ["North", "South", "East"][(row * 7 % 3) as usize];
-            csv.push_str(&format!("{region},P{},{}\n", row * 13 % 101, row % 997));
+            let (product, customer) = (row * 13 % 101, row * 31 % 100_000);
+            csv.push_str(&format!("{region},P{product},C{customer},{}\n", row % 997));
         }
         let model = DataModel::from_csv(&[("sales", csv.as_bytes())]).unwrap();
         let f = |name: &str| model.field(name).unwrap();
@@ -106,8 +107,8 @@ mod tests {
             f("Region"),
             vec![model.code_of(f("Region"), "North").unwrap()],
         );
-        let request = CubeRequest {
-            dimensions: vec![f("Product")],
+        let request = |dimension: &str| CubeRequest {
+            dimensions: vec![f(dimension)],
             measures: [Aggregation::Sum, Aggregation::Count, Aggregation::Avg]
                 .into_iter()
                 .map(|aggregation| Measure {
@@ -122,7 +123,8 @@ mod tests {
             super::set_threads(threads);
             let evaluation = evaluate(&model, &selections);
             let rows = evaluation.alive[0].clone();
-            (rows, compute(&model, &evaluation, &request))
+            let cubes = ["Product", "Customer"].map(|d| compute(&model, &evaluation, &request(d)));
+            (rows, cubes)
         };
         let (one_rows, one) = answer(1);
         let (two_rows, two) = answer(2);
@@ -133,6 +135,7 @@ mod tests {
             one, two,
             "the same cube (whole numbers: sums exact in any order)"
         );
-        assert_eq!(one.rows.len(), 101);
+        assert_eq!(one[0].rows.len(), 101);
+        assert_eq!(one[1].rows.len(), 100_000);
     }
 }

@@ -53,7 +53,11 @@ fn work(queue: &Mutex<Receiver<Job>>) {
         // The lock is held only to take the next job, never while running it.
         let next = queue.lock().map(|queue| queue.recv());
         match next {
-            Ok(Ok(job)) => job(),
+            // A job that panics fails its own request (its answer channel closes) and leaves
+            // the thread to take the next.
+            Ok(Ok(job)) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
             _ => return,
         }
     }
