@@ -11,7 +11,7 @@ if [ ! -s "$csv" ]; then
   python3 bench/generate.py "$csv" "$rows"
 fi
 python3 -c 'import duckdb' 2>/dev/null || pip install --quiet duckdb
-# Each question on one thread and on two, DuckDB at the same count (loading: one thread here).
+# Each question on one thread and on two, DuckDB at the same count.
 for threads in 1 2; do
   echo "==> Sightline engine ($threads thread(s) for large questions)"
   SIGHTLINE_THREADS=$threads SIGHTLINE_BENCH_CSV=$csv cargo bench -q -p engine --bench engine | tee "bench/data/engine-$threads.txt"
@@ -33,7 +33,7 @@ line() {
   done
   echo "$4"
 }
-line "load:" load_rows_per_s rate "rows per second (Sightline loads on one thread in both)"
+line "load:" load_rows_per_s rate "rows per second (on two, each thread reads every row and encodes half the fields)"
 line "sheet (7 objects):" sheet_ms ms "median ms, DuckDB / Sightline"
 line "group-by 100:" groupby_100_rows_per_s rate "rows per second"
 line "group-by 1M:" groupby_1m_rows_per_s rate "rows per second"

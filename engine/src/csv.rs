@@ -121,7 +121,9 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// A file read a row at a time: its header, then its data rows.
+/// A file read a row at a time: its header, then its data rows. A clone reads on from where
+/// the original is, on its own.
+#[derive(Clone)]
 pub struct Records<'a> {
     reader: Reader<'a>,
     pub delimiter: u8,
@@ -241,6 +243,7 @@ fn check_headers(header: Vec<Option<String>>) -> Result<Vec<String>, CsvError> {
     Ok(names)
 }
 
+#[derive(Clone)]
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,

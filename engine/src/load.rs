@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::Mutex;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
@@ -303,41 +304,128 @@ fn failed(file: &str, error: CsvError) -> LoadError {
     }
 }
 
+/// Reads a file's rows and encodes each column with its field's dictionary: the rows and each
+/// column's codes, in column order.
+///
+/// A large file on more than one thread: each thread reads every row (reading is the smaller
+/// part of loading) and encodes the columns of its share of the fields, with those fields'
+/// dictionaries, so that no dictionary is shared or merged.
+fn encode(
+    records: Records,
+    column_fields: &[usize],
+    dictionaries: &mut [Dictionary],
+    bytes: usize,
+) -> Result<(usize, Vec<(usize, Codes)>), CsvError> {
+    let mut distinct = column_fields.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // A guess at the rows from the bytes, for the parts and for the codes' first capacity.
+    let guess = bytes / 64;
+    let parts = crate::parallel::parts_for(guess).min(distinct.len()).max(1);
+    let share_of = |field: usize| {
+        distinct
+            .iter()
+            .position(|f| *f == field)
+            .expect("a field of the file")
+            % parts
+    };
+    let shares: Vec<Mutex<Vec<(usize, Dictionary)>>> =
+        (0..parts).map(|_| Mutex::default()).collect();
+    for &field in &distinct {
+        let dictionary = std::mem::replace(&mut dictionaries[field], Dictionary::new());
+        lock(&shares[share_of(field)]).push((field, dictionary));
+    }
+    let encoded = crate::parallel::run(parts, |part, _| {
+        let mut mine = std::mem::take(&mut *lock(&shares[part]));
+        // Each of this share's columns, with where its dictionary is in `mine`.
+        let columns: Vec<(usize, usize)> = (0..column_fields.len())
+            .filter(|&c| share_of(column_fields[c]) == part)
+            .map(|c| {
+                let at = mine.iter().position(|(f, _)| *f == column_fields[c]);
+                (c, at.expect("the share holds its fields' dictionaries"))
+            })
+            .collect();
+        let mut codes: Vec<Codes> = columns
+            .iter()
+            .map(|_| Codes::U8(Vec::with_capacity(guess)))
+            .collect();
+        let (mut records, mut cells, mut rows) = (records.clone(), Cells::default(), 0);
+        let read = loop {
+            match records.next_into(&mut cells) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(error) => break Err(error),
+            }
+            for (&(c, at), codes) in columns.iter().zip(&mut codes) {
+                codes.push(match cells.get(c) {
+                    None => NULL,
+                    Some(text) => mine[at].1.code(text),
+                });
+            }
+            rows += 1;
+        };
+        let columns: Vec<(usize, Codes)> = columns.iter().map(|&(c, _)| c).zip(codes).collect();
+        (read.map(|()| (rows, columns)), mine)
+    });
+    // The dictionaries go back even when the file failed, so that the next file's error is its own.
+    let mut rows = 0;
+    let mut columns = Vec::with_capacity(column_fields.len());
+    let mut failure = None;
+    for (read, mine) in encoded {
+        for (field, dictionary) in mine {
+            dictionaries[field] = dictionary;
+        }
+        match read {
+            Ok((part_rows, part_columns)) => {
+                rows = part_rows;
+                columns.extend(part_columns);
+            }
+            Err(error) => failure = failure.or(Some(error)),
+        }
+    }
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    columns.sort_unstable_by_key(|(c, _)| *c);
+    Ok((
+        rows,
+        columns
+            .into_iter()
+            .map(|(c, codes)| (column_fields[c], codes))
+            .collect(),
+    ))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Loads tables from CSV files, named by `(table name, bytes)`. Columns of the same name (any
 /// case) in several tables are one field: that is what associates the tables.
 pub fn from_csv(files: &[(&str, &[u8])]) -> Result<DataModel, LoadError> {
     let mut names: Vec<String> = Vec::new();
     let mut dictionaries: Vec<Dictionary> = Vec::new();
     let mut tables: Vec<(String, usize, Vec<(usize, Codes)>)> = Vec::with_capacity(files.len());
-    let mut cells = Cells::default();
     for (name, bytes) in files {
-        let mut records = Records::open(bytes).map_err(|error| failed(name, error))?;
-        let mut columns: Vec<(usize, Codes)> = Vec::with_capacity(records.headers.len());
-        for header in &records.headers {
-            let field = match names.iter().position(|n| n.eq_ignore_ascii_case(header)) {
-                Some(f) => f,
-                None => {
-                    names.push(header.clone());
-                    dictionaries.push(Dictionary::new());
-                    names.len() - 1
-                }
-            };
-            // A guess at the rows from the bytes, so that the codes are not copied as they grow.
-            columns.push((field, Codes::U8(Vec::with_capacity(bytes.len() / 64))));
-        }
-        let mut rows = 0;
-        while records
-            .next_into(&mut cells)
-            .map_err(|error| failed(name, error))?
-        {
-            for (c, (field, codes)) in columns.iter_mut().enumerate() {
-                codes.push(match cells.get(c) {
-                    None => NULL,
-                    Some(text) => dictionaries[*field].code(text),
-                });
-            }
-            rows += 1;
-        }
+        let records = Records::open(bytes).map_err(|error| failed(name, error))?;
+        let column_fields: Vec<usize> = records
+            .headers
+            .iter()
+            .map(
+                |header| match names.iter().position(|n| n.eq_ignore_ascii_case(header)) {
+                    Some(f) => f,
+                    None => {
+                        names.push(header.clone());
+                        dictionaries.push(Dictionary::new());
+                        names.len() - 1
+                    }
+                },
+            )
+            .collect();
+        let (rows, columns) = encode(records, &column_fields, &mut dictionaries, bytes.len())
+            .map_err(|error| failed(name, error))?;
         tables.push((name.to_string(), rows, columns));
     }
     let mut fields = Vec::with_capacity(names.len());

@@ -1,6 +1,7 @@
 //! Both cores (or as many as are allowed) for large questions: a question over at least `LARGE`
 //! rows is split into parts of consecutive rows, one a thread, and the parts' results merged.
 //! Smaller ones stay on the calling thread, where starting threads would cost more than it saves.
+//! Loading a large file splits its fields instead (`load::encode`): dictionaries are not merged.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -90,8 +91,17 @@ mod tests {
         compute, evaluate, Aggregation, CubeRequest, DataModel, Measure, Selections, Sort,
     };
 
+    /// The tests that set the threads, one at a time: the setting is the process's.
+    fn lock() -> std::sync::MutexGuard<'static, ()> {
+        static SETTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        SETTING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     #[test]
     fn a_large_question_has_the_same_answer_on_one_thread_and_on_two() {
+        let _one_at_a_time = lock();
         // 1.5 million rows, half a million surviving: past `LARGE`, so both the selection's
         // scan and the cube split: by rows for 101 products, by groups for 100,000 customers.
         let mut csv = String::from("Region,Product,Customer,Amount\n");
@@ -137,5 +147,65 @@ mod tests {
         );
         assert_eq!(one[0].rows.len(), 101);
         assert_eq!(one[1].rows.len(), 100_000);
+    }
+
+    #[test]
+    fn a_large_file_loads_the_same_on_one_thread_and_on_two() {
+        // Over 16 MB: past `LARGE` rows at the 64 bytes a row the loader guesses, so its columns
+        // are encoded on two threads; the second file's fields are the first's.
+        let _one_at_a_time = lock();
+        let mut csv = String::from("Id,Region,Customer,Amount,Note\n");
+        for row in 0..300_000u64 {
+            let region = ["North", "South", "East"][(row % 3) as usize];
+            let note = format!(
+                "a note long enough to pass sixteen megabytes {}",
+                row % 1000
+            );
+            let amount = format!("{}.{:02}", row % 997, row % 100);
+            csv.push_str(&format!(
+                "{row},{region},C{},{amount},{note}\n",
+                row % 70_001
+            ));
+        }
+        assert!(csv.len() > super::LARGE * 64, "{} bytes", csv.len());
+        let load = |threads: usize, csv: &str| {
+            super::set_threads(threads);
+            let loaded = DataModel::from_csv(&[
+                ("sales", csv.as_bytes()),
+                ("more", b"Customer,Region\nC1,West\n"),
+            ]);
+            super::set_threads(0);
+            loaded
+        };
+        let (one, two) = (load(1, &csv).unwrap(), load(2, &csv).unwrap());
+        let fields = |m: &DataModel| -> Vec<_> {
+            m.fields
+                .iter()
+                .map(|f| (f.name.clone(), f.field_type, f.values.to_vec()))
+                .collect()
+        };
+        let codes = |m: &DataModel| -> Vec<_> {
+            m.tables
+                .iter()
+                .flat_map(|t| {
+                    t.columns
+                        .iter()
+                        .map(move |c| (t.rows, c.field, c.codes.to_vec()))
+                })
+                .collect()
+        };
+        assert_eq!(
+            fields(&one),
+            fields(&two),
+            "the same fields, types and values"
+        );
+        assert_eq!(codes(&one), codes(&two), "the same codes in every column");
+        assert_eq!(one.fields.len(), 5);
+
+        // A bad row is reported alike, wherever it is read.
+        csv.push_str("300000,North,C1\n");
+        let (one, two) = (load(1, &csv).unwrap_err(), load(2, &csv).unwrap_err());
+        assert_eq!(one, two);
+        assert!(one.to_string().contains("300002"), "{one}");
     }
 }
