@@ -14,7 +14,7 @@ test: setup-test build-tests unit-tests end-to-end
 ## rustfmt's format (rustfmt.toml) and no clippy warning ([workspace.lints] in Cargo.toml).
 lint: setup
 	cargo fmt --all -- --check
-	cargo clippy -p app -p engine -p server --tests -- -D warnings
+	cargo clippy -p app -p engine -p server -p wasm-split --tests -- -D warnings
 
 setup:
 	scripts/setup.sh run
@@ -62,17 +62,13 @@ browser-tests:
 scale-out:
 	scripts/scale-out.sh
 
-## Release build, and what each kind of page downloads to run: the portal's WASM bundle (target
-## at most 300 KB brotli), and visitor and embed pages' script (no WASM; target at most 150 KB).
+## Release build, and what each kind of page downloads to run: the portal's main WASM module
+## (target at most 300 KB brotli) and the chunks its pages load, and visitor and embed pages'
+## script (no WASM; target at most 150 KB).
 size:
 	scripts/setup.sh size
 	scripts/build.sh --release --frontend-only
-	@raw=$$(stat -c %s target/site/pkg/sightline.wasm); br=$$(brotli -c -q 11 target/site/pkg/sightline.wasm | wc -c); \
-	  js=$$(brotli -c -q 11 target/site/pkg/sightline.js | wc -c); \
-	  echo "portal WASM (sightline.wasm): $$raw bytes raw, $$br bytes brotli (target at most 300 KB); its JS glue: $$js bytes brotli"
-	@raw=$$(stat -c %s assets/visitor.js); br=$$(brotli -c -q 11 assets/visitor.js | wc -c); \
-	  echo "visitor and embed pages: no WASM; visitor.js $$raw bytes raw, $$br bytes brotli (target at most 150 KB)"
-	@echo "CSS: $$(stat -c %s target/site/pkg/sightline.css) bytes"
+	@scripts/size.sh
 
 clean-data:
 	rm -rf data

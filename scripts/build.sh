@@ -3,7 +3,9 @@
 # fresh machine needs no 16-minute cargo-leptos install before its first build:
 #   1. the portal's WASM bundle (crate `frontend`, target wasm32) into target/front, as
 #      cargo-leptos does (visitor and embed pages run none: assets/visitor.js);
-#   2. wasm-bindgen's JS glue and the bundle into target/site/pkg as sightline.js/.wasm;
+#   2. split at its lazy routes (a chunk a page, as `cargo leptos build --split` does), then
+#      wasm-bindgen's JS glue and the main module into target/site/pkg as sightline.js/.wasm,
+#      beside the chunks (split_*.wasm), their loader and the manifest Leptos reads;
 #   3. style/main.css as target/site/pkg/sightline.css, and assets/ into target/site;
 #   4. the server binary target/debug/sightline (or target/release/sightline), beside 1 to 3.
 # The names and directories are those of [[workspace.metadata.leptos]] in Cargo.toml, so
@@ -66,14 +68,26 @@ if [ "$frontend_only" = no ]; then
   trap 'kill "$server_pid" 2>/dev/null || true' EXIT
 fi
 
-say "WASM bundle ($wasm_dir)"
-cargo build -p frontend --lib --target wasm32-unknown-unknown \
-  --target-dir target/front --no-default-features "${wasm_profile[@]}"
+# The splitter (wasm-split/, a small crate of the workspace) in a target directory of its own,
+# so that it builds beside the rest instead of waiting for their lock.
+cargo build -q --release -p wasm-split --target-dir target/tools &
+splitter_pid=$!
 
-say "wasm-bindgen"
+say "WASM bundle ($wasm_dir)"
+# Relocations kept in the module: the splitter moves each lazy route's code into a chunk of its
+# own (RUSTFLAGS replaces .cargo/config.toml's flags for this build, hence the cfg again).
+RUSTFLAGS="--cfg erase_components -Clink-args=--emit-relocs" \
+  cargo build -p frontend --lib --target wasm32-unknown-unknown \
+  --target-dir target/front --no-default-features "${wasm_profile[@]}"
+wait "$splitter_pid" || { echo "build.sh: the WASM splitter did not build (above)" >&2; exit 1; }
+
+say "wasm-split and wasm-bindgen"
 mkdir -p "$pkg"
-wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$pkg" \
-  "target/front/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
+rm -f "$pkg"/split_*.wasm "$pkg"/chunk_*.wasm "$pkg"/__wasm_split*
+wasm=target/front/wasm32-unknown-unknown/$wasm_dir/frontend.wasm
+target/tools/release/wasm-split "$wasm" "$pkg" "$name" >/dev/null
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+  --out-name "$name" --out-dir "$pkg" "${wasm%.wasm}_split.wasm"
 # Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
 mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
 if [ "$release" = yes ]; then
@@ -81,8 +95,10 @@ if [ "$release" = yes ]; then
   wasm_opt=scripts/release-tools/node_modules/.bin/wasm-opt
   [ -x "$wasm_opt" ] || { echo "build.sh: $wasm_opt is missing; run scripts/setup.sh size" >&2; exit 1; }
   say "wasm-opt -Oz"
-  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
-    "$pkg/$name.wasm" -o "$pkg/$name.wasm"
+  for module in "$pkg/$name.wasm" "$pkg"/split_*.wasm "$pkg"/chunk_*.wasm; do
+    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-reference-types "$module" -o "$module"
+  done
   node scripts/instantiate.mjs "$pkg/$name.js" "$pkg/$name.wasm" || {
     echo "build.sh: the optimised bundle does not instantiate (above)" >&2
     exit 1

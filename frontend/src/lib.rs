@@ -3,12 +3,16 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Says the page is interactive: browser tests wait for it before clicking.
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
+    // Asynchronously: a page on a lazy route hydrates once its chunk of the bundle has loaded.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let body = leptos::prelude::document()
+            .body()
+            .expect("a page has a body");
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // Says the page is interactive: browser tests wait for it before clicking.
         let _ = body.set_attribute("data-hydrated", "");
-    }
+    });
 }

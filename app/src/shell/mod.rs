@@ -1,29 +1,23 @@
 //! The portal's frame: the document shell, the route table, header and navigation, and the home
 //! page. The top of the UI: it uses every feature's pages, and nothing uses it but `lib.rs`.
 
+mod chunks;
 mod home;
 
 use crate::components::{load, Loadable};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::Lazy;
 use leptos_router::{path, SsrMode};
 
-use crate::anonymous::ui::{AnonymousPage, EmbedPage, EmbeddingPage};
-use crate::apps::ui::AppPage;
-use crate::audit::ui::AuditPage;
+use crate::anonymous::ui::{AnonymousPage, EmbedPage};
 use crate::auth::api::get_current_user;
 use crate::auth::model::CurrentUser;
-use crate::auth::ui::{AccountPage, InvitePage, LoginPage, UserMenu};
-use crate::collab::ui::{JoinPage, SessionPage};
+use crate::auth::ui::{LoginPage, UserMenu};
 use crate::components::*;
-use crate::content::ui::SheetPage;
 use crate::directory::rules::Permission;
-use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};
 use crate::error::AppError;
-use crate::licences::ui::LicencesPage;
-use crate::sharing::ui::MembersPage;
-use crate::spaces::ui::{SpacePage, SpacesPage};
 
 /// The HTML document the server renders around a visitor's page (`VisitorApp`): complete as it
 /// is, with `assets/visitor.js` (a few kilobytes) instead of a WASM bundle to make it live.
@@ -81,26 +75,26 @@ pub fn App() -> impl IntoView {
         <Router>
             <Frame>
                 <Routes fallback=NotFound>
-                    <Route ssr=SsrMode::Async path=path!("/collab/join/:token") view=JoinPage/>
-                    <Route ssr=SsrMode::Async path=path!("/collab/:id") view=SessionPage/>
+                    <Route ssr=SsrMode::Async path=path!("/collab/join/:token") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/collab/:id") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/login") view=LoginPage/>
-                    <Route ssr=SsrMode::Async path=path!("/invite/:token") view=InvitePage/>
-                    <Route ssr=SsrMode::Async path=path!("/account") view=|| view! { <Guarded><AccountPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/spaces") view=|| view! { <Guarded><SpacesPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/spaces/:id") view=|| view! { <Guarded><SpacePage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/spaces/:id/members") view=|| view! { <Guarded><MembersPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/apps/:id") view=|| view! { <Guarded><AppPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/apps/:id/sheets") view=|| view! { <Guarded><SheetPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/apps/:id/sheets/:sheet") view=|| view! { <Guarded><SheetPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/users") view=|| view! { <Guarded need=Permission::ManageDirectory><UsersPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/users/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><UserPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/groups") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupsPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/groups/:id") view=|| view! { <Guarded need=Permission::ManageDirectory><GroupPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/roles") view=|| view! { <Guarded need=Permission::ManageDirectory><RolesPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/audit") view=|| view! { <Guarded need=Permission::ViewAuditLog><AuditPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/licences") view=|| view! { <Guarded need=Permission::ManageDirectory><LicencesPage/></Guarded> }/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/embedding") view=|| view! { <Guarded need=Permission::ManageAllowedOrigins><EmbeddingPage/></Guarded> }/>
+                    <Route ssr=SsrMode::Async path=path!("/invite/:token") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/account") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/spaces") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/spaces/:id") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/spaces/:id/members") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/apps/:id") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/apps/:id/sheets") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/apps/:id/sheets/:sheet") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/users") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/users/:id") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/groups") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/groups/:id") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/roles") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/audit") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/licences") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/embedding") view={Lazy::<chunks::AdminPages>::new()}/>
                 </Routes>
             </Frame>
         </Router>

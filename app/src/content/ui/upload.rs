@@ -34,7 +34,7 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
     let phase = RwSignal::new(Phase::Idle);
     let error = RwSignal::new(None::<AppError>);
     let space_id = StoredValue::new(space_id);
-    let navigate = StoredValue::new_local(use_navigate());
+    let navigate = StoredValue::new(use_navigate());
     let create = Action::new(move |ids: &Vec<String>| {
         let input = NewApp {
             name: name.get_untracked(),

@@ -1,0 +1,39 @@
+//! `wasm-split <cargo's frontend.wasm> <pkg dir> <output name>`: writes `<stem>_split.wasm`
+//! beside the input (for wasm-bindgen), the lazily loaded chunks and their loader into the pkg
+//! directory, and `__wasm_split_manifest.json`, which Leptos' hydration scripts read.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [input, pkg, name] = args.as_slice() else {
+        return Err("usage: wasm-split <frontend.wasm> <pkg dir> <output name>".into());
+    };
+    let input = PathBuf::from(input);
+    let pkg = PathBuf::from(pkg);
+    let bytes = std::fs::read(&input)?;
+    let main_out = input.with_file_name(format!(
+        "{}_split.wasm",
+        input
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("frontend")
+    ));
+    let main_module = format!("./{name}.js");
+    let split = wasm_split_cli_support::transform({
+        let mut options = wasm_split_cli_support::Options::new(&bytes);
+        options.output_dir = &pkg;
+        options.main_out_path = &main_out;
+        options.main_module = &main_module;
+        options.link_name = "./__wasm_split.______________________.js";
+        options
+    })?;
+    std::fs::write(
+        pkg.join("__wasm_split_manifest.json"),
+        serde_json::to_string_pretty(&split.prefetch_map)?,
+    )?;
+    for module in &split.split_modules {
+        println!("{}", module.display());
+    }
+    Ok(())
+}
