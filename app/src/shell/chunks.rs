@@ -15,13 +15,11 @@ use leptos_router::{lazy_route, LazyRoute};
 use super::{Guarded, NotFound};
 use crate::directory::rules::Permission;
 
-/// The path's segments after the leading slash.
-fn segments() -> Vec<String> {
+/// The page `pick` chooses by the path's segments (after the leading slash).
+fn by_path(pick: fn(&[&str]) -> AnyView) -> AnyView {
     let path = use_location().pathname.get_untracked();
-    path.trim_matches('/')
-        .split('/')
-        .map(str::to_string)
-        .collect()
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    pick(&segments)
 }
 
 /// The administrators' pages: `/admin/...`.
@@ -34,40 +32,42 @@ impl LazyRoute for AdminPages {
     }
 
     fn view(_this: Self) -> AnyView {
-        use crate::anonymous::ui::EmbeddingPage;
-        use crate::audit::ui::AuditPage;
-        use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};
-        use crate::licences::ui::LicencesPage;
-        use Permission::{ManageAllowedOrigins, ManageDirectory, ViewAuditLog};
-        let segments = segments();
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match segments.as_slice() {
-            ["admin", "users"] => {
-                view! { <Guarded need=ManageDirectory><UsersPage/></Guarded> }.into_any()
-            }
-            ["admin", "users", _] => {
-                view! { <Guarded need=ManageDirectory><UserPage/></Guarded> }.into_any()
-            }
-            ["admin", "groups"] => {
-                view! { <Guarded need=ManageDirectory><GroupsPage/></Guarded> }.into_any()
-            }
-            ["admin", "groups", _] => {
-                view! { <Guarded need=ManageDirectory><GroupPage/></Guarded> }.into_any()
-            }
-            ["admin", "roles"] => {
-                view! { <Guarded need=ManageDirectory><RolesPage/></Guarded> }.into_any()
-            }
-            ["admin", "audit"] => {
-                view! { <Guarded need=ViewAuditLog><AuditPage/></Guarded> }.into_any()
-            }
-            ["admin", "licences"] => {
-                view! { <Guarded need=ManageDirectory><LicencesPage/></Guarded> }.into_any()
-            }
-            ["admin", "embedding"] => {
-                view! { <Guarded need=ManageAllowedOrigins><EmbeddingPage/></Guarded> }.into_any()
-            }
-            _ => view! { <NotFound/> }.into_any(),
+        by_path(admin_page)
+    }
+}
+
+fn admin_page(segments: &[&str]) -> AnyView {
+    use crate::anonymous::ui::EmbeddingPage;
+    use crate::audit::ui::AuditPage;
+    use crate::directory::ui::{GroupPage, GroupsPage, RolesPage, UserPage, UsersPage};
+    use crate::licences::ui::LicencesPage;
+    use Permission::{ManageAllowedOrigins, ManageDirectory, ViewAuditLog};
+    match segments {
+        ["admin", "users"] => {
+            view! { <Guarded need=ManageDirectory><UsersPage/></Guarded> }.into_any()
         }
+        ["admin", "users", _] => {
+            view! { <Guarded need=ManageDirectory><UserPage/></Guarded> }.into_any()
+        }
+        ["admin", "groups"] => {
+            view! { <Guarded need=ManageDirectory><GroupsPage/></Guarded> }.into_any()
+        }
+        ["admin", "groups", _] => {
+            view! { <Guarded need=ManageDirectory><GroupPage/></Guarded> }.into_any()
+        }
+        ["admin", "roles"] => {
+            view! { <Guarded need=ManageDirectory><RolesPage/></Guarded> }.into_any()
+        }
+        ["admin", "audit"] => {
+            view! { <Guarded need=ViewAuditLog><AuditPage/></Guarded> }.into_any()
+        }
+        ["admin", "licences"] => {
+            view! { <Guarded need=ManageDirectory><LicencesPage/></Guarded> }.into_any()
+        }
+        ["admin", "embedding"] => {
+            view! { <Guarded need=ManageAllowedOrigins><EmbeddingPage/></Guarded> }.into_any()
+        }
+        _ => view! { <NotFound/> }.into_any(),
     }
 }
 
@@ -81,25 +81,27 @@ impl LazyRoute for WorkPages {
     }
 
     fn view(_this: Self) -> AnyView {
-        use crate::apps::ui::AppPage;
-        use crate::auth::ui::{AccountPage, InvitePage};
-        use crate::collab::ui::{JoinPage, SessionPage};
-        use crate::content::ui::SheetPage;
-        use crate::sharing::ui::MembersPage;
-        use crate::spaces::ui::{SpacePage, SpacesPage};
-        let segments = segments();
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match segments.as_slice() {
-            ["spaces"] => view! { <Guarded><SpacesPage/></Guarded> }.into_any(),
-            ["spaces", _] => view! { <Guarded><SpacePage/></Guarded> }.into_any(),
-            ["spaces", _, "members"] => view! { <Guarded><MembersPage/></Guarded> }.into_any(),
-            ["apps", _] => view! { <Guarded><AppPage/></Guarded> }.into_any(),
-            ["apps", _, "sheets", ..] => view! { <Guarded><SheetPage/></Guarded> }.into_any(),
-            ["account"] => view! { <Guarded><AccountPage/></Guarded> }.into_any(),
-            ["invite", _] => view! { <InvitePage/> }.into_any(),
-            ["collab", "join", _] => view! { <JoinPage/> }.into_any(),
-            ["collab", _] => view! { <SessionPage/> }.into_any(),
-            _ => view! { <NotFound/> }.into_any(),
-        }
+        by_path(work_page)
+    }
+}
+
+fn work_page(segments: &[&str]) -> AnyView {
+    use crate::apps::ui::AppPage;
+    use crate::auth::ui::{AccountPage, InvitePage};
+    use crate::collab::ui::{JoinPage, SessionPage};
+    use crate::content::ui::SheetPage;
+    use crate::sharing::ui::MembersPage;
+    use crate::spaces::ui::{SpacePage, SpacesPage};
+    match segments {
+        ["spaces"] => view! { <Guarded><SpacesPage/></Guarded> }.into_any(),
+        ["spaces", _] => view! { <Guarded><SpacePage/></Guarded> }.into_any(),
+        ["spaces", _, "members"] => view! { <Guarded><MembersPage/></Guarded> }.into_any(),
+        ["apps", _] => view! { <Guarded><AppPage/></Guarded> }.into_any(),
+        ["apps", _, "sheets", ..] => view! { <Guarded><SheetPage/></Guarded> }.into_any(),
+        ["account"] => view! { <Guarded><AccountPage/></Guarded> }.into_any(),
+        ["invite", _] => view! { <InvitePage/> }.into_any(),
+        ["collab", "join", _] => view! { <JoinPage/> }.into_any(),
+        ["collab", _] => view! { <SessionPage/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
     }
 }
