@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::Mutex;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
@@ -308,83 +307,52 @@ fn failed(file: &str, error: CsvError) -> LoadError {
 /// column's codes, in column order.
 ///
 /// A large file on more than one thread: each thread reads every row (reading is the smaller
-/// part of loading) and encodes the columns of its share of the fields, with those fields'
-/// dictionaries, so that no dictionary is shared or merged.
+/// part of loading) and encodes its share of the columns with their fields' dictionaries. A file
+/// names each field once (`Records::open` refuses a name twice), so no dictionary is in two
+/// shares and none is merged.
 fn encode(
     records: Records,
     column_fields: &[usize],
     dictionaries: &mut [Dictionary],
     bytes: usize,
 ) -> Result<(usize, Vec<(usize, Codes)>), CsvError> {
-    let mut distinct = column_fields.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
     // A guess at the rows from the bytes, for the parts and for the codes' first capacity.
     let guess = bytes / 64;
-    let parts = crate::parallel::parts_for(guess).min(distinct.len()).max(1);
-    let share_of = |field: usize| {
-        distinct
-            .iter()
-            .position(|f| *f == field)
-            .expect("a field of the file")
-            % parts
-    };
-    let shares: Vec<Mutex<Vec<(usize, Dictionary)>>> =
-        (0..parts).map(|_| Mutex::default()).collect();
-    for &field in &distinct {
-        let dictionary = std::mem::replace(&mut dictionaries[field], Dictionary::new());
-        lock(&shares[share_of(field)]).push((field, dictionary));
+    let parts = crate::parallel::parts_for(guess)
+        .min(column_fields.len())
+        .max(1);
+    let mut by_field: Vec<Option<&mut Dictionary>> = dictionaries.iter_mut().map(Some).collect();
+    let mut shares: Vec<Vec<(usize, &mut Dictionary)>> = (0..parts).map(|_| Vec::new()).collect();
+    for (c, &field) in column_fields.iter().enumerate() {
+        let dictionary = by_field[field]
+            .take()
+            .expect("a file names each field once");
+        shares[c % parts].push((c, dictionary));
     }
-    let encoded = crate::parallel::run(parts, |part, _| {
-        let mut mine = std::mem::take(&mut *lock(&shares[part]));
-        // Each of this share's columns, with where its dictionary is in `mine`.
-        let columns: Vec<(usize, usize)> = (0..column_fields.len())
-            .filter(|&c| share_of(column_fields[c]) == part)
-            .map(|c| {
-                let at = mine.iter().position(|(f, _)| *f == column_fields[c]);
-                (c, at.expect("the share holds its fields' dictionaries"))
-            })
-            .collect();
-        let mut codes: Vec<Codes> = columns
+    let encoded = crate::parallel::run_each(shares, |mut share| {
+        let mut codes: Vec<Codes> = share
             .iter()
             .map(|_| Codes::U8(Vec::with_capacity(guess)))
             .collect();
         let (mut records, mut cells, mut rows) = (records.clone(), Cells::default(), 0);
-        let read = loop {
-            match records.next_into(&mut cells) {
-                Ok(true) => {}
-                Ok(false) => break Ok(()),
-                Err(error) => break Err(error),
-            }
-            for (&(c, at), codes) in columns.iter().zip(&mut codes) {
-                codes.push(match cells.get(c) {
+        while records.next_into(&mut cells)? {
+            for ((c, dictionary), codes) in share.iter_mut().zip(&mut codes) {
+                codes.push(match cells.get(*c) {
                     None => NULL,
-                    Some(text) => mine[at].1.code(text),
+                    Some(text) => dictionary.code(text),
                 });
             }
             rows += 1;
-        };
-        let columns: Vec<(usize, Codes)> = columns.iter().map(|&(c, _)| c).zip(codes).collect();
-        (read.map(|()| (rows, columns)), mine)
+        }
+        let columns: Vec<usize> = share.iter().map(|(c, _)| *c).collect();
+        Ok::<_, CsvError>((rows, columns.into_iter().zip(codes).collect::<Vec<_>>()))
     });
-    // The dictionaries go back even when the file failed, so that the next file's error is its own.
     let mut rows = 0;
     let mut columns = Vec::with_capacity(column_fields.len());
-    let mut failure = None;
-    for (read, mine) in encoded {
-        for (field, dictionary) in mine {
-            dictionaries[field] = dictionary;
-        }
-        match read {
-            Ok((part_rows, part_columns)) => {
-                rows = part_rows;
-                columns.extend(part_columns);
-            }
-            Err(error) => failure = failure.or(Some(error)),
-        }
-    }
-    if let Some(error) = failure {
-        return Err(error);
+    for part in encoded {
+        let (part_rows, part_columns) = part?;
+        rows = part_rows;
+        columns.extend(part_columns);
     }
     columns.sort_unstable_by_key(|(c, _)| *c);
     Ok((
@@ -394,12 +362,6 @@ fn encode(
             .map(|(c, codes)| (column_fields[c], codes))
             .collect(),
     ))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Loads tables from CSV files, named by `(table name, bytes)`. Columns of the same name (any

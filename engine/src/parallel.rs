@@ -38,17 +38,28 @@ pub fn parts_for(rows: usize) -> usize {
 /// `work(part, parts)` for each part, on threads of their own but the first; results in part
 /// order.
 pub fn run<T: Send>(parts: usize, work: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
-    if parts <= 1 {
-        return vec![work(0, 1)];
+    let parts = parts.max(1);
+    run_each((0..parts).collect(), |part| work(part, parts))
+}
+
+/// `work` of each input (a part's own share of something), on threads of their own but the
+/// first; results in input order.
+pub fn run_each<I: Send, T: Send>(inputs: Vec<I>, work: impl Fn(I) -> T + Sync) -> Vec<T> {
+    let mut inputs = inputs.into_iter();
+    let Some(first) = inputs.next() else {
+        return Vec::new();
+    };
+    if inputs.len() == 0 {
+        return vec![work(first)];
     }
     std::thread::scope(|scope| {
-        let others: Vec<_> = (1..parts)
-            .map(|part| {
+        let others: Vec<_> = inputs
+            .map(|input| {
                 let work = &work;
-                scope.spawn(move || work(part, parts))
+                scope.spawn(move || work(input))
             })
             .collect();
-        let mut results = vec![work(0, parts)];
+        let mut results = vec![work(first)];
         results.extend(
             others
                 .into_iter()
