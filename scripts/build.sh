@@ -3,9 +3,10 @@
 # fresh machine needs no 16-minute cargo-leptos install before its first build:
 #   1. the portal's WASM bundle (crate `frontend`, target wasm32) into target/front, as
 #      cargo-leptos does (visitor and embed pages run none: assets/visitor.js);
-#   2. split at its lazy routes (a chunk a page, as `cargo leptos build --split` does), then
-#      wasm-bindgen's JS glue and the main module into target/site/pkg as sightline.js/.wasm,
-#      beside the chunks (split_*.wasm), their loader and the manifest Leptos reads;
+#   2. split at its lazy routes (app/src/shell/chunks.rs; what `cargo leptos build --split`
+#      does), then wasm-bindgen's JS glue and the main module into target/site/pkg as
+#      sightline.js/.wasm, beside the chunks (split_*.wasm, chunk_*.wasm for shared code), their
+#      loader and the manifest Leptos reads;
 #   3. style/main.css as target/site/pkg/sightline.css, and assets/ into target/site;
 #   4. the server binary target/debug/sightline (or target/release/sightline), beside 1 to 3.
 # The names and directories are those of [[workspace.metadata.leptos]] in Cargo.toml, so
