@@ -80,6 +80,7 @@ fn main() {
         measures,
         sort: Sort::Dimension { descending: false },
         top: None,
+        hide_missing: false,
     };
     let charts = [
         by(vec![], vec![sum("Amount")]),

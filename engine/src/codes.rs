@@ -101,24 +101,42 @@ impl Codes {
         };
     }
 
-    /// Rewrites every code that is not `NULL` through `map`, in place (`map` never gives a code
-    /// past the width).
-    pub fn renumber(&mut self, map: &[u32]) {
-        fn apply<C: Code + TryFrom<u32>>(codes: &mut [C], map: &[u32]) {
-            for code in codes.iter_mut() {
-                let wide = code.widen();
-                if wide != NULL {
-                    if let Ok(new) = C::try_from(map[wide as usize]) {
-                        *code = new;
-                    }
-                }
-            }
+    /// Every code rewritten through `map` (`NULL` stays `NULL`; `map` may send a code to `NULL`),
+    /// in the narrowest width for a field of `values` distinct values. A column loaded before its
+    /// field grew past a width comes out wide enough: its codes are never clipped.
+    pub fn remap(&self, map: &[u32], values: usize) -> Codes {
+        let mut out = Codes::narrow(Vec::new(), values);
+        fn apply<C: Code, D: Copy>(
+            codes: &[C],
+            map: &[u32],
+            out: &mut Vec<D>,
+            narrow: impl Fn(u32) -> D,
+        ) {
+            out.reserve_exact(codes.len());
+            out.extend(codes.iter().map(|c| {
+                let wide = c.widen();
+                narrow(if wide == NULL {
+                    NULL
+                } else {
+                    map[wide as usize]
+                })
+            }));
         }
-        match self {
-            Codes::U8(c) => apply(c, map),
-            Codes::U16(c) => apply(c, map),
-            Codes::U32(c) => apply(c, map),
+        match &mut out {
+            Codes::U8(o) => with_codes!(self, c => apply(c, map, o, |x| x.min(255) as u8)),
+            Codes::U16(o) => with_codes!(self, c => apply(c, map, o, |x| x.min(65_535) as u16)),
+            Codes::U32(o) => with_codes!(self, c => apply(c, map, o, |x| x)),
         }
+        out
+    }
+
+    /// The same codes in the narrowest width for a field of `values` distinct values.
+    pub fn narrowed(&self, values: usize) -> Codes {
+        let wanted = Codes::narrow(Vec::new(), values).width();
+        if wanted == self.width() {
+            return self.clone();
+        }
+        Codes::narrow(self.to_vec(), values)
     }
 
     pub fn shrink_to_fit(&mut self) {
@@ -198,6 +216,30 @@ mod tests {
     }
 
     #[test]
+    fn a_narrow_column_remapped_into_a_wider_field_keeps_every_code() {
+        // Loaded while its field had 9 values (a byte a row); the field ends with 300 values and
+        // this column's values sort last.
+        let codes = Codes::narrow((0..9).chain([NULL]).collect(), 9);
+        assert_eq!(codes.width(), 1);
+        let map: Vec<u32> = (0..9).map(|c| 291 + c).collect();
+        let remapped = codes.remap(&map, 300);
+        assert_eq!(remapped.width(), 2);
+        assert_eq!(
+            remapped.to_vec(),
+            (291..300).chain([NULL]).collect::<Vec<_>>()
+        );
+        for (values, wide) in [(254, 254), (65_534, 65_534), (70_000, 69_999)] {
+            let map = vec![wide - 1; 10];
+            let remapped = Codes::narrow(vec![0, 3, NULL], 10).remap(&map, values as usize);
+            assert_eq!(
+                remapped.to_vec(),
+                vec![wide - 1, wide - 1, NULL],
+                "{values} values"
+            );
+        }
+    }
+
+    #[test]
     fn a_loading_column_widens_as_its_field_grows_and_keeps_its_empty_cells() {
         let mut codes = Codes::U8(Vec::new());
         codes.push(3);
@@ -210,7 +252,9 @@ mod tests {
         assert_eq!(codes.to_vec(), vec![3, NULL, 300, 70_000]);
         let mut map = vec![0u32; 70_001];
         map[3] = 1;
-        codes.renumber(&map);
-        assert_eq!(codes.to_vec(), vec![1, NULL, 0, 0]);
+        map[300] = NULL;
+        let remapped = codes.remap(&map, 300);
+        assert_eq!(remapped.width(), 2);
+        assert_eq!(remapped.to_vec(), vec![1, NULL, NULL, 0]);
     }
 }

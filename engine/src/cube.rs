@@ -1,16 +1,23 @@
 //! Hypercubes: dimensions by measures under the current selections, sorted, with top N and an
-//! Others row, and totals over every surviving row. A KPI is a cube without dimensions.
+//! Others row, a row for records associated with no value of a dimension (the missing value),
+//! and totals. A KPI is a cube without dimensions.
+//!
+//! As `docs/ASSOCIATIVE-MODEL.md` defines them: a measure aggregates the possible rows of the
+//! table its field lives in, each row once per dimension value it is associated with (`reach`),
+//! and the total is the same aggregation over every possible row, once each: a KPI and a chart's
+//! total of the same measure always agree.
 
+mod dense;
 mod paths;
+mod reach;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use crate::model::{DataModel, NULL};
-use crate::selection::{Chunk, Evaluation};
-use paths::{base_table, path_to, Path};
+use crate::selection::Evaluation;
+use reach::{lane, with_lane, Part, Reach, NOTHING};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Aggregation {
@@ -20,6 +27,13 @@ pub enum Aggregation {
     Avg,
     Min,
     Max,
+}
+
+impl Aggregation {
+    /// Whether it adds numbers up: only a numeric field has them.
+    pub fn is_numeric(self) -> bool {
+        !matches!(self, Aggregation::Count | Aggregation::CountDistinct)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,13 +55,16 @@ pub struct CubeRequest {
     pub dimensions: Vec<usize>,
     pub measures: Vec<Measure>,
     pub sort: Sort,
-    /// Keep this many rows; the rest are summed into one Others row.
+    /// Keep this many rows; the rest are aggregated into one Others row.
     pub top: Option<usize>,
+    /// Leave out the rows of records associated with no value of a dimension (the totals still
+    /// count them).
+    pub hide_missing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CubeRow {
-    /// Codes of the dimension values; empty for the Others row.
+    /// Codes of the dimension values (`NULL`: the missing value); empty for the Others row.
     pub keys: Vec<u32>,
     pub others: bool,
     /// One per measure; `None` where there is nothing to aggregate (the average of no rows).
@@ -65,7 +82,10 @@ pub struct Cube {
 #[derive(Debug, Clone)]
 struct Accumulator {
     sum: f64,
+    /// Values (not missing).
     count: u64,
+    /// Values that are numbers: what an average divides by.
+    numbers: u64,
     min: f64,
     max: f64,
     // Boxed: one pointer instead of a 48-byte set in every accumulator of a cube, most of which
@@ -79,6 +99,7 @@ impl Default for Accumulator {
         Accumulator {
             sum: 0.0,
             count: 0,
+            numbers: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             distinct: None,
@@ -97,6 +118,7 @@ impl Accumulator {
         }
         // NaN: a value that is not a number counts, but adds nothing.
         if !number.is_nan() {
+            self.numbers += 1;
             self.sum += number;
             self.min = self.min.min(number);
             self.max = self.max.max(number);
@@ -106,6 +128,7 @@ impl Accumulator {
     fn merge(&mut self, other: &Accumulator) {
         self.sum += other.sum;
         self.count += other.count;
+        self.numbers += other.numbers;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         if let Some(theirs) = &other.distinct {
@@ -122,15 +145,26 @@ impl Accumulator {
             Aggregation::CountDistinct => {
                 Some(self.distinct.as_ref().map_or(0, |d| d.len()) as f64)
             }
-            Aggregation::Avg => (self.count > 0).then(|| self.sum / self.count as f64),
+            Aggregation::Avg => (self.numbers > 0).then(|| self.sum / self.numbers as f64),
             Aggregation::Min => (self.min != f64::INFINITY).then_some(self.min),
             Aggregation::Max => (self.max != f64::NEG_INFINITY).then_some(self.max),
         }
     }
 }
 
-/// Groups found so far: a slot per group, found by the group's codes packed into one number
-/// (up to three dimensions of 32-bit codes), or by the code itself for one dimension.
+/// The groups one table's rows fell into, with each group's accumulators (`slot * measures + m`;
+/// only the measures of that table are filled) and the totals of its measures.
+struct Grouped {
+    groups: Groups,
+    accumulators: Vec<Accumulator>,
+    totals: Vec<Accumulator>,
+    /// Whether some row fell into several groups (a many-to-many association): the Others row
+    /// must then be aggregated from the rows, not from the groups.
+    several: bool,
+}
+
+/// Groups found: a slot per value of the one dimension (or none), the last for the missing
+/// value; or a slot per combination, found by its packed codes.
 enum Groups {
     Dense {
         seen: Vec<bool>,
@@ -141,427 +175,199 @@ enum Groups {
     },
 }
 
-/// Computes a cube over the rows that survive the selections.
-pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest) -> Cube {
-    let empty = Cube {
-        rows: Vec::new(),
-        totals: request.measures.iter().map(|_| None).collect(),
-    };
-    let Some(base) = base_table(model, request) else {
-        return empty;
-    };
-    let Some(paths) = request
-        .dimensions
-        .iter()
-        .map(|&d| path_to(model, evaluation, base, d))
-        .collect::<Option<Vec<_>>>()
-    else {
-        return empty;
-    };
-    let Some(measure_paths) = request
-        .measures
-        .iter()
-        .map(|m| path_to(model, evaluation, base, m.field))
-        .collect::<Option<Vec<_>>>()
-    else {
-        return empty;
-    };
-    if paths.len() > 3 {
-        return empty;
-    }
-    // Each field's values as numbers, once, instead of per row (NaN: not a number). Counts need
-    // none: a key field of a million values would cost more than the count itself.
-    let numbers: Vec<Cow<[f64]>> = request
-        .measures
-        .iter()
-        .map(|m| match m.aggregation {
-            Aggregation::Count | Aggregation::CountDistinct => Cow::Borrowed(&[][..]),
-            _ => model.fields[m.field].values.numbers(),
-        })
-        .collect();
-    // The common case (one dimension or none; sums, counts and averages) runs a tight loop over
-    // plain arrays, and is then read out as accumulators.
-    let simple = paths.len() <= 1
-        && request.measures.iter().all(|m| {
-            matches!(
-                m.aggregation,
-                Aggregation::Sum | Aggregation::Count | Aggregation::Avg
-            )
-        });
-    let (groups, accumulators) = if simple {
-        dense_sums(
-            model,
-            evaluation,
-            base,
-            request,
-            paths.first(),
-            &measure_paths,
-            &numbers,
-        )
-    } else {
-        general(
-            model,
-            evaluation,
-            base,
-            request,
-            &paths,
-            &measure_paths,
-            &numbers,
-        )
-    };
-    finish(request, paths.len(), groups, accumulators)
-}
-
-/// One dimension (or none) with sums, counts and averages only: a slot per value of the
-/// dimension, numbers that are not numbers summed as zero.
-fn dense_sums(
-    model: &DataModel,
-    evaluation: &Evaluation,
-    base: usize,
-    request: &CubeRequest,
-    dimension: Option<&Path>,
-    measure_paths: &[Path],
-    numbers: &[Cow<[f64]>],
-) -> (Groups, Vec<Accumulator>) {
-    let width = request
-        .dimensions
-        .first()
-        .map_or(1, |&d| model.fields[d].values.len());
-    let measures = measure_paths.len();
-    // Sums over numbers that are never NaN (decimal fields') read them where they are.
-    let summable: Vec<Cow<[f64]>> = numbers
-        .iter()
-        .map(|n| {
-            if n.iter().any(|v| v.is_nan()) {
-                n.iter()
-                    .map(|v| if v.is_nan() { 0.0 } else { *v })
-                    .collect()
-            } else {
-                Cow::Borrowed(&n[..])
-            }
-        })
-        .collect();
-    // A count of a column without empty cells counts rows: its codes need not be read.
-    let rows_only: Vec<bool> = measure_paths
-        .iter()
-        .zip(&request.measures)
-        .map(|(path, m)| {
-            m.aggregation == Aggregation::Count && matches!(path, Path::Own(c) if c.nulls == 0)
-        })
-        .collect();
-    // Sums read their numbers at the surviving rows, shared by the sheet's charts.
-    let summed: Vec<Option<Arc<Vec<f64>>>> = measure_paths
-        .iter()
-        .zip(&request.measures)
-        .map(|(path, m)| match path {
-            Path::Own(_) if m.aggregation == Aggregation::Sum => {
-                evaluation.summed(model, base, m.field)
-            }
-            _ => None,
-        })
-        .collect();
-    // Many rows: a share of them a thread, each into arrays of its own, added up after; not
-    // when the groups are nearly as many as the rows (a million customers), where each thread's
-    // arrays and their adding up would cost more than the split saves.
-    let rows = evaluation.count(model, base);
-    let parts = if width * 64 <= rows {
-        crate::parallel::parts_for(rows)
-    } else {
-        1
-    };
-    let mut results = crate::parallel::run(parts, |part, parts| {
-        let mut seen = vec![false; width];
-        let mut sums = vec![0.0f64; width * measures];
-        let mut counts = vec![0u64; width * measures];
-        let (mut slot_buffer, mut code_buffer) = (Vec::new(), Vec::new());
-        evaluation.for_each_chunk_of_part(model, base, part, parts, |chunk| {
-            // Without a dimension every row is in the one group: no slots to read.
-            let slots = dimension.map(|path| path.codes(chunk, &mut slot_buffer));
-            match slots {
-                Some(slots) => mark_seen(slots, &mut seen),
-                None => seen[0] |= !chunk.is_empty(),
-            }
-            for (m, path) in measure_paths.iter().enumerate() {
-                if rows_only[m] {
-                    match slots {
-                        Some(slots) => count_by_slot(slots, &mut counts, measures, m),
-                        None => counts[m] += chunk.len() as u64,
-                    }
-                    continue;
-                }
-                if let (Some(summed), Chunk::Rows { rows, at }) = (&summed[m], chunk) {
-                    let numbers = &summed[at..at + rows.len()];
-                    match slots {
-                        Some(slots) => sum_by_slot(slots, numbers, &mut sums, measures, m),
-                        None => sums[m] = numbers.iter().fold(sums[m], |sum, n| sum + n),
-                    }
-                    continue;
-                }
-                let codes = path.codes(chunk, &mut code_buffer);
-                let numbers = &summable[m];
-                match slots {
-                    Some(slots) => {
-                        add_by_slot(slots, codes, numbers, &mut sums, &mut counts, measures, m)
-                    }
-                    None => {
-                        // Added in row order, as with a dimension: the same total either way.
-                        let (mut sum, mut count) = (sums[m], 0);
-                        for &code in codes.iter().filter(|c| **c != NULL) {
-                            count += 1;
-                            sum += numbers.get(code as usize).copied().unwrap_or(0.0);
-                        }
-                        sums[m] = sum;
-                        counts[m] += count;
-                    }
-                }
-            }
-        });
-        (seen, sums, counts)
-    })
-    .into_iter();
-    let (mut seen, mut sums, mut counts) = results.next().expect("one part at least");
-    for (part_seen, part_sums, part_counts) in results {
-        seen.iter_mut().zip(part_seen).for_each(|(a, b)| *a |= b);
-        sums.iter_mut().zip(part_sums).for_each(|(a, b)| *a += b);
-        counts
-            .iter_mut()
-            .zip(part_counts)
-            .for_each(|(a, b)| *a += b);
-    }
-    let accumulators = sums
-        .into_iter()
-        .zip(counts)
-        .map(|(sum, count)| Accumulator {
-            sum,
-            count,
-            ..Accumulator::default()
-        })
-        .collect();
-    (Groups::Dense { seen }, accumulators)
-}
-
-#[inline]
-fn mark_seen(slots: &[u32], seen: &mut [bool]) {
-    for &slot in slots.iter().filter(|s| **s != NULL) {
-        seen[slot as usize] = true;
-    }
-}
-
-/// Counts the rows of each slot as measure `m`'s.
-#[inline]
-fn count_by_slot(slots: &[u32], counts: &mut [u64], measures: usize, m: usize) {
-    for &slot in slots.iter().filter(|s| **s != NULL) {
-        counts[slot as usize * measures + m] += 1;
-    }
-}
-
-/// Adds each row's number to its slot's sum of measure `m`.
-#[inline]
-fn sum_by_slot(slots: &[u32], numbers: &[f64], sums: &mut [f64], measures: usize, m: usize) {
-    for (&slot, number) in slots.iter().zip(numbers) {
-        if slot != NULL {
-            sums[slot as usize * measures + m] += number;
-        }
-    }
-}
-
-/// Adds measure `m`'s numbers at `codes` into the sums and counts of the rows' slots. A function
-/// of its own: with the arrays as its arguments, the compiler keeps their addresses and lengths
-/// in registers instead of reading them again after every store.
-#[inline]
-fn add_by_slot(
-    slots: &[u32],
-    codes: &[u32],
-    numbers: &[f64],
-    sums: &mut [f64],
-    counts: &mut [u64],
-    measures: usize,
-    m: usize,
-) {
-    for (&slot, &code) in slots.iter().zip(codes) {
-        if slot == NULL || code == NULL {
-            continue;
-        }
-        let at = slot as usize * measures + m;
-        counts[at] += 1;
-        if let Some(number) = numbers.get(code as usize) {
-            sums[at] += number;
-        }
-    }
-}
-
-/// Any aggregation, up to three dimensions.
-fn general(
-    model: &DataModel,
-    evaluation: &Evaluation,
-    base: usize,
-    request: &CubeRequest,
-    paths: &[Path],
-    measure_paths: &[Path],
-    numbers: &[Cow<[f64]>],
-) -> (Groups, Vec<Accumulator>) {
-    let distinct: Vec<bool> = request
-        .measures
-        .iter()
-        .map(|m| m.aggregation == Aggregation::CountDistinct)
-        .collect();
-    let measures = request.measures.len();
-    let mut accumulators: Vec<Accumulator> = Vec::new();
-    let mut groups = match paths.len() {
-        0 => Groups::Dense {
-            seen: vec![false; 1],
-        },
-        1 => Groups::Dense {
-            seen: vec![false; model.fields[request.dimensions[0]].values.len()],
-        },
-        _ => Groups::Packed {
+impl Groups {
+    fn packed() -> Groups {
+        Groups::Packed {
             slots: HashMap::new(),
             keys: Vec::new(),
-        },
-    };
-    if let Groups::Dense { seen } = &groups {
-        accumulators = vec![Accumulator::default(); seen.len() * measures];
-    }
-    let mut dim_buffers: Vec<Vec<u32>> = vec![Vec::new(); paths.len()];
-    let mut code_buffers: Vec<Vec<u32>> = vec![Vec::new(); measures];
-    evaluation.for_each_chunk(model, base, |chunk| {
-        let dims: Vec<&[u32]> = paths
-            .iter()
-            .zip(dim_buffers.iter_mut())
-            .map(|(path, out)| path.codes(chunk, out))
-            .collect();
-        let codes: Vec<&[u32]> = measure_paths
-            .iter()
-            .zip(code_buffers.iter_mut())
-            .map(|(path, out)| path.codes(chunk, out))
-            .collect();
-        'rows: for i in 0..chunk.len() {
-            let slot = match &mut groups {
-                Groups::Dense { seen } => {
-                    let slot = dims.first().map_or(0, |d| d[i]);
-                    if slot == NULL {
-                        continue;
-                    }
-                    seen[slot as usize] = true;
-                    slot as usize
-                }
-                Groups::Packed { slots, keys } => {
-                    let mut key: u128 = 0;
-                    for d in &dims {
-                        if d[i] == NULL {
-                            continue 'rows;
-                        }
-                        key = (key << 32) | u128::from(d[i]);
-                    }
-                    let next = keys.len() as u32;
-                    let slot = *slots.entry(key).or_insert_with(|| {
-                        keys.push(key);
-                        accumulators.extend(std::iter::repeat_n(Accumulator::default(), measures));
-                        next
-                    });
-                    slot as usize
-                }
-            };
-            for (m, codes) in codes.iter().enumerate() {
-                let code = codes[i];
-                if code != NULL {
-                    accumulators[slot * measures + m].add(
-                        code,
-                        numbers[m].get(code as usize).copied().unwrap_or(f64::NAN),
-                        distinct[m],
-                    );
-                }
-            }
         }
-    });
-    (groups, accumulators)
+    }
+
+    /// Every group seen, as its packed codes, with its slot.
+    fn each(&self) -> Vec<(u128, usize)> {
+        match self {
+            Groups::Dense { seen } => {
+                let width = seen.len() - 1;
+                seen.iter()
+                    .enumerate()
+                    .filter(|(_, s)| **s)
+                    .map(|(slot, _)| {
+                        let code = if slot == width { NULL } else { slot as u32 };
+                        (with_lane(0, code), slot)
+                    })
+                    .collect()
+            }
+            Groups::Packed { keys, .. } => keys.iter().copied().zip(0..).collect(),
+        }
+    }
 }
 
-/// Groups into rows: sorted, top N with the rest as Others, totals over every group.
-fn finish(
+/// The tables a measure aggregates: its field's table; for a count of distinct values of a key
+/// field (one that associates tables), every table that holds it. Any other aggregation of a key
+/// has no one table to aggregate in: an error that says what to do.
+fn measure_tables(
+    model: &DataModel,
+    evaluation: &Evaluation,
+    measure: &Measure,
+) -> Result<Vec<usize>, String> {
+    let tables = &evaluation.forest.tables_of[measure.field];
+    let field = &model.fields[measure.field];
+    if measure.aggregation.is_numeric() && !field.field_type.is_numeric() {
+        return Err(format!(
+            "\"{}\" holds {} values, not numbers: count them, or pick a numeric field to add up.",
+            field.name,
+            field.field_type.name()
+        ));
+    }
+    if tables.len() > 1 && measure.aggregation != Aggregation::CountDistinct {
+        let names: Vec<String> = tables
+            .iter()
+            .map(|&t| model.tables[t].name.clone())
+            .collect();
+        return Err(format!(
+            "\"{}\" associates {}, so it is not clear which table's rows to aggregate: count its distinct values, or aggregate a field of one table.",
+            field.name,
+            crate::associate::list(&names)
+        ));
+    }
+    Ok(tables.clone())
+}
+
+/// Why a chart cannot be computed as asked (a measure of a key field, or a numeric aggregation
+/// of a field without numbers), for its editor.
+pub fn problem(
+    model: &DataModel,
+    evaluation: &Evaluation,
     request: &CubeRequest,
-    dims: usize,
-    groups: Groups,
-    accumulators: Vec<Accumulator>,
-) -> Cube {
+) -> Option<String> {
+    if request.dimensions.len() > 3 {
+        return Some("A chart has at most three dimensions.".into());
+    }
+    request
+        .measures
+        .iter()
+        .find_map(|m| measure_tables(model, evaluation, m).err())
+}
+
+/// Computes a cube over the rows the selections leave possible.
+pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest) -> Cube {
     let measures = request.measures.len();
-    let mut rows: Vec<(Vec<u32>, &[Accumulator])> = match &groups {
-        Groups::Dense { seen } => seen
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s)
-            .map(|(k, _)| {
-                (
-                    if dims == 0 { vec![] } else { vec![k as u32] },
-                    &accumulators[k * measures..(k + 1) * measures],
-                )
-            })
-            .collect(),
-        Groups::Packed { keys, .. } => keys
-            .iter()
-            .enumerate()
-            .map(|(slot, &key)| {
-                let codes = (0..dims)
-                    .map(|d| (key >> (32 * (dims - 1 - d))) as u32)
-                    .collect();
-                (codes, &accumulators[slot * measures..(slot + 1) * measures])
-            })
-            .collect(),
+    let empty = Cube {
+        rows: Vec::new(),
+        totals: vec![None; measures],
     };
-    let mut totals: Vec<Accumulator> = vec![Accumulator::default(); measures];
-    for (_, acc) in &rows {
-        for (total, group) in totals.iter_mut().zip(acc.iter()) {
-            total.merge(group);
+    if request.dimensions.len() > 3 {
+        return empty;
+    }
+    let homes: Vec<Vec<usize>> = request
+        .measures
+        .iter()
+        .map(|m| measure_tables(model, evaluation, m).unwrap_or_default())
+        .collect();
+    let mut tables: Vec<usize> = homes.iter().flatten().copied().collect();
+    tables.sort_unstable();
+    tables.dedup();
+    if tables.is_empty() {
+        // Dimensions alone: the combinations the first dimension's table reaches.
+        match request
+            .dimensions
+            .first()
+            .and_then(|&d| evaluation.forest.tables_of[d].first())
+        {
+            Some(&t) => tables.push(t),
+            None => return empty,
         }
+    }
+    let mut grouped: Vec<(usize, Reach, Grouped)> = tables
+        .iter()
+        .map(|&t| {
+            let mine: Vec<usize> = (0..measures).filter(|&m| homes[m].contains(&t)).collect();
+            let reach = reach::reach(model, evaluation, t, &request.dimensions);
+            let grouped = dense::sums(model, evaluation, t, request, &reach, &mine)
+                .unwrap_or_else(|| general(model, evaluation, t, request, &reach, &mine));
+            (t, reach, grouped)
+        })
+        .collect();
+    let (groups, accumulators, totals, several) = if grouped.len() == 1 {
+        let g = &mut grouped[0].2;
+        (
+            std::mem::replace(&mut g.groups, Groups::packed()),
+            std::mem::take(&mut g.accumulators),
+            std::mem::take(&mut g.totals),
+            g.several,
+        )
+    } else {
+        merge(grouped.iter().map(|(_, _, g)| g), measures)
+    };
+    let mut rows: Vec<(u128, &[Accumulator])> = groups
+        .each()
+        .into_iter()
+        .map(|(key, slot)| (key, &accumulators[slot * measures..(slot + 1) * measures]))
+        .collect();
+    let dims = request.dimensions.len();
+    let missing = |key: u128| (0..dims).any(|d| lane(key, d) == NULL);
+    if request.hide_missing {
+        rows.retain(|(key, _)| !missing(*key));
     }
     let value = |acc: &[Accumulator], m: usize| acc[m].value(request.measures[m].aggregation);
-    // One dimension comes out of the dense slots already in value order.
-    let presorted = dims <= 1 && request.sort == (Sort::Dimension { descending: false });
-    if !presorted {
-        rows.sort_by(|(ka, aa), (kb, ab)| {
-            let by_keys = || {
-                ka.iter()
-                    .zip(kb)
-                    .map(|(a, b)| a.cmp(b))
-                    .find(|o| *o != Ordering::Equal)
-                    .unwrap_or(Ordering::Equal)
-            };
-            match request.sort {
-                Sort::Dimension { descending } => {
-                    if descending {
-                        by_keys().reverse()
-                    } else {
-                        by_keys()
-                    }
-                }
-                Sort::Measure { index, descending } => {
-                    let (a, b) = (
-                        value(aa, index).unwrap_or(f64::NEG_INFINITY),
-                        value(ab, index).unwrap_or(f64::NEG_INFINITY),
-                    );
-                    let o = a.total_cmp(&b);
-                    (if descending { o.reverse() } else { o }).then_with(by_keys)
-                }
-            }
-        });
-    }
-    let mut out: Vec<CubeRow> = Vec::new();
+    sort(&mut rows, request, dims, value);
+    // Rows with a missing value come last and are never folded into Others.
+    let (mut kept, missing_rows): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|(k, _)| !missing(*k));
     let keep = request.top.unwrap_or(usize::MAX);
-    let mut others: Option<Vec<Accumulator>> = None;
-    for (i, (keys, acc)) in rows.into_iter().enumerate() {
-        if i < keep {
-            out.push(CubeRow {
-                values: (0..measures).map(|m| value(acc, m)).collect(),
-                keys,
-                others: false,
-            });
-        } else {
-            let merged = others.get_or_insert_with(|| vec![Accumulator::default(); measures]);
-            for (into, from) in merged.iter_mut().zip(acc) {
-                into.merge(from);
+    let rest: Vec<(u128, &[Accumulator])> = if kept.len() > keep {
+        kept.split_off(keep)
+    } else {
+        Vec::new()
+    };
+    let others = (!rest.is_empty()).then(|| {
+        if several {
+            // A row in several groups counts once in Others: aggregated again from the rows.
+            let folded: HashSet<u128> = rest.iter().map(|(k, _)| *k).collect();
+            let mut acc = vec![Accumulator::default(); measures];
+            for (t, reach, _) in &grouped {
+                let t = *t;
+                let mine: Vec<usize> = (0..measures).filter(|&m| homes[m].contains(&t)).collect();
+                each_row(
+                    model,
+                    evaluation,
+                    t,
+                    request,
+                    reach,
+                    &mine,
+                    |tuples, row_measures| {
+                        if tuples.iter().any(|k| folded.contains(k)) {
+                            for &(m, code, number) in row_measures {
+                                acc[m].add(
+                                    code,
+                                    number,
+                                    request.measures[m].aggregation == Aggregation::CountDistinct,
+                                );
+                            }
+                        }
+                    },
+                );
             }
+            acc
+        } else {
+            let mut acc = vec![Accumulator::default(); measures];
+            for (_, group) in &rest {
+                for (into, from) in acc.iter_mut().zip(group.iter()) {
+                    into.merge(from);
+                }
+            }
+            acc
         }
-    }
+    });
+    let codes = |key: u128| (0..dims).map(|d| lane(key, d)).collect();
+    let mut out: Vec<CubeRow> = kept
+        .iter()
+        .map(|(key, acc)| CubeRow {
+            keys: codes(*key),
+            others: false,
+            values: (0..measures).map(|m| value(acc, m)).collect(),
+        })
+        .collect();
     if let Some(acc) = others {
         out.push(CubeRow {
             keys: Vec::new(),
@@ -569,9 +375,225 @@ fn finish(
             values: (0..measures).map(|m| value(&acc, m)).collect(),
         });
     }
+    out.extend(missing_rows.iter().map(|(key, acc)| CubeRow {
+        keys: codes(*key),
+        others: false,
+        values: (0..measures).map(|m| value(acc, m)).collect(),
+    }));
     Cube {
         rows: out,
         totals: (0..measures).map(|m| value(&totals, m)).collect(),
+    }
+}
+
+/// Sorts the groups as the request asks; ties by the dimensions' values.
+fn sort(
+    rows: &mut [(u128, &[Accumulator])],
+    request: &CubeRequest,
+    dims: usize,
+    value: impl Fn(&[Accumulator], usize) -> Option<f64>,
+) {
+    let by_keys = |a: u128, b: u128| {
+        (0..dims)
+            .map(|d| lane(a, d).cmp(&lane(b, d)))
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
+    };
+    rows.sort_by(|(ka, aa), (kb, ab)| match request.sort {
+        Sort::Dimension { descending } => {
+            let o = by_keys(*ka, *kb);
+            if descending {
+                o.reverse()
+            } else {
+                o
+            }
+        }
+        Sort::Measure { index, descending } => {
+            let (a, b) = (
+                value(aa, index).unwrap_or(f64::NEG_INFINITY),
+                value(ab, index).unwrap_or(f64::NEG_INFINITY),
+            );
+            let o = a.total_cmp(&b);
+            (if descending { o.reverse() } else { o }).then_with(|| by_keys(*ka, *kb))
+        }
+    });
+}
+
+/// The groups of several tables (a measure each, or a count of a key's distinct values in each
+/// table holding it) as one set of groups.
+fn merge<'a>(
+    grouped: impl Iterator<Item = &'a Grouped>,
+    measures: usize,
+) -> (Groups, Vec<Accumulator>, Vec<Accumulator>, bool) {
+    let mut groups = Groups::packed();
+    let mut accumulators: Vec<Accumulator> = Vec::new();
+    let mut totals = vec![Accumulator::default(); measures];
+    let mut several = false;
+    for g in grouped {
+        several |= g.several;
+        for (total, theirs) in totals.iter_mut().zip(&g.totals) {
+            total.merge(theirs);
+        }
+        for (key, slot) in g.groups.each() {
+            let at = slot_of(&mut groups, &mut accumulators, key, measures);
+            for m in 0..measures {
+                accumulators[at * measures + m].merge(&g.accumulators[slot * measures + m]);
+            }
+        }
+    }
+    (groups, accumulators, totals, several)
+}
+
+/// The slot of a group, made on first sight.
+#[inline]
+fn slot_of(
+    groups: &mut Groups,
+    accumulators: &mut Vec<Accumulator>,
+    key: u128,
+    measures: usize,
+) -> usize {
+    match groups {
+        Groups::Dense { seen } => {
+            let width = seen.len() - 1;
+            let code = lane(key, 0);
+            let slot = if code == NULL { width } else { code as usize };
+            seen[slot] = true;
+            slot
+        }
+        Groups::Packed { slots, keys } => {
+            let next = keys.len() as u32;
+            *slots.entry(key).or_insert_with(|| {
+                keys.push(key);
+                accumulators.extend(std::iter::repeat_n(Accumulator::default(), measures));
+                next
+            }) as usize
+        }
+    }
+}
+
+/// Calls `visit` with each possible row of `table`: the combinations it reaches, and for each of
+/// the table's measures (`mine`) with a value at the row, the measure, the value's code and its
+/// number (NaN: not a number).
+fn each_row(
+    model: &DataModel,
+    evaluation: &Evaluation,
+    table: usize,
+    request: &CubeRequest,
+    reach: &Reach,
+    mine: &[usize],
+    mut visit: impl FnMut(&[u128], &[(usize, u32, f64)]),
+) {
+    let columns: Vec<&crate::codes::Codes> = mine
+        .iter()
+        .map(|&m| {
+            &model.tables[table]
+                .columns
+                .iter()
+                .find(|c| c.field == request.measures[m].field)
+                .expect("a measure's table holds its field")
+                .codes
+        })
+        .collect();
+    let numbers: Vec<Cow<[f64]>> = mine
+        .iter()
+        .map(|&m| model.fields[request.measures[m].field].values.numbers())
+        .collect();
+    let mut part_codes: Vec<Vec<u32>> = vec![Vec::new(); reach.parts.len()];
+    let mut measure_codes: Vec<Vec<u32>> = vec![Vec::new(); mine.len()];
+    let mut tuples = Vec::new();
+    let mut row_measures = Vec::with_capacity(mine.len());
+    let mut sets: Vec<&[u128]> = Vec::new();
+    evaluation.for_each_chunk(model, table, |chunk| {
+        for (part, out) in reach.parts.iter().zip(part_codes.iter_mut()) {
+            match part {
+                Part::Own { codes, .. } => chunk.gather(codes, out),
+                Part::Branch { key, .. } => chunk.gather(key, out),
+                Part::Island { .. } => out.clear(),
+            }
+        }
+        for (codes, out) in columns.iter().zip(measure_codes.iter_mut()) {
+            chunk.gather(codes, out);
+        }
+        for i in 0..chunk.len() {
+            let mut base = NOTHING;
+            sets.clear();
+            for (part, codes) in reach.parts.iter().zip(&part_codes) {
+                match part {
+                    Part::Own { lane, .. } => base &= with_lane(*lane, codes[i]),
+                    Part::Branch { map, .. } => sets.push(map.get(codes[i])),
+                    Part::Island { tuples } => sets.push(tuples),
+                }
+            }
+            reach::product(base, &sets, &mut tuples);
+            row_measures.clear();
+            for (at, &m) in mine.iter().enumerate() {
+                let code = measure_codes[at][i];
+                if code != NULL {
+                    let number = numbers[at].get(code as usize).copied().unwrap_or(f64::NAN);
+                    row_measures.push((m, code, number));
+                }
+            }
+            visit(&tuples, &row_measures);
+        }
+    });
+}
+
+/// Any aggregation, up to three dimensions, any association: each row once in every group it
+/// reaches, and once in the totals.
+fn general(
+    model: &DataModel,
+    evaluation: &Evaluation,
+    table: usize,
+    request: &CubeRequest,
+    reach: &Reach,
+    mine: &[usize],
+) -> Grouped {
+    let measures = request.measures.len();
+    let distinct: Vec<bool> = request
+        .measures
+        .iter()
+        .map(|m| m.aggregation == Aggregation::CountDistinct)
+        .collect();
+    let mut groups = match request.dimensions.len() {
+        0 => Groups::Dense {
+            seen: vec![false; 1],
+        },
+        1 => Groups::Dense {
+            seen: vec![false; model.fields[request.dimensions[0]].values.len() + 1],
+        },
+        _ => Groups::packed(),
+    };
+    let mut accumulators: Vec<Accumulator> = match &groups {
+        Groups::Dense { seen } => vec![Accumulator::default(); seen.len() * measures],
+        Groups::Packed { .. } => Vec::new(),
+    };
+    let mut totals = vec![Accumulator::default(); measures];
+    let mut several = false;
+    each_row(
+        model,
+        evaluation,
+        table,
+        request,
+        reach,
+        mine,
+        |tuples, row_measures| {
+            several |= tuples.len() > 1;
+            for &(m, code, number) in row_measures {
+                totals[m].add(code, number, distinct[m]);
+            }
+            for &key in tuples {
+                let slot = slot_of(&mut groups, &mut accumulators, key, measures);
+                for &(m, code, number) in row_measures {
+                    accumulators[slot * measures + m].add(code, number, distinct[m]);
+                }
+            }
+        },
+    );
+    Grouped {
+        groups,
+        accumulators,
+        totals,
+        several,
     }
 }
 

@@ -73,6 +73,14 @@ impl DataModel {
         crate::load::from_csv(files)
     }
 
+    /// Loads the sources, named by `(name, bytes)`, as the plan says: the one way into a model.
+    pub fn load(
+        plan: &crate::plan::LoadPlan,
+        sources: &[(&str, &[u8])],
+    ) -> Result<crate::load::Loaded, LoadError> {
+        crate::load::run(plan, sources)
+    }
+
     /// Bytes the model holds: every table's codes, plus each distinct value once.
     pub fn heap_bytes(&self) -> usize {
         let codes: usize = self

@@ -139,6 +139,7 @@ mod tests {
                 .collect(),
             sort: Sort::Dimension { descending: false },
             top: None,
+            hide_missing: false,
         };
         let answer = |threads: usize| {
             super::set_threads(threads);
@@ -211,7 +212,11 @@ mod tests {
             "the same fields, types and values"
         );
         assert_eq!(codes(&one), codes(&two), "the same codes in every column");
-        assert_eq!(one.fields.len(), 5);
+        assert_eq!(
+            one.fields.len(),
+            6,
+            "five, and the synthetic key of Customer and Region, which both files hold"
+        );
 
         // A bad row is reported alike, wherever it is read.
         csv.push_str("300000,North,C1\n");

@@ -177,6 +177,7 @@ mod tests {
             ],
             sort: Sort::Dimension { descending: false },
             top: None,
+            hide_missing: false,
         };
         assert_eq!(
             compute(&model, &everything, &total).totals,

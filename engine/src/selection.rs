@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use crate::codes::{Code, Codes};
+use crate::forest::Forest;
 use crate::model::{DataModel, NULL};
 use crate::with_codes;
-use scan::passing;
 
+mod infer;
 mod scan;
 
 /// Rows handed to a chart a block at a time: a range of row numbers where every row of a table
@@ -98,18 +99,16 @@ impl Selections {
     }
 }
 
-/// The rows of each table that survive the selections, and the values still possible, found by
-/// narrowing both until nothing changes: a table's surviving rows limit the values of its key
-/// fields (fields it shares with other tables), which limit the rows of those other tables.
+/// The rows of each table that the selections leave possible (`infer`), and what charts of one
+/// sheet share of them.
 ///
-/// Rows are kept as lists of surviving row numbers (or `None` where every row survives), so
-/// that charts visit only those rows. Fields of one table only are not narrowed during the
-/// fixpoint (no other table depends on them); `possible` works them out when asked.
+/// Rows are kept as lists of possible row numbers (or `None` where every row is possible), so
+/// that charts visit only those rows.
 pub struct Evaluation {
-    /// Per table: the surviving rows, in order; `None` when every row survives.
+    /// Per table: the possible rows, in order; `None` when every row is possible.
     pub alive: Vec<Option<Vec<u32>>>,
-    /// Per field narrowed while evaluating (keys, selected fields): which values remain.
-    narrowed: Vec<Option<Vec<bool>>>,
+    /// The association forest the inference walked; charts walk the same one.
+    pub forest: Forest,
     selections: Selections,
     /// Columns' codes at the surviving rows, gathered once for every chart of a sheet that
     /// reads them: picking a tenth of the rows out of a column costs as much memory traffic as
@@ -226,35 +225,45 @@ impl Evaluation {
         cache.get(&(table, field)).cloned()
     }
 
-    /// Which values of a field are still possible (selected ones included).
+    /// Which values of a field are possible: those in a possible row of any table that holds
+    /// the field (selected ones included; a selected value in no possible row is not).
     pub fn possible(&self, model: &DataModel, field: usize) -> Vec<bool> {
-        if let Some(narrowed) = &self.narrowed[field] {
-            return narrowed.clone();
+        let width = model.fields[field].values.len();
+        let tables = &self.forest.tables_of[field];
+        if tables.iter().all(|&t| self.alive[t].is_none())
+            && !self.selections.fields.contains_key(&field)
+        {
+            return vec![true; width];
         }
-        let mut possible = start_of(model, &self.selections, field);
-        for (t, table) in model.tables.iter().enumerate() {
-            let (Some(rows), Some(column)) = (
-                &self.alive[t],
-                table.columns.iter().find(|c| c.field == field),
-            ) else {
-                continue;
-            };
+        let mut possible = vec![false; width];
+        for &t in tables {
+            let column = model.tables[t]
+                .columns
+                .iter()
+                .find(|c| c.field == field)
+                .expect("the field's table holds it");
             // A chart of the sheet has usually read this column's surviving codes already: one
             // pass over that short copy instead of picking them out of the whole column again.
-            let present = match self.gathered_before(t, field) {
-                Some(gathered) => present_in_all(&gathered, possible.len()),
-                None => present_in(&column.codes, rows, possible.len()),
+            let present = match (&self.alive[t], self.gathered_before(t, field)) {
+                (Some(_), Some(gathered)) => present_in_all(&gathered, width),
+                (Some(rows), None) => present_in(&column.codes, rows, width),
+                (None, _) => present_in_all(&column.codes, width),
             };
             for (slot, here) in possible.iter_mut().zip(present) {
-                *slot &= here;
+                *slot |= here;
             }
         }
         possible
     }
+
+    /// The selections this evaluation answers.
+    pub fn selections(&self) -> &Selections {
+        &self.selections
+    }
 }
 
 /// A field's values before narrowing: the selected ones, or all of them.
-fn start_of(model: &DataModel, selections: &Selections, field: usize) -> Vec<bool> {
+pub(crate) fn start_of(model: &DataModel, selections: &Selections, field: usize) -> Vec<bool> {
     let width = model.fields[field].values.len();
     match selections.fields.get(&field) {
         Some(codes) => {
@@ -271,7 +280,7 @@ fn start_of(model: &DataModel, selections: &Selections, field: usize) -> Vec<boo
 }
 
 /// Which codes occur in these rows of a column.
-fn present_in(codes: &Codes, rows: &[u32], width: usize) -> Vec<bool> {
+pub(crate) fn present_in(codes: &Codes, rows: &[u32], width: usize) -> Vec<bool> {
     fn mark<C: Code>(codes: &[C], rows: &[u32], present: &mut [bool]) {
         for &r in rows {
             let code = codes[r as usize].widen();
@@ -286,7 +295,7 @@ fn present_in(codes: &Codes, rows: &[u32], width: usize) -> Vec<bool> {
 }
 
 /// Which codes occur anywhere in `codes`.
-fn present_in_all(codes: &Codes, width: usize) -> Vec<bool> {
+pub(crate) fn present_in_all(codes: &Codes, width: usize) -> Vec<bool> {
     let mut present = vec![false; width];
     with_codes!(codes, c => {
         for code in c.iter().map(|x| x.widen()) {
@@ -298,75 +307,17 @@ fn present_in_all(codes: &Codes, width: usize) -> Vec<bool> {
     present
 }
 
+/// What the selections leave possible in every table.
 pub fn evaluate(model: &DataModel, selections: &Selections) -> Evaluation {
-    let tables_of = |field: usize| {
-        model
-            .tables
-            .iter()
-            .filter(|t| t.columns.iter().any(|c| c.field == field))
-            .count()
-    };
-    let is_key: Vec<bool> = (0..model.fields.len()).map(|f| tables_of(f) > 1).collect();
-    let mut narrowed: Vec<Option<Vec<bool>>> = (0..model.fields.len())
-        .map(|f| {
-            selections
-                .fields
-                .contains_key(&f)
-                .then(|| start_of(model, selections, f))
-        })
+    let forest = Forest::of(model);
+    let alive = infer::possible_rows(model, &forest, selections)
+        .into_iter()
+        .zip(&model.tables)
+        .map(|(rows, table)| rows.filter(|rows| rows.len() < table.rows))
         .collect();
-    let mut alive: Vec<Option<Vec<u32>>> = vec![None; model.tables.len()];
-    // Only what a selection reaches is narrowed: with nothing selected, every value is
-    // possible, even one that no row of another table matches. A table is rerun only when
-    // another table has narrowed one of its fields.
-    let mut stale: Vec<bool> = model
-        .tables
-        .iter()
-        .map(|t| t.columns.iter().any(|c| narrowed[c.field].is_some()))
-        .collect();
-    while let Some(t) = stale.iter().position(|s| *s) {
-        stale[t] = false;
-        let table = &model.tables[t];
-        let mut survivors: Option<Vec<u32>> = alive[t].take();
-        for column in &table.columns {
-            if let Some(possible) = narrowed[column.field].as_deref() {
-                survivors = Some(passing(&column.codes, possible, survivors.as_deref()));
-            }
-        }
-        let survivors = survivors.unwrap_or_else(|| (0..table.rows as u32).collect());
-        for column in table.columns.iter().filter(|c| is_key[c.field]) {
-            let present = present_in(
-                &column.codes,
-                &survivors,
-                model.fields[column.field].values.len(),
-            );
-            // A field a selection reaches for the first time constrains the other tables even
-            // when no value drops out: their rows without a value of it no longer survive.
-            let mut changed = narrowed[column.field].is_none();
-            let possible = narrowed[column.field].get_or_insert_with(|| vec![true; present.len()]);
-            for (slot, here) in possible.iter_mut().zip(present) {
-                if *slot && !here {
-                    *slot = false;
-                    changed = true;
-                }
-            }
-            if changed {
-                for (other, o) in model.tables.iter().enumerate() {
-                    if other != t && o.columns.iter().any(|c| c.field == column.field) {
-                        stale[other] = true;
-                    }
-                }
-            }
-        }
-        alive[t] = if survivors.len() == table.rows {
-            None
-        } else {
-            Some(survivors)
-        };
-    }
     Evaluation {
         alive,
-        narrowed,
+        forest,
         selections: selections.clone(),
         gathered: Mutex::default(),
         summed: Mutex::default(),

@@ -14,9 +14,11 @@ use crate::types::FieldType;
 use crate::values::Values;
 use crate::with_codes;
 
-/// Version 2: typed values and narrow codes. A version-1 snapshot is refused as damaged, and
-/// the app is loaded again from its files.
-const MAGIC: &[u8; 8] = b"SLSNAP2\n";
+/// Version 3: the load of the associative model (missing-value tokens, zoned timestamps and
+/// times, codes remapped to their field's final width, synthetic keys). An older snapshot is
+/// refused as damaged, and the app is loaded again from its files: a version-2 snapshot may hold
+/// codes that the old load clipped.
+const MAGIC: &[u8; 8] = b"SLSNAP3\n";
 
 /// Writes the model; `out` should be buffered.
 pub fn write(model: &DataModel, out: &mut impl Write) -> io::Result<()> {
@@ -29,7 +31,7 @@ pub fn write(model: &DataModel, out: &mut impl Write) -> io::Result<()> {
         match &field.values {
             Values::Int(v) | Values::Timestamp(v) => put_all(out, v, i64::to_le_bytes)?,
             Values::Num(v) => put_all(out, v, f64::to_le_bytes)?,
-            Values::Date(v) => put_all(out, v, i32::to_le_bytes)?,
+            Values::Date(v) | Values::Time(v) => put_all(out, v, i32::to_le_bytes)?,
             Values::Text(v) => {
                 for text in v {
                     put_str(out, text)?;
@@ -114,6 +116,7 @@ pub fn read(input: &mut impl Read) -> io::Result<DataModel> {
             FieldType::Decimal => Values::Num(get_all(input, count, f64::from_le_bytes)?),
             FieldType::Date => Values::Date(get_all(input, count, i32::from_le_bytes)?),
             FieldType::Timestamp => Values::Timestamp(get_all(input, count, i64::from_le_bytes)?),
+            FieldType::Time => Values::Time(get_all(input, count, i32::from_le_bytes)?),
             FieldType::Text => {
                 let mut texts = Vec::with_capacity(count.min(1 << 16));
                 for _ in 0..count {
@@ -179,6 +182,7 @@ fn type_tag(field_type: FieldType) -> u8 {
         FieldType::Decimal => 1,
         FieldType::Date => 2,
         FieldType::Timestamp => 3,
+        FieldType::Time => 5,
         FieldType::Text => 4,
     }
 }
@@ -189,6 +193,7 @@ fn type_of_tag(tag: u8) -> io::Result<FieldType> {
         1 => FieldType::Decimal,
         2 => FieldType::Date,
         3 => FieldType::Timestamp,
+        5 => FieldType::Time,
         4 => FieldType::Text,
         _ => return Err(corrupt("a field has an unknown type")),
     })

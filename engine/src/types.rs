@@ -2,13 +2,35 @@
 
 use std::cmp::Ordering;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FieldType {
     Integer,
     Decimal,
     Date,
     Timestamp,
+    /// A time of day.
+    Time,
     Text,
+}
+
+impl FieldType {
+    /// The type as people read it (and as the load plan writes it).
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Integer => "integer",
+            FieldType::Decimal => "decimal",
+            FieldType::Date => "date",
+            FieldType::Timestamp => "timestamp",
+            FieldType::Time => "time",
+            FieldType::Text => "text",
+        }
+    }
+
+    /// Whether a measure can add its values up (sum, average, minimum, maximum).
+    pub fn is_numeric(self) -> bool {
+        matches!(self, FieldType::Integer | FieldType::Decimal)
+    }
 }
 
 /// One distinct value of a field.
@@ -18,8 +40,11 @@ pub enum Value {
     Num(f64),
     /// Days since 1970-01-01.
     Date(i32),
-    /// Milliseconds since 1970-01-01T00:00:00 (no time zone: as written in the file).
+    /// Milliseconds since 1970-01-01T00:00:00: as written in the file, or in UTC when the file
+    /// gave a zone (`Z`, `+02:00`).
     Timestamp(i64),
+    /// Milliseconds since midnight.
+    Time(i32),
     Text(String),
 }
 
@@ -33,6 +58,7 @@ impl Value {
             (Num(a), Num(b)) => a.total_cmp(b),
             (Date(a), Date(b)) => a.cmp(b),
             (Timestamp(a), Timestamp(b)) => a.cmp(b),
+            (Time(a), Time(b)) => a.cmp(b),
             (Text(a), Text(b)) => a.cmp(b),
             (a, b) => a.rank().cmp(&b.rank()),
         }
@@ -44,7 +70,8 @@ impl Value {
             Value::Num(_) => 1,
             Value::Date(_) => 2,
             Value::Timestamp(_) => 3,
-            Value::Text(_) => 4,
+            Value::Time(_) => 4,
+            Value::Text(_) => 5,
         }
     }
 
@@ -78,6 +105,10 @@ impl std::fmt::Display for Value {
                     rest / 60 % 60,
                     rest % 60
                 )
+            }
+            Value::Time(ms) => {
+                let s = ms / 1000;
+                write!(f, "{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
             }
             Value::Text(t) => f.write_str(t),
         }
@@ -128,27 +159,68 @@ fn parse_date(text: &str) -> Option<i32> {
         .then(|| days_from_civil(y, m, d))
 }
 
+/// `YYYY-MM-DD`, a space or `T`, a time of day, then optionally a zone: `Z` or an offset
+/// (`+02:00`, `+0200`, `-05`). A zoned timestamp is kept in UTC.
 fn parse_timestamp(text: &str) -> Option<i64> {
-    if text.len() < 19 || !matches!(text.as_bytes()[10], b' ' | b'T') {
+    if text.len() < 16 || !matches!(text.as_bytes()[10], b' ' | b'T') {
         return None;
     }
     let days = parse_date(&text[0..10])?;
-    let time = &text[11..];
-    let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
-    let parts: Vec<&str> = hms.split(':').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.len() != 2) {
+    let rest = &text[11..];
+    let (time, offset_minutes) = split_zone(rest)?;
+    let millis = parse_time(time)?;
+    Some(i64::from(days) * 86_400_000 + i64::from(millis) - offset_minutes * 60_000)
+}
+
+/// A time of day and the minutes its zone is ahead of UTC (0 for none or `Z`).
+fn split_zone(text: &str) -> Option<(&str, i64)> {
+    if let Some(time) = text.strip_suffix('Z').or_else(|| text.strip_suffix('z')) {
+        return Some((time, 0));
+    }
+    // An offset starts at the last sign after the seconds (a time has no sign of its own).
+    let Some(at) = text.rfind(['+', '-']) else {
+        return Some((text, 0));
+    };
+    let (time, zone) = text.split_at(at);
+    let sign = if zone.starts_with('-') { -1 } else { 1 };
+    let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
         return None;
     }
-    let (h, mi, s): (i64, i64, i64) = (
-        parts[0].parse().ok()?,
-        parts[1].parse().ok()?,
-        parts[2].parse().ok()?,
-    );
+    let hours: i64 = digits[0..2].parse().ok()?;
+    let minutes: i64 = if digits.len() == 4 {
+        digits[2..4].parse().ok()?
+    } else {
+        0
+    };
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    Some((time, sign * (hours * 60 + minutes)))
+}
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff…`: milliseconds since midnight.
+fn parse_time(text: &str) -> Option<i32> {
+    let (hms, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let parts: Vec<&str> = hms.split(':').collect();
+    if !matches!(parts.len(), 2 | 3)
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let number = |p: &str| p.parse::<i32>().ok();
+    let (h, mi) = (number(parts[0])?, number(parts[1])?);
+    let s = match parts.get(2) {
+        Some(p) => number(p)?,
+        None if fraction.is_empty() => 0,
+        None => return None,
+    };
     if h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    let fraction = fraction.trim_end_matches('Z');
-    let millis: i64 = if fraction.is_empty() {
+    let millis: i32 = if fraction.is_empty() {
         0
     } else if fraction.bytes().all(|b| b.is_ascii_digit()) {
         format!("{:0<3}", &fraction[..fraction.len().min(3)])
@@ -157,7 +229,7 @@ fn parse_timestamp(text: &str) -> Option<i64> {
     } else {
         return None;
     };
-    Some(i64::from(days) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + millis)
+    Some(((h * 60 + mi) * 60 + s) * 1000 + millis)
 }
 
 fn parse_integer(text: &str) -> Option<i64> {
@@ -192,10 +264,11 @@ const INTEGER: u8 = 1;
 const DECIMAL: u8 = 2;
 const DATE: u8 = 4;
 const TIMESTAMP: u8 = 8;
+const TIME: u8 = 16;
 
 impl Default for TypeGuess {
     fn default() -> Self {
-        TypeGuess(INTEGER | DECIMAL | DATE | TIMESTAMP)
+        TypeGuess(INTEGER | DECIMAL | DATE | TIMESTAMP | TIME)
     }
 }
 
@@ -215,6 +288,21 @@ impl TypeGuess {
         {
             self.0 &= !TIMESTAMP;
         }
+        if self.0 & TIME != 0 && parse_time(cell).is_none() {
+            self.0 &= !TIME;
+        }
+    }
+
+    /// Why the column has its type, in words for the data-model step.
+    pub fn reason(self) -> &'static str {
+        match self.field_type() {
+            FieldType::Integer => "every value is a whole number",
+            FieldType::Decimal => "every value is a number, some with decimals",
+            FieldType::Date => "every value is a date written YYYY-MM-DD",
+            FieldType::Timestamp => "every value is a date and time (ISO 8601)",
+            FieldType::Time => "every value is a time of day",
+            FieldType::Text => "some values are neither numbers nor dates",
+        }
     }
 
     pub fn field_type(self) -> FieldType {
@@ -226,6 +314,8 @@ impl TypeGuess {
             FieldType::Date
         } else if self.0 & TIMESTAMP != 0 {
             FieldType::Timestamp
+        } else if self.0 & TIME != 0 {
+            FieldType::Time
         } else {
             FieldType::Text
         }
@@ -241,6 +331,21 @@ pub fn infer<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> FieldType {
     guess.field_type()
 }
 
+/// A cell as a value of the field's type, or `None` when it is not one (a type the user chose
+/// that some cells do not fit).
+pub fn parse_as(text: &str, field_type: FieldType) -> Option<Value> {
+    match field_type {
+        FieldType::Integer => parse_integer(text).map(Value::Int),
+        FieldType::Decimal => parse_decimal(text).map(Value::Num),
+        FieldType::Date => parse_date(text).map(Value::Date),
+        FieldType::Timestamp => parse_timestamp(text)
+            .or_else(|| parse_date(text).map(|d| i64::from(d) * 86_400_000))
+            .map(Value::Timestamp),
+        FieldType::Time => parse_time(text).map(Value::Time),
+        FieldType::Text => Some(Value::Text(text.to_string())),
+    }
+}
+
 /// A cell as a value of the field's type (the type was inferred to fit, so this succeeds).
 pub fn value_of(text: &str, field_type: FieldType) -> Value {
     let fallback = || Value::Text(text.to_string());
@@ -252,6 +357,7 @@ pub fn value_of(text: &str, field_type: FieldType) -> Value {
             .or_else(|| parse_date(text).map(|d| i64::from(d) * 86_400_000))
             .map(Value::Timestamp)
             .unwrap_or_else(fallback),
+        FieldType::Time => parse_time(text).map(Value::Time).unwrap_or_else(fallback),
         FieldType::Text => fallback(),
     }
 }
@@ -277,6 +383,14 @@ mod tests {
                 &[Some("2026-11-23 09:00:00"), Some("2026-11-23T10:15:30.25")],
                 FieldType::Timestamp,
             ),
+            (
+                &[Some("2026-11-23T09:00:00Z"), Some("2026-11-23T10:15+02:00")],
+                FieldType::Timestamp,
+            ),
+            (&[Some("2013-01-01T05:00:00-0500")], FieldType::Timestamp),
+            (&[Some("09:30"), Some("23:59:59.5")], FieldType::Time),
+            (&[Some("2026-11-23T09:00:00Q")], FieldType::Text),
+            (&[Some("24:00")], FieldType::Text),
             (&[Some("2023-02-29")], FieldType::Text),
             (&[Some("007"), Some("12")], FieldType::Text),
             (&[Some("North"), Some("1")], FieldType::Text),
@@ -299,6 +413,17 @@ mod tests {
             "2026-11-23 09:05:07"
         );
         assert_eq!(value_of("2.50", FieldType::Decimal), Value::Num(2.5));
+        assert_eq!(
+            value_of("2013-01-01T05:00:00Z", FieldType::Timestamp),
+            value_of("2013-01-01 07:00:00+02:00", FieldType::Timestamp),
+            "a zoned timestamp is kept in UTC"
+        );
+        assert_eq!(
+            value_of("2013-01-01T05:00:00Z", FieldType::Timestamp).to_string(),
+            "2013-01-01 05:00:00"
+        );
+        assert_eq!(value_of("07:05", FieldType::Time).to_string(), "07:05:00");
+        assert_eq!(parse_as("NA", FieldType::Decimal), None);
         for days in [-800_000, -1, 0, 59, 20_415, 2_932_896] {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);

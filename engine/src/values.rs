@@ -14,6 +14,8 @@ pub enum Values {
     Date(Vec<i32>),
     /// Milliseconds since 1970-01-01T00:00:00.
     Timestamp(Vec<i64>),
+    /// Milliseconds since midnight.
+    Time(Vec<i32>),
     Text(Vec<Box<str>>),
 }
 
@@ -24,6 +26,7 @@ impl Values {
             FieldType::Decimal => Values::Num(Vec::new()),
             FieldType::Date => Values::Date(Vec::new()),
             FieldType::Timestamp => Values::Timestamp(Vec::new()),
+            FieldType::Time => Values::Time(Vec::new()),
             FieldType::Text => Values::Text(Vec::new()),
         }
     }
@@ -47,6 +50,7 @@ impl Values {
             (Values::Date(v), Value::Date(d)) => v.push(d),
             (Values::Timestamp(v), Value::Timestamp(t)) => v.push(t),
             (Values::Timestamp(v), Value::Date(d)) => v.push(i64::from(d) * 86_400_000),
+            (Values::Time(v), Value::Time(t)) => v.push(t),
             (Values::Text(v), value) => v.push(value.to_string().into_boxed_str()),
             (values, value) => unreachable!("a {value:?} in a field of {values:?}"),
         }
@@ -58,6 +62,7 @@ impl Values {
             Values::Num(_) => FieldType::Decimal,
             Values::Date(_) => FieldType::Date,
             Values::Timestamp(_) => FieldType::Timestamp,
+            Values::Time(_) => FieldType::Time,
             Values::Text(_) => FieldType::Text,
         }
     }
@@ -66,7 +71,7 @@ impl Values {
         match self {
             Values::Int(v) | Values::Timestamp(v) => v.len(),
             Values::Num(v) => v.len(),
-            Values::Date(v) => v.len(),
+            Values::Date(v) | Values::Time(v) => v.len(),
             Values::Text(v) => v.len(),
         }
     }
@@ -82,6 +87,7 @@ impl Values {
             Values::Num(v) => Value::Num(*v.get(code)?),
             Values::Date(v) => Value::Date(*v.get(code)?),
             Values::Timestamp(v) => Value::Timestamp(*v.get(code)?),
+            Values::Time(v) => Value::Time(*v.get(code)?),
             Values::Text(v) => Value::Text(v.get(code)?.to_string()),
         })
     }
@@ -113,6 +119,7 @@ impl Values {
             (Values::Num(v), Value::Num(n)) => v.binary_search_by(|x| x.total_cmp(n)),
             (Values::Date(v), Value::Date(d)) => v.binary_search(d),
             (Values::Timestamp(v), Value::Timestamp(t)) => v.binary_search(t),
+            (Values::Time(v), Value::Time(t)) => v.binary_search(t),
             (Values::Text(v), Value::Text(t)) => v.binary_search_by(|x| (**x).cmp(t.as_str())),
             // A value of another kind is in no field of this one.
             _ => Err(self.len()),
@@ -124,7 +131,7 @@ impl Values {
         match self {
             Values::Int(v) | Values::Timestamp(v) => v.capacity() * 8,
             Values::Num(v) => v.capacity() * 8,
-            Values::Date(v) => v.capacity() * 4,
+            Values::Date(v) | Values::Time(v) => v.capacity() * 4,
             Values::Text(v) => v.capacity() * 16 + v.iter().map(|t| t.len()).sum::<usize>(),
         }
     }
@@ -144,6 +151,7 @@ impl Values {
             Values::Num(v) => Values::Num(kept(v, keep)),
             Values::Date(v) => Values::Date(kept(v, keep)),
             Values::Timestamp(v) => Values::Timestamp(kept(v, keep)),
+            Values::Time(v) => Values::Time(kept(v, keep)),
             Values::Text(v) => Values::Text(kept(v, keep)),
         }
     }

@@ -66,6 +66,7 @@ fn sums(model: &DataModel, evaluation: &Evaluation, dimensions: &[&str]) -> Vec<
             }],
             sort: Sort::Dimension { descending: false },
             top: None,
+            hide_missing: false,
         },
     );
     cube.rows
@@ -75,7 +76,12 @@ fn sums(model: &DataModel, evaluation: &Evaluation, dimensions: &[&str]) -> Vec<
                 .keys
                 .iter()
                 .zip(&dims)
-                .map(|(k, d)| model.fields[*d].values.text(*k as usize).unwrap())
+                .map(|(k, d)| {
+                    model.fields[*d]
+                        .values
+                        .text(*k as usize)
+                        .unwrap_or_else(|| "-".into())
+                })
                 .collect::<Vec<_>>()
                 .join(" / ");
             (label, row.values[0].unwrap())
@@ -105,15 +111,16 @@ fn sales_by_country_follow_orders_through_customers_to_their_cities() {
     let everything = evaluate(&model, &Selections::default());
     assert_eq!(
         sums(&model, &everything, &["Country"]),
-        pairs(&[("France", 5.0), ("Norway", 220.0)]),
-        "Umbrella has no city: its order is in no country"
+        pairs(&[("France", 5.0), ("Norway", 220.0), ("-", 1.0)]),
+        "Umbrella has no city: its order is in no country, under the missing value"
     );
     assert_eq!(
         sums(&model, &everything, &["Country", "City"]),
         pairs(&[
             ("France / Lyon", 5.0),
             ("Norway / Bergen", 70.0),
-            ("Norway / Oslo", 150.0)
+            ("Norway / Oslo", 150.0),
+            ("- / -", 1.0),
         ])
     );
 }
@@ -157,8 +164,8 @@ fn section_access_on_a_country_keeps_only_its_orders_three_tables_away() {
     assert_eq!(possible(&france, &everything, "OrderId"), ["4"]);
     assert_eq!(
         possible(&france, &everything, "City"),
-        ["Lyon"],
-        "Nice has no customer, so nothing of France's data reaches it"
+        ["Lyon", "Nice"],
+        "Nice is in France: the rule allows it, though no customer lives there"
     );
     assert_eq!(france.code_of(france.field("Name").unwrap(), "Acme"), None);
 }
@@ -228,6 +235,7 @@ fn section_access_on_a_region_reaches_the_other_branch_of_the_snowflake() {
                 }],
                 sort: Sort::Dimension { descending: false },
                 top: None,
+                hide_missing: false,
             },
         )
         .totals[0]

@@ -18,32 +18,29 @@ fn aggregation(a: Aggregation) -> engine::Aggregation {
     }
 }
 
-fn field_type_name(field_type: engine::types::FieldType) -> &'static str {
-    use engine::types::FieldType::*;
-    match field_type {
-        Integer => "integer",
-        Decimal => "decimal",
-        Date => "date",
-        Timestamp => "timestamp",
-        Text => "text",
-    }
-}
-
 pub fn fields_info(model: &DataModel) -> Vec<FieldInfo> {
     model
         .fields
         .iter()
         .enumerate()
-        .map(|(f, field)| FieldInfo {
-            name: field.name.clone(),
-            field_type: field_type_name(field.field_type).into(),
-            distinct: field.values.len(),
-            tables: model
-                .tables
-                .iter()
-                .filter(|t| t.columns.iter().any(|c| c.field == f))
-                .map(|t| t.name.clone())
-                .collect(),
+        .map(|(f, field)| {
+            let holding = || {
+                model
+                    .tables
+                    .iter()
+                    .filter(move |t| t.columns.iter().any(|c| c.field == f))
+            };
+            FieldInfo {
+                name: field.name.clone(),
+                field_type: field.field_type.name().into(),
+                distinct: field.values.len(),
+                tables: holding().map(|t| t.name.clone()).collect(),
+                rows: holding().map(|t| t.rows).sum(),
+                missing: holding()
+                    .flat_map(|t| t.columns.iter().filter(|c| c.field == f))
+                    .map(|c| c.nulls)
+                    .sum(),
+            }
         })
         .collect()
 }
@@ -59,12 +56,13 @@ pub fn tables_info(model: &DataModel) -> Vec<TableInfo> {
         .collect()
 }
 
+/// A value as people read it; the missing value (rows associated with no value) is "-".
 fn label(model: &DataModel, field: usize, code: u32) -> String {
     model.fields[field]
         .values
         .get(code as usize)
         .map(|v| v.to_string())
-        .unwrap_or_default()
+        .unwrap_or_else(|| MISSING_LABEL.into())
 }
 
 fn missing(name: &str) -> ChartData {
@@ -119,7 +117,11 @@ pub fn chart_data(
         measures,
         sort,
         top: top.map(|t| t as usize),
+        hide_missing: spec.hide_missing,
     };
+    if let Some(problem) = engine::cube::problem(model, evaluation, &request) {
+        return ChartData::Problem(format!("{problem} Edit the chart to change it."));
+    }
     let cube = compute(model, evaluation, &request);
     let rows = cube
         .rows

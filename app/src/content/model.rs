@@ -72,6 +72,11 @@ impl Aggregation {
         Aggregation::Max,
     ];
 
+    /// Whether it adds numbers up: offered only on numeric fields (counts apply to every field).
+    pub fn is_numeric(self) -> bool {
+        !matches!(self, Aggregation::Count | Aggregation::CountDistinct)
+    }
+
     pub fn ui_name(self) -> &'static str {
         match self {
             Aggregation::Sum => "Sum",
@@ -132,6 +137,10 @@ pub struct ChartSpec {
     pub descending: bool,
     /// Show this many rows; the rest become one "Others" row.
     pub top: Option<u32>,
+    /// Leave out the row of records associated with no value of a dimension ("-"); the totals
+    /// still count them.
+    #[serde(default)]
+    pub hide_missing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +160,19 @@ pub struct FieldInfo {
     pub distinct: usize,
     /// Tables the field appears in: two or more make it a key that associates them.
     pub tables: Vec<String>,
+    /// Rows of those tables.
+    #[serde(default)]
+    pub rows: usize,
+    /// Of them, rows without a value of the field.
+    #[serde(default)]
+    pub missing: usize,
+}
+
+impl FieldInfo {
+    /// Whether sums, averages, minimums and maximums apply to it (counts apply to every field).
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.field_type.as_str(), "integer" | "decimal")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +197,20 @@ pub struct ChartRow {
     pub codes: Vec<u32>,
     pub others: bool,
     pub values: Vec<Option<f64>>,
+}
+
+/// How the missing value reads: the row of records associated with no value of a dimension.
+pub const MISSING_LABEL: &str = "-";
+
+impl ChartRow {
+    /// The code of the `d`-th dimension's value, when a click can select it: not on the Others
+    /// row, nor on the missing value.
+    pub fn code(&self, d: usize) -> Option<u32> {
+        if self.others {
+            return None;
+        }
+        self.codes.get(d).copied().filter(|&c| c != u32::MAX)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -154,8 +154,28 @@ pub fn check_chart(spec: ChartSpec, fields: &[FieldInfo]) -> Result<ChartSpec, A
         .measures
         .iter()
         .map(|m| {
+            let field = known(&m.field, "measures")?;
+            let info = fields.iter().find(|f| f.name == field).expect("known");
+            if m.aggregation.is_numeric() && !info.is_numeric() {
+                return Err(AppError::invalid(
+                    "measures",
+                    format!(
+                        "\"{field}\" holds {} values, not numbers: it can be counted, not added up. Pick Count or Count distinct, or a numeric field.",
+                        info.field_type
+                    ),
+                ));
+            }
+            if info.tables.len() > 1 && m.aggregation != Aggregation::CountDistinct {
+                return Err(AppError::invalid(
+                    "measures",
+                    format!(
+                        "\"{field}\" associates the tables {}, so it is not clear which table's rows to aggregate: count its distinct values, or aggregate a field of one table.",
+                        info.tables.join(", ")
+                    ),
+                ));
+            }
             Ok(MeasureSpec {
-                field: known(&m.field, "measures")?,
+                field,
                 aggregation: m.aggregation,
             })
         })
@@ -181,6 +201,7 @@ pub fn check_chart(spec: ChartSpec, fields: &[FieldInfo]) -> Result<ChartSpec, A
         sort_by,
         descending: spec.descending,
         top: spec.top,
+        hide_missing: spec.hide_missing,
     })
 }
 
@@ -261,35 +282,79 @@ pub fn table_name(file_name: &str) -> String {
     }
 }
 
-/// The charts of a new app's first sheet, chosen from its fields: a KPI of the main measure,
-/// a bar chart and a pie chart by the two most telling categories, a line chart over time,
-/// a table, and filter panes for the categories.
-pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
-    let is_key = |f: &FieldInfo| f.tables.len() > 1 || f.name.to_ascii_lowercase().ends_with("id");
-    let measure = fields
-        .iter()
-        .filter(|f| !is_key(f))
-        .max_by_key(|f| {
-            (
-                f.field_type == "decimal",
-                f.field_type == "integer",
-                f.distinct,
+/// Names of numbers that are not amounts: identifiers, codes, coordinates and parts of dates.
+/// A first sheet never adds them up.
+fn names_no_amount(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    name.ends_with("id")
+        || words.iter().any(|w| {
+            matches!(
+                *w,
+                "id" | "code"
+                    | "key"
+                    | "no"
+                    | "nr"
+                    | "number"
+                    | "num"
+                    | "lat"
+                    | "latitude"
+                    | "lon"
+                    | "lng"
+                    | "long"
+                    | "longitude"
+                    | "x"
+                    | "y"
+                    | "year"
+                    | "month"
+                    | "day"
+                    | "hour"
+                    | "minute"
+                    | "week"
+                    | "zip"
+                    | "postcode"
+                    | "phone"
+                    | "flight"
+                    | "tailnum"
+                    | "alt"
+                    | "altitude"
+                    | "tz"
             )
         })
-        .filter(|f| f.field_type == "decimal" || f.field_type == "integer");
-    let main = match measure {
-        Some(m) => MeasureSpec {
-            field: m.name.clone(),
-            aggregation: Aggregation::Sum,
-        },
-        None => match fields.first() {
-            Some(f) => MeasureSpec {
-                field: f.name.clone(),
-                aggregation: Aggregation::Count,
-            },
-            None => return Vec::new(),
-        },
+}
+
+/// The charts of a new app's first sheet, chosen from its fields: a KPI counting the rows of
+/// the main table (the largest), a KPI of an amount when one is plainly there, bar and pie
+/// charts of the row count by the two most telling categories, a line over time, a table, and
+/// filter panes for the categories. Counts are never negative and never add up an identifier, a
+/// code or a coordinate.
+pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
+    let is_key = |f: &FieldInfo| f.tables.len() > 1 || f.name.to_ascii_lowercase().ends_with("id");
+    let Some(main_table) = fields
+        .iter()
+        .filter(|f| f.tables.len() == 1)
+        .max_by_key(|f| f.rows)
+        .map(|f| f.tables[0].clone())
+    else {
+        return Vec::new();
     };
+    let own = |f: &&FieldInfo| f.tables.len() == 1 && f.tables[0] == main_table;
+    // A field of the main table with a value in every row counts its rows.
+    let Some(counted) = fields.iter().filter(own).min_by_key(|f| f.missing) else {
+        return Vec::new();
+    };
+    let main = MeasureSpec {
+        field: counted.name.clone(),
+        aggregation: Aggregation::Count,
+    };
+    let amount = fields
+        .iter()
+        .filter(own)
+        .filter(|f| f.is_numeric() && !names_no_amount(&f.name) && f.distinct > 2)
+        .max_by_key(|f| (f.field_type == "decimal", f.distinct));
     let time = fields
         .iter()
         .find(|f| f.field_type == "text" && f.name.to_ascii_lowercase().contains("month"))
@@ -320,16 +385,25 @@ pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
         sort_by,
         descending: sort_by == SortBy::Measure,
         top,
+        hide_missing: false,
     };
-    let mut charts = vec![ChartSpec {
+    let kpi = |measure: MeasureSpec| ChartSpec {
         kind: ChartKind::Kpi,
         title: String::new(),
         dimensions: vec![],
-        measures: vec![main.clone()],
+        measures: vec![measure],
         sort_by: SortBy::Measure,
         descending: true,
         top: None,
-    }];
+        hide_missing: false,
+    };
+    let mut charts = vec![kpi(main.clone())];
+    if let Some(amount) = amount {
+        charts.push(kpi(MeasureSpec {
+            field: amount.name.clone(),
+            aggregation: Aggregation::Sum,
+        }));
+    }
     if let Some(first) = categories.first() {
         charts.push(chart(
             ChartKind::Bar,

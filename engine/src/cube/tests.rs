@@ -25,7 +25,12 @@ fn labelled(
                 row.keys
                     .iter()
                     .zip(&request.dimensions)
-                    .map(|(k, d)| model.fields[*d].values.text(*k as usize).unwrap())
+                    .map(|(k, d)| {
+                        model.fields[*d]
+                            .values
+                            .text(*k as usize)
+                            .unwrap_or_else(|| "-".into())
+                    })
                     .collect::<Vec<_>>()
                     .join("/")
             };
@@ -49,6 +54,7 @@ fn every_aggregation_by_a_dimension_of_another_table_with_totals() {
             .collect(),
         sort: Sort::Dimension { descending: false },
         top: None,
+        hide_missing: false,
     };
     let cube = compute(&model, &evaluate(&model, &Selections::default()), &request);
     assert_eq!(
@@ -109,6 +115,7 @@ fn selections_filter_the_cube_and_a_kpi_is_a_cube_without_dimensions() {
         }],
         sort: Sort::Dimension { descending: false },
         top: None,
+        hide_missing: false,
     };
     let cube = compute(&model, &evaluate(&model, &selections), &kpi);
     assert_eq!(cube.rows.len(), 1);
@@ -137,15 +144,17 @@ fn top_n_sorted_by_a_measure_with_the_rest_in_others() {
             descending: true,
         },
         top: Some(1),
+        hide_missing: false,
     };
     let cube = compute(&model, &evaluate(&model, &Selections::default()), &request);
     assert_eq!(
         labelled(&model, &request, &cube),
         vec![
             ("Bike".to_string(), vec![Some(170.0), Some(3.0)]),
-            ("Others".to_string(), vec![Some(55.5), Some(2.0)])
+            ("Others".to_string(), vec![Some(55.5), Some(2.0)]),
+            ("-".to_string(), vec![Some(0.0), Some(1.0)]),
         ],
-        "Others counts customers 10 and 30 once each"
+        "Others counts customers 10 and 30 once each; customer 40 bought no product: the missing row"
     );
 }
 
@@ -173,6 +182,7 @@ fn sums_over_the_surviving_rows_skip_empty_cells_with_and_without_a_dimension() 
         ],
         sort: Sort::Dimension { descending: false },
         top: None,
+        hide_missing: false,
     };
     // Bikes: orders 1 (100), 3 (70) and 5 (no amount), of customers 10, 20 and 30.
     let kpi = compute(&model, &evaluation, &sum(vec![]));

@@ -10,6 +10,11 @@ fn field(name: &str, field_type: &str, distinct: usize, tables: &[&str]) -> Fiel
         field_type: field_type.into(),
         distinct,
         tables: tables.iter().map(|t| t.to_string()).collect(),
+        rows: tables
+            .iter()
+            .map(|t| if *t == "orders" { 100_000 } else { 2_000 })
+            .sum(),
+        missing: 0,
     }
 }
 
@@ -42,6 +47,7 @@ fn spec(kind: ChartKind, dimensions: &[&str], measures: &[(&str, Aggregation)]) 
         sort_by: SortBy::Measure,
         descending: true,
         top: None,
+        hide_missing: false,
     }
 }
 
@@ -134,6 +140,7 @@ fn the_first_sheet_is_laid_out_from_the_fields() {
         kinds,
         vec![
             ChartKind::Kpi,
+            ChartKind::Kpi,
             ChartKind::Bar,
             ChartKind::Pie,
             ChartKind::Line,
@@ -145,16 +152,26 @@ fn the_first_sheet_is_laid_out_from_the_fields() {
     );
     assert_eq!(
         charts[0].measures[0].label(),
-        "Sum of Amount",
-        "the decimal that is no key is the measure"
+        "Count of OrderId",
+        "the first KPI counts the rows of the largest table"
     );
     assert_eq!(
-        charts[1].dimensions,
+        charts[1].measures[0].label(),
+        "Sum of Amount",
+        "the decimal of that table that names no identifier is the amount"
+    );
+    assert_eq!(
+        charts[2].dimensions,
         vec!["Segment"],
         "the category with the fewest values first"
     );
     assert_eq!(
-        charts[3].dimensions,
+        charts[2].measures[0].label(),
+        "Count of OrderId",
+        "bars and slices count rows: never a negative slice"
+    );
+    assert_eq!(
+        charts[4].dimensions,
         vec!["Month"],
         "a month field makes the line"
     );
@@ -165,6 +182,47 @@ fn the_first_sheet_is_laid_out_from_the_fields() {
         );
     }
     assert!(first_sheet(&[]).is_empty());
+}
+
+#[test]
+fn a_first_sheet_never_adds_up_identifiers_codes_or_coordinates() {
+    let fields = vec![
+        field("flight", "integer", 3_000, &["flights"]),
+        field("carrier", "text", 16, &["flights", "airlines"]),
+        field("dep_delay", "decimal", 500, &["flights"]),
+        field("lat", "decimal", 1_400, &["airports"]),
+        field("lon", "decimal", 1_400, &["airports"]),
+        field("year", "integer", 1, &["flights"]),
+        field("origin", "text", 3, &["flights"]),
+    ];
+    let fields: Vec<FieldInfo> = fields
+        .into_iter()
+        .map(|f| FieldInfo {
+            rows: if f.tables == ["flights"] {
+                336_776
+            } else {
+                1_400
+            },
+            ..f
+        })
+        .collect();
+    let charts = first_sheet(&fields);
+    let measures: Vec<String> = charts
+        .iter()
+        .flat_map(|c| c.measures.iter().map(MeasureSpec::label))
+        .collect();
+    assert!(
+        measures.contains(&"Sum of dep_delay".to_string()),
+        "{measures:?}"
+    );
+    for measure in &measures {
+        assert!(
+            measure.starts_with("Count of") || measure == "Sum of dep_delay",
+            "{measure} is neither a count nor the amount"
+        );
+    }
+    let pie = charts.iter().find(|c| c.kind == ChartKind::Pie).unwrap();
+    assert_eq!(pie.measures[0].aggregation, Aggregation::Count);
 }
 
 fn access(space: SpaceType, roles: &[SpaceRole]) -> Access {

@@ -135,18 +135,21 @@ pub async fn forget_orphaned_app_data(state: &AppState) -> Result<usize, AppErro
     Ok(removed)
 }
 
-/// Loads CSV files into a model, named after their files; errors name the file, line and column.
+/// Loads CSV files into a model, each a table named after its file, through the one load plan
+/// path (`engine::load`); errors name the file, line and column.
 pub(super) fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<DataModel, AppError> {
     let named: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let mut model =
-        DataModel::from_csv(&named).map_err(|e| AppError::invalid("files", e.to_string()))?;
-    for (table, (name, _)) in model.tables.iter_mut().zip(&files) {
-        table.name = rules::table_name(name);
+    let mut plan =
+        engine::LoadPlan::for_sources(&named.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    for table in &mut plan.tables {
+        table.name = rules::table_name(&table.source);
     }
-    Ok(model)
+    DataModel::load(&plan, &named)
+        .map(|loaded| loaded.model)
+        .map_err(|e| AppError::invalid("files", e.to_string()))
 }
 
 /// Makes an app from staged uploads. The files load first; only when every one loads is the

@@ -24,6 +24,7 @@ pub(super) fn parse_spec(text: &str) -> (ChartSpec, Option<String>) {
                 sort_by: SortBy::Dimension,
                 descending: false,
                 top: None,
+                hide_missing: false,
             };
             (
                 unreadable,
@@ -178,6 +179,7 @@ pub(super) fn field_pane(field: &str) -> ChartSpec {
         sort_by: SortBy::Dimension,
         descending: false,
         top: None,
+        hide_missing: false,
     }
 }
 

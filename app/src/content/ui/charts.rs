@@ -141,7 +141,7 @@ fn bars(cube: CubeData, selector: Selector) -> impl IntoView {
     let rows = cube.rows.into_iter().enumerate().map(|(i, row)| {
         let y = 4.0 + band * i as f64;
         let label = row.labels.join(" / ");
-        let code = row.codes.first().copied();
+        let code = row.code(0);
         let selected = code.is_some_and(|c| cube.selected[0].contains(&c));
         let field = field.clone();
         let (pick_field, pick_code) = pick(&field, code);
@@ -222,7 +222,7 @@ fn line(cube: CubeData, selector: Selector) -> impl IntoView {
     let dots = rows.iter().enumerate().flat_map(|(i, r)| {
         let field = field.clone();
         let label = r.labels.join(" / ");
-        let code = r.codes.first().copied();
+        let code = r.code(0);
         r.values.iter().enumerate().filter_map(move |(m, v)| {
             let v = (*v)?;
             let field = field.clone();
@@ -283,11 +283,7 @@ fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
             )
         };
         let label = row.labels.join(" / ");
-        let code = if row.others {
-            None
-        } else {
-            row.codes.first().copied()
-        };
+        let code = row.code(0);
         let tip = format!(
             "{label}: {} ({:.1}%)",
             format_number(value, false),
@@ -339,7 +335,7 @@ fn table(cube: CubeData, selector: Selector) -> impl IntoView {
     let body = cube.rows.into_iter().map(|row| {
         let cells = (0..dims).map(|d| {
             let label = row.labels.get(d).cloned().unwrap_or_default();
-            let code = if row.others { None } else { row.codes.get(d).copied() };
+            let code = row.code(d);
             let field = cube.dimensions[d].clone();
             let (pick_field, pick_code) = pick(&field, code);
             view! {

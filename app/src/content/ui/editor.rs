@@ -15,12 +15,17 @@ fn blank(kind: ChartKind, fields: &[FieldInfo]) -> ChartSpec {
         .or(fields.first())
         .map(|f| f.name.clone())
         .unwrap_or_default();
-    let first_number = fields
+    // A number of one table to add up; else a count of the first field.
+    let (first_number, aggregation) = match fields
         .iter()
-        .find(|f| f.field_type == "decimal" || f.field_type == "integer")
-        .or(fields.first())
-        .map(|f| f.name.clone())
-        .unwrap_or_default();
+        .find(|f| f.is_numeric() && f.tables.len() == 1)
+    {
+        Some(f) => (f.name.clone(), Aggregation::Sum),
+        None => (
+            fields.first().map(|f| f.name.clone()).unwrap_or_default(),
+            Aggregation::Count,
+        ),
+    };
     let ((dims, _), (measures, _)) = shape(kind);
     ChartSpec {
         kind,
@@ -29,7 +34,7 @@ fn blank(kind: ChartKind, fields: &[FieldInfo]) -> ChartSpec {
         measures: vec![
             MeasureSpec {
                 field: first_number,
-                aggregation: Aggregation::Sum
+                aggregation
             };
             measures
         ],
@@ -40,6 +45,7 @@ fn blank(kind: ChartKind, fields: &[FieldInfo]) -> ChartSpec {
         },
         descending: kind != ChartKind::Line,
         top: None,
+        hide_missing: false,
     }
 }
 
@@ -137,15 +143,26 @@ pub fn ChartEditor(
                                 <legend>"Measures"</legend>
                                 {current.measures.iter().enumerate().map(|(i, m)| {
                                     let aggregation = m.aggregation;
+                                    // Sums and averages only of numbers; counts of anything.
+                                    let numeric = fields.with_value(|fs| fs.iter().any(|f| f.name == m.field && f.is_numeric()));
                                     view! {
                                         <div class="measure-row">
                                             <select aria-label=format!("Aggregation {}", i + 1) on:change=move |ev| {
                                                 if let Some(a) = Aggregation::parse(&event_target_value(&ev)) { spec.update(|s| s.measures[i].aggregation = a); }
                                             }>
-                                                {Aggregation::ALL.into_iter().map(|a| view! { <option value=a.api_name() selected=a == aggregation>{a.ui_name()}</option> }).collect_view()}
+                                                {Aggregation::ALL.into_iter().filter(|a| numeric || !a.is_numeric()).map(|a| view! { <option value=a.api_name() selected=a == aggregation>{a.ui_name()}</option> }).collect_view()}
                                             </select>
                                             " of "
-                                            <select aria-label=format!("Measure field {}", i + 1) on:change=move |ev| spec.update(|s| s.measures[i].field = event_target_value(&ev))>{field_options(m.field.clone())}</select>
+                                            <select aria-label=format!("Measure field {}", i + 1) on:change=move |ev| {
+                                                let field = event_target_value(&ev);
+                                                let numeric = fields.with_value(|fs| fs.iter().any(|f| f.name == field && f.is_numeric()));
+                                                spec.update(|s| {
+                                                    if !numeric && s.measures[i].aggregation.is_numeric() {
+                                                        s.measures[i].aggregation = Aggregation::Count;
+                                                    }
+                                                    s.measures[i].field = field;
+                                                });
+                                            }>{field_options(m.field.clone())}</select>
                                         </div>
                                     }
                                 }).collect_view()}
@@ -171,6 +188,7 @@ pub fn ChartEditor(
                                     <input type="number" min="1" max="1000" class="narrow" placeholder="all" prop:value=current.top.map(|t| t.to_string()).unwrap_or_default()
                                         on:change=move |ev| spec.update(|s| s.top = event_target_value(&ev).trim().parse().ok())/>
                                 </label>
+                                <label class="check"><input type="checkbox" prop:checked=!current.hide_missing on:change=move |ev| spec.update(|s| s.hide_missing = !event_target_checked(&ev))/>" Show the row of records with no value (-)"</label>
                             </fieldset>
                         })}
                     }
