@@ -60,6 +60,11 @@ test_tools() {
     say "Installing schemathesis (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
   fi
+  # The engine's differential test asks DuckDB (engine/tests/oracle/oracle.py).
+  if ! python3 -c 'import duckdb' 2>/dev/null; then
+    say "Installing DuckDB (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check 'duckdb>=1.1,<3'
+  fi
 }
 tools_pid=""
 if [ "$mode" = test ]; then

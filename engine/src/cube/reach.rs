@@ -6,7 +6,7 @@
 //! A combination is packed into a `u128`, a 32-bit lane per dimension (at most three), a missing
 //! value being all ones (`NULL`): joining the partial combinations of two branches, whose lanes
 //! differ, is their bitwise AND. Of a row's combinations, one that another fills in further
-//! (`a & b == b`) is left out: a row is missing from a dimension only where it reaches no value.
+//! (`fills`) is left out: a row is missing from a dimension only where it reaches no value.
 //!
 //! Built from the far tables inwards: each table on the way maps the key it is reached by to the
 //! combinations its possible rows reach. In a star or snowflake each key reaches one combination,
@@ -111,6 +111,16 @@ impl Reach<'_> {
     }
 }
 
+/// Whether `fuller` agrees with `tuple` on every dimension `tuple` has a value in (and so fills
+/// it in, or equals it).
+#[inline]
+pub(super) fn fills(tuple: u128, fuller: u128) -> bool {
+    (0..4).all(|l| {
+        let mine = lane(tuple, l);
+        mine == NULL || mine == lane(fuller, l)
+    })
+}
+
 /// Keeps the combinations of `tuples` that no other one fills in further, each once.
 pub(super) fn most_filled(tuples: &mut Vec<u128>) {
     if tuples.len() < 2 {
@@ -119,7 +129,7 @@ pub(super) fn most_filled(tuples: &mut Vec<u128>) {
     tuples.sort_unstable();
     tuples.dedup();
     let all = tuples.clone();
-    tuples.retain(|&t| !all.iter().any(|&o| o != t && t & o == o));
+    tuples.retain(|&t| !all.iter().any(|&o| o != t && fills(t, o)));
 }
 
 /// Every combination of one from each set (`sets` empty: `NOTHING`), into `out`.
@@ -323,9 +333,9 @@ fn build(
         combinations(row as usize, &mut buffer);
         for &tuple in &buffer {
             let slot = &mut one[k as usize];
-            if *slot & tuple == tuple {
+            if fills(*slot, tuple) {
                 *slot = tuple;
-            } else if *slot & tuple != *slot {
+            } else if !fills(tuple, *slot) {
                 single = false;
             }
         }
@@ -399,5 +409,10 @@ mod tests {
         let mut expected = vec![ab, with_lane(0, 4) & b];
         expected.sort_unstable();
         assert_eq!(out, expected);
+        assert!(
+            !fills(with_lane(0, 1), with_lane(0, 0)) && !fills(with_lane(0, 0), with_lane(0, 1)),
+            "two values of one dimension: neither fills the other in (1 & 0 is 0, but 0 is not 1)"
+        );
+        assert!(fills(NOTHING, with_lane(0, 0)) && fills(with_lane(1, 5), ab & with_lane(1, 5)));
     }
 }

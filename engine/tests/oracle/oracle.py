@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""The differential test's oracle: Qlik's associative model computed by DuckDB, written from the
+definition in docs/ASSOCIATIVE-MODEL.md and from nothing in Sightline's engine.
+
+Reads one case a line on stdin (JSON: tables as text cells, the missing-value texts, which fields
+are measures, a reduction, selections, charts) and writes one answer a line on stdout: every
+field's value states and every chart's rows and totals.
+
+Definitions, as the document states them:
+  own(T)       rows of T that satisfy every selection on a field of T (NULL satisfies none)
+  msg(k -> T)  the values of key k that the tables holding k, other than T, pass on: the
+               intersection, over those whose side holds a selection, of the k values of their
+               rows allowed by everything on their side
+  possible(T)  own(T), and for each key of T whose other side holds a selection, T.k in msg(k->T)
+  reduction    a selection nobody clears: the rows it leaves possible are the whole data (tables
+               it does not reach are emptied); the selections then apply to what is left
+  chart row d  the possible rows of the measure's table, each once per combination of dimension
+               values a chain of possible rows joins it to (outer joins along the tree; a
+               combination another one of the row fills in further is left out); the total is
+               the aggregation over every possible row, once each
+"""
+import csv
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import duckdb
+
+
+def quote(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class Case:
+    def __init__(self, con, case, prefix, workdir):
+        self.con = con
+        self.case = case
+        self.prefix = prefix
+        missing = set(case["missing"])
+        self.measures = set(case["measures"])
+        self.tables = {}  # name -> list of fields
+        for t in case["tables"]:
+            name = t["name"]
+            fields = t["columns"]
+            self.tables[name] = fields
+            relation = self.raw(name)
+            # The cells go through a file (executemany is slow for the large cases): text as
+            # written, then NULL for an empty cell or a missing-value text, numbers cast.
+            path = os.path.join(workdir, f"{prefix}{name}.csv")
+            with open(path, "w", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(["_r"] + fields)
+                for r, row in enumerate(t["rows"]):
+                    writer.writerow([r] + ["" if c is None else c for c in row])
+            tokens = ", ".join(literal(m) for m in sorted(missing | {""}))
+            selects = []
+            for f in fields:
+                cell = f"NULLIF(CASE WHEN {quote(f)} IN ({tokens}) THEN NULL ELSE {quote(f)} END, '')"
+                if f in self.measures:
+                    cell = f"CAST({cell} AS DOUBLE)"
+                selects.append(f"{cell} AS {quote(f)}")
+            types = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in fields)
+            con.execute(
+                f"CREATE OR REPLACE TABLE {relation} AS SELECT CAST(_r AS INTEGER) AS _r, {', '.join(selects)} "
+                f"FROM read_csv({literal(path)}, header = true, delim = ',', quote = '\"', "
+                f"columns = {{'_r': 'INTEGER', {types}}}, null_padding = false, allow_quoted_nulls = false)"
+            )
+        self.holders = {}
+        for name, fields in self.tables.items():
+            for f in fields:
+                self.holders.setdefault(f, []).append(name)
+        self.keys = {f for f, h in self.holders.items() if len(h) >= 2}
+
+    def raw(self, table):
+        return quote(f"{self.prefix}raw_{table}")
+
+    # --- the inference ----------------------------------------------------------------------
+    def own(self, table, selections, alias):
+        parts = []
+        for field, values in selections.items():
+            if field in self.tables[table]:
+                if values:
+                    parts.append(f"{alias}.{quote(field)} IN ({', '.join(literal(v) for v in values)})")
+                else:
+                    parts.append("FALSE")
+        return parts
+
+    def side_selected(self, table, via, selections, seen=None):
+        """Whether `table`'s side, away from key `via`, holds a selection."""
+        if any(f in selections for f in self.tables[table]):
+            return True
+        for k in self.tables[table]:
+            if k in self.keys and k != via:
+                for other in self.holders[k]:
+                    if other != table and self.side_selected(other, k, selections):
+                        return True
+        return False
+
+    def rows(self, table, via, selections, source):
+        """SQL of `table`'s rows allowed by everything on its side away from key `via`."""
+        alias = "t"
+        where = self.own(table, selections, alias)
+        for k in self.tables[table]:
+            if k in self.keys and k != via:
+                msg = self.message(k, table, selections, source)
+                if msg is not None:
+                    where.append(f"{alias}.{quote(k)} IN ({msg})")
+        clause = " AND ".join(where) if where else "TRUE"
+        return f"SELECT * FROM {source(table)} {alias} WHERE {clause}"
+
+    def message(self, key, to, selections, source):
+        """SQL of the values of `key` passed on to table `to`; None when no side constrains."""
+        parts = []
+        for other in self.holders[key]:
+            if other != to and self.side_selected(other, key, selections):
+                inner = self.rows(other, key, selections, source)
+                parts.append(f"SELECT {quote(key)} FROM ({inner}) WHERE {quote(key)} IS NOT NULL")
+        if not parts:
+            return None
+        return " INTERSECT ".join(parts)
+
+    def possible(self, table, selections, source):
+        return self.rows(table, None, selections, source)
+
+    # --- reduction ----------------------------------------------------------------------------
+    def reduce(self, reduction):
+        """Materialises the reduced tables; returns the function naming each table's source."""
+        if reduction is None:
+            return self.raw
+        field = reduction["field"]
+        selection = {field: reduction["allowed"]}
+        reached = set()
+        todo = list(self.holders.get(field, []))
+        while todo:
+            t = todo.pop()
+            if t in reached:
+                continue
+            reached.add(t)
+            for k in self.tables[t]:
+                if k in self.keys:
+                    todo.extend(self.holders[k])
+        for t in self.tables:
+            target = quote(f"{self.prefix}red_{t}")
+            if t in reached:
+                sql = self.possible(t, selection, self.raw)
+            else:
+                sql = f"SELECT * FROM {self.raw(t)} WHERE FALSE"
+            self.con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
+        return lambda t: quote(f"{self.prefix}red_{t}")
+
+    # --- answers ------------------------------------------------------------------------------
+    def answer(self):
+        case = self.case
+        source = self.reduce(case.get("reduction"))
+        selections = {s["field"]: s["values"] for s in case["selections"]}
+        for t in self.tables:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {quote(self.prefix + 'poss_' + t)} AS {self.possible(t, selections, source)}"
+            )
+        poss = lambda t: quote(self.prefix + "poss_" + t)
+        states = {}
+        for field, holders in self.holders.items():
+            if field in self.measures:
+                continue
+            flagged = " UNION ALL ".join(
+                f"SELECT CAST({quote(field)} AS VARCHAR) v, {flag} p FROM {rel(t)} WHERE {quote(field)} IS NOT NULL"
+                for t in holders
+                for flag, rel in (("FALSE", source), ("TRUE", poss))
+            )
+            found = self.con.execute(f"SELECT v, bool_or(p) FROM ({flagged}) GROUP BY v").fetchall()
+            values = [v for v, _ in found]
+            possible = {v for v, p in found if p}
+            selected = set(selections.get(field, []))
+            field_states = {}
+            for v in values:
+                if v in selected:
+                    field_states[v] = "S"
+                elif v in possible and field not in selections:
+                    field_states[v] = "O"
+                else:
+                    field_states[v] = "X"
+            states[field] = field_states
+        charts = [self.chart(chart, poss) for chart in case["charts"]]
+        return {"states": states, "charts": charts}
+
+    def walk(self, start):
+        """Tables reached from `start` along the associations: table -> (parent, key)."""
+        came = {start: None}
+        order = [start]
+        at = 0
+        while at < len(order):
+            t = order[at]
+            at += 1
+            for k in self.tables[t]:
+                if k in self.keys:
+                    for other in self.holders[k]:
+                        if other not in came:
+                            came[other] = (t, k)
+                            order.append(other)
+        return came, order
+
+    def pairs(self, table, dimensions, poss):
+        """SQL of (_r, d0, d1, ...): each possible row of `table` with each combination of
+        dimension values it reaches, the emptier combinations left out."""
+        came, order = self.walk(table)
+        homes = []
+        for d in dimensions:
+            home = next((t for t in order if d in self.tables[t]), None)
+            homes.append(home)
+        needed = set()
+        for home in homes:
+            t = home
+            while t is not None and t != table:
+                needed.add(t)
+                t = came[t][0]
+        alias = {t: f"j{i}" for i, t in enumerate(order)}
+        joins = [f"{poss(table)} {alias[table]}"]
+        for t in order:
+            if t in needed:
+                parent, key = came[t]
+                joins.append(
+                    f"LEFT JOIN {poss(t)} {alias[t]} ON {alias[t]}.{quote(key)} = {alias[parent]}.{quote(key)}"
+                )
+        columns = []
+        for i, (d, home) in enumerate(zip(dimensions, homes)):
+            if home is None:
+                island = " UNION ".join(
+                    f"SELECT CAST({quote(d)} AS VARCHAR) v FROM {poss(t)} WHERE {quote(d)} IS NOT NULL"
+                    for t in self.holders[d]
+                )
+                joins.append(f"LEFT JOIN ({island}) i{i} ON TRUE")
+                columns.append(f"i{i}.v AS d{i}")
+            else:
+                columns.append(f"CAST({alias[home]}.{quote(d)} AS VARCHAR) AS d{i}")
+        select = ", ".join([f"{alias[table]}._r AS _r"] + columns)
+        raw = f"SELECT DISTINCT {select} FROM {' '.join(joins)}"
+        n = len(dimensions)
+        if n == 0:
+            return raw
+        covers = " AND ".join(f"(p.d{i} IS NULL OR q.d{i} = p.d{i})" for i in range(n))
+        fuller = " OR ".join(f"(p.d{i} IS NULL AND q.d{i} IS NOT NULL)" for i in range(n))
+        return (
+            f"WITH raw AS ({raw}) SELECT * FROM raw p WHERE NOT EXISTS "
+            f"(SELECT 1 FROM raw q WHERE q._r = p._r AND {covers} AND ({fuller}))"
+        )
+
+    def chart(self, chart, poss):
+        dimensions = chart["dimensions"]
+        n = len(dimensions)
+        dims = ", ".join(f"d{i}" for i in range(n))
+        rows = {}
+        totals = []
+        for m, measure in enumerate(chart["measures"]):
+            field, aggregation = measure["field"], measure["aggregation"]
+            tables = self.holders[field]
+            parts = []
+            for t in tables:
+                pairs = self.pairs(t, dimensions, poss)
+                picked = ", ".join(["p._r"] + [f"p.d{i}" for i in range(n)])
+                parts.append(
+                    f"SELECT {picked}, '{t}' AS _t, m.{quote(field)} AS x FROM ({pairs}) p JOIN {poss(t)} m ON m._r = p._r"
+                )
+            union = " UNION ALL ".join(parts)
+            function = {
+                "sum": "COALESCE(SUM(x), 0)",
+                "count": "COUNT(x)",
+                "count_distinct": "COUNT(DISTINCT x)",
+                "avg": "AVG(x)",
+                "min": "MIN(x)",
+                "max": "MAX(x)",
+            }[aggregation]
+            group = f"GROUP BY {dims}" if n else ""
+            select_dims = f"{dims}, " if n else ""
+            for row in self.con.execute(f"SELECT {select_dims}{function} FROM ({union}) {group}").fetchall():
+                key = tuple(row[:n])
+                rows.setdefault(key, {})[m] = row[n]
+            total_union = " UNION ALL ".join(
+                f"SELECT {quote(field)} AS x FROM {poss(t)}" for t in tables
+            )
+            totals.append(self.con.execute(f"SELECT {function} FROM ({total_union})").fetchone()[0])
+        empty = {
+            "sum": 0.0,
+            "count": 0,
+            "count_distinct": 0,
+            "avg": None,
+            "min": None,
+            "max": None,
+        }
+        out = []
+        for key, values in rows.items():
+            out.append(
+                {
+                    "labels": list(key),
+                    "values": [
+                        values.get(m, empty[measure["aggregation"]])
+                        for m, measure in enumerate(chart["measures"])
+                    ],
+                }
+            )
+        return {"rows": out, "totals": totals}
+
+
+def main():
+    workdir = tempfile.mkdtemp(prefix="sightline-oracle-")
+    con = duckdb.connect()
+    con.execute("SET threads TO 1")
+    for number, line in enumerate(sys.stdin):
+        line = line.strip()
+        if not line:
+            continue
+        case = json.loads(line)
+        try:
+            answer = Case(con, case, f"c{number % 2}_", workdir).answer()
+        except Exception as error:  # the case is printed by the test with this
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
