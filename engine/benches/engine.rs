@@ -51,7 +51,59 @@ fn snapshot_figures(model: &DataModel, csv: &str, load: f64) {
     let _ = std::fs::remove_file(&path);
 }
 
+/// The snowflake sheet: a selection in a lookup table, four charts by lookup tables' fields (one
+/// two hops away), measures of the fact table and of a lookup table.
+fn snowflake(folder: &str) {
+    let read =
+        |name: &str| std::fs::read(format!("{folder}/{name}.csv")).expect("the snowflake files");
+    let files: Vec<(&str, Vec<u8>)> = ["sales", "products", "categories", "stores"]
+        .into_iter()
+        .map(|n| (n, read(n)))
+        .collect();
+    let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let model = DataModel::from_csv(&named).expect("load");
+    let f = |name: &str| model.field(name).unwrap();
+    let measure = |field: &str, aggregation| Measure {
+        field: f(field),
+        aggregation,
+    };
+    let by = |dimension: &str, measure: Measure| CubeRequest {
+        dimensions: vec![f(dimension)],
+        measures: vec![measure],
+        sort: Sort::Dimension { descending: false },
+        top: None,
+        hide_missing: false,
+    };
+    let charts = [
+        by("Category", measure("Amount", Aggregation::Sum)),
+        by("Store", measure("Quantity", Aggregation::Sum)),
+        by("Region", measure("Amount", Aggregation::Sum)),
+        by("Category", measure("Weight", Aggregation::Avg)),
+    ];
+    let mut selections = Selections::default();
+    selections.select(
+        f("Region"),
+        vec![model.code_of(f("Region"), "North").unwrap()],
+    );
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let evaluation = evaluate(&model, &selections);
+        for chart in &charts {
+            black_box(compute(&model, &evaluation, chart));
+        }
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("figure engine_snowflake_ms {:.1}", median(times));
+}
+
 fn main() {
+    if let Ok(folder) = std::env::var("SIGHTLINE_BENCH_SNOWFLAKE") {
+        let threads = std::env::var("SIGHTLINE_THREADS").map_or(1, |t| t.parse().unwrap_or(1));
+        engine::parallel::set_threads(threads);
+        snowflake(&folder);
+        return;
+    }
     let Ok(path) = std::env::var("SIGHTLINE_BENCH_CSV") else {
         println!("Set SIGHTLINE_BENCH_CSV to a CSV from bench/generate.py, or run bench/run.sh (make bench-engine).");
         return;

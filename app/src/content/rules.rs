@@ -326,17 +326,23 @@ fn names_no_amount(name: &str) -> bool {
         })
 }
 
-/// The charts of a new app's first sheet, chosen from its fields: a KPI counting the rows of
-/// the main table (the largest), a KPI of an amount when one is plainly there, bar and pie
+/// The charts of a new app's first sheet, chosen from its fields: a KPI of an amount when one is
+/// plainly there, a KPI counting the rows of the main table (the largest), bar and pie
 /// charts of the row count by the two most telling categories, a line over time, a table, and
 /// filter panes for the categories. Counts are never negative and never add up an identifier, a
 /// code or a coordinate.
 pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
     let is_key = |f: &FieldInfo| f.tables.len() > 1 || f.name.to_ascii_lowercase().ends_with("id");
+    // The main table: the largest that holds an amount, else the largest.
     let Some(main_table) = fields
         .iter()
         .filter(|f| f.tables.len() == 1)
-        .max_by_key(|f| f.rows)
+        .max_by_key(|f| {
+            (
+                f.is_numeric() && !names_no_amount(&f.name) && f.distinct > 1,
+                f.rows,
+            )
+        })
         .map(|f| f.tables[0].clone())
     else {
         return Vec::new();
@@ -353,7 +359,7 @@ pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
     let amount = fields
         .iter()
         .filter(own)
-        .filter(|f| f.is_numeric() && !names_no_amount(&f.name) && f.distinct > 2)
+        .filter(|f| f.is_numeric() && !names_no_amount(&f.name) && f.distinct > 1)
         .max_by_key(|f| (f.field_type == "decimal", f.distinct));
     let time = fields
         .iter()
@@ -397,13 +403,17 @@ pub fn first_sheet(fields: &[FieldInfo]) -> Vec<ChartSpec> {
         top: None,
         hide_missing: false,
     };
-    let mut charts = vec![kpi(main.clone())];
-    if let Some(amount) = amount {
-        charts.push(kpi(MeasureSpec {
-            field: amount.name.clone(),
-            aggregation: Aggregation::Sum,
-        }));
-    }
+    // The amount first when there is one (what a sheet is usually about), then the row count.
+    let mut charts: Vec<ChartSpec> = amount
+        .map(|amount| {
+            kpi(MeasureSpec {
+                field: amount.name.clone(),
+                aggregation: Aggregation::Sum,
+            })
+        })
+        .into_iter()
+        .collect();
+    charts.push(kpi(main.clone()));
     if let Some(first) = categories.first() {
         charts.push(chart(
             ChartKind::Bar,

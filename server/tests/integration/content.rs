@@ -567,6 +567,7 @@ fn bar(title: &str, dimension: &str) -> ChartSpec {
         sort_by: SortBy::Measure,
         descending: true,
         top: None,
+        hide_missing: false,
     }
 }
 
@@ -588,6 +589,7 @@ async fn editors_build_sheets_and_charts_and_contributors_keep_private_sheets(t:
         sort_by: SortBy::Dimension,
         descending: false,
         top: None,
+        hide_missing: false,
     };
     let line_id = content::save_chart(&t.state, &people.anna, &trends.id, None, line)
         .await
@@ -603,6 +605,7 @@ async fn editors_build_sheets_and_charts_and_contributors_keep_private_sheets(t:
         sort_by: SortBy::Dimension,
         descending: false,
         top: None,
+        hide_missing: false,
     };
     let table_id = content::save_chart(&t.state, &people.anna, &trends.id, None, table)
         .await

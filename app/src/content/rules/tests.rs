@@ -152,13 +152,13 @@ fn the_first_sheet_is_laid_out_from_the_fields() {
     );
     assert_eq!(
         charts[0].measures[0].label(),
-        "Count of OrderId",
-        "the first KPI counts the rows of the largest table"
+        "Sum of Amount",
+        "the decimal of the largest table that names no identifier is the amount"
     );
     assert_eq!(
         charts[1].measures[0].label(),
-        "Sum of Amount",
-        "the decimal of that table that names no identifier is the amount"
+        "Count of OrderId",
+        "the second KPI counts the rows of the largest table"
     );
     assert_eq!(
         charts[2].dimensions,

@@ -381,6 +381,8 @@ pub async fn render_sheet(
                     .filter(|f| public.iter().any(|p| p.eq_ignore_ascii_case(&f.name)))
                     .map(|f| FieldInfo {
                         tables: Vec::new(),
+                        rows: 0,
+                        missing: 0,
                         ..f
                     })
                     .collect();
