@@ -69,7 +69,7 @@ test('an editor makes an app from two CSV files and explores it; a bad file is r
   for (const kind of ['kpi', 'bar', 'pie', 'line', 'table', 'filter_pane']) {
     await expect(page.locator(`.chart-${kind}`).first()).toBeVisible();
   }
-  const kpi = page.locator('.chart-kpi .kpi-value');
+  const kpi = page.locator('.chart-kpi .kpi-value').first();
   const before = await kpi.textContent();
   await shot(page, '21-first-sheet');
 
@@ -119,6 +119,8 @@ test('an editor makes an app from two CSV files and explores it; a bad file is r
 
   // A bad file: the error names the file and the line, and no app is made.
   await openWorkshop(page);
+  // Counted once the list has loaded: it holds at least the app made above.
+  await expect(page.locator('li[data-app]', { hasText: 'Bike orders' })).toBeVisible();
   const appsBefore = await page.locator('li[data-app]').count();
   await form.getByLabel('App name').fill('Broken');
   await form.getByLabel('CSV files').setInputFiles([{ name: 'ragged.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,c\n1,2,3\n4,5\n') }]);
@@ -149,7 +151,7 @@ test('section access: Ali sees only the North in every chart, and charts paint b
   await plain.addCookies(cookies);
   const noScript = await plain.newPage();
   await noScript.goto(url);
-  await expect(noScript.locator('.chart-kpi .kpi-value')).toBeVisible();
+  await expect(noScript.locator('.chart-kpi .kpi-value').first()).toBeVisible();
   await expect(noScript.locator('.chart-bar svg g.bar').first()).toBeVisible();
   await shot(noScript, '26-first-paint-without-wasm');
   await plain.close();
