@@ -99,7 +99,10 @@ fn snowflake(folder: &str) {
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     println!("figure engine_snowflake_ms {:.1}", median(times));
-    let parts: Vec<String> = parts.into_iter().map(|p| format!("{:.1}", median(p))).collect();
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|p| format!("{:.1}", median(p)))
+        .collect();
     println!(
         "  (the selection's evaluation {} ms; the charts by category, store, region, and the lookup's average: {} ms)",
         parts[0],

@@ -318,10 +318,8 @@ pub(crate) fn qualify(model: &mut DataModel, table: usize, field: usize, name: &
         }
     }
     let mut map = vec![NULL; used.len()];
-    let mut next = 0;
-    for (code, _) in used.iter().enumerate().filter(|(_, u)| **u) {
-        map[code] = next;
-        next += 1;
+    for (next, (code, _)) in used.iter().enumerate().filter(|(_, u)| **u).enumerate() {
+        map[code] = next as u32;
     }
     let values = model.fields[field].values.retain(&used);
     *column = Column::new(new, column.codes.remap(&map, values.len()));

@@ -139,7 +139,13 @@ pub(super) fn possible_rows(
         if let (Some(k), Some(above)) = (parent, above.as_deref()) {
             filters.push((k, above));
         }
-        possible[t] = filtered(model, t, &filters);
+        // Nothing from above: the upward pass found these rows already (its siblings' rows
+        // were read when its parent passed its keys down, before this table's turn).
+        possible[t] = if above.is_none() {
+            up[t].take()
+        } else {
+            filtered(model, t, &filters)
+        };
         // What this table passes down each key: the key's values in its rows as everything but
         // that key's own side allows them (nothing, when nothing else constrains them), and the
         // values the selected siblings below the key hold.
