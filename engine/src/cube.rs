@@ -205,18 +205,19 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
             None => return empty,
         }
     }
-    let mut grouped: Vec<(usize, Reach, Grouped)> = tables
+    // Per measure table: its measures, how its rows reach the dimensions, and its groups.
+    let mut grouped: Vec<(usize, Vec<usize>, Reach, Grouped)> = tables
         .iter()
         .map(|&t| {
             let mine: Vec<usize> = (0..measures).filter(|&m| homes[m].contains(&t)).collect();
             let reach = reach::reach(model, evaluation, t, &request.dimensions);
             let grouped = dense::sums(model, evaluation, t, request, &reach, &mine)
                 .unwrap_or_else(|| general(model, evaluation, t, request, &reach, &mine));
-            (t, reach, grouped)
+            (t, mine, reach, grouped)
         })
         .collect();
     let (groups, accumulators, totals, several) = if grouped.len() == 1 {
-        let g = &mut grouped[0].2;
+        let g = &mut grouped[0].3;
         (
             std::mem::replace(&mut g.groups, Groups::packed()),
             std::mem::take(&mut g.accumulators),
@@ -224,7 +225,7 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
             g.several,
         )
     } else {
-        merge(grouped.iter().map(|(_, _, g)| g), measures)
+        merge(grouped.iter().map(|(_, _, _, g)| g), measures)
     };
     let mut rows: Vec<(u128, &[Accumulator])> = groups
         .each()
@@ -258,16 +259,14 @@ pub fn compute(model: &DataModel, evaluation: &Evaluation, request: &CubeRequest
             // A row in several groups counts once in Others: aggregated again from the rows.
             let folded: HashSet<u128> = rest.iter().map(|(k, _)| *k).collect();
             let mut acc = vec![Accumulator::default(); measures];
-            for (t, reach, _) in &grouped {
-                let t = *t;
-                let mine: Vec<usize> = (0..measures).filter(|&m| homes[m].contains(&t)).collect();
+            for (t, mine, reach, _) in &grouped {
                 each_row(
                     model,
                     evaluation,
-                    t,
+                    *t,
                     request,
                     reach,
-                    &mine,
+                    mine,
                     |tuples, row_measures| {
                         if tuples.iter().any(|k| folded.contains(k)) {
                             for &(m, code, number) in row_measures {
