@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::principal::Principal;
+use app::collab::model::Standing;
 use app::collab::model::{ClientMessage, ServerMessage};
-use app::collab::rules::{self, close, MessageBudget};
+use app::collab::rules::{self, close};
+use app::collab::runtime::{SocketRefusal, Subscription};
 use app::collab::service::{self, Who};
 use app::collab::store::ParticipantRow;
 use app::state::AppState;
@@ -58,11 +60,43 @@ pub async fn socket(
         Ok(me) => me,
         Err(error) => return (StatusCode::FORBIDDEN, error.to_string()).into_response(),
     };
+    // A removed or refused participant's part is over: their socket is not opened at all (it
+    // would only announce their presence to everyone).
+    if matches!(
+        Standing::parse(&me.standing),
+        Standing::Removed | Standing::Refused
+    ) {
+        let message = match Standing::parse(&me.standing) {
+            Standing::Removed => rules::REMOVED,
+            _ => rules::REFUSED,
+        };
+        return (StatusCode::FORBIDDEN, message).into_response();
+    }
+    // Each participant holds at most two connections here, and connecting draws on the same
+    // budget as their messages.
+    let place = match state.collab.open_socket(&me.id, state.now()) {
+        Ok(place) => place,
+        Err(SocketRefusal::TooMany) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                "You have this session open twice already: close another tab or window first.",
+            )
+                .into_response()
+        }
+        Err(SocketRefusal::TooFrequent) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many connections in a short time: wait a few seconds.",
+            )
+                .into_response()
+        }
+    };
     ws.max_message_size(FRAME_LIMIT)
         .max_frame_size(FRAME_LIMIT)
         .on_upgrade(move |socket| async move {
             metrics.websockets.fetch_add(1, Ordering::Relaxed);
             run(socket, state, me).await;
+            drop(place);
             metrics.websockets.fetch_sub(1, Ordering::Relaxed);
         })
 }
@@ -109,12 +143,32 @@ async fn send_view(
     true
 }
 
+/// Sends who is connected now; false when the socket is gone.
+async fn send_presence(socket: &mut WebSocket, state: &AppState, me: &ParticipantRow) -> bool {
+    let Ok(message) = service::presence_view(state, me).await else {
+        return true;
+    };
+    let text = serde_json::to_string(&message).unwrap_or_default();
+    socket.send(Message::Text(text.into())).await.is_ok()
+}
+
+async fn send_problem(socket: &mut WebSocket, error: &app::error::AppError) -> bool {
+    let problem = ServerMessage::Problem {
+        message: error.to_string(),
+    };
+    let text = serde_json::to_string(&problem).unwrap_or_default();
+    socket.send(Message::Text(text.into())).await.is_ok()
+}
+
 async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
-    let mut versions = state.collab.subscribe(&me.session_id, 0);
+    let Subscription {
+        mut versions,
+        presence: mut beats,
+    } = state.collab.subscribe(&me.session_id, 0);
     let mut draining = state.lifecycle.watch();
     service::mark_seen(&state, &me, true).await;
-    service::presence(&state, &me.session_id, None).await;
-    let mut budget = MessageBudget::new(state.now());
+    service::presence(&state, &me.session_id).await;
+    beats.mark_unchanged();
     let mut looking: Option<String> = None;
     let mut sent = 0;
     let mut heartbeat = tokio::time::interval(Duration::from_millis(rules::HEARTBEAT_MS as u64));
@@ -132,7 +186,7 @@ async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                 };
-                if !budget.take(state.now()) {
+                if !state.collab.take_message(&me.id, state.now()) {
                     close_with(&mut socket, close::TOO_FREQUENT, "Too many messages: at most 10 a second.").await;
                     break;
                 }
@@ -144,7 +198,13 @@ async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
                     }
                 };
                 match &message {
-                    ClientMessage::Look(sheet) => looking = Some(sheet.clone()),
+                    ClientMessage::Look(sheet) => match service::check_look(&state, &me, sheet).await {
+                        Ok(()) => looking = Some(sheet.clone()),
+                        Err(error) => {
+                            open = send_problem(&mut socket, &error).await;
+                            continue;
+                        }
+                    },
                     ClientMessage::Follow | ClientMessage::Sheet(_) => looking = None,
                     ClientMessage::Select(_) => {}
                 }
@@ -153,10 +213,15 @@ async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
                     continue;
                 }
                 if let Err(error) = service::act(&state, &me.id, &message).await {
-                    let problem = ServerMessage::Problem { message: error.to_string() };
-                    let text = serde_json::to_string(&problem).unwrap_or_default();
-                    open = socket.send(Message::Text(text.into())).await.is_ok();
+                    open = send_problem(&mut socket, &error).await;
                 }
+            }
+            beat = beats.changed() => {
+                if beat.is_err() {
+                    break;
+                }
+                beats.mark_unchanged();
+                open = send_presence(&mut socket, &state, &me).await;
             }
             changed = versions.changed() => {
                 if changed.is_err() {
@@ -175,6 +240,18 @@ async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
             }
             _ = heartbeat.tick() => {
                 service::mark_seen(&state, &me, true).await;
+                match service::keep_licensed(&state, &me).await {
+                    Ok(Some(message)) => {
+                        let text = serde_json::to_string(&message).unwrap_or_default();
+                        let _ = socket.send(Message::Text(text.into())).await;
+                        if let ServerMessage::Closed { code, message } = &message {
+                            close_with(&mut socket, *code, message).await;
+                        }
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(%error, "checking a collaborative licence failed"),
+                }
                 if let Err(error) = service::end_if_due(&state, &me.session_id).await {
                     tracing::warn!(%error, "checking a collaborative session's end failed");
                 }
@@ -186,7 +263,8 @@ async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
         }
     }
     drop(versions);
-    state.collab.release();
+    drop(beats);
+    state.collab.release(state.now());
     service::mark_seen(&state, &me, false).await;
-    service::presence(&state, &me.session_id, Some(&me)).await;
+    service::presence(&state, &me.session_id).await;
 }

@@ -351,8 +351,13 @@ fn heard(state: &AppState, channel: &str, payload: &str) {
         }
     } else if channel == app::anonymous::runtime::CACHE_CHANNEL {
         state.anonymous.forget_frame_ancestors(payload);
-    } else if let Some((id, version)) = app::collab::runtime::Hub::parse(payload) {
-        state.collab.announce(id, version);
+    } else if let Some((id, announced)) = app::collab::runtime::Hub::parse(payload) {
+        match announced {
+            app::collab::runtime::Announcement::Version(version) => {
+                state.collab.announce(id, version)
+            }
+            app::collab::runtime::Announcement::Presence => state.collab.beat(id),
+        }
     }
 }
 

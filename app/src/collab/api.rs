@@ -23,17 +23,17 @@ pub async fn set_app_collab(app_id: String, on: bool) -> Result<(), AppError> {
 }
 
 #[server(input = Json)]
-pub async fn get_tenant_collab() -> Result<bool, AppError> {
+pub async fn get_tenant_collab() -> Result<TenantCollab, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::get_tenant_collab(&state, &principal).await)
 }
 
 #[server(input = Json)]
-pub async fn set_tenant_collab(on: bool) -> Result<(), AppError> {
+pub async fn set_tenant_collab(switches: TenantCollab) -> Result<(), AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::set_tenant_collab(&state, &principal, on).await)
+    respond(super::service::set_tenant_collab(&state, &principal, switches).await)
 }
 
 #[server(input = Json)]

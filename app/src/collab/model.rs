@@ -89,7 +89,11 @@ pub struct Participant {
     pub id: String,
     /// The name, or the email an attendee typed.
     pub name: String,
+    /// Sent to the initiator only: attendees see names, not each other's addresses.
     pub email: String,
+    /// The name comes from a signed-in account. An email typed on the join page is not checked
+    /// by anyone: it is shown as typed and marked unverified.
+    pub verified: bool,
     pub initiator: bool,
     pub standing: Standing,
     pub joined_at: i64,
@@ -174,6 +178,11 @@ pub enum ServerMessage {
     Problem {
         message: String,
     },
+    /// Who is in and connected, sent when someone connects or leaves: no sheet is rendered
+    /// again for it, and the session's state and version do not change.
+    Presence {
+        participants: Vec<Participant>,
+    },
     /// The end of this participant's part: the socket closes after it with `code`.
     Closed {
         code: u16,
@@ -205,7 +214,18 @@ pub struct Started {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollabSwitches {
     pub tenant_enabled: bool,
+    /// The caller may start sessions that people without an account join (the tenant allows
+    /// them and the caller holds `collab_outsiders`).
+    pub outsiders: bool,
     pub app_enabled: bool,
     /// The caller may turn them off or on for the app.
     pub can_change_app: bool,
+}
+
+/// The tenant's switches (tenant admins): sessions at all, and sessions that people without an
+/// account join. The second is off until a tenant admin turns it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TenantCollab {
+    pub enabled: bool,
+    pub outsiders: bool,
 }

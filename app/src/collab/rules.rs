@@ -29,6 +29,20 @@ pub const MESSAGES_PER_SECOND: f64 = 10.0;
 pub const HISTORY: usize = 50;
 /// Events kept for late joiners' notes.
 pub const EVENTS: usize = 20;
+/// The most values one field of the shared selections may hold: a session is explored by
+/// people, and a search that matches more is refused rather than written for everyone.
+pub const MAX_SHARED_VALUES: usize = 1_000;
+/// The most bytes the session's state may take, history included: older steps of back and
+/// forward are dropped to stay within it, and a selection that alone would not fit is refused.
+pub const MAX_STATE_BYTES: usize = 64 * 1024;
+/// Connections one participant may hold open at once on a server process (a second tab, a
+/// reconnect that overlaps the old socket).
+pub const SOCKETS_PER_PARTICIPANT: usize = 2;
+/// Changes a whole session may write, in a burst and per second after it, whoever sends them.
+pub const SESSION_CHANGE_BURST: f64 = 20.0;
+pub const SESSION_CHANGES_PER_SECOND: f64 = 5.0;
+/// The longest detail an audit row of a shared selection keeps.
+pub const AUDIT_DETAIL_CHARS: usize = 200;
 
 /// Why a websocket closes (4000-4999, the range applications own).
 pub mod close {
@@ -36,14 +50,28 @@ pub mod close {
     pub const ENDED: u16 = 4001;
     pub const REMOVED: u16 = 4003;
     pub const REFUSED: u16 = 4004;
+    pub const NO_LICENCE: u16 = 4402;
     pub const TOO_BIG: u16 = 4009;
     pub const RESTARTING: u16 = 4012;
     pub const UNKNOWN: u16 = 4404;
     pub const TOO_FREQUENT: u16 = 4429;
 }
 
+/// Whether people without an account may join a session: the tenant's switch and the
+/// initiator's permission, both needed for "Anyone with the link" and "Anyone I admit".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outsiders {
+    pub tenant_allows: bool,
+    pub permitted: bool,
+}
+
 /// Whether a person may start a session on an app they have open.
-pub fn check_may_start(tenant_enabled: bool, app_enabled: bool) -> Result<(), AppError> {
+pub fn check_may_start(
+    tenant_enabled: bool,
+    app_enabled: bool,
+    mode: Mode,
+    outsiders: Outsiders,
+) -> Result<(), AppError> {
     if !tenant_enabled {
         return Err(AppError::forbidden(
             "Collaborative sessions are turned off for this tenant. A tenant admin can turn them on under Admin, Embedding.",
@@ -53,6 +81,18 @@ pub fn check_may_start(tenant_enabled: bool, app_enabled: bool) -> Result<(), Ap
         return Err(AppError::forbidden(
             "Collaborative sessions are turned off for this app by those who manage it.",
         ));
+    }
+    if mode != Mode::SignedIn {
+        if !outsiders.tenant_allows {
+            return Err(AppError::forbidden(
+                "Sessions that people without an account can join are off for this tenant. Choose \"Signed-in people only\", or ask a tenant admin to turn them on under Admin, Embedding.",
+            ));
+        }
+        if !outsiders.permitted {
+            return Err(AppError::forbidden(
+                "Letting people without an account into a session is anonymous access, which your roles do not allow (collab_outsiders). Choose \"Signed-in people only\", or ask a tenant admin for the permission.",
+            ));
+        }
     }
     Ok(())
 }
@@ -128,31 +168,59 @@ pub fn end_reason(
 
 pub const TURNED_OFF_TENANT: &str =
     "The session ended: a tenant admin turned collaborative sessions off.";
+pub const TURNED_OFF_OUTSIDERS: &str =
+    "The session ended: a tenant admin turned off sessions that people without an account join.";
 pub const TURNED_OFF_APP: &str =
     "The session ended: collaborative sessions were turned off for this app.";
+pub const INITIATOR_GONE: &str = "The session ended: the person who started it signed out.";
+pub const NO_LICENCE: &str =
+    "The session ended: the person who started it no longer has a licence to open this app.";
+pub const YOUR_LICENCE: &str =
+    "Your licence no longer lets you open this app, so your part in the session ended.";
 pub const STOPPED: &str = "The person who started this collaborative session stopped it.";
 pub const REMOVED: &str = "You were removed from this collaborative session.";
 pub const REFUSED: &str = "The person who started this collaborative session did not admit you.";
 
-/// Messages within a burst and a rate: a token bucket per connection.
+/// Messages within a burst and a rate: a token bucket per participant (all their connections
+/// draw on one), or per session for the changes it writes.
 #[derive(Debug, Clone, Copy)]
 pub struct MessageBudget {
     tokens: f64,
     at_ms: i64,
+    burst: f64,
+    per_second: f64,
 }
 
 impl MessageBudget {
+    /// A participant's: `MESSAGE_BURST`, then `MESSAGES_PER_SECOND`.
     pub fn new(now_ms: i64) -> Self {
+        MessageBudget::with(now_ms, MESSAGE_BURST, MESSAGES_PER_SECOND)
+    }
+
+    /// A session's changes: `SESSION_CHANGE_BURST`, then `SESSION_CHANGES_PER_SECOND`.
+    pub fn for_changes(now_ms: i64) -> Self {
+        MessageBudget::with(now_ms, SESSION_CHANGE_BURST, SESSION_CHANGES_PER_SECOND)
+    }
+
+    fn with(now_ms: i64, burst: f64, per_second: f64) -> Self {
         MessageBudget {
-            tokens: MESSAGE_BURST,
+            tokens: burst,
             at_ms: now_ms,
+            burst,
+            per_second,
         }
+    }
+
+    /// The budget has filled again by `now_ms`: forgetting it loses nothing.
+    pub fn is_full(&self, now_ms: i64) -> bool {
+        let elapsed = (now_ms - self.at_ms).max(0) as f64 / 1000.0;
+        self.tokens + elapsed * self.per_second >= self.burst
     }
 
     /// Takes one message from the budget; false when there is none left.
     pub fn take(&mut self, now_ms: i64) -> bool {
         let elapsed = (now_ms - self.at_ms).max(0) as f64 / 1000.0;
-        self.tokens = (self.tokens + elapsed * MESSAGES_PER_SECOND).min(MESSAGE_BURST);
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
         self.at_ms = now_ms;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -177,6 +245,55 @@ pub fn parse_message(text: &str) -> Result<ClientMessage, (u16, String)> {
         reason.truncate(120);
         (close::MALFORMED, reason)
     })
+}
+
+/// Refuses a change that would make one field of the shared selections hold more than
+/// `MAX_SHARED_VALUES` values, saying how many it would hold and what to do.
+pub fn check_shared_change(state: &SharedState, change: &ValueChange) -> Result<(), AppError> {
+    let (field, count) = match change {
+        ValueChange::Set { field, values } => (field, values.len()),
+        ValueChange::Toggle { field, value } => {
+            let held = state
+                .selections
+                .iter()
+                .find(|f| f.field.eq_ignore_ascii_case(field));
+            match held {
+                Some(f) if !f.values.contains(value) => (field, f.values.len() + 1),
+                _ => return Ok(()),
+            }
+        }
+        ValueChange::Clear { .. } | ValueChange::ClearAll => return Ok(()),
+    };
+    if count > MAX_SHARED_VALUES {
+        return Err(AppError::invalid(
+            "selection",
+            format!(
+                "In a collaborative session a field holds at most {MAX_SHARED_VALUES} selected values; this would select {count} values of {field}. Narrow the search, or select in a field with fewer values."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What the audit log keeps of a shared selection: its field, how many values, the first few;
+/// never longer than `AUDIT_DETAIL_CHARS`.
+pub fn audit_detail(change: &ValueChange) -> String {
+    let mut text = match change {
+        ValueChange::Set { field, values } if values.len() > 3 => format!(
+            "{field} = {} values: {}, …",
+            values.len(),
+            values[..3].join(", ")
+        ),
+        ValueChange::Set { field, values } => format!("{field} = {}", values.join(", ")),
+        ValueChange::Toggle { field, value } => format!("{field} ± {value}"),
+        ValueChange::Clear { field } => format!("cleared {field}"),
+        ValueChange::ClearAll => "cleared all".into(),
+    };
+    if text.chars().count() > AUDIT_DETAIL_CHARS {
+        text = text.chars().take(AUDIT_DETAIL_CHARS - 1).collect();
+        text.push('…');
+    }
+    text
 }
 
 /// One field of the shared selections, with who made the change that set it.
@@ -312,6 +429,30 @@ impl SharedState {
         true
     }
 
+    /// The state as stored, within `max_bytes`: the oldest steps of back, then of forward, are
+    /// dropped until it fits. Refused when the selections alone do not fit.
+    pub fn fit(&mut self, max_bytes: usize) -> Result<String, AppError> {
+        loop {
+            let text = serde_json::to_string(self).map_err(AppError::internal)?;
+            if text.len() <= max_bytes {
+                return Ok(text);
+            }
+            if !self.back.is_empty() {
+                self.back.remove(0);
+            } else if !self.forward.is_empty() {
+                self.forward.remove(0);
+            } else {
+                return Err(AppError::invalid(
+                    "selection",
+                    format!(
+                        "These selections are too large to share: a session's selections take at most {} KB. Select fewer or shorter values.",
+                        max_bytes / 1024
+                    ),
+                ));
+            }
+        }
+    }
+
     pub fn move_to(&mut self, sheet: &str) -> bool {
         if self.sheet.as_deref() == Some(sheet) {
             return false;
@@ -322,144 +463,4 @@ impl SharedState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const START: i64 = 1_800_000_000_000;
-
-    #[test]
-    fn an_invitation_lets_people_in_for_fifteen_minutes_unless_ended_earlier() {
-        let expires = START + INVITATION_MS;
-        // (now, ended early, session ended, lets in)
-        let cases = [
-            (START, false, false, true),
-            (START + INVITATION_MS - 1, false, false, true),
-            (START + INVITATION_MS, false, false, false),
-            (START + 1, true, false, false),
-            (START + 1, false, true, false),
-        ];
-        for (now, early, ended, lets_in) in cases {
-            assert_eq!(
-                check_invitation(expires, early, ended, now).is_ok(),
-                lets_in,
-                "{now} {early} {ended}"
-            );
-        }
-        let Err(AppError::Gone(message)) = check_invitation(expires, false, false, expires) else {
-            panic!("an expired invitation is gone")
-        };
-        assert!(message.contains("15 minutes"), "{message}");
-    }
-
-    #[test]
-    fn who_may_start_and_who_may_join() {
-        assert!(check_may_start(true, true).is_ok());
-        assert!(
-            matches!(check_may_start(false, true), Err(AppError::Forbidden(m)) if m.contains("tenant"))
-        );
-        assert!(
-            matches!(check_may_start(true, false), Err(AppError::Forbidden(m)) if m.contains("this app"))
-        );
-        // (mode, signed in, removed before, participants, outcome)
-        let cases = [
-            (Mode::Open, false, false, 1, Ok(Standing::In)),
-            (Mode::Lobby, false, false, 1, Ok(Standing::Waiting)),
-            (Mode::SignedIn, true, false, 1, Ok(Standing::In)),
-            (Mode::SignedIn, false, false, 1, Err("sign in")),
-            (Mode::Open, false, true, 1, Err("removed")),
-            (Mode::Open, false, false, MAX_PARTICIPANTS, Err("full")),
-        ];
-        for (mode, signed_in, removed, count, outcome) in cases {
-            let got = check_join(mode, signed_in, removed, count);
-            match (got, outcome) {
-                (Ok(standing), Ok(expected)) => assert_eq!(standing, expected),
-                (Err(error), Err(word)) => assert!(
-                    error.to_string().to_lowercase().contains(word),
-                    "{mode:?}: {error}"
-                ),
-                (got, expected) => panic!("{mode:?}: {got:?}, expected {expected:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn the_session_ends_when_the_initiator_signs_out_or_leaves() {
-        assert_eq!(end_reason(true, START, START + 1_000), None);
-        assert_eq!(
-            end_reason(true, START, START + INITIATOR_GRACE_MS - 1),
-            None,
-            "a reload is not leaving"
-        );
-        assert!(end_reason(true, START, START + INITIATOR_GRACE_MS)
-            .unwrap()
-            .contains("left"));
-        assert!(end_reason(false, START, START + 1)
-            .unwrap()
-            .contains("signed out"));
-    }
-
-    #[test]
-    fn bad_and_too_many_messages_close_with_their_codes() {
-        assert_eq!(
-            parse_message(r#"{"sheet":"abc"}"#),
-            Ok(ClientMessage::Sheet("abc".into()))
-        );
-        assert_eq!(parse_message(r#""follow""#), Ok(ClientMessage::Follow));
-        assert_eq!(parse_message("{nope").unwrap_err().0, close::MALFORMED);
-        assert!(parse_message("{nope").unwrap_err().1.len() <= 123);
-        let huge = format!(r#"{{"sheet":"{}"}}"#, "x".repeat(MAX_MESSAGE_BYTES));
-        assert_eq!(parse_message(&huge).unwrap_err().0, close::TOO_BIG);
-        let mut budget = MessageBudget::new(START);
-        let burst = (0..100).take_while(|_| budget.take(START)).count();
-        assert_eq!(burst, MESSAGE_BURST as usize);
-        assert!(
-            budget.take(START + 100),
-            "a tenth of a second buys one more"
-        );
-        assert!(!budget.take(START + 100));
-    }
-
-    fn set(field: &str, values: &[&str]) -> ValueChange {
-        ValueChange::Set {
-            field: field.into(),
-            values: values.iter().map(|v| v.to_string()).collect(),
-        }
-    }
-
-    #[test]
-    fn one_shared_state_with_who_changed_each_field_back_and_forward() {
-        let mut state = SharedState::default();
-        assert!(state.apply(&set("Region", &["Nordic"]), "alice@example.com"));
-        assert!(
-            !state.apply(&set("region", &["Nordic"]), "bob@example.com"),
-            "no change, no step"
-        );
-        assert!(state.apply(
-            &ValueChange::Toggle {
-                field: "Region".into(),
-                value: "South".into()
-            },
-            "bob@example.com"
-        ));
-        assert_eq!(state.selections[0].values, vec!["Nordic", "South"]);
-        assert_eq!(state.selections[0].by, "bob@example.com");
-        assert!(state.apply(&set("Product", &["Tea"]), "carol@example.com"));
-        assert!(state.back());
-        assert_eq!(state.selections.len(), 1);
-        assert!(state.forward());
-        assert_eq!(state.selections.len(), 2);
-        assert!(!state.forward());
-        assert!(state.apply(&ValueChange::ClearAll, "alice@example.com"));
-        assert!(state.selections.is_empty() && state.forward.is_empty());
-        for i in 0..(HISTORY + 10) {
-            state.apply(&set("Region", &[&i.to_string()]), "a");
-        }
-        assert_eq!(state.back.len(), HISTORY, "history is bounded");
-        for i in 0..(EVENTS + 5) {
-            state.note(START, format!("event {i}"));
-        }
-        assert_eq!(state.events.len(), EVENTS);
-        assert_eq!(state.events.last().unwrap().seq, (EVENTS + 5) as u64);
-        assert!(state.move_to("s1") && !state.move_to("s1"));
-    }
-}
+mod tests;

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{watch, OnceCell};
 
-use super::rules::SharedState;
+use super::rules::{self, MessageBudget, SharedState};
 use super::store::{ParticipantRow, SessionRow};
 use crate::auth::principal::Principal;
 use crate::content::model::SheetView;
@@ -45,10 +45,65 @@ const SHEETS_KEPT: usize = 64;
 /// The channel on which processes announce changes to each other: `<session id>:<version>`.
 pub const NOTIFY_CHANNEL: &str = "sightline_collab";
 
+/// What one session's connections on this process listen to: its version (a change: views are
+/// rendered again) and a presence beat (someone connected or left: only the list of who is
+/// there is sent, nothing is rendered).
+struct Channels {
+    versions: watch::Sender<i64>,
+    presence: watch::Sender<u64>,
+}
+
+/// A session's connection listens to both.
+pub struct Subscription {
+    pub versions: watch::Receiver<i64>,
+    pub presence: watch::Receiver<u64>,
+}
+
+/// One participant's connections on this process and the message budget they share.
+struct Sockets {
+    open: usize,
+    budget: MessageBudget,
+}
+
+/// An open connection counted against its participant: dropping it gives the place back.
+pub struct SocketPlace {
+    hub: Arc<Hub>,
+    participant: String,
+}
+
+impl Drop for SocketPlace {
+    fn drop(&mut self) {
+        let mut sockets = self.hub.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = sockets.get_mut(&self.participant) {
+            entry.open = entry.open.saturating_sub(1);
+        }
+    }
+}
+
+/// Why a connection was not let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketRefusal {
+    /// The participant holds `SOCKETS_PER_PARTICIPANT` connections here already.
+    TooMany,
+    /// They connect faster than their message budget allows.
+    TooFrequent,
+}
+
 #[derive(Default)]
 pub struct Hub {
-    sessions: Mutex<HashMap<String, watch::Sender<i64>>>,
+    sessions: Mutex<HashMap<String, Channels>>,
     renders: Mutex<HashMap<String, Renders>>,
+    /// Participant id -> their connections here and their shared budget.
+    sockets: Mutex<HashMap<String, Sockets>>,
+    /// Session id -> the budget of changes it may write.
+    changes: Mutex<HashMap<String, MessageBudget>>,
+}
+
+/// What another process announced on `NOTIFY_CHANNEL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announcement {
+    Version(i64),
+    Presence,
 }
 
 impl Hub {
@@ -56,47 +111,104 @@ impl Hub {
         Hub::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<i64>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Channels>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A receiver that changes whenever the session's version grows.
-    pub fn subscribe(&self, session_id: &str, version: i64) -> watch::Receiver<i64> {
+    /// Receivers that change whenever the session's version grows, and at each presence beat.
+    pub fn subscribe(&self, session_id: &str, version: i64) -> Subscription {
         let mut sessions = self.lock();
-        let sender = sessions
+        let channels = sessions
             .entry(session_id.to_string())
-            .or_insert_with(|| watch::channel(version).0);
-        sender.send_if_modified(|v| {
-            let newer = version > *v;
-            if newer {
-                *v = version;
-            }
-            newer
-        });
-        sender.subscribe()
+            .or_insert_with(|| Channels {
+                versions: watch::channel(version).0,
+                presence: watch::channel(0).0,
+            });
+        raise(&channels.versions, version);
+        Subscription {
+            versions: channels.versions.subscribe(),
+            presence: channels.presence.subscribe(),
+        }
     }
 
     /// A session reached `version`: wakes its connections here (no-op when there are none).
     pub fn announce(&self, session_id: &str, version: i64) {
-        if let Some(sender) = self.lock().get(session_id) {
-            sender.send_if_modified(|v| {
-                let newer = version > *v;
-                if newer {
-                    *v = version;
-                }
-                newer
-            });
+        if let Some(channels) = self.lock().get(session_id) {
+            raise(&channels.versions, version);
         }
     }
 
-    /// Forgets sessions no connection here listens to any more.
-    pub fn release(&self) {
+    /// Someone connected to or left the session: its connections here send who is there.
+    pub fn beat(&self, session_id: &str) {
+        if let Some(channels) = self.lock().get(session_id) {
+            channels.presence.send_modify(|beat| *beat += 1);
+        }
+    }
+
+    /// Counts a new connection of `participant` in, or refuses it: at most
+    /// `SOCKETS_PER_PARTICIPANT` at once, and each connect costs a message of their budget.
+    pub fn open_socket(
+        self: &Arc<Self>,
+        participant: &str,
+        now: i64,
+    ) -> Result<SocketPlace, SocketRefusal> {
+        let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = sockets.entry(participant.to_string()).or_insert(Sockets {
+            open: 0,
+            budget: MessageBudget::new(now),
+        });
+        if entry.open >= rules::SOCKETS_PER_PARTICIPANT {
+            return Err(SocketRefusal::TooMany);
+        }
+        if !entry.budget.take(now) {
+            return Err(SocketRefusal::TooFrequent);
+        }
+        entry.open += 1;
+        Ok(SocketPlace {
+            hub: self.clone(),
+            participant: participant.to_string(),
+        })
+    }
+
+    /// One message from the budget that all of `participant`'s connections share.
+    pub fn take_message(&self, participant: &str, now: i64) -> bool {
+        let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        sockets
+            .entry(participant.to_string())
+            .or_insert(Sockets {
+                open: 0,
+                budget: MessageBudget::new(now),
+            })
+            .budget
+            .take(now)
+    }
+
+    /// One change from the session's budget, whoever makes it.
+    pub fn take_change(&self, session_id: &str, now: i64) -> bool {
+        let mut changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        changes
+            .entry(session_id.to_string())
+            .or_insert_with(|| MessageBudget::for_changes(now))
+            .take(now)
+    }
+
+    /// Forgets sessions no connection here listens to any more, and the budgets of
+    /// participants with no connection whose budget has filled again.
+    pub fn release(&self, now: i64) {
         let mut sessions = self.lock();
-        sessions.retain(|_, sender| sender.receiver_count() > 0);
+        sessions.retain(|_, c| c.versions.receiver_count() > 0);
         self.renders
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|id, _| sessions.contains_key(id));
+        self.changes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|id, budget| sessions.contains_key(id) || !budget.is_full(now));
+        self.sockets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, s| s.open > 0 || !s.budget.is_full(now));
     }
 
     /// The place of a session's frame at `version`: filled by the first who asks. An older
@@ -146,11 +258,27 @@ impl Hub {
         self.lock().len()
     }
 
-    /// A parsed announcement from another process.
-    pub fn parse(payload: &str) -> Option<(&str, i64)> {
-        let (id, version) = payload.split_once(':')?;
-        Some((id, version.parse().ok()?))
+    /// A parsed announcement from another process: `<id>:<version>` or `<id>:presence`.
+    pub fn parse(payload: &str) -> Option<(&str, Announcement)> {
+        let (id, what) = payload.split_once(':')?;
+        if what == PRESENCE {
+            return Some((id, Announcement::Presence));
+        }
+        Some((id, Announcement::Version(what.parse().ok()?)))
     }
+}
+
+/// The payload's word for a presence beat.
+pub const PRESENCE: &str = "presence";
+
+fn raise(sender: &watch::Sender<i64>, version: i64) {
+    sender.send_if_modified(|v| {
+        let newer = version > *v;
+        if newer {
+            *v = version;
+        }
+        newer
+    });
 }
 
 #[cfg(test)]
@@ -160,7 +288,7 @@ mod tests {
     #[test]
     fn a_slow_connection_sees_only_the_latest_version() {
         let hub = Hub::new();
-        let mut rx = hub.subscribe("s", 1);
+        let mut rx = hub.subscribe("s", 1).versions;
         for v in 2..=50 {
             hub.announce("s", v);
         }
@@ -171,7 +299,7 @@ mod tests {
         hub.announce("other", 3);
         assert_eq!(hub.sessions(), 1, "announcing to nobody keeps nothing");
         drop(rx);
-        hub.release();
+        hub.release(0);
         assert_eq!(hub.sessions(), 0);
         // Renders: one place per version, the newest only.
         let first = hub.sheet("s", 3, "initiator");
@@ -187,12 +315,51 @@ mod tests {
             ),
             "an old version is kept nowhere"
         );
-        hub.release();
+        hub.release(0);
         assert!(
             hub.renders.lock().unwrap().is_empty(),
             "no connection, nothing kept"
         );
-        assert_eq!(Hub::parse("abc:12"), Some(("abc", 12)));
+        assert_eq!(
+            Hub::parse("abc:12"),
+            Some(("abc", Announcement::Version(12)))
+        );
+        assert_eq!(
+            Hub::parse("abc:presence"),
+            Some(("abc", Announcement::Presence))
+        );
         assert_eq!(Hub::parse("abc"), None);
+    }
+
+    #[test]
+    fn a_participant_holds_two_connections_and_one_budget() {
+        let hub = Arc::new(Hub::new());
+        let now = 1_800_000_000_000;
+        let first = hub.open_socket("p", now).unwrap();
+        let second = hub.open_socket("p", now).unwrap();
+        assert_eq!(
+            hub.open_socket("p", now).err(),
+            Some(SocketRefusal::TooMany)
+        );
+        assert!(
+            hub.open_socket("q", now).is_ok(),
+            "another participant is not counted"
+        );
+        drop(second);
+        // Two connects took two of twenty; their messages share what is left.
+        let sent = (0..100).take_while(|_| hub.take_message("p", now)).count();
+        assert_eq!(sent, rules::MESSAGE_BURST as usize - 2);
+        drop(first);
+        assert_eq!(
+            hub.open_socket("p", now).err(),
+            Some(SocketRefusal::TooFrequent),
+            "reconnecting does not refill the budget"
+        );
+        let changes = (0..100).take_while(|_| hub.take_change("s", now)).count();
+        assert_eq!(changes, rules::SESSION_CHANGE_BURST as usize);
+        assert!(
+            hub.take_change("s", now + 200),
+            "five a second after the burst"
+        );
     }
 }

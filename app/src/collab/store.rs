@@ -51,14 +51,25 @@ pub async fn tenant_enabled(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::
     Ok(on.unwrap_or(0) != 0)
 }
 
+/// Whether the tenant lets people without an account join sessions (`collab_outsiders`).
+pub async fn tenant_outsiders(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<bool> {
+    let on: Option<i64> = sqlx::query_scalar("SELECT collab_outsiders FROM tenants WHERE id = $1")
+        .bind(tenant_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(on.unwrap_or(0) != 0)
+}
+
 pub async fn set_tenant_enabled(
     conn: &mut AnyConnection,
     tenant_id: &str,
     on: bool,
+    outsiders: bool,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE tenants SET collab_enabled = $2 WHERE id = $1")
+    sqlx::query("UPDATE tenants SET collab_enabled = $2, collab_outsiders = $3 WHERE id = $1")
         .bind(tenant_id)
         .bind(on as i64)
+        .bind(outsiders as i64)
         .execute(conn)
         .await?;
     Ok(())

@@ -24,10 +24,13 @@ pub enum Permission {
     ViewAuditLog,
     /// Manage every shared and managed space: members, owner, details, deletion.
     ManageSpaces,
+    /// Start collaborative sessions that people without an account join ("Anyone with the
+    /// link", "Anyone I admit"): anonymous access, given to nobody by default.
+    CollabOutsiders,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ShareApps,
         Permission::AnonymousAccessLink,
         Permission::CreateSharedSpaces,
@@ -37,6 +40,7 @@ impl Permission {
         Permission::ManageDirectory,
         Permission::ViewAuditLog,
         Permission::ManageSpaces,
+        Permission::CollabOutsiders,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Permission {
             Permission::ManageDirectory => "manage_directory",
             Permission::ViewAuditLog => "view_audit_log",
             Permission::ManageSpaces => "manage_spaces",
+            Permission::CollabOutsiders => "collab_outsiders",
         }
     }
 
@@ -64,6 +69,9 @@ impl Permission {
             Permission::ManageDirectory => "Manage users, groups and roles",
             Permission::ViewAuditLog => "View the audit log",
             Permission::ManageSpaces => "Manage every shared and managed space",
+            Permission::CollabOutsiders => {
+                "Start collaborative sessions that people without an account can join"
+            }
         }
     }
 
@@ -334,7 +342,12 @@ mod tests {
 
     #[test]
     fn anonymous_access_is_allowed_to_nobody_by_default() {
-        assert!(!RoleKind::initial_user_default().contains(&Permission::AnonymousAccessLink));
+        for anonymous in [Permission::AnonymousAccessLink, Permission::CollabOutsiders] {
+            assert!(!RoleKind::initial_user_default().contains(&anonymous));
+            for admin in [RoleKind::TenantAdmin, RoleKind::AnalyticsAdmin] {
+                assert!(!admin.fixed_permissions().unwrap().contains(&anonymous));
+            }
+        }
         for admin in [RoleKind::TenantAdmin, RoleKind::AnalyticsAdmin] {
             assert!(!admin
                 .fixed_permissions()

@@ -258,7 +258,7 @@ async fn a_stopping_process_closes_websockets_with_the_reconnect_code(t: TestDb)
         &anna,
         &w.app.id,
         None,
-        app::collab::model::Mode::Open,
+        app::collab::model::Mode::SignedIn,
     )
     .await
     .unwrap();

@@ -191,6 +191,7 @@ fn visitor_viewer<'a>(
     SheetViewer {
         key: format!("anonymous:{session_id}"),
         person: None,
+        public_sheets_only: true,
         data_access: link_access(facts, link),
         engines: &state.anonymous.engines,
     }

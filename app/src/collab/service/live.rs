@@ -84,12 +84,13 @@ async fn shared_sheet(
     state: &AppState,
     frame: &Frame,
     initiator: &Principal,
-    own: Option<&str>,
+    own: Option<(&str, &str)>,
     wanted: Option<&str>,
+    following: bool,
 ) -> Result<Arc<SheetView>, AppError> {
     let key = format!(
         "{}/{}",
-        own.map(|u| format!("user:{u}"))
+        own.map(|(u, _)| format!("user:{u}"))
             .unwrap_or_else(|| "initiator".into()),
         wanted.unwrap_or("")
     );
@@ -100,16 +101,8 @@ async fn shared_sheet(
                 let mut conn = state.db.acquire().await?;
                 let loaded;
                 let person = match own {
-                    Some(user_id) => {
-                        loaded = load_principal(
-                            &mut conn,
-                            user_id,
-                            Credential::Session {
-                                id_hash: String::new(),
-                            },
-                        )
-                        .await?
-                        .ok_or_else(|| AppError::forbidden("Your account is no longer active."))?;
+                    Some((user_id, participant_id)) => {
+                        loaded = attendee(&mut conn, user_id, participant_id).await?;
                         &loaded
                     }
                     None => initiator,
@@ -119,9 +112,12 @@ async fn shared_sheet(
                 let data_access =
                     caller_data_access(&mut conn, person, &app, space.kind(), &access).await?;
                 let values = frame.shared.values();
+                // In a session everyone sees the app's public sheets only: never the
+                // initiator's private ones, whose rights the attendees borrow.
                 let viewer = SheetViewer {
                     key: format!("collab:{}", frame.row.id),
                     person: Some((person, &access)),
+                    public_sheets_only: true,
                     data_access,
                     engines: &state.content.engines,
                 };
@@ -137,8 +133,9 @@ async fn shared_sheet(
                         .await
                     {
                         Ok(sheet) => sheet,
-                        // A sheet this participant cannot see (a private one): their first sheet.
-                        Err(AppError::NotFound(_)) => {
+                        // The shared sheet was deleted since: the app's first public sheet.
+                        // A sheet looked at alone was checked before (`check_look`).
+                        Err(AppError::NotFound(_)) if following => {
                             let conn = state.db.acquire().await?;
                             render_sheet(state, conn, &app, &space_name, &viewer, request(None))
                                 .await?
@@ -210,7 +207,9 @@ pub async fn view(
     // Attendees act with the initiator's rights and data, except in signed-in mode, where each
     // reads the shared state through their own access.
     let own = match (mode, &me.user_id) {
-        (Mode::SignedIn, Some(user_id)) if me.initiator == 0 => Some(user_id.as_str()),
+        (Mode::SignedIn, Some(user_id)) if me.initiator == 0 => {
+            Some((user_id.as_str(), me.id.as_str()))
+        }
         _ => None,
     };
     let following = looking.is_none() || looking == shared.sheet.as_deref();
@@ -219,7 +218,7 @@ pub async fn view(
     } else {
         looking
     };
-    let sheet = shared_sheet(state, &frame, initiator, own, wanted).await?;
+    let sheet = shared_sheet(state, &frame, initiator, own, wanted, following).await?;
     let invitation = if me.initiator == 1 {
         let mut conn = state.db.acquire().await?;
         store::live_invitation(&mut conn, &row.id, now)
@@ -272,29 +271,131 @@ pub async fn view(
         chips,
         can_back: !shared.back.is_empty(),
         can_forward: !shared.forward.is_empty(),
-        participants: frame
-            .participants
-            .iter()
-            .filter(|p| {
-                matches!(
-                    Standing::parse(&p.standing),
-                    Standing::In | Standing::Waiting
-                )
-            })
-            .map(|p| Participant {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                email: p.email.clone(),
-                initiator: p.initiator == 1,
-                standing: Standing::parse(&p.standing),
-                joined_at: p.joined_at,
-                connected: p.seen_at > 0 && now - p.seen_at < rules::CONNECTED_MS,
-            })
-            .collect(),
+        participants: people(&frame.participants, me.initiator == 1, now),
         invitation,
         events: shared.events.clone(),
         sheet: (*sheet).clone(),
     })))
+}
+
+/// Who is in or waiting, as `viewer_is_initiator` may see them: only the initiator sees the
+/// addresses; everyone sees whether a name comes from an account or was typed.
+fn people(
+    participants: &[ParticipantRow],
+    viewer_is_initiator: bool,
+    now: i64,
+) -> Vec<Participant> {
+    participants
+        .iter()
+        .filter(|p| {
+            matches!(
+                Standing::parse(&p.standing),
+                Standing::In | Standing::Waiting
+            )
+        })
+        .map(|p| Participant {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            email: if viewer_is_initiator {
+                p.email.clone()
+            } else {
+                String::new()
+            },
+            verified: p.user_id.is_some(),
+            initiator: p.initiator == 1,
+            standing: Standing::parse(&p.standing),
+            joined_at: p.joined_at,
+            connected: p.seen_at > 0 && now - p.seen_at < rules::CONNECTED_MS,
+        })
+        .collect()
+}
+
+/// Who is in and connected now, for a presence beat: one read, nothing rendered.
+pub async fn presence_view(
+    state: &AppState,
+    participant: &ParticipantRow,
+) -> Result<ServerMessage, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let participants = store::participants(&mut conn, &participant.session_id).await?;
+    Ok(ServerMessage::Presence {
+        participants: people(&participants, participant.initiator == 1, state.now()),
+    })
+}
+
+/// A sheet a participant asks to look at alone: one of the app's public sheets, or refused
+/// (nothing is rendered for an id that is not).
+pub async fn check_look(
+    state: &AppState,
+    participant: &ParticipantRow,
+    sheet_id: &str,
+) -> Result<(), AppError> {
+    let mut conn = state.db.acquire().await?;
+    let row = store::session(&mut conn, &participant.session_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if !crate::ids::is_id(sheet_id)
+        || !store::is_public_sheet(&mut conn, &row.app_id, sheet_id).await?
+    {
+        return Err(AppError::not_found(
+            "This app has no such public sheet to look at. It may have been deleted.",
+        ));
+    }
+    Ok(())
+}
+
+/// A connection's heartbeat: the licence that lets it see the app is still held. The
+/// initiator's connection is touched (the session ends when it is refused); a signed-in
+/// attendee's own is touched (their part ends when it is refused). Outsiders ride on the
+/// initiator's. `Some`: the message that ends this connection's part.
+pub async fn keep_licensed(
+    state: &AppState,
+    participant: &ParticipantRow,
+) -> Result<Option<ServerMessage>, AppError> {
+    let (row, person, initiator) = {
+        let mut conn = state.db.acquire().await?;
+        let Some(row) = store::session(&mut conn, &participant.session_id).await? else {
+            return Ok(None);
+        };
+        if row.ended_at.is_some() {
+            return Ok(None);
+        }
+        let person = match (&participant.user_id, participant.initiator == 1) {
+            (_, true) => initiator_principal(&mut conn, state, &row).await?,
+            (Some(user_id), false) if mode_of(&row) == Mode::SignedIn => {
+                Some(attendee(&mut conn, user_id, &participant.id).await?)
+            }
+            _ => return Ok(None),
+        };
+        let Some(person) = person else {
+            return Ok(None);
+        };
+        (row, person, participant.initiator == 1)
+    };
+    let mut conn = state.db.acquire().await?;
+    let licensed = match crate::access::load_app(&mut conn, &person, &row.app_id).await {
+        Ok((app, _, _)) => {
+            crate::licences::service::connect(&mut conn, state, &person, &app, false).await
+        }
+        Err(error) => Err(error),
+    };
+    drop(conn);
+    match licensed {
+        Ok(()) => Ok(None),
+        Err(AppError::NoLicence { .. } | AppError::NotFound(_) | AppError::Forbidden(_)) => {
+            if initiator {
+                let system = Actor {
+                    tenant_id: &row.tenant_id,
+                    id: None,
+                    name: "Sightline",
+                };
+                end(state, &row, &system, rules::NO_LICENCE).await?;
+                Ok(Some(closed(close::ENDED, rules::NO_LICENCE)))
+            } else {
+                Ok(Some(closed(close::NO_LICENCE, rules::YOUR_LICENCE)))
+            }
+        }
+        Err(error) => Err(error),
+    }
 }
 
 fn closed(code: u16, message: &str) -> ServerMessage {
@@ -310,7 +411,46 @@ pub async fn act(
     participant_id: &str,
     message: &ClientMessage,
 ) -> Result<(), AppError> {
+    if matches!(message, ClientMessage::Look(_) | ClientMessage::Follow) {
+        return Ok(());
+    }
     let now = state.now();
+    // Whose rights and licence the change uses: the initiator's, or a signed-in attendee's own.
+    // The licence is touched as `open_sheet` touches it for a selection, before the session's
+    // lock is taken.
+    let (initiator, own) = {
+        let mut conn = state.db.acquire().await?;
+        let me = store::participant(&mut conn, participant_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let row = store::session(&mut conn, &me.session_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let initiator = initiator_principal(&mut conn, state, &row)
+            .await?
+            .ok_or_else(|| AppError::Gone("This collaborative session has ended.".into()))?;
+        let own = match (mode_of(&row), &me.user_id) {
+            (Mode::SignedIn, Some(user_id)) if me.initiator == 0 => {
+                Some(attendee(&mut conn, user_id, &me.id).await?)
+            }
+            _ => None,
+        };
+        let person = own.as_ref().unwrap_or(&initiator);
+        let (app, _, _) = open_app(&state.grants, &mut conn, person, &row.app_id).await?;
+        crate::licences::service::connect(&mut conn, state, person, &app, true).await?;
+        (initiator, own)
+    };
+    if !state
+        .collab
+        .take_change(&me_session(state, participant_id).await?, now)
+    {
+        return Err(AppError::TooManyRequests {
+            message: "Too many changes in this session at once: wait a moment and try again."
+                .into(),
+            retry_after_secs: 1,
+        });
+    }
+    let person = own.as_ref().unwrap_or(&initiator);
     let mut tx = state.db.begin().await?;
     let me = store::participant(&mut tx, participant_id)
         .await?
@@ -324,27 +464,7 @@ pub async fn act(
             "You cannot change this session any more.",
         ));
     }
-    let mode = mode_of(&row);
     let mut shared = parse_state(&row);
-    let initiator = initiator_principal(&mut tx, state, &row)
-        .await?
-        .ok_or_else(|| AppError::Gone("This collaborative session has ended.".into()))?;
-    let own;
-    let person = match (mode, &me.user_id) {
-        (Mode::SignedIn, Some(user_id)) if me.initiator == 0 => {
-            own = load_principal(
-                &mut tx,
-                user_id,
-                Credential::Session {
-                    id_hash: String::new(),
-                },
-            )
-            .await?
-            .ok_or_else(|| AppError::forbidden("Your account is no longer active."))?;
-            &own
-        }
-        _ => &initiator,
-    };
     let (app, space, access) = load_app(&mut tx, person, &row.app_id).await?;
     let detail;
     let changed = match message {
@@ -368,7 +488,8 @@ pub async fn act(
                 change,
             )
             .await?;
-            detail = describe(&value_change);
+            rules::check_shared_change(&shared, &value_change)?;
+            detail = rules::audit_detail(&value_change);
             shared.apply(&value_change, &me.name)
         }
         ClientMessage::Sheet(sheet_id) => {
@@ -385,7 +506,7 @@ pub async fn act(
     if !changed {
         return Ok(());
     }
-    let text = serde_json::to_string(&shared).map_err(AppError::internal)?;
+    let text = shared.fit(rules::MAX_STATE_BYTES)?;
     let version = store::save_state(&mut tx, &row.id, &text).await?;
     // As in the seed, selections are logged under the initiator's name; the detail says which
     // participant made each change.
@@ -400,7 +521,15 @@ pub async fn act(
                 id: &app.id,
                 name: &app.name,
             },
-            format!("by {}: {detail}", me.email),
+            format!(
+                "by {}{}: {detail}",
+                if me.user_id.is_some() {
+                    ""
+                } else {
+                    "unverified "
+                },
+                me.email
+            ),
         )
         .await?;
     }
@@ -409,14 +538,13 @@ pub async fn act(
     Ok(())
 }
 
-fn describe(change: &crate::content::model::ValueChange) -> String {
-    use crate::content::model::ValueChange;
-    match change {
-        ValueChange::Set { field, values } => format!("{field} = {}", values.join(", ")),
-        ValueChange::Toggle { field, value } => format!("{field} ± {value}"),
-        ValueChange::Clear { field } => format!("cleared {field}"),
-        ValueChange::ClearAll => "cleared all".into(),
-    }
+/// The session a participant belongs to.
+async fn me_session(state: &AppState, participant_id: &str) -> Result<String, AppError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(store::participant(&mut conn, participant_id)
+        .await?
+        .ok_or_else(not_found)?
+        .session_id)
 }
 
 /// The session's version in the database (the fallback when an announcement was missed).
@@ -425,40 +553,10 @@ pub async fn current_version(state: &AppState, session_id: &str) -> Result<i64, 
     Ok(store::version(&mut conn, session_id).await?.unwrap_or(0))
 }
 
-/// A connection opened (`left` none) or closed: the version goes up so that everyone's list of
-/// who is connected is redrawn; an attendee's leaving is told to all.
-pub async fn presence(state: &AppState, session_id: &str, left: Option<&ParticipantRow>) {
-    let now = state.now();
-    let result: Result<Option<i64>, AppError> = async {
-        let mut tx = state.db.begin().await?;
-        lock_row(&mut tx, Parent::CollabSession, session_id).await?;
-        let Some(row) = store::session(&mut tx, session_id).await? else {
-            return Ok(None);
-        };
-        if row.ended_at.is_some() {
-            return Ok(None);
-        }
-        let mut shared = parse_state(&row);
-        if let Some(who) =
-            left.filter(|p| p.initiator == 0 && Standing::parse(&p.standing) == Standing::In)
-        {
-            // A removed attendee's standing was read when they connected: read it again.
-            let now_in = store::participant(&mut tx, &who.id)
-                .await?
-                .is_some_and(|p| Standing::parse(&p.standing) == Standing::In);
-            if now_in {
-                shared.note(now, format!("{} left", who.name));
-            }
-        }
-        let text = serde_json::to_string(&shared).map_err(AppError::internal)?;
-        let version = store::save_state(&mut tx, &row.id, &text).await?;
-        tx.commit().await?;
-        Ok(Some(version))
-    }
-    .await;
-    match result {
-        Ok(Some(version)) => announce(state, session_id, version).await,
-        Ok(None) => {}
-        Err(error) => tracing::warn!(%error, "recording a collaborative presence failed"),
-    }
+/// A connection opened or closed: every connection of the session sends who is connected now
+/// (`presence_view`). Nothing is written and the version stays: no sheet is rendered again.
+pub async fn presence(state: &AppState, session_id: &str) {
+    state.collab.beat(session_id);
+    let payload = format!("{session_id}:{}", crate::collab::runtime::PRESENCE);
+    crate::sql::notify(&state.db, crate::collab::runtime::NOTIFY_CHANNEL, &payload).await;
 }

@@ -26,6 +26,7 @@ use crate::audit::service::{record, Actor, Target};
 use crate::auth::principal::{load_principal, Credential, Principal};
 use crate::content::model::SelectionChange;
 use crate::content::service::{render_sheet, SheetRequest, SheetViewer};
+use crate::directory::rules::Permission;
 use crate::error::AppError;
 use crate::ids::{digest, new_id, new_secret};
 use crate::sharing::rules::AppAction;
@@ -122,6 +123,7 @@ async fn end(
         return Ok(());
     };
     store::end_invitations(&mut tx, &row.id).await?;
+    let participants = store::participants(&mut tx, &row.id).await?;
     let app = app_name(&mut tx, &row.app_id).await?;
     record(
         &mut tx,
@@ -138,7 +140,47 @@ async fn end(
     .await?;
     tx.commit().await?;
     announce(state, &row.id, version).await;
+    // Signed-in attendees held licence connections of their own for the session: they end.
+    for p in participants.iter().filter(|p| p.initiator == 0) {
+        let Some(user_id) = &p.user_id else { continue };
+        let person = {
+            let mut conn = state.db.acquire().await?;
+            attendee(&mut conn, user_id, &p.id).await
+        };
+        if let Ok(person) = person {
+            crate::licences::service::disconnect(state, &person, &row.app_id).await?;
+        }
+    }
     Ok(())
+}
+
+/// A signed-in attendee as their licence sees them: a client of their own in this session, so
+/// that their connection is theirs and ends with their part in it.
+fn attendee_principal(person: Principal, participant_id: &str) -> Principal {
+    Principal {
+        credential: Credential::Session {
+            id_hash: format!("collab:{participant_id}"),
+        },
+        ..person
+    }
+}
+
+/// A signed-in attendee's principal, loaded again (their account may have changed).
+async fn attendee(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    participant_id: &str,
+) -> Result<Principal, AppError> {
+    let person = load_principal(
+        conn,
+        user_id,
+        Credential::Session {
+            id_hash: String::new(),
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::forbidden("Your account is no longer active."))?;
+    Ok(attendee_principal(person, participant_id))
 }
 
 /// The initiator's principal while their portal session lives.

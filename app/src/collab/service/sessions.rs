@@ -36,14 +36,35 @@ pub async fn start_session(
         ));
     };
     let now = state.now();
+    let sheet_id = sheet_id.filter(|s| !s.is_empty());
+    {
+        // The initiator sees the app as `open_sheet` would let them: sharing, then the licence
+        // (their page's connection is touched, or one is opened as the sheet would open it).
+        let mut conn = state.db.acquire().await?;
+        let (app, _, _) = open_app(&state.grants, &mut conn, principal, app_id).await?;
+        crate::licences::service::connect(&mut conn, state, principal, &app, false).await?;
+    }
     let mut tx = state.db.begin().await?;
     let (app, _, _) = load_app(&mut tx, principal, app_id).await?;
     rules::check_may_start(
         store::tenant_enabled(&mut tx, &principal.tenant_id).await?,
         store::app_enabled(&mut tx, &app.id).await?,
+        mode,
+        rules::Outsiders {
+            tenant_allows: store::tenant_outsiders(&mut tx, &principal.tenant_id).await?,
+            permitted: principal.has(Permission::CollabOutsiders),
+        },
     )?;
+    if let Some(sheet) = sheet_id {
+        // Everyone follows the session's sheet: it must be one of the app's public sheets.
+        if !store::is_public_sheet(&mut tx, &app.id, sheet).await? {
+            return Err(AppError::not_found(
+                "A session starts on one of the app's public sheets; this is not one. Start it from a public sheet.",
+            ));
+        }
+    }
     let mut shared = SharedState {
-        sheet: sheet_id.filter(|s| !s.is_empty()).map(str::to_string),
+        sheet: sheet_id.map(str::to_string),
         ..Default::default()
     };
     shared.note(now, format!("{} started the session", principal.name));
@@ -192,17 +213,38 @@ pub async fn join_session(
     lock_row(&mut tx, Parent::CollabSession, &row.id).await?;
     let mode = mode_of(&row);
     let principal = principal.filter(|p| p.tenant_id == row.tenant_id);
+    let participant_id = new_id();
     let (email, name, user_id) = match (mode, principal) {
         (Mode::SignedIn, Some(p)) => {
-            // A signed-in attendee sees the app through their own access: they must reach it.
-            load_app(&mut tx, p, &row.app_id).await.map_err(|_| {
+            // A signed-in attendee sees the app through their own access: they must reach it,
+            // and a licence of their own must let them open it.
+            let (app, _, _) = load_app(&mut tx, p, &row.app_id).await.map_err(|_| {
                 AppError::forbidden(
                     "You have no access to this app, so you cannot join its session. Ask its owner to share it with you.",
                 )
             })?;
+            let attendee = attendee_principal(p.clone(), &participant_id);
+            crate::licences::service::connect(&mut tx, state, &attendee, &app, false).await?;
             (p.email.clone(), p.name.clone(), Some(p.user_id.clone()))
         }
+        (Mode::SignedIn, None) => return Err(AppError::Unauthenticated),
         _ => {
+            // An outsider sees what the initiator sees, on the initiator's licence: the tenant
+            // must still allow outsiders, and the initiator's licence must still hold.
+            let initiator = initiator_principal(&mut tx, state, &row)
+                .await?
+                .ok_or_else(|| AppError::Gone(rules::INITIATOR_GONE.into()))?;
+            rules::check_may_start(
+                true,
+                true,
+                mode,
+                rules::Outsiders {
+                    tenant_allows: store::tenant_outsiders(&mut tx, &row.tenant_id).await?,
+                    permitted: initiator.has(Permission::CollabOutsiders),
+                },
+            )?;
+            let (app, _, _) = load_app(&mut tx, &initiator, &row.app_id).await?;
+            crate::licences::service::connect(&mut tx, state, &initiator, &app, false).await?;
             let email = crate::directory::rules::clean_email(email)?;
             (email.clone(), email, None)
         }
@@ -215,6 +257,19 @@ pub async fn join_session(
             Standing::Removed | Standing::Refused
         ) && (p.email_key == email_key || (user_id.is_some() && p.user_id == user_id))
     });
+    if user_id.is_none()
+        && participants.iter().any(|p| {
+            p.email_key == email_key
+                && matches!(
+                    Standing::parse(&p.standing),
+                    Standing::In | Standing::Waiting
+                )
+        })
+    {
+        return Err(AppError::Conflict(
+            "Someone in this session joined with this email already. Type your own email.".into(),
+        ));
+    }
     let present = participants
         .iter()
         .filter(|p| {
@@ -227,7 +282,7 @@ pub async fn join_session(
     let standing = rules::check_join(mode, principal.is_some(), removed_before, present)?;
     let secret = new_secret();
     let participant = ParticipantRow {
-        id: new_id(),
+        id: participant_id,
         session_id: row.id.clone(),
         user_id,
         name: name.clone(),
@@ -245,13 +300,18 @@ pub async fn join_session(
     };
     let version = note(&mut tx, &row, now, text).await?;
     let app = app_name(&mut tx, &row.app_id).await?;
+    // A typed email identifies nobody: the audit log says so.
+    let actor_name = match participant.user_id {
+        Some(_) => email.clone(),
+        None => format!("unverified: {email}"),
+    };
     record(
         &mut tx,
         now,
         &Actor {
             tenant_id: &row.tenant_id,
             id: participant.user_id.as_deref(),
-            name: &email,
+            name: &actor_name,
         },
         AuditAction::CollabJoin,
         Target {
@@ -302,11 +362,18 @@ pub async fn set_standing(
         )));
     }
     store::set_standing(&mut tx, &participant.id, standing.as_str()).await?;
-    let text = match standing {
+    let mut text = match standing {
         Standing::In => format!("{} was admitted", participant.name),
         Standing::Refused => format!("{} was not admitted", participant.name),
         _ => format!("{} was removed", participant.name),
     };
+    // Someone without an account is known only by the invitation they hold, and could come
+    // back under another email: removing or refusing them ends that invitation.
+    if participant.user_id.is_none() && matches!(standing, Standing::Removed | Standing::Refused) {
+        if store::end_invitations(&mut tx, &row.id).await? > 0 {
+            text.push_str("; the invitation was ended, make a new one to invite others");
+        }
+    }
     let version = note(&mut tx, &row, now, text).await?;
     if standing == Standing::Removed {
         let app = app_name(&mut tx, &row.app_id).await?;

@@ -14,18 +14,26 @@ pub async fn collab_settings(
         tenant_enabled: store::tenant_enabled(&mut conn, &principal.tenant_id).await?,
         app_enabled: store::app_enabled(&mut conn, &app.id).await?,
         can_change_app: access.can(AppAction::Share),
+        outsiders: principal.has(Permission::CollabOutsiders)
+            && store::tenant_outsiders(&mut conn, &principal.tenant_id).await?,
     })
 }
 
-/// Whether collaborative sessions are on for the caller's tenant (tenant admins, who switch it).
-pub async fn get_tenant_collab(state: &AppState, principal: &Principal) -> Result<bool, AppError> {
+/// The tenant's switches (tenant admins, who set them).
+pub async fn get_tenant_collab(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<TenantCollab, AppError> {
     if !principal.is_tenant_admin {
         return Err(AppError::forbidden(
             "Only a tenant admin can see or change whether collaborative sessions are on.",
         ));
     }
     let mut conn = state.db.acquire().await?;
-    Ok(store::tenant_enabled(&mut conn, &principal.tenant_id).await?)
+    Ok(TenantCollab {
+        enabled: store::tenant_enabled(&mut conn, &principal.tenant_id).await?,
+        outsiders: store::tenant_outsiders(&mut conn, &principal.tenant_id).await?,
+    })
 }
 
 /// A switch was set in `tx`: audited and committed; off ends the running sessions it covers
@@ -65,10 +73,12 @@ async fn switched(
 
 /// Turns collaborative sessions on or off for the tenant (tenant admins). Off ends every
 /// running session of the tenant.
+/// Turns collaborative sessions on or off for the tenant (tenant admins), and, apart, the
+/// sessions that people without an account join. Off ends every running session it covers.
 pub async fn set_tenant_collab(
     state: &AppState,
     principal: &Principal,
-    on: bool,
+    switches: TenantCollab,
 ) -> Result<(), AppError> {
     if !principal.is_tenant_admin {
         return Err(AppError::forbidden(
@@ -76,13 +86,49 @@ pub async fn set_tenant_collab(
         ));
     }
     let mut tx = state.db.begin().await?;
-    store::set_tenant_enabled(&mut tx, &principal.tenant_id, on).await?;
+    let outsiders_before = store::tenant_outsiders(&mut tx, &principal.tenant_id).await?;
+    store::set_tenant_enabled(
+        &mut tx,
+        &principal.tenant_id,
+        switches.enabled,
+        switches.outsiders,
+    )
+    .await?;
     let tenant = Target {
         kind: "tenant",
         id: &principal.tenant_id,
         name: &principal.tenant_name,
     };
-    switched(state, principal, tx, tenant, on, rules::TURNED_OFF_TENANT).await
+    if switches.enabled && outsiders_before && !switches.outsiders {
+        // Sessions stay on; those that people without an account joined end.
+        record(
+            &mut tx,
+            state.now(),
+            &principal.actor(),
+            AuditAction::CollabSettings,
+            tenant,
+            "on; without an account: off",
+        )
+        .await?;
+        tx.commit().await?;
+        let live = {
+            let mut conn = state.db.acquire().await?;
+            store::live_sessions_of(&mut conn, &principal.tenant_id, None).await?
+        };
+        for row in live.iter().filter(|r| mode_of(r) != Mode::SignedIn) {
+            end(state, row, &principal.actor(), rules::TURNED_OFF_OUTSIDERS).await?;
+        }
+        return Ok(());
+    }
+    switched(
+        state,
+        principal,
+        tx,
+        tenant,
+        switches.enabled,
+        rules::TURNED_OFF_TENANT,
+    )
+    .await
 }
 
 /// Turns collaborative sessions on or off for one app (those who manage it). Off ends the

@@ -9,7 +9,7 @@ use crate::collab::model::{ClientMessage, SessionView};
 
 /// The close codes after which reconnecting would only be refused again.
 #[cfg(feature = "hydrate")]
-const FINAL: [u16; 6] = [4000, 4001, 4003, 4004, 4404, 4429];
+const FINAL: [u16; 7] = [4000, 4001, 4003, 4004, 4402, 4404, 4429];
 
 #[cfg(feature = "hydrate")]
 pub fn connect(
@@ -63,6 +63,11 @@ pub fn connect(
                     waiting.set(Some(message));
                 }
                 Ok(ServerMessage::Problem { message }) => problem.set(Some(message)),
+                Ok(ServerMessage::Presence { participants }) => current.update(|view| {
+                    if let Some(view) = view {
+                        view.participants = participants;
+                    }
+                }),
                 Ok(ServerMessage::Closed { message, .. }) => link.set(Link::Over(message)),
                 Err(_) => {}
             }

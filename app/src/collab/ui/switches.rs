@@ -5,22 +5,22 @@
 use leptos::prelude::*;
 
 use crate::collab::api::*;
-use crate::collab::model::CollabSwitches;
+use crate::collab::model::{CollabSwitches, TenantCollab};
 use crate::components::{ErrorBox, Loading};
 use crate::error::AppError;
 
 /// Tenant admins turn collaborative sessions on or off for everyone.
 #[component]
 pub fn TenantCollabSwitch() -> impl IntoView {
-    let on = RwSignal::new(None::<Result<bool, AppError>>);
+    let on = RwSignal::new(None::<Result<TenantCollab, AppError>>);
     let version = RwSignal::new(0);
     Effect::new(move || {
         version.track();
         leptos::task::spawn_local(async move { on.set(Some(get_tenant_collab().await)) });
     });
-    let switch = Action::new(move |on: &bool| {
-        let on = *on;
-        async move { set_tenant_collab(on).await }
+    let switch = Action::new(move |switches: &TenantCollab| {
+        let switches = *switches;
+        async move { set_tenant_collab(switches).await }
     });
     Effect::new(move || {
         if switch.value().get().is_some() {
@@ -36,11 +36,16 @@ pub fn TenantCollabSwitch() -> impl IntoView {
                 // Admins who keep the allowed origins without being tenant admins see no switch.
                 Some(Err(AppError::Forbidden(_))) => ().into_any(),
                 Some(Err(error)) => view! { <ErrorBox error/> }.into_any(),
-                Some(Ok(enabled)) => view! {
+                Some(Ok(now)) => view! {
                     <label class="switch">
-                        <input type="checkbox" prop:checked=enabled on:change=move |ev| { switch.dispatch(event_target_checked(&ev)); }/>
-                        <span>{if enabled { "Collaborative sessions: on" } else { "Collaborative sessions: off" }}</span>
+                        <input type="checkbox" prop:checked=now.enabled on:change=move |ev| { switch.dispatch(TenantCollab { enabled: event_target_checked(&ev), ..now }); }/>
+                        <span>{if now.enabled { "Collaborative sessions: on" } else { "Collaborative sessions: off" }}</span>
                     </label>
+                    <label class="switch">
+                        <input type="checkbox" prop:checked=now.outsiders disabled=!now.enabled on:change=move |ev| { switch.dispatch(TenantCollab { outsiders: event_target_checked(&ev), ..now }); }/>
+                        <span>{if now.outsiders { "People without an account may join: on" } else { "People without an account may join: off" }}</span>
+                    </label>
+                    <p class="muted small">"\"Anyone with the link\" and \"Anyone I admit\" sessions are anonymous access: whoever has the link sees the app with the rights of the person who invited them, and the email they type is not checked. Only people whose roles hold \"Start collaborative sessions that people without an account can join\" may start them."</p>
                 }.into_any(),
             }}
             {move || switch.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorBox error/> })}

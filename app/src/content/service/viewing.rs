@@ -119,13 +119,19 @@ pub struct SheetViewer<'a> {
     /// Whose selections: one state per browser session or anonymous session.
     pub key: String,
     pub person: Option<(&'a Principal, &'a Access)>,
+    /// Only the app's public sheets are listed and opened, never the person's own private ones
+    /// (a collaborative session, where others borrow the person's rights).
+    pub public_sheets_only: bool,
     pub data_access: DataAccess,
     pub engines: &'a Engines,
 }
 
 impl SheetViewer<'_> {
     fn user_id(&self) -> &str {
-        self.person.map(|(p, _)| p.user_id.as_str()).unwrap_or("")
+        match self.person {
+            Some((p, _)) if !self.public_sheets_only => p.user_id.as_str(),
+            _ => "",
+        }
     }
 }
 
@@ -147,6 +153,7 @@ pub async fn open_sheet(
     let viewer = SheetViewer {
         key: principal.client_key(),
         person: Some((principal, &access)),
+        public_sheets_only: false,
         data_access,
         engines: &state.content.engines,
     };

@@ -365,14 +365,19 @@ fn CollabStart(app_id: String, sheet_id: Option<String>) -> impl IntoView {
     // Loaded in the browser once the page is live (effects run only there): a resource nested
     // in the sheet page's own would not hydrate.
     let allowed = RwSignal::new(false);
+    let outsiders = RwSignal::new(false);
+    let mode = RwSignal::new(Mode::SignedIn);
     Effect::new(move || {
         leptos::task::spawn_local(async move {
             let switches = collab_settings(app.get_value()).await;
-            allowed.set(switches.is_ok_and(|s| s.tenant_enabled && s.app_enabled));
+            let switches = switches.ok();
+            allowed.set(switches.is_some_and(|s| s.tenant_enabled && s.app_enabled));
+            let may = switches.is_some_and(|s| s.outsiders);
+            outsiders.set(may);
+            mode.set(if may { Mode::Open } else { Mode::SignedIn });
         });
     });
     let open = RwSignal::new(false);
-    let mode = RwSignal::new(Mode::Open);
     let start = Action::new(move |mode: &Mode| {
         let mode = *mode;
         async move { start_session(app.get_value(), sheet.get_value(), mode).await }
@@ -395,12 +400,15 @@ fn CollabStart(app_id: String, sheet_id: Option<String>) -> impl IntoView {
                     <form class="card collab-start-form" on:submit=move |ev| { ev.prevent_default(); start.dispatch(mode.get_untracked()); }>
                         <fieldset>
                             <legend>"Who may join"</legend>
-                            {Mode::ALL.into_iter().map(|m| view! {
+                            {move || Mode::ALL.into_iter().filter(|m| *m == Mode::SignedIn || outsiders.get()).map(|m| view! {
                                 <label class="choice">
                                     <input type="radio" name="collab-mode" value=m.as_str() prop:checked=move || mode.get() == m on:change=move |_| mode.set(m)/>
                                     <span><strong>{m.label()}</strong><br/><span class="muted">{m.explanation("you")}</span></span>
                                 </label>
                             }).collect_view()}
+                            {move || (!outsiders.get()).then(|| view! {
+                                <p class="muted small">"Sessions that people without an account join need a tenant admin to turn them on (Admin, Embedding) and a role that allows them."</p>
+                            })}
                         </fieldset>
                         <button type="submit" class="button primary small" disabled=move || start.pending().get()>"Start and get the invitation link"</button>
                         {move || match start.value().get() { Some(Err(error)) => Some(view! { <ErrorBox error/> }), _ => None }}

@@ -1,6 +1,7 @@
 //! What the initiator and the admins decide: who gets in from a lobby, and the switches.
 
 use super::*;
+use app::collab::model::TenantCollab;
 
 /// A lobby: each joiner waits until the initiator admits them; one refused is told and stays out.
 async fn in_a_lobby_the_initiator_admits_or_refuses_each_joiner(t: TestDb) {
@@ -8,6 +9,7 @@ async fn in_a_lobby_the_initiator_admits_or_refuses_each_joiner(t: TestDb) {
     let t = &live.t;
     let root = t.principal("root@acme.test").await;
     t.active_user(&root, "Alice").await;
+    allow_outsiders(t, &root, "alice@acme.test").await;
     let (alice, alice_secret) = signed_in(t, "alice@acme.test").await;
     let (_, app_id) = sales(t, &alice).await;
     let started = collab::start_session(&t.state, &alice, &app_id, None, Mode::Lobby)
@@ -103,6 +105,14 @@ async fn in_a_lobby_the_initiator_admits_or_refuses_each_joiner(t: TestDb) {
         .await
         .unwrap();
     assert_eq!(closed_with(&mut f).await, close::REFUSED);
+    // The refusal ended the invitation: he cannot ask again, under any email.
+    for email in ["frank@example.com", "frank2@example.com"] {
+        let again = collab::join_session(&t.state, None, &token, email)
+            .await
+            .unwrap_err();
+        assert!(again.to_string().contains("ended"), "{again}");
+    }
+    let token = token_of(&collab::invite(&t.state, &alice, &session).await.unwrap());
     let again = collab::join_session(&t.state, None, &token, "frank@example.com")
         .await
         .unwrap_err();
@@ -119,6 +129,7 @@ async fn turning_sessions_off_ends_the_running_ones_and_refuses_new_ones(t: Test
     let t = &live.t;
     let root = t.principal("root@acme.test").await;
     t.active_user(&root, "Alice").await;
+    allow_outsiders(t, &root, "alice@acme.test").await;
     let (alice, alice_secret) = signed_in(t, "alice@acme.test").await;
     let (_, app_id) = sales(t, &alice).await;
     let cookie = format!("sightline_session={alice_secret}");
@@ -151,27 +162,52 @@ async fn turning_sessions_off_ends_the_running_ones_and_refuses_new_ones(t: Test
         .await
         .unwrap();
 
-    // Only a tenant admin switches the tenant; off ends every session and names who can help.
-    let session = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+    // Turning off sessions that people without an account join ends those, and only those.
+    let off = |enabled, outsiders| TenantCollab { enabled, outsiders };
+    let open = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
         .await
         .unwrap()
         .session_id;
-    let mut a = connect(&live, &session, &cookie).await;
+    let mut o = connect(&live, &open, &cookie).await;
+    view_where(&mut o, |v| v.is_initiator).await;
+    let signed_in_only = collab::start_session(&t.state, &alice, &app_id, None, Mode::SignedIn)
+        .await
+        .unwrap()
+        .session_id;
+    collab::set_tenant_collab(&t.state, &root, off(true, false))
+        .await
+        .unwrap();
+    assert_eq!(closed_with(&mut o).await, close::ENDED);
+    let refused = collab::start_session(&t.state, &alice, &app_id, None, Mode::Lobby)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("Signed-in people only"),
+        "{refused}"
+    );
+
+    // Only a tenant admin switches the tenant; off ends every session and names who can help.
+    let mut a = connect(&live, &signed_in_only, &cookie).await;
     view_where(&mut a, |v| v.is_initiator).await;
     assert!(matches!(
-        collab::set_tenant_collab(&t.state, &alice, false).await,
+        collab::set_tenant_collab(&t.state, &alice, off(false, false)).await,
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(
         collab::get_tenant_collab(&t.state, &alice).await,
         Err(AppError::Forbidden(_))
     ));
-    collab::set_tenant_collab(&t.state, &root, false)
+    collab::set_tenant_collab(&t.state, &root, off(false, false))
         .await
         .unwrap();
-    assert!(!collab::get_tenant_collab(&t.state, &root).await.unwrap());
+    assert!(
+        !collab::get_tenant_collab(&t.state, &root)
+            .await
+            .unwrap()
+            .enabled
+    );
     assert_eq!(closed_with(&mut a).await, close::ENDED);
-    let refused = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+    let refused = collab::start_session(&t.state, &alice, &app_id, None, Mode::SignedIn)
         .await
         .unwrap_err();
     assert!(
@@ -181,7 +217,7 @@ async fn turning_sessions_off_ends_the_running_ones_and_refuses_new_ones(t: Test
     let audited = t
         .count("SELECT COUNT(*) FROM audit_events WHERE action = 'collab.settings'")
         .await;
-    assert_eq!(audited, 3, "each switch is in the audit log");
+    assert_eq!(audited, 5, "each switch is in the audit log");
 }
 
 on_both_databases!(

@@ -39,6 +39,47 @@ async fn signed_in(t: &TestDb, email: &str) -> (Principal, String) {
         .unwrap()
 }
 
+/// Sessions that people without an account join are anonymous access: the tenant admin
+/// turns them on and gives `email` a role that allows starting them.
+async fn allow_outsiders(t: &TestDb, root: &Principal, email: &str) {
+    use app::directory::model::{RoleInput, UserChanges};
+    use app::directory::rules::Permission;
+    use app::directory::service as directory;
+    collab::set_tenant_collab(
+        &t.state,
+        root,
+        app::collab::model::TenantCollab {
+            enabled: true,
+            outsiders: true,
+        },
+    )
+    .await
+    .unwrap();
+    let role = directory::create_role(
+        &t.state,
+        root,
+        RoleInput {
+            name: format!("Hosts of {email}"),
+            description: String::new(),
+            permissions: vec![Permission::CollabOutsiders],
+        },
+    )
+    .await
+    .unwrap();
+    let user = t.principal(email).await;
+    directory::update_user(
+        &t.state,
+        root,
+        &user.user_id,
+        UserChanges {
+            role_ids: Some(vec![role.id]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// Alice's app, "Sales", in a shared space, with two public sheets.
 async fn sales(t: &TestDb, alice: &Principal) -> (String, String) {
     let space = spaces::create_space(
@@ -106,13 +147,34 @@ async fn next(socket: &mut Socket) -> ServerMessage {
     }
 }
 
-/// Views until one satisfies `want` (earlier ones may be presence updates).
+/// The last view each socket received, as the page keeps it: a presence message updates its
+/// participants (nothing else is sent again for it). Keyed by the socket's place in memory,
+/// which a test does not move while it reads from it; a socket's first message is a view.
+fn last_views() -> &'static std::sync::Mutex<std::collections::HashMap<usize, SessionView>> {
+    static LAST: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<usize, SessionView>>,
+    > = std::sync::OnceLock::new();
+    LAST.get_or_init(Default::default)
+}
+
+/// Views until one satisfies `want`, presence messages applied to the last view.
 async fn view_where(socket: &mut Socket, want: impl Fn(&SessionView) -> bool) -> SessionView {
-    for _ in 0..20 {
-        match next(socket).await {
-            ServerMessage::View(view) if want(&view) => return *view,
-            ServerMessage::View(_) => continue,
+    let key = socket as *const Socket as usize;
+    for _ in 0..30 {
+        let message = next(socket).await;
+        let mut last = last_views().lock().unwrap();
+        match message {
+            ServerMessage::View(view) => {
+                last.insert(key, *view);
+            }
+            ServerMessage::Presence { participants } => match last.get_mut(&key) {
+                Some(view) => view.participants = participants,
+                None => continue,
+            },
             other => panic!("expected a view, got {other:?}"),
+        }
+        if let Some(view) = last.get(&key).filter(|v| want(v)) {
+            return view.clone();
         }
     }
     panic!("no view came that satisfied the test")

@@ -7,6 +7,7 @@ async fn alice_bob_and_carol_explore_one_app_until_alice_stops(t: TestDb) {
     let t = &live.t;
     let root = t.principal("root@acme.test").await;
     t.active_user(&root, "Alice").await;
+    allow_outsiders(t, &root, "alice@acme.test").await;
     let (alice, alice_secret) = signed_in(t, "alice@acme.test").await;
     let (_, app_id) = sales(t, &alice).await;
     let started = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
@@ -116,15 +117,32 @@ async fn alice_bob_and_carol_explore_one_app_until_alice_stops(t: TestDb) {
         .await
         .unwrap();
     assert_eq!(closed_with(&mut c).await, close::REMOVED);
-    let again = collab::join_session(
-        &t.state,
-        None,
-        &token_of(&started.invitation),
-        "Carol@Example.com",
-    )
-    .await
-    .unwrap_err();
+    // Removing someone without an account ends the invitation that let them in: under another
+    // email too (the review's reproduction), the link no longer works.
+    for email in ["Carol@Example.com", "carol+2@example.com"] {
+        let again = collab::join_session(&t.state, None, &token_of(&started.invitation), email)
+            .await
+            .unwrap_err();
+        assert!(again.to_string().contains("ended"), "{email}: {again}");
+    }
+    let second = collab::invite(&t.state, &alice, &session).await.unwrap();
+    let again = collab::join_session(&t.state, None, &token_of(&second), "Carol@Example.com")
+        .await
+        .unwrap_err();
     assert!(again.to_string().contains("removed"), "{again}");
+    // Her socket is not even opened again.
+    let url = format!(
+        "{}/collab/{session}/socket",
+        live.base.replacen("http", "ws", 1)
+    );
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "cookie",
+        format!("sightline_collab={session}.{carol_secret}")
+            .parse()
+            .unwrap(),
+    );
+    assert!(tokio_tungstenite::connect_async(request).await.is_err());
     let bob_id = followed.you.clone();
     assert!(
         collab::set_standing(&t.state, &root, &session, &bob_id, Standing::Removed)
@@ -134,14 +152,9 @@ async fn alice_bob_and_carol_explore_one_app_until_alice_stops(t: TestDb) {
     );
 
     // Bad messages close only the connection that sent them, each with its code.
-    let (_, dan) = collab::join_session(
-        &t.state,
-        None,
-        &token_of(&started.invitation),
-        "dan@example.com",
-    )
-    .await
-    .unwrap();
+    let (_, dan) = collab::join_session(&t.state, None, &token_of(&second), "dan@example.com")
+        .await
+        .unwrap();
     let dan_cookie = format!("sightline_collab={session}.{dan}");
     let mut d = connect(&live, &session, &dan_cookie).await;
     send(&mut d, "{nope").await;
@@ -167,14 +180,9 @@ async fn alice_bob_and_carol_explore_one_app_until_alice_stops(t: TestDb) {
     collab::expire_invitation(&t.state, &alice, &session)
         .await
         .unwrap();
-    let ended = collab::join_session(
-        &t.state,
-        None,
-        &token_of(&started.invitation),
-        "eve@example.com",
-    )
-    .await
-    .unwrap_err();
+    let ended = collab::join_session(&t.state, None, &token_of(&second), "eve@example.com")
+        .await
+        .unwrap_err();
     assert!(
         ended
             .to_string()
@@ -201,7 +209,10 @@ async fn alice_bob_and_carol_explore_one_app_until_alice_stops(t: TestDb) {
         ("collab.start", "open"),
         ("collab.join", ""),
         ("collab.remove", "carol@example.com"),
-        ("collab.select", "by bob@example.com: Region = North"),
+        (
+            "collab.select",
+            "by unverified bob@example.com: Region = North",
+        ),
         ("collab.end", "stopped"),
     ] {
         let found = t
@@ -227,6 +238,7 @@ async fn a_signed_in_attendee_sees_shared_selections_through_their_own_access(t:
     let t = &live.t;
     let root = t.principal("root@acme.test").await;
     t.active_user(&root, "Alice").await;
+    allow_outsiders(t, &root, "alice@acme.test").await;
     let ali = t.active_user(&root, "Ali").await;
     let (alice, alice_secret) = signed_in(t, "alice@acme.test").await;
     let (space, app_id) = sales(t, &alice).await;
@@ -339,6 +351,7 @@ fn participants_on_two_processes_share_one_session() {
         let t = &live.t;
         let root = t.principal("root@acme.test").await;
         t.active_user(&root, "Alice").await;
+        allow_outsiders(t, &root, "alice@acme.test").await;
         let (alice, alice_secret) = signed_in(t, "alice@acme.test").await;
         let (_, app_id) = sales(t, &alice).await;
         let started = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)

@@ -1,0 +1,12 @@
+-- Sessions that people without an account join ("Anyone with the link", "Anyone I admit") are
+-- anonymous access: off for every tenant until a tenant admin turns them on, and started only
+-- by holders of the collab_outsiders permission. Sessions of signed-in people stay on.
+ALTER TABLE tenants ADD COLUMN collab_outsiders BIGINT NOT NULL DEFAULT 0;
+
+-- Taking the tenant's lock (UPDATE tenants SET id = id, sql::lock_row) changes nothing a visit
+-- reads: only an update that changes the row empties the visit-facts cache.
+DROP TRIGGER tenants_changes ON tenants;
+CREATE TRIGGER tenants_changes AFTER INSERT OR DELETE ON tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION sightline_changed('visits');
+CREATE TRIGGER tenants_update_changes AFTER UPDATE ON tenants
+    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION sightline_changed('visits');
