@@ -13,6 +13,7 @@ mod directory;
 mod http;
 mod http_anonymous;
 mod http_content;
+mod http_licence_paths;
 mod http_licences;
 mod http_sharing;
 mod licences;
