@@ -78,6 +78,11 @@ impl TenantSeats {
         self.seats.insert(id, seat);
     }
 
+    /// The session still holds its seat at `now`.
+    pub(super) fn holds(&self, id: &str, now: i64) -> bool {
+        self.seats.get(id).is_some_and(|s| s.expires_at > now)
+    }
+
     pub(super) fn remove(&mut self, id: &str) -> Option<Seat> {
         let seat = self.seats.remove(id)?;
         if let Some(held) = self.by_address.get_mut(&seat.address) {

@@ -540,6 +540,22 @@ pub async fn end_seat(conn: &mut AnyConnection, session_id: &str, now: i64) -> s
     Ok(())
 }
 
+/// Whether the session still holds a seat at `now` (one indexed read).
+pub async fn holds_seat(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM anonymous_seats WHERE session_id = $1 AND expires_at > $2",
+    )
+    .bind(session_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 pub async fn end_link_seats(conn: &mut AnyConnection, link_id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE anonymous_seats SET expires_at = $2 WHERE link_id = $1 AND expires_at > $2",

@@ -347,6 +347,14 @@ fn anonymous_capacity_holds_across_three_processes() {
             .await
             .expect("the seat given back is free everywhere");
         assert!(visit(&processes[0], 201).await.is_err());
+        // The token whose seat was given back stops working on every process at once.
+        for process in &processes {
+            let used = anonymous::anonymous_sheet(process, &sessions[1].token, None, None, None);
+            assert!(used.await.is_err(), "a seat given back is gone");
+            anonymous::anonymous_sheet(process, &sessions[2].token, None, None, None)
+                .await
+                .expect("the others still work");
+        }
     });
 }
 

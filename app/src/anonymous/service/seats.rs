@@ -102,6 +102,27 @@ pub async fn end_session(state: &AppState, token: &str) {
         .forget_viewer(&format!("anonymous:{}", claims.session_id));
 }
 
+/// Whether a session still holds its seat. A seat given back (the page went away), released
+/// with its link, or expired ends its session: the token stops working on every process at once,
+/// so capacity and the per-address limits count only what can still be used.
+pub(super) async fn holds_seat(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    session_id: &str,
+) -> Result<bool, AppError> {
+    let now = state.now();
+    if shared(state) {
+        Ok(store::holds_seat(conn, session_id, now).await?)
+    } else {
+        let live = state.anonymous.lock();
+        Ok(live
+            .sessions
+            .get(tenant_id)
+            .is_some_and(|seats| seats.holds(session_id, now)))
+    }
+}
+
 /// Gives back the seats of a link's sessions: its code was reset, or it was paused or deleted,
 /// so none of them can take another step.
 pub(super) async fn release_link(state: &AppState, link_id: &str) -> Result<(), AppError> {

@@ -319,6 +319,9 @@ pub(super) async fn session_link(
     if !good {
         return Err(rules::session_ended(false));
     }
+    if !super::seats::holds_seat(state, conn, &facts.app.tenant_id, &claims.session_id).await? {
+        return Err(rules::session_ended(true));
+    }
     Ok((claims, facts))
 }
 

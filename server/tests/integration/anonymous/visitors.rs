@@ -143,6 +143,37 @@ async fn capacity_admits_until_every_seat_is_taken(t: TestDb) {
     );
 }
 
+/// The review's reproduction: at a capacity of one, a visitor gives the seat back
+/// (`anonymous_end`, as the page does when it goes away) and starts again, ten times. Each
+/// token whose seat was given back stops working at once: one token answers, not ten.
+async fn a_seat_given_back_ends_its_token(t: TestDb) {
+    let w = world(&t).await;
+    let code = code_of(&turn_on(&t, &w).await);
+    anonymous::set_anonymous_capacity(&t.state, &w.admin, 1)
+        .await
+        .unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..10 {
+        let session = start(&t, &w, &code).await.expect("the one seat is free");
+        assert!(start(&t, &w, &code).await.is_err(), "and then taken");
+        tokens.push(session.token.clone());
+        anonymous::end_session(&t.state, &session.token).await;
+    }
+    let last = start(&t, &w, &code).await.unwrap();
+    tokens.push(last.token);
+    let mut answering = 0;
+    for token in &tokens {
+        match anonymous::anonymous_sheet(&t.state, token, None, None, None).await {
+            Ok(_) => answering += 1,
+            Err(error) => assert!(error.to_string().contains("ended"), "{error}"),
+        }
+    }
+    assert_eq!(
+        answering, 1,
+        "only the token that still holds the seat answers"
+    );
+}
+
 async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
     let w = world(&t).await;
     let code = code_of(&turn_on(&t, &w).await);
@@ -321,6 +352,7 @@ on_both_databases!(
     a_links_reduction_locks_what_its_visitors_see,
     section_access_never_opens_more_to_visitors,
     capacity_admits_until_every_seat_is_taken,
+    a_seat_given_back_ends_its_token,
     a_visit_writes_nothing_and_housekeeping_keeps_the_counts,
     visitors_see_public_sheets_only_and_embeds_pick_their_part,
 );
