@@ -3,8 +3,11 @@
 //! allocations, loaded models and their memory. Each process reports its own figures (a
 //! scraper adds them up); the database's figures are the tenant-wide ones.
 //!
-//! Routes are labelled by their shape (`/apps/{id}/sheets`), never by the raw path, and at most
-//! `MAX_ROUTES` shapes are kept: made-up paths from anyone cannot grow the registry.
+//! Requests are labelled by the route the router matched (`/apps/{id}/sheets`, as declared),
+//! never by the raw path: a path no route matched counts as `unmatched`, a method outside the
+//! standard nine as `OTHER`, and at most `MAX_ROUTES` routes are kept, so that nothing a client
+//! sends can grow the registry or break the text a scraper reads. Label values are escaped as
+//! the exposition format requires all the same.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -42,26 +45,39 @@ pub struct Metrics {
     pub websockets: AtomicI64,
 }
 
-/// The shape of a path: ids (24 hex), tokens and secrets (32 or more hex) and the site's files
-/// become placeholders, so that every app's page counts as one route.
-pub fn route_shape(path: &str) -> String {
-    if path.starts_with("/pkg/") {
-        return "/pkg/{file}".into();
+/// The label of a request's route: the route the router matched, as it was declared; the
+/// site's files as one; anything else `unmatched`.
+pub fn route_label(matched: Option<&str>, path: &str) -> String {
+    match matched {
+        Some(route) => route.to_string(),
+        None if path.starts_with("/pkg/") => "/pkg/{file}".into(),
+        None => "unmatched".into(),
     }
-    let mut shape = String::new();
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        shape.push('/');
-        let hex = !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_hexdigit());
-        match segment.len() {
-            24 if hex => shape.push_str("{id}"),
-            n if hex && n >= 32 => shape.push_str("{token}"),
-            _ => shape.push_str(segment),
+}
+
+/// The label of a request's method: one of the nine HTTP defines, or `OTHER`.
+pub fn method_label(method: &http::Method) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| method.as_str() == *known)
+        .unwrap_or("OTHER")
+}
+
+/// A label value as the exposition format wants it: backslash, double quote and newline escaped.
+fn escaped(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
         }
     }
-    if shape.is_empty() {
-        shape.push('/');
-    }
-    shape
+    out
 }
 
 impl Metrics {
@@ -71,9 +87,9 @@ impl Metrics {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn record(&self, method: &str, path: &str, status: u16, seconds: f64) {
+    fn record(&self, method: &str, route: String, status: u16, seconds: f64) {
         let mut latencies = Self::lock(&self.latencies);
-        let mut route = route_shape(path);
+        let mut route = route;
         if !latencies.contains_key(&(method.to_string(), route.clone()))
             && latencies.len() >= MAX_ROUTES
         {
@@ -136,6 +152,7 @@ impl Metrics {
             .collect();
         requests.sort();
         for ((method, route, status), count) in requests {
+            let (method, route) = (escaped(&method), escaped(&route));
             let _ = writeln!(
                 out,
                 "sightline_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
@@ -155,7 +172,11 @@ impl Metrics {
         for key in keys {
             let latency = &latencies[&key];
             let (method, route) = key;
-            let labels = format!("method=\"{method}\",route=\"{route}\"");
+            let labels = format!(
+                "method=\"{}\",route=\"{}\"",
+                escaped(&method),
+                escaped(&route)
+            );
             let mut cumulative = 0;
             for (bound, count) in BUCKETS.iter().zip(latency.buckets) {
                 cumulative += count;
@@ -221,13 +242,17 @@ impl Metrics {
 
 /// Counts every request the router answers.
 pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
-    let path = request.uri().path().to_string();
+    let method = method_label(request.method());
+    let matched = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let route = route_label(matched.as_deref(), request.uri().path());
     let started = Instant::now();
     let response = next.run(request).await;
     metrics.record(
-        &method,
-        &path,
+        method,
+        route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
@@ -281,26 +306,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_are_labelled_by_shape_and_their_number_is_bounded() {
+    fn labels_are_bounded_and_escaped_whatever_a_client_sends() {
         assert_eq!(
-            route_shape("/apps/0123456789abcdef01234567/sheets"),
+            route_label(Some("/apps/{id}/sheets"), "/apps/x/sheets"),
             "/apps/{id}/sheets"
         );
-        assert_eq!(
-            route_shape(&format!("/collab/join/{}", "a".repeat(64))),
-            "/collab/join/{token}"
-        );
-        assert_eq!(route_shape("/pkg/sightline.wasm"), "/pkg/{file}");
-        assert_eq!(route_shape("/"), "/");
+        assert_eq!(route_label(None, "/pkg/sightline.wasm"), "/pkg/{file}");
+        assert_eq!(route_label(None, "/x\"},evil=\"1"), "unmatched");
+        assert_eq!(method_label(&http::Method::PATCH), "PATCH");
+        let made_up = http::Method::from_bytes(b"M000001XXXXXXXX").unwrap();
+        assert_eq!(method_label(&made_up), "OTHER");
+        assert_eq!(escaped("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
         let metrics = Metrics::default();
         for n in 0..1_000 {
-            metrics.record("GET", &format!("/made-up-{n}"), 404, 0.001);
+            metrics.record("GET", format!("/declared-{n}"), 404, 0.001);
         }
+        metrics.record("GET", "/x\"},evil=\"1".into(), 404, 0.001);
         let routes = Metrics::lock(&metrics.latencies).len();
         assert!(routes <= MAX_ROUTES + 1, "{routes} routes kept");
         let other = Metrics::lock(&metrics.requests)
             .get(&("GET".to_string(), "other".to_string(), 404))
             .copied();
-        assert_eq!(other, Some(1_000 - MAX_ROUTES as u64));
+        assert_eq!(other, Some(1_001 - MAX_ROUTES as u64));
+        // Even a label that held a quote could not end its value early.
+        let fresh = Metrics::default();
+        fresh.record("GET", "/x\"},evil=\"1".into(), 404, 0.001);
+        let text = fresh.requests_text();
+        assert!(
+            text.contains(r#"sightline_http_requests_total{method="GET",route="/x\"},evil=\"1",status="404"} 1"#),
+            "{text}"
+        );
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let unescaped_quotes = line
+                .char_indices()
+                .filter(|(i, c)| *c == '"' && !line[..*i].ends_with('\\'))
+                .count();
+            assert_eq!(unescaped_quotes % 2, 0, "{line}");
+            assert!(!line.contains("evil=\"1\","), "{line}");
+        }
     }
 }

@@ -194,6 +194,29 @@ async fn a_process_tells_the_balancer_and_the_operator_how_it_is(t: TestDb) {
     assert_eq!(status("/healthz").await.0, 200);
     assert_eq!(status("/readyz").await, (200, "ready".to_string()));
 
+    // The review's requests: a path with a quote, and made-up methods of every length. They
+    // count as `unmatched` and `OTHER`: the scrape stays well formed and small.
+    let address = base.trim_start_matches("http://").to_string();
+    let raw = |request: String| {
+        let address = address.clone();
+        async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer).await;
+        }
+    };
+    raw("GET /x\"},evil=\"1 HTTP/1.1\r\nHost: sightline.test\r\nConnection: close\r\n\r\n".into())
+        .await;
+    for n in 0..50 {
+        let method = format!("M{n:06}{}", "X".repeat(n * 40));
+        raw(format!(
+            "{method} /healthz HTTP/1.1\r\nHost: sightline.test\r\nConnection: close\r\n\r\n"
+        ))
+        .await;
+    }
+
     // /metrics: only with the token, and then every figure the issue names.
     let (code, body) = status("/metrics").await;
     assert_eq!(code, 401, "{body}");
@@ -221,6 +244,16 @@ async fn a_process_tells_the_balancer_and_the_operator_how_it_is(t: TestDb) {
     ] {
         assert!(text.contains(name), "{name} missing from:\n{text}");
     }
+    assert!(!text.contains("evil"), "{text}");
+    assert!(
+        text.contains("route=\"unmatched\",status=\"404\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("method=\"OTHER\",route=\"/healthz\""),
+        "{text}"
+    );
+    assert!(text.len() < 64 * 1024, "{} bytes", text.len());
     let (off, _keep_serving) = serve(t.state.clone(), "").await;
     let answer = http
         .get(format!("{off}/metrics"))
