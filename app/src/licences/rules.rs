@@ -590,6 +590,9 @@ pub fn excluded(assigned_at: &[i64], total: u32) -> Vec<bool> {
     out
 }
 
+mod ledger;
+pub use ledger::csv_cell;
+
 #[cfg(test)]
 mod simulation;
 #[cfg(test)]

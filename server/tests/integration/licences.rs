@@ -483,3 +483,26 @@ on_both_databases!(
     analyzer_capacity_is_spent_in_units_and_stops_at_its_ceiling,
     bad_licence_input_is_refused_by_name_and_changes_nothing,
 );
+
+/// The review's finding 10: every licensed open took the tenant's lock by writing its row, and
+/// the write emptied every process's cache of what anonymous visits read. The lock changes no
+/// column, and now counts as no change. (SQLite counts changes in a table; PostgreSQL's trigger
+/// fires only for a row whose values changed, which `OLD.* IS DISTINCT FROM NEW.*` decides.)
+#[test]
+fn a_licensed_open_does_not_empty_the_visit_cache() {
+    crate::common::run(async {
+        let t = TestDb::new(crate::common::Backend::Sqlite).await;
+        let w = world(&t).await;
+        cals(&t, &w, 10, 0, 0).await;
+        let visits = || t.count("SELECT version FROM changes WHERE name = 'visits'");
+        let before = visits().await;
+        for _ in 0..5 {
+            open(&t, &w, &w.admin).await.unwrap();
+        }
+        assert_eq!(visits().await, before, "five opens, no change to what visits read");
+        app::anonymous::service::set_anonymous_capacity(&t.state, &w.admin, 7)
+            .await
+            .unwrap();
+        assert_eq!(visits().await, before + 1, "a real change to the tenant still counts");
+    });
+}

@@ -284,13 +284,7 @@ pub async fn export_licence_ledger(
     since: i64,
 ) -> Result<String, AppError> {
     let rows = licence_ledger(state, principal, since, 100_000).await?;
-    let quote = |text: &str| {
-        if text.contains([',', '"', '\n']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_string()
-        }
-    };
+    let quote = rules::csv_cell;
     let mut csv = String::from("at,event,kind,user_id,user_name,app_id,units,reason\n");
     for r in rows.iter().rev() {
         csv.push_str(&format!(
