@@ -10,3 +10,9 @@ CREATE TRIGGER tenants_changes AFTER INSERT OR DELETE ON tenants
     FOR EACH STATEMENT EXECUTE FUNCTION sightline_changed('visits');
 CREATE TRIGGER tenants_update_changes AFTER UPDATE ON tenants
     FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION sightline_changed('visits');
+
+-- A deleted user's licences keep their rows: a quarantined (or just removed) assignment and a
+-- login pass's window count until they return, as they would have for a person still there
+-- (the user id stays as a plain value; deleting a user no longer frees a licence at once).
+ALTER TABLE licence_assignments DROP CONSTRAINT licence_assignments_user_id_fkey;
+ALTER TABLE login_windows DROP CONSTRAINT login_windows_user_id_fkey;

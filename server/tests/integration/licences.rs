@@ -186,6 +186,53 @@ async fn two_hundred_opens_at_once_against_six_session_cals_give_exactly_six(t: 
     );
 }
 
+/// The review's finding 9: deleting a user freed their pass at once, quarantine and all. Now
+/// the deletion takes it back as a removal does: its token waits out the quarantine, and the
+/// ledger says so.
+async fn deleting_a_user_does_not_free_their_pass_before_its_quarantine_ends(t: TestDb) {
+    let w = world(&t).await;
+    tokens(&t, &w, 1).await;
+    licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.ali.user_id,
+        "",
+    )
+    .await
+    .unwrap();
+    open(&t, &w, &w.ali).await.unwrap();
+    app::directory::service::delete_user(&t.state, &w.admin, &w.ali.user_id)
+        .await
+        .unwrap();
+    assert_eq!(ledger_count(&t, "quarantine", "user_pass").await, 1);
+    let refused = licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.pat.user_id,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("1 of 1 in use or in quarantine"),
+        "{refused}"
+    );
+    t.minutes(7 * 24 * 60 + 1);
+    licences::assign_licence(
+        &t.state,
+        &w.admin,
+        LicenceKind::UserPass,
+        &w.pat.user_id,
+        "",
+    )
+    .await
+    .expect("free once the quarantine is over");
+}
+
 async fn a_removed_pass_waits_in_quarantine_and_comes_back_to_its_person_at_no_cost(t: TestDb) {
     let w = world(&t).await;
     tokens(&t, &w, 1).await;
@@ -479,6 +526,7 @@ on_both_databases!(
     an_idle_connection_ends_and_frees_its_session_cal,
     two_hundred_opens_at_once_against_six_session_cals_give_exactly_six,
     a_removed_pass_waits_in_quarantine_and_comes_back_to_its_person_at_no_cost,
+    deleting_a_user_does_not_free_their_pass_before_its_quarantine_ends,
     five_apps_at_once_under_access_passes_and_five_minutes_after_closing_one,
     analyzer_capacity_is_spent_in_units_and_stops_at_its_ceiling,
     bad_licence_input_is_refused_by_name_and_changes_nothing,
@@ -499,10 +547,18 @@ fn a_licensed_open_does_not_empty_the_visit_cache() {
         for _ in 0..5 {
             open(&t, &w, &w.admin).await.unwrap();
         }
-        assert_eq!(visits().await, before, "five opens, no change to what visits read");
+        assert_eq!(
+            visits().await,
+            before,
+            "five opens, no change to what visits read"
+        );
         app::anonymous::service::set_anonymous_capacity(&t.state, &w.admin, 7)
             .await
             .unwrap();
-        assert_eq!(visits().await, before + 1, "a real change to the tenant still counts");
+        assert_eq!(
+            visits().await,
+            before + 1,
+            "a real change to the tenant still counts"
+        );
     });
 }

@@ -410,6 +410,8 @@ pub async fn delete_user(
     }
     let mut tx = state.db.begin().await?;
     let row = user_row(&mut tx, principal, id).await?;
+    // Their licences go back as an admin's removal sends them back: quarantine included.
+    crate::licences::service::release_deleted_user(&mut tx, principal, id, state.now()).await?;
     // Their personal space and its apps go with them; shared and managed spaces they own stay,
     // ownerless, until an admin gives them a new owner.
     crate::spaces::store::delete_personal_space(&mut tx, id).await?;

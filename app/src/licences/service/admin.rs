@@ -297,6 +297,36 @@ pub async fn remove_licence(
     Ok(release)
 }
 
+/// A user is being deleted (inside the deletion's transaction): each licence they hold is
+/// taken back as `remove_licence` takes it, quarantine included, with its ledger row. Their
+/// rows stay, so that a quarantined licence and a login pass's window keep counting until they
+/// return, as they would for a person who stayed.
+pub async fn release_deleted_user(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    user_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    lock_row(&mut *tx, Parent::Tenant, &principal.tenant_id).await?;
+    for kind in [
+        LicenceKind::UserPass,
+        LicenceKind::NamedCal,
+        LicenceKind::DocumentCal,
+        LicenceKind::Professional,
+        LicenceKind::Analyzer,
+    ] {
+        let rows = store::assignments(&mut *tx, &principal.tenant_id, kind.as_str(), now).await?;
+        let apps: Vec<String> = live(&rows)
+            .filter(|r| r.user_id == user_id)
+            .map(|r| r.app_id.clone())
+            .collect();
+        for app_id in apps {
+            remove_in(&mut *tx, principal, kind, user_id, &app_id, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// `remove_licence` inside the caller's transaction, under the tenant's lock.
 async fn remove_in(
     tx: &mut AnyConnection,

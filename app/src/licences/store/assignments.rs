@@ -18,7 +18,7 @@ pub struct AssignmentRow {
 }
 
 pub(super) const ASSIGNMENT_COLUMNS: &str =
-    "a.id, a.kind, a.user_id, u.name AS user_name, u.email AS user_email, a.app_id, \
+    "a.id, a.kind, a.user_id, COALESCE(u.name, '(deleted user)') AS user_name, COALESCE(u.email, '') AS user_email, a.app_id, \
      a.assigned_at, a.assigned_by, a.last_used_at, a.removed_at, a.quarantine_until";
 
 /// Live assignments of `kinds` (and removed ones still in quarantine at `now`), oldest first.
@@ -29,7 +29,7 @@ pub async fn assignments(
     now: i64,
 ) -> sqlx::Result<Vec<AssignmentRow>> {
     sqlx::query_as(&format!(
-        "SELECT {ASSIGNMENT_COLUMNS} FROM licence_assignments a JOIN users u ON u.id = a.user_id
+        "SELECT {ASSIGNMENT_COLUMNS} FROM licence_assignments a LEFT JOIN users u ON u.id = a.user_id
          WHERE a.tenant_id = $1 AND a.kind = $2
            AND (a.removed_at IS NULL OR a.quarantine_until > $3)
          ORDER BY a.assigned_at, a.id"
