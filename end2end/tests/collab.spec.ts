@@ -45,6 +45,18 @@ test('Alice, Bob and Carol explore one app together until Alice stops the sessio
   await alice.getByRole('link', { name: 'Overview', exact: true }).click();
   await expect(alice.getByRole('link', { name: 'Overview', exact: true })).toHaveAttribute('aria-current', 'page');
 
+  // Sessions that people without an account join are anonymous access: off until a tenant
+  // admin turns them on (Alice is one; her Publishers role allows starting them).
+  await alice.goto('/admin/embedding');
+  await hydrated(alice);
+  const outsiders = alice.getByRole('checkbox', { name: /People without an account may join/ });
+  await expect(outsiders).not.toBeChecked();
+  await outsiders.check();
+  await expect(alice.getByText('People without an account may join: on')).toBeVisible();
+  await alice.goBack();
+  await hydrated(alice);
+  await expect(alice.getByRole('link', { name: 'Overview', exact: true })).toHaveAttribute('aria-current', 'page');
+
   // She starts a session anyone with the link may join, and gets its invitation.
   await alice.getByRole('button', { name: 'Start collaborative session' }).click();
   await expect(alice.getByLabel('Anyone with the link')).toBeChecked();
@@ -60,6 +72,7 @@ test('Alice, Bob and Carol explore one app together until Alice stops the sessio
   const people = alice.getByRole('complementary', { name: 'Participants' });
   await expect(people.locator('.activity')).toContainText(`${BOB} joined`);
   await expect(people.locator('li.person', { hasText: BOB }).getByLabel('Connected')).toBeVisible();
+  await expect(people.locator('li.person', { hasText: BOB })).toContainText('unverified');
 
   // Carol joins from her phone: the session page fits a 390-pixel screen.
   const carol = await join(browser, link, CAROL, true);
@@ -76,7 +89,9 @@ test('Alice, Bob and Carol explore one app together until Alice stops the sessio
   await hydrated(carol);
   await carol.getByLabel('Your email').fill(CAROL);
   await carol.getByRole('button', { name: 'Join the session' }).click();
-  await expect(carol.getByRole('alert')).toContainText('You were removed from this collaborative session and cannot join it again.');
+  // Carol typed an email nobody checked: removing her ended the invitation that let her in, so
+  // no other email brings her back either.
+  await expect(carol.getByRole('alert')).toContainText('This invitation was ended by the person who sent it.');
   await expect(people.locator('li.person', { hasText: CAROL })).toHaveCount(0);
 
   // Bob clicks a bar: Alice's charts change at once, and her selections bar says who did it.

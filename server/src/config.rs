@@ -79,7 +79,46 @@ impl Source {
     }
 }
 
+/// Where the site (the stylesheet, the scripts, the WebAssembly) may be: `site_root` as set
+/// (relative to the working directory), then beside the binary as a build leaves it
+/// (`target/<profile>/sightline` next to `target/site`) and as an install would (`site/`
+/// next to the binary). The first that holds `pkg_dir` wins.
+pub fn site_candidates(site_root: &str, exe: Option<&Path>) -> Vec<PathBuf> {
+    let mut places = vec![std::env::current_dir()
+        .map(|cwd| cwd.join(site_root))
+        .unwrap_or_else(|_| PathBuf::from(site_root))];
+    if let Some(dir) = exe.and_then(Path::parent) {
+        places.push(dir.join("site"));
+        if let Some(target) = dir.parent() {
+            places.push(target.join("site"));
+        }
+    }
+    places
+}
+
 impl Config {
+    /// Finds the site the server sends to browsers, from any working directory, and keeps its
+    /// absolute path; or says where it looked and which setting to use.
+    pub fn find_site(&mut self) -> Result<(), String> {
+        let pkg = self.leptos.site_pkg_dir.trim_matches('/').to_string();
+        let exe = std::env::current_exe().ok();
+        let places = site_candidates(&self.leptos.site_root, exe.as_deref());
+        match places.iter().find(|p| p.join(&pkg).is_dir()) {
+            Some(found) => {
+                self.leptos.site_root = found.display().to_string().into();
+                Ok(())
+            }
+            None => Err(format!(
+                "Cannot find the site (its {pkg}/ folder of scripts and styles). Looked in: {}. Build it with scripts/build.sh, or set LEPTOS_SITE_ROOT to the folder that holds {pkg}/.",
+                places
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     /// Loads from `path` (if it exists) and the process environment.
     pub fn load(path: &Path) -> Result<Config, String> {
         Config::load_with(path, |key| std::env::var(key).ok())
@@ -103,7 +142,7 @@ impl Config {
         let leptos = if text.is_empty() {
             LeptosOptions::builder()
                 .output_name("sightline")
-                .site_root("target/site")
+                .site_root(env("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()))
                 .build()
         } else {
             leptos_config::get_config_from_str(&text)
@@ -330,5 +369,27 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.contains("postgres://"), "{err}");
+    }
+
+    #[test]
+    fn the_site_is_looked_for_where_it_is_set_then_beside_the_binary() {
+        let exe = Path::new("/opt/build/target/debug/sightline");
+        let places = site_candidates("target/site", Some(exe));
+        assert_eq!(
+            places[0],
+            std::env::current_dir().unwrap().join("target/site")
+        );
+        assert_eq!(places[1], Path::new("/opt/build/target/debug/site"));
+        assert_eq!(places[2], Path::new("/opt/build/target/site"));
+        let mut config = Config::load_with(Path::new("/nonexistent/Leptos.toml"), |key| {
+            (key == "LEPTOS_SITE_ROOT").then(|| "/nonexistent/site".to_string())
+        })
+        .unwrap();
+        assert_eq!(&*config.leptos.site_root, "/nonexistent/site");
+        let refused = config.find_site().unwrap_err();
+        assert!(
+            refused.contains("/nonexistent/site") && refused.contains("LEPTOS_SITE_ROOT"),
+            "{refused}"
+        );
     }
 }

@@ -57,8 +57,12 @@ pub async fn load(state: &AppState) -> Result<bool, AppError> {
         &console,
         RoleInput {
             name: "Publishers".into(),
-            description: "May create anonymous links and embed codes for public dashboards.".into(),
-            permissions: vec![Permission::AnonymousAccessLink, Permission::ShareApps],
+            description: "May create anonymous links and embed codes for public dashboards, and invite people without an account into collaborative sessions.".into(),
+            permissions: vec![
+                Permission::AnonymousAccessLink,
+                Permission::ShareApps,
+                Permission::CollabOutsiders,
+            ],
         },
     )
     .await?;

@@ -41,13 +41,21 @@ async fn main() -> ExitCode {
         println!("{}", cli::USAGE);
         return ExitCode::SUCCESS;
     }
-    let config = match Config::load(Path::new("Leptos.toml")) {
+    let mut config = match Config::load(Path::new("Leptos.toml")) {
         Ok(config) => config,
         Err(message) => {
             eprintln!("Configuration error: {message}");
             return ExitCode::from(2);
         }
     };
+    // Pages without their scripts and styles would look broken and say nothing: the server
+    // finds its site from any working directory, or refuses to start and says why.
+    if matches!(command, Command::Serve { .. }) {
+        if let Err(message) = config.find_site() {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    }
     init_logs(config.json_logs);
     match run(command, config).await {
         Ok(()) => ExitCode::SUCCESS,

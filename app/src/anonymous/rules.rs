@@ -178,14 +178,26 @@ pub const SHEET_HTML_PATH: &str = "/api/anonymous_sheet_html";
 /// The script that makes a visitor's server-rendered page live.
 pub const VISITOR_SCRIPT_PATH: &str = "/visitor.js";
 
-/// A client address holds at most `per_address` sessions at once.
-pub fn admit_from_address(held: usize, per_address: u32) -> Result<(), AppError> {
+/// A client address holds at most `per_address` sessions at once. Refused, the answer says
+/// when the first of its sessions ends (`first_ends_in_ms`): closing a page ends its session at
+/// once, and a page left open ends with its session, at most 15 minutes after it started.
+pub fn admit_from_address(
+    held: usize,
+    per_address: u32,
+    first_ends_in_ms: impl FnOnce() -> i64,
+) -> Result<(), AppError> {
     if held < per_address as usize {
         return Ok(());
     }
+    let secs = ((first_ends_in_ms() + 999) / 1000).max(1);
+    let when = if secs < 90 {
+        format!("{secs} seconds")
+    } else {
+        format!("{} minutes", (secs + 59) / 60)
+    };
     Err(AppError::TooManyRequests {
-        message: format!("Your address already has {held} anonymous sessions open. Close one of them, or wait until one ends."),
-        retry_after_secs: 60,
+        message: format!("Your address already has {held} anonymous sessions open, the most one address may hold. Close one of those pages, or wait: the first of them ends in {when}."),
+        retry_after_secs: secs as u64,
     })
 }
 

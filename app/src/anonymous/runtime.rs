@@ -78,6 +78,15 @@ impl TenantSeats {
         self.seats.insert(id, seat);
     }
 
+    /// When the first seat `address` holds ends (looked for only when it is refused one more).
+    pub(super) fn first_end_of(&self, address: &str) -> Option<i64> {
+        self.seats
+            .values()
+            .filter(|s| s.address == address)
+            .map(|s| s.expires_at)
+            .min()
+    }
+
     /// The session still holds its seat at `now`.
     pub(super) fn holds(&self, id: &str, now: i64) -> bool {
         self.seats.get(id).is_some_and(|s| s.expires_at > now)

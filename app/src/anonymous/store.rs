@@ -481,6 +481,8 @@ pub struct SeatCounts {
     pub live_by_address: i64,
     /// Sessions the address started in the last minute, ended or not.
     pub started_by_address: i64,
+    /// When the first seat the address holds ends.
+    pub first_ends_at: Option<i64>,
 }
 
 pub async fn seat_counts(
@@ -492,7 +494,8 @@ pub async fn seat_counts(
     sqlx::query_as(
         "SELECT COALESCE(SUM(CASE WHEN expires_at > $3 THEN 1 ELSE 0 END), 0) AS live, \
          COALESCE(SUM(CASE WHEN expires_at > $3 AND address = $2 THEN 1 ELSE 0 END), 0) AS live_by_address, \
-         COALESCE(SUM(CASE WHEN started_at > $4 AND address = $2 THEN 1 ELSE 0 END), 0) AS started_by_address \
+         COALESCE(SUM(CASE WHEN started_at > $4 AND address = $2 THEN 1 ELSE 0 END), 0) AS started_by_address, \
+         MIN(CASE WHEN expires_at > $3 AND address = $2 THEN expires_at END) AS first_ends_at \
          FROM anonymous_seats WHERE tenant_id = $1",
     )
     .bind(tenant_id)

@@ -409,3 +409,19 @@ fn session_tokens_are_signed_and_bound_to_app_link_and_generation() {
     assert_eq!(verify(b"key", "garbage"), None);
     assert_eq!(verify(b"key", &format!("{token}.extra")), None);
 }
+
+#[test]
+fn a_full_address_is_told_when_its_first_session_ends() {
+    assert!(admit_from_address(4, 5, || unreachable!("not asked when admitted")).is_ok());
+    // (first ends in, words, Retry-After)
+    let cases = [
+        (12 * 60_000, "12 minutes", 720),
+        (30_500, "31 seconds", 31),
+        (0, "1 seconds", 1),
+    ];
+    for (ends_in, words, retry) in cases {
+        let refused = admit_from_address(5, 5, || ends_in).unwrap_err();
+        assert!(refused.to_string().contains(words), "{refused}");
+        assert_eq!(refused.retry_after_secs(), Some(retry));
+    }
+}

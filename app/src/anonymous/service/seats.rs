@@ -33,7 +33,11 @@ pub(super) async fn admit_session(
             counts.started_by_address,
             state.settings.anonymous.starts_per_minute,
         )
-        .and_then(|()| rules::admit_from_address(counts.live_by_address as usize, per_address))
+        .and_then(|()| {
+            rules::admit_from_address(counts.live_by_address as usize, per_address, || {
+                counts.first_ends_at.map_or(0, |at| at - now)
+            })
+        })
         .and_then(|()| rules::admit(held as usize, max));
         if admitted.is_ok() {
             store::insert_seat(
@@ -54,8 +58,10 @@ pub(super) async fn admit_session(
         let mut live = state.anonymous.lock();
         let seats = live.sessions.entry(tenant_id.to_string()).or_default();
         seats.drop_expired(now);
-        let admitted = rules::admit_from_address(seats.held_by(&seat.address), per_address)
-            .and_then(|()| rules::admit(seats.len(), max));
+        let admitted = rules::admit_from_address(seats.held_by(&seat.address), per_address, || {
+            seats.first_end_of(&seat.address).map_or(0, |at| at - now)
+        })
+        .and_then(|()| rules::admit(seats.len(), max));
         if admitted.is_ok() {
             seats.insert(session_id.to_string(), seat);
         }
