@@ -139,6 +139,11 @@ pub fn read(input: &mut impl Read) -> io::Result<DataModel> {
         input.read_exact(&mut rows)?;
         let rows = u64::from_le_bytes(rows) as usize;
         let column_count = get_u32(input)? as usize;
+        // Rows are read in each column's codes, which bound them by the file's length: a table
+        // without columns has nothing to bound them, and a real one never has rows then.
+        if column_count == 0 && rows > 0 {
+            return Err(corrupt("a table without columns says it has rows"));
+        }
         let mut columns = Vec::with_capacity(column_count.min(4096));
         for _ in 0..column_count {
             let field = get_u32(input)? as usize;
@@ -290,6 +295,14 @@ mod tests {
         let mut huge = bytes.clone();
         huge[rows_at..rows_at + 8].copy_from_slice(&(1u64 << 60).to_le_bytes());
         assert!(read(&mut huge.as_slice()).is_err());
+        // The same row count on a table that claims no columns: refused by name, not trusted.
+        let mut columnless = bytes[..rows_at].to_vec();
+        columnless.extend_from_slice(&(1u64 << 60).to_le_bytes());
+        columnless.extend_from_slice(&0u32.to_le_bytes());
+        assert!(read(&mut columnless.as_slice())
+            .unwrap_err()
+            .to_string()
+            .contains("without columns"));
         let mut wrong = bytes.clone();
         wrong[0] = b'X';
         assert!(read(&mut wrong.as_slice())

@@ -35,16 +35,21 @@ pub async fn socket(
     Extension(metrics): Extension<Arc<Metrics>>,
     headers: HeaderMap,
 ) -> Response {
-    // A page of another site must not open a participant's socket with their cookies.
+    // A page of another site must not open a participant's socket with their cookies: a socket
+    // that brings a cookie must say where its page came from (browsers always do), and that must
+    // be Sightline's own address (the public one, or the host the request was sent to).
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
-        if origin.split("://").nth(1) != Some(host) {
-            return (
-                StatusCode::FORBIDDEN,
-                "A collaborative session opens from its own pages only.",
-            )
-                .into_response();
-        }
+    if !same_origin(
+        header("origin"),
+        header("host"),
+        &state.settings.public_url,
+        header("cookie").is_some(),
+    ) {
+        return (
+            StatusCode::FORBIDDEN,
+            "A collaborative session opens from its own pages only.",
+        )
+            .into_response();
     }
     let secret = header("cookie")
         .and_then(|c| app::auth::rules::cookie_value(c, service::PARTICIPANT_COOKIE))
@@ -99,6 +104,17 @@ pub async fn socket(
             drop(place);
             metrics.websockets.fetch_sub(1, Ordering::Relaxed);
         })
+}
+
+/// Whether a socket's request comes from Sightline's own pages: an `Origin` equal to the public
+/// address or naming the requested host; none at all only without a cookie (nothing to abuse).
+fn same_origin(origin: Option<&str>, host: Option<&str>, public_url: &str, cookie: bool) -> bool {
+    let Some(origin) = origin else {
+        return !cookie;
+    };
+    let public = public_url.trim_end_matches('/');
+    origin.eq_ignore_ascii_case(public)
+        || host.is_some_and(|host| origin.split("://").nth(1) == Some(host))
 }
 
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) {
@@ -267,4 +283,51 @@ async fn run(mut socket: WebSocket, state: AppState, me: ParticipantRow) {
     state.collab.release(state.now());
     service::mark_seen(&state, &me, false).await;
     service::presence(&state, &me.session_id).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn a_socket_with_cookies_opens_from_sightlines_own_pages_only() {
+        let public = "https://bi.example.com";
+        // (Origin, Host, cookie, allowed)
+        let cases = [
+            (
+                Some("https://bi.example.com"),
+                Some("10.0.0.5:3000"),
+                true,
+                true,
+            ),
+            (Some("https://BI.example.com"), None, true, true),
+            (
+                Some("http://127.0.0.1:3000"),
+                Some("127.0.0.1:3000"),
+                true,
+                true,
+            ),
+            (
+                Some("https://evil.example"),
+                Some("bi.example.com"),
+                true,
+                false,
+            ),
+            (
+                Some("https://bi.example.com.evil.example"),
+                None,
+                true,
+                false,
+            ),
+            (None, Some("bi.example.com"), true, false),
+            (None, Some("bi.example.com"), false, true),
+        ];
+        for (origin, host, cookie, allowed) in cases {
+            assert_eq!(
+                same_origin(origin, host, public, cookie),
+                allowed,
+                "{origin:?} {host:?} {cookie}"
+            );
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use app::anonymous::runtime::{FirstPage, PageCapture};
 use app::anonymous::service::{self as anonymous, PageRequest, Visit};
 use app::auth::principal::RequestInfo;
+use app::error::AppError;
 use app::server_support::CspNonce;
 use app::state::AppState;
 use axum::body::Body;
@@ -42,6 +43,34 @@ fn page_of(path: &str, query: &str) -> Option<(String, String)> {
     Some((app_id.to_string(), code?))
 }
 
+/// The address a kept page is known by: its path and only what the page reads from the query
+/// (code, sheet, chart, field, theme, toolbar), in one order. Made-up parameters and their order
+/// make no new page to keep. None when a parameter the page reads comes twice (which one the
+/// page would read is not this function's to guess): such a page is neither kept nor served.
+pub fn page_address(path: &str, query: &str) -> Option<String> {
+    const READ: [&str; 6] = ["eac", "sheet", "object", "field", "theme", "toolbar"];
+    let mut kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| READ.contains(&name.as_ref()))
+        .map(|(name, value)| {
+            let value = if name == "toolbar" {
+                // The page reads only whether the toolbar is off.
+                matches!(value.as_ref(), "0" | "false" | "no").to_string()
+            } else {
+                value.into_owned()
+            };
+            (name.into_owned(), value)
+        })
+        .collect();
+    kept.sort();
+    if kept.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return None;
+    }
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    Some(format!("{path}?{query}"))
+}
+
 pub async fn serve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let query = request.uri().query().unwrap_or("").to_string();
     let page = (request.method() == Method::GET)
@@ -51,7 +80,9 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         return next.run(request).await;
     };
     let nonce = nonce.0.clone();
-    let address = format!("{}?{query}", request.uri().path());
+    let Some(address) = page_address(request.uri().path(), &query) else {
+        return next.run(request).await;
+    };
     let client_addr = request
         .extensions()
         .get::<RequestInfo>()
@@ -70,8 +101,16 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         },
     )
     .await;
-    if let Ok(Some((page, token))) = kept {
-        return html(page.render(&token, &nonce));
+    match kept {
+        Ok(Some((page, token))) => return html(page.render(&token, &nonce)),
+        // Refused (the per-address rate, the capacity): the page is rendered to say why, and
+        // the render answers with this refusal instead of counting the visit again.
+        Err(error @ (AppError::TooManyRequests { .. } | AppError::Unavailable { .. })) => {
+            request
+                .extensions_mut()
+                .insert(app::anonymous::runtime::PriorRefusal(error));
+        }
+        _ => {}
     }
     // Rendered; kept if the render says it is a first view every visitor shares.
     let capture = Arc::new(PageCapture::new(address));
@@ -116,6 +155,26 @@ fn html(bytes: Vec<u8>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_page_is_known_by_what_it_reads_only() {
+        let page = "/anon/0123456789abcdef01234567/app";
+        let plain = page_address(page, "eac=abc&sheet=s1").unwrap();
+        for same in [
+            "sheet=s1&eac=abc",
+            "eac=abc&sheet=s1&utm=1",
+            "eac=abc&sheet=s1&x=2&y=3&toolbar=yes",
+        ] {
+            let other = page_address(page, same).unwrap();
+            if same.contains("toolbar") {
+                assert_eq!(other, format!("{plain}&toolbar=false"));
+            } else {
+                assert_eq!(other, plain, "{same}");
+            }
+        }
+        assert_ne!(page_address(page, "eac=abc&sheet=s2").unwrap(), plain);
+        assert_eq!(page_address(page, "eac=abc&sheet=s1&sheet=s2"), None);
+    }
 
     #[test]
     fn only_visitor_pages_without_initial_selections_are_kept() {

@@ -49,11 +49,13 @@ async fn main() -> ExitCode {
         }
     };
     // Pages without their scripts and styles would look broken and say nothing: the server
-    // finds its site from any working directory, or refuses to start and says why.
+    // finds its site from any working directory, or says at start where it looked and which
+    // setting to use (the REST API and the health checks work without it).
     if matches!(command, Command::Serve { .. }) {
         if let Err(message) = config.find_site() {
-            eprintln!("{message}");
-            return ExitCode::from(2);
+            eprintln!(
+                "Warning: {message} Until then pages are served without their scripts and styles."
+            );
         }
     }
     init_logs(config.json_logs);

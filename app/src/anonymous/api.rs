@@ -70,6 +70,14 @@ pub async fn start_anonymous_session(
             .get::<std::sync::Arc<super::runtime::PageCapture>>()
             .cloned()
     });
+    let refused = parts().and_then(|p| {
+        p.extensions
+            .get::<super::runtime::PriorRefusal>()
+            .map(|r| r.0.clone())
+    });
+    if let Some(refusal) = refused {
+        return respond(Err(refusal));
+    }
     let visit = super::service::Visit {
         client_addr: &info.client_addr,
         page: capture.as_deref(),

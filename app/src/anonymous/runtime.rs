@@ -215,6 +215,12 @@ impl FirstPage {
     }
 }
 
+/// A visit the server already refused while answering it from a kept page (the per-address
+/// rate, the capacity): the page is then rendered to say why, and says it without counting the
+/// refusal a second time.
+#[derive(Debug, Clone)]
+pub struct PriorRefusal(pub crate::error::AppError);
+
 /// Where a render tells the server what to keep of its page: put in the request by the server
 /// before a visitor page renders, filled by `start_anonymous_session` when the first view is
 /// one every visitor of the link shares.
@@ -256,7 +262,9 @@ pub struct Anonymous {
     /// managed space change only by republishing, which changes the versions in the key.
     pub(super) first_views: Mutex<HashMap<String, SheetView>>,
     /// First pages as bytes, by first view and address (`FirstPage`).
-    first_pages: Mutex<HashMap<String, Arc<FirstPage>>>,
+    /// key -> (when last served, in `page_clock` ticks; the page).
+    first_pages: Mutex<HashMap<String, (u64, Arc<FirstPage>)>>,
+    page_clock: std::sync::atomic::AtomicU64,
     /// Models opened anonymously, under their own memory budget: a crowd of visitors cannot
     /// push the tenant's own users' apps out of memory.
     pub engines: Engines,
@@ -272,6 +280,7 @@ impl Anonymous {
             key: key.as_bytes().to_vec(),
             first_views: Mutex::new(HashMap::new()),
             first_pages: Mutex::default(),
+            page_clock: std::sync::atomic::AtomicU64::new(0),
             engines: Engines::new(budget_bytes),
             visits: Watched::new("visits", changes, VISIT_FACTS_KEPT),
             live: Mutex::new(Live::default()),
@@ -295,12 +304,17 @@ impl Anonymous {
         views.insert(key, view.clone());
     }
 
+    fn tick(&self) -> u64 {
+        self.page_clock
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub(super) fn first_page(&self, key: &str) -> Option<Arc<FirstPage>> {
-        self.first_pages
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .cloned()
+        let tick = self.tick();
+        let mut pages = self.first_pages.lock().unwrap_or_else(|p| p.into_inner());
+        let (used, page) = pages.get_mut(key)?;
+        *used = tick;
+        Some(page.clone())
     }
 
     /// How many first pages are kept (for tests and metrics).
@@ -311,12 +325,21 @@ impl Anonymous {
             .len()
     }
 
+    /// Keeps a first page; past `FIRST_PAGES_KEPT`, the one served least recently goes (never
+    /// all of them: a visitor cycling addresses cannot make every other visitor render again).
     pub fn keep_first_page(&self, key: String, page: FirstPage) {
+        let tick = self.tick();
         let mut pages = self.first_pages.lock().unwrap_or_else(|p| p.into_inner());
-        if pages.len() >= FIRST_PAGES_KEPT {
-            pages.clear();
+        if pages.len() >= FIRST_PAGES_KEPT && !pages.contains_key(&key) {
+            let oldest = pages
+                .iter()
+                .min_by_key(|(_, (used, _))| *used)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                pages.remove(&oldest);
+            }
         }
-        pages.insert(key, Arc::new(page));
+        pages.insert(key, (tick, Arc::new(page)));
     }
 
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Live> {

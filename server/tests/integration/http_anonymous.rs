@@ -195,8 +195,42 @@ async fn a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_se
         .unwrap();
     let refused = wait_for(StatusCode::NOT_FOUND, address.clone()).await;
     assert!(!refused.contains("<svg"), "never data");
-    let (status, _, _) = get(&live, &format!("/a/{}?eac={}", w.app.id, code(&fresh))).await;
+    let fresh_address = format!("/a/{}?eac={}", w.app.id, code(&fresh));
+    let (status, _, _) = get(&live, &fresh_address).await;
     assert_eq!(status, StatusCode::OK, "the new code opens the app");
+
+    // Made-up parameters make no new page to keep (the review: 256 of them emptied the cache).
+    let kept = live.t.state.anonymous.first_pages_kept();
+    for n in 0..5 {
+        let (status, _, _) = get(&live, &format!("{fresh_address}&utm={n}")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(live.t.state.anonymous.first_pages_kept(), kept);
+
+    // At capacity, a visit answered from the kept page is refused once, and counted once.
+    let tenant = &w.app.tenant_id;
+    let held = anonymous::live_sessions(&live.t.state, tenant)
+        .await
+        .unwrap();
+    anonymous::set_anonymous_capacity(&live.t.state, &w.admin, held as i64)
+        .await
+        .unwrap();
+    let refused_so_far = || async {
+        anonymous::get_anonymous_usage(&live.t.state, &w.admin)
+            .await
+            .unwrap()
+            .history
+            .last()
+            .map_or(0, |h| h.refused)
+    };
+    let before = refused_so_far().await;
+    let busy = wait_for(StatusCode::SERVICE_UNAVAILABLE, fresh_address.clone()).await;
+    assert!(busy.contains("every anonymous seat is taken"), "{busy}");
+    assert_eq!(
+        refused_so_far().await,
+        before + 1,
+        "one refusal, counted once"
+    );
 }
 
 async fn a_link_opens_its_app_page_and_nothing_else(t: TestDb) {

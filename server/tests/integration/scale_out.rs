@@ -311,6 +311,9 @@ async fn a_stopping_process_closes_websockets_with_the_reconnect_code(t: TestDb)
     request
         .headers_mut()
         .insert("host", "sightline.test".parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", "http://sightline.test".parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     use futures_util::StreamExt;
     assert!(matches!(socket.next().await, Some(Ok(Message::Text(_)))));

@@ -45,6 +45,9 @@ pub async fn start_session(
         crate::licences::service::connect(&mut conn, state, principal, &app, false).await?;
     }
     let mut tx = state.db.begin().await?;
+    // The switches are read under the tenant's lock, which turning them off takes too: a
+    // session starts before the switch (and is ended by it) or after it (and is refused).
+    lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
     let (app, _, _) = load_app(&mut tx, principal, app_id).await?;
     rules::check_may_start(
         store::tenant_enabled(&mut tx, &principal.tenant_id).await?,

@@ -74,9 +74,20 @@ pub async fn register_upload(
             format!("{name} is empty: a CSV file needs a header row and at least one row of data."),
         ));
     }
-    let mut conn = state.db.acquire().await?;
+    // The quota is checked again as the upload is counted, under a lock: uploads sent side by
+    // side each passed the check made before their bytes arrived, and together may not fit.
+    let mut tx = state.db.begin().await?;
+    crate::sql::lock_row(&mut tx, crate::sql::Parent::Tenant, &principal.tenant_id).await?;
+    let staged = store::staged_bytes(&mut tx, &principal.user_id)
+        .await?
+        .max(0) as u64;
+    if staged + size > state.settings.max_staged_bytes {
+        drop(tx);
+        state.content.storage.remove_staged(id);
+        return Err(staging_quota_error(state));
+    }
     store::insert_file(
-        &mut conn,
+        &mut tx,
         id,
         &principal.tenant_id,
         &principal.user_id,
@@ -85,6 +96,7 @@ pub async fn register_upload(
         state.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(DataFile {
         id: id.to_string(),
         name: name.to_string(),

@@ -103,7 +103,7 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
                 Phase::Uploading { index, count, name, fraction } => Some(view! {
                     <div class="progress" role="status">
                         <progress max="1" value=fraction></progress>
-                        <span>{format!("Uploading {name} ({} of {count}): {:.0}%", index + 1, fraction * 100.0)}</span>
+                        <span>{format!("Uploading {name} ({} of {count}): {}%", index + 1, percent(fraction))}</span>
                     </div>
                 }.into_any()),
                 Phase::Loading { files } => Some(view! {
@@ -232,5 +232,30 @@ mod browser {
         xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
         let _ = xhr.send_with_opt_blob(Some(&file));
+    }
+}
+
+/// A fraction done as a whole percent from 0 to 100: never "-0" (nothing sent yet, when the
+/// browser reports a size of zero) nor "NaN".
+fn percent(fraction: f64) -> u32 {
+    (fraction.clamp(0.0, 1.0) * 100.0).round() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn upload_progress_reads_from_0_to_100_percent() {
+        // (fraction, shown)
+        let cases = [
+            (-0.0, 0),
+            (0.0, 0),
+            (f64::NAN, 0),
+            (0.004, 0),
+            (0.5, 50),
+            (1.2, 100),
+        ];
+        for (fraction, shown) in cases {
+            assert_eq!(super::percent(fraction), shown, "{fraction}");
+        }
     }
 }

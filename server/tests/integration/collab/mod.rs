@@ -131,6 +131,10 @@ async fn connect_to(base: &str, session: &str, cookie: &str) -> Socket {
     request
         .headers_mut()
         .insert("cookie", cookie.parse().unwrap());
+    // As a browser does: the page's origin, which the server checks.
+    request
+        .headers_mut()
+        .insert("origin", base.parse().unwrap());
     tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 

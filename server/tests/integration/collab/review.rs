@@ -247,6 +247,9 @@ async fn an_attendees_flood_costs_the_server_a_bounded_amount(t: TestDb) {
     third
         .headers_mut()
         .insert("cookie", cookie.parse().unwrap());
+    third
+        .headers_mut()
+        .insert("origin", live.base.parse().unwrap());
     assert!(
         tokio_tungstenite::connect_async(third).await.is_err(),
         "a third socket of one participant is refused"

@@ -142,6 +142,9 @@ async fn alice_bob_and_carol_explore_one_app_until_alice_stops(t: TestDb) {
             .parse()
             .unwrap(),
     );
+    request
+        .headers_mut()
+        .insert("origin", live.base.parse().unwrap());
     assert!(tokio_tungstenite::connect_async(request).await.is_err());
     let bob_id = followed.you.clone();
     assert!(

@@ -415,6 +415,32 @@ async fn uploads_waiting_for_an_app_have_a_quota(t: TestDb) {
         matches!(refused, AppError::TooLarge(ref m) if m.contains("waiting to become apps")),
         "{refused:?}"
     );
+    // The review's race: ten uploads that each passed the check before their bytes arrived are
+    // counted one at a time, under a lock; what does not fit is refused and its file removed.
+    let other = t.active_user(&admin, "Uma").await;
+    let staged = (0..10).map(|i| {
+        let (state, other) = (t.state.clone(), other.clone());
+        async move {
+            let (id, name, path) = content::upload_target(&state, &format!("f{i}.csv")).unwrap();
+            tokio::fs::write(&path, [b'x'; 30]).await.unwrap();
+            content::register_upload(&state, &other, &id, &name, 30)
+                .await
+                .is_ok()
+        }
+    });
+    let kept = futures_util::future::join_all(staged)
+        .await
+        .into_iter()
+        .filter(|ok| *ok)
+        .count();
+    assert_eq!(kept, 3, "100 bytes hold three uploads of 30");
+    let bytes = t
+        .count(&format!(
+            "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM data_files WHERE owner_id = '{}'",
+            other.user_id
+        ))
+        .await;
+    assert_eq!(bytes, 90);
 }
 
 on_both_databases!(
