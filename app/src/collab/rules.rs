@@ -150,6 +150,18 @@ pub fn check_join(
     })
 }
 
+/// Someone without an account joins while the tenant's anonymous seats (`capacity`) are not
+/// all taken by link visitors and other outsiders (`taken`).
+pub fn check_anonymous_seat(taken: i64, capacity: i64) -> Result<(), AppError> {
+    if taken < capacity {
+        return Ok(());
+    }
+    Err(AppError::Unavailable {
+        message: format!("Every anonymous seat of this organisation is taken ({capacity}): people without an account count against them in sessions as on public links. Try again in a few minutes, or ask the person who invited you to sign you in."),
+        retry_after_secs: 60,
+    })
+}
+
 /// Why the session ends now, when it does: the initiator's portal session ended, or they left
 /// (no connection for the grace period, counted from the start when they never connected).
 pub fn end_reason(
@@ -429,6 +441,7 @@ impl SharedState {
         true
     }
 
+    #[cfg(feature = "ssr")]
     /// The state as stored, within `max_bytes`: the oldest steps of back, then of forward, are
     /// dropped until it fits. Refused when the selections alone do not fit.
     pub fn fit(&mut self, max_bytes: usize) -> Result<String, AppError> {

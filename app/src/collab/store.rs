@@ -60,6 +60,19 @@ pub async fn tenant_outsiders(conn: &mut AnyConnection, tenant_id: &str) -> sqlx
     Ok(on.unwrap_or(0) != 0)
 }
 
+/// People without an account in or waiting at the tenant's live sessions: they count against
+/// its anonymous capacity, beside the visitors of its links.
+pub async fn live_outsiders(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM collab_participants p JOIN collab_sessions s ON s.id = p.session_id \
+         WHERE s.tenant_id = $1 AND s.ended_at IS NULL AND p.user_id IS NULL \
+           AND p.standing IN ('in', 'waiting')",
+    )
+    .bind(tenant_id)
+    .fetch_one(conn)
+    .await
+}
+
 pub async fn set_tenant_enabled(
     conn: &mut AnyConnection,
     tenant_id: &str,

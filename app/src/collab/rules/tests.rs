@@ -229,3 +229,14 @@ fn a_shared_selection_and_its_history_are_bounded() {
     );
     assert!(audit_detail(&long).chars().count() <= AUDIT_DETAIL_CHARS);
 }
+
+#[test]
+fn people_without_an_account_take_anonymous_seats() {
+    assert!(check_anonymous_seat(9, 10).is_ok());
+    let full = check_anonymous_seat(10, 10).unwrap_err();
+    assert!(full.to_string().contains("taken (10)"), "{full}");
+    assert!(
+        check_anonymous_seat(0, 0).is_err(),
+        "a capacity of 0 closes anonymous access"
+    );
+}

@@ -248,6 +248,12 @@ pub async fn join_session(
             )?;
             let (app, _, _) = load_app(&mut tx, &initiator, &row.app_id).await?;
             crate::licences::service::connect(&mut tx, state, &initiator, &app, false).await?;
+            // Someone without an account takes an anonymous seat, as a link's visitor does.
+            let capacity = crate::anonymous::store::capacity(&mut tx, &row.tenant_id).await?;
+            let visitors =
+                crate::anonymous::service::live_sessions(state, &row.tenant_id).await? as i64;
+            let outsiders = store::live_outsiders(&mut tx, &row.tenant_id).await?;
+            rules::check_anonymous_seat(visitors + outsiders, capacity)?;
             let email = crate::directory::rules::clean_email(email)?;
             (email.clone(), email, None)
         }

@@ -386,6 +386,21 @@ async fn attendees_see_public_sheets_only_and_typed_emails_are_marked_unverified
     )
     .await;
     assert!(matches!(twice, Err(AppError::Conflict(_))), "{twice:?}");
+    // Outsiders take anonymous seats: at a capacity of one, the next is refused.
+    app::anonymous::service::set_anonymous_capacity(&t.state, &root, 1)
+        .await
+        .unwrap();
+    let full = collab::join_session(
+        &t.state,
+        None,
+        &token_of(&started.invitation),
+        "cfo@company.example",
+    )
+    .await;
+    assert!(
+        matches!(&full, Err(AppError::Unavailable { message, .. }) if message.contains("anonymous seat")),
+        "{full:?}"
+    );
     let mut m = connect(
         &live,
         &session,
