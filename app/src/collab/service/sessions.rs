@@ -378,10 +378,11 @@ pub async fn set_standing(
     };
     // Someone without an account is known only by the invitation they hold, and could come
     // back under another email: removing or refusing them ends that invitation.
-    if participant.user_id.is_none() && matches!(standing, Standing::Removed | Standing::Refused) {
-        if store::end_invitations(&mut tx, &row.id).await? > 0 {
-            text.push_str("; the invitation was ended, make a new one to invite others");
-        }
+    if participant.user_id.is_none()
+        && matches!(standing, Standing::Removed | Standing::Refused)
+        && store::end_invitations(&mut tx, &row.id).await? > 0
+    {
+        text.push_str("; the invitation was ended, make a new one to invite others");
     }
     let version = note(&mut tx, &row, now, text).await?;
     if standing == Standing::Removed {

@@ -235,7 +235,7 @@ async fn an_attendees_flood_costs_the_server_a_bounded_amount(t: TestDb) {
     let before = unrelated_requests(&live, &alice_cookie, 20).await;
     let (audit_before, state_before) = (audit_bytes().await, state_bytes().await);
 
-    let mut sockets = vec![
+    let mut sockets = [
         connect(&live, &session, &cookie).await,
         connect(&live, &session, &cookie).await,
     ];

@@ -53,9 +53,10 @@ async fn call(live: &Live, function: &str, body: Value) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+mod first_pages;
+
 on_both_databases!(
     a_link_opens_its_app_page_and_nothing_else,
-    a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_session,
     embed_pages_are_framed_only_by_allowed_origins,
     closed_links_and_full_capacity_answer_with_clear_pages,
     links_are_listed_among_the_spaces_shares,
@@ -79,157 +80,6 @@ fn nonce_of(headers: &reqwest::header::HeaderMap) -> String {
     let csp = h(headers, "content-security-policy");
     let at = csp.find("'nonce-").expect("a nonce") + 7;
     csp[at..].split('\'').next().unwrap().to_string()
-}
-
-/// The first page of a link is the same for every visitor: rendered once, then served as bytes
-/// with each visitor's own session token and the response's own nonce spliced in. The checks
-/// still run on every visit: a paused link, a reset code or a new reduction is never answered
-/// with the kept page.
-async fn a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_session(t: TestDb) {
-    let (live, w, link) = setup(t).await;
-    let address = format!("/a/{}?eac={}", w.app.id, code(&link));
-    let mut tokens = Vec::new();
-    let mut nonces = Vec::new();
-    for _ in 0..3 {
-        let (status, headers, page) = get(&live, &address).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(
-            page.contains("<svg") && page.contains("South"),
-            "charts drawn"
-        );
-        let nonce = nonce_of(&headers);
-        assert!(
-            page.contains(&format!("nonce=\"{nonce}\"")),
-            "the page's scripts carry this response's nonce"
-        );
-        tokens.push(token_in(&page));
-        nonces.push(nonce);
-    }
-    assert_eq!(
-        live.t.state.anonymous.first_pages_kept(),
-        1,
-        "one page kept for the link"
-    );
-    tokens.dedup();
-    nonces.dedup();
-    assert_eq!(
-        (tokens.len(), nonces.len()),
-        (3, 3),
-        "a session and a nonce each: {tokens:?}"
-    );
-    for token in &tokens {
-        let (status, view) = call(
-            &live,
-            "anonymous_sheet",
-            json!({"token": token, "sheet_id": null, "field": null, "change": null}),
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "every visitor's token works: {view}"
-        );
-    }
-
-    // A reduction on the link: the kept page shows every region, so it is not served.
-    anonymous::update_link(
-        &live.t.state,
-        &w.anna,
-        &link.id,
-        LinkChanges {
-            reduction: Some(Some(app::anonymous::model::LinkReduction {
-                field: "Region".into(),
-                allowed: vec!["North".into()],
-            })),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let wait_for = |expected: StatusCode, address: String| {
-        let live = &live;
-        async move {
-            // PostgreSQL's processes hear of the change at commit: allow it a moment.
-            for _ in 0..50 {
-                let (status, _, page) = get(live, &address).await;
-                if status == expected {
-                    return page;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-            panic!("{address} never answered {expected}");
-        }
-    };
-    let north = wait_for(StatusCode::OK, address.clone()).await;
-    assert!(
-        north.contains("North") && !north.contains("South"),
-        "the reduced link's page shows only the North"
-    );
-    // The page's own script path redraws within the reduction too: clearing every selection
-    // shows only the North, and the South is not a value there to select.
-    let page = json!({"ui": "App", "sheet": null, "object": null, "field": null,
-        "theme": "Light", "toolbar": true, "select": ""});
-    let (status, answer) = call(
-        &live,
-        "anonymous_sheet_html",
-        json!({"token": token_in(&north), "page": page, "change": "ClearAll"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    let html = answer["html"].as_str().unwrap_or_default();
-    assert!(html.contains("North") && !html.contains("South"), "{html}");
-    let (status, answer) = call(
-        &live,
-        "anonymous_sheet_html",
-        json!({"token": token_in(&north), "page": page,
-            "change": {"SelectValues": {"field": "Region", "values": ["South"]}}}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(answer["html"].is_null(), "{answer}");
-    assert_eq!(answer["error"], "Region has no value \"South\".");
-
-    // A reset code: the old address is refused, never served from the kept page.
-    let fresh = anonymous::reset_link_code(&live.t.state, &w.anna, &link.id)
-        .await
-        .unwrap();
-    let refused = wait_for(StatusCode::NOT_FOUND, address.clone()).await;
-    assert!(!refused.contains("<svg"), "never data");
-    let fresh_address = format!("/a/{}?eac={}", w.app.id, code(&fresh));
-    let (status, _, _) = get(&live, &fresh_address).await;
-    assert_eq!(status, StatusCode::OK, "the new code opens the app");
-
-    // Made-up parameters make no new page to keep (the review: 256 of them emptied the cache).
-    // (Fifteen minutes later: this one address holds as many sessions as it may.)
-    live.t.minutes(15);
-    let kept = live.t.state.anonymous.first_pages_kept();
-    for n in 0..5 {
-        let (status, _, _) = get(&live, &format!("{fresh_address}&utm={n}")).await;
-        assert_eq!(status, StatusCode::OK);
-    }
-    assert_eq!(live.t.state.anonymous.first_pages_kept(), kept);
-
-    // This address now holds the five sessions one address may: a visit answered from the kept
-    // page is refused once, counted once, and told when the first of the five ends.
-    let refused_so_far = || async {
-        anonymous::get_anonymous_usage(&live.t.state, &w.admin)
-            .await
-            .unwrap()
-            .history
-            .last()
-            .map_or(0, |h| h.refused)
-    };
-    let before = refused_so_far().await;
-    let busy = wait_for(StatusCode::TOO_MANY_REQUESTS, fresh_address.clone()).await;
-    assert!(
-        busy.contains("the first of them ends in 15 minutes"),
-        "{busy}"
-    );
-    assert_eq!(
-        refused_so_far().await,
-        before + 1,
-        "one refusal, counted once"
-    );
 }
 
 async fn a_link_opens_its_app_page_and_nothing_else(t: TestDb) {
