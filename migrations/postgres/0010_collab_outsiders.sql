@@ -16,3 +16,8 @@ CREATE TRIGGER tenants_update_changes AFTER UPDATE ON tenants
 -- (the user id stays as a plain value; deleting a user no longer frees a licence at once).
 ALTER TABLE licence_assignments DROP CONSTRAINT licence_assignments_user_id_fkey;
 ALTER TABLE login_windows DROP CONSTRAINT login_windows_user_id_fkey;
+
+-- When an anonymous session last asked for anything: a seat idle for three minutes no longer
+-- counts against its client's address (it keeps its place in the capacity until it ends).
+ALTER TABLE anonymous_seats ADD COLUMN seen_at BIGINT NOT NULL DEFAULT 0;
+UPDATE anonymous_seats SET seen_at = started_at;

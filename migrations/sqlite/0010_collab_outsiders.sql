@@ -42,3 +42,8 @@ INSERT INTO login_windows_kept (id, login_group_id, user_id, started_at)
 DROP TABLE login_windows;
 ALTER TABLE login_windows_kept RENAME TO login_windows;
 CREATE INDEX login_windows_group ON login_windows (login_group_id, started_at);
+
+-- When an anonymous session last asked for anything: a seat idle for three minutes no longer
+-- counts against its client's address (it keeps its place in the capacity until it ends).
+ALTER TABLE anonymous_seats ADD COLUMN seen_at INTEGER NOT NULL DEFAULT 0;
+UPDATE anonymous_seats SET seen_at = started_at;

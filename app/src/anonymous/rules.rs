@@ -178,9 +178,14 @@ pub const SHEET_HTML_PATH: &str = "/api/anonymous_sheet_html";
 /// The script that makes a visitor's server-rendered page live.
 pub const VISITOR_SCRIPT_PATH: &str = "/visitor.js";
 
+/// A seat that asked for nothing this long no longer counts against its address (it keeps its
+/// place in the tenant's capacity until it ends): a page left open, or a client that never gives
+/// its seat back, does not block an office behind one address for long.
+pub const SEAT_IDLE_MS: i64 = 3 * 60_000;
+
 /// A client address holds at most `per_address` sessions at once. Refused, the answer says
 /// when the first of its sessions ends (`first_ends_in_ms`): closing a page ends its session at
-/// once, and a page left open ends with its session, at most 15 minutes after it started.
+/// once, and a page left open stops counting after `SEAT_IDLE_MS` without a click.
 pub fn admit_from_address(
     held: usize,
     per_address: u32,
@@ -196,7 +201,7 @@ pub fn admit_from_address(
         format!("{} minutes", (secs + 59) / 60)
     };
     Err(AppError::TooManyRequests {
-        message: format!("Your address already has {held} anonymous sessions open, the most one address may hold. Close one of those pages, or wait: the first of them ends in {when}."),
+        message: format!("Your address already has {held} anonymous sessions open, the most one address may hold. Close one of those pages, or wait: the first of them stops counting in {when}."),
         retry_after_secs: secs as u64,
     })
 }

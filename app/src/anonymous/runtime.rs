@@ -26,6 +26,9 @@ pub(super) struct Seat {
     pub(super) expires_at: i64,
     pub(super) address: String,
     pub(super) link_id: String,
+    /// When the session last asked for anything: an idle seat still holds the tenant's
+    /// capacity until it ends, but no longer counts against its address.
+    pub(super) seen_at: i64,
 }
 
 /// One tenant's seats, with what admitting a session asks of them kept at hand: how many each
@@ -34,7 +37,9 @@ pub(super) struct Seat {
 #[derive(Default)]
 pub(super) struct TenantSeats {
     seats: HashMap<String, Seat>,
-    by_address: HashMap<String, usize>,
+    /// address -> the sessions holding its seats (a few: the per-address limit and rate bound
+    /// them).
+    by_address: HashMap<String, Vec<String>>,
     /// (end, session): popped as they end; a seat given back earlier is skipped then.
     ending: std::collections::BinaryHeap<std::cmp::Reverse<(i64, String)>>,
 }
@@ -67,23 +72,41 @@ impl TenantSeats {
         self.seats.len()
     }
 
-    pub(super) fn held_by(&self, address: &str) -> usize {
-        self.by_address.get(address).copied().unwrap_or(0)
+    /// The seats `address` holds that were used within `SEAT_IDLE_MS` of `now`.
+    pub(super) fn held_by(&self, address: &str, now: i64) -> usize {
+        self.by_address.get(address).map_or(0, |ids| {
+            ids.iter()
+                .filter_map(|id| self.seats.get(id))
+                .filter(|s| s.seen_at > now - super::rules::SEAT_IDLE_MS)
+                .count()
+        })
+    }
+
+    /// The session asked for something at `now`.
+    pub(super) fn touch(&mut self, id: &str, now: i64) {
+        if let Some(seat) = self.seats.get_mut(id) {
+            seat.seen_at = seat.seen_at.max(now);
+        }
     }
 
     pub(super) fn insert(&mut self, id: String, seat: Seat) {
-        *self.by_address.entry(seat.address.clone()).or_default() += 1;
+        self.by_address
+            .entry(seat.address.clone())
+            .or_default()
+            .push(id.clone());
         self.ending
             .push(std::cmp::Reverse((seat.expires_at, id.clone())));
         self.seats.insert(id, seat);
     }
 
-    /// When the first seat `address` holds ends (looked for only when it is refused one more).
+    /// When the first seat `address` counts stops counting: it ends, or falls idle (looked for
+    /// only when the address is refused one more).
     pub(super) fn first_end_of(&self, address: &str) -> Option<i64> {
-        self.seats
-            .values()
-            .filter(|s| s.address == address)
-            .map(|s| s.expires_at)
+        self.by_address
+            .get(address)?
+            .iter()
+            .filter_map(|id| self.seats.get(id))
+            .map(|s| s.expires_at.min(s.seen_at + super::rules::SEAT_IDLE_MS))
             .min()
     }
 
@@ -95,8 +118,8 @@ impl TenantSeats {
     pub(super) fn remove(&mut self, id: &str) -> Option<Seat> {
         let seat = self.seats.remove(id)?;
         if let Some(held) = self.by_address.get_mut(&seat.address) {
-            *held -= 1;
-            if *held == 0 {
+            held.retain(|other| other != id);
+            if held.is_empty() {
                 self.by_address.remove(&seat.address);
             }
         }
@@ -392,27 +415,45 @@ mod tests {
             expires_at: end,
             address: address.into(),
             link_id: link.into(),
+            seen_at: 0,
         };
         let mut seats = TenantSeats::default();
         seats.insert("s1".into(), seat("a", "l1", 100));
         seats.insert("s2".into(), seat("a", "l2", 200));
         seats.insert("s3".into(), seat("b", "l1", 300));
         assert_eq!(
-            (seats.len(), seats.held_by("a"), seats.held_by("b")),
+            (seats.len(), seats.held_by("a", 0), seats.held_by("b", 0)),
             (3, 2, 1)
         );
         seats.drop_expired(100);
-        assert_eq!((seats.len(), seats.held_by("a")), (2, 1), "s1 ended at 100");
+        assert_eq!(
+            (seats.len(), seats.held_by("a", 0)),
+            (2, 1),
+            "s1 ended at 100"
+        );
         seats.remove("s2");
-        assert_eq!(seats.held_by("a"), 0, "given back early");
+        assert_eq!(seats.held_by("a", 0), 0, "given back early");
         seats.drop_expired(250);
         assert_eq!(seats.len(), 1, "s2's old end changes nothing");
         seats.release_link("l1");
         assert_eq!(
-            (seats.len(), seats.held_by("b")),
+            (seats.len(), seats.held_by("b", 0)),
             (0, 0),
             "the link's seats back at once"
         );
+        // A seat nobody used for SEAT_IDLE_MS no longer counts against its address.
+        let idle = crate::anonymous::rules::SEAT_IDLE_MS;
+        seats.insert("s4".into(), seat("c", "l1", 10 * idle));
+        seats.insert("s5".into(), seat("c", "l1", 10 * idle));
+        seats.touch("s5", idle);
+        assert_eq!(seats.held_by("c", idle), 1, "s4 idle since 0");
+        assert_eq!(
+            seats.first_end_of("c"),
+            Some(idle),
+            "s4 stopped counting at once"
+        );
+        assert_eq!(seats.held_by("c", 2 * idle), 0);
+        assert!(seats.holds("s4", 2 * idle), "idle, still a session");
     }
 
     #[test]

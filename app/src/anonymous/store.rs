@@ -493,15 +493,18 @@ pub async fn seat_counts(
 ) -> sqlx::Result<SeatCounts> {
     sqlx::query_as(
         "SELECT COALESCE(SUM(CASE WHEN expires_at > $3 THEN 1 ELSE 0 END), 0) AS live, \
-         COALESCE(SUM(CASE WHEN expires_at > $3 AND address = $2 THEN 1 ELSE 0 END), 0) AS live_by_address, \
+         COALESCE(SUM(CASE WHEN expires_at > $3 AND address = $2 AND seen_at > $5 THEN 1 ELSE 0 END), 0) AS live_by_address, \
          COALESCE(SUM(CASE WHEN started_at > $4 AND address = $2 THEN 1 ELSE 0 END), 0) AS started_by_address, \
-         MIN(CASE WHEN expires_at > $3 AND address = $2 THEN expires_at END) AS first_ends_at \
+         MIN(CASE WHEN expires_at > $3 AND address = $2 AND seen_at > $5 THEN \
+             CASE WHEN expires_at < seen_at + $6 THEN expires_at ELSE seen_at + $6 END END) AS first_ends_at \
          FROM anonymous_seats WHERE tenant_id = $1",
     )
     .bind(tenant_id)
     .bind(address)
     .bind(now)
     .bind(now - 60_000)
+    .bind(now - super::rules::SEAT_IDLE_MS)
+    .bind(super::rules::SEAT_IDLE_MS)
     .fetch_one(conn)
     .await
 }
@@ -517,8 +520,8 @@ pub async fn insert_seat(
     expires_at: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at, seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $5)",
     )
     .bind(session_id)
     .bind(tenant_id)
@@ -540,6 +543,17 @@ pub async fn end_seat(conn: &mut AnyConnection, session_id: &str, now: i64) -> s
     .bind(now)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The session asked for something at `now`: written when the last note is a minute old.
+pub async fn touch_seat(conn: &mut AnyConnection, session_id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE anonymous_seats SET seen_at = $2 WHERE session_id = $1 AND seen_at < $3")
+        .bind(session_id)
+        .bind(now)
+        .bind(now - 60_000)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -58,10 +58,11 @@ pub(super) async fn admit_session(
         let mut live = state.anonymous.lock();
         let seats = live.sessions.entry(tenant_id.to_string()).or_default();
         seats.drop_expired(now);
-        let admitted = rules::admit_from_address(seats.held_by(&seat.address), per_address, || {
-            seats.first_end_of(&seat.address).map_or(0, |at| at - now)
-        })
-        .and_then(|()| rules::admit(seats.len(), max));
+        let admitted =
+            rules::admit_from_address(seats.held_by(&seat.address, now), per_address, || {
+                seats.first_end_of(&seat.address).map_or(0, |at| at - now)
+            })
+            .and_then(|()| rules::admit(seats.len(), max));
         if admitted.is_ok() {
             seats.insert(session_id.to_string(), seat);
         }
@@ -108,6 +109,23 @@ pub async fn end_session(state: &AppState, token: &str) {
         .forget_viewer(&format!("anonymous:{}", claims.session_id));
 }
 
+/// The session asked for something: its seat counts against its address again (on
+/// PostgreSQL written at most once a minute, the idle limit being minutes).
+async fn touch(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    session_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    if shared(state) {
+        store::touch_seat(conn, session_id, now).await?;
+    } else if let Some(seats) = state.anonymous.lock().sessions.get_mut(tenant_id) {
+        seats.touch(session_id, now);
+    }
+    Ok(())
+}
+
 /// Whether a session still holds its seat. A seat given back (the page went away), released
 /// with its link, or expired ends its session: the token stops working on every process at once,
 /// so capacity and the per-address limits count only what can still be used.
@@ -118,15 +136,18 @@ pub(super) async fn holds_seat(
     session_id: &str,
 ) -> Result<bool, AppError> {
     let now = state.now();
-    if shared(state) {
-        Ok(store::holds_seat(conn, session_id, now).await?)
+    let holds = if shared(state) {
+        store::holds_seat(conn, session_id, now).await?
     } else {
         let live = state.anonymous.lock();
-        Ok(live
-            .sessions
+        live.sessions
             .get(tenant_id)
-            .is_some_and(|seats| seats.holds(session_id, now)))
+            .is_some_and(|seats| seats.holds(session_id, now))
+    };
+    if holds {
+        touch(state, conn, tenant_id, session_id, now).await?;
     }
+    Ok(holds)
 }
 
 /// Gives back the seats of a link's sessions: its code was reset, or it was paused or deleted,

@@ -86,6 +86,7 @@ async fn admit(
             expires_at,
             address,
             link_id: link.id.clone(),
+            seen_at: now,
         },
         &session_id,
         facts.capacity,

@@ -174,6 +174,40 @@ async fn a_seat_given_back_ends_its_token(t: TestDb) {
     );
 }
 
+/// An office behind one address: five colleagues hold the five seats one address may. Told
+/// when the first stops counting, the sixth waits; three minutes later the pages nobody clicked
+/// in no longer block the address, while one still in use does, and every token still works.
+async fn idle_seats_do_not_block_their_address_for_long(t: TestDb) {
+    let w = world(&t).await;
+    let code = code_of(&turn_on(&t, &w).await);
+    let mut sessions = Vec::new();
+    for _ in 0..5 {
+        sessions.push(start(&t, &w, &code).await.unwrap());
+    }
+    let sixth = start(&t, &w, &code).await.unwrap_err();
+    assert_eq!(sixth.status(), 429);
+    assert!(
+        sixth.to_string().contains("stops counting in 3 minutes"),
+        "{sixth}"
+    );
+    assert_eq!(sixth.retry_after_secs(), Some(180));
+    t.minutes(2);
+    // One colleague keeps exploring; the four others read without a click.
+    anonymous::anonymous_sheet(&t.state, &sessions[0].token, None, None, None)
+        .await
+        .unwrap();
+    t.minutes(2);
+    let admitted = start(&t, &w, &code)
+        .await
+        .expect("four idle seats no longer count");
+    sessions.push(admitted);
+    for session in &sessions {
+        anonymous::anonymous_sheet(&t.state, &session.token, None, None, None)
+            .await
+            .expect("an idle seat still holds its session until it ends");
+    }
+}
+
 async fn a_visit_writes_nothing_and_housekeeping_keeps_the_counts(t: TestDb) {
     let w = world(&t).await;
     let code = code_of(&turn_on(&t, &w).await);
@@ -353,6 +387,7 @@ on_both_databases!(
     section_access_never_opens_more_to_visitors,
     capacity_admits_until_every_seat_is_taken,
     a_seat_given_back_ends_its_token,
+    idle_seats_do_not_block_their_address_for_long,
     a_visit_writes_nothing_and_housekeeping_keeps_the_counts,
     visitors_see_public_sheets_only_and_embeds_pick_their_part,
 );

@@ -134,7 +134,7 @@ async fn a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_se
     assert_eq!(live.t.state.anonymous.first_pages_kept(), kept);
 
     // This address now holds the five sessions one address may: a visit answered from the kept
-    // page is refused once, counted once, and told when the first of the five ends.
+    // page is refused once, counted once, and told when the first of the five stops counting.
     let refused_so_far = || async {
         anonymous::get_anonymous_usage(&live.t.state, &w.admin)
             .await
@@ -146,7 +146,7 @@ async fn a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_se
     let before = refused_so_far().await;
     let busy = wait_for(StatusCode::TOO_MANY_REQUESTS, fresh_address.clone()).await;
     assert!(
-        busy.contains("the first of them ends in 15 minutes"),
+        busy.contains("the first of them stops counting in 3 minutes"),
         "{busy}"
     );
     assert_eq!(
