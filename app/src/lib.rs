@@ -14,6 +14,7 @@ pub mod content;
 pub mod directory;
 pub mod error;
 pub mod licences;
+pub mod modelling;
 pub mod paging;
 pub mod sharing;
 pub mod shell;

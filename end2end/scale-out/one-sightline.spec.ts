@@ -73,11 +73,18 @@ test('sign in, select, go back and forward, share, open a link and join a sessio
   await shot(visitor, '61-scale-out-visitor');
 
   // A collaborative session: Dana starts it, Bob joins; their sockets may sit on different
-  // processes, and Bob's selection reaches Dana.
+  // processes, and Bob's selection reaches Dana. Sessions that people without an account join
+  // are off until a tenant admin turns them on: Dana does, on whichever process answers.
+  await page.goto('/admin/embedding');
+  await hydrated(page);
+  const outsiders = page.getByRole('checkbox', { name: /People without an account may join/ });
+  if (!(await outsiders.isChecked())) await outsiders.check();
+  await expect(page.getByText('People without an account may join: on')).toBeVisible();
   await openPublishedDashboard(page);
   await page.getByRole('link', { name: 'Open app' }).click();
   await hydrated(page);
   await page.getByRole('button', { name: 'Start collaborative session' }).click();
+  await expect(page.getByLabel('Anyone with the link')).toBeChecked();
   await page.getByRole('button', { name: 'Start and get the invitation link' }).click();
   await page.waitForURL(/\/collab\/[0-9a-f]{24}#invite=/);
   await hydrated(page);

@@ -41,6 +41,7 @@ pub async fn copy_content(
         store::delete_rules_of_app(conn, to_id).await?;
     }
     store::copy_sheets(conn, &from.id, to_id, now).await?;
+    crate::modelling::store::copy_load_plan(conn, &from.id, to_id).await?;
     store::copy_rules(conn, &from.id, to_id, now).await?;
     let (version, rows) = store::app_data(conn, &from.id).await?;
     let storage = &state.content.storage;

@@ -9,7 +9,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 /// Server functions that show an app's rows, values, aggregates or model to a signed-in person.
-const DATA_FUNCTIONS: &[&str] = &["open_sheet", "start_session", "join_session"];
+const DATA_FUNCTIONS: &[&str] = &[
+    "open_sheet",
+    "start_session",
+    "join_session",
+    "get_data_model",
+    "set_load_plan",
+];
 
 /// Server functions that show app data only to visitors of anonymous links and embeds, who are
 /// counted by the tenant's anonymous capacity instead of a person's licence.
@@ -370,6 +376,18 @@ async fn every_rest_route_is_classified_and_every_data_path_refuses_a_person_wit
         .sign_in(&pat, "pat@acme.test", crate::common::live::PASSWORD)
         .await;
     assert_eq!(signed_in.status(), StatusCode::OK);
+    // An app's model is its editors': Anna's draft, in her shared space, before she published it.
+    let anna = live.client();
+    let signed_in = live
+        .sign_in(&anna, "anna@acme.test", crate::common::live::PASSWORD)
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let draft: String = sqlx::query_scalar(
+        "SELECT a.id FROM apps a JOIN spaces s ON s.id = a.space_id WHERE s.name = 'Work'",
+    )
+    .fetch_one(&live.t.state.db)
+    .await
+    .unwrap();
     let paths: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path)
         .collect();
@@ -378,10 +396,22 @@ async fn every_rest_route_is_classified_and_every_data_path_refuses_a_person_wit
             "open_sheet" => json!({"app_id": w.app.id, "sheet_id": null, "change": null}),
             "start_session" => json!({"app_id": w.app.id, "sheet_id": null, "mode": "SignedIn"}),
             "join_session" => json!({"token": token, "email": ""}),
+            "get_data_model" => json!({"app_id": draft}),
+            "set_load_plan" => json!({"app_id": draft, "plan": {"tables": [], "missing": []}}),
             other => panic!("{other}: say how to call it"),
         };
         let path = paths.iter().find(|p| function_name(p) == *name).unwrap();
-        let response = pat.post(live.url(path)).json(&body).send().await.unwrap();
+        let caller = if name.contains("model") || name.contains("plan") {
+            &anna
+        } else {
+            &pat
+        };
+        let response = caller
+            .post(live.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {text}");

@@ -17,6 +17,7 @@ mod http_licence_paths;
 mod http_licences;
 mod http_sharing;
 mod licences;
+mod modelling;
 mod scale_out;
 mod security;
 mod sharing;

@@ -18,6 +18,12 @@ pub(super) async fn base_model(
         return Ok(model);
     }
     let files = store::files_of_app(conn, &app.id).await?;
+    // Rebuilt from its files, the app loads as its plan says (none stored: the default one).
+    let plan_text = crate::modelling::store::load_plan(conn, &app.id).await?;
+    let plan: Option<engine::LoadPlan> = match plan_text.as_str() {
+        "" => None,
+        text => Some(serde_json::from_str(text).map_err(AppError::internal)?),
+    };
     let storage = state.content.storage.clone();
     let (app_id, version) = (app.id.clone(), app.data_version);
     let (model, rebuilt) = blocking(move || -> Result<(DataModel, bool), AppError> {
@@ -35,7 +41,7 @@ pub(super) async fn base_model(
                 for file in &files {
                     contents.push((file.name.clone(), std::fs::read(storage.app_file(&app_id, &file.id)).map_err(AppError::internal)?));
                 }
-                let model = load_files(contents)?;
+                let (model, _) = load_files(contents, plan)?;
                 storage.write_snapshot(&app_id, version, &model).map_err(AppError::internal)?;
                 Ok((model, true))
             }

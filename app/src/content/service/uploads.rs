@@ -147,20 +147,31 @@ pub async fn forget_orphaned_app_data(state: &AppState) -> Result<usize, AppErro
     Ok(removed)
 }
 
-/// Loads CSV files into a model, each a table named after its file, through the one load plan
-/// path (`engine::load`); errors name the file, line and column.
-pub(super) fn load_files(files: Vec<(String, Vec<u8>)>) -> Result<DataModel, AppError> {
+/// The plan a new app loads its files with: each a table named after its file, every column as
+/// it is. The data-model page changes it; the app keeps it.
+pub fn default_plan(file_names: &[&str]) -> engine::LoadPlan {
+    let mut plan = engine::LoadPlan::for_sources(file_names);
+    for table in &mut plan.tables {
+        table.name = rules::table_name(&table.source);
+    }
+    plan
+}
+
+/// Loads CSV files into a model through the one load plan path (`engine::load`), with `plan`
+/// (the app's; none: the default one); errors name the file, line and column. Returns the plan,
+/// which the app keeps.
+pub(super) fn load_files(
+    files: Vec<(String, Vec<u8>)>,
+    plan: Option<engine::LoadPlan>,
+) -> Result<(DataModel, engine::LoadPlan), AppError> {
     let named: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let mut plan =
-        engine::LoadPlan::for_sources(&named.iter().map(|(n, _)| *n).collect::<Vec<_>>());
-    for table in &mut plan.tables {
-        table.name = rules::table_name(&table.source);
-    }
+    let plan =
+        plan.unwrap_or_else(|| default_plan(&named.iter().map(|(n, _)| *n).collect::<Vec<_>>()));
     DataModel::load(&plan, &named)
-        .map(|loaded| loaded.model)
+        .map(|loaded| (loaded.model, plan))
         .map_err(|e| AppError::invalid("files", e.to_string()))
 }
 
@@ -211,12 +222,12 @@ pub async fn create_app_from_uploads(
         .iter()
         .map(|f| (f.name.clone(), storage.staging_file(&f.id)))
         .collect();
-    let model = blocking(move || {
+    let (model, plan) = blocking(move || {
         let mut contents = Vec::new();
         for (name, path) in to_read {
             contents.push((name, std::fs::read(&path).map_err(AppError::internal)?));
         }
-        load_files(contents)
+        load_files(contents, None)
     })
     .await??;
 
@@ -227,6 +238,8 @@ pub async fn create_app_from_uploads(
         store::attach_file(&mut tx, &file.id, &row.id).await?;
     }
     store::set_app_data(&mut tx, &row.id, 1, model.rows() as i64, now).await?;
+    let plan = serde_json::to_string(&plan).map_err(AppError::internal)?;
+    crate::modelling::store::set_load_plan(&mut tx, &row.id, &plan).await?;
     add_first_sheet(&mut tx, &row.id, &model, now).await?;
     let detail = format!(
         "{} rows from {}",

@@ -47,3 +47,7 @@ CREATE INDEX login_windows_group ON login_windows (login_group_id, started_at);
 -- counts against its client's address (it keeps its place in the capacity until it ends).
 ALTER TABLE anonymous_seats ADD COLUMN seen_at INTEGER NOT NULL DEFAULT 0;
 UPDATE anonymous_seats SET seen_at = started_at;
+
+-- An app's load plan (JSON: the files, and the renames, drops, types, qualification and
+-- missing-value texts its editors chose on the data-model page); empty: the default plan.
+ALTER TABLE apps ADD COLUMN load_plan TEXT NOT NULL DEFAULT '';

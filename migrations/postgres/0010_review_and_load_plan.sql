@@ -21,3 +21,7 @@ ALTER TABLE login_windows DROP CONSTRAINT login_windows_user_id_fkey;
 -- counts against its client's address (it keeps its place in the capacity until it ends).
 ALTER TABLE anonymous_seats ADD COLUMN seen_at BIGINT NOT NULL DEFAULT 0;
 UPDATE anonymous_seats SET seen_at = started_at;
+
+-- An app's load plan (JSON: the files, and the renames, drops, types, qualification and
+-- missing-value texts its editors chose on the data-model page); empty: the default plan.
+ALTER TABLE apps ADD COLUMN load_plan TEXT NOT NULL DEFAULT '';

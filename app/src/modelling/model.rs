@@ -1,0 +1,125 @@
+//! The data model as the page sees it. The plan, report, warnings and links have the engine's
+//! shapes (the engine is the server's alone; these are their wire forms), types written as the
+//! plan writes them (`integer`, `decimal`, `date`, `timestamp`, `time`, `text`).
+
+use serde::{Deserialize, Serialize};
+
+/// The load plan: which files, and what the editors changed about their columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub tables: Vec<TablePlan>,
+    /// Cells with exactly one of these texts are missing values, like empty cells.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TablePlan {
+    /// The uploaded file it is read from.
+    pub source: String,
+    /// Its name in the model.
+    pub name: String,
+    /// Its fields are named `table.column`, and associate with no other table (except keys).
+    #[serde(default)]
+    pub qualify: bool,
+    #[serde(default)]
+    pub columns: Vec<ColumnPlan>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnPlan {
+    pub column: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rename: Option<String>,
+    #[serde(default)]
+    pub drop: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_type: Option<String>,
+    #[serde(default)]
+    pub key: bool,
+}
+
+impl Plan {
+    /// The change a column's plan holds, made if it is not there yet.
+    pub fn column_mut(&mut self, table: &str, column: &str) -> Option<&mut ColumnPlan> {
+        let table = self.tables.iter_mut().find(|t| t.name == table)?;
+        if let Some(i) = table.columns.iter().position(|c| c.column == column) {
+            return Some(&mut table.columns[i]);
+        }
+        table.columns.push(ColumnPlan {
+            column: column.to_string(),
+            ..Default::default()
+        });
+        table.columns.last_mut()
+    }
+}
+
+/// What one table's load found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableReport {
+    pub name: String,
+    pub source: String,
+    pub rows: usize,
+    pub columns: Vec<ColumnReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnReport {
+    pub header: String,
+    /// The field it became; none: dropped.
+    pub field: Option<String>,
+    pub field_type: Option<String>,
+    /// Why it has its type.
+    pub reason: String,
+    pub missing: usize,
+    pub missing_found: Vec<String>,
+    pub unreadable: Vec<String>,
+    pub samples: Vec<String>,
+}
+
+/// Something about the model to look at, with the fix it suggests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// `synthetic_key`, `loop`, `weak_key`, `generic_key`, `measure_key`, `row_number_key`.
+    pub kind: String,
+    pub message: String,
+    pub tables: Vec<String>,
+    pub fields: Vec<String>,
+    pub fix: Option<Rename>,
+}
+
+/// One click's fix: give the field another name in this table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rename {
+    pub table: String,
+    pub field: String,
+    pub to: String,
+}
+
+/// A key field and how its values match between the tables that hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub field: String,
+    pub sides: Vec<Side>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Side {
+    pub table: String,
+    pub values: usize,
+    pub matched: usize,
+    pub unique: bool,
+}
+
+/// The data-model page of an app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataModelPage {
+    pub app_id: String,
+    pub app_name: String,
+    pub plan: Plan,
+    pub tables: Vec<TableReport>,
+    pub warnings: Vec<Warning>,
+    pub links: Vec<Link>,
+}
+
+/// The types a column can be given, as the plan writes them.
+pub const TYPES: [&str; 6] = ["integer", "decimal", "date", "timestamp", "time", "text"];

@@ -1,0 +1,147 @@
+//! What a load plan may say, checked before anything loads: every table of the app's files and
+//! no other, names that are names, types that exist, and no two columns of a table becoming the
+//! same field.
+
+use super::model::{Plan, TYPES};
+use crate::error::AppError;
+
+/// The longest table or field name.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The most missing-value texts.
+pub const MAX_MISSING: usize = 50;
+
+fn check_name(what: &str, name: &str) -> Result<(), AppError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME_CHARS || trimmed != name {
+        return Err(AppError::invalid(
+            "plan",
+            format!("\"{name}\" is not a {what} name: give one of 1 to {MAX_NAME_CHARS} characters, without spaces around it."),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `plan` against the app's files (`sources`, by name).
+pub fn check_plan(plan: &Plan, sources: &[String]) -> Result<(), AppError> {
+    for source in sources {
+        if !plan.tables.iter().any(|t| &t.source == source) {
+            return Err(AppError::invalid(
+                "plan",
+                format!("The plan leaves out {source}: every file of the app becomes a table."),
+            ));
+        }
+    }
+    if plan.missing.len() > MAX_MISSING {
+        return Err(AppError::invalid(
+            "plan",
+            format!("At most {MAX_MISSING} missing-value texts."),
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for table in &plan.tables {
+        if !sources.contains(&table.source) {
+            return Err(AppError::invalid(
+                "plan",
+                format!("The app has no file {}.", table.source),
+            ));
+        }
+        check_name("table", &table.name)?;
+        if !names.insert(table.name.to_lowercase()) {
+            return Err(AppError::invalid(
+                "plan",
+                format!("Two tables are named {}: rename one.", table.name),
+            ));
+        }
+        let mut fields = std::collections::BTreeSet::new();
+        for column in &table.columns {
+            if let Some(to) = &column.rename {
+                check_name("field", to)?;
+            }
+            if let Some(kind) = &column.field_type {
+                if !TYPES.contains(&kind.as_str()) {
+                    return Err(AppError::invalid(
+                        "plan",
+                        format!("\"{kind}\" is not a type: use one of {}.", TYPES.join(", ")),
+                    ));
+                }
+            }
+            if !column.drop {
+                let field = column
+                    .rename
+                    .clone()
+                    .unwrap_or_else(|| column.column.clone());
+                if !fields.insert(field.to_lowercase()) {
+                    return Err(AppError::invalid(
+                        "plan",
+                        format!(
+                            "Two columns of {} would both be the field {field}: rename one.",
+                            table.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modelling::model::{ColumnPlan, TablePlan};
+
+    fn plan(columns: Vec<ColumnPlan>) -> Plan {
+        Plan {
+            tables: vec![
+                TablePlan {
+                    source: "flights.csv".into(),
+                    name: "flights".into(),
+                    qualify: false,
+                    columns,
+                },
+                TablePlan {
+                    source: "planes.csv".into(),
+                    name: "planes".into(),
+                    ..Default::default()
+                },
+            ],
+            missing: vec!["NA".into()],
+        }
+    }
+
+    fn rename(column: &str, to: &str) -> ColumnPlan {
+        ColumnPlan {
+            column: column.into(),
+            rename: Some(to.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_plan_names_every_file_and_real_names_and_types() {
+        let sources = vec!["flights.csv".to_string(), "planes.csv".to_string()];
+        assert!(check_plan(&plan(vec![rename("year", "flight year")]), &sources).is_ok());
+        // (plan, word in the refusal)
+        let typed = ColumnPlan {
+            column: "dep_delay".into(),
+            field_type: Some("number".into()),
+            ..Default::default()
+        };
+        let mut missing_file = plan(vec![]);
+        missing_file.tables.pop();
+        let cases = [
+            (plan(vec![rename("year", "")]), "not a field name"),
+            (plan(vec![rename("year", " year")]), "not a field name"),
+            (plan(vec![typed]), "not a type"),
+            (
+                plan(vec![rename("year", "month"), rename("month", "month")]),
+                "both be the field month",
+            ),
+            (missing_file, "leaves out planes.csv"),
+        ];
+        for (plan, word) in cases {
+            let refused = check_plan(&plan, &sources).unwrap_err();
+            assert!(refused.to_string().contains(word), "{refused}");
+        }
+    }
+}

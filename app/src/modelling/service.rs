@@ -1,0 +1,189 @@
+//! The data-model page's operations: the model an app's files make under its plan, and a new
+//! plan, loaded again from the app's stored files with its sheets, shares and links kept.
+//!
+//! The page shows the data's values (a few per column), so it is for those who may edit the app
+//! and see all of its rows (no section access reduces them), and it is licensed as a sheet is.
+
+use engine::associate;
+use sqlx::AnyConnection;
+
+use super::model::*;
+use super::{rules, store};
+use crate::access::{caller_data_access, load_app, open_app};
+use crate::apps::store::AppRow;
+use crate::audit::model::AuditAction;
+use crate::audit::service::{record, Target};
+use crate::auth::principal::Principal;
+use crate::content::rules::DataAccess;
+use crate::content::store as content_store;
+use crate::error::AppError;
+use crate::sharing::rules::{Access, AppAction};
+use crate::spaces::rules::SpaceType;
+use crate::state::AppState;
+
+/// The engine's value in its wire form, or the other way (the shapes are the same).
+fn convert<T: serde::de::DeserializeOwned>(value: &impl serde::Serialize) -> Result<T, AppError> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(AppError::internal)
+}
+
+/// Who may see and change an app's model: its editors, who see every row of it.
+async fn check_modeller(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app: &AppRow,
+    space: SpaceType,
+    access: &Access,
+) -> Result<(), AppError> {
+    if !access.can(AppAction::Edit) {
+        return Err(AppError::forbidden(
+            "The data model is shown to the app's editors (its owner, and those who Can edit).",
+        ));
+    }
+    if caller_data_access(conn, principal, app, space, access).await? != DataAccess::All {
+        return Err(AppError::forbidden(
+            "Section access limits which rows of this app you see, and the data model shows values from every row: ask the app's owner.",
+        ));
+    }
+    Ok(())
+}
+
+/// The app's plan as stored, or the default one for its files.
+async fn plan_of(
+    conn: &mut AnyConnection,
+    app_id: &str,
+    files: &[content_store::FileRow],
+) -> Result<engine::LoadPlan, AppError> {
+    let text = store::load_plan(conn, app_id).await?;
+    if !text.is_empty() {
+        return serde_json::from_str(&text).map_err(AppError::internal);
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    Ok(crate::content::service::default_plan(&names))
+}
+
+/// Loads the app's stored files under `plan` (off the async threads).
+async fn load(
+    state: &AppState,
+    app_id: &str,
+    files: &[content_store::FileRow],
+    plan: engine::LoadPlan,
+) -> Result<(engine::Loaded, engine::LoadPlan), AppError> {
+    let storage = state.content.storage.clone();
+    storage.promote(app_id).map_err(AppError::internal)?;
+    let paths: Vec<(String, std::path::PathBuf)> = files
+        .iter()
+        .map(|f| (f.name.clone(), storage.app_file(app_id, &f.id)))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut contents = Vec::new();
+        for (name, path) in paths {
+            contents.push((name, std::fs::read(&path).map_err(AppError::internal)?));
+        }
+        let named: Vec<(&str, &[u8])> = contents
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        let loaded = engine::DataModel::load(&plan, &named)
+            .map_err(|e| AppError::invalid("plan", e.to_string()))?;
+        Ok((loaded, plan))
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+fn page(
+    app: &AppRow,
+    plan: &engine::LoadPlan,
+    loaded: &engine::Loaded,
+) -> Result<DataModelPage, AppError> {
+    let links = associate::links(&loaded.model);
+    Ok(DataModelPage {
+        app_id: app.id.clone(),
+        app_name: app.name.clone(),
+        plan: convert(plan)?,
+        tables: convert(&loaded.report.tables)?,
+        warnings: convert(&loaded.report.warnings)?,
+        links: convert(&links)?,
+    })
+}
+
+/// The app's data model as its plan loads it.
+pub async fn get_data_model(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+) -> Result<DataModelPage, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let (app, space, access) = open_app(&state.grants, &mut conn, principal, app_id).await?;
+    check_modeller(&mut conn, principal, &app, space.kind(), &access).await?;
+    crate::licences::service::connect(&mut conn, state, principal, &app, false).await?;
+    let files = content_store::files_of_app(&mut conn, &app.id).await?;
+    if files.is_empty() {
+        return Err(AppError::not_found(
+            "This app has no uploaded files to model: make an app from data first.",
+        ));
+    }
+    let plan = plan_of(&mut conn, &app.id, &files).await?;
+    drop(conn);
+    let (loaded, plan) = load(state, &app.id, &files, plan).await?;
+    page(&app, &plan, &loaded)
+}
+
+/// Loads the app again from its stored files under `plan`, and keeps the plan: sheets, shares,
+/// links and section access stay as they are (a chart whose field the plan renamed says so).
+pub async fn set_load_plan(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    plan: Plan,
+) -> Result<DataModelPage, AppError> {
+    let (app, files) = {
+        let mut conn = state.db.acquire().await?;
+        let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
+        check_modeller(&mut conn, principal, &app, space.kind(), &access).await?;
+        crate::licences::service::connect(&mut conn, state, principal, &app, true).await?;
+        let files = content_store::files_of_app(&mut conn, &app.id).await?;
+        (app, files)
+    };
+    let sources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    rules::check_plan(&plan, &sources)?;
+    let engine_plan: engine::LoadPlan = convert(&plan)?;
+    let (loaded, engine_plan) = load(state, &app.id, &files, engine_plan).await?;
+    let text = serde_json::to_string(&engine_plan).map_err(AppError::internal)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    crate::sql::lock_row(&mut tx, crate::sql::Parent::App, &app.id).await?;
+    let (version, _) = content_store::app_data(&mut tx, &app.id).await?;
+    let version = version + 1;
+    let storage = state.content.storage.clone();
+    let (id, model) = (app.id.clone(), loaded.model.clone());
+    tokio::task::spawn_blocking(move || storage.write_snapshot(&id, version, &model))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    content_store::set_app_data(&mut tx, &app.id, version, loaded.model.rows() as i64, now).await?;
+    store::set_load_plan(&mut tx, &app.id, &text).await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        AuditAction::AppLoad,
+        Target {
+            kind: "app",
+            id: &app.id,
+            name: &app.name,
+        },
+        format!(
+            "loaded again with a changed data model: {} rows, {} warnings",
+            loaded.model.rows(),
+            loaded.report.warnings.len()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    state.content.engines.forget_app(&app.id);
+    state.anonymous.engines.forget_app(&app.id);
+    page(&app, &engine_plan, &loaded)
+}

@@ -1,0 +1,149 @@
+//! The data-model step on a real app, as the correct-answers issue tells it: three files whose
+//! same-named column links tables it should not, the warning with its fix, the fix applied as
+//! the load plan, the app loaded again from its stored files with its sheets, shares and links
+//! kept, and the numbers right. Only the app's editors who see all of its rows see its model.
+
+use app::apps::model::NewApp;
+use app::content::service as content;
+use app::error::AppError;
+use app::modelling::service as modelling;
+use app::spaces::model::{AssigneeType, NewAssignment, NewSpace};
+use app::spaces::rules::{SpaceRole, SpaceType};
+use app::spaces::service as spaces;
+
+use crate::common::TestDb;
+
+const EVENTS: &str = "id,carrier,plane,year,delay\n1,AA,P1,2013,10\n2,AA,P2,2013,NA\n3,UA,P1,2013,30\n4,UA,P3,2013,-\n";
+const CARRIERS: &str = "carrier,name\nAA,American\nUA,United\n";
+// `year` here is the year the plane was built: not the events' year.
+const PLANES: &str = "plane,year,seats\nP1,1999,150\nP2,2004,180\nP3,2010,200\n";
+
+on_both_databases!(a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again);
+
+async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: TestDb) {
+    let root = t.acme().await;
+    let ali = t.active_user(&root, "Ali").await;
+    let space = spaces::create_space(
+        &t.state,
+        &root,
+        NewSpace {
+            space_type: SpaceType::Shared,
+            name: "Flights".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    spaces::create_assignment(
+        &t.state,
+        &root,
+        &space.id,
+        NewAssignment {
+            assignee_type: AssigneeType::User,
+            assignee_id: ali.user_id.clone(),
+            roles: vec![SpaceRole::Consumer],
+        },
+    )
+    .await
+    .unwrap();
+    let mut files = Vec::new();
+    for (name, csv) in [
+        ("events.csv", EVENTS),
+        ("carriers.csv", CARRIERS),
+        ("planes.csv", PLANES),
+    ] {
+        files.push(
+            content::stage_file(&t.state, &root, name, csv.as_bytes())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let app = content::create_app_from_uploads(
+        &t.state,
+        &root,
+        NewApp {
+            name: "Flights".into(),
+            space_id: space.id.clone(),
+            ..Default::default()
+        },
+        files,
+    )
+    .await
+    .unwrap();
+
+    // The model as loaded: `plane` and `year` both link events to planes, a synthetic key.
+    let model = modelling::get_data_model(&t.state, &root, &app.id)
+        .await
+        .unwrap();
+    assert_eq!(model.tables.len(), 3);
+    let delay = model.tables[0]
+        .columns
+        .iter()
+        .find(|c| c.header == "delay")
+        .unwrap();
+    assert_eq!(
+        delay.field_type.as_deref(),
+        Some("integer"),
+        "NA and - are missing"
+    );
+    assert_eq!(delay.missing, 2);
+    assert_eq!(delay.missing_found, vec!["-", "NA"]);
+    let synthetic = model
+        .warnings
+        .iter()
+        .find(|w| w.kind == "synthetic_key")
+        .expect("a warning about the synthetic key");
+    assert!(
+        synthetic.fields.contains(&"year".to_string()),
+        "{synthetic:?}"
+    );
+    let fix = synthetic.fix.clone().expect("a one-click fix");
+
+    // The fix, as the page applies it: the plan renames the planes' `year`.
+    let mut plan = model.plan.clone();
+    plan.column_mut(&fix.table, &fix.field).unwrap().rename = Some("year built".into());
+    let sheets_before = t.count("SELECT COUNT(*) FROM sheets").await;
+    let charts_before = t.count("SELECT COUNT(*) FROM charts").await;
+    let fixed = modelling::set_load_plan(&t.state, &root, &app.id, plan)
+        .await
+        .unwrap();
+    assert!(
+        fixed.warnings.iter().all(|w| w.kind != "synthetic_key"),
+        "{:?}",
+        fixed.warnings
+    );
+    let plane = fixed.links.iter().find(|l| l.field == "plane").unwrap();
+    assert!(
+        plane.sides.iter().all(|s| s.matched == s.values),
+        "{plane:?}"
+    );
+    assert!(fixed.links.iter().all(|l| l.field != "year"));
+    assert_eq!(t.count("SELECT COUNT(*) FROM sheets").await, sheets_before);
+    assert_eq!(t.count("SELECT COUNT(*) FROM charts").await, charts_before);
+    // The plan is kept: the page shows it again, and a copy of the app loads the same way.
+    let again = modelling::get_data_model(&t.state, &root, &app.id)
+        .await
+        .unwrap();
+    assert_eq!(again.plan, fixed.plan);
+    // The sheet opens on the new data: every event, whatever plane year.
+    let sheet = content::open_sheet(&t.state, &root, &app.id, None, None)
+        .await
+        .unwrap();
+    assert!(!sheet.charts.is_empty());
+
+    // Bad plans are refused by name and change nothing.
+    let mut bad = fixed.plan.clone();
+    bad.column_mut("planes", "seats").unwrap().field_type = Some("number".into());
+    let refused = modelling::set_load_plan(&t.state, &root, &app.id, bad)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("not a type"), "{refused}");
+
+    // A viewer does not see the model (it shows values of every row).
+    let refused = modelling::get_data_model(&t.state, &ali, &app.id).await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+}
