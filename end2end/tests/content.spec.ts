@@ -63,6 +63,7 @@ test('an editor makes an app from two CSV files and explores it; a bad file is r
   expect(statuses.some((s) => /^Uploading orders\.csv \(1 of 2\)/.test(s)), statuses.join(' | ')).toBe(true);
   expect(statuses.some((s) => /^Uploading customers\.csv \(2 of 2\)/.test(s)), statuses.join(' | ')).toBe(true);
   expect(statuses.some((s) => s.startsWith('Loading 2 files')), statuses.join(' | ')).toBe(true);
+  expect(statuses.some((s) => s.includes('-0%') || s.includes('NaN')), statuses.join(' | ')).toBe(false);
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Bike orders' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Overview' })).toBeVisible();

@@ -98,6 +98,9 @@ fn work_page(segments: &[&str]) -> AnyView {
         ["spaces", _, "members"] => view! { <Guarded><MembersPage/></Guarded> }.into_any(),
         ["apps", _] => view! { <Guarded><AppPage/></Guarded> }.into_any(),
         ["apps", _, "sheets", ..] => view! { <Guarded><SheetPage/></Guarded> }.into_any(),
+        ["apps", _, "model"] => {
+            view! { <Guarded><crate::modelling::ui::DataModelPage/></Guarded> }.into_any()
+        }
         ["account"] => view! { <Guarded><AccountPage/></Guarded> }.into_any(),
         ["invite", _] => view! { <InvitePage/> }.into_any(),
         ["collab", "join", _] => view! { <JoinPage/> }.into_any(),

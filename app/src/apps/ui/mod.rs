@@ -180,6 +180,9 @@ fn AppView(
             <A href=format!("/spaces/{}", app.space_id)>{format!("← {}", app.space_name)}</A>
             " " {type_badge(app.space_type)} " " {app_badges(&app)}
             " " <A href=format!("/apps/{}/sheets", app.id) attr:class="button small primary">"Open app"</A>
+            {(app.can(AppAction::Edit) && app.data_rows > 0).then(|| view! {
+                " " <A href=format!("/apps/{}/model", app.id) attr:class="button small">"Data model"</A>
+            })}
             {app.can(AppAction::Share).then(|| view! {
                 " " <button type="button" class="button small" on:click=move |_| sharing.set(true)>"Share"</button>
             })}
