@@ -437,7 +437,56 @@ async fn attendees_see_public_sheets_only_and_typed_emails_are_marked_unverified
     assert_eq!(actor, "unverified: ceo@company.example");
 }
 
+/// The review's finding 3: sessions that people without an account join are anonymous access.
+/// A new tenant has them off; on, they still need the `collab_outsiders` permission, which no
+/// role has by default; signed-in sessions need neither.
+async fn outsiders_are_off_by_default_and_need_a_permission(t: TestDb) {
+    let root = t.acme().await;
+    t.active_user(&root, "Alice").await;
+    let (alice, _) = signed_in(&t, "alice@acme.test").await;
+    let (_, app_id) = sales(&t, &alice).await;
+    let switches = collab::get_tenant_collab(&t.state, &root).await.unwrap();
+    assert!(switches.enabled && !switches.outsiders, "{switches:?}");
+    let settings = collab::collab_settings(&t.state, &alice, &app_id)
+        .await
+        .unwrap();
+    assert!(
+        !settings.outsiders,
+        "the page offers signed-in sessions only"
+    );
+    for mode in [Mode::Open, Mode::Lobby] {
+        let refused = collab::start_session(&t.state, &alice, &app_id, None, mode)
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("off for this tenant"),
+            "{refused}"
+        );
+    }
+    collab::set_tenant_collab(
+        &t.state,
+        &root,
+        app::collab::model::TenantCollab {
+            enabled: true,
+            outsiders: true,
+        },
+    )
+    .await
+    .unwrap();
+    let refused = collab::start_session(&t.state, &alice, &app_id, None, Mode::Open)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("collab_outsiders"),
+        "{refused}"
+    );
+    collab::start_session(&t.state, &alice, &app_id, None, Mode::SignedIn)
+        .await
+        .expect("signed-in sessions stay on");
+}
+
 on_both_databases!(
+    outsiders_are_off_by_default_and_need_a_permission,
     a_person_the_licence_refuses_can_neither_start_nor_join_nor_keep_a_session,
     an_attendees_flood_costs_the_server_a_bounded_amount,
     attendees_see_public_sheets_only_and_typed_emails_are_marked_unverified,
