@@ -26,10 +26,11 @@ pub async fn open_sheet(
 pub async fn create_app_from_uploads(
     input: NewApp,
     file_ids: Vec<String>,
+    plan: Option<crate::modelling::model::Plan>,
 ) -> Result<App, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::create_app_from_uploads(&state, &principal, input, file_ids).await)
+    respond(super::service::create_app_with_plan(&state, &principal, input, file_ids, plan).await)
 }
 
 #[server(input = Json)]

@@ -28,6 +28,21 @@ fn convert<T: serde::de::DeserializeOwned>(value: &impl serde::Serialize) -> Res
         .map_err(AppError::internal)
 }
 
+/// The plan a new app loads its files with: each a table named after its file, every column as
+/// it is. The data-model step changes it; the app keeps it.
+pub fn default_plan(file_names: &[&str]) -> engine::LoadPlan {
+    let mut plan = engine::LoadPlan::for_sources(file_names);
+    for table in &mut plan.tables {
+        table.name = crate::content::rules::table_name(&table.source);
+    }
+    plan
+}
+
+/// A plan from the page, as the engine takes it.
+pub fn to_engine(plan: &Plan) -> Result<engine::LoadPlan, AppError> {
+    convert(plan).map_err(|_| AppError::invalid("plan", "The load plan could not be read."))
+}
+
 /// Who may see and change an app's model: its editors, who see every row of it.
 async fn check_modeller(
     conn: &mut AnyConnection,
@@ -60,7 +75,7 @@ async fn plan_of(
         return serde_json::from_str(&text).map_err(AppError::internal);
     }
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    Ok(crate::content::service::default_plan(&names))
+    Ok(default_plan(&names))
 }
 
 /// Loads the app's stored files under `plan` (off the async threads).
@@ -76,6 +91,14 @@ async fn load(
         .iter()
         .map(|f| (f.name.clone(), storage.app_file(app_id, &f.id)))
         .collect();
+    read_and_load(paths, plan).await
+}
+
+/// Reads `paths` and loads them under `plan` (off the async threads).
+async fn read_and_load(
+    paths: Vec<(String, std::path::PathBuf)>,
+    plan: engine::LoadPlan,
+) -> Result<(engine::Loaded, engine::LoadPlan), AppError> {
     tokio::task::spawn_blocking(move || {
         let mut contents = Vec::new();
         for (name, path) in paths {
@@ -93,15 +116,16 @@ async fn load(
     .map_err(AppError::internal)?
 }
 
+/// The page of an app's model, or of uploads not made into an app yet (`app` none).
 fn page(
-    app: &AppRow,
+    app: Option<&AppRow>,
     plan: &engine::LoadPlan,
     loaded: &engine::Loaded,
 ) -> Result<DataModelPage, AppError> {
     let links = associate::links(&loaded.model);
     Ok(DataModelPage {
-        app_id: app.id.clone(),
-        app_name: app.name.clone(),
+        app_id: app.map(|a| a.id.clone()).unwrap_or_default(),
+        app_name: app.map(|a| a.name.clone()).unwrap_or_default(),
         plan: convert(plan)?,
         tables: convert(&loaded.report.tables)?,
         warnings: convert(&loaded.report.warnings)?,
@@ -128,7 +152,7 @@ pub async fn get_data_model(
     let plan = plan_of(&mut conn, &app.id, &files).await?;
     drop(conn);
     let (loaded, plan) = load(state, &app.id, &files, plan).await?;
-    page(&app, &plan, &loaded)
+    page(Some(&app), &plan, &loaded)
 }
 
 /// Loads the app again from its stored files under `plan`, and keeps the plan: sheets, shares,
@@ -185,5 +209,55 @@ pub async fn set_load_plan(
     tx.commit().await?;
     state.content.engines.forget_app(&app.id);
     state.anonymous.engines.forget_app(&app.id);
-    page(&app, &engine_plan, &loaded)
+    page(Some(&app), &engine_plan, &loaded)
+}
+
+/// The data-model step before an app is made: the caller's staged uploads as `plan` (none: the
+/// default) would load them. Their own files, no app yet: nothing to license.
+pub async fn preview_uploads(
+    state: &AppState,
+    principal: &Principal,
+    file_ids: &[String],
+    plan: Option<Plan>,
+) -> Result<DataModelPage, AppError> {
+    if file_ids.is_empty() || file_ids.len() > crate::content::rules::MAX_FILES_PER_APP {
+        return Err(AppError::invalid(
+            "files",
+            format!(
+                "Choose 1 to {} uploaded files.",
+                crate::content::rules::MAX_FILES_PER_APP
+            ),
+        ));
+    }
+    let mut files = Vec::new();
+    {
+        let mut conn = state.db.acquire().await?;
+        for id in file_ids {
+            files.push(
+                content_store::staged_file(&mut conn, &principal.user_id, id)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            "files",
+                            "An upload is no longer there. Upload the file again.",
+                        )
+                    })?,
+            );
+        }
+    }
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let plan = match plan {
+        Some(plan) => {
+            rules::check_plan(&plan, &names)?;
+            to_engine(&plan)?
+        }
+        None => default_plan(&names.iter().map(String::as_str).collect::<Vec<_>>()),
+    };
+    let storage = state.content.storage.clone();
+    let paths: Vec<(String, std::path::PathBuf)> = files
+        .iter()
+        .map(|f| (f.name.clone(), storage.staging_file(&f.id)))
+        .collect();
+    let (loaded, plan) = read_and_load(paths, plan).await?;
+    page(None, &plan, &loaded)
 }

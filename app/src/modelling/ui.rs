@@ -57,6 +57,25 @@ fn ModelView(page: DataModelPage) -> impl IntoView {
             " " <A href=format!("/apps/{}/sheets", page.app_id) attr:class="button small">"Open app"</A>
         </div>
         <p class="muted">"Tables associate through fields of the same name. Rename a column to link it to another table or to keep it apart, drop what the app does not need, and fix a type. Nothing changes until you load again; sheets, shares and links stay."</p>
+        <PlanEditor current plan/>
+        <div class="model-actions">
+            <button type="button" class="button primary" disabled=move || !changed() || apply.pending().get()
+                on:click=move |_| { apply.dispatch(plan.get_untracked()); }>
+                {move || if apply.pending().get() { "Loading again…" } else { "Load again with these changes" }}
+            </button>
+            " " <button type="button" class="button" disabled=move || !changed() on:click=move |_| plan.set(current.with_untracked(|c| c.plan.clone()))>"Undo changes"</button>
+            {move || apply.pending().get().then(|| view! { <span class="loading" role="status"><span class="spinner" aria-hidden="true"></span>"Reading the app's files again…"</span> })}
+        </div>
+        {move || problem.get().map(|error| view! { <ErrorBox error/> })}
+    }
+}
+
+/// The model as loaded (`current`) and the plan being edited: warnings with their fixes, the
+/// associations, each table's columns. The data-model page and the step before an app is made
+/// both show it, each with its own buttons.
+#[component]
+pub fn PlanEditor(current: RwSignal<DataModelPage>, plan: RwSignal<Plan>) -> impl IntoView {
+    view! {
         {move || {
             let warnings = current.with(|c| c.warnings.clone());
             (!warnings.is_empty()).then(|| view! {
@@ -81,15 +100,6 @@ fn ModelView(page: DataModelPage) -> impl IntoView {
             }}
         </section>
         {move || current.with(|c| c.tables.clone()).into_iter().map(|table| view! { <TableCard table plan/> }).collect_view()}
-        <div class="model-actions">
-            <button type="button" class="button primary" disabled=move || !changed() || apply.pending().get()
-                on:click=move |_| { apply.dispatch(plan.get_untracked()); }>
-                {move || if apply.pending().get() { "Loading again…" } else { "Load again with these changes" }}
-            </button>
-            " " <button type="button" class="button" disabled=move || !changed() on:click=move |_| plan.set(current.with_untracked(|c| c.plan.clone()))>"Undo changes"</button>
-            {move || apply.pending().get().then(|| view! { <span class="loading" role="status"><span class="spinner" aria-hidden="true"></span>"Reading the app's files again…"</span> })}
-        </div>
-        {move || problem.get().map(|error| view! { <ErrorBox error/> })}
     }
 }
 

@@ -93,6 +93,7 @@ const OTHER_FUNCTIONS: &[(&str, &str)] = &[
     ("move_app", "returns the app's name and place"),
     ("move_chart", "returns nothing"),
     ("move_sheet", "returns nothing"),
+    ("preview_uploads", "the caller's own uploaded files, before any app is made of them"),
     ("publish_app", "returns the copy's name and place"),
     ("reissue_invite", "the directory"),
     ("remove_app_access", "who may open the app"),

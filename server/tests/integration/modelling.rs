@@ -18,7 +18,59 @@ const CARRIERS: &str = "carrier,name\nAA,American\nUA,United\n";
 // `year` here is the year the plane was built: not the events' year.
 const PLANES: &str = "plane,year,seats\nP1,1999,150\nP2,2004,180\nP3,2010,200\n";
 
-on_both_databases!(a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again);
+on_both_databases!(
+    a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again,
+    the_step_before_an_app_is_made_previews_the_uploads_and_the_app_keeps_the_plan,
+);
+
+/// Before the app is made: the uploads previewed, the fix checked, the app made with the plan,
+/// which it keeps. Someone else's uploads are nobody's to preview.
+async fn the_step_before_an_app_is_made_previews_the_uploads_and_the_app_keeps_the_plan(t: TestDb) {
+    let root = t.acme().await;
+    let ali = t.active_user(&root, "Ali").await;
+    let mut files = Vec::new();
+    for (name, csv) in [("events.csv", EVENTS), ("planes.csv", PLANES)] {
+        files.push(
+            content::stage_file(&t.state, &root, name, csv.as_bytes())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let preview = modelling::preview_uploads(&t.state, &root, &files, None)
+        .await
+        .unwrap();
+    let fix = preview
+        .warnings
+        .iter()
+        .find_map(|w| w.fix.clone())
+        .expect("the synthetic key's fix");
+    let mut plan = preview.plan.clone();
+    plan.column_mut(&fix.table, &fix.field).unwrap().rename = Some(fix.to.clone());
+    let checked = modelling::preview_uploads(&t.state, &root, &files, Some(plan.clone()))
+        .await
+        .unwrap();
+    assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+    let refused = modelling::preview_uploads(&t.state, &ali, &files, None).await;
+    assert!(refused.is_err(), "Ali cannot preview Root's uploads");
+    let app = content::create_app_with_plan(
+        &t.state,
+        &root,
+        NewApp {
+            name: "Flights".into(),
+            ..Default::default()
+        },
+        files,
+        Some(plan.clone()),
+    )
+    .await
+    .unwrap();
+    let model = modelling::get_data_model(&t.state, &root, &app.id)
+        .await
+        .unwrap();
+    assert_eq!(model.plan, checked.plan);
+    assert!(model.warnings.is_empty());
+}
 
 async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: TestDb) {
     let root = t.acme().await;

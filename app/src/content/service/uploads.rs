@@ -147,16 +147,6 @@ pub async fn forget_orphaned_app_data(state: &AppState) -> Result<usize, AppErro
     Ok(removed)
 }
 
-/// The plan a new app loads its files with: each a table named after its file, every column as
-/// it is. The data-model page changes it; the app keeps it.
-pub fn default_plan(file_names: &[&str]) -> engine::LoadPlan {
-    let mut plan = engine::LoadPlan::for_sources(file_names);
-    for table in &mut plan.tables {
-        table.name = rules::table_name(&table.source);
-    }
-    plan
-}
-
 /// Loads CSV files into a model through the one load plan path (`engine::load`), with `plan`
 /// (the app's; none: the default one); errors name the file, line and column. Returns the plan,
 /// which the app keeps.
@@ -168,8 +158,9 @@ pub(super) fn load_files(
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let plan =
-        plan.unwrap_or_else(|| default_plan(&named.iter().map(|(n, _)| *n).collect::<Vec<_>>()));
+    let plan = plan.unwrap_or_else(|| {
+        crate::modelling::service::default_plan(&named.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+    });
     DataModel::load(&plan, &named)
         .map(|loaded| (loaded.model, plan))
         .map_err(|e| AppError::invalid("files", e.to_string()))
@@ -183,6 +174,18 @@ pub async fn create_app_from_uploads(
     principal: &Principal,
     input: NewApp,
     file_ids: Vec<String>,
+) -> Result<App, AppError> {
+    create_app_with_plan(state, principal, input, file_ids, None).await
+}
+
+/// `create_app_from_uploads` with the load plan its maker chose on the data-model step (none:
+/// the default one).
+pub async fn create_app_with_plan(
+    state: &AppState,
+    principal: &Principal,
+    input: NewApp,
+    file_ids: Vec<String>,
+    plan: Option<crate::modelling::model::Plan>,
 ) -> Result<App, AppError> {
     if file_ids.is_empty() {
         return Err(AppError::invalid("files", "Upload at least one CSV file."));
@@ -217,6 +220,14 @@ pub async fn create_app_from_uploads(
             files.push(file);
         }
     }
+    let plan = match plan {
+        Some(plan) => {
+            let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+            crate::modelling::rules::check_plan(&plan, &names)?;
+            Some(crate::modelling::service::to_engine(&plan)?)
+        }
+        None => None,
+    };
     let storage = state.content.storage.clone();
     let to_read: Vec<(String, std::path::PathBuf)> = files
         .iter()
@@ -227,7 +238,7 @@ pub async fn create_app_from_uploads(
         for (name, path) in to_read {
             contents.push((name, std::fs::read(&path).map_err(AppError::internal)?));
         }
-        load_files(contents, None)
+        load_files(contents, plan)
     })
     .await??;
 

@@ -10,6 +10,8 @@ use crate::apps::model::NewApp;
 use crate::components::ErrorBox;
 use crate::content::api::create_app_from_uploads;
 use crate::error::AppError;
+use crate::modelling::api::preview_uploads;
+use crate::modelling::model::{DataModelPage, Plan};
 
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -35,14 +37,36 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let space_id = StoredValue::new(space_id);
     let navigate = StoredValue::new(use_navigate());
-    let create = Action::new(move |ids: &Vec<String>| {
+    // With "review" on, the uploads stop at the data-model step: the model they make is shown,
+    // the plan edited and checked again, and the app made with that plan.
+    let review = RwSignal::new(false);
+    let staged = RwSignal::new(Vec::<String>::new());
+    let model = RwSignal::new(None::<DataModelPage>);
+    let plan = RwSignal::new(Plan::default());
+    let create = Action::new(move |(ids, plan): &(Vec<String>, Option<Plan>)| {
         let input = NewApp {
             name: name.get_untracked(),
             description: String::new(),
             space_id: space_id.get_value(),
         };
-        let ids = ids.clone();
-        async move { create_app_from_uploads(input, ids).await }
+        let (ids, plan) = (ids.clone(), plan.clone());
+        async move { create_app_from_uploads(input, ids, plan).await }
+    });
+    let preview = Action::new(move |(ids, plan): &(Vec<String>, Option<Plan>)| {
+        let (ids, plan) = (ids.clone(), plan.clone());
+        async move { preview_uploads(ids, plan).await }
+    });
+    Effect::new(move || match preview.value().get() {
+        Some(Ok(page)) => {
+            phase.set(Phase::Idle);
+            plan.set(page.plan.clone());
+            model.set(Some(page));
+        }
+        Some(Err(e)) => {
+            phase.set(Phase::Idle);
+            error.set(Some(e));
+        }
+        None => {}
     });
     Effect::new(move || match create.value().get() {
         Some(Ok(app)) => {
@@ -80,7 +104,12 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
                     Callback::new(move |result: Result<Vec<String>, AppError>| match result {
                         Ok(ids) => {
                             phase.set(Phase::Loading { files: ids.len() });
-                            create.dispatch(ids);
+                            staged.set(ids.clone());
+                            if review.get_untracked() {
+                                preview.dispatch((ids, None));
+                            } else {
+                                create.dispatch((ids, None));
+                            }
                         }
                         Err(e) => {
                             phase.set(Phase::Idle);
@@ -98,6 +127,8 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
             <p class="muted small">"Upload one or more CSV files: each becomes a table, and columns of the same name link the tables. The first sheet is laid out for you."</p>
             <label>"App name" <input type="text" name="app-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
             <label>"CSV files" <input type="file" name="files" node_ref=files multiple accept=".csv,.tsv,.txt,text/csv"/></label>
+            <label class="choice"><input type="checkbox" prop:checked=move || review.get() on:change=move |ev| review.set(event_target_checked(&ev))/>
+                <span>"Review the data model before making the app (how the files link, their types, warnings)"</span></label>
             {move || match phase.get() {
                 Phase::Idle => None,
                 Phase::Uploading { index, count, name, fraction } => Some(view! {
@@ -114,8 +145,32 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
                 }.into_any()),
             }}
             {move || error.get().map(|error| view! { <ErrorBox error/> })}
-            <button type="submit" class="button primary" disabled=busy>"Upload and create app"</button>
+            <button type="submit" class="button primary" disabled=move || busy() || model.with(Option::is_some)>
+                {move || if review.get() { "Upload and review" } else { "Upload and create app" }}
+            </button>
         </form>
+        {move || model.get().map(|page| {
+            // Made anew with each model the server sends back.
+            let current = RwSignal::new(page);
+            let changed = move || plan.with(|p| *p != current.with(|c| c.plan.clone()));
+            view! {
+                <section class="card model-step" aria-label="Data model of the new app">
+                    <h3>"The data model"</h3>
+                    <p class="muted small">"This is how the files will load. Rename a column to link it to another table or keep it apart, drop or retype it, then check again; make the app when it looks right."</p>
+                    <crate::modelling::ui::PlanEditor current plan/>
+                    <div class="model-actions">
+                        <button type="button" class="button" disabled=move || !changed() || preview.pending().get()
+                            on:click=move |_| { preview.dispatch((staged.get_untracked(), Some(plan.get_untracked()))); }>"Check these changes"</button>
+                        " " <button type="button" class="button primary" disabled=move || create.pending().get()
+                            on:click=move |_| {
+                                error.set(None);
+                                phase.set(Phase::Loading { files: staged.with_untracked(Vec::len) });
+                                create.dispatch((staged.get_untracked(), Some(plan.get_untracked())));
+                            }>"Make the app"</button>
+                    </div>
+                </section>
+            }
+        })}
     }
 }
 
