@@ -198,4 +198,56 @@ async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: 
         matches!(refused, Err(AppError::Forbidden(_))),
         "{refused:?}"
     );
+    // Section access decides through the one rule the sheets use (`content::rules::
+    // sees_all_rows`): a draft's editors see every row, rules or not, so an editor sees the
+    // model even with a rule naming them; everyone else is refused above.
+    let assignment = spaces::list_assignments(&t.state, &root, &space.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.assignee_id == ali.user_id)
+        .unwrap();
+    spaces::update_assignment(
+        &t.state,
+        &root,
+        &space.id,
+        &assignment.id,
+        vec![SpaceRole::Producer],
+    )
+    .await
+    .unwrap();
+    content::add_section_access(
+        &t.state,
+        &root,
+        &app.id,
+        app::content::model::NewAccessRule {
+            assignee_type: "user".into(),
+            assignee_id: ali.user_id.clone(),
+            field: "carrier".into(),
+            allowed: "AA".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let seen = modelling::get_data_model(&t.state, &ali, &app.id)
+        .await
+        .unwrap();
+    assert_eq!(seen.tables.len(), 3);
+    let sheet = content::open_sheet(&t.state, &ali, &app.id, None, None)
+        .await
+        .unwrap();
+    let rows = sheet.charts.iter().find_map(|c| match &c.data {
+        app::content::model::ChartData::Cube {
+            dimensions,
+            measures,
+            totals,
+            ..
+        } if dimensions.is_empty() && measures == &["Count of id"] => totals[0],
+        _ => None,
+    });
+    assert_eq!(
+        rows,
+        Some(4.0),
+        "the sheets show the editor every flight too, AA's and UA's"
+    );
 }

@@ -372,7 +372,7 @@ pub async fn keep_licensed(
         (row, person, participant.initiator == 1)
     };
     let mut conn = state.db.acquire().await?;
-    let licensed = match crate::access::load_app(&mut conn, &person, &row.app_id).await {
+    let licensed = match open_app(&state.grants, &mut conn, &person, &row.app_id).await {
         Ok((app, _, _)) => {
             crate::licences::service::connect(&mut conn, state, &person, &app, false).await
         }
@@ -423,6 +423,14 @@ pub async fn act(
         let me = store::participant(&mut conn, participant_id)
             .await?
             .ok_or_else(not_found)?;
+        // The session's budget first: a change past it costs no licence work and no write.
+        if !state.collab.take_change(&me.session_id, now) {
+            return Err(AppError::TooManyRequests {
+                message: "Too many changes in this session at once: wait a moment and try again."
+                    .into(),
+                retry_after_secs: 1,
+            });
+        }
         let row = store::session(&mut conn, &me.session_id)
             .await?
             .ok_or_else(not_found)?;
@@ -440,16 +448,6 @@ pub async fn act(
         crate::licences::service::connect(&mut conn, state, person, &app, true).await?;
         (initiator, own)
     };
-    if !state
-        .collab
-        .take_change(&me_session(state, participant_id).await?, now)
-    {
-        return Err(AppError::TooManyRequests {
-            message: "Too many changes in this session at once: wait a moment and try again."
-                .into(),
-            retry_after_secs: 1,
-        });
-    }
     let person = own.as_ref().unwrap_or(&initiator);
     let mut tx = state.db.begin().await?;
     let me = store::participant(&mut tx, participant_id)
@@ -536,15 +534,6 @@ pub async fn act(
     tx.commit().await?;
     announce(state, &row.id, version).await;
     Ok(())
-}
-
-/// The session a participant belongs to.
-async fn me_session(state: &AppState, participant_id: &str) -> Result<String, AppError> {
-    let mut conn = state.db.acquire().await?;
-    Ok(store::participant(&mut conn, participant_id)
-        .await?
-        .ok_or_else(not_found)?
-        .session_id)
 }
 
 /// The session's version in the database (the fallback when an announcement was missed).
