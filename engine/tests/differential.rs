@@ -1,6 +1,7 @@
 //! The differential test: random models (two to six tables as stars, snowflakes and chains, some
 //! tables on their own; keys unmatched on either side, missing, duplicated on the lookup side,
-//! some crossing 255 and 65,535 distinct values; `NA` among the cells; the files in any order),
+//! some crossing 255 and 65,535 distinct values; now and then two tables sharing two fields (a
+//! synthetic key); `NA` among the cells; the files in any order),
 //! random reductions (as section access and links make them), random selections and random
 //! charts, each answered by the engine and by DuckDB (`tests/oracle/oracle.py`, written from
 //! `docs/ASSOCIATIVE-MODEL.md`). Every value state of every field, every chart row and every
@@ -54,7 +55,22 @@ impl Oracle {
 
     fn ask(&mut self, case: &Value) -> Value {
         let asked = Instant::now();
-        writeln!(self.input, "{case}").expect("the oracle reads");
+        // One write: the pipe is unbuffered, and a real data set's case is megabytes.
+        let mut line = case.to_string();
+        line.push('\n');
+        if let Ok(path) = std::env::var("SIGHTLINE_ORACLE_DUMP") {
+            // The cases as the oracle reads them, to time or debug it on its own.
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("the dump file opens");
+            file.write_all(line.as_bytes())
+                .expect("the dump is written");
+        }
+        self.input
+            .write_all(line.as_bytes())
+            .expect("the oracle reads");
         let mut line = String::new();
         self.output
             .read_line(&mut line)

@@ -23,6 +23,8 @@ pub struct Case {
     pub tables: Vec<Table>,
     /// The order the files are loaded in.
     pub order: Vec<usize>,
+    /// The texts that mean "no value" (the load plan's list).
+    pub missing: Vec<String>,
     pub measures: Vec<String>,
     pub reduction: Option<(String, Vec<String>)>,
     pub selections: Vec<(String, Vec<String>)>,
@@ -68,6 +70,13 @@ pub fn generate(rng: &mut SeededRng) -> Case {
         keys.push((format!("k{t}"), domain, chance(rng, 2)));
         keys_of[parent].push(keys.len() - 1);
         keys_of[t].push(keys.len() - 1);
+        // Now and then a second shared field: the two tables associate through the
+        // combination (a synthetic key).
+        if chance(rng, 6) {
+            keys.push((format!("k{t}b"), 3, chance(rng, 2)));
+            keys_of[parent].push(keys.len() - 1);
+            keys_of[t].push(keys.len() - 1);
+        }
     }
     let mut measures = Vec::new();
     for (t, table) in tables.iter_mut().enumerate() {
@@ -137,6 +146,7 @@ pub fn generate(rng: &mut SeededRng) -> Case {
     let mut case = Case {
         tables,
         order,
+        missing: MISSING.iter().map(|m| m.to_string()).collect(),
         measures,
         reduction: None,
         selections: Vec::new(),
@@ -280,7 +290,7 @@ impl Case {
             "tables": self.tables.iter().map(|t| json!({
                 "name": t.name, "columns": t.columns, "rows": t.rows,
             })).collect::<Vec<_>>(),
-            "missing": MISSING,
+            "missing": self.missing,
             "measures": self.measures,
             "reduction": self.reduction.as_ref().map(|(f, a)| json!({"field": f, "allowed": a})),
             "selections": selections.iter().map(|(f, v)| json!({"field": f, "values": v})).collect::<Vec<_>>(),

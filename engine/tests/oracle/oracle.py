@@ -7,6 +7,7 @@ are measures, a reduction, selections, charts) and writes one answer a line on s
 field's value states and every chart's rows and totals.
 
 Definitions, as the document states them:
+  $Syn n       tables sharing two fields or more associate through their combination
   own(T)       rows of T that satisfy every selection on a field of T (NULL satisfies none)
   msg(k -> T)  the values of key k that the tables holding k, other than T, pass on: the
                intersection, over those whose side holds a selection, of the k values of their
@@ -49,6 +50,7 @@ class Case:
         missing = set(case["missing"])
         self.measures = set(case["measures"])
         self.tables = {}  # name -> list of fields
+        self.synthetic = set()  # the synthetic keys' fields, which no filter pane shows
         for t in case["tables"]:
             name = t["name"]
             fields = t["columns"]
@@ -75,11 +77,49 @@ class Case:
                 f"FROM read_csv({literal(path)}, header = true, delim = ',', quote = '\"', "
                 f"columns = {{'_r': 'INTEGER', {types}}}, null_padding = false, allow_quoted_nulls = false)"
             )
+        self.synthesize(workdir)
         self.holders = {}
         for name, fields in self.tables.items():
             for f in fields:
                 self.holders.setdefault(f, []).append(name)
         self.keys = {f for f, h in self.holders.items() if len(h) >= 2}
+
+    def synthesize(self, workdir):
+        """Synthetic keys, as the document defines them: while two tables share two fields or
+        more, every table holding all of them holds instead one field whose values are their
+        combinations (a missing part is still part of a combination), and a table of its own
+        holds each combination that occurs once, with its parts."""
+        number = 0
+        while True:
+            names = list(self.tables)
+            shared = next(
+                (
+                    [f for f in self.tables[a] if f in self.tables[b]]
+                    for i, a in enumerate(names)
+                    for b in names[i + 1 :]
+                    if len([f for f in self.tables[a] if f in self.tables[b]]) >= 2
+                ),
+                None,
+            )
+            if shared is None:
+                return
+            number += 1
+            syn = f"$Syn {number}"
+            group = [t for t in names if all(f in self.tables[t] for f in shared)]
+            combination = "to_json([" + ", ".join(f"CAST({quote(f)} AS VARCHAR)" for f in shared) + "])"
+            parts = ", ".join(quote(f) for f in shared)
+            combinations = " UNION ".join(f"SELECT {combination} AS s, {parts} FROM {self.raw(t)}" for t in group)
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {self.raw(syn + ' Table')} AS SELECT CAST(row_number() OVER () AS INTEGER) AS _r, "
+                f"s AS {quote(syn)}, {parts} FROM ({combinations})"
+            )
+            for t in group:
+                kept = [f for f in self.tables[t] if f not in shared]
+                columns = ", ".join(["_r"] + [quote(f) for f in kept] + [f"{combination} AS {quote(syn)}"])
+                self.con.execute(f"CREATE OR REPLACE TABLE {self.raw(t)} AS SELECT {columns} FROM {self.raw(t)}")
+                self.tables[t] = kept + [syn]
+            self.tables[syn + " Table"] = [syn] + shared
+            self.synthetic.add(syn)
 
     def raw(self, table):
         return quote(f"{self.prefix}raw_{table}")
@@ -165,12 +205,12 @@ class Case:
         selections = {s["field"]: s["values"] for s in case["selections"]}
         for t in self.tables:
             self.con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {quote(self.prefix + 'poss_' + t)} AS {self.possible(t, selections, source)}"
+                f"CREATE OR REPLACE TEMP TABLE {quote(self.prefix + 'poss_' + t)} AS {self.possible(t, selections, source)}"
             )
         poss = lambda t: quote(self.prefix + "poss_" + t)
         states = {}
         for field, holders in self.holders.items():
-            if field in self.measures:
+            if field in self.measures or field in self.synthetic:
                 continue
             flagged = " UNION ALL ".join(
                 f"SELECT CAST({quote(field)} AS VARCHAR) v, {flag} p FROM {rel(t)} WHERE {quote(field)} IS NOT NULL"
