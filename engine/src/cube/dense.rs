@@ -144,64 +144,62 @@ fn dense_sums(
     } else {
         1
     };
+    // Few groups: each array four times over (`LANES`), consecutive rows adding into different
+    // copies, so that rows of one group do not wait for each other's sums; the copies are added
+    // up after, always in the same order. Many groups rarely meet twice in a row, and four
+    // copies of their arrays would no longer fit in the cache: one copy.
+    let stride = width * measures;
+    let lanes = if stride <= MANY_GROUPS { LANES } else { 1 };
     let mut results = crate::parallel::run(parts, |part, parts| {
         let mut seen = vec![false; width];
-        let mut sums = vec![0.0f64; width * measures];
-        let mut counts = vec![0u64; width * measures];
+        let mut sums = vec![0.0f64; lanes * stride];
+        let mut counts = vec![0u64; lanes * stride];
         let (mut slot_buffer, mut code_buffer) = (Vec::new(), Vec::new());
         evaluation.for_each_chunk_of_part(model, base, part, parts, |chunk| {
-            // Without a dimension every row is in the one group: no slots to read.
-            let slots: Option<&[u32]> = match dimension {
+            // Without a dimension every row is in the one group (slot 0, the missing value's),
+            // and goes through the same additions as with one: a KPI and the total of a chart
+            // of one group are the same number.
+            let slots: &[u32] = match dimension {
                 Some(path) => {
                     path.codes(chunk, &mut slot_buffer);
-                    Some(to_slots(&mut slot_buffer, missing))
+                    let slots = to_slots(&mut slot_buffer, missing);
+                    mark_seen(slots, &mut seen);
+                    slots
                 }
-                None => None,
+                None => {
+                    slot_buffer.clear();
+                    slot_buffer.resize(chunk.len(), 0);
+                    seen[missing] |= !chunk.is_empty();
+                    &slot_buffer
+                }
             };
-            match slots {
-                Some(slots) => mark_seen(slots, &mut seen),
-                None => seen[missing] |= !chunk.is_empty(),
-            }
             for (m, column) in measure_columns.iter().enumerate() {
                 let Some(column) = column else {
                     continue;
                 };
                 if rows_only[m] {
-                    match slots {
-                        Some(slots) => count_by_slot(slots, &mut counts, measures, m),
-                        None => counts[m] += chunk.len() as u64,
-                    }
+                    count_by_slot(slots, &mut counts, stride, measures, m);
                     continue;
                 }
                 if let (Some(summed), Chunk::Rows { rows, at }) = (&summed[m], chunk) {
                     let numbers = &summed[at..at + rows.len()];
-                    match slots {
-                        Some(slots) => sum_by_slot(slots, numbers, &mut sums, measures, m),
-                        None => sums[m] = numbers.iter().fold(sums[m], |sum, n| sum + n),
-                    }
+                    sum_by_slot(slots, numbers, &mut sums, stride, measures, m);
                     continue;
                 }
                 column.gather(chunk, &mut code_buffer);
-                let codes = &code_buffer[..];
                 let numbers = &summable[m];
-                match slots {
-                    Some(slots) => {
-                        add_by_slot(slots, codes, numbers, &mut sums, &mut counts, measures, m)
-                    }
-                    None => {
-                        // Added in row order, as with a dimension: the same total either way.
-                        let (mut sum, mut count) = (sums[m], 0);
-                        for &code in codes.iter().filter(|c| **c != NULL) {
-                            count += 1;
-                            sum += numbers.get(code as usize).copied().unwrap_or(0.0);
-                        }
-                        sums[m] = sum;
-                        counts[m] += count;
-                    }
-                }
+                add_by_slot(
+                    slots,
+                    &code_buffer,
+                    numbers,
+                    (&mut sums, &mut counts),
+                    stride,
+                    measures,
+                    m,
+                );
             }
         });
-        (seen, sums, counts)
+        (seen, fold_lanes(&sums, stride), fold_lanes(&counts, stride))
     })
     .into_iter();
     let (mut seen, mut sums, mut counts) = results.next().expect("one part at least");
@@ -238,6 +236,8 @@ fn to_slots(codes: &mut [u32], missing: usize) -> &[u32] {
     codes
 }
 
+/// Marks the slots that rows fell into: for 64 slots or fewer, as bits of a word kept in a
+/// register, so that each row costs no store.
 #[inline]
 fn mark_seen(slots: &[u32], seen: &mut [bool]) {
     for &slot in slots {
@@ -245,40 +245,72 @@ fn mark_seen(slots: &[u32], seen: &mut [bool]) {
     }
 }
 
+/// How many copies of the sums and counts each part keeps for few groups (see `dense_sums`).
+const LANES: usize = 4;
+/// Above this many sums (groups times measures), one copy.
+const MANY_GROUPS: usize = 4096;
+
+/// The copies of an array added up, the first to the last.
+fn fold_lanes<T: Copy + std::ops::Add<Output = T>>(lanes: &[T], stride: usize) -> Vec<T> {
+    let mut out = lanes[..stride].to_vec();
+    for lane in lanes[stride..].chunks(stride) {
+        out.iter_mut().zip(lane).for_each(|(a, &b)| *a = *a + b);
+    }
+    out
+}
+
+/// Where row `i` of a chunk adds its measure `m` in slot `slot`: in copy `i % LANES` when the
+/// arrays have `LANES` copies of `stride`, else in the one (`copies`: 1 or `LANES`, a power of
+/// two).
+#[inline]
+fn at(i: usize, slot: u32, stride: usize, copies: usize, measures: usize, m: usize) -> usize {
+    (i & (copies - 1)) * stride + slot as usize * measures + m
+}
+
 /// Counts the rows of each slot as measure `m`'s.
 #[inline]
-fn count_by_slot(slots: &[u32], counts: &mut [u64], measures: usize, m: usize) {
-    for &slot in slots {
-        counts[slot as usize * measures + m] += 1;
+fn count_by_slot(slots: &[u32], counts: &mut [u64], stride: usize, measures: usize, m: usize) {
+    let copies = counts.len() / stride;
+    for (i, &slot) in slots.iter().enumerate() {
+        counts[at(i, slot, stride, copies, measures, m)] += 1;
     }
 }
 
 /// Adds each row's number to its slot's sum of measure `m`.
 #[inline]
-fn sum_by_slot(slots: &[u32], numbers: &[f64], sums: &mut [f64], measures: usize, m: usize) {
-    for (&slot, number) in slots.iter().zip(numbers) {
-        sums[slot as usize * measures + m] += number;
+fn sum_by_slot(
+    slots: &[u32],
+    numbers: &[f64],
+    sums: &mut [f64],
+    stride: usize,
+    measures: usize,
+    m: usize,
+) {
+    let copies = sums.len() / stride;
+    for (i, (&slot, number)) in slots.iter().zip(numbers).enumerate() {
+        sums[at(i, slot, stride, copies, measures, m)] += number;
     }
 }
 
-/// Adds measure `m`'s numbers at `codes` into the sums and counts of the rows' slots. A function
-/// of its own: with the arrays as its arguments, the compiler keeps their addresses and lengths
-/// in registers instead of reading them again after every store.
+/// Adds measure `m`'s numbers at `codes` into the sums and counts of the rows' slots. A function of its own: with the arrays as its arguments, the compiler
+/// keeps their addresses and lengths in registers instead of reading them again after every
+/// store.
 #[inline]
 fn add_by_slot(
     slots: &[u32],
     codes: &[u32],
     numbers: &[f64],
-    sums: &mut [f64],
-    counts: &mut [u64],
+    (sums, counts): (&mut [f64], &mut [u64]),
+    stride: usize,
     measures: usize,
     m: usize,
 ) {
-    for (&slot, &code) in slots.iter().zip(codes) {
+    let copies = sums.len() / stride;
+    for (i, (&slot, &code)) in slots.iter().zip(codes).enumerate() {
         if code == NULL {
             continue;
         }
-        let at = slot as usize * measures + m;
+        let at = at(i, slot, stride, copies, measures, m);
         counts[at] += 1;
         if let Some(number) = numbers.get(code as usize) {
             sums[at] += number;

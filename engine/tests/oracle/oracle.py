@@ -56,24 +56,37 @@ class Case:
             fields = t["columns"]
             self.tables[name] = fields
             relation = self.raw(name)
-            # The cells go through a file (executemany is slow for the large cases): text as
-            # written, then NULL for an empty cell or a missing-value text, numbers cast.
+            # The cells as text as written, NULL for an empty cell or a missing-value text,
+            # numbers cast. A small table is written into the statement; a large one goes
+            # through a file (parsing a long statement is slow).
+            rows = [[None if c is None or c == "" or c in missing else c for c in row] for row in t["rows"]]
+            selects = [
+                f"CAST({quote(f)} AS DOUBLE) AS {quote(f)}" if f in self.measures else quote(f)
+                for f in fields
+            ]
+            select = f"SELECT CAST(_r AS INTEGER) AS _r, {', '.join(selects)}"
+            if len(rows) <= 200:
+                names = ", ".join(["_r"] + [quote(f) for f in fields])
+                values = ", ".join(
+                    "(" + ", ".join([str(r)] + [literal(c) if c is not None else "NULL" for c in row]) + ")"
+                    for r, row in enumerate(rows)
+                )
+                if not values:
+                    values = "(" + ", ".join(["0"] + ["NULL"] * len(fields)) + ")"
+                    select += " FROM ({}) v({}) WHERE FALSE"
+                else:
+                    select += " FROM ({}) v({})"
+                con.execute(f"CREATE OR REPLACE TABLE {relation} AS {select.format('VALUES ' + values, names)}")
+                continue
             path = os.path.join(workdir, f"{prefix}{name}.csv")
             with open(path, "w", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(["_r"] + fields)
-                for r, row in enumerate(t["rows"]):
+                for r, row in enumerate(rows):
                     writer.writerow([r] + ["" if c is None else c for c in row])
-            tokens = ", ".join(literal(m) for m in sorted(missing | {""}))
-            selects = []
-            for f in fields:
-                cell = f"NULLIF(CASE WHEN {quote(f)} IN ({tokens}) THEN NULL ELSE {quote(f)} END, '')"
-                if f in self.measures:
-                    cell = f"CAST({cell} AS DOUBLE)"
-                selects.append(f"{cell} AS {quote(f)}")
             types = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in fields)
             con.execute(
-                f"CREATE OR REPLACE TABLE {relation} AS SELECT CAST(_r AS INTEGER) AS _r, {', '.join(selects)} "
+                f"CREATE OR REPLACE TABLE {relation} AS {select} "
                 f"FROM read_csv({literal(path)}, header = true, delim = ',', quote = '\"', "
                 f"columns = {{'_r': 'INTEGER', {types}}}, null_padding = false, allow_quoted_nulls = false)"
             )
@@ -203,33 +216,27 @@ class Case:
         case = self.case
         source = self.reduce(case.get("reduction"))
         selections = {s["field"]: s["values"] for s in case["selections"]}
-        for t in self.tables:
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {quote(self.prefix + 'poss_' + t)} AS {self.possible(t, selections, source)}"
-            )
+        # The possible rows of each table, kept as a table: every question reads them.
         poss = lambda t: quote(self.prefix + "poss_" + t)
-        states = {}
-        for field, holders in self.holders.items():
-            if field in self.measures or field in self.synthetic:
-                continue
-            flagged = " UNION ALL ".join(
-                f"SELECT CAST({quote(field)} AS VARCHAR) v, {flag} p FROM {rel(t)} WHERE {quote(field)} IS NOT NULL"
-                for t in holders
-                for flag, rel in (("FALSE", source), ("TRUE", poss))
-            )
-            found = self.con.execute(f"SELECT v, bool_or(p) FROM ({flagged}) GROUP BY v").fetchall()
-            values = [v for v, _ in found]
-            possible = {v for v, p in found if p}
-            selected = set(selections.get(field, []))
-            field_states = {}
-            for v in values:
-                if v in selected:
-                    field_states[v] = "S"
-                elif v in possible and field not in selections:
-                    field_states[v] = "O"
-                else:
-                    field_states[v] = "X"
-            states[field] = field_states
+        for t in self.tables:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {poss(t)} AS {self.possible(t, selections, source)}")
+        # Every field's values at once: whether each is in a possible row of a table holding it.
+        shown = [f for f in self.holders if f not in self.measures and f not in self.synthetic]
+        states = {field: {} for field in shown}
+        flagged = " UNION ALL ".join(
+            f"SELECT {literal(field)} f, CAST({quote(field)} AS VARCHAR) v, {flag} p FROM {rel(t)} WHERE {quote(field)} IS NOT NULL"
+            for field in shown
+            for t in self.holders[field]
+            for flag, rel in (("FALSE", source), ("TRUE", poss))
+        )
+        found = self.con.execute(f"SELECT f, v, bool_or(p) FROM ({flagged}) GROUP BY f, v").fetchall() if shown else []
+        for field, v, possible in found:
+            if v in selections.get(field, []):
+                states[field][v] = "S"
+            elif possible and field not in selections:
+                states[field][v] = "O"
+            else:
+                states[field][v] = "X"
         charts = [self.chart(chart, poss) for chart in case["charts"]]
         return {"states": states, "charts": charts}
 
