@@ -7,7 +7,7 @@
 //! `docs/ASSOCIATIVE-MODEL.md`). Every value state of every field, every chart row and every
 //! total must agree.
 //!
-//! `SIGHTLINE_ORACLE_CASES` (default 1500) and `SIGHTLINE_ORACLE_SEED` run it longer or
+//! `SIGHTLINE_ORACLE_CASES` (default 2000) and `SIGHTLINE_ORACLE_SEED` run it longer or
 //! elsewhere; a failing case is shrunk to fewer rows and printed whole, with its seed.
 
 use std::collections::BTreeMap;
@@ -359,7 +359,7 @@ fn every_number_state_and_total_agrees_with_duckdb() {
     let cases: u64 = std::env::var("SIGHTLINE_ORACLE_CASES")
         .ok()
         .and_then(|c| c.parse().ok())
-        .unwrap_or(1500);
+        .unwrap_or(2000);
     let seed: u64 = std::env::var("SIGHTLINE_ORACLE_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

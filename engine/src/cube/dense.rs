@@ -150,6 +150,7 @@ fn dense_sums(
     // copies of their arrays would no longer fit in the cache: one copy.
     let stride = width * measures;
     let lanes = if stride <= MANY_GROUPS { LANES } else { 1 };
+    let slot_table = dimension.and_then(|path| path.slot_table(missing));
     let mut results = crate::parallel::run(parts, |part, parts| {
         let mut seen = vec![false; width];
         let mut sums = vec![0.0f64; lanes * stride];
@@ -161,8 +162,16 @@ fn dense_sums(
             // of one group are the same number.
             let slots: &[u32] = match dimension {
                 Some(path) => {
-                    path.codes(chunk, &mut slot_buffer);
-                    let slots = to_slots(&mut slot_buffer, missing);
+                    let slots = match &slot_table {
+                        Some(table) => {
+                            path.column().slots_through(chunk, table, &mut slot_buffer);
+                            &slot_buffer[..]
+                        }
+                        None => {
+                            path.codes(chunk, &mut slot_buffer);
+                            to_slots(&mut slot_buffer, missing)
+                        }
+                    };
                     mark_seen(slots, &mut seen);
                     slots
                 }

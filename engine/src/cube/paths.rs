@@ -62,7 +62,62 @@ impl<'a> Column<'a> {
     }
 }
 
+impl Column<'_> {
+    /// Each row's slot, read in one pass through `table` (indexed by the column's own one- or
+    /// two-byte code, the empty cell's included), into `out`.
+    #[inline]
+    pub(super) fn slots_through(&self, chunk: Chunk, table: &[u32], out: &mut Vec<u32>) {
+        let gathered = self
+            .gathered
+            .get_or_init(|| self.evaluation.gathered(self.model, self.table, self.field));
+        out.clear();
+        match (gathered, chunk) {
+            (Some(gathered), Chunk::Rows { rows, at }) => crate::with_codes!(&**gathered, c => {
+                out.extend(c[at..at + rows.len()].iter().map(|&x| table[x as usize]))
+            }),
+            (_, Chunk::Rows { rows, .. }) => crate::with_codes!(self.codes, c => {
+                out.extend(rows.iter().map(|&r| table[c[r as usize] as usize]))
+            }),
+            (_, Chunk::Range(start, end)) => crate::with_codes!(self.codes, c => {
+                out.extend(c[start..end].iter().map(|&x| table[x as usize]))
+            }),
+        }
+    }
+}
+
 impl Path<'_> {
+    /// The slot of each of the column's own codes (`missing` for the empty cell and for a key
+    /// that reaches no value), when its codes take one or two bytes: a chunk's slots are then
+    /// read in one pass (`Column::slots_through`).
+    pub(super) fn slot_table(&self, missing: usize) -> Option<Vec<u32>> {
+        let column = match self {
+            Path::Own(column) | Path::Lookup { keys: column, .. } => column,
+        };
+        let size = match column.codes.width() {
+            1 => 1 << 8,
+            2 => 1 << 16,
+            _ => return None,
+        };
+        let slot = |code: u32| if code == NULL { missing as u32 } else { code };
+        Some(
+            (0..size)
+                .map(|code| match self {
+                    // The width's largest code is the empty cell.
+                    _ if code == size - 1 => missing as u32,
+                    Path::Own(_) => slot(code as u32),
+                    Path::Lookup { by_key, .. } => slot(by_key.get(code).copied().unwrap_or(NULL)),
+                })
+                .collect(),
+        )
+    }
+
+    /// The column each row's slot is read from.
+    pub(super) fn column(&self) -> &Column<'_> {
+        match self {
+            Path::Own(column) | Path::Lookup { keys: column, .. } => column,
+        }
+    }
+
     /// The codes of a chunk of rows, widened, read into `out` (`NULL`: the missing value).
     #[inline]
     pub(super) fn codes<'b>(&self, chunk: Chunk, out: &'b mut Vec<u32>) -> &'b [u32] {

@@ -128,8 +128,28 @@ pub(super) fn most_filled(tuples: &mut Vec<u128>) {
     }
     tuples.sort_unstable();
     tuples.dedup();
-    let all = tuples.clone();
-    tuples.retain(|&t| !all.iter().any(|&o| o != t && fills(t, o)));
+    if tuples.len() <= 16 {
+        let all = tuples.clone();
+        tuples.retain(|&t| !all.iter().any(|&o| o != t && fills(t, o)));
+        return;
+    }
+    // Many (a dimension of thousands of values reached by every row): a combination is filled
+    // in further exactly when it is another's values on some of that one's dimensions, so
+    // every such part of every combination is listed once, and the combinations listed are
+    // left out. Linear, where comparing every pair would be quadratic.
+    let mut parts = std::collections::HashSet::new();
+    for &t in tuples.iter() {
+        let present: Vec<usize> = (0..4).filter(|&l| lane(t, l) != NULL).collect();
+        for subset in 0..(1u32 << present.len()) - 1 {
+            let part = present
+                .iter()
+                .enumerate()
+                .filter(|(bit, _)| subset >> bit & 1 == 1)
+                .fold(NOTHING, |part, (_, &l)| part & with_lane(l, lane(t, l)));
+            parts.insert(part);
+        }
+    }
+    tuples.retain(|t| !parts.contains(t));
 }
 
 /// Every combination of one from each set (`sets` empty: `NOTHING`), into `out`.

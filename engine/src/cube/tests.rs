@@ -200,3 +200,29 @@ fn sums_over_the_surviving_rows_skip_empty_cells_with_and_without_a_dimension() 
     );
     assert_eq!(by_customer.totals, kpi.totals);
 }
+
+#[test]
+fn keeping_the_most_filled_combinations_of_many_agrees_with_comparing_every_pair() {
+    use super::reach::{fills, most_filled, with_lane, NOTHING};
+    let mut rng = crate::seeded::SeededRng::new(2026);
+    for case in 0..200 {
+        let lanes = 1 + rng.below(3) as usize;
+        let count = 17 + rng.below(60) as usize;
+        let tuples: Vec<u128> = (0..count)
+            .map(|_| {
+                (0..lanes).fold(NOTHING, |t, l| match rng.below(3) {
+                    0 => t,
+                    _ => t & with_lane(l, rng.below(4) as u32),
+                })
+            })
+            .collect();
+        let mut expected = tuples.clone();
+        expected.sort_unstable();
+        expected.dedup();
+        let all = expected.clone();
+        expected.retain(|&t| !all.iter().any(|&o| o != t && fills(t, o)));
+        let mut fast = tuples;
+        most_filled(&mut fast);
+        assert_eq!(fast, expected, "case {case}");
+    }
+}

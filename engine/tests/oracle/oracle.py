@@ -282,7 +282,7 @@ class Case:
         for i, (d, home) in enumerate(zip(dimensions, homes)):
             if home is None:
                 island = " UNION ".join(
-                    f"SELECT CAST({quote(d)} AS VARCHAR) v FROM {poss(t)} WHERE {quote(d)} IS NOT NULL"
+                    f"SELECT DISTINCT CAST({quote(d)} AS VARCHAR) v FROM {poss(t)} WHERE {quote(d)} IS NOT NULL"
                     for t in self.holders[d]
                 )
                 joins.append(f"LEFT JOIN ({island}) i{i} ON TRUE")
@@ -294,11 +294,27 @@ class Case:
         n = len(dimensions)
         if n == 0:
             return raw
-        covers = " AND ".join(f"(p.d{i} IS NULL OR q.d{i} = p.d{i})" for i in range(n))
-        fuller = " OR ".join(f"(p.d{i} IS NULL AND q.d{i} IS NOT NULL)" for i in range(n))
+        # A combination p is left out when another q of the same row agrees with it wherever p
+        # has a value and has one where p has none. For each pattern of the dimensions p has
+        # values in (M), that is: some combination of the row with p's values in M has a value
+        # outside M. A window per pattern, rather than a join of the combinations with
+        # themselves (quadratic when a row reaches thousands).
+        patterns = [m for m in range(2**n) if m != 2**n - 1]
+        flags, dropped = [], []
+        for m in patterns:
+            inside = [i for i in range(n) if m >> i & 1]
+            outside = [i for i in range(n) if not m >> i & 1]
+            partition = ", ".join(["_r"] + [f"d{i}" for i in inside])
+            fuller = " OR ".join(f"d{i} IS NOT NULL" for i in outside)
+            flags.append(f"bool_or({fuller}) OVER (PARTITION BY {partition}) AS f{m}")
+            shape = " AND ".join(
+                [f"d{i} IS NOT NULL" for i in inside] + [f"d{i} IS NULL" for i in outside]
+            )
+            dropped.append(f"({shape} AND f{m})")
+        keep = ", ".join(["_r"] + [f"d{i}" for i in range(n)])
         return (
-            f"WITH raw AS ({raw}) SELECT * FROM raw p WHERE NOT EXISTS "
-            f"(SELECT 1 FROM raw q WHERE q._r = p._r AND {covers} AND ({fuller}))"
+            f"WITH raw AS ({raw}), flagged AS (SELECT *, {', '.join(flags)} FROM raw) "
+            f"SELECT {keep} FROM flagged WHERE NOT ({' OR '.join(dropped)})"
         )
 
     def chart(self, chart, poss):
