@@ -37,11 +37,16 @@ test('a clashing field is warned about, renamed in the data-model step, and the 
   // The warning: `plane` and `year` both link events to planes (a synthetic key), and its fix.
   const warning = step.getByRole('note').filter({ hasText: 'share the fields' });
   await expect(warning).toContainText('"plane" and "year"');
+  // The graph draws the synthetic key's table, dashed, between events and planes.
+  const graph = step.locator('svg.model-graph');
+  await expect(graph).toHaveAttribute('aria-label', /3 tables and 1 synthetic key table;/);
+  await expect(graph.locator('.table-box.synthetic')).toContainText('combinations ($Syn 1 Table)');
   await shot(page, '70-data-model-step-warning');
   await warning.getByRole('button', { name: /^Rename year in planes to/ }).click();
   await expect(planes.getByLabel('Field name of year')).not.toHaveValue('year');
   await step.getByRole('button', { name: 'Check these changes' }).click();
   await expect(step.getByRole('note').filter({ hasText: 'share the fields' })).toHaveCount(0);
+  await expect(graph.locator('.table-box.synthetic')).toHaveCount(0);
   // `plane` alone links them now, every value on both sides.
   const links = step.getByRole('table').filter({ hasText: 'Key field' });
   await expect(links.getByRole('row').filter({ hasText: 'planes' }).filter({ hasText: 'plane' })).toContainText('3 (100%)');

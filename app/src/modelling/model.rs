@@ -119,6 +119,21 @@ pub struct DataModelPage {
     pub tables: Vec<TableReport>,
     pub warnings: Vec<Warning>,
     pub links: Vec<Link>,
+    /// The synthetic keys' tables the load made (Qlik's `$Syn n Table`), drawn in the graph
+    /// between the tables they join.
+    #[serde(default)]
+    pub synthetic: Vec<SyntheticTable>,
+}
+
+/// A table of the combinations of several fields that two tables or more share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyntheticTable {
+    /// `$Syn 1 Table`.
+    pub name: String,
+    /// How many combinations occur.
+    pub rows: usize,
+    /// The shared fields it holds.
+    pub fields: Vec<String>,
 }
 
 /// The types a column can be given, as the plan writes them.

@@ -130,7 +130,27 @@ fn page(
         tables: convert(&loaded.report.tables)?,
         warnings: convert(&loaded.report.warnings)?,
         links: convert(&links)?,
+        synthetic: synthetic_tables(&loaded.model),
     })
+}
+
+/// The tables the load made for synthetic keys, with the fields each holds.
+fn synthetic_tables(model: &engine::DataModel) -> Vec<SyntheticTable> {
+    model
+        .tables
+        .iter()
+        .filter(|t| t.name.starts_with("$Syn "))
+        .map(|t| SyntheticTable {
+            name: t.name.clone(),
+            rows: t.rows,
+            fields: t
+                .columns
+                .iter()
+                .map(|c| model.fields[c.field].name.clone())
+                .filter(|f| !f.starts_with("$Syn "))
+                .collect(),
+        })
+        .collect()
 }
 
 /// The app's data model as its plan loads it.

@@ -132,7 +132,20 @@ fn WarningItem(warning: Warning, plan: RwSignal<Plan>) -> impl IntoView {
 /// labelled with the field and how many of its values match.
 #[component]
 fn Graph(page: DataModelPage) -> impl IntoView {
-    let count = page.tables.len().max(1);
+    // The tables, then the synthetic keys' tables (dashed, with the fields they combine).
+    let nodes: Vec<(String, String, bool)> = page
+        .tables
+        .iter()
+        .map(|t| (t.name.clone(), format!("{} rows", t.rows), false))
+        .chain(page.synthetic.iter().map(|t| {
+            (
+                t.fields.join(" + "),
+                format!("{} combinations ({})", t.rows, t.name),
+                true,
+            )
+        }))
+        .collect();
+    let count = nodes.len().max(1);
     let width = 720.0;
     let box_w = 150.0;
     let box_h = 48.0;
@@ -145,11 +158,25 @@ fn Graph(page: DataModelPage) -> impl IntoView {
             height / 2.0 + radius * angle.sin(),
         )
     };
-    let at = |name: &str| page.tables.iter().position(|t| t.name == name).map(centre);
+    let names: Vec<&str> = page
+        .tables
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain(page.synthetic.iter().map(|t| t.name.as_str()))
+        .collect();
+    let at = |name: &str| names.iter().position(|n| *n == name).map(centre);
     let mut lines = Vec::new();
     for link in &page.links {
+        // A synthetic key joins its tables through its own table: lines to that one only.
+        let hub = link
+            .sides
+            .iter()
+            .position(|s| page.synthetic.iter().any(|t| t.name == s.table));
         for (a, side) in link.sides.iter().enumerate() {
-            for other in &link.sides[a + 1..] {
+            for (b, other) in link.sides.iter().enumerate().skip(a + 1) {
+                if hub.is_some_and(|hub| hub != a && hub != b) {
+                    continue;
+                }
                 if let (Some(p), Some(q)) = (at(&side.table), at(&other.table)) {
                     let weak = side.matched * 10 < side.values.max(1)
                         || other.matched * 10 < other.values.max(1);
@@ -166,11 +193,19 @@ fn Graph(page: DataModelPage) -> impl IntoView {
             }
         }
     }
-    let summary = format!(
-        "{} tables; {} key fields link them.",
-        page.tables.len(),
-        page.links.len()
-    );
+    let summary = match page.synthetic.len() {
+        0 => format!(
+            "{} tables; {} key fields link them.",
+            page.tables.len(),
+            page.links.len()
+        ),
+        synthetic => format!(
+            "{} tables and {synthetic} synthetic key {}; {} key fields link them.",
+            page.tables.len(),
+            if synthetic == 1 { "table" } else { "tables" },
+            page.links.len()
+        ),
+    };
     view! {
         <svg class="model-graph" viewBox=format!("0 0 {width} {height}") role="img" aria-label=summary>
             {lines.into_iter().map(|((x1, y1), (x2, y2), label, weak)| view! {
@@ -179,13 +214,13 @@ fn Graph(page: DataModelPage) -> impl IntoView {
                     <text x=(x1 + x2) / 2.0 y=(y1 + y2) / 2.0 - 4.0 text-anchor="middle">{label}</text>
                 </g>
             }).collect_view()}
-            {page.tables.iter().enumerate().map(|(i, t)| {
+            {nodes.iter().enumerate().map(|(i, (name, detail, synthetic))| {
                 let (x, y) = centre(i);
                 view! {
-                    <g class="table-box">
+                    <g class=if *synthetic { "table-box synthetic" } else { "table-box" }>
                         <rect x=x - box_w / 2.0 y=y - box_h / 2.0 width=box_w height=box_h rx="6"/>
-                        <text x=x y=y - 4.0 text-anchor="middle" class="name">{t.name.clone()}</text>
-                        <text x=x y=y + 14.0 text-anchor="middle" class="rows">{format!("{} rows", t.rows)}</text>
+                        <text x=x y=y - 4.0 text-anchor="middle" class="name">{name.clone()}</text>
+                        <text x=x y=y + 14.0 text-anchor="middle" class="rows">{detail.clone()}</text>
                     </g>
                 }
             }).collect_view()}

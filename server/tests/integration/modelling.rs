@@ -151,6 +151,12 @@ async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: 
         "{synthetic:?}"
     );
     let fix = synthetic.fix.clone().expect("a one-click fix");
+    // The graph draws the synthetic key's table between the two, with what it combines.
+    assert_eq!(model.synthetic.len(), 1, "{:?}", model.synthetic);
+    assert_eq!(model.synthetic[0].name, "$Syn 1 Table");
+    let mut combined = model.synthetic[0].fields.clone();
+    combined.sort();
+    assert_eq!(combined, vec!["plane", "year"]);
 
     // The fix, as the page applies it: the plan renames the planes' `year`.
     let mut plan = model.plan.clone();
@@ -165,6 +171,7 @@ async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: 
         "{:?}",
         fixed.warnings
     );
+    assert!(fixed.synthetic.is_empty(), "{:?}", fixed.synthetic);
     let plane = fixed.links.iter().find(|l| l.field == "plane").unwrap();
     assert!(
         plane.sides.iter().all(|s| s.matched == s.values),
