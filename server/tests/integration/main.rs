@@ -9,6 +9,8 @@ mod anonymous;
 mod auth;
 mod collab;
 mod content;
+mod content_authoring;
+mod content_budget;
 mod directory;
 mod http;
 mod http_anonymous;
