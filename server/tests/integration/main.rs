@@ -23,3 +23,5 @@ mod modelling;
 mod scale_out;
 mod security;
 mod sharing;
+mod sharing_members;
+mod sharing_permissions;
