@@ -12,6 +12,7 @@ mod content;
 mod content_authoring;
 mod content_budget;
 mod directory;
+mod directory_admin;
 mod http;
 mod http_anonymous;
 mod http_content;
