@@ -44,6 +44,7 @@ def main():
             con.execute(question).fetchall()
         times.append(time.perf_counter() - start)
     print(f"figure duckdb_sheet_ms {statistics.median(times) * 1000:.1f}")
+    print(f"  (runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
     for name, column in [("100", "Product"), ("1m", "CustomerId")]:
         start = time.perf_counter()
         con.execute(f"SELECT {column}, SUM(Amount) FROM sales GROUP BY {column}").fetchall()

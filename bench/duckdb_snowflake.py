@@ -41,6 +41,7 @@ def main():
             con.execute(question).fetchall()
         times.append(time.perf_counter() - start)
     print(f"figure duckdb_snowflake_ms {statistics.median(times) * 1000:.1f}")
+    print(f"  (runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
 
 
 if __name__ == "__main__":

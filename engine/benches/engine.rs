@@ -98,7 +98,9 @@ fn snowflake(folder: &str) {
         }
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
-    println!("figure engine_snowflake_ms {:.1}", median(times));
+    println!("figure engine_snowflake_ms {:.1}", median(times.clone()));
+    let runs: Vec<String> = times.iter().map(|t| format!("{t:.0}")).collect();
+    println!("  (runs: {} ms)", runs.join(", "));
     let parts: Vec<String> = parts
         .into_iter()
         .map(|p| format!("{:.1}", median(p)))
