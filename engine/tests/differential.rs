@@ -354,6 +354,16 @@ fn shrink(mut case: Case, oracle: &mut Oracle) -> (Case, String) {
     (case, why)
 }
 
+/// What one worker of the differential test checked.
+#[derive(Default)]
+struct Tally {
+    charts: usize,
+    rows: usize,
+    values: usize,
+    /// Time spent waiting for the oracle's answers.
+    oracle_seconds: f64,
+}
+
 #[test]
 fn every_number_state_and_total_agrees_with_duckdb() {
     let cases: u64 = std::env::var("SIGHTLINE_ORACLE_CASES")
@@ -372,20 +382,20 @@ fn every_number_state_and_total_agrees_with_duckdb() {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
         .max(1) as u64;
     let started = Instant::now();
-    let results: Vec<Result<[f64; 4], (u64, String)>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Tally, (u64, String)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|worker| {
                 scope.spawn(move || {
                     let mut oracle = Oracle::start();
-                    let mut figures = [0.0; 4];
+                    let mut tally = Tally::default();
                     for n in (worker..cases).step_by(workers as usize) {
                         let mut rng =
                             SeededRng::new(seed.wrapping_add(n.wrapping_mul(0x9E37_79B9)));
                         let case = generate(&mut rng);
                         let ours = engine_answer(&case);
-                        figures[0] += ours.charts.len() as f64;
-                        figures[1] += ours.charts.iter().map(|(r, _)| r.len()).sum::<usize>() as f64;
-                        figures[2] += ours.states.values().map(BTreeMap::len).sum::<usize>() as f64;
+                        tally.charts += ours.charts.len();
+                        tally.rows += ours.charts.iter().map(|(r, _)| r.len()).sum::<usize>();
+                        tally.values += ours.states.values().map(BTreeMap::len).sum::<usize>();
                         if compare_answer(&case, ours, &mut oracle).is_some() {
                             let (small, why) = shrink(case, &mut oracle);
                             return Err((
@@ -398,8 +408,8 @@ fn every_number_state_and_total_agrees_with_duckdb() {
                             ));
                         }
                     }
-                    figures[3] = oracle.seconds;
-                    Ok(figures)
+                    tally.oracle_seconds = oracle.seconds;
+                    Ok(tally)
                 })
             })
             .collect();
@@ -416,9 +426,11 @@ fn every_number_state_and_total_agrees_with_duckdb() {
     {
         panic!("{why}");
     }
-    let sum = |i: usize| -> f64 { results.iter().map(|r| r.as_ref().unwrap()[i]).sum() };
-    let (charts, rows, values) = (sum(0), sum(1), sum(2));
-    let oracle_seconds = sum(3);
+    let tallies: Vec<&Tally> = results.iter().map(|r| r.as_ref().unwrap()).collect();
+    let charts: usize = tallies.iter().map(|t| t.charts).sum();
+    let rows: usize = tallies.iter().map(|t| t.rows).sum();
+    let values: usize = tallies.iter().map(|t| t.values).sum();
+    let oracle_seconds: f64 = tallies.iter().map(|t| t.oracle_seconds).sum();
     println!(
         "figure differential_cases {cases} (seed {seed}): {charts} charts, {rows} chart rows and {values} value states agree with DuckDB, in {:.1} s on {workers} workers (DuckDB's answers took {oracle_seconds:.1} s of their time)",
         started.elapsed().as_secs_f64(),

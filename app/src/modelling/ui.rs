@@ -132,13 +132,22 @@ fn WarningItem(warning: Warning, plan: RwSignal<Plan>) -> impl IntoView {
 /// labelled with the field and how many of its values match.
 #[component]
 fn Graph(page: DataModelPage) -> impl IntoView {
-    // The tables, then the synthetic keys' tables (dashed, with the fields they combine).
-    let nodes: Vec<(String, String, bool)> = page
+    // The tables, then the synthetic keys' tables (dashed, with the fields they combine): each
+    // as the name links call it by, its title, its detail and whether it is synthetic.
+    let nodes: Vec<(&str, String, String, bool)> = page
         .tables
         .iter()
-        .map(|t| (t.name.clone(), format!("{} rows", t.rows), false))
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.name.clone(),
+                format!("{} rows", t.rows),
+                false,
+            )
+        })
         .chain(page.synthetic.iter().map(|t| {
             (
+                t.name.as_str(),
                 t.fields.join(" + "),
                 format!("{} combinations ({})", t.rows, t.name),
                 true,
@@ -158,13 +167,7 @@ fn Graph(page: DataModelPage) -> impl IntoView {
             height / 2.0 + radius * angle.sin(),
         )
     };
-    let names: Vec<&str> = page
-        .tables
-        .iter()
-        .map(|t| t.name.as_str())
-        .chain(page.synthetic.iter().map(|t| t.name.as_str()))
-        .collect();
-    let at = |name: &str| names.iter().position(|n| *n == name).map(centre);
+    let at = |name: &str| nodes.iter().position(|n| n.0 == name).map(centre);
     let mut lines = Vec::new();
     for link in &page.links {
         // A synthetic key joins its tables through its own table: lines to that one only.
@@ -214,12 +217,12 @@ fn Graph(page: DataModelPage) -> impl IntoView {
                     <text x=(x1 + x2) / 2.0 y=(y1 + y2) / 2.0 - 4.0 text-anchor="middle">{label}</text>
                 </g>
             }).collect_view()}
-            {nodes.iter().enumerate().map(|(i, (name, detail, synthetic))| {
+            {nodes.iter().enumerate().map(|(i, (_, title, detail, synthetic))| {
                 let (x, y) = centre(i);
                 view! {
                     <g class=if *synthetic { "table-box synthetic" } else { "table-box" }>
                         <rect x=x - box_w / 2.0 y=y - box_h / 2.0 width=box_w height=box_h rx="6"/>
-                        <text x=x y=y - 4.0 text-anchor="middle" class="name">{name.clone()}</text>
+                        <text x=x y=y - 4.0 text-anchor="middle" class="name">{title.clone()}</text>
                         <text x=x y=y + 14.0 text-anchor="middle" class="rows">{detail.clone()}</text>
                     </g>
                 }

@@ -150,7 +150,7 @@ fn dense_sums(
     // copies of their arrays would no longer fit in the cache: one copy.
     let stride = width * measures;
     let lanes = if stride <= MANY_GROUPS { LANES } else { 1 };
-    let slot_table = dimension.and_then(|path| path.slot_table(missing));
+    let slot_table = dimension.and_then(|path| path.slot_table(missing, rows));
     let mut results = crate::parallel::run(parts, |part, parts| {
         let mut seen = vec![false; width];
         let mut sums = vec![0.0f64; lanes * stride];
@@ -245,8 +245,6 @@ fn to_slots(codes: &mut [u32], missing: usize) -> &[u32] {
     codes
 }
 
-/// Marks the slots that rows fell into: for 64 slots or fewer, as bits of a word kept in a
-/// register, so that each row costs no store.
 #[inline]
 fn mark_seen(slots: &[u32], seen: &mut [bool]) {
     for &slot in slots {
@@ -301,9 +299,9 @@ fn sum_by_slot(
     }
 }
 
-/// Adds measure `m`'s numbers at `codes` into the sums and counts of the rows' slots. A function of its own: with the arrays as its arguments, the compiler
-/// keeps their addresses and lengths in registers instead of reading them again after every
-/// store.
+/// Adds measure `m`'s numbers at `codes` into the sums and counts of the rows' slots. A function
+/// of its own: with the arrays as its arguments, the compiler keeps their addresses and lengths
+/// in registers instead of reading them again after every store.
 #[inline]
 fn add_by_slot(
     slots: &[u32],

@@ -87,17 +87,18 @@ impl Column<'_> {
 
 impl Path<'_> {
     /// The slot of each of the column's own codes (`missing` for the empty cell and for a key
-    /// that reaches no value), when its codes take one or two bytes: a chunk's slots are then
-    /// read in one pass (`Column::slots_through`).
-    pub(super) fn slot_table(&self, missing: usize) -> Option<Vec<u32>> {
-        let column = match self {
-            Path::Own(column) | Path::Lookup { keys: column, .. } => column,
-        };
-        let size = match column.codes.width() {
+    /// that reaches no value), when its codes take one or two bytes and the `rows` to read are
+    /// more than the table's entries: a chunk's slots are then read in one pass
+    /// (`Column::slots_through`).
+    pub(super) fn slot_table(&self, missing: usize, rows: usize) -> Option<Vec<u32>> {
+        let size = match self.column().codes.width() {
             1 => 1 << 8,
             2 => 1 << 16,
             _ => return None,
         };
+        if rows < size {
+            return None;
+        }
         let slot = |code: u32| if code == NULL { missing as u32 } else { code };
         Some(
             (0..size)

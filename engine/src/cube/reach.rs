@@ -129,8 +129,7 @@ pub(super) fn most_filled(tuples: &mut Vec<u128>) {
     tuples.sort_unstable();
     tuples.dedup();
     if tuples.len() <= 16 {
-        let all = tuples.clone();
-        tuples.retain(|&t| !all.iter().any(|&o| o != t && fills(t, o)));
+        most_filled_by_pairs(tuples);
         return;
     }
     // Many (a dimension of thousands of values reached by every row): a combination is filled
@@ -150,6 +149,13 @@ pub(super) fn most_filled(tuples: &mut Vec<u128>) {
         }
     }
     tuples.retain(|t| !parts.contains(t));
+}
+
+/// `most_filled` of distinct, sorted combinations by comparing every pair: the rule as it is
+/// stated, quick for a few.
+pub(super) fn most_filled_by_pairs(tuples: &mut Vec<u128>) {
+    let all = tuples.clone();
+    tuples.retain(|&t| !all.iter().any(|&o| o != t && fills(t, o)));
 }
 
 /// Every combination of one from each set (`sets` empty: `NOTHING`), into `out`.

@@ -90,14 +90,14 @@ class Case:
                 f"FROM read_csv({literal(path)}, header = true, delim = ',', quote = '\"', "
                 f"columns = {{'_r': 'INTEGER', {types}}}, null_padding = false, allow_quoted_nulls = false)"
             )
-        self.synthesize(workdir)
+        self.synthesize()
         self.holders = {}
         for name, fields in self.tables.items():
             for f in fields:
                 self.holders.setdefault(f, []).append(name)
         self.keys = {f for f, h in self.holders.items() if len(h) >= 2}
 
-    def synthesize(self, workdir):
+    def synthesize(self):
         """Synthetic keys, as the document defines them: while two tables share two fields or
         more, every table holding all of them holds instead one field whose values are their
         combinations (a missing part is still part of a combination), and a table of its own
