@@ -88,6 +88,20 @@ impl Codes {
         }
     }
 
+    /// Appends another column's codes (of the same field's dictionary), widening as `push` does.
+    pub fn append(&mut self, other: &Codes) {
+        with_codes!(other, c => c.iter().for_each(|x| self.push(x.widen())));
+    }
+
+    /// Appends `rows` empty cells.
+    pub fn append_missing(&mut self, rows: usize) {
+        match self {
+            Codes::U8(c) => c.resize(c.len() + rows, u8::MAX),
+            Codes::U16(c) => c.resize(c.len() + rows, u16::MAX),
+            Codes::U32(c) => c.resize(c.len() + rows, NULL),
+        }
+    }
+
     #[cold]
     fn widen(&mut self) {
         *self = match self {

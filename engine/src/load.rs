@@ -31,6 +31,9 @@ pub struct LoadReport {
 pub struct TableReport {
     pub name: String,
     pub source: String,
+    /// The sources appended after the first (`TablePlan::appended`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appended: Vec<String>,
     pub rows: usize,
     pub columns: Vec<ColumnReport>,
 }
@@ -144,9 +147,34 @@ fn encode(
 struct Loading {
     name: String,
     source: String,
+    appended: Vec<String>,
     rows: usize,
     columns: Vec<(usize, Codes)>,
     headers: Vec<(String, Option<usize>)>,
+}
+
+impl Loading {
+    /// The rows of one more source, after those loaded so far: a column it lacks is missing in
+    /// its rows, and a column only it has is missing in the rows before.
+    fn append(&mut self, rows: usize, codes: Vec<(usize, Codes)>) {
+        let before = self.rows;
+        for (field, new) in codes {
+            match self.columns.iter_mut().find(|(f, _)| *f == field) {
+                Some((_, column)) => column.append(&new),
+                None if before == 0 => self.columns.push((field, new)),
+                None => {
+                    let mut column = Codes::U8(Vec::with_capacity(before + rows));
+                    column.append_missing(before);
+                    column.append(&new);
+                    self.columns.push((field, column));
+                }
+            }
+        }
+        for (_, column) in &mut self.columns {
+            column.append_missing(before + rows - column.len());
+        }
+        self.rows += rows;
+    }
 }
 
 /// Loads the plan's tables from the sources, named by `(name, bytes)`. Columns whose fields have
@@ -170,53 +198,61 @@ pub fn run(plan: &LoadPlan, sources: &[(&str, &[u8])]) -> Result<Loaded, LoadErr
                 ),
             ));
         }
-        let Some(&(_, bytes)) = sources.iter().find(|(name, _)| *name == table.source) else {
-            return Err(plan_error(
-                &table.source,
-                "This file is not among the app's files any more: upload it again or take its table out of the model.".into(),
-            ));
-        };
-        let records = Records::open(bytes).map_err(|error| failed(&table.source, error))?;
-        let mut columns: Vec<(usize, usize)> = Vec::new();
-        let mut headers = Vec::with_capacity(records.headers.len());
-        for (at, header) in records.headers.iter().enumerate() {
-            let Some(name) = table.field_name(header) else {
-                headers.push((header.clone(), None));
-                continue;
-            };
-            let field = match names.iter().position(|n| n.eq_ignore_ascii_case(&name)) {
-                Some(f) => f,
-                None => {
-                    names.push(name.clone());
-                    chosen.push(None);
-                    dictionaries.push(Dictionary::new(missing.clone()));
-                    names.len() - 1
-                }
-            };
-            if columns.iter().any(|&(_, f)| f == field) {
-                return Err(plan_error(
-                    &table.source,
-                    format!(
-                        "Two columns of {} would both be the field \"{name}\": give one of them another name.",
-                        table.name
-                    ),
-                ));
-            }
-            if let Some(field_type) = table.column(header).and_then(|c| c.field_type) {
-                chosen[field] = Some(field_type);
-            }
-            columns.push((at, field));
-            headers.push((header.clone(), Some(field)));
-        }
-        let (rows, codes) = encode(records, &columns, &mut dictionaries, bytes.len())
-            .map_err(|error| failed(&table.source, error))?;
-        tables.push(Loading {
+        let mut loading = Loading {
             name: table.name.clone(),
             source: table.source.clone(),
-            rows,
-            columns: codes,
-            headers,
-        });
+            appended: table.appended.clone(),
+            rows: 0,
+            columns: Vec::new(),
+            headers: Vec::new(),
+        };
+        for source in table.sources() {
+            let Some(&(_, bytes)) = sources.iter().find(|(name, _)| *name == source) else {
+                return Err(plan_error(
+                    source,
+                    "This file is not among the app's files any more: upload it again or take its table out of the model.".into(),
+                ));
+            };
+            let records = Records::open(bytes).map_err(|error| failed(source, error))?;
+            let mut columns: Vec<(usize, usize)> = Vec::new();
+            for (at, header) in records.headers.iter().enumerate() {
+                let Some(name) = table.field_name(header) else {
+                    if !loading.headers.iter().any(|(h, _)| h == header) {
+                        loading.headers.push((header.clone(), None));
+                    }
+                    continue;
+                };
+                let field = match names.iter().position(|n| n.eq_ignore_ascii_case(&name)) {
+                    Some(f) => f,
+                    None => {
+                        names.push(name.clone());
+                        chosen.push(None);
+                        dictionaries.push(Dictionary::new(missing.clone()));
+                        names.len() - 1
+                    }
+                };
+                if columns.iter().any(|&(_, f)| f == field) {
+                    return Err(plan_error(
+                        source,
+                        format!(
+                            "Two columns of {} would both be the field \"{name}\": give one of them another name.",
+                            table.name
+                        ),
+                    ));
+                }
+                if let Some(field_type) = table.column(header).and_then(|c| c.field_type) {
+                    chosen[field] = Some(field_type);
+                }
+                columns.push((at, field));
+                if !loading.headers.iter().any(|(_, f)| *f == Some(field)) {
+                    loading.headers.push((header.clone(), Some(field)));
+                }
+            }
+            let (rows, codes) = encode(records, &columns, &mut dictionaries, bytes.len())
+                .map_err(|error| failed(source, error))?;
+            loading.append(rows, codes);
+        }
+        tables.push(loading);
     }
     let mut fields = Vec::with_capacity(names.len());
     let mut finished = Vec::with_capacity(names.len());
@@ -248,6 +284,7 @@ pub fn run(plan: &LoadPlan, sources: &[(&str, &[u8])]) -> Result<Loaded, LoadErr
         report.tables.push(TableReport {
             name: table.name.clone(),
             source: table.source,
+            appended: table.appended,
             rows: table.rows,
             columns: table
                 .headers
@@ -399,6 +436,137 @@ mod tests {
         assert_eq!(
             model.tables[0].columns[0].codes.to_vec(),
             vec![3, 0, 1, 4, 1, 2]
+        );
+    }
+
+    /// A plan whose first table takes `also` after its own source.
+    fn appending(first: &str, also: &[&str], rest: &[&str]) -> LoadPlan {
+        let mut names = vec![first];
+        names.extend(rest);
+        let mut plan = LoadPlan::for_sources(&names);
+        plan.tables[0].appended = also.iter().map(|s| s.to_string()).collect();
+        plan
+    }
+
+    #[test]
+    fn appended_sources_load_as_their_rows_written_after_the_first() {
+        // Files in any order, fields growing past a byte's codes across them, values written
+        // differently (2.50 and 2.5), "NA" missing: loading the month after the year must give
+        // the model that one file of both would give.
+        let mut rng = crate::seeded::SeededRng::new(26);
+        for case in 0..40 {
+            let mut parts = Vec::new();
+            for _ in 0..(1 + rng.below(3)) {
+                let mut csv = String::from("Region,Amount\n");
+                for _ in 0..rng.below(400) {
+                    let region = match rng.below(10) {
+                        0 => "NA".to_string(),
+                        1 => String::new(),
+                        _ => format!("R{}", rng.below(300 + case * 20)),
+                    };
+                    let cents = rng.below(1000);
+                    let amount = if rng.below(2) == 0 {
+                        format!("{}.{:02}", cents / 100, cents % 100)
+                    } else {
+                        format!("{}", cents as f64 / 100.0)
+                    };
+                    csv.push_str(&format!("{region},{amount}\n"));
+                }
+                parts.push(csv);
+            }
+            let lookup = "Region,Manager\nR1,Ann\nR299,Bo\n";
+            let whole: String = parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    if i == 0 {
+                        p.as_str()
+                    } else {
+                        p.split_once('\n').unwrap().1
+                    }
+                })
+                .collect();
+            let names: Vec<String> = (0..parts.len()).map(|i| format!("part{i}.csv")).collect();
+            let mut sources: Vec<(&str, &[u8])> = names
+                .iter()
+                .zip(&parts)
+                .map(|(n, p)| (n.as_str(), p.as_bytes()))
+                .collect();
+            sources.push(("managers.csv", lookup.as_bytes()));
+            let also: Vec<&str> = names[1..].iter().map(String::as_str).collect();
+            let appended =
+                run(&appending("part0.csv", &also, &["managers.csv"]), &sources).unwrap();
+            let one = run(
+                &LoadPlan::for_sources(&["part0.csv", "managers.csv"]),
+                &[
+                    ("part0.csv", whole.as_bytes()),
+                    ("managers.csv", lookup.as_bytes()),
+                ],
+            )
+            .unwrap();
+            assert_eq!(
+                appended.model.fields.len(),
+                one.model.fields.len(),
+                "case {case}"
+            );
+            for (a, b) in appended.model.fields.iter().zip(&one.model.fields) {
+                assert_eq!((&a.name, &a.values), (&b.name, &b.values), "case {case}");
+            }
+            for (a, b) in appended.model.tables.iter().zip(&one.model.tables) {
+                assert_eq!(a.rows, b.rows, "case {case}");
+                let codes = |t: &Table| {
+                    t.columns
+                        .iter()
+                        .map(|c| (c.field, c.codes.to_vec()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(codes(a), codes(b), "case {case}");
+            }
+            assert_eq!(appended.report.tables[0].appended, also);
+        }
+    }
+
+    #[test]
+    fn an_appended_source_without_a_column_leaves_it_missing_in_its_rows() {
+        let plan = appending("jan.csv", &["feb.csv"], &[]);
+        let loaded = run(
+            &plan,
+            &[
+                ("jan.csv", b"Day,Sales,Note\n1,10,cold\n2,12,\n".as_slice()),
+                ("feb.csv", b"Sales,Day,Promo\n7,32,yes\n".as_slice()),
+            ],
+        )
+        .unwrap();
+        let model = &loaded.model;
+        let column = |name: &str| {
+            let f = model.field(name).unwrap();
+            let c = model.tables[0]
+                .columns
+                .iter()
+                .find(|c| c.field == f)
+                .unwrap();
+            c.codes
+                .to_vec()
+                .into_iter()
+                .map(|code| model.fields[f].values.text(code as usize))
+                .collect::<Vec<_>>()
+        };
+        let some = |t: &str| Some(t.to_string());
+        assert_eq!(model.tables[0].rows, 3);
+        assert_eq!(column("Day"), vec![some("1"), some("2"), some("32")]);
+        assert_eq!(column("Sales"), vec![some("10"), some("12"), some("7")]);
+        assert_eq!(column("Note"), vec![some("cold"), None, None]);
+        assert_eq!(column("Promo"), vec![None, None, some("yes")]);
+        let headers: Vec<&str> = loaded.report.tables[0]
+            .columns
+            .iter()
+            .map(|c| c.header.as_str())
+            .collect();
+        assert_eq!(headers, ["Day", "Sales", "Note", "Promo"]);
+        let missing = run(&plan, &[("jan.csv", b"Day\n1\n".as_slice())]).unwrap_err();
+        assert_eq!(
+            missing.file, "feb.csv",
+            "the error names the file that is not there"
         );
     }
 }

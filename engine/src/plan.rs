@@ -28,6 +28,11 @@ fn default_missing() -> Vec<String> {
 pub struct TablePlan {
     /// The source the table is read from: an uploaded file's name.
     pub source: String,
+    /// Sources whose rows follow the first source's in the same table (Qlik's concatenation: a
+    /// month of data appended to the year before it). Their columns are matched by header; a
+    /// column one of them lacks is missing in its rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appended: Vec<String>,
     /// The table's name in the model.
     pub name: String,
     /// Qualify the table: its fields are named `table.column`, so that they associate with no
@@ -66,6 +71,7 @@ impl LoadPlan {
                 .iter()
                 .map(|name| TablePlan {
                     source: name.to_string(),
+                    appended: Vec::new(),
                     name: name.to_string(),
                     qualify: false,
                     columns: Vec::new(),
@@ -82,6 +88,11 @@ impl LoadPlan {
 }
 
 impl TablePlan {
+    /// Every source of the table, the first one first.
+    pub fn sources(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.source.as_str()).chain(self.appended.iter().map(String::as_str))
+    }
+
     pub fn column(&self, header: &str) -> Option<&ColumnPlan> {
         self.columns.iter().find(|c| c.column == header)
     }

@@ -195,6 +195,42 @@ impl ViewerState {
         })
     }
 
+    /// The state on new data (the app reloaded): each selected field found by its name in `to`,
+    /// each selected value by its value (or, where the field changed type, its text); values and
+    /// fields that are gone are dropped, and a field left with nothing selected is cleared. The
+    /// steps back and forward are of the old data's codes: they do not come along.
+    pub fn carried(&self, from: &DataModel, to: &DataModel) -> ViewerState {
+        let mut selections = Selections::default();
+        for (&field, codes) in &self.selections.fields {
+            let Some(old) = from.fields.get(field) else {
+                continue;
+            };
+            let Some(new) = to.field(&old.name) else {
+                continue;
+            };
+            let mut kept: Vec<u32> = codes
+                .iter()
+                .filter_map(|&code| {
+                    let value = old.values.get(code as usize)?;
+                    match to.fields[new].values.search(&value) {
+                        Ok(at) => Some(at as u32),
+                        Err(_) => to.code_of(new, &old.values.text(code as usize)?),
+                    }
+                })
+                .collect();
+            kept.sort_unstable();
+            kept.dedup();
+            if !kept.is_empty() {
+                selections.fields.insert(new, kept);
+            }
+        }
+        ViewerState {
+            selections,
+            back: Vec::new(),
+            forward: Vec::new(),
+        }
+    }
+
     pub fn forward(&mut self) -> bool {
         match self.forward.pop() {
             Some(next) => {
@@ -317,5 +353,46 @@ mod tests {
         assert!(viewer.forward());
         assert!(viewer.selections().fields.is_empty());
         assert!(!viewer.forward(), "nothing further forward");
+    }
+
+    #[test]
+    fn selections_carry_to_new_data_by_value_and_what_is_gone_is_dropped() {
+        let old = DataModel::from_csv(&[(
+            "sales",
+            b"Month,Region,Year\nNov,North,2025\nDec,South,2025\nDec,East,2025\n".as_slice(),
+        )])
+        .unwrap();
+        // A month more; East gone; Year now text (a value "FY26" arrived); a field renamed away.
+        let new = DataModel::from_csv(&[(
+            "sales",
+            b"Year,Month,Area\nFY26,Jan,North\n2025,Nov,South\n2025,Dec,North\n".as_slice(),
+        )])
+        .unwrap();
+        let code = |m: &DataModel, f: &str, t: &str| m.code_of(m.field(f).unwrap(), t).unwrap();
+        let mut viewer = ViewerState::new();
+        viewer.select(
+            old.field("Month").unwrap(),
+            vec![code(&old, "Month", "Dec")],
+        );
+        viewer.select(old.field("Year").unwrap(), vec![code(&old, "Year", "2025")]);
+        viewer.select(
+            old.field("Region").unwrap(),
+            vec![code(&old, "Region", "East")],
+        );
+        let carried = viewer.carried(&old, &new);
+        let mut expected = Selections::default();
+        expected.fields.insert(
+            new.field("Month").unwrap(),
+            vec![code(&new, "Month", "Dec")],
+        );
+        expected
+            .fields
+            .insert(new.field("Year").unwrap(), vec![code(&new, "Year", "2025")]);
+        assert_eq!(carried.selections(), &expected);
+        assert!(
+            !carried.can_go_back(),
+            "no step back into the old data's codes"
+        );
+        assert!(carried.fits(&new));
     }
 }

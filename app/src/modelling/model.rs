@@ -16,6 +16,9 @@ pub struct Plan {
 pub struct TablePlan {
     /// The uploaded file it is read from.
     pub source: String,
+    /// Files whose rows follow the first one's (a month appended to the year before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appended: Vec<String>,
     /// Its name in the model.
     pub name: String,
     /// Its fields are named `table.column`, and associate with no other table (except keys).
@@ -58,6 +61,8 @@ impl Plan {
 pub struct TableReport {
     pub name: String,
     pub source: String,
+    #[serde(default)]
+    pub appended: Vec<String>,
     pub rows: usize,
     pub columns: Vec<ColumnReport>,
 }

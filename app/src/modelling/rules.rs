@@ -23,13 +23,33 @@ fn check_name(what: &str, name: &str) -> Result<(), AppError> {
 
 /// Checks `plan` against the app's files (`sources`, by name).
 pub fn check_plan(plan: &Plan, sources: &[String]) -> Result<(), AppError> {
+    let read: Vec<&String> = plan
+        .tables
+        .iter()
+        .flat_map(|t| std::iter::once(&t.source).chain(&t.appended))
+        .collect();
     for source in sources {
-        if !plan.tables.iter().any(|t| &t.source == source) {
-            return Err(AppError::invalid(
-                "plan",
-                format!("The plan leaves out {source}: every file of the app becomes a table."),
-            ));
+        match read.iter().filter(|r| **r == source).count() {
+            0 => {
+                return Err(AppError::invalid(
+                    "plan",
+                    format!("The plan leaves out {source}: every file of the app becomes a table or is appended to one."),
+                ))
+            }
+            1 => {}
+            _ => {
+                return Err(AppError::invalid(
+                    "plan",
+                    format!("The plan reads {source} twice: a file's rows go into one table."),
+                ))
+            }
         }
+    }
+    if let Some(unknown) = read.iter().find(|r| !sources.contains(r)) {
+        return Err(AppError::invalid(
+            "plan",
+            format!("The app has no file {unknown}."),
+        ));
     }
     if plan.missing.len() > MAX_MISSING {
         return Err(AppError::invalid(
@@ -39,12 +59,6 @@ pub fn check_plan(plan: &Plan, sources: &[String]) -> Result<(), AppError> {
     }
     let mut names = std::collections::BTreeSet::new();
     for table in &plan.tables {
-        if !sources.contains(&table.source) {
-            return Err(AppError::invalid(
-                "plan",
-                format!("The app has no file {}.", table.source),
-            ));
-        }
         check_name("table", &table.name)?;
         if !names.insert(table.name.to_lowercase()) {
             return Err(AppError::invalid(
@@ -96,8 +110,8 @@ mod tests {
                 TablePlan {
                     source: "flights.csv".into(),
                     name: "flights".into(),
-                    qualify: false,
                     columns,
+                    ..Default::default()
                 },
                 TablePlan {
                     source: "planes.csv".into(),
@@ -129,6 +143,17 @@ mod tests {
         };
         let mut missing_file = plan(vec![]);
         missing_file.tables.pop();
+        let mut twice = plan(vec![]);
+        twice.tables[0].appended = vec!["planes.csv".into()];
+        let mut appended = plan(vec![]);
+        appended.tables.pop();
+        appended.tables[0].appended = vec!["planes.csv".into()];
+        assert!(
+            check_plan(&appended, &sources).is_ok(),
+            "planes appended to flights"
+        );
+        let mut unknown = appended.clone();
+        unknown.tables[0].appended.push("march.csv".into());
         let cases = [
             (plan(vec![rename("year", "")]), "not a field name"),
             (plan(vec![rename("year", " year")]), "not a field name"),
@@ -138,6 +163,8 @@ mod tests {
                 "both be the field month",
             ),
             (missing_file, "leaves out planes.csv"),
+            (twice, "reads planes.csv twice"),
+            (unknown, "no file march.csv"),
         ];
         for (plan, word) in cases {
             let refused = check_plan(&plan, &sources).unwrap_err();
