@@ -16,6 +16,7 @@ pub mod error;
 pub mod licences;
 pub mod modelling;
 pub mod paging;
+pub mod reloads;
 pub mod sharing;
 pub mod shell;
 pub mod spaces;

@@ -96,11 +96,13 @@ pub enum AuditAction {
     CollabEnd,
     CollabSelect,
     CollabSettings,
+    ReloadCreate,
+    ReloadCancel,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 58] = [
+    pub const ALL: [AuditAction; 60] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
         AuditAction::AuthSignOut,
@@ -159,6 +161,8 @@ impl AuditAction {
         AuditAction::CollabEnd,
         AuditAction::CollabSelect,
         AuditAction::CollabSettings,
+        AuditAction::ReloadCreate,
+        AuditAction::ReloadCancel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -221,6 +225,8 @@ impl AuditAction {
             AuditAction::CollabEnd => "collab.end",
             AuditAction::CollabSelect => "collab.select",
             AuditAction::CollabSettings => "collab.settings",
+            AuditAction::ReloadCreate => "reload.create",
+            AuditAction::ReloadCancel => "reload.cancel",
         }
     }
 }

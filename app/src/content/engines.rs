@@ -187,10 +187,11 @@ impl Engines {
         &self,
         viewer: &str,
         model: &ModelKey,
+        data: &DataModel,
         now_ms: i64,
         change: impl FnOnce(&mut ViewerState) -> R,
     ) -> R {
-        self.with_saved_viewer(viewer, model, None, now_ms, change)
+        self.with_saved_viewer(viewer, model, data, None, now_ms, change)
             .0
     }
 
@@ -199,11 +200,16 @@ impl Engines {
     /// here) replaces the state first, because another process changed it since. Returns, beside
     /// `change`'s result, the state to save when `change` changed it; once saved, `saved_as`
     /// records the version the database gave it.
+    ///
+    /// A viewer of the app's previous data (it was reloaded) moves to `data` (the model `model`
+    /// names) with the selections whose values are still there, when the previous model is still
+    /// held here; the previous model goes once no viewer looks at it.
     pub fn with_saved_viewer<R>(
         &self,
         viewer: &str,
         model: &ModelKey,
-        saved: Option<(&SavedViewer, &DataModel)>,
+        data: &DataModel,
+        saved: Option<&SavedViewer>,
         now_ms: i64,
         change: impl FnOnce(&mut ViewerState) -> R,
     ) -> (R, Option<SavedViewer>) {
@@ -211,7 +217,10 @@ impl Engines {
         inner.tick += 1;
         let tick = inner.tick;
         let key = (viewer.to_string(), model.app_id.clone());
-        let entry = inner.viewers.entry(key.clone()).or_insert_with(|| Viewer {
+        let Inner {
+            models, viewers, ..
+        } = &mut *inner;
+        let entry = viewers.entry(key.clone()).or_insert_with(|| Viewer {
             model: model.clone(),
             state: ViewerState::new(),
             version: 0,
@@ -219,13 +228,23 @@ impl Engines {
             last_used_ms: now_ms,
             last_used: tick,
         });
+        let mut moved = false;
         if entry.model != *model {
+            let newer = entry.model.app_id == model.app_id
+                && entry.model.access == model.access
+                && entry.model.data_version < model.data_version;
+            entry.state = match models.get(&entry.model) {
+                Some(old) if newer => {
+                    moved = true;
+                    entry.state.carried(&old.model, data)
+                }
+                _ => ViewerState::new(),
+            };
             entry.model = model.clone();
-            entry.state = ViewerState::new();
             entry.version = 0;
         }
         let label = model.label();
-        if let Some((saved, data)) = saved {
+        if let Some(saved) = saved {
             if saved.model == label && saved.version != entry.version {
                 if let Some(state) = ViewerState::decode(&saved.state).filter(|s| s.fits(data)) {
                     entry.state = state;
@@ -238,14 +257,35 @@ impl Engines {
         let before = entry.state.encode();
         let result = change(&mut entry.state);
         let after = entry.state.encode();
-        let save = (after != before).then_some(SavedViewer {
+        let save = (moved || after != before).then_some(SavedViewer {
             model: label,
             version: entry.version,
             state: after,
         });
         entry.bytes = entry.state.heap_bytes();
+        if moved {
+            Self::drop_unwatched(&mut inner, &model.app_id, model.data_version);
+        }
         Self::make_room(&mut inner, self.budget_bytes, 0, Some(&key), true);
         (result, save)
+    }
+
+    /// New data for an app (a reload): its models of older loads go, except those a viewer still
+    /// looks at; each viewer moves on at their next request (`with_saved_viewer`).
+    pub fn new_data(&self, app_id: &str, version: i64) {
+        Self::drop_unwatched(&mut self.lock(), app_id, version);
+    }
+
+    /// Drops the app's models of loads before `version` that no viewer looks at.
+    fn drop_unwatched(inner: &mut Inner, app_id: &str, version: i64) {
+        let Inner {
+            models, viewers, ..
+        } = inner;
+        models.retain(|k, _| {
+            k.app_id != app_id
+                || k.data_version >= version
+                || viewers.values().any(|v| v.model == *k)
+        });
     }
 
     /// The viewer's state of `app_id` was saved as `version` (the database counts versions, so
@@ -270,6 +310,15 @@ impl Engines {
         let mut inner = self.lock();
         let before = inner.viewers.len();
         inner.viewers.retain(|_, v| v.last_used_ms >= cutoff_ms);
+        // Models of an app's older loads that the viewers who went were the last to look at.
+        let mut newest: HashMap<String, i64> = HashMap::new();
+        for key in inner.models.keys() {
+            let at = newest.entry(key.app_id.clone()).or_default();
+            *at = (*at).max(key.data_version);
+        }
+        for (app_id, version) in newest {
+            Self::drop_unwatched(&mut inner, &app_id, version);
+        }
         before - inner.viewers.len()
     }
 
@@ -329,11 +378,12 @@ mod tests {
     #[test]
     fn a_viewers_selections_stay_across_eviction_and_restart_with_new_data() {
         let engines = Engines::new(1);
-        engines.with_viewer("v", &key("a"), 0, |s| s.select(0, vec![1]));
+        let data = model(10);
+        engines.with_viewer("v", &key("a"), &data, 0, |s| s.select(0, vec![1]));
         engines.insert(key("a"), model(10));
         engines.insert(key("b"), model(10));
         assert_eq!(
-            engines.with_viewer("v", &key("a"), 1, |s| s.selections().fields.len()),
+            engines.with_viewer("v", &key("a"), &data, 1, |s| s.selections().fields.len()),
             1,
             "the model went; the selections did not"
         );
@@ -342,9 +392,9 @@ mod tests {
             ..key("a")
         };
         assert_eq!(
-            engines.with_viewer("v", &reloaded, 2, |s| s.selections().fields.len()),
+            engines.with_viewer("v", &reloaded, &data, 2, |s| s.selections().fields.len()),
             0,
-            "new data: new codes, fresh state"
+            "new data, the old model gone: nothing to read the old codes by, a fresh state"
         );
         assert_eq!(engines.forget_idle_viewers(3), 1);
     }
@@ -352,9 +402,9 @@ mod tests {
     #[test]
     fn viewers_count_against_the_budget() {
         let engines = Engines::new(2_000_000);
-        engines.insert(key("a"), model(1000));
+        let data = engines.insert(key("a"), model(1000));
         for v in 0..40 {
-            engines.with_viewer(&format!("v{v}"), &key("a"), v, |s| {
+            engines.with_viewer(&format!("v{v}"), &key("a"), &data, v, |s| {
                 s.select(0, (0..20_000).collect())
             });
         }
@@ -362,9 +412,52 @@ mod tests {
         assert!(stats.bytes + stats.viewer_bytes <= 2_000_000, "{stats:?}");
         assert!(stats.viewers < 40, "the viewers idle the longest went");
         assert_eq!(
-            engines.with_viewer("v39", &key("a"), 50, |s| s.selections().fields.len()),
+            engines.with_viewer("v39", &key("a"), &data, 50, |s| s.selections().fields.len()),
             1,
             "the latest viewer kept their selection"
         );
+    }
+
+    fn csv_model(csv: &str) -> Arc<DataModel> {
+        Arc::new(DataModel::from_csv(&[("t", csv.as_bytes())]).unwrap())
+    }
+
+    #[test]
+    fn after_a_reload_viewers_keep_the_selections_still_there_and_the_old_model_goes_with_the_last()
+    {
+        let engines = Engines::new(usize::MAX);
+        let old = engines.insert(key("a"), csv_model("Month\nNov\nDec\n"));
+        let dec = old.code_of(0, "Dec").unwrap();
+        for viewer in ["v", "w"] {
+            engines.with_viewer(viewer, &key("a"), &old, 0, |s| s.select(0, vec![dec]));
+        }
+        let reloaded = ModelKey {
+            data_version: 2,
+            ..key("a")
+        };
+        let new = engines.insert(reloaded.clone(), csv_model("Month\nJan\nNov\nDec\n"));
+        engines.new_data("a", 2);
+        assert!(
+            engines.cached(&key("a")).is_some(),
+            "two viewers still look at it"
+        );
+        let (selected, saved) =
+            engines.with_saved_viewer("v", &reloaded, &new, None, 1, |s| s.selections().clone());
+        let selected: Vec<Option<String>> = selected.fields[&0]
+            .iter()
+            .map(|&c| new.fields[0].values.text(c as usize))
+            .collect();
+        assert_eq!(selected, vec![Some("Dec".to_string())], "Dec, by value");
+        assert!(
+            saved.is_some_and(|s| s.model == reloaded.label()),
+            "saved for the new data"
+        );
+        assert!(engines.cached(&key("a")).is_some(), "w still looks at it");
+        engines.with_viewer("w", &reloaded, &new, 2, |_| ());
+        assert!(
+            engines.cached(&key("a")).is_none(),
+            "the last viewer moved on"
+        );
+        assert_eq!(engines.stats().models, 1);
     }
 }

@@ -8,6 +8,9 @@ use super::storage::Storage;
 pub struct Content {
     pub storage: Storage,
     pub engines: Engines,
+    /// Turns to run a reload on this process (`reloads::MAX_RUNNING`): loads are large, and the
+    /// process keeps serving while they run.
+    pub reload_turns: tokio::sync::Semaphore,
 }
 
 impl Content {
@@ -15,6 +18,7 @@ impl Content {
         Content {
             storage: Storage::new(data_dir),
             engines: Engines::new(budget_bytes),
+            reload_turns: tokio::sync::Semaphore::new(crate::reloads::MAX_RUNNING),
         }
     }
 }

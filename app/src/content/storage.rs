@@ -162,6 +162,22 @@ impl Storage {
         let _ = fs::remove_dir_all(self.app_dir(app_id));
     }
 
+    /// Removes a file the app no longer reads (replaced by a reload).
+    pub fn remove_app_file(&self, app_id: &str, file_id: &str) {
+        let _ = fs::remove_file(self.app_file(app_id, file_id));
+    }
+
+    /// Removes the app's snapshots of loads before `version`: a reload keeps the one before it
+    /// (requests that read the old version may still be opening it) and no older one.
+    pub fn remove_snapshots_before(&self, app_id: &str, version: i64) {
+        // Each reload removes the one before its predecessor: the first missing one ends the walk.
+        for old in (1..version).rev() {
+            if fs::remove_file(self.snapshot(app_id, old)).is_err() {
+                break;
+            }
+        }
+    }
+
     pub fn remove_staged(&self, file_id: &str) {
         let _ = fs::remove_file(self.staging_file(file_id));
     }

@@ -119,6 +119,16 @@ pub async fn files_of_app(conn: &mut AnyConnection, app_id: &str) -> sqlx::Resul
     sqlx::query_as("SELECT id, owner_id, app_id, name, size_bytes FROM data_files WHERE app_id = $1 ORDER BY name, id").bind(app_id).fetch_all(conn).await
 }
 
+/// Forgets a file of an app that a reload replaced.
+pub async fn delete_app_file(conn: &mut AnyConnection, app_id: &str, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM data_files WHERE id = $1 AND app_id = $2")
+        .bind(id)
+        .bind(app_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn attach_file(conn: &mut AnyConnection, id: &str, app_id: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE data_files SET app_id = $2 WHERE id = $1")
         .bind(id)
@@ -165,7 +175,7 @@ pub async fn set_app_data(
     rows: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE apps SET data_version = $2, data_rows = $3, updated_at = $4 WHERE id = $1")
+    sqlx::query("UPDATE apps SET data_version = $2, data_rows = $3, updated_at = $4, data_loaded_at = $4 WHERE id = $1")
         .bind(app_id)
         .bind(version)
         .bind(rows)

@@ -41,6 +41,13 @@ pub struct ColumnPlan {
     pub key: bool,
 }
 
+impl TablePlan {
+    /// Every file the table reads, the first one first.
+    pub fn sources(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.source.as_str()).chain(self.appended.iter().map(String::as_str))
+    }
+}
+
 impl Plan {
     /// The change a column's plan holds, made if it is not there yet.
     pub fn column_mut(&mut self, table: &str, column: &str) -> Option<&mut ColumnPlan> {

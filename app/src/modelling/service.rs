@@ -65,7 +65,7 @@ async fn check_modeller(
 }
 
 /// The app's plan as stored, or the default one for its files.
-async fn plan_of(
+pub async fn plan_of(
     conn: &mut AnyConnection,
     app_id: &str,
     files: &[content_store::FileRow],

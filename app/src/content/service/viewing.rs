@@ -329,7 +329,8 @@ pub async fn render_sheet(
             let (result, to_save) = viewer.engines.with_saved_viewer(
                 &viewer.key,
                 &key,
-                saved.as_ref().map(|s| (s, model.as_ref())),
+                &model,
+                saved.as_ref(),
                 state.now(),
                 |state| {
                     for change in &changes {

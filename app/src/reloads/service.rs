@@ -1,0 +1,589 @@
+//! Reloads: queued by an editor (portal or REST), run on this process in the background, one at
+//! a time per app and `MAX_RUNNING` at a time per process, through the one load path: the app's
+//! files (and the new ones the reload brings) under its load plan. The new data replaces the old
+//! in one transaction (a new data version); viewers move to it at their next request.
+
+use std::sync::Arc;
+
+use sqlx::AnyConnection;
+
+use super::model::*;
+use super::rules::{self, FileName};
+use super::store::{self, ListQuery, NewReload, ReloadRow};
+use super::{LEASE_MS, MAX_DURATION_MS, MAX_LOG_CHARS};
+use crate::access::load_app;
+use crate::apps::store::AppRow;
+use crate::audit::model::AuditAction;
+use crate::audit::service::{record, Actor, Target};
+use crate::auth::principal::Principal;
+use crate::content::store as content_store;
+use crate::error::AppError;
+use crate::ids::new_id;
+use crate::modelling::model::Plan;
+use crate::paging::{decode_cursor, encode_cursor, page_size};
+use crate::sharing::rules::{Access, AppAction};
+use crate::sql::{lock_row, Parent};
+use crate::state::AppState;
+
+fn check_reloader(access: &Access) -> Result<(), AppError> {
+    if access.can(AppAction::Edit) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Reloading an app is for its editors: its owner, those who Can edit it, and for a published app its space's managers.",
+        ))
+    }
+}
+
+/// The plan a reload loads and the files it reads: the app's, less those it replaces, and the
+/// new ones.
+struct Prepared {
+    plan: Plan,
+    kept: Vec<content_store::FileRow>,
+    uploads: Vec<content_store::FileRow>,
+    dropped: Vec<String>,
+}
+
+async fn prepare(
+    conn: &mut AnyConnection,
+    app_id: &str,
+    owner_id: &str,
+    changes: &[DataChange],
+) -> Result<Prepared, AppError> {
+    let files = content_store::files_of_app(conn, app_id).await?;
+    let mut uploads = Vec::new();
+    for change in changes {
+        if let Some(file) = content_store::staged_file(conn, owner_id, change.file_id()).await? {
+            uploads.push(file);
+        }
+    }
+    let plan = crate::modelling::service::plan_of(conn, app_id, &files).await?;
+    let plan: Plan =
+        serde_json::from_value(serde_json::to_value(&plan).map_err(AppError::internal)?)
+            .map_err(AppError::internal)?;
+    let names = |rows: &[content_store::FileRow]| -> Vec<FileName> {
+        rows.iter()
+            .map(|f| FileName {
+                id: f.id.clone(),
+                name: f.name.clone(),
+            })
+            .collect()
+    };
+    let changed = rules::apply_changes(
+        &plan,
+        &names(&files),
+        &names(&uploads),
+        changes,
+        crate::content::rules::table_name,
+    )?;
+    let kept: Vec<content_store::FileRow> = files
+        .into_iter()
+        .filter(|f| !changed.dropped.contains(&f.id))
+        .collect();
+    if kept.is_empty() && uploads.is_empty() {
+        return Err(AppError::invalid(
+            "changes",
+            "This app has no data files to reload: add a file to it.",
+        ));
+    }
+    let sources: Vec<String> = kept
+        .iter()
+        .chain(&uploads)
+        .map(|f| f.name.clone())
+        .collect();
+    crate::modelling::rules::check_plan(&changed.plan, &sources)?;
+    Ok(Prepared {
+        plan: changed.plan,
+        kept,
+        uploads,
+        dropped: changed.dropped,
+    })
+}
+
+/// Queues a reload of the app, from its files, or with new files in the places `changes` says,
+/// and starts it on this process. Refused while another reload of the app is active.
+pub async fn create_reload(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    changes: Vec<DataChange>,
+    kind: ReloadKind,
+) -> Result<Reload, AppError> {
+    if changes.len() > crate::content::rules::MAX_FILES_PER_APP {
+        return Err(AppError::invalid(
+            "changes",
+            format!(
+                "A reload brings at most {} new files.",
+                crate::content::rules::MAX_FILES_PER_APP
+            ),
+        ));
+    }
+    let now = state.now();
+    let id = new_id();
+    let mut tx = state.db.begin().await?;
+    let (app, _space, access) = load_app(&mut tx, principal, app_id).await?;
+    check_reloader(&access)?;
+    crate::licences::service::connect(&mut tx, state, principal, &app, true).await?;
+    lock_row(&mut tx, Parent::App, &app.id).await?;
+    if let Some(active) = store::active_of_app(&mut tx, &app.id).await? {
+        return Err(AppError::conflict(format!(
+            "This app is already reloading: a reload {} at {}{} is {}. Wait for it to finish, or cancel it.",
+            match active.kind.as_str() { "chronos" => "on its schedule", _ => "started" },
+            crate::timefmt::clock(active.created_at),
+            active.user_name.as_deref().map(|n| format!(" by {n}")).unwrap_or_default(),
+            ReloadStatus::parse(&active.status).map_or("active", |s| s.label()).to_lowercase(),
+        )));
+    }
+    let prepared = prepare(&mut tx, &app.id, &principal.user_id, &changes).await?;
+    if prepared.uploads.len() != changes.len() {
+        return Err(AppError::invalid(
+            "changes",
+            "An upload is no longer there. Upload the file again.",
+        ));
+    }
+    store::insert(
+        &mut tx,
+        NewReload {
+            id: &id,
+            tenant_id: &app.tenant_id,
+            app_id: &app.id,
+            user_id: &principal.user_id,
+            kind,
+            changes: &serde_json::to_string(&changes).map_err(AppError::internal)?,
+            now,
+            process: &state.lifecycle.process_id,
+        },
+    )
+    .await?;
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        AuditAction::ReloadCreate,
+        Target {
+            kind: "app",
+            id: &app.id,
+            name: &app.name,
+        },
+        match changes.len() {
+            0 => "from its files".to_string(),
+            n => format!("with {n} new file{}", if n == 1 { "" } else { "s" }),
+        },
+    )
+    .await?;
+    let row = store::get(&mut tx, &id)
+        .await?
+        .ok_or_else(|| AppError::internal("the reload just queued"))?;
+    tx.commit().await?;
+    let running = state.clone();
+    tokio::spawn(async move { run(running, id).await });
+    Ok(row.to_reload())
+}
+
+/// A reload the caller may see: one of an app they may open.
+async fn visible(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: &str,
+) -> Result<(ReloadRow, AppRow, Access), AppError> {
+    let not_found = || AppError::not_found("There is no such reload, or you cannot see its app.");
+    let row = store::get(conn, id).await?.ok_or_else(not_found)?;
+    if row.tenant_id != principal.tenant_id {
+        return Err(not_found());
+    }
+    let (app, _, access) = load_app(conn, principal, &row.app_id)
+        .await
+        .map_err(|_| not_found())?;
+    Ok((row, app, access))
+}
+
+pub async fn get_reload(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<Reload, AppError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(visible(&mut conn, principal, id).await?.0.to_reload())
+}
+
+/// What a list of reloads asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ReloadQuery {
+    /// One app's; none: the tenant's, for tenant admins.
+    pub app_id: Option<String>,
+    pub status: Option<ReloadStatus>,
+    pub kind: Option<ReloadKind>,
+    pub limit: u32,
+    pub next: Option<String>,
+}
+
+/// An app's reloads (for those who may open it), or the tenant's (for its admins), newest first.
+pub async fn list_reloads(
+    state: &AppState,
+    principal: &Principal,
+    query: ReloadQuery,
+) -> Result<ReloadPage, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let can_reload = match &query.app_id {
+        Some(app_id) => {
+            let (_, _, access) = load_app(&mut conn, principal, app_id).await?;
+            access.can(AppAction::Edit)
+        }
+        None => {
+            principal.require(crate::directory::rules::Permission::ManageSpaces).map_err(|_| {
+                AppError::forbidden("The reloads of every app are shown to those who manage the spaces: ask for one app's reloads with appId.")
+            })?;
+            false
+        }
+    };
+    let after = match &query.next {
+        Some(cursor) => {
+            let (at, id) = decode_cursor(cursor)?;
+            Some((
+                at.parse::<i64>().map_err(|_| {
+                    AppError::invalid(
+                        "next",
+                        "The paging cursor is not valid; start again from the first page.",
+                    )
+                })?,
+                id,
+            ))
+        }
+        None => None,
+    };
+    let limit = page_size(query.limit);
+    let rows = store::list(
+        &mut conn,
+        &ListQuery {
+            tenant_id: &principal.tenant_id,
+            app_id: query.app_id.as_deref(),
+            status: query.status,
+            kind: query.kind,
+            shared_spaces_only: query.app_id.is_none(),
+            after,
+            limit,
+        },
+    )
+    .await?;
+    let page = crate::paging::paginate(
+        rows,
+        limit,
+        |r| encode_cursor(&r.created_at.to_string(), &r.id),
+        |rows| rows.iter().map(ReloadRow::to_reload).collect(),
+    );
+    Ok(ReloadPage {
+        reloads: page.items,
+        next: page.next,
+        can_reload,
+    })
+}
+
+/// Cancels a queued reload at once, or asks a running one to stop (it keeps the old data).
+/// Returns the reload as it is after.
+pub async fn cancel_reload(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<Reload, AppError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let (row, app, access) = visible(&mut tx, principal, id).await?;
+    check_reloader(&access)?;
+    let outcome = rules::cancel(row.status());
+    match outcome {
+        rules::Cancel::Ended => {
+            return Err(AppError::conflict(format!(
+                "This reload is over ({}): there is nothing to cancel.",
+                row.status().label().to_lowercase()
+            )))
+        }
+        rules::Cancel::Now => {
+            store::transition(
+                &mut tx,
+                id,
+                &[ReloadStatus::Queued],
+                ReloadStatus::Canceled,
+                now,
+            )
+            .await?;
+        }
+        rules::Cancel::Asked => {
+            store::transition(
+                &mut tx,
+                id,
+                &[ReloadStatus::Reloading],
+                ReloadStatus::Canceling,
+                now,
+            )
+            .await?;
+        }
+    }
+    record(
+        &mut tx,
+        now,
+        &principal.actor(),
+        AuditAction::ReloadCancel,
+        Target {
+            kind: "app",
+            id: &app.id,
+            name: &app.name,
+        },
+        "",
+    )
+    .await?;
+    let row = store::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::internal("the reload"))?;
+    tx.commit().await?;
+    Ok(row.to_reload())
+}
+
+/// What a finished reload loaded.
+struct Loaded {
+    tables: Vec<TableRows>,
+    log: Vec<String>,
+}
+
+/// Why a reload ended without new data.
+enum Stopped {
+    Failed(String),
+    Canceled,
+}
+
+/// Runs a queued reload: waits for a turn, loads, swaps the data in, records the end. Its claim
+/// on the reload is renewed while it runs.
+pub async fn run(state: AppState, id: String) {
+    let Ok(_turn) = state.content.reload_turns.acquire().await else {
+        return;
+    };
+    let renewing = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(LEASE_MS as u64 / 3)).await;
+                if let Ok(mut conn) = state.db.acquire().await {
+                    let _ = store::renew(
+                        &mut conn,
+                        &state.lifecycle.process_id,
+                        state.now() + LEASE_MS,
+                    )
+                    .await;
+                }
+            }
+        })
+    };
+    let started = state.now();
+    let moved = match state.db.acquire().await {
+        Ok(mut conn) => store::transition(
+            &mut conn,
+            &id,
+            &[ReloadStatus::Queued],
+            ReloadStatus::Reloading,
+            started,
+        )
+        .await
+        .unwrap_or(false),
+        Err(_) => false,
+    };
+    if moved {
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_millis(MAX_DURATION_MS as u64),
+            reload(&state, &id),
+        )
+        .await;
+        let now = state.now();
+        let (status, log, error, tables) = match outcome {
+            Ok(Ok(loaded)) => (ReloadStatus::Succeeded, loaded.log, String::new(), loaded.tables),
+            Ok(Err((Stopped::Canceled, log))) => (ReloadStatus::Canceled, log, String::new(), Vec::new()),
+            Ok(Err((Stopped::Failed(error), log))) => (ReloadStatus::Failed, log, error, Vec::new()),
+            Err(_) => (
+                ReloadStatus::ExceededLimit,
+                Vec::new(),
+                format!("The reload took longer than {} minutes and was stopped. The app still shows the data it had.", MAX_DURATION_MS / 60_000),
+                Vec::new(),
+            ),
+        };
+        let mut log = log;
+        log.push(format!(
+            "{} after {:.1} s",
+            status.label(),
+            (now - started) as f64 / 1000.0
+        ));
+        let log = rules::bounded_log(&log.join("\n"), MAX_LOG_CHARS);
+        match state.db.acquire().await {
+            Ok(mut conn) => {
+                if let Err(error) =
+                    store::finish(&mut conn, &id, status, &log, &error, &tables, now).await
+                {
+                    tracing::error!(%id, %error, "recording a reload's end failed");
+                }
+            }
+            Err(error) => tracing::error!(%id, %error, "recording a reload's end failed"),
+        }
+    }
+    renewing.abort();
+}
+
+/// The reload itself; its log either way.
+async fn reload(state: &AppState, id: &str) -> Result<Loaded, (Stopped, Vec<String>)> {
+    let mut log = Vec::new();
+    match reload_steps(state, id, &mut log).await {
+        Ok(tables) => Ok(Loaded { tables, log }),
+        Err(stopped) => Err((stopped, log)),
+    }
+}
+
+fn failed(error: impl std::fmt::Display) -> Stopped {
+    Stopped::Failed(error.to_string())
+}
+
+async fn reload_steps(
+    state: &AppState,
+    id: &str,
+    log: &mut Vec<String>,
+) -> Result<Vec<TableRows>, Stopped> {
+    let mut conn = state.db.acquire().await.map_err(failed)?;
+    let row = store::get(&mut conn, id)
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| failed("The app was deleted."))?;
+    let changes: Vec<DataChange> = serde_json::from_str(&row.changes).unwrap_or_default();
+    let prepared = prepare(&mut conn, &row.app_id, &row.user_id, &changes)
+        .await
+        .map_err(failed)?;
+    if prepared.uploads.len() != changes.len() {
+        return Err(failed(
+            "An upload of this reload is no longer there. Upload the file again.",
+        ));
+    }
+    drop(conn);
+    let storage = state.content.storage.clone();
+    let mut paths = Vec::new();
+    for file in &prepared.kept {
+        paths.push((file.name.clone(), storage.app_file(&row.app_id, &file.id)));
+        log.push(format!("Reading {} ({} bytes)", file.name, file.size_bytes));
+    }
+    for file in &prepared.uploads {
+        paths.push((file.name.clone(), storage.staging_file(&file.id)));
+        log.push(format!(
+            "Reading {} ({} bytes, new)",
+            file.name, file.size_bytes
+        ));
+    }
+    let plan: engine::LoadPlan =
+        crate::modelling::service::to_engine(&prepared.plan).map_err(failed)?;
+    let plan_text = serde_json::to_string(&plan).map_err(failed)?;
+    let app_id = row.app_id.clone();
+    let promote = storage.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        promote.promote(&app_id).map_err(|e| e.to_string())?;
+        let mut contents = Vec::new();
+        for (name, path) in paths {
+            contents.push((name, std::fs::read(&path).map_err(|e| e.to_string())?));
+        }
+        let named: Vec<(&str, &[u8])> = contents
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        engine::DataModel::load(&plan, &named).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(failed)?
+    .map_err(Stopped::Failed)?;
+    let tables: Vec<TableRows> = loaded
+        .report
+        .tables
+        .iter()
+        .map(|t| TableRows {
+            table: t.name.clone(),
+            rows: t.rows as i64,
+        })
+        .collect();
+    for table in &tables {
+        log.push(format!("{}: {} rows", table.table, table.rows));
+    }
+    for warning in &loaded.report.warnings {
+        log.push(format!("Warning: {}", warning.message));
+    }
+    let model = Arc::new(loaded.model);
+
+    let now = state.now();
+    let mut tx = state.db.begin().await.map_err(failed)?;
+    lock_row(&mut tx, Parent::App, &row.app_id)
+        .await
+        .map_err(failed)?;
+    let current = store::get(&mut tx, id).await.map_err(failed)?;
+    if current.is_none_or(|r| r.status() != ReloadStatus::Reloading) {
+        log.push("Cancelled before the new data was put in place: the app keeps its data.".into());
+        return Err(Stopped::Canceled);
+    }
+    let (version, _) = content_store::app_data(&mut tx, &row.app_id)
+        .await
+        .map_err(failed)?;
+    let version = version + 1;
+    let (snapshot_app, snapshot_model) = (row.app_id.clone(), model.clone());
+    let writer = storage.clone();
+    tokio::task::spawn_blocking(move || {
+        writer.write_snapshot(&snapshot_app, version, &snapshot_model)
+    })
+    .await
+    .map_err(failed)?
+    .map_err(failed)?;
+    content_store::set_app_data(&mut tx, &row.app_id, version, model.rows() as i64, now)
+        .await
+        .map_err(failed)?;
+    crate::modelling::store::set_load_plan(&mut tx, &row.app_id, &plan_text)
+        .await
+        .map_err(failed)?;
+    for file in &prepared.uploads {
+        content_store::attach_file(&mut tx, &file.id, &row.app_id)
+            .await
+            .map_err(failed)?;
+        storage
+            .adopt_into(&file.id, &storage.app_dir(&row.app_id))
+            .map_err(failed)?;
+    }
+    for file_id in &prepared.dropped {
+        content_store::delete_app_file(&mut tx, &row.app_id, file_id)
+            .await
+            .map_err(failed)?;
+    }
+    let actor = Actor {
+        tenant_id: &row.tenant_id,
+        id: (!row.user_id.is_empty()).then_some(row.user_id.as_str()),
+        name: row.user_name.as_deref().unwrap_or("a schedule"),
+    };
+    record(
+        &mut tx,
+        now,
+        &actor,
+        AuditAction::AppLoad,
+        Target {
+            kind: "app",
+            id: &row.app_id,
+            name: &row.app_name,
+        },
+        format!("reloaded: {} rows", model.rows()),
+    )
+    .await
+    .map_err(failed)?;
+    tx.commit().await.map_err(failed)?;
+    log.push(format!("The new data is in place (load {version})."));
+    for file in &prepared.uploads {
+        storage.remove_staged(&file.id);
+    }
+    for file_id in &prepared.dropped {
+        storage.remove_app_file(&row.app_id, file_id);
+    }
+    storage.remove_snapshots_before(&row.app_id, version - 1);
+    state.content.engines.new_data(&row.app_id, version);
+    state.anonymous.engines.new_data(&row.app_id, version);
+    Ok(tables)
+}
+
+/// Housekeeping: reloads whose process stopped claiming them (killed during a reload) are marked
+/// failed. Returns how many.
+pub async fn fail_abandoned_reloads(state: &AppState) -> Result<usize, AppError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(store::fail_abandoned(&mut conn, state.now()).await?.len())
+}

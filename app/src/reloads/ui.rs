@@ -1,0 +1,1 @@
+//! The reloads panel of an app's data page.
