@@ -231,6 +231,7 @@ fn app_row(s: usize, a: usize) -> AppRow {
         content_version: 1,
         data_version: 0,
         data_rows: 0,
+        data_loaded_at: 0,
         created_at: 0,
         updated_at: 0,
     }

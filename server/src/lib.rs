@@ -374,6 +374,20 @@ fn spawn_anonymous_flush(state: AppState) {
     });
 }
 
+/// Every 15 seconds: reloads whose process stopped claiming them (killed mid-reload) are marked
+/// failed; the app keeps serving the data it had.
+fn spawn_reload_watch(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            if let Err(error) = app::reloads::service::fail_abandoned_reloads(&state).await {
+                tracing::warn!(%error, "marking abandoned reloads failed");
+            }
+        }
+    });
+}
+
 /// Serves until `shutdown` resolves, then finishes the requests under way.
 pub async fn serve(
     listener: TcpListener,
@@ -383,6 +397,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     spawn_housekeeping(state.clone());
     spawn_anonymous_flush(state.clone());
+    spawn_reload_watch(state.clone());
     // Stopping: readiness fails and websockets close with "reconnect" (they would otherwise
     // hold the shutdown open); requests under way finish.
     let lifecycle = state.lifecycle.clone();

@@ -207,6 +207,7 @@ fn new_app(
         content_version: 1,
         data_version: 0,
         data_rows: 0,
+        data_loaded_at: 0,
         created_at: now,
         updated_at: now,
     }

@@ -17,12 +17,14 @@ pub struct AppRow {
     /// Which load of the data is current (0: none yet) and its rows over all tables.
     pub data_version: i64,
     pub data_rows: i64,
+    /// When the current data was loaded (0: never).
+    pub data_loaded_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const APP_COLUMNS: &str = "a.id, a.tenant_id, a.space_id, a.name, a.description, a.owner_id, u.name AS owner_name,
-     a.source_app_id, a.published_at, a.content_version, a.data_version, a.data_rows, a.created_at, a.updated_at";
+     a.source_app_id, a.published_at, a.content_version, a.data_version, a.data_rows, a.data_loaded_at, a.created_at, a.updated_at";
 const APP_FROM: &str = "apps a LEFT JOIN users u ON u.id = a.owner_id";
 
 pub async fn insert_app(conn: &mut AnyConnection, row: &AppRow) -> sqlx::Result<()> {

@@ -293,6 +293,12 @@ pub struct SheetView {
     /// session's participants each read the shared selections through their own access).
     #[serde(default)]
     pub filtered_by_others: Vec<String>,
+    /// Which load of the app's data the sheet shows, and when it was loaded (Unix ms): a sheet
+    /// that sees the version change says "Data updated 14:05".
+    #[serde(default)]
+    pub data_version: i64,
+    #[serde(default)]
+    pub data_loaded_at: i64,
 }
 
 /// One field's selection held by value text rather than by code: it means the same on every

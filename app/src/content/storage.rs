@@ -82,10 +82,16 @@ impl Storage {
         out.flush()?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         fs::rename(&temporary, &path)?;
-        // Older loads of this app are no longer needed.
+        // Older loads of this app are no longer needed, but for the one just before: a request
+        // that read the app's version before this load committed may still be opening it.
         for entry in fs::read_dir(dir)?.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if name.starts_with("model-") && name.ends_with(".snap") && entry.path() != path {
+            let older = name
+                .strip_prefix("model-")
+                .and_then(|n| n.strip_suffix(".snap"))
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|n| n < version - 1);
+            if older {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -165,17 +171,6 @@ impl Storage {
     /// Removes a file the app no longer reads (replaced by a reload).
     pub fn remove_app_file(&self, app_id: &str, file_id: &str) {
         let _ = fs::remove_file(self.app_file(app_id, file_id));
-    }
-
-    /// Removes the app's snapshots of loads before `version`: a reload keeps the one before it
-    /// (requests that read the old version may still be opening it) and no older one.
-    pub fn remove_snapshots_before(&self, app_id: &str, version: i64) {
-        // Each reload removes the one before its predecessor: the first missing one ends the walk.
-        for old in (1..version).rev() {
-            if fs::remove_file(self.snapshot(app_id, old)).is_err() {
-                break;
-            }
-        }
     }
 
     pub fn remove_staged(&self, file_id: &str) {

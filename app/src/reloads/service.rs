@@ -575,7 +575,6 @@ async fn reload_steps(
     for file_id in &prepared.dropped {
         storage.remove_app_file(&row.app_id, file_id);
     }
-    storage.remove_snapshots_before(&row.app_id, version - 1);
     state.content.engines.new_data(&row.app_id, version);
     state.anonymous.engines.new_data(&row.app_id, version);
     Ok(tables)

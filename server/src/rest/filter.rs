@@ -7,6 +7,7 @@ use app::directory::rules::UserStatus;
 use app::error::AppError;
 
 const USER_CLAUSES: &str = "id eq, subject eq, email eq, status eq, name eq, assignedRoles.id eq, assignedRoles.name eq, assignedGroups.id eq, name co, name sw, email co, subject co (joined with and)";
+const RELOAD_CLAUSES: &str = "status eq, type eq, partial eq (joined with and)";
 const GROUP_CLAUSES: &str = "id eq, name eq, name co, name sw (joined with and)";
 
 fn unsupported(clause: &str, supported: &str) -> AppError {
@@ -141,6 +142,38 @@ pub fn role_filter(filter: &str) -> Result<Vec<(String, String)>, AppError> {
 }
 
 /// Qlik's `sort`: Sightline keeps lists in name order, so `name` and `+name` are the orders it
+/// What a reload filter asks: a status, a type (`hub`, `external`, `chronos`), partial or not.
+#[derive(Debug, Default, PartialEq)]
+pub struct ReloadFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub partial: Option<bool>,
+}
+
+/// Reads a reload filter; `partial eq false` may leave its value unquoted, as Qlik writes it.
+pub fn reload_filter(filter: &str) -> Result<ReloadFilter, AppError> {
+    let quoted = filter
+        .replace(" eq true", " eq \"true\"")
+        .replace(" eq false", " eq \"false\"");
+    let mut out = ReloadFilter::default();
+    for (attr, op, value) in clauses(&quoted, RELOAD_CLAUSES)? {
+        match (attr.as_str(), op.as_str()) {
+            ("status", "eq") => out.status = Some(value),
+            ("type", "eq") => out.kind = Some(value),
+            ("partial", "eq") if value == "true" || value == "false" => {
+                out.partial = Some(value == "true")
+            }
+            _ => {
+                return Err(unsupported(
+                    &format!("{attr} {op} \"{value}\""),
+                    RELOAD_CLAUSES,
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// can honour; another is refused rather than answered in the wrong order.
 pub fn check_sort(sort: Option<&str>) -> Result<(), AppError> {
     match sort {

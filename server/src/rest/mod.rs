@@ -12,6 +12,7 @@ pub mod groups;
 pub mod licenses;
 pub mod model;
 pub mod patch;
+pub mod reloads;
 pub mod roles;
 pub mod spaces;
 pub mod users;
@@ -34,9 +35,9 @@ use model::{Href, ListLinks, RefIn};
 /// The document's frame; the paths come from the routes themselves (`routes()` below).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins and licences of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
+    info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins, licences and reloads of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
     components(schemas(error::ErrorBody, error::ErrorItem, error::ErrorSource, patch::PatchOp)),
-    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins"), (name = "licenses")),
+    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins"), (name = "licenses"), (name = "reloads")),
 )]
 pub struct ApiDoc;
 
@@ -191,6 +192,9 @@ fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(licenses::consumption))
         .routes(routes!(licenses::ledger_csv))
+        .routes(routes!(reloads::list, reloads::create))
+        .routes(routes!(reloads::get))
+        .routes(routes!(reloads::cancel))
 }
 
 pub fn router() -> Router<AppState> {

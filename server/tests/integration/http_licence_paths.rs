@@ -15,6 +15,7 @@ const DATA_FUNCTIONS: &[&str] = &[
     "join_session",
     "get_data_model",
     "set_load_plan",
+    "create_reload",
 ];
 
 /// Server functions that show app data only to visitors of anonymous links and embeds, who are
@@ -30,6 +31,7 @@ const OTHER_FUNCTIONS: &[(&str, &str)] = &[
     ("add_section_access", "the rule its owner typed, not the app's rows"),
     ("add_sheet", "a sheet's title and place, no chart data"),
     ("assign_licence", "licence settings"),
+    ("cancel_reload", "stops a reload; returns its record"),
     ("collab_settings", "the session switches"),
     ("create_api_key", "the caller's own key"),
     ("create_app", "an empty app"),
@@ -84,6 +86,7 @@ const OTHER_FUNCTIONS: &[(&str, &str)] = &[
     ("list_members", "space membership"),
     ("list_my_connections", "the caller's licence connections"),
     ("list_publish_targets", "spaces"),
+    ("list_reloads", "reload records: times, statuses and rows per table, to those who may open the app"),
     ("list_roles", "the directory"),
     ("list_section_access", "the rules its managers typed, not the app's rows"),
     ("list_sessions", "the caller's own sign-ins"),
@@ -173,6 +176,12 @@ const OTHER_ROUTES: &[(&str, &str, &str)] = &[
         "licence settings",
     ),
     ("GET", "/api/v1/licenses/status", "licence settings"),
+    (
+        "GET",
+        "/api/v1/reloads",
+        "reload records: times, statuses and logs",
+    ),
+    ("GET", "/api/v1/reloads/{reloadId}", "a reload record"),
     ("GET", "/api/v1/roles", "the directory"),
     ("GET", "/api/v1/roles/{id}", "the directory"),
     ("GET", "/api/v1/spaces", "spaces"),
@@ -237,6 +246,16 @@ const OTHER_ROUTES: &[(&str, &str, &str)] = &[
         "POST",
         "/api/v1/licenses/assignments/actions/update",
         "licence settings",
+    ),
+    (
+        "POST",
+        "/api/v1/reloads",
+        "queues a reload, licensed by the service as create_reload is (a data function above)",
+    ),
+    (
+        "POST",
+        "/api/v1/reloads/{reloadId}/actions/cancel",
+        "stops a reload",
     ),
     ("POST", "/api/v1/spaces", "spaces"),
     (
@@ -399,10 +418,11 @@ async fn every_rest_route_is_classified_and_every_data_path_refuses_a_person_wit
             "join_session" => json!({"token": token, "email": ""}),
             "get_data_model" => json!({"app_id": draft}),
             "set_load_plan" => json!({"app_id": draft, "plan": {"tables": [], "missing": []}}),
+            "create_reload" => json!({"app_id": draft, "changes": []}),
             other => panic!("{other}: say how to call it"),
         };
         let path = paths.iter().find(|p| function_name(p) == *name).unwrap();
-        let caller = if name.contains("model") || name.contains("plan") {
+        let caller = if name.contains("model") || name.contains("plan") || name.contains("reload") {
             &anna
         } else {
             &pat

@@ -288,6 +288,8 @@ pub async fn render_sheet(
         data: None,
         public,
         filtered_by_others: Vec::new(),
+        data_version: app.data_version,
+        data_loaded_at: app.data_loaded_at,
     };
     if app.data_version == 0 {
         view.charts = specs
