@@ -21,6 +21,12 @@
   var page = JSON.parse(root.getAttribute("data-page") || "{}");
   var view = root.querySelector(".visitor-view");
   var started = Date.now();
+  // The load of the app's data the page opened on: a later answer on newer data says so.
+  function dataVersion() {
+    var note = view && view.querySelector(".data-updated");
+    return note ? Number(note.getAttribute("data-version")) || 0 : 0;
+  }
+  var firstVersion = dataVersion();
   var lasts = Number(root.getAttribute("data-lasts-ms")) || 0;
   var ended = false;
   var busy = false;
@@ -117,6 +123,9 @@
         } else {
           page.sheet = answer.sheet;
           view.innerHTML = answer.html;
+          if (dataVersion() > firstVersion) {
+            view.querySelector(".data-updated").hidden = false;
+          }
           tellParent({
             sightline: "selections",
             selections: answer.selections.map(function (chip) {

@@ -5,6 +5,7 @@ mod basics;
 mod person_picker;
 mod resource;
 mod space;
+pub mod upload;
 
 pub use basics::*;
 pub use person_picker::PersonPicker;

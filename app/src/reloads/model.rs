@@ -146,4 +146,7 @@ pub struct ReloadPage {
     pub next: Option<String>,
     /// Whether the caller may reload the app (its page's buttons).
     pub can_reload: bool,
+    /// The app's tables, for a new file's place (one app's page only).
+    #[serde(default)]
+    pub tables: Vec<String>,
 }

@@ -26,11 +26,11 @@ use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
 
 fn check_reloader(access: &Access) -> Result<(), AppError> {
-    if access.can(AppAction::Edit) {
+    if access.can(AppAction::Reload) {
         Ok(())
     } else {
         Err(AppError::forbidden(
-            "Reloading an app is for its editors: its owner, those who Can edit it, and for a published app its space's managers.",
+            "Reloading an app is for its editors, and for a published app those who Can manage or Can operate its space.",
         ))
     }
 }
@@ -224,10 +224,19 @@ pub async fn list_reloads(
     query: ReloadQuery,
 ) -> Result<ReloadPage, AppError> {
     let mut conn = state.db.acquire().await?;
+    let mut tables = Vec::new();
     let can_reload = match &query.app_id {
         Some(app_id) => {
             let (_, _, access) = load_app(&mut conn, principal, app_id).await?;
-            access.can(AppAction::Edit)
+            if access.can(AppAction::Reload) {
+                let files = content_store::files_of_app(&mut conn, app_id).await?;
+                if !files.is_empty() {
+                    let plan =
+                        crate::modelling::service::plan_of(&mut conn, app_id, &files).await?;
+                    tables = plan.tables.into_iter().map(|t| t.name).collect();
+                }
+            }
+            access.can(AppAction::Reload)
         }
         None => {
             principal.require(crate::directory::rules::Permission::ManageSpaces).map_err(|_| {
@@ -275,6 +284,7 @@ pub async fn list_reloads(
         reloads: page.items,
         next: page.next,
         can_reload,
+        tables,
     })
 }
 

@@ -59,6 +59,9 @@ pub enum AppAction {
     Delete,
     /// See the space's members section.
     ViewMembers,
+    /// Load the app's data again, now or on a schedule: its editors, and in a managed space
+    /// those who Can manage or Can operate it (Qlik's operator).
+    Reload,
 }
 
 impl AppAction {
@@ -73,6 +76,7 @@ impl AppAction {
             AppAction::ManageAnonymous => "manage_anonymous_access",
             AppAction::Delete => "delete",
             AppAction::ViewMembers => "read_members",
+            AppAction::Reload => "reload",
         }
     }
 }
@@ -111,11 +115,15 @@ impl Access {
 fn role_actions(role: SpaceRole, space: SpaceType) -> &'static [AppAction] {
     use AppAction::*;
     match (role, space) {
+        (SpaceRole::Facilitator, SpaceType::Managed) => &[Open, Contribute, Delete, Reload],
         (SpaceRole::Facilitator, _) => &[Open, Contribute, Delete],
-        (SpaceRole::Producer, SpaceType::Shared) => &[Open, Contribute, Edit, Publish, Delete],
+        (SpaceRole::Producer, SpaceType::Shared) => {
+            &[Open, Contribute, Edit, Publish, Delete, Reload]
+        }
         (SpaceRole::Publisher, SpaceType::Managed) => &[Open, Contribute, Publish, Delete],
-        (SpaceRole::CoDeveloper, SpaceType::Shared) => &[Open, Contribute, Edit],
+        (SpaceRole::CoDeveloper, SpaceType::Shared) => &[Open, Contribute, Edit, Reload],
         (SpaceRole::Contributor, SpaceType::Managed) => &[Open, Contribute],
+        (SpaceRole::Operator, SpaceType::Managed) => &[Open, Reload],
         (SpaceRole::Consumer | SpaceRole::BasicConsumer | SpaceRole::Operator, _) => &[Open],
         // Can consume data concerns data files, not apps; roles outside their space type give nothing.
         _ => &[],
@@ -127,8 +135,10 @@ fn role_actions(role: SpaceRole, space: SpaceType) -> &'static [AppAction] {
 fn owner_actions(space: SpaceType) -> &'static [AppAction] {
     use AppAction::*;
     match space {
-        SpaceType::Managed => &[Open, Contribute, Publish, Delete],
-        SpaceType::Personal | SpaceType::Shared => &[Open, Contribute, Edit, Publish, Delete],
+        SpaceType::Managed => &[Open, Contribute, Publish, Delete, Reload],
+        SpaceType::Personal | SpaceType::Shared => {
+            &[Open, Contribute, Edit, Publish, Delete, Reload]
+        }
     }
 }
 

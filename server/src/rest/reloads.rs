@@ -188,6 +188,7 @@ pub async fn list(
             reloads: Vec::new(),
             next: None,
             can_reload: false,
+            tables: Vec::new(),
         }
     } else {
         service::list_reloads(&state, &caller, query).await?

@@ -166,6 +166,10 @@ fn AppView(
         app.can(AppAction::Edit) && app.data_rows > 0,
         app.id.clone(),
     );
+    let (reloadable, reload_app) = (
+        app.can(AppAction::Reload) && app.data_rows > 0,
+        app.id.clone(),
+    );
     let manageable = [
         AppAction::Edit,
         AppAction::Publish,
@@ -217,6 +221,7 @@ fn AppView(
         </div>
         {access_rules.then(|| view! { <crate::content::ui::SectionAccess app_id=access_app.clone()/> })}
         {(app.space_type == SpaceType::Managed).then(|| view! { <crate::anonymous::ui::AnonymousAccess app_id=app.id.clone() on_change/> })}
+        {reloadable.then(|| view! { <crate::reloads::ui::ReloadPanel app_id=reload_app/> })}
         <crate::collab::ui::AppCollabSwitch app_id=app.id.clone()/>
     }
 }

@@ -245,6 +245,8 @@ pub(crate) fn SelectionsBar(
     change: Action<Option<SelectionChange>, Result<SheetView, AppError>>,
     pending: Memo<bool>,
 ) -> impl IntoView {
+    // The app reloaded since the page opened: its next answer carries a newer data version.
+    let first_version = current.with_untracked(|c| c.data_version);
     view! {
         <div class="selections-bar" aria-label="Selections">
             <button type="button" class="icon-button" title="Back" aria-label="Back" data-change="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>
@@ -270,6 +272,16 @@ pub(crate) fn SelectionsBar(
                 }}
             </ul>
             <span class="busy" class:on=move || pending.get() role="status">{move || if pending.get() { "Updating…" } else { "" }}</span>
+            // Hidden until the data changes under the open page; visitor pages (no WASM) show
+            // it from `assets/visitor.js`, by the version they first saw.
+            {move || {
+                let (version, loaded_at) = current.with(|c| (c.data_version, c.data_loaded_at));
+                view! {
+                    <span class="data-updated" role="status" data-version=version hidden=version <= first_version>
+                        {format!("Data updated {}", crate::timefmt::clock(loaded_at))}
+                    </span>
+                }
+            }}
         </div>
     }
 }

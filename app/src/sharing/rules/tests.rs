@@ -66,12 +66,29 @@ fn what_each_role_may_do_with_an_app() {
         (
             SpaceType::Shared,
             None,
-            &[Open, Contribute, Edit, Publish, Share, Delete, ViewMembers],
+            &[
+                Open,
+                Contribute,
+                Edit,
+                Publish,
+                Share,
+                Delete,
+                ViewMembers,
+                Reload,
+            ],
         ),
         (
             SpaceType::Managed,
             None,
-            &[Open, Contribute, Publish, Share, Delete, ViewMembers],
+            &[
+                Open,
+                Contribute,
+                Publish,
+                Share,
+                Delete,
+                ViewMembers,
+                Reload,
+            ],
         ),
         (
             SpaceType::Shared,
@@ -79,14 +96,19 @@ fn what_each_role_may_do_with_an_app() {
             &[Open, Contribute, Share, Delete, ViewMembers],
         ),
         (
+            SpaceType::Managed,
+            Some(Facilitator),
+            &[Open, Contribute, Share, Delete, ViewMembers, Reload],
+        ),
+        (
             SpaceType::Shared,
             Some(Producer),
-            &[Open, Contribute, Edit, Publish, Delete, ViewMembers],
+            &[Open, Contribute, Edit, Publish, Delete, ViewMembers, Reload],
         ),
         (
             SpaceType::Shared,
             Some(CoDeveloper),
-            &[Open, Contribute, Edit, ViewMembers],
+            &[Open, Contribute, Edit, ViewMembers, Reload],
         ),
         (SpaceType::Shared, Some(Consumer), &[Open, ViewMembers]),
         (
@@ -98,6 +120,12 @@ fn what_each_role_may_do_with_an_app() {
             SpaceType::Managed,
             Some(Contributor),
             &[Open, Contribute, ViewMembers],
+        ),
+        // Qlik's "Can operate": reloads the published apps it may open.
+        (
+            SpaceType::Managed,
+            Some(Operator),
+            &[Open, ViewMembers, Reload],
         ),
         (
             SpaceType::Managed,
