@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test lint setup setup-test build build-tests unit-tests end-to-end rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-scale-out clean-data
+.PHONY: run test lint setup setup-test build build-tests unit-tests end-to-end rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-reload bench-scale-out clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -84,6 +84,10 @@ bench:
 ## Anonymous links under load (wrk), writes per visit, an embedded chart's bytes and first paint.
 bench-anonymous:
 	bench/anonymous.sh
+
+## A reload of the 10 M-row app in place beside its first load; visitors under wrk while apps reload.
+bench-reload:
+	bench/reload.sh
 
 ## Requests per second through nginx with 1, 2 and 3 processes, and the CPU each costs.
 bench-scale-out:

@@ -49,16 +49,20 @@ fn main() {
         data_version: 1,
         access: String::new(),
     };
+    let empty = DataModel {
+        fields: Vec::new(),
+        tables: Vec::new(),
+    };
     let before = live();
     for i in 0..VIEWERS {
         // Viewer keys are a session digest: 64 hex characters.
-        engines.with_viewer(&format!("session:{i:064x}"), &key, 0, |_| ());
+        engines.with_viewer(&format!("session:{i:064x}"), &key, &empty, 0, |_| ());
     }
     let idle = (live() - before) as f64 / VIEWERS as f64;
     println!("figure viewer_idle_state_bytes {idle:.0}");
     let before = live();
     for i in 0..VIEWERS {
-        engines.with_viewer(&format!("session:{i:064x}"), &key, 1, |state| {
+        engines.with_viewer(&format!("session:{i:064x}"), &key, &empty, 1, |state| {
             state.select(3, vec![1, 5, 9])
         });
     }

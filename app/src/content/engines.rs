@@ -76,6 +76,9 @@ pub struct EngineStats {
 pub struct Engines {
     budget_bytes: usize,
     inner: Mutex<Inner>,
+    /// One gate per model being loaded: the requests that miss the same model at once (every
+    /// visitor's next click after a reload) wait for one load instead of each making their own.
+    loading: Mutex<HashMap<ModelKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Engines {
@@ -83,6 +86,7 @@ impl Engines {
         Engines {
             budget_bytes,
             inner: Mutex::new(Inner::default()),
+            loading: Mutex::new(HashMap::new()),
         }
     }
 
@@ -103,10 +107,25 @@ impl Engines {
         })
     }
 
+    /// The gate of a model's load: hold it while loading (and look in the cache again once
+    /// held: another request may have loaded it meanwhile); `insert` opens it for good.
+    pub fn load_gate(&self, key: &ModelKey) -> Arc<tokio::sync::Mutex<()>> {
+        self.loading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone()
+    }
+
     /// Keeps a freshly loaded model, dropping the least recently used others while the total
     /// is over the budget. A model bigger than the budget on its own is still served (and
     /// dropped first next time).
     pub fn insert(&self, key: ModelKey, model: Arc<DataModel>) -> Arc<DataModel> {
+        self.loading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
         let mut inner = self.lock();
         if let Some(existing) = inner.models.get(&key) {
             // Another request loaded it meanwhile: share that one.

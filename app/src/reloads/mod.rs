@@ -15,6 +15,8 @@ pub mod ui;
 
 /// Reloads one process runs at once; more wait their turn, queued.
 pub const MAX_RUNNING: usize = 2;
+/// Reloads one tenant may have queued or running at once: each holds a large load to come.
+pub const MAX_ACTIVE_PER_TENANT: i64 = 20;
 /// The longest a reload may take before it is stopped and marked failed.
 pub const MAX_DURATION_MS: i64 = 30 * 60 * 1000;
 /// How long a process's claim on a running reload lasts unless renewed; a reload whose claim ran

@@ -134,6 +134,15 @@ pub async fn create_reload(
             ReloadStatus::parse(&active.status).map_or("active", |s| s.label()).to_lowercase(),
         )));
     }
+    if store::active_in_tenant(&mut tx, &app.tenant_id).await? >= super::MAX_ACTIVE_PER_TENANT {
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "{} reloads of this tenant's apps are queued or running: try again when some have finished.",
+                super::MAX_ACTIVE_PER_TENANT
+            ),
+            retry_after_secs: 60,
+        });
+    }
     let prepared = prepare(&mut tx, &app.id, &principal.user_id, &changes).await?;
     if prepared.uploads.len() != changes.len() {
         return Err(AppError::invalid(
@@ -585,6 +594,15 @@ async fn reload_steps(
     for file_id in &prepared.dropped {
         storage.remove_app_file(&row.app_id, file_id);
     }
+    // The new model is served from memory at once, to signed-in viewers and visitors alike:
+    // their next request needs no snapshot read.
+    let key = crate::content::engines::ModelKey {
+        app_id: row.app_id.clone(),
+        data_version: version,
+        access: String::new(),
+    };
+    state.content.engines.insert(key.clone(), model.clone());
+    state.anonymous.engines.insert(key, model.clone());
     state.content.engines.new_data(&row.app_id, version);
     state.anonymous.engines.new_data(&row.app_id, version);
     Ok(tables)

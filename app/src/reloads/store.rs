@@ -98,6 +98,16 @@ pub async fn active_of_app(
     .await
 }
 
+/// How many reloads of a tenant are queued or running.
+pub async fn active_in_tenant(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reloads WHERE tenant_id = $1 AND status IN ('QUEUED', 'RELOADING', 'CANCELING')",
+    )
+    .bind(tenant_id)
+    .fetch_one(conn)
+    .await
+}
+
 /// Which reloads a list shows: one app's, or the tenant's; with a status; after a cursor.
 pub struct ListQuery<'a> {
     pub tenant_id: &'a str,

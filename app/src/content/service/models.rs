@@ -17,6 +17,11 @@ pub(super) async fn base_model(
     if let Some(model) = engines.cached(&key) {
         return Ok(model);
     }
+    let gate = engines.load_gate(&key);
+    let _loading = gate.lock().await;
+    if let Some(model) = engines.cached(&key) {
+        return Ok(model);
+    }
     let files = store::files_of_app(conn, &app.id).await?;
     // Rebuilt from its files, the app loads as its plan says (none stored: the default one).
     let plan_text = crate::modelling::store::load_plan(conn, &app.id).await?;
@@ -74,6 +79,11 @@ pub(super) async fn viewer_model(
         return Ok((key, base_model(state, engines, conn, app).await?));
     };
     // A reduction in memory serves without its whole model (which may have been evicted).
+    if let Some(model) = engines.cached(&key) {
+        return Ok((key, model));
+    }
+    let gate = engines.load_gate(&key);
+    let _reducing = gate.lock().await;
     if let Some(model) = engines.cached(&key) {
         return Ok((key, model));
     }

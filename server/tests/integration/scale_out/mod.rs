@@ -499,7 +499,52 @@ async fn a_share_removed_on_one_process_is_refused_on_another_at_once(t: TestDb)
     );
 }
 
+/// A reload on one process: the other serves the new data at its viewer's next request, with
+/// their selection kept (it still holds the old model to read the old codes by).
+async fn a_reload_on_one_process_is_served_by_another_with_the_selection_kept(t: TestDb) {
+    let w = world(&t).await;
+    let two = another_process(&t).await;
+    let north = SelectionChange::SelectValues {
+        field: "Region".into(),
+        values: vec!["North".into()],
+    };
+    let before = content::open_sheet(&two, &w.ali, &w.app.id, None, Some(north))
+        .await
+        .unwrap();
+    let reload = app::reloads::service::create_reload(
+        &t.state,
+        &w.anna,
+        &w.app.id,
+        vec![],
+        app::reloads::model::ReloadKind::Hub,
+    )
+    .await
+    .unwrap();
+    let mut status = reload.status;
+    for _ in 0..400 {
+        status = app::reloads::service::get_reload(&t.state, &w.anna, &reload.id)
+            .await
+            .unwrap()
+            .status;
+        if !status.is_active() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, app::reloads::model::ReloadStatus::Succeeded);
+    let after = content::open_sheet(&two, &w.ali, &w.app.id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(after.data_version, before.data_version + 1, "the new data");
+    assert_eq!(
+        regions(&after),
+        ["North"],
+        "the selection kept on process two"
+    );
+}
+
 on_both_databases!(
+    a_reload_on_one_process_is_served_by_another_with_the_selection_kept,
     a_viewers_selections_follow_them_to_another_process_and_survive_a_restart,
     housekeeping_runs_on_one_process_at_a_time,
     a_stopping_process_closes_websockets_with_the_reconnect_code,
