@@ -25,6 +25,7 @@ mod http_sharing;
 mod licences;
 mod modelling;
 mod reloads;
+mod reloads_killed;
 mod scale_out;
 mod security;
 mod sharing;

@@ -344,17 +344,30 @@ async fn one_reload_at_a_time_and_only_editors_reload(t: TestDb) {
 
 async fn a_replaced_file_goes_and_a_stopped_process_fails_its_reload(t: TestDb) {
     let (root, _ali, app_id) = sales_app(&t).await;
+    // A filter pane of the managers, whose column the new regions file no longer has.
+    let sheet = content::open_sheet(&t.state, &root, &app_id, None, None)
+        .await
+        .unwrap()
+        .sheet
+        .unwrap();
+    let managers = app::content::model::ChartSpec {
+        kind: app::content::model::ChartKind::FilterPane,
+        title: "Managers".into(),
+        dimensions: vec!["Manager".into()],
+        measures: vec![],
+        sort_by: app::content::model::SortBy::Dimension,
+        descending: false,
+        top: None,
+        hide_missing: false,
+    };
+    let chart = content::save_chart(&t.state, &root, &sheet.id, None, managers)
+        .await
+        .unwrap();
     let old: String = sqlx::query_scalar("SELECT id FROM data_files WHERE name = 'regions.csv'")
         .fetch_one(&t.state.db)
         .await
         .unwrap();
-    let regions = stage(
-        &t,
-        &root,
-        "regions.csv",
-        "Region,Manager\nNorth,Cy\nEast,Di\n",
-    )
-    .await;
+    let regions = stage(&t, &root, "regions.csv", "Region,Boss\nNorth,Cy\nEast,Di\n").await;
     let queued = reloads::create_reload(
         &t.state,
         &root,
@@ -379,6 +392,17 @@ async fn a_replaced_file_goes_and_a_stopped_process_fails_its_reload(t: TestDb) 
         "{files:?}"
     );
     assert!(!t.data_dir().join("apps").join(&app_id).join(&old).exists());
+    // The chart whose field is gone says so, by name; the app and the rest of its sheet serve.
+    let after = content::open_sheet(&t.state, &root, &app_id, None, None)
+        .await
+        .unwrap();
+    let pane = after.charts.iter().find(|c| c.id == chart).unwrap();
+    match &pane.data {
+        ChartData::Problem(words) => {
+            assert!(words.contains("no field \"Manager\" any more"), "{words}")
+        }
+        other => panic!("the managers' pane on data without managers: {other:?}"),
+    }
 
     // A reload whose process was killed: its claim runs out, and it is marked failed.
     sqlx::query("INSERT INTO reloads (id, tenant_id, app_id, user_id, kind, status, created_at, started_at, lease_owner, lease_until) SELECT 'gone', tenant_id, id, '', 'hub', 'RELOADING', 1, 1, 'a killed process', 2 FROM apps WHERE id = $1")

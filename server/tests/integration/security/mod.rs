@@ -9,7 +9,7 @@
 
 mod data;
 mod limits;
-mod over_http;
+pub(crate) mod over_http;
 mod section_access;
 
 use crate::common::world::{world, World, ALL, NORTH};

@@ -185,7 +185,7 @@ async fn requests_for_another_host_and_page_exits_over_http(t: TestDb) {
 }
 
 /// The server binary as a child process on this test's database and data directory.
-fn spawn_server(t: &TestDb, port: u16) -> std::process::Child {
+pub(crate) fn spawn_server(t: &TestDb, port: u16) -> std::process::Child {
     spawn_server_with(t, port, &[])
 }
 
@@ -204,7 +204,7 @@ fn spawn_server_with(t: &TestDb, port: u16, settings: &[(&str, &str)]) -> std::p
         .expect("the sightline binary starts")
 }
 
-async fn wait_until_up(base: &str) {
+pub(crate) async fn wait_until_up(base: &str) {
     for _ in 0..200 {
         if reqwest::get(format!("{base}/healthz"))
             .await
