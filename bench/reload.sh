@@ -68,7 +68,11 @@ again=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
 printf "figure first_load_s %.2f (POST /api/v1/apps from the uploaded file)\n" "$first"
 printf "figure reload_in_place_s %.2f (POST /api/v1/reloads until SUCCEEDED, the new data served; the first load took %.2f s)\n" "$again" "$first"
 
-run_wrk() { wrk -t2 -c64 -d"${DURATION:-15}"s --latency -s bench/visitors.lua "$1" >"$data/wrk.txt"; }
+run_wrk() {
+  runs=$(( ${runs:-0} + 1 ))
+  wrk -t2 -c64 -d"${DURATION:-15}"s --latency -s bench/visitors.lua "$1" >"$data/wrk.txt"
+  cp "$data/wrk.txt" "$data/wrk-$runs.txt"
+}
 p99() { awk '$1 == "99%" { print $2 }' "$data/wrk.txt"; }
 errors() {
   awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$data/wrk.txt"
@@ -106,3 +110,8 @@ during "" reloading
 echo "  (targets, for the linked app reloading: errors 0, p99 ratio at most 2)"
 during "$big" reloading_beside_big
 echo "  (no target: the $rows-row load takes both cores for seconds, beside the visitors)"
+# Sessions pile up over the runs (each lasts 15 minutes): a last run without a reload shows what
+# that alone costs.
+run_wrk "$link"
+echo "figure visitors_quiet_after_p99 $(p99) ($(awk '/Requests\/sec/ { print $2 }' "$data/wrk.txt") requests/s, errors $(errors); no reload, after the runs above)"
+grep -h '^status ' "$data"/wrk-*.txt 2>/dev/null | sort | uniq -c | sed 's/^/  answers other than 200: /' || true

@@ -12,12 +12,30 @@ pub const LARGE: usize = 1 << 18;
 /// 0: not set, the machine's cores.
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// A lower limit for the work of this thread alone (`with_threads`); 0: none.
+    static LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Threads a large question may use (1: the calling thread alone).
 pub fn threads() -> usize {
-    match THREADS.load(Ordering::Relaxed) {
+    let all = match THREADS.load(Ordering::Relaxed) {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
+    };
+    match LIMIT.with(std::cell::Cell::get) {
+        0 => all,
+        limit => limit.min(all),
     }
+}
+
+/// Runs `work` with at most `threads` threads for what it starts from this thread: background
+/// work (a reload's load) that must leave cores to the questions people are waiting for.
+pub fn with_threads<T>(threads: usize, work: impl FnOnce() -> T) -> T {
+    let before = LIMIT.with(|l| l.replace(threads.max(1)));
+    let out = work();
+    LIMIT.with(|l| l.set(before));
+    out
 }
 
 /// Sets the threads a large question may use; benchmarks measure one and two. 0: the machine's
@@ -108,6 +126,23 @@ mod tests {
         SETTING
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    #[test]
+    fn background_work_takes_at_most_the_threads_it_is_given_on_its_own_thread() {
+        let _one_at_a_time = lock();
+        super::set_threads(2);
+        assert_eq!(super::parts_for(1 << 22), 2);
+        let inside = super::with_threads(1, || super::parts_for(1 << 22));
+        assert_eq!(inside, 1, "the limit holds inside");
+        assert_eq!(super::parts_for(1 << 22), 2, "and ends with the work");
+        let elsewhere = super::with_threads(1, || {
+            std::thread::spawn(|| super::parts_for(1 << 22))
+                .join()
+                .unwrap()
+        });
+        assert_eq!(elsewhere, 2, "another thread's questions keep both");
+        super::set_threads(0);
     }
 
     #[test]

@@ -504,7 +504,9 @@ async fn reload_steps(
             .iter()
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
-        engine::DataModel::load(&plan, &named).map_err(|e| e.to_string())
+        // One core: the others keep answering the people looking at apps meanwhile.
+        engine::parallel::with_threads(1, || engine::DataModel::load(&plan, &named))
+            .map_err(|e| e.to_string())
     })
     .await
     .map_err(failed)?
