@@ -22,7 +22,9 @@ use crate::spaces::rules::SpaceType;
 use crate::state::AppState;
 
 /// The engine's value in its wire form, or the other way (the shapes are the same).
-fn convert<T: serde::de::DeserializeOwned>(value: &impl serde::Serialize) -> Result<T, AppError> {
+pub fn convert<T: serde::de::DeserializeOwned>(
+    value: &impl serde::Serialize,
+) -> Result<T, AppError> {
     serde_json::to_value(value)
         .and_then(serde_json::from_value)
         .map_err(AppError::internal)
@@ -91,13 +93,15 @@ async fn load(
         .iter()
         .map(|f| (f.name.clone(), storage.app_file(app_id, &f.id)))
         .collect();
-    read_and_load(paths, plan).await
+    read_and_load(paths, plan, 0).await
 }
 
-/// Reads `paths` and loads them under `plan` (off the async threads).
-async fn read_and_load(
+/// Reads `paths` and loads them under `plan` (off the async threads), on at most `threads`
+/// cores (0: as many as large questions get; background work such as a reload takes 1).
+pub async fn read_and_load(
     paths: Vec<(String, std::path::PathBuf)>,
     plan: engine::LoadPlan,
+    threads: usize,
 ) -> Result<(engine::Loaded, engine::LoadPlan), AppError> {
     tokio::task::spawn_blocking(move || {
         let mut contents = Vec::new();
@@ -108,8 +112,12 @@ async fn read_and_load(
             .iter()
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
-        let loaded = engine::DataModel::load(&plan, &named)
-            .map_err(|e| AppError::invalid("plan", e.to_string()))?;
+        let load = || engine::DataModel::load(&plan, &named);
+        let loaded = match threads {
+            0 => load(),
+            n => engine::parallel::with_threads(n, load),
+        }
+        .map_err(|e| AppError::invalid("plan", e.to_string()))?;
         Ok((loaded, plan))
     })
     .await
@@ -278,6 +286,6 @@ pub async fn preview_uploads(
         .iter()
         .map(|f| (f.name.clone(), storage.staging_file(&f.id)))
         .collect();
-    let (loaded, plan) = read_and_load(paths, plan).await?;
+    let (loaded, plan) = read_and_load(paths, plan, 0).await?;
     page(None, &plan, &loaded)
 }

@@ -59,9 +59,7 @@ async fn prepare(
         }
     }
     let plan = crate::modelling::service::plan_of(conn, app_id, &files).await?;
-    let plan: Plan =
-        serde_json::from_value(serde_json::to_value(&plan).map_err(AppError::internal)?)
-            .map_err(AppError::internal)?;
+    let plan: Plan = crate::modelling::service::convert(&plan)?;
     let names = |rows: &[content_store::FileRow]| -> Vec<FileName> {
         rows.iter()
             .map(|f| FileName {
@@ -132,7 +130,7 @@ pub async fn create_reload(
             match active.kind.as_str() { "chronos" => "on its schedule", _ => "started" },
             crate::timefmt::clock(active.created_at),
             active.user_name.as_deref().map(|n| format!(" by {n}")).unwrap_or_default(),
-            ReloadStatus::parse(&active.status).map_or("active", |s| s.label()).to_lowercase(),
+            active.status().label().to_lowercase(),
         )));
     }
     if store::active_in_tenant(&mut tx, &app.tenant_id).await? >= super::MAX_ACTIVE_PER_TENANT {

@@ -148,25 +148,11 @@ async fn reload_steps(
     let plan: engine::LoadPlan =
         crate::modelling::service::to_engine(&prepared.plan).map_err(failed)?;
     let plan_text = serde_json::to_string(&plan).map_err(failed)?;
-    let app_id = row.app_id.clone();
-    let promote = storage.clone();
-    let loaded = tokio::task::spawn_blocking(move || {
-        promote.promote(&app_id).map_err(|e| e.to_string())?;
-        let mut contents = Vec::new();
-        for (name, path) in paths {
-            contents.push((name, std::fs::read(&path).map_err(|e| e.to_string())?));
-        }
-        let named: Vec<(&str, &[u8])> = contents
-            .iter()
-            .map(|(n, b)| (n.as_str(), b.as_slice()))
-            .collect();
-        // One core: the others keep answering the people looking at apps meanwhile.
-        engine::parallel::with_threads(1, || engine::DataModel::load(&plan, &named))
-            .map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(failed)?
-    .map_err(Stopped::Failed)?;
+    storage.promote(&row.app_id).map_err(failed)?;
+    // One core: the others keep answering the people looking at apps meanwhile.
+    let (loaded, _) = crate::modelling::service::read_and_load(paths, plan, 1)
+        .await
+        .map_err(failed)?;
     let tables: Vec<TableRows> = loaded
         .report
         .tables
