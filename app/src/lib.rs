@@ -17,6 +17,7 @@ pub mod licences;
 pub mod modelling;
 pub mod paging;
 pub mod reloads;
+pub mod reload_tasks;
 pub mod sharing;
 pub mod shell;
 pub mod spaces;
