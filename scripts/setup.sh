@@ -60,6 +60,11 @@ test_tools() {
     say "Installing schemathesis (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
   fi
+  # Notices by email are tested against a real SMTP server (server/tests/integration/notices.rs).
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "Installing aiosmtpd (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2'
+  fi
   # The engine's differential test asks DuckDB (engine/tests/oracle/oracle.py).
   if ! python3 -c 'import duckdb' 2>/dev/null; then
     say "Installing DuckDB (PyPI)"

@@ -150,9 +150,19 @@ pub const METRICS_TOKEN: Setting = text(
     "",
     "`/metrics` answers a request with `Authorization: Bearer <this>`; empty: `/metrics` is off",
 );
+pub const SMTP_SERVER: Setting = text(
+    "smtp_server",
+    "",
+    "`host:port` of an SMTP server (plain SMTP, as a local relay speaks it) for notices by email; empty: notices in the portal only",
+);
+pub const MAIL_FROM: Setting = text(
+    "mail_from",
+    "sightline@localhost",
+    "the sender of notices by email",
+);
 
 /// Every setting, in the order `Leptos.toml` and the README list them.
-pub const ALL: [Setting; 20] = [
+pub const ALL: [Setting; 22] = [
     DATA_DIR,
     DATABASE_URL,
     LISTEN,
@@ -173,6 +183,8 @@ pub const ALL: [Setting; 20] = [
     ANONYMOUS_SESSIONS_PER_ADDRESS,
     ANONYMOUS_MEMORY_BUDGET_MB,
     METRICS_TOKEN,
+    SMTP_SERVER,
+    MAIL_FROM,
 ];
 
 pub const MINUTE_MS: i64 = 60 * 1000;
@@ -196,6 +208,24 @@ pub struct Settings {
     /// Memory the loaded app models may use together; past it, the least recently used go.
     pub memory_budget_bytes: usize,
     pub anonymous: AnonymousSettings,
+    pub mail: MailSettings,
+}
+
+/// Where notices by email go out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// `host:port`; empty: no email, notices in the portal only.
+    pub smtp_server: String,
+    pub from: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_server: SMTP_SERVER.text().into(),
+            from: MAIL_FROM.text().into(),
+        }
+    }
 }
 
 /// How anonymous visitors are served.
@@ -241,6 +271,7 @@ impl Default for Settings {
             max_staged_bytes: MAX_STAGED_MB.number() as u64 * MB,
             memory_budget_bytes: (MEMORY_BUDGET_MB.number() as u64 * MB) as usize,
             anonymous: AnonymousSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }

@@ -203,6 +203,10 @@ impl Config {
                     as u32,
                 memory_budget_bytes: megabytes(setting::ANONYMOUS_MEMORY_BUDGET_MB)? as usize,
             },
+            mail: app::settings::MailSettings {
+                smtp_server: source.text(setting::SMTP_SERVER).trim().to_string(),
+                from: source.text(setting::MAIL_FROM).trim().to_string(),
+            },
         };
         let json_logs = match source.text(setting::LOG_FORMAT).as_str() {
             "json" => true,

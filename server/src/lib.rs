@@ -388,6 +388,24 @@ fn spawn_reload_watch(state: AppState) {
     });
 }
 
+/// Runs the reload schedules whose time has come, every few seconds; each run is taken by one
+/// process only, so every process runs this.
+fn spawn_reload_schedules(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(app::reload_tasks::TICK_MS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if state.lifecycle.is_draining() {
+                continue;
+            }
+            if let Err(error) = app::reload_tasks::service::run_due_tasks(&state).await {
+                tracing::warn!(%error, "running the reload schedules failed");
+            }
+        }
+    });
+}
+
 /// Serves until `shutdown` resolves, then finishes the requests under way.
 pub async fn serve(
     listener: TcpListener,
@@ -398,6 +416,7 @@ pub async fn serve(
     spawn_housekeeping(state.clone());
     spawn_anonymous_flush(state.clone());
     spawn_reload_watch(state.clone());
+    spawn_reload_schedules(state.clone());
     // Stopping: readiness fails and websockets close with "reconnect" (they would otherwise
     // hold the shutdown open); requests under way finish.
     let lifecycle = state.lifecycle.clone();

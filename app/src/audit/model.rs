@@ -98,11 +98,15 @@ pub enum AuditAction {
     CollabSettings,
     ReloadCreate,
     ReloadCancel,
+    ReloadTaskCreate,
+    ReloadTaskUpdate,
+    ReloadTaskDelete,
+    ReloadTaskDisable,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 60] = [
+    pub const ALL: [AuditAction; 64] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
         AuditAction::AuthSignOut,
@@ -163,6 +167,10 @@ impl AuditAction {
         AuditAction::CollabSettings,
         AuditAction::ReloadCreate,
         AuditAction::ReloadCancel,
+        AuditAction::ReloadTaskCreate,
+        AuditAction::ReloadTaskUpdate,
+        AuditAction::ReloadTaskDelete,
+        AuditAction::ReloadTaskDisable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -227,6 +235,10 @@ impl AuditAction {
             AuditAction::CollabSettings => "collab.settings",
             AuditAction::ReloadCreate => "reload.create",
             AuditAction::ReloadCancel => "reload.cancel",
+            AuditAction::ReloadTaskCreate => "reload_task.create",
+            AuditAction::ReloadTaskUpdate => "reload_task.update",
+            AuditAction::ReloadTaskDelete => "reload_task.delete",
+            AuditAction::ReloadTaskDisable => "reload_task.disable",
         }
     }
 }

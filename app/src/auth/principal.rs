@@ -35,6 +35,10 @@ pub enum Credential {
     },
     /// The command line on the server itself.
     Console,
+    /// A reload schedule, acting for its owner.
+    Schedule {
+        task_id: String,
+    },
 }
 
 impl Principal {

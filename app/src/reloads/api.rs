@@ -35,3 +35,22 @@ pub async fn cancel_reload(reload_id: String) -> Result<Reload, AppError> {
     let (state, principal) = context()?;
     respond(super::service::cancel_reload(&state, &principal, &reload_id).await)
 }
+
+/// The reloads of every app in the tenant's shared and managed spaces, for those who manage the
+/// spaces; with a status (`FAILED`), a page at a time.
+#[server(input = Json)]
+pub async fn list_tenant_reloads(
+    status: Option<String>,
+    next: Option<String>,
+) -> Result<ReloadPage, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    let query = super::service::ReloadQuery {
+        app_id: None,
+        status: status.as_deref().and_then(ReloadStatus::parse),
+        limit: 25,
+        next,
+        ..Default::default()
+    };
+    respond(super::service::list_reloads(&state, &principal, query).await)
+}

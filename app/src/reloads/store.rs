@@ -21,6 +21,8 @@ pub struct ReloadRow {
     pub log: String,
     pub error: String,
     pub tables: String,
+    /// The schedule that started it; empty: none.
+    pub task_id: String,
 }
 
 impl ReloadRow {
@@ -48,7 +50,7 @@ impl ReloadRow {
     }
 }
 
-const SELECT: &str = "SELECT r.id, r.tenant_id, r.app_id, a.name AS app_name, r.user_id, u.name AS user_name, r.kind, r.status, r.changes, r.created_at, r.started_at, r.ended_at, r.log, r.error, r.tables FROM reloads r JOIN apps a ON a.id = r.app_id LEFT JOIN users u ON u.id = r.user_id";
+const SELECT: &str = "SELECT r.id, r.tenant_id, r.app_id, a.name AS app_name, r.user_id, u.name AS user_name, r.kind, r.status, r.changes, r.created_at, r.started_at, r.ended_at, r.log, r.error, r.tables, r.task_id FROM reloads r JOIN apps a ON a.id = r.app_id LEFT JOIN users u ON u.id = r.user_id";
 
 pub struct NewReload<'a> {
     pub id: &'a str,
@@ -59,11 +61,12 @@ pub struct NewReload<'a> {
     pub changes: &'a str,
     pub now: i64,
     pub process: &'a str,
+    pub task_id: &'a str,
 }
 
 /// A reload, queued and claimed by the process that will run it.
 pub async fn insert(conn: &mut AnyConnection, new: NewReload<'_>) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO reloads (id, tenant_id, app_id, user_id, kind, status, changes, created_at, lease_owner, lease_until) VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9)")
+    sqlx::query("INSERT INTO reloads (id, tenant_id, app_id, user_id, kind, status, changes, created_at, lease_owner, lease_until, task_id) VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9, $10)")
         .bind(new.id)
         .bind(new.tenant_id)
         .bind(new.app_id)
@@ -73,6 +76,7 @@ pub async fn insert(conn: &mut AnyConnection, new: NewReload<'_>) -> sqlx::Resul
         .bind(new.now)
         .bind(new.process)
         .bind(new.now + super::LEASE_MS)
+        .bind(new.task_id)
         .execute(conn)
         .await?;
     Ok(())

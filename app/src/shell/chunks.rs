@@ -64,6 +64,10 @@ fn admin_page(segments: &[&str]) -> AnyView {
         ["admin", "licences"] => {
             view! { <Guarded need=ManageDirectory><LicencesPage/></Guarded> }.into_any()
         }
+        ["admin", "reloads"] => {
+            view! { <Guarded need=Permission::ManageSpaces><crate::reloads::ui::TenantReloadsPage/></Guarded> }
+                .into_any()
+        }
         ["admin", "embedding"] => {
             view! { <Guarded need=ManageAllowedOrigins><EmbeddingPage/></Guarded> }.into_any()
         }
@@ -102,6 +106,7 @@ fn work_page(segments: &[&str]) -> AnyView {
             view! { <Guarded><crate::modelling::ui::DataModelPage/></Guarded> }.into_any()
         }
         ["account"] => view! { <Guarded><AccountPage/></Guarded> }.into_any(),
+        ["notices"] => view! { <Guarded><crate::notices::ui::NoticesPage/></Guarded> }.into_any(),
         ["invite", _] => view! { <InvitePage/> }.into_any(),
         ["collab", "join", _] => view! { <JoinPage/> }.into_any(),
         ["collab", _] => view! { <SessionPage/> }.into_any(),

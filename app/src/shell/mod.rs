@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=path!("/invite/:token") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/account") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/notices") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/spaces") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/spaces/:id") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/spaces/:id/members") view={Lazy::<chunks::WorkPages>::new()}/>
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/admin/audit") view={Lazy::<chunks::AdminPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/admin/licences") view={Lazy::<chunks::AdminPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/admin/embedding") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/reloads") view={Lazy::<chunks::AdminPages>::new()}/>
                 </Routes>
             </Frame>
         </Router>
@@ -165,6 +167,7 @@ fn Nav(user: CurrentUser) -> impl IntoView {
     let admin = user.has(Permission::ManageDirectory);
     let audit = user.has(Permission::ViewAuditLog);
     let embedding = user.has(Permission::ManageAllowedOrigins);
+    let reloads = user.has(Permission::ManageSpaces);
     view! {
         <span class="tenant-name" title="Tenant">{user.tenant_name.clone()}</span>
         <nav class="nav" aria-label="Main">
@@ -177,6 +180,8 @@ fn Nav(user: CurrentUser) -> impl IntoView {
             })}
             {audit.then(|| view! { <A href="/admin/audit">"Audit log"</A> })}
             {embedding.then(|| view! { <A href="/admin/embedding">"Embedding"</A> })}
+            {reloads.then(|| view! { <A href="/admin/reloads">"Reloads"</A> })}
+            <crate::notices::ui::NoticesLink/>
             {user.is_tenant_admin.then(|| view! { <A href="/admin/licences">"Licences"</A> })}
         </nav>
     }

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod licenses;
 pub mod model;
 pub mod patch;
+pub mod reload_tasks;
 pub mod reloads;
 pub mod roles;
 pub mod spaces;
@@ -195,6 +196,12 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reloads::list, reloads::create))
         .routes(routes!(reloads::get))
         .routes(routes!(reloads::cancel))
+        .routes(routes!(reload_tasks::list, reload_tasks::create))
+        .routes(routes!(
+            reload_tasks::get,
+            reload_tasks::update,
+            reload_tasks::delete
+        ))
 }
 
 pub fn router() -> Router<AppState> {

@@ -24,6 +24,7 @@ mod http_reloads;
 mod http_sharing;
 mod licences;
 mod modelling;
+mod reload_tasks;
 mod reloads;
 mod reloads_killed;
 mod scale_out;

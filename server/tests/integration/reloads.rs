@@ -27,7 +27,12 @@ on_both_databases!(
     a_replaced_file_goes_and_a_stopped_process_fails_its_reload,
 );
 
-async fn stage(t: &TestDb, who: &app::auth::principal::Principal, name: &str, csv: &str) -> String {
+pub(crate) async fn stage(
+    t: &TestDb,
+    who: &app::auth::principal::Principal,
+    name: &str,
+    csv: &str,
+) -> String {
     content::stage_file(&t.state, who, name, csv.as_bytes())
         .await
         .unwrap()
@@ -35,7 +40,7 @@ async fn stage(t: &TestDb, who: &app::auth::principal::Principal, name: &str, cs
 }
 
 /// The app of November's sales and the regions, in a shared space where Ali is a consumer.
-async fn sales_app(
+pub(crate) async fn sales_app(
     t: &TestDb,
 ) -> (
     app::auth::principal::Principal,
@@ -87,7 +92,7 @@ async fn sales_app(
 }
 
 /// Waits for a reload to end, as a page polling its record would.
-async fn ended(t: &TestDb, who: &app::auth::principal::Principal, id: &str) -> Reload {
+pub(crate) async fn ended(t: &TestDb, who: &app::auth::principal::Principal, id: &str) -> Reload {
     for _ in 0..400 {
         let reload = reloads::get_reload(&t.state, who, id).await.unwrap();
         if !reload.status.is_active() {

@@ -221,7 +221,10 @@ fn AppView(
         </div>
         {access_rules.then(|| view! { <crate::content::ui::SectionAccess app_id=access_app.clone()/> })}
         {(app.space_type == SpaceType::Managed).then(|| view! { <crate::anonymous::ui::AnonymousAccess app_id=app.id.clone() on_change/> })}
-        {reloadable.then(|| view! { <crate::reloads::ui::ReloadPanel app_id=reload_app/> })}
+        {reloadable.then(|| view! {
+            <crate::reloads::ui::ReloadPanel app_id=reload_app.clone()/>
+            <crate::reload_tasks::ui::SchedulePanel app_id=reload_app/>
+        })}
         <crate::collab::ui::AppCollabSwitch app_id=app.id.clone()/>
     }
 }

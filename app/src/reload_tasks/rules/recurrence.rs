@@ -302,7 +302,8 @@ pub fn parse_rule(line: &str) -> Result<Rule, String> {
             other => return Err(format!("{other} is not part of a recurrence rule.")),
         }
     }
-    rule.freq = freq.ok_or("A recurrence rule needs FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY).")?;
+    rule.freq =
+        freq.ok_or("A recurrence rule needs FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY).")?;
     if rule.count.is_some() && rule.until.is_some() {
         return Err("A rule has COUNT or UNTIL, not both.".into());
     }
@@ -314,7 +315,9 @@ pub fn parse_rule(line: &str) -> Result<Rule, String> {
         return Err("A weekday's place in a YEARLY rule needs BYMONTH.".into());
     }
     if rule.by_minute.len() > MAX_MINUTES {
-        return Err(format!("A rule names at most {MAX_MINUTES} minutes of the hour."));
+        return Err(format!(
+            "A rule names at most {MAX_MINUTES} minutes of the hour."
+        ));
     }
     if rule.by_second.len() > 1 {
         return Err("A rule names at most one second (BYSECOND).".into());
@@ -349,8 +352,18 @@ fn ordinal(n: i8) -> String {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// A rule in words, for the pages: "Every day at 08:00 and 14:00", "Every 2 weeks on Monday and
@@ -373,7 +386,13 @@ pub fn describe(rule: &Rule, start: Civil) -> String {
         rule.by_hour.iter().map(|&h| h as u32).collect()
     };
     let second = rule.by_second.first().map(|&s| s as u32).unwrap_or(second);
-    let secs = |s: u32| if s == 0 { String::new() } else { format!(":{s:02}") };
+    let secs = |s: u32| {
+        if s == 0 {
+            String::new()
+        } else {
+            format!(":{s:02}")
+        }
+    };
     let mut text = match rule.freq {
         Freq::Hourly => format!(
             "{} at {} past",
@@ -444,8 +463,12 @@ pub fn describe(rule: &Rule, start: Civil) -> String {
     }
     match (&rule.count, &rule.until) {
         (Some(n), _) => text.push_str(&format!(", {n} times")),
-        (_, Some(Until::Utc(c))) => text.push_str(&format!(", until {} UTC", c.iso().replace('T', " "))),
-        (_, Some(Until::Local(c))) => text.push_str(&format!(", until {}", c.iso().replace('T', " "))),
+        (_, Some(Until::Utc(c))) => {
+            text.push_str(&format!(", until {} UTC", c.iso().replace('T', " ")))
+        }
+        (_, Some(Until::Local(c))) => {
+            text.push_str(&format!(", until {}", c.iso().replace('T', " ")))
+        }
         _ => {}
     }
     text
@@ -474,18 +497,48 @@ mod tests {
     fn rules_read_as_qlik_writes_them_and_in_words() {
         let start = Civil::parse_iso("2027-03-01T08:00:00").unwrap();
         let cases = [
-            ("RRULE:FREQ=DAILY;INTERVAL=1;BYHOUR=8;BYMINUTE=0;BYSECOND=0", "Every day at 08:00"),
-            ("RRULE:FREQ=DAILY;BYHOUR=8,12,16;BYMINUTE=30", "Every day at 08:30, 12:30 and 16:30"),
-            ("RRULE:FREQ=HOURLY;INTERVAL=2;BYMINUTE=15", "Every 2 hours at :15 past"),
-            ("RRULE:FREQ=HOURLY;BYMINUTE=0,30", "Every hour at :00 and :30 past"),
-            ("RRULE:FREQ=WEEKLY;BYDAY=MO,FR;BYHOUR=9;BYMINUTE=30", "Every week on Monday and Friday at 09:30"),
+            (
+                "RRULE:FREQ=DAILY;INTERVAL=1;BYHOUR=8;BYMINUTE=0;BYSECOND=0",
+                "Every day at 08:00",
+            ),
+            (
+                "RRULE:FREQ=DAILY;BYHOUR=8,12,16;BYMINUTE=30",
+                "Every day at 08:30, 12:30 and 16:30",
+            ),
+            (
+                "RRULE:FREQ=HOURLY;INTERVAL=2;BYMINUTE=15",
+                "Every 2 hours at :15 past",
+            ),
+            (
+                "RRULE:FREQ=HOURLY;BYMINUTE=0,30",
+                "Every hour at :00 and :30 past",
+            ),
+            (
+                "RRULE:FREQ=WEEKLY;BYDAY=MO,FR;BYHOUR=9;BYMINUTE=30",
+                "Every week on Monday and Friday at 09:30",
+            ),
             ("FREQ=WEEKLY;INTERVAL=2", "Every 2 weeks on Monday at 08:00"),
-            ("RRULE:FREQ=MONTHLY;BYDAY=-1FR;BYHOUR=6;BYMINUTE=0", "Every month on the last Friday at 06:00"),
-            ("RRULE:FREQ=MONTHLY;BYMONTHDAY=-1", "Every month on day the last at 08:00"),
-            ("RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15;COUNT=6", "Every month on day 1 and 15 at 08:00, 6 times"),
+            (
+                "RRULE:FREQ=MONTHLY;BYDAY=-1FR;BYHOUR=6;BYMINUTE=0",
+                "Every month on the last Friday at 06:00",
+            ),
+            (
+                "RRULE:FREQ=MONTHLY;BYMONTHDAY=-1",
+                "Every month on day the last at 08:00",
+            ),
+            (
+                "RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15;COUNT=6",
+                "Every month on day 1 and 15 at 08:00, 6 times",
+            ),
             ("RRULE:FREQ=YEARLY", "Every year on day 1 of March at 08:00"),
-            ("RRULE:FREQ=DAILY;UNTIL=20271231T235900Z", "Every day at 08:00, until 2027-12-31 23:59:00 UTC"),
-            ("rrule:freq=daily;byday=mo,tu,we,th,fr", "Every day on Monday, Tuesday, Wednesday, Thursday and Friday at 08:00"),
+            (
+                "RRULE:FREQ=DAILY;UNTIL=20271231T235900Z",
+                "Every day at 08:00, until 2027-12-31 23:59:00 UTC",
+            ),
+            (
+                "rrule:freq=daily;byday=mo,tu,we,th,fr",
+                "Every day on Monday, Tuesday, Wednesday, Thursday and Friday at 08:00",
+            ),
         ];
         for (line, words) in cases {
             let rule = parse_rule(line).unwrap_or_else(|e| panic!("{line}: {e}"));
@@ -501,13 +554,19 @@ mod tests {
             ("RRULE:FREQ=FORTNIGHTLY", "not a frequency"),
             ("DTSTART:20270101T000000Z", "startDateTime"),
             ("EXDATE:20270101T000000Z", "EXDATE lines are not taken"),
-            ("RRULE:FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU", "BYSETPOS is not taken"),
+            (
+                "RRULE:FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU",
+                "BYSETPOS is not taken",
+            ),
             ("RRULE:FREQ=DAILY;BYHOUR=24", "BYHOUR=24"),
             ("RRULE:FREQ=DAILY;BYMONTHDAY=0", "BYMONTHDAY=0"),
             ("RRULE:FREQ=WEEKLY;BYDAY=1MO", "MONTHLY rules"),
             ("RRULE:FREQ=MONTHLY;BYDAY=XX", "not a weekday"),
             ("RRULE:FREQ=MONTHLY;BYDAY=9MO", "1 to 5"),
-            ("RRULE:FREQ=HOURLY;BYMINUTE=0,10,20,30,40", "at most 4 minutes"),
+            (
+                "RRULE:FREQ=HOURLY;BYMINUTE=0,10,20,30,40",
+                "at most 4 minutes",
+            ),
             ("RRULE:FREQ=DAILY;COUNT=2;UNTIL=20270101", "not both"),
             ("RRULE:FREQ=DAILY;UNTIL=2027-01-01", "not a date"),
             ("RRULE:FREQ=DAILY;COUNT=0", "COUNT=0"),
@@ -529,7 +588,12 @@ mod tests {
             Civil::parse_iso("2027-03-28T02:30:15.000").map(Civil::iso),
             Some("2027-03-28T02:30:15".into())
         );
-        for bad in ["2027-02-29T00:00:00", "2027-13-01T00:00", "tomorrow", "2027-01-01T25:00"] {
+        for bad in [
+            "2027-02-29T00:00:00",
+            "2027-13-01T00:00",
+            "tomorrow",
+            "2027-01-01T25:00",
+        ] {
             assert_eq!(Civil::parse_iso(bad), None, "{bad}");
         }
     }

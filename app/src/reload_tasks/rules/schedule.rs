@@ -14,6 +14,7 @@ const HOUR_MS: i64 = 3_600_000;
 pub struct Schedule {
     rules: Vec<Rule>,
     zone: TimeZone,
+    zone_name: String,
     start: Civil,
     start_ms: i64,
     end_ms: Option<i64>,
@@ -60,7 +61,10 @@ impl Schedule {
         end: &str,
     ) -> Result<Schedule, String> {
         if recurrence.is_empty() {
-            return Err("A schedule needs a recurrence rule, such as RRULE:FREQ=DAILY;BYHOUR=8;BYMINUTE=0.".into());
+            return Err(
+                "A schedule needs a recurrence rule, such as RRULE:FREQ=DAILY;BYHOUR=8;BYMINUTE=0."
+                    .into(),
+            );
         }
         if recurrence.len() > 10 {
             return Err("A schedule has at most 10 recurrence rules.".into());
@@ -70,15 +74,35 @@ impl Schedule {
             .map(|line| parse_rule(line).map_err(|e| format!("{line}: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
         let (start_text, start_offset) = split_offset(start.trim());
-        let zone = match (time_zone.trim(), start_offset) {
-            ("", Some(offset)) => TimeZone::fixed(
-                jiff::tz::Offset::from_seconds(offset)
-                    .map_err(|_| format!("{start}: the offset is out of range."))?,
+        let fixed = |offset: i32| -> Result<(TimeZone, String), String> {
+            let zone = jiff::tz::Offset::from_seconds(offset)
+                .map(TimeZone::fixed)
+                .map_err(|_| format!("{start}: the offset is out of range."))?;
+            let name = match offset {
+                0 => "UTC".to_string(),
+                o => format!(
+                    "{}{:02}:{:02}",
+                    if o < 0 { '-' } else { '+' },
+                    o.abs() / 3600,
+                    o.abs() / 60 % 60
+                ),
+            };
+            Ok((zone, name))
+        };
+        let (zone, zone_name) = match (time_zone.trim(), start_offset) {
+            ("", Some(offset)) => fixed(offset)?,
+            ("", None) => (TimeZone::UTC, "UTC".to_string()),
+            // A fixed offset as a zone: "+01:00".
+            (name, _) if name.starts_with(['+', '-']) => match split_offset(&format!("T{name}")) {
+                (_, Some(offset)) => fixed(offset)?,
+                _ => return Err(format!("\"{name}\" is not an offset such as +01:00.")),
+            },
+            (name, _) => (
+                TimeZone::get(name).map_err(|_| {
+                    format!("\"{name}\" is not a time zone: use a name of the IANA database, such as Europe/Paris or America/New_York.")
+                })?,
+                name.to_string(),
             ),
-            ("", None) => TimeZone::UTC,
-            (name, _) => TimeZone::get(name).map_err(|_| {
-                format!("\"{name}\" is not a time zone: use a name of the IANA database, such as Europe/Paris or America/New_York.")
-            })?,
         };
         let read = |text: &str, offset: Option<i32>, what: &str| -> Result<Civil, String> {
             let civil = Civil::parse_iso(text).ok_or_else(|| {
@@ -107,6 +131,7 @@ impl Schedule {
             end_ms: None,
             start,
             zone,
+            zone_name,
         };
         schedule.start_ms = schedule.to_ms(start);
         schedule.end_ms = end.map(|e| schedule.to_ms(e));
@@ -119,6 +144,16 @@ impl Schedule {
     /// The start, in the task's time zone.
     pub fn start(&self) -> Civil {
         self.start
+    }
+
+    /// The time zone's name as kept: an IANA name, `UTC`, or a fixed offset such as `+01:00`.
+    pub fn zone_name(&self) -> &str {
+        &self.zone_name
+    }
+
+    /// The end, in the task's time zone.
+    pub fn end(&self) -> Option<Civil> {
+        self.end_ms.map(|ms| self.local(ms))
     }
 
     /// The rules, read.
@@ -374,7 +409,11 @@ fn days_of_month(rule: &Rule, year: i64, month: u32, start_day: u32) -> Vec<i64>
         rule.by_month_day
             .iter()
             .filter_map(|&d| {
-                let d = if d > 0 { d as i32 } else { dim as i32 + 1 + d as i32 };
+                let d = if d > 0 {
+                    d as i32
+                } else {
+                    dim as i32 + 1 + d as i32
+                };
                 (1..=dim as i32).contains(&d).then_some(d as u32)
             })
             .collect()
@@ -388,7 +427,12 @@ fn days_of_month(rule: &Rule, year: i64, month: u32, start_day: u32) -> Vec<i64>
             match spec.nth {
                 0 => days.extend(matching),
                 n if n > 0 => days.extend(matching.get(n as usize - 1)),
-                n => days.extend(matching.len().checked_sub((-n) as usize).map(|i| matching[i])),
+                n => days.extend(
+                    matching
+                        .len()
+                        .checked_sub((-n) as usize)
+                        .map(|i| matching[i]),
+                ),
             }
         }
         days

@@ -22,8 +22,10 @@ use crate::sharing::rules::{Access, AppAction};
 use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
 
+pub mod ended;
 mod running;
 
+pub use ended::{ended, refused};
 pub use running::run;
 
 fn check_reloader(access: &Access) -> Result<(), AppError> {
@@ -108,6 +110,10 @@ pub async fn create_reload(
     changes: Vec<DataChange>,
     kind: ReloadKind,
 ) -> Result<Reload, AppError> {
+    let task_id = match &principal.credential {
+        crate::auth::principal::Credential::Schedule { task_id } => task_id.as_str(),
+        _ => "",
+    };
     if changes.len() > crate::content::rules::MAX_FILES_PER_APP {
         return Err(AppError::invalid(
             "changes",
@@ -160,6 +166,7 @@ pub async fn create_reload(
             changes: &serde_json::to_string(&changes).map_err(AppError::internal)?,
             now,
             process: &state.lifecycle.process_id,
+            task_id,
         },
     )
     .await?;
@@ -360,5 +367,10 @@ pub async fn cancel_reload(
 /// failed. Returns how many.
 pub async fn fail_abandoned_reloads(state: &AppState) -> Result<usize, AppError> {
     let mut conn = state.db.acquire().await?;
-    Ok(store::fail_abandoned(&mut conn, state.now()).await?.len())
+    let failed = store::fail_abandoned(&mut conn, state.now()).await?;
+    drop(conn);
+    for id in &failed {
+        ended(state, id, None).await;
+    }
+    Ok(failed.len())
 }

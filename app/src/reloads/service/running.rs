@@ -85,16 +85,17 @@ pub async fn run(state: AppState, id: String) {
             (now - started) as f64 / 1000.0
         ));
         let log = rules::bounded_log(&log.join("\n"), MAX_LOG_CHARS);
-        match state.db.acquire().await {
-            Ok(mut conn) => {
-                if let Err(error) =
-                    store::finish(&mut conn, &id, status, &log, &error, &tables, now).await
-                {
-                    tracing::error!(%id, %error, "recording a reload's end failed");
-                }
-            }
-            Err(error) => tracing::error!(%id, %error, "recording a reload's end failed"),
-        }
+        super::ended(
+            &state,
+            &id,
+            Some(super::ended::End {
+                status,
+                log: &log,
+                error: &error,
+                tables: &tables,
+            }),
+        )
+        .await;
     }
     renewing.abort();
 }

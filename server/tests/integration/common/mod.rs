@@ -94,6 +94,15 @@ impl TestDb {
         }
     }
 
+    /// Which database the test runs on.
+    pub fn backend(&self) -> Backend {
+        if self.postgres.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
     /// The test's data directory (its SQLite database, uploads and app data).
     pub fn data_dir(&self) -> &std::path::Path {
         &self.dir

@@ -2,6 +2,10 @@
 //! put in its place (appended to a table, replacing a table's data, or a table of its own), and
 //! the history, refreshed every second while a reload is under way.
 
+mod tenant;
+
+pub use tenant::TenantReloadsPage;
+
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -216,7 +220,12 @@ pub fn ReloadPanel(app_id: String) -> impl IntoView {
 }
 
 #[component]
-fn History(history: RwSignal<Option<ReloadPage>>) -> impl IntoView {
+pub(crate) fn History(
+    history: RwSignal<Option<ReloadPage>>,
+    /// Name each reload's app (a list across apps).
+    #[prop(optional)]
+    with_app: bool,
+) -> impl IntoView {
     move || {
         history.get().map(|page| {
             if page.reloads.is_empty() {
@@ -225,7 +234,7 @@ fn History(history: RwSignal<Option<ReloadPage>>) -> impl IntoView {
             view! {
                 <div class="table-scroll"><table class="table reload-history">
                     <caption>"Reloads, newest first"</caption>
-                    <thead><tr><th scope="col">"Status"</th><th scope="col">"Started"</th><th scope="col">"By"</th><th scope="col">"Took"</th><th scope="col">"Rows"</th><th scope="col">"Log"</th></tr></thead>
+                    <thead><tr>{with_app.then(|| view! { <th scope="col">"App"</th> })}<th scope="col">"Status"</th><th scope="col">"Started"</th><th scope="col">"By"</th><th scope="col">"Took"</th><th scope="col">"Rows"</th><th scope="col">"Log"</th></tr></thead>
                     <tbody>
                         {page.reloads.into_iter().map(|r| {
                             let took = r.started_at.zip(r.ended_at)
@@ -241,6 +250,7 @@ fn History(history: RwSignal<Option<ReloadPage>>) -> impl IntoView {
                             let class = format!("status status-{}", r.status.as_str().to_lowercase());
                             view! {
                                 <tr>
+                                    {with_app.then(|| view! { <td><a href=format!("/apps/{}", r.app_id)>{r.app_name.clone()}</a></td> })}
                                     <td><span class=class>{r.status.label()}</span>
                                         {(!r.error.is_empty()).then(|| view! { <div class="small reload-error">{r.error.clone()}</div> })}</td>
                                     <td>{crate::timefmt::short(r.created_at)}</td>
