@@ -209,3 +209,144 @@ async fn the_reload_routes_queue_report_list_and_cancel_in_qliks_shapes(t: TestD
     let (status, _) = live.api(Method::GET, "/api/v1/reloads/nope", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+on_both_databases!(the_reload_task_routes_create_list_update_and_delete_in_qliks_shapes,);
+
+/// `/api/v1/reload-tasks`, in the shapes `@qlik/api`'s `reloadTasks` client reads.
+async fn the_reload_task_routes_create_list_update_and_delete_in_qliks_shapes(t: TestDb) {
+    let live = start(t).await;
+    let root = live.t.principal("root@acme.test").await;
+    let file = app::content::service::stage_file(
+        &live.t.state,
+        &root,
+        "sales.csv",
+        b"Month,Amount\nNov,10\n",
+    )
+    .await
+    .unwrap()
+    .id;
+    let app = app::content::service::create_app_from_uploads(
+        &live.t.state,
+        &root,
+        app::apps::model::NewApp {
+            name: "Sales".into(),
+            ..Default::default()
+        },
+        vec![file],
+    )
+    .await
+    .unwrap();
+
+    let body = json!({
+        "appId": app.id,
+        "type": "scheduled_reload",
+        "partial": false,
+        "autoReload": false,
+        "timeZone": "America/New_York",
+        "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO,FR;BYHOUR=7;BYMINUTE=30;BYSECOND=0"],
+        "startDateTime": "2026-12-01T00:00:00",
+        "endDateTime": "2027-12-31T23:59:00",
+    });
+    let (status, task) = live
+        .api(Method::POST, "/api/v1/reload-tasks", Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    assert_eq!(task["state"], "Enabled");
+    assert_eq!(task["appId"], json!(app.id));
+    assert_eq!(task["userId"], json!(root.user_id));
+    assert_eq!(task["timeZone"], "America/New_York");
+    assert_eq!(task["startDateTime"], "2026-12-01T00:00:00");
+    assert_eq!(task["endDateTime"], "2027-12-31T23:59:00");
+    // The clock is at Monday 2026-11-23 09:00 UTC; the start is 1 December, a Tuesday: the first
+    // run is Friday the 4th at 07:30 in New York, 12:30 UTC.
+    assert_eq!(
+        task["nextExecutionTime"], "2026-12-04T12:30:00.000Z",
+        "{task}"
+    );
+    let id = task["id"].as_str().unwrap().to_string();
+    assert!(task["links"]["self"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/api/v1/reload-tasks/{id}")));
+
+    let (status, list) = live
+        .api(
+            Method::GET,
+            &format!("/api/v1/reload-tasks?appId={}", app.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    let (_, tenant) = live.api(Method::GET, "/api/v1/reload-tasks", None).await;
+    assert!(tenant["data"].is_array(), "{tenant}");
+
+    // PUT changes what it names; the rest stays.
+    let (status, off) = live
+        .api(
+            Method::PUT,
+            &format!("/api/v1/reload-tasks/{id}"),
+            Some(json!({"state": "Disabled"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{off}");
+    assert_eq!(
+        (off["state"].as_str(), off["disabledCode"].as_str()),
+        (Some("Disabled"), Some("MANUALLY"))
+    );
+    assert_eq!(off["recurrence"], task["recurrence"]);
+    assert!(off.get("nextExecutionTime").is_none(), "{off}");
+
+    for (body, status, words) in [
+        (
+            json!({"appId": app.id, "recurrence": ["RRULE:FREQ=DAILY"], "timeZone": "Nowhere/Else"}),
+            StatusCode::BAD_REQUEST,
+            "not a time zone",
+        ),
+        (
+            json!({"appId": app.id, "recurrence": ["RRULE:FREQ=SECONDLY"]}),
+            StatusCode::BAD_REQUEST,
+            "at most every hour",
+        ),
+        (
+            json!({"appId": app.id, "recurrence": ["RRULE:FREQ=DAILY"], "partial": true}),
+            StatusCode::BAD_REQUEST,
+            "whole app",
+        ),
+        (
+            json!({"appId": app.id, "recurrence": ["RRULE:FREQ=DAILY"], "autoReload": true}),
+            StatusCode::BAD_REQUEST,
+            "autoReload",
+        ),
+        (
+            json!({"appId": app.id, "recurrence": ["RRULE:FREQ=DAILY"], "colour": "red"}),
+            StatusCode::BAD_REQUEST,
+            "colour",
+        ),
+        (
+            json!({"recurrence": ["RRULE:FREQ=DAILY"]}),
+            StatusCode::BAD_REQUEST,
+            "appId",
+        ),
+        (
+            json!({"appId": "nope", "recurrence": ["RRULE:FREQ=DAILY"]}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+    ] {
+        let (got, answer) = live
+            .api(Method::POST, "/api/v1/reload-tasks", Some(body.clone()))
+            .await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(detail(&answer).contains(words), "{body}: {answer}");
+    }
+
+    let (status, _) = live
+        .api(Method::DELETE, &format!("/api/v1/reload-tasks/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = live
+        .api(Method::GET, &format!("/api/v1/reload-tasks/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -153,7 +153,7 @@ impl SmtpServer {
         let dir = std::env::temp_dir().join(format!("sightline-mail-{port}"));
         let _ = std::fs::remove_dir_all(&dir);
         let address = format!("127.0.0.1:{port}");
-        let child = std::process::Command::new("python3")
+        let mut child = std::process::Command::new("python3")
             .args([
                 "-m",
                 "aiosmtpd",
@@ -176,6 +176,8 @@ impl SmtpServer {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start on {address}");
     }
 

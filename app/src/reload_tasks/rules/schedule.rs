@@ -220,9 +220,7 @@ impl Schedule {
         };
         let mut seen = 0u32;
         for k in first..first + scanned {
-            let Some(runs) = self.period(rule, k) else {
-                return None;
-            };
+            let runs = self.period(rule, k)?;
             for at in runs {
                 if at < self.start_ms {
                     continue;
