@@ -62,3 +62,32 @@ test('an editor appends a month; the visitor on the public link sees it at their
   expect(amount(await kpi.innerText()) - amount(before)).toBeLessThan(1.15e6);
   await context.close();
 });
+
+test('an editor schedules the dashboard to reload every weekday morning, sees the next runs, turns it off and removes it', async ({ page }) => {
+  await signIn(page);
+  await openPublishedDashboard(page);
+  const panel = page.getByRole('region', { name: 'Reload schedules' });
+  await expect(panel).toBeVisible();
+  await panel.getByLabel('Repeat').selectOption('weekly');
+  await panel.getByLabel(/^At/).fill('06:30');
+  await panel.getByLabel('Tuesday').check();
+  await panel.getByLabel('Wednesday').check();
+  await panel.getByLabel('Thursday').check();
+  await panel.getByLabel('Friday').check();
+  await panel.getByLabel('Time zone').fill('Europe/Stockholm');
+  await panel.getByRole('button', { name: 'Add the schedule' }).click();
+  const schedule = panel.locator('li.schedule').filter({ hasText: 'Every week on Monday, Tuesday, Wednesday, Thursday and Friday at 06:30 (Europe/Stockholm)' });
+  await expect(schedule).toBeVisible();
+  await expect(schedule).toContainText('Next run');
+  await expect(schedule).toContainText('On');
+  await shot(page, 'reload-schedule');
+  // A time that is not one says so, and keeps the form as it was.
+  await panel.getByLabel(/^At/).fill('6 o\'clock');
+  await panel.getByRole('button', { name: 'Add the schedule' }).click();
+  await expect(panel.getByRole('alert')).toContainText('is not a time such as 08:00');
+  await schedule.getByRole('button', { name: 'Turn off' }).click();
+  await expect(schedule).toContainText('Off');
+  await expect(schedule).not.toContainText('Next run');
+  await schedule.getByRole('button', { name: 'Remove' }).click();
+  await expect(schedule).toHaveCount(0);
+});

@@ -48,21 +48,27 @@ pub fn NoticesPage() -> impl IntoView {
     }
 }
 
-/// The header's link to the notices, with the count of unread ones.
+/// The header's link to the notices, with the count of unread ones: asked for in the browser
+/// once the page is live, so the server's page and the hydrated one agree.
 #[component]
 pub fn NoticesLink() -> impl IntoView {
-    let notices = load(|| (), |_| list_notices());
+    let unread = RwSignal::new(0i64);
+    let count = Action::new(|_: &()| list_notices());
+    Effect::new(move || {
+        count.dispatch(());
+    });
+    Effect::new(move || {
+        if let Some(Ok(list)) = count.value().get() {
+            unread.set(list.unread);
+        }
+    });
+    let label = move || match unread.get() {
+        0 => "Notices".to_string(),
+        n => format!("Notices, {n} unread"),
+    };
     view! {
-        <Transition fallback=|| view! { <a href="/notices">"Notices"</a> }>
-            {move || Suspend::new(async move {
-                let unread = notices.await.map(|l| l.unread).unwrap_or(0);
-                let label = if unread > 0 { format!("Notices, {unread} unread") } else { "Notices".to_string() };
-                view! {
-                    <a href="/notices" aria-label=label>"Notices"
-                        {(unread > 0).then(|| view! { <span class="count-badge" aria-hidden="true">{unread}</span> })}
-                    </a>
-                }
-            })}
-        </Transition>
+        <a href="/notices" aria-label=label>"Notices"
+            {move || (unread.get() > 0).then(|| view! { <span class="count-badge" aria-hidden="true">{unread.get()}</span> })}
+        </a>
     }
 }

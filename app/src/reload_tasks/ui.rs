@@ -114,16 +114,22 @@ const ZONES: [&str; 12] = [
 #[component]
 pub fn SchedulePanel(app_id: String) -> impl IntoView {
     let app_id = StoredValue::new(app_id);
-    let version = RwSignal::new(0u32);
-    let tasks = load(
-        move || version.get(),
-        move |_| list_reload_tasks(app_id.get_value()),
-    );
+    // Asked for in the browser once the page is live (as the reloads panel's history is).
+    let tasks = RwSignal::new(None::<TaskPage>);
     let error = RwSignal::new(None::<AppError>);
+    let refresh = Action::new(move |_: &()| list_reload_tasks(app_id.get_value()));
+    Effect::new(move || {
+        refresh.dispatch(());
+    });
+    Effect::new(move || match refresh.value().get() {
+        Some(Ok(page)) => tasks.set(Some(page)),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
     let done = move |result: Result<(), AppError>| match result {
         Ok(()) => {
             error.set(None);
-            version.update(|v| *v += 1);
+            refresh.dispatch(());
         }
         Err(e) => error.set(Some(e)),
     };
@@ -210,7 +216,7 @@ pub fn SchedulePanel(app_id: String) -> impl IntoView {
     view! {
         <section class="card schedule-panel" aria-labelledby="schedule-heading">
             <h3 id="schedule-heading">"Reload schedules"</h3>
-            <Loaded resource=tasks view=move |page: TaskPage| {
+            {move || tasks.get().map(|page| {
                 let can_edit = page.can_edit;
                 view! {
                     {page.tasks.is_empty().then(|| view! { <p class="muted small">"No schedule: the app reloads when someone reloads it."</p> })}
@@ -294,7 +300,7 @@ pub fn SchedulePanel(app_id: String) -> impl IntoView {
                         </form>
                     })}
                 }
-            }/>
+            })}
             {move || error.get().map(|error| view! { <ErrorBox error/> })}
         </section>
     }
