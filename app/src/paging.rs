@@ -45,6 +45,19 @@ pub fn decode_cursor(cursor: &str) -> Result<(String, String), AppError> {
     Ok((key, id.to_string()))
 }
 
+/// A cursor whose sort key is a time (Unix ms), as lists ordered by when rows were made use.
+#[cfg(feature = "ssr")]
+pub fn decode_time_cursor(cursor: &str) -> Result<(i64, String), AppError> {
+    let (at, id) = decode_cursor(cursor)?;
+    let at = at.parse::<i64>().map_err(|_| {
+        AppError::invalid(
+            "next",
+            "The paging cursor is not valid; start again from the first page.",
+        )
+    })?;
+    Ok((at, id))
+}
+
 #[cfg(feature = "ssr")]
 pub fn paginate<R, T>(
     mut rows: Vec<R>,

@@ -57,6 +57,9 @@ test('an admin manages users, groups and roles, and sees it all in the audit log
   await hydrated(page);
   await expect(page.getByRole('heading', { name: group })).toBeVisible();
   await page.getByRole('searchbox', { name: 'Find a user' }).fill(person.email);
+  // Waited for as the search answers: one person, the one searched for (the list before it may
+  // hold them too, among others).
+  await expect(page.getByRole('combobox', { name: 'User to add' }).locator('option')).toHaveCount(1);
   await expect(page.getByRole('combobox', { name: 'User to add' })).toContainText(person.name);
   await page.getByRole('button', { name: 'Add member' }).click();
   await expect(page.getByRole('cell', { name: person.email })).toBeVisible();

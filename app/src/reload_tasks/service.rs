@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::ids::new_id;
 use crate::notices::model::NoticeKind;
 use crate::notices::service::{notify, send, Tell};
-use crate::paging::{decode_cursor, encode_cursor, page_size};
+use crate::paging::{decode_time_cursor, encode_cursor, page_size};
 use crate::reloads::model::ReloadKind;
 use crate::sharing::rules::{Access, AppAction};
 use crate::state::AppState;
@@ -36,8 +36,9 @@ fn invalid(message: String) -> AppError {
     AppError::invalid("schedule", message)
 }
 
-/// A schedule as a person set it, read and checked; the start defaults to now, to the minute.
-fn read(input: &TaskInput, now: i64) -> Result<Schedule, AppError> {
+/// A schedule as a person set it, read and checked, as it is written: the start defaults to
+/// now (to the minute), and one that is on needs a run to come.
+fn written(input: &TaskInput, now: i64) -> Result<Written, AppError> {
     let start = if input.start.trim().is_empty() {
         let probe = Schedule::new(
             &input.recurrence,
@@ -55,18 +56,22 @@ fn read(input: &TaskInput, now: i64) -> Result<Schedule, AppError> {
     } else {
         input.start.clone()
     };
-    Schedule::new(&input.recurrence, &input.time_zone, &start, &input.end).map_err(invalid)
-}
-
-/// A schedule's next run; one that is on needs a run to come.
-fn next_run(schedule: &Schedule, enabled: bool, now: i64) -> Result<Option<i64>, AppError> {
+    let schedule =
+        Schedule::new(&input.recurrence, &input.time_zone, &start, &input.end).map_err(invalid)?;
     let next = schedule.next_after(now);
-    if enabled && next.is_none() {
+    if input.enabled && next.is_none() {
         return Err(invalid(
             "This schedule has no run after now: its end, COUNT or UNTIL has passed, or its rules name no day that exists. Change the rule or the end.".into(),
         ));
     }
-    Ok(next)
+    Ok(Written {
+        recurrence: serde_json::to_string(&input.recurrence).map_err(AppError::internal)?,
+        time_zone: schedule.zone_name().to_string(),
+        start_local: schedule.start().iso(),
+        end_local: schedule.end().map(Civil::iso).unwrap_or_default(),
+        enabled: input.enabled,
+        next_at: next.filter(|_| input.enabled),
+    })
 }
 
 /// A task as it is shown, with its schedule in words and its next runs.
@@ -119,31 +124,20 @@ pub fn to_task(row: &TaskRow) -> ReloadTask {
     }
 }
 
-fn target(row_app_id: &str, app_name: &str) -> (String, String) {
-    (row_app_id.to_string(), app_name.to_string())
-}
-
 async fn audit(
     conn: &mut AnyConnection,
     now: i64,
     principal: &Principal,
     action: AuditAction,
-    app: (String, String),
+    (id, name): (&str, &str),
     detail: String,
 ) -> Result<(), AppError> {
-    record(
-        conn,
-        now,
-        &principal.actor(),
-        action,
-        Target {
-            kind: "app",
-            id: &app.0,
-            name: &app.1,
-        },
-        detail,
-    )
-    .await
+    let target = Target {
+        kind: "app",
+        id,
+        name,
+    };
+    record(conn, now, &principal.actor(), action, target, detail).await
 }
 
 /// Makes a schedule for an app; its owner is the caller, whose reloads its runs are.
@@ -154,8 +148,7 @@ pub async fn create_reload_task(
     input: TaskInput,
 ) -> Result<ReloadTask, AppError> {
     let now = state.now();
-    let schedule = read(&input, now)?;
-    let next = next_run(&schedule, input.enabled, now)?;
+    let written = written(&input, now)?;
     let mut tx = state.db.begin().await?;
     let (app, _, access) = load_app(&mut tx, principal, app_id).await?;
     check_editor(&access)?;
@@ -167,29 +160,13 @@ pub async fn create_reload_task(
         )));
     }
     let id = new_id();
-    let recurrence = serde_json::to_string(&input.recurrence).map_err(AppError::internal)?;
-    let start = schedule.start().iso();
-    let end = schedule.end().map(Civil::iso).unwrap_or_default();
     store::insert(
         &mut tx,
         &id,
         &app.tenant_id,
         &app.id,
         &principal.user_id,
-        &Written {
-            recurrence: &recurrence,
-            time_zone: schedule.zone_name(),
-            start_local: &start,
-            end_local: &end,
-            state: if input.enabled {
-                TaskState::Enabled
-            } else {
-                TaskState::Disabled
-            },
-            disabled_code: (!input.enabled).then_some(DisabledCode::Manually),
-            note: "",
-            next_at: next.filter(|_| input.enabled),
-        },
+        &written,
         now,
     )
     .await?;
@@ -202,7 +179,7 @@ pub async fn create_reload_task(
         now,
         principal,
         AuditAction::ReloadTaskCreate,
-        target(&app.id, &app.name),
+        (&app.id, &app.name),
         task.words.clone(),
     )
     .await?;
@@ -246,34 +223,11 @@ pub async fn update_reload_task(
     input: TaskInput,
 ) -> Result<ReloadTask, AppError> {
     let now = state.now();
-    let schedule = read(&input, now)?;
-    let next = next_run(&schedule, input.enabled, now)?;
+    let written = written(&input, now)?;
     let mut tx = state.db.begin().await?;
     let (row, access) = visible(&mut tx, principal, id).await?;
     check_editor(&access)?;
-    let recurrence = serde_json::to_string(&input.recurrence).map_err(AppError::internal)?;
-    let start = schedule.start().iso();
-    let end = schedule.end().map(Civil::iso).unwrap_or_default();
-    store::rewrite(
-        &mut tx,
-        id,
-        &Written {
-            recurrence: &recurrence,
-            time_zone: schedule.zone_name(),
-            start_local: &start,
-            end_local: &end,
-            state: if input.enabled {
-                TaskState::Enabled
-            } else {
-                TaskState::Disabled
-            },
-            disabled_code: (!input.enabled).then_some(DisabledCode::Manually),
-            note: "",
-            next_at: next.filter(|_| input.enabled),
-        },
-        now,
-    )
-    .await?;
+    store::rewrite(&mut tx, id, &written, now).await?;
     let row_after = store::get(&mut tx, id)
         .await?
         .ok_or_else(|| AppError::internal("the schedule just changed"))?;
@@ -288,7 +242,7 @@ pub async fn update_reload_task(
         now,
         principal,
         AuditAction::ReloadTaskUpdate,
-        target(&row.app_id, &row.app_name),
+        (&row.app_id, &row.app_name),
         detail,
     )
     .await?;
@@ -312,7 +266,7 @@ pub async fn delete_reload_task(
         now,
         principal,
         AuditAction::ReloadTaskDelete,
-        target(&row.app_id, &row.app_name),
+        (&row.app_id, &row.app_name),
         words,
     )
     .await?;
@@ -342,19 +296,7 @@ pub async fn list_reload_tasks(
             false
         }
     };
-    let after = match next {
-        Some(cursor) => {
-            let (at, id) = decode_cursor(cursor)?;
-            let at = at.parse::<i64>().map_err(|_| {
-                AppError::invalid(
-                    "next",
-                    "The paging cursor is not valid; start again from the first page.",
-                )
-            })?;
-            Some((at, id))
-        }
-        None => None,
-    };
+    let after = next.map(decode_time_cursor).transpose()?;
     let limit = page_size(limit);
     let rows = store::list(&mut conn, &principal.tenant_id, app_id, after, limit).await?;
     let page = crate::paging::paginate(

@@ -39,16 +39,34 @@ impl TaskRow {
 
 const SELECT: &str = "SELECT t.id, t.tenant_id, t.app_id, a.name AS app_name, t.user_id, u.name AS user_name, t.recurrence, t.time_zone, t.start_local, t.end_local, t.state, t.disabled_code, t.note, t.failures, t.next_at, t.last_run_at, t.created_at, t.updated_at FROM reload_tasks t JOIN apps a ON a.id = t.app_id LEFT JOIN users u ON u.id = t.user_id";
 
-/// A schedule as it is written: what a person set, and what follows from it.
-pub struct Written<'a> {
-    pub recurrence: &'a str,
-    pub time_zone: &'a str,
-    pub start_local: &'a str,
-    pub end_local: &'a str,
-    pub state: TaskState,
-    pub disabled_code: Option<DisabledCode>,
-    pub note: &'a str,
+/// A schedule as a person sets it, checked, with its next run. One set off is off
+/// `MANUALLY`; writing it clears its note and its failures in a row.
+pub struct Written {
+    /// RRULE lines, as JSON.
+    pub recurrence: String,
+    pub time_zone: String,
+    pub start_local: String,
+    pub end_local: String,
+    pub enabled: bool,
     pub next_at: Option<i64>,
+}
+
+impl Written {
+    fn state(&self) -> TaskState {
+        if self.enabled {
+            TaskState::Enabled
+        } else {
+            TaskState::Disabled
+        }
+    }
+
+    fn disabled_code(&self) -> &'static str {
+        if self.enabled {
+            ""
+        } else {
+            DisabledCode::Manually.as_str()
+        }
+    }
 }
 
 pub async fn insert(
@@ -57,21 +75,20 @@ pub async fn insert(
     tenant_id: &str,
     app_id: &str,
     user_id: &str,
-    written: &Written<'_>,
+    written: &Written,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO reload_tasks (id, tenant_id, app_id, user_id, recurrence, time_zone, start_local, end_local, state, disabled_code, note, failures, next_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $13)")
+    sqlx::query("INSERT INTO reload_tasks (id, tenant_id, app_id, user_id, recurrence, time_zone, start_local, end_local, state, disabled_code, note, failures, next_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', 0, $11, $12, $12)")
         .bind(id)
         .bind(tenant_id)
         .bind(app_id)
         .bind(user_id)
-        .bind(written.recurrence)
-        .bind(written.time_zone)
-        .bind(written.start_local)
-        .bind(written.end_local)
-        .bind(written.state.as_str())
-        .bind(written.disabled_code.map_or("", DisabledCode::as_str))
-        .bind(written.note)
+        .bind(&written.recurrence)
+        .bind(&written.time_zone)
+        .bind(&written.start_local)
+        .bind(&written.end_local)
+        .bind(written.state().as_str())
+        .bind(written.disabled_code())
         .bind(written.next_at)
         .bind(now)
         .execute(conn)
@@ -83,18 +100,17 @@ pub async fn insert(
 pub async fn rewrite(
     conn: &mut AnyConnection,
     id: &str,
-    written: &Written<'_>,
+    written: &Written,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE reload_tasks SET recurrence = $2, time_zone = $3, start_local = $4, end_local = $5, state = $6, disabled_code = $7, note = $8, next_at = $9, failures = 0, updated_at = $10 WHERE id = $1")
+    sqlx::query("UPDATE reload_tasks SET recurrence = $2, time_zone = $3, start_local = $4, end_local = $5, state = $6, disabled_code = $7, note = '', next_at = $8, failures = 0, updated_at = $9 WHERE id = $1")
         .bind(id)
-        .bind(written.recurrence)
-        .bind(written.time_zone)
-        .bind(written.start_local)
-        .bind(written.end_local)
-        .bind(written.state.as_str())
-        .bind(written.disabled_code.map_or("", DisabledCode::as_str))
-        .bind(written.note)
+        .bind(&written.recurrence)
+        .bind(&written.time_zone)
+        .bind(&written.start_local)
+        .bind(&written.end_local)
+        .bind(written.state().as_str())
+        .bind(written.disabled_code())
         .bind(written.next_at)
         .bind(now)
         .execute(conn)

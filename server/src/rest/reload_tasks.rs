@@ -18,13 +18,7 @@ use super::base_url;
 use super::check_limit;
 use super::error::{ErrorBody, RestError};
 use super::extract::{Caller, JsonBody, QueryParams};
-use super::model::Href;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TaskLinks {
-    #[serde(rename = "self")]
-    pub self_: Href,
-}
+use super::model::{Href, ListLinks, SelfLink};
 
 /// Qlik's `Task`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,7 +53,7 @@ pub struct TaskOut {
     /// What the task last said: its last failure, or why it turned off.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub log: String,
-    pub links: TaskLinks,
+    pub links: SelfLink,
 }
 
 impl TaskOut {
@@ -81,7 +75,7 @@ impl TaskOut {
             last_execution_time: t.last_run_at.map(rfc3339),
             next_execution_time: t.next_run_at.map(rfc3339),
             log: t.note.clone(),
-            links: TaskLinks {
+            links: SelfLink {
                 self_: Href {
                     href: format!("{base}/api/v1/reload-tasks/{}", t.id),
                 },
@@ -91,17 +85,9 @@ impl TaskOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TaskListLinks {
-    #[serde(rename = "self")]
-    pub self_: Href,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<Href>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct TaskList {
     pub data: Vec<TaskOut>,
-    pub links: TaskListLinks,
+    pub links: ListLinks,
 }
 
 /// Qlik's `PostTaskBody` and `PutTaskBody`: on an update, what is left out stays as it is.
@@ -207,28 +193,16 @@ pub async fn list(
         )
         .await?
     };
-    let mut self_query = Vec::new();
-    if let Some(app_id) = &app_id {
-        self_query.push(format!("appId={app_id}"));
-    }
-    let next = page.next.as_ref().map(|cursor| {
-        let mut q = self_query.clone();
-        q.push(format!("next={cursor}"));
-        if let Some(limit) = params.limit {
-            q.push(format!("limit={limit}"));
-        }
-        Href {
-            href: format!("{base}/api/v1/reload-tasks?{}", q.join("&")),
-        }
-    });
     Ok(Json(TaskList {
         data: page.tasks.iter().map(|t| TaskOut::new(t, &base)).collect(),
-        links: TaskListLinks {
-            self_: Href {
-                href: format!("{base}/api/v1/reload-tasks?{}", self_query.join("&")),
-            },
-            next,
-        },
+        links: super::list_links(
+            &base,
+            "reload-tasks",
+            params.limit,
+            &[("appId", app_id.as_deref())],
+            params.next.as_deref(),
+            page.next.as_deref(),
+        ),
     }))
 }
 

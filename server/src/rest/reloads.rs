@@ -18,13 +18,7 @@ use super::base_url;
 use super::check_limit;
 use super::error::{ErrorBody, RestError};
 use super::extract::{Caller, JsonBody, QueryParams};
-use super::model::Href;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReloadLinks {
-    #[serde(rename = "self")]
-    pub self_: Href,
-}
+use super::model::{Href, ListLinks, SelfLink};
 
 /// Qlik's `Reload`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,7 +53,7 @@ pub struct ReloadOut {
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-    pub links: ReloadLinks,
+    pub links: SelfLink,
 }
 
 impl ReloadOut {
@@ -87,7 +81,7 @@ impl ReloadOut {
             log: log.then(|| r.log.clone()),
             error_code: failed.then(|| "RELOAD-FAILED".to_string()),
             error_message: failed.then(|| r.error.clone()),
-            links: ReloadLinks {
+            links: SelfLink {
                 self_: Href {
                     href: format!("{base}/api/v1/reloads/{}", r.id),
                 },
@@ -97,17 +91,9 @@ impl ReloadOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ReloadListLinks {
-    #[serde(rename = "self")]
-    pub self_: Href,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<Href>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct ReloadList {
     pub data: Vec<ReloadOut>,
-    pub links: ReloadListLinks,
+    pub links: ListLinks,
 }
 
 /// Qlik's `ReloadRequest`.
@@ -194,32 +180,23 @@ pub async fn list(
         service::list_reloads(&state, &caller, query).await?
     };
     let log = params.log.unwrap_or(false);
-    let mut self_query = Vec::new();
-    if let Some(app_id) = &params.app_id {
-        self_query.push(format!("appId={app_id}"));
-    }
-    let next = page.next.as_ref().map(|cursor| {
-        let mut q = self_query.clone();
-        q.push(format!("next={cursor}"));
-        if let Some(limit) = params.limit {
-            q.push(format!("limit={limit}"));
-        }
-        Href {
-            href: format!("{base}/api/v1/reloads?{}", q.join("&")),
-        }
-    });
     Ok(Json(ReloadList {
         data: page
             .reloads
             .iter()
             .map(|r| ReloadOut::new(r, &base, log))
             .collect(),
-        links: ReloadListLinks {
-            self_: Href {
-                href: format!("{base}/api/v1/reloads?{}", self_query.join("&")),
-            },
-            next,
-        },
+        links: super::list_links(
+            &base,
+            "reloads",
+            params.limit,
+            &[
+                ("appId", params.app_id.as_deref()),
+                ("filter", params.filter.as_deref()),
+            ],
+            params.next.as_deref(),
+            page.next.as_deref(),
+        ),
     }))
 }
 

@@ -226,6 +226,9 @@ fn AddMember(
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
+    // While the people matching a new search load, the list shown is the last search's: adding
+    // waits, so that the person added is one of those searched for.
+    let searching = RwSignal::new(false);
     let candidates = load(
         move || search.get(),
         |search| {
@@ -240,7 +243,7 @@ fn AddMember(
     view! {
         <div class="form-inline">
             <input type="search" placeholder="Find a user by name or email" aria-label="Find a user" prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
-            <Transition fallback=|| ()>
+            <Transition fallback=|| () set_pending=searching>
                 {move || Suspend::new(async move {
                     let users: Vec<User> = candidates.await.map(|p| p.items).unwrap_or_default()
                         .into_iter().filter(|u| !exclude.read_value().contains(&u.id)).collect();
@@ -256,7 +259,7 @@ fn AddMember(
                     }
                 })}
             </Transition>
-            <button type="button" class="button primary" disabled=move || chosen.get().is_empty() || add.pending().get()
+            <button type="button" class="button primary" disabled=move || chosen.get().is_empty() || add.pending().get() || searching.get()
                 on:click=move |_| { add.dispatch(chosen.get()); }>"Add member"</button>
         </div>
     }

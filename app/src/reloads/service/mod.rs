@@ -17,7 +17,7 @@ use crate::content::store as content_store;
 use crate::error::AppError;
 use crate::ids::new_id;
 use crate::modelling::model::Plan;
-use crate::paging::{decode_cursor, encode_cursor, page_size};
+use crate::paging::{decode_time_cursor, encode_cursor, page_size};
 use crate::sharing::rules::{Access, AppAction};
 use crate::sql::{lock_row, Parent};
 use crate::state::AppState;
@@ -260,21 +260,7 @@ pub async fn list_reloads(
             false
         }
     };
-    let after = match &query.next {
-        Some(cursor) => {
-            let (at, id) = decode_cursor(cursor)?;
-            Some((
-                at.parse::<i64>().map_err(|_| {
-                    AppError::invalid(
-                        "next",
-                        "The paging cursor is not valid; start again from the first page.",
-                    )
-                })?,
-                id,
-            ))
-        }
-        None => None,
-    };
+    let after = query.next.as_deref().map(decode_time_cursor).transpose()?;
     let limit = page_size(query.limit);
     let rows = store::list(
         &mut conn,
