@@ -19,3 +19,11 @@ pub async fn mark_notices_read() -> Result<(), AppError> {
     let (state, principal) = context()?;
     respond(super::service::mark_notices_read(&state, &principal).await)
 }
+
+/// The header's count: no notices are read for it.
+#[server(input = Json)]
+pub async fn count_unread_notices() -> Result<i64, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::count_unread_notices(&state, &principal).await)
+}

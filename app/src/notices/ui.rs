@@ -53,13 +53,13 @@ pub fn NoticesPage() -> impl IntoView {
 #[component]
 pub fn NoticesLink() -> impl IntoView {
     let unread = RwSignal::new(0i64);
-    let count = Action::new(|_: &()| list_notices());
+    let count = Action::new(|_: &()| count_unread_notices());
     Effect::new(move || {
         count.dispatch(());
     });
     Effect::new(move || {
-        if let Some(Ok(list)) = count.value().get() {
-            unread.set(list.unread);
+        if let Some(Ok(n)) = count.value().get() {
+            unread.set(n);
         }
     });
     let label = move || match unread.get() {

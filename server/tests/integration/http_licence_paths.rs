@@ -32,6 +32,7 @@ const OTHER_FUNCTIONS: &[(&str, &str)] = &[
     ("add_sheet", "a sheet's title and place, no chart data"),
     ("assign_licence", "licence settings"),
     ("cancel_reload", "stops a reload; returns its record"),
+    ("count_unread_notices", "how many of the caller's notices are unread"),
     ("create_reload_task", "a schedule; each run is licensed as create_reload is"),
     ("delete_reload_task", "removes, returns nothing"),
     ("list_notices", "the caller's own notices: app names and errors in words"),

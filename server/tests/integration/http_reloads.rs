@@ -9,21 +9,19 @@ use serde_json::{json, Value};
 
 on_both_databases!(the_reload_routes_queue_report_list_and_cancel_in_qliks_shapes,);
 
-async fn the_reload_routes_queue_report_list_and_cancel_in_qliks_shapes(t: TestDb) {
-    let live = start(t).await;
-    let root = live.t.principal("root@acme.test").await;
-    let file = app::content::service::stage_file(
-        &live.t.state,
-        &root,
-        "sales.csv",
-        b"Month,Amount\nNov,10\nDec,20\n",
-    )
-    .await
-    .unwrap()
-    .id;
-    let app = app::content::service::create_app_from_uploads(
-        &live.t.state,
-        &root,
+/// Root's app "Sales", made from one file.
+async fn sales_app(
+    t: &TestDb,
+    root: &app::auth::principal::Principal,
+    csv: &str,
+) -> app::apps::model::App {
+    let file = app::content::service::stage_file(&t.state, root, "sales.csv", csv.as_bytes())
+        .await
+        .unwrap()
+        .id;
+    app::content::service::create_app_from_uploads(
+        &t.state,
+        root,
         app::apps::model::NewApp {
             name: "Sales".into(),
             ..Default::default()
@@ -31,7 +29,13 @@ async fn the_reload_routes_queue_report_list_and_cancel_in_qliks_shapes(t: TestD
         vec![file],
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+async fn the_reload_routes_queue_report_list_and_cancel_in_qliks_shapes(t: TestDb) {
+    let live = start(t).await;
+    let root = live.t.principal("root@acme.test").await;
+    let app = sales_app(&live.t, &root, "Month,Amount\nNov,10\nDec,20\n").await;
 
     let (status, queued) = live
         .api(
@@ -216,26 +220,7 @@ on_both_databases!(the_reload_task_routes_create_list_update_and_delete_in_qliks
 async fn the_reload_task_routes_create_list_update_and_delete_in_qliks_shapes(t: TestDb) {
     let live = start(t).await;
     let root = live.t.principal("root@acme.test").await;
-    let file = app::content::service::stage_file(
-        &live.t.state,
-        &root,
-        "sales.csv",
-        b"Month,Amount\nNov,10\n",
-    )
-    .await
-    .unwrap()
-    .id;
-    let app = app::content::service::create_app_from_uploads(
-        &live.t.state,
-        &root,
-        app::apps::model::NewApp {
-            name: "Sales".into(),
-            ..Default::default()
-        },
-        vec![file],
-    )
-    .await
-    .unwrap();
+    let app = sales_app(&live.t, &root, "Month,Amount\nNov,10\n").await;
 
     let body = json!({
         "appId": app.id,

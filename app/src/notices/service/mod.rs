@@ -119,6 +119,15 @@ pub async fn list_notices(state: &AppState, principal: &Principal) -> Result<Not
     })
 }
 
+/// How many of the caller's notices are unread, for the header.
+pub async fn count_unread_notices(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<i64, AppError> {
+    let mut conn = state.reader.acquire().await?;
+    Ok(store::unread(&mut conn, &principal.user_id).await?)
+}
+
 /// Marks the caller's notices read.
 pub async fn mark_notices_read(state: &AppState, principal: &Principal) -> Result<(), AppError> {
     let mut conn = state.db.acquire().await?;
