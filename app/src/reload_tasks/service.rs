@@ -11,14 +11,14 @@ use super::rules::schedule::Schedule;
 use super::store::{self, TaskRow, Written};
 use crate::access::load_app;
 use crate::audit::model::AuditAction;
-use crate::audit::service::{record, Actor, Target};
+use crate::audit::service::{record, Target};
 use crate::auth::principal::{load_principal, Credential, Principal};
 use crate::error::AppError;
 use crate::ids::new_id;
-use crate::notices::model::NoticeKind;
-use crate::notices::service::{notify, send, Tell};
+use crate::notices::service::send;
 use crate::paging::{decode_time_cursor, encode_cursor, page_size};
 use crate::reloads::model::ReloadKind;
+use crate::reloads::service::ended::{turn_schedule_off, Off};
 use crate::sharing::rules::{Access, AppAction};
 use crate::state::AppState;
 
@@ -403,7 +403,6 @@ async fn run_task(state: &AppState, task: &TaskRow) -> Result<(), AppError> {
 
 /// The owner is gone or disabled: the schedule turns off, and the app's owner is told.
 async fn owner_gone(state: &AppState, task: &TaskRow, code: DisabledCode) -> Result<(), AppError> {
-    let now = state.now();
     let owner = task.user_name.clone().unwrap_or_else(|| "its owner".into());
     let why = match code {
         DisabledCode::OwnerDeleted => {
@@ -412,48 +411,18 @@ async fn owner_gone(state: &AppState, task: &TaskRow, code: DisabledCode) -> Res
         _ => format!("Turned off: {owner}, whose reloads these were, is no longer active."),
     };
     let mut tx = state.db.begin().await?;
-    store::set_outcome(
-        &mut tx,
-        &task.id,
-        task.failures.max(0) as u32,
-        Some(code),
-        &why,
-        now,
-    )
-    .await?;
-    record(
-        &mut tx,
-        now,
-        &Actor {
-            tenant_id: &task.tenant_id,
-            id: None,
-            name: "a schedule",
-        },
-        AuditAction::ReloadTaskDisable,
-        Target {
-            kind: "app",
-            id: &task.app_id,
-            name: &task.app_name,
-        },
-        why.clone(),
-    )
-    .await?;
     let app_owner = crate::apps::store::get_app_by_id(&mut tx, &task.app_id)
         .await?
         .and_then(|a| a.owner_id)
         .unwrap_or_default();
-    let outgoing = notify(
-        &mut tx,
-        state,
-        &[app_owner.as_str()],
-        Tell {
-            kind: NoticeKind::ScheduleOff,
-            app_id: &task.app_id,
-            title: &format!("Reload schedule turned off: {}", task.app_name),
-            body: &format!("{why} Make a new schedule for the app if it should go on reloading."),
-        },
-    )
-    .await?;
+    let off = Off {
+        failures: task.failures.max(0) as u32,
+        code,
+        note: &why,
+        people: &[app_owner.as_str()],
+        told: &format!("{why} Make a new schedule for the app if it should go on reloading."),
+    };
+    let outgoing = turn_schedule_off(&mut tx, state, task, off).await?;
     tx.commit().await?;
     send(state, outgoing);
     Ok(())

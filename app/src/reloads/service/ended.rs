@@ -2,6 +2,8 @@
 //! itself off and says why), and, when it failed, the app's owner and whoever started it (a
 //! schedule's owner) told in the portal and by email.
 
+use sqlx::AnyConnection;
+
 use super::store::{self, NewReload};
 use crate::apps::store::get_app_by_id;
 use crate::audit::model::AuditAction;
@@ -9,7 +11,7 @@ use crate::audit::service::{record, Actor, Target};
 use crate::error::AppError;
 use crate::ids::new_id;
 use crate::notices::model::NoticeKind;
-use crate::notices::service::{notify, send, Tell};
+use crate::notices::service::{notify, send, Outgoing, Tell};
 use crate::reload_tasks::model::DisabledCode;
 use crate::reload_tasks::rules::{streak, MAX_CONSECUTIVE_FAILURES};
 use crate::reload_tasks::store as tasks;
@@ -45,51 +47,24 @@ async fn settle(state: &AppState, id: &str, end: Option<End<'_>>) -> Result<(), 
     let status = row.status();
     let failed = matches!(status, ReloadStatus::Failed | ReloadStatus::ExceededLimit);
     let when = crate::timefmt::short(row.created_at);
-    let mut turned_off = false;
-    if !row.task_id.is_empty() {
-        if let Some(task) = tasks::get(&mut tx, &row.task_id).await? {
-            let (failures, off) = streak(task.failures.max(0) as u32, status);
-            let note = if failed {
-                format!("The run of {when} failed: {}", row.error)
-            } else if status == ReloadStatus::Succeeded {
-                String::new()
-            } else {
-                task.note.clone()
-            };
-            let note = if off {
-                format!("Turned off after {MAX_CONSECUTIVE_FAILURES} failed runs in a row. {note}")
-            } else {
-                note
-            };
-            tasks::set_outcome(
-                &mut tx,
-                &task.id,
-                failures,
-                off.then_some(DisabledCode::ConsecutiveFailures),
-                &note,
-                now,
-            )
-            .await?;
-            if off {
-                turned_off = true;
-                record(
-                    &mut tx,
-                    now,
-                    &Actor {
-                        tenant_id: &task.tenant_id,
-                        id: None,
-                        name: "a schedule",
-                    },
-                    AuditAction::ReloadTaskDisable,
-                    Target {
-                        kind: "app",
-                        id: &task.app_id,
-                        name: &task.app_name,
-                    },
-                    format!("after {MAX_CONSECUTIVE_FAILURES} failed runs in a row"),
-                )
-                .await?;
-            }
+    let task = match row.task_id.as_str() {
+        "" => None,
+        task_id => tasks::get(&mut tx, task_id).await?,
+    };
+    // The schedule's failures in a row, and what it says: its last failure, or nothing once a
+    // run succeeds (a cancelled run leaves both as they were).
+    let mut off = None;
+    if let Some(task) = &task {
+        let (failures, turns_off) = streak(task.failures.max(0) as u32, status);
+        let note = match status {
+            _ if failed => format!("The run of {when} failed: {}", row.error),
+            ReloadStatus::Succeeded => String::new(),
+            _ => task.note.clone(),
+        };
+        if turns_off {
+            off = Some((task, failures, note));
+        } else {
+            tasks::set_outcome(&mut tx, &task.id, failures, None, &note, now).await?;
         }
     }
     let mut outgoing = Vec::new();
@@ -122,29 +97,73 @@ async fn settle(state: &AppState, id: &str, end: Option<End<'_>>) -> Result<(), 
             )
             .await?,
         );
-        if turned_off {
-            outgoing.extend(
-                notify(
-                    &mut tx,
-                    state,
-                    &people,
-                    Tell {
-                        kind: NoticeKind::ScheduleOff,
-                        app_id: &row.app_id,
-                        title: &format!("Reload schedule turned off: {app}"),
-                        body: &format!(
-                            "The reload schedule of {app} failed {MAX_CONSECUTIVE_FAILURES} times in a row and turned itself off. The last error: {} Mend the cause, then turn the schedule on again on the app's page.",
-                            row.error
-                        ),
-                    },
-                )
-                .await?,
-            );
+        if let Some((task, failures, note)) = off {
+            let off = Off {
+                failures,
+                code: DisabledCode::ConsecutiveFailures,
+                note: &format!("Turned off after {MAX_CONSECUTIVE_FAILURES} failed runs in a row. {note}"),
+                people: &people,
+                told: &format!(
+                    "The reload schedule of {app} failed {MAX_CONSECUTIVE_FAILURES} times in a row and turned itself off. The last error: {} Mend the cause, then turn the schedule on again on the app's page.",
+                    row.error
+                ),
+            };
+            outgoing.extend(turn_schedule_off(&mut tx, state, task, off).await?);
         }
     }
     tx.commit().await?;
     send(state, outgoing);
     Ok(())
+}
+
+/// Why a schedule turns off, and whom it tells.
+pub struct Off<'a> {
+    /// Its failures in a row, as they now are.
+    pub failures: u32,
+    pub code: DisabledCode,
+    /// What the schedule says, on its page and in the audit log.
+    pub note: &'a str,
+    pub people: &'a [&'a str],
+    /// What they are told.
+    pub told: &'a str,
+}
+
+/// A schedule turned off (failed runs in a row, an owner gone): recorded with its reason,
+/// audited, and the people told. Returns the emails to send once the transaction commits.
+pub async fn turn_schedule_off(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    task: &tasks::TaskRow,
+    off: Off<'_>,
+) -> Result<Vec<Outgoing>, AppError> {
+    let now = state.now();
+    tasks::set_outcome(tx, &task.id, off.failures, Some(off.code), off.note, now).await?;
+    let actor = Actor {
+        tenant_id: &task.tenant_id,
+        id: None,
+        name: "a schedule",
+    };
+    let target = Target {
+        kind: "app",
+        id: &task.app_id,
+        name: &task.app_name,
+    };
+    record(
+        tx,
+        now,
+        &actor,
+        AuditAction::ReloadTaskDisable,
+        target,
+        off.note,
+    )
+    .await?;
+    let tell = Tell {
+        kind: NoticeKind::ScheduleOff,
+        app_id: &task.app_id,
+        title: &format!("Reload schedule turned off: {}", task.app_name),
+        body: off.told,
+    };
+    notify(tx, state, off.people, tell).await
 }
 
 /// A scheduled run that could not start (its owner may no longer reload the app, no licence):
