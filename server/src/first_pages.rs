@@ -2,13 +2,15 @@
 //! every visitor of one app version through one link, is rendered once and kept with its
 //! session token and CSP nonce cut out (`app::anonymous::runtime::FirstPage`). The next visitor
 //! passes the same checks and takes a seat (`start_from_first_page`); their token and this
-//! response's nonce are spliced in, and nothing is rendered. Anything else (a refusal, initial
-//! selections, a page not kept yet) renders as before.
+//! response's nonce are spliced in, and nothing is rendered. A page not kept yet is rendered by
+//! one visitor while the others asking for it wait and then take it (after a reload, the whole
+//! crowd would otherwise render the same page at once). Anything else (a refusal, initial
+//! selections) renders as before.
 
 use std::sync::Arc;
 
-use app::anonymous::runtime::{FirstPage, PageCapture};
-use app::anonymous::service::{self as anonymous, PageRequest, Visit};
+use app::anonymous::runtime::{FirstPage, PageCapture, PageRender};
+use app::anonymous::service::{self as anonymous, KeptPage, PageRequest, Visit};
 use app::auth::principal::RequestInfo;
 use app::error::AppError;
 use app::server_support::CspNonce;
@@ -18,6 +20,9 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
+
+/// How long a visitor waits for another's render of the same page before rendering their own.
+const RENDER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A page bigger than this is rendered every time rather than kept.
 const MAX_KEPT_PAGE: usize = 4 << 20;
@@ -88,21 +93,35 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         .get::<RequestInfo>()
         .map(|info| info.client_addr.clone())
         .unwrap_or_default();
-    let kept = anonymous::start_from_first_page(
-        &state,
-        Visit {
-            client_addr: &client_addr,
-            page: None,
-        },
-        PageRequest {
-            app_id: &app_id,
-            code: &code,
-            address: &address,
-        },
-    )
-    .await;
+    let visit = || {
+        anonymous::start_from_first_page(
+            &state,
+            Visit {
+                client_addr: &client_addr,
+                page: None,
+            },
+            PageRequest {
+                app_id: &app_id,
+                code: &code,
+                address: &address,
+            },
+        )
+    };
+    let mut kept = visit().await;
+    // One render per page at a time: those who ask while it renders (a crowd arriving as new
+    // data comes in) wait for it and take the page it kept.
+    let mut _lead = None;
+    if let Ok(KeptPage::NotKept { key }) = &kept {
+        match state.anonymous.page_render(key) {
+            PageRender::Lead(lead) => _lead = Some(lead),
+            follow => {
+                follow.wait(RENDER_PATIENCE).await;
+                kept = visit().await;
+            }
+        }
+    }
     match kept {
-        Ok(Some((page, token))) => return html(page.render(&token, &nonce)),
+        Ok(KeptPage::Served(page, token)) => return html(page.render(&token, &nonce)),
         // Refused (the per-address rate, the capacity): the page is rendered to say why, and
         // the render answers with this refusal instead of counting the visit again.
         Err(error @ (AppError::TooManyRequests { .. } | AppError::Unavailable { .. })) => {

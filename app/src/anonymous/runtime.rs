@@ -271,6 +271,38 @@ impl PageCapture {
     }
 }
 
+/// Who renders a first page that is not kept yet (`Anonymous::page_render`).
+pub enum PageRender {
+    Lead(RenderLead),
+    Follow(Arc<tokio::sync::Mutex<()>>),
+}
+
+impl PageRender {
+    /// For a follower: until the render under way ends (kept or not), or `patience` passes.
+    pub async fn wait(&self, patience: std::time::Duration) {
+        if let PageRender::Follow(gate) = self {
+            let _ = tokio::time::timeout(patience, gate.lock()).await;
+        }
+    }
+}
+
+/// The render under way of one first page: dropping it (rendered, refused, or the visitor
+/// gone) lets those waiting go on.
+pub struct RenderLead {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+    key: String,
+    renders: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl Drop for RenderLead {
+    fn drop(&mut self) {
+        self.renders
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
+
 /// How many first pages are kept (see `FirstPage`).
 const FIRST_PAGES_KEPT: usize = 256;
 
@@ -288,6 +320,12 @@ pub struct Anonymous {
     /// key -> (when last served, in `page_clock` ticks; the page).
     first_pages: Mutex<HashMap<String, (u64, Arc<FirstPage>)>>,
     page_clock: std::sync::atomic::AtomicU64,
+    /// How many first pages were rendered and kept since the start.
+    pages_kept: std::sync::atomic::AtomicU64,
+    /// First pages being rendered, by key: the others who ask meanwhile (a crowd arriving as an
+    /// app's new data comes in) wait for that render and take the page it kept, rather than
+    /// each rendering the same page. An entry lives while its render does.
+    page_renders: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     /// Models opened anonymously, under their own memory budget: a crowd of visitors cannot
     /// push the tenant's own users' apps out of memory.
     pub engines: Engines,
@@ -304,6 +342,8 @@ impl Anonymous {
             first_views: Mutex::new(HashMap::new()),
             first_pages: Mutex::default(),
             page_clock: std::sync::atomic::AtomicU64::new(0),
+            pages_kept: std::sync::atomic::AtomicU64::new(0),
+            page_renders: Arc::default(),
             engines: Engines::new(budget_bytes),
             visits: Watched::new("visits", changes, VISIT_FACTS_KEPT),
             live: Mutex::new(Live::default()),
@@ -340,6 +380,31 @@ impl Anonymous {
         Some(page.clone())
     }
 
+    /// The render of a first page not kept yet: `Lead` to render it (the others wait until it is
+    /// dropped), or `Follow` to wait for the one under way.
+    pub fn page_render(&self, key: &str) -> PageRender {
+        let mut renders = self.page_renders.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(under_way) = renders.get(key) {
+            return PageRender::Follow(under_way.clone());
+        }
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let guard = gate
+            .clone()
+            .try_lock_owned()
+            .expect("a gate nobody else has seen yet is open");
+        renders.insert(key.to_string(), gate);
+        PageRender::Lead(RenderLead {
+            _guard: guard,
+            key: key.to_string(),
+            renders: self.page_renders.clone(),
+        })
+    }
+
+    /// How many first pages were rendered to be kept since the start (for tests and metrics).
+    pub fn first_pages_rendered(&self) -> u64 {
+        self.pages_kept.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// How many first pages are kept (for tests and metrics).
     pub fn first_pages_kept(&self) -> usize {
         self.first_pages
@@ -351,6 +416,8 @@ impl Anonymous {
     /// Keeps a first page; past `FIRST_PAGES_KEPT`, the one served least recently goes (never
     /// all of them: a visitor cycling addresses cannot make every other visitor render again).
     pub fn keep_first_page(&self, key: String, page: FirstPage) {
+        self.pages_kept
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tick = self.tick();
         let mut pages = self.first_pages.lock().unwrap_or_else(|p| p.into_inner());
         if pages.len() >= FIRST_PAGES_KEPT && !pages.contains_key(&key) {

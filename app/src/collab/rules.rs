@@ -29,6 +29,8 @@ pub const MESSAGES_PER_SECOND: f64 = 10.0;
 pub const HISTORY: usize = 50;
 /// Events kept for late joiners' notes.
 pub const EVENTS: usize = 20;
+/// The event every participant sees when the app's data is loaded again under the session.
+pub const NEW_DATA_NOTE: &str = "Data updated: everyone now sees the app's new data.";
 /// The most values one field of the shared selections may hold: a session is explored by
 /// people, and a search that matches more is refused rather than written for everyone.
 pub const MAX_SHARED_VALUES: usize = 1_000;

@@ -191,6 +191,11 @@ impl Engines {
         }
     }
 
+    /// Drops one model (a reload's, put in memory before its transaction, which did not commit).
+    pub fn forget(&self, key: &ModelKey) {
+        self.lock().models.remove(key);
+    }
+
     /// Drops every loaded model of an app (its data was replaced, or it was deleted).
     pub fn forget_app(&self, app_id: &str) {
         let mut inner = self.lock();

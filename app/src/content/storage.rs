@@ -74,14 +74,44 @@ impl Storage {
         version: i64,
         model: &DataModel,
     ) -> std::io::Result<()> {
-        let path = Self::snapshot_in(dir, version);
+        let written = Self::prepare_snapshot_in(dir, &format!("{version}.partial"), model)?;
+        Self::place_snapshot_in(dir, &written, version)
+    }
+
+    /// Writes a model to a file of its own beside the app's loads (`tag` names it), to be put
+    /// in place later: a reload writes its snapshot before it takes the app's lock, so the
+    /// lock is held for a rename, not for the write.
+    pub fn prepare_snapshot(
+        &self,
+        app_id: &str,
+        tag: &str,
+        model: &DataModel,
+    ) -> std::io::Result<PathBuf> {
+        Self::prepare_snapshot_in(&self.app_dir(app_id), tag, model)
+    }
+
+    fn prepare_snapshot_in(dir: &Path, tag: &str, model: &DataModel) -> std::io::Result<PathBuf> {
         fs::create_dir_all(dir)?;
-        let temporary = path.with_extension("snap.partial");
-        let mut out = BufWriter::new(fs::File::create(&temporary)?);
+        let path = dir.join(format!("model.snap.{tag}"));
+        let mut out = BufWriter::new(fs::File::create(&path)?);
         engine::snapshot::write(model, &mut out)?;
         out.flush()?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        fs::rename(&temporary, &path)?;
+        Ok(path)
+    }
+
+    /// Makes a prepared snapshot the app's load `version`.
+    pub fn place_snapshot(
+        &self,
+        app_id: &str,
+        prepared: &Path,
+        version: i64,
+    ) -> std::io::Result<()> {
+        Self::place_snapshot_in(&self.app_dir(app_id), prepared, version)
+    }
+
+    fn place_snapshot_in(dir: &Path, prepared: &Path, version: i64) -> std::io::Result<()> {
+        fs::rename(prepared, Self::snapshot_in(dir, version))?;
         // Older loads of this app are no longer needed, but for the one just before: a request
         // that read the app's version before this load committed may still be opening it.
         for entry in fs::read_dir(dir)?.flatten() {

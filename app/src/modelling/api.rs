@@ -17,7 +17,7 @@ pub async fn get_data_model(app_id: String) -> Result<DataModelPage, AppError> {
 pub async fn set_load_plan(app_id: String, plan: Plan) -> Result<DataModelPage, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
-    respond(super::service::set_load_plan(&state, &principal, &app_id, plan).await)
+    respond(crate::reloads::service::set_load_plan(&state, &principal, &app_id, plan).await)
 }
 
 /// The data-model step before an app is made: the caller's uploads as `plan` would load them.

@@ -1,5 +1,5 @@
-//! The data-model page's operations: the model an app's files make under its plan, and a new
-//! plan, loaded again from the app's stored files with its sheets, shares and links kept.
+//! The data-model page's operations: the model an app's files make under its plan, and who may
+//! load it under a new one (that load is a reload: `reloads::service::set_load_plan`).
 //!
 //! The page shows the data's values (a few per column), so it is for those who may edit the app
 //! and see all of its rows (no section access reduces them), and it is licensed as a sheet is.
@@ -11,8 +11,6 @@ use super::model::*;
 use super::{rules, store};
 use crate::access::{caller_data_access, load_app, open_app};
 use crate::apps::store::AppRow;
-use crate::audit::model::AuditAction;
-use crate::audit::service::{record, Target};
 use crate::auth::principal::Principal;
 use crate::content::rules::DataAccess;
 use crate::content::store as content_store;
@@ -125,20 +123,21 @@ pub async fn read_and_load(
 }
 
 /// The page of an app's model, or of uploads not made into an app yet (`app` none).
-fn page(
+pub fn page(
     app: Option<&AppRow>,
     plan: &engine::LoadPlan,
-    loaded: &engine::Loaded,
+    model: &engine::DataModel,
+    report: &engine::LoadReport,
 ) -> Result<DataModelPage, AppError> {
-    let links = associate::links(&loaded.model);
+    let links = associate::links(model);
     Ok(DataModelPage {
         app_id: app.map(|a| a.id.clone()).unwrap_or_default(),
         app_name: app.map(|a| a.name.clone()).unwrap_or_default(),
         plan: convert(plan)?,
-        tables: convert(&loaded.report.tables)?,
-        warnings: convert(&loaded.report.warnings)?,
+        tables: convert(&report.tables)?,
+        warnings: convert(&report.warnings)?,
         links: convert(&links)?,
-        synthetic: synthetic_tables(&loaded.model),
+        synthetic: synthetic_tables(model),
     })
 }
 
@@ -180,64 +179,20 @@ pub async fn get_data_model(
     let plan = plan_of(&mut conn, &app.id, &files).await?;
     drop(conn);
     let (loaded, plan) = load(state, &app.id, &files, plan).await?;
-    page(Some(&app), &plan, &loaded)
+    page(Some(&app), &plan, &loaded.model, &loaded.report)
 }
 
-/// Loads the app again from its stored files under `plan`, and keeps the plan: sheets, shares,
-/// links and section access stay as they are (a chart whose field the plan renamed says so).
-pub async fn set_load_plan(
+/// The app, when the caller may load it under a changed plan (the data-model page's "Load
+/// again", which runs as a reload): its editors, who see every row.
+pub async fn check_modeller_of(
     state: &AppState,
     principal: &Principal,
     app_id: &str,
-    plan: Plan,
-) -> Result<DataModelPage, AppError> {
-    let (app, files) = {
-        let mut conn = state.db.acquire().await?;
-        let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
-        check_modeller(&mut conn, principal, &app, space.kind(), &access).await?;
-        crate::licences::service::connect(&mut conn, state, principal, &app, true).await?;
-        let files = content_store::files_of_app(&mut conn, &app.id).await?;
-        (app, files)
-    };
-    let sources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-    rules::check_plan(&plan, &sources)?;
-    let engine_plan: engine::LoadPlan = convert(&plan)?;
-    let (loaded, engine_plan) = load(state, &app.id, &files, engine_plan).await?;
-    let text = serde_json::to_string(&engine_plan).map_err(AppError::internal)?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    crate::sql::lock_row(&mut tx, crate::sql::Parent::App, &app.id).await?;
-    let (version, _) = content_store::app_data(&mut tx, &app.id).await?;
-    let version = version + 1;
-    let storage = state.content.storage.clone();
-    let (id, model) = (app.id.clone(), loaded.model.clone());
-    tokio::task::spawn_blocking(move || storage.write_snapshot(&id, version, &model))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
-    content_store::set_app_data(&mut tx, &app.id, version, loaded.model.rows() as i64, now).await?;
-    store::set_load_plan(&mut tx, &app.id, &text).await?;
-    record(
-        &mut tx,
-        now,
-        &principal.actor(),
-        AuditAction::AppLoad,
-        Target {
-            kind: "app",
-            id: &app.id,
-            name: &app.name,
-        },
-        format!(
-            "loaded again with a changed data model: {} rows, {} warnings",
-            loaded.model.rows(),
-            loaded.report.warnings.len()
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    state.content.engines.forget_app(&app.id);
-    state.anonymous.engines.forget_app(&app.id);
-    page(Some(&app), &engine_plan, &loaded)
+) -> Result<AppRow, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let (app, space, access) = load_app(&mut conn, principal, app_id).await?;
+    check_modeller(&mut conn, principal, &app, space.kind(), &access).await?;
+    Ok(app)
 }
 
 /// The data-model step before an app is made: the caller's staged uploads as `plan` (none: the
@@ -287,5 +242,5 @@ pub async fn preview_uploads(
         .map(|f| (f.name.clone(), storage.staging_file(&f.id)))
         .collect();
     let (loaded, plan) = read_and_load(paths, plan, 0).await?;
-    page(None, &plan, &loaded)
+    page(None, &plan, &loaded.model, &loaded.report)
 }

@@ -15,6 +15,8 @@ pub struct ReloadRow {
     pub kind: String,
     pub status: String,
     pub changes: String,
+    /// The plan it loads under (engine JSON); empty: the app's own.
+    pub plan: String,
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
@@ -50,7 +52,7 @@ impl ReloadRow {
     }
 }
 
-const SELECT: &str = "SELECT r.id, r.tenant_id, r.app_id, a.name AS app_name, r.user_id, u.name AS user_name, r.kind, r.status, r.changes, r.created_at, r.started_at, r.ended_at, r.log, r.error, r.tables, r.task_id FROM reloads r JOIN apps a ON a.id = r.app_id LEFT JOIN users u ON u.id = r.user_id";
+const SELECT: &str = "SELECT r.id, r.tenant_id, r.app_id, a.name AS app_name, r.user_id, u.name AS user_name, r.kind, r.status, r.changes, r.plan, r.created_at, r.started_at, r.ended_at, r.log, r.error, r.tables, r.task_id FROM reloads r JOIN apps a ON a.id = r.app_id LEFT JOIN users u ON u.id = r.user_id";
 
 pub struct NewReload<'a> {
     pub id: &'a str,
@@ -59,6 +61,7 @@ pub struct NewReload<'a> {
     pub user_id: &'a str,
     pub kind: ReloadKind,
     pub changes: &'a str,
+    pub plan: &'a str,
     pub now: i64,
     pub process: &'a str,
     pub task_id: &'a str,
@@ -66,7 +69,7 @@ pub struct NewReload<'a> {
 
 /// A reload, queued and claimed by the process that will run it.
 pub async fn insert(conn: &mut AnyConnection, new: NewReload<'_>) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO reloads (id, tenant_id, app_id, user_id, kind, status, changes, created_at, lease_owner, lease_until, task_id) VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9, $10)")
+    sqlx::query("INSERT INTO reloads (id, tenant_id, app_id, user_id, kind, status, changes, created_at, lease_owner, lease_until, task_id, plan) VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9, $10, $11)")
         .bind(new.id)
         .bind(new.tenant_id)
         .bind(new.app_id)
@@ -77,6 +80,7 @@ pub async fn insert(conn: &mut AnyConnection, new: NewReload<'_>) -> sqlx::Resul
         .bind(new.process)
         .bind(new.now + super::LEASE_MS)
         .bind(new.task_id)
+        .bind(new.plan)
         .execute(conn)
         .await?;
     Ok(())

@@ -7,6 +7,8 @@ use app::apps::model::NewApp;
 use app::content::service as content;
 use app::error::AppError;
 use app::modelling::service as modelling;
+use app::reloads::model::ReloadStatus;
+use app::reloads::service as reloads;
 use app::spaces::model::{AssigneeType, NewAssignment, NewSpace};
 use app::spaces::rules::{SpaceRole, SpaceType};
 use app::spaces::service as spaces;
@@ -163,7 +165,7 @@ async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: 
     plan.column_mut(&fix.table, &fix.field).unwrap().rename = Some("year built".into());
     let sheets_before = t.count("SELECT COUNT(*) FROM sheets").await;
     let charts_before = t.count("SELECT COUNT(*) FROM charts").await;
-    let fixed = modelling::set_load_plan(&t.state, &root, &app.id, plan)
+    let fixed = reloads::set_load_plan(&t.state, &root, &app.id, plan)
         .await
         .unwrap();
     assert!(
@@ -180,6 +182,25 @@ async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: 
     assert!(fixed.links.iter().all(|l| l.field != "year"));
     assert_eq!(t.count("SELECT COUNT(*) FROM sheets").await, sheets_before);
     assert_eq!(t.count("SELECT COUNT(*) FROM charts").await, charts_before);
+    // "Load again" is a reload like any other: in the app's history, by whom, with its tables.
+    let history = reloads::list_reloads(
+        &t.state,
+        &root,
+        reloads::ReloadQuery {
+            app_id: Some(app.id.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(history.reloads.len(), 1, "{:?}", history.reloads);
+    let reload = &history.reloads[0];
+    assert_eq!(reload.status, ReloadStatus::Succeeded, "{reload:?}");
+    assert_eq!(reload.user_id, root.user_id);
+    assert!(
+        reload.tables.iter().any(|t| t.table == "planes"),
+        "{reload:?}"
+    );
     // The plan is kept: the page shows it again, and a copy of the app loads the same way.
     let again = modelling::get_data_model(&t.state, &root, &app.id)
         .await
@@ -194,10 +215,15 @@ async fn a_clashing_field_is_warned_about_fixed_in_the_plan_and_loaded_again(t: 
     // Bad plans are refused by name and change nothing.
     let mut bad = fixed.plan.clone();
     bad.column_mut("planes", "seats").unwrap().field_type = Some("number".into());
-    let refused = modelling::set_load_plan(&t.state, &root, &app.id, bad)
+    let refused = reloads::set_load_plan(&t.state, &root, &app.id, bad)
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("not a type"), "{refused}");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM reloads").await,
+        1,
+        "a refused plan queues nothing"
+    );
 
     // A viewer does not see the model (it shows values of every row).
     let refused = modelling::get_data_model(&t.state, &ali, &app.id).await;

@@ -33,14 +33,22 @@ fn page_key(app: &AppRow, data_access: &DataAccess, address: &str) -> String {
     )
 }
 
+/// What a visit found among the pages kept as bytes.
+pub enum KeptPage {
+    /// The page, and the visitor's new session token to splice into it.
+    Served(Arc<FirstPage>, String),
+    /// No page is kept under `key` (yet): it is rendered.
+    NotKept { key: String },
+}
+
 /// A visit answered with a page kept as bytes (`FirstPage`): the same checks and the same seat
-/// as `start_anonymous_session`, nothing rendered. `None` when no page is kept for it; an error
-/// when a check refuses (the page is then rendered, which says why).
+/// as `start_anonymous_session`, nothing rendered. An error when a check refuses (the page is
+/// then rendered, which says why).
 pub async fn start_from_first_page(
     state: &AppState,
     visit: Visit<'_>,
     request: PageRequest<'_>,
-) -> Result<Option<(Arc<FirstPage>, String)>, AppError> {
+) -> Result<KeptPage, AppError> {
     let now = state.now();
     let mut conn = state.reader.acquire().await?;
     let facts = visit_facts(state, &mut conn, request.app_id).await?;
@@ -49,12 +57,15 @@ pub async fn start_from_first_page(
     refuse_unless_live(link, now)?;
     let key = page_key(&facts.app, &link_access(&facts, link), request.address);
     let Some(page) = state.anonymous.first_page(&key) else {
-        return Ok(None);
+        return Ok(KeptPage::NotKept { key });
     };
     let address = crate::auth::rules::address_bucket(visit.client_addr);
     allow_start(state, &address, now)?;
     let claims = admit(state, &facts, link, address, now).await?;
-    Ok(Some((page, rules::sign(&state.anonymous.key, &claims))))
+    Ok(KeptPage::Served(
+        page,
+        rules::sign(&state.anonymous.key, &claims),
+    ))
 }
 
 /// The per-address limit of new sessions, counted per address (an IPv6 client per /64: it may

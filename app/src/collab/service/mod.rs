@@ -66,6 +66,36 @@ pub async fn announce(state: &AppState, session_id: &str, version: i64) {
     crate::sql::notify(&state.db, super::runtime::NOTIFY_CHANNEL, &payload).await;
 }
 
+/// The app's data was loaded again: each of its live sessions notes it and moves to a new
+/// version, so every participant's sheet is rendered again from the new data at once (the
+/// shared selections are kept by value: those whose values remain still select them).
+pub async fn new_data(state: &AppState, tenant_id: &str, app_id: &str) -> Result<usize, AppError> {
+    let sessions = {
+        let mut conn = state.db.acquire().await?;
+        store::live_sessions_of(&mut conn, tenant_id, Some(app_id)).await?
+    };
+    let now = state.now();
+    let mut told = 0;
+    for session in sessions {
+        let mut tx = state.db.begin().await?;
+        lock_row(&mut tx, Parent::CollabSession, &session.id).await?;
+        let Some(row) = store::session(&mut tx, &session.id).await? else {
+            continue;
+        };
+        if row.ended_at.is_some() {
+            continue;
+        }
+        let mut shared = parse_state(&row);
+        shared.note(now, rules::NEW_DATA_NOTE);
+        let text = shared.fit(rules::MAX_STATE_BYTES)?;
+        let version = store::save_state(&mut tx, &row.id, &text).await?;
+        tx.commit().await?;
+        announce(state, &row.id, version).await;
+        told += 1;
+    }
+    Ok(told)
+}
+
 /// The session, locked for a change by its initiator (anyone else: not found).
 async fn initiators_session(
     conn: &mut AnyConnection,

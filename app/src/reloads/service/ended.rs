@@ -181,6 +181,7 @@ pub async fn refused(state: &AppState, task: &tasks::TaskRow, error: &str) -> Re
             user_id: &task.user_id,
             kind: ReloadKind::Chronos,
             changes: "[]",
+            plan: "",
             now,
             process: "",
             task_id: &task.id,

@@ -52,6 +52,7 @@ async fn prepare(
     app_id: &str,
     owner_id: &str,
     changes: &[DataChange],
+    asked: Option<Plan>,
 ) -> Result<Prepared, AppError> {
     let files = content_store::files_of_app(conn, app_id).await?;
     let mut uploads = Vec::new();
@@ -60,8 +61,13 @@ async fn prepare(
             uploads.push(file);
         }
     }
-    let plan = crate::modelling::service::plan_of(conn, app_id, &files).await?;
-    let plan: Plan = crate::modelling::service::convert(&plan)?;
+    let plan: Plan = match asked {
+        Some(plan) => plan,
+        None => {
+            let plan = crate::modelling::service::plan_of(conn, app_id, &files).await?;
+            crate::modelling::service::convert(&plan)?
+        }
+    };
     let names = |rows: &[content_store::FileRow]| -> Vec<FileName> {
         rows.iter()
             .map(|f| FileName {
@@ -110,6 +116,56 @@ pub async fn create_reload(
     changes: Vec<DataChange>,
     kind: ReloadKind,
 ) -> Result<Reload, AppError> {
+    Ok(queue(state, principal, app_id, changes, None, kind)
+        .await?
+        .0)
+}
+
+/// The data-model page's "Load again": a reload of the app's files under a changed plan, which
+/// becomes the app's plan when the reload succeeds. Its editors, who see every row, ask; the
+/// answer waits for the reload's end (the reload runs on even if the page goes away).
+pub async fn set_load_plan(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    plan: Plan,
+) -> Result<crate::modelling::model::DataModelPage, AppError> {
+    let app = crate::modelling::service::check_modeller_of(state, principal, app_id).await?;
+    let (reload, running) = queue(
+        state,
+        principal,
+        app_id,
+        Vec::new(),
+        Some(plan),
+        ReloadKind::Hub,
+    )
+    .await?;
+    match running.await.map_err(AppError::internal)? {
+        Some(new) => {
+            crate::modelling::service::page(Some(&app), &new.plan, &new.model, &new.report)
+        }
+        None => {
+            let mut conn = state.db.acquire().await?;
+            let row = store::get(&mut conn, &reload.id).await?;
+            let error = row
+                .filter(|r| !r.error.is_empty())
+                .map(|r| r.error)
+                .unwrap_or_else(|| "The load was cancelled: the app keeps its data.".into());
+            Err(AppError::invalid("plan", error))
+        }
+    }
+}
+
+/// Queues a reload (under `plan`, or the app's own) and starts it; its handle ends with the
+/// new data when it succeeded.
+async fn queue(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    changes: Vec<DataChange>,
+    plan: Option<Plan>,
+    kind: ReloadKind,
+) -> Result<(Reload, tokio::task::JoinHandle<Option<running::NewModel>>), AppError> {
     let task_id = match &principal.credential {
         crate::auth::principal::Credential::Schedule { task_id } => task_id.as_str(),
         _ => "",
@@ -148,7 +204,11 @@ pub async fn create_reload(
             retry_after_secs: 60,
         });
     }
-    let prepared = prepare(&mut tx, &app.id, &principal.user_id, &changes).await?;
+    let plan_text = match &plan {
+        Some(plan) => serde_json::to_string(plan).map_err(AppError::internal)?,
+        None => String::new(),
+    };
+    let prepared = prepare(&mut tx, &app.id, &principal.user_id, &changes, plan).await?;
     if prepared.uploads.len() != changes.len() {
         return Err(AppError::invalid(
             "changes",
@@ -164,6 +224,7 @@ pub async fn create_reload(
             user_id: &principal.user_id,
             kind,
             changes: &serde_json::to_string(&changes).map_err(AppError::internal)?,
+            plan: &plan_text,
             now,
             process: &state.lifecycle.process_id,
             task_id,
@@ -180,9 +241,10 @@ pub async fn create_reload(
             id: &app.id,
             name: &app.name,
         },
-        match changes.len() {
-            0 => "from its files".to_string(),
-            n => format!("with {n} new file{}", if n == 1 { "" } else { "s" }),
+        match (changes.len(), plan_text.is_empty()) {
+            (0, true) => "from its files".to_string(),
+            (0, false) => "from its files, under a changed data model".to_string(),
+            (n, _) => format!("with {n} new file{}", if n == 1 { "" } else { "s" }),
         },
     )
     .await?;
@@ -191,8 +253,8 @@ pub async fn create_reload(
         .ok_or_else(|| AppError::internal("the reload just queued"))?;
     tx.commit().await?;
     let running = state.clone();
-    tokio::spawn(async move { run(running, id).await });
-    Ok(row.to_reload())
+    let handle = tokio::spawn(async move { run(running, id).await });
+    Ok((row.to_reload(), handle))
 }
 
 /// A reload the caller may see: one of an app they may open.

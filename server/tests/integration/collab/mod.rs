@@ -8,6 +8,7 @@
 //! initiator and the admins decide (a lobby, the switches). Below: the socket helpers they share.
 
 mod control;
+mod new_data;
 mod review;
 mod story;
 

@@ -3,7 +3,36 @@
 
 use super::*;
 
-on_both_databases!(a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_session);
+on_both_databases!(
+    a_links_first_page_is_rendered_once_and_every_visitor_gets_their_own_session,
+    visitors_arriving_together_wait_for_one_render_of_the_first_page,
+);
+
+/// Visitors who arrive together at a page not kept yet (a link just made, or an app's new data
+/// just in) do not each render it: one does, the others wait and are served what it kept, each
+/// with a session of their own.
+async fn visitors_arriving_together_wait_for_one_render_of_the_first_page(t: TestDb) {
+    let (live, w, link) = setup(t).await;
+    let address = format!("/a/{}?eac={}", w.app.id, code(&link));
+    let before = live.t.state.anonymous.first_pages_rendered();
+    // Five: as many sessions as one address may hold, and these all come from one.
+    let visits = (0..5).map(|_| get(&live, &address));
+    let pages = futures_util::future::join_all(visits).await;
+    let mut tokens = Vec::new();
+    for (status, _, page) in &pages {
+        assert_eq!(*status, StatusCode::OK);
+        assert!(page.contains("<svg"), "charts drawn");
+        tokens.push(token_in(page));
+    }
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 5, "a session each");
+    assert_eq!(
+        live.t.state.anonymous.first_pages_rendered() - before,
+        1,
+        "one render for the five"
+    );
+}
 
 /// The first page of a link is the same for every visitor: rendered once, then served as bytes
 /// with each visitor's own session token and the response's own nonce spliced in. The checks
