@@ -36,10 +36,10 @@ pub(super) struct Seat {
 /// hundred thousand.
 #[derive(Default)]
 pub(super) struct TenantSeats {
-    seats: HashMap<String, Seat>,
+    seats: Sharded<Seat>,
     /// address -> the sessions holding its seats (a few: the per-address limit and rate bound
     /// them).
-    by_address: HashMap<String, Vec<String>>,
+    by_address: Sharded<Vec<String>>,
     /// (end, session): popped as they end; a seat given back earlier is skipped then.
     ending: std::collections::BinaryHeap<std::cmp::Reverse<(i64, String)>>,
 }
@@ -91,8 +91,7 @@ impl TenantSeats {
 
     pub(super) fn insert(&mut self, id: String, seat: Seat) {
         self.by_address
-            .entry(seat.address.clone())
-            .or_default()
+            .get_or_insert_with(&seat.address, Vec::new)
             .push(id.clone());
         self.ending
             .push(std::cmp::Reverse((seat.expires_at, id.clone())));
@@ -144,13 +143,61 @@ pub(super) struct Live {
     /// tenant -> session id -> seat: the sessions this process issued that have not expired.
     pub(super) sessions: HashMap<String, TenantSeats>,
     /// client address -> new sessions this minute.
-    pub(super) starts: HashMap<String, RateWindow>,
+    pub(super) starts: StartCounts,
     /// (link, day) -> views not yet written.
     pub(super) views: HashMap<(String, i64), i64>,
     /// (tenant, hour) -> use not yet written.
     pub(super) usage: HashMap<(String, i64), HourCounts>,
     /// app -> (when read, frame-ancestors directive).
     pub(super) frame_ancestors: HashMap<String, (i64, String)>,
+}
+
+/// New sessions per client address in the current minute. Each minute starts a new map and the
+/// last one is retired whole, to be dropped outside the lock (`take_retired`): a public page
+/// under a crowd sees a new address with nearly every visit, and forgetting a minute of them
+/// one by one under the lock that admits every visitor would hold them all up meanwhile.
+#[derive(Default)]
+pub(super) struct StartCounts {
+    minute: i64,
+    counts: Sharded<RateWindow>,
+    retired: Vec<Sharded<RateWindow>>,
+}
+
+impl StartCounts {
+    /// Counts one more session start by `address` at `now`, or says how long to wait.
+    pub(super) fn allow(
+        &mut self,
+        address: &str,
+        now: i64,
+        per_minute: u32,
+    ) -> Result<(), crate::error::AppError> {
+        let minute = now.div_euclid(60_000);
+        if minute > self.minute {
+            self.minute = minute;
+            let last = std::mem::take(&mut self.counts);
+            if !last.is_empty() {
+                self.retired.push(last);
+            }
+        }
+        match self.counts.get_mut(address) {
+            Some(window) => window.allow(now, per_minute),
+            None => {
+                let mut window = RateWindow::default();
+                window.allow(now, per_minute)?;
+                self.counts.insert(address.to_string(), window);
+                Ok(())
+            }
+        }
+    }
+
+    /// The maps of past minutes, for the caller to drop once it has let go of the lock.
+    pub(super) fn take_retired(&mut self) -> Vec<Sharded<RateWindow>> {
+        std::mem::take(&mut self.retired)
+    }
+
+    pub(super) fn addresses(&self) -> usize {
+        self.counts.len()
+    }
 }
 
 /// The channel on which processes tell each other that an app's `frame-ancestors` changed:
@@ -472,72 +519,8 @@ impl Anonymous {
     }
 }
 
+mod sharded;
+use sharded::Sharded;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seats_count_each_address_and_end_on_time_or_when_given_back() {
-        let seat = |address: &str, link: &str, end: i64| Seat {
-            expires_at: end,
-            address: address.into(),
-            link_id: link.into(),
-            seen_at: 0,
-        };
-        let mut seats = TenantSeats::default();
-        seats.insert("s1".into(), seat("a", "l1", 100));
-        seats.insert("s2".into(), seat("a", "l2", 200));
-        seats.insert("s3".into(), seat("b", "l1", 300));
-        assert_eq!(
-            (seats.len(), seats.held_by("a", 0), seats.held_by("b", 0)),
-            (3, 2, 1)
-        );
-        seats.drop_expired(100);
-        assert_eq!(
-            (seats.len(), seats.held_by("a", 0)),
-            (2, 1),
-            "s1 ended at 100"
-        );
-        seats.remove("s2");
-        assert_eq!(seats.held_by("a", 0), 0, "given back early");
-        seats.drop_expired(250);
-        assert_eq!(seats.len(), 1, "s2's old end changes nothing");
-        seats.release_link("l1");
-        assert_eq!(
-            (seats.len(), seats.held_by("b", 0)),
-            (0, 0),
-            "the link's seats back at once"
-        );
-        // A seat nobody used for SEAT_IDLE_MS no longer counts against its address.
-        let idle = crate::anonymous::rules::SEAT_IDLE_MS;
-        seats.insert("s4".into(), seat("c", "l1", 10 * idle));
-        seats.insert("s5".into(), seat("c", "l1", 10 * idle));
-        seats.touch("s5", idle);
-        assert_eq!(seats.held_by("c", idle), 1, "s4 idle since 0");
-        assert_eq!(
-            seats.first_end_of("c"),
-            Some(idle),
-            "s4 stopped counting at once"
-        );
-        assert_eq!(seats.held_by("c", 2 * idle), 0);
-        assert!(seats.holds("s4", 2 * idle), "idle, still a session");
-    }
-
-    #[test]
-    fn a_kept_page_takes_each_visitors_token_and_nonce_wherever_the_first_ones_were() {
-        let page = FirstPage::cut(
-            b"<script nonce=\"N1\">x</script>{\"token\":\"T1\"}<script nonce=\"N1\">",
-            "T1",
-            "N1",
-        );
-        assert!(page.holds_token());
-        assert_eq!(
-            String::from_utf8(page.render("T2", "N2")).unwrap(),
-            "<script nonce=\"N2\">x</script>{\"token\":\"T2\"}<script nonce=\"N2\">"
-        );
-        assert!(
-            !FirstPage::cut(b"no session here", "T1", "N1").holds_token(),
-            "a page without its token is never kept"
-        );
-    }
-}
+mod tests;

@@ -56,7 +56,7 @@ fn ModelView(page: DataModelPage) -> impl IntoView {
             <A href=format!("/apps/{}", page.app_id)>{format!("← {}", page.app_name)}</A>
             " " <A href=format!("/apps/{}/sheets", page.app_id) attr:class="button small">"Open app"</A>
         </div>
-        <p class="muted">"Tables associate through fields of the same name. Rename a column to link it to another table or to keep it apart, drop what the app does not need, and fix a type. Nothing changes until you load again; sheets, shares and links stay."</p>
+        <p class="muted">"Tables associate through fields of the same name. Rename a column to link it to another table or to keep it apart, drop what the app does not need, and fix a type. Nothing changes until you load again; sheets, shares and links stay. Loading again is a reload of the app: it shows in the app's reload history, and waits while another reload runs."</p>
         <PlanEditor current plan/>
         <div class="model-actions">
             <button type="button" class="button primary" disabled=move || !changed() || apply.pending().get()

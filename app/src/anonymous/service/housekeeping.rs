@@ -7,13 +7,12 @@ use super::*;
 /// sessions, their selections, old per-address counts. Returns how many counters were written.
 pub async fn flush(state: &AppState) -> Result<usize, AppError> {
     let now = state.now();
-    let (views, usage) = {
+    let (views, usage, retired) = {
         let mut live = state.anonymous.lock();
         for seats in live.sessions.values_mut() {
             seats.drop_expired(now);
         }
-        let minute = now.div_euclid(60_000);
-        live.starts.retain(|_, window| window.minute >= minute);
+        let retired = live.starts.take_retired();
         live.frame_ancestors
             .retain(|_, (read_at, _)| now - *read_at < FRAME_ANCESTORS_MS);
         // Each hour's peak carries the sessions still live into the current hour.
@@ -34,8 +33,11 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
         (
             std::mem::take(&mut live.views),
             std::mem::take(&mut live.usage),
+            retired,
         )
     };
+    // Past minutes' counts per address, dropped with the lock let go.
+    drop(retired);
     let written = views.len() + usage.len();
     // One transaction: the minute's counters are written whole or not at all, and on failure
     // they go back into memory for the next run.

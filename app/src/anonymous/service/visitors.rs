@@ -75,9 +75,7 @@ fn allow_start(state: &AppState, address: &str, now: i64) -> Result<(), AppError
         .anonymous
         .lock()
         .starts
-        .entry(address.to_string())
-        .or_default()
-        .allow(now, state.settings.anonymous.starts_per_minute)
+        .allow(address, now, state.settings.anonymous.starts_per_minute)
 }
 
 /// A new session's seat in the tenant's capacity, and its view counted: its claims.
