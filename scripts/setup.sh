@@ -65,6 +65,12 @@ test_tools() {
     say "Installing aiosmtpd (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2'
   fi
+  # Identity providers' tokens are signed in the tests by a library other than the one that
+  # verifies them (server/tests/integration/idps.rs): PyJWT, with its RSA and EC keys.
+  if ! python3 -c 'import jwt, cryptography' 2>/dev/null; then
+    say "Installing PyJWT (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check 'pyjwt[crypto]>=2.8,<3'
+  fi
   # The engine's differential test asks DuckDB (engine/tests/oracle/oracle.py).
   if ! python3 -c 'import duckdb' 2>/dev/null; then
     say "Installing DuckDB (PyPI)"

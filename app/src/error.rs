@@ -40,6 +40,9 @@ pub enum AppError {
     /// The thing existed and is gone for good (an expired link).
     #[error("{0}")]
     Gone(String),
+    /// A signed token (JWT) was refused: why, in words a host's developer can act on.
+    #[error("{0}")]
+    BadToken(String),
     /// An anonymous session ended (its time ran out, or its link was reset or paused).
     #[error("{0}")]
     SessionEnded(String),
@@ -114,6 +117,7 @@ impl AppError {
             AppError::Unavailable { .. } => 503,
             AppError::Gone(_) => 410,
             AppError::SessionEnded(_) => 401,
+            AppError::BadToken(_) => 401,
             AppError::NoLicence { .. } => 403,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
@@ -132,6 +136,7 @@ impl AppError {
             AppError::Unavailable { .. } => "SIGHTLINE-BUSY",
             AppError::Gone(_) => "SIGHTLINE-GONE",
             AppError::SessionEnded(_) => "SIGHTLINE-SESSION-ENDED",
+            AppError::BadToken(_) => "SIGHTLINE-BAD-TOKEN",
             AppError::NoLicence { .. } => "LICENSES-NO-ACCESS",
             AppError::Internal { .. } | AppError::Transport(_) => "SIGHTLINE-INTERNAL",
         }
@@ -150,6 +155,7 @@ impl AppError {
             AppError::Unavailable { .. } => "Busy",
             AppError::Gone(_) => "Gone",
             AppError::SessionEnded(_) => "Session ended",
+            AppError::BadToken(_) => "Token refused",
             AppError::NoLicence { .. } => "No licence available",
             AppError::Internal { .. } | AppError::Transport(_) => "Internal error",
         }

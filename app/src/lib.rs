@@ -13,6 +13,7 @@ pub mod components;
 pub mod content;
 pub mod directory;
 pub mod error;
+pub mod idps;
 pub mod licences;
 pub mod modelling;
 pub mod notices;

@@ -12,6 +12,7 @@ pub mod first_pages;
 pub mod metrics;
 pub mod rest;
 pub mod security;
+pub mod token_login;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,6 +101,8 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route(app::anonymous::rules::VISITOR_SCRIPT_PATH, get(|| script(include_str!("../../assets/visitor.js"))))
         .route(app::licences::rules::END_CONNECTION_PATH, axum::routing::post(end_licence_connection))
         .route("/collab/{id}/socket", get(collab_socket::socket))
+        .route("/login/jwt-session", axum::routing::post(token_login::jwt_session))
+        .route("/login/embed-session", axum::routing::post(token_login::embed_session))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
@@ -279,6 +282,9 @@ fn spawn_housekeeping(state: AppState) {
 async fn housekeep_database(state: &AppState) {
     if let Err(error) = app::auth::service::forget_old_failures(state).await {
         tracing::warn!(%error, "housekeeping failed");
+    }
+    if let Err(error) = app::idps::service::forget_used_tokens(state).await {
+        tracing::warn!(%error, "forgetting used tokens failed");
     }
     if let Err(error) = app::content::service::forget_stale_uploads(state).await {
         tracing::warn!(%error, "forgetting stale uploads failed");

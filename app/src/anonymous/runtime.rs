@@ -195,6 +195,7 @@ impl StartCounts {
         std::mem::take(&mut self.retired)
     }
 
+    #[cfg(test)]
     pub(super) fn addresses(&self) -> usize {
         self.counts.len()
     }

@@ -40,6 +40,7 @@ pub struct AuditPage {
 pub enum AuditAction {
     AuthSignIn,
     AuthSignInFailed,
+    AuthSignInToken,
     AuthSignOut,
     AuthSignOutEverywhere,
     AuthPasswordSet,
@@ -102,13 +103,17 @@ pub enum AuditAction {
     ReloadTaskUpdate,
     ReloadTaskDelete,
     ReloadTaskDisable,
+    IdpCreate,
+    IdpUpdate,
+    IdpDelete,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 64] = [
+    pub const ALL: [AuditAction; 68] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
+        AuditAction::AuthSignInToken,
         AuditAction::AuthSignOut,
         AuditAction::AuthSignOutEverywhere,
         AuditAction::AuthPasswordSet,
@@ -171,12 +176,16 @@ impl AuditAction {
         AuditAction::ReloadTaskUpdate,
         AuditAction::ReloadTaskDelete,
         AuditAction::ReloadTaskDisable,
+        AuditAction::IdpCreate,
+        AuditAction::IdpUpdate,
+        AuditAction::IdpDelete,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::AuthSignIn => "auth.sign_in",
             AuditAction::AuthSignInFailed => "auth.sign_in_failed",
+            AuditAction::AuthSignInToken => "auth.sign_in_token",
             AuditAction::AuthSignOut => "auth.sign_out",
             AuditAction::AuthSignOutEverywhere => "auth.sign_out_everywhere",
             AuditAction::AuthPasswordSet => "auth.password_set",
@@ -239,6 +248,9 @@ impl AuditAction {
             AuditAction::ReloadTaskUpdate => "reload_task.update",
             AuditAction::ReloadTaskDelete => "reload_task.delete",
             AuditAction::ReloadTaskDisable => "reload_task.disable",
+            AuditAction::IdpCreate => "identity_provider.create",
+            AuditAction::IdpUpdate => "identity_provider.update",
+            AuditAction::IdpDelete => "identity_provider.delete",
         }
     }
 }

@@ -147,13 +147,17 @@ pub struct SessionRow {
     pub user_id: String,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// `portal` (a cookie) or `embed` (a header: an identity provider's token exchanged).
+    pub kind: String,
+    /// When a session a token opened ends (Unix ms); none: as the session settings say.
+    pub expires_at: Option<i64>,
 }
 
 pub async fn find_session(
     conn: &mut AnyConnection,
     id_hash: &str,
 ) -> sqlx::Result<Option<SessionRow>> {
-    sqlx::query_as("SELECT user_id, created_at, last_seen_at FROM sessions WHERE id_hash = $1")
+    sqlx::query_as("SELECT user_id, created_at, last_seen_at, kind, expires_at FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .fetch_optional(conn)
         .await

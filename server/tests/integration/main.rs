@@ -22,6 +22,7 @@ mod http_licence_paths;
 mod http_licences;
 mod http_reloads;
 mod http_sharing;
+mod idps;
 mod licences;
 mod modelling;
 mod reload_tasks;

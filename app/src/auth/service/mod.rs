@@ -44,6 +44,9 @@ pub async fn authenticate(
     }
     let mut conn = state.db.acquire().await?;
     if let Some(token) = token {
+        if token.starts_with(crate::idps::EMBED_TOKEN_PREFIX) {
+            return session_principal(state, &mut conn, token, "embed", now).await;
+        }
         if !token.starts_with(API_KEY_PREFIX) {
             return Ok(None);
         }
@@ -63,25 +66,45 @@ pub async fn authenticate(
     let Some(secret) = secret else {
         return Ok(None);
     };
+    session_principal(state, &mut conn, secret, "portal", now).await
+}
+
+/// The principal of a session of `kind` (a portal's cookie, an embed's header): a session is
+/// known only by the way it was given, ends as the settings say, and a session a token opened
+/// ends with the token at the latest.
+async fn session_principal(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    secret: &str,
+    kind: &str,
+    now: i64,
+) -> Result<Option<Principal>, AppError> {
     let id_hash = digest(secret);
-    let Some(session) = store::find_session(&mut conn, &id_hash).await? else {
+    let Some(session) = store::find_session(conn, &id_hash).await? else {
         return Ok(None);
     };
-    match rules::session_verdict(
-        session.created_at,
-        session.last_seen_at,
-        state.settings.session,
-        now,
-    ) {
+    if session.kind != kind {
+        return Ok(None);
+    }
+    let verdict = match session.expires_at {
+        Some(end) if end <= now => SessionVerdict::Expired,
+        _ => rules::session_verdict(
+            session.created_at,
+            session.last_seen_at,
+            state.settings.session,
+            now,
+        ),
+    };
+    match verdict {
         SessionVerdict::Expired => {
-            store::delete_session(&mut conn, &id_hash).await?;
+            store::delete_session(conn, &id_hash).await?;
             Ok(None)
         }
         SessionVerdict::Valid { touch } => {
             if touch {
-                store::touch_session(&mut conn, &id_hash, now).await?;
+                store::touch_session(conn, &id_hash, now).await?;
             }
-            load_principal(&mut conn, &session.user_id, Credential::Session { id_hash }).await
+            load_principal(conn, &session.user_id, Credential::Session { id_hash }).await
         }
     }
 }

@@ -1,0 +1,103 @@
+//! Identity providers as the admin center and the REST API see them. Secrets are written,
+//! never read back: a key shows its id and algorithm only.
+
+use serde::{Deserialize, Serialize};
+
+/// How a provider's tokens are signed: an RSA or P-256 public key (PEM), or a shared secret of
+/// at least 32 bytes (HS256).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyKind {
+    Rs256,
+    Es256,
+    Hs256,
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Rs256 => "RS256",
+            KeyKind::Es256 => "ES256",
+            KeyKind::Hs256 => "HS256",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<KeyKind> {
+        [KeyKind::Rs256, KeyKind::Es256, KeyKind::Hs256]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// A verifying key as shown: its id and algorithm (and, for a public key, the key itself,
+/// which is no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    pub kid: String,
+    pub kind: KeyKind,
+    /// The public key (PEM); empty for a shared secret.
+    pub pem: String,
+}
+
+/// A verifying key as given: a public key (PEM) or a shared secret, one of the two.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyInput {
+    pub kid: String,
+    #[serde(default)]
+    pub pem: String,
+    #[serde(default)]
+    pub secret: String,
+}
+
+/// A JWT issuer of the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityProvider {
+    pub id: String,
+    pub tenant_id: String,
+    pub description: String,
+    pub active: bool,
+    /// The `iss` its tokens carry.
+    pub issuer: String,
+    /// The `aud` its tokens must name.
+    pub audience: String,
+    pub keys: Vec<KeyInfo>,
+    /// The sites whose pages may embed for its users (`https://host[:port]`).
+    pub origins: Vec<String>,
+    /// A token for someone with no account makes one (else it is refused).
+    pub create_users: bool,
+    /// Clock skew allowed between the host and this server, in seconds.
+    pub clock_tolerance_secs: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What an admin sends to add or change a provider. On a change, a key given with its id alone
+/// (no PEM, no secret) keeps its material.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderInput {
+    pub description: String,
+    pub issuer: String,
+    #[serde(default)]
+    pub audience: String,
+    pub keys: Vec<KeyInput>,
+    #[serde(default)]
+    pub origins: Vec<String>,
+    #[serde(default)]
+    pub create_users: bool,
+    #[serde(default)]
+    pub clock_tolerance_secs: i64,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What an embed's exchange of a token answers: the session's bearer secret and its end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbedSession {
+    pub token: String,
+    /// Unix ms; the page asks the host for a new token before then.
+    pub expires_at: i64,
+    pub user_name: String,
+}

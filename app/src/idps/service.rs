@@ -1,0 +1,530 @@
+//! Identity providers: the tenant admin's list of JWT issuers, and signing in with a token one
+//! of them signed. A token is verified with the key its header names (`kid`), then its claims
+//! checked (`rules::check_claims`); it is used once (`jti`); the person it names is found by
+//! the provider's subject, else by email, else made when the provider allows; the groups it
+//! names replace those its provider gave before. Then a session: a portal cookie's
+//! (`/login/jwt-session`) or an embed's, carried in a header and ending with the token.
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use sqlx::AnyConnection;
+
+use super::model::*;
+use super::rules::{self, Checked, Claims, Expected, Identity};
+use super::store::{self, ProviderRow, StoredKey};
+use super::{EMBED_TOKEN_PREFIX, MAX_PROVIDERS_PER_TENANT, MAX_TOKEN_BYTES};
+use crate::audit::model::AuditAction;
+use crate::audit::service::{record, Actor, Target};
+use crate::auth::principal::{load_principal, Credential, Principal, RequestInfo};
+use crate::directory::rules::{unique_key, UserStatus};
+use crate::error::AppError;
+use crate::ids::{digest, new_id, new_secret};
+use crate::state::AppState;
+
+fn require_admin(principal: &Principal) -> Result<(), AppError> {
+    if principal.is_tenant_admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Identity providers are for tenant admins: they decide who may sign in.",
+        ))
+    }
+}
+
+fn shown(row: &ProviderRow) -> IdentityProvider {
+    IdentityProvider {
+        id: row.id.clone(),
+        tenant_id: row.tenant_id.clone(),
+        description: row.description.clone(),
+        active: row.active != 0,
+        issuer: row.issuer.clone(),
+        audience: row.audience.clone(),
+        keys: row
+            .keys()
+            .into_iter()
+            .map(|k| KeyInfo {
+                kid: k.kid,
+                kind: k.kind,
+                pem: k.pem,
+            })
+            .collect(),
+        origins: row.origins(),
+        create_users: row.create_users != 0,
+        clock_tolerance_secs: row.clock_tolerance_secs,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// The key a stored key verifies with, and its algorithm.
+fn decoding_key(key: &StoredKey) -> Result<(DecodingKey, Algorithm), AppError> {
+    let bad = |why: String| AppError::invalid("keys", why);
+    match key.kind {
+        KeyKind::Hs256 => DecodingKey::from_secret(key.secret.as_bytes())
+            .map(|k| (k, Algorithm::HS256))
+            .map_err(|e| bad(format!("Key \"{}\" could not be read: {e}.", key.kid))),
+        KeyKind::Rs256 => DecodingKey::from_rsa_pem(key.pem.as_bytes())
+            .map(|k| (k, Algorithm::RS256))
+            .map_err(|e| bad(format!("Key \"{}\" could not be read: {e}.", key.kid))),
+        KeyKind::Es256 => DecodingKey::from_ec_pem(key.pem.as_bytes())
+            .map(|k| (k, Algorithm::ES256))
+            .map_err(|e| bad(format!("Key \"{}\" could not be read: {e}.", key.kid))),
+    }
+}
+
+/// A key as given, read: an RSA or P-256 public key (its kind told by trying), or a secret.
+fn read_key(given: &KeyInput, before: &[StoredKey]) -> Result<StoredKey, AppError> {
+    if given.pem.is_empty() && given.secret.is_empty() {
+        return before
+            .iter()
+            .find(|k| k.kid == given.kid)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::invalid("keys", format!("Key \"{}\" has no material.", given.kid))
+            });
+    }
+    if !given.secret.is_empty() {
+        return Ok(StoredKey {
+            kid: given.kid.clone(),
+            kind: KeyKind::Hs256,
+            pem: String::new(),
+            secret: given.secret.clone(),
+        });
+    }
+    for kind in [KeyKind::Rs256, KeyKind::Es256] {
+        let key = StoredKey {
+            kid: given.kid.clone(),
+            kind,
+            pem: given.pem.clone(),
+            secret: String::new(),
+        };
+        if decoding_key(&key).is_ok() {
+            return Ok(key);
+        }
+    }
+    Err(AppError::invalid(
+        "keys",
+        format!(
+            "Key \"{}\" is neither an RSA nor a P-256 public key in PEM form. Give the public key (-----BEGIN PUBLIC KEY-----), not the private one.",
+            given.kid
+        ),
+    ))
+}
+
+fn row_of(
+    id: String,
+    tenant_id: &str,
+    checked: &Checked,
+    keys: &[StoredKey],
+    created_at: i64,
+    now: i64,
+) -> Result<ProviderRow, AppError> {
+    Ok(ProviderRow {
+        id,
+        tenant_id: tenant_id.to_string(),
+        description: checked.description.clone(),
+        active: i64::from(checked.active),
+        issuer: checked.issuer.clone(),
+        audience: checked.audience.clone(),
+        keys: serde_json::to_string(keys).map_err(AppError::internal)?,
+        origins: serde_json::to_string(&checked.origins).map_err(AppError::internal)?,
+        create_users: i64::from(checked.create_users),
+        clock_tolerance_secs: checked.clock_tolerance_secs,
+        created_at,
+        updated_at: now,
+    })
+}
+
+pub async fn list_identity_providers(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<IdentityProvider>, AppError> {
+    require_admin(principal)?;
+    let mut conn = state.db.acquire().await?;
+    Ok(store::list(&mut conn, &principal.tenant_id)
+        .await?
+        .iter()
+        .map(shown)
+        .collect())
+}
+
+fn no_such(id: &str) -> AppError {
+    AppError::not_found(format!("There is no identity provider with id {id}."))
+}
+
+pub async fn get_identity_provider(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<IdentityProvider, AppError> {
+    require_admin(principal)?;
+    let mut conn = state.db.acquire().await?;
+    store::get(&mut conn, &principal.tenant_id, id)
+        .await?
+        .map(|r| shown(&r))
+        .ok_or_else(|| no_such(id))
+}
+
+async fn audit(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    principal: &Principal,
+    action: AuditAction,
+    row: &ProviderRow,
+    detail: String,
+) -> Result<(), AppError> {
+    record(
+        conn,
+        state.now(),
+        &principal.actor(),
+        action,
+        Target {
+            kind: "identity_provider",
+            id: &row.id,
+            name: &row.issuer,
+        },
+        detail,
+    )
+    .await
+}
+
+pub async fn create_identity_provider(
+    state: &AppState,
+    principal: &Principal,
+    input: ProviderInput,
+) -> Result<IdentityProvider, AppError> {
+    require_admin(principal)?;
+    let checked = rules::check_provider(&input, &[])?;
+    let keys = checked
+        .keys
+        .iter()
+        .map(|k| read_key(k, &[]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if store::list(&mut tx, &principal.tenant_id).await?.len() >= MAX_PROVIDERS_PER_TENANT {
+        return Err(AppError::conflict(format!(
+            "This tenant has {MAX_PROVIDERS_PER_TENANT} identity providers, the most it may have: delete one first."
+        )));
+    }
+    let row = row_of(new_id(), &principal.tenant_id, &checked, &keys, now, now)?;
+    store::insert(&mut tx, &row).await?;
+    audit(
+        &mut tx,
+        state,
+        principal,
+        AuditAction::IdpCreate,
+        &row,
+        String::new(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(shown(&row))
+}
+
+/// Changes a provider. Turning it off, or changing its issuer or keys, ends the sessions its
+/// tokens opened: they were signed under what no longer holds.
+pub async fn update_identity_provider(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    input: ProviderInput,
+) -> Result<IdentityProvider, AppError> {
+    require_admin(principal)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let before = store::get(&mut tx, &principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| no_such(id))?;
+    let old_keys = before.keys();
+    let kept: Vec<String> = old_keys.iter().map(|k| k.kid.clone()).collect();
+    let checked = rules::check_provider(&input, &kept)?;
+    let keys = checked
+        .keys
+        .iter()
+        .map(|k| read_key(k, &old_keys))
+        .collect::<Result<Vec<_>, _>>()?;
+    let row = row_of(
+        before.id.clone(),
+        &principal.tenant_id,
+        &checked,
+        &keys,
+        before.created_at,
+        now,
+    )?;
+    store::update(&mut tx, &row).await?;
+    let revoked = row.active == 0 || row.issuer != before.issuer || keys != old_keys;
+    let ended = if revoked {
+        store::end_sessions(&mut tx, &row.id).await?
+    } else {
+        0
+    };
+    audit(
+        &mut tx,
+        state,
+        principal,
+        AuditAction::IdpUpdate,
+        &row,
+        if revoked {
+            format!("{ended} sessions ended")
+        } else {
+            String::new()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(shown(&row))
+}
+
+/// Deletes a provider: the sessions its tokens opened end at once; the users it made stay.
+pub async fn delete_identity_provider(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(), AppError> {
+    require_admin(principal)?;
+    let mut tx = state.db.begin().await?;
+    let row = store::get(&mut tx, &principal.tenant_id, id)
+        .await?
+        .ok_or_else(|| no_such(id))?;
+    let ended = store::end_sessions(&mut tx, &row.id).await?;
+    store::delete(&mut tx, &principal.tenant_id, id).await?;
+    audit(
+        &mut tx,
+        state,
+        principal,
+        AuditAction::IdpDelete,
+        &row,
+        format!("{ended} sessions ended"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Housekeeping: the ids of expired tokens are forgotten (an expired token is refused anyway);
+/// so are embed sessions that ended with their token.
+pub async fn forget_used_tokens(state: &AppState) -> Result<u64, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let now = state.now();
+    let tokens = store::forget_used_tokens(&mut conn, now).await?;
+    Ok(tokens + store::forget_ended_sessions(&mut conn, now).await?)
+}
+
+/// What a token is exchanged for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A portal session (a cookie), for a host on the same site.
+    Portal,
+    /// An embed's session, carried in a header, ending with the token.
+    Embed,
+}
+
+/// A signed-in person and their session: its secret, and when it ends (Unix ms; none: as
+/// portal sessions do).
+pub struct TokenSession {
+    pub principal: Principal,
+    pub secret: String,
+    pub expires_at: Option<i64>,
+}
+
+/// The provider whose key verifies the token, and the token's claims.
+fn verify(token: &str, providers: &[ProviderRow]) -> Result<(ProviderRow, Claims), AppError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|e| {
+        AppError::BadToken(format!(
+            "This is not a signed token (JWT) that can be read: {e}."
+        ))
+    })?;
+    for provider in providers {
+        let keys = provider.keys();
+        let key = match &header.kid {
+            Some(kid) => keys.iter().find(|k| &k.kid == kid),
+            None if keys.len() == 1 => keys.first(),
+            None => None,
+        };
+        let Some(key) = key else { continue };
+        let (decoding, algorithm) = decoding_key(key)?;
+        if header.alg != algorithm {
+            return Err(AppError::BadToken(format!(
+                "The token is signed with {:?}, and its key \"{}\" verifies {:?}: sign with the key's algorithm.",
+                header.alg, key.kid, algorithm
+            )));
+        }
+        let mut validation = Validation::new(algorithm);
+        // The claims are checked by `rules::check_claims`, with reasons a host can act on.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        let data = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).map_err(|e| {
+            AppError::BadToken(match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => format!(
+                    "The token's signature does not match key \"{}\" of the provider: it was not signed by its private key.",
+                    key.kid
+                ),
+                _ => format!("The token could not be read: {e}."),
+            })
+        })?;
+        return Ok((provider.clone(), data.claims));
+    }
+    Err(AppError::BadToken(match header.kid {
+        Some(kid) => format!("No identity provider of this tenant has a key \"{kid}\": a tenant admin registers the issuer and its public key first."),
+        None => "The token names no key (kid), and no identity provider of this tenant has exactly one key to try.".into(),
+    }))
+}
+
+/// Signs in with a token an identity provider of the request's tenant signed.
+pub async fn sign_in_with_token(
+    state: &AppState,
+    request: &RequestInfo,
+    token: &str,
+    purpose: Purpose,
+) -> Result<TokenSession, AppError> {
+    let token = token.trim();
+    if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+        return Err(AppError::BadToken(format!(
+            "Send a signed token (JWT) of at most {MAX_TOKEN_BYTES} bytes in the Authorization header: Bearer <token>."
+        )));
+    }
+    let now = state.now();
+    let (tenant, providers) = {
+        let mut conn = state.db.acquire().await?;
+        let tenant = crate::auth::store::tenant_for_host(&mut conn, &request.host)
+            .await?
+            .ok_or_else(|| AppError::not_found("This server has no tenant for this address."))?;
+        let providers: Vec<ProviderRow> = store::list(&mut conn, &tenant.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.active != 0)
+            .collect();
+        (tenant, providers)
+    };
+    let (provider, claims) = verify(token, &providers)?;
+    let identity = rules::check_claims(
+        claims,
+        &Expected {
+            issuer: &provider.issuer,
+            audience: &provider.audience,
+            tolerance_secs: provider.clock_tolerance_secs,
+            now: now.div_euclid(1000),
+        },
+    )?;
+    let mut tx = state.db.begin().await?;
+    if !store::use_token(&mut tx, &provider.id, &identity.jti, identity.expires_at).await? {
+        return Err(AppError::BadToken(format!(
+            "This token (jti \"{}\") was used already: a token signs in once. The host signs a new one, with a new jti, for every sign-in.",
+            identity.jti
+        )));
+    }
+    let user_id = person(&mut tx, now, &tenant.id, &provider, &identity).await?;
+    let secret = match purpose {
+        Purpose::Portal => new_secret(),
+        Purpose::Embed => format!("{EMBED_TOKEN_PREFIX}{}", new_secret()),
+    };
+    let id_hash = digest(&secret);
+    let (kind, expires_at) = match purpose {
+        Purpose::Portal => ("portal", None),
+        Purpose::Embed => ("embed", Some(identity.expires_at)),
+    };
+    store::insert_token_session(
+        &mut tx,
+        &id_hash,
+        &tenant.id,
+        &user_id,
+        &provider.id,
+        kind,
+        now,
+        expires_at,
+        &request.client_addr,
+    )
+    .await?;
+    record(
+        &mut tx,
+        now,
+        &Actor {
+            tenant_id: &tenant.id,
+            id: Some(&user_id),
+            name: &identity.name,
+        },
+        AuditAction::AuthSignInToken,
+        Target {
+            kind: "user",
+            id: &user_id,
+            name: &identity.name,
+        },
+        format!(
+            "{kind} session, token of {} ({} groups)",
+            provider.issuer,
+            identity.groups.len()
+        ),
+    )
+    .await?;
+    let principal = load_principal(&mut tx, &user_id, Credential::Session { id_hash })
+        .await?
+        .ok_or_else(|| {
+            AppError::forbidden("This account is disabled. Ask a tenant admin to enable it.")
+        })?;
+    tx.commit().await?;
+    Ok(TokenSession {
+        principal,
+        secret,
+        expires_at,
+    })
+}
+
+/// The user a token names: by the provider's subject, else by email (then linked), else made
+/// when the provider makes users. Their name is kept in step, and their provider-made groups
+/// become the token's.
+async fn person(
+    conn: &mut AnyConnection,
+    now: i64,
+    tenant_id: &str,
+    provider: &ProviderRow,
+    identity: &Identity,
+) -> Result<String, AppError> {
+    let user_id = match store::subject_user(conn, &provider.id, &identity.subject).await? {
+        Some(user_id) => user_id,
+        None => {
+            let email = identity.email.as_deref().ok_or_else(|| {
+                AppError::BadToken("The token names someone this tenant does not know yet and has no email to find or make their account by.".into())
+            })?;
+            let user_id = match crate::directory::store::email_owner(conn, tenant_id, &unique_key(email)).await? {
+                Some(user_id) => user_id,
+                None if provider.create_users != 0 => {
+                    let user_id = new_id();
+                    crate::directory::store::insert_user(conn, &user_id, tenant_id, &identity.name, email, UserStatus::Active, now).await?;
+                    user_id
+                }
+                None => {
+                    return Err(AppError::forbidden(format!(
+                        "{email} has no account in this tenant, and this identity provider does not make accounts: a tenant admin invites them, or lets the provider make accounts."
+                    )))
+                }
+            };
+            store::link_subject(conn, &provider.id, &identity.subject, &user_id).await?;
+            user_id
+        }
+    };
+    let mut groups = Vec::new();
+    for name in &identity.groups {
+        let key = unique_key(name);
+        let group_id = match store::group_named(conn, tenant_id, &key).await? {
+            Some(id) => id,
+            None => {
+                let id = new_id();
+                crate::directory::store::insert_group(
+                    conn,
+                    &id,
+                    tenant_id,
+                    name,
+                    "Made by an identity provider's token.",
+                    now,
+                )
+                .await?;
+                id
+            }
+        };
+        groups.push(group_id);
+    }
+    store::set_memberships(conn, &provider.id, &user_id, &groups).await?;
+    Ok(user_id)
+}

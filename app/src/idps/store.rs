@@ -1,0 +1,275 @@
+//! SQL for identity providers, the subjects they name, the tokens used, and what their tokens
+//! made: group memberships and sessions.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::model::KeyKind;
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct ProviderRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub description: String,
+    pub active: i64,
+    pub issuer: String,
+    pub audience: String,
+    /// JSON: `[StoredKey]`.
+    pub keys: String,
+    /// JSON: origins.
+    pub origins: String,
+    pub create_users: i64,
+    pub clock_tolerance_secs: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A verifying key as kept: its material (a public key, or a secret that never leaves).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredKey {
+    pub kid: String,
+    pub kind: KeyKind,
+    #[serde(default)]
+    pub pem: String,
+    #[serde(default)]
+    pub secret: String,
+}
+
+impl ProviderRow {
+    pub fn keys(&self) -> Vec<StoredKey> {
+        serde_json::from_str(&self.keys).unwrap_or_default()
+    }
+
+    pub fn origins(&self) -> Vec<String> {
+        serde_json::from_str(&self.origins).unwrap_or_default()
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, description, active, issuer, audience, keys, origins, create_users, clock_tolerance_secs, created_at, updated_at";
+
+pub async fn list(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<Vec<ProviderRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM identity_providers WHERE tenant_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(tenant_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn get(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<ProviderRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM identity_providers WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The tenant's active providers that issue as `issuer`.
+pub async fn by_issuer(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    issuer: &str,
+) -> sqlx::Result<Vec<ProviderRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM identity_providers WHERE tenant_id = $1 AND issuer = $2 AND active = 1 ORDER BY created_at, id"
+    ))
+    .bind(tenant_id)
+    .bind(issuer)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&row.id)
+    .bind(&row.tenant_id)
+    .bind(&row.description)
+    .bind(row.active)
+    .bind(&row.issuer)
+    .bind(&row.audience)
+    .bind(&row.keys)
+    .bind(&row.origins)
+    .bind(row.create_users)
+    .bind(row.clock_tolerance_secs)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE identity_providers SET description = $3, active = $4, issuer = $5, audience = $6, keys = $7, origins = $8, create_users = $9, clock_tolerance_secs = $10, updated_at = $11 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(&row.tenant_id)
+    .bind(&row.id)
+    .bind(&row.description)
+    .bind(row.active)
+    .bind(&row.issuer)
+    .bind(&row.audience)
+    .bind(&row.keys)
+    .bind(&row.origins)
+    .bind(row.create_users)
+    .bind(row.clock_tolerance_secs)
+    .bind(row.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM identity_providers WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session the provider's tokens opened (it was deleted or turned off).
+pub async fn end_sessions(conn: &mut AnyConnection, provider_id: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE provider_id = $1")
+        .bind(provider_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn subject_user(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    subject: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT user_id FROM idp_subjects WHERE provider_id = $1 AND subject = $2")
+        .bind(provider_id)
+        .bind(subject)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn link_subject(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    subject: &str,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO idp_subjects (provider_id, subject, user_id) VALUES ($1, $2, $3)")
+        .bind(provider_id)
+        .bind(subject)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a token's use: false when its id was used already (a replay).
+pub async fn use_token(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    jti: &str,
+    expires_at: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO token_uses (provider_id, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(provider_id)
+    .bind(jti)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets the ids of tokens that have expired (they can no longer be used anyway).
+pub async fn forget_used_tokens(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM token_uses WHERE expires_at < $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Forgets the sessions that ended with their token.
+pub async fn forget_ended_sessions(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at < $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The tenant's group of this name (by its unique key), if any.
+pub async fn group_named(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    name_key: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT id FROM user_groups WHERE tenant_id = $1 AND name_key = $2")
+        .bind(tenant_id)
+        .bind(name_key)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Makes the user's memberships made by this provider exactly `group_ids`; memberships made in
+/// Sightline stay as they are.
+pub async fn set_memberships(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    user_id: &str,
+    group_ids: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM group_members WHERE user_id = $1 AND provider_id = $2")
+        .bind(user_id)
+        .bind(provider_id)
+        .execute(&mut *conn)
+        .await?;
+    for group_id in group_ids {
+        sqlx::query("INSERT INTO group_members (group_id, user_id, provider_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(group_id)
+            .bind(user_id)
+            .bind(provider_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An embed's session: its token's provider, kind and end.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_token_session(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    tenant_id: &str,
+    user_id: &str,
+    provider_id: &str,
+    kind: &str,
+    now: i64,
+    expires_at: Option<i64>,
+    client_addr: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, tenant_id, user_id, created_at, last_seen_at, client_addr, user_agent, provider_id, expires_at, kind)
+         VALUES ($1, $2, $3, $4, $4, $5, '', $6, $7, $8)",
+    )
+    .bind(id_hash)
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(client_addr)
+    .bind(provider_id)
+    .bind(expires_at)
+    .bind(kind)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
