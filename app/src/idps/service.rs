@@ -59,9 +59,10 @@ fn shown(row: &ProviderRow) -> IdentityProvider {
 fn decoding_key(key: &StoredKey) -> Result<(DecodingKey, Algorithm), AppError> {
     let bad = |why: String| AppError::invalid("keys", why);
     match key.kind {
-        KeyKind::Hs256 => DecodingKey::from_secret(key.secret.as_bytes())
-            .map(|k| (k, Algorithm::HS256))
-            .map_err(|e| bad(format!("Key \"{}\" could not be read: {e}.", key.kid))),
+        KeyKind::Hs256 => Ok((
+            DecodingKey::from_secret(key.secret.as_bytes()),
+            Algorithm::HS256,
+        )),
         KeyKind::Rs256 => DecodingKey::from_rsa_pem(key.pem.as_bytes())
             .map(|k| (k, Algorithm::RS256))
             .map_err(|e| bad(format!("Key \"{}\" could not be read: {e}.", key.kid))),
