@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod filter;
 pub mod groups;
+pub mod identity_providers;
 pub mod licenses;
 pub mod model;
 pub mod patch;
@@ -38,7 +39,7 @@ use model::{Href, ListLinks, RefIn};
 #[openapi(
     info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins, licences and reloads of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
     components(schemas(error::ErrorBody, error::ErrorItem, error::ErrorSource, patch::PatchOp)),
-    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins"), (name = "licenses"), (name = "reloads")),
+    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins"), (name = "identity-providers"), (name = "licenses"), (name = "reloads")),
 )]
 pub struct ApiDoc;
 
@@ -179,6 +180,15 @@ fn routes() -> OpenApiRouter<AppState> {
             csp_origins::get,
             csp_origins::put,
             csp_origins::delete
+        ))
+        .routes(routes!(
+            identity_providers::list,
+            identity_providers::create
+        ))
+        .routes(routes!(
+            identity_providers::get,
+            identity_providers::patch,
+            identity_providers::delete
         ))
         .routes(routes!(licenses::overview))
         .routes(routes!(licenses::status))

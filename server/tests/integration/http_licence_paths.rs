@@ -151,6 +151,11 @@ const DATA_ROUTES: &[(&str, &str)] = &[];
 const OTHER_ROUTES: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/v1/apps/{appId}", "removes the app"),
     ("DELETE", "/api/v1/csp-origins/{id}", "embedding settings"),
+    (
+        "DELETE",
+        "/api/v1/identity-providers/{id}",
+        "who may sign in",
+    ),
     ("DELETE", "/api/v1/groups/{id}", "the directory"),
     ("DELETE", "/api/v1/spaces/{spaceId}", "spaces"),
     (
@@ -176,6 +181,13 @@ const OTHER_ROUTES: &[(&str, &str, &str)] = &[
         "embedding settings",
     ),
     ("GET", "/api/v1/csp-origins/{id}", "embedding settings"),
+    ("GET", "/api/v1/identity-providers", "who may sign in"),
+    ("GET", "/api/v1/identity-providers/{id}", "who may sign in"),
+    (
+        "PATCH",
+        "/api/v1/identity-providers/{id}",
+        "who may sign in",
+    ),
     ("GET", "/api/v1/groups", "the directory"),
     ("GET", "/api/v1/groups/{id}", "the directory"),
     ("GET", "/api/v1/licenses/assignments", "licence settings"),
@@ -256,6 +268,7 @@ const OTHER_ROUTES: &[(&str, &str, &str)] = &[
         "the copy's name and place",
     ),
     ("POST", "/api/v1/csp-origins", "embedding settings"),
+    ("POST", "/api/v1/identity-providers", "who may sign in"),
     ("POST", "/api/v1/data-files", "the caller's own upload"),
     ("POST", "/api/v1/groups", "the directory"),
     (

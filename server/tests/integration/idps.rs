@@ -320,11 +320,48 @@ async fn wrong_tokens_are_refused_each_with_its_reason(t: TestDb) {
 /// token answers 401 with its reason in Qlik's error body.
 async fn the_login_routes_give_a_cookie_or_a_header_session(t: TestDb) {
     let live = crate::common::live::start(t).await;
-    let root = live.t.principal("root@acme.test").await;
     let (private, public) = key_pair("RS256");
-    idps::create_identity_provider(&live.t.state, &root, provider(&public))
+    // Registered through Qlik's REST shape, with a shared secret beside the public key.
+    let admin = reqwest::Client::new();
+    let made = admin
+        .post(live.url("/api/v1/identity-providers"))
+        .bearer_auth(&live.key)
+        .json(&json!({
+            "provider": "external", "protocol": "jwtAuth", "interactive": false, "active": true,
+            "description": "Our customer portal", "clockToleranceSec": 5,
+            "options": {
+                "issuer": ISSUER,
+                "staticKeys": [
+                    { "kid": "portal-2026", "pem": public },
+                    { "kid": "shared", "secret": "a-long-shared-secret-of-forty-bytes-0000" }
+                ],
+                "createNewUsersOnLogin": true
+            }
+        }))
+        .send()
         .await
         .unwrap();
+    assert_eq!(made.status(), 201);
+    let made: Value = made.json().await.unwrap();
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!(made["options"]["audience"], "qlik.api/login/jwt-session");
+    let listed = admin
+        .get(live.url("/api/v1/identity-providers"))
+        .bearer_auth(&live.key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("portal-2026") && listed.contains("\"shared\""),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("forty-bytes"),
+        "a secret is never read back: {listed}"
+    );
     let now = live.t.state.now();
     let token = sign(
         "RS256",
@@ -403,4 +440,43 @@ async fn the_login_routes_give_a_cookie_or_a_header_session(t: TestDb) {
     let body: Value = replay.json().await.unwrap();
     let detail = body["errors"][0]["detail"].as_str().unwrap_or_default();
     assert!(detail.contains("was used already"), "{body}");
+
+    // The HS256 key signs too; then the provider is turned off, and its sessions end.
+    let shared = sign(
+        "HS256",
+        "a-long-shared-secret-of-forty-bytes-0000",
+        "shared",
+        &ann(now, "h-3", &[]),
+    );
+    let embed: Value = fresh
+        .post(live.url("/login/embed-session"))
+        .bearer_auth(&shared)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = embed["token"].as_str().expect("a session").to_string();
+    let off = admin
+        .patch(live.url(&format!("/api/v1/identity-providers/{id}")))
+        .bearer_auth(&live.key)
+        .json(&json!([{ "op": "replace", "path": "/active", "value": false }]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), 204);
+    let me: Value = fresh
+        .post(live.url("/api/get_current_user"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        me.is_null(),
+        "turning the provider off ended its sessions: {me}"
+    );
 }
