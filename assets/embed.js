@@ -7,7 +7,13 @@
  * Qlik attributes Sightline cannot honour are reported once each in the console, by name.
  *
  * Both elements build the iframe of /embed/<app>/<ui>, size it to its content, and re-emit the
- * frame's messages as DOM events: "selectionchange" (detail.selections) and "sessionended". */
+ * frame's messages as DOM events: "selectionchange" (detail.selections) and "sessionended".
+ *
+ * For the host site's own signed-in users, instead of an access code: get-token="fn" on
+ * <sightline-embed>, or Qlik's data-auth-type="Oauth2" with data-get-access-token="fn" on the
+ * script tag. fn is a function of the page that returns (or promises) a token its backend
+ * signed for the user; the frame asks for one when it starts and before each one expires, and
+ * gets it by message: no cookie crosses the sites. */
 (function () {
   "use strict";
   if (window.customElements === undefined || window.customElements.get("sightline-embed")) {
@@ -20,7 +26,7 @@
 
   // The data-* attributes of Qlik's script tag: those Sightline uses, those it needs no value
   // for (its anonymous embeds are keyed by the access code alone), and the rest, reported.
-  var SCRIPT_USED = ["data-host", "data-access-code"];
+  var SCRIPT_USED = ["data-host", "data-access-code", "data-get-access-token"];
   var SCRIPT_UNNEEDED = ["data-client-id", "data-auth-type"];
   var reported = {};
 
@@ -34,7 +40,7 @@
     }
   }
 
-  var qlik = { host: "", accessCode: "" };
+  var qlik = { host: "", accessCode: "", getToken: "" };
   if (script) {
     var fromSrc = (script.getAttribute("src") || "").replace(/\/embed\.js(\?.*)?$/, "");
     qlik.host = (script.getAttribute("data-host") || fromSrc).replace(/\/+$/, "");
@@ -47,15 +53,18 @@
       report("the script attribute " + name, "Sightline embeds by access code, with no sign-in to configure");
     });
     var authType = (script.getAttribute("data-auth-type") || "anonymous").toLowerCase();
-    if (authType !== "anonymous") {
-      report('data-auth-type="' + authType + '"', "Sightline embeds anonymously, with the access code of an app's link");
+    if (authType === "oauth2" && script.getAttribute("data-get-access-token")) {
+      // Qlik's impersonation: the page's function gives the token its backend signed.
+      qlik.getToken = script.getAttribute("data-get-access-token");
+    } else if (authType !== "anonymous") {
+      report('data-auth-type="' + authType + '"', "Sightline embeds anonymously by access code, or for the page's own users with data-auth-type=\"Oauth2\" and data-get-access-token");
     }
   }
 
   // --- The frame, shared by both elements -----------------------------------------------------
 
   function frameUrl(spec) {
-    var query = ["eac=" + encodeURIComponent(spec.accessCode || "")];
+    var query = spec.getToken ? ["auth=host"] : ["eac=" + encodeURIComponent(spec.accessCode || "")];
     OPTIONS.forEach(function (name) {
       var value = spec[name];
       if (value !== undefined && value !== null && value !== "") {
@@ -128,7 +137,35 @@
         this.dispatchEvent(new CustomEvent("selectionchange", { detail: { selections: message.selections }, bubbles: true }));
       } else if (message.sightline === "session-ended") {
         this.dispatchEvent(new CustomEvent("sessionended", { bubbles: true }));
+      } else if (message.sightline === "token-needed") {
+        this.giveToken();
       }
+    }
+
+    /** Asks the page's function for a token and hands it to the frame, and to it alone. */
+    giveToken() {
+      var spec = this.spec();
+      var frame = this.frame;
+      var target = spec && spec.host ? new URL(spec.host, window.location.href).origin : null;
+      var answer = function (message) {
+        if (frame.contentWindow && target) {
+          frame.contentWindow.postMessage(JSON.stringify(message), target);
+        }
+      };
+      var give = spec && typeof window[spec.getToken] === "function" ? window[spec.getToken] : null;
+      if (!give) {
+        answer({ sightline: "token", error: "The page has no function " + (spec && spec.getToken) + " to give a token." });
+        return;
+      }
+      Promise.resolve()
+        .then(function () {
+          return give();
+        })
+        .then(function (token) {
+          answer({ sightline: "token", token: String(token || "") });
+        }, function (error) {
+          answer({ sightline: "token", error: "The page's token function failed: " + (error && error.message ? error.message : error) });
+        });
     }
   }
 
@@ -136,7 +173,7 @@
 
   class SightlineEmbed extends EmbedFrame {
     static get observedAttributes() {
-      return ["host", "app", "ui", "access-code"].concat(OPTIONS);
+      return ["host", "app", "ui", "access-code", "get-token"].concat(OPTIONS);
     }
 
     spec() {
@@ -145,7 +182,8 @@
         host: (element.getAttribute("host") || "").replace(/\/+$/, ""),
         app: element.getAttribute("app") || "",
         ui: element.getAttribute("ui") || "app",
-        accessCode: element.getAttribute("access-code") || ""
+        accessCode: element.getAttribute("access-code") || "",
+        getToken: element.getAttribute("get-token") || ""
       };
       OPTIONS.forEach(function (name) {
         spec[name] = element.getAttribute(name);
@@ -236,6 +274,7 @@
         app: app,
         ui: ui,
         accessCode: element.getAttribute("access-code") || qlik.accessCode,
+        getToken: qlik.getToken,
         theme: qlikTheme(element.getAttribute("theme")),
         select: initialSelections(app)
       };

@@ -7,7 +7,13 @@
  * searches; data-change buttons go back, forward or clear all; data-clear clears a field;
  * data-sheet opens a sheet. The answer (/api/anonymous_sheet_html) is the view's HTML, or why
  * not: an ended session shows the overlay that offers a refresh. Framing pages hear of
- * selections and of the end (postMessage, as <sightline-embed> listens). */
+ * selections and of the end (postMessage, as <sightline-embed> listens).
+ *
+ * An embed for the host site's own signed-in user (data-auth="host") has no token of its own:
+ * it asks the framing page for one its backend signed ("token-needed"), exchanges it at
+ * /login/embed-session for a session carried in the Authorization header (never a cookie),
+ * draws the view that user may see from /api/embed_sheet_html, and asks again a minute before
+ * the session ends, keeping the same session and so the selections. */
 (function () {
   "use strict";
   // Says the page is live (browser tests wait for it before clicking): a page that says why a
@@ -18,6 +24,9 @@
     return;
   }
   var token = root.getAttribute("data-token");
+  var hostAuth = root.getAttribute("data-auth") === "host";
+  var appId = root.getAttribute("data-app");
+  var session = null;
   var page = JSON.parse(root.getAttribute("data-page") || "{}");
   var view = root.querySelector(".visitor-view");
   var started = Date.now();
@@ -35,6 +44,73 @@
     if (window.parent !== window) {
       window.parent.postMessage(JSON.stringify(message), "*");
     }
+  }
+
+  // A token from the framing page, which alone may give one.
+  function askHost() {
+    return new Promise(function (resolve, reject) {
+      var done = false;
+      function heard(event) {
+        if (event.source !== window.parent || typeof event.data !== "string") {
+          return;
+        }
+        var message;
+        try {
+          message = JSON.parse(event.data);
+        } catch (e) {
+          return;
+        }
+        if (!message || message.sightline !== "token") {
+          return;
+        }
+        done = true;
+        window.removeEventListener("message", heard);
+        if (message.token) {
+          resolve(message.token);
+        } else {
+          reject(new Error(message.error || "The host page gave no sign-in token."));
+        }
+      }
+      window.addEventListener("message", heard);
+      tellParent({ sightline: "token-needed" });
+      setTimeout(function () {
+        if (!done) {
+          window.removeEventListener("message", heard);
+          reject(new Error("The host page gave no sign-in token within 15 seconds. Its <sightline-embed> needs get-token=\"…\" (or Qlik's data-get-access-token) naming a function that returns the token its backend signs."));
+        }
+      }, 15000);
+    });
+  }
+
+  // Exchanges the host's token for this embed's session (the same one again when renewing),
+  // and asks for the next token a minute before the session ends.
+  function signIn() {
+    return askHost()
+      .then(function (signed) {
+        var headers = { Authorization: "Bearer " + signed };
+        if (session) {
+          headers["X-Sightline-Session"] = session;
+        }
+        return fetch("/login/embed-session", { method: "POST", headers: headers });
+      })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) {
+            var detail = body && body.errors && body.errors[0] && body.errors[0].detail;
+            throw new Error("The sign-in through the host page was refused: " + (detail || response.status));
+          }
+          return body;
+        });
+      })
+      .then(function (body) {
+        session = body.token;
+        var wait = Math.max(body.expires_at - Date.now() - 60000, 10000);
+        setTimeout(function () {
+          signIn().catch(function (error) {
+            showError(error.message);
+          });
+        }, wait);
+      });
   }
 
   function clock(ms) {
@@ -107,16 +183,35 @@
       return;
     }
     setBusy(true);
-    fetch("/api/anonymous_sheet_html", {
+    var request = hostAuth
+      ? {
+          url: "/api/embed_sheet_html",
+          headers: { "Content-Type": "application/json", Authorization: "Bearer " + session },
+          body: { app_id: appId, page: page, change: change },
+        }
+      : {
+          url: "/api/anonymous_sheet_html",
+          headers: { "Content-Type": "application/json" },
+          body: { token: token, page: page, change: change },
+        };
+    fetch(request.url, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: token, page: page, change: change }),
+      headers: request.headers,
+      body: JSON.stringify(request.body),
     })
       .then(function (response) {
         return response.json();
       })
       .then(function (answer) {
-        if (answer.ended) {
+        if (answer.ended && hostAuth) {
+          // The host's sign-in ended (the page slept past it): sign in afresh and go on.
+          session = null;
+          signIn().then(function () {
+            send(change);
+          }, function (error) {
+            showError(error.message);
+          });
+        } else if (answer.ended) {
           end(answer.ended);
         } else if (answer.error) {
           showError(answer.error);
@@ -191,6 +286,15 @@
     } else {
       setTimeout(tick, 1000);
     }
+  }
+  if (hostAuth) {
+    signIn().then(function () {
+      send(null);
+    }, function (error) {
+      view.innerHTML = "";
+      showError(error.message);
+    });
+    return;
   }
   setTimeout(tick, 1000);
 

@@ -50,7 +50,13 @@ pub async fn embed_session(
     headers: HeaderMap,
 ) -> Response {
     let info = info.map(|Extension(i)| i).unwrap_or_default();
-    match idps::sign_in_with_token(&state, &info, token_of(&headers), Purpose::Embed).await {
+    let renew = headers
+        .get(app::idps::RENEW_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    match idps::sign_in_with_token(&state, &info, token_of(&headers), Purpose::Embed { renew })
+        .await
+    {
         Ok(session) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, "no-store")],
@@ -62,5 +68,66 @@ pub async fn embed_session(
         )
             .into_response(),
         Err(error) => refused(error),
+    }
+}
+
+/// A host user's embed: its view's HTML after a change, for the session its header carries.
+/// What the view shows is what the portal shows that user (sharing, section access, licence);
+/// the page's options only choose which of it to draw.
+pub async fn host_sheet_html(
+    State(state): State<AppState>,
+    principal: Option<Extension<app::auth::principal::Principal>>,
+    Json(request): Json<app::idps::model::HostSheetRequest>,
+) -> Response {
+    use app::anonymous::model::SheetHtml;
+    let answer = match principal {
+        None => Err(AppError::SessionEnded(
+            "Your sign-in through the host page has ended: the page asks it for a new one.".into(),
+        )),
+        Some(Extension(principal)) => {
+            let page = &request.page;
+            let field = (page.ui == app::anonymous::model::EmbedUi::Field)
+                .then(|| page.field.clone())
+                .flatten();
+            app::content::service::open_sheet_request(
+                &state,
+                &principal,
+                &request.app_id,
+                app::content::service::SheetRequest {
+                    sheet_id: page.sheet.as_deref(),
+                    changes: request.change.clone().into_iter().collect(),
+                    only_field: field.as_deref(),
+                    shared: None,
+                },
+            )
+            .await
+        }
+    };
+    match answer {
+        Ok(view) => Json(SheetHtml {
+            sheet: view.sheet.as_ref().map(|s| s.id.clone()),
+            selections: view.selections.clone(),
+            html: Some(app::anonymous::ui::view_html(view, &request.page)),
+            error: None,
+            ended: None,
+        })
+        .into_response(),
+        Err(error) => {
+            let ended = matches!(error, AppError::SessionEnded(_));
+            let status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = error.to_string();
+            (
+                status,
+                Json(SheetHtml {
+                    html: None,
+                    sheet: None,
+                    selections: Vec::new(),
+                    error: (!ended).then(|| message.clone()),
+                    ended: ended.then_some(message),
+                }),
+            )
+                .into_response()
+        }
     }
 }

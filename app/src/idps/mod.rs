@@ -21,6 +21,10 @@ pub const MAX_KEYS: usize = 5;
 pub const MAX_TOKEN_LIFE_SECS: i64 = 3600;
 /// The audience a token must name unless the provider says another (Qlik's).
 pub const DEFAULT_AUDIENCE: &str = "qlik.api/login/jwt-session";
+/// Where a host user's embed asks for its view's HTML.
+pub const HOST_SHEET_HTML_PATH: &str = "/api/embed_sheet_html";
+/// The header in which an embed renewing its session names the one it has.
+pub const RENEW_HEADER: &str = "x-sightline-session";
 /// The prefix of an embed session's bearer secret.
 pub const EMBED_TOKEN_PREFIX: &str = "sle_";
 /// The longest token read, in bytes: anything longer is refused before it is parsed.

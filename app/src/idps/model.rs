@@ -93,6 +93,15 @@ fn yes() -> bool {
     true
 }
 
+/// A host user's embed asks for its view (`HOST_SHEET_HTML_PATH`, the session in the
+/// Authorization header): the app, the page's options on the sheet now open, and a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostSheetRequest {
+    pub app_id: String,
+    pub page: crate::anonymous::model::EmbedOptions,
+    pub change: Option<crate::content::model::SelectionChange>,
+}
+
 /// What an embed's exchange of a token answers: the session's bearer secret and its end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbedSession {

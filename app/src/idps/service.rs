@@ -312,12 +312,13 @@ pub async fn forget_used_tokens(state: &AppState) -> Result<u64, AppError> {
 }
 
 /// What a token is exchanged for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
     /// A portal session (a cookie), for a host on the same site.
     Portal,
-    /// An embed's session, carried in a header, ending with the token.
-    Embed,
+    /// An embed's session, carried in a header, ending with the token. `renew`: the session a
+    /// new token extends (the same person's), so that the viewer keeps their selections.
+    Embed { renew: Option<String> },
 }
 
 /// A signed-in person and their session: its secret, and when it ends (Unix ms; none: as
@@ -417,27 +418,46 @@ pub async fn sign_in_with_token(
         )));
     }
     let user_id = person(&mut tx, now, &tenant.id, &provider, &identity).await?;
-    let secret = match purpose {
-        Purpose::Portal => new_secret(),
-        Purpose::Embed => format!("{EMBED_TOKEN_PREFIX}{}", new_secret()),
+    let renewed = match &purpose {
+        Purpose::Embed { renew: Some(old) } => store::renew_embed_session(
+            &mut tx,
+            &digest(old),
+            &user_id,
+            &provider.id,
+            identity.expires_at,
+            now,
+        )
+        .await?
+        .then(|| old.clone()),
+        _ => None,
     };
-    let id_hash = digest(&secret);
     let (kind, expires_at) = match purpose {
         Purpose::Portal => ("portal", None),
-        Purpose::Embed => ("embed", Some(identity.expires_at)),
+        Purpose::Embed { .. } => ("embed", Some(identity.expires_at)),
     };
-    store::insert_token_session(
-        &mut tx,
-        &id_hash,
-        &tenant.id,
-        &user_id,
-        &provider.id,
-        kind,
-        now,
-        expires_at,
-        &request.client_addr,
-    )
-    .await?;
+    let secret = match renewed {
+        Some(secret) => secret,
+        None => {
+            let secret = match kind {
+                "embed" => format!("{EMBED_TOKEN_PREFIX}{}", new_secret()),
+                _ => new_secret(),
+            };
+            store::insert_token_session(
+                &mut tx,
+                &digest(&secret),
+                &tenant.id,
+                &user_id,
+                &provider.id,
+                kind,
+                now,
+                expires_at,
+                &request.client_addr,
+            )
+            .await?;
+            secret
+        }
+    };
+    let id_hash = digest(&secret);
     record(
         &mut tx,
         now,

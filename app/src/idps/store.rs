@@ -198,6 +198,29 @@ pub async fn forget_used_tokens(conn: &mut AnyConnection, now: i64) -> sqlx::Res
     Ok(done.rows_affected())
 }
 
+/// Extends an embed's live session to a new token's end: the same person, through the same
+/// provider. False when there is no such session (it ended, or is another's).
+pub async fn renew_embed_session(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    user_id: &str,
+    provider_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE sessions SET expires_at = $4, last_seen_at = $5 WHERE id_hash = $1 AND user_id = $2 AND provider_id = $3 AND kind = 'embed' AND expires_at > $5",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(provider_id)
+    .bind(expires_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Forgets the sessions that ended with their token.
 pub async fn forget_ended_sessions(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at < $1")

@@ -171,9 +171,10 @@ async fn a_hosts_token_signs_its_user_in_once_with_their_groups(t: TestDb) {
         "portal-2026",
         &ann(t.state.now(), "j-3", &[]),
     );
-    let embed = idps::sign_in_with_token(&t.state, &request, &token, Purpose::Embed)
-        .await
-        .unwrap();
+    let embed =
+        idps::sign_in_with_token(&t.state, &request, &token, Purpose::Embed { renew: None })
+            .await
+            .unwrap();
     assert!(embed.secret.starts_with(app::idps::EMBED_TOKEN_PREFIX));
     let header = format!("Bearer {}", embed.secret);
     let cookie = format!("{}={}", app::auth::SESSION_COOKIE, embed.secret);
@@ -284,10 +285,11 @@ async fn wrong_tokens_are_refused_each_with_its_reason(t: TestDb) {
         ),
     ];
     for (case, token, says) in cases {
-        let error = idps::sign_in_with_token(&t.state, &request, &token, Purpose::Embed)
-            .await
-            .err()
-            .unwrap_or_else(|| panic!("{case}: taken"));
+        let error =
+            idps::sign_in_with_token(&t.state, &request, &token, Purpose::Embed { renew: None })
+                .await
+                .err()
+                .unwrap_or_else(|| panic!("{case}: taken"));
         assert!(error.to_string().contains(says), "{case}: {error}");
     }
     assert_eq!(

@@ -34,9 +34,42 @@ pub fn EmbedPage() -> impl IntoView {
     let ui = use_params_map()
         .with_untracked(|p| p.get("ui"))
         .unwrap_or_default();
-    let options =
-        use_query_map().with_untracked(|q| EmbedOptions::from_address(&ui, |name| q.get(name)));
-    view! { <Visit options embedded=true/> }
+    let query = use_query_map();
+    let options = query.with_untracked(|q| EmbedOptions::from_address(&ui, |name| q.get(name)));
+    // A host site's own signed-in user: no access code; the page signs in through the host.
+    if query.with_untracked(|q| q.get("auth")).as_deref() == Some("host") {
+        return view! { <HostVisit options/> }.into_any();
+    }
+    view! { <Visit options embedded=true/> }.into_any()
+}
+
+/// An embed for a host site's signed-in user: nothing of the app is drawn until the host page
+/// gives a token its backend signed (`assets/visitor.js` asks for it, exchanges it for a
+/// session carried in a header, and draws the view the user may see).
+#[component]
+fn HostVisit(options: Result<EmbedOptions, AppError>) -> impl IntoView {
+    let app_id = use_params_map()
+        .with_untracked(|p| p.get("app"))
+        .unwrap_or_default();
+    match options {
+        Err(error) => view! { <div class="visitor embedded"><LinkProblem error/></div> }.into_any(),
+        Ok(options) => {
+            let class = format!("visitor embedded theme-{}", options.theme.api_name());
+            let page = serde_json::to_string(&options).unwrap_or_default();
+            view! {
+                <Title text="Sightline"/>
+                <div class=class>
+                    <script src="/embed-frame.js" async></script>
+                    <div class="visitor-session" data-auth="host" data-app=app_id data-page=page>
+                        <div class="visitor-view">
+                            <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>"Signing in through the host page…"</p>
+                        </div>
+                    </div>
+                </div>
+            }
+            .into_any()
+        }
+    }
 }
 
 /// Starts the session (on the server, for the first paint) and shows the visit, or why not.

@@ -144,6 +144,23 @@ pub async fn open_sheet(
     sheet_id: Option<&str>,
     change: Option<SelectionChange>,
 ) -> Result<SheetView, AppError> {
+    let request = SheetRequest {
+        sheet_id,
+        changes: change.into_iter().collect(),
+        only_field: None,
+        shared: None,
+    };
+    open_sheet_request(state, principal, app_id, request).await
+}
+
+/// `open_sheet` with the whole request: a host user's embed of one field asks for that
+/// field's pane alone (`only_field`), as an anonymous embed does.
+pub async fn open_sheet_request(
+    state: &AppState,
+    principal: &Principal,
+    app_id: &str,
+    request: SheetRequest<'_>,
+) -> Result<SheetView, AppError> {
     let mut conn = state.db.acquire().await?;
     let (app, space, access) = open_app(&state.grants, &mut conn, principal, app_id).await?;
     let data_access = caller_data_access(&mut conn, principal, &app, space.kind(), &access).await?;
@@ -156,12 +173,6 @@ pub async fn open_sheet(
         public_sheets_only: false,
         data_access,
         engines: &state.content.engines,
-    };
-    let request = SheetRequest {
-        sheet_id,
-        changes: change.into_iter().collect(),
-        only_field: None,
-        shared: None,
     };
     render_sheet(state, conn, &app, &space.display_name(), &viewer, request).await
 }
