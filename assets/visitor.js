@@ -294,6 +294,12 @@
       view.innerHTML = "";
       showError(error.message);
     });
+    // The session and the licence it holds end when the embed goes away.
+    window.addEventListener("pagehide", function () {
+      if (session && navigator.sendBeacon) {
+        navigator.sendBeacon("/login/embed-session/end", session);
+      }
+    });
     return;
   }
   setTimeout(tick, 1000);

@@ -103,6 +103,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route("/collab/{id}/socket", get(collab_socket::socket))
         .route("/login/jwt-session", axum::routing::post(token_login::jwt_session))
         .route("/login/embed-session", axum::routing::post(token_login::embed_session))
+        .route("/login/embed-session/end", axum::routing::post(token_login::end_embed_session))
         .route(app::idps::HOST_SHEET_HTML_PATH, axum::routing::post(token_login::host_sheet_html))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -131,3 +131,24 @@ pub async fn host_sheet_html(
         }
     }
 }
+
+/// A host user's embed going away (`navigator.sendBeacon`, which sends no header): the body is
+/// the session's secret. The session ends, and with it the licence connection it held, so that
+/// the licence is free at once rather than when the connection times out.
+pub async fn end_embed_session(State(state): State<AppState>, body: String) -> StatusCode {
+    let Some(secret) = body.split_whitespace().next() else {
+        return StatusCode::NO_CONTENT;
+    };
+    if !secret.starts_with(app::idps::EMBED_TOKEN_PREFIX) {
+        return StatusCode::NO_CONTENT;
+    }
+    let header = format!("Bearer {secret}");
+    if let Ok(Some(principal)) = app::auth::service::authenticate(&state, None, Some(&header)).await
+    {
+        // Signing out ends the session's licence connections too.
+        if let Err(error) = app::auth::service::sign_out(&state, &principal).await {
+            tracing::warn!(%error, "ending an embed's session failed");
+        }
+    }
+    StatusCode::NO_CONTENT
+}

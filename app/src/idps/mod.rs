@@ -7,6 +7,7 @@
 pub mod api;
 pub mod model;
 pub mod rules;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod service;

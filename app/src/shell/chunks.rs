@@ -71,6 +71,10 @@ fn admin_page(segments: &[&str]) -> AnyView {
         ["admin", "embedding"] => {
             view! { <Guarded need=ManageAllowedOrigins><EmbeddingPage/></Guarded> }.into_any()
         }
+        ["admin", "identity-providers"] => {
+            view! { <Guarded need=ManageDirectory><crate::idps::ui::IdentityProvidersPage/></Guarded> }
+                .into_any()
+        }
         _ => view! { <NotFound/> }.into_any(),
     }
 }

@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/admin/audit") view={Lazy::<chunks::AdminPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/admin/licences") view={Lazy::<chunks::AdminPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/admin/embedding") view={Lazy::<chunks::AdminPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/admin/identity-providers") view={Lazy::<chunks::AdminPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/admin/reloads") view={Lazy::<chunks::AdminPages>::new()}/>
                 </Routes>
             </Frame>

@@ -431,6 +431,25 @@ async fn the_login_routes_give_a_cookie_or_a_header_session(t: TestDb) {
         "an embed's secret is no cookie: {as_cookie}"
     );
 
+    // The embed going away (its page's beacon) ends the session.
+    let ended = fresh
+        .post(live.url("/login/embed-session/end"))
+        .body(secret.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 204);
+    let me: Value = fresh
+        .post(live.url("/api/get_current_user"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(me.is_null(), "the embed's session ended: {me}");
+
     // The same token again: 401, with why.
     let replay = fresh
         .post(live.url("/login/embed-session"))

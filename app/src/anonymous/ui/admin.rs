@@ -30,6 +30,11 @@ pub fn EmbeddingPage() -> impl IntoView {
             <Origins origins reload/>
         </div>
         <crate::collab::ui::TenantCollabSwitch/>
+        <section class="card">
+            <h2>"Embedding for a site's own users"</h2>
+            <p class="muted">"A site whose backend signs a token for each of its signed-in users can embed for them, each seeing what their own access gives them. Tenant admins register such sites as identity providers."</p>
+            <a class="button" href="/admin/identity-providers">"Identity providers"</a>
+        </section>
     }
 }
 

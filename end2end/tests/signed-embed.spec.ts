@@ -1,14 +1,15 @@
 import { test, expect } from '@playwright/test';
 import * as crypto from 'crypto';
 import * as http from 'http';
-import { openPublishedDashboard, shot, signIn } from './helpers';
+import { hydrated, openPublishedDashboard, shot, signIn } from './helpers';
 
 // The identity issue's embedding for a host site's own signed-in users: the tenant admin
 // registers the site's token issuer and its public key; the site's backend signs a short token
 // for whoever is signed in there; its page embeds the published dashboard's Region field with
 // <sightline-embed get-token>, and each of its users sees what their own section access gives
-// them (Ali: the North only; Grace, an analyst: every region), with no cookie crossing the
-// sites. A token the backend signs wrong is refused, and the embed says why.
+// them (Ali: the North only; Hana, made on first use in the Analysts group: every region), with no cookie crossing the
+// sites. A token the backend signs wrong is refused, and the embed says why. (Named to run last:
+// the licence connections its users open would count in the licence tests' figures.)
 
 const SITE = 'http://localhost:8080';
 const ISSUER = 'https://portal.example';
@@ -17,20 +18,22 @@ const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLen
 const b64 = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
 // The site's backend: an RS256 token signed with Node's own crypto, not Sightline's library.
-function tokenFor(email: string, name: string, kid = 'site-key'): string {
+function tokenFor(email: string, name: string, groups: string[], kid = 'site-key'): string {
   const now = Math.floor(Date.now() / 1000);
   const header = b64(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }));
   const claims = b64(JSON.stringify({
-    iss: ISSUER, aud: 'qlik.api/login/jwt-session', sub: email, subType: 'user', name, email,
+    iss: ISSUER, aud: 'qlik.api/login/jwt-session', sub: email, subType: 'user', name, email, groups,
     iat: now, nbf: now, exp: now + 300, jti: crypto.randomUUID(),
   }));
   const signature = crypto.sign('sha256', Buffer.from(`${header}.${claims}`), privateKey);
   return `${header}.${claims}.${b64(signature)}`;
 }
 
-const PEOPLE: Record<string, [string, string]> = {
-  ali: ['ali@demo.sightline.dev', 'Ali Hassan'],
-  grace: ['grace@demo.sightline.dev', 'Grace Okafor'],
+// Ali has an account here; Hana does not, and is made on first use, in the Analysts group her
+// token names.
+const PEOPLE: Record<string, [string, string, string[]]> = {
+  ali: ['ali@demo.sightline.dev', 'Ali Hassan', []],
+  hana: ['hana@portal.example', 'Hana Host', ['Analysts']],
 };
 
 async function serveSite(baseURL: string, appId: string): Promise<http.Server> {
@@ -38,9 +41,9 @@ async function serveSite(baseURL: string, appId: string): Promise<http.Server> {
     const url = new URL(req.url ?? '/', SITE);
     const who = url.searchParams.get('user') ?? 'ali';
     if (url.pathname === '/token') {
-      const [email, name] = PEOPLE[who];
+      const [email, name, groups] = PEOPLE[who];
       res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(url.searchParams.get('wrong') ? tokenFor(email, name, 'not-registered') : tokenFor(email, name));
+      res.end(tokenFor(email, name, groups, url.searchParams.get('wrong') ? 'not-registered' : 'site-key'));
       return;
     }
     const wrong = url.searchParams.get('wrong') ? '&wrong=1' : '';
@@ -67,18 +70,22 @@ test('a host site embeds for its own users with signed tokens, each seeing their
   await signIn(page);
   await openPublishedDashboard(page);
   const appId = page.url().match(/\/apps\/([0-9a-f]+)/)![1];
-  const registered = await page.request.post('/api/create_identity_provider', {
-    data: { input: {
-      description: 'Customer portal', issuer: ISSUER,
-      keys: [{ kid: 'site-key', pem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
-      origins: [SITE], create_users: false, clock_tolerance_secs: 5, active: true,
-    } },
-  });
-  expect(registered.status()).toBe(200);
+  // The tenant admin registers the site's issuer and public key in the admin center.
+  await page.goto('/admin/identity-providers');
+  await hydrated(page);
+  await page.getByLabel('Description').fill('Customer portal');
+  await page.getByLabel('Issuer (the iss its tokens carry)').fill(ISSUER);
+  await page.getByLabel('Key id (the kid its tokens name)').fill('site-key');
+  await page.getByLabel('Public key (PEM), or a shared secret of at least 32 characters').fill(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  await page.getByLabel('Sites that embed for its users (origins, one per line)').fill(SITE);
+  await page.getByLabel('Make an account for someone the site names who has none').check();
+  await page.getByRole('button', { name: 'Add issuer' }).click();
+  await expect(page.getByText('site-key (RS256)')).toBeVisible();
+  await shot(page, '50-identity-providers');
 
   const site = await serveSite(baseURL!, appId);
   try {
-    for (const [who, sees, hidden] of [['ali', ['North'], ['South', 'East']], ['grace', ['North', 'South', 'East', 'West'], []]] as const) {
+    for (const [who, sees, hidden] of [['ali', ['North'], ['South', 'East']], ['hana', ['North', 'South', 'East', 'West'], []]] as const) {
       // A browser that refuses third-party cookies: the embed must not need any.
       const context = await browser.newContext();
       const host = await context.newPage();
@@ -95,7 +102,7 @@ test('a host site embeds for its own users with signed tokens, each seeing their
       await frame.locator(`li.value[data-value="${sees[0]}"]`).click();
       await expect(frame.locator(`li.value[data-value="${sees[0]}"]`)).toHaveAttribute('data-state', 'selected');
       expect((await context.cookies()).filter((c) => c.domain.includes('127.0.0.1'))).toEqual([]);
-      await shot(host, `51-host-embed-${who}`);
+      await shot(host, `51-signed-embed-${who}`);
       await context.close();
     }
 
@@ -105,7 +112,7 @@ test('a host site embeds for its own users with signed tokens, each seeing their
     await host.goto(`${SITE}/?user=ali&wrong=1`);
     const frame = host.frameLocator('sightline-embed iframe');
     await expect(frame.locator('[role="alert"]')).toContainText('has a key "not-registered"');
-    await shot(host, '52-host-embed-refused');
+    await shot(host, '52-signed-embed-refused');
     await context.close();
   } finally {
     site.close();
