@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test lint setup setup-test build build-tests unit-tests end-to-end rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-reload bench-scale-out clean-data
+.PHONY: run test lint setup setup-test build build-tests unit-tests end-to-end rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-reload bench-signed-embed bench-scale-out clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -88,6 +88,10 @@ bench-anonymous:
 ## A reload of the 10 M-row app in place beside its first load; visitors under wrk while apps reload.
 bench-reload:
 	bench/reload.sh
+
+## Embedding for a host site's own users: signed beside anonymous, and the token exchange's p99.
+bench-signed-embed:
+	bench/signed-embed.sh
 
 ## Requests per second through nginx with 1, 2 and 3 processes, and the CPU each costs.
 bench-scale-out:
