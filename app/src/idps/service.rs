@@ -493,8 +493,8 @@ pub async fn sign_in_with_token(
 }
 
 /// The user a token names: by the provider's subject, else by email (then linked), else made
-/// when the provider makes users. Their name is kept in step, and their provider-made groups
-/// become the token's.
+/// when the provider makes users. A known subject's name is kept in step with the token, and
+/// their provider-made groups become the token's.
 async fn person(
     conn: &mut AnyConnection,
     now: i64,
@@ -503,7 +503,13 @@ async fn person(
     identity: &Identity,
 ) -> Result<String, AppError> {
     let user_id = match store::subject_user(conn, &provider.id, &identity.subject).await? {
-        Some(user_id) => user_id,
+        Some(user_id) => {
+            // The site knows its users' names best: a name changed there changes here.
+            if identity.name != identity.subject {
+                store::keep_name(conn, &user_id, &identity.name, now).await?;
+            }
+            user_id
+        }
         None => {
             let email = identity.email.as_deref().ok_or_else(|| {
                 AppError::BadToken("The token names someone this tenant does not know yet and has no email to find or make their account by.".into())

@@ -230,6 +230,22 @@ pub async fn forget_ended_sessions(conn: &mut AnyConnection, now: i64) -> sqlx::
     Ok(done.rows_affected())
 }
 
+/// Keeps a user's name as the provider's token gives it.
+pub async fn keep_name(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    name: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET name = $2, updated_at = $3 WHERE id = $1 AND name <> $2")
+        .bind(user_id)
+        .bind(name)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The tenant's group of this name (by its unique key), if any.
 pub async fn group_named(
     conn: &mut AnyConnection,

@@ -152,16 +152,17 @@ async fn a_hosts_token_signs_its_user_in_once_with_their_groups(t: TestDb) {
     directory::add_group_member(&t.state, &root, &managers.id, &ann_id)
         .await
         .unwrap();
-    let token = sign(
-        "RS256",
-        &private,
-        "portal-2026",
-        &ann(t.state.now(), "j-2", &[]),
-    );
+    let mut renamed = ann(t.state.now(), "j-2", &[]);
+    renamed["name"] = json!("Ann Host-Berg");
+    let token = sign("RS256", &private, "portal-2026", &renamed);
     let again = idps::sign_in_with_token(&t.state, &request, &token, Purpose::Portal)
         .await
         .unwrap();
     assert_eq!(again.principal.user_id, ann_id);
+    assert_eq!(
+        again.principal.name, "Ann Host-Berg",
+        "the site's name for her, kept in step"
+    );
     assert_eq!(groups_of_ann().await, vec!["Managers".to_string()]);
 
     // An embed's session: a header secret, never a cookie, ending with the token.
