@@ -167,28 +167,35 @@ async fn end_anonymous_session(State(state): State<AppState>, body: String) -> S
 async fn anonymous_sheet_html(
     State(state): State<AppState>,
     axum::Json(request): axum::Json<app::anonymous::model::SheetHtmlRequest>,
-) -> impl IntoResponse {
-    use app::anonymous::model::{EmbedUi, SheetHtml};
+) -> axum::response::Response {
     let page = request.page;
-    let field = (page.ui == EmbedUi::Field)
-        .then(|| page.field.clone())
-        .flatten();
-    let answer = match app::anonymous::service::anonymous_sheet(
+    let answer = app::anonymous::service::anonymous_sheet(
         &state,
         &request.token,
         page.sheet.as_deref(),
-        field.as_deref(),
+        page.only_field(),
         request.change,
     )
-    .await
-    {
-        Ok(view) => SheetHtml {
+    .await;
+    sheet_html(answer, &page)
+}
+
+/// What a page without WASM (a visitor's, a host user's embed) receives after a change: the
+/// view's HTML as the page's options draw it, or why not, with a session's end said apart.
+pub(crate) fn sheet_html(
+    answer: Result<app::content::model::SheetView, app::error::AppError>,
+    page: &app::anonymous::model::EmbedOptions,
+) -> axum::response::Response {
+    use app::anonymous::model::SheetHtml;
+    match answer {
+        Ok(view) => axum::Json(SheetHtml {
             sheet: view.sheet.as_ref().map(|s| s.id.clone()),
             selections: view.selections.clone(),
-            html: Some(app::anonymous::ui::view_html(view, &page)),
+            html: Some(app::anonymous::ui::view_html(view, page)),
             error: None,
             ended: None,
-        },
+        })
+        .into_response(),
         Err(error) => {
             let ended = matches!(error, app::error::AppError::SessionEnded(_));
             let status =
@@ -201,10 +208,9 @@ async fn anonymous_sheet_html(
                 error: (!ended).then(|| message.clone()),
                 ended: ended.then_some(message),
             };
-            return (status, axum::Json(answer));
+            (status, axum::Json(answer)).into_response()
         }
-    };
-    (StatusCode::OK, axum::Json(answer))
+    }
 }
 
 /// A portal page that goes away ends its app's licence connection (the body is the app id).

@@ -17,7 +17,7 @@ fn token_of(headers: &HeaderMap) -> &str {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(app::auth::rules::bearer_token)
         .unwrap_or("")
 }
 
@@ -79,16 +79,12 @@ pub async fn host_sheet_html(
     principal: Option<Extension<app::auth::principal::Principal>>,
     Json(request): Json<app::idps::model::HostSheetRequest>,
 ) -> Response {
-    use app::anonymous::model::SheetHtml;
+    let page = &request.page;
     let answer = match principal {
         None => Err(AppError::SessionEnded(
             "Your sign-in through the host page has ended: the page asks it for a new one.".into(),
         )),
         Some(Extension(principal)) => {
-            let page = &request.page;
-            let field = (page.ui == app::anonymous::model::EmbedUi::Field)
-                .then(|| page.field.clone())
-                .flatten();
             app::content::service::open_sheet_request(
                 &state,
                 &principal,
@@ -96,40 +92,14 @@ pub async fn host_sheet_html(
                 app::content::service::SheetRequest {
                     sheet_id: page.sheet.as_deref(),
                     changes: request.change.clone().into_iter().collect(),
-                    only_field: field.as_deref(),
+                    only_field: page.only_field(),
                     shared: None,
                 },
             )
             .await
         }
     };
-    match answer {
-        Ok(view) => Json(SheetHtml {
-            sheet: view.sheet.as_ref().map(|s| s.id.clone()),
-            selections: view.selections.clone(),
-            html: Some(app::anonymous::ui::view_html(view, &request.page)),
-            error: None,
-            ended: None,
-        })
-        .into_response(),
-        Err(error) => {
-            let ended = matches!(error, AppError::SessionEnded(_));
-            let status =
-                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let message = error.to_string();
-            (
-                status,
-                Json(SheetHtml {
-                    html: None,
-                    sheet: None,
-                    selections: Vec::new(),
-                    error: (!ended).then(|| message.clone()),
-                    ended: ended.then_some(message),
-                }),
-            )
-                .into_response()
-        }
-    }
+    crate::sheet_html(answer, page)
 }
 
 /// A host user's embed going away (`navigator.sendBeacon`, which sends no header): the body is

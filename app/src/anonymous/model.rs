@@ -204,6 +204,13 @@ pub struct EmbedOptions {
 }
 
 impl EmbedOptions {
+    /// The one field an embed of a field shows (its pane alone is computed); none otherwise.
+    pub fn only_field(&self) -> Option<&str> {
+        (self.ui == EmbedUi::Field)
+            .then_some(self.field.as_deref())
+            .flatten()
+    }
+
     /// The embed options from an embed page's address, or what is wrong with it.
     pub fn from_address(
         ui: &str,

@@ -70,21 +70,6 @@ pub async fn get(
     .await
 }
 
-/// The tenant's active providers that issue as `issuer`.
-pub async fn by_issuer(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    issuer: &str,
-) -> sqlx::Result<Vec<ProviderRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM identity_providers WHERE tenant_id = $1 AND issuer = $2 AND active = 1 ORDER BY created_at, id"
-    ))
-    .bind(tenant_id)
-    .bind(issuer)
-    .fetch_all(conn)
-    .await
-}
-
 pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"

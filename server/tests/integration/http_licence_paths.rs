@@ -483,6 +483,40 @@ async fn every_rest_route_is_classified_and_every_data_path_refuses_a_person_wit
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
     }
+    // A host site's embed for Pat (a token its backend signed, exchanged for a header session):
+    // the same licence decides, and refuses.
+    let (private, public) = crate::idps::key_pair("RS256");
+    app::idps::service::create_identity_provider(
+        &live.t.state,
+        &w.admin,
+        crate::idps::provider(&public),
+    )
+    .await
+    .unwrap();
+    let mut claims = crate::idps::ann(live.t.state.now(), "pat-1", &[]);
+    claims["sub"] = json!("pat");
+    claims["email"] = json!("pat@acme.test");
+    let signed = crate::idps::sign("RS256", &private, "portal-2026", &claims);
+    let embed = crate::idps::json_of(
+        reqwest::Client::new()
+            .post(live.url("/login/embed-session"))
+            .bearer_auth(&signed),
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(live.url(app::idps::HOST_SHEET_HTML_PATH))
+        .bearer_auth(embed["token"].as_str().unwrap())
+        .json(&json!({"app_id": w.app.id, "page": app::anonymous::model::EmbedOptions::default(), "change": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("No licence is free"),
+        "the host embed: {text}"
+    );
+
     let sessions = live.t.count("SELECT COUNT(*) FROM collab_sessions").await;
     assert_eq!(sessions, 1, "the refused start made no session");
     let joined = live

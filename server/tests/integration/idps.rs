@@ -50,6 +50,11 @@ pub(crate) fn key_pair(alg: &str) -> (String, String) {
     )
 }
 
+/// A request's answer as JSON.
+pub(crate) async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 pub(crate) const ISSUER: &str = "https://portal.example";
 
 /// The claims a host signs for Ann, valid for five minutes from `now` (Unix ms).
@@ -382,51 +387,35 @@ async fn the_login_routes_give_a_cookie_or_a_header_session(t: TestDb) {
     assert_eq!(signed_in.status(), 200);
     assert!(signed_in.headers().get("set-cookie").is_some());
     // The cookie signs the client in: the portal knows Ann.
-    let me: Value = client
-        .post(live.url("/api/get_current_user"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = json_of(client.post(live.url("/api/get_current_user"))).await;
     assert_eq!(me["name"], "Ann Host", "{me}");
 
     let token = sign("RS256", &private, "portal-2026", &ann(now, "h-2", &[]));
     let fresh = reqwest::Client::new();
-    let embed: Value = fresh
-        .post(live.url("/login/embed-session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let embed = json_of(
+        fresh
+            .post(live.url("/login/embed-session"))
+            .bearer_auth(&token),
+    )
+    .await;
     let secret = embed["token"].as_str().unwrap().to_string();
     assert!(embed["expires_at"].as_i64().unwrap() > now);
-    let me: Value = fresh
-        .post(live.url("/api/get_current_user"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = json_of(
+        fresh
+            .post(live.url("/api/get_current_user"))
+            .bearer_auth(&secret),
+    )
+    .await;
     assert_eq!(
         me["name"], "Ann Host",
         "the header signs the embed in: {me}"
     );
-    let as_cookie: Value = fresh
-        .post(live.url("/api/get_current_user"))
-        .header("cookie", format!("{}={secret}", app::auth::SESSION_COOKIE))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let as_cookie = json_of(
+        fresh
+            .post(live.url("/api/get_current_user"))
+            .header("cookie", format!("{}={secret}", app::auth::SESSION_COOKIE)),
+    )
+    .await;
     assert!(
         as_cookie.is_null(),
         "an embed's secret is no cookie: {as_cookie}"
@@ -440,15 +429,12 @@ async fn the_login_routes_give_a_cookie_or_a_header_session(t: TestDb) {
         .await
         .unwrap();
     assert_eq!(ended.status(), 204);
-    let me: Value = fresh
-        .post(live.url("/api/get_current_user"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = json_of(
+        fresh
+            .post(live.url("/api/get_current_user"))
+            .bearer_auth(&secret),
+    )
+    .await;
     assert!(me.is_null(), "the embed's session ended: {me}");
 
     // The same token again: 401, with why.
@@ -470,15 +456,12 @@ async fn the_login_routes_give_a_cookie_or_a_header_session(t: TestDb) {
         "shared",
         &ann(now, "h-3", &[]),
     );
-    let embed: Value = fresh
-        .post(live.url("/login/embed-session"))
-        .bearer_auth(&shared)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let embed = json_of(
+        fresh
+            .post(live.url("/login/embed-session"))
+            .bearer_auth(&shared),
+    )
+    .await;
     let secret = embed["token"].as_str().expect("a session").to_string();
     let off = admin
         .patch(live.url(&format!("/api/v1/identity-providers/{id}")))
@@ -488,15 +471,12 @@ async fn the_login_routes_give_a_cookie_or_a_header_session(t: TestDb) {
         .await
         .unwrap();
     assert_eq!(off.status(), 204);
-    let me: Value = fresh
-        .post(live.url("/api/get_current_user"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = json_of(
+        fresh
+            .post(live.url("/api/get_current_user"))
+            .bearer_auth(&secret),
+    )
+    .await;
     assert!(
         me.is_null(),
         "turning the provider off ended its sessions: {me}"

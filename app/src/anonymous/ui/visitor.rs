@@ -86,9 +86,7 @@ fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoVi
     let requested = options.clone();
     let session = async move {
         let options = requested?;
-        let field = (options.ui == EmbedUi::Field)
-            .then(|| options.field.clone())
-            .flatten();
+        let field = options.only_field().map(str::to_string);
         let chart = (options.ui == EmbedUi::Chart)
             .then(|| options.object.clone())
             .flatten();
