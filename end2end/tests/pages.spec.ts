@@ -16,7 +16,7 @@ test('every page hydrates when opened directly', async ({ page }) => {
   await hydrated(page);
   const space = new URL(page.url()).pathname;
   const app = await page.locator('li[data-app="Sales dashboard"] a.app-name').getAttribute('href');
-  for (const path of ['/', '/spaces', space, `${space}/members`, app!, `${app}/sheets`, '/admin/users', '/admin/groups', '/admin/roles', '/admin/audit', '/admin/embedding', '/admin/licences', '/admin/identity-providers', '/admin/reloads', '/notices', '/account']) {
+  for (const path of ['/', '/spaces', space, `${space}/members`, app!, `${app}/sheets`, '/admin/users', '/admin/groups', '/admin/roles', '/admin/audit', '/admin/embedding', '/admin/licences', '/admin/identity-providers', '/admin/reloads', '/notices', '/account', '/forgot-password']) {
     await page.goto(path);
     await hydrated(page);
   }

@@ -12,6 +12,7 @@ pub mod first_pages;
 pub mod metrics;
 pub mod rest;
 pub mod security;
+pub mod sso_login;
 pub mod token_login;
 
 use std::sync::Arc;
@@ -101,6 +102,8 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route(app::anonymous::rules::VISITOR_SCRIPT_PATH, get(|| script(include_str!("../../assets/visitor.js"))))
         .route(app::licences::rules::END_CONNECTION_PATH, axum::routing::post(end_licence_connection))
         .route("/collab/{id}/socket", get(collab_socket::socket))
+        .route(app::idps::rules::oidc::CALLBACK_PATH, get(sso_login::callback))
+        .route("/login/oidc/{id}", get(sso_login::start))
         .route("/login/jwt-session", axum::routing::post(token_login::jwt_session))
         .route("/login/embed-session", axum::routing::post(token_login::embed_session))
         .route("/login/embed-session/end", axum::routing::post(token_login::end_embed_session))

@@ -41,15 +41,18 @@ pub enum AuditAction {
     AuthSignIn,
     AuthSignInFailed,
     AuthSignInToken,
+    AuthSignInSso,
     AuthSignOut,
     AuthSignOutEverywhere,
     AuthPasswordSet,
+    AuthPasswordResetRequest,
     ApiKeyCreate,
     ApiKeyRevoke,
     UserCreate,
     UserUpdate,
     UserDelete,
     UserInviteReissued,
+    UserPasswordReset,
     GroupCreate,
     GroupUpdate,
     GroupDelete,
@@ -106,23 +109,27 @@ pub enum AuditAction {
     IdpCreate,
     IdpUpdate,
     IdpDelete,
+    IdpPasswordPolicy,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 68] = [
+    pub const ALL: [AuditAction; 72] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
         AuditAction::AuthSignInToken,
+        AuditAction::AuthSignInSso,
         AuditAction::AuthSignOut,
         AuditAction::AuthSignOutEverywhere,
         AuditAction::AuthPasswordSet,
+        AuditAction::AuthPasswordResetRequest,
         AuditAction::ApiKeyCreate,
         AuditAction::ApiKeyRevoke,
         AuditAction::UserCreate,
         AuditAction::UserUpdate,
         AuditAction::UserDelete,
         AuditAction::UserInviteReissued,
+        AuditAction::UserPasswordReset,
         AuditAction::GroupCreate,
         AuditAction::GroupUpdate,
         AuditAction::GroupDelete,
@@ -179,6 +186,7 @@ impl AuditAction {
         AuditAction::IdpCreate,
         AuditAction::IdpUpdate,
         AuditAction::IdpDelete,
+        AuditAction::IdpPasswordPolicy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -186,15 +194,18 @@ impl AuditAction {
             AuditAction::AuthSignIn => "auth.sign_in",
             AuditAction::AuthSignInFailed => "auth.sign_in_failed",
             AuditAction::AuthSignInToken => "auth.sign_in_token",
+            AuditAction::AuthSignInSso => "auth.sign_in_sso",
             AuditAction::AuthSignOut => "auth.sign_out",
             AuditAction::AuthSignOutEverywhere => "auth.sign_out_everywhere",
             AuditAction::AuthPasswordSet => "auth.password_set",
+            AuditAction::AuthPasswordResetRequest => "auth.password_reset_request",
             AuditAction::ApiKeyCreate => "api_key.create",
             AuditAction::ApiKeyRevoke => "api_key.revoke",
             AuditAction::UserCreate => "user.create",
             AuditAction::UserUpdate => "user.update",
             AuditAction::UserDelete => "user.delete",
             AuditAction::UserInviteReissued => "user.invite_reissued",
+            AuditAction::UserPasswordReset => "user.password_reset",
             AuditAction::GroupCreate => "group.create",
             AuditAction::GroupUpdate => "group.update",
             AuditAction::GroupDelete => "group.delete",
@@ -251,6 +262,7 @@ impl AuditAction {
             AuditAction::IdpCreate => "identity_provider.create",
             AuditAction::IdpUpdate => "identity_provider.update",
             AuditAction::IdpDelete => "identity_provider.delete",
+            AuditAction::IdpPasswordPolicy => "identity_provider.password_policy",
         }
     }
 }

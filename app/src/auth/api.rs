@@ -76,6 +76,13 @@ pub async fn accept_invite(
     Ok(principal.current_user())
 }
 
+/// "Forgot password": a link to choose a new one, emailed when the address is an account's.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::server_support::*;
+    respond(super::service::request_password_reset(&state()?, &request_info(), &email).await)
+}
+
 #[server]
 pub async fn list_api_keys(user_id: Option<String>) -> Result<Vec<ApiKeyInfo>, AppError> {
     use crate::server_support::*;

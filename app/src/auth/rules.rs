@@ -270,6 +270,18 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// Links to choose a new password one email may be sent in the sign-in window: enough for a
+/// lost message, too few to flood someone's mailbox.
+pub const RESETS_PER_ACCOUNT: usize = 3;
+/// Reset requests one client address may make in the window, for any emails.
+pub const RESETS_PER_ADDRESS: usize = 10;
+
+/// Whether a "forgot password" request is sent, given the requests in the window (this one
+/// included) for its email and from its address.
+pub fn reset_allowed(account_requests: usize, address_requests: usize) -> bool {
+    account_requests <= RESETS_PER_ACCOUNT && address_requests <= RESETS_PER_ADDRESS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,5 +537,18 @@ mod tests {
             Some("xyz")
         );
         assert_eq!(cookie_value("a=1", "sightline_session"), None);
+    }
+
+    #[test]
+    fn a_reset_link_is_sent_three_times_an_email_and_ten_times_an_address() {
+        for (account, address, sent) in [
+            (1, 1, true),
+            (3, 3, true),
+            (4, 4, false),
+            (1, 10, true),
+            (1, 11, false),
+        ] {
+            assert_eq!(reset_allowed(account, address), sent, "{account} {address}");
+        }
     }
 }

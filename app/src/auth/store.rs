@@ -354,6 +354,20 @@ pub async fn set_password_hash(
     Ok(())
 }
 
+/// An admin's reset: the old password stops working at once.
+pub async fn clear_password_hash(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert_invite(
     conn: &mut AnyConnection,
     token_hash: &str,

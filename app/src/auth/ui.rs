@@ -27,14 +27,13 @@ pub fn LoginPage() -> impl IntoView {
             go_to(&local_next(query.read_untracked().get("next")));
         }
     });
-    view! {
-        <leptos_meta::Title text="Sign in"/>
-        <section class="auth-card card">
-            <h1>"Sign in to Sightline"</h1>
-            <p class="muted">"Use the email and password of your account in this tenant."</p>
+    let options = load(|| (), |_| crate::idps::api::get_sign_in_options());
+    let next = move || local_next(query.read_untracked().get("next"));
+    let password_form = move || {
+        view! {
             <ActionForm action attr:class="form">
                 <label for="email">"Email"</label>
-                <input id="email" type="email" name="email" autocomplete="username" required autofocus/>
+                <input id="email" type="email" name="email" autocomplete="username" required/>
                 <label for="password">"Password"</label>
                 <input id="password" type="password" name="password" autocomplete="current-password" required/>
                 <ActionError result=action.value().into()/>
@@ -42,6 +41,76 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+        }
+    };
+    view! {
+        <leptos_meta::Title text="Sign in"/>
+        <section class="auth-card card">
+            <h1>"Sign in to Sightline"</h1>
+            <Suspense fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    let options = options.await.unwrap_or(crate::idps::model::SignInOptions {
+                        providers: Vec::new(),
+                        passwords: true,
+                        forgot_password: false,
+                    });
+                    let sso = !options.providers.is_empty();
+                    let buttons = options.providers.into_iter().map(|p| {
+                        let href = format!("{}?next={}", p.href, crate::url::percent_encode(&next()));
+                        view! { <a class="button primary sso-button" href=href rel="external">{p.label}</a> }
+                    }).collect_view();
+                    let forgot = (options.passwords && options.forgot_password).then(|| view! {
+                        <p class="muted"><A href="/forgot-password">"Forgot your password?"</A></p>
+                    });
+                    if options.passwords {
+                        view! {
+                            {sso.then(|| view! { <div class="sso-buttons">{buttons}</div><p class="muted divider-text">"or with your email and password"</p> })}
+                            {(!sso).then(|| view! { <p class="muted">"Use the email and password of your account in this tenant."</p> })}
+                            {password_form()}
+                            {forgot}
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p class="muted">"This tenant signs you in through your organisation's account."</p>
+                            <div class="sso-buttons">{buttons}</div>
+                            <details class="break-glass">
+                                <summary>"Administrator sign-in with a password"</summary>
+                                <p class="muted">"For the break-glass account, when single sign-on cannot be reached."</p>
+                                {password_form()}
+                            </details>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// "Forgot password": the email of the account; a link to choose a new password goes there if
+/// it is an account's. The answer is the same either way.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    view! {
+        <leptos_meta::Title text="Forgot password"/>
+        <section class="auth-card card">
+            <h1>"Choose a new password"</h1>
+            {move || match action.value().get() {
+                Some(Ok(())) => view! {
+                    <p role="status">"If an account of this tenant has that email, a link to choose a new password is on its way to it. The link works once, for a limited time."</p>
+                    <p><A href="/login">"Back to sign-in"</A></p>
+                }.into_any(),
+                _ => view! {
+                    <p class="muted">"Enter the email of your account: we send a link to choose a new password to it."</p>
+                    <ActionForm action attr:class="form">
+                        <label for="email">"Email"</label>
+                        <input id="email" type="email" name="email" autocomplete="username" required/>
+                        <ActionError result=action.value().into()/>
+                        <button type="submit" class="button primary" disabled=move || action.pending().get()>"Send me a link"</button>
+                    </ActionForm>
+                    <p class="muted"><A href="/login">"Back to sign-in"</A></p>
+                }.into_any(),
+            }}
         </section>
     }
 }

@@ -42,6 +42,15 @@ pub async fn delete_user(id: String) -> Result<(), AppError> {
     respond(super::service::delete_user(&state, &principal, &id).await)
 }
 
+/// An admin's reset of an active user's password: their old one stops working, their sessions
+/// end, and a link to choose a new one is returned once (and emailed to them).
+#[server(input = Json, endpoint = "reset_user_password")]
+pub async fn reset_user_password(id: String) -> Result<PasswordReset, AppError> {
+    use crate::server_support::*;
+    let (state, principal) = context()?;
+    respond(super::service::reset_user_password(&state, &principal, &id).await)
+}
+
 #[server(input = Json)]
 pub async fn reissue_invite(id: String) -> Result<String, AppError> {
     use crate::server_support::*;

@@ -56,6 +56,14 @@ pub struct CreatedUser {
     pub invite_url: String,
 }
 
+/// A password reset: the link that chooses a new password (shown once), and whether it was
+/// emailed to the user too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub url: String,
+    pub emailed: bool,
+}
+
 /// Changes to a user; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserChanges {

@@ -305,6 +305,32 @@ pub fn unique_key(value: &str) -> String {
     value.trim().to_lowercase()
 }
 
+/// Whether someone may reset another's password: the link they get signs in as that person, so
+/// they must already hold everything that person may do (a tenant admin's only by a tenant
+/// admin).
+pub fn may_reset_password(
+    caller: (&BTreeSet<Permission>, bool),
+    target: (&BTreeSet<Permission>, bool),
+) -> Result<(), AppError> {
+    let (caller_permissions, caller_admin) = caller;
+    let (target_permissions, target_admin) = target;
+    if target_admin && !caller_admin {
+        return Err(AppError::forbidden(
+            "Only a tenant admin may reset a tenant admin's password.",
+        ));
+    }
+    if let Some(missing) = target_permissions
+        .iter()
+        .find(|p| !caller_admin && !caller_permissions.contains(p))
+    {
+        return Err(AppError::forbidden(format!(
+            "They may {}, which you may not: a tenant admin resets their password.",
+            missing.label().to_lowercase()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,5 +449,51 @@ mod tests {
             unique_key(" Ada@Example.COM "),
             unique_key("ada@example.com")
         );
+    }
+
+    #[test]
+    fn a_password_is_reset_only_by_someone_who_may_do_all_its_owner_may() {
+        use Permission::*;
+        let set = |ps: &[Permission]| ps.iter().copied().collect::<BTreeSet<_>>();
+        let cases: Vec<(&str, (&[Permission], bool), (&[Permission], bool), bool)> = vec![
+            (
+                "a directory manager resets a viewer",
+                (&[ManageDirectory], false),
+                (&[], false),
+                true,
+            ),
+            (
+                "a tenant admin resets another",
+                (&[], true),
+                (&[], true),
+                true,
+            ),
+            (
+                "a manager does not reset a tenant admin",
+                (&[ManageDirectory], false),
+                (&[], true),
+                false,
+            ),
+            (
+                "a manager does not reset someone with more",
+                (&[ManageDirectory], false),
+                (&[ManageDirectory, ViewAuditLog], false),
+                false,
+            ),
+            (
+                "a tenant admin resets anyone",
+                (&[], true),
+                (&[ViewAuditLog], false),
+                true,
+            ),
+        ];
+        for (case, caller, target, allowed) in cases {
+            let (cp, tp) = (set(caller.0), set(target.0));
+            assert_eq!(
+                may_reset_password((&cp, caller.1), (&tp, target.1)).is_ok(),
+                allowed,
+                "{case}"
+            );
+        }
     }
 }

@@ -110,3 +110,111 @@ pub struct EmbedSession {
     pub expires_at: i64,
     pub user_name: String,
 }
+
+/// Where an OpenID Connect provider's claims give a person's subject, email, name and groups:
+/// JSON pointers (RFC 6901) into the ID token's claims merged with the userinfo answer, each
+/// list tried in order, the first present wins (as Qlik's identity providers map claims).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimMap {
+    pub subject: Vec<String>,
+    pub email: Vec<String>,
+    pub name: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+impl Default for ClaimMap {
+    fn default() -> Self {
+        let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect();
+        ClaimMap {
+            subject: list(&["/sub"]),
+            email: list(&["/email", "/upn"]),
+            name: list(&["/name", "/preferred_username", "/email"]),
+            groups: list(&["/groups"]),
+        }
+    }
+}
+
+/// An OpenID Connect provider of the tenant, for single sign-on to the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub id: String,
+    /// Shown on the sign-in page: "Sign in with …".
+    pub description: String,
+    pub active: bool,
+    /// Being set up: not on the sign-in page until tested and promoted.
+    pub pending: bool,
+    /// The issuer: `<issuer>/.well-known/openid-configuration` describes it.
+    pub issuer: String,
+    pub client_id: String,
+    /// Whether a client secret is kept (it is never shown).
+    pub has_secret: bool,
+    pub scopes: Vec<String>,
+    pub claims: ClaimMap,
+    pub create_users: bool,
+    /// When an admin last signed in through it as a test, successfully.
+    pub tested_at: Option<i64>,
+    pub last_test: Option<TestSignIn>,
+    /// The address to register at the provider as the redirect URI.
+    pub redirect_uri: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What an admin sends to add or change an OpenID Connect provider. An empty secret on a change
+/// keeps the one kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcInput {
+    pub description: String,
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub claims: ClaimMap,
+    #[serde(default)]
+    pub create_users: bool,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+/// What a test sign-in found: the person as the mapping reads them, and the claims it read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestSignIn {
+    pub subject: String,
+    pub email: String,
+    pub name: String,
+    pub groups: Vec<String>,
+    /// The claims received (ID token and userinfo), as JSON.
+    pub claims: String,
+    pub at: i64,
+}
+
+/// A way to sign in on the sign-in page besides the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOption {
+    pub label: String,
+    /// Where the button goes (`/login/oidc/<id>`).
+    pub href: String,
+}
+
+/// What the sign-in page offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    pub providers: Vec<SignInOption>,
+    /// Password sign-in is on for everyone (else only for the break-glass account).
+    pub passwords: bool,
+    /// The server can email a link to choose a new password.
+    pub forgot_password: bool,
+}
+
+/// Whether people sign in with passwords: everyone, or (when single sign-on is the way in) only
+/// one break-glass tenant admin, who can still sign in when the provider cannot be reached.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub password_sign_in: bool,
+    /// The break-glass account's email; empty while password sign-in is on.
+    #[serde(default)]
+    pub break_glass_email: String,
+}

@@ -8,6 +8,8 @@ use super::model::{KeyInput, ProviderInput};
 use super::{DEFAULT_AUDIENCE, MAX_KEYS, MAX_TOKEN_LIFE_SECS};
 use crate::error::AppError;
 
+pub mod oidc;
+
 /// The shortest shared secret (HS256) taken, in bytes: a token signed with a guessable secret
 /// could be forged by anyone who guesses it.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -176,6 +178,26 @@ pub struct Identity {
     pub jti: String,
     /// Unix ms.
     pub expires_at: i64,
+}
+
+/// Who a provider says a person is: the token's or the ID token's claims, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub subject: String,
+    pub email: Option<String>,
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    pub fn person(&self) -> Person {
+        Person {
+            subject: self.subject.clone(),
+            email: self.email.clone(),
+            name: self.name.clone(),
+            groups: self.groups.clone(),
+        }
+    }
 }
 
 fn refused(why: impl Into<String>) -> AppError {

@@ -22,6 +22,18 @@ pub struct ProviderRow {
     pub clock_tolerance_secs: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `jwtAuth` or `OIDC`.
+    pub protocol: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Space-separated.
+    pub scopes: String,
+    /// JSON: `ClaimMap`.
+    pub claims: String,
+    pub pending: i64,
+    pub tested_at: Option<i64>,
+    /// JSON: `TestSignIn`, or empty.
+    pub last_test: String,
 }
 
 /// A verifying key as kept: its material (a public key, or a secret that never leaves).
@@ -43,9 +55,49 @@ impl ProviderRow {
     pub fn origins(&self) -> Vec<String> {
         serde_json::from_str(&self.origins).unwrap_or_default()
     }
+
+    pub fn is_oidc(&self) -> bool {
+        self.protocol == OIDC
+    }
+
+    pub fn claims(&self) -> super::model::ClaimMap {
+        serde_json::from_str(&self.claims).unwrap_or_default()
+    }
 }
 
-const COLUMNS: &str = "id, tenant_id, description, active, issuer, audience, keys, origins, create_users, clock_tolerance_secs, created_at, updated_at";
+/// The two protocols a provider speaks.
+pub const JWT: &str = "jwtAuth";
+pub const OIDC: &str = "OIDC";
+
+impl ProviderRow {
+    /// A new row with the fields one protocol does not use left empty.
+    pub fn blank(id: String, tenant_id: &str, protocol: &str, now: i64) -> ProviderRow {
+        ProviderRow {
+            id,
+            tenant_id: tenant_id.to_string(),
+            description: String::new(),
+            active: 1,
+            issuer: String::new(),
+            audience: String::new(),
+            keys: "[]".into(),
+            origins: "[]".into(),
+            create_users: 0,
+            clock_tolerance_secs: 0,
+            created_at: now,
+            updated_at: now,
+            protocol: protocol.to_string(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            scopes: String::new(),
+            claims: "{}".into(),
+            pending: 0,
+            tested_at: None,
+            last_test: String::new(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, description, active, issuer, audience, keys, origins, create_users, clock_tolerance_secs, created_at, updated_at, protocol, client_id, client_secret, scopes, claims, pending, tested_at, last_test";
 
 pub async fn list(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<Vec<ProviderRow>> {
     sqlx::query_as(&format!(
@@ -72,7 +124,7 @@ pub async fn get(
 
 pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     ))
     .bind(&row.id)
     .bind(&row.tenant_id)
@@ -86,6 +138,14 @@ pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
     .bind(row.clock_tolerance_secs)
     .bind(row.created_at)
     .bind(row.updated_at)
+    .bind(&row.protocol)
+    .bind(&row.client_id)
+    .bind(&row.client_secret)
+    .bind(&row.scopes)
+    .bind(&row.claims)
+    .bind(row.pending)
+    .bind(row.tested_at)
+    .bind(&row.last_test)
     .execute(conn)
     .await?;
     Ok(())
@@ -93,7 +153,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
 
 pub async fn update(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE identity_providers SET description = $3, active = $4, issuer = $5, audience = $6, keys = $7, origins = $8, create_users = $9, clock_tolerance_secs = $10, updated_at = $11 WHERE tenant_id = $1 AND id = $2",
+        "UPDATE identity_providers SET description = $3, active = $4, issuer = $5, audience = $6, keys = $7, origins = $8, create_users = $9, clock_tolerance_secs = $10, updated_at = $11, client_id = $12, client_secret = $13, scopes = $14, claims = $15, pending = $16, tested_at = $17, last_test = $18 WHERE tenant_id = $1 AND id = $2",
     )
     .bind(&row.tenant_id)
     .bind(&row.id)
@@ -106,6 +166,13 @@ pub async fn update(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
     .bind(row.create_users)
     .bind(row.clock_tolerance_secs)
     .bind(row.updated_at)
+    .bind(&row.client_id)
+    .bind(&row.client_secret)
+    .bind(&row.scopes)
+    .bind(&row.claims)
+    .bind(row.pending)
+    .bind(row.tested_at)
+    .bind(&row.last_test)
     .execute(conn)
     .await?;
     Ok(())
@@ -295,5 +362,48 @@ pub async fn insert_token_session(
     .bind(kind)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The key that signs the notes browsers carry through an OpenID Connect sign-in: made once,
+/// the same for every process of the server.
+pub async fn login_key(
+    conn: &mut AnyConnection,
+    candidate: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    sqlx::query("INSERT INTO server_keys (name, secret, created_at) VALUES ('oidc_logins', $1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(candidate)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = 'oidc_logins'")
+        .fetch_one(conn)
+        .await
+}
+
+/// The tenant's password sign-in: on (1) or off, and its break-glass account.
+pub async fn password_policy(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> sqlx::Result<(i64, String)> {
+    sqlx::query_as("SELECT password_sign_in, break_glass_user_id FROM tenants WHERE id = $1")
+        .bind(tenant_id)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn set_password_policy(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    on: bool,
+    break_glass_user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tenants SET password_sign_in = $2, break_glass_user_id = $3 WHERE id = $1")
+        .bind(tenant_id)
+        .bind(i64::from(on))
+        .bind(break_glass_user_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }

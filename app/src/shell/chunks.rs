@@ -95,7 +95,7 @@ impl LazyRoute for WorkPages {
 
 fn work_page(segments: &[&str]) -> AnyView {
     use crate::apps::ui::AppPage;
-    use crate::auth::ui::{AccountPage, InvitePage};
+    use crate::auth::ui::{AccountPage, ForgotPasswordPage, InvitePage};
     use crate::collab::ui::{JoinPage, SessionPage};
     use crate::content::ui::SheetPage;
     use crate::sharing::ui::MembersPage;
@@ -112,6 +112,7 @@ fn work_page(segments: &[&str]) -> AnyView {
         ["account"] => view! { <Guarded><AccountPage/></Guarded> }.into_any(),
         ["notices"] => view! { <Guarded><crate::notices::ui::NoticesPage/></Guarded> }.into_any(),
         ["invite", _] => view! { <InvitePage/> }.into_any(),
+        ["forgot-password"] => view! { <ForgotPasswordPage/> }.into_any(),
         ["collab", "join", _] => view! { <JoinPage/> }.into_any(),
         ["collab", _] => view! { <SessionPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),

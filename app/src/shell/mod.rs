@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/") view=|| view! { <Guarded><home::HomePage/></Guarded> }/>
                     <Route ssr=SsrMode::Async path=path!("/login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=path!("/invite/:token") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/forgot-password") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/account") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/notices") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/spaces") view={Lazy::<chunks::WorkPages>::new()}/>

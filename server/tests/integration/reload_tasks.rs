@@ -137,14 +137,14 @@ async fn a_daily_schedule_runs_once_across_two_processes_as_its_owner(t: TestDb)
 }
 
 /// A real SMTP server (aiosmtpd, from PyPI) that keeps what it receives in a Maildir.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: std::process::Child,
     dir: std::path::PathBuf,
-    address: String,
+    pub(crate) address: String,
 }
 
 impl SmtpServer {
-    fn start() -> SmtpServer {
+    pub(crate) fn start() -> SmtpServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -182,7 +182,7 @@ impl SmtpServer {
     }
 
     /// The messages received so far, waiting up to 10 seconds for at least `n`.
-    async fn messages(&self, n: usize) -> Vec<String> {
+    pub(crate) async fn messages(&self, n: usize) -> Vec<String> {
         for _ in 0..200 {
             let mut found = Vec::new();
             if let Ok(entries) = std::fs::read_dir(self.dir.join("new")) {

@@ -65,6 +65,11 @@ pub async fn accept_invite(
     if invite.expires_at <= now || invite.status == UserStatus::Disabled.as_str() {
         return Err(invalid_invite());
     }
+    let reset = invite.status == UserStatus::Active.as_str();
+    if reset {
+        // A new password ends the sessions the old one opened: whoever knew it is out.
+        store::delete_user_sessions(&mut tx, &invite.user_id).await?;
+    }
     store::set_password_hash(&mut tx, &invite.user_id, &hash, now).await?;
     store::delete_invites(&mut tx, &invite.user_id).await?;
     let signed_in = open_session(
@@ -77,7 +82,11 @@ pub async fn accept_invite(
         request,
         now,
         AuditAction::AuthPasswordSet,
-        "invitation accepted".to_string(),
+        if reset {
+            "new password chosen through a reset link".to_string()
+        } else {
+            "invitation accepted".to_string()
+        },
     )
     .await?
     .ok_or_else(invalid_invite)?;

@@ -4,12 +4,14 @@ mod api_keys;
 mod hashing;
 mod housekeeping;
 mod invitations;
+mod resets;
 mod sessions;
 
 pub use api_keys::*;
 pub use hashing::hash_password;
 pub use housekeeping::*;
 pub use invitations::*;
+pub use resets::*;
 pub use sessions::*;
 
 use sqlx::AnyConnection;

@@ -102,6 +102,11 @@ pub async fn sign_in(
         ));
     }
     let mut tx = state.db.begin().await?;
+    if !crate::idps::service::may_use_password(&mut tx, &tenant.id, &login.id).await? {
+        return Err(AppError::forbidden(
+            "This tenant signs people in through its single sign-on provider, not with passwords: use the sign-in button above.",
+        ));
+    }
     store::take_back_attempt(&mut tx, &tenant.id, &attempt).await?;
     store::clear_failures(&mut tx, &tenant.id, &account_subject).await?;
     let signed_in = open_session(

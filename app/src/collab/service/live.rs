@@ -61,10 +61,22 @@ async fn frame(state: &AppState, session_id: &str, version: i64) -> Result<Arc<F
     let frame = place
         .get_or_try_init(|| async {
             let mut conn = state.db.acquire().await?;
-            let row = store::session(&mut conn, session_id)
-                .await?
-                .ok_or_else(not_found)?;
-            let participants = store::participants(&mut conn, &row.id).await?;
+            // The row and its participants are two reads: a change committed between them
+            // (someone joining writes both) would show a participant without the note of their
+            // joining. Every such change bumps the version, so an unchanged version after both
+            // reads says they belong together.
+            let mut tries = 0;
+            let (row, participants) = loop {
+                let row = store::session(&mut conn, session_id)
+                    .await?
+                    .ok_or_else(not_found)?;
+                let participants = store::participants(&mut conn, &row.id).await?;
+                tries += 1;
+                let now = store::version(&mut conn, session_id).await?;
+                if now == Some(row.version) || tries == 5 {
+                    break (row, participants);
+                }
+            };
             let initiator = initiator_principal(&mut conn, state, &row).await?;
             Ok::<_, AppError>(Arc::new(Frame {
                 shared: parse_state(&row),

@@ -304,6 +304,50 @@ pub async fn reissue_invite(
     Ok(auth::invite_url(state, &token))
 }
 
+/// Resets an active user's password: whoever resets must already hold everything the user may
+/// do (`rules::may_reset_password`), since the link signs in as them.
+pub async fn reset_user_password(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<PasswordReset, AppError> {
+    principal.require(Permission::ManageDirectory)?;
+    let mut tx = state.db.begin().await?;
+    let row = user_row(&mut tx, principal, id).await?;
+    if row.status != UserStatus::Active.as_str() {
+        return Err(AppError::conflict(format!(
+            "{} is {}: only an active account's password is reset (an invited one gets a new invitation link; a disabled one is enabled first).",
+            row.name, row.status
+        )));
+    }
+    let (target, target_admin) =
+        crate::auth::principal::permissions_of(&mut tx, &principal.tenant_id, id).await?;
+    crate::directory::rules::may_reset_password(
+        (&principal.permissions, principal.is_tenant_admin),
+        (&target, target_admin),
+    )?;
+    let url = auth::reset_password_link(&mut tx, state, id).await?;
+    record(
+        &mut tx,
+        state.now(),
+        &principal.actor(),
+        AuditAction::UserPasswordReset,
+        Target {
+            kind: "user",
+            id,
+            name: &row.name,
+        },
+        "old password and sessions ended",
+    )
+    .await?;
+    tx.commit().await?;
+    auth::email_reset_link(state, &row.email, &row.name, &url);
+    Ok(PasswordReset {
+        url,
+        emailed: !state.settings.mail.smtp_server.is_empty(),
+    })
+}
+
 pub async fn update_user(
     state: &AppState,
     principal: &Principal,

@@ -276,6 +276,7 @@ fn UserEditor(
         async move { update_user(id.get_value(), changes).await }
     });
     let invite = Action::new(move |_: &()| async move { reissue_invite(id.get_value()).await });
+    let reset = Action::new(move |_: &()| async move { reset_user_password(id.get_value()).await });
     let remove = Action::new(move |_: &()| async move { delete_user(id.get_value()).await });
     Effect::new(move || {
         if let Some(Ok(_)) = save.value().get() {
@@ -351,6 +352,19 @@ fn UserEditor(
                     <button type="button" class="button" on:click=move |_| { invite.dispatch(()); }>"New invitation link"</button>
                     {move || match invite.value().get() {
                         Some(Ok(url)) => view! { <SecretOnce label="Invitation link" value=url/> }.into_any(),
+                        Some(Err(error)) => view! { <ErrorBox error/> }.into_any(),
+                        None => ().into_any(),
+                    }}
+                })}
+                {(user.status == UserStatus::Active).then(|| view! {
+                    <h3>"Password"</h3>
+                    <p class="muted">"A reset stops their password at once and signs them out everywhere; they choose a new one through the link."</p>
+                    <button type="button" class="button" on:click=move |_| { reset.dispatch(()); } disabled=move || reset.pending().get()>"Reset password"</button>
+                    {move || match reset.value().get() {
+                        Some(Ok(done)) => view! {
+                            <SecretOnce label="Link to choose a new password" value=done.url/>
+                            <p class="muted">{if done.emailed { "The link was emailed to them too." } else { "This server sends no email: pass the link on to them yourself." }}</p>
+                        }.into_any(),
                         Some(Err(error)) => view! { <ErrorBox error/> }.into_any(),
                         None => ().into_any(),
                     }}

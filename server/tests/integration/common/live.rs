@@ -17,6 +17,12 @@ pub struct Live {
 }
 
 pub async fn start(t: TestDb) -> Live {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_on(t, listener).await
+}
+
+/// The server on a listener already bound (a test whose settings name its address binds first).
+pub async fn start_on(t: TestDb, listener: tokio::net::TcpListener) -> Live {
     create_admin(&t.state, "Acme", "root@acme.test", "Root", PASSWORD)
         .await
         .unwrap();
@@ -25,7 +31,6 @@ pub async fn start(t: TestDb) -> Live {
         .await
         .unwrap()
         .secret;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let state = t.state.clone();

@@ -257,3 +257,23 @@ macro_rules! on_both_databases {
         )*
     };
 }
+
+/// Runs each listed async test, which builds its own database from the backend it is given
+/// (its settings differ from the default's), on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    $crate::common::run(super::$name($crate::common::Backend::Sqlite))
+                }
+                #[test]
+                fn postgres() {
+                    $crate::common::run(super::$name($crate::common::Backend::Postgres))
+                }
+            }
+        )*
+    };
+}

@@ -9,9 +9,14 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sqlx::AnyConnection;
 
 use super::model::*;
-use super::rules::{self, Checked, Claims, Expected, Identity};
+use super::rules::{self, Checked, Claims, Expected, Person};
 use super::store::{self, ProviderRow, StoredKey};
 use super::{EMBED_TOKEN_PREFIX, MAX_PROVIDERS_PER_TENANT, MAX_TOKEN_BYTES};
+
+mod discovery;
+mod oidc;
+mod passwords;
+
 use crate::audit::model::AuditAction;
 use crate::audit::service::{record, Actor, Target};
 use crate::auth::principal::{load_principal, Credential, Principal, RequestInfo};
@@ -19,6 +24,8 @@ use crate::directory::rules::{unique_key, UserStatus};
 use crate::error::AppError;
 use crate::ids::{digest, new_id, new_secret};
 use crate::state::AppState;
+pub use oidc::*;
+pub use passwords::*;
 
 fn require_admin(principal: &Principal) -> Result<(), AppError> {
     if principal.is_tenant_admin {
@@ -120,8 +127,6 @@ fn row_of(
     now: i64,
 ) -> Result<ProviderRow, AppError> {
     Ok(ProviderRow {
-        id,
-        tenant_id: tenant_id.to_string(),
         description: checked.description.clone(),
         active: i64::from(checked.active),
         issuer: checked.issuer.clone(),
@@ -131,7 +136,7 @@ fn row_of(
         create_users: i64::from(checked.create_users),
         clock_tolerance_secs: checked.clock_tolerance_secs,
         created_at,
-        updated_at: now,
+        ..ProviderRow::blank(id, tenant_id, store::JWT, now)
     })
 }
 
@@ -144,12 +149,25 @@ pub async fn list_identity_providers(
     Ok(store::list(&mut conn, &principal.tenant_id)
         .await?
         .iter()
+        .filter(|p| !p.is_oidc())
         .map(shown)
         .collect())
 }
 
 fn no_such(id: &str) -> AppError {
     AppError::not_found(format!("There is no identity provider with id {id}."))
+}
+
+/// A JWT issuer of the tenant by id (an OpenID Connect provider is managed on its own).
+async fn jwt_issuer(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<ProviderRow, AppError> {
+    store::get(conn, tenant_id, id)
+        .await?
+        .filter(|r| !r.is_oidc())
+        .ok_or_else(|| no_such(id))
 }
 
 pub async fn get_identity_provider(
@@ -159,13 +177,12 @@ pub async fn get_identity_provider(
 ) -> Result<IdentityProvider, AppError> {
     require_admin(principal)?;
     let mut conn = state.db.acquire().await?;
-    store::get(&mut conn, &principal.tenant_id, id)
-        .await?
+    jwt_issuer(&mut conn, &principal.tenant_id, id)
+        .await
         .map(|r| shown(&r))
-        .ok_or_else(|| no_such(id))
 }
 
-async fn audit(
+pub(crate) async fn audit(
     conn: &mut AnyConnection,
     state: &AppState,
     principal: &Principal,
@@ -233,9 +250,7 @@ pub async fn update_identity_provider(
     require_admin(principal)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let before = store::get(&mut tx, &principal.tenant_id, id)
-        .await?
-        .ok_or_else(|| no_such(id))?;
+    let before = jwt_issuer(&mut tx, &principal.tenant_id, id).await?;
     let old_keys = before.keys();
     let kept: Vec<String> = old_keys.iter().map(|k| k.kid.clone()).collect();
     let checked = rules::check_provider(&input, &kept)?;
@@ -284,17 +299,25 @@ pub async fn delete_identity_provider(
 ) -> Result<(), AppError> {
     require_admin(principal)?;
     let mut tx = state.db.begin().await?;
-    let row = store::get(&mut tx, &principal.tenant_id, id)
-        .await?
-        .ok_or_else(|| no_such(id))?;
+    let row = jwt_issuer(&mut tx, &principal.tenant_id, id).await?;
+    remove(tx, state, principal, &row).await
+}
+
+/// Removes a provider of either protocol: its sessions end in the same transaction.
+async fn remove(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    state: &AppState,
+    principal: &Principal,
+    row: &ProviderRow,
+) -> Result<(), AppError> {
     let ended = store::end_sessions(&mut tx, &row.id).await?;
-    store::delete(&mut tx, &principal.tenant_id, id).await?;
+    store::delete(&mut tx, &row.tenant_id, &row.id).await?;
     audit(
         &mut tx,
         state,
         principal,
         AuditAction::IdpDelete,
-        &row,
+        row,
         format!("{ended} sessions ended"),
     )
     .await?;
@@ -396,7 +419,7 @@ pub async fn sign_in_with_token(
         let providers: Vec<ProviderRow> = store::list(&mut conn, &tenant.id)
             .await?
             .into_iter()
-            .filter(|p| p.active != 0)
+            .filter(|p| p.active != 0 && !p.is_oidc())
             .collect();
         (tenant, providers)
     };
@@ -417,7 +440,7 @@ pub async fn sign_in_with_token(
             identity.jti
         )));
     }
-    let user_id = person(&mut tx, now, &tenant.id, &provider, &identity).await?;
+    let user_id = person(&mut tx, now, &tenant.id, &provider, &identity.person()).await?;
     let renewed = match &purpose {
         Purpose::Embed { renew: Some(old) } => store::renew_embed_session(
             &mut tx,
@@ -492,15 +515,15 @@ pub async fn sign_in_with_token(
     })
 }
 
-/// The user a token names: by the provider's subject, else by email (then linked), else made
-/// when the provider makes users. A known subject's name is kept in step with the token, and
-/// their provider-made groups become the token's.
-async fn person(
+/// The user a provider names: by the provider's subject, else by email (then linked), else made
+/// when the provider makes users. A known subject's name is kept in step with the provider, and
+/// their provider-made groups become the ones it names now.
+pub(crate) async fn person(
     conn: &mut AnyConnection,
     now: i64,
     tenant_id: &str,
     provider: &ProviderRow,
-    identity: &Identity,
+    identity: &Person,
 ) -> Result<String, AppError> {
     let user_id = match store::subject_user(conn, &provider.id, &identity.subject).await? {
         Some(user_id) => {

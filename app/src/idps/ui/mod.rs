@@ -8,6 +8,8 @@ use leptos_meta::Title;
 
 use super::api::*;
 use super::model::*;
+
+mod sso;
 use crate::components::{EmptyState, ErrorBox, Loading, PageHeader};
 use crate::error::AppError;
 
@@ -24,7 +26,9 @@ pub fn IdentityProvidersPage() -> impl IntoView {
     let reload = move || version.update(|v| *v += 1);
     view! {
         <Title text="Identity providers"/>
-        <PageHeader title="Identity providers".to_string() subtitle="Sites that sign their own users in to embedded apps, with tokens their backend signs".to_string()/>
+        <PageHeader title="Identity providers".to_string() subtitle="Single sign-on to the portal, and sites that sign their own users in to embedded apps".to_string()/>
+        <sso::SingleSignOn/>
+        <h2 class="section-title">"Sites that embed for their own users"</h2>
         <div class="columns">
             <Providers providers reload/>
             <AddProvider reload/>

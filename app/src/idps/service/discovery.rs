@@ -1,0 +1,159 @@
+//! Talking to an OpenID provider: its discovery document, its JSON answers (bounded in size and
+//! time, redirects never followed), and its published keys, which verify an ID token.
+
+use std::time::Duration;
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
+
+use crate::error::AppError;
+use crate::idps::rules::oidc as oidc_rules;
+
+/// The most bytes read from a provider's answer.
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// How long a provider has to answer one request.
+const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(super) fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(PROVIDER_TIMEOUT)
+            .connect_timeout(PROVIDER_TIMEOUT)
+            // A provider's endpoints are named in its description: nothing is followed blindly.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("Sightline")
+            .build()
+            .expect("an HTTP client with rustls and the machine's roots")
+    })
+}
+
+fn unreachable(what: &str, url: &str, why: impl std::fmt::Display) -> AppError {
+    AppError::Unavailable {
+        message: format!("The identity provider's {what} ({url}) could not be read: {why}. Check the issuer's address, and that this server can reach it."),
+        retry_after_secs: 30,
+    }
+}
+
+/// A provider's JSON answer, at most `MAX_ANSWER_BYTES`.
+pub(super) async fn answer(
+    what: &str,
+    url: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<Value, AppError> {
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| unreachable(what, url, e))?;
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| unreachable(what, url, e))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(unreachable(what, url, "the answer is larger than 1 MB"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let json: Value = serde_json::from_slice(&body)
+        .map_err(|_| unreachable(what, url, format!("the answer ({status}) is not JSON")))?;
+    if !status.is_success() {
+        let said = json
+            .get("error_description")
+            .or_else(|| json.get("error"))
+            .and_then(Value::as_str)
+            .unwrap_or("no reason given");
+        return Err(AppError::BadToken(format!(
+            "The identity provider refused ({status}) at its {what}: {said}."
+        )));
+    }
+    Ok(json)
+}
+
+/// The endpoints a provider's discovery document names.
+pub(super) struct Discovery {
+    pub(super) authorization: String,
+    pub(super) token: String,
+    pub(super) jwks: String,
+    pub(super) userinfo: Option<String>,
+}
+
+pub(super) async fn discover(issuer: &str, plain_http: bool) -> Result<Discovery, AppError> {
+    let url = oidc_rules::discovery_url(issuer);
+    let doc = answer("description", &url, client().get(&url)).await?;
+    let said = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
+    if said != issuer {
+        return Err(AppError::invalid(
+            "issuer",
+            format!("The provider calls itself \"{said}\", not \"{issuer}\": set the issuer to exactly what its description says."),
+        ));
+    }
+    let endpoint = |name: &str| -> Result<String, AppError> {
+        let value = doc.get(name).and_then(Value::as_str).unwrap_or("");
+        oidc_rules::check_issuer(value, plain_http).map_err(|_| {
+            AppError::invalid(
+                "issuer",
+                format!("The provider's description gives no usable {name} (\"{value}\")."),
+            )
+        })?;
+        Ok(value.to_string())
+    };
+    Ok(Discovery {
+        authorization: endpoint("authorization_endpoint")?,
+        token: endpoint("token_endpoint")?,
+        jwks: endpoint("jwks_uri")?,
+        userinfo: endpoint("userinfo_endpoint").ok(),
+    })
+}
+
+/// The ID token's claims, once its signature is verified with one of the provider's keys.
+pub(super) async fn verify_id_token(id_token: &str, jwks_uri: &str) -> Result<Value, AppError> {
+    let header = jsonwebtoken::decode_header(id_token)
+        .map_err(|e| AppError::BadToken(format!("The provider's ID token cannot be read: {e}.")))?;
+    let keys: JwkSet = serde_json::from_value(
+        answer("keys", jwks_uri, client().get(jwks_uri)).await?,
+    )
+    .map_err(|e| {
+        AppError::BadToken(format!(
+            "The provider's keys ({jwks_uri}) cannot be read: {e}."
+        ))
+    })?;
+    let jwk = match &header.kid {
+        Some(kid) => keys.find(kid),
+        None => keys.keys.first(),
+    }
+    .ok_or_else(|| {
+        AppError::BadToken(
+            "The ID token is signed with a key the provider does not publish.".into(),
+        )
+    })?;
+    if !matches!(
+        header.alg,
+        Algorithm::RS256
+            | Algorithm::ES256
+            | Algorithm::PS256
+            | Algorithm::EdDSA
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::ES384
+    ) {
+        return Err(AppError::BadToken(format!("The ID token is signed with {:?}: Sightline takes tokens signed with a published key (RS256, ES256, PS256, EdDSA).", header.alg)));
+    }
+    let key = DecodingKey::from_jwk(jwk)
+        .map_err(|e| AppError::BadToken(format!("The provider's key cannot be used: {e}.")))?;
+    let mut validation = Validation::new(header.alg);
+    // `rules::oidc::check_id_token` checks the claims, with reasons.
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| {
+            AppError::BadToken(format!(
+                "The ID token's signature does not verify with the provider's keys: {e}."
+            ))
+        })
+}

@@ -1,0 +1,19 @@
+-- OpenID Connect providers beside the JWT issuers: the same table (their subjects, groups and
+-- sessions are kept alike), told apart by `protocol` ('jwtAuth' | 'OIDC'). An OIDC provider's
+-- `issuer` is its discovery base; its client secret is written, never read back; `claims` is
+-- JSON: which claims (JSON pointers, tried in order) give the subject, email, name and groups.
+-- A new provider is pending (not on the sign-in page) until an admin has signed in through it
+-- as a test (`tested_at`) and promoted it.
+ALTER TABLE identity_providers ADD COLUMN client_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE identity_providers ADD COLUMN client_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE identity_providers ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+ALTER TABLE identity_providers ADD COLUMN claims TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE identity_providers ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE identity_providers ADD COLUMN tested_at BIGINT;
+-- What the last test sign-in mapped (JSON: subject, email, name, groups, the claims received).
+ALTER TABLE identity_providers ADD COLUMN last_test TEXT NOT NULL DEFAULT '';
+
+-- Password sign-in: on for everyone, or off for everyone but one break-glass account (a tenant
+-- admin who can still sign in when the identity provider cannot be reached).
+ALTER TABLE tenants ADD COLUMN password_sign_in BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE tenants ADD COLUMN break_glass_user_id TEXT NOT NULL DEFAULT '';
