@@ -66,7 +66,8 @@
         done = true;
         window.removeEventListener("message", heard);
         if (message.token) {
-          resolve(message.token);
+          // The page's origin as the browser gives it: the page cannot choose it.
+          resolve({ token: message.token, origin: event.origin });
         } else {
           reject(new Error(message.error || "The host page gave no sign-in token."));
         }
@@ -87,7 +88,7 @@
   function signIn() {
     return askHost()
       .then(function (signed) {
-        var headers = { Authorization: "Bearer " + signed };
+        var headers = { Authorization: "Bearer " + signed.token, "X-Sightline-Host-Origin": signed.origin };
         if (session) {
           headers["X-Sightline-Session"] = session;
         }

@@ -54,8 +54,17 @@ pub async fn embed_session(
         .get(app::idps::RENEW_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    match idps::sign_in_with_token(&state, &info, token_of(&headers), Purpose::Embed { renew })
-        .await
+    let host = headers
+        .get(app::idps::HOST_ORIGIN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    match idps::sign_in_with_token(
+        &state,
+        &info,
+        token_of(&headers),
+        Purpose::Embed { renew, host },
+    )
+    .await
     {
         Ok(session) => (
             StatusCode::OK,

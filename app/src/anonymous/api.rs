@@ -126,7 +126,7 @@ pub async fn list_allowed_origins() -> Result<Vec<AllowedOrigin>, AppError> {
     respond(super::service::list_allowed_origins(&state, &principal).await)
 }
 
-#[server(input = Json)]
+#[server(input = Json, endpoint = "save_allowed_origin")]
 pub async fn save_allowed_origin(
     id: Option<String>,
     input: NewOrigin,

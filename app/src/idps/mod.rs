@@ -26,6 +26,9 @@ pub const DEFAULT_AUDIENCE: &str = "qlik.api/login/jwt-session";
 pub const HOST_SHEET_HTML_PATH: &str = "/api/embed_sheet_html";
 /// The header in which an embed renewing its session names the one it has.
 pub const RENEW_HEADER: &str = "x-sightline-session";
+/// The header in which an embed names the origin of the page that gave it its token (the
+/// origin of the browser's message, which the page cannot choose).
+pub const HOST_ORIGIN_HEADER: &str = "x-sightline-host-origin";
 /// The prefix of an embed session's bearer secret.
 pub const EMBED_TOKEN_PREFIX: &str = "sle_";
 /// The longest token read, in bytes: anything longer is refused before it is parsed.

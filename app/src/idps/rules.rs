@@ -180,6 +180,25 @@ pub struct Identity {
     pub expires_at: i64,
 }
 
+/// Whether an embed on `host` (the origin of the page that gave the frame its token, as the
+/// browser tells the frame) may sign in with a provider that names `origins`: any site when it
+/// names none (the tenant's allowed origins still decide who may frame the embed).
+pub fn check_host_origin(origins: &[String], host: Option<&str>) -> Result<(), AppError> {
+    if origins.is_empty() {
+        return Ok(());
+    }
+    match host.map(|h| h.trim().trim_end_matches('/')) {
+        Some(host) if origins.iter().any(|o| o.eq_ignore_ascii_case(host)) => Ok(()),
+        Some(host) => Err(refused(format!(
+            "The page on {host} is not a site this identity provider lets embed ({}): a tenant admin adds it to the provider's sites.",
+            origins.join(", ")
+        ))),
+        None => Err(refused(
+            "The embed did not say which site's page gave the token, and this identity provider embeds only on its own sites: use Sightline's embed.js.",
+        )),
+    }
+}
+
 /// Who a provider says a person is: the token's or the ID token's claims, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {

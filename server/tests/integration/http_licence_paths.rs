@@ -510,6 +510,7 @@ async fn every_rest_route_is_classified_and_every_data_path_refuses_a_person_wit
     let embed = crate::idps::json_of(
         reqwest::Client::new()
             .post(live.url("/login/embed-session"))
+            .header(app::idps::HOST_ORIGIN_HEADER, crate::idps::ISSUER)
             .bearer_auth(&signed),
     )
     .await;

@@ -177,10 +177,17 @@ async fn a_hosts_token_signs_its_user_in_once_with_their_groups(t: TestDb) {
         "portal-2026",
         &ann(t.state.now(), "j-3", &[]),
     );
-    let embed =
-        idps::sign_in_with_token(&t.state, &request, &token, Purpose::Embed { renew: None })
-            .await
-            .unwrap();
+    let embed = idps::sign_in_with_token(
+        &t.state,
+        &request,
+        &token,
+        Purpose::Embed {
+            renew: None,
+            host: Some(ISSUER.into()),
+        },
+    )
+    .await
+    .unwrap();
     assert!(embed.secret.starts_with(app::idps::EMBED_TOKEN_PREFIX));
     let header = format!("Bearer {}", embed.secret);
     let cookie = format!("{}={}", app::auth::SESSION_COOKIE, embed.secret);
@@ -291,11 +298,18 @@ async fn wrong_tokens_are_refused_each_with_its_reason(t: TestDb) {
         ),
     ];
     for (case, token, says) in cases {
-        let error =
-            idps::sign_in_with_token(&t.state, &request, &token, Purpose::Embed { renew: None })
-                .await
-                .err()
-                .unwrap_or_else(|| panic!("{case}: taken"));
+        let error = idps::sign_in_with_token(
+            &t.state,
+            &request,
+            &token,
+            Purpose::Embed {
+                renew: None,
+                host: Some(ISSUER.into()),
+            },
+        )
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("{case}: taken"));
         assert!(error.to_string().contains(says), "{case}: {error}");
     }
     assert_eq!(
@@ -303,6 +317,25 @@ async fn wrong_tokens_are_refused_each_with_its_reason(t: TestDb) {
             .await,
         0
     );
+    // A good token given by a page on a site the provider does not name: refused before it is
+    // used, so the right site may still use it.
+    let token = sign("ES256", &private, "portal-2026", &ann(now, "site", &[]));
+    for host in [Some("https://evil.example".to_string()), None] {
+        let error = idps::sign_in_with_token(
+            &t.state,
+            &request,
+            &token,
+            Purpose::Embed { renew: None, host },
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            error.to_string().contains("lets embed")
+                || error.to_string().contains("did not say which site"),
+            "{error}"
+        );
+    }
     // A short HS256 secret is refused when the issuer is registered, with why.
     let mut weak = provider("");
     weak.keys[0].pem.clear();

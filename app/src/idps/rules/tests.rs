@@ -225,3 +225,35 @@ fn each_wrong_claim_is_refused_with_its_reason() {
     early.nbf = Some(NOW + 4);
     assert!(check_claims(early, &expected()).is_ok());
 }
+
+#[test]
+fn a_provider_with_sites_signs_in_only_embeds_on_them() {
+    let sites = vec!["https://portal.example".to_string()];
+    let cases: Vec<(&str, &[String], Option<&str>, bool)> = vec![
+        (
+            "no sites named: any",
+            &[],
+            Some("https://elsewhere.example"),
+            true,
+        ),
+        ("no sites named, none said", &[], None, true),
+        ("its site", &sites, Some("https://portal.example"), true),
+        (
+            "its site with a slash",
+            &sites,
+            Some("https://portal.example/"),
+            true,
+        ),
+        ("another site", &sites, Some("https://evil.example"), false),
+        (
+            "another port",
+            &sites,
+            Some("https://portal.example:8443"),
+            false,
+        ),
+        ("none said", &sites, None, false),
+    ];
+    for (case, origins, host, allowed) in cases {
+        assert_eq!(check_host_origin(origins, host).is_ok(), allowed, "{case}");
+    }
+}

@@ -340,8 +340,12 @@ pub enum Purpose {
     /// A portal session (a cookie), for a host on the same site.
     Portal,
     /// An embed's session, carried in a header, ending with the token. `renew`: the session a
-    /// new token extends (the same person's), so that the viewer keeps their selections.
-    Embed { renew: Option<String> },
+    /// new token extends (the same person's), so that the viewer keeps their selections;
+    /// `host`: the origin of the page that gave the token, as the browser told the frame.
+    Embed {
+        renew: Option<String>,
+        host: Option<String>,
+    },
 }
 
 /// A signed-in person and their session: its secret, and when it ends (Unix ms; none: as
@@ -433,6 +437,9 @@ pub async fn sign_in_with_token(
             now: now.div_euclid(1000),
         },
     )?;
+    if let Purpose::Embed { host, .. } = &purpose {
+        rules::check_host_origin(&provider.origins(), host.as_deref())?;
+    }
     let mut tx = state.db.begin().await?;
     if !store::use_token(&mut tx, &provider.id, &identity.jti, identity.expires_at).await? {
         return Err(AppError::BadToken(format!(
@@ -442,7 +449,9 @@ pub async fn sign_in_with_token(
     }
     let user_id = person(&mut tx, now, &tenant.id, &provider, &identity.person()).await?;
     let renewed = match &purpose {
-        Purpose::Embed { renew: Some(old) } => store::renew_embed_session(
+        Purpose::Embed {
+            renew: Some(old), ..
+        } => store::renew_embed_session(
             &mut tx,
             &digest(old),
             &user_id,
