@@ -13,6 +13,9 @@ ALTER TABLE identity_providers ADD COLUMN tested_at INTEGER;
 -- What the last test sign-in mapped (JSON: subject, email, name, groups, the claims received).
 ALTER TABLE identity_providers ADD COLUMN last_test TEXT NOT NULL DEFAULT '';
 
+-- A JWT issuer may publish its keys (a JWKS URL) instead of, or beside, keys given here.
+ALTER TABLE identity_providers ADD COLUMN jwks_uri TEXT NOT NULL DEFAULT '';
+
 -- Password sign-in: on for everyone, or off for everyone but one break-glass account (a tenant
 -- admin who can still sign in when the identity provider cannot be reached).
 ALTER TABLE tenants ADD COLUMN password_sign_in INTEGER NOT NULL DEFAULT 1;

@@ -60,6 +60,8 @@ pub struct IdentityProvider {
     /// The `aud` its tokens must name.
     pub audience: String,
     pub keys: Vec<KeyInfo>,
+    /// Where it publishes its keys (JWKS), read when a token names a key not given here.
+    pub jwks_uri: String,
     /// The sites whose pages may embed for its users (`https://host[:port]`).
     pub origins: Vec<String>,
     /// A token for someone with no account makes one (else it is refused).
@@ -78,7 +80,11 @@ pub struct ProviderInput {
     pub issuer: String,
     #[serde(default)]
     pub audience: String,
+    #[serde(default)]
     pub keys: Vec<KeyInput>,
+    /// Where it publishes its keys (JWKS): instead of, or beside, `keys`.
+    #[serde(default)]
+    pub jwks_uri: String,
     #[serde(default)]
     pub origins: Vec<String>,
     #[serde(default)]

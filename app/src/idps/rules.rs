@@ -27,6 +27,7 @@ pub struct Checked {
     pub issuer: String,
     pub audience: String,
     pub keys: Vec<KeyInput>,
+    pub jwks_uri: String,
     pub origins: Vec<String>,
     pub create_users: bool,
     pub clock_tolerance_secs: i64,
@@ -60,10 +61,24 @@ pub fn check_provider(input: &ProviderInput, kept: &[String]) -> Result<Checked,
         empty if empty.is_empty() => DEFAULT_AUDIENCE.to_string(),
         audience => audience,
     };
-    if input.keys.is_empty() || input.keys.len() > MAX_KEYS {
+    let jwks_uri = text(
+        "jwks_uri",
+        "address of its published keys",
+        &input.jwks_uri,
+        false,
+    )?;
+    if !jwks_uri.is_empty() {
+        oidc::check_issuer(&jwks_uri, true).map_err(|_| {
+            AppError::invalid(
+                "jwks_uri",
+                "The published keys' address is an https:// address, such as https://portal.example.com/.well-known/jwks.json.",
+            )
+        })?;
+    }
+    if (input.keys.is_empty() && jwks_uri.is_empty()) || input.keys.len() > MAX_KEYS {
         return Err(AppError::invalid(
             "keys",
-            format!("Give 1 to {MAX_KEYS} keys to verify its tokens with: a public key (PEM) or a shared secret each."),
+            format!("Give 1 to {MAX_KEYS} keys to verify its tokens with (a public key (PEM) or a shared secret each), or the address where it publishes its keys (JWKS)."),
         ));
     }
     let mut keys = Vec::new();
@@ -127,6 +142,7 @@ pub fn check_provider(input: &ProviderInput, kept: &[String]) -> Result<Checked,
         issuer,
         audience,
         keys,
+        jwks_uri,
         origins,
         create_users: input.create_users,
         clock_tolerance_secs: input.clock_tolerance_secs,

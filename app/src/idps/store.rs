@@ -34,6 +34,8 @@ pub struct ProviderRow {
     pub tested_at: Option<i64>,
     /// JSON: `TestSignIn`, or empty.
     pub last_test: String,
+    /// Where a JWT issuer publishes its keys (JWKS); empty: its keys are given here.
+    pub jwks_uri: String,
 }
 
 /// A verifying key as kept: its material (a public key, or a secret that never leaves).
@@ -93,11 +95,12 @@ impl ProviderRow {
             pending: 0,
             tested_at: None,
             last_test: String::new(),
+            jwks_uri: String::new(),
         }
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, description, active, issuer, audience, keys, origins, create_users, clock_tolerance_secs, created_at, updated_at, protocol, client_id, client_secret, scopes, claims, pending, tested_at, last_test";
+const COLUMNS: &str = "id, tenant_id, description, active, issuer, audience, keys, origins, create_users, clock_tolerance_secs, created_at, updated_at, protocol, client_id, client_secret, scopes, claims, pending, tested_at, last_test, jwks_uri";
 
 pub async fn list(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<Vec<ProviderRow>> {
     sqlx::query_as(&format!(
@@ -124,7 +127,7 @@ pub async fn get(
 
 pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+        "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     ))
     .bind(&row.id)
     .bind(&row.tenant_id)
@@ -146,6 +149,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
     .bind(row.pending)
     .bind(row.tested_at)
     .bind(&row.last_test)
+    .bind(&row.jwks_uri)
     .execute(conn)
     .await?;
     Ok(())
@@ -153,7 +157,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
 
 pub async fn update(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE identity_providers SET description = $3, active = $4, issuer = $5, audience = $6, keys = $7, origins = $8, create_users = $9, clock_tolerance_secs = $10, updated_at = $11, client_id = $12, client_secret = $13, scopes = $14, claims = $15, pending = $16, tested_at = $17, last_test = $18 WHERE tenant_id = $1 AND id = $2",
+        "UPDATE identity_providers SET description = $3, active = $4, issuer = $5, audience = $6, keys = $7, origins = $8, create_users = $9, clock_tolerance_secs = $10, updated_at = $11, client_id = $12, client_secret = $13, scopes = $14, claims = $15, pending = $16, tested_at = $17, last_test = $18, jwks_uri = $19 WHERE tenant_id = $1 AND id = $2",
     )
     .bind(&row.tenant_id)
     .bind(&row.id)
@@ -173,6 +177,7 @@ pub async fn update(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
     .bind(row.pending)
     .bind(row.tested_at)
     .bind(&row.last_test)
+    .bind(&row.jwks_uri)
     .execute(conn)
     .await?;
     Ok(())

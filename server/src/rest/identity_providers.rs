@@ -35,7 +35,11 @@ pub struct StaticKey {
 #[serde(rename_all = "camelCase")]
 pub struct JwtOptions {
     pub issuer: String,
+    #[serde(default)]
     pub static_keys: Vec<StaticKey>,
+    /// Where the issuer publishes its keys (a JWKS document), instead of or beside `staticKeys`.
+    #[serde(default)]
+    pub jwks_uri: String,
     /// The `aud` tokens must name; Qlik's `qlik.api/login/jwt-session` when left out.
     #[serde(default)]
     pub audience: String,
@@ -85,6 +89,7 @@ impl IdentityProviderOut {
                         secret: String::new(),
                     })
                     .collect(),
+                jwks_uri: p.jwks_uri.clone(),
                 audience: p.audience.clone(),
                 origins: p.origins.clone(),
                 create_new_users_on_login: p.create_users,
@@ -144,6 +149,7 @@ fn input_of(
                 secret: k.secret,
             })
             .collect(),
+        jwks_uri: options.jwks_uri,
         origins: options.origins,
         create_users: options.create_new_users_on_login,
         clock_tolerance_secs: clock_tolerance_sec,

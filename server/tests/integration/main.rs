@@ -23,6 +23,7 @@ mod http_licences;
 mod http_reloads;
 mod http_sharing;
 mod idps;
+mod idps_published;
 mod licences;
 mod modelling;
 mod password_resets;

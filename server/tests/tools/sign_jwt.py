@@ -2,6 +2,7 @@
 Sightline verifies with. Reads one JSON request on stdin, writes the answer on stdout.
 
   {"keygen": "RS256" | "ES256"}                 -> {"private": PEM, "public": PEM}
+  {"jwk": PEM public key, "kid": ...}          -> the key as a JWK (JSON), with its kid
   {"alg": ..., "key": PEM or secret, "kid": ..., "claims": {...}}  -> the token
 """
 import json
@@ -28,6 +29,14 @@ if "keygen" in request:
             serialization.PublicFormat.SubjectPublicKeyInfo,
         ).decode(),
     }))
+elif "jwk" in request:
+    public = serialization.load_pem_public_key(request["jwk"].encode())
+    if isinstance(public, rsa.RSAPublicKey):
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public))
+    else:
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(public))
+    jwk["kid"] = request["kid"]
+    print(json.dumps(jwk))
 else:
     headers = {"kid": request["kid"]} if request.get("kid") else {}
     print(jwt.encode(request["claims"], request["key"], algorithm=request["alg"], headers=headers))

@@ -157,3 +157,69 @@ pub(super) async fn verify_id_token(id_token: &str, jwks_uri: &str) -> Result<Va
             ))
         })
 }
+
+/// A JWT issuer's published keys, kept for five minutes; read again sooner (at most every 30
+/// seconds) when a token names a key not among them, so that a rotated key is found at once.
+struct Published {
+    read_at: std::time::Instant,
+    keys: JwkSet,
+}
+
+fn published() -> &'static std::sync::Mutex<std::collections::HashMap<String, Published>> {
+    static KEPT: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Published>>,
+    > = std::sync::OnceLock::new();
+    KEPT.get_or_init(Default::default)
+}
+
+/// The key `kid` names among those published at `uri` (the only one, when the token names
+/// none).
+pub(super) async fn published_key(
+    uri: &str,
+    kid: Option<&str>,
+) -> Result<jsonwebtoken::jwk::Jwk, AppError> {
+    let find = |keys: &JwkSet| match kid {
+        Some(kid) => keys.find(kid).cloned(),
+        None if keys.keys.len() == 1 => keys.keys.first().cloned(),
+        None => None,
+    };
+    let fresh = {
+        let kept = published().lock().unwrap_or_else(|e| e.into_inner());
+        match kept.get(uri) {
+            Some(p) => {
+                let age = p.read_at.elapsed();
+                if let Some(key) = find(&p.keys).filter(|_| age < Duration::from_secs(300)) {
+                    return Ok(key);
+                }
+                age >= Duration::from_secs(30)
+            }
+            None => true,
+        }
+    };
+    if fresh {
+        let keys: JwkSet =
+            serde_json::from_value(answer("published keys", uri, client().get(uri)).await?)
+                .map_err(|e| {
+                    AppError::BadToken(format!("The keys published at {uri} cannot be read: {e}."))
+                })?;
+        let found = find(&keys);
+        let mut kept = published().lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() > 1000 {
+            kept.clear();
+        }
+        kept.insert(
+            uri.to_string(),
+            Published {
+                read_at: std::time::Instant::now(),
+                keys,
+            },
+        );
+        if let Some(key) = found {
+            return Ok(key);
+        }
+    }
+    Err(AppError::BadToken(match kid {
+        Some(kid) => format!("The identity provider publishes no key \"{kid}\" at {uri}: the host signs with a key it publishes."),
+        None => format!("The token names no key (kid), and {uri} publishes more than one."),
+    }))
+}

@@ -54,6 +54,7 @@ fn shown(row: &ProviderRow) -> IdentityProvider {
                 pem: k.pem,
             })
             .collect(),
+        jwks_uri: row.jwks_uri.clone(),
         origins: row.origins(),
         create_users: row.create_users != 0,
         clock_tolerance_secs: row.clock_tolerance_secs,
@@ -133,6 +134,7 @@ fn row_of(
         audience: checked.audience.clone(),
         keys: serde_json::to_string(keys).map_err(AppError::internal)?,
         origins: serde_json::to_string(&checked.origins).map_err(AppError::internal)?,
+        jwks_uri: checked.jwks_uri.clone(),
         create_users: i64::from(checked.create_users),
         clock_tolerance_secs: checked.clock_tolerance_secs,
         created_at,
@@ -152,6 +154,25 @@ pub async fn list_identity_providers(
         .filter(|p| !p.is_oidc())
         .map(shown)
         .collect())
+}
+
+/// A JWT issuer's published keys are read when it is saved, so that a wrong address is said at
+/// once; plain http only while Sightline itself is served over http.
+async fn check_published_keys(state: &AppState, uri: &str) -> Result<(), AppError> {
+    if uri.is_empty() {
+        return Ok(());
+    }
+    rules::oidc::check_issuer(uri, oidc::plain_http(state)).map_err(|_| {
+        AppError::invalid("jwks_uri", "The published keys' address must be https://.")
+    })?;
+    discovery::published_key(uri, Some(""))
+        .await
+        .map(|_| ())
+        .or_else(|e| match e {
+            // Read, and no key has the empty id: the address works.
+            AppError::BadToken(why) if why.contains("publishes no key") => Ok(()),
+            other => Err(other),
+        })
 }
 
 fn no_such(id: &str) -> AppError {
@@ -212,6 +233,7 @@ pub async fn create_identity_provider(
 ) -> Result<IdentityProvider, AppError> {
     require_admin(principal)?;
     let checked = rules::check_provider(&input, &[])?;
+    check_published_keys(state, &checked.jwks_uri).await?;
     let keys = checked
         .keys
         .iter()
@@ -254,6 +276,9 @@ pub async fn update_identity_provider(
     let old_keys = before.keys();
     let kept: Vec<String> = old_keys.iter().map(|k| k.kid.clone()).collect();
     let checked = rules::check_provider(&input, &kept)?;
+    if checked.jwks_uri != before.jwks_uri {
+        check_published_keys(state, &checked.jwks_uri).await?;
+    }
     let keys = checked
         .keys
         .iter()
@@ -268,7 +293,10 @@ pub async fn update_identity_provider(
         now,
     )?;
     store::update(&mut tx, &row).await?;
-    let revoked = row.active == 0 || row.issuer != before.issuer || keys != old_keys;
+    let revoked = row.active == 0
+        || row.issuer != before.issuer
+        || keys != old_keys
+        || row.jwks_uri != before.jwks_uri;
     let ended = if revoked {
         store::end_sessions(&mut tx, &row.id).await?
     } else {
@@ -356,8 +384,9 @@ pub struct TokenSession {
     pub expires_at: Option<i64>,
 }
 
-/// The provider whose key verifies the token, and the token's claims.
-fn verify(token: &str, providers: &[ProviderRow]) -> Result<(ProviderRow, Claims), AppError> {
+/// The provider whose key verifies the token, and the token's claims: a key given to a
+/// provider, else one the provider the token names as its issuer publishes.
+async fn verify(token: &str, providers: &[ProviderRow]) -> Result<(ProviderRow, Claims), AppError> {
     let header = jsonwebtoken::decode_header(token).map_err(|e| {
         AppError::BadToken(format!(
             "This is not a signed token (JWT) that can be read: {e}."
@@ -367,38 +396,82 @@ fn verify(token: &str, providers: &[ProviderRow]) -> Result<(ProviderRow, Claims
         let keys = provider.keys();
         let key = match &header.kid {
             Some(kid) => keys.iter().find(|k| &k.kid == kid),
-            None if keys.len() == 1 => keys.first(),
+            None if keys.len() == 1 && provider.jwks_uri.is_empty() => keys.first(),
             None => None,
         };
         let Some(key) = key else { continue };
         let (decoding, algorithm) = decoding_key(key)?;
-        if header.alg != algorithm {
-            return Err(AppError::BadToken(format!(
-                "The token is signed with {:?}, and its key \"{}\" verifies {:?}: sign with the key's algorithm.",
-                header.alg, key.kid, algorithm
-            )));
-        }
-        let mut validation = Validation::new(algorithm);
-        // The claims are checked by `rules::check_claims`, with reasons a host can act on.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).map_err(|e| {
-            AppError::BadToken(match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => format!(
-                    "The token's signature does not match key \"{}\" of the provider: it was not signed by its private key.",
-                    key.kid
-                ),
-                _ => format!("The token could not be read: {e}."),
-            })
-        })?;
-        return Ok((provider.clone(), data.claims));
+        let claims = decode_with(token, &header, &decoding, algorithm, &key.kid)?;
+        return Ok((provider.clone(), claims));
+    }
+    let issuer = unverified_issuer(token);
+    if let Some(provider) = providers
+        .iter()
+        .find(|p| !p.jwks_uri.is_empty() && Some(&p.issuer) == issuer.as_ref())
+    {
+        let jwk = discovery::published_key(&provider.jwks_uri, header.kid.as_deref()).await?;
+        let algorithm = match &jwk.algorithm {
+            jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
+            jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+            _ => {
+                return Err(AppError::BadToken(
+                    "The published key is neither RSA nor P-256: Sightline takes RS256 and ES256 tokens.".into(),
+                ))
+            }
+        };
+        let decoding = DecodingKey::from_jwk(&jwk)
+            .map_err(|e| AppError::BadToken(format!("The published key cannot be used: {e}.")))?;
+        let kid = header.kid.clone().unwrap_or_default();
+        let claims = decode_with(token, &header, &decoding, algorithm, &kid)?;
+        return Ok((provider.clone(), claims));
     }
     Err(AppError::BadToken(match header.kid {
         Some(kid) => format!("No identity provider of this tenant has a key \"{kid}\": a tenant admin registers the issuer and its public key first."),
         None => "The token names no key (kid), and no identity provider of this tenant has exactly one key to try.".into(),
     }))
+}
+
+/// The `iss` a token says, unverified: only to choose whose published keys to verify it with.
+fn unverified_issuer(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("iss")?.as_str().map(str::to_string)
+}
+
+/// The token's claims, once its signature verifies with `key` under `algorithm`.
+fn decode_with(
+    token: &str,
+    header: &jsonwebtoken::Header,
+    key: &DecodingKey,
+    algorithm: Algorithm,
+    kid: &str,
+) -> Result<Claims, AppError> {
+    if header.alg != algorithm {
+        return Err(AppError::BadToken(format!(
+            "The token is signed with {:?}, and its key \"{kid}\" verifies {:?}: sign with the key's algorithm.",
+            header.alg, algorithm
+        )));
+    }
+    let mut validation = Validation::new(algorithm);
+    // The claims are checked by `rules::check_claims`, with reasons a host can act on.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Claims>(token, key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| {
+            AppError::BadToken(match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => format!(
+                    "The token's signature does not match key \"{kid}\" of the provider: it was not signed by its private key."
+                ),
+                _ => format!("The token could not be read: {e}."),
+            })
+        })
 }
 
 /// Signs in with a token an identity provider of the request's tenant signed.
@@ -427,7 +500,7 @@ pub async fn sign_in_with_token(
             .collect();
         (tenant, providers)
     };
-    let (provider, claims) = verify(token, &providers)?;
+    let (provider, claims) = verify(token, &providers).await?;
     let identity = rules::check_claims(
         claims,
         &Expected {

@@ -11,7 +11,7 @@ use super::*;
 use crate::idps::rules::oidc::{self as oidc_rules, CheckedOidc, IdTokenExpected, LoginNote};
 
 /// Plain http to a provider only where the server itself is served over http (a test, a desk).
-fn plain_http(state: &AppState) -> bool {
+pub(super) fn plain_http(state: &AppState) -> bool {
     !state.settings.public_url.starts_with("https://")
 }
 

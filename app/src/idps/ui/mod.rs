@@ -49,6 +49,7 @@ fn input_of(p: &IdentityProvider, active: bool) -> ProviderInput {
                 ..Default::default()
             })
             .collect(),
+        jwks_uri: p.jwks_uri.clone(),
         origins: p.origins.clone(),
         create_users: p.create_users,
         clock_tolerance_secs: p.clock_tolerance_secs,
@@ -97,6 +98,7 @@ fn Providers(
                                     <p class="muted small">{p.description.clone()}</p>
                                     <dl class="facts">
                                         <dt>"Keys"</dt><dd class="mono">{keys}</dd>
+                                        {(!p.jwks_uri.is_empty()).then(|| view! { <dt>"Published keys"</dt><dd class="mono">{p.jwks_uri.clone()}</dd> })}
                                         <dt>"Sites"</dt><dd class="mono">{if p.origins.is_empty() { "any allowed origin".to_string() } else { p.origins.join(", ") }}</dd>
                                         <dt>"Accounts"</dt><dd>{if p.create_users { "made on first use" } else { "existing accounts only" }}</dd>
                                     </dl>
@@ -124,6 +126,7 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
     let issuer = RwSignal::new(String::new());
     let kid = RwSignal::new(String::new());
     let pem = RwSignal::new(String::new());
+    let jwks = RwSignal::new(String::new());
     let origins = RwSignal::new(String::new());
     let create_users = RwSignal::new(false);
     let add = Action::new(move |input: &ProviderInput| {
@@ -132,7 +135,7 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
     });
     Effect::new(move || {
         if matches!(add.value().get(), Some(Ok(_))) {
-            for field in [description, issuer, kid, pem, origins] {
+            for field in [description, issuer, kid, pem, jwks, origins] {
                 field.set(String::new());
             }
             untrack(reload);
@@ -146,15 +149,23 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             description: description.get_untracked(),
             issuer: issuer.get_untracked(),
             audience: String::new(),
-            keys: vec![KeyInput {
-                kid: kid.get_untracked(),
-                pem: if is_pem {
-                    material.clone()
-                } else {
-                    String::new()
-                },
-                secret: if is_pem { String::new() } else { material },
-            }],
+            keys: (!material.trim().is_empty())
+                .then(|| KeyInput {
+                    kid: kid.get_untracked(),
+                    pem: if is_pem {
+                        material.clone()
+                    } else {
+                        String::new()
+                    },
+                    secret: if is_pem {
+                        String::new()
+                    } else {
+                        material.clone()
+                    },
+                })
+                .into_iter()
+                .collect(),
+            jwks_uri: jwks.get_untracked(),
             origins: origins
                 .get_untracked()
                 .split([',', '\n', ' '])
@@ -173,10 +184,11 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             <form class="stack" on:submit=submit>
                 <label>"Description" <input type="text" placeholder="Customer portal" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/></label>
                 <label>"Issuer (the iss its tokens carry)" <input type="text" required placeholder="https://portal.example.com" prop:value=move || issuer.get() on:input=move |ev| issuer.set(event_target_value(&ev))/></label>
-                <label>"Key id (the kid its tokens name)" <input type="text" required placeholder="portal-2026" prop:value=move || kid.get() on:input=move |ev| kid.set(event_target_value(&ev))/></label>
+                <label>"Key id (the kid its tokens name)" <input type="text" placeholder="portal-2026" prop:value=move || kid.get() on:input=move |ev| kid.set(event_target_value(&ev))/></label>
                 <label>"Public key (PEM), or a shared secret of at least 32 characters"
-                    <textarea rows="6" class="mono" required placeholder="-----BEGIN PUBLIC KEY-----" prop:value=move || pem.get() on:input=move |ev| pem.set(event_target_value(&ev))></textarea>
+                    <textarea rows="6" class="mono" placeholder="-----BEGIN PUBLIC KEY-----" prop:value=move || pem.get() on:input=move |ev| pem.set(event_target_value(&ev))></textarea>
                 </label>
+                <label>"Or where it publishes its keys (JWKS URL)" <input type="url" placeholder="https://portal.example.com/.well-known/jwks.json" prop:value=move || jwks.get() on:input=move |ev| jwks.set(event_target_value(&ev))/></label>
                 <label>"Sites that embed for its users (origins, one per line)" <textarea rows="2" class="mono" placeholder="https://portal.example.com" prop:value=move || origins.get() on:input=move |ev| origins.set(event_target_value(&ev))></textarea></label>
                 <label class="check"><input type="checkbox" prop:checked=move || create_users.get() on:change=move |ev| create_users.set(event_target_checked(&ev))/>" Make an account for someone the site names who has none"</label>
                 {move || add.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorBox error/> })}
