@@ -71,6 +71,12 @@ test_tools() {
     say "Installing PyJWT (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check 'pyjwt[crypto]>=2.8,<3'
   fi
+  # SCIM provisioning is checked by a conformance tester written by others
+  # (server/tests/tools/scim_check.py): scim2-tester and its HTTP client.
+  if ! python3 -c 'import scim2_tester, httpx2' 2>/dev/null; then
+    say "Installing scim2-tester (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check 'scim2-tester==0.5.2' 'scim2-client==0.13.2' 'httpx2>=2.17,<3'
+  fi
   # The engine's differential test asks DuckDB (engine/tests/oracle/oracle.py).
   if ! python3 -c 'import duckdb' 2>/dev/null; then
     say "Installing DuckDB (PyPI)"

@@ -20,6 +20,7 @@ pub mod notices;
 pub mod paging;
 pub mod reload_tasks;
 pub mod reloads;
+pub mod scim;
 pub mod sharing;
 pub mod shell;
 pub mod spaces;

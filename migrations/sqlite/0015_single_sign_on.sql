@@ -20,3 +20,20 @@ ALTER TABLE identity_providers ADD COLUMN jwks_uri TEXT NOT NULL DEFAULT '';
 -- admin who can still sign in when the identity provider cannot be reached).
 ALTER TABLE tenants ADD COLUMN password_sign_in INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE tenants ADD COLUMN break_glass_user_id TEXT NOT NULL DEFAULT '';
+
+-- SCIM 2.0 provisioning: one bearer token per tenant (its SHA-256; empty: provisioning off), and
+-- each provisioned user's or group's SCIM resource as the provider last wrote it (JSON), from
+-- which the account's email, name, status and a group's name and members are taken.
+ALTER TABLE tenants ADD COLUMN scim_token_hash TEXT NOT NULL DEFAULT '';
+CREATE TABLE scim_resources (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    external_id TEXT NOT NULL DEFAULT '',
+    -- The userName's or displayName's unique key, for the provider's searches.
+    name_key    TEXT NOT NULL DEFAULT '',
+    body        TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX scim_resources_external ON scim_resources (tenant_id, kind, external_id);
+CREATE INDEX scim_resources_name ON scim_resources (tenant_id, kind, name_key);

@@ -11,6 +11,7 @@ pub mod demo_data;
 pub mod first_pages;
 pub mod metrics;
 pub mod rest;
+pub mod scim;
 pub mod security;
 pub mod sso_login;
 pub mod token_login;
@@ -108,6 +109,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route("/login/embed-session", axum::routing::post(token_login::embed_session))
         .route("/login/embed-session/end", axum::routing::post(token_login::end_embed_session))
         .route(app::idps::HOST_SHEET_HTML_PATH, axum::routing::post(token_login::host_sheet_html))
+        .nest(app::scim::BASE_PATH, scim::router())
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();

@@ -110,11 +110,12 @@ pub enum AuditAction {
     IdpUpdate,
     IdpDelete,
     IdpPasswordPolicy,
+    ScimToken,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 72] = [
+    pub const ALL: [AuditAction; 73] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
         AuditAction::AuthSignInToken,
@@ -187,6 +188,7 @@ impl AuditAction {
         AuditAction::IdpUpdate,
         AuditAction::IdpDelete,
         AuditAction::IdpPasswordPolicy,
+        AuditAction::ScimToken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -263,6 +265,7 @@ impl AuditAction {
             AuditAction::IdpUpdate => "identity_provider.update",
             AuditAction::IdpDelete => "identity_provider.delete",
             AuditAction::IdpPasswordPolicy => "identity_provider.password_policy",
+            AuditAction::ScimToken => "identity_provider.scim_token",
         }
     }
 }

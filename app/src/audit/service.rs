@@ -21,7 +21,8 @@ impl Principal {
     pub fn actor(&self) -> Actor<'_> {
         Actor {
             tenant_id: &self.tenant_id,
-            id: Some(&self.user_id),
+            // An agent acting as no user (provisioning) has no id.
+            id: (!self.user_id.is_empty()).then_some(self.user_id.as_str()),
             name: &self.name,
         }
     }

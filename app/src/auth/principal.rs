@@ -39,6 +39,8 @@ pub enum Credential {
     Schedule {
         task_id: String,
     },
+    /// An identity provider provisioning the tenant's users and groups (SCIM), acting as no user.
+    Provisioning,
 }
 
 impl Principal {

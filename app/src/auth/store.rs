@@ -471,3 +471,15 @@ pub async fn grants_of(
     .fetch_all(conn)
     .await
 }
+
+/// The tenant's password sign-in: on (1) or off, and its break-glass account (whose password
+/// still signs in when it is off).
+pub async fn password_policy(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> sqlx::Result<(i64, String)> {
+    sqlx::query_as("SELECT password_sign_in, break_glass_user_id FROM tenants WHERE id = $1")
+        .bind(tenant_id)
+        .fetch_one(conn)
+        .await
+}

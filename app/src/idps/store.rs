@@ -387,17 +387,6 @@ pub async fn login_key(
         .await
 }
 
-/// The tenant's password sign-in: on (1) or off, and its break-glass account.
-pub async fn password_policy(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-) -> sqlx::Result<(i64, String)> {
-    sqlx::query_as("SELECT password_sign_in, break_glass_user_id FROM tenants WHERE id = $1")
-        .bind(tenant_id)
-        .fetch_one(conn)
-        .await
-}
-
 pub async fn set_password_policy(
     conn: &mut AnyConnection,
     tenant_id: &str,

@@ -31,6 +31,7 @@ mod reload_tasks;
 mod reloads;
 mod reloads_killed;
 mod scale_out;
+mod scim;
 mod security;
 mod sharing;
 mod sharing_members;

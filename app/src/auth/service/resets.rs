@@ -77,7 +77,7 @@ pub async fn request_password_reset(
     let Some(login) = login.filter(|l| allowed && l.status == UserStatus::Active.as_str()) else {
         return Ok(());
     };
-    if !crate::idps::service::may_use_password(&mut tx, &tenant.id, &login.id).await? {
+    if !may_use_password(&mut tx, &tenant.id, &login.id).await? {
         // Password sign-in is off for them: a link would set a password nothing accepts.
         return Ok(());
     }

@@ -102,7 +102,7 @@ pub async fn sign_in(
         ));
     }
     let mut tx = state.db.begin().await?;
-    if !crate::idps::service::may_use_password(&mut tx, &tenant.id, &login.id).await? {
+    if !may_use_password(&mut tx, &tenant.id, &login.id).await? {
         return Err(AppError::forbidden(
             "This tenant signs people in through its single sign-on provider, not with passwords: use the sign-in button above.",
         ));
@@ -125,6 +125,17 @@ pub async fn sign_in(
     .ok_or_else(wrong_credentials)?;
     tx.commit().await?;
     Ok(signed_in)
+}
+
+/// Whether this user may sign in with a password (and ask for a link to choose one): the
+/// tenant's policy, set on the Identity providers page.
+pub async fn may_use_password(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+) -> Result<bool, AppError> {
+    let (on, break_glass) = store::password_policy(conn, tenant_id).await?;
+    Ok(on != 0 || break_glass == user_id)
 }
 
 /// Whom a new session is for.

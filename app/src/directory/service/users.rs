@@ -378,7 +378,12 @@ pub async fn update_user(
                 "A user cannot be put back to invited; disable them instead.",
             ));
         }
-        if status == UserStatus::Active && !store::user_has_password(&mut tx, id).await? {
+        // Someone invited becomes active by choosing a password; a disabled person may come
+        // back without one (they sign in through single sign-on).
+        if status == UserStatus::Active
+            && old_status == UserStatus::Invited
+            && !store::user_has_password(&mut tx, id).await?
+        {
             return Err(AppError::invalid(
                 "status",
                 format!(

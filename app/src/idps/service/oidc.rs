@@ -164,7 +164,10 @@ pub async fn update_oidc_provider(
 }
 
 async fn password_sign_in_on(conn: &mut AnyConnection, tenant_id: &str) -> Result<bool, AppError> {
-    Ok(store::password_policy(conn, tenant_id).await?.0 != 0)
+    Ok(crate::auth::store::password_policy(conn, tenant_id)
+        .await?
+        .0
+        != 0)
 }
 
 fn last_way_in() -> AppError {

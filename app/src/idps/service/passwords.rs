@@ -4,23 +4,14 @@
 
 use super::*;
 
-/// Whether this user may sign in with a password (and ask for a link to choose one).
-pub async fn may_use_password(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    user_id: &str,
-) -> Result<bool, AppError> {
-    let (on, break_glass) = store::password_policy(conn, tenant_id).await?;
-    Ok(on != 0 || break_glass == user_id)
-}
-
 pub async fn get_password_policy(
     state: &AppState,
     principal: &Principal,
 ) -> Result<PasswordPolicy, AppError> {
     require_admin(principal)?;
     let mut conn = state.db.acquire().await?;
-    let (on, break_glass) = store::password_policy(&mut conn, &principal.tenant_id).await?;
+    let (on, break_glass) =
+        crate::auth::store::password_policy(&mut conn, &principal.tenant_id).await?;
     let email = crate::directory::store::get_user(&mut conn, &principal.tenant_id, &break_glass)
         .await?
         .map(|u| u.email)
@@ -112,7 +103,7 @@ pub async fn sign_in_options(
             forgot_password: false,
         });
     };
-    let (on, _) = store::password_policy(&mut conn, &tenant.id).await?;
+    let (on, _) = crate::auth::store::password_policy(&mut conn, &tenant.id).await?;
     let providers = store::list(&mut conn, &tenant.id)
         .await?
         .into_iter()

@@ -26,7 +26,10 @@ pub fn SingleSignOn() -> impl IntoView {
             <OidcProviders providers reload/>
             <AddOidcProvider reload/>
         </div>
-        <PasswordSignIn version/>
+        <div class="columns">
+            <PasswordSignIn version/>
+            <crate::scim::ui::Provisioning/>
+        </div>
     }
 }
 
