@@ -16,6 +16,11 @@ ALTER TABLE identity_providers ADD COLUMN last_test TEXT NOT NULL DEFAULT '';
 -- A JWT issuer may publish its keys (a JWKS URL) instead of, or beside, keys given here.
 ALTER TABLE identity_providers ADD COLUMN jwks_uri TEXT NOT NULL DEFAULT '';
 
+-- Claims of a JWT issuer's tokens that narrow its users' section access (JSON:
+-- [{claim, field}]), and the narrowing an embed's session carries (JSON: [[field, [values]]]).
+ALTER TABLE identity_providers ADD COLUMN narrowing TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sessions ADD COLUMN narrowing TEXT NOT NULL DEFAULT '';
+
 -- Password sign-in: on for everyone, or off for everyone but one break-glass account (a tenant
 -- admin who can still sign in when the identity provider cannot be reached).
 ALTER TABLE tenants ADD COLUMN password_sign_in INTEGER NOT NULL DEFAULT 1;

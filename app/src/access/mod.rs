@@ -441,6 +441,19 @@ pub async fn data_access_of(
     Ok(data_access(&rules, user_id, &groups, sees_all))
 }
 
+/// Refuses what would show data to others, or later, through a credential a host's token
+/// narrowed (an anonymous link, a collaborative session): those are read with the person's own
+/// section access, wider than the narrowing.
+pub fn refuse_narrowed(principal: &Principal, what: &str) -> Result<(), AppError> {
+    if principal.narrowing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "You signed in through a site whose token narrows the rows you see, so you cannot {what}: it would show others more than you see here. Sign in to the portal directly."
+        )))
+    }
+}
+
 /// `data_access_of` for the caller, from their access to the app in its space.
 pub async fn caller_data_access(
     conn: &mut AnyConnection,
@@ -449,11 +462,17 @@ pub async fn caller_data_access(
     space: SpaceType,
     access: &Access,
 ) -> Result<DataAccess, AppError> {
-    data_access_of(
+    let own = data_access_of(
         conn,
         &principal.user_id,
         &app.id,
         sees_all_rows(space, access),
     )
-    .await
+    .await?;
+    // A credential's narrowing (an identity provider's claims) only ever takes away.
+    Ok(if principal.narrowing.is_empty() {
+        own
+    } else {
+        own.intersect(&DataAccess::Reduced(principal.narrowing.clone()))
+    })
 }

@@ -21,6 +21,10 @@ pub struct Principal {
     pub permissions: BTreeSet<Permission>,
     pub is_tenant_admin: bool,
     pub credential: Credential,
+    /// What the credential narrows section access to, on top of the person's own rules: an
+    /// identity provider's token may narrow (never widen) it. Field, allowed values; empty:
+    /// nothing narrowed.
+    pub narrowing: Vec<(String, Vec<String>)>,
 }
 
 /// How the principal proved who they are.
@@ -114,6 +118,7 @@ pub async fn load_principal(
         permissions,
         is_tenant_admin,
         credential,
+        narrowing: Vec::new(),
     }))
 }
 

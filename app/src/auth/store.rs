@@ -151,13 +151,15 @@ pub struct SessionRow {
     pub kind: String,
     /// When a session a token opened ends (Unix ms); none: as the session settings say.
     pub expires_at: Option<i64>,
+    /// JSON: the section access its token narrowed to (`[[field, [values]]]`); empty: none.
+    pub narrowing: String,
 }
 
 pub async fn find_session(
     conn: &mut AnyConnection,
     id_hash: &str,
 ) -> sqlx::Result<Option<SessionRow>> {
-    sqlx::query_as("SELECT user_id, created_at, last_seen_at, kind, expires_at FROM sessions WHERE id_hash = $1")
+    sqlx::query_as("SELECT user_id, created_at, last_seen_at, kind, expires_at, narrowing FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
         .fetch_optional(conn)
         .await

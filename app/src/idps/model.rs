@@ -48,6 +48,15 @@ pub struct KeyInput {
     pub secret: String,
 }
 
+/// A claim of an issuer's tokens that narrows its users' section access: the token's values of
+/// `claim` (a string, or a list of strings) are the only values of `field` they see, within
+/// what their own section access allows (never more).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narrowing {
+    pub claim: String,
+    pub field: String,
+}
+
 /// A JWT issuer of the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityProvider {
@@ -62,6 +71,8 @@ pub struct IdentityProvider {
     pub keys: Vec<KeyInfo>,
     /// Where it publishes its keys (JWKS), read when a token names a key not given here.
     pub jwks_uri: String,
+    /// Claims that narrow its users' section access.
+    pub narrowing: Vec<Narrowing>,
     /// The sites whose pages may embed for its users (`https://host[:port]`).
     pub origins: Vec<String>,
     /// A token for someone with no account makes one (else it is refused).
@@ -85,6 +96,8 @@ pub struct ProviderInput {
     /// Where it publishes its keys (JWKS): instead of, or beside, `keys`.
     #[serde(default)]
     pub jwks_uri: String,
+    #[serde(default)]
+    pub narrowing: Vec<Narrowing>,
     #[serde(default)]
     pub origins: Vec<String>,
     #[serde(default)]

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::model::{KeyInput, ProviderInput};
+use super::model::{KeyInput, Narrowing, ProviderInput};
 use super::{DEFAULT_AUDIENCE, MAX_KEYS, MAX_TOKEN_LIFE_SECS};
 use crate::error::AppError;
 
@@ -28,6 +28,7 @@ pub struct Checked {
     pub audience: String,
     pub keys: Vec<KeyInput>,
     pub jwks_uri: String,
+    pub narrowing: Vec<Narrowing>,
     pub origins: Vec<String>,
     pub create_users: bool,
     pub clock_tolerance_secs: i64,
@@ -143,6 +144,7 @@ pub fn check_provider(input: &ProviderInput, kept: &[String]) -> Result<Checked,
         audience,
         keys,
         jwks_uri,
+        narrowing: check_narrowing(&input.narrowing)?,
         origins,
         create_users: input.create_users,
         clock_tolerance_secs: input.clock_tolerance_secs,
@@ -194,6 +196,84 @@ pub struct Identity {
     pub jti: String,
     /// Unix ms.
     pub expires_at: i64,
+}
+
+/// The most claims that may narrow section access, and values one such claim may carry.
+pub const MAX_NARROWING: usize = 10;
+pub const MAX_NARROWING_VALUES: usize = 1000;
+
+fn check_narrowing(list: &[Narrowing]) -> Result<Vec<Narrowing>, AppError> {
+    if list.len() > MAX_NARROWING {
+        return Err(AppError::invalid(
+            "narrowing",
+            format!("At most {MAX_NARROWING} claims narrow section access."),
+        ));
+    }
+    let mut checked: Vec<Narrowing> = Vec::new();
+    for n in list {
+        let claim = text(
+            "narrowing",
+            "claim that narrows section access",
+            &n.claim,
+            true,
+        )?;
+        let field = text("narrowing", "field the claim narrows", &n.field, true)?;
+        if checked.iter().any(|c| c.claim == claim) {
+            return Err(AppError::invalid(
+                "narrowing",
+                format!("The claim \"{claim}\" is named twice: name each once."),
+            ));
+        }
+        checked.push(Narrowing { claim, field });
+    }
+    Ok(checked)
+}
+
+/// What a token's claims narrow section access to: for each claim the provider names that the
+/// token carries, its values of the field (sorted); a claim it does not carry narrows nothing.
+/// A claim that is neither a string nor a list of strings is refused, never ignored.
+pub fn narrowing_of(
+    claims: &serde_json::Value,
+    narrowing: &[Narrowing],
+) -> Result<Vec<(String, Vec<String>)>, AppError> {
+    let mut fields: Vec<(String, Vec<String>)> = Vec::new();
+    for n in narrowing {
+        let values: Vec<String> = match claims.get(&n.claim) {
+            None | Some(serde_json::Value::Null) => continue,
+            Some(serde_json::Value::String(one)) => vec![one.clone()],
+            Some(serde_json::Value::Array(items)) if items.iter().all(|v| v.is_string()) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(_) => {
+                return Err(refused(format!(
+                "The token's claim \"{}\" narrows {}: it must be a string or a list of strings.",
+                n.claim, n.field
+            )))
+            }
+        };
+        if values.len() > MAX_NARROWING_VALUES {
+            return Err(refused(format!(
+                "The token's claim \"{}\" names {} values: at most {MAX_NARROWING_VALUES} are taken.",
+                n.claim,
+                values.len()
+            )));
+        }
+        match fields
+            .iter_mut()
+            .find(|(f, _)| f.eq_ignore_ascii_case(&n.field))
+        {
+            // Two claims on one field: both narrow it.
+            Some((_, mine)) => mine.retain(|v| values.contains(v)),
+            None => fields.push((n.field.clone(), values)),
+        }
+    }
+    for (_, values) in &mut fields {
+        values.sort();
+        values.dedup();
+    }
+    fields.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()));
+    Ok(fields)
 }
 
 /// Whether an embed on `host` (the origin of the page that gave the frame its token, as the

@@ -36,6 +36,8 @@ pub struct ProviderRow {
     pub last_test: String,
     /// Where a JWT issuer publishes its keys (JWKS); empty: its keys are given here.
     pub jwks_uri: String,
+    /// JSON: `[Narrowing]`.
+    pub narrowing: String,
 }
 
 /// A verifying key as kept: its material (a public key, or a secret that never leaves).
@@ -56,6 +58,10 @@ impl ProviderRow {
 
     pub fn origins(&self) -> Vec<String> {
         serde_json::from_str(&self.origins).unwrap_or_default()
+    }
+
+    pub fn narrowing(&self) -> Vec<super::model::Narrowing> {
+        serde_json::from_str(&self.narrowing).unwrap_or_default()
     }
 
     pub fn is_oidc(&self) -> bool {
@@ -96,11 +102,12 @@ impl ProviderRow {
             tested_at: None,
             last_test: String::new(),
             jwks_uri: String::new(),
+            narrowing: "[]".into(),
         }
     }
 }
 
-const COLUMNS: &str = "id, tenant_id, description, active, issuer, audience, keys, origins, create_users, clock_tolerance_secs, created_at, updated_at, protocol, client_id, client_secret, scopes, claims, pending, tested_at, last_test, jwks_uri";
+const COLUMNS: &str = "id, tenant_id, description, active, issuer, audience, keys, origins, create_users, clock_tolerance_secs, created_at, updated_at, protocol, client_id, client_secret, scopes, claims, pending, tested_at, last_test, jwks_uri, narrowing";
 
 pub async fn list(conn: &mut AnyConnection, tenant_id: &str) -> sqlx::Result<Vec<ProviderRow>> {
     sqlx::query_as(&format!(
@@ -127,7 +134,7 @@ pub async fn get(
 
 pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+        "INSERT INTO identity_providers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     ))
     .bind(&row.id)
     .bind(&row.tenant_id)
@@ -150,6 +157,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
     .bind(row.tested_at)
     .bind(&row.last_test)
     .bind(&row.jwks_uri)
+    .bind(&row.narrowing)
     .execute(conn)
     .await?;
     Ok(())
@@ -157,7 +165,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
 
 pub async fn update(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE identity_providers SET description = $3, active = $4, issuer = $5, audience = $6, keys = $7, origins = $8, create_users = $9, clock_tolerance_secs = $10, updated_at = $11, client_id = $12, client_secret = $13, scopes = $14, claims = $15, pending = $16, tested_at = $17, last_test = $18, jwks_uri = $19 WHERE tenant_id = $1 AND id = $2",
+        "UPDATE identity_providers SET description = $3, active = $4, issuer = $5, audience = $6, keys = $7, origins = $8, create_users = $9, clock_tolerance_secs = $10, updated_at = $11, client_id = $12, client_secret = $13, scopes = $14, claims = $15, pending = $16, tested_at = $17, last_test = $18, jwks_uri = $19, narrowing = $20 WHERE tenant_id = $1 AND id = $2",
     )
     .bind(&row.tenant_id)
     .bind(&row.id)
@@ -178,6 +186,7 @@ pub async fn update(conn: &mut AnyConnection, row: &ProviderRow) -> sqlx::Result
     .bind(row.tested_at)
     .bind(&row.last_test)
     .bind(&row.jwks_uri)
+    .bind(&row.narrowing)
     .execute(conn)
     .await?;
     Ok(())
@@ -255,24 +264,21 @@ pub async fn forget_used_tokens(conn: &mut AnyConnection, now: i64) -> sqlx::Res
     Ok(done.rows_affected())
 }
 
-/// Extends an embed's live session to a new token's end: the same person, through the same
-/// provider. False when there is no such session (it ended, or is another's).
+/// Extends an embed's live session to a new token's end (and its narrowing): the same person,
+/// through the same provider. False when there is no such session (it ended, or is another's).
 pub async fn renew_embed_session(
     conn: &mut AnyConnection,
-    id_hash: &str,
-    user_id: &str,
-    provider_id: &str,
-    expires_at: i64,
-    now: i64,
+    renewed: NewSession<'_>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE sessions SET expires_at = $4, last_seen_at = $5 WHERE id_hash = $1 AND user_id = $2 AND provider_id = $3 AND kind = 'embed' AND expires_at > $5",
+        "UPDATE sessions SET expires_at = $4, last_seen_at = $5, narrowing = $6 WHERE id_hash = $1 AND user_id = $2 AND provider_id = $3 AND kind = 'embed' AND expires_at > $5",
     )
-    .bind(id_hash)
-    .bind(user_id)
-    .bind(provider_id)
-    .bind(expires_at)
-    .bind(now)
+    .bind(renewed.id_hash)
+    .bind(renewed.user_id)
+    .bind(renewed.provider_id)
+    .bind(renewed.expires_at)
+    .bind(renewed.now)
+    .bind(renewed.narrowing)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -340,31 +346,38 @@ pub async fn set_memberships(
     Ok(())
 }
 
-/// An embed's session: its token's provider, kind and end.
-#[allow(clippy::too_many_arguments)]
+/// A session a provider opened: its token's provider, kind, end and narrowing.
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub tenant_id: &'a str,
+    pub user_id: &'a str,
+    pub provider_id: &'a str,
+    /// `portal` or `embed`.
+    pub kind: &'a str,
+    pub now: i64,
+    pub expires_at: Option<i64>,
+    pub client_addr: &'a str,
+    /// JSON, or empty: nothing narrowed.
+    pub narrowing: &'a str,
+}
+
 pub async fn insert_token_session(
     conn: &mut AnyConnection,
-    id_hash: &str,
-    tenant_id: &str,
-    user_id: &str,
-    provider_id: &str,
-    kind: &str,
-    now: i64,
-    expires_at: Option<i64>,
-    client_addr: &str,
+    new: NewSession<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, tenant_id, user_id, created_at, last_seen_at, client_addr, user_agent, provider_id, expires_at, kind)
-         VALUES ($1, $2, $3, $4, $4, $5, '', $6, $7, $8)",
+        "INSERT INTO sessions (id_hash, tenant_id, user_id, created_at, last_seen_at, client_addr, user_agent, provider_id, expires_at, kind, narrowing)
+         VALUES ($1, $2, $3, $4, $4, $5, '', $6, $7, $8, $9)",
     )
-    .bind(id_hash)
-    .bind(tenant_id)
-    .bind(user_id)
-    .bind(now)
-    .bind(client_addr)
-    .bind(provider_id)
-    .bind(expires_at)
-    .bind(kind)
+    .bind(new.id_hash)
+    .bind(new.tenant_id)
+    .bind(new.user_id)
+    .bind(new.now)
+    .bind(new.client_addr)
+    .bind(new.provider_id)
+    .bind(new.expires_at)
+    .bind(new.kind)
+    .bind(new.narrowing)
     .execute(conn)
     .await?;
     Ok(())

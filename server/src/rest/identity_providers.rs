@@ -32,6 +32,12 @@ pub struct StaticKey {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Clone)]
+pub struct NarrowingClaim {
+    pub claim: String,
+    pub field: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct JwtOptions {
     pub issuer: String,
@@ -40,6 +46,10 @@ pub struct JwtOptions {
     /// Where the issuer publishes its keys (a JWKS document), instead of or beside `staticKeys`.
     #[serde(default)]
     pub jwks_uri: String,
+    /// Claims of its tokens that narrow (never widen) its users' section access: the token's
+    /// values of `claim` are the only values of `field` they see.
+    #[serde(default)]
+    pub narrowing: Vec<NarrowingClaim>,
     /// The `aud` tokens must name; Qlik's `qlik.api/login/jwt-session` when left out.
     #[serde(default)]
     pub audience: String,
@@ -90,6 +100,14 @@ impl IdentityProviderOut {
                     })
                     .collect(),
                 jwks_uri: p.jwks_uri.clone(),
+                narrowing: p
+                    .narrowing
+                    .iter()
+                    .map(|n| NarrowingClaim {
+                        claim: n.claim.clone(),
+                        field: n.field.clone(),
+                    })
+                    .collect(),
                 audience: p.audience.clone(),
                 origins: p.origins.clone(),
                 create_new_users_on_login: p.create_users,
@@ -150,6 +168,14 @@ fn input_of(
             })
             .collect(),
         jwks_uri: options.jwks_uri,
+        narrowing: options
+            .narrowing
+            .into_iter()
+            .map(|n| app::idps::model::Narrowing {
+                claim: n.claim,
+                field: n.field,
+            })
+            .collect(),
         origins: options.origins,
         create_users: options.create_new_users_on_login,
         clock_tolerance_secs: clock_tolerance_sec,

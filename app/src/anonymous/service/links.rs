@@ -189,6 +189,7 @@ pub async fn set_anonymous_access(
     app_id: &str,
     on: bool,
 ) -> Result<AnonymousPanel, AppError> {
+    crate::access::refuse_narrowed(principal, "share the app by link")?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let app = managed_app(&mut tx, principal, app_id).await?;
@@ -249,6 +250,7 @@ pub async fn create_link(
     app_id: &str,
     name: &str,
 ) -> Result<LinkInfo, AppError> {
+    crate::access::refuse_narrowed(principal, "share the app by link")?;
     let name = rules::check_link_name(name)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -303,6 +305,7 @@ pub async fn update_link(
     link_id: &str,
     changes: LinkChanges,
 ) -> Result<LinkInfo, AppError> {
+    crate::access::refuse_narrowed(principal, "change a link")?;
     let now = state.now();
     let mut update = store::LinkUpdate {
         name: changes

@@ -106,7 +106,16 @@ async fn session_principal(
             if touch {
                 store::touch_session(conn, &id_hash, now).await?;
             }
-            load_principal(conn, &session.user_id, Credential::Session { id_hash }).await
+            let principal =
+                load_principal(conn, &session.user_id, Credential::Session { id_hash }).await?;
+            if session.narrowing.is_empty() {
+                return Ok(principal);
+            }
+            // A narrowing that cannot be read ends the session rather than show more.
+            let Ok(narrowing) = serde_json::from_str(&session.narrowing) else {
+                return Ok(None);
+            };
+            Ok(principal.map(|p| Principal { narrowing, ..p }))
         }
     }
 }

@@ -30,6 +30,7 @@ pub async fn start_session(
     sheet_id: Option<&str>,
     mode: Mode,
 ) -> Result<Started, AppError> {
+    crate::access::refuse_narrowed(principal, "start a collaborative session")?;
     let Credential::Session { id_hash } = &principal.credential else {
         return Err(AppError::forbidden(
             "A collaborative session is started from the portal in a browser, where its initiator takes part.",

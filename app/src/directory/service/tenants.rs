@@ -64,6 +64,7 @@ pub async fn console_principal(state: &AppState) -> Result<Principal, AppError> 
         permissions: Permission::ALL.into_iter().collect(),
         is_tenant_admin: true,
         credential: Credential::Console,
+        narrowing: Vec::new(),
     })
 }
 

@@ -257,3 +257,92 @@ fn a_provider_with_sites_signs_in_only_embeds_on_them() {
         assert_eq!(check_host_origin(origins, host).is_ok(), allowed, "{case}");
     }
 }
+
+#[test]
+fn a_tokens_claims_narrow_the_fields_the_issuer_names() {
+    use crate::idps::model::Narrowing;
+    use serde_json::json;
+    let by = |pairs: &[(&str, &str)]| -> Vec<Narrowing> {
+        pairs
+            .iter()
+            .map(|(claim, field)| Narrowing {
+                claim: claim.to_string(),
+                field: field.to_string(),
+            })
+            .collect()
+    };
+    let regions = by(&[("regions", "Region")]);
+    let two = by(&[
+        ("regions", "Region"),
+        ("area", "region"),
+        ("segment", "Segment"),
+    ]);
+    let cases: Vec<(
+        &str,
+        serde_json::Value,
+        &[Narrowing],
+        Result<Vec<(&str, Vec<&str>)>, &str>,
+    )> = vec![
+        (
+            "a list",
+            json!({"regions": ["South", "North", "North"]}),
+            &regions,
+            Ok(vec![("Region", vec!["North", "South"])]),
+        ),
+        (
+            "one string",
+            json!({"regions": "North"}),
+            &regions,
+            Ok(vec![("Region", vec!["North"])]),
+        ),
+        (
+            "not carried: nothing narrowed",
+            json!({}),
+            &regions,
+            Ok(vec![]),
+        ),
+        (
+            "an empty list: nothing seen",
+            json!({"regions": []}),
+            &regions,
+            Ok(vec![("Region", vec![])]),
+        ),
+        (
+            "two claims on one field: both narrow it",
+            json!({"regions": ["North", "East"], "area": ["East"], "segment": "Retail"}),
+            &two,
+            Ok(vec![("Region", vec!["East"]), ("Segment", vec!["Retail"])]),
+        ),
+        (
+            "a number",
+            json!({"regions": 7}),
+            &regions,
+            Err("a string or a list of strings"),
+        ),
+        (
+            "a list of numbers",
+            json!({"regions": [1, 2]}),
+            &regions,
+            Err("a string or a list of strings"),
+        ),
+        (
+            "too many values",
+            json!({"regions": (0..1001).map(|n| n.to_string()).collect::<Vec<_>>()}),
+            &regions,
+            Err("at most 1000"),
+        ),
+    ];
+    for (case, claims, narrowing, want) in cases {
+        match (narrowing_of(&claims, narrowing), want) {
+            (Ok(got), Ok(want)) => {
+                let got: Vec<(&str, Vec<&str>)> = got
+                    .iter()
+                    .map(|(f, v)| (f.as_str(), v.iter().map(String::as_str).collect()))
+                    .collect();
+                assert_eq!(got, want, "{case}");
+            }
+            (Err(e), Err(words)) => assert!(e.to_string().contains(words), "{case}: {e}"),
+            (got, want) => panic!("{case}: got {got:?}, wanted {want:?}"),
+        }
+    }
+}

@@ -55,6 +55,7 @@ fn shown(row: &ProviderRow) -> IdentityProvider {
             })
             .collect(),
         jwks_uri: row.jwks_uri.clone(),
+        narrowing: row.narrowing(),
         origins: row.origins(),
         create_users: row.create_users != 0,
         clock_tolerance_secs: row.clock_tolerance_secs,
@@ -135,6 +136,7 @@ fn row_of(
         keys: serde_json::to_string(keys).map_err(AppError::internal)?,
         origins: serde_json::to_string(&checked.origins).map_err(AppError::internal)?,
         jwks_uri: checked.jwks_uri.clone(),
+        narrowing: serde_json::to_string(&checked.narrowing).map_err(AppError::internal)?,
         create_users: i64::from(checked.create_users),
         clock_tolerance_secs: checked.clock_tolerance_secs,
         created_at,
@@ -294,6 +296,7 @@ pub async fn update_identity_provider(
     )?;
     store::update(&mut tx, &row).await?;
     let revoked = row.active == 0
+        || row.narrowing != before.narrowing
         || row.issuer != before.issuer
         || keys != old_keys
         || row.jwks_uri != before.jwks_uri;
@@ -376,6 +379,35 @@ pub enum Purpose {
     },
 }
 
+/// A session to write, owned (`store::NewSession` borrows it).
+struct NewSession {
+    id_hash: String,
+    tenant_id: String,
+    user_id: String,
+    provider_id: String,
+    kind: &'static str,
+    now: i64,
+    expires_at: Option<i64>,
+    client_addr: String,
+    narrowing: String,
+}
+
+impl NewSession {
+    fn as_row(&self) -> store::NewSession<'_> {
+        store::NewSession {
+            id_hash: &self.id_hash,
+            tenant_id: &self.tenant_id,
+            user_id: &self.user_id,
+            provider_id: &self.provider_id,
+            kind: self.kind,
+            now: self.now,
+            expires_at: self.expires_at,
+            client_addr: &self.client_addr,
+            narrowing: &self.narrowing,
+        }
+    }
+}
+
 /// A signed-in person and their session: its secret, and when it ends (Unix ms; none: as
 /// portal sessions do).
 pub struct TokenSession {
@@ -386,7 +418,10 @@ pub struct TokenSession {
 
 /// The provider whose key verifies the token, and the token's claims: a key given to a
 /// provider, else one the provider the token names as its issuer publishes.
-async fn verify(token: &str, providers: &[ProviderRow]) -> Result<(ProviderRow, Claims), AppError> {
+async fn verify(
+    token: &str,
+    providers: &[ProviderRow],
+) -> Result<(ProviderRow, Claims, serde_json::Value), AppError> {
     let header = jsonwebtoken::decode_header(token).map_err(|e| {
         AppError::BadToken(format!(
             "This is not a signed token (JWT) that can be read: {e}."
@@ -401,8 +436,8 @@ async fn verify(token: &str, providers: &[ProviderRow]) -> Result<(ProviderRow, 
         };
         let Some(key) = key else { continue };
         let (decoding, algorithm) = decoding_key(key)?;
-        let claims = decode_with(token, &header, &decoding, algorithm, &key.kid)?;
-        return Ok((provider.clone(), claims));
+        let (claims, raw) = decode_with(token, &header, &decoding, algorithm, &key.kid)?;
+        return Ok((provider.clone(), claims, raw));
     }
     let issuer = unverified_issuer(token);
     if let Some(provider) = providers
@@ -422,8 +457,8 @@ async fn verify(token: &str, providers: &[ProviderRow]) -> Result<(ProviderRow, 
         let decoding = DecodingKey::from_jwk(&jwk)
             .map_err(|e| AppError::BadToken(format!("The published key cannot be used: {e}.")))?;
         let kid = header.kid.clone().unwrap_or_default();
-        let claims = decode_with(token, &header, &decoding, algorithm, &kid)?;
-        return Ok((provider.clone(), claims));
+        let (claims, raw) = decode_with(token, &header, &decoding, algorithm, &kid)?;
+        return Ok((provider.clone(), claims, raw));
     }
     Err(AppError::BadToken(match header.kid {
         Some(kid) => format!("No identity provider of this tenant has a key \"{kid}\": a tenant admin registers the issuer and its public key first."),
@@ -449,7 +484,7 @@ fn decode_with(
     key: &DecodingKey,
     algorithm: Algorithm,
     kid: &str,
-) -> Result<Claims, AppError> {
+) -> Result<(Claims, serde_json::Value), AppError> {
     if header.alg != algorithm {
         return Err(AppError::BadToken(format!(
             "The token is signed with {:?}, and its key \"{kid}\" verifies {:?}: sign with the key's algorithm.",
@@ -462,7 +497,7 @@ fn decode_with(
     validation.validate_nbf = false;
     validation.validate_aud = false;
     validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<Claims>(token, key, &validation)
+    let raw = jsonwebtoken::decode::<serde_json::Value>(token, key, &validation)
         .map(|data| data.claims)
         .map_err(|e| {
             AppError::BadToken(match e.kind() {
@@ -471,7 +506,10 @@ fn decode_with(
                 ),
                 _ => format!("The token could not be read: {e}."),
             })
-        })
+        })?;
+    let claims: Claims = serde_json::from_value(raw.clone())
+        .map_err(|e| AppError::BadToken(format!("The token's claims cannot be read: {e}.")))?;
+    Ok((claims, raw))
 }
 
 /// Signs in with a token an identity provider of the request's tenant signed.
@@ -500,7 +538,7 @@ pub async fn sign_in_with_token(
             .collect();
         (tenant, providers)
     };
-    let (provider, claims) = verify(token, &providers).await?;
+    let (provider, claims, raw) = verify(token, &providers).await?;
     let identity = rules::check_claims(
         claims,
         &Expected {
@@ -513,6 +551,12 @@ pub async fn sign_in_with_token(
     if let Purpose::Embed { host, .. } = &purpose {
         rules::check_host_origin(&provider.origins(), host.as_deref())?;
     }
+    let narrowing = rules::narrowing_of(&raw, &provider.narrowing())?;
+    let narrowed = if narrowing.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&narrowing).map_err(AppError::internal)?
+    };
     let mut tx = state.db.begin().await?;
     if !store::use_token(&mut tx, &provider.id, &identity.jti, identity.expires_at).await? {
         return Err(AppError::BadToken(format!(
@@ -521,24 +565,28 @@ pub async fn sign_in_with_token(
         )));
     }
     let user_id = person(&mut tx, now, &tenant.id, &provider, &identity.person()).await?;
-    let renewed = match &purpose {
-        Purpose::Embed {
-            renew: Some(old), ..
-        } => store::renew_embed_session(
-            &mut tx,
-            &digest(old),
-            &user_id,
-            &provider.id,
-            identity.expires_at,
-            now,
-        )
-        .await?
-        .then(|| old.clone()),
-        _ => None,
-    };
     let (kind, expires_at) = match purpose {
         Purpose::Portal => ("portal", None),
         Purpose::Embed { .. } => ("embed", Some(identity.expires_at)),
+    };
+    let session = |id_hash: String| NewSession {
+        id_hash,
+        tenant_id: tenant.id.clone(),
+        user_id: user_id.clone(),
+        provider_id: provider.id.clone(),
+        kind,
+        now,
+        expires_at,
+        client_addr: request.client_addr.clone(),
+        narrowing: narrowed.clone(),
+    };
+    let renewed = match &purpose {
+        Purpose::Embed {
+            renew: Some(old), ..
+        } => store::renew_embed_session(&mut tx, session(digest(old)).as_row())
+            .await?
+            .then(|| old.clone()),
+        _ => None,
     };
     let secret = match renewed {
         Some(secret) => secret,
@@ -547,18 +595,7 @@ pub async fn sign_in_with_token(
                 "embed" => format!("{EMBED_TOKEN_PREFIX}{}", new_secret()),
                 _ => new_secret(),
             };
-            store::insert_token_session(
-                &mut tx,
-                &digest(&secret),
-                &tenant.id,
-                &user_id,
-                &provider.id,
-                kind,
-                now,
-                expires_at,
-                &request.client_addr,
-            )
-            .await?;
+            store::insert_token_session(&mut tx, session(digest(&secret)).as_row()).await?;
             secret
         }
     };
@@ -586,6 +623,7 @@ pub async fn sign_in_with_token(
     .await?;
     let principal = load_principal(&mut tx, &user_id, Credential::Session { id_hash })
         .await?
+        .map(|p| Principal { narrowing, ..p })
         .ok_or_else(|| {
             AppError::forbidden("This account is disabled. Ask a tenant admin to enable it.")
         })?;

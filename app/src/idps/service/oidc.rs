@@ -416,18 +416,18 @@ pub async fn finish_oidc_sign_in(
     let mut tx = state.db.begin().await?;
     let user_id = person(&mut tx, now, &tenant_id, &provider, &person_named).await?;
     let secret = new_secret();
-    store::insert_token_session(
-        &mut tx,
-        &digest(&secret),
-        &tenant_id,
-        &user_id,
-        &provider.id,
-        "portal",
+    let session = store::NewSession {
+        id_hash: &digest(&secret),
+        tenant_id: &tenant_id,
+        user_id: &user_id,
+        provider_id: &provider.id,
+        kind: "portal",
         now,
-        None,
-        &request.client_addr,
-    )
-    .await?;
+        expires_at: None,
+        client_addr: &request.client_addr,
+        narrowing: "",
+    };
+    store::insert_token_session(&mut tx, session).await?;
     let actor = Actor {
         tenant_id: &tenant_id,
         id: Some(&user_id),

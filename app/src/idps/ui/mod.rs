@@ -50,6 +50,7 @@ fn input_of(p: &IdentityProvider, active: bool) -> ProviderInput {
             })
             .collect(),
         jwks_uri: p.jwks_uri.clone(),
+        narrowing: p.narrowing.clone(),
         origins: p.origins.clone(),
         create_users: p.create_users,
         clock_tolerance_secs: p.clock_tolerance_secs,
@@ -99,6 +100,7 @@ fn Providers(
                                     <dl class="facts">
                                         <dt>"Keys"</dt><dd class="mono">{keys}</dd>
                                         {(!p.jwks_uri.is_empty()).then(|| view! { <dt>"Published keys"</dt><dd class="mono">{p.jwks_uri.clone()}</dd> })}
+                                        {(!p.narrowing.is_empty()).then(|| view! { <dt>"Narrows"</dt><dd class="mono">{p.narrowing.iter().map(|n| format!("{} by {}", n.field, n.claim)).collect::<Vec<_>>().join(", ")}</dd> })}
                                         <dt>"Sites"</dt><dd class="mono">{if p.origins.is_empty() { "any allowed origin".to_string() } else { p.origins.join(", ") }}</dd>
                                         <dt>"Accounts"</dt><dd>{if p.create_users { "made on first use" } else { "existing accounts only" }}</dd>
                                     </dl>
@@ -127,6 +129,7 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
     let kid = RwSignal::new(String::new());
     let pem = RwSignal::new(String::new());
     let jwks = RwSignal::new(String::new());
+    let narrow = RwSignal::new(String::new());
     let origins = RwSignal::new(String::new());
     let create_users = RwSignal::new(false);
     let add = Action::new(move |input: &ProviderInput| {
@@ -135,7 +138,7 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
     });
     Effect::new(move || {
         if matches!(add.value().get(), Some(Ok(_))) {
-            for field in [description, issuer, kid, pem, jwks, origins] {
+            for field in [description, issuer, kid, pem, jwks, narrow, origins] {
                 field.set(String::new());
             }
             untrack(reload);
@@ -166,6 +169,15 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                 .into_iter()
                 .collect(),
             jwks_uri: jwks.get_untracked(),
+            narrowing: narrow
+                .get_untracked()
+                .lines()
+                .filter_map(|line| line.split_once('='))
+                .map(|(claim, field)| Narrowing {
+                    claim: claim.trim().to_string(),
+                    field: field.trim().to_string(),
+                })
+                .collect(),
             origins: origins
                 .get_untracked()
                 .split([',', '\n', ' '])
@@ -189,6 +201,7 @@ fn AddProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                     <textarea rows="6" class="mono" placeholder="-----BEGIN PUBLIC KEY-----" prop:value=move || pem.get() on:input=move |ev| pem.set(event_target_value(&ev))></textarea>
                 </label>
                 <label>"Or where it publishes its keys (JWKS URL)" <input type="url" placeholder="https://portal.example.com/.well-known/jwks.json" prop:value=move || jwks.get() on:input=move |ev| jwks.set(event_target_value(&ev))/></label>
+                <label>"Claims that narrow its users' section access (claim=Field, one per line)" <textarea rows="2" class="mono" placeholder="regions=Region" prop:value=move || narrow.get() on:input=move |ev| narrow.set(event_target_value(&ev))></textarea></label>
                 <label>"Sites that embed for its users (origins, one per line)" <textarea rows="2" class="mono" placeholder="https://portal.example.com" prop:value=move || origins.get() on:input=move |ev| origins.set(event_target_value(&ev))></textarea></label>
                 <label class="check"><input type="checkbox" prop:checked=move || create_users.get() on:change=move |ev| create_users.set(event_target_checked(&ev))/>" Make an account for someone the site names who has none"</label>
                 {move || add.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorBox error/> })}

@@ -153,6 +153,7 @@ pub async fn provisioner(state: &AppState, token: &str) -> Result<Principal, Sci
         permissions: [Permission::ManageDirectory].into_iter().collect(),
         is_tenant_admin: false,
         credential: Credential::Provisioning,
+        narrowing: Vec::new(),
     })
 }
 

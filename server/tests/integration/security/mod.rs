@@ -9,6 +9,7 @@
 
 mod data;
 mod limits;
+mod narrowing;
 pub(crate) mod over_http;
 mod section_access;
 
