@@ -272,7 +272,7 @@ pub fn narrowing_of(
         values.sort();
         values.dedup();
     }
-    fields.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()));
+    fields.sort_by_key(|f| f.0.to_lowercase());
     Ok(fields)
 }
 
