@@ -13,7 +13,12 @@
  * <sightline-embed>, or Qlik's data-auth-type="Oauth2" with data-get-access-token="fn" on the
  * script tag. fn is a function of the page that returns (or promises) a token its backend
  * signed for the user; the frame asks for one when it starts and before each one expires, and
- * gets it by message: no cookie crosses the sites. */
+ * gets it by message: no cookie crosses the sites.
+ *
+ * The embeds of one app on a page share one session, as a Qlik mashup's objects do: one seat
+ * (or one licence connection), one set of selections. The first embed starts the session and
+ * tells this script; the others open on it, and a selection in one makes the others draw
+ * again. */
 (function () {
   "use strict";
   if (window.customElements === undefined || window.customElements.get("sightline-embed")) {
@@ -62,6 +67,17 @@
   }
 
   // --- The frame, shared by both elements -----------------------------------------------------
+
+  /** The page's embeds by session: same server, app, access code or token function. */
+  var groups = {};
+
+  function groupOf(spec) {
+    var key = [spec.host, spec.app, spec.accessCode || "", spec.getToken || ""].join("|");
+    if (!groups[key]) {
+      groups[key] = { members: [], leader: null, token: null, session: null, waiting: [], asking: [] };
+    }
+    return groups[key];
+  }
 
   function frameUrl(spec) {
     var query = spec.getToken ? ["auth=host"] : ["eac=" + encodeURIComponent(spec.accessCode || "")];
@@ -114,9 +130,43 @@
       if (spec === null) {
         return;
       }
+      var group = groupOf(spec);
+      if (group.members.indexOf(this) < 0) {
+        group.members.push(this);
+      }
+      if (group.leader === null || group.leader === this || !group.leader.isConnected) {
+        group.leader = this;
+      } else if (!spec.getToken && group.token === null) {
+        // The first embed's session is not known yet: open on it once it is.
+        if (group.waiting.indexOf(this) < 0) {
+          group.waiting.push(this);
+        }
+        return;
+      }
       var url = frameUrl(spec);
+      if (group.leader !== this && !spec.getToken && group.token) {
+        url += "&session=" + encodeURIComponent(group.token);
+      }
       if (this.frame.getAttribute("src") !== url) {
         this.frame.setAttribute("src", url);
+      }
+    }
+
+    /** The other embeds of this one's session. */
+    others() {
+      var spec = this.spec();
+      var me = this;
+      return spec === null ? [] : groupOf(spec).members.filter(function (m) {
+        return m !== me && m.isConnected && m.frame && m.frame.contentWindow;
+      });
+    }
+
+    /** Posts to this embed's frame, and to no other origin. */
+    post(message) {
+      var spec = this.spec();
+      var target = spec && spec.host ? new URL(spec.host, window.location.href).origin : null;
+      if (this.frame && this.frame.contentWindow && target) {
+        this.frame.contentWindow.postMessage(JSON.stringify(message), target);
       }
     }
 
@@ -134,11 +184,46 @@
       if (message.sightline === "resize" && message.height > 0) {
         this.frame.style.height = Math.ceil(message.height) + "px";
       } else if (message.sightline === "selections") {
-        this.dispatchEvent(new CustomEvent("selectionchange", { detail: { selections: message.selections }, bubbles: true }));
+        if (!message.refreshed) {
+          this.dispatchEvent(new CustomEvent("selectionchange", { detail: { selections: message.selections }, bubbles: true }));
+          // One session: the other embeds draw the new selections.
+          this.others().forEach(function (other) {
+            other.post({ sightline: "refresh" });
+          });
+        }
+      } else if (message.sightline === "session") {
+        var group = this.spec() && groupOf(this.spec());
+        if (group && group.leader === this) {
+          group.token = message.token || group.token;
+          group.session = message.session || group.session;
+          var waiting = group.waiting;
+          group.waiting = [];
+          waiting.forEach(function (embed) {
+            embed.load();
+          });
+          if (group.session) {
+            var asking = group.asking;
+            group.asking = [];
+            asking.forEach(function (embed) {
+              embed.post({ sightline: "token", session: group.session });
+            });
+          }
+        }
       } else if (message.sightline === "session-ended") {
         this.dispatchEvent(new CustomEvent("sessionended", { bubbles: true }));
       } else if (message.sightline === "token-needed") {
-        this.giveToken();
+        var shared = this.spec() && groupOf(this.spec());
+        if (shared && shared.leader !== this && shared.session) {
+          // The session another embed of the page signed in with.
+          this.post({ sightline: "token", session: shared.session });
+        } else if (shared && shared.leader !== this && shared.leader && shared.leader.isConnected) {
+          // The first embed is signing in: this one takes its session when it has one.
+          if (shared.asking.indexOf(this) < 0) {
+            shared.asking.push(this);
+          }
+        } else {
+          this.giveToken();
+        }
       }
     }
 

@@ -13,7 +13,12 @@
  * it asks the framing page for one its backend signed ("token-needed"), exchanges it at
  * /login/embed-session for a session carried in the Authorization header (never a cookie),
  * draws the view that user may see from /api/embed_sheet_html, and asks again a minute before
- * the session ends, keeping the same session and so the selections. */
+ * the session ends, keeping the same session and so the selections.
+ *
+ * Several embeds of one page share one session, as a Qlik mashup's objects do: the first tells
+ * the page its session ("session"); the page opens the others on it (?session=, or the session
+ * given instead of a token), and after a selection in one tells the others to draw again
+ * ("refresh"). Only the first gives the session back when the page goes away. */
 (function () {
   "use strict";
   // Says the page is live (browser tests wait for it before clicking): a page that says why a
@@ -38,6 +43,8 @@
   var firstVersion = dataVersion();
   var lasts = Number(root.getAttribute("data-lasts-ms")) || 0;
   var ended = false;
+  // Opened on the session of another embed of the page: that embed gives it back.
+  var joined = new URLSearchParams(window.location.search).has("session");
   var busy = false;
 
   function tellParent(message) {
@@ -65,7 +72,11 @@
         }
         done = true;
         window.removeEventListener("message", heard);
-        if (message.token) {
+        if (message.session) {
+          // Another embed of the page signed in already: its session, shared.
+          joined = true;
+          resolve({ session: message.session });
+        } else if (message.token) {
           // The page's origin as the browser gives it: the page cannot choose it.
           resolve({ token: message.token, origin: event.origin });
         } else {
@@ -88,6 +99,9 @@
   function signIn() {
     return askHost()
       .then(function (signed) {
+        if (signed.session) {
+          return { shared: signed.session };
+        }
         var headers = { Authorization: "Bearer " + signed.token, "X-Sightline-Host-Origin": signed.origin };
         if (session) {
           headers["X-Sightline-Session"] = session;
@@ -95,6 +109,9 @@
         return fetch("/login/embed-session", { method: "POST", headers: headers });
       })
       .then(function (response) {
+        if (response.shared) {
+          return response;
+        }
         return response.json().then(function (body) {
           if (!response.ok) {
             var detail = body && body.errors && body.errors[0] && body.errors[0].detail;
@@ -104,7 +121,13 @@
         });
       })
       .then(function (body) {
+        if (body.shared) {
+          // The embed that signed in renews the shared session; this one only uses it.
+          session = body.shared;
+          return;
+        }
         session = body.token;
+        tellParent({ sightline: "session", session: session });
         var wait = Math.max(body.expires_at - Date.now() - 60000, 10000);
         setTimeout(function () {
           signIn().catch(function (error) {
@@ -175,12 +198,14 @@
 
   // One change at a time, as a person clicks: a click while one is under way waits for it.
   var queued = null;
-  function send(change) {
+  // `quiet`: drawing what the session has (a first paint, another embed's change), no change
+  // of this embed's own for the page to pass on.
+  function send(change, quiet) {
     if (ended) {
       return;
     }
     if (busy) {
-      queued = change;
+      queued = { change: change, quiet: quiet };
       return;
     }
     setBusy(true);
@@ -224,6 +249,7 @@
           }
           tellParent({
             sightline: "selections",
+            refreshed: !!quiet,
             selections: answer.selections.map(function (chip) {
               return { field: chip.field, values: chip.values, count: chip.count };
             }),
@@ -238,7 +264,7 @@
         if (queued !== null) {
           var next = queued;
           queued = null;
-          send(next);
+          send(next.change, next.quiet);
         }
       });
   }
@@ -275,6 +301,20 @@
     }
   });
 
+  // The page says another embed of the session changed the selections: draw them.
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || typeof event.data !== "string") {
+      return;
+    }
+    try {
+      if (JSON.parse(event.data).sightline === "refresh" && (token || session)) {
+        send(null, true);
+      }
+    } catch (e) {
+      /* not ours */
+    }
+  });
+
   function tick() {
     var left = lasts - (Date.now() - started);
     var timers = root.querySelectorAll(".timer");
@@ -290,24 +330,25 @@
   }
   if (hostAuth) {
     signIn().then(function () {
-      send(null);
+      send(null, true);
     }, function (error) {
       view.innerHTML = "";
       showError(error.message);
     });
     // The session and the licence it holds end when the embed goes away.
     window.addEventListener("pagehide", function () {
-      if (session && navigator.sendBeacon) {
+      if (session && !joined && navigator.sendBeacon) {
         navigator.sendBeacon("/login/embed-session/end", session);
       }
     });
     return;
   }
   setTimeout(tick, 1000);
+  tellParent({ sightline: "session", token: token });
 
   // The seat is given back when the page goes away (refresh, closed tab, another address).
   window.addEventListener("pagehide", function () {
-    if (navigator.sendBeacon) {
+    if (!joined && navigator.sendBeacon) {
       navigator.sendBeacon("/api/anonymous_end", token);
     }
   });

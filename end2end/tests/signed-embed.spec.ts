@@ -77,6 +77,7 @@ async function serveSite(origin: string, baseURL: string, appId: string): Promis
       </script>
       <script src="${baseURL}/embed.js"></script>
       <sightline-embed id="regions" host="${baseURL}" app="${appId}" ui="field" field="Region" get-token="siteToken" height="360px"></sightline-embed>
+      ${url.searchParams.get('two') ? `<sightline-embed id="chips" host="${baseURL}" app="${appId}" ui="selections" get-token="siteToken"></sightline-embed>` : ''}
     </body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(Number(new URL(origin).port), '127.0.0.1', resolve));
@@ -129,6 +130,22 @@ test('a host site embeds for its own users with signed tokens, each seeing their
       await expect(frame.locator(`li.value[data-value="${sees[0]}"]`)).toHaveAttribute('data-state', 'selected');
       expect((await context.cookies()).filter((c) => c.domain.includes('127.0.0.1'))).toEqual([]);
       await shot(host, `51-signed-embed-${who}`);
+      await context.close();
+    }
+
+    // Two embeds on one page: one sign-in, one session (one licence), one set of selections.
+    {
+      const context = await strict.newContext();
+      const host = await context.newPage();
+      await host.goto(`${SITE}/?user=ali&two=1`);
+      const pane = host.frameLocator('#regions iframe');
+      const chips = host.frameLocator('#chips iframe');
+      await expect(pane.locator('.chart-filter_pane')).toBeVisible();
+      await expect(chips.locator('.visitor-view')).toBeAttached();
+      await pane.locator('li.value[data-value="North"]').click();
+      await expect(chips.locator('.selections-bar .chip[data-field="Region"]')).toContainText('North');
+      expect(await host.evaluate(() => (window as any).tokens)).toBe(1);
+      await shot(host, '51b-signed-embed-two-on-one-session');
       await context.close();
     }
 

@@ -42,6 +42,8 @@ fn page_of(path: &str, query: &str) -> Option<(String, String)> {
         match name.as_ref() {
             "eac" => code = Some(value.into_owned()),
             "select" if !value.is_empty() => return None,
+            // An embed joining its page's session draws that session's view, its own.
+            "session" if !value.is_empty() => return None,
             _ => {}
         }
     }

@@ -124,7 +124,14 @@ pub fn redacted_target(path: &str, query: Option<&str>) -> String {
     let secret = |name: &str| {
         matches!(
             name.to_ascii_lowercase().as_str(),
-            "eac" | "token" | "access-code" | "access_code" | "code" | "key" | "api_key"
+            "eac"
+                | "token"
+                | "session"
+                | "access-code"
+                | "access_code"
+                | "code"
+                | "key"
+                | "api_key"
         )
     };
     let query: Vec<String> = query

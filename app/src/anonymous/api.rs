@@ -60,9 +60,26 @@ pub async fn start_anonymous_session(
     chart_id: Option<String>,
     field: Option<String>,
     select: String,
+    #[server(default)] join: Option<String>,
 ) -> Result<AnonymousSession, AppError> {
     use crate::server_support::*;
     let state = state()?;
+    // Another embed of the page's session: its view, or (the session ended) a session of its own.
+    if let Some(token) = join.as_deref().filter(|t| !t.is_empty()) {
+        let joined = super::service::join_anonymous_session(
+            &state,
+            &app_id,
+            &code,
+            token,
+            sheet_id.as_deref(),
+            chart_id.as_deref(),
+            field.as_deref(),
+        )
+        .await;
+        if let Ok(session) = joined {
+            return Ok(session);
+        }
+    }
     let info = request_info();
     // Rendering a visitor page: the server may keep it as bytes (server::first_pages).
     let capture = parts().and_then(|p| {

@@ -305,6 +305,55 @@ pub async fn start_anonymous_session(
     })
 }
 
+/// Another embed of the same page joins a live session (as a Qlik mashup's objects share one
+/// session): no new seat, no start counted; the view drawn is the session's, with its
+/// selections. The session must be of this app and of the link this code opens.
+pub async fn join_anonymous_session(
+    state: &AppState,
+    app_id: &str,
+    code: &str,
+    token: &str,
+    sheet_id: Option<&str>,
+    chart_id: Option<&str>,
+    field: Option<&str>,
+) -> Result<AnonymousSession, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let (claims, facts) = session_link(state, &mut conn, token).await?;
+    let link = link_by_code(&facts, code)?;
+    if facts.app.id != app_id || link.id != claims.link_id {
+        return Err(rules::session_ended(false));
+    }
+    let chart_sheet = match (sheet_id, chart_id) {
+        (None, Some(chart)) if crate::ids::is_id(chart) => {
+            crate::content::store::get_chart(&mut conn, chart)
+                .await?
+                .map(|c| c.sheet_id)
+        }
+        _ => None,
+    };
+    let sheet_id = sheet_id.or(chart_sheet.as_deref());
+    let viewer = visitor_viewer(state, &facts, link, &claims.session_id);
+    let view = render_sheet(
+        state,
+        conn,
+        &facts.app,
+        "",
+        &viewer,
+        SheetRequest {
+            sheet_id,
+            changes: Vec::new(),
+            only_field: field,
+            shared: None,
+        },
+    )
+    .await?;
+    Ok(AnonymousSession {
+        token: token.to_string(),
+        lasts_ms: claims.expires_at - state.now(),
+        view,
+    })
+}
+
 /// A session's claims and its app's visit facts, if the token is still good: signed here, not
 /// expired, and its link still live under the same code.
 pub(super) async fn session_link(

@@ -81,6 +81,8 @@ fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoVi
     let code = use_query_map()
         .with_untracked(|q| q.get("eac"))
         .unwrap_or_default();
+    // Another embed of the same page: the session its first embed started.
+    let join = use_query_map().with_untracked(|q| q.get("session"));
     // A plain future, not a resource: the page is complete HTML, and nothing in the browser
     // reads a resource's serialized copy (8 KB a page).
     let requested = options.clone();
@@ -97,6 +99,7 @@ fn Visit(options: Result<EmbedOptions, AppError>, embedded: bool) -> impl IntoVi
             chart,
             field,
             options.select.clone(),
+            join,
         )
         .await
     };

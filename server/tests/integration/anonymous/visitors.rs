@@ -143,6 +143,60 @@ async fn capacity_admits_until_every_seat_is_taken(t: TestDb) {
     );
 }
 
+/// A page with several embeds is one session, as a Qlik mashup is: at a capacity of one, the
+/// second embed of the page joins the first's session (no seat of its own) and draws its
+/// selections; a token of another link, or one that ended, is no way in.
+async fn the_embeds_of_one_page_share_one_seat_and_its_selections(t: TestDb) {
+    let w = world(&t).await;
+    let code = code_of(&turn_on(&t, &w).await);
+    anonymous::set_anonymous_capacity(&t.state, &w.admin, 1)
+        .await
+        .unwrap();
+    let first = start(&t, &w, &code).await.unwrap();
+    anonymous::anonymous_sheet(
+        &t.state,
+        &first.token,
+        None,
+        None,
+        Some(SelectionChange::SelectValues {
+            field: "Region".into(),
+            values: vec!["North".into()],
+        }),
+    )
+    .await
+    .unwrap();
+    let join = |token: String, code: String| {
+        let (state, app) = (t.state.clone(), w.app.id.clone());
+        async move {
+            anonymous::join_anonymous_session(&state, &app, &code, &token, None, None, None).await
+        }
+    };
+    let second = join(first.token.clone(), code.clone())
+        .await
+        .expect("no second seat is needed");
+    assert_eq!(second.token, first.token);
+    assert_eq!(
+        kpi(&second.view),
+        NORTH,
+        "the second embed draws the session's selections"
+    );
+    assert_eq!(
+        start(&t, &w, &code).await.unwrap_err().status(),
+        503,
+        "still one seat taken"
+    );
+    assert!(join("made-up".into(), code.clone()).await.is_err());
+    assert!(
+        join(first.token.clone(), "0".repeat(64)).await.is_err(),
+        "another code"
+    );
+    anonymous::end_session(&t.state, &first.token).await;
+    assert!(
+        join(first.token.clone(), code).await.is_err(),
+        "the session ended"
+    );
+}
+
 /// The review's reproduction: at a capacity of one, a visitor gives the seat back
 /// (`anonymous_end`, as the page does when it goes away) and starts again, ten times. Each
 /// token whose seat was given back stops working at once: one token answers, not ten.
@@ -386,6 +440,7 @@ on_both_databases!(
     a_links_reduction_locks_what_its_visitors_see,
     section_access_never_opens_more_to_visitors,
     capacity_admits_until_every_seat_is_taken,
+    the_embeds_of_one_page_share_one_seat_and_its_selections,
     a_seat_given_back_ends_its_token,
     idle_seats_do_not_block_their_address_for_long,
     a_visit_writes_nothing_and_housekeeping_keeps_the_counts,
