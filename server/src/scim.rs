@@ -18,8 +18,17 @@ use serde_json::{json, Value};
 
 const MEDIA: &str = "application/scim+json";
 
+/// An answer: people's names and emails, kept by no cache.
 fn answer(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, MEDIA)], body.to_string()).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, MEDIA),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn failed(error: ScimError) -> Response {

@@ -97,6 +97,15 @@ async fn a_person_the_provider_disables_or_removes_loses_access_at_once(t: TestD
         )
         .await;
     assert_eq!(status, 201, "{ann}");
+    let cached = idp
+        .http
+        .get(live.url("/scim/v2/Users"))
+        .bearer_auth(&idp.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.headers()["cache-control"], "no-store");
+    assert_eq!(cached.headers()["content-type"], "application/scim+json");
     let ann_id = ann["id"].as_str().unwrap().to_string();
     assert_eq!(ann["active"], true);
     let (status, again) = idp
