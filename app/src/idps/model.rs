@@ -196,6 +196,10 @@ pub struct OidcInput {
     pub create_users: bool,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Live at once, without a test sign-in (Qlik's `skipVerify`, for scripts that set up a
+    /// provider they know works).
+    #[serde(default)]
+    pub skip_verify: bool,
 }
 
 /// What a test sign-in found: the person as the mapping reads them, and the claims it read.

@@ -1,5 +1,6 @@
-//! `/api/v1/identity-providers`: JWT issuers (Qlik's `jwtAuth` identity providers) in the shape
-//! of Qlik Cloud's API. Tenant admins keep the list. Sightline adds to `options` what Qlik has
+//! `/api/v1/identity-providers`: JWT issuers (Qlik's `jwtAuth` identity providers) and OpenID
+//! Connect providers (`OIDC`, `oidc_providers.rs`) in the shape of Qlik Cloud's API. Tenant
+//! admins keep the list. Sightline adds to `options` what Qlik has
 //! no field for: `audience`, `origins` (the sites that may embed for the provider's users),
 //! `createNewUsersOnLogin`, and a shared secret (`staticKeys[].secret`, HS256, at least 32
 //! bytes), which is written and never read back.
@@ -17,8 +18,10 @@ use utoipa::ToSchema;
 
 use super::error::{ErrorBody, RestError};
 use super::extract::{Caller, JsonBody};
+use super::oidc_providers as oidc;
 use super::patch::{Op, PatchOp};
 use app::error::AppError;
+use serde_json::Value;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Clone)]
 pub struct StaticKey {
@@ -67,12 +70,21 @@ pub struct IdentityProviderOut {
     pub id: String,
     pub tenant_ids: Vec<String>,
     pub provider: &'static str,
+    /// `jwtAuth` or `OIDC`.
     pub protocol: &'static str,
     pub interactive: bool,
     pub active: bool,
     pub description: String,
     pub clock_tolerance_sec: i64,
-    pub options: JwtOptions,
+    pub create_new_users_on_login: bool,
+    /// A JWT issuer's options, or a live OIDC provider's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
+    /// An OIDC provider's options while it waits for its test sign-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub pending_options: Option<Value>,
     pub created: String,
     pub last_updated: String,
 }
@@ -88,7 +100,38 @@ impl IdentityProviderOut {
             active: p.active,
             description: p.description.clone(),
             clock_tolerance_sec: p.clock_tolerance_secs,
-            options: JwtOptions {
+            create_new_users_on_login: p.create_users,
+            options: serde_json::to_value(jwt_options(p)).ok(),
+            pending_options: None,
+            created: rfc3339(p.created_at),
+            last_updated: rfc3339(p.updated_at),
+        }
+    }
+
+    fn oidc(p: &app::idps::model::OidcProvider, tenant_id: &str) -> Self {
+        let options = oidc::options_of(p);
+        IdentityProviderOut {
+            id: p.id.clone(),
+            tenant_ids: vec![tenant_id.to_string()],
+            provider: "generic",
+            protocol: "OIDC",
+            interactive: true,
+            active: p.active,
+            description: p.description.clone(),
+            clock_tolerance_sec: 0,
+            create_new_users_on_login: p.create_users,
+            options: (!p.pending).then(|| options.clone()),
+            pending_options: p.pending.then_some(options),
+            created: rfc3339(p.created_at),
+            last_updated: rfc3339(p.updated_at),
+        }
+    }
+}
+
+fn jwt_options(p: &IdentityProvider) -> JwtOptions {
+    {
+        {
+            JwtOptions {
                 issuer: p.issuer.clone(),
                 static_keys: p
                     .keys
@@ -111,9 +154,7 @@ impl IdentityProviderOut {
                 audience: p.audience.clone(),
                 origins: p.origins.clone(),
                 create_new_users_on_login: p.create_users,
-            },
-            created: rfc3339(p.created_at),
-            last_updated: rfc3339(p.updated_at),
+            }
         }
     }
 }
@@ -123,11 +164,12 @@ pub struct IdentityProviderList {
     pub data: Vec<IdentityProviderOut>,
 }
 
-/// Qlik's create body for a JWT identity provider.
+/// Qlik's create body: a JWT issuer (`jwtAuth`, `options`) or an OpenID Connect provider
+/// (`OIDC`: `pendingOptions`, or `options` with `skipVerify`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityProviderIn {
-    /// `jwtAuth`: the only protocol Sightline takes so far.
+    /// `jwtAuth` or `OIDC`.
     pub protocol: String,
     #[serde(default)]
     pub provider: Option<String>,
@@ -141,7 +183,19 @@ pub struct IdentityProviderIn {
     pub description: String,
     #[serde(default)]
     pub clock_tolerance_sec: i64,
-    pub options: JwtOptions,
+    /// An OIDC provider's: accounts made on first sign-in.
+    #[serde(default)]
+    pub create_new_users_on_login: bool,
+    /// A JWT issuer's `JwtOptions`; an OIDC provider's options with `skipVerify`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
+    /// An OIDC provider's options, tested before they go live.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub pending_options: Option<Value>,
+    #[serde(default)]
+    pub skip_verify: bool,
 }
 
 fn yes() -> bool {
@@ -189,13 +243,18 @@ pub async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> Result<Json<IdentityProviderList>, RestError> {
-    Ok(Json(IdentityProviderList {
-        data: service::list_identity_providers(&state, &caller)
+    let mut data: Vec<IdentityProviderOut> = service::list_identity_providers(&state, &caller)
+        .await?
+        .iter()
+        .map(IdentityProviderOut::new)
+        .collect();
+    data.extend(
+        service::list_oidc_providers(&state, &caller)
             .await?
             .iter()
-            .map(IdentityProviderOut::new)
-            .collect(),
-    }))
+            .map(|p| IdentityProviderOut::oidc(p, &caller.tenant_id)),
+    );
+    Ok(Json(IdentityProviderList { data }))
 }
 
 #[utoipa::path(post, path = "/api/v1/identity-providers", tag = "identity-providers", request_body = IdentityProviderIn,
@@ -205,16 +264,50 @@ pub async fn create(
     Caller(caller): Caller,
     JsonBody(input): JsonBody<IdentityProviderIn>,
 ) -> Result<Response, RestError> {
+    if input.protocol == "OIDC" {
+        let (options, skip) = match (input.pending_options, input.options) {
+            (Some(pending), _) => (pending, false),
+            (None, Some(options)) if input.skip_verify => (options, true),
+            _ => {
+                return Err(AppError::invalid(
+                    "pendingOptions",
+                    "An OIDC provider takes pendingOptions (tested by signing in through it before it goes live), or options with skipVerify: true.",
+                )
+                .into())
+            }
+        };
+        let made = service::create_oidc_provider(
+            &state,
+            &caller,
+            oidc::input_of(
+                options,
+                input.description,
+                input.active,
+                input.create_new_users_on_login,
+                skip,
+            )?,
+        )
+        .await?;
+        let out = IdentityProviderOut::oidc(&made, &caller.tenant_id);
+        return Ok((StatusCode::CREATED, Json(out)).into_response());
+    }
     if input.protocol != "jwtAuth" {
         return Err(AppError::invalid(
             "protocol",
             format!(
-                "Sightline takes identity providers of protocol \"jwtAuth\" so far, not \"{}\".",
+                "Sightline takes identity providers of protocol \"jwtAuth\" or \"OIDC\", not \"{}\".",
                 input.protocol
             ),
         )
         .into());
     }
+    let options: JwtOptions = serde_json::from_value(input.options.unwrap_or(Value::Null))
+        .map_err(|e| {
+            AppError::invalid(
+                "options",
+                format!("The jwtAuth options could not be read: {e}."),
+            )
+        })?;
     let made = service::create_identity_provider(
         &state,
         &caller,
@@ -222,7 +315,7 @@ pub async fn create(
             input.active,
             input.description,
             input.clock_tolerance_sec,
-            input.options,
+            options,
         ),
     )
     .await?;
@@ -236,9 +329,16 @@ pub async fn get(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<IdentityProviderOut>, RestError> {
-    Ok(Json(IdentityProviderOut::new(
-        &service::get_identity_provider(&state, &caller, &id).await?,
-    )))
+    match service::get_identity_provider(&state, &caller, &id).await {
+        Ok(jwt) => Ok(Json(IdentityProviderOut::new(&jwt))),
+        Err(AppError::NotFound(why)) => service::list_oidc_providers(&state, &caller)
+            .await?
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| Json(IdentityProviderOut::oidc(p, &caller.tenant_id)))
+            .ok_or_else(|| AppError::NotFound(why).into()),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Qlik's JSON Patch: `replace` of `/active`, `/description`, `/clockToleranceSec` and
@@ -251,13 +351,15 @@ pub async fn patch(
     Path(id): Path<String>,
     JsonBody(ops): JsonBody<Vec<PatchOp>>,
 ) -> Result<StatusCode, RestError> {
-    let now = service::get_identity_provider(&state, &caller, &id).await?;
-    let current = IdentityProviderOut::new(&now);
+    let now = match service::get_identity_provider(&state, &caller, &id).await {
+        Err(AppError::NotFound(_)) => return patch_oidc(&state, &caller, &id, &ops).await,
+        other => other?,
+    };
     let (mut active, mut description, mut tolerance, mut options) = (
-        current.active,
-        current.description,
-        current.clock_tolerance_sec,
-        current.options,
+        now.active,
+        now.description.clone(),
+        now.clock_tolerance_secs,
+        jwt_options(&now),
     );
     for (index, op) in ops.iter().enumerate() {
         if op.kind(index)? != Op::Replace {
@@ -310,6 +412,65 @@ pub async fn delete(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, RestError> {
-    service::delete_identity_provider(&state, &caller, &id).await?;
+    match service::delete_identity_provider(&state, &caller, &id).await {
+        Err(AppError::NotFound(_)) => service::delete_oidc_provider(&state, &caller, &id).await?,
+        other => other?,
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An OIDC provider's JSON Patch: `replace` of `/active`, `/description`,
+/// `/createNewUsersOnLogin` and `/options` or `/pendingOptions` (a whole options object; a
+/// secret left out keeps the one kept).
+async fn patch_oidc(
+    state: &AppState,
+    caller: &app::auth::principal::Principal,
+    id: &str,
+    ops: &[PatchOp],
+) -> Result<StatusCode, RestError> {
+    let current = service::list_oidc_providers(state, caller)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| {
+            AppError::not_found(format!("There is no identity provider with id {id}."))
+        })?;
+    let (mut active, mut description, mut create) = (
+        current.active,
+        current.description.clone(),
+        current.create_users,
+    );
+    let mut options = oidc::options_of(&current);
+    for (index, op) in ops.iter().enumerate() {
+        if op.kind(index)? != Op::Replace {
+            return Err(AppError::invalid(
+                "op",
+                format!("Operation {index}: identity providers take replace only."),
+            )
+            .into());
+        }
+        match op.field().as_str() {
+            "/active" => active = op.boolean(index)?,
+            "/description" => description = op.string(index)?,
+            "/createNewUsersOnLogin" => create = op.boolean(index)?,
+            "/options" | "/pendingOptions" => options = op.value.clone(),
+            _ => {
+                return Err(op
+                    .unknown_path(
+                        index,
+                        &[
+                            "/active",
+                            "/description",
+                            "/createNewUsersOnLogin",
+                            "/options",
+                            "/pendingOptions",
+                        ],
+                    )
+                    .into())
+            }
+        }
+    }
+    let input = oidc::input_of(options, description, active, create, false)?;
+    service::update_oidc_provider(state, caller, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod identity_providers;
 pub mod licenses;
 pub mod model;
+mod oidc_providers;
 pub mod patch;
 pub mod reload_tasks;
 pub mod reloads;

@@ -17,6 +17,7 @@ on_both_backends!(
     an_employee_signs_in_through_the_company_provider_with_their_groups,
     password_sign_in_off_leaves_only_the_break_glass_admin,
     answers_that_do_not_belong_to_a_sign_in_are_refused,
+    the_rest_api_keeps_oidc_providers_in_qliks_shape,
 );
 
 /// The company's OpenID provider: `end2end/oidc/provider.mjs` under Node, its accounts in a
@@ -105,6 +106,7 @@ pub(crate) fn corp_staff(issuer: &str) -> OidcInput {
         claims: ClaimMap::default(),
         create_users: true,
         active: true,
+        skip_verify: false,
     }
 }
 
@@ -453,4 +455,118 @@ async fn answers_that_do_not_belong_to_a_sign_in_are_refused(backend: Backend) {
         .unwrap_err()
         .to_string()
         .contains("could not be read"));
+}
+
+async fn the_rest_api_keeps_oidc_providers_in_qliks_shape(backend: Backend) {
+    let (live, company) = with_company(backend).await;
+    let admin = Client::new();
+    let url = live.url("/api/v1/identity-providers");
+    let body = json!({
+        "provider": "generic", "protocol": "OIDC", "interactive": true, "active": true,
+        "description": "Corp staff", "createNewUsersOnLogin": true,
+        "pendingOptions": {
+            "discoveryUrl": format!("{}/.well-known/openid-configuration", company.issuer),
+            "clientId": "sightline", "clientSecret": "sightline-test-secret",
+            "scope": "openid email profile groups",
+            "claimsMapping": { "sub": ["/sub"], "email": ["/email"], "groups": ["/groups"] },
+        },
+    });
+    let made = admin
+        .post(&url)
+        .bearer_auth(&live.key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let made: Value = made.json().await.unwrap();
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!(made["protocol"], "OIDC");
+    assert!(
+        made.get("options").is_none(),
+        "pending until tested: {made}"
+    );
+    assert_eq!(made["pendingOptions"]["clientId"], "sightline");
+    assert!(
+        made["pendingOptions"].get("clientSecret").is_none(),
+        "never read back"
+    );
+    let listed: Value = admin
+        .get(&url)
+        .bearer_auth(&live.key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == id.as_str()));
+    let patched = admin
+        .patch(format!("{url}/{id}"))
+        .bearer_auth(&live.key)
+        .json(&json!([{ "op": "replace", "path": "/description", "value": "Corp accounts" }]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 204);
+    let got: Value = admin
+        .get(format!("{url}/{id}"))
+        .bearer_auth(&live.key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["description"], "Corp accounts");
+    // Qlik's skipVerify makes one live at once; an unknown protocol is refused by name.
+    let mut skip = body.clone();
+    skip["options"] = skip["pendingOptions"].take();
+    skip["skipVerify"] = json!(true);
+    skip["description"] = json!("Corp, scripted");
+    let live_one: Value = admin
+        .post(&url)
+        .bearer_auth(&live.key)
+        .json(&skip)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(live_one["options"]["clientId"], "sightline", "{live_one}");
+    let saml = admin
+        .post(&url)
+        .bearer_auth(&live.key)
+        .json(&json!({"protocol": "SAML", "options": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saml.status(), 400);
+    let said = saml.text().await.unwrap();
+    assert!(
+        said.contains("jwtAuth") && said.contains("OIDC") && said.contains("SAML"),
+        "{said}"
+    );
+    let gone = admin
+        .delete(format!("{url}/{id}"))
+        .bearer_auth(&live.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+    assert_eq!(
+        admin
+            .get(format!("{url}/{id}"))
+            .bearer_auth(&live.key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }

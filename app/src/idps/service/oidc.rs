@@ -101,7 +101,7 @@ pub async fn create_oidc_provider(
     }
     let mut row = ProviderRow::blank(new_id(), &principal.tenant_id, store::OIDC, now);
     apply(&mut row, &checked, input.client_secret.trim())?;
-    row.pending = 1;
+    row.pending = i64::from(!input.skip_verify);
     store::insert(&mut tx, &row).await?;
     audit(
         &mut tx,
@@ -109,7 +109,11 @@ pub async fn create_oidc_provider(
         principal,
         AuditAction::IdpCreate,
         &row,
-        "OpenID Connect, pending".into(),
+        if input.skip_verify {
+            "OpenID Connect, live without a test sign-in".into()
+        } else {
+            "OpenID Connect, pending".into()
+        },
     )
     .await?;
     tx.commit().await?;

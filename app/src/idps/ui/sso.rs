@@ -51,6 +51,7 @@ fn input_of(p: &OidcProvider, active: bool) -> OidcInput {
         claims: p.claims.clone(),
         create_users: p.create_users,
         active,
+        skip_verify: false,
     }
 }
 
@@ -187,6 +188,7 @@ fn AddOidcProvider(reload: impl Fn() + Send + Sync + Copy + 'static) -> impl Int
             },
             create_users: create_users.get_untracked(),
             active: true,
+            skip_verify: false,
         });
     };
     view! {

@@ -15,6 +15,7 @@ fn corp() -> OidcInput {
         claims: ClaimMap::default(),
         create_users: true,
         active: true,
+        skip_verify: false,
     }
 }
 
