@@ -47,10 +47,13 @@ async fn in_a_lobby_the_initiator_admits_or_refuses_each_joiner(t: TestDb) {
         ServerMessage::Waiting { message } => assert!(message.contains("let you in"), "{message}"),
         other => panic!("a waiting joiner sees only that they wait: {other:?}"),
     }
+    // Alice sees Erin waiting, with the note that she asks to join (a view may arrive between
+    // the two: waited for, not taken at a moment).
     let asking = view_where(&mut a, |v| {
         v.participants
             .iter()
             .any(|p| p.standing == Standing::Waiting)
+            && v.events.last().map(|e| e.text.as_str()) == Some("erin@example.com asks to join")
     })
     .await;
     let erin_id = asking
