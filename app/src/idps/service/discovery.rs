@@ -113,23 +113,9 @@ pub(super) async fn discover(issuer: &str, plain_http: bool) -> Result<Discovery
 pub(super) async fn verify_id_token(id_token: &str, jwks_uri: &str) -> Result<Value, AppError> {
     let header = jsonwebtoken::decode_header(id_token)
         .map_err(|e| AppError::BadToken(format!("The provider's ID token cannot be read: {e}.")))?;
-    let keys: JwkSet = serde_json::from_value(
-        answer("keys", jwks_uri, client().get(jwks_uri)).await?,
-    )
-    .map_err(|e| {
-        AppError::BadToken(format!(
-            "The provider's keys ({jwks_uri}) cannot be read: {e}."
-        ))
-    })?;
-    let jwk = match &header.kid {
-        Some(kid) => keys.find(kid),
-        None => keys.keys.first(),
-    }
-    .ok_or_else(|| {
-        AppError::BadToken(
-            "The ID token is signed with a key the provider does not publish.".into(),
-        )
-    })?;
+    // The provider's keys as a JWT issuer's published keys are kept: read once, read again
+    // when a token names a key not held (a rotation), not fetched at every sign-in.
+    let jwk = published_key(jwks_uri, header.kid.as_deref()).await?;
     if !matches!(
         header.alg,
         Algorithm::RS256
@@ -142,7 +128,7 @@ pub(super) async fn verify_id_token(id_token: &str, jwks_uri: &str) -> Result<Va
     ) {
         return Err(AppError::BadToken(format!("The ID token is signed with {:?}: Sightline takes tokens signed with a published key (RS256, ES256, PS256, EdDSA).", header.alg)));
     }
-    let key = DecodingKey::from_jwk(jwk)
+    let key = DecodingKey::from_jwk(&jwk)
         .map_err(|e| AppError::BadToken(format!("The provider's key cannot be used: {e}.")))?;
     let mut validation = Validation::new(header.alg);
     // `rules::oidc::check_id_token` checks the claims, with reasons.

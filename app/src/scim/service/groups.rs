@@ -172,7 +172,7 @@ pub async fn create_scim_group(
     render_group(state, p, &group.id).await
 }
 
-async fn write_group(
+pub async fn replace_scim_group(
     state: &AppState,
     p: &Principal,
     id: &str,
@@ -201,15 +201,6 @@ async fn write_group(
     render_group(state, p, id).await
 }
 
-pub async fn replace_scim_group(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-    body: Value,
-) -> Result<Value, ScimError> {
-    write_group(state, p, id, body).await
-}
-
 /// Applies a PATCH (members added or removed, a new name) to the group as it is now.
 pub async fn patch_scim_group(
     state: &AppState,
@@ -219,7 +210,7 @@ pub async fn patch_scim_group(
 ) -> Result<Value, ScimError> {
     let mut resource = render_group(state, p, id).await?;
     rules::apply_patch(&mut resource, operations)?;
-    write_group(state, p, id, resource).await
+    replace_scim_group(state, p, id, resource).await
 }
 
 pub async fn delete_scim_group(state: &AppState, p: &Principal, id: &str) -> Result<(), ScimError> {

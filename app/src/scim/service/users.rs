@@ -177,7 +177,7 @@ pub async fn create_scim_user(
 
 /// Makes the account what the resource says: its email, name and status (a disabled person is
 /// signed out at once, by the directory's own change).
-async fn write_user(
+pub async fn replace_scim_user(
     state: &AppState,
     p: &Principal,
     id: &str,
@@ -224,15 +224,6 @@ async fn write_user(
     render_user(state, p, id).await
 }
 
-pub async fn replace_scim_user(
-    state: &AppState,
-    p: &Principal,
-    id: &str,
-    body: Value,
-) -> Result<Value, ScimError> {
-    write_user(state, p, id, body).await
-}
-
 /// Applies a PATCH to the user as SCIM shows them, then makes the account what it says.
 pub async fn patch_scim_user(
     state: &AppState,
@@ -242,7 +233,7 @@ pub async fn patch_scim_user(
 ) -> Result<Value, ScimError> {
     let mut resource = render_user(state, p, id).await?;
     rules::apply_patch(&mut resource, operations)?;
-    write_user(state, p, id, resource).await
+    replace_scim_user(state, p, id, resource).await
 }
 
 /// Deletes the account, as an admin's removal would (its personal space and licences go).
