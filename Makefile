@@ -31,7 +31,7 @@ build-tests:
 	scripts/build.sh --tests
 
 unit-tests:
-	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo test -p app -p engine -p server
+	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) SIGHTLINE_TEST_MARIADB=$$(scripts/mariadb.sh) cargo test -p app -p engine -p server
 
 ## schemathesis against the OpenAPI document of a fresh demo server, at most 150 seconds: no 5xx,
 ## no response the document does not describe.

@@ -29,7 +29,7 @@ run_against() {
     sleep 0.2
   done
   echo "==> @qlik/api $(node -p 'require("./end2end/node_modules/@qlik/api/package.json").version') against Sightline on $label"
-  QLIK_HOST="http://127.0.0.1:$port" QLIK_ADMIN_KEY="$admin_key" QLIK_USER_KEY="$user_key" \
+  QLIK_HOST="http://127.0.0.1:$port" QLIK_ADMIN_KEY="$admin_key" QLIK_USER_KEY="$user_key" QLIK_SOURCE_POSTGRES="$postgres" \
     node --test --test-concurrency=1 --test-reporter=spec end2end/qlik-api/ || status=$?
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true

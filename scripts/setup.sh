@@ -53,6 +53,8 @@ test_tools() {
     (cd end2end && npm ci --no-fund --no-audit --loglevel=error)
   fi
   scripts/postgres.sh >/dev/null
+  # Data connections are tested against a real MariaDB (server/tests/integration/connections).
+  scripts/mariadb.sh >/dev/null
   # The scale-out run (scripts/scale-out.sh): three processes behind Debian's nginx.
   have nginx || apt_install nginx
   # The REST fuzz run (scripts/schemathesis.sh).

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod collab;
 pub mod components;
+pub mod connections;
 pub mod content;
 pub mod directory;
 pub mod error;

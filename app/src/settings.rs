@@ -161,8 +161,34 @@ pub const MAIL_FROM: Setting = text(
     "the sender of notices by email",
 );
 
+pub const CONNECTION_KEY: Setting = text(
+    "connection_key",
+    "",
+    "32 random bytes in base64 (`openssl rand -base64 32`) that seal data connections' passwords; empty: a key made at first start in `<data dir>/connection.key`",
+);
+pub const CONNECTION_KEYS_PREVIOUS: Setting = text(
+    "connection_keys_previous",
+    "",
+    "keys that sealed passwords before the current one, separated by commas: at start every password is sealed again under `connection_key`",
+);
+pub const DATA_FOLDERS: Setting = text(
+    "data_folders",
+    "",
+    "server folders data connections may read, `name=/absolute/path` separated by commas; empty: none",
+);
+pub const SOURCE_QUERY_SECONDS: Setting = number(
+    "source_query_seconds",
+    600,
+    "the longest a data connection's query may run in a load",
+);
+pub const SOURCE_MAX_ROWS: Setting = number(
+    "source_max_rows",
+    50_000_000,
+    "the most rows one query or file of a data connection may give",
+);
+
 /// Every setting, in the order `Leptos.toml` and the README list them.
-pub const ALL: [Setting; 22] = [
+pub const ALL: [Setting; 27] = [
     DATA_DIR,
     DATABASE_URL,
     LISTEN,
@@ -185,6 +211,11 @@ pub const ALL: [Setting; 22] = [
     METRICS_TOKEN,
     SMTP_SERVER,
     MAIL_FROM,
+    CONNECTION_KEY,
+    CONNECTION_KEYS_PREVIOUS,
+    DATA_FOLDERS,
+    SOURCE_QUERY_SECONDS,
+    SOURCE_MAX_ROWS,
 ];
 
 pub const MINUTE_MS: i64 = 60 * 1000;
@@ -209,6 +240,32 @@ pub struct Settings {
     pub memory_budget_bytes: usize,
     pub anonymous: AnonymousSettings,
     pub mail: MailSettings,
+    pub sources: SourceSettings,
+}
+
+/// How data connections are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSettings {
+    /// The key that seals passwords (base64); the server fills it in when the setting is empty.
+    pub key: String,
+    /// Keys that sealed passwords before, separated by commas.
+    pub previous_keys: String,
+    /// The operator's folders: `(name, absolute path)`.
+    pub folders: Vec<(String, String)>,
+    pub query_ms: u64,
+    pub max_rows: u64,
+}
+
+impl Default for SourceSettings {
+    fn default() -> Self {
+        SourceSettings {
+            key: String::new(),
+            previous_keys: String::new(),
+            folders: Vec::new(),
+            query_ms: SOURCE_QUERY_SECONDS.number() as u64 * 1000,
+            max_rows: SOURCE_MAX_ROWS.number() as u64,
+        }
+    }
 }
 
 /// Where notices by email go out.
@@ -272,6 +329,7 @@ impl Default for Settings {
             memory_budget_bytes: (MEMORY_BUDGET_MB.number() as u64 * MB) as usize,
             anonymous: AnonymousSettings::default(),
             mail: MailSettings::default(),
+            sources: SourceSettings::default(),
         }
     }
 }

@@ -217,7 +217,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, CsvError> {
     })
 }
 
-fn check_headers(header: Vec<Option<String>>) -> Result<Vec<String>, CsvError> {
+/// The column names of a header row, trimmed: none empty, none twice (in any case).
+pub fn check_headers(header: Vec<Option<String>>) -> Result<Vec<String>, CsvError> {
     let mut names: Vec<String> = Vec::with_capacity(header.len());
     for (i, cell) in header.into_iter().enumerate() {
         let name = cell.map(|c| c.trim().to_string()).unwrap_or_default();

@@ -22,6 +22,7 @@ pub mod seeded;
 pub mod selection;
 pub mod session;
 pub mod snapshot;
+pub mod source;
 pub mod types;
 pub mod values;
 
@@ -32,3 +33,4 @@ pub use plan::LoadPlan;
 pub use reduce::{reduce, Reduction};
 pub use selection::{evaluate, states, Selections, State};
 pub use session::ViewerState;
+pub use source::{Batch, RowSource, Source};

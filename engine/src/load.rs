@@ -6,15 +6,18 @@
 //! loops are cut (`associate`), each with a warning.
 
 mod dictionary;
+mod files;
+mod rows;
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::codes::Codes;
-use crate::csv::{Cells, CsvError, Records};
+use crate::csv::{CsvError, Records};
 use crate::model::{Column, DataModel, Field, LoadError, Table, NULL};
 use crate::plan::LoadPlan;
+use crate::source::Source;
 use crate::types::FieldType;
 use crate::values::Values;
 use dictionary::Dictionary;
@@ -82,64 +85,10 @@ fn plan_error(file: &str, message: String) -> LoadError {
     )
 }
 
-/// Reads a file's rows and encodes each kept column (`(header position, field)`) with its
-/// field's dictionary: the rows and each column's codes, in the order given.
-///
-/// A large file on more than one thread: each thread reads every row (reading is the smaller
-/// part of loading) and encodes its share of the columns with their fields' dictionaries. A table
-/// names each field once (`run` refuses a name twice), so no dictionary is in two shares and
-/// none is merged.
-fn encode(
-    records: Records,
-    columns: &[(usize, usize)],
-    dictionaries: &mut [Dictionary],
-    bytes: usize,
-) -> Result<(usize, Vec<(usize, Codes)>), CsvError> {
-    // A guess at the rows from the bytes, for the parts and for the codes' first capacity.
-    let guess = bytes / 64;
-    let parts = crate::parallel::parts_for(guess).min(columns.len()).max(1);
-    let mut by_field: Vec<Option<&mut Dictionary>> = dictionaries.iter_mut().map(Some).collect();
-    let mut shares: Vec<Vec<(usize, usize, &mut Dictionary)>> =
-        (0..parts).map(|_| Vec::new()).collect();
-    for (at, &(header, field)) in columns.iter().enumerate() {
-        let dictionary = by_field[field]
-            .take()
-            .expect("a table names each field once");
-        shares[at % parts].push((at, header, dictionary));
-    }
-    let encoded = crate::parallel::run_each(shares, |mut share| {
-        let mut codes: Vec<Codes> = share
-            .iter()
-            .map(|_| Codes::U8(Vec::with_capacity(guess)))
-            .collect();
-        let (mut records, mut cells, mut rows) = (records.clone(), Cells::default(), 0);
-        while records.next_into(&mut cells)? {
-            for ((_, header, dictionary), codes) in share.iter_mut().zip(&mut codes) {
-                codes.push(match cells.get(*header) {
-                    None => NULL,
-                    Some(text) => dictionary.code(text),
-                });
-            }
-            rows += 1;
-        }
-        let order: Vec<usize> = share.iter().map(|(at, _, _)| *at).collect();
-        Ok::<_, CsvError>((rows, order.into_iter().zip(codes).collect::<Vec<_>>()))
-    });
-    let mut rows = 0;
-    let mut encoded_columns = Vec::with_capacity(columns.len());
-    for part in encoded {
-        let (part_rows, part_columns) = part?;
-        rows = part_rows;
-        encoded_columns.extend(part_columns);
-    }
-    encoded_columns.sort_unstable_by_key(|(at, _)| *at);
-    Ok((
-        rows,
-        encoded_columns
-            .into_iter()
-            .map(|(at, codes)| (columns[at].1, codes))
-            .collect(),
-    ))
+/// A source opened: a file's records (and its size), or rows read elsewhere.
+enum Reader<'a> {
+    Csv(Records<'a>, usize),
+    Rows(Box<dyn crate::source::RowSource + 'a>),
 }
 
 /// A table while it loads: its plan's name and source, its rows, and each kept column's field
@@ -177,9 +126,44 @@ impl Loading {
     }
 }
 
-/// Loads the plan's tables from the sources, named by `(name, bytes)`. Columns whose fields have
-/// the same name (any case) in several tables are one field: that is what associates the tables.
+/// Loads the plan's tables from CSV files, named by `(name, bytes)` (`load`).
 pub fn run(plan: &LoadPlan, sources: &[(&str, &[u8])]) -> Result<Loaded, LoadError> {
+    load(
+        plan,
+        sources
+            .iter()
+            .map(|&(name, bytes)| (name, Source::Csv(bytes)))
+            .collect(),
+    )
+}
+
+/// The source of `name`: a file's bytes (which several tables may read), or rows (read once).
+fn take<'a>(
+    sources: &mut [(&str, Option<Source<'a>>)],
+    name: &str,
+) -> Result<Source<'a>, LoadError> {
+    let Some((_, source)) = sources.iter_mut().find(|(n, _)| *n == name) else {
+        return Err(plan_error(
+            name,
+            "This source is not among the app's data any more: upload the file again, or take its table out of the model.".into(),
+        ));
+    };
+    match source {
+        Some(Source::Csv(bytes)) => Ok(Source::Csv(bytes)),
+        Some(Source::Rows(_)) => Ok(source.take().expect("just matched")),
+        None => Err(plan_error(
+            name,
+            "Two tables read this source: give each table a source of its own.".into(),
+        )),
+    }
+}
+
+/// Loads the plan's tables from the sources, named by `(name, source)`. Columns whose fields
+/// have the same name (any case) in several tables are one field: that is what associates the
+/// tables.
+pub fn load(plan: &LoadPlan, sources: Vec<(&str, Source<'_>)>) -> Result<Loaded, LoadError> {
+    let mut sources: Vec<(&str, Option<Source>)> =
+        sources.into_iter().map(|(n, s)| (n, Some(s))).collect();
     let missing: Arc<[Box<[u8]>]> = plan.missing.iter().map(|m| m.as_bytes().into()).collect();
     let mut names: Vec<String> = Vec::new();
     let mut chosen: Vec<Option<FieldType>> = Vec::new();
@@ -207,15 +191,18 @@ pub fn run(plan: &LoadPlan, sources: &[(&str, &[u8])]) -> Result<Loaded, LoadErr
             headers: Vec::new(),
         };
         for source in table.sources() {
-            let Some(&(_, bytes)) = sources.iter().find(|(name, _)| *name == source) else {
-                return Err(plan_error(
-                    source,
-                    "This file is not among the app's files any more: upload it again or take its table out of the model.".into(),
-                ));
+            let (headers, reader) = match take(&mut sources, source)? {
+                Source::Csv(bytes) => {
+                    let records = Records::open(bytes).map_err(|error| failed(source, error))?;
+                    (records.headers.clone(), Reader::Csv(records, bytes.len()))
+                }
+                Source::Rows(mut rows) => {
+                    let headers = rows::headers(rows.as_mut()).map_err(|e| failed(source, e))?;
+                    (headers, Reader::Rows(rows))
+                }
             };
-            let records = Records::open(bytes).map_err(|error| failed(source, error))?;
             let mut columns: Vec<(usize, usize)> = Vec::new();
-            for (at, header) in records.headers.iter().enumerate() {
+            for (at, header) in headers.iter().enumerate() {
                 let Some(name) = table.field_name(header) else {
                     if !loading.headers.iter().any(|(h, _)| h == header) {
                         loading.headers.push((header.clone(), None));
@@ -248,8 +235,15 @@ pub fn run(plan: &LoadPlan, sources: &[(&str, &[u8])]) -> Result<Loaded, LoadErr
                     loading.headers.push((header.clone(), Some(field)));
                 }
             }
-            let (rows, codes) = encode(records, &columns, &mut dictionaries, bytes.len())
-                .map_err(|error| failed(source, error))?;
+            let (rows, codes) = match reader {
+                Reader::Csv(records, bytes) => {
+                    files::encode(records, &columns, &mut dictionaries, bytes)
+                }
+                Reader::Rows(rows) => {
+                    rows::encode(rows, headers.len(), &columns, &mut dictionaries)
+                }
+            }
+            .map_err(|error| failed(source, error))?;
             loading.append(rows, codes);
         }
         tables.push(loading);

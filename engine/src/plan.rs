@@ -15,6 +15,9 @@ pub const MISSING: &[&str] = &["NA", "N/A", "NULL", "null", "NaN", "-"];
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadPlan {
     pub tables: Vec<TablePlan>,
+    /// The sources that are not uploaded files, by the names tables read them under.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourcePlan>,
     /// Cells with exactly one of these texts are missing values, like empty cells.
     #[serde(default = "default_missing")]
     pub missing: Vec<String>,
@@ -24,9 +27,37 @@ fn default_missing() -> Vec<String> {
     MISSING.iter().map(|t| t.to_string()).collect()
 }
 
+/// A source that is not an uploaded CSV file: a data connection's query or folder file, or a
+/// sheet of a workbook. The engine reads none of it (it takes rows, `source::Source`); it is
+/// here so that the plan says where each table comes from and a reload reads the same again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcePlan {
+    /// The name tables read it under (`TablePlan::source`).
+    pub name: String,
+    /// The data connection's id; none: an uploaded file (a workbook's sheet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// A database connection's query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// A folder connection's file, or the uploaded workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// A workbook's sheet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// Rows of a sheet above its header row (0: the first row is the header).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub header_row: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TablePlan {
-    /// The source the table is read from: an uploaded file's name.
+    /// The source the table is read from: an uploaded file's name, or a `SourcePlan`'s.
     pub source: String,
     /// Sources whose rows follow the first source's in the same table (Qlik's concatenation: a
     /// month of data appended to the year before it). Their columns are matched by header; a
@@ -77,8 +108,14 @@ impl LoadPlan {
                     columns: Vec::new(),
                 })
                 .collect(),
+            sources: Vec::new(),
             missing: default_missing(),
         }
+    }
+
+    /// Where a source comes from, when it is not an uploaded CSV file.
+    pub fn source(&self, name: &str) -> Option<&SourcePlan> {
+        self.sources.iter().find(|s| s.name == name)
     }
 
     /// Whether a cell's text is a missing value.

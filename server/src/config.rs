@@ -207,6 +207,18 @@ impl Config {
                 smtp_server: source.text(setting::SMTP_SERVER).trim().to_string(),
                 from: source.text(setting::MAIL_FROM).trim().to_string(),
             },
+            sources: app::settings::SourceSettings {
+                key: source.text(setting::CONNECTION_KEY).trim().to_string(),
+                previous_keys: source
+                    .text(setting::CONNECTION_KEYS_PREVIOUS)
+                    .trim()
+                    .to_string(),
+                folders: app::connections::rules::parse_folders(
+                    &source.text(setting::DATA_FOLDERS),
+                )?,
+                query_ms: source.number(setting::SOURCE_QUERY_SECONDS)? as u64 * 1000,
+                max_rows: source.number(setting::SOURCE_MAX_ROWS)? as u64,
+            },
         };
         let json_logs = match source.text(setting::LOG_FORMAT).as_str() {
             "json" => true,

@@ -52,18 +52,31 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         config.settings.anonymous.memory_budget_bytes,
         changes.clone(),
     ));
-    Ok(AppState {
+    let mut settings = config.settings.clone();
+    app::connections::service::ensure_key(&config.data_dir, &mut settings.sources.key)?;
+    let state = AppState {
         db,
         reader,
         clock,
-        settings: Arc::new(config.settings.clone()),
+        settings: Arc::new(settings),
         content,
         anonymous,
         collab: Arc::new(app::collab::runtime::Hub::new()),
         grants: Arc::new(app::access::grants::new(changes)),
         lifecycle: Arc::new(app::state::Lifecycle::default()),
         leptos_options: config.leptos.clone(),
-    })
+    };
+    // Passwords sealed under a key the settings now list as previous are sealed again.
+    let resealed = app::connections::service::reseal(&state)
+        .await
+        .map_err(|e| format!("sealing data connections' passwords again: {e}"))?;
+    if resealed > 0 {
+        tracing::info!(
+            resealed,
+            "data connections' passwords sealed under the new connection key"
+        );
+    }
+    Ok(state)
 }
 
 pub async fn build_state_now(config: &Config) -> Result<AppState, String> {

@@ -476,3 +476,54 @@ pub async fn caller_data_access(
         own.intersect(&DataAccess::Reduced(principal.narrowing.clone()))
     })
 }
+
+/// What the principal may do with a space's data connections: from their space roles, decided
+/// in `connections::rules::access`. A space they cannot see gives nothing.
+pub async fn connection_access(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    space: &SpaceRow,
+) -> Result<crate::connections::rules::ConnectionAccess, AppError> {
+    let access = access_to_space(conn, principal, space).await?;
+    if !access.can(SpaceAction::View) {
+        return Ok(Default::default());
+    }
+    let roles: Vec<_> = access.roles.iter().map(|(role, _)| *role).collect();
+    Ok(crate::connections::rules::access(
+        space.kind(),
+        access.owner,
+        &roles,
+    ))
+}
+
+/// A data connection the principal may use, its space, and whether they may also manage it;
+/// "not found" when they may not use it, so that other spaces' connections are not disclosed.
+pub async fn load_connection(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    id: &str,
+) -> Result<
+    (
+        crate::connections::store::ConnectionRow,
+        SpaceRow,
+        crate::connections::rules::ConnectionAccess,
+    ),
+    AppError,
+> {
+    let not_found = || {
+        AppError::not_found(format!(
+            "There is no data connection with id {id}, or you may not use it."
+        ))
+    };
+    let row = crate::connections::store::get(conn, &principal.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let space = space_store::get_space(conn, &principal.tenant_id, &row.space_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let access = connection_access(conn, principal, &space).await?;
+    if !access.use_ {
+        return Err(not_found());
+    }
+    Ok((row, space, access))
+}

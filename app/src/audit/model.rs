@@ -111,11 +111,15 @@ pub enum AuditAction {
     IdpDelete,
     IdpPasswordPolicy,
     ScimToken,
+    ConnectionCreate,
+    ConnectionUpdate,
+    ConnectionDelete,
+    ConnectionHosts,
 }
 
 impl AuditAction {
     /// Every action, grouped by the prefix of its name.
-    pub const ALL: [AuditAction; 73] = [
+    pub const ALL: [AuditAction; 77] = [
         AuditAction::AuthSignIn,
         AuditAction::AuthSignInFailed,
         AuditAction::AuthSignInToken,
@@ -189,6 +193,10 @@ impl AuditAction {
         AuditAction::IdpDelete,
         AuditAction::IdpPasswordPolicy,
         AuditAction::ScimToken,
+        AuditAction::ConnectionCreate,
+        AuditAction::ConnectionUpdate,
+        AuditAction::ConnectionDelete,
+        AuditAction::ConnectionHosts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -266,6 +274,10 @@ impl AuditAction {
             AuditAction::IdpDelete => "identity_provider.delete",
             AuditAction::IdpPasswordPolicy => "identity_provider.password_policy",
             AuditAction::ScimToken => "identity_provider.scim_token",
+            AuditAction::ConnectionCreate => "data_connection.create",
+            AuditAction::ConnectionUpdate => "data_connection.update",
+            AuditAction::ConnectionDelete => "data_connection.delete",
+            AuditAction::ConnectionHosts => "data_connection.hosts",
         }
     }
 }

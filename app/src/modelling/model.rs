@@ -8,8 +8,33 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub tables: Vec<TablePlan>,
+    /// The sources that are not uploaded CSV files: data connections' queries and files, and
+    /// workbooks' sheets, by the names tables read them under.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourcePlan>,
     /// Cells with exactly one of these texts are missing values, like empty cells.
     pub missing: Vec<String>,
+}
+
+/// Where a source that is not an uploaded CSV file comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcePlan {
+    pub name: String,
+    /// The data connection's id; none: an uploaded workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// A database connection's query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// A folder connection's file, or the uploaded workbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// A workbook's sheet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// Rows of a sheet above its header row.
+    #[serde(default)]
+    pub header_row: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,15 +21,75 @@ fn check_name(what: &str, name: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Checks `plan` against the app's files (`sources`, by name).
-pub fn check_plan(plan: &Plan, sources: &[String]) -> Result<(), AppError> {
+/// Checks the plan's own sources (data connections' queries and files, workbooks' sheets): each
+/// named once, apart from the files', and saying where it reads.
+fn check_sources(plan: &Plan, files: &[String]) -> Result<(), AppError> {
+    if plan.sources.len() > crate::content::rules::MAX_FILES_PER_APP {
+        return Err(AppError::invalid(
+            "plan",
+            format!(
+                "An app reads at most {} sources.",
+                crate::content::rules::MAX_FILES_PER_APP
+            ),
+        ));
+    }
+    for (at, source) in plan.sources.iter().enumerate() {
+        check_name("source", &source.name)?;
+        if files.contains(&source.name) || plan.sources[..at].iter().any(|s| s.name == source.name)
+        {
+            return Err(AppError::invalid(
+                "plan",
+                format!("Two sources are named {}: rename one.", source.name),
+            ));
+        }
+        match (&source.connection, &source.query, &source.file) {
+            (Some(_), Some(query), None) => {
+                crate::connections::rules::check_query(query)?;
+            }
+            (Some(_), None, Some(file)) => {
+                crate::connections::rules::relative_path(file)?;
+            }
+            (None, None, Some(_)) if source.sheet.is_some() => {}
+            _ => {
+                return Err(AppError::invalid(
+                    "plan",
+                    format!("The source {} says neither a connection's query or file, nor a workbook's sheet.", source.name),
+                ))
+            }
+        }
+        if source.header_row > 1000 {
+            return Err(AppError::invalid(
+                "plan",
+                "A header row is at most the 1001st row.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `plan` against the app's files (`files`, by name) and its own sources.
+pub fn check_plan(plan: &Plan, files: &[String]) -> Result<(), AppError> {
+    check_sources(plan, files)?;
+    let sources: Vec<String> = files
+        .iter()
+        .cloned()
+        .chain(plan.sources.iter().map(|s| s.name.clone()))
+        .collect();
+    let sources = &sources[..];
     let read: Vec<&String> = plan
         .tables
         .iter()
         .flat_map(|t| std::iter::once(&t.source).chain(&t.appended))
         .collect();
+    let workbooks: Vec<&String> = plan
+        .sources
+        .iter()
+        .filter(|s| s.connection.is_none())
+        .filter_map(|s| s.file.as_ref())
+        .collect();
     for source in sources {
         match read.iter().filter(|r| **r == source).count() {
+            0 if workbooks.contains(&source) => {}
             0 => {
                 return Err(AppError::invalid(
                     "plan",
@@ -106,6 +166,7 @@ mod tests {
 
     fn plan(columns: Vec<ColumnPlan>) -> Plan {
         Plan {
+            sources: Vec::new(),
             tables: vec![
                 TablePlan {
                     source: "flights.csv".into(),

@@ -78,9 +78,10 @@ pub async fn plan_of(
     Ok(default_plan(&names))
 }
 
-/// Loads the app's stored files under `plan` (off the async threads).
+/// Loads the app's stored files and its plan's other sources under `plan`, as the caller.
 async fn load(
     state: &AppState,
+    principal: &Principal,
     app_id: &str,
     files: &[content_store::FileRow],
     plan: engine::LoadPlan,
@@ -91,35 +92,7 @@ async fn load(
         .iter()
         .map(|f| (f.name.clone(), storage.app_file(app_id, &f.id)))
         .collect();
-    read_and_load(paths, plan, 0).await
-}
-
-/// Reads `paths` and loads them under `plan` (off the async threads), on at most `threads`
-/// cores (0: as many as large questions get; background work such as a reload takes 1).
-pub async fn read_and_load(
-    paths: Vec<(String, std::path::PathBuf)>,
-    plan: engine::LoadPlan,
-    threads: usize,
-) -> Result<(engine::Loaded, engine::LoadPlan), AppError> {
-    tokio::task::spawn_blocking(move || {
-        let mut contents = Vec::new();
-        for (name, path) in paths {
-            contents.push((name, std::fs::read(&path).map_err(AppError::internal)?));
-        }
-        let named: Vec<(&str, &[u8])> = contents
-            .iter()
-            .map(|(n, b)| (n.as_str(), b.as_slice()))
-            .collect();
-        let load = || engine::DataModel::load(&plan, &named);
-        let loaded = match threads {
-            0 => load(),
-            n => engine::parallel::with_threads(n, load),
-        }
-        .map_err(|e| AppError::invalid("plan", e.to_string()))?;
-        Ok((loaded, plan))
-    })
-    .await
-    .map_err(AppError::internal)?
+    crate::connections::service::sources::read_and_load(state, principal, paths, plan, 0).await
 }
 
 /// The page of an app's model, or of uploads not made into an app yet (`app` none).
@@ -171,14 +144,14 @@ pub async fn get_data_model(
     check_modeller(&mut conn, principal, &app, space.kind(), &access).await?;
     crate::licences::service::connect(&mut conn, state, principal, &app, false).await?;
     let files = content_store::files_of_app(&mut conn, &app.id).await?;
-    if files.is_empty() {
+    let plan = plan_of(&mut conn, &app.id, &files).await?;
+    if files.is_empty() && plan.sources.is_empty() {
         return Err(AppError::not_found(
-            "This app has no uploaded files to model: make an app from data first.",
+            "This app has no data to model: make an app from files or a data connection first.",
         ));
     }
-    let plan = plan_of(&mut conn, &app.id, &files).await?;
     drop(conn);
-    let (loaded, plan) = load(state, &app.id, &files, plan).await?;
+    let (loaded, plan) = load(state, principal, &app.id, &files, plan).await?;
     page(Some(&app), &plan, &loaded.model, &loaded.report)
 }
 
@@ -203,11 +176,14 @@ pub async fn preview_uploads(
     file_ids: &[String],
     plan: Option<Plan>,
 ) -> Result<DataModelPage, AppError> {
-    if file_ids.is_empty() || file_ids.len() > crate::content::rules::MAX_FILES_PER_APP {
+    let sourced = plan.as_ref().is_some_and(|p| !p.sources.is_empty());
+    if (file_ids.is_empty() && !sourced)
+        || file_ids.len() > crate::content::rules::MAX_FILES_PER_APP
+    {
         return Err(AppError::invalid(
             "files",
             format!(
-                "Choose 1 to {} uploaded files.",
+                "Choose up to {} uploaded files, or tables of a data connection.",
                 crate::content::rules::MAX_FILES_PER_APP
             ),
         ));
@@ -241,6 +217,8 @@ pub async fn preview_uploads(
         .iter()
         .map(|f| (f.name.clone(), storage.staging_file(&f.id)))
         .collect();
-    let (loaded, plan) = read_and_load(paths, plan, 0).await?;
+    let (loaded, plan) =
+        crate::connections::service::sources::read_and_load(state, principal, paths, plan, 0)
+            .await?;
     page(None, &plan, &loaded.model, &loaded.report)
 }

@@ -186,6 +186,7 @@ mod tests {
 
     fn plan() -> Plan {
         Plan {
+            sources: Vec::new(),
             tables: vec![
                 TablePlan {
                     source: "sales.csv".into(),

@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod csp_origins;
+pub mod data_connections;
 pub mod data_files;
 pub mod error;
 pub mod extract;
@@ -40,7 +41,7 @@ use model::{Href, ListLinks, RefIn};
 #[openapi(
     info(title = "Sightline REST API", description = "Users, groups, roles, spaces, apps, app shares (anonymous links among them) and allowed origins, licences and reloads of a Sightline tenant, in the shapes of Qlik Cloud's REST API. Authenticate with `Authorization: Bearer <API key>`."),
     components(schemas(error::ErrorBody, error::ErrorItem, error::ErrorSource, patch::PatchOp)),
-    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "csp-origins"), (name = "identity-providers"), (name = "licenses"), (name = "reloads")),
+    tags((name = "users"), (name = "groups"), (name = "roles"), (name = "spaces"), (name = "apps"), (name = "data-files"), (name = "data-connections"), (name = "csp-origins"), (name = "identity-providers"), (name = "licenses"), (name = "reloads")),
 )]
 pub struct ApiDoc;
 
@@ -204,6 +205,12 @@ fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(licenses::consumption))
         .routes(routes!(licenses::ledger_csv))
+        .routes(routes!(data_connections::list, data_connections::create))
+        .routes(routes!(
+            data_connections::get,
+            data_connections::update,
+            data_connections::delete
+        ))
         .routes(routes!(reloads::list, reloads::create))
         .routes(routes!(reloads::get))
         .routes(routes!(reloads::cancel))

@@ -187,7 +187,7 @@ async fn bad_uploads_are_refused_with_what_was_wrong(t: TestDb) {
         "/api/v1/apps",
         json!({"attributes": {"name": "Nothing", "dataFiles": []}}),
         StatusCode::BAD_REQUEST,
-        "Upload at least one CSV file.",
+        "Upload at least one CSV file",
     )
     .await;
     assert_eq!(

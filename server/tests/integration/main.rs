@@ -8,6 +8,7 @@ mod common;
 mod anonymous;
 mod auth;
 mod collab;
+mod connections;
 mod content;
 mod content_authoring;
 mod content_budget;

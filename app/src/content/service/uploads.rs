@@ -147,9 +147,8 @@ pub async fn forget_orphaned_app_data(state: &AppState) -> Result<usize, AppErro
     Ok(removed)
 }
 
-/// Loads CSV files into a model through the one load plan path (`engine::load`), with `plan`
-/// (the app's; none: the default one); errors name the file, line and column. Returns the plan,
-/// which the app keeps.
+/// Loads an app's CSV files again under its plan, when its snapshot cannot be read (`models`):
+/// the engine's one load (`engine::load`); errors name the file, line and column.
 pub(super) fn load_files(
     files: Vec<(String, Vec<u8>)>,
     plan: Option<engine::LoadPlan>,
@@ -187,8 +186,11 @@ pub async fn create_app_with_plan(
     file_ids: Vec<String>,
     plan: Option<crate::modelling::model::Plan>,
 ) -> Result<App, AppError> {
-    if file_ids.is_empty() {
-        return Err(AppError::invalid("files", "Upload at least one CSV file."));
+    if file_ids.is_empty() && plan.as_ref().is_none_or(|p| p.sources.is_empty()) {
+        return Err(AppError::invalid(
+            "files",
+            "Upload at least one CSV file, or pick a table of a data connection.",
+        ));
     }
     if file_ids.len() > rules::MAX_FILES_PER_APP {
         return Err(AppError::invalid(
@@ -220,27 +222,25 @@ pub async fn create_app_with_plan(
             files.push(file);
         }
     }
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     let plan = match plan {
         Some(plan) => {
-            let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
             crate::modelling::rules::check_plan(&plan, &names)?;
-            Some(crate::modelling::service::to_engine(&plan)?)
+            crate::modelling::service::to_engine(&plan)?
         }
-        None => None,
+        None => crate::modelling::service::default_plan(
+            &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        ),
     };
     let storage = state.content.storage.clone();
     let to_read: Vec<(String, std::path::PathBuf)> = files
         .iter()
         .map(|f| (f.name.clone(), storage.staging_file(&f.id)))
         .collect();
-    let (model, plan) = blocking(move || {
-        let mut contents = Vec::new();
-        for (name, path) in to_read {
-            contents.push((name, std::fs::read(&path).map_err(AppError::internal)?));
-        }
-        load_files(contents, plan)
-    })
-    .await??;
+    let (loaded, plan) =
+        crate::connections::service::sources::read_and_load(state, principal, to_read, plan, 0)
+            .await?;
+    let model = loaded.model;
 
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -249,8 +249,8 @@ pub async fn create_app_with_plan(
         store::attach_file(&mut tx, &file.id, &row.id).await?;
     }
     store::set_app_data(&mut tx, &row.id, 1, model.rows() as i64, now).await?;
-    let plan = serde_json::to_string(&plan).map_err(AppError::internal)?;
-    crate::modelling::store::set_load_plan(&mut tx, &row.id, &plan).await?;
+    let plan_text = serde_json::to_string(&plan).map_err(AppError::internal)?;
+    crate::modelling::store::set_load_plan(&mut tx, &row.id, &plan_text).await?;
     add_first_sheet(&mut tx, &row.id, &model, now).await?;
     let detail = format!(
         "{} rows from {}",
@@ -258,6 +258,7 @@ pub async fn create_app_with_plan(
         files
             .iter()
             .map(|f| f.name.as_str())
+            .chain(plan.sources.iter().map(|s| s.name.as_str()))
             .collect::<Vec<_>>()
             .join(", ")
     );

@@ -87,7 +87,7 @@ async fn prepare(
         .into_iter()
         .filter(|f| !changed.dropped.contains(&f.id))
         .collect();
-    if kept.is_empty() && uploads.is_empty() {
+    if kept.is_empty() && uploads.is_empty() && changed.plan.sources.is_empty() {
         return Err(AppError::invalid(
             "changes",
             "This app has no data files to reload: add a file to it.",

@@ -168,11 +168,38 @@ async fn reload_steps(
     }
     let plan: engine::LoadPlan =
         crate::modelling::service::to_engine(&prepared.plan).map_err(failed)?;
+    for source in &plan.sources {
+        log.push(match (&source.query, &source.file) {
+            (Some(query), _) => format!(
+                "Reading {} (query: {})",
+                source.name,
+                query.split_whitespace().collect::<Vec<_>>().join(" ")
+            ),
+            (None, Some(file)) => format!("Reading {} ({file})", source.name),
+            _ => format!("Reading {}", source.name),
+        });
+    }
     storage.promote(&row.app_id).map_err(failed)?;
-    // One core: the others keep answering the people looking at apps meanwhile.
-    let (loaded, plan) = crate::modelling::service::read_and_load(paths, plan, 1)
+    // The reload reads as the person who asked for it (a schedule: its owner), whose space
+    // roles must still let them use the app's data connections.
+    let principal = {
+        let mut conn = state.db.acquire().await.map_err(failed)?;
+        crate::auth::principal::load_principal(
+            &mut conn,
+            &row.user_id,
+            crate::auth::principal::Credential::Console,
+        )
         .await
-        .map_err(failed)?;
+        .map_err(failed)?
+        .ok_or_else(|| {
+            failed("The person who asked for this reload has no active account any more.")
+        })?
+    };
+    // One core: the others keep answering the people looking at apps meanwhile.
+    let (loaded, plan) =
+        crate::connections::service::sources::read_and_load(state, &principal, paths, plan, 1)
+            .await
+            .map_err(failed)?;
     let tables: Vec<TableRows> = loaded
         .report
         .tables

@@ -1,0 +1,308 @@
+//! A load plan's sources opened for the one load: uploaded files and a folder's text files as
+//! bytes, a database's queries as rows streamed from a reading task (a query starts when the
+//! load reaches its table, and its rows come a batch at a time over a small channel, so that a
+//! source's whole result is never held), workbooks' sheets as rows. Then `engine::load`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::super::model::{ConnectionKind, Preview, SourceTable};
+use super::super::rules::{self, FileKind};
+use super::super::{MAX_TABLES_LISTED, PREVIEW_ROWS};
+use super::drivers::{self, Limits, Message, Target};
+use crate::access::load_connection;
+use crate::auth::principal::Principal;
+use crate::error::AppError;
+use crate::state::AppState;
+use engine::{Batch, RowSource, Source};
+
+/// How long a preview may take.
+const PREVIEW_SECONDS: u64 = 15;
+
+/// The tables a database offers, or the files of a folder.
+pub async fn tables(target: &Target) -> Result<Vec<SourceTable>, AppError> {
+    if target.kind == ConnectionKind::Folder {
+        let files = super::folders::list(&target.path)?;
+        return Ok(files
+            .into_iter()
+            .map(|file| SourceTable {
+                query: file.clone(),
+                name: file,
+                sheet: None,
+            })
+            .collect());
+    }
+    let catalog = match target.kind {
+        ConnectionKind::Postgres => "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY table_schema, table_name",
+        ConnectionKind::Mysql => "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name",
+        _ => "SELECT NULL, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    };
+    let mut db = drivers::connect(target).await?;
+    let rows = drivers::text_rows(&mut db, catalog, MAX_TABLES_LISTED)
+        .await
+        .map_err(|e| AppError::invalid("connection", drivers::explain(target, &e)))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let schema = row.first().cloned().flatten();
+            let table = row.get(1).cloned().flatten()?;
+            let schema = schema.filter(|s| target.kind == ConnectionKind::Postgres || s.is_empty());
+            Some(SourceTable {
+                name: match &schema {
+                    Some(schema) if schema != "public" => format!("{schema}.{table}"),
+                    _ => table.clone(),
+                },
+                query: rules::table_query(target.kind, schema.as_deref(), &table),
+                sheet: None,
+            })
+        })
+        .collect())
+}
+
+/// The first rows of a query, or of a folder's file.
+pub async fn preview(
+    state: &AppState,
+    target: &Target,
+    source: &SourceTable,
+) -> Result<Preview, AppError> {
+    let limits = Limits {
+        time: Duration::from_secs(PREVIEW_SECONDS),
+        max_rows: state.settings.sources.max_rows,
+    };
+    let mut rows = match target.kind {
+        ConnectionKind::Folder => {
+            let path = super::folders::inside(&target.path, &source.query)?;
+            let opened = tokio::task::spawn_blocking(move || read_file(&path))
+                .await
+                .map_err(AppError::internal)??;
+            return file_preview(opened);
+        }
+        _ => {
+            let query = rules::check_query(&source.query)?;
+            QueryRows::new(target.clone(), query, limits)
+        }
+    };
+    tokio::task::spawn_blocking(move || {
+        let headers = rows.headers().map_err(|m| AppError::invalid("query", m))?;
+        let mut batch = Batch::new(headers.len());
+        let mut out = Vec::new();
+        while out.len() < PREVIEW_ROWS
+            && rows
+                .next_batch(&mut batch)
+                .map_err(|m| AppError::invalid("query", m))?
+        {
+            for row in 0..batch.rows().min(PREVIEW_ROWS - out.len()) {
+                out.push(
+                    (0..headers.len())
+                        .map(|c| {
+                            batch
+                                .get(row, c)
+                                .map(|b| String::from_utf8_lossy(b).into_owned())
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(Preview { headers, rows: out })
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// A folder's file, read: text as bytes for the CSV reader.
+enum Opened {
+    Text(Vec<u8>),
+}
+
+fn read_file(path: &std::path::Path) -> Result<Opened, AppError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match rules::file_kind(&name) {
+        Some(FileKind::Text) => std::fs::read(path)
+            .map(Opened::Text)
+            .map_err(AppError::internal),
+        Some(FileKind::Workbook) => Err(AppError::invalid(
+            "file",
+            format!("{name} is an Excel workbook: pick one of its sheets."),
+        )),
+        None => Err(AppError::invalid(
+            "file",
+            format!("{name} is not a CSV, TSV or Excel file."),
+        )),
+    }
+}
+
+fn file_preview(opened: Opened) -> Result<Preview, AppError> {
+    let Opened::Text(bytes) = opened;
+    let mut records =
+        engine::csv::Records::open(&bytes).map_err(|e| AppError::invalid("file", e.to_string()))?;
+    let headers = records.headers.clone();
+    let mut cells = engine::csv::Cells::default();
+    let mut rows = Vec::new();
+    while rows.len() < PREVIEW_ROWS
+        && records
+            .next_into(&mut cells)
+            .map_err(|e| AppError::invalid("file", e.to_string()))?
+    {
+        rows.push(
+            (0..headers.len())
+                .map(|c| cells.text(c).map(str::to_string))
+                .collect(),
+        );
+    }
+    Ok(Preview { headers, rows })
+}
+
+/// A query's rows for the load: the reading starts on the async runtime when the load asks for
+/// the columns, and each batch is taken as the load is ready for it.
+pub struct QueryRows {
+    target: Target,
+    query: String,
+    limits: Limits,
+    handle: tokio::runtime::Handle,
+    receiver: Option<tokio::sync::mpsc::Receiver<Message>>,
+}
+
+impl QueryRows {
+    /// Made on the async runtime (it keeps a handle to it); read on a blocking thread.
+    pub fn new(target: Target, query: String, limits: Limits) -> QueryRows {
+        QueryRows {
+            target,
+            query,
+            limits,
+            handle: tokio::runtime::Handle::current(),
+            receiver: None,
+        }
+    }
+}
+
+impl RowSource for QueryRows {
+    fn headers(&mut self) -> Result<Vec<String>, String> {
+        let (send, mut receive) = tokio::sync::mpsc::channel(2);
+        let (target, query, limits) = (self.target.clone(), self.query.clone(), self.limits);
+        self.handle.spawn(async move {
+            match drivers::connect(&target).await {
+                Ok(db) => drivers::read(db, query, limits, send).await,
+                Err(error) => {
+                    let _ = send.send(Message::Failed(error.to_string())).await;
+                }
+            }
+        });
+        let first = receive.blocking_recv();
+        self.receiver = Some(receive);
+        match first {
+            Some(Message::Headers(headers)) => Ok(headers),
+            Some(Message::Failed(message)) => Err(message),
+            _ => Err("The database stopped answering before the query's columns came.".into()),
+        }
+    }
+
+    fn next_batch(&mut self, batch: &mut Batch) -> Result<bool, String> {
+        let Some(receiver) = self.receiver.as_mut() else {
+            return Err("The query was not started.".into());
+        };
+        match receiver.blocking_recv() {
+            Some(Message::Rows(rows)) => {
+                *batch = rows;
+                Ok(true)
+            }
+            Some(Message::Failed(message)) => Err(message),
+            Some(Message::Headers(_)) => Err("The database sent the columns twice.".into()),
+            None => Ok(false),
+        }
+    }
+}
+
+/// A source of the plan, ready to open on the load's thread.
+enum Input {
+    /// An uploaded file, or a folder's text file.
+    File(PathBuf),
+    Query(QueryRows),
+}
+
+/// Loads `plan` from the app's uploaded files (`files`: name and path) and the plan's own
+/// sources, which `principal` must be allowed to use (a data connection's space roles), on at
+/// most `threads` cores (0: as many as large questions get). The one way an app's data loads.
+pub async fn read_and_load(
+    state: &AppState,
+    principal: &Principal,
+    files: Vec<(String, PathBuf)>,
+    plan: engine::LoadPlan,
+    threads: usize,
+) -> Result<(engine::Loaded, engine::LoadPlan), AppError> {
+    let mut inputs: Vec<(String, Input)> = files
+        .into_iter()
+        .map(|(n, p)| (n, Input::File(p)))
+        .collect();
+    if !plan.sources.is_empty() {
+        let limits = Limits {
+            time: Duration::from_millis(state.settings.sources.query_ms),
+            max_rows: state.settings.sources.max_rows,
+        };
+        let mut conn = state.db.acquire().await?;
+        for source in &plan.sources {
+            let Some(id) = &source.connection else {
+                return Err(AppError::invalid(
+                    "plan",
+                    format!(
+                        "{}: sheets of uploaded workbooks are not read yet.",
+                        source.name
+                    ),
+                ));
+            };
+            let (row, _, _) = load_connection(&mut conn, principal, id).await.map_err(|_| {
+                AppError::invalid("plan", format!("{}: its data connection is gone, or {} may no longer use it (Can consume data in its space).", source.name, principal.name))
+            })?;
+            let target = super::target(state, &mut conn, &row).await?;
+            let input = match (&source.query, &source.file) {
+                (Some(query), _) if target.kind.is_database() => {
+                    Input::Query(QueryRows::new(target, rules::check_query(query)?, limits))
+                }
+                (_, Some(file)) if target.kind == ConnectionKind::Folder => {
+                    Input::File(super::folders::inside(&target.path, file)?)
+                }
+                _ => {
+                    return Err(AppError::invalid(
+                        "plan",
+                        format!(
+                            "{}: the connection {} does not read this kind of source.",
+                            source.name, row.name
+                        ),
+                    ))
+                }
+            };
+            inputs.push((source.name.clone(), input));
+        }
+    }
+    tokio::task::spawn_blocking(move || {
+        let mut bytes: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut rows: Vec<(String, QueryRows)> = Vec::new();
+        for (name, input) in inputs {
+            match input {
+                Input::File(path) => match read_file(&path)? {
+                    Opened::Text(content) => bytes.push((name, content)),
+                },
+                Input::Query(query) => rows.push((name, query)),
+            }
+        }
+        let row_names: Vec<String> = rows.iter().map(|(n, _)| n.clone()).collect();
+        let mut sources: Vec<(&str, Source)> = bytes
+            .iter()
+            .map(|(n, b)| (n.as_str(), Source::Csv(b.as_slice())))
+            .collect();
+        for ((_, query), name) in rows.into_iter().zip(&row_names) {
+            sources.push((name.as_str(), Source::Rows(Box::new(query))));
+        }
+        let load = || engine::load::load(&plan, sources);
+        let loaded = match threads {
+            0 => load(),
+            n => engine::parallel::with_threads(n, load),
+        }
+        .map_err(|e| AppError::invalid("plan", e.to_string()))?;
+        Ok((loaded, plan))
+    })
+    .await
+    .map_err(AppError::internal)?
+}

@@ -1,0 +1,1 @@
+//! The data connections page of a space.
