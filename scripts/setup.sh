@@ -53,8 +53,13 @@ test_tools() {
     (cd end2end && npm ci --no-fund --no-audit --loglevel=error)
   fi
   scripts/postgres.sh >/dev/null
-  # Data connections are tested against a real MariaDB (server/tests/integration/connections).
+  # Data connections are tested against a real MariaDB (server/tests/integration/connections),
+  # and Excel workbooks made by a library that writes real .xlsx files (openpyxl).
   scripts/mariadb.sh >/dev/null
+  if ! python3 -c 'import openpyxl' 2>/dev/null; then
+    say "Installing openpyxl (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check 'openpyxl>=3.1,<4'
+  fi
   # The scale-out run (scripts/scale-out.sh): three processes behind Debian's nginx.
   have nginx || apt_install nginx
   # The REST fuzz run (scripts/schemathesis.sh).

@@ -41,7 +41,7 @@ test('an editor makes an app from two CSV files and explores it; a bad file is r
   await openWorkshop(page);
   const form = page.locator('form.upload-form');
   await form.getByLabel('App name').fill('Bike orders');
-  await form.getByLabel('CSV files').setInputFiles([
+  await form.getByLabel('CSV or Excel files').setInputFiles([
     { name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(ordersCsv(60000)) },
     { name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(customersCsv()) },
   ]);
@@ -124,7 +124,7 @@ test('an editor makes an app from two CSV files and explores it; a bad file is r
   await expect(page.locator('li[data-app]', { hasText: 'Bike orders' })).toBeVisible();
   const appsBefore = await page.locator('li[data-app]').count();
   await form.getByLabel('App name').fill('Broken');
-  await form.getByLabel('CSV files').setInputFiles([{ name: 'ragged.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,c\n1,2,3\n4,5\n') }]);
+  await form.getByLabel('CSV or Excel files').setInputFiles([{ name: 'ragged.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,c\n1,2,3\n4,5\n') }]);
   await form.getByRole('button', { name: 'Upload and create app' }).click();
   await expect(form.getByRole('alert')).toContainText('ragged.csv: line 3: this row has 2 fields; the header has 3.');
   await shot(page, '24-bad-file');

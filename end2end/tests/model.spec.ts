@@ -17,7 +17,7 @@ test('a clashing field is warned about, renamed in the data-model step, and the 
   await hydrated(page);
   const form = page.locator('form.upload-form');
   await form.getByLabel('App name').fill('Flights');
-  await form.getByLabel('CSV files').setInputFiles([
+  await form.getByLabel('CSV or Excel files').setInputFiles([
     { name: 'events.csv', mimeType: 'text/csv', buffer: Buffer.from(EVENTS) },
     { name: 'carriers.csv', mimeType: 'text/csv', buffer: Buffer.from(CARRIERS) },
     { name: 'planes.csv', mimeType: 'text/csv', buffer: Buffer.from(PLANES) },

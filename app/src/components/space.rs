@@ -28,6 +28,7 @@ pub fn SpaceTabs(space: Space, current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label="Space">
             {tab("Apps", format!("/spaces/{}", space.id))}
             {space.can(SpaceAction::ViewMembers).then(|| tab("Members", format!("/spaces/{}/members", space.id)))}
+            {space.can(SpaceAction::View).then(|| tab("Data connections", format!("/spaces/{}/connections", space.id)))}
         </nav>
     }
 }

@@ -60,7 +60,7 @@ pub async fn preview_source(id: String, source: SourceTable) -> Result<Preview, 
 }
 
 #[server(input = Json, endpoint = "get_connection_hosts")]
-pub async fn get_connection_hosts() -> Result<String, AppError> {
+pub async fn get_connection_hosts() -> Result<ConnectionHosts, AppError> {
     use crate::server_support::*;
     let (state, principal) = context()?;
     respond(super::service::get_connection_hosts(&state, &principal).await)

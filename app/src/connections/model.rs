@@ -148,3 +148,11 @@ pub struct ConnectionsPage {
     pub can_create: bool,
     pub folders: Vec<DataFolder>,
 }
+
+/// The hosts the tenant's database connections may reach, one pattern a line, and whether the
+/// caller (a tenant admin) may change them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionHosts {
+    pub hosts: String,
+    pub can_edit: bool,
+}

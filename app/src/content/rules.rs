@@ -262,13 +262,13 @@ pub fn check_file_name(name: &str) -> Result<String, AppError> {
     {
         return Err(AppError::invalid("name", format!("\"{name}\" is not a file name Sightline can keep: use a plain name of at most 200 characters.")));
     }
-    if ![".csv", ".tsv", ".txt"]
+    if ![".csv", ".tsv", ".txt", ".xlsx"]
         .iter()
         .any(|ext| lower.ends_with(ext))
     {
         return Err(AppError::invalid(
             "name",
-            format!("{name} is not a CSV file: upload files ending in .csv, .tsv or .txt."),
+            format!("{name} is not a CSV file or an Excel workbook: upload files ending in .csv, .tsv, .txt or .xlsx."),
         ));
     }
     Ok(name.to_string())

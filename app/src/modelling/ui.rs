@@ -70,6 +70,36 @@ fn ModelView(page: DataModelPage) -> impl IntoView {
     }
 }
 
+/// The data-model step before an app is made (of uploads, or of a data connection's tables):
+/// the model the sources make, the plan edited and checked again, and the app made with it.
+#[component]
+pub fn ModelStep(
+    page: DataModelPage,
+    plan: RwSignal<Plan>,
+    /// What the sources are, in the intro ("the files", "the tables").
+    what: &'static str,
+    #[prop(into)] checking: Signal<bool>,
+    #[prop(into)] making: Signal<bool>,
+    on_check: Callback<Plan>,
+    on_make: Callback<Plan>,
+) -> impl IntoView {
+    let current = RwSignal::new(page);
+    let changed = move || plan.with(|p| *p != current.with(|c| c.plan.clone()));
+    view! {
+        <section class="card model-step" aria-label="Data model of the new app">
+            <h3>"The data model"</h3>
+            <p class="muted small">{format!("This is how {what} will load. Rename a column to link it to another table or keep it apart, drop or retype it, then check again; make the app when it looks right.")}</p>
+            <PlanEditor current plan/>
+            <div class="model-actions">
+                <button type="button" class="button" disabled=move || !changed() || checking.get()
+                    on:click=move |_| on_check.run(plan.get_untracked())>"Check these changes"</button>
+                " " <button type="button" class="button primary" disabled=move || making.get()
+                    on:click=move |_| on_make.run(plan.get_untracked())>"Make the app"</button>
+            </div>
+        </section>
+    }
+}
+
 /// The model as loaded (`current`) and the plan being edited: warnings with their fixes, the
 /// associations, each table's columns. The data-model page and the step before an app is made
 /// both show it, each with its own buttons.
@@ -273,6 +303,7 @@ fn TableCard(table: TableReport, plan: RwSignal<Plan>) -> impl IntoView {
                 }/>
                 <span>"Qualify: name its fields \"table.column\", so that only its keys link it"</span>
             </label>
+            <SourceControls table=name.get_value() source=table.source.clone() plan/>
             <table class="data-table">
                 <thead><tr><th scope="col">"Column"</th><th scope="col">"Field"</th><th scope="col">"Type"</th><th scope="col">"Missing"</th><th scope="col">"Values"</th><th scope="col">"Keep"</th></tr></thead>
                 <tbody>
@@ -281,6 +312,75 @@ fn TableCard(table: TableReport, plan: RwSignal<Plan>) -> impl IntoView {
             </table>
         </section>
     }
+}
+
+/// For a table read from a workbook's sheet or a data connection: whether it loads at all, and
+/// for a sheet, which row holds its column names.
+#[component]
+fn SourceControls(table: String, source: String, plan: RwSignal<Plan>) -> impl IntoView {
+    let own = plan.with_untracked(|p| p.sources.iter().find(|s| s.name == source).cloned());
+    let own = own?;
+    let kept = plan.with_untracked(|p| p.tables.iter().find(|t| t.name == table).cloned());
+    let (kept, own) = (StoredValue::new(kept), StoredValue::new(own));
+    let loads = move || {
+        plan.with(|p| {
+            p.tables
+                .iter()
+                .any(|t| t.source == own.with_value(|s| s.name.clone()))
+        })
+    };
+    let toggle = move |on: bool| {
+        plan.update(|p| {
+            let name = own.with_value(|s| s.name.clone());
+            p.tables.retain(|t| t.source != name);
+            p.sources.retain(|s| s.name != name);
+            if on {
+                if let Some(table) = kept.get_value() {
+                    p.tables.push(table);
+                }
+                p.sources.push(own.get_value());
+            }
+        })
+    };
+    let sheet = own.with_value(|s| s.sheet.is_some());
+    let header = move || {
+        plan.with(|p| {
+            p.sources
+                .iter()
+                .find(|s| s.name == own.with_value(|o| o.name.clone()))
+                .map(|s| s.header_row + 1)
+                .unwrap_or(1)
+        })
+    };
+    let set_header = move |row: usize| {
+        plan.update(|p| {
+            if let Some(s) = p
+                .sources
+                .iter_mut()
+                .find(|s| s.name == own.with_value(|o| o.name.clone()))
+            {
+                s.header_row = row.saturating_sub(1);
+            }
+            own.update_value(|o| o.header_row = row.saturating_sub(1));
+        })
+    };
+    let id = format!(
+        "header-row-{}",
+        table.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
+    Some(view! {
+        <div class="source-controls">
+            <label class="switch">
+                <input type="checkbox" prop:checked=loads on:change=move |ev| toggle(event_target_checked(&ev))/>
+                <span>"Load this table"</span>
+            </label>
+            {sheet.then(|| view! {
+                <label for=id.clone()>"Column names are in row"</label>
+                <input id=id type="number" min="1" max="1001" prop:value=move || header().to_string()
+                    on:change=move |ev| { if let Ok(row) = event_target_value(&ev).parse::<usize>() { set_header(row.max(1)) } }/>
+            })}
+        </div>
+    })
 }
 
 #[component]

@@ -104,6 +104,9 @@ fn work_page(segments: &[&str]) -> AnyView {
         ["spaces"] => view! { <Guarded><SpacesPage/></Guarded> }.into_any(),
         ["spaces", _] => view! { <Guarded><SpacePage/></Guarded> }.into_any(),
         ["spaces", _, "members"] => view! { <Guarded><MembersPage/></Guarded> }.into_any(),
+        ["spaces", _, "connections"] => {
+            view! { <Guarded><crate::connections::ui::ConnectionsPage/></Guarded> }.into_any()
+        }
         ["apps", _] => view! { <Guarded><AppPage/></Guarded> }.into_any(),
         ["apps", _, "sheets", ..] => view! { <Guarded><SheetPage/></Guarded> }.into_any(),
         ["apps", _, "model"] => {

@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=path!("/spaces") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/spaces/:id") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/spaces/:id/members") view={Lazy::<chunks::WorkPages>::new()}/>
+                    <Route ssr=SsrMode::Async path=path!("/spaces/:id/connections") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/apps/:id") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/apps/:id/model") view={Lazy::<chunks::WorkPages>::new()}/>
                     <Route ssr=SsrMode::Async path=path!("/apps/:id/sheets") view={Lazy::<chunks::WorkPages>::new()}/>

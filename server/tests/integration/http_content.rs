@@ -131,12 +131,12 @@ async fn an_app_is_made_from_uploads_over_rest_and_opens_through_its_server_func
 
 async fn bad_uploads_are_refused_with_what_was_wrong(t: TestDb) {
     let live = start(t).await;
-    let (status, answer) = upload(&live, "orders.xlsx", b"x").await;
+    let (status, answer) = upload(&live, "orders.xls", b"x").await;
     assert_eq!(
         (status, detail(&answer)),
         (
             StatusCode::BAD_REQUEST,
-            "orders.xlsx is not a CSV file: upload files ending in .csv, .tsv or .txt.".to_string()
+            "orders.xls is not a CSV file or an Excel workbook: upload files ending in .csv, .tsv, .txt or .xlsx.".to_string()
         )
     );
     let (status, answer) = upload(&live, "empty.csv", b"").await;

@@ -7,6 +7,7 @@ pub mod drivers;
 pub mod folders;
 pub mod secrets;
 pub mod sources;
+pub mod workbooks;
 
 use sqlx::AnyConnection;
 
@@ -452,9 +453,12 @@ pub async fn preview_source(
 pub async fn get_connection_hosts(
     state: &AppState,
     principal: &Principal,
-) -> Result<String, AppError> {
+) -> Result<ConnectionHosts, AppError> {
     let mut conn = state.db.acquire().await?;
-    Ok(store::hosts(&mut conn, &principal.tenant_id).await?)
+    Ok(ConnectionHosts {
+        hosts: store::hosts(&mut conn, &principal.tenant_id).await?,
+        can_edit: principal.is_tenant_admin,
+    })
 }
 
 /// Sets the hosts the tenant's connections may reach: a tenant admin's.

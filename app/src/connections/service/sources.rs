@@ -22,15 +22,30 @@ const PREVIEW_SECONDS: u64 = 15;
 /// The tables a database offers, or the files of a folder.
 pub async fn tables(target: &Target) -> Result<Vec<SourceTable>, AppError> {
     if target.kind == ConnectionKind::Folder {
-        let files = super::folders::list(&target.path)?;
-        return Ok(files
-            .into_iter()
-            .map(|file| SourceTable {
-                query: file.clone(),
-                name: file,
-                sheet: None,
-            })
-            .collect());
+        let mut tables = Vec::new();
+        for file in super::folders::list(&target.path)? {
+            if rules::file_kind(&file) != Some(FileKind::Workbook) {
+                tables.push(SourceTable {
+                    query: file.clone(),
+                    name: file,
+                    sheet: None,
+                });
+                continue;
+            }
+            let path = super::folders::inside(&target.path, &file)?;
+            let sheets = tokio::task::spawn_blocking(move || super::workbooks::sheet_names(&path))
+                .await
+                .map_err(AppError::internal)?;
+            // A workbook that cannot be read is listed once, and says why when it is picked.
+            for sheet in sheets.unwrap_or_default() {
+                tables.push(SourceTable {
+                    name: format!("{file}: {sheet}"),
+                    query: file.clone(),
+                    sheet: Some(sheet),
+                });
+            }
+        }
+        return Ok(tables);
     }
     let catalog = match target.kind {
         ConnectionKind::Postgres => "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY table_schema, table_name",
@@ -69,17 +84,27 @@ pub async fn preview(
         time: Duration::from_secs(PREVIEW_SECONDS),
         max_rows: state.settings.sources.max_rows,
     };
-    let mut rows = match target.kind {
+    let mut rows: Box<dyn RowSource> = match target.kind {
         ConnectionKind::Folder => {
             let path = super::folders::inside(&target.path, &source.query)?;
-            let opened = tokio::task::spawn_blocking(move || read_file(&path))
-                .await
-                .map_err(AppError::internal)??;
-            return file_preview(opened);
+            match &source.sheet {
+                Some(sheet) => Box::new(super::workbooks::SheetRows::new(
+                    path,
+                    sheet.clone(),
+                    0,
+                    limits.max_rows,
+                )) as Box<dyn RowSource>,
+                None => {
+                    let opened = tokio::task::spawn_blocking(move || read_file(&path))
+                        .await
+                        .map_err(AppError::internal)??;
+                    return file_preview(opened);
+                }
+            }
         }
         _ => {
             let query = rules::check_query(&source.query)?;
-            QueryRows::new(target.clone(), query, limits)
+            Box::new(QueryRows::new(target.clone(), query, limits))
         }
     };
     tokio::task::spawn_blocking(move || {
@@ -220,6 +245,8 @@ enum Input {
     /// An uploaded file, or a folder's text file.
     File(PathBuf),
     Query(QueryRows),
+    /// A workbook's sheet: the workbook, the sheet, the rows above its header.
+    Sheet(PathBuf, String, usize),
 }
 
 /// Loads `plan` from the app's uploaded files (`files`: name and path) and the plan's own
@@ -232,6 +259,13 @@ pub async fn read_and_load(
     plan: engine::LoadPlan,
     threads: usize,
 ) -> Result<(engine::Loaded, engine::LoadPlan), AppError> {
+    let plan = {
+        let files = files.clone();
+        tokio::task::spawn_blocking(move || expand_workbooks(plan, &files))
+            .await
+            .map_err(AppError::internal)??
+    };
+    let max_rows = state.settings.sources.max_rows;
     let mut inputs: Vec<(String, Input)> = files
         .into_iter()
         .map(|(n, p)| (n, Input::File(p)))
@@ -244,13 +278,22 @@ pub async fn read_and_load(
         let mut conn = state.db.acquire().await?;
         for source in &plan.sources {
             let Some(id) = &source.connection else {
-                return Err(AppError::invalid(
-                    "plan",
-                    format!(
-                        "{}: sheets of uploaded workbooks are not read yet.",
-                        source.name
-                    ),
-                ));
+                // A sheet of an uploaded workbook.
+                let path = source
+                    .file
+                    .as_ref()
+                    .and_then(|f| inputs.iter().find(|(n, _)| n == f))
+                    .and_then(|(_, input)| match input {
+                        Input::File(path) => Some(path.clone()),
+                        _ => None,
+                    });
+                match (path, &source.sheet) {
+                    (Some(path), Some(sheet)) => {
+                        inputs.push((source.name.clone(), Input::Sheet(path, sheet.clone(), source.header_row)));
+                        continue;
+                    }
+                    _ => return Err(AppError::invalid("plan", format!("{}: its workbook is not among the app's files any more: upload it again, or take the table out of the model.", source.name))),
+                }
             };
             let (row, _, _) = load_connection(&mut conn, principal, id).await.map_err(|_| {
                 AppError::invalid("plan", format!("{}: its data connection is gone, or {} may no longer use it (Can consume data in its space).", source.name, principal.name))
@@ -261,7 +304,11 @@ pub async fn read_and_load(
                     Input::Query(QueryRows::new(target, rules::check_query(query)?, limits))
                 }
                 (_, Some(file)) if target.kind == ConnectionKind::Folder => {
-                    Input::File(super::folders::inside(&target.path, file)?)
+                    let path = super::folders::inside(&target.path, file)?;
+                    match &source.sheet {
+                        Some(sheet) => Input::Sheet(path, sheet.clone(), source.header_row),
+                        None => Input::File(path),
+                    }
                 }
                 _ => {
                     return Err(AppError::invalid(
@@ -278,13 +325,26 @@ pub async fn read_and_load(
     }
     tokio::task::spawn_blocking(move || {
         let mut bytes: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut rows: Vec<(String, QueryRows)> = Vec::new();
+        let mut rows: Vec<(String, Box<dyn RowSource>)> = Vec::new();
+        let read: Vec<String> = plan
+            .tables
+            .iter()
+            .flat_map(|t| t.sources().map(str::to_string).collect::<Vec<_>>())
+            .collect();
         for (name, input) in inputs {
             match input {
+                // A workbook read through its sheets is not read whole.
+                Input::File(_) if !read.contains(&name) => {}
                 Input::File(path) => match read_file(&path)? {
                     Opened::Text(content) => bytes.push((name, content)),
                 },
-                Input::Query(query) => rows.push((name, query)),
+                Input::Query(query) => rows.push((name, Box::new(query))),
+                Input::Sheet(path, sheet, header) => rows.push((
+                    name,
+                    Box::new(super::workbooks::SheetRows::new(
+                        path, sheet, header, max_rows,
+                    )),
+                )),
             }
         }
         let row_names: Vec<String> = rows.iter().map(|(n, _)| n.clone()).collect();
@@ -292,8 +352,8 @@ pub async fn read_and_load(
             .iter()
             .map(|(n, b)| (n.as_str(), Source::Csv(b.as_slice())))
             .collect();
-        for ((_, query), name) in rows.into_iter().zip(&row_names) {
-            sources.push((name.as_str(), Source::Rows(Box::new(query))));
+        for ((_, rows), name) in rows.into_iter().zip(&row_names) {
+            sources.push((name.as_str(), Source::Rows(rows)));
         }
         let load = || engine::load::load(&plan, sources);
         let loaded = match threads {
@@ -305,4 +365,59 @@ pub async fn read_and_load(
     })
     .await
     .map_err(AppError::internal)?
+}
+
+/// The plan with each table that reads an uploaded workbook whole replaced by one table per
+/// sheet (what a new app's default plan does with a workbook): named after the sheet, or after
+/// the workbook and the sheet when another table has the sheet's name.
+fn expand_workbooks(
+    mut plan: engine::LoadPlan,
+    files: &[(String, PathBuf)],
+) -> Result<engine::LoadPlan, AppError> {
+    let mut tables = Vec::with_capacity(plan.tables.len());
+    for table in std::mem::take(&mut plan.tables) {
+        let workbook = files.iter().find(|(name, _)| {
+            *name == table.source && rules::file_kind(name) == Some(FileKind::Workbook)
+        });
+        let Some((file, path)) = workbook else {
+            tables.push(table);
+            continue;
+        };
+        let sheets = super::workbooks::sheet_names(path)?;
+        let stem = crate::content::rules::table_name(file);
+        for sheet in &sheets {
+            let clashes = |name: &str| {
+                tables
+                    .iter()
+                    .any(|t: &engine::plan::TablePlan| t.name.eq_ignore_ascii_case(name))
+                    || plan
+                        .tables
+                        .iter()
+                        .any(|t| t.name.eq_ignore_ascii_case(name))
+            };
+            let name = if sheets.len() == 1 {
+                stem.clone()
+            } else if clashes(sheet) {
+                format!("{stem} {sheet}")
+            } else {
+                sheet.clone()
+            };
+            let source = format!("{file}: {sheet}");
+            plan.sources.push(engine::plan::SourcePlan {
+                name: source.clone(),
+                file: Some(file.clone()),
+                sheet: Some(sheet.clone()),
+                ..Default::default()
+            });
+            tables.push(engine::plan::TablePlan {
+                source,
+                appended: Vec::new(),
+                name,
+                qualify: table.qualify,
+                columns: Vec::new(),
+            });
+        }
+    }
+    plan.tables = tables;
+    Ok(plan)
 }

@@ -482,7 +482,8 @@ fn files_and_tables_are_named_plainly() {
     assert_eq!(table_name("orders.csv"), "orders");
     assert!(check_file_name("../etc/passwd.csv").is_err());
     assert_eq!(
-        check_file_name("orders.xlsx").unwrap_err().to_string(),
-        "orders.xlsx is not a CSV file: upload files ending in .csv, .tsv or .txt."
+        check_file_name("orders.xls").unwrap_err().to_string(),
+        "orders.xls is not a CSV file or an Excel workbook: upload files ending in .csv, .tsv, .txt or .xlsx."
     );
+    assert_eq!(check_file_name("budget.xlsx").unwrap(), "budget.xlsx");
 }

@@ -115,9 +115,9 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
     view! {
         <form class="card upload-form" on:submit=on_submit>
             <h3>"New app from data"</h3>
-            <p class="muted small">"Upload one or more CSV files: each becomes a table, and columns of the same name link the tables. The first sheet is laid out for you."</p>
+            <p class="muted small">"Upload one or more CSV files or Excel workbooks: each file (each sheet of a workbook) becomes a table, and columns of the same name link the tables. The first sheet is laid out for you."</p>
             <label>"App name" <input type="text" name="app-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
-            <label>"CSV files" <input type="file" name="files" node_ref=files multiple accept=".csv,.tsv,.txt,text/csv"/></label>
+            <label>"CSV or Excel files" <input type="file" name="files" node_ref=files multiple accept=".csv,.tsv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"/></label>
             <label class="choice"><input type="checkbox" prop:checked=move || review.get() on:change=move |ev| review.set(event_target_checked(&ev))/>
                 <span>"Review the data model before making the app (how the files link, their types, warnings)"</span></label>
             {move || match phase.get() {
@@ -140,27 +140,16 @@ pub fn NewAppFromData(space_id: String) -> impl IntoView {
                 {move || if review.get() { "Upload and review" } else { "Upload and create app" }}
             </button>
         </form>
-        {move || model.get().map(|page| {
+        {move || model.get().map(|page| view! {
             // Made anew with each model the server sends back.
-            let current = RwSignal::new(page);
-            let changed = move || plan.with(|p| *p != current.with(|c| c.plan.clone()));
-            view! {
-                <section class="card model-step" aria-label="Data model of the new app">
-                    <h3>"The data model"</h3>
-                    <p class="muted small">"This is how the files will load. Rename a column to link it to another table or keep it apart, drop or retype it, then check again; make the app when it looks right."</p>
-                    <crate::modelling::ui::PlanEditor current plan/>
-                    <div class="model-actions">
-                        <button type="button" class="button" disabled=move || !changed() || preview.pending().get()
-                            on:click=move |_| { preview.dispatch((staged.get_untracked(), Some(plan.get_untracked()))); }>"Check these changes"</button>
-                        " " <button type="button" class="button primary" disabled=move || create.pending().get()
-                            on:click=move |_| {
-                                error.set(None);
-                                phase.set(Phase::Loading { files: staged.with_untracked(Vec::len) });
-                                create.dispatch((staged.get_untracked(), Some(plan.get_untracked())));
-                            }>"Make the app"</button>
-                    </div>
-                </section>
-            }
+            <crate::modelling::ui::ModelStep page plan what="the files"
+                checking=preview.pending() making=create.pending()
+                on_check=Callback::new(move |plan| { preview.dispatch((staged.get_untracked(), Some(plan))); })
+                on_make=Callback::new(move |plan| {
+                    error.set(None);
+                    phase.set(Phase::Loading { files: staged.with_untracked(Vec::len) });
+                    create.dispatch((staged.get_untracked(), Some(plan)));
+                })/>
         })}
     }
 }

@@ -166,7 +166,8 @@ pub fn ReloadPanel(app_id: String) -> impl IntoView {
             <p class="muted small">"Load the app's data again in place: sheets, shares, links and embeds stay, and people looking at the app see the new data at their next click, with their selections kept where the values still exist."</p>
             <div class="reload-actions">
                 <button type="button" class="button primary" disabled=move || busy() || active().is_some() || !can_reload()
-                    on:click=move |_| { start.dispatch(Vec::new()); }>"Reload now from the app's files"</button>
+                    on:click=move |_| { start.dispatch(Vec::new()); }
+                    title="Reads the app's files and its data connections' tables again">"Reload now"</button>
                 {move || active().map(|reload| {
                     let id = reload.id.clone();
                     view! {

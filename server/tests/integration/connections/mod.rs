@@ -5,6 +5,7 @@
 mod databases;
 mod failures;
 mod folders;
+mod workbooks;
 
 use app::auth::principal::Principal;
 use app::connections::model::{Connection, ConnectionInput};

@@ -1,1 +1,0 @@
-//! The data connections page of a space.
