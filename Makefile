@@ -56,7 +56,7 @@ qlik-api:
 
 browser-tests:
 	mkdir -p end2end/artifacts
-	cd end2end && npx playwright test
+	cd end2end && SIGHTLINE_TEST_POSTGRES=$$(../scripts/postgres.sh) npx playwright test
 
 ## Three processes on one PostgreSQL behind nginx; the browser run through it kills one.
 scale-out:
@@ -80,6 +80,7 @@ bench:
 	cargo bench -p server --bench licences
 	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo bench -p server --bench selections
 	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo bench -p server --bench collab
+	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) cargo bench -p server --bench connections
 
 ## Anonymous links under load (wrk), writes per visit, an embedded chart's bytes and first paint.
 bench-anonymous:

@@ -214,6 +214,7 @@ fn principal(u: usize) -> Principal {
         permissions: [Permission::ShareApps].into_iter().collect(),
         is_tenant_admin: false,
         credential: Credential::Console,
+        narrowing: Vec::new(),
     }
 }
 
