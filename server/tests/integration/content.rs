@@ -446,11 +446,18 @@ async fn a_bad_file_makes_no_app_and_the_error_says_where(t: TestDb) {
             .to_string(),
         "empty.csv is empty: a CSV file needs a header row and at least one row of data."
     );
-    assert!(upload(&t, &people.anna, "sheet.xlsx", b"x")
+    assert!(upload(&t, &people.anna, "sheet.xls", b"x")
         .await
         .unwrap_err()
         .to_string()
-        .contains("not a CSV file"));
+        .contains("not a CSV file or an Excel workbook"));
+    // A workbook that is not one uploads, and making the app says what it is not.
+    let junk = upload(&t, &people.anna, "sheet.xlsx", b"x").await.unwrap();
+    assert!(make(vec![junk])
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("could not be read as an Excel workbook (.xlsx)"));
     let twin = upload(&t, &people.anna, "customers.csv", CUSTOMERS.as_bytes())
         .await
         .unwrap();

@@ -176,6 +176,31 @@ const OTHER_ROUTES: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/v1/csp-origins/{id}", "embedding settings"),
     (
         "DELETE",
+        "/api/v1/data-connections/{qID}",
+        "a space's data connection: its roles decide",
+    ),
+    (
+        "GET",
+        "/api/v1/data-connections",
+        "a space's data connections: its roles decide",
+    ),
+    (
+        "GET",
+        "/api/v1/data-connections/{qID}",
+        "a space's data connection: its roles decide",
+    ),
+    (
+        "POST",
+        "/api/v1/data-connections",
+        "a space's data connection: its roles decide",
+    ),
+    (
+        "PUT",
+        "/api/v1/data-connections/{qID}",
+        "a space's data connection: its roles decide",
+    ),
+    (
+        "DELETE",
         "/api/v1/identity-providers/{id}",
         "who may sign in",
     ),
