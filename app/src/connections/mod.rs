@@ -29,3 +29,6 @@ pub const MAX_TABLES_LISTED: usize = 2_000;
 pub const BATCH_BYTES: usize = 1 << 20;
 /// Rows a batch holds at most.
 pub const BATCH_ROWS: usize = 8_192;
+/// Databases one process reads from at once (tests, table lists, previews, loads): more wait
+/// their turn, so that requests cannot open connections without bound.
+pub const MAX_READS: usize = 8;

@@ -20,6 +20,22 @@ use super::super::{BATCH_BYTES, BATCH_ROWS, CONNECT_SECONDS};
 use crate::error::AppError;
 use engine::Batch;
 
+static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(super::super::MAX_READS);
+
+/// A turn to read from a database: at most `MAX_READS` at once in this process; one waits a
+/// few seconds for a turn, then is told to try again.
+pub async fn turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    tokio::time::timeout(Duration::from_secs(2 * CONNECT_SECONDS), READS.acquire())
+        .await
+        .map_err(|_| {
+            AppError::conflict(format!(
+                "Sightline is reading from {} data connections already: try again in a moment.",
+                super::super::MAX_READS
+            ))
+        })?
+        .map_err(AppError::internal)
+}
+
 /// Where a connection reads, with its password opened.
 #[derive(Clone)]
 pub struct Target {
@@ -453,4 +469,25 @@ where
         let _ = send.send(Message::Rows(batch)).await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_process_reads_from_at_most_a_few_databases_at_once() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut held = Vec::new();
+            for _ in 0..super::super::super::MAX_READS {
+                held.push(super::turn().await.unwrap());
+            }
+            let refused = super::turn().await.unwrap_err().to_string();
+            assert!(refused.contains("try again in a moment"), "{refused}");
+            held.pop();
+            assert!(super::turn().await.is_ok(), "a turn given back is taken");
+        });
+    }
 }

@@ -102,6 +102,7 @@ async fn try_target(target: &Target) -> Result<String, AppError> {
             if files.len() == 1 { "" } else { "s" }
         ));
     }
+    let _turn = drivers::turn().await?;
     let mut db = drivers::connect(target).await?;
     drivers::version(&mut db)
         .await

@@ -52,6 +52,7 @@ pub async fn tables(target: &Target) -> Result<Vec<SourceTable>, AppError> {
         ConnectionKind::Mysql => "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name",
         _ => "SELECT NULL, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
     };
+    let _turn = drivers::turn().await?;
     let mut db = drivers::connect(target).await?;
     let rows = drivers::text_rows(&mut db, catalog, MAX_TABLES_LISTED)
         .await
@@ -208,6 +209,13 @@ impl RowSource for QueryRows {
         let (send, mut receive) = tokio::sync::mpsc::channel(2);
         let (target, query, limits) = (self.target.clone(), self.query.clone(), self.limits);
         self.handle.spawn(async move {
+            let _turn = match drivers::turn().await {
+                Ok(turn) => turn,
+                Err(error) => {
+                    let _ = send.send(Message::Failed(error.to_string())).await;
+                    return;
+                }
+            };
             match drivers::connect(&target).await {
                 Ok(db) => drivers::read(db, query, limits, send).await,
                 Err(error) => {
