@@ -103,6 +103,18 @@ impl Batch {
     }
 }
 
+impl Batch {
+    /// A cell's text; `None`: no value or empty text.
+    pub fn text(&self, row: usize, column: usize) -> Option<&str> {
+        let (start, end) = *self.cells.get(row * self.width + column)?;
+        if start == u32::MAX || start == end {
+            return None;
+        }
+        // Every cell was pushed as a whole `str`: its ends are character boundaries.
+        Some(&self.text[start as usize..end as usize])
+    }
+}
+
 /// Rows held in memory: a test's table, or a small sheet already read.
 pub struct MemoryRows {
     headers: Vec<String>,
@@ -154,6 +166,8 @@ mod tests {
         assert_eq!(batch.get(1, 1), None, "empty text is missing, as in a file");
         assert_eq!(batch.get(2, 0), Some("café".as_bytes()));
         assert_eq!(batch.get(2, 1), Some("\u{fffd}".as_bytes()));
+        assert_eq!(batch.text(2, 0), Some("café"));
+        assert_eq!((batch.text(0, 1), batch.text(1, 1)), (None, None));
         batch.clear();
         assert_eq!((batch.rows(), batch.text_bytes()), (0, 0));
     }

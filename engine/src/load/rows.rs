@@ -1,7 +1,6 @@
 //! Encoding rows read elsewhere (`Source::Rows`): one pass over the batches as they arrive, each
-//! kept column's cells coded with its field's dictionary. A large batch's columns are coded on
-//! several threads, each its share of the columns (a table names each field once, so no
-//! dictionary is in two shares).
+//! kept column's cells coded with its field's dictionary, on one thread (whoever reads the rows,
+//! a database's driver or a workbook's reader, works beside it).
 
 use crate::codes::Codes;
 use crate::csv::CsvError;
@@ -9,9 +8,6 @@ use crate::model::NULL;
 use crate::source::{Batch, RowSource};
 
 use super::dictionary::Dictionary;
-
-/// Rows a batch holds before its columns are coded on more than one thread.
-const PARALLEL_BATCH: usize = 16 * 1024;
 
 fn failed(rows: usize, message: String) -> CsvError {
     CsvError {
@@ -58,32 +54,16 @@ pub(super) fn encode(
         if !more {
             break;
         }
-        let parts = if batch.rows() >= PARALLEL_BATCH {
-            crate::parallel::threads().min(columns.len()).max(1)
-        } else {
-            1
-        };
-        let mut by_field: Vec<Option<&mut Dictionary>> =
-            dictionaries.iter_mut().map(Some).collect();
-        let mut shares: Vec<Vec<(usize, &mut Dictionary, &mut Codes)>> =
-            (0..parts).map(|_| Vec::new()).collect();
-        for (at, (&(cell, field), column)) in columns.iter().zip(codes.iter_mut()).enumerate() {
-            let dictionary = by_field[field]
-                .take()
-                .expect("a table names each field once");
-            shares[at % parts].push((cell, dictionary, column));
-        }
-        let batch = &batch;
-        crate::parallel::run_each(shares, |share| {
-            for (cell, dictionary, column) in share {
-                for row in 0..batch.rows() {
-                    column.push(match batch.get(row, cell) {
-                        None => NULL,
-                        Some(text) => dictionary.code(text),
-                    });
-                }
+        // One thread: the reading of the rows (the database's driver) has the other core.
+        for (&(cell, field), column) in columns.iter().zip(codes.iter_mut()) {
+            let dictionary = &mut dictionaries[field];
+            for row in 0..batch.rows() {
+                column.push(match batch.get(row, cell) {
+                    None => NULL,
+                    Some(text) => dictionary.code(text),
+                });
             }
-        });
+        }
         rows += batch.rows();
     }
     if rows == 0 {

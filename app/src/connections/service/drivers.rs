@@ -229,11 +229,7 @@ pub async fn text_rows(
                 }
                 out.push(
                     (0..batch.width())
-                        .map(|c| {
-                            batch
-                                .get(0, c)
-                                .map(|b| String::from_utf8_lossy(b).into_owned())
-                        })
+                        .map(|c| batch.text(0, c).map(str::to_string))
                         .collect(),
                 );
                 if out.len() >= limit {
@@ -243,18 +239,18 @@ pub async fn text_rows(
         }};
     }
     match db {
-        Db::Postgres(conn) => each!(&mut *conn, pg_cell),
+        Db::Postgres(conn) => each!(&mut *conn, |r, at, b| pg_cell(r, at, false, b)),
         Db::Mysql(conn) => each!(&mut *conn, mysql_cell),
         Db::Sqlite(conn) => each!(&mut *conn, sqlite_cell),
     }
     Ok(out)
 }
 
-/// A PostgreSQL cell as the server wrote it (text); a time with a zone, in UTC, without it.
-fn pg_cell(row: &sqlx::postgres::PgRow, at: usize, batch: &mut Batch) {
+/// A PostgreSQL cell as the server wrote it (text); a time with a zone (`zoned`: the column is
+/// a `timestamptz`, the session's zone UTC) without its `+00`.
+fn pg_cell(row: &sqlx::postgres::PgRow, at: usize, zoned: bool, batch: &mut Batch) {
     match row.try_get_raw(at) {
         Ok(value) if !value.is_null() => {
-            let zoned = value.type_info().name() == "TIMESTAMPTZ";
             let bytes = value.as_bytes().unwrap_or_default();
             let bytes = match zoned {
                 true => bytes.strip_suffix(b"+00").unwrap_or(bytes),
@@ -317,10 +313,10 @@ async fn guard(db: &mut Db, limit: Duration) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// The query's column names, from preparing it: which also refuses more than one statement,
-/// and a statement that gives no rows.
-async fn columns(db: &mut Db, query: &str) -> Result<Vec<String>, String> {
-    let names: Result<Vec<String>, sqlx::Error> = match db {
+/// The query's columns, from preparing it (which also refuses more than one statement, and a
+/// statement that gives no rows): each one's name, and whether it is a time with a zone.
+async fn columns(db: &mut Db, query: &str) -> Result<Vec<(String, bool)>, String> {
+    let columns: Result<Vec<(String, bool)>, sqlx::Error> = match db {
         Db::Postgres(conn) => (&mut *conn)
             .prepare(query)
             .await
@@ -334,21 +330,24 @@ async fn columns(db: &mut Db, query: &str) -> Result<Vec<String>, String> {
             .await
             .map(|s| names(s.columns())),
     };
-    let names = names.map_err(|e| match e {
+    let columns = columns.map_err(|e| match e {
         sqlx::Error::Database(db) => format!("The query was refused: {}", db.message()),
         other => format!("The query was refused: {other}"),
     })?;
-    if names.is_empty() {
+    if columns.is_empty() {
         return Err(
             "The query gives no columns: write one SELECT (or WITH … SELECT) that reads the table."
                 .into(),
         );
     }
-    Ok(names)
+    Ok(columns)
 }
 
-fn names<C: Column>(columns: &[C]) -> Vec<String> {
-    columns.iter().map(|c| c.name().to_string()).collect()
+fn names<C: Column>(columns: &[C]) -> Vec<(String, bool)> {
+    columns
+        .iter()
+        .map(|c| (c.name().to_string(), c.type_info().name() == "TIMESTAMPTZ"))
+        .collect()
 }
 
 /// What a query's reading sends the load: its column names, then batches of rows, or why it
@@ -379,7 +378,8 @@ pub async fn read(
         guard(&mut db, limits.time)
             .await
             .map_err(|e| e.to_string())?;
-        let headers = columns(&mut db, &query).await?;
+        let (headers, zoned): (Vec<String>, Vec<bool>) =
+            columns(&mut db, &query).await?.into_iter().unzip();
         let width = headers.len();
         if send.send(Message::Headers(headers)).await.is_err() {
             return Ok(());
@@ -392,7 +392,7 @@ pub async fn read(
                 pump(
                     sqlx::raw_sql(&query).fetch(&mut *conn),
                     width,
-                    pg_cell,
+                    |row, at, batch| pg_cell(row, at, zoned[at], batch),
                     &send,
                     limits,
                 )
@@ -436,7 +436,7 @@ pub async fn read(
 async fn pump<R, S>(
     mut rows: S,
     width: usize,
-    cell: fn(&R, usize, &mut Batch),
+    cell: impl Fn(&R, usize, &mut Batch),
     send: &tokio::sync::mpsc::Sender<Message>,
     limits: Limits,
 ) -> Result<(), String>

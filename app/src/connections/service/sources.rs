@@ -96,10 +96,11 @@ pub async fn preview(
                     limits.max_rows,
                 )) as Box<dyn RowSource>,
                 None => {
-                    let opened = tokio::task::spawn_blocking(move || read_file(&path))
-                        .await
-                        .map_err(AppError::internal)??;
-                    return file_preview(opened);
+                    let head =
+                        tokio::task::spawn_blocking(move || read_file(&path, Some(PREVIEW_BYTES)))
+                            .await
+                            .map_err(AppError::internal)??;
+                    return file_preview(head);
                 }
             }
         }
@@ -120,11 +121,7 @@ pub async fn preview(
             for row in 0..batch.rows().min(PREVIEW_ROWS - out.len()) {
                 out.push(
                     (0..headers.len())
-                        .map(|c| {
-                            batch
-                                .get(row, c)
-                                .map(|b| String::from_utf8_lossy(b).into_owned())
-                        })
+                        .map(|c| batch.text(row, c).map(str::to_string))
                         .collect(),
                 );
             }
@@ -135,33 +132,50 @@ pub async fn preview(
     .map_err(AppError::internal)?
 }
 
-/// A folder's file, read: text as bytes for the CSV reader.
-enum Opened {
-    Text(Vec<u8>),
-}
+/// Bytes of a file a preview reads: enough for its first rows, not the whole file.
+const PREVIEW_BYTES: u64 = 1 << 20;
 
-fn read_file(path: &std::path::Path) -> Result<Opened, AppError> {
+/// A folder's text file, for the CSV reader: whole, or its first `limit` bytes cut after the
+/// last whole line.
+fn read_file(path: &std::path::Path, limit: Option<u64>) -> Result<Vec<u8>, AppError> {
+    use std::io::Read;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     match rules::file_kind(&name) {
-        Some(FileKind::Text) => std::fs::read(path)
-            .map(Opened::Text)
-            .map_err(AppError::internal),
-        Some(FileKind::Workbook) => Err(AppError::invalid(
-            "file",
-            format!("{name} is an Excel workbook: pick one of its sheets."),
-        )),
-        None => Err(AppError::invalid(
-            "file",
-            format!("{name} is not a CSV, TSV or Excel file."),
-        )),
+        Some(FileKind::Text) => {}
+        Some(FileKind::Workbook) => {
+            return Err(AppError::invalid(
+                "file",
+                format!("{name} is an Excel workbook: pick one of its sheets."),
+            ))
+        }
+        None => {
+            return Err(AppError::invalid(
+                "file",
+                format!("{name} is not a CSV, TSV or Excel file."),
+            ))
+        }
     }
+    let file = std::fs::File::open(path).map_err(AppError::internal)?;
+    let mut bytes = Vec::new();
+    match limit {
+        None => file.take(u64::MAX).read_to_end(&mut bytes),
+        Some(limit) => file.take(limit).read_to_end(&mut bytes),
+    }
+    .map_err(AppError::internal)?;
+    if limit.is_some_and(|l| bytes.len() as u64 == l) {
+        let whole_lines = bytes
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |at| at + 1);
+        bytes.truncate(whole_lines);
+    }
+    Ok(bytes)
 }
 
-fn file_preview(opened: Opened) -> Result<Preview, AppError> {
-    let Opened::Text(bytes) = opened;
+fn file_preview(bytes: Vec<u8>) -> Result<Preview, AppError> {
     let mut records =
         engine::csv::Records::open(&bytes).map_err(|e| AppError::invalid("file", e.to_string()))?;
     let headers = records.headers.clone();
@@ -343,9 +357,7 @@ pub async fn read_and_load(
             match input {
                 // A workbook read through its sheets is not read whole.
                 Input::File(_) if !read.contains(&name) => {}
-                Input::File(path) => match read_file(&path)? {
-                    Opened::Text(content) => bytes.push((name, content)),
-                },
+                Input::File(path) => bytes.push((name, read_file(&path, None)?)),
                 Input::Query(query) => rows.push((name, Box::new(query))),
                 Input::Sheet(path, sheet, header) => rows.push((
                     name,
@@ -355,14 +367,17 @@ pub async fn read_and_load(
                 )),
             }
         }
-        let row_names: Vec<String> = rows.iter().map(|(n, _)| n.clone()).collect();
-        let mut sources: Vec<(&str, Source)> = bytes
+        let (row_names, row_sources): (Vec<String>, Vec<_>) = rows.into_iter().unzip();
+        let sources: Vec<(&str, Source)> = bytes
             .iter()
             .map(|(n, b)| (n.as_str(), Source::Csv(b.as_slice())))
+            .chain(
+                row_names
+                    .iter()
+                    .map(String::as_str)
+                    .zip(row_sources.into_iter().map(Source::Rows)),
+            )
             .collect();
-        for ((_, rows), name) in rows.into_iter().zip(&row_names) {
-            sources.push((name.as_str(), Source::Rows(rows)));
-        }
         let load = || engine::load::load(&plan, sources);
         let loaded = match threads {
             0 => load(),
@@ -428,4 +443,20 @@ fn expand_workbooks(
     }
     plan.tables = tables;
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_preview_reads_whole_lines_from_the_start_of_a_file() {
+        let path = std::env::temp_dir().join(format!("sl-head-{}.csv", std::process::id()));
+        std::fs::write(&path, "a,b\n1,2\n3,4\n").unwrap();
+        assert_eq!(super::read_file(&path, Some(10)).unwrap(), b"a,b\n1,2\n");
+        assert_eq!(
+            super::read_file(&path, Some(100)).unwrap(),
+            b"a,b\n1,2\n3,4\n"
+        );
+        assert_eq!(super::read_file(&path, None).unwrap(), b"a,b\n1,2\n3,4\n");
+        let _ = std::fs::remove_file(&path);
+    }
 }

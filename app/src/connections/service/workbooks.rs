@@ -176,8 +176,7 @@ fn read_sheet(
                     value => {
                         let mut one = Batch::new(1);
                         push_cell(&mut one, value);
-                        one.get(0, 0)
-                            .map(|b| String::from_utf8_lossy(b).trim().to_string())
+                        one.text(0, 0).map(|t| t.trim().to_string())
                     }
                 };
                 headers[c] = name;
