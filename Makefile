@@ -64,10 +64,12 @@ scale-out:
 
 ## Release build, and what each kind of page downloads to run: the portal's main WASM module
 ## (target at most 300 KB brotli) and the chunks its pages load, and visitor and embed pages'
-## script (no WASM; target at most 150 KB).
+## script (no WASM; target at most 150 KB); then what Chromium transfers for each kind of page,
+## on a first visit and a second.
 size:
 	scripts/setup.sh size
-	scripts/build.sh --release --frontend-only
+	scripts/setup.sh test
+	scripts/build.sh --release
 	@scripts/size.sh
 
 clean-data:

@@ -75,9 +75,11 @@ br() { brotli -c -q 11 "$1" | wc -c; }
 echo "figure embed_html_bytes $(size "$data/embed.html") raw, $(br "$data/embed.html") brotli"
 echo "figure visitor_wasm_bytes 0 (visitor and embed pages run no WASM; target at most 150 KB)"
 echo "figure visitor_js_bytes $(size assets/visitor.js) raw, $(br assets/visitor.js) brotli (all the script an embedded chart runs)"
-echo "figure portal_js_bytes $(size target/site/pkg/sightline.js) raw, $(br target/site/pkg/sightline.js) brotli"
-echo "figure portal_wasm_bytes $(size target/site/pkg/sightline.wasm) raw, $(br target/site/pkg/sightline.wasm) brotli (the portal's; target at most 300 KB)"
-echo "figure css_bytes $(size target/site/pkg/sightline.css) raw, $(br target/site/pkg/sightline.css) brotli"
+# The build names these files by their contents (target/site/hash.txt).
+built() { echo "target/site/pkg/sightline.$(awk -v k="$1:" '$1 == k { print $2 }' target/site/hash.txt).$1"; }
+echo "figure portal_js_bytes $(size "$(built js)") raw, $(br "$(built js)") brotli"
+echo "figure portal_wasm_bytes $(size "$(built wasm)") raw, $(br "$(built wasm)") brotli (the portal's; target at most 300 KB)"
+echo "figure css_bytes $(size "$(built css)") raw, $(br "$(built css)") brotli"
 echo "figure embed_js_bytes $(size assets/embed.js) raw, $(br assets/embed.js) brotli (the web component, for the host page)"
 
 echo "==> Time until the chart is visible in headless Chromium, every script held back"

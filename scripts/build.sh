@@ -8,6 +8,10 @@
 #      sightline.js/.wasm, beside the chunks (split_*.wasm, chunk_*.wasm for shared code), their
 #      loader and the manifest Leptos reads;
 #   3. style/main.css as target/site/pkg/sightline.css, and assets/ into target/site;
+#   3b. the built files named by their contents (sightline.<hash>.wasm, ...; `wasm-split names`
+#      writes target/site/hash.txt, which Leptos and the server read), so the server can let
+#      browsers keep them for a year; then every text and WASM file of the site compressed once,
+#      beside itself, as .br (brotli) and .gz (gzip), for the server to send as the browser asks;
 #   4. the server binary target/debug/sightline (or target/release/sightline), beside 1 to 3.
 # The names and directories are those of [[workspace.metadata.leptos]] in Cargo.toml, so
 # `cargo leptos watch` keeps working for whoever has cargo-leptos.
@@ -83,8 +87,9 @@ RUSTFLAGS="--cfg erase_components -Clink-args=--emit-relocs" \
 wait "$splitter_pid" || { echo "build.sh: the WASM splitter did not build (above)" >&2; exit 1; }
 
 say "wasm-split and wasm-bindgen"
+# Every file of pkg/ is made again below: names of earlier builds must not pile up.
+rm -rf "$pkg" "$site/hash.txt"
 mkdir -p "$pkg"
-rm -f "$pkg"/split_*.wasm "$pkg"/chunk_*.wasm "$pkg"/__wasm_split*
 wasm=target/front/wasm32-unknown-unknown/$wasm_dir/frontend.wasm
 target/tools/release/wasm-split "$wasm" "$pkg" "$name" >/dev/null
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
@@ -108,6 +113,15 @@ fi
 
 cp style/main.css "$pkg/$name.css"
 cp -R assets/. "$site/"
+target/tools/release/wasm-split names "$pkg" "$name" "$site"
+
+say "brotli and gzip, once"
+# Release builds are compressed as hard as brotli goes; debug builds (WASM ten times bigger,
+# rebuilt often) at a quality that takes seconds rather than minutes.
+quality=5
+[ "$release" = yes ] && quality=11
+find "$site" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.json' -o -name '*.svg' \) -print0 |
+  xargs -0 -P "$(nproc)" -I{} sh -c 'brotli -f -q '"$quality"' -o "$1.br" "$1" && gzip -f -k -9 "$1"' _ {}
 
 if [ -n "$server_pid" ]; then
   if ! wait "$server_pid"; then

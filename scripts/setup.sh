@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs, and nothing twice: quick when everything is present.
-#   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli)
+#   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli,
+#                           brotli)
 #   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL,
 #                           nginx (the scale-out run)
 #   scripts/setup.sh size   the above for run, plus binaryen's wasm-opt (npm), brotli and wrk for release
@@ -142,6 +143,9 @@ if [ "$mode" = test ]; then
   test_tools >"$tools_log" 2>&1 &
   tools_pid=$!
 fi
+
+# scripts/build.sh compresses the site's files once (brotli and gzip), for the server to send.
+have brotli || apt_install brotli
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

@@ -96,6 +96,35 @@ pub struct AppState {
     pub grants: Arc<crate::access::Grants>,
     pub lifecycle: Arc<Lifecycle>,
     pub leptos_options: LeptosOptions,
+    /// The stylesheet's address, named by its contents when the build did (`stylesheet_href`).
+    pub stylesheet: Arc<str>,
+}
+
+/// The stylesheet's address: `/pkg/<name>.<hash>.css` as the build's list of names
+/// (`hash.txt`, which Leptos reads for the scripts) gives it, else `/pkg/<name>.css`.
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    let pkg = options.site_pkg_dir.trim_matches('/');
+    let listed = options
+        .hash_files
+        .then(|| std::fs::read_to_string(&*options.hash_file).ok())
+        .flatten();
+    match listed
+        .as_deref()
+        .and_then(|names| hashed_name(names, "css"))
+    {
+        Some(hash) => format!("/{pkg}/{}.{hash}.css", options.output_name),
+        None => format!("/{pkg}/{}.css", options.output_name),
+    }
+}
+
+/// A file's hash in the build's list of names: lines of `kind: hash`.
+pub fn hashed_name<'a>(names: &'a str, kind: &str) -> Option<&'a str> {
+    names.lines().find_map(|line| {
+        let (name, hash) = line.split_once(':')?;
+        (name.trim() == kind)
+            .then(|| hash.trim())
+            .filter(|h| !h.is_empty())
+    })
 }
 
 impl AppState {
@@ -107,5 +136,19 @@ impl AppState {
 impl axum::extract::FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hashed_name;
+
+    #[test]
+    fn the_build_lists_each_file_hash_by_kind() {
+        let names = "js: 00aa\nwasm: 11bb\nsplit: 00aa\nmanifest: 22cc\ncss: 33dd\n";
+        assert_eq!(hashed_name(names, "css"), Some("33dd"));
+        assert_eq!(hashed_name(names, "wasm"), Some("11bb"));
+        assert_eq!(hashed_name(names, "font"), None);
+        assert_eq!(hashed_name("css:\n", "css"), None);
     }
 }

@@ -106,6 +106,11 @@ impl Config {
         match places.iter().find(|p| p.join(&pkg).is_dir()) {
             Some(found) => {
                 self.leptos.site_root = found.display().to_string().into();
+                // A build names its files by their contents and lists the names here; Leptos
+                // reads the list (an absolute path: it would look beside the binary).
+                let names = found.join("hash.txt");
+                self.leptos.hash_files = names.is_file();
+                self.leptos.hash_file = names.display().to_string().into();
                 Ok(())
             }
             None => Err(format!(

@@ -13,9 +13,11 @@ pub mod metrics;
 pub mod rest;
 pub mod scim;
 pub mod security;
+pub mod site;
 pub mod sso_login;
 pub mod token_login;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,6 +67,7 @@ pub async fn build_state(config: &Config, clock: Arc<dyn Clock>) -> Result<AppSt
         grants: Arc::new(app::access::grants::new(changes)),
         lifecycle: Arc::new(app::state::Lifecycle::default()),
         leptos_options: config.leptos.clone(),
+        stylesheet: app::state::stylesheet_href(&config.leptos).into(),
     };
     // Passwords sealed under a key the settings now list as previous are sealed again.
     let resealed = app::connections::service::reseal(&state)
@@ -105,15 +108,22 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
     let context = leptos_context(state.clone());
     let metrics = Arc::new(metrics::Metrics::default());
     let metrics_token = metrics::MetricsToken(layer.metrics_token.clone());
+    let site = Arc::new(
+        site::Site::load(
+            Path::new(&*options.site_root),
+            options.site_pkg_dir.trim_matches('/'),
+        )
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, site = %options.site_root, "reading the site's files");
+            site::Site::default()
+        }),
+    );
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::endpoint))
-        .route("/embed.js", get(|| script(include_str!("../../assets/embed.js"))))
-        .route("/embed-frame.js", get(|| script(include_str!("../../assets/embed-frame.js"))))
         .route(app::anonymous::rules::END_SESSION_PATH, axum::routing::post(end_anonymous_session))
         .route(app::anonymous::rules::SHEET_HTML_PATH, axum::routing::post(anonymous_sheet_html))
-        .route(app::anonymous::rules::VISITOR_SCRIPT_PATH, get(|| script(include_str!("../../assets/visitor.js"))))
         .route(app::licences::rules::END_CONNECTION_PATH, axum::routing::post(end_licence_connection))
         .route("/collab/{id}/socket", get(collab_socket::socket))
         .route(app::idps::rules::oidc::CALLBACK_PATH, get(sso_login::callback))
@@ -138,9 +148,16 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
                 )
             }
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        // Any other address: the portal's "not found" page (the site's files are answered by
+        // `site` before routing, by name).
+        .fallback(leptos_axum::render_app_to_stream_with_context(context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), first_pages::serve))
         .layer(axum::middleware::from_fn_with_state((state.clone(), layer), security::identify))
+        // The site's files need no caller, and no render: answered before either.
+        .layer(axum::middleware::from_fn_with_state(site, site::serve))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(axum::Extension(metrics_token))
         .layer(axum::Extension(metrics.clone()))
@@ -155,21 +172,6 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
-}
-
-/// The embedding scripts, built into the binary: `/embed.js` is loaded by other sites, which
-/// should not depend on where the site files were copied. Qlik's documented tag loads it with
-/// `crossorigin="anonymous"`, which a browser honours only when the answer allows every origin:
-/// the script is public and carries no secret, so it does.
-async fn script(body: &'static str) -> impl IntoResponse {
-    (
-        [
-            (http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (http::header::CACHE_CONTROL, "public, max-age=3600"),
-            (http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
-        body,
-    )
 }
 
 /// A visitor's page going away sends its session token (`navigator.sendBeacon`): the seat and

@@ -79,33 +79,21 @@ pub async fn identify(
             .take(300)
             .collect(),
     };
-    // Static files (the WASM bundle, CSS, icons) need no caller: spare the database a session
-    // lookup for each of them.
-    if !is_static_file(&state, request.uri().path()) {
-        match authenticate(
-            &state,
-            header(headers, "cookie"),
-            header(headers, "authorization"),
-        )
-        .await
-        {
-            Ok(Some(principal)) => {
-                request.extensions_mut().insert(principal);
-            }
-            Ok(None) => {}
-            Err(error) => return RestError(error).into_response(),
+    match authenticate(
+        &state,
+        header(headers, "cookie"),
+        header(headers, "authorization"),
+    )
+    .await
+    {
+        Ok(Some(principal)) => {
+            request.extensions_mut().insert(principal);
         }
+        Ok(None) => {}
+        Err(error) => return RestError(error).into_response(),
     }
     request.extensions_mut().insert(info);
     next.run(request).await
-}
-
-fn is_static_file(state: &AppState, path: &str) -> bool {
-    let pkg = state.leptos_options.site_pkg_dir.trim_matches('/');
-    path.strip_prefix('/')
-        .and_then(|p| p.strip_prefix(pkg))
-        .is_some_and(|rest| rest.starts_with('/'))
-        || path == "/favicon.svg"
 }
 
 /// A request's path and query as the logs keep them: secrets that travel in addresses (a link's
@@ -175,6 +163,10 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; {frame_ancestors}"
     );
     let headers = response.headers_mut();
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
     let mut set = |name: header::HeaderName, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.entry(name).or_insert(value);
@@ -198,8 +190,9 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
             "same-origin",
         );
     }
-    if visitor {
-        // A visitor's page holds a live session: never from a shared cache.
+    if visitor || html {
+        // A page holds who is signed in, or a visitor's live session: never from a cache. The
+        // files it loads are kept (`site`).
         set(header::CACHE_CONTROL, "no-store");
     }
     response

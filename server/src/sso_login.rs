@@ -50,11 +50,12 @@ fn escape(text: &str) -> String {
 }
 
 /// A sign-in that did not work: the reason, and the ways on.
-fn problem(error: AppError) -> Response {
+fn problem(state: &AppState, error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let page = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in did not work</title><link rel="stylesheet" href="/pkg/sightline.css"></head>
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in did not work</title><link rel="stylesheet" href="{}"></head>
 <body><main class="page"><section class="auth-card card" role="alert"><h1>Sign-in did not work</h1><p>{}</p><p><a class="button primary" href="/login">Back to sign-in</a></p></section></main></body></html>"#,
+        state.stylesheet,
         escape(&error.to_string())
     );
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
@@ -76,7 +77,7 @@ pub async fn start(
             see_other(&to),
             &[note_cookie(&state, &note, LOGIN_WINDOW_MS / 1000)],
         ),
-        Err(error) => problem(error),
+        Err(error) => problem(&state, error),
     }
 }
 
@@ -105,6 +106,6 @@ pub async fn callback(
         Ok(OidcOutcome::Tested) => {
             with_cookies(see_other("/admin/identity-providers?tested=1"), &[spent])
         }
-        Err(error) => with_cookies(problem(error), &[spent]),
+        Err(error) => with_cookies(problem(&state, error), &[spent]),
     }
 }

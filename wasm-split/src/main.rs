@@ -1,13 +1,25 @@
 //! `wasm-split <cargo's frontend.wasm> <pkg dir> <output name>`: writes `<stem>_split.wasm`
 //! beside the input (for wasm-bindgen), the lazily loaded chunks and their loader into the pkg
 //! directory, and `__wasm_split_manifest.json`, which Leptos' hydration scripts read.
+//!
+//! `wasm-split names <pkg dir> <output name> <site dir>`, once wasm-bindgen has run: names the
+//! built files by their contents (`names.rs`).
 
-use std::path::PathBuf;
+mod names;
+
+use std::path::{Path, PathBuf};
+
+const USAGE: &str = "usage: wasm-split <frontend.wasm> <pkg dir> <output name>\n       wasm-split names <pkg dir> <output name> <site dir>";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command, pkg, name, site] = args.as_slice() {
+        if command == "names" {
+            return names::run(Path::new(pkg), name, Path::new(site));
+        }
+    }
     let [input, pkg, name] = args.as_slice() else {
-        return Err("usage: wasm-split <frontend.wasm> <pkg dir> <output name>".into());
+        return Err(USAGE.into());
     };
     let input = PathBuf::from(input);
     let pkg = PathBuf::from(pkg);
@@ -25,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         options.output_dir = &pkg;
         options.main_out_path = &main_out;
         options.main_module = &main_module;
-        options.link_name = "./__wasm_split.______________________.js";
+        options.link_name = names::LOADER_LINK;
         options
     })?;
     std::fs::write(

@@ -6,7 +6,7 @@ mod home;
 
 use crate::components::{load, Loadable};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::Lazy;
 use leptos_router::{path, SsrMode};
@@ -44,13 +44,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     )
 }
 
+/// The server renders it; the browser never does, so the stylesheet's name, which the build
+/// makes from its contents, is looked up here only.
 fn document(scripts: impl IntoView + 'static, body: impl IntoView + 'static) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let stylesheet = use_context::<crate::state::AppState>().map_or_else(
+        || "/pkg/sightline.css".to_string(),
+        |s| s.stylesheet.to_string(),
+    );
+    #[cfg(not(feature = "ssr"))]
+    let stylesheet = "/pkg/sightline.css".to_string();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" id="sightline" href=stylesheet/>
                 {scripts}
                 <MetaTags/>
             </head>
@@ -69,7 +79,6 @@ pub fn App() -> impl IntoView {
     provide_context(user);
 
     view! {
-        <Stylesheet id="sightline" href="/pkg/sightline.css"/>
         <leptos_meta::Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>
         <Router>
@@ -113,7 +122,6 @@ pub fn App() -> impl IntoView {
 pub fn VisitorApp() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="sightline" href="/pkg/sightline.css"/>
         <leptos_meta::Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>
         <Router>

@@ -23,6 +23,7 @@ mod http_licence_paths;
 mod http_licences;
 mod http_reloads;
 mod http_sharing;
+mod http_site;
 mod idps;
 mod idps_published;
 mod licences;

@@ -47,6 +47,9 @@ pub fn test_config(url: &str, dir: &std::path::Path) -> Config {
         .expect("default config");
     config.database_url = url.to_string();
     config.data_dir = dir.to_path_buf();
+    // The site `make test` built first, as the binary finds it: its pages name its files.
+    config.leptos.site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site").into();
+    let _ = config.find_site();
     config.settings = Settings {
         public_url: "http://sightline.test".into(),
         ..Settings::default()
