@@ -211,10 +211,27 @@ pub fn admit(live: usize, max: i64) -> Result<(), AppError> {
     if (live as i64) < max {
         return Ok(());
     }
-    Err(AppError::Unavailable {
+    Err(every_seat_taken())
+}
+
+/// The answer when the tenant's capacity is reached.
+pub fn every_seat_taken() -> AppError {
+    AppError::Unavailable {
         message: "This content is very popular right now: every anonymous seat is taken. Try again in a minute.".into(),
         retry_after_secs: 60,
-    })
+    }
+}
+
+/// The advisory lock that one client address of a tenant is admitted under (PostgreSQL): the
+/// same number on every process, from the two names (FNV-1a, 64 bits). Two addresses that share
+/// a number only wait for each other.
+pub fn address_lock_key(tenant_id: &str, address: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in tenant_id.bytes().chain([0]).chain(address.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash as i64
 }
 
 /// New sessions one client address started in the current minute.

@@ -425,3 +425,21 @@ fn a_full_address_is_told_when_its_first_session_ends() {
         assert_eq!(refused.retry_after_secs(), Some(retry));
     }
 }
+
+#[test]
+fn each_address_of_each_tenant_has_its_own_lock() {
+    let key = address_lock_key("tenant-1", "203.0.113.7");
+    assert_eq!(
+        key,
+        address_lock_key("tenant-1", "203.0.113.7"),
+        "the same on every process"
+    );
+    for (tenant, address) in [
+        ("tenant-1", "203.0.113.8"),
+        ("tenant-2", "203.0.113.7"),
+        // The separator keeps the names apart: no address can pose as another tenant's.
+        ("tenant-12", "03.0.113.7"),
+    ] {
+        assert_ne!(key, address_lock_key(tenant, address), "{tenant} {address}");
+    }
+}

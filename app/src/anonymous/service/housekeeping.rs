@@ -1,5 +1,6 @@
 //! Housekeeping: the counters kept in memory written once a minute in one transaction, expired
-//! seats forgotten; and the live-link queries the members list and the share dialog use.
+//! seats forgotten (in memory, and on PostgreSQL their rows); and the live-link queries the
+//! members list and the share dialog use.
 
 use super::*;
 
@@ -58,6 +59,10 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
         .anonymous
         .engines
         .forget_idle_viewers(now - state.settings.anonymous.session_ms);
+    if crate::sql::is_postgres(&state.db) {
+        let mut conn = state.db.acquire().await?;
+        store::drop_expired_seats(&mut conn, now).await?;
+    }
     Ok(written)
 }
 

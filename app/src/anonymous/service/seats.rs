@@ -1,9 +1,11 @@
 //! The seats of live anonymous sessions: how many a tenant has at once, and how many one client
 //! address holds and started in the last minute. On PostgreSQL, where several processes may serve
-//! one tenant, a seat is a row (`anonymous_seats`), admitted under the tenant's row lock, so that
-//! the capacity and the per-address limits hold across every process (an ended seat stays a
-//! minute for the rate). On SQLite (one process by construction) the seats are in this process's
-//! memory and a visit writes nothing.
+//! one tenant, a seat is a row (`anonymous_seats`) and holds one of the tenant's numbered places
+//! (`anonymous_seat_places`): the capacity is the number of places, each taken by one
+//! conditional write, and the per-address limits are counted under a lock of that address alone,
+//! so both hold across every process and no lock is shared by every visit of a tenant (an ended
+//! seat's row stays a minute for the rate). On SQLite (one process by construction) the seats
+//! are in this process's memory and a visit writes nothing.
 
 use super::*;
 
@@ -25,11 +27,9 @@ pub(super) async fn admit_session(
     let per_address = state.settings.anonymous.sessions_per_address;
     let (admitted, current) = if shared(state) {
         let mut tx = state.db.begin().await?;
-        lock_row(&mut tx, Parent::Tenant, tenant_id).await?;
-        store::drop_expired_seats(&mut tx, tenant_id, now).await?;
+        store::lock_address(&mut tx, tenant_id, &seat.address).await?;
         let counts = store::seat_counts(&mut tx, tenant_id, &seat.address, now).await?;
-        let held = counts.live;
-        let admitted = rules::admit_recent_starts(
+        let mut admitted = rules::admit_recent_starts(
             counts.started_by_address,
             state.settings.anonymous.starts_per_minute,
         )
@@ -37,8 +37,14 @@ pub(super) async fn admit_session(
             rules::admit_from_address(counts.live_by_address as usize, per_address, || {
                 counts.first_ends_at.map_or(0, |at| at - now)
             })
-        })
-        .and_then(|()| rules::admit(held as usize, max));
+        });
+        if admitted.is_ok() {
+            let place =
+                store::claim_place(&mut tx, tenant_id, session_id, seat.expires_at, max, now)
+                    .await?;
+            // No place free: the capacity refuses.
+            admitted = place.map(|_| ()).ok_or_else(rules::every_seat_taken);
+        }
         if admitted.is_ok() {
             store::insert_seat(
                 &mut tx,
@@ -50,9 +56,12 @@ pub(super) async fn admit_session(
                 seat.expires_at,
             )
             .await?;
+            tx.commit().await?;
+        } else {
+            // A refused visit writes nothing (a place it tried stays as it was).
+            tx.rollback().await?;
         }
-        tx.commit().await?;
-        let current = held + i64::from(admitted.is_ok());
+        let current = counts.live + i64::from(admitted.is_ok());
         (admitted, current)
     } else {
         let mut live = state.anonymous.lock();

@@ -14,6 +14,7 @@ use crate::common::world::world;
 use crate::common::TestDb;
 
 mod operators;
+mod seats;
 
 /// Another process on the same database and data directory: its own memory, its own models.
 async fn another_process(t: &TestDb) -> AppState {

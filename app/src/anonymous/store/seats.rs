@@ -1,0 +1,228 @@
+//! Seats of live sessions, on PostgreSQL (`service::seats`): the seats' rows, which count each
+//! address's seats and starts, and the tenant's places, which count its capacity.
+
+use sqlx::AnyConnection;
+
+/// Forgets seats that ended over a minute after they started (the per-address rate no longer
+/// counts them), of every tenant: housekeeping, off the visitors' path.
+pub async fn drop_expired_seats(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u64> {
+    let done =
+        sqlx::query("DELETE FROM anonymous_seats WHERE expires_at <= $1 AND started_at <= $2")
+            .bind(now)
+            .bind(now - 60_000)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+/// Takes, for the rest of the transaction, the lock of one client address of a tenant: its
+/// seats and starts are counted and added to under it. Visitors from other addresses do not wait.
+pub async fn lock_address(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    address: &str,
+) -> sqlx::Result<()> {
+    let key = crate::anonymous::rules::address_lock_key(tenant_id, address);
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked",
+    )
+    .bind(key)
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}
+
+/// What admitting one more session from an address weighs.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct SeatCounts {
+    /// The tenant's live seats (places held).
+    pub live: i64,
+    /// Those the address holds.
+    pub live_by_address: i64,
+    /// Sessions the address started in the last minute, ended or not.
+    pub started_by_address: i64,
+    /// When the first seat the address holds ends.
+    pub first_ends_at: Option<i64>,
+}
+
+pub async fn seat_counts(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    address: &str,
+    now: i64,
+) -> sqlx::Result<SeatCounts> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM anonymous_seat_places WHERE tenant_id = $1 AND expires_at > $3) AS live, \
+         COALESCE(SUM(CASE WHEN expires_at > $3 AND seen_at > $5 THEN 1 ELSE 0 END), 0) AS live_by_address, \
+         COALESCE(SUM(CASE WHEN started_at > $4 THEN 1 ELSE 0 END), 0) AS started_by_address, \
+         MIN(CASE WHEN expires_at > $3 AND seen_at > $5 THEN \
+             CASE WHEN expires_at < seen_at + $6 THEN expires_at ELSE seen_at + $6 END END) AS first_ends_at \
+         FROM anonymous_seats WHERE tenant_id = $1 AND address = $2",
+    )
+    .bind(tenant_id)
+    .bind(address)
+    .bind(now)
+    .bind(now - 60_000)
+    .bind(now - crate::anonymous::rules::SEAT_IDLE_MS)
+    .bind(crate::anonymous::rules::SEAT_IDLE_MS)
+    .fetch_one(conn)
+    .await
+}
+
+/// How many places a tenant's visitors add at once when every place is taken.
+const PLACES_MADE_AT_ONCE: i64 = 64;
+
+/// Gives the session one of the tenant's free places below `capacity`, or `None` when every
+/// place is held (or places above a lowered capacity are still held). Visitors claiming at once
+/// skip each other's rows instead of waiting for them.
+pub async fn claim_place(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    session_id: &str,
+    expires_at: i64,
+    capacity: i64,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    for _ in 0..8 {
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "UPDATE anonymous_seat_places SET session_id = $2, expires_at = $3 \
+             WHERE (tenant_id, place) = (SELECT tenant_id, place FROM anonymous_seat_places \
+                 WHERE tenant_id = $1 AND place < $4 AND expires_at <= $5 \
+                 LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             AND NOT EXISTS (SELECT 1 FROM anonymous_seat_places \
+                 WHERE tenant_id = $1 AND place >= $4 AND expires_at > $5) \
+             RETURNING place",
+        )
+        .bind(tenant_id)
+        .bind(session_id)
+        .bind(expires_at)
+        .bind(capacity)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if claimed.is_some() {
+            return Ok(claimed);
+        }
+        let made: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(place) + 1, 0) FROM anonymous_seat_places WHERE tenant_id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if made >= capacity {
+            return Ok(None);
+        }
+        sqlx::query(
+            "INSERT INTO anonymous_seat_places (tenant_id, place, session_id, expires_at) \
+             SELECT $1, place, '', 0 FROM generate_series($2::BIGINT, $3::BIGINT) AS place \
+             ON CONFLICT (tenant_id, place) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(made)
+        .bind(capacity.min(made + PLACES_MADE_AT_ONCE) - 1)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(None)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_seat(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    tenant_id: &str,
+    link_id: &str,
+    address: &str,
+    started_at: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at, seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $5)",
+    )
+    .bind(session_id)
+    .bind(tenant_id)
+    .bind(link_id)
+    .bind(address)
+    .bind(started_at)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The seat's session ended now: its place is free (the seat's row stays for the rate, a
+/// minute).
+pub async fn end_seat(conn: &mut AnyConnection, session_id: &str, now: i64) -> sqlx::Result<()> {
+    for table in ["anonymous_seats", "anonymous_seat_places"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET expires_at = $2 WHERE session_id = $1 AND expires_at > $2"
+        ))
+        .bind(session_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The session asked for something at `now`: written when the last note is a minute old.
+pub async fn touch_seat(conn: &mut AnyConnection, session_id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE anonymous_seats SET seen_at = $2 WHERE session_id = $1 AND seen_at < $3")
+        .bind(session_id)
+        .bind(now)
+        .bind(now - 60_000)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the session still holds a seat at `now` (one indexed read).
+pub async fn holds_seat(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM anonymous_seats WHERE session_id = $1 AND expires_at > $2",
+    )
+    .bind(session_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn end_link_seats(conn: &mut AnyConnection, link_id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE anonymous_seat_places SET expires_at = $2 WHERE expires_at > $2 AND session_id IN \
+         (SELECT session_id FROM anonymous_seats WHERE link_id = $1 AND expires_at > $2)",
+    )
+    .bind(link_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE anonymous_seats SET expires_at = $2 WHERE link_id = $1 AND expires_at > $2",
+    )
+    .bind(link_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Seats not expired at `now`, of one tenant or of all.
+pub async fn live_seats(
+    conn: &mut AnyConnection,
+    tenant_id: Option<&str>,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM anonymous_seats WHERE expires_at > $1 AND ($2 = '' OR tenant_id = $2)",
+    )
+    .bind(now)
+    .bind(tenant_id.unwrap_or(""))
+    .fetch_one(conn)
+    .await
+}
