@@ -9,7 +9,12 @@ run: setup build
 
 ## Install what tests need, build once, and pass every test: rules, services on SQLite and
 ## PostgreSQL, HTTP, Qlik's own REST client, and the browser tests in headless Chromium.
-test: setup-test build-tests unit-tests end-to-end
+## Each step says how long it took, so that the whole run's minutes can be accounted for.
+test:
+	@total=$$(date +%s); for step in setup-test build-tests unit-tests end-to-end; do \
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$step || exit 1; \
+	  echo "==> make $$step took $$(( $$(date +%s) - start )) s"; \
+	done; echo "==> make test took $$(( $$(date +%s) - total )) s"
 
 ## rustfmt's format (rustfmt.toml) and no clippy warning ([workspace.lints] in Cargo.toml).
 lint: setup

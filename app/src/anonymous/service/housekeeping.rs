@@ -8,6 +8,14 @@ use super::*;
 /// sessions, their selections, old per-address counts. Returns how many counters were written.
 pub async fn flush(state: &AppState) -> Result<usize, AppError> {
     let now = state.now();
+    // On PostgreSQL the seats are rows of every process: the hour's peak is sampled here.
+    let shared_live = if crate::sql::is_postgres(&state.db) {
+        let mut conn = state.db.acquire().await?;
+        store::drop_expired_seats(&mut conn, now).await?;
+        store::live_seats_by_tenant(&mut conn, now).await?
+    } else {
+        Vec::new()
+    };
     let (views, usage, retired) = {
         let mut live = state.anonymous.lock();
         for seats in live.sessions.values_mut() {
@@ -21,6 +29,7 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
             .sessions
             .iter()
             .map(|(t, s)| (t.clone(), s.len() as i64))
+            .chain(shared_live)
             .collect();
         for (tenant, current) in currents {
             if current > 0 {
@@ -59,10 +68,6 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
         .anonymous
         .engines
         .forget_idle_viewers(now - state.settings.anonymous.session_ms);
-    if crate::sql::is_postgres(&state.db) {
-        let mut conn = state.db.acquire().await?;
-        store::drop_expired_seats(&mut conn, now).await?;
-    }
     Ok(written)
 }
 

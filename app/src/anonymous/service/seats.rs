@@ -39,30 +39,28 @@ pub(super) async fn admit_session(
             })
         });
         if admitted.is_ok() {
-            let place =
-                store::claim_place(&mut tx, tenant_id, session_id, seat.expires_at, max, now)
-                    .await?;
-            // No place free: the capacity refuses.
-            admitted = place.map(|_| ()).ok_or_else(rules::every_seat_taken);
-        }
-        if admitted.is_ok() {
-            store::insert_seat(
-                &mut tx,
+            let seat = store::NewSeat {
                 session_id,
                 tenant_id,
-                &seat.link_id,
-                &seat.address,
-                now,
-                seat.expires_at,
-            )
-            .await?;
+                link_id: &seat.link_id,
+                address: &seat.address,
+                started_at: now,
+                expires_at: seat.expires_at,
+            };
+            if !store::take_seat(&mut tx, seat, max).await? {
+                // No place free: the capacity refuses.
+                admitted = Err(rules::every_seat_taken());
+            }
+        }
+        if admitted.is_ok() {
             tx.commit().await?;
         } else {
-            // A refused visit writes nothing (a place it tried stays as it was).
+            // A refused visit writes nothing.
             tx.rollback().await?;
         }
-        let current = counts.live + i64::from(admitted.is_ok());
-        (admitted, current)
+        // The hour's peak is sampled each minute by housekeeping (`flush`): counting the
+        // tenant's seats here would cost every visit a read of all of them.
+        (admitted, None)
     } else {
         let mut live = state.anonymous.lock();
         let seats = live.sessions.entry(tenant_id.to_string()).or_default();
@@ -75,14 +73,16 @@ pub(super) async fn admit_session(
         if admitted.is_ok() {
             seats.insert(session_id.to_string(), seat);
         }
-        (admitted, seats.len() as i64)
+        (admitted, Some(seats.len() as i64))
     };
     let mut live = state.anonymous.lock();
     let hour = live
         .usage
         .entry((tenant_id.to_string(), now.div_euclid(HOUR_MS)))
         .or_default();
-    hour.peak = hour.peak.max(current);
+    if let Some(current) = current {
+        hour.peak = hour.peak.max(current);
+    }
     if admitted.is_ok() {
         hour.started += 1;
     } else {

@@ -32,11 +32,9 @@ pub async fn lock_address(
     Ok(())
 }
 
-/// What admitting one more session from an address weighs.
+/// What admitting one more session from an address weighs (the tenant's capacity is its places).
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct SeatCounts {
-    /// The tenant's live seats (places held).
-    pub live: i64,
     /// Those the address holds.
     pub live_by_address: i64,
     /// Sessions the address started in the last minute, ended or not.
@@ -52,8 +50,7 @@ pub async fn seat_counts(
     now: i64,
 ) -> sqlx::Result<SeatCounts> {
     sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM anonymous_seat_places WHERE tenant_id = $1 AND expires_at > $3) AS live, \
-         COALESCE(SUM(CASE WHEN expires_at > $3 AND seen_at > $5 THEN 1 ELSE 0 END), 0) AS live_by_address, \
+        "SELECT COALESCE(SUM(CASE WHEN expires_at > $3 AND seen_at > $5 THEN 1 ELSE 0 END), 0) AS live_by_address, \
          COALESCE(SUM(CASE WHEN started_at > $4 THEN 1 ELSE 0 END), 0) AS started_by_address, \
          MIN(CASE WHEN expires_at > $3 AND seen_at > $5 THEN \
              CASE WHEN expires_at < seen_at + $6 THEN expires_at ELSE seen_at + $6 END END) AS first_ends_at \
@@ -72,83 +69,78 @@ pub async fn seat_counts(
 /// How many places a tenant's visitors add at once when every place is taken.
 const PLACES_MADE_AT_ONCE: i64 = 64;
 
-/// Gives the session one of the tenant's free places below `capacity`, or `None` when every
-/// place is held (or places above a lowered capacity are still held). Visitors claiming at once
-/// skip each other's rows instead of waiting for them.
-pub async fn claim_place(
+/// A new seat: whose session, from which link and address, until when.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSeat<'a> {
+    pub session_id: &'a str,
+    pub tenant_id: &'a str,
+    pub link_id: &'a str,
+    pub address: &'a str,
+    pub started_at: i64,
+    pub expires_at: i64,
+}
+
+/// Gives the session one of the tenant's free places below `capacity` and writes its seat, in
+/// one statement; false when every place is held (or places above a lowered capacity are still
+/// held). Visitors claiming at once skip each other's rows instead of waiting for them.
+pub async fn take_seat(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    session_id: &str,
-    expires_at: i64,
+    seat: NewSeat<'_>,
     capacity: i64,
-    now: i64,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<bool> {
+    let now = seat.started_at;
+    // Places made by a visitor whose transaction ended after this statement began are only seen
+    // by the next: every place made is claimed once more before the answer is "full".
+    let mut all_made = false;
     for _ in 0..8 {
-        let claimed: Option<i64> = sqlx::query_scalar(
-            "UPDATE anonymous_seat_places SET session_id = $2, expires_at = $3 \
-             WHERE (tenant_id, place) = (SELECT tenant_id, place FROM anonymous_seat_places \
-                 WHERE tenant_id = $1 AND place < $4 AND expires_at <= $5 \
-                 LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             AND NOT EXISTS (SELECT 1 FROM anonymous_seat_places \
-                 WHERE tenant_id = $1 AND place >= $4 AND expires_at > $5) \
-             RETURNING place",
+        let taken: Option<i64> = sqlx::query_scalar(
+            "WITH claimed AS (UPDATE anonymous_seat_places SET session_id = $1, expires_at = $6 \
+                 WHERE (tenant_id, place) = (SELECT tenant_id, place FROM anonymous_seat_places \
+                     WHERE tenant_id = $2 AND place < $7 AND expires_at <= $5 \
+                     LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 AND NOT EXISTS (SELECT 1 FROM anonymous_seat_places \
+                     WHERE tenant_id = $2 AND place >= $7 AND expires_at > $5) \
+                 RETURNING place) \
+             INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at, seen_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $5 FROM claimed RETURNING started_at",
         )
-        .bind(tenant_id)
-        .bind(session_id)
-        .bind(expires_at)
-        .bind(capacity)
+        .bind(seat.session_id)
+        .bind(seat.tenant_id)
+        .bind(seat.link_id)
+        .bind(seat.address)
         .bind(now)
+        .bind(seat.expires_at)
+        .bind(capacity)
         .fetch_optional(&mut *conn)
         .await?;
-        if claimed.is_some() {
-            return Ok(claimed);
+        if taken.is_some() {
+            return Ok(true);
         }
         let made: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(place) + 1, 0) FROM anonymous_seat_places WHERE tenant_id = $1",
         )
-        .bind(tenant_id)
+        .bind(seat.tenant_id)
         .fetch_one(&mut *conn)
         .await?;
         if made >= capacity {
-            return Ok(None);
+            if all_made {
+                return Ok(false);
+            }
+            all_made = true;
+            continue;
         }
         sqlx::query(
             "INSERT INTO anonymous_seat_places (tenant_id, place, session_id, expires_at) \
              SELECT $1, place, '', 0 FROM generate_series($2::BIGINT, $3::BIGINT) AS place \
              ON CONFLICT (tenant_id, place) DO NOTHING",
         )
-        .bind(tenant_id)
+        .bind(seat.tenant_id)
         .bind(made)
         .bind(capacity.min(made + PLACES_MADE_AT_ONCE) - 1)
         .execute(&mut *conn)
         .await?;
     }
-    Ok(None)
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_seat(
-    conn: &mut AnyConnection,
-    session_id: &str,
-    tenant_id: &str,
-    link_id: &str,
-    address: &str,
-    started_at: i64,
-    expires_at: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at, seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $5)",
-    )
-    .bind(session_id)
-    .bind(tenant_id)
-    .bind(link_id)
-    .bind(address)
-    .bind(started_at)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    Ok(false)
 }
 
 /// The seat's session ended now: its place is free (the seat's row stays for the rate, a
@@ -210,6 +202,19 @@ pub async fn end_link_seats(conn: &mut AnyConnection, link_id: &str, now: i64) -
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Live seats per tenant at `now`: the hour's peak, sampled by housekeeping.
+pub async fn live_seats_by_tenant(
+    conn: &mut AnyConnection,
+    now: i64,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT tenant_id, COUNT(*) FROM anonymous_seat_places WHERE expires_at > $1 GROUP BY tenant_id",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await
 }
 
 /// Seats not expired at `now`, of one tenant or of all.

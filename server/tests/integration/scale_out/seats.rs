@@ -130,11 +130,11 @@ fn a_lowered_capacity_is_never_exceeded() {
             .await
             .unwrap();
         let processes = three_processes(&t).await;
-        let (held, _) = crowd(&processes, &w.app.id, &code, 8, |i| {
+        let (held, refused) = crowd(&processes, &w.app.id, &code, 8, |i| {
             format!("203.0.113.{i}")
         })
         .await;
-        assert_eq!(held.len(), 8);
+        assert_eq!(held.len(), 8, "{refused:?}");
         anonymous::set_anonymous_capacity(&t.state, &w.admin, 5)
             .await
             .unwrap();
