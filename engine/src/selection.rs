@@ -57,7 +57,7 @@ pub enum State {
 }
 
 /// The values selected per field (by code). A field without an entry is not filtered.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Selections {
     pub fields: BTreeMap<usize, Vec<u32>>,
 }

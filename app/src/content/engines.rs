@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use engine::{DataModel, ViewerState};
 
+use super::results::Results;
+
 /// Which model: an app's data at one load, as one section-access reduction sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ModelKey {
@@ -79,6 +81,8 @@ pub struct Engines {
     /// One gate per model being loaded: the requests that miss the same model at once (every
     /// visitor's next click after a reload) wait for one load instead of each making their own.
     loading: Mutex<HashMap<ModelKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Charts computed on these models, for every viewer who asks the same.
+    pub results: Results,
 }
 
 impl Engines {
@@ -87,6 +91,8 @@ impl Engines {
             budget_bytes,
             inner: Mutex::new(Inner::default()),
             loading: Mutex::new(HashMap::new()),
+            // A sixteenth of the models' budget, between 1 and 64 MB.
+            results: Results::new((budget_bytes / 16).clamp(1 << 20, 64 << 20)),
         }
     }
 
@@ -201,6 +207,8 @@ impl Engines {
         let mut inner = self.lock();
         inner.models.retain(|k, _| k.app_id != app_id);
         inner.viewers.retain(|(_, app), _| app != app_id);
+        drop(inner);
+        self.results.forget_app(app_id);
     }
 
     /// Runs `change` on a viewer's state of an app, starting afresh when the viewer is new or

@@ -14,6 +14,8 @@ pub mod data;
 #[cfg(feature = "ssr")]
 pub mod engines;
 #[cfg(feature = "ssr")]
+pub mod results;
+#[cfg(feature = "ssr")]
 pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -1,6 +1,7 @@
 //! Viewing: a sheet as one viewer sees it, with their selections, back and forward.
 
 use super::*;
+use crate::content::results::ResultKey;
 
 pub(super) fn sheet_info(row: &SheetRow) -> SheetInfo {
     SheetInfo {
@@ -374,19 +375,45 @@ pub async fn render_sheet(
     };
     drop(conn);
     let reduced = viewer.data_access != DataAccess::All;
+    // Charts already computed for this model and these selections are taken as they are
+    // (`results`); the rest are computed below, on one evaluation, and kept.
+    let results = &viewer.engines.results;
+    let charts: Vec<(ChartView, Option<ResultKey>)> = specs
+        .into_iter()
+        .map(|(id, (spec, unreadable))| {
+            let (data, result) = match unreadable {
+                Some(problem) => (ChartData::Problem(problem), None),
+                None if nothing_left => (ChartData::Problem(
+                    "Another participant selected values you may not see, so nothing here is left for you. It shows again when they clear that selection.".into(),
+                ), None),
+                None => {
+                    let result = ResultKey {
+                        model: key.clone(),
+                        selections: selections.clone(),
+                        spec: serde_json::to_string(&spec).unwrap_or_default(),
+                    };
+                    match results.get(&result) {
+                        Some(kept) => ((*kept).clone(), None),
+                        None => (ChartData::Problem(String::new()), Some(result)),
+                    }
+                }
+            };
+            (ChartView { id, data, spec }, result)
+        })
+        .collect();
     let computed = blocking(move || {
-        let evaluation = engine::evaluate(&model, &selections);
-        let charts: Vec<ChartView> = specs
+        let mut evaluation = None;
+        let charts: Vec<(ChartView, Option<(ResultKey, usize)>)> = charts
             .into_iter()
-            .map(|(id, (spec, unreadable))| {
-                let data = match unreadable {
-                    Some(problem) => ChartData::Problem(problem),
-                    None if nothing_left => ChartData::Problem(
-                        "Another participant selected values you may not see, so nothing here is left for you. It shows again when they clear that selection.".into(),
-                    ),
-                    None => chart_data(&model, &evaluation, &selections, &spec),
-                };
-                ChartView { id, data, spec }
+            .map(|(mut chart, result)| {
+                let result = result.map(|result| {
+                    let evaluation =
+                        evaluation.get_or_insert_with(|| engine::evaluate(&model, &selections));
+                    chart.data = chart_data(&model, evaluation, &selections, &chart.spec);
+                    let bytes = serde_json::to_vec(&chart.data).map_or(0, |b| b.len());
+                    (result, bytes)
+                });
+                (chart, result)
             })
             .collect();
         let summary = match &public_fields {
@@ -418,7 +445,17 @@ pub async fn render_sheet(
         (charts, chips(&model, &selections), summary)
     })
     .await?;
-    (view.charts, view.selections, view.data) = (computed.0, computed.1, Some(computed.2));
+    view.charts = computed
+        .0
+        .into_iter()
+        .map(|(chart, result)| {
+            if let Some((result, bytes)) = result {
+                results.insert(result, Arc::new(chart.data.clone()), bytes);
+            }
+            chart
+        })
+        .collect();
+    (view.selections, view.data) = (computed.1, Some(computed.2));
     view.can_back = can_back;
     view.can_forward = can_forward;
     Ok(view)

@@ -5,6 +5,42 @@ use super::*;
 
 // --- 1. Section access binds everyone who opens an app, on every path --------------------------
 
+/// The charts computed for one viewer are kept for the next who asks the same (the performance
+/// issue), but only for a viewer of the same rows: section access makes another model, and so
+/// another result.
+async fn a_kept_chart_is_shared_only_by_viewers_who_see_the_same_rows(t: TestDb) {
+    let w = world(&t).await;
+    let results = &t.state.content.engines.results;
+    assert_eq!(sees(&t, &w.anna, &w.app.id).await, ALL);
+    let after_first = results.stats();
+    assert!(after_first.results > 0, "the sheet's charts are kept");
+    assert_eq!(sees(&t, &w.pat, &w.app.id).await, ALL);
+    let after_second = results.stats();
+    assert_eq!(
+        after_second.misses, after_first.misses,
+        "the second viewer's charts were all computed already"
+    );
+    assert!(after_second.hits > after_first.hits);
+
+    publish_rules(&t, &w, vec![rule("user", &w.pat.user_id, "North")]).await;
+    assert_eq!(
+        sees(&t, &w.pat, &w.app.id).await,
+        NORTH,
+        "never the whole data's result"
+    );
+    // A selection is another result too, for everyone.
+    let view = content::open_sheet(
+        &t.state,
+        &w.pat,
+        &w.app.id,
+        None,
+        Some(SelectionChange::ClearAll),
+    )
+    .await
+    .unwrap();
+    assert_eq!(kpi(&view), Some(NORTH));
+}
+
 async fn a_reduced_viewer_can_neither_copy_nor_move_the_rows_they_may_not_see(t: TestDb) {
     let w = world(&t).await;
     publish_rules(
@@ -414,6 +450,7 @@ async fn visitors_list_search_and_select_only_public_fields(t: TestDb) {
 }
 
 on_both_databases!(
+    a_kept_chart_is_shared_only_by_viewers_who_see_the_same_rows,
     a_reduced_viewer_can_neither_copy_nor_move_the_rows_they_may_not_see,
     in_a_managed_space_no_role_widens_anyones_rows,
     deleting_whom_the_rules_name_never_opens_data,
