@@ -401,7 +401,9 @@ pub async fn render_sheet(
             (ChartView { id, data, spec }, result)
         })
         .collect();
-    let computed = blocking(move || {
+    // All kept: what is left (the summary, the chips) is cheap, and needs no other thread.
+    let all_kept = charts.iter().all(|(_, result)| result.is_none());
+    let work = move || {
         let mut evaluation = None;
         let charts: Vec<(ChartView, Option<(ResultKey, usize)>)> = charts
             .into_iter()
@@ -443,8 +445,12 @@ pub async fn render_sheet(
             }
         };
         (charts, chips(&model, &selections), summary)
-    })
-    .await?;
+    };
+    let computed = if all_kept {
+        work()
+    } else {
+        blocking(work).await?
+    };
     view.charts = computed
         .0
         .into_iter()
