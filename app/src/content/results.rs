@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 
 use engine::Selections;
 
-use super::engines::ModelKey;
 use super::model::ChartData;
 
 /// What a chart's numbers depend on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResultKey {
-    pub model: ModelKey,
+    /// `engines::ModelKey::label()`: `<app>:<data version>:<section-access reduction>`.
+    pub model: String,
     pub selections: Selections,
     /// The chart's definition as JSON (`ChartSpec`'s fields, in their declared order).
     pub spec: String,
@@ -123,7 +123,7 @@ impl Results {
         let mut inner = self.lock();
         let mut freed = 0;
         inner.kept.retain(|key, kept| {
-            let keep = key.model.app_id != app_id;
+            let keep = key.model.split(':').next() != Some(app_id);
             if !keep {
                 freed += kept.bytes;
             }
@@ -153,11 +153,7 @@ mod tests {
             selections.select(0, selected.to_vec());
         }
         ResultKey {
-            model: ModelKey {
-                app_id: app.into(),
-                data_version: 1,
-                access: access.into(),
-            },
+            model: format!("{app}:1:{access}"),
             selections,
             spec: spec.into(),
         }

@@ -388,7 +388,7 @@ pub async fn render_sheet(
                 ), None),
                 None => {
                     let result = ResultKey {
-                        model: key.clone(),
+                        model: key.label(),
                         selections: selections.clone(),
                         spec: serde_json::to_string(&spec).unwrap_or_default(),
                     };
