@@ -326,6 +326,9 @@ async fn housekeep_database(state: &AppState) {
     if let Err(error) = app::content::service::forget_idle_selections(state).await {
         tracing::warn!(%error, "forgetting idle viewers' selections failed");
     }
+    if let Err(error) = app::anonymous::service::forget_ended_seats(state).await {
+        tracing::warn!(%error, "forgetting ended anonymous seats failed");
+    }
 }
 
 /// What other processes sharing the PostgreSQL database announce: collaborative sessions'

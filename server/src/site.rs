@@ -125,11 +125,7 @@ impl Site {
                     .map_or(0, |d| d.as_secs());
                 let etag = HeaderValue::from_str(&format!("\"{modified:x}-{:x}\"", metadata.len()))
                     .expect("hex digits make a header value");
-                let beside = |ext: &str| {
-                    let mut copy = path.clone().into_os_string();
-                    copy.push(ext);
-                    Path::new(&copy).is_file()
-                };
+                let beside = |ext: &str| with_extension(&path, ext).is_file();
                 files.insert(
                     format!("{prefix}{name}"),
                     SiteFile {

@@ -1,6 +1,6 @@
 //! Housekeeping: the counters kept in memory written once a minute in one transaction, expired
-//! seats forgotten (in memory, and on PostgreSQL their rows); and the live-link queries the
-//! members list and the share dialog use.
+//! seats forgotten (in memory; on PostgreSQL their rows, by the process that holds the
+//! housekeeping lease); and the live-link queries the members list and the share dialog use.
 
 use super::*;
 
@@ -11,7 +11,6 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
     // On PostgreSQL the seats are rows of every process: the hour's peak is sampled here.
     let shared_live = if crate::sql::is_postgres(&state.db) {
         let mut conn = state.db.acquire().await?;
-        store::drop_expired_seats(&mut conn, now).await?;
         store::live_seats_by_tenant(&mut conn, now).await?
     } else {
         Vec::new()
@@ -69,6 +68,16 @@ pub async fn flush(state: &AppState) -> Result<usize, AppError> {
         .engines
         .forget_idle_viewers(now - state.settings.anonymous.session_ms);
     Ok(written)
+}
+
+/// Forgets the rows of seats that ended over a minute after they started (PostgreSQL; the
+/// per-address rate no longer counts them): database housekeeping, once for every process.
+pub async fn forget_ended_seats(state: &AppState) -> Result<u64, AppError> {
+    if !crate::sql::is_postgres(&state.db) {
+        return Ok(0);
+    }
+    let mut conn = state.db.acquire().await?;
+    Ok(store::drop_expired_seats(&mut conn, state.now()).await?)
 }
 
 pub(super) async fn write_counters(

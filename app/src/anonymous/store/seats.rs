@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 /// Forgets seats that ended over a minute after they started (the per-address rate no longer
-/// counts them), of every tenant: housekeeping, off the visitors' path.
+/// counts them), of every tenant: database housekeeping, off the visitors' path.
 pub async fn drop_expired_seats(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u64> {
     let done =
         sqlx::query("DELETE FROM anonymous_seats WHERE expires_at <= $1 AND started_at <= $2")
@@ -35,7 +35,7 @@ pub async fn lock_address(
 /// What admitting one more session from an address weighs (the tenant's capacity is its places).
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct SeatCounts {
-    /// Those the address holds.
+    /// The live seats the address holds.
     pub live_by_address: i64,
     /// Sessions the address started in the last minute, ended or not.
     pub started_by_address: i64,

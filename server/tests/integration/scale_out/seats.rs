@@ -8,15 +8,28 @@ use app::state::AppState;
 use futures_util::future::join_all;
 
 use super::{another_process, public_code, visit};
-use crate::common::world::world;
+use crate::common::world::{world, World};
 use crate::common::{Backend, TestDb};
 
-async fn three_processes(t: &TestDb) -> [AppState; 3] {
-    [
+/// The world's app with its public link on three processes of one PostgreSQL database, at a
+/// capacity (if given): the database, the world, the link's code and the processes.
+async fn three_processes(
+    t: TestDb,
+    capacity: Option<i64>,
+) -> (TestDb, World, String, [AppState; 3]) {
+    let w = world(&t).await;
+    let code = public_code(&t, &w).await;
+    if let Some(capacity) = capacity {
+        anonymous::set_anonymous_capacity(&t.state, &w.admin, capacity)
+            .await
+            .unwrap();
+    }
+    let processes = [
         t.state.clone(),
-        another_process(t).await,
-        another_process(t).await,
-    ]
+        another_process(&t).await,
+        another_process(&t).await,
+    ];
+    (t, w, code, processes)
 }
 
 /// `n` visitors at once, spread over the processes, each from the address `address(i)`: how many
@@ -53,13 +66,8 @@ async fn crowd(
 #[test]
 fn visitors_arriving_at_once_on_three_processes_take_exactly_the_capacity() {
     crate::common::run(async {
-        let t = TestDb::new(Backend::Postgres).await;
-        let w = world(&t).await;
-        let code = public_code(&t, &w).await;
-        anonymous::set_anonymous_capacity(&t.state, &w.admin, 10)
-            .await
-            .unwrap();
-        let processes = three_processes(&t).await;
+        let (t, w, code, processes) =
+            three_processes(TestDb::new(Backend::Postgres).await, Some(10)).await;
         let (admitted, refused) = crowd(&processes, &w.app.id, &code, 40, |i| {
             format!("203.0.113.{i}")
         })
@@ -87,6 +95,9 @@ fn visitors_arriving_at_once_on_three_processes_take_exactly_the_capacity() {
         // A session's time runs out: its place is free without anyone giving it back.
         t.clock
             .advance_ms(t.state.settings.anonymous.session_ms + 1);
+        // Database housekeeping forgets the seats' rows (refused visits wrote none).
+        let forgotten = anonymous::forget_ended_seats(&t.state).await.unwrap();
+        assert_eq!(forgotten, 13);
         let (later, refused) =
             crowd(&processes, &w.app.id, &code, 12, |i| format!("192.0.2.{i}")).await;
         assert_eq!(later.len(), 10, "every place is free again: {refused:?}");
@@ -101,9 +112,7 @@ fn one_address_arriving_at_once_holds_exactly_its_seats() {
             s.anonymous.starts_per_minute = 100;
         })
         .await;
-        let w = world(&t).await;
-        let code = public_code(&t, &w).await;
-        let processes = three_processes(&t).await;
+        let (_t, w, code, processes) = three_processes(t, None).await;
         let (admitted, refused) =
             crowd(&processes, &w.app.id, &code, 12, |_| "203.0.113.50".into()).await;
         assert_eq!(admitted.len(), 3, "the address's seats: {refused:?}");
@@ -123,13 +132,8 @@ fn one_address_arriving_at_once_holds_exactly_its_seats() {
 #[test]
 fn a_lowered_capacity_is_never_exceeded() {
     crate::common::run(async {
-        let t = TestDb::new(Backend::Postgres).await;
-        let w = world(&t).await;
-        let code = public_code(&t, &w).await;
-        anonymous::set_anonymous_capacity(&t.state, &w.admin, 10)
-            .await
-            .unwrap();
-        let processes = three_processes(&t).await;
+        let (t, w, code, processes) =
+            three_processes(TestDb::new(Backend::Postgres).await, Some(10)).await;
         let (held, refused) = crowd(&processes, &w.app.id, &code, 8, |i| {
             format!("203.0.113.{i}")
         })
