@@ -14,8 +14,8 @@ answers() { root -e 'SELECT 1' >/dev/null 2>&1; }
 
 if ! command -v mariadb >/dev/null 2>&1 || ! command -v mariadbd >/dev/null 2>&1; then
   echo "==> Installing MariaDB from Debian's packages" >&2
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mariadb-server mariadb-client >/dev/null
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq mariadb-server mariadb-client >/dev/null
 fi
 if ! answers; then
   echo "==> Starting MariaDB" >&2

@@ -18,8 +18,8 @@ sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "==> Installing PostgreSQL from Debian's packages" >&2
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq postgresql >/dev/null
 fi
 version=$(ls /etc/postgresql | sort -V | tail -n 1)
 $sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 2>/dev/null || true

@@ -23,8 +23,9 @@ apt_install() {
   say "Installing Debian packages: ${missing[*]}"
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  if [ "$apt_updated" = no ]; then $sudo apt-get update -qq; apt_updated=yes; fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Another apt (an unattended upgrade) holds its lock for a while: wait for it, do not fail.
+  if [ "$apt_updated" = no ]; then $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=yes; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 }
 
 # --- Rust pieces -------------------------------------------------------------------------------
@@ -45,10 +46,8 @@ for component in rustfmt clippy; do
 done
 # --- What the tests need besides Rust ------------------------------------------------------------
 # Downloads and unpacking, not compiling: on a fresh machine they run while cargo compiles
-# wasm-bindgen-cli below (minutes saved), and their output is shown once they are done.
+# wasm-bindgen-cli (minutes saved).
 test_tools() {
-  [ -x /usr/bin/chromium ] || apt_install chromium
-  have npm || apt_install nodejs npm
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "Installing the browser-test packages"
     (cd end2end && npm ci --no-fund --no-audit --loglevel=error)
@@ -61,8 +60,6 @@ test_tools() {
     say "Installing openpyxl (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check 'openpyxl>=3.1,<4'
   fi
-  # The scale-out run (scripts/scale-out.sh): three processes behind Debian's nginx.
-  have nginx || apt_install nginx
   # The REST fuzz run (scripts/schemathesis.sh).
   if ! command -v schemathesis >/dev/null 2>&1; then
     say "Installing schemathesis (PyPI)"
@@ -137,38 +134,45 @@ PY
     rm -rf "$download"
   fi
 }
-tools_pid=""
-if [ "$mode" = test ]; then
-  tools_log=$(mktemp)
-  test_tools >"$tools_log" 2>&1 &
-  tools_pid=$!
-fi
-
-# scripts/build.sh compresses the site's files once (brotli and gzip), for the server to send.
-have brotli || apt_install brotli
-
-# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock. It compiles for about
+# 3 minutes: in the background, while the packages below download.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+bindgen_pid=""
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$bindgen_version"; then
-  say "Installing wasm-bindgen-cli $bindgen_version (about 3 minutes)"
-  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+  say "Installing wasm-bindgen-cli $bindgen_version (about 3 minutes, beside the downloads)"
+  bindgen_log=$(mktemp)
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force >"$bindgen_log" 2>&1 &
+  bindgen_pid=$!
 fi
 # No cargo-leptos: scripts/build.sh does its build with cargo and wasm-bindgen (a fresh machine
 # saves its 16-minute install). Whoever has cargo-leptos 0.3.10 can still `cargo leptos watch`.
 
-if [ -n "$tools_pid" ]; then
-  if ! wait "$tools_pid"; then
-    cat "$tools_log" >&2
-    echo "setup.sh: installing what the tests need failed (above)" >&2
+# Every Debian package in one apt-get, before anything else may call apt: apt holds a lock, and
+# a second apt-get at once fails. scripts/build.sh compresses the site's files with brotli.
+debian=(brotli)
+if [ "$mode" != run ]; then
+  have npm || debian+=(nodejs npm)
+  # The scale-out run (scripts/scale-out.sh) and bench-scale-out: processes behind Debian's nginx.
+  have nginx || [ -x /usr/sbin/nginx ] || debian+=(nginx)
+fi
+[ "$mode" = test ] && { [ -x /usr/bin/chromium ] || debian+=(chromium); }
+[ "$mode" = size ] && debian+=(wrk)
+apt_install "${debian[@]}"
+
+# PostgreSQL and MariaDB (their scripts install Debian's servers when none answers, after the
+# apt-get above), then the Node and Python packages and the real data.
+if [ "$mode" = test ]; then test_tools; fi
+
+if [ -n "$bindgen_pid" ]; then
+  if ! wait "$bindgen_pid"; then
+    tail -n 40 "$bindgen_log" >&2
+    echo "setup.sh: installing wasm-bindgen-cli $bindgen_version failed (above)" >&2
     exit 1
   fi
-  cat "$tools_log"
-  rm -f "$tools_log"
+  rm -f "$bindgen_log"
 fi
 
 if [ "$mode" = size ]; then
-  apt_install brotli wrk nginx
-  have npm || apt_install nodejs npm
   if [ ! -x scripts/release-tools/node_modules/.bin/wasm-opt ]; then
     say "Installing binaryen (wasm-opt) from npm"
     (cd scripts/release-tools && npm ci --silent --no-audit --no-fund)

@@ -34,10 +34,6 @@ pub const USAGE_RECHARGE_DAYS: i64 = 28;
 pub const CAPACITY_UNIT_MS: i64 = 6 * MINUTE_MS;
 pub const CAPACITY_UNIT_MINUTES: u32 = 6;
 
-/// Where a page that goes away sends its app id (with `sendBeacon`), so that its connection ends
-/// at once.
-pub const END_CONNECTION_PATH: &str = "/api/licence_end";
-
 /// How the chosen licence is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -590,7 +586,9 @@ pub fn excluded(assigned_at: &[i64], total: u32) -> Vec<bool> {
     out
 }
 
+mod connections;
 mod ledger;
+pub use connections::*;
 pub use ledger::csv_cell;
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ mod http_site;
 mod idps;
 mod idps_published;
 mod licences;
+mod licences_activity;
 mod modelling;
 mod password_resets;
 mod reload_tasks;

@@ -17,6 +17,14 @@ pub async fn drop_expired_seats(conn: &mut AnyConnection, now: i64) -> sqlx::Res
 
 /// Takes, for the rest of the transaction, the lock of one client address of a tenant: its
 /// seats and starts are counted and added to under it. Visitors from other addresses do not wait.
+///
+/// The same statement lets the transaction's commit return before its WAL reaches the disk
+/// (`synchronous_commit` off, for this transaction alone): a visit then waits for no disk flush
+/// (3.4 ms each on the test machine, and visits queue behind each other's). A seat is a visitor's
+/// 15-minute place, not a record anyone keeps: if PostgreSQL itself crashes, the seats admitted
+/// in its last moments (at most three `wal_writer_delay`s, 0.6 s by default) are forgotten, and
+/// those visitors are asked to open the link again. Nothing is ever half written, and the limits
+/// hold as before for every seat the database has.
 pub async fn lock_address(
     conn: &mut AnyConnection,
     tenant_id: &str,
@@ -24,7 +32,8 @@ pub async fn lock_address(
 ) -> sqlx::Result<()> {
     let key = crate::anonymous::rules::address_lock_key(tenant_id, address);
     sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked",
+        "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1), \
+             set_config('synchronous_commit', 'off', true)) AS locked",
     )
     .bind(key)
     .fetch_one(conn)

@@ -21,6 +21,13 @@ pub async fn connect(
     };
     let now = state.now();
     let client = principal.client_key();
+    // A view or a selection on a connection already open and seen within the minute changes
+    // nothing: the row says so, with no transaction and no lock of the tenant.
+    if let Some(open) = store::open_connection(conn, &client, &app.id).await? {
+        if rules::quiet(&as_open(&open), activity, now) {
+            return Ok(());
+        }
+    }
     let mut tx = conn.begin().await?;
     lock_row(&mut tx, Parent::Tenant, &principal.tenant_id).await?;
     end_idle(&mut tx, &principal.tenant_id, scheme, now).await?;
@@ -77,6 +84,15 @@ pub async fn connect(
             tx.commit().await?;
             Err(denial)
         }
+    }
+}
+
+fn as_open(row: &ConnectionRow) -> rules::OpenConnection {
+    rules::OpenConnection {
+        kind: LicenceKind::parse(&row.kind),
+        opened_at: row.opened_at,
+        started_at: row.started_at,
+        last_seen_at: row.last_seen_at,
     }
 }
 
@@ -352,6 +368,19 @@ pub(super) async fn apply(
                     store::set_hold_end(conn, &hold.id, None, None).await?;
                 }
             }
+        }
+        (LicenceKind::UsageCal, Step::Held) => {
+            // The person's Usage CAL for this app, started within the hour, covers the new
+            // connection until its hour ends, not for an hour from now.
+            return Ok(store::last_started(
+                conn,
+                tenant,
+                LicenceKind::UsageCal.as_str(),
+                user,
+                &app.id,
+                now - rules::USAGE_CAL_MS,
+            )
+            .await?);
         }
         (LicenceKind::UsageCal, Step::Start) => {
             store::append(
