@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds what `cargo leptos build` builds, with cargo and the wasm-bindgen CLI alone, so that a
-# fresh machine needs no 16-minute cargo-leptos install before its first build:
+# Builds what `cargo leptos build` builds, with cargo alone (wasm-bindgen's library is built into
+# wasm-split), so that a fresh machine installs neither cargo-leptos (16 minutes) nor the
+# wasm-bindgen CLI (3) before its first build:
 #   1. the portal's WASM bundle (crate `frontend`, target wasm32) into target/front, as
 #      cargo-leptos does (visitor and embed pages run none: assets/visitor.js);
 #   2. split at its lazy routes (app/src/shell/chunks.rs; what `cargo leptos build --split`
@@ -92,8 +93,7 @@ rm -rf "$pkg" "$site/hash.txt"
 mkdir -p "$pkg"
 wasm=target/front/wasm32-unknown-unknown/$wasm_dir/frontend.wasm
 target/tools/release/wasm-split "$wasm" "$pkg" "$name" >/dev/null
-wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
-  --out-name "$name" --out-dir "$pkg" "${wasm%.wasm}_split.wasm"
+target/tools/release/wasm-split bindgen "${wasm%.wasm}_split.wasm" "$pkg" "$name"
 # Leptos' hydration script asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set at compile time).
 mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
 if [ "$release" = yes ]; then

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Sightline needs, and nothing twice: quick when everything is present.
-#   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, wasm-bindgen-cli,
-#                           brotli)
+#   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, brotli, the crates)
 #   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL,
 #                           nginx (the scale-out run)
 #   scripts/setup.sh size   the above for run, plus binaryen's wasm-opt (npm), brotli and wrk for release
@@ -45,8 +44,7 @@ for component in rustfmt clippy; do
   fi
 done
 # --- What the tests need besides Rust ------------------------------------------------------------
-# Downloads and unpacking, not compiling: on a fresh machine they run while cargo compiles
-# wasm-bindgen-cli (minutes saved).
+# Downloads and unpacking: on a fresh machine they run while cargo downloads the crates.
 test_tools() {
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "Installing the browser-test packages"
@@ -134,18 +132,13 @@ PY
     rm -rf "$download"
   fi
 }
-# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock. It compiles for about
-# 3 minutes: in the background, while the packages below download.
-bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-bindgen_pid=""
-if ! wasm-bindgen --version 2>/dev/null | grep -qF "$bindgen_version"; then
-  say "Installing wasm-bindgen-cli $bindgen_version (about 3 minutes, beside the downloads)"
-  bindgen_log=$(mktemp)
-  cargo install wasm-bindgen-cli --version "$bindgen_version" --force >"$bindgen_log" 2>&1 &
-  bindgen_pid=$!
-fi
-# No cargo-leptos: scripts/build.sh does its build with cargo and wasm-bindgen (a fresh machine
-# saves its 16-minute install). Whoever has cargo-leptos 0.3.10 can still `cargo leptos watch`.
+# wasm-bindgen is no CLI to install: scripts/build.sh runs wasm-bindgen's library, built into
+# wasm-split at the version Cargo.lock pins. No cargo-leptos either (a fresh machine saves its
+# 16-minute install); whoever has cargo-leptos 0.3.10 and the wasm-bindgen CLI can still
+# `cargo leptos watch`. The crates download beside everything below, for the build.
+fetch_log=$(mktemp)
+cargo fetch --locked --target "$(rustc -vV | sed -n "s/^host: //p")" --target wasm32-unknown-unknown >"$fetch_log" 2>&1 &
+fetch_pid=$!
 
 # Every Debian package in one apt-get, before anything else may call apt: apt holds a lock, and
 # a second apt-get at once fails. scripts/build.sh compresses the site's files with brotli.
@@ -163,14 +156,12 @@ apt_install "${debian[@]}"
 # apt-get above), then the Node and Python packages and the real data.
 if [ "$mode" = test ]; then test_tools; fi
 
-if [ -n "$bindgen_pid" ]; then
-  if ! wait "$bindgen_pid"; then
-    tail -n 40 "$bindgen_log" >&2
-    echo "setup.sh: installing wasm-bindgen-cli $bindgen_version failed (above)" >&2
-    exit 1
-  fi
-  rm -f "$bindgen_log"
+if ! wait "$fetch_pid"; then
+  cat "$fetch_log" >&2
+  echo "setup.sh: downloading the crates Cargo.lock names failed (above)" >&2
+  exit 1
 fi
+rm -f "$fetch_log"
 
 if [ "$mode" = size ]; then
   if [ ! -x scripts/release-tools/node_modules/.bin/wasm-opt ]; then

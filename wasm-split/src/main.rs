@@ -2,20 +2,26 @@
 //! beside the input (for wasm-bindgen), the lazily loaded chunks and their loader into the pkg
 //! directory, and `__wasm_split_manifest.json`, which Leptos' hydration scripts read.
 //!
+//! `wasm-split bindgen <module.wasm> <pkg dir> <output name>`: wasm-bindgen's glue and module
+//! (`bindgen.rs`).
+//!
 //! `wasm-split names <pkg dir> <output name> <site dir>`, once wasm-bindgen has run: names the
 //! built files by their contents (`names.rs`).
 
+mod bindgen;
 mod names;
 
 use std::path::{Path, PathBuf};
 
-const USAGE: &str = "usage: wasm-split <frontend.wasm> <pkg dir> <output name>\n       wasm-split names <pkg dir> <output name> <site dir>";
+const USAGE: &str = "usage: wasm-split <frontend.wasm> <pkg dir> <output name>\n       wasm-split bindgen <module.wasm> <pkg dir> <output name>\n       wasm-split names <pkg dir> <output name> <site dir>";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [command, pkg, name, site] = args.as_slice() {
-        if command == "names" {
-            return names::run(Path::new(pkg), name, Path::new(site));
+    if let [command, first, second, third] = args.as_slice() {
+        match command.as_str() {
+            "names" => return names::run(Path::new(first), second, Path::new(third)),
+            "bindgen" => return bindgen::run(Path::new(first), Path::new(second), third),
+            _ => {}
         }
     }
     let [input, pkg, name] = args.as_slice() else {
