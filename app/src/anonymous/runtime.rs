@@ -150,6 +150,9 @@ pub(super) struct Live {
     pub(super) usage: HashMap<(String, i64), HourCounts>,
     /// app -> (when read, frame-ancestors directive).
     pub(super) frame_ancestors: HashMap<String, (i64, String)>,
+    /// tenant -> the place after the one this process last gave a seat (PostgreSQL): the next
+    /// claim looks there first, so places are taken round the ring and a claim reads few.
+    pub(super) next_places: HashMap<String, i64>,
 }
 
 /// New sessions per client address in the current minute. Each minute starts a new map and the

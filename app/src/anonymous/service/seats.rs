@@ -47,9 +47,14 @@ pub(super) async fn admit_session(
                 started_at: now,
                 expires_at: seat.expires_at,
             };
-            if !store::take_seat(&mut tx, seat, max).await? {
+            let from = state.anonymous.lock().next_places.get(tenant_id).copied();
+            match store::take_seat(&mut tx, seat, max, from.unwrap_or(0)).await? {
+                Some(place) => {
+                    let mut live = state.anonymous.lock();
+                    live.next_places.insert(tenant_id.to_string(), place + 1);
+                }
                 // No place free: the capacity refuses.
-                admitted = Err(rules::every_seat_taken());
+                None => admitted = Err(rules::every_seat_taken()),
             }
         }
         if admitted.is_ok() {

@@ -90,40 +90,34 @@ pub struct NewSeat<'a> {
 }
 
 /// Gives the session one of the tenant's free places below `capacity` and writes its seat, in
-/// one statement; false when every place is held (or places above a lowered capacity are still
+/// one statement; `None` when every place is held (or places above a lowered capacity are still
 /// held). Visitors claiming at once skip each other's rows instead of waiting for them.
+///
+/// Places are looked for in their order from `from` (the place after this process's last), then
+/// from the first; only when none is free are more made. So places are taken round a ring, a
+/// claim reads the few places after the last one taken, and there are about as many places as
+/// the most seats ever held at once. A claim changes no indexed column (the table's only index
+/// is its key), so PostgreSQL rewrites the row in place, leaving nothing for later claims to
+/// step over.
 pub async fn take_seat(
     conn: &mut AnyConnection,
     seat: NewSeat<'_>,
     capacity: i64,
-) -> sqlx::Result<bool> {
-    let now = seat.started_at;
-    // Places made by a visitor whose transaction ended after this statement began are only seen
-    // by the next: every place made is claimed once more before the answer is "full".
-    let mut all_made = false;
+    from: i64,
+) -> sqlx::Result<Option<i64>> {
+    let mut from = if (0..capacity).contains(&from) {
+        from
+    } else {
+        0
+    };
+    // How many places there were when every place was last looked at. Places made, or given
+    // back, by a visitor whose transaction ended after a claim began are only seen by the next
+    // statement: whenever the count differs, every place is looked at once more, before more are
+    // made or the answer is "full".
+    let mut looked_at = None;
     for _ in 0..8 {
-        let taken: Option<i64> = sqlx::query_scalar(
-            "WITH claimed AS (UPDATE anonymous_seat_places SET session_id = $1, expires_at = $6 \
-                 WHERE (tenant_id, place) = (SELECT tenant_id, place FROM anonymous_seat_places \
-                     WHERE tenant_id = $2 AND place < $7 AND expires_at <= $5 \
-                     LIMIT 1 FOR UPDATE SKIP LOCKED) \
-                 AND NOT EXISTS (SELECT 1 FROM anonymous_seat_places \
-                     WHERE tenant_id = $2 AND place >= $7 AND expires_at > $5) \
-                 RETURNING place) \
-             INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at, seen_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $5 FROM claimed RETURNING started_at",
-        )
-        .bind(seat.session_id)
-        .bind(seat.tenant_id)
-        .bind(seat.link_id)
-        .bind(seat.address)
-        .bind(now)
-        .bind(seat.expires_at)
-        .bind(capacity)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if taken.is_some() {
-            return Ok(true);
+        if let Some(place) = claim(&mut *conn, seat, capacity, from).await? {
+            return Ok(Some(place));
         }
         let made: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(place) + 1, 0) FROM anonymous_seat_places WHERE tenant_id = $1",
@@ -131,12 +125,12 @@ pub async fn take_seat(
         .bind(seat.tenant_id)
         .fetch_one(&mut *conn)
         .await?;
-        if made >= capacity {
-            if all_made {
-                return Ok(false);
-            }
-            all_made = true;
+        if looked_at != Some(made) {
+            (from, looked_at) = (0, Some(made));
             continue;
+        }
+        if made >= capacity {
+            return Ok(None);
         }
         sqlx::query(
             "INSERT INTO anonymous_seat_places (tenant_id, place, session_id, expires_at) \
@@ -148,22 +142,59 @@ pub async fn take_seat(
         .bind(capacity.min(made + PLACES_MADE_AT_ONCE) - 1)
         .execute(&mut *conn)
         .await?;
+        from = made;
     }
-    Ok(false)
+    Ok(None)
+}
+
+/// The first free place from `from` up, claimed for the seat with the seat's row written.
+async fn claim(
+    conn: &mut AnyConnection,
+    seat: NewSeat<'_>,
+    capacity: i64,
+    from: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "WITH claimed AS (UPDATE anonymous_seat_places SET session_id = $1, expires_at = $6 \
+             WHERE (tenant_id, place) = (SELECT tenant_id, place FROM anonymous_seat_places \
+                 WHERE tenant_id = $2 AND place >= $8 AND place < $7 AND expires_at <= $5 \
+                 ORDER BY place LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             AND NOT EXISTS (SELECT 1 FROM anonymous_seat_places \
+                 WHERE tenant_id = $2 AND place >= $7 AND expires_at > $5) \
+             RETURNING place) \
+         INSERT INTO anonymous_seats (session_id, tenant_id, link_id, address, started_at, expires_at, seen_at, place) \
+         SELECT $1, $2, $3, $4, $5, $6, $5, place FROM claimed RETURNING place",
+    )
+    .bind(seat.session_id)
+    .bind(seat.tenant_id)
+    .bind(seat.link_id)
+    .bind(seat.address)
+    .bind(seat.started_at)
+    .bind(seat.expires_at)
+    .bind(capacity)
+    .bind(from)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The seat's session ended now: its place is free (the seat's row stays for the rate, a
 /// minute).
 pub async fn end_seat(conn: &mut AnyConnection, session_id: &str, now: i64) -> sqlx::Result<()> {
-    for table in ["anonymous_seats", "anonymous_seat_places"] {
-        sqlx::query(&format!(
-            "UPDATE {table} SET expires_at = $2 WHERE session_id = $1 AND expires_at > $2"
-        ))
-        .bind(session_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
+    sqlx::query(
+        "UPDATE anonymous_seat_places SET expires_at = $2 WHERE expires_at > $2 AND session_id = $1 \
+         AND (tenant_id, place) = (SELECT tenant_id, place FROM anonymous_seats WHERE session_id = $1)",
+    )
+    .bind(session_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE anonymous_seats SET expires_at = $2 WHERE session_id = $1 AND expires_at > $2",
+    )
+    .bind(session_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -196,8 +227,9 @@ pub async fn holds_seat(
 
 pub async fn end_link_seats(conn: &mut AnyConnection, link_id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE anonymous_seat_places SET expires_at = $2 WHERE expires_at > $2 AND session_id IN \
-         (SELECT session_id FROM anonymous_seats WHERE link_id = $1 AND expires_at > $2)",
+        "UPDATE anonymous_seat_places p SET expires_at = $2 FROM anonymous_seats s \
+         WHERE s.link_id = $1 AND s.expires_at > $2 AND p.tenant_id = s.tenant_id \
+         AND p.place = s.place AND p.session_id = s.session_id AND p.expires_at > $2",
     )
     .bind(link_id)
     .bind(now)

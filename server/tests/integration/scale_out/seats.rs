@@ -154,3 +154,39 @@ fn a_lowered_capacity_is_never_exceeded() {
         assert_eq!(five.len(), 5, "the new capacity, exactly");
     });
 }
+
+#[test]
+fn a_steady_stream_of_visitors_takes_places_round_a_ring_and_makes_no_more_than_it_holds() {
+    crate::common::run(async {
+        let (t, w, code, processes) =
+            three_processes(TestDb::new(Backend::Postgres).await, None).await;
+        // The first visitor makes the first places (visitors arriving together at the very
+        // first may each make a batch: never past the capacity); then thirty waves of ten, each
+        // leaving before the next arrives: never more than ten seats at once, 301 in all.
+        let first = visit(
+            processes[0].clone(),
+            w.app.id.clone(),
+            code.clone(),
+            "192.0.2.1".into(),
+        );
+        anonymous::end_session(&processes[0], &first.await.unwrap().token).await;
+        for wave in 0..30 {
+            let (admitted, refused) = crowd(&processes, &w.app.id, &code, 10, |i| {
+                format!("203.0.{wave}.{i}")
+            })
+            .await;
+            assert_eq!(admitted.len(), 10, "wave {wave}: {refused:?}");
+            for (i, session) in admitted.iter().enumerate() {
+                anonymous::end_session(&processes[i % 3], &session.token).await;
+            }
+        }
+        let live = anonymous::live_sessions(&t.state, &w.app.tenant_id);
+        assert_eq!(live.await.unwrap(), 0);
+        let places = t.count("SELECT COUNT(*) FROM anonymous_seat_places").await;
+        assert_eq!(places, 64, "one batch of places, taken again and again");
+        let given_back = t
+            .count("SELECT COUNT(*) FROM anonymous_seats WHERE place IS NOT NULL")
+            .await;
+        assert_eq!(given_back, 301, "every seat knew its place");
+    });
+}
