@@ -91,6 +91,8 @@ PY
   echo "figure anonymous_link_rps processes=$n $link_rps, p99 $(awk '$1 == "99%" { print $2 }' "$work/link-$n.txt"), non-2xx $(awk '/Non-2xx/ { print $NF }' "$work/link-$n.txt" | grep . || echo 0), socket errors: $(grep 'Socket errors' "$work/link-$n.txt" | sed 's/.*errors: //' || echo none)"
   awk -v t=$((after - before)) -v r="$link_requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "figure anonymous_link_cpu_ms_per_request processes=%d %.2f (the Sightline processes only)\n", '"$n"', t * 1000 / hz / r }'
   echo "$link_rps" >"$work/link-rps-$n"
+  # What the answers other than 200 said (bench/visitors.lua writes each), counted.
+  grep -h '^status' "$work/sheet-$n.txt" "$work/link-$n.txt" | sort | uniq -c | sort -rn | head -5 || true
   stop_all
 }
 

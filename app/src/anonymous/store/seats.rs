@@ -78,6 +78,11 @@ pub async fn seat_counts(
 /// How many places a tenant's visitors add at once when every place is taken.
 const PLACES_MADE_AT_ONCE: i64 = 64;
 
+/// How many of the first places are looked at, when the end of the ring is reached, before
+/// more are made: the ring's oldest seats, freed first (every seat lasts as long). At the
+/// capacity every place is looked at: "full" is exact.
+const RING_LOOK: i64 = 2 * PLACES_MADE_AT_ONCE;
+
 /// A new seat: whose session, from which link and address, until when.
 #[derive(Debug, Clone, Copy)]
 pub struct NewSeat<'a> {
@@ -93,10 +98,11 @@ pub struct NewSeat<'a> {
 /// one statement; `None` when every place is held (or places above a lowered capacity are still
 /// held). Visitors claiming at once skip each other's rows instead of waiting for them.
 ///
-/// Places are looked for in their order from `from` (the place after this process's last), then
-/// from the first; only when none is free are more made. So places are taken round a ring, a
-/// claim reads the few places after the last one taken, and there are about as many places as
-/// the most seats ever held at once. A claim changes no indexed column (the table's only index
+/// Places are looked for in their order from `from` (the place after this process's last) to
+/// the end, then among the first (`RING_LOOK`; all of them at the capacity); only when none is
+/// free are more made. So places are taken round a ring, a claim reads the few places after the
+/// last one taken whatever the number of seats, and there are about as many places as the most
+/// seats held at once. A claim changes no indexed column (the table's only index
 /// is its key), so PostgreSQL rewrites the row in place, leaving nothing for later claims to
 /// step over.
 pub async fn take_seat(
@@ -110,13 +116,14 @@ pub async fn take_seat(
     } else {
         0
     };
-    // How many places there were when every place was last looked at. Places made, or given
-    // back, by a visitor whose transaction ended after a claim began are only seen by the next
-    // statement: whenever the count differs, every place is looked at once more, before more are
-    // made or the answer is "full".
+    let mut to = capacity;
+    // How many places there were when the first places were last looked at. Places made, or
+    // given back, by a visitor whose transaction ended after a claim began are only seen by the
+    // next statement: whenever the count differs, the first places (every place, at the
+    // capacity) are looked at once more, before more are made or the answer is "full".
     let mut looked_at = None;
     for _ in 0..8 {
-        if let Some(place) = claim(&mut *conn, seat, capacity, from).await? {
+        if let Some(place) = claim(&mut *conn, seat, capacity, from, to).await? {
             return Ok(Some(place));
         }
         let made: i64 = sqlx::query_scalar(
@@ -126,7 +133,8 @@ pub async fn take_seat(
         .fetch_one(&mut *conn)
         .await?;
         if looked_at != Some(made) {
-            (from, looked_at) = (0, Some(made));
+            let last = if made < capacity { RING_LOOK } else { capacity };
+            (from, to, looked_at) = (0, last.min(capacity), Some(made));
             continue;
         }
         if made >= capacity {
@@ -142,22 +150,24 @@ pub async fn take_seat(
         .bind(capacity.min(made + PLACES_MADE_AT_ONCE) - 1)
         .execute(&mut *conn)
         .await?;
-        from = made;
+        (from, to) = (made, capacity);
     }
     Ok(None)
 }
 
-/// The first free place from `from` up, claimed for the seat with the seat's row written.
+/// The first free place from `from` up to `to` (below the capacity), claimed for the seat, with
+/// the seat's row written.
 async fn claim(
     conn: &mut AnyConnection,
     seat: NewSeat<'_>,
     capacity: i64,
     from: i64,
+    to: i64,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "WITH claimed AS (UPDATE anonymous_seat_places SET session_id = $1, expires_at = $6 \
              WHERE (tenant_id, place) = (SELECT tenant_id, place FROM anonymous_seat_places \
-                 WHERE tenant_id = $2 AND place >= $8 AND place < $7 AND expires_at <= $5 \
+                 WHERE tenant_id = $2 AND place >= $8 AND place < $9 AND expires_at <= $5 \
                  ORDER BY place LIMIT 1 FOR UPDATE SKIP LOCKED) \
              AND NOT EXISTS (SELECT 1 FROM anonymous_seat_places \
                  WHERE tenant_id = $2 AND place >= $7 AND expires_at > $5) \
@@ -173,6 +183,7 @@ async fn claim(
     .bind(seat.expires_at)
     .bind(capacity)
     .bind(from)
+    .bind(to.min(capacity))
     .fetch_optional(conn)
     .await
 }
