@@ -48,15 +48,9 @@ build:
 build-tests:
 	scripts/build.sh --tests
 
-## The engine's tests (the differential test against DuckDB: a minute and more) run beside the
-## app's and the server's, which wait on databases much of the time; the engine's output follows.
+## The rules', the engine's, the services' and HTTP tests, in two cargos at once (see the script).
 unit-tests:
-	@mkdir -p target; \
-	cargo test -p engine >target/engine-tests.log 2>&1 & engine=$$!; \
-	SIGHTLINE_TEST_POSTGRES=$$(scripts/postgres.sh) SIGHTLINE_TEST_MARIADB=$$(scripts/mariadb.sh) \
-	  cargo test -p app -p server; others=$$?; \
-	wait $$engine; engine_ok=$$?; cat target/engine-tests.log; \
-	[ $$others -eq 0 ] && [ $$engine_ok -eq 0 ]
+	scripts/unit-tests.sh
 
 ## schemathesis against the OpenAPI document of a fresh demo server, at most 150 seconds: no 5xx,
 ## no response the document does not describe.
