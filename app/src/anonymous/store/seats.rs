@@ -25,6 +25,11 @@ pub async fn drop_expired_seats(conn: &mut AnyConnection, now: i64) -> sqlx::Res
 /// in its last moments (at most three `wal_writer_delay`s, 0.6 s by default) are forgotten, and
 /// those visitors are asked to open the link again. Nothing is ever half written, and the limits
 /// hold as before for every seat the database has.
+///
+/// And the transaction's statements are planned for their values each time: a claim from the
+/// ring's position reads a few places by the key, but one from the first place when every place
+/// is taken reads them all, and a plan kept from such costly first runs (PostgreSQL's generic
+/// plan) read them all for every claim after.
 pub async fn lock_address(
     conn: &mut AnyConnection,
     tenant_id: &str,
@@ -33,7 +38,8 @@ pub async fn lock_address(
     let key = crate::anonymous::rules::address_lock_key(tenant_id, address);
     sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1), \
-             set_config('synchronous_commit', 'off', true)) AS locked",
+             set_config('synchronous_commit', 'off', true), \
+             set_config('plan_cache_mode', 'force_custom_plan', true)) AS locked",
     )
     .bind(key)
     .fetch_one(conn)
