@@ -373,7 +373,10 @@ pub async fn read(
     limits: Limits,
     send: tokio::sync::mpsc::Sender<Message>,
 ) {
-    let seconds = limits.time.as_secs();
+    // The timeout stops a query that is still running; the deadline, checked before every batch
+    // is handed on, stops one whose rows came late while this task could not run (a busy
+    // machine), which a timeout polled only then would let through.
+    let deadline = std::time::Instant::now() + limits.time;
     let outcome = tokio::time::timeout(limits.time, async {
         guard(&mut db, limits.time)
             .await
@@ -394,7 +397,7 @@ pub async fn read(
                     width,
                     |row, at, batch| pg_cell(row, at, zoned[at], batch),
                     &send,
-                    limits,
+                    (limits, deadline),
                 )
                 .await
             }
@@ -407,7 +410,7 @@ pub async fn read(
                     width,
                     mysql_cell,
                     &send,
-                    limits,
+                    (limits, deadline),
                 )
                 .await
             }
@@ -417,7 +420,7 @@ pub async fn read(
                     width,
                     sqlite_cell,
                     &send,
-                    limits,
+                    (limits, deadline),
                 )
                 .await
             }
@@ -427,18 +430,23 @@ pub async fn read(
     let failure = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(message)) => message,
-        Err(_) => format!("The query ran longer than {seconds} s, the limit (source_query_seconds): make it read less, or ask the operator to raise the limit."),
+        Err(_) => too_long(limits),
     };
     let _ = send.send(Message::Failed(failure)).await;
 }
 
-/// Sends a stream's rows on in batches; a message when they pass the row limit or fail.
+fn too_long(limits: Limits) -> String {
+    format!("The query ran longer than {} s, the limit (source_query_seconds): make it read less, or ask the operator to raise the limit.", limits.time.as_secs())
+}
+
+/// Sends a stream's rows on in batches; a message when they pass the row limit or the deadline,
+/// or fail.
 async fn pump<R, S>(
     mut rows: S,
     width: usize,
     cell: impl Fn(&R, usize, &mut Batch),
     send: &tokio::sync::mpsc::Sender<Message>,
-    limits: Limits,
+    (limits, deadline): (Limits, std::time::Instant),
 ) -> Result<(), String>
 where
     S: Stream<Item = Result<R, sqlx::Error>> + Unpin,
@@ -459,11 +467,17 @@ where
             cell(&row, at, &mut batch);
         }
         if batch.rows() >= BATCH_ROWS || batch.text_bytes() >= BATCH_BYTES {
+            if std::time::Instant::now() > deadline {
+                return Err(too_long(limits));
+            }
             let full = std::mem::replace(&mut batch, Batch::new(width));
             if send.send(Message::Rows(full)).await.is_err() {
                 return Ok(());
             }
         }
+    }
+    if std::time::Instant::now() > deadline {
+        return Err(too_long(limits));
     }
     if batch.rows() > 0 {
         let _ = send.send(Message::Rows(batch)).await;
