@@ -96,6 +96,25 @@ fn as_open(row: &ConnectionRow) -> rules::OpenConnection {
     }
 }
 
+/// When the person's Usage CAL for this app started, if within the hour: a Usage CAL is one
+/// person's for one app.
+async fn running_usage_cal(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    app: &AppRow,
+    now: i64,
+) -> Result<Option<i64>, AppError> {
+    Ok(store::last_started(
+        conn,
+        &principal.tenant_id,
+        LicenceKind::UsageCal.as_str(),
+        &principal.user_id,
+        &app.id,
+        now - rules::USAGE_CAL_MS,
+    )
+    .await?)
+}
+
 /// The decision for a new connection, from the tenant's state as it is in this transaction.
 pub(super) async fn decide(
     conn: &mut AnyConnection,
@@ -165,16 +184,7 @@ pub(super) async fn decide(
             )
             .await?;
             let usage_times: Vec<i64> = usage.iter().map(|u| u.0).collect();
-            // A Usage CAL is one person's for one app.
-            let mine = store::last_started(
-                conn,
-                tenant,
-                LicenceKind::UsageCal.as_str(),
-                user,
-                &app.id,
-                now - rules::USAGE_CAL_MS,
-            )
-            .await?;
+            let mine = running_usage_cal(conn, principal, app, now).await?;
             let cals = rules::Cals {
                 named: pool(settings.named_cals, &named, now),
                 document: document_pool.map(|size| pool(size, &documents, now)),
@@ -372,15 +382,7 @@ pub(super) async fn apply(
         (LicenceKind::UsageCal, Step::Held) => {
             // The person's Usage CAL for this app, started within the hour, covers the new
             // connection until its hour ends, not for an hour from now.
-            return Ok(store::last_started(
-                conn,
-                tenant,
-                LicenceKind::UsageCal.as_str(),
-                user,
-                &app.id,
-                now - rules::USAGE_CAL_MS,
-            )
-            .await?);
+            return running_usage_cal(conn, principal, app, now).await;
         }
         (LicenceKind::UsageCal, Step::Start) => {
             store::append(
