@@ -8,6 +8,8 @@
 #  - time until the chart is visible in headless Chromium, with the WASM held back.
 # `make bench-anonymous` runs it on a release build.
 set -euo pipefail
+# The server is stopped with SIGTERM when done: nothing to drain for.
+export SIGHTLINE_SHUTDOWN_DRAIN_SECONDS=0
 cd "$(dirname "$0")/.."
 scripts/setup.sh size >/dev/null
 scripts/build.sh --release 2>&1 | tail -1

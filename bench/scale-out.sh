@@ -34,6 +34,8 @@ export SIGHTLINE_DATABASE_URL=$database_url SIGHTLINE_DATA_DIR=$work/data
 # another address, as a public page's visitors come (from one address, every visit would wait
 # on that address's lock, which measures the benchmark rather than the server).
 export SIGHTLINE_PUBLIC_URL=http://127.0.0.1:$front SIGHTLINE_TRUSTED_PROXIES=2 SIGHTLINE_LOG=warn
+# Each round's processes are stopped with SIGTERM: nothing to drain for.
+export SIGHTLINE_SHUTDOWN_DRAIN_SECONDS=0
 export SIGHTLINE_ANONYMOUS_SESSIONS_PER_ADDRESS_PER_MINUTE=100000000 SIGHTLINE_ANONYMOUS_SESSIONS_PER_ADDRESS=100000000
 mkdir -p "$work/data"
 SIGHTLINE_LOG="warn,server::demo=info" "$binary" demo >"$work/demo.log" 2>&1
@@ -56,11 +58,12 @@ run() {
   python3 - "$work/nginx-$n" "$front" "$upstreams" <<'PY'
 import sys
 prefix, listen, upstreams = sys.argv[1], sys.argv[2], sys.argv[3]
-text = open("deploy/nginx.conf").read()
+text = open("scripts/nginx-local.conf").read()
 text = text.replace("@PREFIX@", prefix).replace("@LISTEN@", "127.0.0.1:" + listen).replace("@UPSTREAMS@", upstreams.rstrip("\n"))
 text = text.replace("access_log " + prefix + "/access.log;", "access_log off;")
 open(prefix + "/nginx.conf", "w").write(text)
 PY
+  cp deploy/sightline-locations.conf "$work/nginx-$n/"
   nginx -p "$work/nginx-$n" -c "$work/nginx-$n/nginx.conf" &
   nginx_pid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$front/readyz" >/dev/null && break; sleep 0.5; done

@@ -32,6 +32,8 @@ export default defineConfig({
       SIGHTLINE_DATA_DIR: dataDir,
       SIGHTLINE_LISTEN: `127.0.0.1:${port}`,
       SIGHTLINE_LOG: 'warn',
+      // Stopped with SIGTERM when the run ends: nothing to drain for.
+      SIGHTLINE_SHUTDOWN_DRAIN_SECONDS: '0',
     },
   },
 });

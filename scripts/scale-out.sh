@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Three Sightline processes behind Debian's nginx (deploy/nginx.conf, round robin, no sticky
-# sessions) on one fresh PostgreSQL database and one shared data directory, then the browser
+# Three Sightline processes behind Debian's nginx (scripts/nginx-local.conf: deploy/nginx.conf's
+# locations over plain HTTP; round robin, no sticky sessions) on one fresh PostgreSQL database and one shared data directory, then the browser
 # run of end2end/scale-out/ through nginx, which kills one process (kill -9) in the middle.
 # Afterwards: every process served requests (their logs say so), and the data is whole.
 #
@@ -43,8 +43,10 @@ export SIGHTLINE_DATA_DIR=$work/data
 export SIGHTLINE_PUBLIC_URL=http://127.0.0.1:$front
 export SIGHTLINE_TRUSTED_PROXIES=1
 export SIGHTLINE_METRICS_TOKEN=scale-out
-# Every request is logged (method, path, status), so that the test can tell who served what.
-export SIGHTLINE_LOG="warn,tower_http=info,server::demo=info"
+# Every request is logged (method, path, status, its id), so that the test can tell who served
+# what; a stopped process drains for a second (nginx passes over it meanwhile).
+export SIGHTLINE_LOG="warn,sightline::request=info,server::demo=info"
+export SIGHTLINE_SHUTDOWN_DRAIN_SECONDS=1
 
 echo "==> Loading the demo tenant into $name"
 "$binary" demo >"$work/demo.log" 2>&1
@@ -67,10 +69,11 @@ for port in "${ports[@]}"; do upstreams+="        server 127.0.0.1:$port max_fai
 python3 - "$work/nginx" "$front" "$upstreams" <<'PY'
 import sys
 prefix, listen, upstreams = sys.argv[1], sys.argv[2], sys.argv[3]
-text = open("deploy/nginx.conf").read()
+text = open("scripts/nginx-local.conf").read()
 text = text.replace("@PREFIX@", prefix).replace("@LISTEN@", "127.0.0.1:" + listen).replace("@UPSTREAMS@", upstreams.rstrip("\n"))
 open(prefix + "/nginx.conf", "w").write(text)
 PY
+cp deploy/sightline-locations.conf "$work/nginx/"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 nginx_pid=$!
 for _ in $(seq 1 40); do curl -sf "http://127.0.0.1:$front/readyz" >/dev/null && break; sleep 0.25; done
@@ -88,7 +91,7 @@ echo "==> The browser run through nginx (process 2 is killed in the middle)"
 
 echo "==> Who served what"
 for i in 0 1 2; do
-  served=$(grep -c 'finished processing request' "$work/process-$i.log" || true)
+  served=$(grep -c 'sightline::request' "$work/process-$i.log" || true)
   echo "process $i (port ${ports[$i]}): $served requests"
   [ "$served" -gt 0 ] || { echo "scale-out.sh: process $i served nothing: requests did not spread" >&2; exit 1; }
 done

@@ -2,7 +2,8 @@
 # Installs what Sightline needs, and nothing twice: quick when everything is present.
 #   scripts/setup.sh run    toolchain pieces to build and run (wasm32 target, brotli, the crates)
 #   scripts/setup.sh test   the above, plus Chromium, Node packages for the browser tests, PostgreSQL,
-#                           nginx (the scale-out run)
+#                           nginx (the scale-out run), systemd-analyze, openssl, curl and
+#                           PostgreSQL's client tools (the operations tests)
 #   scripts/setup.sh size   the above for run, plus binaryen's wasm-opt (npm), brotli and wrk for release
 #                           builds and their figures
 set -euo pipefail
@@ -148,7 +149,16 @@ if [ "$mode" != run ]; then
   # The scale-out run (scripts/scale-out.sh) and bench-scale-out: processes behind Debian's nginx.
   have nginx || [ -x /usr/sbin/nginx ] || debian+=(nginx)
 fi
-[ "$mode" = test ] && { [ -x /usr/bin/chromium ] || debian+=(chromium); }
+if [ "$mode" = test ]; then
+  [ -x /usr/bin/chromium ] || debian+=(chromium)
+  # The operations tests: systemd-analyze verifies deploy/sightline.service, openssl makes the
+  # TLS certificate deploy/nginx.conf runs with, curl speaks HTTP/2 to it, pg_dump and
+  # pg_restore back PostgreSQL up.
+  have systemd-analyze || debian+=(systemd)
+  have openssl || debian+=(openssl)
+  have curl || debian+=(curl)
+  have pg_dump || debian+=(postgresql-client)
+fi
 [ "$mode" = size ] && debian+=(wrk)
 apt_install "${debian[@]}"
 

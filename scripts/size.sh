@@ -7,6 +7,8 @@
 #     embed, on a first visit and on a second (scripts/transfer.cjs, against the demo served by
 #     the release binary).
 set -euo pipefail
+# The server is stopped with SIGTERM when done: nothing to drain for.
+export SIGHTLINE_SHUTDOWN_DRAIN_SECONDS=0
 cd "$(dirname "$0")/.."
 site=target/site
 pkg=$site/pkg

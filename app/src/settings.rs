@@ -109,6 +109,11 @@ pub const LOG_FORMAT: Setting = text(
     "pretty",
     "`pretty` or `json`; `SIGHTLINE_LOG` sets the filter",
 );
+pub const SHUTDOWN_DRAIN_SECONDS: Setting = number(
+    "shutdown_drain_seconds",
+    10,
+    "on SIGTERM, `/readyz` answers 503 this long while requests go on being served (a balancer's time to notice); then the requests under way finish and the process exits",
+);
 pub const MAX_UPLOAD_MB: Setting = number(
     "max_upload_mb",
     200,
@@ -188,7 +193,7 @@ pub const SOURCE_MAX_ROWS: Setting = number(
 );
 
 /// Every setting, in the order `Leptos.toml` and the README list them.
-pub const ALL: [Setting; 27] = [
+pub const ALL: [Setting; 28] = [
     DATA_DIR,
     DATABASE_URL,
     LISTEN,
@@ -201,6 +206,7 @@ pub const ALL: [Setting; 27] = [
     LOGIN_WINDOW_MINUTES,
     TRUSTED_PROXIES,
     LOG_FORMAT,
+    SHUTDOWN_DRAIN_SECONDS,
     MAX_UPLOAD_MB,
     MAX_STAGED_MB,
     MEMORY_BUDGET_MB,

@@ -17,9 +17,17 @@ Commands:
                                        none, one is generated and printed once.
   api-key create --email E --name N    Create a personal API key for E and print it once.
   demo                                 Load the demo tenant into an empty database.
+  backup FILE                          Write one archive of the database and the data directory
+                                       to FILE (a .tar.gz), while the server runs and serves.
+                                       PostgreSQL's needs pg_dump.
+  restore FILE [--force]               Put a backup back into this installation, which must be
+                                       empty (or --force, to replace it; stop the server first),
+                                       and bring it up to this version's schema.
+  version                              Show this Sightline's version and database schema
+                                       (also --version).
   help                                 Show this text.
 
-Settings come from Leptos.toml and SIGHTLINE_* environment variables (see README).";
+Settings come from Leptos.toml and SIGHTLINE_* environment variables (docs/OPERATING.md).";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -37,6 +45,14 @@ pub enum Command {
         name: String,
     },
     Demo,
+    Backup {
+        file: String,
+    },
+    Restore {
+        file: String,
+        force: bool,
+    },
+    Version,
     Help,
 }
 
@@ -51,6 +67,26 @@ fn required(args: &[String], flag: &str, command: &str) -> Result<String, String
     option(args, flag)
         .filter(|v| !v.starts_with("--"))
         .ok_or_else(|| format!("`{command}` needs {flag} <value>. Run `sightline help`."))
+}
+
+/// The one file a command names.
+fn file_argument(args: &[String], command: &str) -> Result<String, String> {
+    let files: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with("--")).collect();
+    match files.as_slice() {
+        [file] => Ok(file.to_string()),
+        [] => Err(format!(
+            "`{command}` needs the archive's file: sightline {command} FILE. Run `sightline help`."
+        )),
+        _ => Err(format!("`{command}` takes one file. Run `sightline help`.")),
+    }
+}
+
+/// `sightline --version`: the release, and the newest database schema it knows.
+pub fn version_text(schema: i64) -> String {
+    format!(
+        "sightline {} (database schema {schema})",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// Reads the words after the program name.
@@ -88,6 +124,20 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         }
         Some("api-key") => Err("Use `sightline api-key create --email E --name N`.".into()),
         Some("demo") => Ok(Command::Demo),
+        Some("backup") => {
+            known_flags(&[])?;
+            Ok(Command::Backup {
+                file: file_argument(args, "backup")?,
+            })
+        }
+        Some("restore") => {
+            known_flags(&["--force"])?;
+            Ok(Command::Restore {
+                file: file_argument(args, "restore")?,
+                force: args.iter().any(|a| a == "--force"),
+            })
+        }
+        Some("version" | "--version" | "-V") => Ok(Command::Version),
         Some("help" | "--help" | "-h") => Ok(Command::Help),
         Some(other) => Err(format!("Unknown command `{other}`. Run `sightline help`.")),
     }
@@ -151,5 +201,33 @@ mod tests {
             .contains("--name"));
         assert!(parse(&args("serve --dmeo")).unwrap_err().contains("--dmeo"));
         assert!(parse(&args("launch")).unwrap_err().contains("launch"));
+        assert!(parse(&args("backup")).unwrap_err().contains("FILE"));
+        assert!(parse(&args("restore a b"))
+            .unwrap_err()
+            .contains("one file"));
+        assert!(parse(&args("restore a --froce"))
+            .unwrap_err()
+            .contains("--froce"));
+    }
+
+    #[test]
+    fn backups_and_versions_are_read() {
+        assert_eq!(
+            parse(&args("backup /var/backups/s.tar.gz")).unwrap(),
+            Command::Backup {
+                file: "/var/backups/s.tar.gz".into()
+            }
+        );
+        assert_eq!(
+            parse(&args("restore s.tar.gz --force")).unwrap(),
+            Command::Restore {
+                file: "s.tar.gz".into(),
+                force: true
+            }
+        );
+        for line in ["version", "--version", "-V"] {
+            assert_eq!(parse(&args(line)).unwrap(), Command::Version);
+        }
+        assert!(version_text(18).starts_with("sightline 0."));
     }
 }

@@ -17,6 +17,8 @@ pub struct Config {
     /// Proxies in front of Sightline that append to `X-Forwarded-For`.
     pub trusted_proxies: usize,
     pub json_logs: bool,
+    /// How long a stopping process stays up, unready, before it stops taking requests.
+    pub shutdown_drain: std::time::Duration,
     /// The bearer token `/metrics` asks for; empty: `/metrics` is off.
     pub metrics_token: String,
     pub leptos: LeptosOptions,
@@ -246,6 +248,10 @@ impl Config {
             settings,
             trusted_proxies,
             json_logs,
+            shutdown_drain: std::time::Duration::from_secs(source.count(
+                setting::SHUTDOWN_DRAIN_SECONDS,
+                setting::SHUTDOWN_DRAIN_SECONDS.number() as usize,
+            )? as u64),
             metrics_token: source.text(setting::METRICS_TOKEN).trim().to_string(),
             leptos,
         })
@@ -309,7 +315,7 @@ mod tests {
         assert!(config.settings.secure_cookies);
     }
 
-    /// The README's table of settings, as `app::settings` defines them.
+    /// The settings table of docs/OPERATING.md, as `app::settings` defines them.
     fn settings_table() -> String {
         let mut table = String::from("| variable | meaning | default |\n|---|---|---|\n");
         for s in setting::ALL {
@@ -364,13 +370,13 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_table_lists_every_setting_with_its_default() {
+    fn the_operating_guide_lists_every_setting_with_its_default() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let readme = std::fs::read_to_string(root.join("docs/OPERATING.md")).unwrap();
         let table = settings_table();
         assert!(
             readme.contains(&table),
-            "README.md's settings table differs from app/src/settings.rs; it should read:\n{table}"
+            "docs/OPERATING.md's settings table differs from app/src/settings.rs; it should read:\n{table}"
         );
     }
 

@@ -104,6 +104,15 @@ fn in_memory(url: &str) -> bool {
 /// SQLite readers: the machine's cores are what they share.
 const READERS: u32 = 4;
 
+/// The newest schema this binary knows: its last migration (the same number on both databases).
+pub fn latest_schema() -> i64 {
+    POSTGRES_MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Brings the schema up to date.
 pub async fn migrate(pool: &AnyPool, url: &str) -> Result<(), String> {
     let migrator = if is_sqlite(url) {
@@ -111,10 +120,16 @@ pub async fn migrate(pool: &AnyPool, url: &str) -> Result<(), String> {
     } else {
         &POSTGRES_MIGRATIONS
     };
-    migrator
-        .run(pool)
-        .await
-        .map_err(|e| format!("Database migration failed: {e}"))
+    migrator.run(pool).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::VersionMissing(version) => format!(
+            "The database was brought to schema {version} or later by a newer Sightline, and \
+                 this one knows schema {} at most (sightline --version). Run the newer \
+                 version, or, to go back to this one, restore the backup taken before the \
+                 upgrade (docs/OPERATING.md, \"Upgrading\").",
+            latest_schema()
+        ),
+        e => format!("Database migration failed: {e}"),
+    })
 }
 
 /// A URL fit for logs: no password.

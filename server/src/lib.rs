@@ -2,6 +2,7 @@
 //! The Sightline server: configuration, database, router (pages, server functions, REST API),
 //! security layers, background jobs and the command line.
 
+pub mod backup;
 pub mod cli;
 pub mod collab_socket;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod first_pages;
 pub mod metrics;
+pub mod request_log;
 pub mod rest;
 pub mod scim;
 pub mod security;
@@ -108,6 +110,7 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
     let context = leptos_context(state.clone());
     let metrics = Arc::new(metrics::Metrics::default());
     let metrics_token = metrics::MetricsToken(layer.metrics_token.clone());
+    let trusted_proxies = layer.trusted_proxies;
     let site = Arc::new(
         site::Site::load(
             Path::new(&*options.site_root),
@@ -122,16 +125,40 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::endpoint))
-        .route(app::anonymous::rules::END_SESSION_PATH, axum::routing::post(end_anonymous_session))
-        .route(app::anonymous::rules::SHEET_HTML_PATH, axum::routing::post(anonymous_sheet_html))
-        .route(app::licences::rules::END_CONNECTION_PATH, axum::routing::post(end_licence_connection))
+        .route(
+            app::anonymous::rules::END_SESSION_PATH,
+            axum::routing::post(end_anonymous_session),
+        )
+        .route(
+            app::anonymous::rules::SHEET_HTML_PATH,
+            axum::routing::post(anonymous_sheet_html),
+        )
+        .route(
+            app::licences::rules::END_CONNECTION_PATH,
+            axum::routing::post(end_licence_connection),
+        )
         .route("/collab/{id}/socket", get(collab_socket::socket))
-        .route(app::idps::rules::oidc::CALLBACK_PATH, get(sso_login::callback))
+        .route(
+            app::idps::rules::oidc::CALLBACK_PATH,
+            get(sso_login::callback),
+        )
         .route("/login/oidc/{id}", get(sso_login::start))
-        .route("/login/jwt-session", axum::routing::post(token_login::jwt_session))
-        .route("/login/embed-session", axum::routing::post(token_login::embed_session))
-        .route("/login/embed-session/end", axum::routing::post(token_login::end_embed_session))
-        .route(app::idps::HOST_SHEET_HTML_PATH, axum::routing::post(token_login::host_sheet_html))
+        .route(
+            "/login/jwt-session",
+            axum::routing::post(token_login::jwt_session),
+        )
+        .route(
+            "/login/embed-session",
+            axum::routing::post(token_login::embed_session),
+        )
+        .route(
+            "/login/embed-session/end",
+            axum::routing::post(token_login::end_embed_session),
+        )
+        .route(
+            app::idps::HOST_SHEET_HTML_PATH,
+            axum::routing::post(token_login::host_sheet_html),
+        )
         .nest(app::scim::BASE_PATH, scim::router())
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -154,23 +181,31 @@ pub fn router(state: AppState, layer: LayerSettings) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         }))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), first_pages::serve))
-        .layer(axum::middleware::from_fn_with_state((state.clone(), layer), security::identify))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            first_pages::serve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), layer),
+            security::identify,
+        ))
         // The site's files need no caller, and no render: answered before either.
         .layer(axum::middleware::from_fn_with_state(site, site::serve))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::Extension(metrics_token))
         .layer(axum::Extension(metrics.clone()))
-        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
-        // One structured log line per request: method, path, status, latency.
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(|request: &http::Request<axum::body::Body>| {
-                    let target = security::redacted_target(request.uri().path(), request.uri().query());
-                    tracing::info_span!("request", method = %request.method(), uri = %target, version = ?request.version())
-                })
-                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
+        // One log line per request, with its id, numbers as numbers, who asked (`request_log`).
+        .layer(axum::middleware::from_fn_with_state(
+            trusted_proxies,
+            request_log::log,
+        ))
         .with_state(state)
 }
 
@@ -472,8 +507,15 @@ pub async fn serve(
         .await
 }
 
-/// Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM: which one came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Interrupt,
+    Terminate,
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn stop_signal() -> Stop {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -488,8 +530,34 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+        _ = ctrl_c => Stop::Interrupt,
+        _ = terminate => Stop::Terminate,
     }
+}
+
+/// Ctrl-C or SIGTERM, for `serve`'s `shutdown`: the requests under way finish.
+pub async fn shutdown_signal() {
+    stop_signal().await;
     tracing::info!("shutting down: finishing requests under way");
+}
+
+/// Stopping as a balancer needs it, for `serve`'s `shutdown`. On SIGTERM the process stops
+/// being ready (`/readyz` answers 503; collaborative sessions' websockets are told to reconnect,
+/// through the balancer, elsewhere) and goes on serving for `drain`, the balancer's time to
+/// notice and send requests elsewhere; then it stops taking requests, finishes those under way
+/// and exits. Ctrl-C (someone at a terminal) or a second signal skips the wait.
+pub async fn drain_then_stop(lifecycle: Arc<app::state::Lifecycle>, drain: Duration) {
+    let first = stop_signal().await;
+    lifecycle.drain();
+    if first == Stop::Terminate && !drain.is_zero() {
+        tracing::info!(
+            drain_seconds = drain.as_secs_f64(),
+            "stopping: /readyz answers 503 while requests go on being served"
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(drain) => {},
+            _ = stop_signal() => {},
+        }
+    }
+    tracing::info!("stopping: finishing the requests under way");
 }

@@ -11,12 +11,12 @@ use app::directory::service;
 use server::cli::{self, Command};
 use server::config::Config;
 use server::security::LayerSettings;
-use server::{build_state_now, demo, serve, shutdown_signal};
+use server::{build_state_now, demo, drain_then_stop, serve};
 
 fn init_logs(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("SIGHTLINE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -41,6 +41,10 @@ async fn main() -> ExitCode {
         println!("{}", cli::USAGE);
         return ExitCode::SUCCESS;
     }
+    if command == Command::Version {
+        println!("{}", cli::version_text(server::db::latest_schema()));
+        return ExitCode::SUCCESS;
+    }
     let mut config = match Config::load(Path::new("Leptos.toml")) {
         Ok(config) => config,
         Err(message) => {
@@ -48,19 +52,24 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    init_logs(config.json_logs);
     // Pages without their scripts and styles would look broken and say nothing: the server
     // finds its site from any working directory, or says at start where it looked and which
     // setting to use (the REST API and the health checks work without it).
     if matches!(command, Command::Serve { .. }) {
         if let Err(message) = config.find_site() {
-            eprintln!(
-                "Warning: {message} Until then pages are served without their scripts and styles."
+            tracing::warn!(
+                "{message} Until then pages are served without their scripts and styles."
             );
         }
     }
-    init_logs(config.json_logs);
+    let json_logs = config.json_logs;
     match run(command, config).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(message) if json_logs => {
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
         Err(message) => {
             eprintln!("{message}");
             ExitCode::FAILURE
@@ -69,6 +78,26 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> Result<(), String> {
+    // A backup reads the database as it is (a running server's, maybe of another version); a
+    // restore replaces it: neither migrates it first.
+    match command {
+        Command::Backup { file } => return backup(&config, Path::new(&file)).await,
+        Command::Restore { file, force } => {
+            let report = server::backup::restore(&config, Path::new(&file), force).await?;
+            println!(
+                "Restored {file}: the database (schema {}, made by Sightline {} on {}) and {} \
+                 file(s) of the data directory, in {:.1} s. The database is now at schema {}.",
+                report.manifest.schema,
+                report.manifest.sightline,
+                app::timefmt::rfc3339(report.manifest.created_at),
+                report.files,
+                report.seconds,
+                server::db::latest_schema()
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let state = build_state_now(&config).await?;
     let say = |e: app::error::AppError| e.to_string();
     match command {
@@ -143,11 +172,16 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 .map_err(|e| format!("Cannot listen on {}: {e}", config.listen))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%address, database = %server::db::redact(&config.database_url), "Sightline is listening");
-            println!("Sightline is running at {}", config.settings.public_url);
-            if with_demo {
-                println!("{}", demo::sign_in_hint(&config.settings.public_url));
+            // For people at a terminal; a log collector has the line above (every line of a
+            // JSON log is JSON).
+            if !config.json_logs {
+                println!("Sightline is running at {}", config.settings.public_url);
+                if with_demo {
+                    println!("{}", demo::sign_in_hint(&config.settings.public_url));
+                }
             }
             server::spawn_listener(state.clone(), &config.database_url);
+            let stopping = drain_then_stop(state.lifecycle.clone(), config.shutdown_drain);
             serve(
                 listener,
                 state,
@@ -155,12 +189,35 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                     trusted_proxies: config.trusted_proxies,
                     metrics_token: config.metrics_token.as_str().into(),
                 },
-                shutdown_signal(),
+                stopping,
             )
             .await
             .map_err(|e| format!("The server stopped: {e}"))?;
         }
-        Command::Help => {}
+        Command::Help | Command::Version | Command::Backup { .. } | Command::Restore { .. } => {}
+    }
+    Ok(())
+}
+
+async fn backup(config: &Config, file: &Path) -> Result<(), String> {
+    let report = server::backup::backup(config, file).await?;
+    println!(
+        "Wrote {}: the {} database and {} file(s) of the data directory, {} MB read, {} MB \
+         written, in {:.1} s.",
+        file.display(),
+        report.database,
+        report.files,
+        report.bytes.div_ceil(1 << 20),
+        report.archive_bytes.div_ceil(1 << 20),
+        report.seconds
+    );
+    if !report.lost.is_empty() {
+        eprintln!(
+            "Warning: the database names {} file(s) that were already missing from the data \
+             directory before the backup began, so the archive lacks them too: {}",
+            report.lost.len(),
+            report.lost.join(", ")
+        );
     }
     Ok(())
 }

@@ -29,6 +29,7 @@ mod idps_published;
 mod licences;
 mod licences_activity;
 mod modelling;
+mod operations;
 mod password_resets;
 mod reload_tasks;
 mod reloads;
