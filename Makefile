@@ -1,5 +1,5 @@
 # The two commands of the README, and the pieces they are made of.
-.PHONY: run test lint setup setup-test build build-tests unit-tests end-to-end rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-reload bench-signed-embed bench-scale-out clean-data
+.PHONY: run test lint setup setup-test build build-tests unit-tests end-to-end rest-fuzz qlik-api browser-tests scale-out size bench bench-engine bench-anonymous bench-reload bench-signed-embed bench-scale-out bench-backup clean-data
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -118,6 +118,10 @@ bench-signed-embed:
 ## Requests per second through nginx with 1, 2 and 3 processes, and the CPU each costs.
 bench-scale-out:
 	bench/scale-out.sh
+
+## sightline backup and restore, timed and sized, for the demo and with the 10 M-row app.
+bench-backup:
+	bench/backup.sh
 
 ## The engine beside DuckDB on the same 10-million-row CSV (ROWS=1000000 for a quick run).
 bench-engine:
