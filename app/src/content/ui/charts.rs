@@ -138,6 +138,7 @@ fn bars(cube: CubeData, selector: Selector) -> impl IntoView {
     let (label_w, plot_w) = (150.0, 340.0);
     let max = top_of(&cube.rows, measures);
     let any_selected = !cube.selected[0].is_empty();
+    let description = described("Bar chart", &cube, &cube.rows);
     let rows = cube.rows.into_iter().enumerate().map(|(i, row)| {
         let y = 4.0 + band * i as f64;
         let label = row.labels.join(" / ");
@@ -168,10 +169,44 @@ fn bars(cube: CubeData, selector: Selector) -> impl IntoView {
         }
     }).collect_view();
     view! {
-        <svg class="plot" viewBox=format!("0 0 {} {height}", label_w + plot_w + 70.0) role="img">{rows}</svg>
+        <svg class="plot" viewBox=format!("0 0 {} {height}", label_w + plot_w + 70.0) role="img" aria-label=description>{rows}</svg>
         {legend(&cube.measures)}
     }
     .into_any()
+}
+
+/// How many of a chart's values its description says.
+const SAID: usize = 8;
+
+/// What a chart shows, in words, as its accessible name: its kind, what is measured by what, and
+/// its values (the first few), with a selected value said to be selected. A screen reader reads
+/// this where a sighted person reads the bars.
+fn described(kind: &str, cube: &CubeData, rows: &[ChartRow]) -> String {
+    let selected = &cube.selected[0];
+    let values: Vec<String> = rows
+        .iter()
+        .take(SAID)
+        .map(|r| {
+            let numbers: Vec<String> = r.values.iter().map(|v| number(*v, false)).collect();
+            let chosen = r.code(0).is_some_and(|c| selected.contains(&c));
+            format!(
+                "{} {}{}",
+                r.labels.join(" / "),
+                numbers.join(" and "),
+                if chosen { " (selected)" } else { "" }
+            )
+        })
+        .collect();
+    let more = match rows.len().saturating_sub(SAID) {
+        0 => String::new(),
+        n => format!(", and {n} more"),
+    };
+    format!(
+        "{kind} of {} by {}: {}{more}.",
+        cube.measures.join(" and "),
+        cube.dimensions.join(" and "),
+        values.join(", ")
+    )
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -183,14 +218,18 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Lines over the dimension's values in order, a point per value, four gridlines.
-fn line(cube: CubeData, selector: Selector) -> impl IntoView {
-    let rows: Vec<ChartRow> = cube.rows.into_iter().filter(|r| !r.others).collect();
+fn line(mut cube: CubeData, selector: Selector) -> impl IntoView {
+    let rows: Vec<ChartRow> = std::mem::take(&mut cube.rows)
+        .into_iter()
+        .filter(|r| !r.others)
+        .collect();
     if rows.is_empty() {
         return view! { <p class="chart-empty">"No data under the current selections."</p> }
             .into_any();
     }
     let field = cube.dimensions[0].clone();
     let measures = cube.measures.len();
+    let description = described("Line chart", &cube, &rows);
     let (left, top, w, h) = (56.0, 10.0, 420.0, 190.0);
     let max = top_of(&rows, measures);
     let n = rows.len();
@@ -238,7 +277,7 @@ fn line(cube: CubeData, selector: Selector) -> impl IntoView {
         }).collect::<Vec<_>>()
     }).collect_view();
     view! {
-        <svg class="plot" viewBox=format!("0 0 {} {}", left + w + 24.0, top + h + 24.0) role="img">{grid}{ticks}{lines}{dots}</svg>
+        <svg class="plot" viewBox=format!("0 0 {} {}", left + w + 24.0, top + h + 24.0) role="img" aria-label=description>{grid}{ticks}{lines}{dots}</svg>
         {legend(&cube.measures)}
     }
     .into_any()
@@ -258,6 +297,7 @@ fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
     if total <= 0.0 {
         return view! { <p class="chart-empty">"Nothing to divide: every value is zero or less."</p> }.into_any();
     }
+    let description = described("Pie chart", &cube, &cube.rows);
     let (cx, cy, radius) = (100.0, 100.0, 92.0);
     let mut angle = -std::f64::consts::FRAC_PI_2;
     let mut slices = Vec::new();
@@ -303,7 +343,7 @@ fn pie(cube: CubeData, selector: Selector) -> impl IntoView {
     }
     view! {
         <div class="pie">
-            <svg class="plot pie-plot" viewBox="0 0 200 200" role="img">{slices}</svg>
+            <svg class="plot pie-plot" viewBox="0 0 200 200" role="img" aria-label=description>{slices}</svg>
             <ul class="legend pie-legend">{items}</ul>
         </div>
     }
@@ -349,7 +389,7 @@ fn table(cube: CubeData, selector: Selector) -> impl IntoView {
         view! { <tr>{cells}{row.values.iter().map(|v| view! { <td class="num">{number(*v, false)}</td> }).collect_view()}</tr> }
     }).collect_view();
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Table, scrolls">
             <table class="data-table">
                 <thead><tr>{header}</tr></thead>
                 <tbody>{totals}{body}</tbody>
@@ -369,6 +409,7 @@ fn FilterPane(
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let search_field = field.clone();
+    let pane_field = field.clone();
     let items = values.into_iter().map(|v| {
         let field = field.clone();
         let state = match v.state {
@@ -395,7 +436,44 @@ fn FilterPane(
         }>
             <input type="search" placeholder="Search and press Enter" aria-label="Search values" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
         </form>
-        <ul class="pane-values">{items}</ul>
+        <ul class="pane-values" tabindex="0" aria-label=format!("Values of {pane_field}")>{items}</ul>
         {(more > 0).then(|| view! { <p class="muted small">{format!("{more} more values: search to find them.")}</p> })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(label: &str, code: u32, value: f64) -> ChartRow {
+        ChartRow {
+            labels: vec![label.into()],
+            codes: vec![code],
+            others: false,
+            values: vec![Some(value)],
+        }
+    }
+
+    #[test]
+    fn a_chart_says_what_it_shows_in_words() {
+        let cube = |rows: Vec<ChartRow>, selected: Vec<u32>| CubeData {
+            dimensions: vec!["Segment".into()],
+            measures: vec!["Count of OrderId".into()],
+            rows,
+            totals: vec![],
+            selected: vec![selected],
+        };
+        let two = cube(
+            vec![row("Retail", 0, 45812.0), row("Wholesale", 1, 39500.0)],
+            vec![1],
+        );
+        assert_eq!(
+            described("Bar chart", &two, &two.rows),
+            "Bar chart of Count of OrderId by Segment: Retail 45,812, Wholesale 39,500 (selected)."
+        );
+        let many: Vec<ChartRow> = (0..11).map(|i| row(&format!("M{i}"), i, 1.0)).collect();
+        let many = cube(many, vec![]);
+        let said = described("Line chart", &many, &many.rows);
+        assert!(said.ends_with("M7 1, and 3 more."), "{said}");
     }
 }
