@@ -4,7 +4,7 @@ import { axeFindings, keep } from './a11y';
 
 // Every visitor can read and use a dashboard: axe (WCAG 2 A and AA) finds nothing on the pages
 // people open, the portal's, a visitor's and an embed's. Each page's figure is printed.
-test('axe finds no WCAG 2 A or AA violation on the portal, a sheet, the licence center, a visitor page and an embed', async ({ page, browser }) => {
+test('axe finds no WCAG 2 A or AA violation on the portal, a sheet, the licence center, a visitor page and an embed; a selection is said in words', async ({ page, browser }) => {
   const checked: Record<string, string[]> = {};
   const check = async (name: string, p = page) => {
     const findings = await axeFindings(p);
@@ -24,6 +24,15 @@ test('axe finds no WCAG 2 A or AA violation on the portal, a sheet, the licence 
   await hydrated(page);
   await page.locator('figure.chart').first().waitFor();
   await check('sheet');
+  // A selection is said in words and announced: the value's state, and the chips' live region.
+  const value = page.locator('.chart-filter_pane li.value').first();
+  await value.click();
+  await expect(value).toHaveAttribute('data-state', 'selected');
+  await expect(value.locator('.sr-only')).toHaveText(', selected');
+  await expect(page.locator('.selections-bar .chips')).toHaveAttribute('aria-live', 'polite');
+  await expect(page.locator('.selections-bar .chip')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await expect(page.locator('.selections-bar .chip')).toHaveCount(0);
   await page.goto('/admin/licences');
   await hydrated(page);
   await check('licence center');

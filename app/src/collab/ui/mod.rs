@@ -295,7 +295,7 @@ fn SharedSelections(
             <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !flag(|v| v.can_back) on:click=move |_| send.run(ClientMessage::Select(SelectionChange::Back))>"↶"</button>
             <button type="button" class="icon-button" title="Forward" aria-label="Forward" disabled=move || !flag(|v| v.can_forward) on:click=move |_| send.run(ClientMessage::Select(SelectionChange::Forward))>"↷"</button>
             <button type="button" class="icon-button" title="Clear all selections" aria-label="Clear all" disabled=move || flag(|v| v.chips.is_empty()) on:click=move |_| send.run(ClientMessage::Select(SelectionChange::ClearAll))>"⌫"</button>
-            <ul class="chips">
+            <ul class="chips" aria-live="polite">
                 {move || {
                     let chips = current.with(|v| v.as_ref().map(|v| v.chips.clone()).unwrap_or_default());
                     if chips.is_empty() {

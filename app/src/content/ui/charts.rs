@@ -422,6 +422,8 @@ fn FilterPane(
             <li class=format!("value {state}") data-value=v.label.clone() data-state=state data-field=field.clone() data-code=code.to_string() on:click=move |_| selector.toggle.run((field.clone(), code))>
                 <span>{v.label.clone()}</span>
                 {(state == "selected").then(|| view! { <span class="check" aria-hidden="true">"✓"</span> })}
+                // The state in words, not only in colour (possible is what a value is unless said).
+                {(state != "possible").then(|| view! { <span class="sr-only">{format!(", {state}")}</span> })}
             </li>
         }
     }).collect_view();

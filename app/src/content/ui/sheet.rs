@@ -252,7 +252,7 @@ pub(crate) fn SelectionsBar(
             <button type="button" class="icon-button" title="Back" aria-label="Back" data-change="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>
             <button type="button" class="icon-button" title="Forward" aria-label="Forward" data-change="Forward" disabled=move || !current.with(|c| c.can_forward) on:click=move |_| { change.dispatch(Some(SelectionChange::Forward)); }>"↷"</button>
             <button type="button" class="icon-button" title="Clear all selections" aria-label="Clear all" data-change="ClearAll" disabled=move || current.with(|c| c.selections.is_empty()) on:click=move |_| { change.dispatch(Some(SelectionChange::ClearAll)); }>"⌫"</button>
-            <ul class="chips">
+            <ul class="chips" aria-live="polite">
                 {move || {
                     let chips = current.with(|c| c.selections.clone());
                     if chips.is_empty() {
