@@ -56,6 +56,15 @@ fn tempfile_dir(what: &str) -> PathBuf {
     dir
 }
 
+/// Debian's nginx is in /usr/sbin, which is not on every user's PATH.
+fn nginx_binary() -> &'static str {
+    if Path::new("/usr/sbin/nginx").exists() {
+        "/usr/sbin/nginx"
+    } else {
+        "nginx"
+    }
+}
+
 /// curl, off the runtime's threads: a worker blocked on it could hold the live server's tasks.
 async fn curl(args: &[&str]) -> String {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -122,7 +131,7 @@ fn nginx_serves_sightline_over_tls_and_http2_with_the_shipped_configuration() {
         )
         .unwrap();
         let nginx = |args: &[&str]| {
-            Command::new("nginx")
+            Command::new(nginx_binary())
                 .args(["-p", &prefix, "-c"])
                 .arg(dir.join("nginx.conf"))
                 .args(args)
@@ -136,7 +145,7 @@ fn nginx_serves_sightline_over_tls_and_http2_with_the_shipped_configuration() {
             String::from_utf8_lossy(&checked.stderr)
         );
         let _running = Stopped(
-            Command::new("nginx")
+            Command::new(nginx_binary())
                 .args(["-p", &prefix, "-c"])
                 .arg(dir.join("nginx.conf"))
                 .args(["-g", "daemon off;"])
