@@ -9,12 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SIGHTLINE_SHUTDOWN_DRAIN_SECONDS=0
 rows=${ROWS:-10000000}
-csv=$PWD/bench/data/sales-$rows.csv
-if [ ! -f "$csv" ]; then
-  echo "==> Generating $csv"
-  mkdir -p bench/data
-  python3 bench/generate.py "$csv" "$rows"
-fi
+csv=$(ROWS=$rows bench/sales-csv.sh)
 scripts/setup.sh size >/dev/null
 scripts/build.sh --release 2>&1 | tail -1
 binary=$PWD/target/release/sightline

@@ -4,12 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-10000000}
-csv=$PWD/bench/data/sales-$rows.csv
-mkdir -p bench/data
-if [ ! -s "$csv" ]; then
-  echo "==> Generating $rows rows into $csv"
-  python3 bench/generate.py "$csv" "$rows"
-fi
+csv=$(ROWS=$rows bench/sales-csv.sh)
 python3 -c 'import duckdb' 2>/dev/null || pip install --quiet duckdb
 # Each question on one thread and on two, DuckDB at the same count.
 for threads in 1 2; do

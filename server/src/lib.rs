@@ -535,12 +535,6 @@ pub async fn stop_signal() -> Stop {
     }
 }
 
-/// Ctrl-C or SIGTERM, for `serve`'s `shutdown`: the requests under way finish.
-pub async fn shutdown_signal() {
-    stop_signal().await;
-    tracing::info!("shutting down: finishing requests under way");
-}
-
 /// Stopping as a balancer needs it, for `serve`'s `shutdown`. On SIGTERM the process stops
 /// being ready (`/readyz` answers 503; collaborative sessions' websockets are told to reconnect,
 /// through the balancer, elsewhere) and goes on serving for `drain`, the balancer's time to

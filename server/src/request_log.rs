@@ -23,6 +23,20 @@ pub struct CallerFacts {
     pub key: Option<String>,
 }
 
+impl CallerFacts {
+    /// From the client's address and whoever signed the request, if anyone.
+    pub fn of(client: &str, principal: Option<&app::auth::principal::Principal>) -> CallerFacts {
+        CallerFacts {
+            client: client.to_string(),
+            user: principal.map(|p| p.user_id.clone()),
+            key: principal.and_then(|p| match &p.credential {
+                app::auth::principal::Credential::ApiKey { key_id } => Some(key_id.clone()),
+                _ => None,
+            }),
+        }
+    }
+}
+
 impl Caller {
     pub fn set(&self, facts: CallerFacts) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = facts;

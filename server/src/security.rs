@@ -79,35 +79,25 @@ pub async fn identify(
             .take(300)
             .collect(),
     };
-    let caller = request
-        .extensions()
-        .get::<crate::request_log::Caller>()
-        .cloned()
-        .unwrap_or_default();
-    let mut facts = crate::request_log::CallerFacts {
-        client: info.client_addr.clone(),
-        ..Default::default()
-    };
-    match authenticate(
+    let authenticated = authenticate(
         &state,
         header(headers, "cookie"),
         header(headers, "authorization"),
     )
-    .await
-    {
+    .await;
+    if let Some(caller) = request.extensions().get::<crate::request_log::Caller>() {
+        let principal = authenticated.as_ref().ok().and_then(Option::as_ref);
+        caller.set(crate::request_log::CallerFacts::of(
+            &info.client_addr,
+            principal,
+        ));
+    }
+    match authenticated {
         Ok(Some(principal)) => {
-            facts.user = Some(principal.user_id.clone());
-            if let app::auth::principal::Credential::ApiKey { key_id } = &principal.credential {
-                facts.key = Some(key_id.clone());
-            }
-            caller.set(facts);
             request.extensions_mut().insert(principal);
         }
-        Ok(None) => caller.set(facts),
-        Err(error) => {
-            caller.set(facts);
-            return RestError(error).into_response();
-        }
+        Ok(None) => {}
+        Err(error) => return RestError(error).into_response(),
     }
     request.extensions_mut().insert(info);
     next.run(request).await

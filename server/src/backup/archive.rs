@@ -171,51 +171,83 @@ pub struct Unpacked {
     database: PathBuf,
 }
 
+type Entry<'a> = tar::Entry<'a, GzDecoder<BufReader<File>>>;
+
+/// Why `source` is refused, and what to give instead.
+fn not_a_backup(source: &Path, why: &str) -> String {
+    format!(
+        "{} is not a Sightline backup ({why}). Give the file `sightline backup` wrote.",
+        source.display()
+    )
+}
+
+/// Walks an archive's files, reading its manifest where it comes and handing every other file
+/// to `each` (which answers whether to go on); the manifest, once checked, if there was one.
+fn walk(
+    source: &Path,
+    mut each: impl FnMut(&Path, &mut Entry) -> Result<bool, String>,
+) -> Result<Option<Manifest>, String> {
+    let refused = |why: &str| not_a_backup(source, why);
+    let file = File::open(source).map_err(|e| say("Cannot read", source, e))?;
+    let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(file)));
+    let entries = archive
+        .entries()
+        .map_err(|_| refused("not a gzipped tar"))?;
+    let mut manifest = None;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| refused(&e.to_string()))?;
+        let path = entry
+            .path()
+            .map_err(|e| refused(&e.to_string()))?
+            .into_owned();
+        if entry.header().entry_type().is_dir() {
+            continue;
+        }
+        if !entry.header().entry_type().is_file() {
+            return Err(refused(&format!("{} is not a file", path.display())));
+        }
+        if path == Path::new(ROOT).join("manifest.json") {
+            let mut text = String::new();
+            entry
+                .read_to_string(&mut text)
+                .map_err(|e| refused(&e.to_string()))?;
+            let read: Manifest =
+                serde_json::from_str(&text).map_err(|e| refused(&format!("manifest.json: {e}")))?;
+            read.check()?;
+            manifest = Some(read);
+        }
+        if !each(&path, &mut entry)? {
+            break;
+        }
+    }
+    Ok(manifest)
+}
+
+/// The archive's manifest alone (its first file): what it holds, before anything is unpacked.
+pub fn manifest_of(source: &Path) -> Result<Manifest, String> {
+    let mut found = false;
+    walk(source, |path, _| {
+        found = path.ends_with("manifest.json");
+        Ok(!found)
+    })?
+    .ok_or_else(|| not_a_backup(source, "no manifest.json"))
+}
+
 impl Unpacked {
     pub fn read(source: &Path, data_dir: &Path) -> Result<Unpacked, String> {
-        let not_a_backup = |why: &str| {
-            format!(
-                "{} is not a Sightline backup ({why}). Give the file `sightline backup` wrote.",
-                source.display()
-            )
-        };
-        let file = File::open(source).map_err(|e| say("Cannot read", source, e))?;
         let root = data_dir.join(format!(".restore-{}", &app::ids::new_id()[..12]));
         fs::create_dir_all(root.join("data")).map_err(|e| say("Cannot make", &root, e))?;
+        // Removed when dropped, whatever goes wrong below.
         let mut unpacked = Unpacked {
             root,
             manifest: Manifest::new(rules::DatabaseKind::Sqlite, 0, 0),
             database: PathBuf::new(),
         };
-        let mut manifest = None;
-        let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(file)));
-        let entries = archive
-            .entries()
-            .map_err(|_| not_a_backup("not a gzipped tar"))?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| not_a_backup(&e.to_string()))?;
-            let path = entry
-                .path()
-                .map_err(|e| not_a_backup(&e.to_string()))?
-                .into_owned();
-            if entry.header().entry_type().is_dir() {
-                continue;
+        let manifest = walk(source, |path, entry| {
+            if path.ends_with("manifest.json") && path.parent() == Some(Path::new(ROOT)) {
+                return Ok(true);
             }
-            if !entry.header().entry_type().is_file() {
-                return Err(not_a_backup(&format!("{} is not a file", path.display())));
-            }
-            if path == Path::new(ROOT).join("manifest.json") {
-                let mut text = String::new();
-                entry
-                    .read_to_string(&mut text)
-                    .map_err(|e| not_a_backup(&e.to_string()))?;
-                manifest = Some(
-                    serde_json::from_str::<Manifest>(&text)
-                        .map_err(|e| not_a_backup(&format!("manifest.json: {e}")))?,
-                );
-                continue;
-            }
-            let to = if let Some(relative) = rules::data_member(&path) {
+            let to = if let Some(relative) = rules::data_member(path) {
                 unpacked.root.join("data").join(relative)
             } else if path.parent() == Some(Path::new(ROOT))
                 && path
@@ -225,23 +257,23 @@ impl Unpacked {
                 unpacked.database = unpacked.root.join(path.file_name().unwrap_or_default());
                 unpacked.database.clone()
             } else {
-                return Err(not_a_backup(&format!(
-                    "{} has no place in one",
-                    path.display()
-                )));
+                return Err(not_a_backup(
+                    source,
+                    &format!("{} has no place in one", path.display()),
+                ));
             };
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).map_err(|e| say("Cannot make", parent, e))?;
             }
             let mut out = File::create(&to).map_err(|e| say("Cannot write", &to, e))?;
-            std::io::copy(&mut entry, &mut out)
+            std::io::copy(entry, &mut out)
                 .and_then(|_| out.flush())
-                .map_err(|e| not_a_backup(&format!("{}: {e}", path.display())))?;
-        }
-        unpacked.manifest = manifest.ok_or_else(|| not_a_backup("no manifest.json"))?;
-        unpacked.manifest.check()?;
+                .map_err(|e| not_a_backup(source, &format!("{}: {e}", path.display())))?;
+            Ok(true)
+        })?;
+        unpacked.manifest = manifest.ok_or_else(|| not_a_backup(source, "no manifest.json"))?;
         if unpacked.database.as_os_str().is_empty() {
-            return Err(not_a_backup("no database"));
+            return Err(not_a_backup(source, "no database"));
         }
         Ok(unpacked)
     }

@@ -64,10 +64,10 @@ const ATTEMPTS: usize = 3;
 pub async fn backup(config: &Config, target: &Path) -> Result<BackupReport, String> {
     let started = Instant::now();
     let kind = rules::DatabaseKind::of(&config.database_url)?;
+    let skip = database::own_files(config)?;
     let mut previous: Option<Vec<String>> = None;
     for _ in 0..ATTEMPTS {
         let mut stage = archive::Stage::new(&config.data_dir)?;
-        let skip = database::own_files(config)?;
         stage.link_data(&config.data_dir, &skip)?;
         let references = database::copy(config, kind, stage.root()).await?;
         stage.link_data(&config.data_dir, &skip)?;
@@ -106,8 +106,9 @@ pub async fn backup(config: &Config, target: &Path) -> Result<BackupReport, Stri
 pub async fn restore(config: &Config, source: &Path, force: bool) -> Result<RestoreReport, String> {
     let started = Instant::now();
     let kind = rules::DatabaseKind::of(&config.database_url)?;
-    let unpacked = archive::Unpacked::read(source, &config.data_dir)?;
-    let manifest = unpacked.manifest.clone();
+    // What the archive is, and whether it may go here, before it is unpacked (a large one
+    // takes as long to unpack as to copy).
+    let manifest = archive::manifest_of(source)?;
     if manifest.database != kind.name() {
         return Err(format!(
             "{} holds a {} database, and this installation's is {} \
@@ -127,6 +128,7 @@ pub async fn restore(config: &Config, source: &Path, force: bool) -> Result<Rest
             rules::what_is_there(database_in_use, data_in_use)
         ));
     }
+    let unpacked = archive::Unpacked::read(source, &config.data_dir)?;
     database::restore(config, kind, &unpacked.database_file()).await?;
     let files = unpacked.move_data(&config.data_dir)?;
     let pool = crate::db::connect(&config.database_url, &config.data_dir).await?;
