@@ -1,6 +1,6 @@
 /* Sightline embed, served at /embed.js: plain JavaScript, no build step, no dependencies.
  *
- * <sightline-embed host app ui sheet object field access-code theme toolbar select>, the native
+ * <sightline-embed host app ui sheet object field access-code theme toolbar select locale>, the native
  * element; and Qlik's markup, for pages written for Qlik Cloud: the script tag's data-host and
  * data-access-code, <qlik-embed ui app-id object-id sheet-id field-id theme iframe>, and
  * <qlik-initial-selections app-id><field name values="a;b"></field></qlik-initial-selections>.
@@ -24,7 +24,7 @@
   if (window.customElements === undefined || window.customElements.get("sightline-embed")) {
     return;
   }
-  var OPTIONS = ["sheet", "object", "field", "theme", "toolbar", "select"];
+  var OPTIONS = ["sheet", "object", "field", "theme", "toolbar", "select", "locale"];
   var script = document.currentScript;
 
   // --- Qlik's script tag ----------------------------------------------------------------------

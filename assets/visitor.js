@@ -46,6 +46,23 @@
   // Opened on the session of another embed of the page: that embed gives it back.
   var joined = new URLSearchParams(window.location.search).has("session");
   var busy = false;
+  // What the selections are now, said to screen readers after each change: a live region
+  // outside the view, which every answer replaces (a replaced region would say nothing).
+  var announce = document.createElement("div");
+  announce.className = "sr-only visitor-announce";
+  announce.setAttribute("role", "status");
+  announce.setAttribute("aria-live", "polite");
+  root.appendChild(announce);
+  function say(selections) {
+    announce.textContent = selections.length
+      ? selections
+          .map(function (chip) {
+            var values = chip.count > chip.values.length ? chip.count + " values" : chip.values.join(", ");
+            return chip.field + ": " + values;
+          })
+          .join("; ") + " selected"
+      : "No selections";
+  }
 
   function tellParent(message) {
     if (window.parent !== window) {
@@ -247,6 +264,7 @@
           if (dataVersion() > firstVersion) {
             view.querySelector(".data-updated").hidden = false;
           }
+          say(answer.selections);
           tellParent({
             sightline: "selections",
             refreshed: !!quiet,

@@ -1,5 +1,6 @@
 import { test, expect, Browser, Page } from '@playwright/test';
 import { ADMIN, hydrated, shot, signIn } from './helpers';
+import { axeFindings, keep } from './a11y';
 
 // The collaborative-sessions issue's "what a user sees", with the seed's QlikView sessions:
 // Alice (the demo admin) opens an app and starts a session; Bob opens the invitation, types his
@@ -73,6 +74,12 @@ test('Alice, Bob and Carol explore one app together until Alice stops the sessio
   await expect(people.locator('.activity')).toContainText(`${BOB} joined`);
   await expect(people.locator('li.person', { hasText: BOB }).getByLabel('Connected')).toBeVisible();
   await expect(people.locator('li.person', { hasText: BOB })).toContainText('unverified');
+  // The session's page passes axe (WCAG 2 A and AA) for the one who leads and the one who joined.
+  for (const [name, who] of [['collab session, leading', alice], ['collab session, joined', bob]] as [string, Page][]) {
+    const findings = await axeFindings(who);
+    keep(name, findings);
+    expect(findings.map((f) => `${f.id} (${f.impact}, ${f.nodes}): ${f.help} at ${f.targets.join('; ')}`), `axe on the ${name}`).toEqual([]);
+  }
 
   // Carol joins from her phone: the session page fits a 390-pixel screen.
   const carol = await join(browser, link, CAROL, true);
@@ -94,7 +101,7 @@ test('Alice, Bob and Carol explore one app together until Alice stops the sessio
   await expect(people.locator('li.person', { hasText: CAROL })).toHaveCount(0);
 
   // Bob clicks a bar: Alice's charts change at once, and her selections bar says who did it.
-  const bar = bob.locator('.chart-bar g.bar').first();
+  const bar = bob.locator('.chart-bar li.bar').first();
   const value = (await bar.getAttribute('data-value'))!;
   const kpi = alice.locator('.chart-kpi .kpi-value').first();
   const before = await kpi.textContent();

@@ -75,7 +75,7 @@ test('an editor makes an app from two CSV files and explores it; a bad file is r
   await shot(page, '21-first-sheet');
 
   // Click a bar: every chart follows, the panes show selected, possible and excluded values.
-  await page.locator('.chart-bar g.bar[data-value="Retail"]').click();
+  await page.locator('.chart-bar li.bar[data-value="Retail"]').click();
   await expect(page.locator('.selections-bar .chip[data-field="Segment"]')).toContainText('Retail');
   await expect(kpi).not.toHaveText(before!);
   await expect(pane(page, 'Segment').locator('[data-value="Retail"]')).toHaveAttribute('data-state', 'selected');
@@ -153,7 +153,7 @@ test('section access: Ali sees only the North in every chart, and charts paint b
   const noScript = await plain.newPage();
   await noScript.goto(url);
   await expect(noScript.locator('.chart-kpi .kpi-value').first()).toBeVisible();
-  await expect(noScript.locator('.chart-bar svg g.bar').first()).toBeVisible();
+  await expect(noScript.locator('.chart-bar li.bar').first()).toBeVisible();
   await shot(noScript, '26-first-paint-without-wasm');
   await plain.close();
 });

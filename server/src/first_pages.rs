@@ -50,12 +50,16 @@ fn page_of(path: &str, query: &str) -> Option<(String, String)> {
     Some((app_id.to_string(), code?))
 }
 
-/// The address a kept page is known by: its path and only what the page reads from the query
-/// (code, sheet, chart, field, theme, toolbar), in one order. Made-up parameters and their order
-/// make no new page to keep. None when a parameter the page reads comes twice (which one the
-/// page would read is not this function's to guess): such a page is neither kept nor served.
-pub fn page_address(path: &str, query: &str) -> Option<String> {
-    const READ: [&str; 6] = ["eac", "sheet", "object", "field", "theme", "toolbar"];
+/// The address a kept page is known by: its path, only what the page reads from the query
+/// (code, sheet, chart, field, theme, toolbar), in one order, and how it writes numbers
+/// (`numbers`: `NumberStyle::code`, from the query's `locale` or the browser's languages, a
+/// handful of styles however many languages ask). Made-up parameters and their order make no
+/// new page to keep. None when a parameter the page reads comes twice (which one the page would
+/// read is not this function's to guess): such a page is neither kept nor served.
+pub fn page_address(path: &str, query: &str, numbers: &str) -> Option<String> {
+    const READ: [&str; 7] = [
+        "eac", "sheet", "object", "field", "theme", "toolbar", "locale",
+    ];
     let mut kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .filter(|(name, _)| READ.contains(&name.as_ref()))
         .map(|(name, value)| {
@@ -72,6 +76,10 @@ pub fn page_address(path: &str, query: &str) -> Option<String> {
     if kept.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return None;
     }
+    // The locale named decides only the style, and an unknown one makes no page to keep.
+    kept.retain(|(name, _)| name != "locale");
+    kept.push(("numbers".into(), numbers.into()));
+    kept.sort();
     let query: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(kept)
         .finish();
@@ -87,7 +95,15 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         return next.run(request).await;
     };
     let nonce = nonce.0.clone();
-    let Some(address) = page_address(request.uri().path(), &query) else {
+    let locale = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "locale")
+        .map(|(_, value)| value.into_owned());
+    let languages = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let numbers = app::content::rules::NumberStyle::of_reader(locale.as_deref(), languages).code();
+    let Some(address) = page_address(request.uri().path(), &query, &numbers) else {
         return next.run(request).await;
     };
     let client_addr = request
@@ -180,6 +196,7 @@ mod tests {
     #[test]
     fn a_kept_page_is_known_by_what_it_reads_only() {
         let page = "/anon/0123456789abcdef01234567/app";
+        let page_address = |page: &str, query: &str| page_address(page, query, ",.");
         let plain = page_address(page, "eac=abc&sheet=s1").unwrap();
         for same in [
             "sheet=s1&eac=abc",
@@ -195,6 +212,15 @@ mod tests {
         }
         assert_ne!(page_address(page, "eac=abc&sheet=s2").unwrap(), plain);
         assert_eq!(page_address(page, "eac=abc&sheet=s1&sheet=s2"), None);
+        // Written in German, the same page is another page; named by its locale or not, the same.
+        let german = super::page_address(page, "eac=abc&sheet=s1", ".,").unwrap();
+        assert_ne!(german, plain);
+        let named = super::page_address(page, "eac=abc&sheet=s1&locale=de-DE", ".,").unwrap();
+        assert_eq!(named, german);
+        assert_eq!(
+            super::page_address(page, "eac=abc&locale=de&locale=fr", ".,"),
+            None
+        );
     }
 
     #[test]

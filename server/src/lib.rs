@@ -221,6 +221,7 @@ async fn end_anonymous_session(State(state): State<AppState>, body: String) -> S
 /// choose which of it to draw.
 async fn anonymous_sheet_html(
     State(state): State<AppState>,
+    headers: http::HeaderMap,
     axum::Json(request): axum::Json<app::anonymous::model::SheetHtmlRequest>,
 ) -> axum::response::Response {
     let page = request.page;
@@ -232,7 +233,7 @@ async fn anonymous_sheet_html(
         request.change,
     )
     .await;
-    sheet_html(answer, &page)
+    sheet_html(answer, &page, &headers)
 }
 
 /// What a page without WASM (a visitor's, a host user's embed) receives after a change: the
@@ -240,13 +241,17 @@ async fn anonymous_sheet_html(
 pub(crate) fn sheet_html(
     answer: Result<app::content::model::SheetView, app::error::AppError>,
     page: &app::anonymous::model::EmbedOptions,
+    headers: &http::HeaderMap,
 ) -> axum::response::Response {
+    let languages = headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     use app::anonymous::model::SheetHtml;
     match answer {
         Ok(view) => axum::Json(SheetHtml {
             sheet: view.sheet.as_ref().map(|s| s.id.clone()),
             selections: view.selections.clone(),
-            html: Some(app::anonymous::ui::view_html(view, page)),
+            html: Some(app::anonymous::ui::view_html(view, page, languages)),
             error: None,
             ended: None,
         })

@@ -86,6 +86,7 @@ pub async fn embed_session(
 pub async fn host_sheet_html(
     State(state): State<AppState>,
     principal: Option<Extension<app::auth::principal::Principal>>,
+    headers: http::HeaderMap,
     Json(request): Json<app::idps::model::HostSheetRequest>,
 ) -> Response {
     let page = &request.page;
@@ -108,7 +109,7 @@ pub async fn host_sheet_html(
             .await
         }
     };
-    crate::sheet_html(answer, page)
+    crate::sheet_html(answer, page, &headers)
 }
 
 /// A host user's embed going away (`navigator.sendBeacon`, which sends no header): the body is

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::content::model::{SheetInfo, SheetView};
+use crate::content::rules::NumberStyle;
 use crate::error::AppError;
 
 /// Whether a link lets visitors in now.
@@ -201,6 +202,22 @@ pub struct EmbedOptions {
     pub toolbar: bool,
     /// Initial selections: `Field:value|value;Field:value`.
     pub select: String,
+    /// How numbers are written (`de-DE`), whatever the visitor's browser prefers; none follows
+    /// the browser's `Accept-Language`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// The `locale` of an address: a language tag Sightline writes numbers for, or what to do.
+pub fn locale_of(tag: Option<String>) -> Result<Option<String>, AppError> {
+    match tag {
+        None => Ok(None),
+        Some(tag) if NumberStyle::of_tag(&tag).is_some() => Ok(Some(tag)),
+        Some(tag) => Err(AppError::invalid(
+            "locale",
+            format!("Sightline does not know how \"{tag}\" writes numbers: use a language tag such as en-US, de-DE or fr-FR, or leave locale out to follow the visitor's browser."),
+        )),
+    }
 }
 
 impl EmbedOptions {
@@ -244,6 +261,7 @@ impl EmbedOptions {
             theme,
             toolbar,
             select: get("select").unwrap_or_default(),
+            locale: locale_of(get("locale"))?,
         };
         if ui == EmbedUi::Chart && options.object.is_none() {
             return Err(AppError::invalid("object", "Embedding one chart needs its id: add object=<chart id> to the address (the embed dialog writes it for you)."));
@@ -268,6 +286,7 @@ impl Default for EmbedOptions {
             theme: Theme::Light,
             toolbar: true,
             select: String::new(),
+            locale: None,
         }
     }
 }

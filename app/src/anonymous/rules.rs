@@ -388,6 +388,9 @@ fn embed_query(options: &EmbedOptions) -> Vec<(&'static str, String)> {
     if !options.select.is_empty() {
         pairs.push(("select", options.select.clone()));
     }
+    if let Some(locale) = &options.locale {
+        pairs.push(("locale", locale.clone()));
+    }
     pairs
 }
 

@@ -431,49 +431,16 @@ pub fn parse_allowed(text: &str) -> Result<Vec<String>, AppError> {
     Ok(values)
 }
 
-/// A number as charts show it: thousands separated, at most two decimals, and K/M/B for big
-/// values on axes and KPIs.
+/// A number as charts show it in English: thousands separated, at most two decimals, and K/M/B
+/// for big values on axes and KPIs. Charts write it in their reader's style (`NumberStyle`).
 pub fn format_number(value: f64, compact: bool) -> String {
-    if !value.is_finite() {
-        return "-".into();
-    }
-    let abs = value.abs();
-    if compact && abs >= 1_000.0 {
-        let (scaled, suffix) = if abs >= 1e9 {
-            (value / 1e9, "B")
-        } else if abs >= 1e6 {
-            (value / 1e6, "M")
-        } else {
-            (value / 1e3, "K")
-        };
-        let digits = if scaled.abs() >= 100.0 { 0 } else { 1 };
-        let text = format!("{scaled:.digits$}");
-        let text = text.strip_suffix(".0").unwrap_or(&text);
-        return format!("{text}{suffix}");
-    }
-    let rounded = (value * 100.0).round() / 100.0;
-    let whole = rounded.trunc().abs() as u64;
-    let fraction = ((rounded.abs() - rounded.abs().trunc()) * 100.0).round() as u64;
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if rounded < 0.0 { "-" } else { "" };
-    if fraction == 0 {
-        format!("{sign}{grouped}")
-    } else if fraction.is_multiple_of(10) {
-        format!("{sign}{grouped}.{}", fraction / 10)
-    } else {
-        format!("{sign}{grouped}.{fraction:02}")
-    }
+    NumberStyle::ENGLISH.format(value, compact)
 }
 
 mod first_sheet;
+mod numbers;
 pub use first_sheet::first_sheet;
+pub use numbers::NumberStyle;
 
 #[cfg(test)]
 mod tests;

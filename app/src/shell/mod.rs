@@ -33,6 +33,10 @@ pub fn visitor_shell() -> impl IntoView {
     )
 }
 
+/// Moves the focus among a chart's marks with the arrow keys, and selects with Enter or Space
+/// (`assets/marks.js`, about a kilobyte compressed).
+pub const MARKS_SCRIPT_PATH: &str = "/marks.js";
+
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     document(
@@ -54,6 +58,8 @@ fn document(scripts: impl IntoView + 'static, body: impl IntoView + 'static) -> 
     );
     #[cfg(not(feature = "ssr"))]
     let stylesheet = "/pkg/sightline.css".to_string();
+    // How the reader writes numbers, for the WASM to draw as the server did.
+    let numbers = crate::content::ui::charts::reader_number_style().code();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -61,10 +67,12 @@ fn document(scripts: impl IntoView + 'static, body: impl IntoView + 'static) -> 
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="stylesheet" id="sightline" href=stylesheet/>
+                // The keyboard for charts, on the portal's pages and visitors' alike.
+                <script src=MARKS_SCRIPT_PATH async nonce=leptos::nonce::use_nonce()></script>
                 {scripts}
                 <MetaTags/>
             </head>
-            <body>{body}</body>
+            <body data-numbers=numbers>{body}</body>
         </html>
     }
 }
@@ -75,6 +83,7 @@ pub type UserResource = Loadable<Option<CurrentUser>>;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(crate::content::ui::charts::reader_number_style());
     let user: UserResource = load(|| (), |_| get_current_user());
     provide_context(user);
 
@@ -121,6 +130,7 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn VisitorApp() -> impl IntoView {
     provide_meta_context();
+    provide_context(crate::content::ui::charts::reader_number_style());
     view! {
         <leptos_meta::Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>

@@ -109,7 +109,7 @@ fn scripts_other_sites_load_by_name_are_asked_again_with_their_etag() {
     crate::common::run(async {
         let live = start(TestDb::new(Backend::Sqlite).await).await;
         let client = live.client();
-        for script in ["/embed.js", "/embed-frame.js", "/visitor.js"] {
+        for script in ["/embed.js", "/embed-frame.js", "/visitor.js", "/marks.js"] {
             let first = client
                 .get(live.url(script))
                 .header("accept-encoding", "br")

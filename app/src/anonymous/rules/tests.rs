@@ -347,8 +347,14 @@ fn links_and_embed_codes_carry_the_access_code() {
         toolbar: false,
         select: "Region:North|South".into(),
         field: None,
+        locale: None,
     };
     assert_eq!(embed_url("https://bi", "app1", "c0de", &options), "https://bi/embed/app1/chart?eac=c0de&sheet=s1&object=c1&theme=dark&toolbar=0&select=Region%3ANorth%7CSouth");
+    let german = EmbedOptions {
+        locale: Some("de-DE".into()),
+        ..options.clone()
+    };
+    assert!(embed_url("https://bi", "app1", "c0de", &german).ends_with("&locale=de-DE"));
     let codes = embed_codes("https://bi", "app1", "c0de", &options, "Sales \"2026\"");
     assert!(
         codes

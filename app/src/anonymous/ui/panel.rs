@@ -281,6 +281,7 @@ fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>
     let dark = RwSignal::new(false);
     let toolbar = RwSignal::new(true);
     let select = RwSignal::new(String::new());
+    let locale = RwSignal::new(String::new());
     let (app_id, code) = (StoredValue::new(app_id), StoredValue::new(code));
     let options = move || {
         let ui = ui.get();
@@ -307,6 +308,9 @@ fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>
             },
             toolbar: toolbar.get(),
             select: select.get().trim().to_string(),
+            // A tag Sightline does not know is left out (the hint below says so).
+            locale: Some(locale.get().trim().to_string())
+                .filter(|tag| crate::content::rules::NumberStyle::of_tag(tag).is_some()),
         }
     };
     let base = panel.with_value(|p| p.public_url.clone());
@@ -359,6 +363,15 @@ fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>
                 <label class="check"><input type="checkbox" prop:checked=move || dark.get() on:change=move |ev| dark.set(event_target_checked(&ev))/>" Dark theme"</label>
                 <label class="check"><input type="checkbox" prop:checked=move || toolbar.get() on:change=move |ev| toolbar.set(event_target_checked(&ev))/>" Selections toolbar"</label>
                 <label>"Initial selections " <input type="text" placeholder="Region:North|South" prop:value=move || select.get() on:input=move |ev| select.set(event_target_value(&ev))/></label>
+                <label>"Numbers written as " <input type="text" placeholder="the visitor's language" aria-describedby="embed-locale-hint" prop:value=move || locale.get() on:input=move |ev| locale.set(event_target_value(&ev))/></label>
+                <p class="muted small" id="embed-locale-hint">{move || {
+                    let tag = locale.get();
+                    match crate::content::rules::NumberStyle::of_tag(&tag) {
+                        _ if tag.trim().is_empty() => "Left empty, numbers follow each visitor's browser language.".to_string(),
+                        Some(style) => format!("Numbers read {}.", style.format(1_234_567.5, false)),
+                        None => format!("Sightline does not know how \"{}\" writes numbers: use a language tag such as de-DE or fr-FR.", tag.trim()),
+                    }
+                }}</p>
             </div>
             {move || {
                 let codes = codes.get();

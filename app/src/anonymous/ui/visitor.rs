@@ -21,8 +21,10 @@ use crate::error::AppError;
 pub fn AnonymousPage() -> impl IntoView {
     let query = use_query_map();
     let sheet = query.with_untracked(|q| q.get("sheet"));
-    let options = Ok(EmbedOptions {
+    let locale = query.with_untracked(|q| q.get("locale"));
+    let options = crate::anonymous::model::locale_of(locale).map(|locale| EmbedOptions {
         sheet,
+        locale,
         ..EmbedOptions::default()
     });
     view! { <Visit options embedded=false/> }
@@ -272,9 +274,17 @@ fn visitor_charts(view: &SheetView, object: Option<&str>) -> impl IntoView {
     view! { <div class=class>{body}</div> }
 }
 
-/// The HTML of a view after a change, as `Visitor` draws it in `.visitor-view`.
+/// The HTML of a view after a change, as `Visitor` draws it in `.visitor-view`, with numbers
+/// written as the page's `locale` or the visitor's browser (`accept_language`) writes them.
 #[cfg(feature = "ssr")]
-pub fn view_html(view: SheetView, options: &EmbedOptions) -> String {
+pub fn view_html(view: SheetView, options: &EmbedOptions, accept_language: Option<&str>) -> String {
+    use crate::content::rules::NumberStyle;
     let owner = Owner::new();
-    owner.with(|| VisitorView(view, options).to_html())
+    owner.with(|| {
+        provide_context(NumberStyle::of_reader(
+            options.locale.as_deref(),
+            accept_language,
+        ));
+        VisitorView(view, options).to_html()
+    })
 }

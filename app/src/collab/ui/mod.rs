@@ -407,7 +407,7 @@ fn People(current: RwSignal<Option<SessionView>>, session_id: String) -> impl In
                         let name = p.name.clone();
                         view! {
                             <li class="person" data-standing=p.standing.as_str()>
-                                <span class=if p.connected { "presence on" } else { "presence" } title=if p.connected { "Connected" } else { "Not connected" } aria-label=if p.connected { "Connected" } else { "Not connected" }></span>
+                                <span class=if p.connected { "presence on" } else { "presence" } role="img" title=if p.connected { "Connected" } else { "Not connected" } aria-label=if p.connected { "Connected" } else { "Not connected" }></span>
                                 <span class="person-name" title=(!p.email.is_empty()).then(|| p.email.clone())>{p.name.clone()}{(p.id == you).then_some(" (you)")}</span>
                                 {(!p.verified).then(|| view! { <span class="tag muted" title="This person typed this email on the join page. Nobody checked it.">"unverified"</span> })}
                                 <span class="muted person-detail">

@@ -54,6 +54,7 @@ async fn call(live: &Live, function: &str, body: Value) -> (StatusCode, Value) {
 }
 
 mod first_pages;
+mod locale;
 
 on_both_databases!(
     a_link_opens_its_app_page_and_nothing_else,
