@@ -76,7 +76,8 @@ size() { stat -c %s "$1"; }
 br() { brotli -c -q 11 "$1" | wc -c; }
 echo "figure embed_html_bytes $(size "$data/embed.html") raw, $(br "$data/embed.html") brotli"
 echo "figure visitor_wasm_bytes 0 (visitor and embed pages run no WASM; target at most 150 KB)"
-echo "figure visitor_js_bytes $(size assets/visitor.js) raw, $(br assets/visitor.js) brotli (all the script an embedded chart runs)"
+echo "figure visitor_js_bytes $(size assets/visitor.js) raw, $(br assets/visitor.js) brotli (the visitor page's script)"
+echo "figure marks_js_bytes $(size assets/marks.js) raw, $(br assets/marks.js) brotli (the keyboard for charts; with visitor.js, all the script an embedded chart runs)"
 # The build names these files by their contents (target/site/hash.txt).
 built() { echo "target/site/pkg/sightline.$(awk -v k="$1:" '$1 == k { print $2 }' target/site/hash.txt).$1"; }
 echo "figure portal_js_bytes $(size "$(built js)") raw, $(br "$(built js)") brotli"

@@ -31,7 +31,7 @@ for split, chunks in sorted(manifest.items()):
     print(f"  a page of the {kind} chunk also loads {len(chunks)} file(s), {sum(sizes)} bytes brotli"
           f" ({', '.join(f'{c}: {s}' for c, s in zip(chunks, sizes))})")
 PY
-echo "visitor and embed pages: no WASM; visitor.js $(stat -c %s "$site/visitor.js") bytes raw, $(sent "$site/visitor.js") bytes brotli (target at most 150 KB)"
+echo "visitor and embed pages: no WASM; visitor.js $(stat -c %s "$site/visitor.js") bytes raw, $(sent "$site/visitor.js") bytes brotli, marks.js $(stat -c %s "$site/marks.js") raw, $(sent "$site/marks.js") brotli (target at most 150 KB)"
 css=$pkg/sightline.$(hash css).css
 echo "CSS: $(stat -c %s "$css") bytes raw, $(sent "$css") brotli"
 

@@ -9,7 +9,11 @@ use crate::components::{ErrorBox, Notice};
 #[component]
 pub fn HostsCard() -> impl IntoView {
     let current = Action::new(|_: &()| get_connection_hosts());
-    current.dispatch(());
+    // In the browser only: dispatched while the server renders, it ran outside the request's
+    // context and logged an internal error on every visit.
+    Effect::new(move || {
+        current.dispatch(());
+    });
     let hosts = RwSignal::new(String::new());
     Effect::new(move || {
         if let Some(Ok(now)) = current.value().get() {

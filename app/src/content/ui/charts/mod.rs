@@ -253,7 +253,9 @@ fn described(kind: &str, cube: &CubeData, rows: &[ChartRow]) -> String {
 fn about(kind: &str, cube: &CubeData, rows: &[ChartRow], selector: Selector) -> impl IntoView {
     let described = described(kind, cube, rows);
     view! {
-        <p class="sr-only" id=cube.about.clone()>{described}</p>
+        // Read as the chart's description only (`aria-describedby` reads hidden text), not a
+        // second time in the page's flow.
+        <p class="sr-only" id=cube.about.clone() aria-hidden="true">{described}</p>
         {data_table(cube, rows, selector)}
     }
 }

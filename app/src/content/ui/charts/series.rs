@@ -44,7 +44,7 @@ pub(super) fn bars(cube: CubeData, selector: Selector) -> AnyView {
             }
         }).collect_view();
         view! {
-            <li class=class role="option" aria-selected=mark.selected aria-disabled=row.others.then_some("true") tabindex=mark.tabindex data-mark="" data-value=label.clone() data-field=mark.field data-code=mark.code title=name.clone() aria-label=name on:click=move |_| toggle()>
+            <li class=class role="option" aria-selected=mark.selected aria-disabled=row.others.then_some("true") tabindex=mark.tabindex data-mark="" data-value=label.clone() data-field=mark.field data-code=mark.code aria-label=name on:click=move |_| toggle()>
                 <span class="bar-label" aria-hidden="true">{label.clone()}</span>
                 <span class="bar-lines" aria-hidden="true">{lines}</span>
             </li>
@@ -121,8 +121,8 @@ pub(super) fn line(mut cube: CubeData, selector: Selector) -> AnyView {
         }).collect_view();
         view! {
             <g class="point-mark" role="option" aria-selected=mark.selected tabindex=mark.tabindex data-mark="" data-value=label data-field=mark.field data-code=mark.code aria-label=name.clone() on:click=move |_| toggle()>
-                <title>{name.clone()}</title>
-                <rect class="hit" x=x(i) - half y=top width=2.0 * half height=h></rect>
+                // The tooltip, on the band: an option's content is not read, its label is.
+                <rect class="hit" x=x(i) - half y=top width=2.0 * half height=h><title>{name.clone()}</title></rect>
                 {dots}
             </g>
         }
@@ -190,7 +190,7 @@ pub(super) fn pie(cube: CubeData, selector: Selector) -> AnyView {
             toggler(selector, field.clone(), code),
         );
         slices.push(view! {
-            <path class="slice" d=path fill=color(i) role="option" aria-selected=mark.selected aria-disabled=row.others.then_some("true") tabindex=mark.tabindex data-mark="" data-value=label.clone() data-field=mark.field.clone() data-code=mark.code.clone() aria-label=name.clone() on:click=move |_| slice_toggle()><title>{name.clone()}</title></path>
+            <path class="slice" d=path fill=color(i) role="option" aria-selected=mark.selected aria-disabled=row.others.then_some("true") tabindex=mark.tabindex data-mark="" data-value=label.clone() data-field=mark.field.clone() data-code=mark.code.clone() on:click=move |_| slice_toggle()><title>{name}</title></path>
         });
         items.push(view! {
             <li class="legend-item" data-field=mark.field data-code=mark.code on:click=move |_| item_toggle()><span class=format!("swatch c{}", i % PALETTE.len())></span><span class="legend-label">{truncate(&label, 24)}</span><span class="muted">{format!(" {:.0}%", share * 100.0)}</span></li>
