@@ -282,7 +282,7 @@ test('a reader whose browser prefers German reads numbers as German writes them,
   const cells = (await page.locator('figure.chart td.num').allTextContents()).filter((c) => c !== '-');
   expect(cells.filter((c) => !written.test(c))).toEqual([]);
   expect(cells.some((c) => /[.,]/.test(c))).toBe(true);
-  await expect(page.locator('body')).toHaveAttribute('data-numbers', '.,');
+  await expect(page.locator('body')).toHaveAttribute('data-locale', '.,d.');
   const before = await kpi.getAttribute('title');
   await page.locator('.chart-filter_pane li.value').first().click();
   await expect(kpi).not.toHaveAttribute('title', before!);

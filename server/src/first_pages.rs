@@ -52,7 +52,7 @@ fn page_of(path: &str, query: &str) -> Option<(String, String)> {
 
 /// The address a kept page is known by: its path, only what the page reads from the query
 /// (code, sheet, chart, field, theme, toolbar), in one order, and how it writes numbers
-/// (`numbers`: `NumberStyle::code`, from the query's `locale` or the browser's languages, a
+/// (`numbers`: `Locale::code`, from the query's `locale` or the browser's languages, a
 /// handful of styles however many languages ask). Made-up parameters and their order make no
 /// new page to keep. None when a parameter the page reads comes twice (which one the page would
 /// read is not this function's to guess): such a page is neither kept nor served.
@@ -102,7 +102,7 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let numbers = app::content::rules::NumberStyle::of_reader(locale.as_deref(), languages).code();
+    let numbers = app::content::rules::Locale::of_reader(locale.as_deref(), languages).code();
     let Some(address) = page_address(request.uri().path(), &query, &numbers) else {
         return next.run(request).await;
     };

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::content::model::{SheetInfo, SheetView};
-use crate::content::rules::NumberStyle;
+use crate::content::rules::Locale;
 use crate::error::AppError;
 
 /// Whether a link lets visitors in now.
@@ -212,7 +212,7 @@ pub struct EmbedOptions {
 pub fn locale_of(tag: Option<String>) -> Result<Option<String>, AppError> {
     match tag {
         None => Ok(None),
-        Some(tag) if NumberStyle::of_tag(&tag).is_some() => Ok(Some(tag)),
+        Some(tag) if Locale::of_tag(&tag).is_some() => Ok(Some(tag)),
         Some(tag) => Err(AppError::invalid(
             "locale",
             format!("Sightline does not know how \"{tag}\" writes numbers: use a language tag such as en-US, de-DE or fr-FR, or leave locale out to follow the visitor's browser."),

@@ -65,6 +65,14 @@ fn label(model: &DataModel, field: usize, code: u32) -> String {
         .unwrap_or_else(|| MISSING_LABEL.into())
 }
 
+/// Whether a field's values are dates (a page writes them in its reader's order).
+fn kind_of(model: &DataModel, field: usize) -> ValueKind {
+    match model.fields[field].field_type {
+        engine::types::FieldType::Date | engine::types::FieldType::Timestamp => ValueKind::Date,
+        _ => ValueKind::Text,
+    }
+}
+
 fn missing(name: &str) -> ChartData {
     ChartData::Problem(format!(
         "The data has no field \"{name}\" any more. Edit the chart to pick another."
@@ -150,6 +158,7 @@ pub fn chart_data(
             .iter()
             .map(|f| selections.fields.get(f).cloned().unwrap_or_default())
             .collect(),
+        kinds: dimensions.iter().map(|&f| kind_of(model, f)).collect(),
     }
 }
 
@@ -193,6 +202,7 @@ fn list(
         field: model.fields[field].name.clone(),
         more: total - values.len(),
         values,
+        kind: kind_of(model, field),
     }
 }
 
@@ -209,6 +219,7 @@ pub fn chips(model: &DataModel, selections: &Selections) -> Vec<SelectionChip> {
                 .map(|&c| label(model, field, c))
                 .collect(),
             count: codes.len(),
+            kind: kind_of(model, field),
         })
         .collect()
 }

@@ -220,6 +220,16 @@ pub struct ListValue {
     pub state: ValueState,
 }
 
+/// What a dimension's values are, so that a page writes dates in its reader's order (the
+/// data's labels are ISO: `2026-01-05`); numbers used as values (years, codes) stay as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ValueKind {
+    #[default]
+    Text,
+    /// A date, or a date and time.
+    Date,
+}
+
 /// What a chart computed under the viewer's selections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ChartData {
@@ -230,12 +240,17 @@ pub enum ChartData {
         rows: Vec<ChartRow>,
         totals: Vec<Option<f64>>,
         selected: Vec<Vec<u32>>,
+        /// Each dimension's kind of values.
+        #[serde(default)]
+        kinds: Vec<ValueKind>,
     },
     /// A filter pane: a field's values with their states; `more` were left out of the list.
     List {
         field: String,
         values: Vec<ListValue>,
         more: usize,
+        #[serde(default)]
+        kind: ValueKind,
     },
     /// The chart cannot be computed (a field the data no longer has): says why.
     Problem(String),
@@ -255,6 +270,8 @@ pub struct SelectionChip {
     /// The first few selected values.
     pub values: Vec<String>,
     pub count: usize,
+    #[serde(default)]
+    pub kind: ValueKind,
 }
 
 /// The data of an app in brief.

@@ -432,15 +432,15 @@ pub fn parse_allowed(text: &str) -> Result<Vec<String>, AppError> {
 }
 
 /// A number as charts show it in English: thousands separated, at most two decimals, and K/M/B
-/// for big values on axes and KPIs. Charts write it in their reader's style (`NumberStyle`).
+/// for big values on axes and KPIs. Charts write it in their reader's style (`Locale`).
 pub fn format_number(value: f64, compact: bool) -> String {
-    NumberStyle::ENGLISH.format(value, compact)
+    Locale::ENGLISH.format(value, compact)
 }
 
 mod first_sheet;
-mod numbers;
+mod locale;
 pub use first_sheet::first_sheet;
-pub use numbers::NumberStyle;
+pub use locale::Locale;
 
 #[cfg(test)]
 mod tests;

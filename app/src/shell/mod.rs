@@ -59,7 +59,7 @@ fn document(scripts: impl IntoView + 'static, body: impl IntoView + 'static) -> 
     #[cfg(not(feature = "ssr"))]
     let stylesheet = "/pkg/sightline.css".to_string();
     // How the reader writes numbers, for the WASM to draw as the server did.
-    let numbers = crate::content::ui::charts::reader_number_style().code();
+    let numbers = crate::content::ui::charts::reader_locale().code();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -72,7 +72,7 @@ fn document(scripts: impl IntoView + 'static, body: impl IntoView + 'static) -> 
                 {scripts}
                 <MetaTags/>
             </head>
-            <body data-numbers=numbers>{body}</body>
+            <body data-locale=numbers>{body}</body>
         </html>
     }
 }
@@ -83,7 +83,7 @@ pub type UserResource = Loadable<Option<CurrentUser>>;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(crate::content::ui::charts::reader_number_style());
+    provide_context(crate::content::ui::charts::reader_locale());
     let user: UserResource = load(|| (), |_| get_current_user());
     provide_context(user);
 
@@ -130,7 +130,7 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn VisitorApp() -> impl IntoView {
     provide_meta_context();
-    provide_context(crate::content::ui::charts::reader_number_style());
+    provide_context(crate::content::ui::charts::reader_locale());
     view! {
         <leptos_meta::Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Sightline".to_string() } else { format!("{page} · Sightline") }/>

@@ -274,7 +274,8 @@ async fn a_click_updates_every_chart_and_the_selections_bar_with_back_and_forwar
         vec![SelectionChip {
             field: "Region".into(),
             values: vec!["North".into()],
-            count: 1
+            count: 1,
+            kind: app::content::model::ValueKind::Text,
         }]
     );
     if let ChartData::Cube { rows, .. } = chart(&selected, ChartKind::Line) {

@@ -310,7 +310,7 @@ fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>
             select: select.get().trim().to_string(),
             // A tag Sightline does not know is left out (the hint below says so).
             locale: Some(locale.get().trim().to_string())
-                .filter(|tag| crate::content::rules::NumberStyle::of_tag(tag).is_some()),
+                .filter(|tag| crate::content::rules::Locale::of_tag(tag).is_some()),
         }
     };
     let base = panel.with_value(|p| p.public_url.clone());
@@ -366,9 +366,9 @@ fn EmbedBuilder(app_id: String, code: String, panel: StoredValue<AnonymousPanel>
                 <label>"Numbers written as " <input type="text" placeholder="the visitor's language" aria-describedby="embed-locale-hint" prop:value=move || locale.get() on:input=move |ev| locale.set(event_target_value(&ev))/></label>
                 <p class="muted small" id="embed-locale-hint">{move || {
                     let tag = locale.get();
-                    match crate::content::rules::NumberStyle::of_tag(&tag) {
+                    match crate::content::rules::Locale::of_tag(&tag) {
                         _ if tag.trim().is_empty() => "Left empty, numbers follow each visitor's browser language.".to_string(),
-                        Some(style) => format!("Numbers read {}.", style.format(1_234_567.5, false)),
+                        Some(locale) => format!("Numbers read {}, dates {}.", locale.format(1_234_567.5, false), locale.date("2026-01-05")),
                         None => format!("Sightline does not know how \"{}\" writes numbers: use a language tag such as de-DE or fr-FR.", tag.trim()),
                     }
                 }}</p>

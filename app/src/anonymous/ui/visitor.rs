@@ -278,10 +278,10 @@ fn visitor_charts(view: &SheetView, object: Option<&str>) -> impl IntoView {
 /// written as the page's `locale` or the visitor's browser (`accept_language`) writes them.
 #[cfg(feature = "ssr")]
 pub fn view_html(view: SheetView, options: &EmbedOptions, accept_language: Option<&str>) -> String {
-    use crate::content::rules::NumberStyle;
+    use crate::content::rules::Locale;
     let owner = Owner::new();
     owner.with(|| {
-        provide_context(NumberStyle::of_reader(
+        provide_context(Locale::of_reader(
             options.locale.as_deref(),
             accept_language,
         ));

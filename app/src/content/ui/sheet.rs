@@ -260,7 +260,8 @@ pub(crate) fn SelectionsBar(
                     }
                     chips.into_iter().map(|chip| {
                         let field = chip.field.clone();
-                        let values = if chip.count > chip.values.len() { format!("{} selected", chip.count) } else { chip.values.join(", ") };
+                        let locale = use_context::<crate::content::rules::Locale>().unwrap_or_default();
+                        let values = if chip.count > chip.values.len() { format!("{} selected", chip.count) } else { chip.values.iter().map(|v| super::charts::written(locale, chip.kind, v)).collect::<Vec<_>>().join(", ") };
                         view! {
                             <li class="chip" data-field=chip.field.clone()>
                                 <span class="chip-field">{chip.field.clone()}</span>

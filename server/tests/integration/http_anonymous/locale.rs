@@ -71,7 +71,7 @@ async fn a_visitor_reads_numbers_as_their_language_writes_them(t: TestDb) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kpi_in(&german), "255,5");
     assert!(
-        german.contains("data-numbers=\".,\""),
+        german.contains("data-locale=\".,d.\""),
         "the page says its style"
     );
     let (_, english) = get_in(&live, &address, "en-US,en;q=0.9").await;
@@ -106,8 +106,8 @@ async fn a_visitor_reads_numbers_as_their_language_writes_them(t: TestDb) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kpi_in(&swiss), "255.5");
     assert!(
-        swiss.contains("data-numbers=\"'.\""),
-        "Swiss German: 1'234.5"
+        swiss.contains("data-locale=\"'.d.\""),
+        "Swiss German: 1'234.5 and 05.01.2026"
     );
     assert!(
         swiss.contains("&quot;locale&quot;:&quot;de-CH&quot;")

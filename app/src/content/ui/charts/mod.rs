@@ -12,7 +12,7 @@ mod series;
 use leptos::prelude::*;
 
 use crate::content::model::*;
-use crate::content::rules::{chart_title, NumberStyle};
+use crate::content::rules::{chart_title, Locale};
 
 /// What a chart asks of its sheet: toggle a value of a field, or select by search.
 #[derive(Clone, Copy)]
@@ -64,27 +64,27 @@ fn toggler(selector: Selector, field: String, code: Option<u32>) -> impl Fn() + 
     }
 }
 
-fn number(style: NumberStyle, value: Option<f64>, compact: bool) -> String {
+fn number(style: Locale, value: Option<f64>, compact: bool) -> String {
     value
         .map(|v| style.format(v, compact))
         .unwrap_or_else(|| "-".into())
 }
 
 /// A value's label with its measures in full, as a mark's name and tooltip.
-fn spoken(style: NumberStyle, label: &str, values: &[Option<f64>]) -> String {
+fn spoken(style: Locale, label: &str, values: &[Option<f64>]) -> String {
     let numbers: Vec<String> = values.iter().map(|v| number(style, *v, false)).collect();
     format!("{label}: {}", numbers.join(" · "))
 }
 
 /// The reader's way of writing numbers, which a page's shell provides to its charts: on the
 /// server from the request (an address's `locale`, else `Accept-Language`); in the browser from
-/// what the server wrote on the page (`data-numbers` on the body), so that hydration and every
+/// what the server wrote on the page (`data-locale` on the body), so that hydration and every
 /// update after it write numbers as the first paint did.
-pub fn reader_number_style() -> NumberStyle {
+pub fn reader_locale() -> Locale {
     #[cfg(feature = "ssr")]
     {
         let Some(parts) = crate::server_support::parts() else {
-            return NumberStyle::ENGLISH;
+            return Locale::ENGLISH;
         };
         let locale = parts.uri.query().and_then(|query| {
             query
@@ -95,15 +95,23 @@ pub fn reader_number_style() -> NumberStyle {
             .headers
             .get(http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
-        NumberStyle::of_reader(locale, accept)
+        Locale::of_reader(locale, accept)
     }
     #[cfg(not(feature = "ssr"))]
     {
         document()
             .body()
-            .and_then(|body| body.get_attribute("data-numbers"))
-            .map(|code| NumberStyle::from_code(&code))
+            .and_then(|body| body.get_attribute("data-locale"))
+            .map(|code| Locale::from_code(&code))
             .unwrap_or_default()
+    }
+}
+
+/// A value as the reader reads it: a date in their order, anything else as the data has it.
+pub fn written(locale: Locale, kind: ValueKind, label: &str) -> String {
+    match kind {
+        ValueKind::Date => locale.date(label),
+        ValueKind::Text => label.to_string(),
     }
 }
 
@@ -113,21 +121,33 @@ pub fn Chart(chart: ChartView, selector: Selector) -> impl IntoView {
     let title = chart_title(&chart.spec);
     let kind = chart.spec.kind;
     let about = format!("about-{}", chart.id);
-    let style = use_context::<NumberStyle>().unwrap_or_default();
+    let style = use_context::<Locale>().unwrap_or_default();
     let body = match chart.data {
         ChartData::Problem(message) => view! { <p class="chart-problem">{message}</p> }.into_any(),
         ChartData::List {
             field,
-            values,
+            mut values,
             more,
-        } => view! { <lists::FilterPane field values more selector/> }.into_any(),
+            kind,
+        } => {
+            for value in &mut values {
+                value.label = written(style, kind, &value.label);
+            }
+            view! { <lists::FilterPane field values more selector/> }.into_any()
+        }
         ChartData::Cube {
             dimensions,
             measures,
-            rows,
+            mut rows,
             totals,
             selected,
+            kinds,
         } => {
+            for row in rows.iter_mut().filter(|row| !row.others) {
+                for (label, kind) in row.labels.iter_mut().zip(&kinds) {
+                    *label = written(style, *kind, label);
+                }
+            }
             let cube = CubeData {
                 dimensions,
                 measures,
@@ -164,7 +184,7 @@ struct CubeData {
     /// The id of the sentence that describes the chart (`aria-describedby`).
     about: String,
     /// How the reader writes numbers.
-    style: NumberStyle,
+    style: Locale,
 }
 
 impl CubeData {
@@ -341,7 +361,7 @@ mod tests {
             totals: vec![],
             selected: vec![selected],
             about: "about-1".into(),
-            style: NumberStyle::ENGLISH,
+            style: Locale::ENGLISH,
         };
         let two = cube(
             vec![row("Retail", 0, 45812.0), row("Wholesale", 1, 39500.0)],
@@ -356,17 +376,85 @@ mod tests {
         let said = described("Line chart", &many, &many.rows);
         assert!(said.ends_with("M7 1, and 3 more."), "{said}");
         assert_eq!(
-            spoken(NumberStyle::ENGLISH, "Retail", &[Some(45812.0), None]),
+            spoken(Locale::ENGLISH, "Retail", &[Some(45812.0), None]),
             "Retail: 45,812 · -"
         );
         let german = CubeData {
-            style: NumberStyle::of_tag("de").unwrap(),
+            style: Locale::of_tag("de").unwrap(),
             ..cube(vec![row("Retail", 0, 45812.5)], vec![])
         };
         assert_eq!(
             described("Bar chart", &german, &german.rows),
             "Bar chart of Count of OrderId by Segment: Retail 45.812,5."
         );
+    }
+
+    /// A chart drawn on the server as a reader of `tag` reads it.
+    #[cfg(feature = "ssr")]
+    fn drawn(chart: ChartView, tag: &str) -> String {
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_context(Locale::of_tag(tag).unwrap());
+            let selector = Selector {
+                toggle: Callback::new(|_| {}),
+                search: Callback::new(|_| {}),
+            };
+            view! { <Chart chart selector/> }.to_html()
+        })
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn dates_and_numbers_are_written_the_readers_way_and_other_values_as_they_are() {
+        let spec = |kind, dimensions: &[&str]| ChartSpec {
+            kind,
+            title: String::new(),
+            dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
+            measures: vec![],
+            sort_by: SortBy::Dimension,
+            descending: false,
+            top: None,
+            hide_missing: false,
+        };
+        let bars = ChartView {
+            id: "c1".into(),
+            spec: spec(ChartKind::Bar, &["Day", "Month"]),
+            data: ChartData::Cube {
+                dimensions: vec!["Day".into(), "Month".into()],
+                measures: vec!["Sum of Amount".into()],
+                rows: vec![ChartRow {
+                    labels: vec!["2026-01-05".into(), "2026-01".into()],
+                    codes: vec![0, 0],
+                    others: false,
+                    values: vec![Some(1234.5)],
+                }],
+                totals: vec![Some(1234.5)],
+                selected: vec![vec![], vec![]],
+                kinds: vec![ValueKind::Date, ValueKind::Text],
+            },
+        };
+        let german = drawn(bars.clone(), "de-DE");
+        assert!(german.contains("05.01.2026 / 2026-01: 1.234,5"), "{german}");
+        let american = drawn(bars, "en-US");
+        assert!(
+            american.contains("01/05/2026 / 2026-01: 1,234.5"),
+            "{american}"
+        );
+        let pane = ChartView {
+            id: "c2".into(),
+            spec: spec(ChartKind::FilterPane, &["Day"]),
+            data: ChartData::List {
+                field: "Day".into(),
+                values: vec![ListValue {
+                    label: "2026-01-05 08:30:00".into(),
+                    code: 0,
+                    state: ValueState::Possible,
+                }],
+                more: 0,
+                kind: ValueKind::Date,
+            },
+        };
+        assert!(drawn(pane, "fr").contains("05/01/2026 08:30:00"));
     }
 
     /// WCAG's relative luminance of `#rrggbb`.
