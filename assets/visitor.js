@@ -53,15 +53,21 @@
   announce.setAttribute("role", "status");
   announce.setAttribute("aria-live", "polite");
   root.appendChild(announce);
+  // The chips as the view wrote them (dates in the reader's order), else as the answer has them
+  // (an embed without the selections toolbar).
   function say(selections) {
-    announce.textContent = selections.length
-      ? selections
-          .map(function (chip) {
-            var values = chip.count > chip.values.length ? chip.count + " values" : chip.values.join(", ");
-            return chip.field + ": " + values;
-          })
-          .join("; ") + " selected"
-      : "No selections";
+    var drawn = Array.prototype.map.call(view.querySelectorAll(".selections-bar .chip"), function (chip) {
+      var field = chip.querySelector(".chip-field");
+      var values = chip.querySelector(".chip-values");
+      return (field ? field.textContent : "") + ": " + (values ? values.textContent : "");
+    });
+    var said = drawn.length
+      ? drawn
+      : selections.map(function (chip) {
+          var values = chip.count > chip.values.length ? chip.count + " values" : chip.values.join(", ");
+          return chip.field + ": " + values;
+        });
+    announce.textContent = said.length ? said.join("; ") + " selected" : "No selections";
   }
 
   function tellParent(message) {

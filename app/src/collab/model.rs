@@ -127,6 +127,9 @@ pub struct SharedChip {
     pub by: String,
     /// Some selected values are not this participant's to see.
     pub filtered: bool,
+    /// Dates are written in each participant's own order.
+    #[serde(default)]
+    pub kind: crate::content::model::ValueKind,
 }
 
 /// Everything one participant's page shows, sent whenever the session changes.

@@ -254,6 +254,7 @@ pub async fn view(
                 field: held.field.clone(),
                 values: seen.map(|c| c.values.clone()).unwrap_or_default(),
                 count: seen.map(|c| c.count).unwrap_or(0),
+                kind: seen.map(|c| c.kind).unwrap_or_default(),
                 by: held.by.clone(),
                 filtered: sheet
                     .filtered_by_others

@@ -306,7 +306,10 @@ fn SharedSelections(
                         let values = match (chip.values.is_empty(), chip.count > chip.values.len()) {
                             (true, _) => "filtered by another participant".to_string(),
                             (false, true) => format!("{} selected", chip.count),
-                            (false, false) => chip.values.join(", "),
+                            (false, false) => {
+                                let locale = use_context::<crate::content::rules::Locale>().unwrap_or_default();
+                                chip.values.iter().map(|v| crate::content::ui::charts::written(locale, chip.kind, v)).collect::<Vec<_>>().join(", ")
+                            }
                         };
                         view! {
                             <li class="chip" data-field=chip.field.clone()>

@@ -87,9 +87,10 @@ async fn a_visitor_reads_numbers_as_their_language_writes_them(t: TestDb) {
     for page in [&english, &german_again, &unknown] {
         leave(&live, page).await;
     }
+    // German; American English (01/05/2026); a language Sightline does not know (ISO dates).
     assert_eq!(
         live.t.state.anonymous.first_pages_kept(),
-        2,
+        3,
         "one page per way of writing"
     );
 
