@@ -51,6 +51,26 @@ impl Stage {
         self.files.contains(relative)
     }
 
+    /// Stages `missing` as a link to the staged file that is the same file under another name
+    /// (`rules::adopted_as`); whether there was one.
+    pub fn stand_in(&mut self, missing: &str) -> Result<bool, String> {
+        let Some(same) = rules::adopted_as(missing, &self.files).cloned() else {
+            return Ok(false);
+        };
+        let (from, to) = (
+            self.root.join("data").join(&same),
+            self.root.join("data").join(missing),
+        );
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(|e| say("Cannot make", parent, e))?;
+        }
+        fs::hard_link(&from, &to)
+            .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+            .map_err(|e| say("Cannot copy", &from, e))?;
+        self.files.insert(missing.to_string());
+        Ok(true)
+    }
+
     pub fn file_count(&self) -> usize {
         self.files.len()
     }

@@ -71,6 +71,11 @@ pub async fn backup(config: &Config, target: &Path) -> Result<BackupReport, Stri
         stage.link_data(&config.data_dir, &skip)?;
         let references = database::copy(config, kind, stage.root()).await?;
         stage.link_data(&config.data_dir, &skip)?;
+        // An upload an app took meanwhile is in the archive under its app's name: staged under
+        // the name the copied database gives it too.
+        for path in rules::missing(&references, |path| stage.has(path)) {
+            stage.stand_in(&path)?;
+        }
         let missing = rules::missing(&references, |path| stage.has(path));
         let lost = match rules::verdict(missing.clone(), previous.as_deref()) {
             rules::Verdict::Whole => Vec::new(),

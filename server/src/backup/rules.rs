@@ -107,6 +107,27 @@ pub fn missing(references: &References, in_archive: impl Fn(&str) -> bool) -> Ve
     missing
 }
 
+/// The staged file that stands in for a missing staged upload: an upload an app took while the
+/// database was copied is named by the copy as `staging/<id>.csv`, but by then it was linked into
+/// the app as `apps/<app>/files/<id>.csv` (the same file: `Storage::adopt_into` links it) and
+/// removed from `staging/`. None for any other missing file.
+pub fn adopted_as<'a>(
+    missing: &str,
+    staged: impl IntoIterator<Item = &'a String>,
+) -> Option<&'a String> {
+    let name = missing.strip_prefix("staging/")?;
+    if name.is_empty() || name.contains('/') {
+        return None;
+    }
+    staged.into_iter().find(|path| {
+        let mut parts = path.split('/');
+        matches!(
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+            (Some("apps"), Some(app), Some("files"), Some(file), None) if !app.is_empty() && file == name
+        )
+    })
+}
+
 /// What a backup attempt's check says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -174,6 +195,37 @@ pub fn keep_in_backup(relative: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upload_an_app_took_during_the_copy_stands_in_for_its_staged_name() {
+        let staged: Vec<String> = [
+            "apps/a1/files/f1.csv",
+            "apps/a1/model-2.snap",
+            "apps/a2/files/f2.csv",
+            "staging/f3.csv",
+            "apps/a3/files/sub/f4.csv",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let cases: &[(&str, Option<&str>)] = &[
+            ("staging/f2.csv", Some("apps/a2/files/f2.csv")),
+            ("staging/f1.csv", Some("apps/a1/files/f1.csv")),
+            ("staging/f9.csv", None),
+            ("staging/f4.csv", None),
+            ("apps/a1/files/f1.csv", None),
+            ("apps/a9/model-1.snap", None),
+            ("staging/", None),
+            ("staging/x/f1.csv", None),
+        ];
+        for (missing, stand_in) in cases {
+            assert_eq!(
+                adopted_as(missing, &staged).map(String::as_str),
+                *stand_in,
+                "{missing}"
+            );
+        }
+    }
 
     #[test]
     fn members_land_inside_the_data_directory_or_nowhere() {
