@@ -33,22 +33,21 @@ pub fn ConnectionsPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let version = RwSignal::new(0);
-    // The space and its connections in one resource: a second, nested one would not hydrate.
-    let data = load(
+    // Two resources side by side, read in one `Suspend` (one nested in the other would not
+    // hydrate). Not one resource awaiting both server functions in turn: on the server, the
+    // second then ran without the request's context and logged an internal error.
+    let space = load(move || (id(), version.get()), |(id, _)| get_space(id));
+    let list = load(
         move || (id(), version.get()),
-        |(id, _)| async move {
-            let space = get_space(id.clone()).await?;
-            let page = list_connections(Some(id)).await?;
-            Ok((space, page))
-        },
+        |(id, _)| list_connections(Some(id)),
     );
     let changed = move || version.update(|v| *v += 1);
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
-                    Ok((space, page)) => view! { <Connections space page on_change=changed/> }.into_any(),
-                    Err(error) => view! { <PageHeader title="Data connections".to_string()/><ErrorBox error/> }.into_any(),
+                match (space.await, list.await) {
+                    (Ok(space), Ok(page)) => view! { <Connections space page on_change=changed/> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <PageHeader title="Data connections".to_string()/><ErrorBox error/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -5,6 +5,7 @@
 mod databases;
 mod failures;
 mod folders;
+mod page;
 mod workbooks;
 
 use app::auth::principal::Principal;
