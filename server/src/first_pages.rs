@@ -95,14 +95,12 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         return next.run(request).await;
     };
     let nonce = nonce.0.clone();
-    let locale = form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "locale")
-        .map(|(_, value)| value.into_owned());
     let languages = request
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let numbers = app::content::rules::Locale::of_reader(locale.as_deref(), languages).code();
+    // As the page itself reads it (`reader_locale`): the key says what the page holds.
+    let numbers = app::content::rules::Locale::of_request(Some(&query), languages).code();
     let Some(address) = page_address(request.uri().path(), &query, &numbers) else {
         return next.run(request).await;
     };

@@ -290,6 +290,7 @@ fn SharedSelections(
     send: Callback<ClientMessage>,
 ) -> impl IntoView {
     let flag = move |f: fn(&SessionView) -> bool| current.with(|v| v.as_ref().is_some_and(f));
+    let locale = use_context::<crate::content::rules::Locale>().unwrap_or_default();
     view! {
         <div class="selections-bar" aria-label="Selections">
             <button type="button" class="icon-button" title="Back" aria-label="Back" disabled=move || !flag(|v| v.can_back) on:click=move |_| send.run(ClientMessage::Select(SelectionChange::Back))>"↶"</button>
@@ -307,7 +308,6 @@ fn SharedSelections(
                             (true, _) => "filtered by another participant".to_string(),
                             (false, true) => format!("{} selected", chip.count),
                             (false, false) => {
-                                let locale = use_context::<crate::content::rules::Locale>().unwrap_or_default();
                                 chip.values.iter().map(|v| crate::content::ui::charts::written(locale, chip.kind, v)).collect::<Vec<_>>().join(", ")
                             }
                         };

@@ -95,7 +95,7 @@ impl Locale {
         })
     }
 
-    /// The style of the first language in an `Accept-Language` header, by preference, that
+    /// The locale of the first language in an `Accept-Language` header, by preference, that
     /// Sightline knows; English when it knows none. Reads at most 16 entries.
     pub fn from_accept_language(header: &str) -> Locale {
         let mut wanted: Vec<(f32, usize, &str)> = header
@@ -118,12 +118,22 @@ impl Locale {
             .unwrap_or_default()
     }
 
-    /// The style a page is drawn in: its address's `locale` when it names one (an embed's, checked
+    /// The locale a page is drawn in: its address's `locale` when it names one (an embed's, checked
     /// where the address is read), else the browser's `Accept-Language`.
     pub fn of_reader(locale: Option<&str>, accept_language: Option<&str>) -> Locale {
         locale
             .and_then(Locale::of_tag)
             .unwrap_or_else(|| Locale::from_accept_language(accept_language.unwrap_or("")))
+    }
+
+    /// The locale of a request: its address's `locale` (percent-decoded, as the page's own
+    /// options read it) when Sightline knows it, else its `Accept-Language`. The one reading of
+    /// both, for the page drawn and for the key its kept copy is found by.
+    pub fn of_request(query: Option<&str>, accept_language: Option<&str>) -> Locale {
+        let named = query
+            .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("locale=")))
+            .map(percent_decoded);
+        Locale::of_reader(named.as_deref(), accept_language)
     }
 
     /// The locale as a few characters: group, decimal, then the date order (`i`, `d.`, `m`,
@@ -226,6 +236,30 @@ impl Locale {
     }
 }
 
+/// A query value with its `%XX` escapes and `+` decoded; an escape that is not one stays as it is.
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,8 +293,8 @@ mod tests {
             ("en_IE", "1,234,567.5"),
         ];
         for (tag, written) in cases {
-            let style = Locale::of_tag(tag).unwrap_or_else(|| panic!("{tag}"));
-            assert_eq!(style.format(1_234_567.5, false), written, "{tag}");
+            let locale = Locale::of_tag(tag).unwrap_or_else(|| panic!("{tag}"));
+            assert_eq!(locale.format(1_234_567.5, false), written, "{tag}");
         }
         let german = Locale::of_tag("de").unwrap();
         assert_eq!(german.format(45_812.0, true), "45,8K");
@@ -365,6 +399,23 @@ mod tests {
         for nonsense in ["...", "", ".,", ".,x", "00i", ".,d"] {
             assert_eq!(Locale::from_code(nonsense), Locale::ENGLISH, "{nonsense}");
         }
+        // A request's locale, named in its address (escaped or not) or by its browser.
+        let cases = [
+            (Some("eac=x&locale=de-DE"), Some("en-US"), "de"),
+            (Some("locale=de%2DDE&eac=x"), None, "de"),
+            (Some("locale=xx"), Some("fr"), "fr"),
+            (Some("locale=%ZZ"), Some("nl"), "nl"),
+            (Some("eac=x"), Some("sv"), "sv"),
+            (None, Some("ja"), "ja"),
+        ];
+        for (query, languages, tag) in cases {
+            assert_eq!(
+                Locale::of_request(query, languages),
+                Locale::of_tag(tag).unwrap(),
+                "{query:?} {languages:?}"
+            );
+        }
+        assert_eq!(percent_decoded("a%2Db+c%"), "a-b c%");
         // An embed's locale comes before the browser's languages.
         let german = Locale::of_tag("de").unwrap();
         assert_eq!(Locale::of_reader(Some("de-DE"), Some("en-US")), german);

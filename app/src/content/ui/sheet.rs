@@ -247,6 +247,7 @@ pub(crate) fn SelectionsBar(
 ) -> impl IntoView {
     // The app reloaded since the page opened: its next answer carries a newer data version.
     let first_version = current.with_untracked(|c| c.data_version);
+    let locale = use_context::<crate::content::rules::Locale>().unwrap_or_default();
     view! {
         <div class="selections-bar" aria-label="Selections">
             <button type="button" class="icon-button" title="Back" aria-label="Back" data-change="Back" disabled=move || !current.with(|c| c.can_back) on:click=move |_| { change.dispatch(Some(SelectionChange::Back)); }>"↶"</button>
@@ -260,7 +261,6 @@ pub(crate) fn SelectionsBar(
                     }
                     chips.into_iter().map(|chip| {
                         let field = chip.field.clone();
-                        let locale = use_context::<crate::content::rules::Locale>().unwrap_or_default();
                         let values = if chip.count > chip.values.len() { format!("{} selected", chip.count) } else { chip.values.iter().map(|v| super::charts::written(locale, chip.kind, v)).collect::<Vec<_>>().join(", ") };
                         view! {
                             <li class="chip" data-field=chip.field.clone()>

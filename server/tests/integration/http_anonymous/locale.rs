@@ -125,6 +125,17 @@ async fn a_visitor_reads_numbers_as_their_language_writes_them(t: TestDb) {
     let (_, answer) = redraw(&live, &german_embed, "en-US", options(Some("de-DE"))).await;
     assert_eq!(kpi_in(answer["html"].as_str().unwrap()), "255,5");
 
+    leave(&live, &german_embed).await;
+    // Escaped in the address, the same locale: the page and the key it is kept by agree.
+    let (_, escaped) = get_in(
+        &live,
+        &format!("/embed/{}/app?eac={code}&locale=de%2DDE", w.app.id),
+        "en-US",
+    )
+    .await;
+    assert_eq!(kpi_in(&escaped), "255,5");
+    assert!(escaped.contains("data-locale=\".,d.\""));
+
     // A locale Sightline does not write numbers for is refused with what to use.
     let (status, refused) = get_in(
         &live,

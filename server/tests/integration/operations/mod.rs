@@ -9,7 +9,6 @@ mod stopping;
 mod upgrade;
 
 use app::auth::principal::{load_principal, Credential, Principal};
-use app::content::model::{ChartData, ChartKind};
 use app::state::AppState;
 
 use crate::common::TestDb;
@@ -45,14 +44,7 @@ pub(crate) async fn visitor_kpi(state: &AppState, app_id: &str, code: &str) -> O
     )
     .await
     .expect("the link opens");
-    session
-        .view
-        .charts
-        .iter()
-        .find_map(|c| match (&c.spec.kind, &c.data) {
-            (ChartKind::Kpi, ChartData::Cube { totals, .. }) => totals[0],
-            _ => None,
-        })
+    Some(crate::content::kpi(&session.view))
 }
 
 /// Every app with data opens from its snapshot with the rows its record says it has; how many.

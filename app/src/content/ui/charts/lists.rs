@@ -27,7 +27,7 @@ pub(super) fn table(cube: CubeData, selector: Selector) -> AnyView {
     let totals = (!cube.measures.is_empty()).then(|| view! {
         <tr class="totals">
             <td colspan=dims>"Totals"</td>
-            {cube.totals.iter().map(|t| view! { <td class="num">{number(cube.style, *t, false)}</td> }).collect_view()}
+            {cube.totals.iter().map(|t| view! { <td class="num">{number(cube.locale, *t, false)}</td> }).collect_view()}
         </tr>
     });
     let body = cube.rows.iter().enumerate().map(|(r, row)| {
@@ -49,7 +49,7 @@ pub(super) fn table(cube: CubeData, selector: Selector) -> AnyView {
                 None => view! { <td><span class="cell-text" tabindex=mark.tabindex data-mark="" data-value=label.clone()>{label.clone()}</span></td> }.into_any(),
             }
         }).collect_view();
-        view! { <tr>{cells}{row.values.iter().map(|v| view! { <td class="num">{number(cube.style, *v, false)}</td> }).collect_view()}</tr> }
+        view! { <tr>{cells}{row.values.iter().map(|v| view! { <td class="num">{number(cube.locale, *v, false)}</td> }).collect_view()}</tr> }
     }).collect_view();
     view! {
         <div class="table-scroll" tabindex="0" role="region" aria-label="Table, scrolls both ways">

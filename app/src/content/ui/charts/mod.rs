@@ -64,15 +64,15 @@ fn toggler(selector: Selector, field: String, code: Option<u32>) -> impl Fn() + 
     }
 }
 
-fn number(style: Locale, value: Option<f64>, compact: bool) -> String {
+fn number(locale: Locale, value: Option<f64>, compact: bool) -> String {
     value
-        .map(|v| style.format(v, compact))
+        .map(|v| locale.format(v, compact))
         .unwrap_or_else(|| "-".into())
 }
 
 /// A value's label with its measures in full, as a mark's name and tooltip.
-fn spoken(style: Locale, label: &str, values: &[Option<f64>]) -> String {
-    let numbers: Vec<String> = values.iter().map(|v| number(style, *v, false)).collect();
+fn spoken(locale: Locale, label: &str, values: &[Option<f64>]) -> String {
+    let numbers: Vec<String> = values.iter().map(|v| number(locale, *v, false)).collect();
     format!("{label}: {}", numbers.join(" · "))
 }
 
@@ -86,16 +86,11 @@ pub fn reader_locale() -> Locale {
         let Some(parts) = crate::server_support::parts() else {
             return Locale::ENGLISH;
         };
-        let locale = parts.uri.query().and_then(|query| {
-            query
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("locale="))
-        });
         let accept = parts
             .headers
             .get(http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
-        Locale::of_reader(locale, accept)
+        Locale::of_request(parts.uri.query(), accept)
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -121,7 +116,7 @@ pub fn Chart(chart: ChartView, selector: Selector) -> impl IntoView {
     let title = chart_title(&chart.spec);
     let kind = chart.spec.kind;
     let about = format!("about-{}", chart.id);
-    let style = use_context::<Locale>().unwrap_or_default();
+    let locale = use_context::<Locale>().unwrap_or_default();
     let body = match chart.data {
         ChartData::Problem(message) => view! { <p class="chart-problem">{message}</p> }.into_any(),
         ChartData::List {
@@ -131,7 +126,7 @@ pub fn Chart(chart: ChartView, selector: Selector) -> impl IntoView {
             kind,
         } => {
             for value in &mut values {
-                value.label = written(style, kind, &value.label);
+                value.label = written(locale, kind, &value.label);
             }
             view! { <lists::FilterPane field values more selector/> }.into_any()
         }
@@ -145,7 +140,7 @@ pub fn Chart(chart: ChartView, selector: Selector) -> impl IntoView {
         } => {
             for row in rows.iter_mut().filter(|row| !row.others) {
                 for (label, kind) in row.labels.iter_mut().zip(&kinds) {
-                    *label = written(style, *kind, label);
+                    *label = written(locale, *kind, label);
                 }
             }
             let cube = CubeData {
@@ -155,7 +150,7 @@ pub fn Chart(chart: ChartView, selector: Selector) -> impl IntoView {
                 totals,
                 selected,
                 about,
-                style,
+                locale,
             };
             match kind {
                 ChartKind::Kpi => kpi(&cube).into_any(),
@@ -184,7 +179,7 @@ struct CubeData {
     /// The id of the sentence that describes the chart (`aria-describedby`).
     about: String,
     /// How the reader writes numbers.
-    style: Locale,
+    locale: Locale,
 }
 
 impl CubeData {
@@ -213,7 +208,7 @@ fn kpi(cube: &CubeData) -> impl IntoView {
     let value = cube.totals.first().copied().flatten();
     view! {
         <div class="kpi">
-            <span class="kpi-value" title=number(cube.style, value, false)>{number(cube.style, value, true)}</span>
+            <span class="kpi-value" title=number(cube.locale, value, false)>{number(cube.locale, value, true)}</span>
             <span class="kpi-label">{cube.measures.first().cloned().unwrap_or_default()}</span>
         </div>
     }
@@ -251,7 +246,7 @@ fn described(kind: &str, cube: &CubeData, rows: &[ChartRow]) -> String {
             let numbers: Vec<String> = r
                 .values
                 .iter()
-                .map(|v| number(cube.style, *v, false))
+                .map(|v| number(cube.locale, *v, false))
                 .collect();
             format!(
                 "{} {}{}",
@@ -313,7 +308,7 @@ fn data_table(cube: &CubeData, rows: &[ChartRow], selector: Selector) -> impl In
             view! {
                 <tr>
                     <th scope="row" class="pick">{value}</th>
-                    {row.values.iter().map(|v| view! { <td class="num">{number(cube.style, *v, false)}</td> }).collect_view()}
+                    {row.values.iter().map(|v| view! { <td class="num">{number(cube.locale, *v, false)}</td> }).collect_view()}
                 </tr>
             }
         })
@@ -361,7 +356,7 @@ mod tests {
             totals: vec![],
             selected: vec![selected],
             about: "about-1".into(),
-            style: Locale::ENGLISH,
+            locale: Locale::ENGLISH,
         };
         let two = cube(
             vec![row("Retail", 0, 45812.0), row("Wholesale", 1, 39500.0)],
@@ -380,7 +375,7 @@ mod tests {
             "Retail: 45,812 · -"
         );
         let german = CubeData {
-            style: Locale::of_tag("de").unwrap(),
+            locale: Locale::of_tag("de").unwrap(),
             ..cube(vec![row("Retail", 0, 45812.5)], vec![])
         };
         assert_eq!(

@@ -17,7 +17,7 @@ pub(super) fn bars(cube: CubeData, selector: Selector) -> AnyView {
         return nothing;
     }
     let field = cube.dimensions[0].clone();
-    let style = cube.style;
+    let locale = cube.locale;
     let max = top_of(&cube.rows, cube.measures.len());
     let any_selected = !cube.selected[0].is_empty();
     let items = cube.rows.iter().enumerate().map(|(i, row)| {
@@ -33,13 +33,13 @@ pub(super) fn bars(cube: CubeData, selector: Selector) -> AnyView {
             "bar"
         };
         let toggle = toggler(selector, field.clone(), code);
-        let name = spoken(style, &label, &row.values);
+        let name = spoken(locale, &label, &row.values);
         let lines = row.values.iter().enumerate().map(|(m, v)| {
             let width = format!("{:.2}", (v.unwrap_or(0.0).max(0.0) / max * 100.0).max(0.4));
             view! {
                 <span class="bar-line">
                     <svg class="bar-track" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"><rect width=width height="10" fill=color(m)></rect></svg>
-                    <span class="bar-value">{number(style, *v, true)}</span>
+                    <span class="bar-value">{number(locale, *v, true)}</span>
                 </span>
             }
         }).collect_view();
@@ -70,7 +70,7 @@ pub(super) fn line(mut cube: CubeData, selector: Selector) -> AnyView {
             .into_any();
     }
     let field = cube.dimensions[0].clone();
-    let style = cube.style;
+    let locale = cube.locale;
     let measures = cube.measures.len();
     let (left, top, w, h) = (56.0, 10.0, 420.0, 190.0);
     let max = top_of(&rows, measures);
@@ -95,7 +95,7 @@ pub(super) fn line(mut cube: CubeData, selector: Selector) -> AnyView {
         let class = if g % 2 == 1 { "axis-label minor" } else { "axis-label" };
         view! {
             <line class="grid" x1=left x2=left + w y1=y(value) y2=y(value)></line>
-            <text class=class x=left - 6.0 y=y(value) + 4.0 text-anchor="end">{style.format(value, true)}</text>
+            <text class=class x=left - 6.0 y=y(value) + 4.0 text-anchor="end">{locale.format(value, true)}</text>
         }
     }).collect_view();
     let step = n.div_ceil(6).max(1);
@@ -114,7 +114,7 @@ pub(super) fn line(mut cube: CubeData, selector: Selector) -> AnyView {
         let code = r.code(0);
         let mark = Mark::new(&field, code, cube.chosen(r), i == 0);
         let toggle = toggler(selector, field.clone(), code);
-        let name = spoken(style, &label, &r.values);
+        let name = spoken(locale, &label, &r.values);
         let dots = r.values.iter().enumerate().filter_map(|(m, v)| {
             let v = (*v)?;
             Some(view! { <circle class="point" cx=x(i) cy=y(v) r="4" fill=color(m)></circle> })
@@ -181,7 +181,7 @@ pub(super) fn pie(cube: CubeData, selector: Selector) -> AnyView {
         let code = row.code(0);
         let name = format!(
             "{label}: {} ({:.1}%)",
-            cube.style.format(value, false),
+            cube.locale.format(value, false),
             share * 100.0
         );
         let mark = Mark::new(&field, code, cube.chosen(row), i == 0);
